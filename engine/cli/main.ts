@@ -1,0 +1,50 @@
+// The `dataflow` command line: submit a job, run an executor, generate data. Exit code 0 on
+// success; on failure one line `dataflow: <reason>` on stderr and a non-zero exit
+// (add --verbose for the stack).
+
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { DataflowError } from '../errors.ts';
+import { executorCommand } from './executor.ts';
+import { generateCommand } from './generate.ts';
+
+const argv = hideBin(process.argv);
+const verbose = argv.includes('--verbose');
+
+function fail(error: unknown): never {
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`dataflow: ${message.split('\n')[0]}\n`);
+  if (verbose && error instanceof Error && !(error instanceof DataflowError && !error.stack)) process.stderr.write(`${error.stack}\n`);
+  process.exit(1);
+}
+
+await yargs(argv)
+  .scriptName('dataflow')
+  .usage('$0 <command> [options]')
+  .option('verbose', { type: 'boolean', describe: 'print stack traces of errors', global: true })
+  .command(
+    'submit <job> [args..]',
+    'run a job script: its default export is called with a Session and the job arguments',
+    (y) => y
+      .positional('job', { type: 'string', demandOption: true, describe: 'the job file (.ts or .js)' })
+      .positional('args', { type: 'string', array: true, describe: 'arguments passed to the job (put them after --)' })
+      .option('master', { type: 'string', default: 'local', describe: 'local, local[N], local[*] (dataflow://host:port: not yet)' })
+      .option('conf', { type: 'string', array: true, default: [] as string[], describe: 'configuration key=value (repeatable)' })
+      .option('typecheck', { type: 'boolean', default: true, describe: 'type-check a TypeScript job before running it (--no-typecheck skips)' })
+      .example('$0 submit examples/ratings-stats.ts --master local[2]', 'per-item rating statistics on 2 executor processes')
+      .example('$0 submit job.ts --conf dataflow.shuffle.partitions=8 -- --input data/ratings.parquet', 'job arguments after --'),
+    async (a) => {
+      const rest = (a['--'] as string[] | undefined) ?? [];
+      const { submit } = await import('./submit.ts');
+      await submit({ job: a.job, master: a.master, conf: a.conf, args: [...(a.args ?? []), ...rest], typecheck: a.typecheck });
+    },
+  )
+  .command(executorCommand)
+  .command(generateCommand)
+  .demandCommand(1, 'name a command: submit, executor or generate (see --help)')
+  .strict()
+  .parserConfiguration({ 'populate--': true })
+  .fail((message, error) => fail(error ?? new Error(`${message} (see dataflow --help)`)))
+  .help()
+  .parseAsync()
+  .catch(fail);

@@ -1,0 +1,59 @@
+// `dataflow submit job.ts`: bundle the job, start a session on the requested master, load the
+// bundle in the driver, and call the job's default export with the session and the job's args.
+
+import { access, constants } from 'node:fs/promises';
+import { relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { InvalidInputError } from '../errors.ts';
+import { Session } from '../dataset/session.ts';
+import { bundleJob } from '../closure/bundle.ts';
+import { loadBundle } from '../closure/load-bundle.ts';
+import { typeCheckJob } from './typecheck.ts';
+
+const ENGINE_INDEX = fileURLToPath(new URL('../index.ts', import.meta.url));
+
+export interface SubmitOptions {
+  job: string;
+  master: string;
+  conf: string[];
+  args: string[];
+  typecheck: boolean;
+}
+
+export async function submit(options: SubmitOptions): Promise<void> {
+  const jobPath = resolve(options.job);
+  try {
+    await access(jobPath, constants.R_OK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new InvalidInputError(code === 'ENOENT'
+      ? `job file ${options.job} does not exist`
+      : `job file ${options.job} cannot be read (${code ?? String(error)})`);
+  }
+  if (options.typecheck && /\.(c|m)?tsx?$/.test(jobPath)) {
+    const errors = await typeCheckJob(jobPath);
+    if (errors && errors.length > 0) {
+      const shown = errors[0]!.replace(jobPath, relative(process.cwd(), jobPath));
+      throw new InvalidInputError(`job ${options.job} has ${errors.length} type error${errors.length > 1 ? 's' : ''}; first: ${shown} (run with --no-typecheck to skip this check)`);
+    }
+  }
+  const engine = (await import('../index.ts')) as Record<string, unknown>;
+  const bundle = await bundleJob(jobPath, { engineExports: Object.keys(engine), engineIndexPath: ENGINE_INDEX });
+  const session = await Session.create({ master: options.master, conf: options.conf });
+  const interrupt = (): void => { void session.stop().finally(() => process.exit(130)); };
+  process.once('SIGINT', interrupt);
+  process.once('SIGTERM', interrupt);
+  try {
+    const loaded = await loadBundle(bundle, { workDir: session.workDir, engine });
+    session.useBundle(bundle, loaded);
+    const main = loaded.module.default;
+    if (typeof main !== 'function') {
+      throw new InvalidInputError(`job ${options.job} has no default export function; write: export default async function main(session, args) { ... }`);
+    }
+    await (main as (session: Session, args: string[]) => unknown)(session, options.args);
+  } finally {
+    process.off('SIGINT', interrupt);
+    process.off('SIGTERM', interrupt);
+    await session.stop();
+  }
+}

@@ -1,0 +1,59 @@
+// `--master local`: one executor inside the driver process, running one task at a time through
+// the same task runner that executor processes use. No sockets; every block is local.
+
+import { rm, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ExecutorHandle } from './executor-handle.ts';
+import type { Driver } from './driver.ts';
+import type { DriverServices } from './driver-services.ts';
+import type { TaskDescriptor } from '../executor/task.ts';
+import { TaskError } from '../executor/task.ts';
+import { runTask } from '../executor/task-runner.ts';
+import { BlockStore } from '../executor/block-store.ts';
+import { ShuffleOutputs } from '../executor/shuffle-outputs.ts';
+import type { TaskEnvironment } from '../executor/environment.ts';
+
+export class InProcessExecutor implements ExecutorHandle {
+  readonly id = 'driver';
+  readonly host = '127.0.0.1';
+  readonly port = 0;
+  readonly slots = 1;
+  private readonly env: TaskEnvironment;
+
+  constructor(private readonly driver: Driver, services: DriverServices, workDir: string) {
+    this.env = {
+      executorId: this.id,
+      shuffleDir: join(workDir, 'shuffle'),
+      blockStore: new BlockStore(),
+      shuffleOutputs: new ShuffleOutputs(),
+      fetchRemoteBlock: async (location) => {
+        throw new Error(`in-process mode has no remote executors, but a block of executor ${location.executorId} was asked for`);
+      },
+      fetchBlob: async (blobId, partition) => services.blobPartition(blobId, partition),
+      fetchBroadcast: async (id) => services.broadcastValue(id),
+      loadBundle: async (hash) => services.loadedBundle(hash),
+    };
+  }
+
+  async start(): Promise<void> {
+    await mkdir(this.env.shuffleDir, { recursive: true });
+  }
+
+  launch(task: TaskDescriptor): void {
+    setImmediate(() => {
+      runTask(task, this.env).then(
+        (result) => this.driver.taskFinished(this.id, task.taskId, result),
+        (error: unknown) => this.driver.taskFailed(task.taskId, error instanceof TaskError ? error.reason
+          : { kind: 'UserCodeError', message: error instanceof Error ? error.message : String(error) }),
+      );
+    });
+  }
+
+  dropCache(cacheId: number): void {
+    this.env.blockStore.drop(cacheId);
+  }
+
+  async stop(): Promise<void> {
+    await rm(this.env.shuffleDir, { recursive: true, force: true });
+  }
+}

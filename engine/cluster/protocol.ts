@@ -1,0 +1,42 @@
+// The messages between a driver and its executors, and between executors' block servers.
+// Headers are small JSON objects; structured payloads (task descriptors, results, typed failure
+// reasons, bundles) travel as the frame body encoded with v8.serialize, so failure reasons stay
+// typed across the wire instead of turning into strings.
+//
+//   executor → driver   register { executorId, host, port, slots }
+//   driver → executor   launchTask (body: TaskDescriptor)      shutdown      dropCache { cacheId }
+//   executor → driver   taskFinished { taskId } (body: TaskResult)
+//                       taskFailed { taskId } (body: TaskFailureReason)
+//   executor → driver   requests: fetchBundle { hash } → body JobBundle
+//                                 fetchBlob { blobId, partition } → body Arrow IPC stream
+//                                 fetchBroadcast { broadcastId } → body value
+//   executor → executor fetchBlock { shuffleId, mapPartition, reducePartition } → body block bytes
+
+import v8 from 'node:v8';
+
+export const MessageType = {
+  register: 'register',
+  launchTask: 'launchTask',
+  taskFinished: 'taskFinished',
+  taskFailed: 'taskFailed',
+  fetchBundle: 'fetchBundle',
+  fetchBlob: 'fetchBlob',
+  fetchBroadcast: 'fetchBroadcast',
+  fetchBlock: 'fetchBlock',
+  dropCache: 'dropCache',
+  shutdown: 'shutdown',
+} as const;
+
+export interface RegisterFields { executorId: string; host: string; port: number; slots: number; pid: number }
+
+/** Environment variable through which `local[N]` hands the cluster secret to its executors. */
+export const SECRET_ENV = 'DATAFLOW_SECRET';
+
+export function encodeBody(value: unknown): Uint8Array {
+  return v8.serialize(value);
+}
+
+export function decodeBody<T>(body: Uint8Array | undefined): T {
+  if (!body) throw new Error('message has no body');
+  return v8.deserialize(Buffer.from(body.buffer, body.byteOffset, body.byteLength)) as T;
+}

@@ -1,0 +1,70 @@
+// The driver's side of one executor process connected over TCP: sends it tasks, answers its
+// requests for bundles, source partitions and broadcasts, and reports its results to the driver.
+
+import { tableToIPC } from 'apache-arrow';
+import type { Connection, Message } from '../transport/index.ts';
+import type { TaskDescriptor, TaskResult } from '../executor/task.ts';
+import type { TaskFailureReason } from '../scheduler/types.ts';
+import type { ExecutorHandle } from './executor-handle.ts';
+import type { Driver } from './driver.ts';
+import type { DriverServices } from './driver-services.ts';
+import { MessageType, decodeBody, encodeBody } from './protocol.ts';
+import type { RegisterFields } from './protocol.ts';
+
+export class RemoteExecutor implements ExecutorHandle {
+  readonly id: string;
+  readonly host: string;
+  readonly port: number;
+  readonly slots: number;
+  readonly pid: number;
+
+  constructor(private readonly conn: Connection, fields: RegisterFields, private readonly driver: Driver, private readonly services: DriverServices) {
+    this.id = fields.executorId;
+    this.host = fields.host;
+    this.port = fields.port;
+    this.slots = fields.slots;
+    this.pid = fields.pid;
+    conn.onMessage((msg) => this.onMessage(msg));
+    conn.onClose((info) => driver.executorLost(this.id, `connection closed: ${info.reason}`));
+  }
+
+  launch(task: TaskDescriptor): void {
+    this.conn.send({ header: { type: MessageType.launchTask, taskId: task.taskId }, body: encodeBody(task) }).catch((error: unknown) => {
+      this.driver.taskFailed(task.taskId, { kind: 'ExecutorLost', executorId: this.id, message: `could not send task: ${String(error)}` });
+    });
+  }
+
+  async shutdown(): Promise<void> {
+    if (this.conn.isClosed) return;
+    await this.conn.send({ header: { type: MessageType.shutdown } }).catch(() => undefined);
+  }
+
+  private async onMessage(msg: Message): Promise<void> {
+    const h = msg.header;
+    switch (h.type) {
+      case MessageType.taskFinished:
+        this.driver.taskFinished(this.id, Number(h.taskId), decodeBody<TaskResult>(msg.body));
+        return;
+      case MessageType.taskFailed:
+        this.driver.taskFailed(Number(h.taskId), decodeBody<TaskFailureReason>(msg.body));
+        return;
+      case MessageType.fetchBundle:
+        await this.answer(msg, () => encodeBody(this.services.bundle(String(h.hash))));
+        return;
+      case MessageType.fetchBlob:
+        await this.answer(msg, () => tableToIPC(this.services.blobPartition(Number(h.blobId), Number(h.partition)), 'stream'));
+        return;
+      case MessageType.fetchBroadcast:
+        await this.answer(msg, () => encodeBody(this.services.broadcastValue(Number(h.broadcastId))));
+        return;
+    }
+  }
+
+  private async answer(msg: Message, body: () => Uint8Array): Promise<void> {
+    try {
+      await this.conn.reply(msg, { header: { type: 'ok' }, body: body() });
+    } catch (error) {
+      await this.conn.replyError(msg, error).catch(() => undefined);
+    }
+  }
+}

@@ -1,0 +1,60 @@
+// Session configuration: the keys `--conf key=value` accepts, their defaults and their checks.
+// An unknown key or a bad value is an error that names it, so a typo never silently does nothing.
+
+import { InvalidInputError } from './errors.ts';
+
+export interface EngineConfig {
+  /** Partitions of a shuffle when a verb is not told how many (Spark: spark.sql.shuffle.partitions). */
+  'dataflow.shuffle.partitions': number;
+  /** Partitions of fromRows/fromTable/range when not given. 0 means "the number of executor slots". */
+  'dataflow.default.parallelism': number;
+  /** Failed attempts of one task before its job fails (Spark: spark.task.maxFailures). */
+  'dataflow.task.maxAttempts': number;
+  /** Attempts of one stage (after fetch failures) before its job fails. */
+  'dataflow.stage.maxAttempts': number;
+  /** How long `local[N]` waits for its executor processes to register. */
+  'dataflow.executor.registrationTimeoutMs': number;
+  /** Show a progress line per stage when stderr is a terminal. */
+  'dataflow.ui.progress': boolean;
+}
+
+export const DEFAULT_CONFIG: EngineConfig = {
+  'dataflow.shuffle.partitions': 0,
+  'dataflow.default.parallelism': 0,
+  'dataflow.task.maxAttempts': 4,
+  'dataflow.stage.maxAttempts': 4,
+  'dataflow.executor.registrationTimeoutMs': 30_000,
+  'dataflow.ui.progress': true,
+};
+
+type Key = keyof EngineConfig;
+
+/** Parses `key=value` strings (from --conf) and explicit overrides into a checked config. */
+export function resolveConfig(entries: Array<string> = [], overrides: Partial<Record<string, unknown>> = {}): EngineConfig {
+  const config: EngineConfig = { ...DEFAULT_CONFIG };
+  const set = (key: string, raw: unknown): void => {
+    if (!(key in DEFAULT_CONFIG)) {
+      throw new InvalidInputError(`unknown configuration key '${key}'; known keys: ${Object.keys(DEFAULT_CONFIG).join(', ')}`);
+    }
+    const k = key as Key;
+    const expected = typeof DEFAULT_CONFIG[k];
+    if (expected === 'boolean') {
+      const v = typeof raw === 'boolean' ? raw : raw === 'true' ? true : raw === 'false' ? false : undefined;
+      if (v === undefined) throw new InvalidInputError(`configuration ${key}=${String(raw)} is not a boolean; use true or false`);
+      (config as unknown as Record<string, unknown>)[k] = v;
+    } else {
+      const v = typeof raw === 'number' ? raw : Number(raw);
+      if (!Number.isInteger(v) || v < 0) {
+        throw new InvalidInputError(`configuration ${key}=${String(raw)} is not a non-negative integer`);
+      }
+      (config as unknown as Record<string, unknown>)[k] = v;
+    }
+  };
+  for (const entry of entries) {
+    const eq = entry.indexOf('=');
+    if (eq <= 0) throw new InvalidInputError(`--conf '${entry}' is not of the form key=value (e.g. --conf dataflow.shuffle.partitions=8)`);
+    set(entry.slice(0, eq), entry.slice(eq + 1));
+  }
+  for (const [key, value] of Object.entries(overrides)) if (value !== undefined) set(key, value);
+  return config;
+}

@@ -1,0 +1,156 @@
+// Dataset: a lazily evaluated, partitioned collection of rows stored as Arrow record batches.
+// Verbs build plan nodes (one file per verb in verbs/); actions run the plan as a job.
+//
+// Transformations are lazy: nothing runs until an action (collect, count, take, reduce, toTable,
+// writeParquet). Narrow verbs (map, filter, ...) are pipelined inside one task; wide verbs
+// (repartition, aggregateByKey, join, sortBy, ...) shuffle and start a new stage.
+
+import { Table, tableFromIPC } from 'apache-arrow';
+import { randomUUID } from 'node:crypto';
+import type { Row } from '../kernels/rows.ts';
+import { tableToRows } from '../kernels/rows.ts';
+import { concatTables } from '../kernels/concat.ts';
+import type { Aggregations } from '../kernels/aggregate.ts';
+import type { PlanNode, SortKey } from '../plan/nodes.ts';
+import { planStages } from '../plan/stages.ts';
+import { explainStages } from '../plan/explain.ts';
+import type { ParquetCompression, TaskPayload } from '../executor/task.ts';
+import { InvalidInputError } from '../errors.ts';
+import { prepareOutputDir, commitTask, commitJob, abortJob } from '../../connectors/parquet/commit.ts';
+import type { Session } from './session.ts';
+import { map } from './verbs/map.ts';
+import { filter } from './verbs/filter.ts';
+import { flatMap } from './verbs/flat-map.ts';
+import { mapPartitions } from './verbs/map-partitions.ts';
+import { mapBatches } from './verbs/map-batches.ts';
+import { select } from './verbs/select.ts';
+import { repartition } from './verbs/repartition.ts';
+import { aggregateByKey } from './verbs/aggregate-by-key.ts';
+import { reduceByKey } from './verbs/reduce-by-key.ts';
+import { groupByKey } from './verbs/group-by-key.ts';
+import { join } from './verbs/join.ts';
+import { sortBy } from './verbs/sort-by.ts';
+import { distinct } from './verbs/distinct.ts';
+import { union } from './verbs/union.ts';
+
+type Captures = Record<string, unknown>;
+
+export interface WriteParquetOptions {
+  /** 'error' (default) refuses a non-empty output folder; 'overwrite' replaces it. */
+  mode?: 'error' | 'overwrite';
+  compression?: ParquetCompression;
+  rowGroupSize?: number;
+}
+
+export class Dataset<T extends Row = Row> {
+  constructor(readonly session: Session, readonly node: PlanNode) {}
+
+  get numPartitions(): number {
+    return this.node.numPartitions;
+  }
+
+  /** A dataset over a new plan node of the same session (used by verbs). */
+  derive<U extends Row>(node: PlanNode): Dataset<U> {
+    return new Dataset<U>(this.session, node);
+  }
+
+  // ---- narrow ---------------------------------------------------------------------------------
+  map<U extends Row>(fn: (row: T) => U, captures?: Captures): Dataset<U> { return map(this, fn, captures); }
+  filter(fn: (row: T) => unknown, captures?: Captures): Dataset<T> { return filter(this, fn, captures); }
+  flatMap<U extends Row>(fn: (row: T) => Iterable<U>, captures?: Captures): Dataset<U> { return flatMap(this, fn, captures); }
+  mapPartitions<U extends Row>(fn: (rows: T[]) => Iterable<U>, captures?: Captures): Dataset<U> { return mapPartitions(this, fn, captures); }
+  mapBatches<U extends Row = Row>(fn: (batch: Table) => Table, captures?: Captures): Dataset<U> { return mapBatches<T, U>(this, fn, captures); }
+  select<K extends keyof T & string>(...columns: K[]): Dataset<Pick<T, K>> { return select(this, columns); }
+  union(...others: Dataset<T>[]): Dataset<T> { return union(this, others); }
+
+  // ---- wide -----------------------------------------------------------------------------------
+  repartition(keys: Array<keyof T & string>, options?: { numPartitions?: number }): Dataset<T> { return repartition(this, keys, options); }
+  aggregateByKey(keys: Array<keyof T & string>, aggs: Aggregations, options?: { numPartitions?: number }): Dataset<Row> { return aggregateByKey(this, keys, aggs, options); }
+  reduceByKey(keys: Array<keyof T & string>, fn: (a: Row, b: Row) => Row, captures?: Captures, options?: { numPartitions?: number }): Dataset<Row> {
+    return reduceByKey(this, keys, fn, captures, options);
+  }
+  groupByKey(keys: Array<keyof T & string>, options?: { numPartitions?: number }): Dataset<Row> { return groupByKey(this, keys, options); }
+  join<U extends Row>(other: Dataset<U>, keys: string[], options?: { how?: 'inner' | 'left'; numPartitions?: number }): Dataset<Row> { return join(this, other, keys, options); }
+  sortBy(keys: Array<SortKey | (keyof T & string)>, options?: { numPartitions?: number }): Dataset<T> { return sortBy(this, keys, options); }
+  distinct(options?: { numPartitions?: number }): Dataset<T> { return distinct(this, options); }
+
+  /** Keeps partitions in executor memory after they are first computed; later jobs reuse them. */
+  cache(): Dataset<T> {
+    return this.derive<T>({ kind: 'cache', id: this.session.id(), numPartitions: this.node.numPartitions, parent: this.node, cacheId: this.session.id() });
+  }
+
+  /** The stage DAG this dataset's actions would run. */
+  explain(): string {
+    const ids = new Map<number, number>();
+    return explainStages(planStages(this.node, {
+      forShuffle: (shuffleId) => ids.get(shuffleId) ?? ids.set(shuffleId, ids.size).size - 1,
+      next: () => ids.size,
+    }));
+  }
+
+  // ---- actions --------------------------------------------------------------------------------
+
+  /** All rows, partition by partition, as an Arrow table. */
+  async toTable(): Promise<Table> {
+    return tablesOf(await this.session.runAction(this.node, { kind: 'collect' }));
+  }
+
+  async collect(): Promise<T[]> {
+    return tableToRows(await this.toTable()) as T[];
+  }
+
+  async count(): Promise<number> {
+    const payloads = await this.session.runAction(this.node, { kind: 'count' });
+    return payloads.reduce((sum, p) => sum + (p.kind === 'count' ? p.count : 0), 0);
+  }
+
+  /** The first `n` rows in partition order (each task stops sending after n rows). */
+  async take(n: number): Promise<T[]> {
+    if (!Number.isInteger(n) || n < 0) throw new InvalidInputError(`take(n): n must be a non-negative integer, got ${n}`);
+    const rows = tableToRows(tablesOf(await this.session.runAction(this.node, { kind: 'take', n })));
+    return rows.slice(0, n) as T[];
+  }
+
+  /** Folds all rows with an associative function; undefined for an empty dataset. */
+  async reduce(fn: (a: T, b: T) => T, captures?: Captures): Promise<T | undefined> {
+    const shipped = this.session.ship(fn, captures, 'reduce');
+    const payloads = await this.session.runAction(this.node, { kind: 'reduce', fn: shipped });
+    const partials = payloads.filter((p): p is Extract<TaskPayload, { kind: 'value' }> => p.kind === 'value' && p.present).map((p) => p.value as T);
+    if (partials.length === 0) return undefined;
+    return partials.reduce((a, b) => fn(a, b));
+  }
+
+  /**
+   * Writes one Parquet file per non-empty partition into `dir`, atomically: tasks write under
+   * `dir/_temporary`, accepted attempts are committed once, and `_SUCCESS` marks a complete dataset.
+   */
+  async writeParquet(dir: string, options: WriteParquetOptions = {}): Promise<{ files: number; rows: number }> {
+    await prepareOutputDir(dir, { mode: options.mode ?? 'error' });
+    const jobToken = randomUUID();
+    const commits: Array<Promise<unknown>> = [];
+    const written: number[] = [];
+    let rows = 0;
+    try {
+      await this.session.runAction(this.node, { kind: 'writeParquet', dir, jobToken, compression: options.compression, rowGroupSize: options.rowGroupSize }, {
+        onAccept: (partition, attempt, payload) => {
+          if (payload.kind !== 'file' || !payload.written) return;
+          written.push(partition);
+          rows += payload.rows;
+          commits.push(commitTask(dir, jobToken, partition, attempt));
+        },
+      });
+      await Promise.all(commits);
+      written.sort((a, b) => a - b);
+      await commitJob(dir, jobToken, written);
+      return { files: written.length, rows };
+    } catch (error) {
+      await Promise.allSettled(commits);
+      await abortJob(dir, jobToken);
+      throw error;
+    }
+  }
+}
+
+function tablesOf(payloads: TaskPayload[]): Table {
+  return concatTables(payloads.flatMap((p) => (p.kind === 'table' ? [tableFromIPC(p.ipc)] : [])));
+}

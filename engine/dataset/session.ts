@@ -1,0 +1,248 @@
+// A Session is one application's connection to its executors: it creates Datasets from sources,
+// runs their actions as jobs on the driver, and owns everything to clean up at stop().
+//
+// @example
+//   const session = await Session.create({ master: 'local[2]' });
+//   const n = await session.range(0, 1_000_000).filter((r) => r.id % 3 === 0).count();
+//   await session.stop();
+
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Schema, Table } from 'apache-arrow';
+import { resolveConfig } from '../config.ts';
+import type { EngineConfig } from '../config.ts';
+import { InvalidInputError } from '../errors.ts';
+import { Driver } from '../cluster/driver.ts';
+import type { RunJobOptions } from '../cluster/driver.ts';
+import type { DriverServices } from '../cluster/driver-services.ts';
+import { InProcessExecutor } from '../cluster/in-process-executor.ts';
+import { LocalCluster } from '../cluster/local-cluster.ts';
+import { parseMaster } from '../cluster/master-url.ts';
+import type { PlanNode, ShuffleDependency, SourceSpec } from '../plan/nodes.ts';
+import { narrowParents } from '../plan/nodes.ts';
+import type { ResultAction, TaskPayload } from '../executor/task.ts';
+import type { JobBundle } from '../closure/bundle.ts';
+import type { LoadedBundle } from '../closure/load-bundle.ts';
+import { shipFunction, callSiteOutsideEngine } from '../closure/ship.ts';
+import type { ShippedFunction } from '../closure/ship.ts';
+import { rowsToTable } from '../kernels/rows.ts';
+import type { Row } from '../kernels/rows.ts';
+import { sliceRows } from '../kernels/take.ts';
+import { computeRangeBounds } from '../kernels/range-bounds.ts';
+import { planParquetScan } from '../../connectors/parquet/scan.ts';
+import { Broadcast } from './broadcast.ts';
+import { Dataset } from './dataset.ts';
+
+export interface SessionOptions {
+  /** local (in-process, default), local[N] (N executor processes over TCP), local[*]. */
+  master?: string;
+  /** Configuration as `key=value` strings, as given to `--conf`. */
+  conf?: string[];
+}
+
+/** Partitions for sources that are not told how many (fixed, so results never depend on the master). */
+const DEFAULT_SOURCE_PARTITIONS = 4;
+
+export class Session implements DriverServices {
+  readonly config: EngineConfig;
+  readonly master: string;
+  private readonly blobs = new Map<number, Table[]>();
+  private readonly broadcasts = new Map<number, unknown>();
+  private readonly bundles = new Map<string, { bundle: JobBundle; loaded: LoadedBundle }>();
+  /** Range-partitioned shuffles whose split points are computed by a sampling job on first use. */
+  private readonly unresolvedRanges = new Set<ShuffleDependency>();
+  private currentBundle: string | undefined;
+  private nextId = 0;
+  private stopped = false;
+
+  private constructor(
+    master: string,
+    config: EngineConfig,
+    readonly driver: Driver,
+    readonly workDir: string,
+    private readonly backend: { stop(): Promise<void> },
+  ) {
+    this.master = master;
+    this.config = config;
+  }
+
+  static async create(options: SessionOptions = {}): Promise<Session> {
+    const master = options.master ?? 'local';
+    const spec = parseMaster(master);
+    const config = resolveConfig(options.conf);
+    const workDir = await mkdtemp(join(tmpdir(), 'dataflow-'));
+    const driver = new Driver(config);
+    // The session is the driver's services; executors are attached once it exists.
+    let session: Session | undefined;
+    const services: DriverServices = {
+      blobPartition: (id, p) => session!.blobPartition(id, p),
+      broadcastValue: (id) => session!.broadcastValue(id),
+      bundle: (hash) => session!.bundle(hash),
+      loadedBundle: (hash) => session!.loadedBundle(hash),
+    };
+    try {
+      if (spec.kind === 'in-process') {
+        const executor = new InProcessExecutor(driver, services, workDir);
+        await executor.start();
+        session = new Session(master, config, driver, workDir, executor);
+        driver.addExecutor(executor);
+      } else if (spec.kind === 'local-cluster') {
+        const cluster = await LocalCluster.start({ executors: spec.executors, driver, services, workDir, config });
+        session = new Session(master, config, driver, workDir, cluster);
+      } else {
+        throw new InvalidInputError(`--master ${master}: standalone clusters (dataflow://) are not available in this version; use local or local[N]`);
+      }
+      return session;
+    } catch (error) {
+      await rm(workDir, { recursive: true, force: true });
+      throw error;
+    }
+  }
+
+  /** Stops executors and removes every temporary file of the session. Safe to call twice. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    try {
+      await this.backend.stop();
+    } finally {
+      await rm(this.workDir, { recursive: true, force: true });
+    }
+  }
+
+  // ---- sources ----------------------------------------------------------------------------
+
+  /** A dataset over an Arrow table, split into `numPartitions` contiguous slices. */
+  fromTable<T extends Row = Row>(table: Table, options: { numPartitions?: number } = {}): Dataset<T> {
+    const n = positive(options.numPartitions ?? DEFAULT_SOURCE_PARTITIONS, 'numPartitions');
+    const parts: Table[] = [];
+    for (let p = 0; p < n; p++) {
+      parts.push(sliceRows(table, Math.floor((table.numRows * p) / n), Math.floor((table.numRows * (p + 1)) / n)));
+    }
+    const blobId = this.id();
+    this.blobs.set(blobId, parts);
+    return this.source<T>({ kind: 'memory', blobId }, n);
+  }
+
+  /** A dataset from row objects; the schema is inferred unless given. */
+  fromRows<T extends Row = Row>(rows: T[], options: { numPartitions?: number; schema?: Schema } = {}): Dataset<T> {
+    return this.fromTable<T>(rowsToTable(rows, options.schema), options);
+  }
+
+  /** Integers `start`, `start + step`, ... below `end`, in column `id`. */
+  range(start: number, end: number, options: { step?: number; numPartitions?: number } = {}): Dataset<{ id: number }> {
+    const step = options.step ?? 1;
+    if (!Number.isFinite(start) || !Number.isFinite(end) || !Number.isFinite(step) || step === 0) {
+      throw new InvalidInputError(`range(${start}, ${end}, step ${step}): bounds must be finite and step non-zero`);
+    }
+    return this.source({ kind: 'range', start, end, step }, positive(options.numPartitions ?? DEFAULT_SOURCE_PARTITIONS, 'numPartitions'));
+  }
+
+  /** Parquet files (a file or a folder of them): one partition per file × row group. */
+  async readParquet<T extends Row = Row>(path: string, options: { columns?: string[] } = {}): Promise<Dataset<T>> {
+    const scan = await planParquetScan(path, options);
+    return this.source<T>({ kind: 'parquet', partitions: scan.partitions, columns: options.columns }, scan.partitions.length);
+  }
+
+  /** Ships `value` once to each executor; tasks read it through `.value`. */
+  broadcast<T>(value: T): Broadcast<T> {
+    const id = this.id();
+    this.broadcasts.set(id, value);
+    return new Broadcast(id, value);
+  }
+
+  // ---- used by Dataset verbs ---------------------------------------------------------------
+
+  /** A fresh id for plan nodes, shuffles, caches, blobs and broadcasts (one counter, unique per session). */
+  id(): number {
+    return this.nextId++;
+  }
+
+  ship(fn: unknown, captures: Record<string, unknown> | undefined, label: string): ShippedFunction {
+    if (typeof fn !== 'function') throw new InvalidInputError(`${label} expects a function, got ${typeof fn}`);
+    const loaded = this.currentBundle ? this.bundles.get(this.currentBundle)?.loaded : undefined;
+    return shipFunction(fn, captures, { bundle: loaded, label, callSite: callSiteOutsideEngine() });
+  }
+
+  /** Marks a shuffle whose range bounds must be sampled before its first job. */
+  needsRangeBounds(dep: ShuffleDependency): void {
+    this.unresolvedRanges.add(dep);
+  }
+
+  /** Runs `action` over every partition of `node`; payloads come back in partition order. */
+  async runAction(node: PlanNode, action: ResultAction, options: Omit<RunJobOptions, 'bundleHash'> = {}): Promise<TaskPayload[]> {
+    if (this.stopped) throw new InvalidInputError('this session was stopped; create a new one with Session.create()');
+    await this.resolveRangeBounds(node);
+    return this.driver.runJob(node, action, { ...options, bundleHash: this.currentBundle });
+  }
+
+  /** Makes a loaded job bundle the source of exported functions for the jobs that follow. */
+  useBundle(bundle: JobBundle, loaded: LoadedBundle): void {
+    this.bundles.set(bundle.hash, { bundle, loaded });
+    this.currentBundle = bundle.hash;
+  }
+
+  // ---- DriverServices -----------------------------------------------------------------------
+
+  blobPartition(blobId: number, partition: number): Table {
+    const part = this.blobs.get(blobId)?.[partition];
+    if (!part) throw new Error(`in-memory source ${blobId} has no partition ${partition}`);
+    return part;
+  }
+
+  broadcastValue(broadcastId: number): unknown {
+    if (!this.broadcasts.has(broadcastId)) throw new Error(`broadcast ${broadcastId} is unknown to the driver`);
+    return this.broadcasts.get(broadcastId);
+  }
+
+  bundle(hash: string): JobBundle {
+    const entry = this.bundles.get(hash);
+    if (!entry) throw new Error(`job bundle ${hash} is unknown to the driver`);
+    return entry.bundle;
+  }
+
+  loadedBundle(hash: string): LoadedBundle {
+    const entry = this.bundles.get(hash);
+    if (!entry) throw new Error(`job bundle ${hash} is unknown to the driver`);
+    return entry.loaded;
+  }
+
+  // ---- internals ----------------------------------------------------------------------------
+
+  private source<T extends Row>(source: SourceSpec, numPartitions: number): Dataset<T> {
+    return new Dataset<T>(this, { kind: 'source', id: this.id(), numPartitions, source });
+  }
+
+  /** sortBy's range partitioner needs split points: sample the keys of its input first (as Spark does). */
+  private async resolveRangeBounds(node: PlanNode): Promise<void> {
+    if (this.unresolvedRanges.size === 0) return;
+    const pending: ShuffleDependency[] = [];
+    const seen = new Set<number>();
+    const visit = (n: PlanNode): void => {
+      if (seen.has(n.id)) return;
+      seen.add(n.id);
+      if (n.kind === 'shuffled') {
+        for (const dep of n.deps) {
+          if (dep.parent) visit(dep.parent);
+          if (this.unresolvedRanges.has(dep)) pending.push(dep);
+        }
+      }
+      for (const parent of narrowParents(n)) visit(parent);
+    };
+    visit(node);
+    for (const dep of pending) {
+      const p = dep.partitioner;
+      if (p.kind !== 'range' || !dep.parent) continue;
+      const payloads = await this.driver.runJob(dep.parent, { kind: 'sampleKeys', keys: p.keys, maxSamples: 100 * p.numPartitions, seed: 42 }, { bundleHash: this.currentBundle });
+      const samples = payloads.flatMap((pl) => (pl.kind === 'samples' ? pl.samples : []));
+      dep.partitioner = { ...p, bounds: computeRangeBounds(samples, p.ascending, p.numPartitions) };
+      this.unresolvedRanges.delete(dep);
+    }
+  }
+}
+
+function positive(n: number, option: string): number {
+  if (!Number.isInteger(n) || n < 1) throw new InvalidInputError(`${option} must be a positive integer, got ${n}`);
+  return n;
+}

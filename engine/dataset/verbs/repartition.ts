@@ -1,0 +1,15 @@
+// repartition: moves rows so that equal keys land in the same partition (hash of the key columns).
+
+import type { Row } from '../../kernels/rows.ts';
+import type { Dataset } from '../dataset.ts';
+import { checkKeys, hashDependency, shuffledNode, shufflePartitions } from './shuffle.ts';
+
+/**
+ * @example
+ *   ratings.repartition(['userId'], { numPartitions: 8 })
+ */
+export function repartition<T extends Row>(ds: Dataset<T>, keys: string[], options: { numPartitions?: number } = {}): Dataset<T> {
+  const n = shufflePartitions(ds.session, options.numPartitions, [ds.node], 'repartition');
+  const dep = hashDependency(ds.session, ds.node, checkKeys(keys, 'repartition'), n);
+  return ds.derive<T>(shuffledNode(ds.session, [dep], { op: 'concat' }, n));
+}

@@ -1,0 +1,36 @@
+// Shared constructor of wide verbs: hash-partitioned shuffle dependencies and the node that reads
+// them. The number of reduce partitions is the verb's option, else `dataflow.shuffle.partitions`,
+// else the largest input's partition count — never the executor count, so results do not depend on
+// where the job runs.
+
+import type { CombineOp, PlanNode, ReduceOp, ShuffleDependency } from '../../plan/nodes.ts';
+import type { Partitioner } from '../../shuffle/partitioner.ts';
+import { InvalidInputError } from '../../errors.ts';
+import type { Session } from '../session.ts';
+
+export function shufflePartitions(session: Session, requested: number | undefined, inputs: PlanNode[], verb: string): number {
+  if (requested !== undefined) {
+    if (!Number.isInteger(requested) || requested < 1) {
+      throw new InvalidInputError(`${verb}: numPartitions must be a positive integer, got ${requested}`);
+    }
+    return requested;
+  }
+  const configured = session.config['dataflow.shuffle.partitions'];
+  return configured > 0 ? configured : Math.max(1, ...inputs.map((n) => n.numPartitions));
+}
+
+export function hashDependency(session: Session, parent: PlanNode, keys: string[], numPartitions: number, combine?: CombineOp): ShuffleDependency {
+  const partitioner: Partitioner = { kind: 'hash', keys, numPartitions };
+  return { shuffleId: session.id(), parent, partitioner, combine };
+}
+
+export function shuffledNode(session: Session, deps: ShuffleDependency[], reduce: ReduceOp, numPartitions: number): PlanNode {
+  return { kind: 'shuffled', id: session.id(), numPartitions, deps, reduce };
+}
+
+export function checkKeys(keys: string[], verb: string): string[] {
+  if (!Array.isArray(keys) || keys.length === 0 || keys.some((k) => typeof k !== 'string' || k === '')) {
+    throw new InvalidInputError(`${verb}: key columns must be a non-empty array of column names, got ${JSON.stringify(keys)}`);
+  }
+  return keys;
+}

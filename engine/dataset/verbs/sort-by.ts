@@ -1,0 +1,28 @@
+// sortBy: a total order across partitions. Rows are range-partitioned on split points sampled from
+// the input (a small job run before the first action, as Spark's RangePartitioner does), then each
+// partition is sorted; partition i holds keys before partition i+1.
+
+import type { SortKey } from '../../plan/nodes.ts';
+import type { Row } from '../../kernels/rows.ts';
+import { InvalidInputError } from '../../errors.ts';
+import type { Dataset } from '../dataset.ts';
+import { shuffledNode, shufflePartitions } from './shuffle.ts';
+
+/**
+ * @example
+ *   stats.sortBy([{ column: 'count', ascending: false }, { column: 'itemId', ascending: true }])
+ */
+export function sortBy<T extends Row>(ds: Dataset<T>, keys: Array<SortKey | string>, options: { numPartitions?: number } = {}): Dataset<T> {
+  const sortKeys: SortKey[] = keys.map((k) => (typeof k === 'string' ? { column: k, ascending: true } : k));
+  if (sortKeys.length === 0 || sortKeys.some((k) => typeof k.column !== 'string')) {
+    throw new InvalidInputError(`sortBy: give at least one column, as a name or { column, ascending }; got ${JSON.stringify(keys)}`);
+  }
+  const n = shufflePartitions(ds.session, options.numPartitions, [ds.node], 'sortBy');
+  const dep = {
+    shuffleId: ds.session.id(),
+    parent: ds.node,
+    partitioner: { kind: 'range' as const, keys: sortKeys.map((k) => k.column), ascending: sortKeys.map((k) => k.ascending), bounds: [], numPartitions: n },
+  };
+  ds.session.needsRangeBounds(dep);
+  return ds.derive<T>(shuffledNode(ds.session, [dep], { op: 'sort', keys: sortKeys }, n));
+}

@@ -1,0 +1,23 @@
+// What a task needs from the process it runs in. The executor process implements it over TCP
+// (driver RPCs, block server); `--master local` implements it in the driver process itself.
+
+import type { Table } from 'apache-arrow';
+import type { LoadedBundle } from '../closure/load-bundle.ts';
+import type { BlockLocation } from './task.ts';
+import type { BlockStore } from './block-store.ts';
+import type { ShuffleOutputs } from './shuffle-outputs.ts';
+
+export interface TaskEnvironment {
+  executorId: string;
+  /** Folder for this executor's shuffle files; removed when the executor stops. */
+  shuffleDir: string;
+  blockStore: BlockStore;
+  shuffleOutputs: ShuffleOutputs;
+  /** Reads a block written by another executor (throws on failure; the runner types it FetchFailed). */
+  fetchRemoteBlock(location: BlockLocation, shuffleId: number, reducePartition: number): Promise<Uint8Array>;
+  /** One partition of an in-memory source held by the driver. */
+  fetchBlob(blobId: number, partition: number): Promise<Table>;
+  /** A broadcast value, fetched once per executor and cached. */
+  fetchBroadcast(broadcastId: number): Promise<unknown>;
+  loadBundle(hash: string): Promise<LoadedBundle>;
+}

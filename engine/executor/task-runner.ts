@@ -1,0 +1,181 @@
+// Runs one task: evaluates the stage's pipeline for one partition (sources or shuffle reads at the
+// bottom, narrow operators pipelined on top) and then either writes shuffle files or computes an
+// action's partial result. Failures leave as TaskError with a typed reason.
+
+import { Table, makeVector, tableFromIPC, tableToIPC } from 'apache-arrow';
+import type { PlanNode, SourceSpec } from '../plan/nodes.ts';
+import { narrowInputs } from '../plan/nodes.ts';
+import { writeMapOutput } from '../shuffle/shuffle-writer.ts';
+import { readBlockBytes, decodeBlock } from '../shuffle/shuffle-reader.ts';
+import { readParquetPartition } from '../../connectors/parquet/read.ts';
+import { writeParquetFile } from '../../connectors/parquet/write.ts';
+import { taskAttemptPath } from '../../connectors/parquet/commit.ts';
+import { sampleKeys } from '../kernels/range-bounds.ts';
+import { tableToRows } from '../kernels/rows.ts';
+import type { Row } from '../kernels/rows.ts';
+import { sliceRows } from '../kernels/take.ts';
+import type { LoadedBundle } from '../closure/load-bundle.ts';
+import type { TaskEnvironment } from './environment.ts';
+import type { ResultAction, ShuffleInput, TaskDescriptor, TaskPayload, TaskResult } from './task.ts';
+import { TaskError } from './task.ts';
+import { applyNarrowOp } from './narrow-ops.ts';
+import { applyCombine, applyReduce, isBlank } from './reduce-ops.ts';
+import { UserCode, broadcastIdsIn } from './user-code.ts';
+
+export async function runTask(task: TaskDescriptor, env: TaskEnvironment): Promise<TaskResult> {
+  const started = performance.now();
+  const bundle = task.bundleHash ? await loadBundleOrFail(env, task.bundleHash) : undefined;
+  const broadcasts = new Map<number, unknown>();
+  for (const id of broadcastIdsIn([task.plan, task.output])) broadcasts.set(id, await env.fetchBroadcast(id));
+  const run = new TaskRun(task, env, new UserCode(bundle, broadcasts));
+  try {
+    const table = await run.evaluate(task.plan, task.partition);
+    const payload = task.output.kind === 'shuffle'
+      ? await run.writeShuffle(table)
+      : await run.finish(task.output.action, table);
+    return { payload, cachedBlocks: run.cachedBlocks, durationMs: performance.now() - started };
+  } catch (error) {
+    if (error instanceof TaskError) throw error;
+    const e = error instanceof Error ? error : new Error(String(error));
+    throw new TaskError({ kind: 'UserCodeError', message: `${e.name}: ${e.message}`, stack: e.stack });
+  }
+}
+
+async function loadBundleOrFail(env: TaskEnvironment, hash: string): Promise<LoadedBundle> {
+  try {
+    return await env.loadBundle(hash);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new TaskError({ kind: 'BundleLoadFailed', executorId: env.executorId, message });
+  }
+}
+
+class TaskRun {
+  readonly cachedBlocks: Array<{ cacheId: number; partition: number }> = [];
+  private readonly inputs: Map<number, ShuffleInput>;
+
+  constructor(private readonly task: TaskDescriptor, private readonly env: TaskEnvironment, private readonly code: UserCode) {
+    this.inputs = new Map(task.shuffleInputs.map((input) => [input.shuffleId, input]));
+  }
+
+  async evaluate(node: PlanNode, partition: number): Promise<Table> {
+    switch (node.kind) {
+      case 'source': return this.readSource(node.source, node.numPartitions, partition);
+      case 'narrow': return applyNarrowOp(node.op, await this.evaluate(node.parent, partition), this.code);
+      case 'union': {
+        const [input] = narrowInputs(node, partition);
+        return this.evaluate(input!.node, input!.partition);
+      }
+      case 'cache': {
+        const cached = this.env.blockStore.get(node.cacheId, partition);
+        if (cached) return cached;
+        const table = await this.evaluate(node.parent, partition);
+        this.env.blockStore.put(node.cacheId, partition, table);
+        this.cachedBlocks.push({ cacheId: node.cacheId, partition });
+        return table;
+      }
+      case 'shuffled': {
+        const inputs: Table[][] = [];
+        for (const dep of node.deps) inputs.push(await this.readShuffle(dep.shuffleId));
+        return applyReduce(node.reduce, inputs, this.code);
+      }
+    }
+  }
+
+  private async readSource(source: SourceSpec, numPartitions: number, partition: number): Promise<Table> {
+    switch (source.kind) {
+      case 'memory': return this.env.fetchBlob(source.blobId, partition);
+      case 'range': return rangePartition(source.start, source.end, source.step, numPartitions, partition);
+      case 'parquet': return readParquetPartition(source.partitions[partition]!, source.columns);
+    }
+  }
+
+  /** All blocks of this task's reduce partition for one shuffle, local ones from disk, in map order. */
+  private async readShuffle(shuffleId: number): Promise<Table[]> {
+    const input = this.inputs.get(shuffleId);
+    if (!input) throw new Error(`task ${this.task.taskId} has no block locations for shuffle ${shuffleId}`);
+    const tables: Table[] = [];
+    for (const block of input.blocks) {
+      if (block.size === 0) continue;
+      let bytes: Uint8Array;
+      try {
+        const local = block.executorId === this.env.executorId ? this.env.shuffleOutputs.get(shuffleId, block.mapPartition) : undefined;
+        bytes = local
+          ? await readBlockBytes(local.dir, shuffleId, block.mapPartition, local.attempt, input.reducePartition)
+          : await this.env.fetchRemoteBlock(block, shuffleId, input.reducePartition);
+        if (bytes.byteLength !== block.size) {
+          throw new Error(`expected ${block.size} bytes, got ${bytes.byteLength}`);
+        }
+      } catch (error) {
+        throw new TaskError({
+          kind: 'FetchFailed', executorId: block.executorId, shuffleId, mapPartition: block.mapPartition,
+          reducePartition: input.reducePartition,
+          message: `fetching shuffle ${shuffleId} block (map ${block.mapPartition} → reduce ${input.reducePartition}) from executor ${block.executorId} at ${block.host}:${block.port} failed: ${error instanceof Error ? error.message : String(error)}`,
+        });
+      }
+      const table = decodeBlock(bytes);
+      if (table) tables.push(table);
+    }
+    if (tables.length === 0 && input.schemaIpc) tables.push(tableFromIPC(input.schemaIpc));
+    return tables;
+  }
+
+  async writeShuffle(table: Table): Promise<TaskPayload> {
+    const output = this.task.output;
+    if (output.kind !== 'shuffle') throw new Error('not a shuffle-map task');
+    const combined = output.dep.combine ? applyCombine(output.dep.combine, table, this.code) : table;
+    if (isBlank(combined)) {
+      // An empty partition of unknown schema: nothing to write, every block is empty.
+      const blockSizes = new Array<number>(output.numPartitions).fill(0);
+      this.env.shuffleOutputs.register(output.dep.shuffleId, this.task.partition, { dir: this.env.shuffleDir, attempt: this.task.attempt, blockSizes });
+      return { kind: 'mapOutput', blockSizes };
+    }
+    // A hash partitioner without key columns (distinct) hashes every column.
+    const p = output.dep.partitioner;
+    const partitioner = p.kind === 'hash' && p.keys.length === 0 ? { ...p, keys: combined.schema.fields.map((f) => f.name) } : p;
+    const { blockSizes } = await writeMapOutput({
+      dir: this.env.shuffleDir, shuffleId: output.dep.shuffleId, mapPartition: this.task.partition,
+      attempt: this.task.attempt, table: combined, partitioner, numPartitions: output.numPartitions,
+    });
+    this.env.shuffleOutputs.register(output.dep.shuffleId, this.task.partition, { dir: this.env.shuffleDir, attempt: this.task.attempt, blockSizes });
+    const schemaIpc = combined.numCols > 0 ? tableToIPC(new Table(combined.schema), 'stream') : undefined;
+    return { kind: 'mapOutput', blockSizes, schemaIpc };
+  }
+
+  async finish(action: ResultAction, table: Table): Promise<TaskPayload> {
+    switch (action.kind) {
+      case 'collect': return { kind: 'table', ipc: tableToIPC(table, 'stream') };
+      case 'take': return { kind: 'table', ipc: tableToIPC(table.numRows > action.n ? sliceRows(table, 0, action.n) : table, 'stream') };
+      case 'count': return { kind: 'count', count: table.numRows };
+      case 'reduce': {
+        const fn = this.code.callable(action.fn) as (a: Row, b: Row) => Row;
+        const rows = tableToRows(table);
+        if (rows.length === 0) return { kind: 'value', present: false, value: undefined };
+        let acc = rows[0]!;
+        for (let i = 1; i < rows.length; i++) acc = fn(acc, rows[i]!);
+        return { kind: 'value', present: true, value: acc };
+      }
+      case 'writeParquet': {
+        if (isBlank(table)) return { kind: 'file', rows: 0, written: false };
+        const file = taskAttemptPath(action.dir, action.jobToken, this.task.partition, this.task.attempt);
+        await writeParquetFile(table, file, { compression: action.compression, rowGroupSize: action.rowGroupSize });
+        return { kind: 'file', rows: table.numRows, written: true };
+      }
+      case 'sampleKeys': {
+        if (isBlank(table)) return { kind: 'samples', samples: [] };
+        return { kind: 'samples', samples: sampleKeys(table, action.keys, action.maxSamples, action.seed + this.task.partition) };
+      }
+    }
+  }
+}
+
+/** Partition `p` of range(start, end, step) split into `n` near-equal slices, as column `id`. */
+function rangePartition(start: number, end: number, step: number, n: number, p: number): Table {
+  const total = Math.max(0, Math.ceil((end - start) / step));
+  const from = Math.floor((total * p) / n);
+  const to = Math.floor((total * (p + 1)) / n);
+  const fitsInt32 = Math.max(Math.abs(start), Math.abs(start + step * total)) < 2 ** 31 && Number.isInteger(start) && Number.isInteger(step);
+  const values = fitsInt32 ? new Int32Array(to - from) : new Float64Array(to - from);
+  for (let i = from; i < to; i++) values[i - from] = start + i * step;
+  return new Table({ id: makeVector(values) });
+}

@@ -1,0 +1,78 @@
+// What a task is on the wire: the descriptor the driver sends to an executor and the result it
+// sends back. Both are plain data encoded with v8.serialize (structured clone), so typed arrays,
+// Maps and bigints in captures survive the trip.
+
+import type { PlanNode, ShuffleDependency } from '../plan/nodes.ts';
+import type { ShippedFunction } from '../closure/ship.ts';
+import type { TaskFailureReason } from '../scheduler/types.ts';
+
+export type ResultAction =
+  | { kind: 'collect' }
+  | { kind: 'count' }
+  | { kind: 'take'; n: number }
+  | { kind: 'reduce'; fn: ShippedFunction }
+  | { kind: 'writeParquet'; dir: string; jobToken: string; compression?: ParquetCompression; rowGroupSize?: number }
+  | { kind: 'sampleKeys'; keys: string[]; maxSamples: number; seed: number };
+
+export type ParquetCompression = 'snappy' | 'zstd' | 'gzip' | 'lz4' | 'brotli' | 'none';
+
+/** Where one map task's output for this task's reduce partition lives. */
+export interface BlockLocation {
+  mapPartition: number;
+  executorId: string;
+  host: string;
+  port: number;
+  size: number;
+}
+
+/** The blocks a reduce task reads for one shuffle, plus the map side's schema for when all are empty. */
+export interface ShuffleInput {
+  shuffleId: number;
+  reducePartition: number;
+  blocks: BlockLocation[];
+  /** Arrow IPC stream of the map output's schema (no rows); absent if no map task produced columns. */
+  schemaIpc?: Uint8Array;
+}
+
+export type TaskOutput =
+  | { kind: 'shuffle'; dep: ShuffleDependency; numPartitions: number }
+  | { kind: 'result'; action: ResultAction };
+
+export interface TaskDescriptor {
+  taskId: number;
+  jobId: number;
+  stageId: number;
+  partition: number;
+  attempt: number;
+  /** The stage's pipeline with upstream stages stripped (see stripUpstream). */
+  plan: PlanNode;
+  output: TaskOutput;
+  shuffleInputs: ShuffleInput[];
+  /** Content hash of the job bundle that exported functions come from. */
+  bundleHash?: string;
+}
+
+export type TaskPayload =
+  | { kind: 'mapOutput'; blockSizes: number[]; schemaIpc?: Uint8Array }
+  | { kind: 'table'; ipc: Uint8Array }
+  | { kind: 'count'; count: number }
+  | { kind: 'value'; present: boolean; value: unknown }
+  | { kind: 'file'; rows: number; written: boolean }
+  | { kind: 'samples'; samples: unknown[][] };
+
+export interface TaskResult {
+  payload: TaskPayload;
+  /** Cached partitions this task stored in the executor's memory. */
+  cachedBlocks: Array<{ cacheId: number; partition: number }>;
+  durationMs: number;
+}
+
+/** A task failure with a typed reason, as thrown by the task runner and sent back to the driver. */
+export class TaskError extends Error {
+  readonly reason: TaskFailureReason;
+  constructor(reason: TaskFailureReason) {
+    super(reason.message);
+    this.name = 'TaskError';
+    this.reason = reason;
+  }
+}

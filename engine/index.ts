@@ -1,0 +1,22 @@
+// The public API of dataflow. Job scripts and applications import only from here.
+//
+// @example
+//   import { type Session, count, mean } from 'dataflow';
+//   export default async function main(session: Session) {
+//     const ratings = await session.readParquet('ratings.parquet');
+//     const stats = ratings.aggregateByKey(['itemId'], { n: count(), avg: mean('rating') });
+//     console.log(await stats.sortBy([{ column: 'n', ascending: false }]).take(10));
+//   }
+
+export { Session } from './dataset/session.ts';
+export type { SessionOptions } from './dataset/session.ts';
+export { Dataset } from './dataset/dataset.ts';
+export type { WriteParquetOptions } from './dataset/dataset.ts';
+export { Broadcast } from './dataset/broadcast.ts';
+export { count, sum, mean, min, max } from './dataset/aggregations.ts';
+export type { AggSpec, Aggregations } from './kernels/aggregate.ts';
+export type { Row } from './kernels/rows.ts';
+export type { SortKey } from './plan/nodes.ts';
+export { DataflowError, InvalidInputError } from './errors.ts';
+export { JobFailedError } from './cluster/driver.ts';
+// export { generateRatings, writeRatingsParquet } from '../connectors/generate/ratings.ts';

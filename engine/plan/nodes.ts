@@ -1,0 +1,138 @@
+// The logical plan: an immutable tree of nodes that a Dataset builds lazily and the stage planner
+// cuts into stages. Nodes are plain data (functions travel as ShippedFunction), so a stage's
+// subtree can be serialized with v8.serialize and sent to an executor as-is.
+//
+// Worked example: `readParquet(p).filter(f).aggregateByKey(['itemId'], {n: count()})` is
+//
+//   shuffled#3 (reduce: mergeAggregate, 4 partitions)
+//     └─ dep shuffle 0, hash(itemId) x4, combine: partialAggregate
+//          └─ narrow#2 (filter f)            ┐ pipelined in one task
+//               └─ source#1 (parquet, 9 row groups) ┘ = shuffle-map stage, 9 tasks
+//
+// Narrow dependencies (one parent partition feeds one child partition) allow pipelined execution;
+// a shuffle dependency needs every parent partition before any child partition can start, so it
+// ends a stage.
+
+import type { ShippedFunction } from '../closure/ship.ts';
+import type { Partitioner } from '../shuffle/partitioner.ts';
+import type { Aggregations } from '../kernels/aggregate.ts';
+import type { ParquetPartition } from '../../connectors/parquet/scan.ts';
+
+export interface SortKey { column: string; ascending: boolean }
+
+/** Where a source node's partitions come from. */
+export type SourceSpec =
+  /** Partitions held by the driver (fromTable/fromRows); executors fetch them by blob id. */
+  | { kind: 'memory'; blobId: number }
+  /** Integers start, start+step, ... < end, split evenly. Column name `id`. */
+  | { kind: 'range'; start: number; end: number; step: number }
+  /** One partition per file × row group. */
+  | { kind: 'parquet'; partitions: ParquetPartition[]; columns?: string[] };
+
+/** A per-partition transformation; applied in sequence within one task. */
+export type NarrowOp =
+  | { op: 'map' | 'filter' | 'flatMap' | 'mapBatches' | 'mapPartitions'; fn: ShippedFunction }
+  | { op: 'select'; columns: string[] };
+
+/** Work done on each map task's output before it is shuffled (map-side combine). */
+export type CombineOp =
+  | { op: 'partialAggregate'; keys: string[]; aggs: Aggregations }
+  | { op: 'reduceRows'; keys: string[]; fn: ShippedFunction }
+  | { op: 'distinct' };
+
+/** Work done by a reduce task on the blocks it fetched for its partition. */
+export type ReduceOp =
+  | { op: 'concat' }
+  | { op: 'mergeAggregate'; keys: string[]; aggs: Aggregations }
+  | { op: 'reduceRows'; keys: string[]; fn: ShippedFunction }
+  | { op: 'groupRows'; keys: string[] }
+  | { op: 'join'; keys: string[]; how: 'inner' | 'left' }
+  | { op: 'sort'; keys: SortKey[] }
+  | { op: 'distinct' };
+
+export interface ShuffleDependency {
+  shuffleId: number;
+  /** The map side. Absent in the copy sent to executors for a reduce task (they only need the id). */
+  parent?: PlanNode;
+  partitioner: Partitioner;
+  combine?: CombineOp;
+}
+
+interface NodeBase { id: number; numPartitions: number }
+export interface SourceNode extends NodeBase { kind: 'source'; source: SourceSpec }
+export interface NarrowNode extends NodeBase { kind: 'narrow'; parent: PlanNode; op: NarrowOp }
+/** Partitions of the parents laid end to end: partition i of the union is parent k's partition i - offset_k. */
+export interface UnionNode extends NodeBase { kind: 'union'; parents: PlanNode[] }
+/** Partitions kept in executor memory after first use; recomputed from lineage when lost. */
+export interface CacheNode extends NodeBase { kind: 'cache'; parent: PlanNode; cacheId: number }
+/** Output of one or more shuffles, combined by `reduce` (join reads two: left, right). */
+export interface ShuffledNode extends NodeBase { kind: 'shuffled'; deps: ShuffleDependency[]; reduce: ReduceOp }
+
+export type PlanNode = SourceNode | NarrowNode | UnionNode | CacheNode | ShuffledNode;
+
+/** The narrow (same-stage) children of a node; shuffle dependencies are stage boundaries. */
+export function narrowParents(node: PlanNode): PlanNode[] {
+  switch (node.kind) {
+    case 'source': case 'shuffled': return [];
+    case 'narrow': case 'cache': return [node.parent];
+    case 'union': return node.parents;
+  }
+}
+
+/**
+ * Maps partition `p` of `node` to the partition of `parent` it reads, for narrow parents.
+ * Returns the (parent, partition) pairs, at most one per parent.
+ */
+export function narrowInputs(node: PlanNode, p: number): Array<{ node: PlanNode; partition: number }> {
+  switch (node.kind) {
+    case 'source': case 'shuffled': return [];
+    case 'narrow': case 'cache': return [{ node: node.parent, partition: p }];
+    case 'union': {
+      let offset = 0;
+      for (const parent of node.parents) {
+        if (p < offset + parent.numPartitions) return [{ node: parent, partition: p - offset }];
+        offset += parent.numPartitions;
+      }
+      throw new RangeError(`partition ${p} is out of range for union of ${node.numPartitions} partitions`);
+    }
+  }
+}
+
+/** Shuffle reads that partition `p` of `root` performs within its stage: (shuffleId, reducePartition). */
+export function shuffleReads(root: PlanNode, p: number): Array<{ shuffleId: number; reducePartition: number }> {
+  const out: Array<{ shuffleId: number; reducePartition: number }> = [];
+  const visit = (node: PlanNode, part: number): void => {
+    if (node.kind === 'shuffled') {
+      for (const dep of node.deps) out.push({ shuffleId: dep.shuffleId, reducePartition: part });
+      return;
+    }
+    for (const input of narrowInputs(node, part)) visit(input.node, input.partition);
+  };
+  visit(root, p);
+  return out;
+}
+
+/** Cached partitions that partition `p` of `root` would read: (cacheId, partition). */
+export function cacheReads(root: PlanNode, p: number): Array<{ cacheId: number; partition: number }> {
+  const out: Array<{ cacheId: number; partition: number }> = [];
+  const visit = (node: PlanNode, part: number): void => {
+    if (node.kind === 'cache') { out.push({ cacheId: node.cacheId, partition: part }); return; }
+    for (const input of narrowInputs(node, part)) visit(input.node, input.partition);
+  };
+  visit(root, p);
+  return out;
+}
+
+/**
+ * A copy of a stage's subtree as an executor needs it: shuffle dependencies keep their id,
+ * partitioner and combine op but drop the map-side plan, which belongs to an earlier stage.
+ */
+export function stripUpstream(node: PlanNode): PlanNode {
+  switch (node.kind) {
+    case 'source': return node;
+    case 'narrow': return { ...node, parent: stripUpstream(node.parent) };
+    case 'cache': return { ...node, parent: stripUpstream(node.parent) };
+    case 'union': return { ...node, parents: node.parents.map(stripUpstream) };
+    case 'shuffled': return { ...node, deps: node.deps.map(({ parent: _parent, ...dep }) => dep) };
+  }
+}

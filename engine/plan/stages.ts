@@ -1,0 +1,86 @@
+// The stage planner: a pure function that cuts a plan at its shuffle dependencies.
+// Each shuffle dependency becomes a shuffle-map stage whose tasks run the map-side pipeline and
+// write shuffle files; the node an action runs on becomes the result stage.
+
+import type { PlanNode, ShuffleDependency } from './nodes.ts';
+import { narrowParents } from './nodes.ts';
+
+export interface Stage {
+  stageId: number;
+  /** Top of the pipeline this stage's tasks run (narrow ops down to sources or shuffle reads). */
+  root: PlanNode;
+  numPartitions: number;
+  /** Set for shuffle-map stages: the dependency whose map side this stage computes. */
+  shuffleDep?: ShuffleDependency;
+  /** Stages whose shuffle outputs this stage reads. */
+  parents: Stage[];
+}
+
+export interface StagePlan {
+  /** Parents before children; the final stage is last. */
+  stages: Stage[];
+  finalStage: Stage;
+}
+
+export interface StageIds {
+  /** Shuffle-map stages keep one id per shuffle for the whole session (they are reused across jobs). */
+  forShuffle(shuffleId: number): number;
+  /** A fresh id for a result stage. */
+  next(): number;
+}
+
+/**
+ * Cuts `finalNode`'s plan into stages.
+ *
+ * @example
+ *   const { stages } = planStages(ds.node, ids);
+ *   // readParquet → filter → aggregateByKey gives [map stage (filter, parquet), result stage (merge)]
+ */
+export function planStages(finalNode: PlanNode, ids: StageIds): StagePlan {
+  const byShuffle = new Map<number, Stage>();
+  const ordered: Stage[] = [];
+
+  const shuffleDepsOf = (root: PlanNode): ShuffleDependency[] => {
+    const deps: ShuffleDependency[] = [];
+    const seen = new Set<number>();
+    const visit = (node: PlanNode): void => {
+      if (seen.has(node.id)) return;
+      seen.add(node.id);
+      if (node.kind === 'shuffled') deps.push(...node.deps);
+      for (const parent of narrowParents(node)) visit(parent);
+    };
+    visit(root);
+    return deps;
+  };
+
+  const mapStageFor = (dep: ShuffleDependency): Stage => {
+    const existing = byShuffle.get(dep.shuffleId);
+    if (existing) return existing;
+    if (!dep.parent) throw new Error(`shuffle ${dep.shuffleId} has no map-side plan (was it stripped for an executor?)`);
+    const parents = shuffleDepsOf(dep.parent).map(mapStageFor);
+    const stage: Stage = {
+      stageId: ids.forShuffle(dep.shuffleId),
+      root: dep.parent,
+      numPartitions: dep.parent.numPartitions,
+      shuffleDep: dep,
+      parents: dedupe(parents),
+    };
+    byShuffle.set(dep.shuffleId, stage);
+    ordered.push(stage);
+    return stage;
+  };
+
+  const finalParents = shuffleDepsOf(finalNode).map(mapStageFor);
+  const finalStage: Stage = {
+    stageId: ids.next(),
+    root: finalNode,
+    numPartitions: finalNode.numPartitions,
+    parents: dedupe(finalParents),
+  };
+  ordered.push(finalStage);
+  return { stages: ordered, finalStage };
+}
+
+function dedupe(stages: Stage[]): Stage[] {
+  return [...new Map(stages.map((s) => [s.stageId, s])).values()];
+}

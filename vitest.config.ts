@@ -1,0 +1,13 @@
+// Test runner settings: unit tests mirror the source folders; integration tests start real
+// executor processes, so they get longer timeouts and run one file at a time per worker.
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    pool: 'forks',
+    maxWorkers: 2,
+  },
+});
