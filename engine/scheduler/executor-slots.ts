@@ -1,0 +1,85 @@
+// Executors and their task slots, and the placement rule for one task. A launched task holds one slot
+// of its executor until it finishes, fails, or the executor is lost.
+//
+// Worked example: exec-a has 2 slots running task 4, exec-b has 2 free slots.
+//   pick(['exec-a'])  → 'exec-a'   (a preferred executor with a free slot wins)
+//   pick(undefined)   → 'exec-b'   (otherwise most free slots; ties go to the lowest id)
+
+import { SchedulerProtocolError } from './errors.ts';
+import type { ExecutorId } from './types.ts';
+
+export interface ExecutorSlotsView {
+  executorId: ExecutorId;
+  slots: number;
+  /** Task ids holding a slot, ascending. */
+  runningTaskIds: number[];
+}
+
+export class ExecutorSlots {
+  private readonly executors = new Map<ExecutorId, { slots: number; running: Set<number> }>();
+
+  /** @example slots.add('exec-a', 2) */
+  add(executorId: ExecutorId, slots: number): void {
+    if (this.executors.has(executorId)) {
+      throw new SchedulerProtocolError(
+        `Executor ${executorId} was added twice without being lost in between; executor ids must be unique per session.`,
+      );
+    }
+    if (!Number.isInteger(slots) || slots < 1) {
+      throw new SchedulerProtocolError(`Executor ${executorId} offered ${slots} slots; expected a positive integer.`);
+    }
+    this.executors.set(executorId, { slots, running: new Set() });
+  }
+
+  /** Removes an executor; returns the ids of the tasks that were holding its slots, ascending. */
+  remove(executorId: ExecutorId): number[] {
+    const executor = this.executors.get(executorId);
+    this.executors.delete(executorId);
+    return executor ? [...executor.running].sort((a, b) => a - b) : [];
+  }
+
+  has(executorId: ExecutorId): boolean {
+    return this.executors.has(executorId);
+  }
+
+  freeSlots(executorId: ExecutorId): number {
+    const executor = this.executors.get(executorId);
+    return executor ? executor.slots - executor.running.size : 0;
+  }
+
+  /**
+   * Where to run a task: the first executor of `preferred` that is alive with a free slot, otherwise
+   * the executor with the most free slots (ties: lowest id in string order), or undefined if all are full.
+   *
+   * @example slots.pick(['exec-b', 'exec-a']) // 'exec-b' if it has a free slot
+   */
+  pick(preferred: readonly ExecutorId[] | undefined): ExecutorId | undefined {
+    for (const id of preferred ?? []) if (this.freeSlots(id) > 0) return id;
+    let best: ExecutorId | undefined;
+    let bestFree = 0;
+    for (const id of this.executors.keys()) {
+      const free = this.freeSlots(id);
+      if (free > bestFree || (free === bestFree && free > 0 && best !== undefined && id < best)) {
+        best = id;
+        bestFree = free;
+      }
+    }
+    return best;
+  }
+
+  occupy(executorId: ExecutorId, taskId: number): void {
+    this.executors.get(executorId)!.running.add(taskId);
+  }
+
+  /** Frees the slot `taskId` held; a no-op if the executor is gone. */
+  release(executorId: ExecutorId, taskId: number): void {
+    this.executors.get(executorId)?.running.delete(taskId);
+  }
+
+  /** Every live executor, by id. */
+  view(): ExecutorSlotsView[] {
+    return [...this.executors.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([executorId, e]) => ({ executorId, slots: e.slots, runningTaskIds: [...e.running].sort((a, b) => a - b) }));
+  }
+}

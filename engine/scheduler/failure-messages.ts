@@ -1,0 +1,84 @@
+// The human-readable messages of JobFailed commands. The typed causes travel alongside, unchanged;
+// these sentences only say what happened, to which stage and partition, and what to do about it.
+
+import type { JobFailure, TaskFailureReason } from './types.ts';
+
+/**
+ * One failure in a few words.
+ *
+ * @example describeFailure({ kind: 'ExecutorLost', executorId: 'exec-2', message: 'heartbeat timed out' })
+ *   // → 'executor exec-2 was lost (heartbeat timed out)'
+ */
+export function describeFailure(reason: TaskFailureReason): string {
+  switch (reason.kind) {
+    case 'UserCodeError':
+      return `the job's code threw${reason.location ? ` at ${reason.location}` : ''}: ${reason.message}`;
+    case 'ExecutorLost':
+      return `executor ${reason.executorId} was lost (${reason.message})`;
+    case 'FetchFailed':
+      return (
+        `reduce partition ${reason.reducePartition} could not fetch map output ${reason.mapPartition} of shuffle ` +
+        `${reason.shuffleId} from executor ${reason.executorId} (${reason.message})`
+      );
+    case 'BundleLoadFailed':
+      return `executor ${reason.executorId} could not load the job bundle (${reason.message})`;
+  }
+}
+
+/** A partition failed `maxTaskAttempts` times in a row. @example taskAttemptsExhausted(2, 5, causes, 4) */
+export function taskAttemptsExhausted(
+  stageId: number,
+  partition: number,
+  causes: TaskFailureReason[],
+  maxTaskAttempts: number,
+): JobFailure {
+  const last = causes[causes.length - 1]!;
+  const fix =
+    last.kind === 'UserCodeError'
+      ? 'Fix the error in the job code (every attempt is listed in causes).'
+      : 'Executors keep dying while running it; check their logs and memory, or raise maxTaskAttempts.';
+  return {
+    message:
+      `Partition ${partition} of stage ${stageId} failed ${causes.length} times (maxTaskAttempts = ${maxTaskAttempts}); ` +
+      `last failure: ${describeFailure(last)}. ${fix}`,
+    stageId,
+    partition,
+    causes: [...causes],
+  };
+}
+
+/** A stage's attempts kept ending in fetch failures. @example stageAttemptsExhausted(3, 1, causes, 4) */
+export function stageAttemptsExhausted(
+  stageId: number,
+  partition: number,
+  causes: TaskFailureReason[],
+  maxStageAttempts: number,
+): JobFailure {
+  const last = causes[causes.length - 1]!;
+  return {
+    message:
+      `Stage ${stageId} failed ${causes.length} attempts because it could not read its shuffle input ` +
+      `(maxStageAttempts = ${maxStageAttempts}); last failure: ${describeFailure(last)}. Check the network and disks ` +
+      `of the executors named in causes, or raise maxStageAttempts.`,
+    stageId,
+    partition,
+    causes: [...causes],
+  };
+}
+
+/** An executor could not load the job bundle; retrying elsewhere cannot help. */
+export function bundleLoadFailed(stageId: number, partition: number, reason: TaskFailureReason): JobFailure {
+  return {
+    message:
+      `Partition ${partition} of stage ${stageId}: ${describeFailure(reason)}. The bundle is the same on every ` +
+      `executor, so the job fails without retrying; check that the job script bundles and imports cleanly on its own.`,
+    stageId,
+    partition,
+    causes: [reason],
+  };
+}
+
+/** The driver cancelled the job. */
+export function jobCancelled(jobId: number, stageId: number, message: string): JobFailure {
+  return { message: `Job ${jobId} was cancelled: ${message}`, stageId, causes: [] };
+}

@@ -1,0 +1,485 @@
+// The DAG + task scheduler of dataflow as a pure state machine: `handle(event)` returns the commands
+// to carry out. No sockets, timers, files or clocks; the driver feeds it events and executes commands.
+// Models: Spark's DAGScheduler + TaskSetManager, the dask worker state machine, Ballista's stages.
+//
+// The model, in the style of DAGScheduler.scala:
+//
+//  - Jobs. A JobSpec is the stage DAG of one action. Jobs run side by side; the session's state (map
+//    stages, the map-output registry, executors) outlives them.
+//
+//  - Stages. Shuffle-map stages write a shuffle (shuffleId); the final stage is the job's result
+//    stage, whose partitions are committed with AcceptResult exactly once each. A map stage is
+//    identified by its shuffleId for the whole session: a later job that reads shuffle 3 uses the same
+//    StageRun, and if the registry already holds all of shuffle 3's outputs the stage is skipped
+//    (iterative jobs never recompute their history). Otherwise only missing partitions run.
+//
+//  - Tasks and task attempts. A task computes one partition of one stage on one executor slot.
+//    A user error or the loss of its executor counts toward maxTaskAttempts for that partition (reset
+//    when it succeeds); at the limit every job needing the stage fails, with every failure as a cause.
+//    BundleLoadFailed is never retried: the bundle is the same everywhere.
+//
+//  - Stage attempts. Every StageSubmitted starts a stage attempt. A stage is submitted when the
+//    outputs of all its parent shuffles are complete; until then it waits.
+//
+//  - Fetch failures. A reducer that cannot read map output M of shuffle S from executor E proves that
+//    output gone: unregister it, pause the reading stage (its queued tasks are dropped, running ones
+//    may still finish), rerun M in S's map stage (StageResubmitted), then resubmit the reading stage
+//    for its failed partitions. Each stage attempt ending in a fetch failure counts toward
+//    maxStageAttempts of the reading stage (as Spark's failedAttemptIds); the count resets when it
+//    completes.
+//
+//  - Executor loss. Its running tasks fail with ExecutorLost, its map outputs leave the registry,
+//    and needed map stages rerun exactly the lost partitions. Reports from it afterwards are ignored.
+//
+//  - Reconciliation. After every event, `reconcile` recomputes which stages active jobs need (walking
+//    back from each result stage through incomplete stages only) and moves each needed stage forward;
+//    `assignTasks` then fills free slots. Completion is read from the registry, never cached, so a lost
+//    output is noticed by the same code path whatever removed it.
+//
+// Checklist for changing this class:
+//  - Every event must be safe to receive late or twice: look the task up in `tasks` first; a task not
+//    there (already finished, failed, or its executor lost) is ignored.
+//  - A task holds its slot until it reports or its executor is lost, even if its job is gone
+//    (`ignored`); only then is the slot free.
+//  - State keyed by a job is dropped when the job ends (removeJob); map-stage state of the session is
+//    reset to idle when no active job needs it, keeping only attempt counters and lost-output reasons.
+//  - Failure reasons stay typed from event to command; never stringify them.
+//  - Output must be deterministic: iterate jobs in submission order, stages by id, partitions ascending.
+//  - Validate an event before mutating anything: a throw must leave the state as it was.
+
+import { InvalidInputError } from '../errors.ts';
+import type { MapOutputRegistry } from '../shuffle/map-output-registry.ts';
+import { InvalidJobSpecError, SchedulerProtocolError } from './errors.ts';
+import { ExecutorSlots, type ExecutorSlotsView } from './executor-slots.ts';
+import {
+  bundleLoadFailed,
+  jobCancelled,
+  stageAttemptsExhausted,
+  taskAttemptsExhausted,
+} from './failure-messages.ts';
+import { buildJobGraph, type JobGraph } from './job-graph.ts';
+import { StageRun, type StageRunState } from './stage-run.ts';
+import {
+  DEFAULT_SCHEDULER_CONFIG,
+  type ExecutorId,
+  type JobFailure,
+  type JobSpec,
+  type MapOutputStatus,
+  type SchedulerCommand,
+  type SchedulerConfig,
+  type SchedulerEvent,
+  type StageSpec,
+  type TaskFailureReason,
+  type TaskSpec,
+} from './types.ts';
+
+interface ActiveJob {
+  spec: JobSpec;
+  graph: JobGraph;
+  result: StageRun;
+}
+
+/** A launched task holding a slot. `ignored`: its stage is no longer needed; its report changes nothing. */
+interface LiveTask {
+  spec: TaskSpec;
+  run: StageRun;
+  ignored: boolean;
+}
+
+/** A job that needs a stage, and that stage's id in the job. */
+interface Need {
+  job: ActiveJob;
+  stageId: number;
+}
+
+/** Progress of one active job, for progress bars and tests. */
+export interface JobProgress {
+  totalPartitions: number;
+  acceptedPartitions: number;
+}
+
+export class SchedulerState {
+  private readonly config: SchedulerConfig;
+  private readonly slots = new ExecutorSlots();
+  /** Active jobs, in submission order. */
+  private readonly jobs = new Map<number, ActiveJob>();
+  /** shuffleId → the session's map stage writing it. */
+  private readonly mapRuns = new Map<number, StageRun>();
+  /** taskId → every task holding a slot. */
+  private readonly tasks = new Map<number, LiveTask>();
+  /** Stage → the active jobs needing it, in submission order (recomputed by refreshNeeds). */
+  private needs = new Map<StageRun, Need[]>();
+  private nextTaskId = 0;
+
+  /**
+   * @example
+   *   const registry = new MapOutputRegistry();
+   *   const scheduler = new SchedulerState({ maxTaskAttempts: 2 }, registry);
+   *   scheduler.handle({ type: 'ExecutorAdded', executorId: 'exec-1', slots: 4 }); // → []
+   */
+  constructor(
+    config: Partial<SchedulerConfig>,
+    private readonly registry: MapOutputRegistry,
+  ) {
+    this.config = { ...DEFAULT_SCHEDULER_CONFIG, ...config };
+    for (const key of ['maxTaskAttempts', 'maxStageAttempts'] as const) {
+      const value = this.config[key];
+      if (!Number.isInteger(value) || value < 1) {
+        throw new InvalidInputError(`Scheduler option ${key} must be a positive integer, got ${value} (default ${DEFAULT_SCHEDULER_CONFIG[key]}).`);
+      }
+    }
+  }
+
+  /**
+   * Applies one event and returns the commands it causes, in the order to carry them out.
+   *
+   * @example
+   *   scheduler.handle({ type: 'JobSubmitted', job });
+   *   // → [{ type: 'StageSubmitted', ... }, { type: 'LaunchTask', task: { taskId: 0, ... } }, ...]
+   */
+  handle(event: SchedulerEvent): SchedulerCommand[] {
+    const out: SchedulerCommand[] = [];
+    switch (event.type) {
+      case 'JobSubmitted':
+        this.onJobSubmitted(event.job);
+        break;
+      case 'ExecutorAdded':
+        this.slots.add(event.executorId, event.slots);
+        break;
+      case 'ExecutorLost':
+        this.onExecutorLost(event.executorId, event.message, out);
+        break;
+      case 'TaskFinished':
+        this.onTaskFinished(event.taskId, event.mapOutput, out);
+        break;
+      case 'TaskFailed':
+        this.onTaskFailed(event.taskId, event.reason, out);
+        break;
+      case 'JobCancelled':
+        this.onJobCancelled(event.jobId, event.message, out);
+        break;
+    }
+    this.reconcile(out);
+    this.assignTasks(out);
+    return out;
+  }
+
+  // ---- read-only views -------------------------------------------------------------------------
+
+  /** Active job ids in submission order. */
+  activeJobIds(): number[] {
+    return [...this.jobs.keys()];
+  }
+
+  /** Tasks running for active work (not ignored ones), by task id. */
+  runningTasks(): TaskSpec[] {
+    return [...this.tasks.values()].filter((t) => !t.ignored).map((t) => ({ ...t.spec })).sort((a, b) => a.taskId - b.taskId);
+  }
+
+  /** Number of queued tasks waiting for a slot. */
+  pendingTaskCount(): number {
+    let n = 0;
+    for (const run of this.needs.keys()) if (run.state === 'running') n += run.pending.size;
+    return n;
+  }
+
+  /** Live executors with their slots and the tasks (ignored ones included) holding them. */
+  executors(): ExecutorSlotsView[] {
+    return this.slots.view();
+  }
+
+  freeSlots(executorId: ExecutorId): number {
+    return this.slots.freeSlots(executorId);
+  }
+
+  jobProgress(jobId: number): JobProgress | undefined {
+    const job = this.jobs.get(jobId);
+    return job && { totalPartitions: job.result.numPartitions, acceptedPartitions: job.result.accepted.size };
+  }
+
+  /** The session's map stage writing `shuffleId`: its state and latest stage attempt (-1: never run). */
+  mapStage(shuffleId: number): { state: StageRunState; attempt: number } | undefined {
+    const run = this.mapRuns.get(shuffleId);
+    return run && { state: run.state, attempt: run.attempt };
+  }
+
+  // ---- events ----------------------------------------------------------------------------------
+
+  private onJobSubmitted(submitted: JobSpec): void {
+    const job = structuredClone(submitted); // the caller may reuse its object; our state must not change with it
+    if (this.jobs.has(job.jobId)) throw new InvalidJobSpecError(`Job ${job.jobId} was submitted while already active; job ids must be unique.`);
+    const graph = buildJobGraph(job, (shuffleId) => this.mapRuns.get(shuffleId)?.numPartitions);
+    for (const stage of graph.topoOrder) {
+      if (stage.shuffleId !== undefined && !this.mapRuns.has(stage.shuffleId)) {
+        this.mapRuns.set(stage.shuffleId, StageRun.forMap(stage.shuffleId, stage.numPartitions, this.registry));
+      }
+    }
+    const final = graph.stagesById.get(job.finalStageId)!;
+    this.jobs.set(job.jobId, { spec: job, graph, result: StageRun.forResult(job.jobId, final.numPartitions, this.registry) });
+  }
+
+  private onExecutorLost(executorId: ExecutorId, message: string, out: SchedulerCommand[]): void {
+    const reason: TaskFailureReason = { kind: 'ExecutorLost', executorId, message };
+    for (const taskId of this.slots.remove(executorId)) {
+      const task = this.tasks.get(taskId);
+      this.tasks.delete(taskId);
+      if (!task || task.ignored) continue;
+      task.run.running.delete(task.spec.partition);
+      this.countTaskFailure(task, reason, out);
+    }
+    for (const lost of this.registry.removeExecutor(executorId)) {
+      const run = this.mapRuns.get(lost.shuffleId);
+      if (run && !run.rerunReasons.has(lost.mapPartition)) run.rerunReasons.set(lost.mapPartition, reason);
+    }
+  }
+
+  private onTaskFinished(taskId: number, mapOutput: MapOutputStatus | undefined, out: SchedulerCommand[]): void {
+    const task = this.tasks.get(taskId);
+    if (!task) return; // finished twice, failed before, or its executor was declared lost
+    const { spec, run } = task;
+    if (!task.ignored && run.kind === 'map') {
+      if (!mapOutput) {
+        throw new SchedulerProtocolError(
+          `Task ${taskId} (stage ${spec.stageId}, partition ${spec.partition}) is a shuffle-map task but finished without a mapOutput; ` +
+            `the executor must report where it wrote shuffle ${run.shuffleId}.`,
+        );
+      }
+      if (mapOutput.executorId !== spec.executorId) {
+        throw new SchedulerProtocolError(
+          `Task ${taskId} ran on executor ${spec.executorId} but reported its map output on ${mapOutput.executorId}.`,
+        );
+      }
+    }
+    this.tasks.delete(taskId);
+    this.slots.release(spec.executorId, taskId);
+    if (task.ignored) return;
+    run.running.delete(spec.partition);
+    run.failures.delete(spec.partition);
+    run.rerunReasons.delete(spec.partition);
+    if (run.kind === 'map') {
+      // Keep the first output of a partition: reducers may already have been told where it is.
+      if (!run.isPartitionComplete(spec.partition)) this.registry.register(run.shuffleId!, spec.partition, mapOutput!);
+    } else if (!run.accepted.has(spec.partition)) {
+      run.accepted.add(spec.partition);
+      out.push({ type: 'AcceptResult', taskId, jobId: run.jobId!, partition: spec.partition });
+    }
+  }
+
+  private onTaskFailed(taskId: number, reason: TaskFailureReason, out: SchedulerCommand[]): void {
+    const task = this.tasks.get(taskId);
+    if (!task) return;
+    this.tasks.delete(taskId);
+    this.slots.release(task.spec.executorId, taskId);
+    if (task.ignored) return;
+    task.run.running.delete(task.spec.partition);
+    switch (reason.kind) {
+      case 'UserCodeError':
+      case 'ExecutorLost':
+        this.countTaskFailure(task, reason, out);
+        break;
+      case 'BundleLoadFailed':
+        this.failJobsNeeding(task.run, (stageId) => bundleLoadFailed(stageId, task.spec.partition, reason), out);
+        break;
+      case 'FetchFailed':
+        this.onFetchFailed(task, reason, out);
+        break;
+    }
+  }
+
+  private onFetchFailed(task: LiveTask, reason: TaskFailureReason & { kind: 'FetchFailed' }, out: SchedulerCommand[]): void {
+    const { spec, run } = task;
+    // The output the reducer could not read is gone; unless it was already recomputed elsewhere, forget it.
+    const registered = this.registry.get(reason.shuffleId, reason.mapPartition);
+    if (registered && registered.executorId === reason.executorId) {
+      this.registry.unregister(reason.shuffleId, reason.mapPartition);
+      const parent = this.mapRuns.get(reason.shuffleId);
+      if (parent && !parent.rerunReasons.has(reason.mapPartition)) parent.rerunReasons.set(reason.mapPartition, reason);
+    }
+    if (!run.isPartitionComplete(spec.partition) && !run.rerunReasons.has(spec.partition)) {
+      run.rerunReasons.set(spec.partition, reason);
+    }
+    if (!run.fetchFailedAttempts.has(spec.stageAttempt)) {
+      run.fetchFailedAttempts.add(spec.stageAttempt);
+      run.fetchFailureCauses.push(reason);
+      if (run.fetchFailedAttempts.size >= this.config.maxStageAttempts) {
+        const causes = [...run.fetchFailureCauses];
+        this.failJobsNeeding(run, (stageId) => stageAttemptsExhausted(stageId, spec.partition, causes, this.config.maxStageAttempts), out);
+        return;
+      }
+    }
+    // Pause the current attempt: reconcile resubmits the stage once its parents are whole again.
+    if (run.state === 'running' && spec.stageAttempt === run.attempt) {
+      run.state = 'waiting';
+      run.pending.clear();
+    }
+  }
+
+  private onJobCancelled(jobId: number, message: string, out: SchedulerCommand[]): void {
+    const job = this.jobs.get(jobId);
+    if (!job) return;
+    out.push({ type: 'JobFailed', jobId, failure: jobCancelled(jobId, job.spec.finalStageId, message) });
+    this.removeJob(job);
+  }
+
+  // ---- failures and job removal ----------------------------------------------------------------
+
+  private countTaskFailure(task: LiveTask, reason: TaskFailureReason, out: SchedulerCommand[]): void {
+    const { run, spec } = task;
+    const causes = run.failures.get(spec.partition) ?? [];
+    causes.push(reason);
+    run.failures.set(spec.partition, causes);
+    if (causes.length >= this.config.maxTaskAttempts) {
+      this.failJobsNeeding(run, (stageId) => taskAttemptsExhausted(stageId, spec.partition, causes, this.config.maxTaskAttempts), out);
+    }
+  }
+
+  /** Fails every active job that needs `run`, each with the failure as seen from its own stage id. */
+  private failJobsNeeding(run: StageRun, failure: (stageId: number) => JobFailure, out: SchedulerCommand[]): void {
+    const needs = [...(this.needs.get(run) ?? [])].filter((need) => this.jobs.get(need.job.spec.jobId) === need.job);
+    for (const need of needs) {
+      out.push({ type: 'JobFailed', jobId: need.job.spec.jobId, failure: failure(need.stageId) });
+      this.removeJob(need.job);
+    }
+  }
+
+  private removeJob(job: ActiveJob): void {
+    this.jobs.delete(job.spec.jobId);
+    this.goIdle(job.result);
+    this.refreshNeeds();
+  }
+
+  /** The stage is no longer needed: queued work is dropped and its running tasks become ignored. */
+  private goIdle(run: StageRun): void {
+    for (const taskId of run.running.values()) this.tasks.get(taskId)!.ignored = true;
+    run.goIdle();
+  }
+
+  // ---- reconciliation --------------------------------------------------------------------------
+
+  private reconcile(out: SchedulerCommand[]): void {
+    for (const job of [...this.jobs.values()]) {
+      if (!job.result.isComplete()) continue;
+      if (job.result.announced) out.push({ type: 'StageCompleted', jobId: job.spec.jobId, stageId: job.spec.finalStageId });
+      out.push({ type: 'JobSucceeded', jobId: job.spec.jobId });
+      this.removeJob(job);
+    }
+    this.refreshNeeds();
+    const advanced = new Set<StageRun>();
+    for (const job of this.jobs.values()) {
+      for (const stage of job.graph.topoOrder) {
+        const run = this.runOf(job, stage);
+        if (advanced.has(run) || !this.needs.get(run)?.some((need) => need.job === job)) continue;
+        advanced.add(run);
+        this.advance(run, job, stage, out);
+      }
+    }
+  }
+
+  /**
+   * Which stages do active jobs need? Walk back from each result stage; a complete map stage is needed
+   * (its outputs must stay) but its own parents are not. Stages no job needs go idle.
+   */
+  private refreshNeeds(): void {
+    const needs = new Map<StageRun, Need[]>();
+    const visit = (job: ActiveJob, stageId: number): void => {
+      const stage = job.graph.stagesById.get(stageId)!;
+      const run = this.runOf(job, stage);
+      const list = needs.get(run) ?? [];
+      if (list.some((need) => need.job === job)) return;
+      list.push({ job, stageId });
+      needs.set(run, list);
+      if (!run.isComplete()) for (const parentId of stage.parentStageIds) visit(job, parentId);
+    };
+    for (const job of this.jobs.values()) visit(job, job.spec.finalStageId);
+    this.needs = needs;
+    for (const run of this.mapRuns.values()) if (!needs.has(run) && run.state !== 'idle') this.goIdle(run);
+  }
+
+  /** Moves one needed stage forward: complete it, make it wait for parents, start an attempt, or queue lost partitions. */
+  private advance(run: StageRun, job: ActiveJob, stage: StageSpec, out: SchedulerCommand[]): void {
+    const owner = { jobId: job.spec.jobId, stageId: stage.stageId };
+    if (run.isComplete()) {
+      if (run.announced) out.push({ type: 'StageCompleted', ...owner });
+      run.announced = false;
+      run.state = 'done';
+      run.pending.clear();
+      run.clearFetchFailures();
+      return;
+    }
+    const parentsReady = stage.parentStageIds.every((id) => this.runOf(job, job.graph.stagesById.get(id)!).isComplete());
+    if (!parentsReady) {
+      run.state = 'waiting';
+      run.pending.clear();
+      return;
+    }
+    const toQueue = run.missingPartitions().filter((p) => !run.running.has(p) && !run.pending.has(p));
+    if (run.state === 'running' || toQueue.length === 0) {
+      // Same attempt: retries go in silently; partitions whose output was lost are announced.
+      this.announceReruns(run, owner, toQueue, out);
+      run.state = 'running';
+    } else {
+      run.attempt++;
+      run.state = 'running';
+      run.announced = true;
+      this.announceReruns(run, owner, toQueue, out);
+      out.push({ type: 'StageSubmitted', ...owner, stageAttempt: run.attempt, partitions: toQueue });
+    }
+    for (const p of toQueue) run.pending.add(p);
+  }
+
+  /** One StageResubmitted per distinct cause, for the partitions that run again because of it. */
+  private announceReruns(run: StageRun, owner: { jobId: number; stageId: number }, partitions: number[], out: SchedulerCommand[]): void {
+    const byCause = new Map<TaskFailureReason, number[]>();
+    for (const p of partitions) {
+      const because = run.rerunReasons.get(p);
+      if (!because) continue;
+      run.rerunReasons.delete(p);
+      const list = byCause.get(because) ?? [];
+      list.push(p);
+      byCause.set(because, list);
+    }
+    for (const [because, list] of byCause) out.push({ type: 'StageResubmitted', ...owner, partitions: list, because });
+  }
+
+  /** Fills free slots: jobs in submission order, then stage id, then partition. */
+  private assignTasks(out: SchedulerCommand[]): void {
+    for (const job of this.jobs.values()) {
+      const stages = [...job.graph.topoOrder].sort((a, b) => a.stageId - b.stageId);
+      for (const stage of stages) {
+        const run = this.runOf(job, stage);
+        const owner = this.needs.get(run)?.[0];
+        if (run.state !== 'running' || run.pending.size === 0 || owner?.job !== job) continue;
+        for (const partition of [...run.pending].sort((a, b) => a - b)) {
+          if (run.isPartitionComplete(partition)) {
+            run.pending.delete(partition);
+            continue;
+          }
+          const executorId = this.slots.pick(stage.preferredLocations?.[partition]);
+          if (executorId === undefined) return; // every slot is busy
+          this.launch(run, owner, partition, executorId, out);
+        }
+      }
+    }
+  }
+
+  private launch(run: StageRun, owner: Need, partition: number, executorId: ExecutorId, out: SchedulerCommand[]): void {
+    const task: TaskSpec = {
+      taskId: this.nextTaskId++,
+      jobId: owner.job.spec.jobId,
+      stageId: owner.stageId,
+      partition,
+      attempt: run.nextTaskAttempt(partition),
+      stageAttempt: run.attempt,
+      executorId,
+    };
+    this.tasks.set(task.taskId, { spec: task, run, ignored: false });
+    this.slots.occupy(executorId, task.taskId);
+    run.pending.delete(partition);
+    run.running.set(partition, task.taskId);
+    out.push({ type: 'LaunchTask', task: { ...task } });
+  }
+
+  private runOf(job: ActiveJob, stage: StageSpec): StageRun {
+    return stage.stageId === job.spec.finalStageId ? job.result : this.mapRuns.get(stage.shuffleId!)!;
+  }
+}

@@ -1,0 +1,100 @@
+// The scheduler's vocabulary: the job/stage/task specs it is given, the events it consumes and the
+// commands it emits. Plain data only (structured-clone safe), so every value can cross the wire as is;
+// failure reasons stay typed end to end and are never flattened into strings.
+
+export type ExecutorId = string;
+
+/** One stage of a job, as cut by the stage planner (plan/stages.ts). */
+export interface StageSpec {
+  stageId: number;
+  numPartitions: number;
+  /** Stages whose shuffle outputs this stage reads. */
+  parentStageIds: number[];
+  /** Set for shuffle-map stages: the shuffle this stage writes. Shared by every job of the session. */
+  shuffleId?: number;
+  /** Per partition, executors that already hold its input (e.g. a cached partition). */
+  preferredLocations?: (ExecutorId[] | undefined)[];
+}
+
+/** A job: the stages needed to compute the final (result) stage's partitions. */
+export interface JobSpec {
+  jobId: number;
+  stages: StageSpec[];
+  finalStageId: number;
+}
+
+/** One task attempt, as launched on one executor. */
+export interface TaskSpec {
+  taskId: number;
+  /** The job whose plan the executor runs the task from (for a shared map stage: the first active job that needs it). */
+  jobId: number;
+  stageId: number;
+  partition: number;
+  /** 0 for the first launch of this stage partition, then 1, 2, ... (unique per stage partition for the session). */
+  attempt: number;
+  stageAttempt: number;
+  executorId: ExecutorId;
+}
+
+/** What a finished map task wrote: where its file lives and how many bytes each reduce partition has. */
+export interface MapOutputStatus {
+  executorId: ExecutorId;
+  /** Bytes per reduce partition. */
+  blockSizes: number[];
+}
+
+export type TaskFailureReason =
+  | { kind: 'UserCodeError'; message: string; location?: string; stack?: string }
+  | {
+      kind: 'FetchFailed';
+      executorId: ExecutorId;
+      shuffleId: number;
+      mapPartition: number;
+      reducePartition: number;
+      message: string;
+    }
+  | { kind: 'ExecutorLost'; executorId: ExecutorId; message: string }
+  /** Never retried: the bundle is identical everywhere, so the job fails at once. */
+  | { kind: 'BundleLoadFailed'; executorId: ExecutorId; message: string };
+
+export type SchedulerEvent =
+  | { type: 'JobSubmitted'; job: JobSpec }
+  | { type: 'ExecutorAdded'; executorId: ExecutorId; slots: number }
+  | { type: 'ExecutorLost'; executorId: ExecutorId; message: string }
+  | { type: 'TaskFinished'; taskId: number; mapOutput?: MapOutputStatus }
+  | { type: 'TaskFailed'; taskId: number; reason: TaskFailureReason }
+  | { type: 'JobCancelled'; jobId: number; message: string };
+
+export interface JobFailure {
+  message: string;
+  stageId: number;
+  partition?: number;
+  /** Every failed attempt that led here, oldest first. */
+  causes: TaskFailureReason[];
+}
+
+export type SchedulerCommand =
+  | { type: 'LaunchTask'; task: TaskSpec }
+  /** A result-stage partition's output is committed; emitted exactly once per partition. */
+  | { type: 'AcceptResult'; taskId: number; jobId: number; partition: number }
+  /** A stage attempt starts; `partitions` are the ones it will run (only those still missing). */
+  | { type: 'StageSubmitted'; jobId: number; stageId: number; stageAttempt: number; partitions: number[] }
+  | { type: 'StageCompleted'; jobId: number; stageId: number }
+  /**
+   * Partitions run again because their output was lost (executor loss, fetch failure) or their task
+   * could not read its input, and why: one command per distinct cause. Comes just before the new
+   * attempt's StageSubmitted, or alone when the partitions join the attempt already running. Plain
+   * task retries (user error, task lost with its executor) are not announced.
+   */
+  | { type: 'StageResubmitted'; jobId: number; stageId: number; partitions: number[]; because: TaskFailureReason }
+  | { type: 'JobSucceeded'; jobId: number }
+  | { type: 'JobFailed'; jobId: number; failure: JobFailure };
+
+export interface SchedulerConfig {
+  /** Failures of one stage partition (user error or lost executor) before its jobs fail. Default 4. */
+  maxTaskAttempts: number;
+  /** Stage attempts of one stage ended by fetch failures before its jobs fail. Default 4. */
+  maxStageAttempts: number;
+}
+
+export const DEFAULT_SCHEDULER_CONFIG: SchedulerConfig = { maxTaskAttempts: 4, maxStageAttempts: 4 };

@@ -1,0 +1,159 @@
+// The driver's map-output registry: for every shuffle, which executor holds each map task's output
+// and how many bytes it wrote for each reduce partition. The scheduler reads it to decide what is
+// still missing; reducers are told from it where to fetch their blocks. Pure data, no I/O.
+//
+// Worked example. Shuffle 7 has 3 map partitions and 2 reduce partitions; maps 0 and 2 finished:
+//
+//   shuffle 7 ─┬─ map 0 → { executorId: 'exec-a', blockSizes: [120, 0] }
+//              └─ map 2 → { executorId: 'exec-b', blockSizes: [64, 300] }
+//
+//   missingPartitions(7, 3)  → [1]            isComplete(7, 3) → false
+//   locationsFor(7, 1)       → [{ mapPartition: 0, executorId: 'exec-a', size: 0 },
+//                               { mapPartition: 2, executorId: 'exec-b', size: 300 }]
+//   removeExecutor('exec-b') → [{ shuffleId: 7, mapPartition: 2 }]   (map 2 must be recomputed)
+
+import { DataflowError } from '../errors.ts';
+import type { ExecutorId, MapOutputStatus } from '../scheduler/types.ts';
+
+/** A map output was registered or looked up with an impossible partition number. */
+export class MapOutputRegistryError extends DataflowError {
+  constructor(message: string) {
+    super('MAP_OUTPUT_REGISTRY', message);
+  }
+}
+
+/** One reducer's block of one map output. */
+export interface MapOutputLocation {
+  mapPartition: number;
+  executorId: ExecutorId;
+  /** Bytes this map task wrote for the asked reduce partition (0 means an empty block). */
+  size: number;
+}
+
+/** A map output that no longer exists (its executor is gone). */
+export interface LostMapOutput {
+  shuffleId: number;
+  mapPartition: number;
+}
+
+export class MapOutputRegistry {
+  /** shuffleId → mapPartition → status. */
+  private readonly shuffles = new Map<number, Map<number, MapOutputStatus>>();
+
+  /**
+   * Records that map task `mapPartition` of `shuffleId` wrote its output; replaces an earlier entry.
+   *
+   * @example
+   *   registry.register(7, 0, { executorId: 'exec-a', blockSizes: [120, 0] });
+   */
+  register(shuffleId: number, mapPartition: number, status: MapOutputStatus): void {
+    checkIndex('mapPartition', mapPartition, `registering shuffle ${shuffleId}`);
+    let outputs = this.shuffles.get(shuffleId);
+    if (!outputs) {
+      outputs = new Map();
+      this.shuffles.set(shuffleId, outputs);
+    }
+    outputs.set(mapPartition, { executorId: status.executorId, blockSizes: [...status.blockSizes] });
+  }
+
+  /**
+   * Forgets one map output (e.g. a reducer could not fetch it). Returns whether it was registered.
+   *
+   * @example
+   *   registry.unregister(7, 2); // → true; missingPartitions(7, 3) now includes 2
+   */
+  unregister(shuffleId: number, mapPartition: number): boolean {
+    return this.shuffles.get(shuffleId)?.delete(mapPartition) ?? false;
+  }
+
+  /** The registered output of one map task, if any. @example registry.get(7, 0)?.executorId // 'exec-a' */
+  get(shuffleId: number, mapPartition: number): MapOutputStatus | undefined {
+    const status = this.shuffles.get(shuffleId)?.get(mapPartition);
+    return status && { executorId: status.executorId, blockSizes: [...status.blockSizes] };
+  }
+
+  /**
+   * Drops every output held by `executorId` and returns what was lost, by shuffle then map partition.
+   *
+   * @example
+   *   registry.removeExecutor('exec-b'); // → [{ shuffleId: 7, mapPartition: 2 }]
+   */
+  removeExecutor(executorId: ExecutorId): LostMapOutput[] {
+    const lost: LostMapOutput[] = [];
+    for (const shuffleId of [...this.shuffles.keys()].sort((a, b) => a - b)) {
+      const outputs = this.shuffles.get(shuffleId)!;
+      for (const mapPartition of [...outputs.keys()].sort((a, b) => a - b)) {
+        if (outputs.get(mapPartition)!.executorId !== executorId) continue;
+        outputs.delete(mapPartition);
+        lost.push({ shuffleId, mapPartition });
+      }
+    }
+    return lost;
+  }
+
+  /**
+   * Map partitions in [0, numMaps) with no registered output, ascending.
+   *
+   * @example registry.missingPartitions(7, 3); // → [1]
+   */
+  missingPartitions(shuffleId: number, numMaps: number): number[] {
+    const outputs = this.shuffles.get(shuffleId);
+    const missing: number[] = [];
+    for (let p = 0; p < numMaps; p++) if (!outputs?.has(p)) missing.push(p);
+    return missing;
+  }
+
+  /** Whether all of map partitions [0, numMaps) have an output. @example registry.isComplete(7, 3) // false */
+  isComplete(shuffleId: number, numMaps: number): boolean {
+    const outputs = this.shuffles.get(shuffleId);
+    if (numMaps === 0) return true;
+    if (!outputs) return false;
+    for (let p = 0; p < numMaps; p++) if (!outputs.has(p)) return false;
+    return true;
+  }
+
+  /**
+   * Where reduce partition `reducePartition` finds its blocks: one entry per registered map output,
+   * sorted by map partition, including empty (size 0) blocks. Only meaningful once the shuffle is
+   * complete; before that the list lacks the missing map partitions.
+   *
+   * @example registry.locationsFor(7, 1); // → [{ mapPartition: 0, executorId: 'exec-a', size: 0 }, ...]
+   */
+  locationsFor(shuffleId: number, reducePartition: number): MapOutputLocation[] {
+    checkIndex('reducePartition', reducePartition, `looking up shuffle ${shuffleId}`);
+    const outputs = this.shuffles.get(shuffleId);
+    if (!outputs) return [];
+    const locations: MapOutputLocation[] = [];
+    for (const mapPartition of [...outputs.keys()].sort((a, b) => a - b)) {
+      const status = outputs.get(mapPartition)!;
+      if (reducePartition >= status.blockSizes.length) {
+        throw new MapOutputRegistryError(
+          `Map output ${mapPartition} of shuffle ${shuffleId} has ${status.blockSizes.length} reduce blocks, ` +
+            `but reduce partition ${reducePartition} was asked for. The map side and the reduce side disagree ` +
+            `on the number of reduce partitions; check the partitioner of shuffle ${shuffleId}.`,
+        );
+      }
+      locations.push({ mapPartition, executorId: status.executorId, size: status.blockSizes[reducePartition]! });
+    }
+    return locations;
+  }
+
+  /** Forgets a whole shuffle (its files were cleaned up). @example registry.forget(7) */
+  forget(shuffleId: number): void {
+    this.shuffles.delete(shuffleId);
+  }
+
+  /** Shuffle ids with at least one registered output, ascending. */
+  shuffleIds(): number[] {
+    return [...this.shuffles.entries()]
+      .filter(([, outputs]) => outputs.size > 0)
+      .map(([id]) => id)
+      .sort((a, b) => a - b);
+  }
+}
+
+function checkIndex(name: string, value: number, doing: string): void {
+  if (!Number.isInteger(value) || value < 0) {
+    throw new MapOutputRegistryError(`${name} must be a non-negative integer when ${doing}, got ${value}.`);
+  }
+}

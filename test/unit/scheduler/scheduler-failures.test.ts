@@ -1,0 +1,323 @@
+// The scheduler state machine under failure: task retries and their limit, fetch failures and stage
+// resubmission, executor loss before and after a map stage completes, late and duplicate reports,
+// bundle load failures. Each test feeds events and asserts the exact commands.
+
+import { describe, expect, it } from 'vitest';
+import type { SchedulerCommand } from '../../../engine/scheduler/types.ts';
+import {
+  accept,
+  completed,
+  fetchFailed,
+  Harness,
+  launch,
+  lostExecutor,
+  resubmitted,
+  resultStage,
+  submitted,
+  succeeded,
+  twoStageJob,
+  userError,
+} from './harness.ts';
+
+const jobFailed = (jobId: number, failure: object): SchedulerCommand =>
+  ({ type: 'JobFailed', jobId, failure: expect.objectContaining(failure) }) as SchedulerCommand;
+
+describe('SchedulerState: task failures', () => {
+  it('retries a failing partition and fails the job after maxTaskAttempts, listing every cause', () => {
+    const h = new Harness();
+    h.addExecutor('exec-a', 1);
+    h.submit({ jobId: 1, finalStageId: 0, stages: [resultStage(0, 1)] });
+    const causes = [userError('boom 1'), lostExecutor('exec-a', 'task crashed the worker'), userError('boom 2')];
+    const steps: Array<[number, (typeof causes)[number], SchedulerCommand[]]> = [
+      [0, causes[0]!, [launch(1, 1, 0, 0, 'exec-a', 1)]],
+      [1, causes[1]!, [launch(2, 1, 0, 0, 'exec-a', 2)]], // ExecutorLost as a task failure counts too
+      [2, causes[2]!, [launch(3, 1, 0, 0, 'exec-a', 3)]],
+    ];
+    for (const [taskId, reason, expected] of steps) expect(h.fail(taskId, reason), `task ${taskId}`).toEqual(expected);
+
+    const last = userError('boom 3');
+    const [failed, ...rest] = h.fail(3, last);
+    expect(rest).toEqual([]);
+    expect(failed).toEqual(jobFailed(1, { stageId: 0, partition: 0, causes: [...causes, last] }));
+    expect(failed!.type === 'JobFailed' && failed!.failure.message).toBe(
+      "Partition 0 of stage 0 failed 4 times (maxTaskAttempts = 4); last failure: the job's code threw at job.ts:12:7: boom 3. " +
+        'Fix the error in the job code (every attempt is listed in causes).',
+    );
+    expect(h.scheduler.activeJobIds()).toEqual([]);
+    expect(h.scheduler.freeSlots('exec-a')).toBe(1);
+  });
+
+  it('resets the failure count of a partition when it succeeds', () => {
+    const h = new Harness({ maxTaskAttempts: 2 });
+    h.addExecutor('exec-a', 1);
+    h.submit(twoStageJob(1, { maps: 1, reduces: 1 }));
+    expect(h.fail(0, userError('flaky'))).toEqual([launch(1, 1, 0, 0, 'exec-a', 1)]);
+    h.finish(1);
+    h.send({ type: 'TaskFailed', taskId: 2, reason: fetchFailed('exec-a', 5, 0, 0) }); // map 0 must run again
+    expect(h.fail(3, userError('flaky again'))).toEqual([launch(4, 1, 0, 0, 'exec-a', 3, 1)]); // 1 failure, not 2
+  });
+
+  it('fails the job at once when an executor cannot load the bundle, and ignores its other tasks', () => {
+    const h = new Harness();
+    h.addExecutor('exec-a', 2);
+    h.submit({ jobId: 1, finalStageId: 0, stages: [resultStage(0, 3)] });
+    const reason = { kind: 'BundleLoadFailed', executorId: 'exec-a', message: "SyntaxError: Unexpected token '}'" } as const;
+    const commands = h.fail(0, reason);
+    expect(commands).toEqual([jobFailed(1, { stageId: 0, partition: 0, causes: [reason] })]);
+    expect(JSON.stringify(commands)).toContain("executor exec-a could not load the job bundle (SyntaxError: Unexpected token '}')");
+    expect(h.finish(1)).toEqual([]);
+    expect(h.scheduler.freeSlots('exec-a')).toBe(2);
+  });
+});
+
+describe('SchedulerState: fetch failures', () => {
+  it('resubmits exactly the lost map partition, then reruns the failed reduce partition', () => {
+    const h = new Harness();
+    h.addExecutor('exec-a', 2);
+    h.submit(twoStageJob(1));
+    h.finish(0);
+    expect(h.finish(1)).toEqual([
+      completed(1, 0),
+      submitted(1, 1, 0, [0, 1]),
+      launch(2, 1, 1, 0, 'exec-a'),
+      launch(3, 1, 1, 1, 'exec-a'),
+    ]);
+    const ff = fetchFailed('exec-a', 5, 1, 0);
+    const steps: Array<[string, () => SchedulerCommand[], SchedulerCommand[]]> = [
+      ['reduce 0 cannot fetch map 1', () => h.fail(2, ff),
+        [resubmitted(1, 0, [1], ff), submitted(1, 0, 1, [1]), launch(4, 1, 0, 1, 'exec-a', 1, 1)]],
+      ['reduce 1 had its data already', () => h.finish(3), [accept(3, 1, 1)]],
+      ['map 1 recomputed', () => h.finish(4),
+        [completed(1, 0), resubmitted(1, 1, [0], ff), submitted(1, 1, 1, [0]), launch(5, 1, 1, 0, 'exec-a', 1, 1)]],
+      ['reduce 0 retried', () => h.finish(5), [accept(5, 1, 0), completed(1, 1), succeeded(1)]],
+    ];
+    for (const [step, act, expected] of steps) expect(act(), step).toEqual(expected);
+  });
+
+  it('reruns every reduce partition that failed meanwhile, counting the stage attempt once', () => {
+    const h = new Harness({ maxStageAttempts: 2 });
+    h.addExecutor('exec-a', 2);
+    h.submit(twoStageJob(1));
+    h.finish(0);
+    h.finish(1);
+    const ff0 = fetchFailed('exec-a', 5, 1, 0);
+    const ff1 = fetchFailed('exec-a', 5, 1, 1);
+    expect(h.fail(2, ff0)).toEqual([resubmitted(1, 0, [1], ff0), submitted(1, 0, 1, [1]), launch(4, 1, 0, 1, 'exec-a', 1, 1)]);
+    expect(h.fail(3, ff1)).toEqual([]); // map 1 is already being recomputed; same stage attempt
+    expect(h.finish(4)).toEqual([
+      completed(1, 0),
+      resubmitted(1, 1, [0], ff0),
+      resubmitted(1, 1, [1], ff1),
+      submitted(1, 1, 1, [0, 1]),
+      launch(5, 1, 1, 0, 'exec-a', 1, 1),
+      launch(6, 1, 1, 1, 'exec-a', 1, 1),
+    ]);
+  });
+
+  it('fails the job with the chain of fetch failures after maxStageAttempts', () => {
+    const h = new Harness();
+    h.addExecutor('exec-a', 1);
+    h.submit(twoStageJob(1, { maps: 1, reduces: 1 }));
+    expect(h.finish(0)).toEqual([completed(1, 0), submitted(1, 1, 0, [0]), launch(1, 1, 1, 0, 'exec-a')]);
+    const causes = [0, 1, 2, 3].map((i) => ({ ...fetchFailed('exec-a', 5, 0, 0), message: `reset ${i}` }));
+    for (let i = 0; i < 3; i++) {
+      const reduceTask = 1 + 2 * i;
+      const mapTask = reduceTask + 1;
+      expect(h.fail(reduceTask, causes[i]!), `attempt ${i}`).toEqual([
+        resubmitted(1, 0, [0], causes[i]!),
+        submitted(1, 0, i + 1, [0]),
+        launch(mapTask, 1, 0, 0, 'exec-a', i + 1, i + 1),
+      ]);
+      expect(h.finish(mapTask)).toEqual([
+        completed(1, 0),
+        resubmitted(1, 1, [0], causes[i]!),
+        submitted(1, 1, i + 1, [0]),
+        launch(mapTask + 1, 1, 1, 0, 'exec-a', i + 1, i + 1),
+      ]);
+    }
+    expect(h.fail(7, causes[3]!)).toEqual([jobFailed(1, { stageId: 1, partition: 0, causes })]);
+    expect(h.scheduler.activeJobIds()).toEqual([]);
+    expect(h.scheduler.mapStage(5)).toEqual({ state: 'idle', attempt: 3 });
+  });
+  it('bounds fetch failures that unregister nothing: each one still ends the stage attempt', () => {
+    const h = new Harness();
+    h.addExecutor('exec-a', 1);
+    h.submit(twoStageJob(1, { maps: 1, reduces: 1 }));
+    h.finish(0); // map 0 lives on exec-a; reduce task 1 launched
+    const causes = [0, 1, 2, 3].map((i) => ({ ...fetchFailed('exec-z', 5, 0, 0), message: `bogus ${i}` }));
+    for (let i = 0; i < 3; i++) {
+      expect(h.fail(1 + i, causes[i]!), `attempt ${i}`).toEqual([
+        resubmitted(1, 1, [0], causes[i]!),
+        submitted(1, 1, i + 1, [0]),
+        launch(2 + i, 1, 1, 0, 'exec-a', i + 1, i + 1),
+      ]);
+    }
+    expect(h.fail(4, causes[3]!)).toEqual([jobFailed(1, { stageId: 1, partition: 0, causes })]);
+    expect(h.registry.isComplete(5, 1)).toBe(true);
+  });
+});
+
+describe('SchedulerState: executor loss', () => {
+  it('retries tasks of a lost executor elsewhere and reruns the map outputs it held (mid map stage)', () => {
+    const h = new Harness();
+    h.addExecutor('exec-a', 1);
+    h.addExecutor('exec-b', 2);
+    expect(h.submit(twoStageJob(1, { maps: 3, reduces: 1 }))).toEqual([
+      submitted(1, 0, 0, [0, 1, 2]),
+      launch(0, 1, 0, 0, 'exec-b'),
+      launch(1, 1, 0, 1, 'exec-a'),
+      launch(2, 1, 0, 2, 'exec-b'),
+    ]);
+    expect(h.finish(0)).toEqual([]);
+    const lost = lostExecutor('exec-b', 'killed');
+    const steps: Array<[string, () => SchedulerCommand[], SchedulerCommand[]]> = [
+      ['lose exec-b', () => h.loseExecutor('exec-b', 'killed'), [resubmitted(1, 0, [0], lost)]], // no free slot yet
+      ['map 1 done', () => h.finish(1), [launch(3, 1, 0, 0, 'exec-a', 1)]],
+      ['map 0 redone', () => h.finish(3), [launch(4, 1, 0, 2, 'exec-a', 1)]],
+      ['map 2 redone', () => h.finish(4), [completed(1, 0), submitted(1, 1, 0, [0]), launch(5, 1, 1, 0, 'exec-a')]],
+      ['late report from exec-b', () => h.finish(2), []],
+      ['result', () => h.finish(5), [accept(5, 1, 0), completed(1, 1), succeeded(1)]],
+    ];
+    for (const [step, act, expected] of steps) expect(act(), step).toEqual(expected);
+    expect(h.registry.locationsFor(5, 0).map((l) => l.executorId)).toEqual(['exec-a', 'exec-a', 'exec-a']);
+  });
+
+  it('pauses the reduce stage and recomputes lost outputs when an executor dies after the map stage completed', () => {
+    const h = new Harness();
+    h.addExecutor('exec-a', 1);
+    h.addExecutor('exec-b', 1);
+    h.submit(twoStageJob(1));
+    h.finish(0);
+    expect(h.finish(1)).toEqual([
+      completed(1, 0),
+      submitted(1, 1, 0, [0, 1]),
+      launch(2, 1, 1, 0, 'exec-a'),
+      launch(3, 1, 1, 1, 'exec-b'),
+    ]);
+    const lost = lostExecutor('exec-b');
+    const steps: Array<[string, () => SchedulerCommand[], SchedulerCommand[]]> = [
+      ['lose exec-b', () => h.loseExecutor('exec-b'), [resubmitted(1, 0, [1], lost), submitted(1, 0, 1, [1])]],
+      ['reduce 0 finishes', () => h.finish(2), [accept(2, 1, 0), launch(4, 1, 0, 1, 'exec-a', 1, 1)]],
+      ['map 1 recomputed', () => h.finish(4), [completed(1, 0), submitted(1, 1, 1, [1]), launch(5, 1, 1, 1, 'exec-a', 1, 1)]],
+      ['late finish of reduce 1 on exec-b', () => h.finish(3), []],
+      ['reduce 1', () => h.finish(5), [accept(5, 1, 1), completed(1, 1), succeeded(1)]],
+    ];
+    for (const [step, act, expected] of steps) expect(act(), step).toEqual(expected);
+  });
+
+  it('ignores a late TaskFinished or TaskFailed from a lost executor', () => {
+    const h = new Harness();
+    h.addExecutor('exec-a', 1);
+    h.addExecutor('exec-b', 1);
+    h.submit({ jobId: 1, finalStageId: 0, stages: [resultStage(0, 2)] });
+    expect(h.loseExecutor('exec-b')).toEqual([]); // partition 1 waits for exec-a
+    expect(h.finish(1)).toEqual([]);
+    expect(h.fail(1, userError('late'))).toEqual([]);
+    expect(h.finish(0)).toEqual([accept(0, 1, 0), launch(2, 1, 0, 1, 'exec-a', 1)]);
+    expect(h.finish(2)).toEqual([accept(2, 1, 1), completed(1, 0), succeeded(1)]);
+    expect(h.scheduler.executors().map((e) => e.executorId)).toEqual(['exec-a']);
+  });
+});
+
+describe('SchedulerState: duplicate reports', () => {
+  it('accepts each result partition exactly once', () => {
+    const h = new Harness();
+    h.addExecutor('exec-a', 2);
+    h.submit({ jobId: 1, finalStageId: 0, stages: [resultStage(0, 2)] });
+    const steps: Array<[string, () => SchedulerCommand[], SchedulerCommand[]]> = [
+      ['finish 0', () => h.finish(0), [accept(0, 1, 0)]],
+      ['finish 0 again', () => h.finish(0), []],
+      ['fail 0 after it finished', () => h.fail(0, userError('too late')), []],
+      ['task 1 fails', () => h.fail(1, userError('flaky')), [launch(2, 1, 0, 1, 'exec-a', 1)]],
+      ['failed task 1 reports success', () => h.finish(1), []],
+      ['retry finishes', () => h.finish(2), [accept(2, 1, 1), completed(1, 0), succeeded(1)]],
+      ['retry finishes again', () => h.finish(2), []],
+    ];
+    for (const [step, act, expected] of steps) expect(act(), step).toEqual(expected);
+  });
+});
+
+describe('SchedulerState: failures in deeper and shared graphs', () => {
+  it('handles a fetch failure in a map stage that reads another shuffle', () => {
+    const h = new Harness();
+    h.addExecutor('exec-a', 1);
+    const chain = {
+      jobId: 1,
+      finalStageId: 2,
+      stages: [
+        { stageId: 0, numPartitions: 1, parentStageIds: [], shuffleId: 10 },
+        { stageId: 1, numPartitions: 1, parentStageIds: [0], shuffleId: 11 },
+        resultStage(2, 1, [1]),
+      ],
+    };
+    expect(h.submit(chain)).toEqual([submitted(1, 0, 0, [0]), launch(0, 1, 0, 0, 'exec-a')]);
+    expect(h.finish(0)).toEqual([completed(1, 0), submitted(1, 1, 0, [0]), launch(1, 1, 1, 0, 'exec-a')]);
+    const ff = fetchFailed('exec-a', 10, 0, 0);
+    expect(h.fail(1, ff)).toEqual([resubmitted(1, 0, [0], ff), submitted(1, 0, 1, [0]), launch(2, 1, 0, 0, 'exec-a', 1, 1)]);
+    expect(h.finish(2)).toEqual([
+      completed(1, 0),
+      resubmitted(1, 1, [0], ff),
+      submitted(1, 1, 1, [0]),
+      launch(3, 1, 1, 0, 'exec-a', 1, 1),
+    ]);
+    expect(h.finish(3)).toEqual([completed(1, 1), submitted(1, 2, 0, [0]), launch(4, 1, 2, 0, 'exec-a')]);
+  });
+
+  it('fails every job that needs a shared stage whose partition keeps failing, each with its own stage id', () => {
+    const h = new Harness({ maxTaskAttempts: 2 });
+    h.addExecutor('exec-a', 1);
+    h.submit(twoStageJob(1, { maps: 1 }));
+    h.submit(twoStageJob(2, { maps: 1, mapStageId: 3, resultStageId: 4 }));
+    expect(h.fail(0, userError('bad row'))).toEqual([launch(1, 1, 0, 0, 'exec-a', 1)]);
+    const causes = [userError('bad row'), userError('bad row again')];
+    expect(h.fail(1, causes[1]!)).toEqual([
+      jobFailed(1, { stageId: 0, partition: 0, causes }),
+      jobFailed(2, { stageId: 3, partition: 0, causes }),
+    ]);
+    expect(h.scheduler.mapStage(5)).toEqual({ state: 'idle', attempt: 0 });
+  });
+
+  it('does not unregister a map output that was recomputed since the failing read', () => {
+    const h = new Harness();
+    h.addExecutor('exec-a', 1);
+    h.addExecutor('exec-b', 1);
+    h.submit(twoStageJob(1)); // map 0 on exec-a (task 0), map 1 on exec-b (task 1)
+    h.finish(0);
+    expect(h.finish(1)).toEqual([
+      completed(1, 0),
+      submitted(1, 1, 0, [0, 1]),
+      launch(2, 1, 1, 0, 'exec-a'),
+      launch(3, 1, 1, 1, 'exec-b'),
+    ]);
+    const ff = fetchFailed('exec-b', 5, 1, 0);
+    expect(h.fail(2, ff)).toEqual([resubmitted(1, 0, [1], ff), submitted(1, 0, 1, [1]), launch(4, 1, 0, 1, 'exec-a', 1, 1)]);
+    expect(h.finish(4)).toEqual([
+      completed(1, 0),
+      resubmitted(1, 1, [0], ff),
+      submitted(1, 1, 1, [0]),
+      launch(5, 1, 1, 0, 'exec-a', 1, 1),
+    ]);
+    // Task 3 of the old attempt read map 1 from exec-b before it was recomputed on exec-a.
+    const stale = fetchFailed('exec-b', 5, 1, 1);
+    expect(h.fail(3, stale)).toEqual([resubmitted(1, 1, [1], stale), launch(6, 1, 1, 1, 'exec-b', 1, 1)]);
+    expect(h.registry.get(5, 1)?.executorId).toBe('exec-a');
+    h.finish(5);
+    expect(h.finish(6)).toEqual([accept(6, 1, 1), completed(1, 1), succeeded(1)]);
+  });
+
+  it('counts executor losses toward maxTaskAttempts and accepts an executor id again after its loss', () => {
+    const h = new Harness({ maxTaskAttempts: 2 });
+    h.addExecutor('exec-a', 1);
+    h.addExecutor('exec-b', 1);
+    h.submit({ jobId: 1, finalStageId: 0, stages: [resultStage(0, 1)] });
+    expect(h.loseExecutor('exec-a', 'node rebooted')).toEqual([launch(1, 1, 0, 0, 'exec-b', 1)]);
+    expect(h.loseExecutor('exec-b', 'node rebooted')).toEqual([
+      jobFailed(1, { stageId: 0, partition: 0, causes: [lostExecutor('exec-a', 'node rebooted'), lostExecutor('exec-b', 'node rebooted')] }),
+    ]);
+    expect(h.addExecutor('exec-a', 1)).toEqual([]);
+    expect(h.submit({ jobId: 2, finalStageId: 0, stages: [resultStage(0, 1)] })).toEqual([
+      submitted(2, 0, 0, [0]),
+      launch(2, 2, 0, 0, 'exec-a'),
+    ]);
+  });
+});
