@@ -1,0 +1,226 @@
+// Dense group numbers for the rows of a table by exact key equality: the first step of every
+// grouped aggregation, distinct and hash join build. Groups are numbered 0, 1, 2, ... in the order
+// their first row appears, so results are deterministic for a given input order.
+//
+// Worked example, key column k = [7, 3, 7, null, 3]:
+//   groupOf  = [0, 1, 0, 2, 1]   (7 → 0, 3 → 1, null → 2: null is a key like any other)
+//   numGroups = 3, firstRow = [0, 1, 3]
+//
+// The hash table is open addressing with linear probing over an Int32Array of slots (each holds
+// group id + 1, 0 = empty); a group remembers its hash and its first row, and a probe compares
+// the candidate row with that first row column by column, so hash collisions never merge groups.
+
+import { Type, makeVector } from 'apache-arrow';
+import type { Data, Table } from 'apache-arrow';
+import { columnData, isFixedWidth, isVarBinary, toPlainValue } from './concat.ts';
+import { hashColumnInto, KEY_HASH_SEED } from './key-hash.ts';
+
+/** Result of {@link groupIds}. `firstRow[g]` is the first row of group g (length numGroups). */
+export interface GroupIds {
+  groupOf: Int32Array;
+  numGroups: number;
+  firstRow: Int32Array;
+}
+
+/**
+ * Number the distinct key tuples of `keyColumns` in first-appearance order.
+ * Numbers compare by value within a column (-0 equals 0, NaN equals NaN); nulls form one group.
+ *
+ * @example
+ * const { groupOf, numGroups, firstRow } = groupIds(table, ['userId']);
+ * // sums[groupOf[i]] += rating[i] for every row i
+ */
+export function groupIds(table: Table, keyColumns: readonly string[]): GroupIds {
+  const n = table.numRows;
+  if (keyColumns.length === 0) {
+    return { groupOf: new Int32Array(n), numGroups: n > 0 ? 1 : 0, firstRow: n > 0 ? Int32Array.of(0) : new Int32Array(0) };
+  }
+  const columns = keyColumns.map((name) => columnData(table, name, 'as a grouping key'));
+  if (columns.length === 1) {
+    const words = keyWords(columns[0]);
+    if (words) return groupByWords(words.lo, words.hi, columns[0]);
+  }
+  const hashes = new Uint32Array(n).fill(KEY_HASH_SEED);
+  for (const data of columns) hashColumnInto(data, hashes);
+  const equals = columns.map(rowEquality);
+  const sameKey = (a: number, b: number): boolean => {
+    for (let c = 0; c < equals.length; c++) if (!equals[c](a, b)) return false;
+    return true;
+  };
+  return groupByHash(hashes, sameKey);
+}
+
+/** Grows the dense arrays of a group table. */
+function grow(a: Int32Array, size: number): Int32Array {
+  const out = new Int32Array(Math.max(size, a.length * 2));
+  out.set(a);
+  return out;
+}
+
+/** The general loop: `hashes[i]` decides the probe start, `sameKey(row, firstRowOfGroup)` decides equality. */
+function groupByHash(hashes: Uint32Array, sameKey: (a: number, b: number) => boolean): GroupIds {
+  const n = hashes.length;
+  const groupOf = new Int32Array(n);
+  let firstRow: Int32Array = new Int32Array(64);
+  let groupHash: Int32Array = new Int32Array(64);
+  let capacity = 128;
+  let mask = capacity - 1;
+  let slots = new Int32Array(capacity);
+  let numGroups = 0;
+  for (let i = 0; i < n; i++) {
+    const h = hashes[i] | 0;
+    let s = h & mask;
+    let g = -1;
+    for (;;) {
+      const entry = slots[s];
+      if (entry === 0) break;
+      const candidate = entry - 1;
+      if (groupHash[candidate] === h && sameKey(i, firstRow[candidate])) {
+        g = candidate;
+        break;
+      }
+      s = (s + 1) & mask;
+    }
+    if (g < 0) {
+      g = numGroups++;
+      if (g >= firstRow.length) {
+        firstRow = grow(firstRow, g + 1);
+        groupHash = grow(groupHash, g + 1);
+      }
+      firstRow[g] = i;
+      groupHash[g] = h;
+      slots[s] = g + 1;
+      if (numGroups * 2 > capacity) {
+        capacity *= 2;
+        mask = capacity - 1;
+        slots = new Int32Array(capacity);
+        for (let k = 0; k < numGroups; k++) {
+          let t = groupHash[k] & mask;
+          while (slots[t] !== 0) t = (t + 1) & mask;
+          slots[t] = k + 1;
+        }
+      }
+    }
+    groupOf[i] = g;
+  }
+  return { groupOf, numGroups, firstRow: firstRow.slice(0, numGroups) };
+}
+
+/** Fast path for one fixed-width numeric key: rows are equal iff their canonical 64-bit words are. */
+function groupByWords(lo: Int32Array, hi: Int32Array, data: Data): GroupIds {
+  const n = lo.length;
+  const hasNulls = data.nullCount > 0 && data.nullBitmap !== undefined && data.nullBitmap.length > 0;
+  const hashes = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
+    let h = Math.imul(lo[i] ^ Math.imul(hi[i], 0x9e3779b1), 0x85ebca6b);
+    h ^= h >>> 13;
+    h = Math.imul(h, 0xc2b2ae35);
+    hashes[i] = h ^ (h >>> 16);
+  }
+  if (!hasNulls) return groupByHash(hashes, (a, b) => lo[a] === lo[b] && hi[a] === hi[b]);
+  const bitmap = data.nullBitmap!;
+  const off = data.offset;
+  const valid = (i: number): boolean => (bitmap[(off + i) >> 3] & (1 << ((off + i) & 7))) !== 0;
+  for (let i = 0; i < n; i++) if (!valid(i)) hashes[i] = 0x6e756c6c;
+  return groupByHash(hashes, (a, b) => {
+    const va = valid(a);
+    if (va !== valid(b)) return false;
+    return !va || (lo[a] === lo[b] && hi[a] === hi[b]);
+  });
+}
+
+/**
+ * Each row's key as two canonical 32-bit words (lo, hi) for fixed-width numeric/temporal types of
+ * up to 8 bytes; floats have -0 → 0 and NaN → one NaN so bitwise equality is value equality.
+ */
+function keyWords(data: Data): { lo: Int32Array; hi: Int32Array } | undefined {
+  const { type } = data;
+  if (!isFixedWidth(type) || data.stride !== 1) return undefined;
+  if (type.typeId === Type.Decimal || type.typeId === Type.FixedSizeBinary || type.typeId === Type.Interval) return undefined;
+  const n = data.length;
+  const values = data.values as ArrayBufferView & ArrayLike<number> & { BYTES_PER_ELEMENT: number };
+  const lo = new Int32Array(n);
+  const hi = new Int32Array(n);
+  if (values instanceof Float64Array) {
+    const w = new Int32Array(values.buffer, values.byteOffset, 2 * n);
+    for (let i = 0; i < n; i++) {
+      const x = values[i];
+      if (x !== x) hi[i] = 0x7ff80000;
+      else if (x !== 0) {
+        lo[i] = w[2 * i];
+        hi[i] = w[2 * i + 1];
+      }
+    }
+  } else if (values instanceof Float32Array) {
+    const w = new Int32Array(values.buffer, values.byteOffset, n);
+    for (let i = 0; i < n; i++) {
+      const x = values[i];
+      lo[i] = x !== x ? 0x7fc00000 : x === 0 ? 0 : w[i];
+    }
+  } else if (values.BYTES_PER_ELEMENT === 8) {
+    const w = new Int32Array(values.buffer, values.byteOffset, 2 * n);
+    for (let i = 0; i < n; i++) {
+      lo[i] = w[2 * i];
+      hi[i] = w[2 * i + 1];
+    }
+  } else {
+    for (let i = 0; i < n; i++) lo[i] = values[i]; // Int8..Int32, Uint8..Uint32 (Uint32 wraps, still 1:1)
+  }
+  return { lo, hi };
+}
+
+/** `(a, b) => row a equals row b` in this column, nulls equal to nulls only. */
+function rowEquality(data: Data): (a: number, b: number) => boolean {
+  const hasNulls = data.nullCount > 0 && data.nullBitmap !== undefined && data.nullBitmap.length > 0;
+  const bitmap = data.nullBitmap;
+  const off = data.offset;
+  const valueEq = valueEquality(data);
+  if (!hasNulls) return valueEq;
+  const valid = (i: number): boolean => (bitmap![(off + i) >> 3] & (1 << ((off + i) & 7))) !== 0;
+  return (a, b) => {
+    const va = valid(a);
+    if (va !== valid(b)) return false;
+    return !va || valueEq(a, b);
+  };
+}
+
+function valueEquality(data: Data): (a: number, b: number) => boolean {
+  const { type } = data;
+  const words = keyWords(data);
+  if (words) {
+    const { lo, hi } = words;
+    return (a, b) => lo[a] === lo[b] && hi[a] === hi[b];
+  }
+  if (type.typeId === Type.Bool) {
+    const values = data.values as Uint8Array;
+    const off = data.offset;
+    const bit = (i: number): number => values[(off + i) >> 3] & (1 << ((off + i) & 7));
+    return (a, b) => (bit(a) === 0) === (bit(b) === 0);
+  }
+  if (isVarBinary(type)) {
+    const values = data.values as Uint8Array;
+    const offsets = data.valueOffsets as Int32Array;
+    return (a, b) => {
+      const sa = offsets[a];
+      const sb = offsets[b];
+      const len = offsets[a + 1] - sa;
+      if (offsets[b + 1] - sb !== len) return false;
+      for (let k = 0; k < len; k++) if (values[sa + k] !== values[sb + k]) return false;
+      return true;
+    };
+  }
+  // Generic: compare a canonical text rendering of each value (List, Struct, Dictionary, ...).
+  const vector = makeVector(data);
+  const keys = new Array<string>(data.length);
+  for (let i = 0; i < data.length; i++) keys[i] = canonicalText(toPlainValue(vector.get(i)));
+  return (a, b) => keys[a] === keys[b];
+}
+
+function canonicalText(v: unknown): string {
+  return JSON.stringify(v, (_k, x: unknown) => {
+    if (typeof x === 'bigint') return `${x}n`;
+    if (ArrayBuffer.isView(x)) return Array.from(x as unknown as ArrayLike<number>);
+    if (x instanceof Map) return [...x.entries()];
+    return x;
+  });
+}
