@@ -1,0 +1,95 @@
+// Partitioners: which reduce partition each row of a map task's output goes to. Hash for keyed
+// aggregations and joins, range for sorts (bounds sampled beforehand), single for global ops.
+//
+// Why hash by VALUE and not by physical bytes: a join shuffles both sides with the same hash
+// partitioner and then joins reduce partition p of the left with reduce partition p of the right.
+// If the left stores `userId` as Int32 and the right as Float64 (or Int64, as Parquet often does),
+// a bytes-based hash would send userId 5 to different partitions on the two sides and the join
+// would silently miss matches. `hashKeys` hashes every number by its float64 value, so 5, 5n and
+// 5.0 land together; it is also pure arithmetic (MurmurHash3), so every executor process agrees.
+
+import type { Table } from 'apache-arrow';
+import { DataflowError } from '../errors.ts';
+import { hashKeys } from '../kernels/key-hash.ts';
+import { rangePartitionIds } from '../kernels/range-bounds.ts';
+
+/** How a shuffle assigns rows to reduce partitions. */
+export type Partitioner =
+  | { kind: 'hash'; keys: string[]; numPartitions: number }
+  | {
+      kind: 'range';
+      keys: string[];
+      /** One flag per key: true = ascending. */
+      ascending: boolean[];
+      /** numPartitions - 1 sorted key tuples; partition p holds rows ≤ bounds[p] (and > bounds[p-1]). */
+      bounds: unknown[][];
+      numPartitions: number;
+    }
+  | { kind: 'single' };
+
+/** A partitioner is inconsistent with itself or with the table it is applied to. */
+export class PartitionerError extends DataflowError {
+  constructor(message: string) {
+    super('INVALID_PARTITIONER', message);
+  }
+}
+
+/** How many reduce partitions `p` produces. */
+export function partitionCount(p: Partitioner): number {
+  return p.kind === 'single' ? 1 : p.numPartitions;
+}
+
+/**
+ * The reduce partition of every row of `table`, each in [0, partitionCount(partitioner)).
+ *
+ * @example
+ * partitionIds(table, { kind: 'hash', keys: ['userId'], numPartitions: 4 }); // Int32Array of 0..3
+ * partitionIds(table, { kind: 'range', keys: ['t'], ascending: [true], bounds: [[10], [20]], numPartitions: 3 });
+ */
+export function partitionIds(table: Table, partitioner: Partitioner): Int32Array {
+  const n = table.numRows;
+  switch (partitioner.kind) {
+    case 'single':
+      return new Int32Array(n);
+    case 'hash': {
+      const parts = checkedCount(partitioner.numPartitions);
+      const hashes = hashKeys(table, partitioner.keys);
+      const ids = new Int32Array(n);
+      for (let i = 0; i < n; i++) ids[i] = hashes[i] % parts;
+      return ids;
+    }
+    case 'range':
+      return rangePartitions(table, partitioner);
+  }
+}
+
+function checkedCount(numPartitions: number): number {
+  if (!Number.isInteger(numPartitions) || numPartitions < 1) {
+    throw new PartitionerError(`numPartitions must be a positive integer, got ${numPartitions}.`);
+  }
+  return numPartitions;
+}
+
+/**
+ * Range partitioning reads and orders keys exactly as sampleKeys and the sort kernel do (one
+ * comparator in kernels/range-bounds.ts), so partition i never holds a key that sorts after one in
+ * partition i+1.
+ */
+function rangePartitions(table: Table, p: Extract<Partitioner, { kind: 'range' }>): Int32Array {
+  const parts = checkedCount(p.numPartitions);
+  const { keys, ascending, bounds } = p;
+  if (ascending.length !== keys.length) {
+    throw new PartitionerError(
+      `range partitioner has ${keys.length} keys [${keys.join(', ')}] but ${ascending.length} ascending flags; give one flag per key.`,
+    );
+  }
+  if (bounds.length > parts - 1) {
+    throw new PartitionerError(`range partitioner for ${parts} partitions has ${bounds.length} bounds; at most ${parts - 1} are allowed.`);
+  }
+  bounds.forEach((b, j) => {
+    if (b.length !== keys.length) {
+      throw new PartitionerError(`range bound ${j} has ${b.length} values but there are ${keys.length} keys [${keys.join(', ')}].`);
+    }
+  });
+  return rangePartitionIds(table, keys, ascending, bounds);
+}

@@ -1,0 +1,156 @@
+// The reduce side of a shuffle on the executor that holds the files: read one reduce partition's
+// block of a map output (only its byte range), and decode a block into a Table. The block server
+// uses readBlockBytes to answer remote fetches; local reducers use both.
+
+import { open, readFile } from 'node:fs/promises';
+import { tableFromIPC } from 'apache-arrow';
+import type { Table } from 'apache-arrow';
+import { DataflowError } from '../errors.ts';
+import { dataFilePath, indexFilePath } from './block-id.ts';
+import { INDEX_HEADER_BYTES, INDEX_MAGIC, INDEX_VERSION } from './shuffle-writer.ts';
+
+/**
+ * A shuffle file is missing, truncated or malformed. `code` is 'SHUFFLE_OUTPUT_MISSING' when the
+ * map output does not exist (the scheduler should recompute it) and 'SHUFFLE_FILE_CORRUPT' otherwise.
+ */
+export class ShuffleReadError extends DataflowError {
+  constructor(code: 'SHUFFLE_OUTPUT_MISSING' | 'SHUFFLE_FILE_CORRUPT', message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+  }
+}
+
+/** A decoded index file: block r of the data file is bytes [offsets[r], offsets[r+1]). */
+export interface ShuffleIndex {
+  version: number;
+  numPartitions: number;
+  offsets: number[];
+}
+
+/**
+ * Read and validate an index file (format in shuffle-writer.ts).
+ *
+ * @example
+ * const { numPartitions, offsets } = await readIndex('/tmp/shuffle/shuffle_3_5_0.index');
+ */
+export async function readIndex(indexFile: string): Promise<ShuffleIndex> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(indexFile);
+  } catch (cause) {
+    if ((cause as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new ShuffleReadError(
+        'SHUFFLE_OUTPUT_MISSING',
+        `shuffle index file ${indexFile} does not exist: the map task has not finished, or its output was deleted. ` +
+          `The map stage must be re-run to recreate it.`,
+        { cause },
+      );
+    }
+    throw cause;
+  }
+  return decodeIndex(bytes, indexFile);
+}
+
+/** Decode index bytes; `source` names the file in errors. */
+export function decodeIndex(bytes: Uint8Array, source: string): ShuffleIndex {
+  const corrupt = (why: string): never => {
+    throw new ShuffleReadError('SHUFFLE_FILE_CORRUPT', `shuffle index file ${source} is not valid: ${why}. Re-run the map stage that wrote it.`);
+  };
+  if (bytes.byteLength < INDEX_HEADER_BYTES) corrupt(`it has ${bytes.byteLength} bytes, fewer than the ${INDEX_HEADER_BYTES}-byte header`);
+  const magic = String.fromCharCode(bytes[0], bytes[1], bytes[2], bytes[3]);
+  if (magic !== INDEX_MAGIC) corrupt(`expected magic '${INDEX_MAGIC}', found ${JSON.stringify(magic)}`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const version = view.getUint32(4, true);
+  if (version !== INDEX_VERSION) corrupt(`expected format version ${INDEX_VERSION}, found ${version}`);
+  const numPartitions = view.getUint32(8, true);
+  const expectedBytes = INDEX_HEADER_BYTES + 8 * (numPartitions + 1);
+  if (bytes.byteLength !== expectedBytes) {
+    corrupt(`for ${numPartitions} partitions it should have ${expectedBytes} bytes, but it has ${bytes.byteLength}`);
+  }
+  const offsets = new Array<number>(numPartitions + 1);
+  for (let r = 0; r <= numPartitions; r++) {
+    offsets[r] = Number(view.getBigUint64(INDEX_HEADER_BYTES + 8 * r, true));
+    if (r > 0 && offsets[r] < offsets[r - 1]) corrupt(`offset ${r} (${offsets[r]}) is smaller than offset ${r - 1} (${offsets[r - 1]})`);
+  }
+  return { version, numPartitions, offsets };
+}
+
+/**
+ * The bytes of reduce partition `reducePartition`'s block of one map output: an Arrow IPC stream,
+ * or an empty Uint8Array for an empty block. Reads only that byte range of the data file.
+ *
+ * @example
+ * const bytes = await readBlockBytes(dir, 3, 5, 0, 2);
+ * const table = decodeBlock(bytes); // undefined if the block is empty
+ */
+export async function readBlockBytes(
+  dir: string,
+  shuffleId: number,
+  mapPartition: number,
+  attempt: number,
+  reducePartition: number,
+): Promise<Uint8Array> {
+  const indexFile = indexFilePath(dir, shuffleId, mapPartition, attempt);
+  const dataFile = dataFilePath(dir, shuffleId, mapPartition, attempt);
+  const { numPartitions, offsets } = await readIndex(indexFile);
+  if (!Number.isInteger(reducePartition) || reducePartition < 0 || reducePartition >= numPartitions) {
+    throw new ShuffleReadError(
+      'SHUFFLE_FILE_CORRUPT',
+      `reduce partition ${reducePartition} was asked of ${indexFile}, which has ${numPartitions} reduce partitions (0..${numPartitions - 1}).`,
+    );
+  }
+  const start = offsets[reducePartition];
+  const length = offsets[reducePartition + 1] - start;
+  if (length === 0) return new Uint8Array(0);
+
+  let handle;
+  try {
+    handle = await open(dataFile, 'r');
+  } catch (cause) {
+    const missing = (cause as NodeJS.ErrnoException).code === 'ENOENT';
+    throw new ShuffleReadError(
+      missing ? 'SHUFFLE_OUTPUT_MISSING' : 'SHUFFLE_FILE_CORRUPT',
+      `shuffle data file ${dataFile} could not be opened (${(cause as Error).message}) although its index exists; re-run the map stage.`,
+      { cause },
+    );
+  }
+  try {
+    const out = new Uint8Array(length);
+    let got = 0;
+    while (got < length) {
+      const { bytesRead } = await handle.read(out, got, length - got, start + got);
+      if (bytesRead === 0) break;
+      got += bytesRead;
+    }
+    if (got < length) {
+      const { size } = await handle.stat();
+      throw new ShuffleReadError(
+        'SHUFFLE_FILE_CORRUPT',
+        `shuffle data file ${dataFile} is truncated: block ${reducePartition} should be bytes ${start}..${start + length} ` +
+          `(expected ${length} bytes) but only ${got} bytes could be read (file size ${size}, index says ${offsets[numPartitions]}). ` +
+          `Re-run the map stage that wrote it.`,
+      );
+    }
+    return out;
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Decode one block (an Arrow IPC stream) into a Table; undefined for an empty block.
+ *
+ * @example
+ * decodeBlock(new Uint8Array(0)); // undefined
+ */
+export function decodeBlock(bytes: Uint8Array): Table | undefined {
+  if (bytes.byteLength === 0) return undefined;
+  try {
+    return tableFromIPC(bytes);
+  } catch (cause) {
+    throw new ShuffleReadError(
+      'SHUFFLE_FILE_CORRUPT',
+      `a shuffle block of ${bytes.byteLength} bytes is not a valid Arrow IPC stream (${(cause as Error).message}).`,
+      { cause },
+    );
+  }
+}
