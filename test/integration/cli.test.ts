@@ -1,0 +1,111 @@
+// The `dataflow` command end to end: real executor processes, real Parquet files, and the errors
+// a user sees for bad input (one line, non-zero exit, nothing left behind).
+
+import { describe, expect, it, beforeAll, afterAll } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli, ROOT } from '../helpers/cli.ts';
+
+const job = (name: string): string => join(ROOT, 'test', 'fixtures', 'jobs', name);
+let dir: string;
+
+beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'dataflow-cli-')); });
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function expectCleanFailure(result: Awaited<ReturnType<typeof runCli>>, pattern: RegExp): void {
+  expect(result.code).not.toBe(0);
+  const lines = result.stderr.trim().split('\n');
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(/^dataflow: /);
+  expect(lines[0]).toMatch(pattern);
+  expect(result.leftovers).toEqual([]);
+  expect(result.orphans).toEqual([]);
+}
+
+describe('dataflow submit', () => {
+  it('runs the ratings-stats example with the same output on local, local[1] and local[2]', async () => {
+    const ratings = join(dir, 'ratings.parquet');
+    const gen = await runCli(['generate', 'ratings', ratings, '--users', '300', '--items', '2000', '--ratings', '20000', '--seed', '7']);
+    expect(gen.code, gen.stderr).toBe(0);
+    const outputs: string[] = [];
+    for (const master of ['local', 'local[1]', 'local[2]']) {
+      const out = join(dir, `stats-${master.replace(/\W/g, '')}`);
+      const result = await runCli(['submit', 'examples/ratings-stats.ts', '--master', master, '--', ratings, out]);
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.leftovers).toEqual([]);
+      expect(result.orphans).toEqual([]);
+      expect(existsSync(join(out, '_SUCCESS'))).toBe(true);
+      expect(readdirSync(out).filter((f) => f.startsWith('_temporary'))).toEqual([]);
+      outputs.push(result.stdout.replace(out, '<out>'));
+    }
+    expect(outputs[0]).toContain('itemId  count  mean');
+    expect(outputs[0]!.split('\n').filter((l) => /^\s+\d+\s+\d+\s+\d\.\d{3}$/.test(l))).toHaveLength(10);
+    expect(outputs[1]).toBe(outputs[0]);
+    expect(outputs[2]).toBe(outputs[0]);
+  });
+
+  it('ships exported functions by reference, captures and broadcasts (local[2])', async () => {
+    const result = await runCli(['submit', job('word-count.ts'), '--master', 'local[2]', '--', '2']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout.trim().split('\n').map((l) => JSON.parse(l))).toEqual([
+      { word: 'dog', one: 2 }, { word: 'fox', one: 2 }, { word: 'quick', one: 2 },
+    ]);
+    expect(result.orphans).toEqual([]);
+  });
+
+  it('fails a job whose task throws, naming the job file and line', async () => {
+    const result = await runCli(['submit', job('throwing-job.ts'), '--master', 'local[2]']);
+    expectCleanFailure(result, /bad row 42.*throwing-job\.ts:6:/);
+  });
+
+  it('rejects a free variable when the plan is built, naming it and its line', async () => {
+    const result = await runCli(['submit', job('free-variable-job.ts'), '--master', 'local[2]']);
+    expectCleanFailure(result, /'threshold'.*free-variable-job\.ts:6/);
+  });
+
+  it('reports a missing job file', async () => {
+    expectCleanFailure(await runCli(['submit', join(dir, 'nope.ts')]), /nope\.ts does not exist/);
+  });
+
+  it('reports a syntax error with file and line', async () => {
+    expectCleanFailure(await runCli(['submit', job('syntax-error-job.ts')]), /syntax-error-job\.ts:5/);
+  });
+
+  it('reports a type error with file and line', async () => {
+    expectCleanFailure(await runCli(['submit', job('type-error-job.ts')]), /type error.*type-error-job\.ts:6/);
+  });
+
+  it('reports a job without a default export', async () => {
+    expectCleanFailure(await runCli(['submit', job('no-default-export.ts')]), /no default export/);
+  });
+
+  it('reports an unknown --master', async () => {
+    expectCleanFailure(await runCli(['submit', job('word-count.ts'), '--master', 'yarn']), /--master 'yarn'.*local\[N\]/);
+  });
+
+  it('reports an unknown --conf key', async () => {
+    expectCleanFailure(await runCli(['submit', job('word-count.ts'), '--conf', 'dataflow.nope=1']), /unknown configuration key 'dataflow\.nope'/);
+  });
+
+  it('reports a Parquet path that does not exist, with nothing written', async () => {
+    const out = join(dir, 'never-written');
+    const result = await runCli(['submit', 'examples/ratings-stats.ts', '--master', 'local[2]', '--', join(dir, 'missing.parquet'), out]);
+    expectCleanFailure(result, /missing\.parquet does not exist/);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('reports a file that is not Parquet', async () => {
+    const fake = join(dir, 'fake.parquet');
+    writeFileSync(fake, 'userId,itemId,rating\n1,2,3\n');
+    expectCleanFailure(await runCli(['submit', 'examples/ratings-stats.ts', '--', fake, join(dir, 'o2')]), /fake\.parquet is not a Parquet file/);
+  });
+
+  it('prints help for every command', async () => {
+    for (const args of [['--help'], ['submit', '--help'], ['executor', '--help'], ['generate', '--help']]) {
+      const result = await runCli(args);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toMatch(/dataflow/);
+    }
+  });
+});
