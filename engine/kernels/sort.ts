@@ -78,7 +78,7 @@ export function compareNumbers(a: number, b: number): number {
 export function sortIndices(table: Table, keys: readonly SortKey[]): Int32Array {
   const n = table.numRows;
   const columns = keys.map((k) => readKeyColumn(table, k.column, 'as a sort key'));
-  let order = new Int32Array(n);
+  let order: Int32Array = new Int32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
   if (keys.length === 0 || n < 2) return order;
   if (n < RADIX_MIN_ROWS) {
@@ -172,7 +172,7 @@ function rowComparator(columns: readonly KeyColumn[], ascending: readonly boolea
  */
 function radixSortBy(order: Int32Array, values: Float64Array, valid: Uint8Array | null, ascending: boolean): Int32Array {
   const m = order.length;
-  let idx = order;
+  let idx: Int32Array = order;
   let hi = new Uint32Array(m);
   let lo = new Uint32Array(m);
   const scratch = new Float64Array(1);
@@ -208,7 +208,7 @@ function radixSortBy(order: Int32Array, values: Float64Array, valid: Uint8Array 
     counts[131072 + (h & 0xffff)]++;
     counts[196608 + (h >>> 16)]++;
   }
-  let nextIdx = new Int32Array(m);
+  let nextIdx: Int32Array = new Int32Array(m);
   let nextHi = new Uint32Array(m);
   let nextLo = new Uint32Array(m);
   const starts = new Uint32Array(65536);

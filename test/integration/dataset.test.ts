@@ -12,6 +12,7 @@ import type { Row } from '../../engine/index.ts';
 const sorted = (rows: Row[]): Row[] => [...rows].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
 
 async function everyVerb(session: Session, dir: string): Promise<Record<string, unknown>> {
+  const limit = 90;
   const base = session.range(0, 5000, { numPartitions: 5 }).map((r) => ({ id: r.id, k: r.id % 13, v: (r.id * 7) % 101 }));
   const names = session.fromRows(Array.from({ length: 10 }, (_, k) => ({ k, name: `key-${k}` })), { numPartitions: 2 });
   const agg = base.aggregateByKey(['k'], { n: count(), total: sum('v'), avg: mean('v'), lo: min('v'), hi: max('v') }, { numPartitions: 3 });
@@ -20,7 +21,7 @@ async function everyVerb(session: Session, dir: string): Promise<Record<string, 
   const reread = await session.readParquet(out);
   return {
     count: await base.count(),
-    filter: await base.filter((r) => r.v > limit, { limit: 90 }).count(),
+    filter: await base.filter((r) => r.v > limit, { limit }).count(),
     flatMap: await base.flatMap((r) => (r.id < 3 ? [{ x: r.id }, { x: -r.id }] : [])).collect(),
     mapPartitions: await base.mapPartitions((rows) => [{ n: rows.length }]).collect(),
     select: await base.select('k').take(3),

@@ -30,7 +30,7 @@ describe('readBlockBytes', () => {
   it('names the file and states expected vs actual bytes when the data file is truncated', async () => {
     const { dataFile, blockSizes } = await writeMapOutputTables({ dir, shuffleId: 2, mapPartition: 1, attempt: 0, tables: [small([1, 2]), small([3, 4, 5])] });
     await truncate(dataFile, blockSizes[0] + 10);
-    const err = await readBlockBytes(dir, 2, 1, 0, 1).catch((e: unknown) => e as Error & { code: string });
+    const err = await readBlockBytes(dir, 2, 1, 0, 1).then(() => { throw new Error('expected a failure'); }, (e: unknown) => e as Error & { code: string });
     expect(err.code).toBe('SHUFFLE_FILE_CORRUPT');
     expect(err.message).toContain(dataFile);
     expect(err.message).toContain(`expected ${blockSizes[1]} bytes`);
@@ -40,7 +40,7 @@ describe('readBlockBytes', () => {
   });
 
   it('reports a missing map output with a code the scheduler can act on', async () => {
-    const err = await readBlockBytes(dir, 9, 9, 0, 0).catch((e: unknown) => e as Error & { code: string });
+    const err = await readBlockBytes(dir, 9, 9, 0, 0).then(() => { throw new Error('expected a failure'); }, (e: unknown) => e as Error & { code: string });
     expect(err.code).toBe('SHUFFLE_OUTPUT_MISSING');
     expect(err.message).toContain(join(dir, 'shuffle_9_9_0.index'));
   });

@@ -1,0 +1,24 @@
+// The transport layer: framed, authenticated TCP connections between the driver, the master and
+// executors. Nothing here knows about tasks or stages; it moves headers and bytes.
+
+export { DEFAULT_MAX_FRAME_BYTES, FRAME_PREFIX_BYTES, FrameDecoder, FrameError, encodeFrame, frameByteLength } from './frame.ts';
+export type { FrameDecoderOptions, Message, MessageHeader } from './frame.ts';
+export {
+  DEFAULT_HANDSHAKE_TIMEOUT_MS,
+  HANDSHAKE_MAX_FRAME_BYTES,
+  HandshakeError,
+  PROTOCOL_VERSION,
+  clientHandshake,
+  secretBytes,
+  serverHandshake,
+} from './handshake.ts';
+export type { HandshakeErrorCode, HandshakeOptions, HandshakeResult, PeerInfo } from './handshake.ts';
+export { Connection } from './connection.ts';
+export type { CloseInfo, ConnectionOptions, MessageHandler, RequestOptions } from './connection.ts';
+export { ConnectionError, RemoteError } from './connection-errors.ts';
+export type { ConnectionErrorCode } from './connection-errors.ts';
+export { HeartbeatMonitor, heartbeatSettings } from './heartbeat.ts';
+export type { HeartbeatOptions } from './heartbeat.ts';
+export { connect, listen } from './tcp.ts';
+export type { ConnectOptions, EndpointOptions, ListenOptions, TransportServer } from './tcp.ts';
+export { formatEndpoint, remoteEndpoint } from './address.ts';

@@ -1,0 +1,240 @@
+// TCP endpoints: `listen` accepts authenticated connections (the driver, the standalone master, an
+// executor's block server), `connect` dials one. Both run the handshake before handing out a
+// Connection; a peer that fails it is dropped without disturbing anyone else.
+
+import net from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
+import { formatEndpoint, remoteEndpoint } from './address.ts';
+import { Connection } from './connection.ts';
+import { ConnectionError } from './connection-errors.ts';
+import { heartbeatSettings } from './heartbeat.ts';
+import type { HeartbeatOptions } from './heartbeat.ts';
+import { InvalidInputError } from '../errors.ts';
+import { HandshakeError, clientHandshake, secretBytes, serverHandshake } from './handshake.ts';
+
+/** Options shared by both ends of a connection. */
+export interface EndpointOptions extends HeartbeatOptions {
+  /** Shared secret, identical on every endpoint of a cluster. */
+  secret: Buffer | string;
+  /** This endpoint's role, announced to peers ('driver', 'executor', 'master', ...). */
+  role: string;
+  /** Largest frame (header + body bytes) this endpoint accepts. Default 512 MiB. */
+  maxFrameBytes?: number;
+  /** Extra JSON fields announced in the handshake (the peer sees them as `peerInfo.info`). */
+  info?: Record<string, unknown>;
+  /** Time a peer has to complete the handshake. Default 5000 ms. */
+  handshakeTimeoutMs?: number;
+}
+
+export interface ListenOptions extends EndpointOptions {
+  /** Default '127.0.0.1'; use '0.0.0.0' to accept remote executors. */
+  host?: string;
+  /** Default 0: the OS picks a free port (read it from `server.port`). */
+  port?: number;
+  /** Called with each authenticated connection. */
+  onConnection: (conn: Connection) => void;
+  /** Called when a peer fails the handshake (it has been disconnected already). Default: ignore. */
+  onHandshakeError?: (error: HandshakeError, remoteAddress: string) => void;
+}
+
+/** A listening endpoint. */
+export interface TransportServer {
+  readonly host: string;
+  readonly port: number;
+  /** Authenticated connections that are currently open. */
+  readonly connections: ReadonlySet<Connection>;
+  /** Stops accepting, closes every open connection (and half-done handshake), resolves when all are closed. */
+  close(): Promise<void>;
+}
+
+export interface ConnectOptions extends EndpointOptions {
+  host: string;
+  port: number;
+  /** Time allowed for the TCP connection itself. Default 10000 ms. */
+  timeoutMs?: number;
+}
+
+/**
+ * Starts listening for dataflow peers.
+ *
+ * @example
+ * const server = await listen({ secret, role: 'driver', onConnection: (conn) => registerExecutor(conn) });
+ * console.log(`executors connect to 127.0.0.1:${server.port}`);
+ * await server.close();
+ */
+export async function listen(options: ListenOptions): Promise<TransportServer> {
+  checkEndpointOptions(options);
+  const heartbeat = heartbeatSettings(options);
+  const host = options.host ?? '127.0.0.1';
+  const sockets = new Set<Socket>();
+  const connections = new Set<Connection>();
+  let closing = false;
+
+  const accept = async (socket: Socket): Promise<void> => {
+    const address = remoteEndpoint(socket);
+    let handshake;
+    try {
+      handshake = await serverHandshake(socket, {
+        secret: options.secret,
+        role: options.role,
+        maxFrameBytes: options.maxFrameBytes,
+        info: options.info,
+        timeoutMs: options.handshakeTimeoutMs,
+      });
+    } catch (err) {
+      if (err instanceof HandshakeError && !closing) options.onHandshakeError?.(err, address);
+      return;
+    }
+    if (closing) {
+      socket.destroy();
+      return;
+    }
+    const conn = new Connection(socket, {
+      peer: handshake.peer,
+      decoder: handshake.decoder,
+      heartbeatIntervalMs: heartbeat?.intervalMs,
+      heartbeatTimeoutMs: heartbeat?.timeoutMs,
+    });
+    connections.add(conn);
+    conn.onClose(() => connections.delete(conn));
+    try {
+      options.onConnection(conn);
+    } catch (err) {
+      void conn.close(`onConnection handler threw: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  };
+
+  const server = net.createServer({ noDelay: true }, (socket) => {
+    sockets.add(socket);
+    socket.on('error', () => {}); // reported through the handshake or the Connection
+    socket.once('close', () => sockets.delete(socket));
+    if (closing) {
+      socket.destroy();
+      return;
+    }
+    accept(socket).catch((err: unknown) => {
+      // Never let one bad peer take the server down.
+      socket.destroy();
+      process.emitWarning(`dataflow transport: dropping connection from ${remoteEndpoint(socket)}: ${String(err)}`);
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException): void => {
+      const hint = err.code === 'EADDRINUSE' ? ' (the port is taken; pick another one or pass port 0)' : '';
+      reject(
+        new ConnectionError('LISTEN_FAILED', `cannot listen on ${formatEndpoint(host, options.port ?? 0)}: ${err.code ?? err.message}${hint}`, {
+          cause: err,
+        }),
+      );
+    };
+    server.once('error', onError);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+  server.on('error', (err) => process.emitWarning(`dataflow transport server on ${host}: ${String(err)}`));
+  const port = (server.address() as AddressInfo).port;
+
+  const close = async (): Promise<void> => {
+    closing = true;
+    const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+    const reason = `transport server on ${formatEndpoint(host, port)} closed`;
+    for (const conn of [...connections]) void conn.close(reason);
+    const socketsClosed = [...sockets].map((socket) => {
+      const closed = new Promise<void>((resolve) => (socket.closed ? resolve() : socket.once('close', () => resolve())));
+      socket.destroy();
+      return closed;
+    });
+    await Promise.all([stopped, ...socketsClosed]);
+  };
+
+  return { host, port, connections, close };
+}
+
+/**
+ * Connects to a dataflow endpoint and authenticates. Rejects with ConnectionError (CONNECT_FAILED)
+ * when the endpoint cannot be reached and HandshakeError when the handshake fails.
+ *
+ * @example
+ * const conn = await connect({ host: '127.0.0.1', port: 7077, secret, role: 'executor' });
+ * const reply = await conn.request({ header: { type: 'register', cores: 4 } });
+ */
+export async function connect(options: ConnectOptions): Promise<Connection> {
+  checkEndpointOptions(options);
+  const heartbeat = heartbeatSettings(options);
+  const endpoint = formatEndpoint(options.host, options.port);
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const socket = net.connect({ host: options.host, port: options.port, noDelay: true });
+  socket.on('error', () => {}); // reported through the handshake or the Connection
+
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(
+        new ConnectionError(
+          'CONNECT_FAILED',
+          `cannot connect to dataflow endpoint ${endpoint}: no answer within ${timeoutMs} ms ` +
+            `(is the host reachable, or is a firewall dropping packets?)`,
+        ),
+      );
+    }, timeoutMs);
+    const onError = (err: NodeJS.ErrnoException): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      reject(
+        new ConnectionError('CONNECT_FAILED', `cannot connect to dataflow endpoint ${endpoint}: ${err.code ?? err.message}${connectHint(err.code)}`, {
+          cause: err,
+        }),
+      );
+    };
+    socket.once('error', onError);
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      socket.off('error', onError);
+      resolve();
+    });
+  });
+
+  const handshake = await clientHandshake(socket, {
+    secret: options.secret,
+    role: options.role,
+    maxFrameBytes: options.maxFrameBytes,
+    info: options.info,
+    timeoutMs: options.handshakeTimeoutMs,
+  });
+  return new Connection(socket, {
+    peer: handshake.peer,
+    decoder: handshake.decoder,
+    heartbeatIntervalMs: heartbeat?.intervalMs,
+    heartbeatTimeoutMs: heartbeat?.timeoutMs,
+  });
+}
+
+function connectHint(code: string | undefined): string {
+  switch (code) {
+    case 'ECONNREFUSED':
+      return ' (nothing is listening there; start the master/driver first or check the port)';
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return ' (the host name does not resolve; check the spelling)';
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+    case 'ETIMEDOUT':
+      return ' (the host is unreachable from here; check the network and firewall)';
+    default:
+      return '';
+  }
+}
+
+function checkEndpointOptions(options: EndpointOptions): void {
+  secretBytes(options.secret);
+  if (typeof options.role !== 'string' || options.role.length === 0) {
+    throw new InvalidInputError(`transport role must be a non-empty string such as 'driver' or 'executor', got ${JSON.stringify(options.role)}`);
+  }
+  const max = options.maxFrameBytes;
+  if (max !== undefined && (!Number.isSafeInteger(max) || max < 1024 || max > 0xffff_ffff)) {
+    throw new InvalidInputError(`maxFrameBytes must be an integer between 1024 and 4294967295 bytes, got ${max}`);
+  }
+}
