@@ -14,6 +14,7 @@
 
 import vm from 'node:vm';
 import { MaterializeError } from './errors.ts';
+import { libraryFunction } from './library.ts';
 import type { LoadedBundle, ShippedFunction, ShippedValue } from './types.ts';
 
 /** A user function as executors call it. */
@@ -44,6 +45,7 @@ const factories = new Map<string, { source: string; factory: Factory }>();
  */
 export function materializeFunction(shipped: ShippedFunction, resolve: MaterializeResolve): UserFunction {
   if (shipped.kind === 'export') return exportedFunction(shipped, resolve.bundle);
+  if (shipped.kind === 'library') return libraryFunction(shipped.module, shipped.exportName, shipped.label);
 
   const names = Object.keys(shipped.captures).sort();
   const values = names.map((name) => materializeValue(shipped.captures[name]!, name, shipped.label, resolve));

@@ -17,6 +17,7 @@
 //     → FreeVariableError: filter function at stats.ts:14:13 uses 'threshold', which is defined outside it. …
 
 import { createHash } from 'node:crypto';
+import { libraryReferenceOf } from './library.ts';
 import { FreeVariableError, UnshippableError } from './errors.ts';
 import { findFreeVariables } from './free-variables.ts';
 import type { FreeVariableUse } from './free-variables.ts';
@@ -65,6 +66,14 @@ function ship(
   const what = capturedAs ? `function captured as '${capturedAs.name}' by the ${capturedAs.by}` : `${context.label} function`;
   if (typeof fn !== 'function') {
     throw new UnshippableError(`the ${what} is not a function but ${describeType(fn)}. Pass a function.`);
+  }
+
+  const library = libraryReferenceOf(fn);
+  if (library) {
+    if (Object.keys(captures).length > 0) {
+      throw new UnshippableError(`the ${what} is library function '${library.exportName}' of ${library.module}, which ships by reference and cannot take captures; wrap it in an inline function that captures it`);
+    }
+    return { kind: 'library', module: library.module, exportName: library.exportName, label: context.label };
   }
 
   const exportName = context.bundle ? exportNameOf(context.bundle, fn) : undefined;

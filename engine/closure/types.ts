@@ -74,6 +74,8 @@ export type ShippedValue =
  */
 export type ShippedFunction =
   | { kind: 'export'; bundleHash: string; exportName: string; label: string }
+  /** A function of a module that ships with dataflow (see library.ts); `module` is package-relative. */
+  | { kind: 'library'; module: string; exportName: string; label: string }
   | {
       kind: 'source';
       id: string;

@@ -15,6 +15,7 @@ import { tableToRows } from '../kernels/rows.ts';
 import type { Row } from '../kernels/rows.ts';
 import { sliceRows } from '../kernels/take.ts';
 import type { LoadedBundle } from '../closure/load-bundle.ts';
+import { libraryModulesIn, loadLibraryModules } from '../closure/library.ts';
 import type { TaskEnvironment } from './environment.ts';
 import type { ResultAction, ShuffleInput, TaskDescriptor, TaskPayload, TaskResult } from './task.ts';
 import { TaskError } from './task.ts';
@@ -27,6 +28,7 @@ export async function runTask(task: TaskDescriptor, env: TaskEnvironment): Promi
   const bundle = task.bundleHash ? await loadBundleOrFail(env, task.bundleHash) : undefined;
   const broadcasts = new Map<number, unknown>();
   for (const id of broadcastIdsIn([task.plan, task.output])) broadcasts.set(id, await env.fetchBroadcast(id));
+  await loadLibraryModules(libraryModulesIn([task.plan, task.output]));
   const run = new TaskRun(task, env, new UserCode(bundle, broadcasts));
   try {
     const table = await run.evaluate(task.plan, task.partition);
@@ -69,6 +71,11 @@ class TaskRun {
       case 'cache': {
         const cached = this.env.blockStore.get(node.cacheId, partition);
         if (cached) return cached;
+        const remote = this.task.cachedInputs.find((c) => c.cacheId === node.cacheId && c.partition === partition && c.executorId !== this.env.executorId);
+        if (remote) {
+          const fetched = await this.env.fetchCachedBlock(remote).catch(() => undefined);
+          if (fetched) return fetched;
+        }
         const table = await this.evaluate(node.parent, partition);
         this.env.blockStore.put(node.cacheId, partition, table);
         this.cachedBlocks.push({ cacheId: node.cacheId, partition });

@@ -56,7 +56,8 @@ function describeNode(node: PlanNode): string {
       if (node.op.op === 'select') return `${tag} select [${node.op.columns.join(', ')}]`;
       const fn = node.op.fn;
       const at = fn.kind === 'export' ? ` (export ${fn.exportName})`
-        : fn.origin ? ` at ${fn.origin.file}:${fn.origin.line}:${fn.origin.column}` : '';
+        : fn.kind === 'library' ? ` (${fn.module} ${fn.exportName})`
+          : fn.origin ? ` at ${fn.origin.file}:${fn.origin.line}:${fn.origin.column}` : '';
       return `${tag} ${node.op.op}${at}`;
     }
     case 'union': return `${tag} union of ${node.parents.length}`;
