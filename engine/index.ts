@@ -19,4 +19,5 @@ export type { Row } from './kernels/rows.ts';
 export type { SortKey } from './plan/nodes.ts';
 export { DataflowError, InvalidInputError } from './errors.ts';
 export { JobFailedError } from './cluster/driver.ts';
-// export { generateRatings, writeRatingsParquet } from '../connectors/generate/ratings.ts';
+export { generateRatings, writeRatingsParquet } from '../connectors/generate/ratings.ts';
+export type { RatingsOptions } from '../connectors/generate/ratings.ts';

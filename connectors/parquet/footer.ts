@@ -1,0 +1,162 @@
+// Reads a Parquet file's footer (and nothing else): row-group sizes and byte ranges, and the Arrow
+// schema. Planning a scan touches only footers; data pages are read later, one row group per task.
+//
+// A Parquet file, end to end:
+//
+//   "PAR1" | row group 0: column chunk a, column chunk b | row group 1: ... | FileMetaData | len | "PAR1"
+//                                                                            (thrift)      (u32 LE)
+//
+// FileMetaData lists, for each row group, its row count and for each column chunk where its pages
+// start (dictionary page, else first data page) and how many compressed bytes it spans. The union
+// of a row group's chunks is the byte range a task needs to read.
+
+import { open } from 'node:fs/promises';
+import type * as arrow from 'apache-arrow';
+import { ParquetInvalidError, ParquetNotFoundError } from './errors.ts';
+import { CompactReader, CType, ThriftDecodeError } from './thrift-compact.ts';
+import { schemaFromFooter } from './wasm.ts';
+
+/** One row group: how many rows, and the byte range [start, end) of its column chunks. */
+export interface RowGroupFooter {
+  numRows: number;
+  start: number;
+  end: number;
+}
+
+/** What a footer tells us about a file. `tail` is the raw FileMetaData + length + magic. */
+export interface ParquetFooter {
+  file: string;
+  fileSize: number;
+  rowGroups: RowGroupFooter[];
+  /** Arrow schema as stored (dictionary columns still dictionary-typed). */
+  schema: arrow.Schema;
+  tail: Uint8Array;
+}
+
+const MAGIC = 0x31524150; // "PAR1" read as a little-endian u32
+const MAGIC_ENCRYPTED = 0x45524150; // "PARE": encrypted footer
+
+/**
+ * Reads and decodes the footer of `file`.
+ *
+ * @example
+ * const footer = await readParquetFooter('/data/ratings.parquet');
+ * footer.rowGroups.map((g) => g.numRows); // [1048576, 1048576, 512]
+ */
+export async function readParquetFooter(file: string): Promise<ParquetFooter> {
+  let handle;
+  try {
+    handle = await open(file, 'r');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new ParquetNotFoundError(`parquet file ${file} does not exist`, { cause: err });
+    throw err;
+  }
+  try {
+    const { size } = await handle.stat();
+    const invalid = (reason: string, cause?: unknown) =>
+      new ParquetInvalidError(`${file} is not a Parquet file: ${reason}`, cause === undefined ? undefined : { cause });
+    if (size < 12) throw invalid(`it is ${size} bytes long, and the smallest Parquet file is 12 bytes`);
+
+    const head = Buffer.alloc(4);
+    const end = Buffer.alloc(8);
+    await handle.read(head, 0, 4, 0);
+    await handle.read(end, 0, 8, size - 8);
+    const tailMagic = end.readUInt32LE(4);
+    if (tailMagic === MAGIC_ENCRYPTED) throw invalid('it uses an encrypted footer, which is not supported');
+    if (head.readUInt32LE(0) !== MAGIC) throw invalid('it does not start with the magic bytes "PAR1"');
+    if (tailMagic !== MAGIC) throw invalid('it does not end with the magic bytes "PAR1" (truncated, or still being written?)');
+    const metaLength = end.readUInt32LE(0);
+    if (metaLength + 12 > size) {
+      throw invalid(`its footer claims ${metaLength} bytes of metadata but the file is only ${size} bytes (truncated?)`);
+    }
+
+    const tail = new Uint8Array(metaLength + 8);
+    await handle.read(tail, 0, metaLength + 8, size - 8 - metaLength);
+    let rowGroups: RowGroupFooter[];
+    try {
+      rowGroups = decodeRowGroups(tail.subarray(0, metaLength), file);
+    } catch (err) {
+      if (err instanceof ThriftDecodeError) throw invalid(`its footer metadata is corrupt (${err.message})`, err);
+      throw err;
+    }
+    for (const [i, g] of rowGroups.entries()) {
+      if (g.end > size - 8 - metaLength) throw invalid(`row group ${i} ends at byte ${g.end}, past the start of the footer (truncated?)`);
+    }
+    let schema: arrow.Schema;
+    try {
+      schema = schemaFromFooter(tail);
+    } catch (err) {
+      throw invalid(`its schema could not be read (${err instanceof Error ? err.message : String(err)})`, err);
+    }
+    return { file, fileSize: size, rowGroups, schema, tail };
+  } finally {
+    await handle.close();
+  }
+}
+
+/** FileMetaData field 4 is `list<RowGroup>`; everything else is skipped. */
+function decodeRowGroups(meta: Uint8Array, file: string): RowGroupFooter[] {
+  const r = new CompactReader(meta);
+  const groups: RowGroupFooter[] = [];
+  r.struct((id, type) => {
+    if (id !== 4 || type !== CType.List) return false;
+    const { size } = r.listHeader();
+    for (let i = 0; i < size; i++) groups.push(decodeRowGroup(r, file, i));
+    return true;
+  });
+  return groups;
+}
+
+/** RowGroup: 1 columns list<ColumnChunk>, 3 num_rows i64. */
+function decodeRowGroup(r: CompactReader, file: string, index: number): RowGroupFooter {
+  let numRows = 0;
+  let start = Number.POSITIVE_INFINITY;
+  let end = 0;
+  r.struct((id, type) => {
+    if (id === 3 && type === CType.I64) {
+      numRows = r.int();
+      return true;
+    }
+    if (id === 1 && type === CType.List) {
+      const { size } = r.listHeader();
+      for (let c = 0; c < size; c++) {
+        const chunk = decodeColumnChunk(r, file, index);
+        start = Math.min(start, chunk.start);
+        end = Math.max(end, chunk.start + chunk.length);
+      }
+      return true;
+    }
+    return false;
+  });
+  if (end === 0) start = end = 4; // a row group without columns spans no bytes
+  return { numRows, start, end };
+}
+
+/** ColumnChunk: 1 file_path, 3 meta_data (ColumnMetaData: 7 total_compressed_size, 9 data_page_offset, 11 dictionary_page_offset). */
+function decodeColumnChunk(r: CompactReader, file: string, rowGroup: number): { start: number; length: number } {
+  let dataOffset = -1;
+  let dictOffset = -1;
+  let length = 0;
+  r.struct((id, type) => {
+    if (id === 1 && type === CType.Binary) {
+      const path = new TextDecoder().decode(r.binary());
+      throw new ParquetInvalidError(
+        `${file} row group ${rowGroup} stores a column chunk in another file (${path}); external column chunks are not supported`,
+      );
+    }
+    if (id !== 3 || type !== CType.Struct) return false;
+    r.struct((mid, mtype) => {
+      if (mtype !== CType.I64) return false;
+      if (mid === 7) length = r.int();
+      else if (mid === 9) dataOffset = r.int();
+      else if (mid === 11) dictOffset = r.int();
+      else return false;
+      return true;
+    });
+    return true;
+  });
+  if (dataOffset < 0) throw new ThriftDecodeError(`row group ${rowGroup} has a column chunk without a data page offset`);
+  // Some old writers store dictionary_page_offset = 0 to mean "none".
+  const start = dictOffset > 0 && dictOffset < dataOffset ? dictOffset : dataOffset;
+  return { start, length };
+}

@@ -1,0 +1,31 @@
+// The bridge between parquet-wasm (Rust's parquet crate compiled to WebAssembly) and apache-arrow
+// in JS. Data crosses the boundary as an Arrow IPC stream: wasm `Table.intoIPCStream()` ->
+// `tableFromIPC`, and `tableToIPC(t, 'stream')` -> wasm `Table.fromIPCStream`.
+//
+// Only the synchronous parquet-wasm readers are used. In parquet-wasm 0.8 the async ParquetFile
+// reader unwraps decode errors inside a future: a corrupt page becomes a wasm panic that is thrown
+// from a callback (uncatchable) and leaves the read promise pending forever. The sync reader returns
+// a proper Error instead, which we turn into an error naming the file and row group.
+
+import * as arrow from 'apache-arrow';
+import * as pw from 'parquet-wasm';
+
+/** Arrow schema of a Parquet file, from its footer bytes alone (FileMetaData + length + "PAR1"). */
+export function schemaFromFooter(tail: Uint8Array): arrow.Schema {
+  return arrow.tableFromIPC(pw.readSchema(tail).intoIPCStream()).schema;
+}
+
+/**
+ * Decodes row groups from a buffer laid out like the Parquet file (byte offsets as in the file;
+ * bytes of row groups not asked for may be zero). Returns one record batch per `batchSize` rows.
+ * Throws the wasm reader's Error on corrupt data.
+ */
+export function decodeParquetBytes(bytes: Uint8Array, rowGroups: number[], batchSize: number): arrow.Table {
+  const table = pw.readParquet(bytes, { rowGroups, batchSize: Math.max(1, batchSize) });
+  return arrow.tableFromIPC(table.intoIPCStream());
+}
+
+/** Copies an Arrow JS table into wasm memory (consumed by the Parquet writer). */
+export function toWasmTable(table: arrow.Table): pw.Table {
+  return pw.Table.fromIPCStream(arrow.tableToIPC(table, 'stream'));
+}

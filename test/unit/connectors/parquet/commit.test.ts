@@ -1,0 +1,128 @@
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import * as arrow from 'apache-arrow';
+import { describe, expect, it } from 'vitest';
+import {
+  abortJob,
+  commitJob,
+  commitTask,
+  partFileName,
+  prepareOutputDir,
+  taskAttemptPath,
+} from '../../../../connectors/parquet/commit.ts';
+import { writeParquetFile } from '../../../../connectors/parquet/write.ts';
+import { planParquetScan } from '../../../../connectors/parquet/scan.ts';
+import { readParquetPartition } from '../../../../connectors/parquet/read.ts';
+import { ParquetOutputError } from '../../../../connectors/parquet/errors.ts';
+import { useTmpDir } from './tmp-dir.ts';
+
+const tmp = useTmpDir('parquet-commit');
+const JOB = 'job-1234';
+
+const partTable = (partition: number, attempt: number) =>
+  arrow.tableFromArrays({ partition: Int32Array.of(partition, partition), attempt: Int32Array.of(attempt, attempt) });
+
+async function runTask(dir: string, partition: number, attempt: number): Promise<string> {
+  await writeParquetFile(partTable(partition, attempt), taskAttemptPath(dir, JOB, partition, attempt));
+  return commitTask(dir, JOB, partition, attempt);
+}
+
+describe('prepareOutputDir', () => {
+  it('creates a missing directory and accepts an empty one', async () => {
+    const dir = path.join(tmp(), 'out', 'nested');
+    await prepareOutputDir(dir, { mode: 'error' });
+    expect(await readdir(dir)).toEqual([]);
+    await prepareOutputDir(dir, { mode: 'error' });
+  });
+
+  it("refuses a non-empty directory in mode 'error', naming it and the overwrite option", async () => {
+    const dir = tmp();
+    await writeFile(path.join(dir, 'part-00000.parquet'), 'old');
+    const err = await prepareOutputDir(dir, { mode: 'error' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ParquetOutputError);
+    expect((err as ParquetOutputError).code).toBe('PARQUET_OUTPUT_EXISTS');
+    expect((err as Error).message).toContain(`output directory ${dir} is not empty (1 entries: part-00000.parquet); pass { mode: 'overwrite' }`);
+    expect(await readdir(dir)).toEqual(['part-00000.parquet']);
+  });
+
+  it("empties the directory in mode 'overwrite'", async () => {
+    const dir = tmp();
+    await writeFile(path.join(dir, 'part-00000.parquet'), 'old');
+    await mkdir(path.join(dir, '_temporary', 'x'), { recursive: true });
+    await prepareOutputDir(dir, { mode: 'overwrite' });
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it('refuses a path that is a file', async () => {
+    const file = path.join(tmp(), 'f');
+    await writeFile(file, 'x');
+    await expect(prepareOutputDir(file, { mode: 'overwrite' })).rejects.toThrow(/exists and is not a directory/);
+  });
+});
+
+describe('task and job commit', () => {
+  it('commitJob leaves the parts and _SUCCESS, and no _temporary', async () => {
+    const dir = tmp();
+    await prepareOutputDir(dir, { mode: 'error' });
+    for (const p of [0, 1, 2]) {
+      expect(await runTask(dir, p, 0)).toBe(path.join(dir, '_temporary', JOB, partFileName(p)));
+    }
+    expect(await readdir(dir)).toEqual(['_temporary']); // nothing visible before the job commits
+    await commitJob(dir, JOB, [2, 0, 1]);
+
+    expect((await readdir(dir)).sort()).toEqual(['_SUCCESS', 'part-00000.parquet', 'part-00001.parquet', 'part-00002.parquet']);
+    const scan = await planParquetScan(dir);
+    const tables = await Promise.all(scan.partitions.map((p) => readParquetPartition(p)));
+    expect(tables.map((t) => t.getChild('partition')!.get(0))).toEqual([0, 1, 2]);
+  });
+
+  it('commits a partition once: a second attempt is ignored and its file discarded', async () => {
+    const dir = tmp();
+    await runTask(dir, 7, 0);
+    await writeParquetFile(partTable(7, 1), taskAttemptPath(dir, JOB, 7, 1));
+    expect(await commitTask(dir, JOB, 7, 1)).toBe(path.join(dir, '_temporary', JOB, 'part-00007.parquet'));
+    expect(await commitTask(dir, JOB, 7, 0)).toBe(path.join(dir, '_temporary', JOB, 'part-00007.parquet')); // a repeated commit message
+    expect(await readdir(path.join(dir, '_temporary', JOB, '_attempts'))).toEqual([]);
+
+    await commitJob(dir, JOB, [7]);
+    const [part] = (await planParquetScan(dir)).partitions;
+    expect((await readParquetPartition(part!)).getChild('attempt')!.get(0)).toBe(0); // the first committer won
+  });
+
+  it('refuses to commit a task whose attempt file was never written', async () => {
+    await expect(commitTask(tmp(), JOB, 3, 0)).rejects.toThrow(/cannot commit partition 3 attempt 0: .*part-00003-attempt-0\.parquet does not exist/);
+  });
+
+  it('commitJob checks every partition before moving any', async () => {
+    const dir = tmp();
+    await runTask(dir, 0, 0);
+    const err = await commitJob(dir, JOB, [0, 1]).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ParquetOutputError);
+    expect((err as Error).message).toContain('partition 1 was never committed');
+    expect(await readdir(dir)).toEqual(['_temporary']);
+  });
+
+  it('commitJob can be repeated after it finished moving parts', async () => {
+    const dir = tmp();
+    await runTask(dir, 0, 0);
+    await commitJob(dir, JOB, [0]);
+    await commitJob(dir, JOB, [0]);
+    expect((await readdir(dir)).sort()).toEqual(['_SUCCESS', 'part-00000.parquet']);
+  });
+
+  it('abortJob leaves no _SUCCESS and no part files', async () => {
+    const dir = tmp();
+    await prepareOutputDir(dir, { mode: 'error' });
+    await runTask(dir, 0, 0);
+    await writeParquetFile(partTable(1, 0), taskAttemptPath(dir, JOB, 1, 0)); // written, never committed
+    await abortJob(dir, JOB);
+    expect(await readdir(dir)).toEqual([]);
+    await expect(planParquetScan(dir)).rejects.toThrow(/without any \*\.parquet files/);
+  });
+
+  it('keeps paths inside the output directory', () => {
+    expect(taskAttemptPath('/out', JOB, 7, 2)).toBe(`/out/_temporary/${JOB}/_attempts/part-00007-attempt-2.parquet`);
+    expect(() => taskAttemptPath('/out', '../x', 0, 0)).toThrow(/job token '..\/x'/);
+    expect(() => taskAttemptPath('/out', JOB, -1, 0)).toThrow(/partition must be a non-negative integer/);
+  });
+});
