@@ -15,7 +15,7 @@ export default async function main(session: Session, args: string[]): Promise<vo
   const output = args[1] ?? 'data/item-stats';
   if (args[0] === undefined && !existsSync(input)) {
     console.log(`generating synthetic ratings into ${input}`);
-    await writeRatingsParquet(input, { users: 610, items: 9_742, ratings: 100_836, seed: 42 });
+    await writeRatingsParquet(input, { users: 610, items: 9_742, ratings: 100_836, seed: 42, rowGroupSize: 25_000 });
   }
 
   const ratings = await session.readParquet(input, { columns: ['itemId', 'rating'] });

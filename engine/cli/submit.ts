@@ -9,6 +9,7 @@ import { Session } from '../dataset/session.ts';
 import { bundleJob } from '../closure/bundle.ts';
 import { loadBundle } from '../closure/load-bundle.ts';
 import { typeCheckJob } from './typecheck.ts';
+import { hostModules, sharedExportNames } from '../closure/host-modules.ts';
 
 const ENGINE_INDEX = fileURLToPath(new URL('../index.ts', import.meta.url));
 
@@ -37,14 +38,14 @@ export async function submit(options: SubmitOptions): Promise<void> {
       throw new InvalidInputError(`job ${options.job} has ${errors.length} type error${errors.length > 1 ? 's' : ''}; first: ${shown} (run with --no-typecheck to skip this check)`);
     }
   }
-  const engine = (await import('../index.ts')) as Record<string, unknown>;
-  const bundle = await bundleJob(jobPath, { engineExports: Object.keys(engine), engineIndexPath: ENGINE_INDEX });
+  const host = await hostModules();
+  const bundle = await bundleJob(jobPath, { engineExports: Object.keys(host.engine), engineIndexPath: ENGINE_INDEX, sharedModules: sharedExportNames(host.shared) });
   const session = await Session.create({ master: options.master, conf: options.conf });
   const interrupt = (): void => { void session.stop().finally(() => process.exit(130)); };
   process.once('SIGINT', interrupt);
   process.once('SIGTERM', interrupt);
   try {
-    const loaded = await loadBundle(bundle, { workDir: session.workDir, engine });
+    const loaded = await loadBundle(bundle, { workDir: session.workDir, engine: host.engine, sharedModules: host.shared });
     session.useBundle(bundle, loaded);
     const main = loaded.module.default;
     if (typeof main !== 'function') {

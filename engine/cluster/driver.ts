@@ -21,7 +21,7 @@ import { ProgressReporter } from './progress.ts';
 export class JobFailedError extends DataflowError {
   readonly failure: JobFailure;
   constructor(failure: JobFailure) {
-    super('JOB_FAILED', describeFailure(failure));
+    super('JOB_FAILED', failure.message);
     this.failure = failure;
   }
 }
@@ -89,8 +89,8 @@ export class Driver {
     this.dispatch({ type: 'ExecutorLost', executorId, message });
     if (this.executors.size === 0 && this.jobs.size > 0) {
       for (const job of [...this.jobs.values()]) {
-        this.dispatch({ type: 'JobCancelled', jobId: job.jobId, message: `all executors are lost (last: ${executorId}: ${message})` });
         this.finishJob(job, new DataflowError('NO_EXECUTORS', `job ${job.jobId} failed: all executors are lost; the last one, ${executorId}, ${message}`));
+        this.dispatch({ type: 'JobCancelled', jobId: job.jobId, message: `all executors are lost` });
       }
     }
   }
@@ -196,6 +196,10 @@ export class Driver {
             }),
             schemaIpc: this.shuffleSchemas.get(shuffleId),
           })),
+          cachedInputs: cacheReads(stage.root, task.partition).flatMap(({ cacheId, partition }) => {
+            const owner = this.executors.get(this.cacheLocations.get(`${cacheId}:${partition}`) ?? '');
+            return owner && owner.id !== task.executorId ? [{ cacheId, partition, executorId: owner.id, host: owner.host, port: owner.port }] : [];
+          }),
           bundleHash: this.bundleByJob.get(task.jobId),
         };
         this.running.set(task.taskId, { jobId: task.jobId, stageId: task.stageId, attempt: task.attempt });
@@ -242,21 +246,4 @@ export function partitionCount(partitioner: Partitioner): number {
 function stripDep(dep: ShuffleDependency): ShuffleDependency {
   const { parent: _parent, ...rest } = dep;
   return rest;
-}
-
-function describeFailure(failure: JobFailure): string {
-  const causes = failure.causes.map(describeReason);
-  const last = causes[causes.length - 1];
-  const earlier = [...new Set(causes.slice(0, -1))].filter((c) => c !== last);
-  return `${failure.message}${last ? `: ${last}` : ''}${earlier.length ? ` (earlier causes: ${earlier.join('; ')})` : ''}`;
-}
-
-export function describeReason(reason: TaskFailureReason): string {
-  switch (reason.kind) {
-    case 'UserCodeError':
-      return reason.location && !reason.message.includes(reason.location) ? `${reason.message} (at ${reason.location})` : reason.message;
-    case 'FetchFailed': return `fetch failed: ${reason.message}`;
-    case 'ExecutorLost': return `executor ${reason.executorId} lost: ${reason.message}`;
-    case 'BundleLoadFailed': return `executor ${reason.executorId} could not load the job bundle: ${reason.message}`;
-  }
 }

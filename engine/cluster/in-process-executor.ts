@@ -29,6 +29,9 @@ export class InProcessExecutor implements ExecutorHandle {
       fetchRemoteBlock: async (location) => {
         throw new Error(`in-process mode has no remote executors, but a block of executor ${location.executorId} was asked for`);
       },
+      fetchCachedBlock: async (location) => {
+        throw new Error(`in-process mode has no remote executors, but a cached block of ${location.executorId} was asked for`);
+      },
       fetchBlob: async (blobId, partition) => services.blobPartition(blobId, partition),
       fetchBroadcast: async (id) => services.broadcastValue(id),
       loadBundle: async (hash) => services.loadedBundle(hash),

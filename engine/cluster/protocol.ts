@@ -11,6 +11,7 @@
 //                                 fetchBlob { blobId, partition } → body Arrow IPC stream
 //                                 fetchBroadcast { broadcastId } → body value
 //   executor → executor fetchBlock { shuffleId, mapPartition, reducePartition } → body block bytes
+//                       fetchCached { cacheId, partition } → body Arrow IPC stream
 
 import v8 from 'node:v8';
 
@@ -23,6 +24,7 @@ export const MessageType = {
   fetchBlob: 'fetchBlob',
   fetchBroadcast: 'fetchBroadcast',
   fetchBlock: 'fetchBlock',
+  fetchCached: 'fetchCached',
   dropCache: 'dropCache',
   shutdown: 'shutdown',
 } as const;

@@ -3,7 +3,7 @@
 
 import type { Table } from 'apache-arrow';
 import type { LoadedBundle } from '../closure/load-bundle.ts';
-import type { BlockLocation } from './task.ts';
+import type { BlockLocation, CachedBlockLocation } from './task.ts';
 import type { BlockStore } from './block-store.ts';
 import type { ShuffleOutputs } from './shuffle-outputs.ts';
 
@@ -15,6 +15,8 @@ export interface TaskEnvironment {
   shuffleOutputs: ShuffleOutputs;
   /** Reads a block written by another executor (throws on failure; the runner types it FetchFailed). */
   fetchRemoteBlock(location: BlockLocation, shuffleId: number, reducePartition: number): Promise<Uint8Array>;
+  /** A cached partition held by another executor (throws if it is gone; the runner then recomputes). */
+  fetchCachedBlock(location: CachedBlockLocation): Promise<Table>;
   /** One partition of an in-memory source held by the driver. */
   fetchBlob(blobId: number, partition: number): Promise<Table>;
   /** A broadcast value, fetched once per executor and cached. */

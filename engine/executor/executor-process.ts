@@ -4,7 +4,7 @@
 
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { tableFromIPC } from 'apache-arrow';
+import { tableFromIPC, tableToIPC } from 'apache-arrow';
 import type { Table } from 'apache-arrow';
 import { connect, listen } from '../transport/index.ts';
 import type { Connection, Message, TransportServer } from '../transport/index.ts';
@@ -12,12 +12,13 @@ import { MessageType, decodeBody, encodeBody } from '../cluster/protocol.ts';
 import type { RegisterFields } from '../cluster/protocol.ts';
 import type { JobBundle } from '../closure/bundle.ts';
 import { loadBundle } from '../closure/load-bundle.ts';
+import { hostModules } from '../closure/host-modules.ts';
 import type { LoadedBundle } from '../closure/load-bundle.ts';
 import { readBlockBytes } from '../shuffle/shuffle-reader.ts';
 import { BlockStore } from './block-store.ts';
 import { ShuffleOutputs } from './shuffle-outputs.ts';
 import type { TaskEnvironment } from './environment.ts';
-import type { BlockLocation, TaskDescriptor } from './task.ts';
+import type { BlockLocation, CachedBlockLocation, TaskDescriptor } from './task.ts';
 import { TaskError } from './task.ts';
 import { runTask } from './task-runner.ts';
 
@@ -40,9 +41,16 @@ export async function runExecutor(options: ExecutorOptions): Promise<void> {
   const broadcasts = new Map<number, Promise<unknown>>();
   const bundles = new Map<string, Promise<LoadedBundle>>();
 
+  const blockStore = new BlockStore();
   const blockServer: TransportServer = await listen({
     secret: options.secret, role: 'block-server',
     onConnection: (conn) => conn.onMessage(async (msg) => {
+      if (msg.header.type === MessageType.fetchCached) {
+        const table = blockStore.get(Number(msg.header.cacheId), Number(msg.header.partition));
+        if (table) await conn.reply(msg, { header: { type: 'ok' }, body: tableToIPC(table, 'stream') });
+        else await conn.replyError(msg, new Error(`executor ${options.executorId} no longer holds cached partition ${String(msg.header.cacheId)}:${String(msg.header.partition)}`));
+        return;
+      }
       if (msg.header.type !== MessageType.fetchBlock) return;
       const { shuffleId, mapPartition, reducePartition } = msg.header as unknown as { shuffleId: number; mapPartition: number; reducePartition: number };
       const output = shuffleOutputs.get(shuffleId, mapPartition);
@@ -57,6 +65,17 @@ export async function runExecutor(options: ExecutorOptions): Promise<void> {
   });
 
   const driver = await connect({ host: options.driverHost, port: options.driverPort, secret: options.secret, role: 'executor' });
+  /** One connection per other executor's block server, opened on first use. */
+  const peer = (location: { host: string; port: number }): Promise<Connection> => {
+    const key = `${location.host}:${location.port}`;
+    let conn = peers.get(key);
+    if (!conn) {
+      conn = connect({ host: location.host, port: location.port, secret: options.secret, role: 'executor' });
+      peers.set(key, conn);
+      conn.then((c) => c.onClose(() => peers.delete(key)), () => peers.delete(key));
+    }
+    return conn;
+  };
   const request = async (msg: Message): Promise<Uint8Array> => {
     const reply = await driver.request(msg);
     return reply.body ?? new Uint8Array(0);
@@ -65,18 +84,15 @@ export async function runExecutor(options: ExecutorOptions): Promise<void> {
   const env: TaskEnvironment = {
     executorId: options.executorId,
     shuffleDir,
-    blockStore: new BlockStore(),
+    blockStore,
     shuffleOutputs,
     fetchRemoteBlock: async (location: BlockLocation, shuffleId: number, reducePartition: number) => {
-      const key = `${location.host}:${location.port}`;
-      let peer = peers.get(key);
-      if (!peer) {
-        peer = connect({ host: location.host, port: location.port, secret: options.secret, role: 'executor' });
-        peers.set(key, peer);
-        peer.then((c) => c.onClose(() => peers.delete(key)), () => peers.delete(key));
-      }
-      const reply = await (await peer).request({ header: { type: MessageType.fetchBlock, shuffleId, mapPartition: location.mapPartition, reducePartition } });
+      const reply = await (await peer(location)).request({ header: { type: MessageType.fetchBlock, shuffleId, mapPartition: location.mapPartition, reducePartition } });
       return reply.body ?? new Uint8Array(0);
+    },
+    fetchCachedBlock: async (location: CachedBlockLocation) => {
+      const reply = await (await peer(location)).request({ header: { type: MessageType.fetchCached, cacheId: location.cacheId, partition: location.partition } });
+      return tableFromIPC(reply.body ?? new Uint8Array(0));
     },
     fetchBlob: async (blobId: number, partition: number): Promise<Table> =>
       tableFromIPC(await request({ header: { type: MessageType.fetchBlob, blobId, partition } })),
@@ -93,8 +109,8 @@ export async function runExecutor(options: ExecutorOptions): Promise<void> {
       if (!loaded) {
         loaded = (async () => {
           const bundle = decodeBody<JobBundle>(await request({ header: { type: MessageType.fetchBundle, hash } }));
-          const engine = (await import('../index.ts')) as Record<string, unknown>;
-          return loadBundle(bundle, { workDir: options.workDir, engine });
+          const host = await hostModules();
+          return loadBundle(bundle, { workDir: options.workDir, engine: host.engine, sharedModules: host.shared });
         })();
         bundles.set(hash, loaded);
       }

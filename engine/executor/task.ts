@@ -34,6 +34,9 @@ export interface ShuffleInput {
   schemaIpc?: Uint8Array;
 }
 
+/** Where another executor holds a cached partition this task reads (fetched instead of recomputed). */
+export interface CachedBlockLocation { cacheId: number; partition: number; executorId: string; host: string; port: number }
+
 export type TaskOutput =
   | { kind: 'shuffle'; dep: ShuffleDependency; numPartitions: number }
   | { kind: 'result'; action: ResultAction };
@@ -48,6 +51,8 @@ export interface TaskDescriptor {
   plan: PlanNode;
   output: TaskOutput;
   shuffleInputs: ShuffleInput[];
+  /** Cached partitions held by other executors; absent ones are recomputed from lineage. */
+  cachedInputs: CachedBlockLocation[];
   /** Content hash of the job bundle that exported functions come from. */
   bundleHash?: string;
 }

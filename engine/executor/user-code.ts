@@ -6,6 +6,7 @@ import type { ShippedFunction } from '../closure/ship.ts';
 import { materializeFunction } from '../closure/materialize.ts';
 import { locateUserError } from '../closure/error-location.ts';
 import { TaskError } from './task.ts';
+import { Broadcast } from '../dataset/broadcast.ts';
 
 type Callable = (...args: unknown[]) => unknown;
 
@@ -23,7 +24,7 @@ export class UserCode {
         bundle: this.bundle,
         broadcast: (id: number) => {
           if (!this.broadcasts.has(id)) throw new Error(`broadcast ${id} was not fetched before the task ran`);
-          return this.broadcasts.get(id);
+          return new Broadcast(id, this.broadcasts.get(id));
         },
       }) as Callable;
     } catch (error) {
