@@ -16,6 +16,8 @@ export interface EngineConfig {
   'dataflow.executor.registrationTimeoutMs': number;
   /** Show a progress line per stage when stderr is a terminal. */
   'dataflow.ui.progress': boolean;
+  /** Extra Node.js flags for executor processes, e.g. `--max-old-space-size=8192` (Spark: extraJavaOptions). */
+  'dataflow.executor.extraNodeOptions': string;
 }
 
 export const DEFAULT_CONFIG: EngineConfig = {
@@ -25,6 +27,7 @@ export const DEFAULT_CONFIG: EngineConfig = {
   'dataflow.stage.maxAttempts': 4,
   'dataflow.executor.registrationTimeoutMs': 30_000,
   'dataflow.ui.progress': true,
+  'dataflow.executor.extraNodeOptions': '',
 };
 
 type Key = keyof EngineConfig;
@@ -38,7 +41,9 @@ export function resolveConfig(entries: Array<string> = [], overrides: Partial<Re
     }
     const k = key as Key;
     const expected = typeof DEFAULT_CONFIG[k];
-    if (expected === 'boolean') {
+    if (expected === 'string') {
+      (config as unknown as Record<string, unknown>)[k] = String(raw);
+    } else if (expected === 'boolean') {
       const v = typeof raw === 'boolean' ? raw : raw === 'true' ? true : raw === 'false' ? false : undefined;
       if (v === undefined) throw new InvalidInputError(`configuration ${key}=${String(raw)} is not a boolean; use true or false`);
       (config as unknown as Record<string, unknown>)[k] = v;

@@ -51,7 +51,7 @@ export class LocalCluster {
     try {
       const registered = new Promise<void>((resolve, reject) => {
         onRegistered = () => { if (cluster!.executors.size === options.executors) resolve(); };
-        cluster!.spawnAll(options.executors, server.port, secret, options.workDir, reject);
+        cluster!.spawnAll(options.executors, server.port, secret, options.workDir, options.config['dataflow.executor.extraNodeOptions'], reject);
         setTimeout(() => reject(new DataflowError('EXECUTOR_START',
           `only ${cluster!.executors.size} of ${options.executors} executors registered within ${options.config['dataflow.executor.registrationTimeoutMs']} ms (dataflow.executor.registrationTimeoutMs)`)),
         options.config['dataflow.executor.registrationTimeoutMs']).unref();
@@ -64,17 +64,19 @@ export class LocalCluster {
     }
   }
 
-  private spawnAll(n: number, port: number, secret: string, workDir: string, fail: (e: Error) => void): void {
+  private spawnAll(n: number, port: number, secret: string, workDir: string, nodeOptions: string, fail: (e: Error) => void): void {
     for (let i = 0; i < n; i++) {
       const id = `exec-${i + 1}`;
       const child = spawn(process.execPath, [
-        BIN, 'executor', '--driver', `127.0.0.1:${port}`, '--executor-id', id, '--work-dir', join(workDir, id), '--cores', '1',
+        ...nodeOptions.split(/\s+/).filter(Boolean), BIN, 'executor', '--driver', `127.0.0.1:${port}`, '--executor-id', id, '--work-dir', join(workDir, id), '--cores', '1',
       ], { stdio: ['ignore', 'inherit', 'pipe'], env: { ...process.env, [SECRET_ENV]: secret } });
       const entry: Child = { id, process: child, stderrTail: '', exited: false, exitCode: null, signal: null };
       this.children.push(entry);
+      // An executor's stderr is forwarded once it has registered; before that it is kept, and a
+      // failure to start is reported once, in the driver's own error line.
       child.stderr?.on('data', (chunk: Buffer) => {
-        process.stderr.write(chunk);
         entry.stderrTail = (entry.stderrTail + chunk.toString('utf8')).slice(-2000);
+        if (this.executors.has(id)) process.stderr.write(chunk);
       });
       child.on('exit', (code, signal) => {
         entry.exited = true;

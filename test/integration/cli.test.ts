@@ -64,6 +64,11 @@ describe('dataflow submit', () => {
     expectCleanFailure(result, /'threshold'.*free-variable-job\.ts:6/);
   });
 
+  it('reports executors that die at start, leaving nothing behind', async () => {
+    const result = await runCli(['submit', job('word-count.ts'), '--master', 'local[2]', '--conf', 'dataflow.executor.extraNodeOptions=--no-such-node-flag']);
+    expectCleanFailure(result, /executor exec-\d exited with code \d+ before registering.*no-such-node-flag/);
+  });
+
   it('reports a missing job file', async () => {
     expectCleanFailure(await runCli(['submit', join(dir, 'nope.ts')]), /nope\.ts does not exist/);
   });
