@@ -33,6 +33,7 @@ describe('dataflow submit', () => {
       const out = join(dir, `stats-${master.replace(/\W/g, '')}`);
       const result = await runCli(['submit', 'examples/ratings-stats.ts', '--master', master, '--', ratings, out]);
       expect(result.code, result.stderr).toBe(0);
+      expect(result.stderr).toBe(''); // no progress lines when stderr is not a terminal
       expect(result.leftovers).toEqual([]);
       expect(result.orphans).toEqual([]);
       expect(existsSync(join(out, '_SUCCESS'))).toBe(true);
@@ -104,6 +105,14 @@ describe('dataflow submit', () => {
     const fake = join(dir, 'fake.parquet');
     writeFileSync(fake, 'userId,itemId,rating\n1,2,3\n');
     expectCleanFailure(await runCli(['submit', 'examples/ratings-stats.ts', '--', fake, join(dir, 'o2')]), /fake\.parquet is not a Parquet file/);
+  });
+
+  it.skipIf(!existsSync('/usr/bin/script'))('draws a progress line per stage on a terminal', async () => {
+    // script(1) runs the command under a pseudo-terminal, as a user's shell would.
+    const command = `${process.execPath} ${join(ROOT, 'bin', 'dataflow.mjs')} submit ${job('word-count.ts')} --master local[2] --no-typecheck`;
+    const result = await runCli([], { command: ['/usr/bin/script', '-qec', command, '/dev/null'] });
+    expect(result.code, result.stdout).toBe(0);
+    expect(result.stdout).toMatch(/stage \d+: \d+\/\d+ tasks, \d+\.\d s/);
   });
 
   it('prints help for every command', async () => {
