@@ -16,6 +16,16 @@ export interface EngineConfig {
   'dataflow.executor.registrationTimeoutMs': number;
   /** Show a progress line per stage when stderr is a terminal. */
   'dataflow.ui.progress': boolean;
+  /** Address executors use to reach the driver (standalone mode: an address they can route to). */
+  'dataflow.driver.host': string;
+  /** Interface the driver listens on, when it differs from dataflow.driver.host (e.g. 0.0.0.0). */
+  'dataflow.driver.bindHost': string;
+  /** Interval of heartbeats on every connection. */
+  'dataflow.network.heartbeatIntervalMs': number;
+  /** A peer silent for this long is lost: its tasks are retried elsewhere, its shuffle outputs recomputed. */
+  'dataflow.network.timeoutMs': number;
+  /** Standalone: the most executor cores this application takes (0: all the master can give). */
+  'dataflow.cores.max': number;
   /** Extra Node.js flags for executor processes, e.g. `--max-old-space-size=8192` (Spark: extraJavaOptions). */
   'dataflow.executor.extraNodeOptions': string;
 }
@@ -28,6 +38,11 @@ export const DEFAULT_CONFIG: EngineConfig = {
   'dataflow.executor.registrationTimeoutMs': 30_000,
   'dataflow.ui.progress': true,
   'dataflow.executor.extraNodeOptions': '',
+  'dataflow.driver.host': '127.0.0.1',
+  'dataflow.driver.bindHost': '',
+  'dataflow.network.heartbeatIntervalMs': 1_000,
+  'dataflow.network.timeoutMs': 10_000,
+  'dataflow.cores.max': 0,
 };
 
 type Key = keyof EngineConfig;

@@ -1,29 +1,49 @@
-// `dataflow executor`: an executor process. `local[N]` starts these itself; the cluster secret
-// comes from the DATAFLOW_SECRET environment variable (or --secret-file), never the command line.
+// `dataflow executor`: an executor process, either for one driver (`--driver`, how local[N]
+// starts them) or registered with a standalone master (`--master`). The cluster secret comes from
+// --secret-file or $DATAFLOW_SECRET, never from the command line where `ps` would show it.
 
-import { readFileSync } from 'node:fs';
 import type { CommandModule } from 'yargs';
 import { InvalidInputError } from '../errors.ts';
 import { SECRET_ENV } from '../cluster/protocol.ts';
+import { readSecret, parseHostPort, parseSize } from './cli-values.ts';
 
-interface ExecutorArgs { driver: string; 'executor-id': string; 'work-dir': string; cores: number; 'secret-file'?: string }
+interface ExecutorArgs {
+  driver?: string; master?: string; 'executor-id'?: string; 'work-dir': string; cores: number; memory?: string;
+  host: string; 'advertise-host'?: string; 'secret-file'?: string; chaos?: string; 'network-timeout-ms': number;
+}
 
 export const executorCommand: CommandModule<object, ExecutorArgs> = {
   command: 'executor',
-  describe: 'run an executor that connects to a driver (started for you by --master local[N])',
+  describe: 'run an executor: registers with a standalone master (--master) or serves one driver (--driver, as local[N] does)',
   builder: (y) => y
-    .option('driver', { type: 'string', demandOption: true, describe: 'host:port of the driver' })
-    .option('executor-id', { type: 'string', demandOption: true })
-    .option('work-dir', { type: 'string', demandOption: true, describe: 'folder for shuffle files; removed at exit' })
+    .option('master', { type: 'string', describe: 'host:port of the standalone master' })
+    .option('driver', { type: 'string', describe: 'host:port of a driver to serve (used by local[N])' })
+    .option('executor-id', { type: 'string', describe: 'unique name (default: host-pid)' })
+    .option('work-dir', { type: 'string', demandOption: true, describe: 'folder for shuffle files; one executor per folder; emptied at exit' })
     .option('cores', { type: 'number', default: 1, describe: 'tasks run at once' })
-    .option('secret-file', { type: 'string', describe: `file holding the cluster secret (default: $${SECRET_ENV})` }) as never,
+    .option('memory', { type: 'string', describe: 'memory offered, e.g. 4g (informational)' })
+    .option('host', { type: 'string', default: '127.0.0.1', describe: 'interface the block server listens on (binding beyond loopback is explicit)' })
+    .option('advertise-host', { type: 'string', describe: 'address other executors use to reach this one (default: --host)' })
+    .option('secret-file', { type: 'string', describe: `file holding the cluster secret (default: $${SECRET_ENV})` })
+    .option('chaos', { type: 'string', describe: 'seed:probability — die at random task starts (recovery tests and demos)' })
+    .option('network-timeout-ms', { type: 'number', default: 10_000, describe: 'a silent driver or master is gone after this long' })
+    .check((a) => {
+      if (!a.master === !a.driver) throw new InvalidInputError('give exactly one of --master host:port or --driver host:port');
+      return true;
+    }) as never,
   handler: async (a) => {
-    const match = /^(.+):([0-9]+)$/.exec(a.driver);
-    if (!match) throw new InvalidInputError(`--driver ${a.driver} is not host:port`);
-    const secret = a['secret-file'] ? readFileSync(a['secret-file'], 'utf8').trim() : process.env[SECRET_ENV];
-    if (!secret) throw new InvalidInputError(`no cluster secret: set $${SECRET_ENV} or pass --secret-file`);
     if (!Number.isInteger(a.cores) || a.cores < 1) throw new InvalidInputError(`--cores must be a positive integer, got ${a.cores}`);
+    const secret = readSecret(a['secret-file']);
     const { runExecutor } = await import('../executor/executor-process.ts');
-    await runExecutor({ driverHost: match[1]!, driverPort: Number(match[2]), executorId: a['executor-id'], workDir: a['work-dir'], cores: a.cores, secret });
+    await runExecutor({
+      executorId: a['executor-id'] ?? `${a.host}-${process.pid}`,
+      workDir: a['work-dir'], cores: a.cores, secret,
+      listenHost: a.host, advertiseHost: a['advertise-host'],
+      driver: a.driver ? parseHostPort(a.driver, '--driver') : undefined,
+      master: a.master ? parseHostPort(a.master, '--master') : undefined,
+      memoryBytes: a.memory ? parseSize(a.memory, '--memory') : undefined,
+      chaos: a.chaos,
+      heartbeatTimeoutMs: a['network-timeout-ms'],
+    });
   },
 };

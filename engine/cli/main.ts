@@ -6,7 +6,9 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { DataflowError } from '../errors.ts';
 import { executorCommand } from './executor.ts';
+import { masterCommand } from './master.ts';
 import { generateCommand } from './generate.ts';
+import { convertCommand } from './convert.ts';
 
 const argv = hideBin(process.argv);
 const verbose = argv.includes('--verbose');
@@ -28,7 +30,8 @@ await yargs(argv)
     (y) => y
       .positional('job', { type: 'string', demandOption: true, describe: 'the job file (.ts or .js)' })
       .positional('args', { type: 'string', array: true, describe: 'arguments passed to the job (put them after --)' })
-      .option('master', { type: 'string', default: 'local', describe: 'local, local[N], local[*] (dataflow://host:port: not yet)' })
+      .option('master', { type: 'string', default: 'local', describe: 'local (in-process), local[N] (N executor processes), local[*], dataflow://host:port (standalone)' })
+      .option('secret-file', { type: 'string', describe: 'cluster secret for dataflow:// (default: $DATAFLOW_SECRET)' })
       .option('conf', { type: 'string', array: true, default: [] as string[], describe: 'configuration key=value (repeatable)' })
       .option('typecheck', { type: 'boolean', default: true, describe: 'type-check a TypeScript job before running it (--no-typecheck skips)' })
       .example('$0 submit examples/ratings-stats.ts --master local[2]', 'per-item rating statistics on 2 executor processes')
@@ -36,12 +39,14 @@ await yargs(argv)
     async (a) => {
       const rest = (a['--'] as string[] | undefined) ?? [];
       const { submit } = await import('./submit.ts');
-      await submit({ job: a.job, master: a.master, conf: a.conf, args: [...(a.args ?? []), ...rest], typecheck: a.typecheck });
+      await submit({ job: a.job, master: a.master, conf: a.conf, args: [...(a.args ?? []), ...rest], typecheck: a.typecheck, secretFile: a['secret-file'] });
     },
   )
+  .command(masterCommand)
   .command(executorCommand)
   .command(generateCommand)
-  .demandCommand(1, 'name a command: submit, executor or generate (see --help)')
+  .command(convertCommand)
+  .demandCommand(1, 'name a command: submit, master, executor or generate (see --help)')
   .strict()
   .parserConfiguration({ 'populate--': true })
   .fail((message, error) => fail(error ?? new Error(`${message} (see dataflow --help)`)))

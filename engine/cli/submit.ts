@@ -9,6 +9,7 @@ import { Session } from '../dataset/session.ts';
 import { bundleJob } from '../closure/bundle.ts';
 import { loadBundle } from '../closure/load-bundle.ts';
 import { typeCheckJob } from './typecheck.ts';
+import { readSecret } from './cli-values.ts';
 import { hostModules, sharedExportNames } from '../closure/host-modules.ts';
 
 const ENGINE_INDEX = fileURLToPath(new URL('../index.ts', import.meta.url));
@@ -19,6 +20,7 @@ export interface SubmitOptions {
   conf: string[];
   args: string[];
   typecheck: boolean;
+  secretFile?: string;
 }
 
 export async function submit(options: SubmitOptions): Promise<void> {
@@ -31,20 +33,22 @@ export async function submit(options: SubmitOptions): Promise<void> {
       ? `job file ${options.job} does not exist`
       : `job file ${options.job} cannot be read (${code ?? String(error)})`);
   }
-  if (options.typecheck && /\.(c|m)?tsx?$/.test(jobPath)) {
-    const errors = await typeCheckJob(jobPath);
-    if (errors && errors.length > 0) {
-      const shown = errors[0]!.replace(jobPath, relative(process.cwd(), jobPath));
-      throw new InvalidInputError(`job ${options.job} has ${errors.length} type error${errors.length > 1 ? 's' : ''}; first: ${shown} (run with --no-typecheck to skip this check)`);
-    }
-  }
+  // Type-checking takes seconds; it runs while the bundle is built and the executors start.
+  const typeErrors = options.typecheck && /\.(c|m)?tsx?$/.test(jobPath) ? typeCheckJob(jobPath) : Promise.resolve(undefined);
+  typeErrors.catch(() => undefined);
   const host = await hostModules();
   const bundle = await bundleJob(jobPath, { engineExports: Object.keys(host.engine), engineIndexPath: ENGINE_INDEX, sharedModules: sharedExportNames(host.shared) });
-  const session = await Session.create({ master: options.master, conf: options.conf });
+  const secret = options.master.startsWith('dataflow://') ? readSecret(options.secretFile) : undefined;
+  const session = await Session.create({ master: options.master, conf: options.conf, secret, appName: relative(process.cwd(), jobPath) });
   const interrupt = (): void => { void session.stop().finally(() => process.exit(130)); };
   process.once('SIGINT', interrupt);
   process.once('SIGTERM', interrupt);
   try {
+    const errors = await typeErrors;
+    if (errors && errors.length > 0) {
+      const shown = errors[0]!.replace(jobPath, relative(process.cwd(), jobPath));
+      throw new InvalidInputError(`job ${options.job} has ${errors.length} type error${errors.length > 1 ? 's' : ''}; first: ${shown} (run with --no-typecheck to skip this check)`);
+    }
     const loaded = await loadBundle(bundle, { workDir: session.workDir, engine: host.engine, sharedModules: host.shared });
     session.useBundle(bundle, loaded);
     const main = loaded.module.default;

@@ -1,33 +1,20 @@
 // Type-checks a TypeScript job before it runs, so a type error is reported with its file and line
-// instead of surfacing as a runtime failure on an executor. Skipped when TypeScript is not installed.
+// instead of surfacing as a runtime failure on an executor. The compiler runs in a worker thread
+// while the bundle is built and executors start. Skipped when TypeScript is not installed.
 
-import { dirname } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { createRequire } from 'node:module';
 
 export async function typeCheckJob(jobPath: string): Promise<string[] | undefined> {
-  let ts: typeof import('typescript');
   try {
-    ts = (await import('typescript')).default;
+    createRequire(import.meta.url).resolve('typescript');
   } catch {
     return undefined;
   }
-  const program = ts.createProgram([jobPath], {
-    target: ts.ScriptTarget.ES2022,
-    module: ts.ModuleKind.NodeNext,
-    moduleResolution: ts.ModuleResolutionKind.NodeNext,
-    strict: true,
-    noEmit: true,
-    skipLibCheck: true,
-    allowImportingTsExtensions: true,
-    esModuleInterop: true,
-    types: ['node'],
-    typeRoots: undefined,
-    baseUrl: dirname(jobPath),
-  });
-  const diagnostics = ts.getPreEmitDiagnostics(program).filter((d) => d.category === ts.DiagnosticCategory.Error && d.file?.fileName === jobPath.replaceAll('\\', '/'));
-  return diagnostics.map((d) => {
-    const text = ts.flattenDiagnosticMessageText(d.messageText, ' ');
-    if (!d.file || d.start === undefined) return text;
-    const { line, character } = d.file.getLineAndCharacterOfPosition(d.start);
-    return `${d.file.fileName}:${line + 1}:${character + 1}: ${text}`;
+  const worker = new Worker(new URL('./typecheck-worker.mjs', import.meta.url), { workerData: { jobPath } });
+  return new Promise<string[]>((resolve, reject) => {
+    worker.once('message', (errors: string[]) => { resolve(errors); void worker.terminate(); });
+    worker.once('error', reject);
+    worker.once('exit', (code) => { if (code !== 0) reject(new Error(`the type checker stopped with code ${code}`)); });
   });
 }

@@ -10,7 +10,7 @@ import { cacheReads, shuffleReads, stripUpstream } from '../plan/nodes.ts';
 import type { Stage, StagePlan } from '../plan/stages.ts';
 import { planStages } from '../plan/stages.ts';
 import { SchedulerState } from '../scheduler/scheduler.ts';
-import type { JobFailure, SchedulerCommand, SchedulerEvent, StageSpec, TaskFailureReason } from '../scheduler/types.ts';
+import type { JobFailure, MapOutputStatus, SchedulerCommand, SchedulerEvent, StageSpec, TaskFailureReason } from '../scheduler/types.ts';
 import { MapOutputRegistry } from '../shuffle/map-output-registry.ts';
 import type { Partitioner } from '../shuffle/partitioner.ts';
 import type { ResultAction, TaskDescriptor, TaskPayload, TaskResult } from '../executor/task.ts';
@@ -59,6 +59,8 @@ export class Driver {
   private nextJobId = 0;
   private nextStageId = 0;
   private readonly bundleByJob = new Map<number, string | undefined>();
+  /** Set when the application cannot continue (its master went away): every job fails with it. */
+  private fatal: Error | undefined;
 
   constructor(config: EngineConfig) {
     this.scheduler = new SchedulerState(
@@ -95,19 +97,28 @@ export class Driver {
     }
   }
 
+  /** Fails every active and future job with `error` (the application cannot continue). */
+  fail(error: Error): void {
+    this.fatal = error;
+    for (const job of [...this.jobs.values()]) {
+      this.finishJob(job, error);
+      this.dispatch({ type: 'JobCancelled', jobId: job.jobId, message: error.message });
+    }
+  }
+
   taskFinished(executorId: string, taskId: number, result: TaskResult): void {
     const info = this.running.get(taskId);
     if (!info) return;
     const payload = result.payload;
     for (const block of result.cachedBlocks) this.cacheLocations.set(`${block.cacheId}:${block.partition}`, executorId);
     this.payloads.set(taskId, payload);
-    let mapOutput: { executorId: string; blockSizes: number[] } | undefined;
+    let mapOutput: MapOutputStatus | undefined;
     if (payload.kind === 'mapOutput') {
       const stage = this.stages.get(info.stageId);
       if (stage?.shuffleDep && payload.schemaIpc && !this.shuffleSchemas.has(stage.shuffleDep.shuffleId)) {
         this.shuffleSchemas.set(stage.shuffleDep.shuffleId, payload.schemaIpc);
       }
-      mapOutput = { executorId, blockSizes: payload.blockSizes };
+      mapOutput = { executorId, blockSizes: payload.blockSizes, attempt: info.attempt };
     }
     this.progress.taskDone(info.stageId);
     this.dispatch({ type: 'TaskFinished', taskId, mapOutput });
@@ -123,6 +134,7 @@ export class Driver {
 
   /** Runs one job to completion and returns each result partition's payload, in partition order. */
   runJob(finalNode: PlanNode, action: ResultAction, options: RunJobOptions = {}): Promise<TaskPayload[]> {
+    if (this.fatal) return Promise.reject(this.fatal);
     const plan = planStages(finalNode, {
       forShuffle: (shuffleId) => {
         let id = this.stageIdByShuffle.get(shuffleId);
@@ -192,7 +204,7 @@ export class Driver {
             shuffleId, reducePartition,
             blocks: this.registry.locationsFor(shuffleId, reducePartition).map((loc) => {
               const owner = this.executors.get(loc.executorId);
-              return { mapPartition: loc.mapPartition, executorId: loc.executorId, host: owner?.host ?? '', port: owner?.port ?? 0, size: loc.size };
+              return { mapPartition: loc.mapPartition, executorId: loc.executorId, host: owner?.host ?? '', port: owner?.port ?? 0, size: loc.size, attempt: loc.attempt };
             }),
             schemaIpc: this.shuffleSchemas.get(shuffleId),
           })),

@@ -10,7 +10,6 @@ import type { TaskDescriptor } from '../executor/task.ts';
 import { TaskError } from '../executor/task.ts';
 import { runTask } from '../executor/task-runner.ts';
 import { BlockStore } from '../executor/block-store.ts';
-import { ShuffleOutputs } from '../executor/shuffle-outputs.ts';
 import type { TaskEnvironment } from '../executor/environment.ts';
 
 export class InProcessExecutor implements ExecutorHandle {
@@ -25,7 +24,6 @@ export class InProcessExecutor implements ExecutorHandle {
       executorId: this.id,
       shuffleDir: join(workDir, 'shuffle'),
       blockStore: new BlockStore(),
-      shuffleOutputs: new ShuffleOutputs(),
       fetchRemoteBlock: async (location) => {
         throw new Error(`in-process mode has no remote executors, but a block of executor ${location.executorId} was asked for`);
       },

@@ -10,53 +10,33 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { EngineConfig } from '../config.ts';
 import { DataflowError } from '../errors.ts';
-import { listen } from '../transport/index.ts';
-import type { Connection, TransportServer } from '../transport/index.ts';
 import type { Driver } from './driver.ts';
 import type { DriverServices } from './driver-services.ts';
-import { RemoteExecutor } from './remote-executor.ts';
-import { MessageType, SECRET_ENV } from './protocol.ts';
-import type { RegisterFields } from './protocol.ts';
+import { DriverEndpoint } from './driver-endpoint.ts';
+import { SECRET_ENV } from './protocol.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/dataflow.mjs', import.meta.url));
 const STOP_GRACE_MS = 5_000;
 
-interface Child { id: string; process: ChildProcess; stderrTail: string; exited: boolean; exitCode: number | null; signal: string | null }
+interface Child { id: string; process: ChildProcess; stderrTail: string; exited: boolean }
 
 export class LocalCluster {
   private readonly children: Child[] = [];
-  private readonly executors = new Map<string, RemoteExecutor>();
 
-  private constructor(private readonly server: TransportServer) {}
+  private constructor(private readonly endpoint: DriverEndpoint) {}
 
   static async start(options: { executors: number; driver: Driver; services: DriverServices; workDir: string; config: EngineConfig }): Promise<LocalCluster> {
     const secret = randomBytes(32).toString('hex');
-    let cluster: LocalCluster | undefined;
-    let onRegistered: (() => void) | undefined;
-    const server = await listen({
-      secret, role: 'driver',
-      onConnection: (conn: Connection) => {
-        const off = conn.onMessage((msg) => {
-          if (msg.header.type !== MessageType.register || !cluster) return;
-          off();
-          const fields = msg.header as unknown as RegisterFields;
-          const executor = new RemoteExecutor(conn, fields, options.driver, options.services);
-          cluster.executors.set(executor.id, executor);
-          options.driver.addExecutor(executor);
-          onRegistered?.();
-        });
-      },
-    });
-    cluster = new LocalCluster(server);
+    const endpoint = await DriverEndpoint.start({ driver: options.driver, services: options.services, secret, config: options.config });
+    const cluster = new LocalCluster(endpoint);
     try {
-      const registered = new Promise<void>((resolve, reject) => {
-        onRegistered = () => { if (cluster!.executors.size === options.executors) resolve(); };
-        cluster!.spawnAll(options.executors, server.port, secret, options.workDir, options.config['dataflow.executor.extraNodeOptions'], reject);
-        setTimeout(() => reject(new DataflowError('EXECUTOR_START',
-          `only ${cluster!.executors.size} of ${options.executors} executors registered within ${options.config['dataflow.executor.registrationTimeoutMs']} ms (dataflow.executor.registrationTimeoutMs)`)),
-        options.config['dataflow.executor.registrationTimeoutMs']).unref();
+      const timeoutMs = options.config['dataflow.executor.registrationTimeoutMs'];
+      await new Promise<void>((resolve, reject) => {
+        cluster.spawnAll(options.executors, endpoint.port, secret, options.workDir, options.config['dataflow.executor.extraNodeOptions'], reject);
+        endpoint.waitForExecutors(options.executors, timeoutMs,
+          () => `only ${endpoint.executors.size} of ${options.executors} executors registered within ${timeoutMs} ms (dataflow.executor.registrationTimeoutMs)`)
+          .then(resolve, (error: Error) => reject(new DataflowError('EXECUTOR_START', error.message)));
       });
-      await registered;
       return cluster;
     } catch (error) {
       await cluster.stop();
@@ -68,26 +48,24 @@ export class LocalCluster {
     for (let i = 0; i < n; i++) {
       const id = `exec-${i + 1}`;
       const child = spawn(process.execPath, [
-        ...nodeOptions.split(/\s+/).filter(Boolean), BIN, 'executor', '--driver', `127.0.0.1:${port}`, '--executor-id', id, '--work-dir', join(workDir, id), '--cores', '1',
+        ...nodeOptions.split(/\s+/).filter(Boolean), BIN,
+        'executor', '--driver', `127.0.0.1:${port}`, '--executor-id', id, '--work-dir', join(workDir, id), '--cores', '1',
       ], { stdio: ['ignore', 'inherit', 'pipe'], env: { ...process.env, [SECRET_ENV]: secret } });
-      const entry: Child = { id, process: child, stderrTail: '', exited: false, exitCode: null, signal: null };
+      const entry: Child = { id, process: child, stderrTail: '', exited: false };
       this.children.push(entry);
       // An executor's stderr is forwarded once it has registered; before that it is kept, and a
       // failure to start is reported once, in the driver's own error line.
       child.stderr?.on('data', (chunk: Buffer) => {
         entry.stderrTail = (entry.stderrTail + chunk.toString('utf8')).slice(-2000);
-        if (this.executors.has(id)) process.stderr.write(chunk);
+        if (this.endpoint.executors.has(id)) process.stderr.write(chunk);
       });
       child.on('exit', (code, signal) => {
         entry.exited = true;
-        entry.exitCode = code;
-        entry.signal = signal;
+        if (this.endpoint.executors.has(id)) return;
         const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
-        if (!this.executors.has(id)) {
-          const lines = entry.stderrTail.split('\n').map((l) => l.trim()).filter(Boolean);
-          const tail = lines.find((l) => /error/i.test(l)) ?? lines[lines.length - 1];
-          fail(new DataflowError('EXECUTOR_START', `executor ${id} ${how} before registering with the driver${tail ? `: ${tail}` : ''}`));
-        }
+        const lines = entry.stderrTail.split('\n').map((l) => l.trim()).filter(Boolean);
+        const tail = lines.find((l) => /error/i.test(l)) ?? lines[lines.length - 1];
+        fail(new DataflowError('EXECUTOR_START', `executor ${id} ${how} before registering with the driver${tail ? `: ${tail}` : ''}`));
       });
       child.on('error', (error) => fail(new DataflowError('EXECUTOR_START', `could not start executor ${id}: ${error.message}`)));
     }
@@ -100,17 +78,15 @@ export class LocalCluster {
 
   /** Asks every executor to stop, kills the ones that do not within a grace period, closes the endpoint. */
   async stop(): Promise<void> {
-    await Promise.all([...this.executors.values()].map((e) => e.shutdown()));
+    await this.endpoint.close();
     await Promise.all(this.children.map((child) => waitForExit(child, STOP_GRACE_MS)));
-    await this.server.close();
   }
 }
 
 function waitForExit(child: Child, graceMs: number): Promise<void> {
-  if (child.exited) return Promise.resolve();
+  if (child.exited || child.process.exitCode !== null || child.process.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     const timer = setTimeout(() => child.process.kill('SIGKILL'), graceMs);
     child.process.once('exit', () => { clearTimeout(timer); resolve(); });
-    if (child.process.exitCode !== null || child.process.signalCode !== null) { clearTimeout(timer); resolve(); }
   });
 }

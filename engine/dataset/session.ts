@@ -18,6 +18,8 @@ import type { RunJobOptions } from '../cluster/driver.ts';
 import type { DriverServices } from '../cluster/driver-services.ts';
 import { InProcessExecutor } from '../cluster/in-process-executor.ts';
 import { LocalCluster } from '../cluster/local-cluster.ts';
+import { StandaloneCluster } from '../cluster/standalone-cluster.ts';
+import { SECRET_ENV } from '../cluster/protocol.ts';
 import { parseMaster } from '../cluster/master-url.ts';
 import type { PlanNode, ShuffleDependency, SourceSpec } from '../plan/nodes.ts';
 import { narrowParents } from '../plan/nodes.ts';
@@ -31,6 +33,11 @@ import type { Row } from '../kernels/rows.ts';
 import { sliceRows } from '../kernels/take.ts';
 import { computeRangeBounds } from '../kernels/range-bounds.ts';
 import { planParquetScan } from '../../connectors/parquet/scan.ts';
+import type { ParquetScanOptions } from '../../connectors/parquet/scan.ts';
+import { planCsvScan } from '../../connectors/csv/scan.ts';
+import type { CsvOptions } from '../../connectors/csv/options.ts';
+import { planMovieLensScan } from '../../connectors/movielens/ratings.ts';
+import type { MovieLensOptions } from '../../connectors/movielens/ratings.ts';
 import { Broadcast } from './broadcast.ts';
 import { Dataset } from './dataset.ts';
 
@@ -39,6 +46,10 @@ export interface SessionOptions {
   master?: string;
   /** Configuration as `key=value` strings, as given to `--conf`. */
   conf?: string[];
+  /** Standalone mode: the cluster secret (default: $DATAFLOW_SECRET). Never put it on a command line. */
+  secret?: string;
+  /** Name shown by the standalone master. */
+  appName?: string;
 }
 
 /** Partitions for sources that are not told how many (fixed, so results never depend on the master). */
@@ -91,7 +102,12 @@ export class Session implements DriverServices {
         const cluster = await LocalCluster.start({ executors: spec.executors, driver, services, workDir, config });
         session = new Session(master, config, driver, workDir, cluster);
       } else {
-        throw new InvalidInputError(`--master ${master}: standalone clusters (dataflow://) are not available in this version; use local or local[N]`);
+        const secret = options.secret ?? process.env[SECRET_ENV];
+        if (!secret) throw new InvalidInputError(`--master ${master} needs the cluster secret: set $${SECRET_ENV} or pass --secret-file`);
+        const cluster = await StandaloneCluster.start({
+          host: spec.host, port: spec.port, secret, appName: options.appName ?? 'dataflow', driver, services, config,
+        });
+        session = new Session(master, config, driver, workDir, cluster);
       }
       return session;
     } catch (error) {
@@ -139,10 +155,26 @@ export class Session implements DriverServices {
     return this.source({ kind: 'range', start, end, step }, positive(options.numPartitions ?? DEFAULT_SOURCE_PARTITIONS, 'numPartitions'));
   }
 
-  /** Parquet files (a file or a folder of them): one partition per file × row group. */
-  async readParquet<T extends Row = Row>(path: string, options: { columns?: string[] } = {}): Promise<Dataset<T>> {
+  /**
+   * Parquet files (a file, a folder of them, or a glob such as `data/year=*` + `/*.parquet`): one
+   * partition per file × row group. Hive folders (`year=2024/`) become columns; `filter` (an AND of
+   * `[column, op, value]`) skips row groups by their statistics and drops non-matching rows.
+   */
+  async readParquet<T extends Row = Row>(path: string, options: ParquetScanOptions = {}): Promise<Dataset<T>> {
     const scan = await planParquetScan(path, options);
-    return this.source<T>({ kind: 'parquet', partitions: scan.partitions, columns: options.columns }, scan.partitions.length);
+    return this.source<T>({ kind: 'parquet', partitions: scan.partitions, columns: options.columns, read: scan.read }, scan.partitions.length);
+  }
+
+  /** CSV files (a file, a directory, or several): one partition per ~64 MiB byte range of each file. */
+  async readCsv<T extends Row = Row>(path: string | string[], options: CsvOptions = {}): Promise<Dataset<T>> {
+    const scan = await planCsvScan(path, options);
+    return this.source<T>({ kind: 'csv', partitions: scan.partitions, options: scan.plan }, scan.partitions.length);
+  }
+
+  /** MovieLens ratings (ratings.csv, u.data or ratings.dat, detected) as userId, itemId: Int32, rating: Float32, timestamp: Int64. */
+  async readMovieLens<T extends Row = Row>(pathOrDir: string, options: MovieLensOptions = {}): Promise<Dataset<T>> {
+    const scan = await planMovieLensScan(pathOrDir, options);
+    return this.source<T>({ kind: 'csv', partitions: scan.partitions, options: scan.plan }, scan.partitions.length);
   }
 
   /** Ships `value` once to each executor; tasks read it through `.value`. */

@@ -5,14 +5,12 @@ import type { Table } from 'apache-arrow';
 import type { LoadedBundle } from '../closure/load-bundle.ts';
 import type { BlockLocation, CachedBlockLocation } from './task.ts';
 import type { BlockStore } from './block-store.ts';
-import type { ShuffleOutputs } from './shuffle-outputs.ts';
 
 export interface TaskEnvironment {
   executorId: string;
-  /** Folder for this executor's shuffle files; removed when the executor stops. */
+  /** Folder for this executor's shuffle files (per application); removed when the application ends. */
   shuffleDir: string;
   blockStore: BlockStore;
-  shuffleOutputs: ShuffleOutputs;
   /** Reads a block written by another executor (throws on failure; the runner types it FetchFailed). */
   fetchRemoteBlock(location: BlockLocation, shuffleId: number, reducePartition: number): Promise<Uint8Array>;
   /** A cached partition held by another executor (throws if it is gone; the runner then recomputes). */

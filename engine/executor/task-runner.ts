@@ -8,8 +8,8 @@ import { narrowInputs } from '../plan/nodes.ts';
 import { writeMapOutput } from '../shuffle/shuffle-writer.ts';
 import { readBlockBytes, decodeBlock } from '../shuffle/shuffle-reader.ts';
 import { readParquetPartition } from '../../connectors/parquet/read.ts';
-import { writeParquetFile } from '../../connectors/parquet/write.ts';
-import { taskAttemptPath } from '../../connectors/parquet/commit.ts';
+import { readCsvPartitionTable } from '../../connectors/csv/read.ts';
+import { writeTaskOutput } from '../../connectors/parquet/task-output.ts';
 import { sampleKeys } from '../kernels/range-bounds.ts';
 import { tableToRows } from '../kernels/rows.ts';
 import type { Row } from '../kernels/rows.ts';
@@ -93,7 +93,8 @@ class TaskRun {
     switch (source.kind) {
       case 'memory': return this.env.fetchBlob(source.blobId, partition);
       case 'range': return rangePartition(source.start, source.end, source.step, numPartitions, partition);
-      case 'parquet': return readParquetPartition(source.partitions[partition]!, source.columns);
+      case 'parquet': return readParquetPartition(source.partitions[partition]!, source.columns, source.read);
+      case 'csv': return readCsvPartitionTable(source.partitions[partition]!, source.options);
     }
   }
 
@@ -106,9 +107,8 @@ class TaskRun {
       if (block.size === 0) continue;
       let bytes: Uint8Array;
       try {
-        const local = block.executorId === this.env.executorId ? this.env.shuffleOutputs.get(shuffleId, block.mapPartition) : undefined;
-        bytes = local
-          ? await readBlockBytes(local.dir, shuffleId, block.mapPartition, local.attempt, input.reducePartition)
+        bytes = block.executorId === this.env.executorId
+          ? await readBlockBytes(this.env.shuffleDir, shuffleId, block.mapPartition, block.attempt, input.reducePartition)
           : await this.env.fetchRemoteBlock(block, shuffleId, input.reducePartition);
         if (bytes.byteLength !== block.size) {
           throw new Error(`expected ${block.size} bytes, got ${bytes.byteLength}`);
@@ -134,7 +134,6 @@ class TaskRun {
     if (isBlank(combined)) {
       // An empty partition of unknown schema: nothing to write, every block is empty.
       const blockSizes = new Array<number>(output.numPartitions).fill(0);
-      this.env.shuffleOutputs.register(output.dep.shuffleId, this.task.partition, { dir: this.env.shuffleDir, attempt: this.task.attempt, blockSizes });
       return { kind: 'mapOutput', blockSizes };
     }
     // A hash partitioner without key columns (distinct) hashes every column.
@@ -144,7 +143,6 @@ class TaskRun {
       dir: this.env.shuffleDir, shuffleId: output.dep.shuffleId, mapPartition: this.task.partition,
       attempt: this.task.attempt, table: combined, partitioner, numPartitions: output.numPartitions,
     });
-    this.env.shuffleOutputs.register(output.dep.shuffleId, this.task.partition, { dir: this.env.shuffleDir, attempt: this.task.attempt, blockSizes });
     const schemaIpc = combined.numCols > 0 ? tableToIPC(new Table(combined.schema), 'stream') : undefined;
     return { kind: 'mapOutput', blockSizes, schemaIpc };
   }
@@ -164,8 +162,8 @@ class TaskRun {
       }
       case 'writeParquet': {
         if (isBlank(table)) return { kind: 'file', rows: 0, written: false };
-        const file = taskAttemptPath(action.dir, action.jobToken, this.task.partition, this.task.attempt);
-        await writeParquetFile(table, file, { compression: action.compression, rowGroupSize: action.rowGroupSize });
+        const target = { dir: action.dir, jobToken: action.jobToken, partition: this.task.partition, attempt: this.task.attempt };
+        await writeTaskOutput(table, target, { compression: action.compression, rowGroupSize: action.rowGroupSize, partitionBy: action.partitionBy });
         return { kind: 'file', rows: table.numRows, written: true };
       }
       case 'sampleKeys': {

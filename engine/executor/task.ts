@@ -11,7 +11,7 @@ export type ResultAction =
   | { kind: 'count' }
   | { kind: 'take'; n: number }
   | { kind: 'reduce'; fn: ShippedFunction }
-  | { kind: 'writeParquet'; dir: string; jobToken: string; compression?: ParquetCompression; rowGroupSize?: number }
+  | { kind: 'writeParquet'; dir: string; jobToken: string; compression?: ParquetCompression; rowGroupSize?: number; partitionBy?: string[] }
   | { kind: 'sampleKeys'; keys: string[]; maxSamples: number; seed: number };
 
 export type ParquetCompression = 'snappy' | 'zstd' | 'gzip' | 'lz4' | 'brotli' | 'none';
@@ -23,6 +23,8 @@ export interface BlockLocation {
   host: string;
   port: number;
   size: number;
+  /** The map task attempt whose files hold the block. */
+  attempt: number;
 }
 
 /** The blocks a reduce task reads for one shuffle, plus the map side's schema for when all are empty. */

@@ -41,6 +41,8 @@ export interface MapOutputStatus {
   executorId: ExecutorId;
   /** Bytes per reduce partition. */
   blockSizes: number[];
+  /** The task attempt that wrote the output (its files are named after it). */
+  attempt?: number;
 }
 
 export type TaskFailureReason =

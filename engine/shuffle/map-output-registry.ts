@@ -8,8 +8,8 @@
 //              └─ map 2 → { executorId: 'exec-b', blockSizes: [64, 300] }
 //
 //   missingPartitions(7, 3)  → [1]            isComplete(7, 3) → false
-//   locationsFor(7, 1)       → [{ mapPartition: 0, executorId: 'exec-a', size: 0 },
-//                               { mapPartition: 2, executorId: 'exec-b', size: 300 }]
+//   locationsFor(7, 1)       → [{ mapPartition: 0, executorId: 'exec-a', size: 0, attempt: 0 },
+//                               { mapPartition: 2, executorId: 'exec-b', size: 300, attempt: 0 }]
 //   removeExecutor('exec-b') → [{ shuffleId: 7, mapPartition: 2 }]   (map 2 must be recomputed)
 
 import { DataflowError } from '../errors.ts';
@@ -28,6 +28,8 @@ export interface MapOutputLocation {
   executorId: ExecutorId;
   /** Bytes this map task wrote for the asked reduce partition (0 means an empty block). */
   size: number;
+  /** The attempt whose files hold the output. */
+  attempt: number;
 }
 
 /** A map output that no longer exists (its executor is gone). */
@@ -133,7 +135,7 @@ export class MapOutputRegistry {
             `on the number of reduce partitions; check the partitioner of shuffle ${shuffleId}.`,
         );
       }
-      locations.push({ mapPartition, executorId: status.executorId, size: status.blockSizes[reducePartition]! });
+      locations.push({ mapPartition, executorId: status.executorId, size: status.blockSizes[reducePartition]!, attempt: status.attempt ?? 0 });
     }
     return locations;
   }

@@ -55,8 +55,8 @@ describe('SchedulerState: jobs and stages', () => {
       launch(3, 1, 1, 1, 'exec-b'),
     ]);
     expect(h.registry.locationsFor(5, 1)).toEqual([
-      { mapPartition: 0, executorId: 'exec-a', size: 1 },
-      { mapPartition: 1, executorId: 'exec-b', size: 101 },
+      { mapPartition: 0, executorId: 'exec-a', size: 1, attempt: 0 },
+      { mapPartition: 1, executorId: 'exec-b', size: 101, attempt: 0 },
     ]);
     expect(h.finish(2)).toEqual([accept(2, 1, 0)]);
     expect(h.finish(3)).toEqual([accept(3, 1, 1), completed(1, 1), succeeded(1)]);

@@ -20,8 +20,8 @@ describe('MapOutputRegistry', () => {
     expect(registry.isComplete(7, 3)).toBe(false);
     expect(registry.isComplete(7, 1)).toBe(true);
     expect(registry.locationsFor(7, 1)).toEqual([
-      { mapPartition: 0, executorId: 'exec-a', size: 0 },
-      { mapPartition: 2, executorId: 'exec-b', size: 300 },
+      { mapPartition: 0, executorId: 'exec-a', size: 0, attempt: 0 },
+      { mapPartition: 2, executorId: 'exec-b', size: 300, attempt: 0 },
     ]);
     expect(registry.locationsFor(7, 0).map((l) => l.size)).toEqual([120, 64]);
   });
@@ -65,7 +65,7 @@ describe('MapOutputRegistry', () => {
     registry.register(1, 0, status);
     status.blockSizes[1] = 999;
     registry.get(1, 0)!.blockSizes[0] = 999;
-    expect(registry.locationsFor(1, 1)).toEqual([{ mapPartition: 0, executorId: 'exec-a', size: 20 }]);
+    expect(registry.locationsFor(1, 1)).toEqual([{ mapPartition: 0, executorId: 'exec-a', size: 20, attempt: 0 }]);
     expect(registry.locationsFor(1, 0)[0]!.size).toBe(10);
   });
 

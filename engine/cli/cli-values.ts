@@ -1,0 +1,38 @@
+// Parsing of command-line values shared by the commands: host:port, sizes, the cluster secret.
+
+import { readFileSync } from 'node:fs';
+import { InvalidInputError } from '../errors.ts';
+import { SECRET_ENV } from '../cluster/protocol.ts';
+
+/** @example parseHostPort('10.0.0.5:7077', '--master') // { host: '10.0.0.5', port: 7077 } */
+export function parseHostPort(value: string, option: string): { host: string; port: number } {
+  const match = /^(.+):([0-9]{1,5})$/.exec(value.replace(/^dataflow:\/\//, ''));
+  const port = match ? Number(match[2]) : NaN;
+  if (!match || port < 1 || port > 65535) throw new InvalidInputError(`${option} ${value} is not host:port (e.g. 127.0.0.1:7077)`);
+  return { host: match[1]!, port };
+}
+
+/** @example parseSize('4g', '--memory') // 4294967296 */
+export function parseSize(value: string, option: string): number {
+  const match = /^([0-9]+(?:\.[0-9]+)?)\s*([kmgt]?)i?b?$/i.exec(value.trim());
+  if (!match) throw new InvalidInputError(`${option} ${value} is not a size (e.g. 512m, 4g)`);
+  const scale = { '': 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40 }[match[2]!.toLowerCase() as '' | 'k' | 'm' | 'g' | 't'];
+  return Math.round(Number(match[1]) * scale);
+}
+
+/** The cluster secret from a file (trimmed) or $DATAFLOW_SECRET; an error says how to give one. */
+export function readSecret(file: string | undefined): string {
+  if (file) {
+    let secret: string;
+    try {
+      secret = readFileSync(file, 'utf8').trim();
+    } catch (error) {
+      throw new InvalidInputError(`cannot read --secret-file ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    }
+    if (secret.length < 16) throw new InvalidInputError(`--secret-file ${file} holds ${secret.length} characters; use at least 16 (e.g. openssl rand -hex 32)`);
+    return secret;
+  }
+  const secret = process.env[SECRET_ENV];
+  if (!secret) throw new InvalidInputError(`no cluster secret: set $${SECRET_ENV} or pass --secret-file FILE (never on the command line)`);
+  return secret;
+}

@@ -1,0 +1,31 @@
+// `dataflow master`: run the standalone cluster manager until interrupted.
+
+import type { CommandModule } from 'yargs';
+import { readSecret } from './cli-values.ts';
+import { SECRET_ENV } from '../cluster/protocol.ts';
+
+interface MasterArgs { port: number; host: string; 'secret-file'?: string; 'network-timeout-ms': number }
+
+export const masterCommand: CommandModule<object, MasterArgs> = {
+  command: 'master',
+  describe: 'run a standalone master: executors register with it, `submit --master dataflow://host:port` runs jobs on them',
+  builder: (y) => y
+    .option('port', { type: 'number', default: 7077, describe: 'port to listen on (0: any free port, printed at start)' })
+    .option('host', { type: 'string', default: '127.0.0.1', describe: 'interface to listen on (binding beyond loopback is explicit)' })
+    .option('secret-file', { type: 'string', describe: `file holding the cluster secret (default: $${SECRET_ENV})` })
+    .option('network-timeout-ms', { type: 'number', default: 10_000, describe: 'an executor silent this long is lost' })
+    .example('$0 master --port 7077 --secret-file ~/.dataflow-secret', '') as never,
+  handler: async (a) => {
+    const secret = readSecret(a['secret-file']);
+    const { Master } = await import('../cluster/master-process.ts');
+    const master = await Master.start({
+      host: a.host, port: a.port, secret, heartbeatTimeoutMs: a['network-timeout-ms'],
+      log: (line) => process.stdout.write(`${new Date().toISOString()} ${line}\n`),
+    });
+    await new Promise<void>((resolve) => {
+      const stop = (): void => { void master.close().finally(resolve); };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+  },
+};

@@ -1,0 +1,67 @@
+// The driver's TCP endpoint: executors connect here, prove the cluster secret, register, and from
+// then on receive tasks. Shared by local[N] (children it spawns) and standalone mode (executors the
+// master sends). A connection that goes quiet past the heartbeat timeout is an executor lost.
+
+import type { EngineConfig } from '../config.ts';
+import { listen } from '../transport/index.ts';
+import type { Connection, TransportServer } from '../transport/index.ts';
+import type { Driver } from './driver.ts';
+import type { DriverServices } from './driver-services.ts';
+import { RemoteExecutor } from './remote-executor.ts';
+import { MessageType } from './protocol.ts';
+import type { RegisterFields } from './protocol.ts';
+
+export class DriverEndpoint {
+  readonly executors = new Map<string, RemoteExecutor>();
+  private readonly listeners: Array<(executor: RemoteExecutor) => void> = [];
+
+  private constructor(private readonly server: TransportServer, readonly advertiseHost: string) {}
+
+  static async start(options: { driver: Driver; services: DriverServices; secret: string; config: EngineConfig }): Promise<DriverEndpoint> {
+    const { config } = options;
+    let endpoint: DriverEndpoint | undefined;
+    const server = await listen({
+      host: config['dataflow.driver.bindHost'] || config['dataflow.driver.host'],
+      secret: options.secret, role: 'driver',
+      heartbeatIntervalMs: config['dataflow.network.heartbeatIntervalMs'],
+      heartbeatTimeoutMs: config['dataflow.network.timeoutMs'],
+      onConnection: (conn: Connection) => {
+        const off = conn.onMessage((msg) => {
+          if (msg.header.type !== MessageType.register || !endpoint) return;
+          off();
+          const fields = msg.header as unknown as RegisterFields;
+          const executor = new RemoteExecutor(conn, fields, options.driver, options.services);
+          endpoint.executors.set(executor.id, executor);
+          conn.onClose(() => { if (endpoint!.executors.get(executor.id) === executor) endpoint!.executors.delete(executor.id); });
+          options.driver.addExecutor(executor);
+          for (const listener of endpoint.listeners) listener(executor);
+        });
+      },
+    });
+    endpoint = new DriverEndpoint(server, config['dataflow.driver.host']);
+    return endpoint;
+  }
+
+  get port(): number {
+    return this.server.port;
+  }
+
+  /** Resolves when `count` executors have registered (ever), or rejects after `timeoutMs`. */
+  waitForExecutors(count: number, timeoutMs: number, explain: () => string): Promise<void> {
+    let seen = this.executors.size;
+    if (seen >= count) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(explain())), timeoutMs);
+      timer.unref();
+      this.listeners.push(() => {
+        if (++seen >= count) { clearTimeout(timer); resolve(); }
+      });
+    });
+  }
+
+  /** Asks every executor to leave this application, then closes the endpoint. */
+  async close(): Promise<void> {
+    await Promise.all([...this.executors.values()].map((e) => e.shutdown()));
+    await this.server.close();
+  }
+}

@@ -1,0 +1,156 @@
+// One application (one driver) as an executor serves it: the connection to its driver, its own
+// shuffle folder, cached partitions, broadcasts and job bundles. An executor started by
+// `local[N]` serves one application; a standalone executor serves several, one context each.
+
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { tableFromIPC } from 'apache-arrow';
+import type { Table } from 'apache-arrow';
+import { connect } from '../transport/index.ts';
+import type { Connection, Message } from '../transport/index.ts';
+import { MessageType, decodeBody, encodeBody } from '../cluster/protocol.ts';
+import type { RegisterFields } from '../cluster/protocol.ts';
+import type { JobBundle } from '../closure/bundle.ts';
+import { loadBundle } from '../closure/load-bundle.ts';
+import type { LoadedBundle } from '../closure/load-bundle.ts';
+import { hostModules } from '../closure/host-modules.ts';
+import { BlockStore } from './block-store.ts';
+import type { TaskEnvironment } from './environment.ts';
+import type { BlockLocation, CachedBlockLocation, TaskDescriptor } from './task.ts';
+import { TaskError } from './task.ts';
+import { runTask } from './task-runner.ts';
+import type { ExecutorRuntime } from './executor-runtime.ts';
+
+export interface AppGrant {
+  appId: string;
+  driverHost: string;
+  driverPort: number;
+  /** Tasks of this application that may run at once on this executor. */
+  slots: number;
+}
+
+export class AppContext {
+  readonly blockStore = new BlockStore();
+  readonly dir: string;
+  private readonly broadcasts = new Map<number, Promise<unknown>>();
+  private readonly bundles = new Map<string, Promise<LoadedBundle>>();
+  private readonly queue: TaskDescriptor[] = [];
+  private running = 0;
+  private closed = false;
+  private driver!: Connection;
+  private readonly closeHandlers: Array<(reason: string) => void> = [];
+
+  constructor(private readonly runtime: ExecutorRuntime, readonly grant: AppGrant) {
+    this.dir = runtime.appDir(grant.appId);
+  }
+
+  get shuffleDir(): string {
+    return join(this.dir, 'shuffle');
+  }
+
+  /** Connects to the driver and registers; tasks start arriving after this. */
+  async start(): Promise<void> {
+    await mkdir(this.shuffleDir, { recursive: true });
+    this.driver = await connect({
+      host: this.grant.driverHost, port: this.grant.driverPort, secret: this.runtime.secret, role: 'executor',
+      heartbeatIntervalMs: this.runtime.heartbeatIntervalMs, heartbeatTimeoutMs: this.runtime.heartbeatTimeoutMs,
+    });
+    this.driver.onMessage((msg) => this.onDriverMessage(msg));
+    this.driver.onClose((info) => void this.close(`driver connection closed: ${info.reason}`));
+    const register: RegisterFields = {
+      executorId: this.runtime.executorId, host: this.runtime.advertiseHost, port: this.runtime.blockPort,
+      slots: this.grant.slots, pid: process.pid,
+    };
+    await this.driver.send({ header: { type: MessageType.register, ...register } });
+  }
+
+  onClose(handler: (reason: string) => void): void {
+    this.closeHandlers.push(handler);
+  }
+
+  /** Drops the application's state and files. */
+  async close(reason: string): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.driver?.close().catch(() => undefined);
+    await rm(this.dir, { recursive: true, force: true }).catch(() => undefined);
+    for (const handler of this.closeHandlers) handler(reason);
+  }
+
+  private onDriverMessage(msg: Message): void {
+    switch (msg.header.type) {
+      case MessageType.launchTask:
+        this.queue.push(decodeBody<TaskDescriptor>(msg.body));
+        this.pump();
+        return;
+      case MessageType.dropCache:
+        this.blockStore.drop(Number(msg.header.cacheId));
+        return;
+      case MessageType.shutdown:
+        void this.close('the driver asked this executor to stop');
+        return;
+    }
+  }
+
+  private pump(): void {
+    while (this.running < this.grant.slots && this.queue.length > 0) {
+      const task = this.queue.shift()!;
+      this.running++;
+      this.runtime.beforeTask(task);
+      runTask(task, this.environment()).then(
+        (result) => this.driver.send({ header: { type: MessageType.taskFinished, taskId: task.taskId }, body: encodeBody(result) }),
+        (error: unknown) => {
+          const reason = error instanceof TaskError ? error.reason
+            : { kind: 'UserCodeError' as const, message: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
+          return this.driver.send({ header: { type: MessageType.taskFailed, taskId: task.taskId }, body: encodeBody(reason) });
+        },
+      ).catch(() => undefined).finally(() => { this.running--; this.pump(); });
+    }
+  }
+
+  private request = async (msg: Message): Promise<Uint8Array> => (await this.driver.request(msg)).body ?? new Uint8Array(0);
+
+  private environment(): TaskEnvironment {
+    const appId = this.grant.appId;
+    return {
+      executorId: this.runtime.executorId,
+      shuffleDir: this.shuffleDir,
+      blockStore: this.blockStore,
+      fetchRemoteBlock: async (location: BlockLocation, shuffleId: number, reducePartition: number) => {
+        const reply = await (await this.runtime.peer(location)).request({
+          header: { type: MessageType.fetchBlock, appId, shuffleId, mapPartition: location.mapPartition, attempt: location.attempt, reducePartition },
+        });
+        return reply.body ?? new Uint8Array(0);
+      },
+      fetchCachedBlock: async (location: CachedBlockLocation) => {
+        const reply = await (await this.runtime.peer(location)).request({
+          header: { type: MessageType.fetchCached, appId, cacheId: location.cacheId, partition: location.partition },
+        });
+        return tableFromIPC(reply.body ?? new Uint8Array(0));
+      },
+      fetchBlob: async (blobId: number, partition: number): Promise<Table> =>
+        tableFromIPC(await this.request({ header: { type: MessageType.fetchBlob, blobId, partition } })),
+      fetchBroadcast: (broadcastId: number) => {
+        let value = this.broadcasts.get(broadcastId);
+        if (!value) {
+          value = this.request({ header: { type: MessageType.fetchBroadcast, broadcastId } }).then((b) => decodeBody<unknown>(b));
+          this.broadcasts.set(broadcastId, value);
+        }
+        return value;
+      },
+      loadBundle: (hash: string) => {
+        let loaded = this.bundles.get(hash);
+        if (!loaded) {
+          loaded = (async () => {
+            const bundle = decodeBody<JobBundle>(await this.request({ header: { type: MessageType.fetchBundle, hash } }));
+            const host = await hostModules();
+            return loadBundle(bundle, { workDir: this.dir, engine: host.engine, sharedModules: host.shared });
+          })();
+          loaded.catch(() => this.bundles.delete(hash));
+          this.bundles.set(hash, loaded);
+        }
+        return loaded;
+      },
+    };
+  }
+}

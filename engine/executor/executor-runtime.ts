@@ -1,0 +1,165 @@
+// The executor process: one block server for every application it serves, a pool of connections
+// to other executors' block servers, one AppContext per application, and a lock on its work
+// directory so that two executors never share one.
+
+import { mkdir, open, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { tableToIPC } from 'apache-arrow';
+import { InvalidInputError } from '../errors.ts';
+import { connect, listen } from '../transport/index.ts';
+import type { Connection, Message, TransportServer } from '../transport/index.ts';
+import { MessageType } from '../cluster/protocol.ts';
+import { readBlockBytes } from '../shuffle/shuffle-reader.ts';
+import { AppContext } from './app-context.ts';
+import type { AppGrant } from './app-context.ts';
+import type { TaskDescriptor } from './task.ts';
+import { Chaos } from './chaos.ts';
+
+export interface ExecutorRuntimeOptions {
+  executorId: string;
+  workDir: string;
+  cores: number;
+  secret: string;
+  /** Interface the block server listens on (default 127.0.0.1; binding elsewhere is explicit). */
+  listenHost?: string;
+  /** Address other executors use to reach this one's block server (default: listenHost). */
+  advertiseHost?: string;
+  heartbeatIntervalMs?: number;
+  heartbeatTimeoutMs?: number;
+  /** `seed:probability`: kill this process at random task starts (tests and demos of recovery). */
+  chaos?: string;
+}
+
+export class ExecutorRuntime {
+  readonly executorId: string;
+  readonly secret: string;
+  readonly advertiseHost: string;
+  readonly heartbeatIntervalMs: number;
+  readonly heartbeatTimeoutMs: number;
+  private readonly apps = new Map<string, AppContext>();
+  private readonly peers = new Map<string, Promise<Connection>>();
+  private server!: TransportServer;
+  private readonly chaos: Chaos | undefined;
+
+  private constructor(private readonly options: ExecutorRuntimeOptions) {
+    this.executorId = options.executorId;
+    this.secret = options.secret;
+    this.advertiseHost = options.advertiseHost ?? options.listenHost ?? '127.0.0.1';
+    this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? 1_000;
+    this.heartbeatTimeoutMs = options.heartbeatTimeoutMs ?? 10_000;
+    this.chaos = options.chaos ? Chaos.parse(options.chaos) : undefined;
+  }
+
+  static async start(options: ExecutorRuntimeOptions): Promise<ExecutorRuntime> {
+    const runtime = new ExecutorRuntime(options);
+    await runtime.lockWorkDir();
+    runtime.server = await listen({
+      host: options.listenHost ?? '127.0.0.1', secret: options.secret, role: 'block-server',
+      onConnection: (conn) => conn.onMessage((msg) => runtime.serveBlock(conn, msg)),
+    });
+    return runtime;
+  }
+
+  get blockPort(): number {
+    return this.server.port;
+  }
+
+  appDir(appId: string): string {
+    return join(this.options.workDir, appId);
+  }
+
+  /** Starts serving an application: connects to its driver and registers. */
+  async attach(grant: AppGrant): Promise<AppContext> {
+    if (this.apps.has(grant.appId)) throw new Error(`executor ${this.executorId} already serves application ${grant.appId}`);
+    const app = new AppContext(this, grant);
+    this.apps.set(grant.appId, app);
+    app.onClose(() => this.apps.delete(grant.appId));
+    try {
+      await app.start();
+    } catch (error) {
+      await app.close(`could not reach the driver: ${error instanceof Error ? error.message : String(error)}`);
+      throw error;
+    }
+    return app;
+  }
+
+  async release(appId: string, reason: string): Promise<void> {
+    await this.apps.get(appId)?.close(reason);
+  }
+
+  /** One connection per other executor's block server, opened on first use. */
+  peer(location: { host: string; port: number }): Promise<Connection> {
+    const key = `${location.host}:${location.port}`;
+    let conn = this.peers.get(key);
+    if (!conn) {
+      conn = connect({ host: location.host, port: location.port, secret: this.secret, role: 'executor', timeoutMs: 5_000 });
+      this.peers.set(key, conn);
+      conn.then((c) => c.onClose(() => this.peers.delete(key)), () => this.peers.delete(key));
+    }
+    return conn;
+  }
+
+  /** Called as each task starts; the chaos switch may kill the process here. */
+  beforeTask(task: TaskDescriptor): void {
+    this.chaos?.maybeKill(`task ${task.taskId} (stage ${task.stageId}, partition ${task.partition})`);
+  }
+
+  async stop(): Promise<void> {
+    for (const app of [...this.apps.values()]) await app.close('executor stopping');
+    await this.server?.close().catch(() => undefined);
+    for (const peer of this.peers.values()) await peer.then((c) => c.close(), () => undefined);
+    await rm(join(this.options.workDir, '.lock'), { force: true }).catch(() => undefined);
+  }
+
+  private async serveBlock(conn: Connection, msg: Message): Promise<void> {
+    const h = msg.header;
+    const app = this.apps.get(String(h.appId));
+    try {
+      if (!app) throw new Error(`executor ${this.executorId} serves no application ${String(h.appId)}`);
+      if (h.type === MessageType.fetchBlock) {
+        const bytes = await readBlockBytes(app.shuffleDir, Number(h.shuffleId), Number(h.mapPartition), Number(h.attempt), Number(h.reducePartition));
+        await conn.reply(msg, { header: { type: 'ok' }, body: bytes });
+      } else if (h.type === MessageType.fetchCached) {
+        const table = app.blockStore.get(Number(h.cacheId), Number(h.partition));
+        if (!table) throw new Error(`executor ${this.executorId} no longer holds cached partition ${String(h.cacheId)}:${String(h.partition)}`);
+        await conn.reply(msg, { header: { type: 'ok' }, body: tableToIPC(table, 'stream') });
+      }
+    } catch (error) {
+      await conn.replyError(msg, error).catch(() => undefined);
+    }
+  }
+
+  /**
+   * Two executors must never share a work directory (their shuffle files would collide): the
+   * first takes `.lock` with its pid; a second is refused while that process lives.
+   */
+  private async lockWorkDir(): Promise<void> {
+    const dir = this.options.workDir;
+    await mkdir(dir, { recursive: true });
+    const lock = join(dir, '.lock');
+    for (let tries = 0; tries < 2; tries++) {
+      try {
+        const handle = await open(lock, 'wx');
+        await handle.writeFile(`${process.pid}\n`);
+        await handle.close();
+        return;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+        const pid = Number((await readFile(lock, 'utf8').catch(() => '')).trim());
+        if (pid > 0 && pid !== process.pid && isAlive(pid)) {
+          throw new InvalidInputError(`work directory ${dir} is in use by another executor (pid ${pid}); give each executor its own --work-dir`);
+        }
+        await rm(lock, { force: true }); // a stale lock of a process that is gone
+      }
+    }
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
