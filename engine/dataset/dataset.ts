@@ -40,6 +40,8 @@ export interface WriteParquetOptions {
   mode?: 'error' | 'overwrite';
   compression?: ParquetCompression;
   rowGroupSize?: number;
+  /** Columns whose values become Hive-style folders (`year=2024/`), in folder order; dropped from the files. */
+  partitionBy?: string[];
 }
 
 export class Dataset<T extends Row = Row> {
@@ -131,7 +133,7 @@ export class Dataset<T extends Row = Row> {
     const written: number[] = [];
     let rows = 0;
     try {
-      await this.session.runAction(this.node, { kind: 'writeParquet', dir, jobToken, compression: options.compression, rowGroupSize: options.rowGroupSize }, {
+      await this.session.runAction(this.node, { kind: 'writeParquet', dir, jobToken, compression: options.compression, rowGroupSize: options.rowGroupSize, partitionBy: options.partitionBy }, {
         onAccept: (partition, attempt, payload) => {
           if (payload.kind !== 'file' || !payload.written) return;
           written.push(partition);

@@ -4,19 +4,17 @@
 
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { tableFromIPC } from 'apache-arrow';
 import type { Table } from 'apache-arrow';
 import { connect } from '../transport/index.ts';
 import type { Connection, Message } from '../transport/index.ts';
 import { MessageType, decodeBody, encodeBody } from '../cluster/protocol.ts';
 import type { RegisterFields } from '../cluster/protocol.ts';
 import type { JobBundle } from '../closure/bundle.ts';
-import { loadBundle } from '../closure/load-bundle.ts';
-import type { LoadedBundle } from '../closure/load-bundle.ts';
-import { hostModules } from '../closure/host-modules.ts';
 import { BlockStore } from './block-store.ts';
 import type { TaskEnvironment } from './environment.ts';
-import type { BlockLocation, CachedBlockLocation, TaskDescriptor } from './task.ts';
+import type { TaskDescriptor } from './task.ts';
+import { appEnvironment } from './app-environment.ts';
+import type { AppServices } from './app-environment.ts';
 import { TaskError } from './task.ts';
 import { runTask } from './task-runner.ts';
 import type { ExecutorRuntime } from './executor-runtime.ts';
@@ -32,11 +30,10 @@ export interface AppGrant {
 export class AppContext {
   readonly blockStore = new BlockStore();
   readonly dir: string;
-  private readonly broadcasts = new Map<number, Promise<unknown>>();
-  private readonly bundles = new Map<string, Promise<LoadedBundle>>();
   private readonly queue: TaskDescriptor[] = [];
   private running = 0;
   private closed = false;
+  private inThreadEnvironment: TaskEnvironment | undefined;
   private driver!: Connection;
   private readonly closeHandlers: Array<(reason: string) => void> = [];
 
@@ -73,6 +70,7 @@ export class AppContext {
     if (this.closed) return;
     this.closed = true;
     await this.driver?.close().catch(() => undefined);
+    this.runtime.threads?.dropApp(this.grant.appId);
     await rm(this.dir, { recursive: true, force: true }).catch(() => undefined);
     for (const handler of this.closeHandlers) handler(reason);
   }
@@ -85,6 +83,7 @@ export class AppContext {
         return;
       case MessageType.dropCache:
         this.blockStore.drop(Number(msg.header.cacheId));
+        this.runtime.threads?.dropCache(this.grant.appId, Number(msg.header.cacheId));
         return;
       case MessageType.shutdown:
         void this.close('the driver asked this executor to stop');
@@ -97,7 +96,11 @@ export class AppContext {
       const task = this.queue.shift()!;
       this.running++;
       this.runtime.beforeTask(task);
-      runTask(task, this.environment()).then(
+      const threads = this.runtime.threads;
+      const run = threads
+        ? threads.run(task, { appId: this.grant.appId, dir: this.dir, shuffleDir: this.shuffleDir }, this.services)
+        : runTask(task, this.environment);
+      run.then(
         (result) => this.driver.send({ header: { type: MessageType.taskFinished, taskId: task.taskId }, body: encodeBody(result) }),
         (error: unknown) => {
           const reason = error instanceof TaskError ? error.reason
@@ -108,49 +111,27 @@ export class AppContext {
     }
   }
 
+  /** A cached partition of this application, wherever on this executor it is held. */
+  cachedTable(cacheId: number, partition: number): Promise<Table | undefined> {
+    const threads = this.runtime.threads;
+    return threads ? threads.cached(this.grant.appId, cacheId, partition) : Promise.resolve(this.blockStore.get(cacheId, partition));
+  }
+
   private request = async (msg: Message): Promise<Uint8Array> => (await this.driver.request(msg)).body ?? new Uint8Array(0);
 
-  private environment(): TaskEnvironment {
-    const appId = this.grant.appId;
-    return {
-      executorId: this.runtime.executorId,
-      shuffleDir: this.shuffleDir,
-      blockStore: this.blockStore,
-      fetchRemoteBlock: async (location: BlockLocation, shuffleId: number, reducePartition: number) => {
-        const reply = await (await this.runtime.peer(location)).request({
-          header: { type: MessageType.fetchBlock, appId, shuffleId, mapPartition: location.mapPartition, attempt: location.attempt, reducePartition },
-        });
-        return reply.body ?? new Uint8Array(0);
-      },
-      fetchCachedBlock: async (location: CachedBlockLocation) => {
-        const reply = await (await this.runtime.peer(location)).request({
-          header: { type: MessageType.fetchCached, appId, cacheId: location.cacheId, partition: location.partition },
-        });
-        return tableFromIPC(reply.body ?? new Uint8Array(0));
-      },
-      fetchBlob: async (blobId: number, partition: number): Promise<Table> =>
-        tableFromIPC(await this.request({ header: { type: MessageType.fetchBlob, blobId, partition } })),
-      fetchBroadcast: (broadcastId: number) => {
-        let value = this.broadcasts.get(broadcastId);
-        if (!value) {
-          value = this.request({ header: { type: MessageType.fetchBroadcast, broadcastId } }).then((b) => decodeBody<unknown>(b));
-          this.broadcasts.set(broadcastId, value);
-        }
-        return value;
-      },
-      loadBundle: (hash: string) => {
-        let loaded = this.bundles.get(hash);
-        if (!loaded) {
-          loaded = (async () => {
-            const bundle = decodeBody<JobBundle>(await this.request({ header: { type: MessageType.fetchBundle, hash } }));
-            const host = await hostModules();
-            return loadBundle(bundle, { workDir: this.dir, engine: host.engine, sharedModules: host.shared });
-          })();
-          loaded.catch(() => this.bundles.delete(hash));
-          this.bundles.set(hash, loaded);
-        }
-        return loaded;
-      },
-    };
+  /** What this application's tasks ask the driver for. */
+  readonly services: AppServices = {
+    blob: (blobId, partition) => this.request({ header: { type: MessageType.fetchBlob, blobId, partition } }),
+    broadcast: async (broadcastId) => decodeBody<unknown>(await this.request({ header: { type: MessageType.fetchBroadcast, broadcastId } })),
+    bundle: async (hash) => decodeBody<JobBundle>(await this.request({ header: { type: MessageType.fetchBundle, hash } })),
+  };
+
+  /** The environment of tasks run on this (the main) thread; threads build their own. */
+  private get environment(): TaskEnvironment {
+    this.inThreadEnvironment ??= appEnvironment({
+      executorId: this.runtime.executorId, appId: this.grant.appId, dir: this.dir, shuffleDir: this.shuffleDir,
+      blockStore: this.blockStore, peer: (location) => this.runtime.peer(location), services: this.services,
+    });
+    return this.inThreadEnvironment;
   }
 }

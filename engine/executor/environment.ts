@@ -15,6 +15,8 @@ export interface TaskEnvironment {
   fetchRemoteBlock(location: BlockLocation, shuffleId: number, reducePartition: number): Promise<Uint8Array>;
   /** A cached partition held by another executor (throws if it is gone; the runner then recomputes). */
   fetchCachedBlock(location: CachedBlockLocation): Promise<Table>;
+  /** A cached partition held elsewhere in this executor process (another task thread), if any. */
+  findCachedOnExecutor?(cacheId: number, partition: number): Promise<Table | undefined>;
   /** One partition of an in-memory source held by the driver. */
   fetchBlob(blobId: number, partition: number): Promise<Table>;
   /** A broadcast value, fetched once per executor and cached. */

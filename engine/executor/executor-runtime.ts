@@ -14,6 +14,8 @@ import { AppContext } from './app-context.ts';
 import type { AppGrant } from './app-context.ts';
 import type { TaskDescriptor } from './task.ts';
 import { Chaos } from './chaos.ts';
+import { TaskThreadPool } from './task-threads.ts';
+import type { TaskThreads } from './task-threads.ts';
 
 export interface ExecutorRuntimeOptions {
   executorId: string;
@@ -40,6 +42,8 @@ export class ExecutorRuntime {
   private readonly peers = new Map<string, Promise<Connection>>();
   private server!: TransportServer;
   private readonly chaos: Chaos | undefined;
+  /** With more than one core, tasks run on this pool of threads (one per core). */
+  readonly threads: TaskThreads | undefined;
 
   private constructor(private readonly options: ExecutorRuntimeOptions) {
     this.executorId = options.executorId;
@@ -48,6 +52,7 @@ export class ExecutorRuntime {
     this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? 1_000;
     this.heartbeatTimeoutMs = options.heartbeatTimeoutMs ?? 10_000;
     this.chaos = options.chaos ? Chaos.parse(options.chaos) : undefined;
+    this.threads = options.cores > 1 ? new TaskThreadPool(options.cores, { executorId: options.executorId, secret: options.secret }) : undefined;
   }
 
   static async start(options: ExecutorRuntimeOptions): Promise<ExecutorRuntime> {
@@ -107,6 +112,7 @@ export class ExecutorRuntime {
   async stop(): Promise<void> {
     for (const app of [...this.apps.values()]) await app.close('executor stopping');
     await this.server?.close().catch(() => undefined);
+    await this.threads?.close();
     for (const peer of this.peers.values()) await peer.then((c) => c.close(), () => undefined);
     await rm(join(this.options.workDir, '.lock'), { force: true }).catch(() => undefined);
   }
@@ -120,7 +126,7 @@ export class ExecutorRuntime {
         const bytes = await readBlockBytes(app.shuffleDir, Number(h.shuffleId), Number(h.mapPartition), Number(h.attempt), Number(h.reducePartition));
         await conn.reply(msg, { header: { type: 'ok' }, body: bytes });
       } else if (h.type === MessageType.fetchCached) {
-        const table = app.blockStore.get(Number(h.cacheId), Number(h.partition));
+        const table = await app.cachedTable(Number(h.cacheId), Number(h.partition));
         if (!table) throw new Error(`executor ${this.executorId} no longer holds cached partition ${String(h.cacheId)}:${String(h.partition)}`);
         await conn.reply(msg, { header: { type: 'ok' }, body: tableToIPC(table, 'stream') });
       }

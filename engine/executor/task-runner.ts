@@ -69,7 +69,7 @@ class TaskRun {
         return this.evaluate(input!.node, input!.partition);
       }
       case 'cache': {
-        const cached = this.env.blockStore.get(node.cacheId, partition);
+        const cached = this.env.blockStore.get(node.cacheId, partition) ?? await this.env.findCachedOnExecutor?.(node.cacheId, partition);
         if (cached) return cached;
         const remote = this.task.cachedInputs.find((c) => c.cacheId === node.cacheId && c.partition === partition && c.executorId !== this.env.executorId);
         if (remote) {

@@ -49,7 +49,8 @@ function describeNode(node: PlanNode): string {
     case 'source': {
       const s = node.source;
       const what = s.kind === 'parquet' ? `parquet${s.columns ? ` [${s.columns.join(', ')}]` : ''}`
-        : s.kind === 'range' ? `range(${s.start}, ${s.end}, ${s.step})` : 'in-memory';
+        : s.kind === 'range' ? `range(${s.start}, ${s.end}, ${s.step})`
+          : s.kind === 'csv' ? `csv [${s.options.output.map((i) => s.options.fields[i]!.name).join(', ')}] from ${new Set(s.partitions.map((p) => p.file)).size} file(s)` : 'in-memory';
       return `${tag} ${what}, ${node.numPartitions} partitions`;
     }
     case 'narrow': {

@@ -16,7 +16,8 @@
 import type { ShippedFunction } from '../closure/ship.ts';
 import type { Partitioner } from '../shuffle/partitioner.ts';
 import type { Aggregations } from '../kernels/aggregate.ts';
-import type { ParquetPartition } from '../../connectors/parquet/scan.ts';
+import type { ParquetPartition, ParquetReadOptions } from '../../connectors/parquet/scan.ts';
+import type { CsvPartition, CsvReadPlan } from '../../connectors/csv/partition.ts';
 
 export interface SortKey { column: string; ascending: boolean }
 
@@ -27,7 +28,9 @@ export type SourceSpec =
   /** Integers start, start+step, ... < end, split evenly. Column name `id`. */
   | { kind: 'range'; start: number; end: number; step: number }
   /** One partition per file × row group. */
-  | { kind: 'parquet'; partitions: ParquetPartition[]; columns?: string[] };
+  | { kind: 'parquet'; partitions: ParquetPartition[]; columns?: string[]; read?: ParquetReadOptions }
+  /** One partition per byte range of a text file (CSV, MovieLens); see connectors/csv/partition.ts. */
+  | { kind: 'csv'; partitions: CsvPartition[]; options: CsvReadPlan };
 
 /** A per-partition transformation; applied in sequence within one task. */
 export type NarrowOp =

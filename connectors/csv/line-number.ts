@@ -1,0 +1,28 @@
+// Line numbers for error messages, computed only when an error is reported: a task knows byte
+// offsets, and the line of a byte is 1 + the number of line feeds before it, as an editor counts.
+
+import { open } from 'node:fs/promises';
+
+const CHUNK = 1 << 20;
+
+/**
+ * The 1-based line of byte `offset` of `file`.
+ *
+ * @example await lineNumberAt('/data/x.csv', 0) // → 1
+ */
+export async function lineNumberAt(file: string, offset: number): Promise<number> {
+  const handle = await open(file, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(CHUNK);
+    let line = 1;
+    for (let pos = 0; pos < offset;) {
+      const { bytesRead } = await handle.read(buf, 0, Math.min(CHUNK, offset - pos), pos);
+      if (bytesRead === 0) break;
+      for (let i = buf.indexOf(10, 0); i !== -1 && i < bytesRead; i = buf.indexOf(10, i + 1)) line++;
+      pos += bytesRead;
+    }
+    return line;
+  } finally {
+    await handle.close();
+  }
+}

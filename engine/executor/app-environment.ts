@@ -1,0 +1,77 @@
+// Builds the TaskEnvironment of one application on one executor, from what the driver serves
+// (source partitions, broadcasts, bundles: AppServices) and the executor's connections to its
+// peers. Used on the executor's main thread and, with proxied services, in its task threads.
+
+import { tableFromIPC } from 'apache-arrow';
+import type { Table } from 'apache-arrow';
+import type { Connection } from '../transport/index.ts';
+import { MessageType } from '../cluster/protocol.ts';
+import type { JobBundle } from '../closure/bundle.ts';
+import { loadBundle } from '../closure/load-bundle.ts';
+import type { LoadedBundle } from '../closure/load-bundle.ts';
+import { hostModules } from '../closure/host-modules.ts';
+import type { BlockStore } from './block-store.ts';
+import type { TaskEnvironment } from './environment.ts';
+import type { BlockLocation, CachedBlockLocation } from './task.ts';
+
+/** What an executor asks its driver for. */
+export interface AppServices {
+  blob(blobId: number, partition: number): Promise<Uint8Array>;
+  broadcast(broadcastId: number): Promise<unknown>;
+  bundle(hash: string): Promise<JobBundle>;
+}
+
+export interface AppEnvironmentOptions {
+  executorId: string;
+  appId: string;
+  dir: string;
+  shuffleDir: string;
+  blockStore: BlockStore;
+  peer: (location: { host: string; port: number }) => Promise<Connection>;
+  services: AppServices;
+}
+
+export function appEnvironment(o: AppEnvironmentOptions): TaskEnvironment {
+  const broadcasts = new Map<number, Promise<unknown>>();
+  const bundles = new Map<string, Promise<LoadedBundle>>();
+  return {
+    executorId: o.executorId,
+    shuffleDir: o.shuffleDir,
+    blockStore: o.blockStore,
+    fetchRemoteBlock: async (location: BlockLocation, shuffleId: number, reducePartition: number) => {
+      const reply = await (await o.peer(location)).request({
+        header: { type: MessageType.fetchBlock, appId: o.appId, shuffleId, mapPartition: location.mapPartition, attempt: location.attempt, reducePartition },
+      });
+      return reply.body ?? new Uint8Array(0);
+    },
+    fetchCachedBlock: async (location: CachedBlockLocation) => {
+      const reply = await (await o.peer(location)).request({
+        header: { type: MessageType.fetchCached, appId: o.appId, cacheId: location.cacheId, partition: location.partition },
+      });
+      return tableFromIPC(reply.body ?? new Uint8Array(0));
+    },
+    fetchBlob: async (blobId: number, partition: number): Promise<Table> => tableFromIPC(await o.services.blob(blobId, partition)),
+    fetchBroadcast: (broadcastId: number) => {
+      let value = broadcasts.get(broadcastId);
+      if (!value) {
+        value = o.services.broadcast(broadcastId);
+        value.catch(() => broadcasts.delete(broadcastId));
+        broadcasts.set(broadcastId, value);
+      }
+      return value;
+    },
+    loadBundle: (hash: string) => {
+      let loaded = bundles.get(hash);
+      if (!loaded) {
+        loaded = (async () => {
+          const bundle = await o.services.bundle(hash);
+          const host = await hostModules();
+          return loadBundle(bundle, { workDir: o.dir, engine: host.engine, sharedModules: host.shared });
+        })();
+        loaded.catch(() => bundles.delete(hash));
+        bundles.set(hash, loaded);
+      }
+      return loaded;
+    },
+  };
+}

@@ -1,0 +1,97 @@
+// An executor's task thread: runs the tasks the pool hands it, with its own connections to peer
+// executors and its own cache memory; asks the main thread for driver data (source partitions,
+// broadcasts, bundles), since only the main thread talks to the driver.
+
+import { parentPort, workerData } from 'node:worker_threads';
+import { tableFromIPC, tableToIPC } from 'apache-arrow';
+import { connect } from '../transport/index.ts';
+import type { Connection } from '../transport/index.ts';
+import type { JobBundle } from '../closure/bundle.ts';
+import { BlockStore } from './block-store.ts';
+import { appEnvironment } from './app-environment.ts';
+import type { AppServices } from './app-environment.ts';
+import type { TaskEnvironment } from './environment.ts';
+import { TaskError } from './task.ts';
+import { runTask } from './task-runner.ts';
+import type { FromThread, ToThread, AppInfo } from './task-threads.ts';
+
+const port = parentPort!;
+const { executorId, secret } = workerData as { executorId: string; secret: string };
+const apps = new Map<string, { env: TaskEnvironment; blockStore: BlockStore }>();
+const peers = new Map<string, Promise<Connection>>();
+const waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+let nextRpc = 0;
+
+const post = (m: FromThread): void => port.postMessage(m);
+
+function peer(location: { host: string; port: number }): Promise<Connection> {
+  const key = `${location.host}:${location.port}`;
+  let conn = peers.get(key);
+  if (!conn) {
+    conn = connect({ host: location.host, port: location.port, secret, role: 'executor', timeoutMs: 5_000 });
+    peers.set(key, conn);
+    conn.then((c) => c.onClose(() => peers.delete(key)), () => peers.delete(key));
+  }
+  return conn;
+}
+
+function rpc<T>(appId: string, method: keyof AppServices | 'cached', args: unknown[]): Promise<T> {
+  const rpcId = nextRpc++;
+  return new Promise<T>((resolve, reject) => {
+    waiting.set(rpcId, { resolve: resolve as (v: unknown) => void, reject });
+    post({ type: 'rpc', rpcId, appId, method, args });
+  });
+}
+
+function appFor(info: AppInfo): { env: TaskEnvironment; blockStore: BlockStore } {
+  let app = apps.get(info.appId);
+  if (!app) {
+    const blockStore = new BlockStore();
+    const services: AppServices = {
+      blob: (blobId, partition) => rpc<Uint8Array>(info.appId, 'blob', [blobId, partition]),
+      broadcast: (id) => rpc<unknown>(info.appId, 'broadcast', [id]),
+      bundle: (hash) => rpc<JobBundle>(info.appId, 'bundle', [hash]),
+    };
+    const env = appEnvironment({ executorId, appId: info.appId, dir: info.dir, shuffleDir: info.shuffleDir, blockStore, peer, services });
+    env.findCachedOnExecutor = async (cacheId, partition) => {
+      const ipc = await rpc<Uint8Array | undefined>(info.appId, 'cached', [cacheId, partition]);
+      return ipc ? tableFromIPC(ipc) : undefined;
+    };
+    app = { blockStore, env };
+    apps.set(info.appId, app);
+  }
+  return app;
+}
+
+port.on('message', (m: ToThread) => {
+  switch (m.type) {
+    case 'run':
+      runTask(m.task, appFor(m.app).env).then(
+        (result) => post({ type: 'result', id: m.id, result }),
+        (error: unknown) => post({
+          type: 'failed', id: m.id,
+          reason: error instanceof TaskError ? error.reason
+            : { kind: 'UserCodeError', message: error instanceof Error ? `${error.name}: ${error.message}` : String(error) },
+        }),
+      );
+      return;
+    case 'rpcReply': {
+      const w = waiting.get(m.rpcId);
+      waiting.delete(m.rpcId);
+      if (m.error !== undefined) w?.reject(new Error(m.error));
+      else w?.resolve(m.value);
+      return;
+    }
+    case 'cached': {
+      const table = apps.get(m.appId)?.blockStore.get(m.cacheId, m.partition);
+      post({ type: 'cachedReply', rpcId: m.rpcId, ipc: table ? tableToIPC(table, 'stream') : undefined });
+      return;
+    }
+    case 'dropCache':
+      apps.get(m.appId)?.blockStore.drop(m.cacheId);
+      return;
+    case 'dropApp':
+      apps.delete(m.appId);
+      return;
+  }
+});
