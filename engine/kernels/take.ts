@@ -103,7 +103,9 @@ type TypedArrayCtor = new (n: number) => ArrayBufferView & { length: number };
  * boxed into bigints.
  */
 function gatherFixedWidth(data: Data, indices: Int32Array): ArrayBufferView {
-  const src = data.values as ArrayBufferView & { length: number; BYTES_PER_ELEMENT: number };
+  // A zero-length column built by makeVector(new Int32Array(0)) may carry no values buffer at all.
+  const values = (data.values ?? new (data.type.ArrayType as TypedArrayCtor)(0)) as unknown;
+  const src = values as ArrayBufferView & { length: number; BYTES_PER_ELEMENT: number };
   const stride = data.stride;
   const Ctor = src.constructor as TypedArrayCtor;
   const length = indices.length;

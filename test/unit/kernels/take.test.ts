@@ -1,7 +1,7 @@
 // takeRows / filterRows / sliceRows on every canonical column type, with nulls and multi-batch inputs.
 
 import { describe, expect, it } from 'vitest';
-import { Float64, Int32, Table, Utf8, vectorFromArray } from 'apache-arrow';
+import { Float64, Int32, Table, Utf8, makeVector, vectorFromArray } from 'apache-arrow';
 import { filterRows, sliceRows, takeRows } from '../../../engine/kernels/take.ts';
 import { concatTables } from '../../../engine/kernels/concat.ts';
 import { canonicalTable, plainColumns } from './canonical-table.ts';
@@ -87,5 +87,15 @@ describe('sliceRows', () => {
     expect([...sliceRows(both, 2, 4).getChild('x')!]).toEqual([3, 4]);
     expect(sliceRows(both, 3, 99).numRows).toBe(2);
     expect(sliceRows(both, 4, 1).numRows).toBe(0);
+  });
+});
+
+describe('zero-length columns without buffers', () => {
+  it('takes from a table built with makeVector on empty typed arrays', () => {
+    const empty = new Table({ a: makeVector(new Int32Array(0)), b: makeVector(new Float64Array(0)) });
+    expect(takeRows(empty, new Int32Array(0)).numRows).toBe(0);
+    const nulls = takeRows(empty, new Int32Array([-1, -1]));
+    expect(nulls.numRows).toBe(2);
+    expect(nulls.getChild('a')!.get(1)).toBeNull();
   });
 });
