@@ -19,6 +19,7 @@ import { libraryModulesIn, loadLibraryModules } from '../closure/library.ts';
 import type { TaskEnvironment } from './environment.ts';
 import type { ResultAction, ShuffleInput, TaskDescriptor, TaskPayload, TaskResult } from './task.ts';
 import { TaskError } from './task.ts';
+import { DataflowError } from '../errors.ts';
 import { applyNarrowOp } from './narrow-ops.ts';
 import { applyCombine, applyReduce, isBlank } from './reduce-ops.ts';
 import { UserCode, broadcastIdsIn } from './user-code.ts';
@@ -38,6 +39,9 @@ export async function runTask(task: TaskDescriptor, env: TaskEnvironment): Promi
     return { payload, cachedBlocks: run.cachedBlocks, durationMs: performance.now() - started };
   } catch (error) {
     if (error instanceof TaskError) throw error;
+    // The engine's own errors (a malformed row, a missing column, a corrupt file) describe the
+    // input, which is the same on every attempt: they fail the job without retries.
+    if (error instanceof DataflowError) throw new TaskError({ kind: 'InputError', code: error.code, message: error.message });
     const e = error instanceof Error ? error : new Error(String(error));
     throw new TaskError({ kind: 'UserCodeError', message: `${e.name}: ${e.message}`, stack: e.stack });
   }

@@ -22,6 +22,8 @@ export function describeFailure(reason: TaskFailureReason): string {
       );
     case 'BundleLoadFailed':
       return `executor ${reason.executorId} could not load the job bundle (${reason.message})`;
+    case 'InputError':
+      return reason.message;
   }
 }
 
@@ -72,6 +74,16 @@ export function bundleLoadFailed(stageId: number, partition: number, reason: Tas
     message:
       `Partition ${partition} of stage ${stageId}: ${describeFailure(reason)}. The bundle is the same on every ` +
       `executor, so the job fails without retrying; check that the job script bundles and imports cleanly on its own.`,
+    stageId,
+    partition,
+    causes: [reason],
+  };
+}
+
+/** A task met bad input data or options; running it again would meet them again. */
+export function inputError(stageId: number, partition: number, reason: TaskFailureReason): JobFailure {
+  return {
+    message: `Partition ${partition} of stage ${stageId}: ${describeFailure(reason)} (not retried: the input is the same on every attempt)`,
     stageId,
     partition,
     causes: [reason],

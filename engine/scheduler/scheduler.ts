@@ -53,6 +53,7 @@ import { InvalidJobSpecError, SchedulerProtocolError } from './errors.ts';
 import { ExecutorSlots, type ExecutorSlotsView } from './executor-slots.ts';
 import {
   bundleLoadFailed,
+  inputError,
   jobCancelled,
   stageAttemptsExhausted,
   taskAttemptsExhausted,
@@ -279,6 +280,9 @@ export class SchedulerState {
         break;
       case 'BundleLoadFailed':
         this.failJobsNeeding(task.run, (stageId) => bundleLoadFailed(stageId, task.spec.partition, reason), out);
+        break;
+      case 'InputError':
+        this.failJobsNeeding(task.run, (stageId) => inputError(stageId, task.spec.partition, reason), out);
         break;
       case 'FetchFailed':
         this.onFetchFailed(task, reason, out);

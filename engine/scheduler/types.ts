@@ -57,7 +57,9 @@ export type TaskFailureReason =
     }
   | { kind: 'ExecutorLost'; executorId: ExecutorId; message: string }
   /** Never retried: the bundle is identical everywhere, so the job fails at once. */
-  | { kind: 'BundleLoadFailed'; executorId: ExecutorId; message: string };
+  | { kind: 'BundleLoadFailed'; executorId: ExecutorId; message: string }
+  /** Bad input data or options (a malformed CSV row, a missing column): the same on every retry, so never retried. */
+  | { kind: 'InputError'; code: string; message: string };
 
 export type SchedulerEvent =
   | { type: 'JobSubmitted'; job: JobSpec }

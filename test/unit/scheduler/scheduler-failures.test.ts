@@ -68,6 +68,17 @@ describe('SchedulerState: task failures', () => {
     expect(h.finish(1)).toEqual([]);
     expect(h.scheduler.freeSlots('exec-a')).toBe(2);
   });
+
+  it('fails the job at once on bad input data, without retrying', () => {
+    const h = new Harness();
+    h.addExecutor('exec-a', 2);
+    h.submit({ jobId: 1, finalStageId: 0, stages: [resultStage(0, 3)] });
+    const reason = { kind: 'InputError', code: 'CSV_BAD_ROW', message: "/data/r.csv:35: column 'score' has value \"oops\"" } as const;
+    const commands = h.fail(0, reason);
+    expect(commands).toEqual([jobFailed(1, { stageId: 0, partition: 0, causes: [reason] })]);
+    expect(JSON.stringify(commands)).toContain('not retried');
+    expect(commands.some((c) => c.type === 'LaunchTask')).toBe(false);
+  });
 });
 
 describe('SchedulerState: fetch failures', () => {
