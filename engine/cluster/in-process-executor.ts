@@ -24,8 +24,8 @@ export class InProcessExecutor implements ExecutorHandle {
       executorId: this.id,
       shuffleDir: join(workDir, 'shuffle'),
       blockStore: new BlockStore(),
-      fetchRemoteBlock: async (location) => {
-        throw new Error(`in-process mode has no remote executors, but a block of executor ${location.executorId} was asked for`);
+      fetchRemoteBlocks: async (locations) => {
+        throw new Error(`in-process mode has no remote executors, but blocks of executor ${locations[0]?.executorId} were asked for`);
       },
       fetchCachedBlock: async (location) => {
         throw new Error(`in-process mode has no remote executors, but a cached block of ${location.executorId} was asked for`);

@@ -10,7 +10,8 @@
 //   executor → driver   requests: fetchBundle { hash } → body JobBundle
 //                                 fetchBlob { blobId, partition } → body Arrow IPC stream
 //                                 fetchBroadcast { broadcastId } → body value
-//   executor → executor fetchBlock { shuffleId, mapPartition, reducePartition } → body block bytes
+//   executor → executor fetchBlocks { appId, shuffleId, reducePartition, maps: [[mapPartition, attempt], ...] }
+//                         → body: the blocks back to back (the reducer knows each size from the registry)
 //                       fetchCached { cacheId, partition } → body Arrow IPC stream
 
 import v8 from 'node:v8';
@@ -23,7 +24,7 @@ export const MessageType = {
   fetchBundle: 'fetchBundle',
   fetchBlob: 'fetchBlob',
   fetchBroadcast: 'fetchBroadcast',
-  fetchBlock: 'fetchBlock',
+  fetchBlocks: 'fetchBlocks',
   fetchCached: 'fetchCached',
   dropCache: 'dropCache',
   shutdown: 'shutdown',

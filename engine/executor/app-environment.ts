@@ -31,6 +31,21 @@ export interface AppEnvironmentOptions {
   services: AppServices;
 }
 
+/** Cuts a fetchBlocks reply (the blocks back to back) by the sizes the map-output registry knows. */
+function splitBlocks(body: Uint8Array, locations: BlockLocation[], shuffleId: number, reducePartition: number): Uint8Array[] {
+  const expected = locations.reduce((sum, l) => sum + l.size, 0);
+  if (body.byteLength !== expected) {
+    throw new Error(`shuffle ${shuffleId} reduce ${reducePartition}: expected ${expected} bytes for ${locations.length} blocks from ${locations[0]?.executorId}, got ${body.byteLength}`);
+  }
+  const out: Uint8Array[] = [];
+  let offset = 0;
+  for (const l of locations) {
+    out.push(body.subarray(offset, offset + l.size));
+    offset += l.size;
+  }
+  return out;
+}
+
 export function appEnvironment(o: AppEnvironmentOptions): TaskEnvironment {
   const broadcasts = new Map<number, Promise<unknown>>();
   const bundles = new Map<string, Promise<LoadedBundle>>();
@@ -38,11 +53,11 @@ export function appEnvironment(o: AppEnvironmentOptions): TaskEnvironment {
     executorId: o.executorId,
     shuffleDir: o.shuffleDir,
     blockStore: o.blockStore,
-    fetchRemoteBlock: async (location: BlockLocation, shuffleId: number, reducePartition: number) => {
-      const reply = await (await o.peer(location)).request({
-        header: { type: MessageType.fetchBlock, appId: o.appId, shuffleId, mapPartition: location.mapPartition, attempt: location.attempt, reducePartition },
+    fetchRemoteBlocks: async (locations: BlockLocation[], shuffleId: number, reducePartition: number) => {
+      const reply = await (await o.peer(locations[0]!)).request({
+        header: { type: MessageType.fetchBlocks, appId: o.appId, shuffleId, reducePartition, maps: locations.map((l) => [l.mapPartition, l.attempt]) },
       });
-      return reply.body ?? new Uint8Array(0);
+      return splitBlocks(reply.body ?? new Uint8Array(0), locations, shuffleId, reducePartition);
     },
     fetchCachedBlock: async (location: CachedBlockLocation) => {
       const reply = await (await o.peer(location)).request({

@@ -11,8 +11,11 @@ export interface TaskEnvironment {
   /** Folder for this executor's shuffle files (per application); removed when the application ends. */
   shuffleDir: string;
   blockStore: BlockStore;
-  /** Reads a block written by another executor (throws on failure; the runner types it FetchFailed). */
-  fetchRemoteBlock(location: BlockLocation, shuffleId: number, reducePartition: number): Promise<Uint8Array>;
+  /**
+   * Reads blocks written by one other executor, in one request (all `locations` name the same
+   * executor); returns one Uint8Array per location. Throws on failure; the runner types it FetchFailed.
+   */
+  fetchRemoteBlocks(locations: BlockLocation[], shuffleId: number, reducePartition: number): Promise<Uint8Array[]>;
   /** A cached partition held by another executor (throws if it is gone; the runner then recomputes). */
   fetchCachedBlock(location: CachedBlockLocation): Promise<Table>;
   /** A cached partition held elsewhere in this executor process (another task thread), if any. */

@@ -122,9 +122,11 @@ export class ExecutorRuntime {
     const app = this.apps.get(String(h.appId));
     try {
       if (!app) throw new Error(`executor ${this.executorId} serves no application ${String(h.appId)}`);
-      if (h.type === MessageType.fetchBlock) {
-        const bytes = await readBlockBytes(app.shuffleDir, Number(h.shuffleId), Number(h.mapPartition), Number(h.attempt), Number(h.reducePartition));
-        await conn.reply(msg, { header: { type: 'ok' }, body: bytes });
+      if (h.type === MessageType.fetchBlocks) {
+        const maps = h.maps as Array<[number, number]>;
+        const blocks = await Promise.all(maps.map(([mapPartition, attempt]) =>
+          readBlockBytes(app.shuffleDir, Number(h.shuffleId), mapPartition, attempt, Number(h.reducePartition))));
+        await conn.reply(msg, { header: { type: 'ok' }, body: blocks.length === 1 ? blocks[0] : Buffer.concat(blocks) });
       } else if (h.type === MessageType.fetchCached) {
         const table = await app.cachedTable(Number(h.cacheId), Number(h.partition));
         if (!table) throw new Error(`executor ${this.executorId} no longer holds cached partition ${String(h.cacheId)}:${String(h.partition)}`);

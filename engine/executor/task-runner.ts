@@ -24,6 +24,10 @@ import { applyNarrowOp } from './narrow-ops.ts';
 import { applyCombine, applyReduce, isBlank } from './reduce-ops.ts';
 import { UserCode, broadcastIdsIn } from './user-code.ts';
 
+/** Bytes asked of one executor in one request, and requests outstanding at once, per reduce task. */
+const FETCH_BATCH_BYTES = 16 * 1024 * 1024;
+const FETCHES_IN_FLIGHT = 4;
+
 export async function runTask(task: TaskDescriptor, env: TaskEnvironment): Promise<TaskResult> {
   const started = performance.now();
   const bundle = task.bundleHash ? await loadBundleOrFail(env, task.bundleHash) : undefined;
@@ -102,29 +106,64 @@ class TaskRun {
     }
   }
 
-  /** All blocks of this task's reduce partition for one shuffle, local ones from disk, in map order. */
+  /**
+   * All blocks of this task's reduce partition for one shuffle, in map order (so the result does
+   * not depend on which fetch returned first). Local blocks are read from disk; remote ones are
+   * fetched with one request per executor and up to FETCH_BATCH_BYTES per request, a few requests
+   * in flight at once (Spark's maxBytesInFlight / maxReqsInFlight).
+   */
   private async readShuffle(shuffleId: number): Promise<Table[]> {
     const input = this.inputs.get(shuffleId);
     if (!input) throw new Error(`task ${this.task.taskId} has no block locations for shuffle ${shuffleId}`);
-    const tables: Table[] = [];
-    for (const block of input.blocks) {
-      if (block.size === 0) continue;
-      let bytes: Uint8Array;
-      try {
-        bytes = block.executorId === this.env.executorId
-          ? await readBlockBytes(this.env.shuffleDir, shuffleId, block.mapPartition, block.attempt, input.reducePartition)
-          : await this.env.fetchRemoteBlock(block, shuffleId, input.reducePartition);
-        if (bytes.byteLength !== block.size) {
-          throw new Error(`expected ${block.size} bytes, got ${bytes.byteLength}`);
+    const blocks = input.blocks.filter((b) => b.size > 0);
+    const bytes: Uint8Array[] = new Array(blocks.length);
+    const requests: Array<{ indices: number[]; remote: boolean }> = [];
+    const byExecutor = new Map<string, number[]>();
+    blocks.forEach((block, i) => {
+      if (block.executorId === this.env.executorId) requests.push({ indices: [i], remote: false });
+      else byExecutor.set(block.executorId, [...(byExecutor.get(block.executorId) ?? []), i]);
+    });
+    for (const indices of byExecutor.values()) {
+      let batch: number[] = [];
+      let batchBytes = 0;
+      for (const i of indices) {
+        if (batch.length > 0 && batchBytes + blocks[i]!.size > FETCH_BATCH_BYTES) {
+          requests.push({ indices: batch, remote: true });
+          batch = [];
+          batchBytes = 0;
         }
+        batch.push(i);
+        batchBytes += blocks[i]!.size;
+      }
+      if (batch.length > 0) requests.push({ indices: batch, remote: true });
+    }
+    const fetchOne = async (request: { indices: number[]; remote: boolean }): Promise<void> => {
+      const located = request.indices.map((i) => blocks[i]!);
+      try {
+        const got = request.remote
+          ? await this.env.fetchRemoteBlocks(located, shuffleId, input.reducePartition)
+          : [await readBlockBytes(this.env.shuffleDir, shuffleId, located[0]!.mapPartition, located[0]!.attempt, input.reducePartition)];
+        got.forEach((b, k) => {
+          if (b.byteLength !== located[k]!.size) throw new Error(`expected ${located[k]!.size} bytes for map ${located[k]!.mapPartition}, got ${b.byteLength}`);
+          bytes[request.indices[k]!] = b;
+        });
       } catch (error) {
+        const first = located[0]!;
         throw new TaskError({
-          kind: 'FetchFailed', executorId: block.executorId, shuffleId, mapPartition: block.mapPartition,
+          kind: 'FetchFailed', executorId: first.executorId, shuffleId, mapPartition: first.mapPartition,
           reducePartition: input.reducePartition,
-          message: `fetching shuffle ${shuffleId} block (map ${block.mapPartition} → reduce ${input.reducePartition}) from executor ${block.executorId} at ${block.host}:${block.port} failed: ${error instanceof Error ? error.message : String(error)}`,
+          message: `fetching shuffle ${shuffleId} blocks (maps ${located.map((l) => l.mapPartition).join(', ')} → reduce ${input.reducePartition}) from executor ${first.executorId} at ${first.host}:${first.port} failed: ${error instanceof Error ? error.message : String(error)}`,
         });
       }
-      const table = decodeBlock(bytes);
+    };
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < requests.length) await fetchOne(requests[next++]!);
+    };
+    await Promise.all(Array.from({ length: Math.min(FETCHES_IN_FLIGHT, requests.length) }, worker));
+    const tables: Table[] = [];
+    for (const b of bytes) {
+      const table = decodeBlock(b);
       if (table) tables.push(table);
     }
     if (tables.length === 0 && input.schemaIpc) tables.push(tableFromIPC(input.schemaIpc));

@@ -55,7 +55,13 @@ export function partitionIds(table: Table, partitioner: Partitioner): Int32Array
       const parts = checkedCount(partitioner.numPartitions);
       const hashes = hashKeys(table, partitioner.keys);
       const ids = new Int32Array(n);
-      for (let i = 0; i < n; i++) ids[i] = hashes[i] % parts;
+      // hashes are uint32; keeping the arithmetic in int32 range avoids a float modulo per row:
+      // h % n == ((h & 0x7fffffff) % n + (h >>> 31) * (2^31 % n)) % n
+      const high = 2147483648 % parts;
+      for (let i = 0; i < n; i++) {
+        const h = hashes[i]!;
+        ids[i] = (((h & 0x7fffffff) % parts) + (h >>> 31) * high) % parts;
+      }
       return ids;
     }
     case 'range':

@@ -75,6 +75,25 @@ export function decodeIndex(bytes: Uint8Array, source: string): ShuffleIndex {
 }
 
 /**
+ * Parsed index files, by path. Map outputs are immutable (each attempt writes files of its own
+ * name), so an index read once stays right; the block server then pays one file read per block,
+ * not two. Bounded, since a long session writes many outputs.
+ */
+const indexCache = new Map<string, Promise<ShuffleIndex>>();
+const INDEX_CACHE_ENTRIES = 20_000;
+
+function cachedIndex(indexFile: string): Promise<ShuffleIndex> {
+  let index = indexCache.get(indexFile);
+  if (!index) {
+    if (indexCache.size >= INDEX_CACHE_ENTRIES) indexCache.clear();
+    index = readIndex(indexFile);
+    index.catch(() => indexCache.delete(indexFile));
+    indexCache.set(indexFile, index);
+  }
+  return index;
+}
+
+/**
  * The bytes of reduce partition `reducePartition`'s block of one map output: an Arrow IPC stream,
  * or an empty Uint8Array for an empty block. Reads only that byte range of the data file.
  *
@@ -91,7 +110,7 @@ export async function readBlockBytes(
 ): Promise<Uint8Array> {
   const indexFile = indexFilePath(dir, shuffleId, mapPartition, attempt);
   const dataFile = dataFilePath(dir, shuffleId, mapPartition, attempt);
-  const { numPartitions, offsets } = await readIndex(indexFile);
+  const { numPartitions, offsets } = await cachedIndex(indexFile);
   if (!Number.isInteger(reducePartition) || reducePartition < 0 || reducePartition >= numPartitions) {
     throw new ShuffleReadError(
       'SHUFFLE_FILE_CORRUPT',
