@@ -15,6 +15,7 @@
 import vm from 'node:vm';
 import { MaterializeError } from './errors.ts';
 import { libraryFunction } from './library.ts';
+import { sharedModule } from './shared-modules.ts';
 import type { LoadedBundle, ShippedFunction, ShippedValue } from './types.ts';
 
 /** A user function as executors call it. */
@@ -80,6 +81,8 @@ function materializeValue(value: ShippedValue, name: string, label: string, reso
       return materializeFunction(value.fn, resolve);
     case 'broadcast':
       return resolve.broadcast(value.$broadcast);
+    case 'module':
+      return sharedModule(value.name);
     default:
       throw new MaterializeError(
         `capture '${name}' of the ${label} function has unknown kind ${JSON.stringify((value as { kind?: unknown }).kind)}.`,

@@ -18,6 +18,7 @@
 
 import { createHash } from 'node:crypto';
 import { libraryReferenceOf } from './library.ts';
+import { sharedModuleName } from './shared-modules.ts';
 import { FreeVariableError, UnshippableError } from './errors.ts';
 import { findFreeVariables } from './free-variables.ts';
 import type { FreeVariableUse } from './free-variables.ts';
@@ -224,6 +225,8 @@ function shipValue(name: string, value: unknown, context: ShipContext, what: str
   }
   const broadcastId = broadcastIdOf(value);
   if (broadcastId !== undefined) return { kind: 'broadcast', $broadcast: broadcastId };
+  const moduleName = sharedModuleName(value);
+  if (moduleName !== undefined) return { kind: 'module', name: moduleName };
   checkPlainData(value, name, name, what, new Set());
   return { kind: 'value', value };
 }

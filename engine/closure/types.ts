@@ -55,7 +55,9 @@ export interface LoadedBundle {
 export type ShippedValue =
   | { kind: 'value'; value: unknown }
   | { kind: 'function'; fn: ShippedFunction }
-  | { kind: 'broadcast'; $broadcast: number };
+  | { kind: 'broadcast'; $broadcast: number }
+  /** A whole module every executor has (see shared-modules.ts), bound to the executor's copy. */
+  | { kind: 'module'; name: string };
 
 /**
  * A user function as it travels inside a plan.

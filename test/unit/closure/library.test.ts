@@ -28,3 +28,22 @@ describe('library functions', () => {
     expect(() => shipFunction(fixtureLibrary.scaleAll, { factor: 2 }, { label: 'map' })).toThrow(/library function 'scaleAll'.*cannot take captures/);
   });
 });
+
+describe('shared module captures', () => {
+  it('ship apache-arrow by name and bind the executor copy', async () => {
+    const arrow = await import('apache-arrow');
+    const build = (n: number) => new arrow.Table({ x: arrow.makeVector(new Int32Array(n)) });
+    const shipped = v8.deserialize(v8.serialize(shipFunction(build, { arrow }, { label: 'mapBatches' })));
+    expect(shipped.captures.arrow).toEqual({ kind: 'module', name: 'apache-arrow' });
+    const fn = materializeFunction(shipped, { broadcast: noBroadcast });
+    const table = fn(3) as InstanceType<typeof arrow.Table>;
+    expect(table).toBeInstanceOf(arrow.Table);
+    expect(table.numRows).toBe(3);
+  });
+
+  it('recognise a copy of the namespace that re-exports the same bindings', async () => {
+    const arrow = await import('apache-arrow');
+    const copy = { ...arrow };
+    expect(shipFunction(() => copy.Table, { copy }, { label: 'map' })).toMatchObject({ captures: { copy: { kind: 'module', name: 'apache-arrow' } } });
+  });
+});

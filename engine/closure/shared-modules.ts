@@ -1,0 +1,28 @@
+// Modules that an inline function may capture whole, because every executor has them: a capture
+// `{ arrow }` (import * as arrow from 'apache-arrow') travels as the module's name and is bound to
+// the executor's own copy, so `ds.mapBatches((b) => new arrow.Table({...}), { arrow })` works.
+
+import * as arrow from 'apache-arrow';
+
+const MODULES: Record<string, Record<string, unknown>> = { 'apache-arrow': arrow };
+
+/**
+ * The name of the shareable module `value` is a namespace of (the host's own, or a bundle's copy
+ * that re-exports the host's bindings), or undefined.
+ */
+export function sharedModuleName(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const keys = Object.keys(value);
+  if (keys.length === 0) return undefined;
+  for (const [name, module] of Object.entries(MODULES)) {
+    if (value === module) return name;
+    if (keys.every((k) => (value as Record<string, unknown>)[k] === module[k])) return name;
+  }
+  return undefined;
+}
+
+export function sharedModule(name: string): Record<string, unknown> {
+  const module = MODULES[name];
+  if (!module) throw new Error(`module '${name}' cannot be shared with executors; shareable: ${Object.keys(MODULES).join(', ')}`);
+  return module;
+}
