@@ -1,0 +1,113 @@
+// Shuffle throughput between two executor processes. Rows are generated on the executors (range →
+// mapBatches(shuffleRows), 28 bytes a row), hash-repartitioned by key, and every row of the result
+// is read (mapBatches(sumShuffleRows)). Shuffle time is the job with the repartition minus the same
+// job without it, run back to back; bytes shuffled are the map outputs' block sizes as recorded in
+// the driver's map-output registry. Stage wall times come from timestamped scheduler commands.
+
+import { fileURLToPath } from 'node:url';
+import type { Table } from 'apache-arrow';
+import type { Session } from '../../engine/index.ts';
+import { summarise, timed } from '../lib/measure.ts';
+import type { Sample } from '../lib/measure.ts';
+import { loadFunctions, stageSpans, stampCommands, withSession } from '../lib/sessions.ts';
+import type { StampedCommand } from '../lib/sessions.ts';
+import type * as Functions from './functions.ts';
+
+const FUNCTIONS = fileURLToPath(new URL('./functions.ts', import.meta.url));
+
+export interface ShuffleOptions {
+  master: string;
+  rows: number;
+  partitions: number;
+  runs: number;
+}
+
+export interface ShuffleRun {
+  /** Job without the shuffle (generate + read), ms. */
+  baseMs: number;
+  /** Same job with repartition, ms. */
+  fullMs: number;
+  /** Map stage (generate + partition + write) and reduce stage (fetch + decode + read) wall times, ms. */
+  mapStageMs: number;
+  reduceStageMs: number;
+  /** Bytes in the shuffle's blocks, and the part of them a reducer fetched from the other executor. */
+  bytes: number;
+  remoteBytes: number;
+}
+
+export interface ShuffleResult {
+  options: ShuffleOptions;
+  runs: ShuffleRun[];
+  /** MB/s = bytes / (fullMs − baseMs), one value per run. */
+  mbPerSec: Sample;
+  /** MB/s = bytes / (map stage + reduce stage), which also counts generating and reading the rows. */
+  mbPerSecStages: Sample;
+}
+
+/**
+ * `between` runs after each recorded run (with the session idle): the place to measure a reference
+ * figure under the same machine load.
+ *
+ * @example const r = await measureShuffle({ master: 'local[2]', rows: 3e6, partitions: 8, runs: 3 });
+ */
+export async function measureShuffle(options: ShuffleOptions, between: () => Promise<void> = async () => {}): Promise<ShuffleResult> {
+  const fns = await loadFunctions<typeof Functions>(FUNCTIONS);
+  try {
+    return await withSession(options.master, async (session) => {
+      session.useBundle(fns.bundle, fns.loaded);
+      const log = stampCommands(session);
+      const runs: ShuffleRun[] = [];
+      for (let i = -1; i < options.runs; i++) {
+        const run = await oneRun(session, fns.exports, options, log);
+        if (i < 0) continue; // run -1 warms up the JIT on both sides
+        runs.push(run);
+        await between();
+      }
+      return {
+        options,
+        runs,
+        mbPerSec: summarise(runs.map((r) => r.bytes / 1e3 / (r.fullMs - r.baseMs))),
+        mbPerSecStages: summarise(runs.map((r) => r.bytes / 1e3 / (r.mapStageMs + r.reduceStageMs))),
+      };
+    });
+  } finally {
+    await fns.dispose();
+  }
+}
+
+async function oneRun(session: Session, fns: typeof Functions, options: ShuffleOptions, log: StampedCommand[]): Promise<ShuffleRun> {
+  const generated = () => session.range(0, options.rows, { numPartitions: options.partitions }).mapBatches(fns.shuffleRows);
+  const expectRows = (table: Table): void => {
+    const rows = table.getChild('rows')!.toArray() as Int32Array;
+    const total = rows.reduce((a, b) => a + b, 0);
+    if (total !== options.rows) throw new Error(`shuffle benchmark read ${total} rows, expected ${options.rows}`);
+  };
+
+  const baseMs = await timed(async () => expectRows(await generated().mapBatches(fns.sumShuffleRows).toTable()));
+  const before = new Set(session.driver.registry.shuffleIds());
+  const logStart = log.length;
+  // A new Dataset each run: a shuffle already computed would be reused instead of run again.
+  const fullMs = await timed(async () =>
+    expectRows(await generated().repartition(['key'], { numPartitions: options.partitions }).mapBatches(fns.sumShuffleRows).toTable()));
+
+  const shuffleId = session.driver.registry.shuffleIds().find((id) => !before.has(id));
+  if (shuffleId === undefined) throw new Error('shuffle benchmark: the repartition registered no map outputs');
+  const jobLog = log.slice(logStart);
+  const [mapStage, reduceStage] = stageSpans(jobLog);
+  if (!mapStage || !reduceStage) throw new Error('shuffle benchmark: expected a map stage and a reduce stage');
+  const reducerOf = new Map<number, string>();
+  for (const { command } of jobLog) {
+    if (command.type === 'LaunchTask' && command.task.stageId === reduceStage.stageId) reducerOf.set(command.task.partition, command.task.executorId);
+  }
+  let bytes = 0;
+  let remoteBytes = 0;
+  for (let m = 0; m < options.partitions; m++) {
+    const status = session.driver.registry.get(shuffleId, m);
+    if (!status) throw new Error(`shuffle benchmark: map output ${m} of shuffle ${shuffleId} is not registered`);
+    status.blockSizes.forEach((size, r) => {
+      bytes += size;
+      if (reducerOf.get(r) !== status.executorId) remoteBytes += size;
+    });
+  }
+  return { baseMs, fullMs, mapStageMs: mapStage.ms, reduceStageMs: reduceStage.ms, bytes, remoteBytes };
+}
