@@ -4,29 +4,32 @@
 // It follows Hadoop's FileOutputCommitter, algorithm v1 (the one Spark uses by default):
 //
 //   1. prepareOutputDir  (driver)  dir must be empty or absent; mode 'overwrite' empties it first.
-//   2. task attempt      (task)    writes dir/_temporary/<job>/_attempts/part-00007-attempt-1.parquet
-//                                  Attempts never share a file, so a slow duplicate cannot clobber
-//                                  the output of a finished one.
-//   3. commitTask        (task)    moves its attempt file to dir/_temporary/<job>/part-00007.parquet.
-//                                  First committer wins: the move is a hard link that fails if the
-//                                  part exists, so a second attempt of the same partition is
-//                                  ignored (its file is discarded) and the output is committed once.
-//   4. commitJob         (driver)  after every task committed: checks that each part is present,
-//                                  moves them into dir, removes dir/_temporary, and writes
-//                                  dir/_SUCCESS last, so its presence means "complete".
+//   2. task attempt      (task)    writes its files under dir/_temporary/<job>/_attempts/part-00007-attempt-1/,
+//                                  laid out as they will be in the output (`part-00007.parquet`, or
+//                                  `year=2024/part-00007.parquet` when partitioned by columns).
+//                                  Attempts never share a folder, so a slow duplicate cannot
+//                                  clobber the output of a finished one.
+//   3. commitTask        (task)    renames its attempt folder to dir/_temporary/<job>/task-00007.
+//                                  First committer wins: renaming onto an existing non-empty folder
+//                                  fails, so a second attempt of the same partition is ignored (its
+//                                  files are discarded) and the output is committed once.
+//   4. commitJob         (driver)  after every task committed: checks that each task folder is
+//                                  present, moves their files into dir (creating the folders),
+//                                  removes dir/_temporary, and writes dir/_SUCCESS last, so its
+//                                  presence means "complete".
 //   or abortJob          (driver)  removes dir/_temporary/<job>; no part is moved, no _SUCCESS.
 //
 //   dir/
-//     _temporary/<job>/_attempts/part-00007-attempt-1.parquet   (2: being written)
-//     _temporary/<job>/part-00007.parquet                       (3: committed task)
-//     part-00007.parquet                                        (4: committed job)
-//     _SUCCESS                                                  (4: last step)
+//     _temporary/<job>/_attempts/part-00007-attempt-1/year=2024/part-00007.parquet   (2: being written)
+//     _temporary/<job>/task-00007/year=2024/part-00007.parquet                       (3: committed task)
+//     year=2024/part-00007.parquet                                                   (4: committed job)
+//     _SUCCESS                                                                       (4: last step)
 //
 // Readers skip names starting with `_` or `.`, so uncommitted files are never read as data.
 // Caveat, as in Hadoop v1: a crash in the middle of commitJob's moves leaves some parts in `dir`
 // without `_SUCCESS`; consumers that need completeness check for `_SUCCESS`.
 
-import { link, mkdir, readdir, rename, rm, rmdir, stat, unlink, writeFile, open } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidInputError } from '../../engine/errors.ts';
 import { ParquetOutputError } from './errors.ts';
@@ -76,43 +79,63 @@ export function partFileName(partition: number): string {
 }
 
 /**
- * Where attempt `attempt` of task `partition` writes its file (the caller creates parent folders;
- * writeParquetFile does).
+ * The folder attempt `attempt` of task `partition` writes into; its layout below is the layout the
+ * task's files will have in the output (`part-00007.parquet`, or `year=2024/part-00007.parquet`).
  *
  * @example
- * taskAttemptPath('/out', 'job-3f2a', 7, 1); // '/out/_temporary/job-3f2a/_attempts/part-00007-attempt-1.parquet'
+ * taskAttemptDir('/out', 'job-3f2a', 7, 1); // '/out/_temporary/job-3f2a/_attempts/part-00007-attempt-1'
  */
-export function taskAttemptPath(dir: string, jobToken: string, partition: number, attempt: number): string {
+export function taskAttemptDir(dir: string, jobToken: string, partition: number, attempt: number): string {
   checkIndex('partition', partition);
   checkIndex('attempt', attempt);
-  return path.join(jobDir(dir, jobToken), '_attempts', `part-${String(partition).padStart(5, '0')}-attempt-${attempt}.parquet`);
+  return path.join(jobDir(dir, jobToken), '_attempts', `part-${String(partition).padStart(5, '0')}-attempt-${attempt}`);
 }
 
 /**
- * Commits a task attempt: its file becomes the partition's committed part. If the partition was
- * already committed (a retried or speculative duplicate), this attempt's file is discarded and the
- * committed path is returned unchanged. Returns the committed part's path.
+ * Where attempt `attempt` of task `partition` writes its file for the output folder `folder`
+ * (relative, e.g. `year=2024/month=1`; '' for the output directory itself). The caller creates
+ * parent folders; writeParquetFile does.
+ *
+ * @example
+ * taskAttemptPath('/out', 'job-3f2a', 7, 1); // '/out/_temporary/job-3f2a/_attempts/part-00007-attempt-1/part-00007.parquet'
+ * taskAttemptPath('/out', 'job-3f2a', 7, 1, 'year=2024'); // '.../part-00007-attempt-1/year=2024/part-00007.parquet'
+ */
+export function taskAttemptPath(dir: string, jobToken: string, partition: number, attempt: number, folder = ''): string {
+  const base = taskAttemptDir(dir, jobToken, partition, attempt);
+  const file = path.join(base, folder, partFileName(partition));
+  if (path.relative(base, file).startsWith('..') || path.isAbsolute(folder)) {
+    throw new InvalidInputError(`output folder '${folder}' must be a relative path inside the output directory`);
+  }
+  return file;
+}
+
+/**
+ * Commits a task attempt: its folder becomes the partition's committed folder (one atomic rename).
+ * If the partition was already committed (a retried or speculative duplicate), this attempt's
+ * files are discarded and the committed folder is returned unchanged. Returns the committed folder.
  *
  * @example
  * await writeParquetFile(table, taskAttemptPath(dir, job, 7, 0));
- * await commitTask(dir, job, 7, 0); // '<dir>/_temporary/<job>/part-00007.parquet'
+ * await commitTask(dir, job, 7, 0); // '<dir>/_temporary/<job>/task-00007'
  */
 export async function commitTask(dir: string, jobToken: string, partition: number, attempt: number): Promise<string> {
-  const attemptFile = taskAttemptPath(dir, jobToken, partition, attempt);
-  const committed = path.join(jobDir(dir, jobToken), partFileName(partition));
+  const attemptDir = taskAttemptDir(dir, jobToken, partition, attempt);
+  const committed = committedTaskDir(dir, jobToken, partition);
   try {
-    await claimAndMove(attemptFile, committed);
+    // rename(2) of a directory fails with ENOTEMPTY/EEXIST when the target is a non-empty folder:
+    // an atomic test-and-set. (A committed folder is never empty: only tasks that wrote files commit.)
+    await rename(attemptDir, committed);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') {
-      await rm(attemptFile, { force: true }); // a duplicate attempt: the first commit stands
+    if (code === 'ENOTEMPTY' || code === 'EEXIST') {
+      await rm(attemptDir, { recursive: true, force: true }); // a duplicate attempt: the first commit stands
       return committed;
     }
     if (code === 'ENOENT') {
       if (await exists(committed)) return committed; // this commit already happened (a retried message)
       throw new ParquetOutputError(
         'PARQUET_COMMIT',
-        `cannot commit partition ${partition} attempt ${attempt}: ${attemptFile} does not exist; the task must write its file before commitTask`,
+        `cannot commit partition ${partition} attempt ${attempt}: ${attemptDir} does not exist; the task must write its files before commitTask`,
         { cause: err },
       );
     }
@@ -122,8 +145,9 @@ export async function commitTask(dir: string, jobToken: string, partition: numbe
 }
 
 /**
- * Commits the job: moves every committed part of `partitions` into `dir`, removes `_temporary`,
- * then writes `_SUCCESS`. Checks all parts exist before moving any. Safe to call again after a crash.
+ * Commits the job: moves every file of the committed tasks `partitions` into `dir` (keeping their
+ * folders, e.g. `year=2024/`), removes `_temporary`, then writes `_SUCCESS`. Checks that all tasks
+ * were committed before moving anything. Safe to call again after a crash.
  *
  * @example
  * await commitJob('/out', 'job-3f2a', [0, 1, 2]); // /out: part-00000..2.parquet, _SUCCESS
@@ -132,21 +156,29 @@ export async function commitJob(dir: string, jobToken: string, partitions: numbe
   const target = path.resolve(dir);
   const job = jobDir(target, jobToken);
   const parts = [...new Set(partitions)].sort((a, b) => a - b);
-  for (const p of parts) {
-    checkIndex('partition', p);
-    if (!(await exists(path.join(job, partFileName(p)))) && !(await exists(path.join(target, partFileName(p))))) {
-      throw new ParquetOutputError(
-        'PARQUET_COMMIT',
-        `cannot commit job ${jobToken} into ${target}: partition ${p} was never committed (${path.join(job, partFileName(p))} is missing); commit every task first, or abort the job`,
-      );
+  for (const p of parts) checkIndex('partition', p);
+  if (!(await exists(job))) {
+    if (await exists(path.join(target, '_SUCCESS'))) return; // committed by an earlier call
+    if (parts.length > 0) throw neverCommitted(target, jobToken, parts[0]!, committedTaskDir(target, jobToken, parts[0]!));
+  }
+  // Once moving has started, a task folder may be gone because its files already moved.
+  const marker = path.join(job, '_committing');
+  if (!(await exists(marker))) {
+    for (const p of parts) {
+      const taskDir = committedTaskDir(target, jobToken, p);
+      if (!(await exists(taskDir))) throw neverCommitted(target, jobToken, p, taskDir);
     }
+    await writeFile(marker, '');
   }
   for (const p of parts) {
-    try {
-      await rename(path.join(job, partFileName(p)), path.join(target, partFileName(p)));
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err; // ENOENT: moved by an earlier run
+    const taskDir = committedTaskDir(target, jobToken, p);
+    if (!(await exists(taskDir))) continue;
+    for (const relative of await listFiles(taskDir)) {
+      const to = path.join(target, relative);
+      await mkdir(path.dirname(to), { recursive: true });
+      await rename(path.join(taskDir, relative), to);
     }
+    await rm(taskDir, { recursive: true, force: true });
   }
   await rm(path.join(target, '_temporary'), { recursive: true, force: true });
   await writeFile(path.join(target, '_SUCCESS'), '');
@@ -169,6 +201,27 @@ export async function abortJob(dir: string, jobToken: string): Promise<void> {
   }
 }
 
+/** Where a task's committed files wait for the job commit: `<dir>/_temporary/<job>/task-00007`. */
+function committedTaskDir(dir: string, jobToken: string, partition: number): string {
+  return path.join(jobDir(dir, jobToken), `task-${String(partition).padStart(5, '0')}`);
+}
+
+function neverCommitted(target: string, jobToken: string, partition: number, taskDir: string): ParquetOutputError {
+  return new ParquetOutputError(
+    'PARQUET_COMMIT',
+    `cannot commit job ${jobToken} into ${target}: partition ${partition} was never committed (${taskDir} is missing); commit every task first, or abort the job`,
+  );
+}
+
+/** Every file under `root`, as paths relative to it, sorted. */
+async function listFiles(root: string): Promise<string[]> {
+  const entries = await readdir(root, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => path.relative(root, path.join(e.parentPath, e.name)))
+    .sort();
+}
+
 function jobDir(dir: string, jobToken: string): string {
   if (!/^[A-Za-z0-9_-][A-Za-z0-9._-]*$/.test(jobToken)) {
     throw new InvalidInputError(`job token '${jobToken}' must be letters, digits, '.', '_' or '-' (it names a folder)`);
@@ -178,25 +231,6 @@ function jobDir(dir: string, jobToken: string): string {
 
 function checkIndex(name: string, value: number): void {
   if (!Number.isInteger(value) || value < 0) throw new InvalidInputError(`${name} must be a non-negative integer, got ${value}`);
-}
-
-/**
- * Moves `from` to `to` unless `to` exists (then throws EEXIST). A hard link is an atomic
- * test-and-set; where links are not supported, an exclusive create claims the name first.
- */
-async function claimAndMove(from: string, to: string): Promise<void> {
-  try {
-    await link(from, to);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'EXDEV') throw err;
-    await stat(from); // ENOENT if the attempt file is missing, before claiming the name
-    const claim = await open(to, 'wx'); // EEXIST if already committed
-    await claim.close();
-    await rename(from, to);
-    return;
-  }
-  await unlink(from);
 }
 
 async function exists(file: string): Promise<boolean> {

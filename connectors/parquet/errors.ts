@@ -44,3 +44,17 @@ export class ParquetOutputError extends DataflowError {
     super(code, message, options);
   }
 }
+
+/** A `filter` given to readParquet names an unknown column, an unknown operator or a value of the wrong type. */
+export class ParquetFilterError extends DataflowError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('PARQUET_FILTER', message, options);
+  }
+}
+
+/** Hive-style partition folders that disagree (different column names or order), or clash with a file column. */
+export class ParquetPartitionError extends DataflowError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('PARQUET_PARTITION', message, options);
+  }
+}

@@ -16,11 +16,35 @@ import { ParquetInvalidError, ParquetNotFoundError } from './errors.ts';
 import { CompactReader, CType, ThriftDecodeError } from './thrift-compact.ts';
 import { schemaFromFooter } from './wasm.ts';
 
-/** One row group: how many rows, and the byte range [start, end) of its column chunks. */
+/**
+ * A column chunk's statistics as stored: raw little-endian / byte-array bounds, decoded later by
+ * statistics.ts with the column's type. `min`/`max` are the format's min_value/max_value (sorted
+ * by the column's logical order); `legacyMin`/`legacyMax` are the deprecated min/max fields, which
+ * old writers filled using signed byte order (unreliable for strings and unsigned integers).
+ */
+export interface RawStatistics {
+  min?: Uint8Array;
+  max?: Uint8Array;
+  legacyMin?: Uint8Array;
+  legacyMax?: Uint8Array;
+  nullCount?: number;
+}
+
+/** One column chunk of a row group: which top-level column, its physical type, its statistics. */
+export interface ColumnChunkFooter {
+  /** path_in_schema joined by '.'; for a flat schema, the column name. */
+  path: string;
+  /** Parquet physical type: 0 BOOLEAN, 1 INT32, 2 INT64, 3 INT96, 4 FLOAT, 5 DOUBLE, 6 BYTE_ARRAY, 7 FIXED_LEN_BYTE_ARRAY. */
+  physicalType: number;
+  statistics?: RawStatistics;
+}
+
+/** One row group: how many rows, the byte range [start, end) of its column chunks, and the chunks. */
 export interface RowGroupFooter {
   numRows: number;
   start: number;
   end: number;
+  columns: ColumnChunkFooter[];
 }
 
 /** What a footer tells us about a file. `tail` is the raw FileMetaData + length + magic. */
@@ -112,6 +136,7 @@ function decodeRowGroup(r: CompactReader, file: string, index: number): RowGroup
   let numRows = 0;
   let start = Number.POSITIVE_INFINITY;
   let end = 0;
+  const columns: ColumnChunkFooter[] = [];
   r.struct((id, type) => {
     if (id === 3 && type === CType.I64) {
       numRows = r.int();
@@ -121,6 +146,7 @@ function decodeRowGroup(r: CompactReader, file: string, index: number): RowGroup
       const { size } = r.listHeader();
       for (let c = 0; c < size; c++) {
         const chunk = decodeColumnChunk(r, file, index);
+        columns.push(chunk.column);
         start = Math.min(start, chunk.start);
         end = Math.max(end, chunk.start + chunk.length);
       }
@@ -129,14 +155,22 @@ function decodeRowGroup(r: CompactReader, file: string, index: number): RowGroup
     return false;
   });
   if (end === 0) start = end = 4; // a row group without columns spans no bytes
-  return { numRows, start, end };
+  return { numRows, start, end, columns };
 }
 
-/** ColumnChunk: 1 file_path, 3 meta_data (ColumnMetaData: 7 total_compressed_size, 9 data_page_offset, 11 dictionary_page_offset). */
-function decodeColumnChunk(r: CompactReader, file: string, rowGroup: number): { start: number; length: number } {
+/**
+ * ColumnChunk: 1 file_path, 3 meta_data. ColumnMetaData: 1 type, 3 path_in_schema, 7
+ * total_compressed_size, 9 data_page_offset, 11 dictionary_page_offset, 12 statistics.
+ */
+function decodeColumnChunk(
+  r: CompactReader,
+  file: string,
+  rowGroup: number,
+): { start: number; length: number; column: ColumnChunkFooter } {
   let dataOffset = -1;
   let dictOffset = -1;
   let length = 0;
+  const column: ColumnChunkFooter = { path: '', physicalType: -1 };
   r.struct((id, type) => {
     if (id === 1 && type === CType.Binary) {
       const path = new TextDecoder().decode(r.binary());
@@ -146,8 +180,11 @@ function decodeColumnChunk(r: CompactReader, file: string, rowGroup: number): { 
     }
     if (id !== 3 || type !== CType.Struct) return false;
     r.struct((mid, mtype) => {
-      if (mtype !== CType.I64) return false;
-      if (mid === 7) length = r.int();
+      if (mid === 1 && mtype === CType.I32) column.physicalType = r.int();
+      else if (mid === 3 && mtype === CType.List) column.path = decodePath(r);
+      else if (mid === 12 && mtype === CType.Struct) column.statistics = decodeStatistics(r);
+      else if (mtype !== CType.I64) return false;
+      else if (mid === 7) length = r.int();
       else if (mid === 9) dataOffset = r.int();
       else if (mid === 11) dictOffset = r.int();
       else return false;
@@ -158,5 +195,34 @@ function decodeColumnChunk(r: CompactReader, file: string, rowGroup: number): { 
   if (dataOffset < 0) throw new ThriftDecodeError(`row group ${rowGroup} has a column chunk without a data page offset`);
   // Some old writers store dictionary_page_offset = 0 to mean "none".
   const start = dictOffset > 0 && dictOffset < dataOffset ? dictOffset : dataOffset;
-  return { start, length };
+  return { start, length, column };
+}
+
+/** path_in_schema: list<string>, joined with '.'. */
+function decodePath(r: CompactReader): string {
+  const { size } = r.listHeader();
+  const parts: string[] = [];
+  for (let i = 0; i < size; i++) parts.push(new TextDecoder().decode(r.binary()));
+  return parts.join('.');
+}
+
+/** Statistics: 1 max, 2 min (deprecated), 3 null_count, 5 max_value, 6 min_value. */
+function decodeStatistics(r: CompactReader): RawStatistics {
+  const stats: RawStatistics = {};
+  r.struct((id, type) => {
+    if (type === CType.Binary) {
+      if (id === 1) stats.legacyMax = r.binary();
+      else if (id === 2) stats.legacyMin = r.binary();
+      else if (id === 5) stats.max = r.binary();
+      else if (id === 6) stats.min = r.binary();
+      else return false;
+      return true;
+    }
+    if (id === 3 && type === CType.I64) {
+      stats.nullCount = r.int();
+      return true;
+    }
+    return false;
+  });
+  return stats;
 }

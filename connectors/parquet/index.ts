@@ -1,8 +1,15 @@
-// The Parquet connector: plan a scan (footers only), read a partition (one row group), write a
-// file, and commit a directory of part files atomically. See each module for the details.
+// The Parquet connector: plan a scan (footers only; globs, Hive folders, pruning by statistics),
+// read a partition (one row group, filtered), write a file or Hive-partitioned folders, and commit
+// a directory of part files atomically. See each module for the details.
 
-export { planParquetScan, type ParquetScan, type ParquetPartition } from './scan.ts';
-export { readParquetPartition } from './read.ts';
+export { planParquetScan, type ParquetScan, type ParquetPartition, type ParquetReadOptions, type ParquetScanOptions } from './scan.ts';
+export { readParquetPartition, onParquetPartitionRead } from './read.ts';
+export { type ParquetFilter, type ParquetPredicate, checkFilter, mayMatch } from './predicate.ts';
+export { applyFilter } from './row-filter.ts';
+export { discoverPartitions, partitionFolder, HIVE_NULL, type PartitionColumn, type PartitionValue } from './hive.ts';
+export { expandGlob } from './glob.ts';
+export { writeTaskOutput } from './task-output.ts';
+export { canonicalSchema, canonicalTable } from './decimal.ts';
 export { decodeDictionaries, plainSchema } from './dictionary.ts';
 export {
   writeParquetFile,
@@ -11,12 +18,13 @@ export {
   type ParquetCompression,
   type ParquetWriteOptions,
 } from './write.ts';
-export { listParquetFiles } from './files.ts';
+export { listParquetFiles, resolveParquetInput } from './files.ts';
 export { readParquetFooter, type ParquetFooter, type RowGroupFooter } from './footer.ts';
 export * from './errors.ts';
 export {
   prepareOutputDir,
   taskAttemptPath,
+  taskAttemptDir,
   commitTask,
   commitJob,
   abortJob,

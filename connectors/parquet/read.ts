@@ -1,53 +1,83 @@
 // Reads one partition (a row group of a file) into an Arrow table: only that row group's bytes are
-// read from disk, its columns decoded, projected in the order asked for, dictionaries decoded.
+// read from disk, its columns decoded, projected in the order asked for, dictionaries decoded,
+// decimals converted to Float64, Hive partition columns added, and the scan's filter applied.
 //
-// How bytes reach the decoder: parquet-wasm's synchronous reader wants the whole file as one
-// buffer, with pages at their file offsets. We hand it a "sparse" copy instead:
+// How bytes reach the decoder: parquet-wasm's synchronous reader wants a whole file in one buffer.
+// We read the row group's byte range and wrap it into a small file of its own (row-group-file.ts):
 //
 //   file:    PAR1 | rg0 ......... | rg1 ......... | rg2 ... | footer
-//   buffer:  0000 | 0000 (zeros)  | rg1 (read)    | footer           <- reading row group 1
+//   buffer:  PAR1 | rg1 (read)    | footer' (rg1 only, offsets shifted)     <- reading row group 1
 //
-// The buffer ends right after the row group we need (offsets of later groups point past its end,
-// which is fine because they are never touched). Disk I/O is the row group plus the footer; the
-// price is a zero-filled prefix that is copied into wasm memory (a memcpy, no disk reads), and wasm
-// memory sized like the file up to that row group. We do not use parquet-wasm's async byte-range
-// reader: its 0.8 release turns corrupt data into an uncatchable panic (see wasm.ts).
+// so disk I/O and the copy into wasm memory are the row group plus a footer, wherever the group
+// sits in the file. We do not use parquet-wasm's async byte-range reader: its 0.8 release turns
+// corrupt data into an uncatchable panic (see wasm.ts).
 //
 // Projection happens after decoding (the sync reader ignores its `columns` option in 0.8), so a
 // projected read saves memory downstream but not decode time.
 
-import { open } from 'node:fs/promises';
-import type * as arrow from 'apache-arrow';
-import { decodeDictionaries, plainSchema } from './dictionary.ts';
+import { open, stat } from 'node:fs/promises';
+import * as arrow from 'apache-arrow';
+import { columnData } from '../../engine/kernels/concat.ts';
+import { canonicalSchema, canonicalTable } from './decimal.ts';
 import { ParquetCorruptError } from './errors.ts';
-import { readParquetFooter } from './footer.ts';
-import { type ParquetPartition, validateColumns } from './scan.ts';
+import { type ParquetFooter, readParquetFooter } from './footer.ts';
+import type { PartitionColumn, PartitionValue } from './hive.ts';
+import { applyFilter } from './row-filter.ts';
+import { type ParquetPartition, type ParquetReadOptions, validateColumns, withPartitionColumns } from './scan.ts';
+import { rowGroupFile } from './row-group-file.ts';
 import { decodeParquetBytes } from './wasm.ts';
+
+/** Called with each partition about to be read (tests count reads to check pruning). */
+export type ParquetReadListener = (part: ParquetPartition) => void;
+const listeners = new Set<ParquetReadListener>();
+
+/**
+ * Registers `listener` to be told about every partition this process reads; returns a function
+ * that unregisters it. With `master: 'local'` tasks run in the driver's process, so a test can
+ * see exactly which row groups a job read.
+ *
+ * @example
+ * const read: number[] = [];
+ * const stop = onParquetPartitionRead((p) => read.push(p.rowGroup));
+ * await (await session.readParquet(file, { filter: [['id', '<', 10]] })).count();
+ * stop(); // read: [0]
+ */
+export function onParquetPartitionRead(listener: ParquetReadListener): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
 
 /**
  * Reads the row group `part` points at, with `columns` (all when omitted) in that order.
- * Dictionary-encoded columns come back as plain columns (Utf8 for strings). One record batch.
+ * Dictionary-encoded columns come back as plain columns (Utf8 for strings), decimals as Float64,
+ * Hive partition columns as constant columns; rows failing `options.filter` are dropped.
  *
  * @example
- * const scan = await planParquetScan('/data/ratings');
- * const table = await readParquetPartition(scan.partitions[3], ['userId', 'itemId', 'rating']);
+ * const scan = await planParquetScan('/data/ratings', { filter: [['rating', '>=', 4]] });
+ * const table = await readParquetPartition(scan.partitions[3], ['userId', 'itemId', 'rating'], scan.read);
  */
-export async function readParquetPartition(part: ParquetPartition, columns?: string[]): Promise<arrow.Table> {
-  const footer = await readParquetFooter(part.file);
+export async function readParquetPartition(part: ParquetPartition, columns?: string[], options: ParquetReadOptions = {}): Promise<arrow.Table> {
+  for (const listener of listeners) listener(part);
+  const footer = await cachedFooter(part.file);
   const where = `${part.file} row group ${part.rowGroup}`;
   const group = footer.rowGroups[part.rowGroup];
   if (group === undefined || group.numRows !== part.numRows) {
     const found = group === undefined ? `the file has ${footer.rowGroups.length} row groups` : `it has ${group.numRows} rows`;
     throw new ParquetCorruptError(`${where} was planned with ${part.numRows} rows but ${found}; the file changed after planning, re-run the job`);
   }
-  const schema = plainSchema(footer.schema);
+  const fileSchema = canonicalSchema(footer.schema);
+  const partitionColumns = options.partitionColumns ?? [];
+  const schema = withPartitionColumns(fileSchema, partitionColumns, part.file);
   const wanted = columns ?? schema.fields.map((f) => f.name);
   validateColumns(wanted, schema, part.file);
+  const filter = options.filter ?? [];
+  const needed = [...new Set([...wanted, ...filter.map((p) => p[0])])];
 
-  const bytes = await readSparse(part.file, group.start, group.end, footer.tail);
+  const groupBytes = await readRange(part.file, group.start, group.end);
   let table: arrow.Table;
   try {
-    table = decodeParquetBytes(bytes, [part.rowGroup], group.numRows);
+    const bytes = rowGroupFile(footer.tail.subarray(0, footer.tail.length - 8), part.rowGroup, groupBytes, group.start, group.numRows);
+    table = decodeParquetBytes(bytes, [0], group.numRows);
   } catch (err) {
     const reason =
       err instanceof WebAssembly.RuntimeError
@@ -60,24 +90,89 @@ export async function readParquetPartition(part: ParquetPartition, columns?: str
   if (table.numRows !== group.numRows) {
     throw new ParquetCorruptError(`${where} decoded to ${table.numRows} rows but its footer says ${group.numRows}; the file is corrupt`);
   }
-  const indices = wanted.map((name) => table.schema.fields.findIndex((f) => f.name === name));
-  return decodeDictionaries(table.selectAt(indices));
+  const fromFile = needed.filter((name) => !partitionColumns.some((c) => c.name === name));
+  let result = canonicalTable(table.selectAt(fromFile.map((name) => table.schema.fields.findIndex((f) => f.name === name))));
+  if (partitionColumns.length > 0) result = appendPartitionColumns(result, partitionColumns, part.partitionValues ?? [], needed);
+  if (filter.length > 0) result = applyFilter(result, filter);
+  return sameOrder(result, needed, wanted) ? result : result.select(wanted);
 }
 
-/** A buffer of length `end + tail.length` holding file bytes [start, end) in place, then the footer. */
-async function readSparse(file: string, start: number, end: number, tail: Uint8Array): Promise<Uint8Array> {
-  const bytes = new Uint8Array(end + tail.length);
+function sameOrder(table: arrow.Table, needed: string[], wanted: string[]): boolean {
+  return needed.length === wanted.length && table.schema.fields.every((f, i) => f.name === wanted[i]);
+}
+
+/** Appends the partition columns that are `needed`, each a constant (or all-null) column. */
+function appendPartitionColumns(table: arrow.Table, columns: readonly PartitionColumn[], values: readonly PartitionValue[], needed: string[]): arrow.Table {
+  const n = table.numRows;
+  const fields = [...table.schema.fields];
+  const children = fields.map((f) => columnData(table, f.name)); // one chunk each (a row group decodes to one batch)
+  columns.forEach((c, k) => {
+    if (!needed.includes(c.name)) return;
+    const value = values[k] ?? null;
+    fields.push(new arrow.Field(c.name, c.type === 'int32' ? new arrow.Int32() : new arrow.Utf8(), true));
+    children.push(constantColumn(c.type, value, n));
+  });
+  const schema = new arrow.Schema(fields, table.schema.metadata);
+  const struct = arrow.makeData({ type: new arrow.Struct(schema.fields), length: n, nullCount: 0, children });
+  return new arrow.Table(schema, [new arrow.RecordBatch(schema, struct)]);
+}
+
+/** `n` copies of `value` (or `n` nulls) as an Int32 or Utf8 column. */
+function constantColumn(type: 'int32' | 'utf8', value: PartitionValue, n: number): arrow.Data {
+  const nullBitmap = value === null ? new Uint8Array((n + 7) >> 3) : null;
+  const nullCount = value === null ? n : 0;
+  if (type === 'int32') {
+    const data = new Int32Array(n);
+    if (value !== null) data.fill(Number(value));
+    return arrow.makeData({ type: new arrow.Int32(), length: n, nullCount, nullBitmap, data });
+  }
+  const bytes = value === null ? new Uint8Array(0) : new TextEncoder().encode(String(value));
+  const data = new Uint8Array(bytes.length * n);
+  const valueOffsets = new Int32Array(n + 1);
+  for (let i = 0; i < n; i++) {
+    data.set(bytes, i * bytes.length);
+    valueOffsets[i + 1] = (i + 1) * bytes.length;
+  }
+  return arrow.makeData({ type: new arrow.Utf8(), length: n, nullCount, nullBitmap, valueOffsets, data });
+}
+
+/**
+ * Footers of recently read files, by path, valid while the file's size and mtime are unchanged:
+ * a task reads one row group, and the next tasks on this executor usually read the same file's
+ * other groups, so each executor decodes a file's footer once instead of once per row group.
+ */
+const footerCache = new Map<string, { size: number; mtimeMs: number; footer: ParquetFooter }>();
+const FOOTER_CACHE_SIZE = 32;
+
+async function cachedFooter(file: string): Promise<ParquetFooter> {
+  let info;
+  try {
+    info = await stat(file);
+  } catch {
+    return readParquetFooter(file); // reports the missing file in its own words
+  }
+  const hit = footerCache.get(file);
+  if (hit !== undefined && hit.size === info.size && hit.mtimeMs === info.mtimeMs) return hit.footer;
+  const footer = await readParquetFooter(file);
+  footerCache.delete(file);
+  footerCache.set(file, { size: info.size, mtimeMs: info.mtimeMs, footer });
+  if (footerCache.size > FOOTER_CACHE_SIZE) footerCache.delete(footerCache.keys().next().value!);
+  return footer;
+}
+
+/** The file's bytes [start, end). */
+async function readRange(file: string, start: number, end: number): Promise<Uint8Array> {
+  const bytes = new Uint8Array(end - start);
   const handle = await open(file, 'r');
   try {
-    let pos = start;
-    while (pos < end) {
-      const { bytesRead } = await handle.read(bytes, pos, end - pos, pos);
-      if (bytesRead === 0) throw new ParquetCorruptError(`${file} ended at byte ${pos} while reading a row group that ends at ${end}; the file was truncated`);
+    let pos = 0;
+    while (pos < bytes.length) {
+      const { bytesRead } = await handle.read(bytes, pos, bytes.length - pos, start + pos);
+      if (bytesRead === 0) throw new ParquetCorruptError(`${file} ended at byte ${start + pos} while reading a row group that ends at ${end}; the file was truncated`);
       pos += bytesRead;
     }
   } finally {
     await handle.close();
   }
-  bytes.set(tail, end);
   return bytes;
 }

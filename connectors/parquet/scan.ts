@@ -8,52 +8,139 @@
 //   /data/ratings/part-00000.parquet  row groups [1048576, 1048576, 200]  -> partitions 0, 1, 2
 //   /data/ratings/part-00001.parquet  row groups [900000]                -> partition 3
 
+//
+// Hive-style folders (`year=2024/`) below a directory or a glob's base add partition columns after
+// the file columns (hive.ts). A `filter` prunes at plan time: whole files by their partition values,
+// then row groups whose statistics prove that no row matches (predicate.ts); executors apply the
+// same filter to the rows they read (row-filter.ts), so the result is exact.
+
 import * as arrow from 'apache-arrow';
-import { ParquetColumnError, ParquetSchemaMismatchError } from './errors.ts';
-import { listParquetFiles } from './files.ts';
-import { type ParquetFooter, readParquetFooter } from './footer.ts';
-import { plainSchema } from './dictionary.ts';
+import { ParquetColumnError, ParquetPartitionError, ParquetSchemaMismatchError } from './errors.ts';
+import { resolveParquetInput } from './files.ts';
+import { type ParquetFooter, type RowGroupFooter, readParquetFooter } from './footer.ts';
+import { canonicalSchema } from './decimal.ts';
+import { discoverPartitions, type PartitionColumn, type PartitionValue } from './hive.ts';
+import { checkFilter, mayMatch, type ParquetFilter, type ParquetPredicate } from './predicate.ts';
+import { type ColumnStatistics, decodeStatistics } from './statistics.ts';
 
 /** One unit of work for a reader task: a row group of a file. */
 export interface ParquetPartition {
   file: string;
   rowGroup: number;
   numRows: number;
+  /** The file's values of the scan's partition columns (absent when the scan has none). */
+  partitionValues?: PartitionValue[];
+}
+
+/** What a reader task needs besides its partition: plain data, shipped with the plan. */
+export interface ParquetReadOptions {
+  /** The scan's Hive partition columns; each partition carries its values. */
+  partitionColumns?: PartitionColumn[];
+  /** Rows that do not match are dropped after decoding. */
+  filter?: ParquetFilter;
 }
 
 /** The plan of a Parquet read: the (projected, plain) schema, the files and the partitions. */
 export interface ParquetScan {
   schema: arrow.Schema;
+  /** Files that matched the input (before pruning). */
   files: string[];
   partitions: ParquetPartition[];
+  /** Row groups of the files kept after partition pruning, before statistics pruning (partitions.length after). */
+  totalRowGroups: number;
+  /** Options for readParquetPartition (partition columns, filter). */
+  read: ParquetReadOptions;
+}
+
+/** Options of planParquetScan. */
+export interface ParquetScanOptions {
+  /** Columns to read, in this order (file columns and partition columns); all when omitted. */
+  columns?: string[];
+  /** AND of simple predicates: prunes files and row groups, and filters the rows read. */
+  filter?: ParquetFilter;
 }
 
 const FOOTER_CONCURRENCY = 16;
 
 /**
- * Plans reading `path` (a `.parquet` file or a directory of them), optionally projecting `columns`.
+ * Plans reading `path` (a `.parquet` file, a directory of them, or a glob), optionally projecting
+ * `columns` and pruning with `filter`.
  *
  * @example
- * const scan = await planParquetScan('/data/ratings', { columns: ['userId', 'rating'] });
+ * const scan = await planParquetScan('/data/ratings', { columns: ['userId', 'rating'], filter: [['rating', '>=', 4]] });
  * scan.schema.fields.map((f) => f.name); // ['userId', 'rating']
  * scan.partitions[0]; // { file: '/data/ratings/part-00000.parquet', rowGroup: 0, numRows: 1048576 }
  */
-export async function planParquetScan(path: string, options: { columns?: string[] } = {}): Promise<ParquetScan> {
-  const files = await listParquetFiles(path);
-  const footers = await mapLimit(files, FOOTER_CONCURRENCY, readParquetFooter);
+export async function planParquetScan(path: string, options: ParquetScanOptions = {}): Promise<ParquetScan> {
+  const { root, files } = await resolveParquetInput(path);
+  const hive = discoverPartitions(root, files);
+  const first = await readParquetFooter(files[0]!);
+  const fileSchema = canonicalSchema(first.schema);
+  const fullSchema = withPartitionColumns(fileSchema, hive.columns, first.file);
 
-  const first = footers[0]!;
-  const firstSchema = plainSchema(first.schema);
-  const columns = options.columns ?? firstSchema.fields.map((f) => f.name);
-  validateColumns(columns, firstSchema, first.file);
-  const schema = projectSchema(firstSchema, columns);
-  for (const footer of footers.slice(1)) checkSameSchema(footer, schema, first.file, options.columns === undefined);
+  const columns = options.columns ?? fullSchema.fields.map((f) => f.name);
+  validateColumns(columns, fullSchema, first.file);
+  const filter = options.filter === undefined ? [] : checkFilter(options.filter, fullSchema, path);
+  const isPartitionColumn = (name: string) => hive.columns.some((c) => c.name === name);
+
+  // Files whose partition values fail the filter are dropped before their footers are read.
+  const partitionStats = (values: PartitionValue[], name: string, numRows: number): ColumnStatistics => {
+    const v = values[hive.columns.findIndex((c) => c.name === name)];
+    return v === null || v === undefined ? { nullCount: numRows } : { min: v, max: v, nullCount: 0 };
+  };
+  const kept = files
+    .map((file, i) => ({ file, values: hive.values[i]! }))
+    .filter(({ values }) => filter.every((p) => !isPartitionColumn(p[0]) || mayMatch(p, partitionStats(values, p[0], 1), 1)));
+
+  const footers = await mapLimit(kept, FOOTER_CONCURRENCY, ({ file }) => (file === first.file ? Promise.resolve(first) : readParquetFooter(file)));
+  const fileColumns = [...new Set([...columns, ...filter.map((p) => p[0])])].filter((c) => !isPartitionColumn(c));
+  const checked = projectSchema(fileSchema, fileColumns);
+  for (const footer of footers) {
+    if (footer !== first) checkSameSchema(footer, checked, first.file, options.columns === undefined);
+  }
 
   const partitions: ParquetPartition[] = [];
-  for (const footer of footers) {
-    footer.rowGroups.forEach((group, rowGroup) => partitions.push({ file: footer.file, rowGroup, numRows: group.numRows }));
+  let totalRowGroups = 0;
+  footers.forEach((footer, i) => {
+    const values = kept[i]!.values;
+    const schema = canonicalSchema(footer.schema);
+    footer.rowGroups.forEach((group, rowGroup) => {
+      totalRowGroups++;
+      const matches = filter.every((p) =>
+        isPartitionColumn(p[0]) ? mayMatch(p, partitionStats(values, p[0], group.numRows), group.numRows) : rowGroupMayMatch(p, group, schema),
+      );
+      if (!matches) return;
+      const part: ParquetPartition = { file: footer.file, rowGroup, numRows: group.numRows };
+      if (hive.columns.length > 0) part.partitionValues = values;
+      partitions.push(part);
+    });
+  });
+  const read: ParquetReadOptions = {};
+  if (hive.columns.length > 0) read.partitionColumns = hive.columns;
+  if (filter.length > 0) read.filter = filter;
+  return { schema: projectSchema(fullSchema, columns), files, partitions, totalRowGroups, read };
+}
+
+/** Can row group `group` hold a row matching `p` (a predicate on a file column)? */
+function rowGroupMayMatch(p: ParquetPredicate, group: RowGroupFooter, schema: arrow.Schema): boolean {
+  const chunk = group.columns.find((c) => c.path === p[0]);
+  const field = schema.fields.find((f) => f.name === p[0]);
+  if (chunk === undefined || field === undefined) return true;
+  return mayMatch(p, decodeStatistics(chunk.statistics, chunk.physicalType, field.type), group.numRows);
+}
+
+/** The file schema with the partition columns appended (Int32 or Utf8, nullable). */
+export function withPartitionColumns(schema: arrow.Schema, columns: readonly PartitionColumn[], file: string): arrow.Schema {
+  if (columns.length === 0) return schema;
+  for (const c of columns) {
+    if (schema.fields.some((f) => f.name === c.name)) {
+      throw new ParquetPartitionError(
+        `partition folder '${c.name}=...' clashes with column '${c.name}' stored in ${file}; rename the folders or the column`,
+      );
+    }
   }
-  return { schema, files, partitions };
+  const extra = columns.map((c) => new arrow.Field(c.name, c.type === 'int32' ? new arrow.Int32() : new arrow.Utf8(), true));
+  return new arrow.Schema([...schema.fields, ...extra], schema.metadata);
 }
 
 /** Checks a column list against a schema: present, not repeated, not empty. */
@@ -85,7 +172,7 @@ export function projectSchema(schema: arrow.Schema, columns: readonly string[]):
  * engine columns are nullable). Without a projection, extra columns are a mismatch too.
  */
 function checkSameSchema(footer: ParquetFooter, expected: arrow.Schema, firstFile: string, exact: boolean): void {
-  const actual = plainSchema(footer.schema);
+  const actual = canonicalSchema(footer.schema);
   const fix = 'all files of one Parquet input must share a schema; read them separately or rewrite them';
   for (const want of expected.fields) {
     const got = actual.fields.find((f) => f.name === want.name);

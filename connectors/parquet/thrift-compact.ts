@@ -75,6 +75,25 @@ export class CompactReader {
     return { elementType: h & 0x0f, size: small === 15 ? this.varint() : small };
   }
 
+  /** The offset of the next byte to read. */
+  get position(): number {
+    return this.pos;
+  }
+
+  /** The raw bytes [from, to) of the input (a view, not a copy). */
+  bytesBetween(from: number, to: number): Uint8Array {
+    return this.bytes.subarray(from, to);
+  }
+
+  /** Reads the next field header of a struct whose previous field id was `lastId`; undefined at its end. */
+  fieldHeader(lastId: number): { id: number; type: number } | undefined {
+    const h = this.byte();
+    const type = h & 0x0f;
+    if (type === CType.Stop) return undefined;
+    const delta = h >> 4;
+    return { id: delta === 0 ? this.int() : lastId + delta, type };
+  }
+
   /**
    * Walks a struct, calling `onField(id, type)` for each field. The callback either consumes the
    * value (by calling the reader) and returns true, or returns false to have it skipped.
@@ -143,5 +162,87 @@ export class CompactReader {
   private advance(n: number): void {
     if (this.pos + n > this.bytes.length) throw new ThriftDecodeError(`value of ${n} bytes runs past the end of the footer`);
     this.pos += n;
+  }
+}
+
+/**
+ * Writes the compact protocol: the inverse of CompactReader, enough to re-emit a footer with some
+ * fields changed. Struct nesting is tracked so field-id deltas are computed per struct.
+ *
+ * @example
+ * const w = new CompactWriter();
+ * w.beginStruct(); w.field(3, CType.I64); w.int(1000); w.endStruct();
+ * w.finish(); // Uint8Array [0x36, 0xd0, 0x0f, 0x00]
+ */
+export class CompactWriter {
+  private buf = new Uint8Array(1024);
+  private len = 0;
+  private readonly lastIds: number[] = [];
+
+  private ensure(n: number): void {
+    if (this.len + n <= this.buf.length) return;
+    const next = new Uint8Array(Math.max(this.buf.length * 2, this.len + n));
+    next.set(this.buf.subarray(0, this.len));
+    this.buf = next;
+  }
+
+  private byte(b: number): void {
+    this.ensure(1);
+    this.buf[this.len++] = b;
+  }
+
+  beginStruct(): void {
+    this.lastIds.push(0);
+  }
+
+  /** Ends the current struct (writes its Stop byte). */
+  endStruct(): void {
+    this.lastIds.pop();
+    this.byte(CType.Stop);
+  }
+
+  /** A field header; for booleans pass CType.True/False as the type (the value lives there). */
+  field(id: number, type: number): void {
+    const last = this.lastIds[this.lastIds.length - 1] ?? 0;
+    const delta = id - last;
+    if (delta > 0 && delta <= 15) this.byte((delta << 4) | type);
+    else {
+      this.byte(type);
+      this.int(id);
+    }
+    this.lastIds[this.lastIds.length - 1] = id;
+  }
+
+  varint(value: number): void {
+    let v = value;
+    while (v >= 0x80) {
+      this.byte((v % 128) | 0x80);
+      v = Math.floor(v / 128);
+    }
+    this.byte(v);
+  }
+
+  /** Zigzag-encoded signed integer (exact for |value| < 2^52). */
+  int(value: number): void {
+    this.varint(value >= 0 ? value * 2 : -value * 2 - 1);
+  }
+
+  listHeader(elementType: number, size: number): void {
+    if (size < 15) this.byte((size << 4) | elementType);
+    else {
+      this.byte(0xf0 | elementType);
+      this.varint(size);
+    }
+  }
+
+  /** Bytes copied as they are (an already-encoded value). */
+  raw(bytes: Uint8Array): void {
+    this.ensure(bytes.length);
+    this.buf.set(bytes, this.len);
+    this.len += bytes.length;
+  }
+
+  finish(): Uint8Array {
+    return this.buf.slice(0, this.len);
   }
 }

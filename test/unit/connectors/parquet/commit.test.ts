@@ -1,4 +1,4 @@
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as arrow from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
@@ -6,7 +6,6 @@ import {
   abortJob,
   commitJob,
   commitTask,
-  partFileName,
   prepareOutputDir,
   taskAttemptPath,
 } from '../../../../connectors/parquet/commit.ts';
@@ -65,7 +64,7 @@ describe('task and job commit', () => {
     const dir = tmp();
     await prepareOutputDir(dir, { mode: 'error' });
     for (const p of [0, 1, 2]) {
-      expect(await runTask(dir, p, 0)).toBe(path.join(dir, '_temporary', JOB, partFileName(p)));
+      expect(await runTask(dir, p, 0)).toBe(path.join(dir, '_temporary', JOB, `task-0000${p}`));
     }
     expect(await readdir(dir)).toEqual(['_temporary']); // nothing visible before the job commits
     await commitJob(dir, JOB, [2, 0, 1]);
@@ -80,8 +79,8 @@ describe('task and job commit', () => {
     const dir = tmp();
     await runTask(dir, 7, 0);
     await writeParquetFile(partTable(7, 1), taskAttemptPath(dir, JOB, 7, 1));
-    expect(await commitTask(dir, JOB, 7, 1)).toBe(path.join(dir, '_temporary', JOB, 'part-00007.parquet'));
-    expect(await commitTask(dir, JOB, 7, 0)).toBe(path.join(dir, '_temporary', JOB, 'part-00007.parquet')); // a repeated commit message
+    expect(await commitTask(dir, JOB, 7, 1)).toBe(path.join(dir, '_temporary', JOB, 'task-00007'));
+    expect(await commitTask(dir, JOB, 7, 0)).toBe(path.join(dir, '_temporary', JOB, 'task-00007')); // a repeated commit message
     expect(await readdir(path.join(dir, '_temporary', JOB, '_attempts'))).toEqual([]);
 
     await commitJob(dir, JOB, [7]);
@@ -90,7 +89,7 @@ describe('task and job commit', () => {
   });
 
   it('refuses to commit a task whose attempt file was never written', async () => {
-    await expect(commitTask(tmp(), JOB, 3, 0)).rejects.toThrow(/cannot commit partition 3 attempt 0: .*part-00003-attempt-0\.parquet does not exist/);
+    await expect(commitTask(tmp(), JOB, 3, 0)).rejects.toThrow(/cannot commit partition 3 attempt 0: .*part-00003-attempt-0 does not exist/);
   });
 
   it('commitJob checks every partition before moving any', async () => {
@@ -120,8 +119,37 @@ describe('task and job commit', () => {
     await expect(planParquetScan(dir)).rejects.toThrow(/without any \*\.parquet files/);
   });
 
+  it('commits tasks that wrote into Hive-style folders, merging folders across tasks', async () => {
+    const dir = tmp();
+    await prepareOutputDir(dir, { mode: 'error' });
+    for (const [p, folders] of [[0, ['year=2023', 'year=2024']], [1, ['year=2024']]] as const) {
+      for (const folder of folders) await writeParquetFile(partTable(p, 0), taskAttemptPath(dir, JOB, p, 0, folder));
+      await commitTask(dir, JOB, p, 0);
+    }
+    // a duplicate attempt of task 1 with different folders is discarded whole
+    await writeParquetFile(partTable(1, 1), taskAttemptPath(dir, JOB, 1, 1, 'year=1999'));
+    await commitTask(dir, JOB, 1, 1);
+    await commitJob(dir, JOB, [0, 1]);
+    const files = (await readdir(dir, { recursive: true })).map(String).sort();
+    expect(files).toEqual(['_SUCCESS', 'year=2023', 'year=2023/part-00000.parquet', 'year=2024', 'year=2024/part-00000.parquet', 'year=2024/part-00001.parquet']);
+  });
+
+  it('commitJob resumes after a crash in the middle of moving files', async () => {
+    const dir = tmp();
+    await runTask(dir, 0, 0);
+    await runTask(dir, 1, 0);
+    // simulate a crash after task 0's files moved and its folder was removed
+    await writeFile(path.join(dir, '_temporary', JOB, '_committing'), '');
+    await rename(path.join(dir, '_temporary', JOB, 'task-00000', 'part-00000.parquet'), path.join(dir, 'part-00000.parquet'));
+    await rm(path.join(dir, '_temporary', JOB, 'task-00000'), { recursive: true });
+    await commitJob(dir, JOB, [0, 1]);
+    expect((await readdir(dir)).sort()).toEqual(['_SUCCESS', 'part-00000.parquet', 'part-00001.parquet']);
+  });
+
   it('keeps paths inside the output directory', () => {
-    expect(taskAttemptPath('/out', JOB, 7, 2)).toBe(`/out/_temporary/${JOB}/_attempts/part-00007-attempt-2.parquet`);
+    expect(taskAttemptPath('/out', JOB, 7, 2)).toBe(`/out/_temporary/${JOB}/_attempts/part-00007-attempt-2/part-00007.parquet`);
+    expect(taskAttemptPath('/out', JOB, 7, 2, 'year=2024/m=1')).toBe(`/out/_temporary/${JOB}/_attempts/part-00007-attempt-2/year=2024/m=1/part-00007.parquet`);
+    expect(() => taskAttemptPath('/out', JOB, 7, 2, '../../x')).toThrow(/must be a relative path inside the output directory/);
     expect(() => taskAttemptPath('/out', '../x', 0, 0)).toThrow(/job token '..\/x'/);
     expect(() => taskAttemptPath('/out', JOB, -1, 0)).toThrow(/partition must be a non-negative integer/);
   });
