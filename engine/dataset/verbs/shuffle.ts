@@ -1,12 +1,17 @@
 // Shared constructor of wide verbs: hash-partitioned shuffle dependencies and the node that reads
 // them. The number of reduce partitions is the verb's option, else `dataflow.shuffle.partitions`,
-// else the largest input's partition count — never the executor count, so results do not depend on
-// where the job runs.
+// else the largest input's partition count capped at DEFAULT_MAX_SHUFFLE_PARTITIONS — never the
+// executor count, so results do not depend on where the job runs. The cap matters: a 163-row-group
+// file aggregated into 163 reduce partitions makes 163 x 163 tiny blocks, and the per-item
+// statistics job spent most of its time on them (bench/parquet.ts).
 
 import type { CombineOp, PlanNode, ReduceOp, ShuffleDependency } from '../../plan/nodes.ts';
 import type { Partitioner } from '../../shuffle/partitioner.ts';
 import { InvalidInputError } from '../../errors.ts';
 import type { Session } from '../session.ts';
+
+/** Default reduce partitions are the input's count, but no more than this. */
+export const DEFAULT_MAX_SHUFFLE_PARTITIONS = 16;
 
 export function shufflePartitions(session: Session, requested: number | undefined, inputs: PlanNode[], verb: string): number {
   if (requested !== undefined) {
@@ -16,7 +21,7 @@ export function shufflePartitions(session: Session, requested: number | undefine
     return requested;
   }
   const configured = session.config['dataflow.shuffle.partitions'];
-  return configured > 0 ? configured : Math.max(1, ...inputs.map((n) => n.numPartitions));
+  return configured > 0 ? configured : Math.min(DEFAULT_MAX_SHUFFLE_PARTITIONS, Math.max(1, ...inputs.map((n) => n.numPartitions)));
 }
 
 export function hashDependency(session: Session, parent: PlanNode, keys: string[], numPartitions: number, combine?: CombineOp): ShuffleDependency {
