@@ -45,7 +45,10 @@ export async function runTask(task: TaskDescriptor, env: TaskEnvironment): Promi
     if (error instanceof TaskError) throw error;
     // The engine's own errors (a malformed row, a missing column, a corrupt file) describe the
     // input, which is the same on every attempt: they fail the job without retries.
-    if (error instanceof DataflowError) throw new TaskError({ kind: 'InputError', code: error.code, message: error.message });
+    // Errors marked retryable (a storage timeout, an S3 503) are retried like any other failure.
+    if (error instanceof DataflowError && (error as { retryable?: boolean }).retryable !== true) {
+      throw new TaskError({ kind: 'InputError', code: error.code, message: error.message });
+    }
     const e = error instanceof Error ? error : new Error(String(error));
     throw new TaskError({ kind: 'UserCodeError', message: `${e.name}: ${e.message}`, stack: e.stack });
   }
