@@ -13,8 +13,10 @@ import { fileURLToPath } from 'node:url';
 /** Benchmark name → its file (each runnable alone with `npx tsx bench/<file>`). */
 const BENCHES: Record<string, string> = {
   core: 'core.ts',
+  svd: 'svd.ts',
   parquet: 'parquet.ts',
   als: 'als.ts',
+  recovery: 'recovery.ts',
 };
 
 const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));

@@ -41,7 +41,7 @@ export const DEFAULT_CONFIG: EngineConfig = {
   'dataflow.driver.host': '127.0.0.1',
   'dataflow.driver.bindHost': '',
   'dataflow.network.heartbeatIntervalMs': 1_000,
-  'dataflow.network.timeoutMs': 10_000,
+  'dataflow.network.timeoutMs': 60_000,
   'dataflow.cores.max': 0,
 };
 

@@ -29,3 +29,7 @@ export { CsvBadRowError, CsvHeaderError, CsvNotFoundError } from '../connectors/
 export type { CsvOptions, CsvColumnType } from '../connectors/csv/index.ts';
 export { trainAls, AlsModel, AlsOptionError, AlsInputError, AlsNumericError, AlsModelFormatError } from '../jobs/als/index.ts';
 export type { AlsOptions, AlsTrainingSummary, RecommendOptions } from '../jobs/als/index.ts';
+export type { ParquetFilter, ParquetPredicate } from '../connectors/parquet/predicate.ts';
+export type { ParquetScanOptions } from '../connectors/parquet/scan.ts';
+export { svd, SvdModel, SvdInputError, SvdConvergenceError, MAX_GRAMIAN_SIDE } from '../jobs/svd/index.ts';
+export type { SvdOptions, SvdMode, SvdCentering, SvdStats, RecommendOptions as SvdRecommendOptions } from '../jobs/svd/index.ts';

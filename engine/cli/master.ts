@@ -13,7 +13,7 @@ export const masterCommand: CommandModule<object, MasterArgs> = {
     .option('port', { type: 'number', default: 7077, describe: 'port to listen on (0: any free port, printed at start)' })
     .option('host', { type: 'string', default: '127.0.0.1', describe: 'interface to listen on (binding beyond loopback is explicit)' })
     .option('secret-file', { type: 'string', describe: `file holding the cluster secret (default: $${SECRET_ENV})` })
-    .option('network-timeout-ms', { type: 'number', default: 10_000, describe: 'an executor silent this long is lost' })
+    .option('network-timeout-ms', { type: 'number', default: 60_000, describe: 'an executor silent this long is lost' })
     .example('$0 master --port 7077 --secret-file ~/.dataflow-secret', '') as never,
   handler: async (a) => {
     const secret = readSecret(a['secret-file']);

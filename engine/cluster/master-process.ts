@@ -35,7 +35,7 @@ export class Master {
     const master = new Master(options);
     master.server = await listen({
       host: options.host ?? '127.0.0.1', port: options.port ?? 0, secret: options.secret, role: 'master',
-      heartbeatIntervalMs: options.heartbeatIntervalMs ?? 1_000, heartbeatTimeoutMs: options.heartbeatTimeoutMs ?? 10_000,
+      heartbeatIntervalMs: options.heartbeatIntervalMs ?? 1_000, heartbeatTimeoutMs: options.heartbeatTimeoutMs ?? 60_000,
       onConnection: (conn) => conn.onMessage((msg) => master.onMessage(conn, msg)),
       onHandshakeError: (error, address) => master.log(`refused ${address}: ${error.message}`),
     });

@@ -1,5 +1,6 @@
 // One application (one driver) as an executor serves it: the connection to its driver, its own
-// shuffle folder, cached partitions, broadcasts and job bundles. An executor started by
+// shuffle folder, and the tasks it runs on the executor's task threads (which hold its cached
+// partitions, broadcasts and job bundles). An executor started by
 // `local[N]` serves one application; a standalone executor serves several, one context each.
 
 import { mkdir, rm } from 'node:fs/promises';
@@ -10,13 +11,9 @@ import type { Connection, Message } from '../transport/index.ts';
 import { MessageType, decodeBody, encodeBody } from '../cluster/protocol.ts';
 import type { RegisterFields } from '../cluster/protocol.ts';
 import type { JobBundle } from '../closure/bundle.ts';
-import { BlockStore } from './block-store.ts';
-import type { TaskEnvironment } from './environment.ts';
 import type { TaskDescriptor } from './task.ts';
-import { appEnvironment } from './app-environment.ts';
 import type { AppServices } from './app-environment.ts';
 import { TaskError } from './task.ts';
-import { runTask } from './task-runner.ts';
 import type { ExecutorRuntime } from './executor-runtime.ts';
 
 export interface AppGrant {
@@ -28,12 +25,11 @@ export interface AppGrant {
 }
 
 export class AppContext {
-  readonly blockStore = new BlockStore();
   readonly dir: string;
   private readonly queue: TaskDescriptor[] = [];
   private running = 0;
-  private closed = false;
-  private inThreadEnvironment: TaskEnvironment | undefined;
+  private closing: Promise<void> | undefined;
+  private readonly inFlight = new Set<Promise<unknown>>();
   private driver!: Connection;
   private readonly closeHandlers: Array<(reason: string) => void> = [];
 
@@ -65,14 +61,20 @@ export class AppContext {
     this.closeHandlers.push(handler);
   }
 
-  /** Drops the application's state and files. */
-  async close(reason: string): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    await this.driver?.close().catch(() => undefined);
-    this.runtime.threads?.dropApp(this.grant.appId);
-    await rm(this.dir, { recursive: true, force: true }).catch(() => undefined);
-    for (const handler of this.closeHandlers) handler(reason);
+  /**
+   * Drops the application's state and files, once: tasks still running are waited for first, so
+   * none recreates the folder after it is removed. A second call returns the same promise.
+   */
+  close(reason: string): Promise<void> {
+    this.closing ??= (async () => {
+      this.queue.length = 0;
+      await this.driver?.close().catch(() => undefined);
+      await Promise.allSettled([...this.inFlight]);
+      this.runtime.threads.dropApp(this.grant.appId);
+      await rm(this.dir, { recursive: true, force: true }).catch(() => undefined);
+      for (const handler of this.closeHandlers) handler(reason);
+    })();
+    return this.closing;
   }
 
   private onDriverMessage(msg: Message): void {
@@ -82,8 +84,7 @@ export class AppContext {
         this.pump();
         return;
       case MessageType.dropCache:
-        this.blockStore.drop(Number(msg.header.cacheId));
-        this.runtime.threads?.dropCache(this.grant.appId, Number(msg.header.cacheId));
+        this.runtime.threads.dropCache(this.grant.appId, Number(msg.header.cacheId));
         return;
       case MessageType.shutdown:
         void this.close('the driver asked this executor to stop');
@@ -96,25 +97,22 @@ export class AppContext {
       const task = this.queue.shift()!;
       this.running++;
       this.runtime.beforeTask(task);
-      const threads = this.runtime.threads;
-      const run = threads
-        ? threads.run(task, { appId: this.grant.appId, dir: this.dir, shuffleDir: this.shuffleDir }, this.services)
-        : runTask(task, this.environment);
-      run.then(
+      const run = this.runtime.threads.run(task, { appId: this.grant.appId, dir: this.dir, shuffleDir: this.shuffleDir }, this.services);
+      const done = run.then(
         (result) => this.driver.send({ header: { type: MessageType.taskFinished, taskId: task.taskId }, body: encodeBody(result) }),
         (error: unknown) => {
           const reason = error instanceof TaskError ? error.reason
             : { kind: 'UserCodeError' as const, message: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
           return this.driver.send({ header: { type: MessageType.taskFailed, taskId: task.taskId }, body: encodeBody(reason) });
         },
-      ).catch(() => undefined).finally(() => { this.running--; this.pump(); });
+      ).catch(() => undefined).finally(() => { this.running--; this.inFlight.delete(done); if (!this.closing) this.pump(); });
+      this.inFlight.add(done);
     }
   }
 
-  /** A cached partition of this application, wherever on this executor it is held. */
+  /** A cached partition of this application, held by whichever task thread computed it. */
   cachedTable(cacheId: number, partition: number): Promise<Table | undefined> {
-    const threads = this.runtime.threads;
-    return threads ? threads.cached(this.grant.appId, cacheId, partition) : Promise.resolve(this.blockStore.get(cacheId, partition));
+    return this.runtime.threads.cached(this.grant.appId, cacheId, partition);
   }
 
   private request = async (msg: Message): Promise<Uint8Array> => (await this.driver.request(msg)).body ?? new Uint8Array(0);
@@ -125,13 +123,4 @@ export class AppContext {
     broadcast: async (broadcastId) => decodeBody<unknown>(await this.request({ header: { type: MessageType.fetchBroadcast, broadcastId } })),
     bundle: async (hash) => decodeBody<JobBundle>(await this.request({ header: { type: MessageType.fetchBundle, hash } })),
   };
-
-  /** The environment of tasks run on this (the main) thread; threads build their own. */
-  private get environment(): TaskEnvironment {
-    this.inThreadEnvironment ??= appEnvironment({
-      executorId: this.runtime.executorId, appId: this.grant.appId, dir: this.dir, shuffleDir: this.shuffleDir,
-      blockStore: this.blockStore, peer: (location) => this.runtime.peer(location), services: this.services,
-    });
-    return this.inThreadEnvironment;
-  }
 }

@@ -20,13 +20,13 @@ export interface ExecutorProcessOptions extends ExecutorRuntimeOptions {
 
 export async function runExecutor(options: ExecutorProcessOptions): Promise<void> {
   const runtime = await ExecutorRuntime.start(options);
-  let stopping = false;
+  let stopping: Promise<void> | undefined;
   const stop = async (code: number, why?: string): Promise<never> => {
-    if (!stopping) {
-      stopping = true;
+    stopping ??= (async () => {
       if (why) process.stderr.write(`executor ${options.executorId}: ${why}\n`);
       await runtime.stop();
-    }
+    })();
+    await stopping;
     process.exit(code);
   };
   process.on('SIGTERM', () => void stop(0));

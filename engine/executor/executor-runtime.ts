@@ -42,17 +42,20 @@ export class ExecutorRuntime {
   private readonly peers = new Map<string, Promise<Connection>>();
   private server!: TransportServer;
   private readonly chaos: Chaos | undefined;
-  /** With more than one core, tasks run on this pool of threads (one per core). */
-  readonly threads: TaskThreads | undefined;
+  /**
+   * Tasks run on this pool of threads, one per core, never on the main thread: the main thread
+   * keeps the network (heartbeats, block serving) responsive however long a task computes.
+   */
+  readonly threads: TaskThreads;
 
   private constructor(private readonly options: ExecutorRuntimeOptions) {
     this.executorId = options.executorId;
     this.secret = options.secret;
     this.advertiseHost = options.advertiseHost ?? options.listenHost ?? '127.0.0.1';
     this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? 1_000;
-    this.heartbeatTimeoutMs = options.heartbeatTimeoutMs ?? 10_000;
+    this.heartbeatTimeoutMs = options.heartbeatTimeoutMs ?? 60_000;
     this.chaos = options.chaos ? Chaos.parse(options.chaos) : undefined;
-    this.threads = options.cores > 1 ? new TaskThreadPool(options.cores, { executorId: options.executorId, secret: options.secret }) : undefined;
+    this.threads = new TaskThreadPool(options.cores, { executorId: options.executorId, secret: options.secret });
   }
 
   static async start(options: ExecutorRuntimeOptions): Promise<ExecutorRuntime> {
@@ -112,7 +115,7 @@ export class ExecutorRuntime {
   async stop(): Promise<void> {
     for (const app of [...this.apps.values()]) await app.close('executor stopping');
     await this.server?.close().catch(() => undefined);
-    await this.threads?.close();
+    await this.threads.close();
     for (const peer of this.peers.values()) await peer.then((c) => c.close(), () => undefined);
     await rm(join(this.options.workDir, '.lock'), { force: true }).catch(() => undefined);
   }

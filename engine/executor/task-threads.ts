@@ -52,7 +52,8 @@ export class TaskThreadPool implements TaskThreads {
 
   constructor(size: number, info: { executorId: string; secret: string }) {
     for (let i = 0; i < size; i++) {
-      const worker = new Worker(BOOTSTRAP, { workerData: info });
+      // argv as the process's, so code in a task thread sees the same process.argv as the process.
+      const worker = new Worker(BOOTSTRAP, { workerData: info, argv: process.argv.slice(2) });
       const slot: Slot = { worker, busy: undefined, id: i };
       worker.on('message', (m: FromThread) => this.onMessage(slot, m));
       worker.on('error', (error) => this.crashed(slot, error));

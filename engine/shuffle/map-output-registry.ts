@@ -55,7 +55,7 @@ export class MapOutputRegistry {
       outputs = new Map();
       this.shuffles.set(shuffleId, outputs);
     }
-    outputs.set(mapPartition, { executorId: status.executorId, blockSizes: [...status.blockSizes] });
+    outputs.set(mapPartition, { executorId: status.executorId, blockSizes: [...status.blockSizes], attempt: status.attempt });
   }
 
   /**

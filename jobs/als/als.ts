@@ -1,0 +1,193 @@
+// Alternating least squares for collaborative filtering, blocked and distributed as in Spark
+// MLlib's ALS.scala, on the engine's own Dataset operators (it runs unchanged on local and local[N]).
+//
+// THE MATH. Ratings r_ui ≈ x_uᵀ·y_i with rank-k factors. Fixing Y, each user's factor is a small
+// regularized least-squares problem, and symmetrically for items; ALS alternates the two:
+//
+//   explicit (ALS-WR):  min Σ_(u,i) (r_ui − x_uᵀy_i)² + λ·(Σ_u n_u·|x_u|² + Σ_i n_i·|y_i|²)
+//     x_u = (Σ_i y_i·y_iᵀ + λ·n_u·I)⁻¹ · Σ_i r_ui·y_i         n_u = number of ratings of u
+//     With `biases`, ratings are centred on their mean μ and r ≈ μ + b_u + b_i + x_uᵀy_i: the solve
+//     for u uses [y_i, 1] as features and r − μ − b_i as target, learning (x_u, b_u) together.
+//   implicit (Hu, Koren, Volinsky):  confidence c_ui = 1 + α·|r_ui| (Spark's formula; the `implicit`
+//     library uses α·r), preference p_ui = 1 if r_ui > 0 else 0, every unrated pair has c = 1, p = 0:
+//     x_u = (YᵀY + Σ_{i∈I_u} (c_ui − 1)·y_i·y_iᵀ + λ·n_u·I)⁻¹ · Σ_{i∈I_u} c_ui·p_ui·y_i
+//     n_u = number of positive ratings of u (as Spark). YᵀY is computed once per half-iteration;
+//     the default solver is 3 steps of conjugate gradient warm-started from x_u's previous value
+//     (the `implicit` library's method); `solver: 'cholesky'` forms and factors each system.
+//   nonnegative: each row's system is solved as non-negative least squares (Lawson–Hanson).
+//
+// THE DATA MOVEMENT. Users are cut into numUserBlocks contiguous blocks of dense indices, items into
+// numItemBlocks (layout.ts). Once, before iterating, the ratings are routed to their user block and
+// to their item block and turned into IN-BLOCKS (in-blocks.ts): per block, its rows' ratings sorted
+// by the other side's index, the positions of the other side's factors it needs, and its OUT-BLOCK
+// (which of its rows each block of the other side needs). The in-blocks are the map side of a
+// shuffle that is written once and read back by every half-iteration (the engine reuses a shuffle's
+// files across jobs, so they are never recomputed nor re-shuffled). Per half-iteration (users):
+//
+//   item half-iteration output (one row per message)          user in-blocks (shuffle, reused)
+//   ├ to user block b: factors of the items b's ratings use ┐        │
+//   ├ user block b's own previous factors (carried)         ├─ shuffle by route key ─┐
+//   └ partial YᵀY of each item leaf (implicit)              ┘                        ▼
+//                                         left join on route key: partition b = user block b
+//                                                              │ halfIteration kernel
+//                                                              ▼
+//                     solve every user of b; emit messages to item blocks, carry factors along
+//
+// so each block receives only the factors its ratings refer to (at most min(#ratings, #items × blocks)
+// vectors per half-iteration), as in Spark. The whole run is one lazy chain of 2·maxIter shuffles;
+// `checkpointInterval` collects the state to the driver and restarts the lineage from it.
+//
+// DETERMINISM. Initial factors are a hash of (seed, side, index) (init-factors.ts); a row's normal
+// equations are summed in increasing index of the other side whichever block sent each factor;
+// YᵀY is summed per fixed LEAF of indices (independent of blocks) and the leaves in order. The same
+// seed therefore gives bit-identical factors on local, local[N] and for any block counts.
+//
+// INPUT POLICIES. Ratings must be finite (null/NaN/∞ → AlsInputError); explicit ratings must be ≥ 0
+// (implicit ones may be negative: p = 0, c = 1 + α·|r|); duplicate (user, item) pairs are averaged
+// (`duplicates: 'error'` rejects them); an empty dataset and rank > min(#users, #items) are errors.
+//
+// @example
+//   const model = await trainAls(ratings, { rank: 10, maxIter: 10, regParam: 0.1, biases: true });
+//   const scored = model.transform(testPairs);           // + column `prediction`
+//   const top = await model.recommendForAllUsers(10).collect();
+
+import { Table, makeVector } from 'apache-arrow';
+import type { Session } from '../../engine/dataset/session.ts';
+import type { Dataset } from '../../engine/dataset/dataset.ts';
+import type { Row } from '../../engine/kernels/rows.ts';
+import type { ShuffleDependency } from '../../engine/plan/nodes.ts';
+import { hashDependency, shuffledNode } from '../../engine/dataset/verbs/shuffle.ts';
+import { AlsInputError, AlsOptionError } from './errors.ts';
+import { encodeIds } from './id-encoding.ts';
+import type { IdEncoding } from './id-encoding.ts';
+import { routeKeys, sideLayout, slotsOf } from './layout.ts';
+import { resolveOptions } from './options.ts';
+import type { AlsOptions, AlsPlan, ResolvedAlsOptions } from './options.ts';
+import { ratingKernels } from './ratings-kernels.ts';
+import { binaryVector, inBlockKernels } from './in-blocks.ts';
+import { halfIterationKernels } from './half-iteration.ts';
+import { collectFactors } from './collect-factors.ts';
+import { AlsModel } from './model.ts';
+import { tableOf } from './packed.ts';
+
+/** A half-iteration's output with no rows (the right side of the first joins). */
+function emptyStateTable(): Table {
+  const none = new Int32Array(0);
+  return tableOf({ key: makeVector(none), kind: makeVector(none), block: makeVector(none), factors: binaryVector([]) });
+}
+
+/** What training did and how long it took (seconds, wall clock on the driver). */
+export interface AlsTrainingSummary {
+  ratings: number;
+  users: number;
+  items: number;
+  /** Validation, id encoding and building the in-blocks. */
+  prepareSeconds: number;
+  /** All iterations plus collecting the factors. */
+  iterateSeconds: number;
+  iterations: number;
+}
+
+/**
+ * Trains an ALS model on a ratings dataset (columns userId, itemId, rating by default).
+ *
+ * @example
+ *   const model = await trainAls(await session.readParquet('ratings.parquet'), { rank: 10, maxIter: 10 });
+ */
+export async function trainAls(ratings: Dataset<Row>, options: AlsOptions = {}): Promise<AlsModel> {
+  const o = resolveOptions(options);
+  const session = ratings.session;
+  const cols = { userCol: o.userCol, itemCol: o.itemCol, ratingCol: o.ratingCol };
+  const t0 = performance.now();
+
+  // 1. validate every rating and compute the global mean (one pass)
+  const check = ratingKernels.checkRatings;
+  const implicit = o.implicitPrefs;
+  const stats = await ratings.mapBatches((b) => check(b, cols, implicit), { check, cols, implicit }).toTable();
+  const counts = stats.numRows > 0 ? (stats.getChild('n')!.toArray() as Float64Array) : new Float64Array(0);
+  const sums = stats.numRows > 0 ? (stats.getChild('sum')!.toArray() as Float64Array) : new Float64Array(0);
+  let total = 0;
+  let sum = 0;
+  for (let i = 0; i < counts.length; i++) { total += counts[i]; sum += sums[i]; }
+  if (total === 0) throw new AlsInputError('the ratings dataset is empty: ALS needs at least one rating');
+  const mean = sum / total;
+
+  // 2. dense ids
+  const users = await encodeIds(ratings, o.userCol);
+  const items = await encodeIds(ratings, o.itemCol);
+  if (o.rank > Math.min(users.ids.length, items.ids.length)) {
+    throw new AlsOptionError(
+      `rank ${o.rank} is larger than the number of ${users.ids.length < items.ids.length ? `users (${users.ids.length})` : `items (${items.ids.length})`}; ` +
+        `the factors would be underdetermined. Use rank ≤ ${Math.min(users.ids.length, items.ids.length)}`,
+    );
+  }
+
+  // 3. layout and the plan every kernel receives
+  const plan = makePlan(o, users.ids.length, items.ids.length, o.biases ? mean : 0);
+
+  // 4. in-blocks: the reused left side of every half-iteration's join
+  const ub = session.broadcast(users.lookup);
+  const ib = session.broadcast(items.lookup);
+  const emptyKeys = session.fromTable(tableOf({ key: makeVector(new Int32Array(0)) }), { numPartitions: 1 });
+  const inBlocks = (side: 'user' | 'item'): ShuffleDependency => {
+    const n = plan[side].numBlocks;
+    const route = ratingKernels.encodeAndRoute;
+    const build = inBlockKernels.buildInBlock;
+    const routed = ratings.mapBatches((b) => route(b, ub, ib, cols, plan, side), { route, ub, ib, cols, plan, side });
+    // a left join with nothing gathers each block into one batch on its partition
+    const gathered = routed.join(emptyKeys, ['key'], { how: 'left', numPartitions: n });
+    const blocks = gathered.mapBatches((b) => build(b, plan, side), { build, plan, side });
+    return hashDependency(session, blocks.node, ['key'], n);
+  };
+  const userDep = inBlocks('user');
+  const itemDep = inBlocks('item');
+  const emptyState = session.fromTable(emptyStateTable(), { numPartitions: 1 });
+  // materialize both in-block shuffles now (so that iterations are timed on their own)
+  await blockJoin(session, userDep, emptyState, plan.user.numBlocks).count();
+  await blockJoin(session, itemDep, emptyState, plan.item.numBlocks).count();
+  const t1 = performance.now();
+
+  // 5. iterate: init items, then users ← items, items ← users
+  const run = halfIterationKernels.halfIteration;
+  let state = blockJoin(session, itemDep, emptyState, plan.item.numBlocks)
+    .mapBatches((b) => run(b, plan, 'item', 'init'), { run, plan });
+  for (let t = 0; t < o.maxIter; t++) {
+    state = blockJoin(session, userDep, state, plan.user.numBlocks).mapBatches((b) => run(b, plan, 'user', 'solve'), { run, plan });
+    state = blockJoin(session, itemDep, state, plan.item.numBlocks).mapBatches((b) => run(b, plan, 'item', 'solve'), { run, plan });
+    if (o.checkpointInterval > 0 && (t + 1) % o.checkpointInterval === 0 && t + 1 < o.maxIter) {
+      state = session.fromTable(await state.toTable(), { numPartitions: state.numPartitions });
+    }
+  }
+  const { userFactors, itemFactors } = await collectFactors(state, plan);
+  const t2 = performance.now();
+  return new AlsModel(session, {
+    options: o, plan, users, items, userFactors, itemFactors, mean,
+    summary: { ratings: total, users: users.ids.length, items: items.ids.length, prepareSeconds: (t1 - t0) / 1000, iterateSeconds: (t2 - t1) / 1000, iterations: o.maxIter },
+    training: ratings,
+  });
+}
+
+/** The plan for given options and id counts. */
+export function makePlan(o: ResolvedAlsOptions, numUsers: number, numItems: number, mean: number): AlsPlan {
+  const user = sideLayout(numUsers, o.numUserBlocks);
+  const item = sideLayout(numItems, o.numItemBlocks);
+  const userSlots = slotsOf(user, item, o.implicitPrefs);
+  const itemSlots = slotsOf(item, user, o.implicitPrefs);
+  return {
+    rank: o.rank, width: o.biases ? o.rank + 2 : o.rank, implicit: o.implicitPrefs, alpha: o.alpha, regParam: o.regParam,
+    nonnegative: o.nonnegative, cholesky: o.solver === 'cholesky', cgSteps: o.cgSteps, biases: o.biases, mean, seed: o.seed,
+    duplicates: o.duplicates, user, item, userSlots, itemSlots,
+    userKeys: routeKeys(user.numBlocks, userSlots.count), itemKeys: routeKeys(item.numBlocks, itemSlots.count),
+  };
+}
+
+/**
+ * Partition p of the result = block p's in-block rows (the reused shuffle `left`) left-joined with
+ * the rows of `right` routed to it. Like Spark's co-partitioned cogroup: only `right` is shuffled.
+ */
+function blockJoin(session: Session, left: ShuffleDependency, right: Dataset<Row>, numPartitions: number): Dataset<Row> {
+  const rightDep = hashDependency(session, right.node, ['key'], numPartitions);
+  return right.derive<Row>(shuffledNode(session, [left, rightDep], { op: 'join', keys: ['key'], how: 'left' }, numPartitions));
+}
+
+export type { IdEncoding };

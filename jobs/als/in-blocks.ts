@@ -1,0 +1,171 @@
+// Building a side's IN-BLOCKS once, from the ratings routed to each block (Spark's InBlock and
+// OutBlock, merged): for block p of side X (other side Y) the arrays below, packed in the
+// `inblock` Binary column of the row at the block's `self` slot. Other slots get an empty row, so
+// the join of every later half-iteration pairs each incoming message with exactly one row.
+//
+// Worked example, X = users, block p = users [0, 2), Y = 3 items in blocks {0,1} and {2}:
+//   ratings (u, i, r): (1, 2, 5) (0, 1, 3) (0, 2, 4) (1, 2, 1)      — (1, 2) twice: averaged → 3
+//   sorted by (u, i):   u0: (1, 3) (2, 4)   u1: (2, 3)
+//   needed items, in global order: 1, 2  → position pos(1) = 0, pos(2) = 1
+//   rowPtr  = [0, 2, 3]        pos = [0, 1, 1]        r = [3, 4, 3]
+//   msgStart = [0, 1, 2]       (item block 0 sends item 1 → position 0; block 1 sends item 2 → 1)
+//   outPtr/outLocal: item block 0 needs users [0]; item block 1 needs users [0, 1]
+//     → outPtr = [0, 1, 3], outLocal = [0, 0, 1]
+// Every row's ratings are in increasing item index, so a user's normal equations are summed in
+// the same order whatever the block counts are (the key to bit-identical factors).
+
+import { Binary, Field, Int32, Schema, Table, makeData, makeVector } from 'apache-arrow';
+import { libraryFunctions } from '../../engine/closure/library.ts';
+import { AlsInputError } from './errors.ts';
+import { blockEnd, blockOf, blockStart } from './layout.ts';
+import type { AlsPlan } from './options.ts';
+import { pack, tableOf } from './packed.ts';
+
+/** The arrays of one in-block (see the example above). */
+export interface InBlock {
+  rowPtr: Int32Array;
+  pos: Int32Array;
+  r: Float32Array;
+  msgStart: Int32Array;
+  outPtr: Int32Array;
+  outLocal: Int32Array;
+}
+
+export const IN_BLOCK_SCHEMA = new Schema([
+  new Field('key', new Int32(), false),
+  new Field('slot', new Int32(), false),
+  new Field('inblock', new Binary(), false),
+]);
+
+/** A table with one Binary column from blobs. */
+export function binaryVector(blobs: readonly Uint8Array[]): ReturnType<typeof makeVector> {
+  const offsets = new Int32Array(blobs.length + 1);
+  for (let i = 0; i < blobs.length; i++) offsets[i + 1] = offsets[i] + blobs[i].byteLength;
+  const values = new Uint8Array(offsets[blobs.length]);
+  for (let i = 0; i < blobs.length; i++) values.set(blobs[i], offsets[i]);
+  return makeVector(makeData({ type: new Binary(), length: blobs.length, nullCount: 0, valueOffsets: offsets, data: values }));
+}
+
+/**
+ * Sorts one block's ratings by (dst, src) — two stable counting sorts — and merges duplicates.
+ * Returns the in-block arrays for block `p` of the side with `nLocal` rows.
+ */
+export function buildInBlockArrays(
+  dst: Int32Array, src: Int32Array, r: Float32Array, start: number, nLocal: number,
+  other: AlsPlan['item'], duplicates: 'average' | 'error',
+): InBlock {
+  const n = dst.length;
+  const nOther = other.n;
+  // stable counting sort by src, then by local dst: result ordered by (dst, src), input order on ties
+  const bySrc = countingOrder(src, nOther, null);
+  const local = new Int32Array(n);
+  for (let j = 0; j < n; j++) local[j] = dst[j] - start;
+  const order = countingOrder(local, nLocal, bySrc);
+  // merge duplicates (same dst and src, adjacent now)
+  const rowPtr = new Int32Array(nLocal + 1);
+  const srcOut = new Int32Array(n);
+  const rOut = new Float32Array(n);
+  let m = 0;
+  for (let t = 0; t < n; ) {
+    const j = order[t];
+    const u = local[j];
+    const s = src[j];
+    let sum = r[j];
+    let count = 1;
+    t++;
+    while (t < n && local[order[t]] === u && src[order[t]] === s) {
+      if (duplicates === 'error') throw new AlsInputError(`duplicate rating for the pair (dense user/item indices) (${start + u}, ${s}); remove duplicates or use duplicates: 'average'`);
+      sum += r[order[t]];
+      count++;
+      t++;
+    }
+    srcOut[m] = s;
+    rOut[m] = count === 1 ? sum : sum / count;
+    rowPtr[u + 1] = ++m;
+  }
+  for (let u = 0; u < nLocal; u++) if (rowPtr[u + 1] < rowPtr[u]) rowPtr[u + 1] = rowPtr[u];
+  // positions of the needed other-side rows, in global order
+  const needed = new Uint8Array(nOther);
+  for (let j = 0; j < m; j++) needed[srcOut[j]] = 1;
+  const posOf = new Int32Array(nOther);
+  const msgStart = new Int32Array(other.numBlocks + 1);
+  let next = 0;
+  for (let b = 0; b < other.numBlocks; b++) {
+    msgStart[b] = next;
+    for (let s = blockStart(other, b), e = blockEnd(other, b); s < e; s++) if (needed[s]) posOf[s] = next++;
+  }
+  msgStart[other.numBlocks] = next;
+  const pos = new Int32Array(m);
+  for (let j = 0; j < m; j++) pos[j] = posOf[srcOut[j]];
+  // out-blocks: for each other block d, the local rows having a rating from d (increasing)
+  const lastSeen = new Int32Array(other.numBlocks).fill(-1);
+  const counts = new Int32Array(other.numBlocks + 1);
+  for (let u = 0; u < nLocal; u++) {
+    for (let j = rowPtr[u]; j < rowPtr[u + 1]; j++) {
+      const d = blockOf(other, srcOut[j]);
+      if (lastSeen[d] !== u) { lastSeen[d] = u; counts[d + 1]++; }
+    }
+  }
+  const outPtr = new Int32Array(other.numBlocks + 1);
+  for (let d = 0; d < other.numBlocks; d++) outPtr[d + 1] = outPtr[d] + counts[d + 1];
+  const fill = outPtr.slice(0, other.numBlocks);
+  const outLocal = new Int32Array(outPtr[other.numBlocks]);
+  lastSeen.fill(-1);
+  for (let u = 0; u < nLocal; u++) {
+    for (let j = rowPtr[u]; j < rowPtr[u + 1]; j++) {
+      const d = blockOf(other, srcOut[j]);
+      if (lastSeen[d] !== u) { lastSeen[d] = u; outLocal[fill[d]++] = u; }
+    }
+  }
+  return { rowPtr, pos, r: rOut.slice(0, m), msgStart, outPtr, outLocal };
+}
+
+/** Stable order of `values` (each in [0, range)) by counting sort; sorts `within` if given. */
+function countingOrder(values: Int32Array, range: number, within: Int32Array | null): Int32Array {
+  const n = values.length;
+  const starts = new Int32Array(range + 1);
+  for (let j = 0; j < n; j++) starts[values[j] + 1]++;
+  for (let v = 0; v < range; v++) starts[v + 1] += starts[v];
+  const out = new Int32Array(n);
+  for (let t = 0; t < n; t++) {
+    const j = within ? within[t] : t;
+    out[starts[values[j]]++] = j;
+  }
+  return out;
+}
+
+/**
+ * Kernel: one block's routed ratings (key, dst, src, r; a single batch) → the block's in-block rows.
+ */
+export function buildInBlock(batch: Table, plan: AlsPlan, side: 'user' | 'item'): Table {
+  if (batch.numRows === 0) return new Table(IN_BLOCK_SCHEMA);
+  const own = side === 'user' ? plan.user : plan.item;
+  const other = side === 'user' ? plan.item : plan.user;
+  const slots = side === 'user' ? plan.userSlots : plan.itemSlots;
+  const keys = side === 'user' ? plan.userKeys : plan.itemKeys;
+  const dst = copyInt32(batch.getChild('dst')!.toArray() as Int32Array);
+  const src = batch.getChild('src')!.toArray() as Int32Array;
+  const r = batch.getChild('r')!.toArray() as Float32Array;
+  const p = blockOf(own, dst[0]);
+  const start = blockStart(own, p);
+  const nLocal = blockEnd(own, p) - start;
+  for (let j = 0; j < dst.length; j++) {
+    if (dst[j] < start || dst[j] >= start + nLocal) throw new Error(`ALS in-block ${side} ${p}: rating for index ${dst[j]} outside [${start}, ${start + nLocal}) (routing bug)`);
+  }
+  const ib = buildInBlockArrays(dst, src, r, start, nLocal, other, plan.duplicates);
+  const keyCol = new Int32Array(slots.count);
+  const slotCol = new Int32Array(slots.count);
+  const blobs: Uint8Array[] = [];
+  for (let s = 0; s < slots.count; s++) {
+    keyCol[s] = keys[p * slots.count + s];
+    slotCol[s] = s;
+    blobs.push(s === slots.self ? pack([ib.rowPtr, ib.pos, ib.r, ib.msgStart, ib.outPtr, ib.outLocal]) : new Uint8Array(0));
+  }
+  return tableOf({ key: makeVector(keyCol), slot: makeVector(slotCol), inblock: binaryVector(blobs) });
+}
+
+function copyInt32(a: Int32Array): Int32Array {
+  return a.slice();
+}
+
+export const inBlockKernels = libraryFunctions(import.meta.url, { buildInBlock });

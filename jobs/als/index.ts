@@ -1,0 +1,8 @@
+// Public surface of the ALS job (re-exported by engine/index.ts).
+
+export { trainAls } from './als.ts';
+export type { AlsTrainingSummary } from './als.ts';
+export { AlsModel } from './model.ts';
+export type { RecommendOptions } from './model.ts';
+export type { AlsOptions } from './options.ts';
+export { AlsOptionError, AlsInputError, AlsNumericError, AlsModelFormatError } from './errors.ts';

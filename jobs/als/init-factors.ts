@@ -1,0 +1,54 @@
+// Initial factors, a pure function of (seed, side, dense index): every element is a Gaussian drawn
+// from a counter-based hash (no generator state), and each vector is scaled to unit length as in
+// Spark. The same seed therefore gives the same starting point on any master and block count.
+// With biases the vector is [x, b, 1] for users and [y, 1, b] for items, biases starting at 0.
+
+import type { AlsPlan } from './options.ts';
+
+function mix(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/** A uniform number in (0, 1) from four integers. */
+export function hashUniform(seed: number, side: number, index: number, k: number): number {
+  let h = mix(seed ^ 0x9e3779b9);
+  h = mix(h ^ Math.imul(side + 1, 0x27d4eb2f));
+  h = mix(h ^ index);
+  h = mix(h ^ Math.imul(k + 1, 0x165667b1));
+  return (h + 0.5) / 4294967296;
+}
+
+/**
+ * Writes the initial factors of rows [start, start + count) of `side` into `out` (count × width).
+ *
+ * @example
+ *   const f = new Float32Array(3 * plan.width); initialFactors(plan, 'user', 0, 3, f);
+ */
+export function initialFactors(plan: AlsPlan, side: 'user' | 'item', start: number, count: number, out: Float32Array): void {
+  const { rank, width } = plan;
+  const sideId = side === 'user' ? 0 : 1;
+  const v = new Float64Array(rank);
+  for (let row = 0; row < count; row++) {
+    const index = start + row;
+    let norm = 0;
+    for (let d = 0; d < rank; d++) {
+      const u1 = hashUniform(plan.seed, sideId, index, 2 * d);
+      const u2 = hashUniform(plan.seed, sideId, index, 2 * d + 1);
+      const g = Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
+      v[d] = plan.nonnegative ? Math.abs(g) : g;
+      norm += v[d] * v[d];
+    }
+    norm = Math.sqrt(norm) || 1;
+    const o = row * width;
+    for (let d = 0; d < rank; d++) out[o + d] = v[d] / norm;
+    if (plan.biases) {
+      out[o + rank] = side === 'user' ? 0 : 1;
+      out[o + rank + 1] = side === 'user' ? 1 : 0;
+    }
+  }
+}

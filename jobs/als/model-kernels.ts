@@ -1,0 +1,158 @@
+// Executor kernels of a trained model: scoring (user, item) pairs with a cold-start strategy, and
+// top-K recommendation for a block of users (or items) with their rated items excluded.
+// The model's factors and id mappings arrive as one broadcast (ModelData).
+
+import { Table, Utf8, makeVector, vectorFromArray } from 'apache-arrow';
+import type { Vector } from 'apache-arrow';
+import { libraryFunctions } from '../../engine/closure/library.ts';
+import type { Broadcast } from '../../engine/dataset/broadcast.ts';
+import { filterRows } from '../../engine/kernels/take.ts';
+import { encodeColumn } from './id-encoding.ts';
+import type { IdLookup, IdValue } from './id-encoding.ts';
+import { AlsInputError } from './errors.ts';
+import { tableOf } from './packed.ts';
+
+/** Everything needed to score on an executor. */
+export interface ModelData {
+  rank: number;
+  width: number;
+  biases: boolean;
+  /** Added to every dot product (the centring mean; 0 without biases). */
+  offset: number;
+  /** The training ratings' global mean (cold-start fallback). */
+  globalMean: number;
+  userFactors: Float32Array;
+  itemFactors: Float32Array;
+  userLookup: IdLookup;
+  itemLookup: IdLookup;
+  userIds: IdValue[];
+  itemIds: IdValue[];
+}
+
+/** Predicted rating of dense (u, i). */
+export function score(m: ModelData, u: number, i: number): number {
+  let s = m.offset;
+  const uo = u * m.width;
+  const io = i * m.width;
+  for (let d = 0; d < m.width; d++) s += m.userFactors[uo + d] * m.itemFactors[io + d];
+  return s;
+}
+
+/** Cold start 'fallback': global mean plus whichever biases are known (biases only exist with `biases: true`). */
+export function fallbackScore(m: ModelData, u: number, i: number): number {
+  let s = m.globalMean;
+  if (m.biases && u >= 0) s += m.userFactors[u * m.width + m.rank];
+  if (m.biases && i >= 0) s += m.itemFactors[i * m.width + m.rank + 1];
+  return s;
+}
+
+function column(batch: Table, name: string): Vector {
+  const v = batch.getChild(name);
+  if (!v) throw new AlsInputError(`column '${name}' is missing from the pairs to score; columns are [${batch.schema.fields.map((f) => f.name).join(', ')}]`);
+  return v;
+}
+
+/** Kernel: appends `prediction` (Float32) to each (user, item) row; see coldStart in model.ts. */
+export function predictPairs(batch: Table, model: Broadcast<ModelData>, userCol: string, itemCol: string, coldStart: 'nan' | 'drop' | 'fallback', outCol: string): Table {
+  const m = model.value;
+  const n = batch.numRows;
+  const u = encodeColumn(column(batch, userCol), m.userLookup, userCol);
+  const i = encodeColumn(column(batch, itemCol), m.itemLookup, itemCol);
+  const pred = new Float32Array(n);
+  const keep = new Uint8Array(n);
+  for (let j = 0; j < n; j++) {
+    if (u[j] >= 0 && i[j] >= 0) { pred[j] = score(m, u[j], i[j]); keep[j] = 1; }
+    else if (coldStart === 'fallback') { pred[j] = fallbackScore(m, u[j], i[j]); keep[j] = 1; }
+    else pred[j] = NaN;
+  }
+  const columns: Record<string, Vector> = {};
+  for (const f of batch.schema.fields) columns[f.name] = batch.getChild(f.name)!;
+  columns[outCol] = makeVector(pred);
+  const out = new Table(columns);
+  return coldStart === 'drop' ? filterRows(out, keep) : out;
+}
+
+/** An id column for dense indices: Int32 for 32-bit integer ids, Float64 for other numbers, Utf8 for strings. */
+export function idColumn(ids: IdValue[], index: Int32Array): Vector {
+  if (ids.length > 0 && typeof ids[0] === 'string') return vectorFromArray(Array.from(index, (x) => ids[x] as string), new Utf8());
+  const int32 = ids.every((v) => Number.isInteger(v) && (v as number) >= -2147483648 && (v as number) <= 2147483647);
+  if (int32) return makeVector(Int32Array.from(index, (x) => ids[x] as number));
+  return makeVector(Float64Array.from(index, (x) => ids[x] as number));
+}
+
+/**
+ * Kernel: rows (key, a, b) of one partition — a target row has b = −1, a rated pair (a, b) has
+ * b ≥ 0 — → the top-k other-side rows for each target, rated ones excluded.
+ * Output columns: <targetCol>, <otherCol>, score (Float32), rank (Int32, 1 = best).
+ */
+export function recommendPartition(batch: Table, model: Broadcast<ModelData>, side: 'user' | 'item', k: number, targetCol: string, otherCol: string): Table {
+  const m = model.value;
+  const a = batch.numRows > 0 ? (batch.getChild('a')!.toArray() as Int32Array) : new Int32Array(0);
+  const b = batch.numRows > 0 ? (batch.getChild('b')!.toArray() as Int32Array) : new Int32Array(0);
+  const rated = new Map<number, number[]>();
+  const targets: number[] = [];
+  for (let j = 0; j < a.length; j++) {
+    if (b[j] < 0) targets.push(a[j]);
+    else { let l = rated.get(a[j]); if (!l) rated.set(a[j], (l = [])); l.push(b[j]); }
+  }
+  targets.sort((x, y) => x - y);
+  const nOther = side === 'user' ? m.itemIds.length : m.userIds.length;
+  const kk = Math.min(k, nOther);
+  const scores = new Float64Array(nOther);
+  const outA: number[] = []; const outB: number[] = []; const outS: number[] = []; const outR: number[] = [];
+  const heapIdx = new Int32Array(kk);
+  const heapVal = new Float64Array(kk);
+  for (const t of targets) {
+    for (let o = 0; o < nOther; o++) scores[o] = side === 'user' ? score(m, t, o) : score(m, o, t);
+    for (const o of rated.get(t) ?? []) scores[o] = -Infinity;
+    // min-heap of the best kk (ties: lower index wins, so results never depend on partitioning)
+    let size = 0;
+    const worse = (x: number, y: number): boolean => heapVal[x] < heapVal[y] || (heapVal[x] === heapVal[y] && heapIdx[x] > heapIdx[y]);
+    for (let o = 0; o < nOther; o++) {
+      const s = scores[o];
+      if (s === -Infinity) continue;
+      if (size < kk) {
+        let c = size++;
+        heapIdx[c] = o; heapVal[c] = s;
+        while (c > 0) { const p = (c - 1) >> 1; if (!worse(c, p)) break; swap(heapIdx, heapVal, c, p); c = p; }
+      } else if (s > heapVal[0] || (s === heapVal[0] && o < heapIdx[0])) {
+        heapIdx[0] = o; heapVal[0] = s;
+        let c = 0;
+        for (;;) {
+          const l = 2 * c + 1; const r = l + 1; let w = c;
+          if (l < size && worse(l, w)) w = l;
+          if (r < size && worse(r, w)) w = r;
+          if (w === c) break;
+          swap(heapIdx, heapVal, c, w); c = w;
+        }
+      }
+    }
+    const order = Array.from({ length: size }, (_, x) => x).sort((x, y) => heapVal[y] - heapVal[x] || heapIdx[x] - heapIdx[y]);
+    order.forEach((h, pos) => { outA.push(t); outB.push(heapIdx[h]); outS.push(heapVal[h]); outR.push(pos + 1); });
+  }
+  const [ownIds, otherIds] = side === 'user' ? [m.userIds, m.itemIds] : [m.itemIds, m.userIds];
+  return tableOf({
+    [targetCol]: idColumn(ownIds, Int32Array.from(outA)),
+    [otherCol]: idColumn(otherIds, Int32Array.from(outB)),
+    score: makeVector(Float32Array.from(outS)),
+    rank: makeVector(Int32Array.from(outR)),
+  });
+}
+
+function swap(idx: Int32Array, val: Float64Array, x: number, y: number): void {
+  const ti = idx[x]; idx[x] = idx[y]; idx[y] = ti;
+  const tv = val[x]; val[x] = val[y]; val[y] = tv;
+}
+
+/** Kernel: encodes a ratings batch to (key = target index, a = target index, b = other index). */
+export function ratedPairs(batch: Table, model: Broadcast<ModelData>, side: 'user' | 'item', userCol: string, itemCol: string): Table {
+  const m = model.value;
+  const u = encodeColumn(column(batch, userCol), m.userLookup, userCol);
+  const i = encodeColumn(column(batch, itemCol), m.itemLookup, itemCol);
+  const [a, b] = side === 'user' ? [u, i] : [i, u];
+  const keep = new Uint8Array(a.length);
+  for (let j = 0; j < a.length; j++) keep[j] = a[j] >= 0 && b[j] >= 0 ? 1 : 0;
+  return filterRows(tableOf({ key: makeVector(a), a: makeVector(a), b: makeVector(b) }), keep);
+}
+
+export const modelKernels = libraryFunctions(import.meta.url, { predictPairs, recommendPartition, ratedPairs });

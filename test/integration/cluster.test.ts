@@ -1,0 +1,183 @@
+// Standalone cluster mode end to end: a `dataflow master` and executors as separate processes on
+// 127.0.0.1, jobs sent with `dataflow submit --master dataflow://...`, results identical to `local`,
+// several applications on one master, and the errors a user sees for bad input.
+
+import { describe, expect, it, beforeAll, afterAll } from 'vitest';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Session, JobFailedError } from '../../engine/index.ts';
+import type { Row } from '../../engine/index.ts';
+import { bundleJob } from '../../engine/closure/bundle.ts';
+import { loadBundle } from '../../engine/closure/load-bundle.ts';
+import { hostModules, sharedExportNames } from '../../engine/closure/host-modules.ts';
+import { runCli } from '../helpers/cli.ts';
+import { ROOT, TestCluster, closedPort, commandsOf, spawnDataflow } from '../helpers/cluster.ts';
+
+const fixture = (name: string): string => join(ROOT, 'test', 'fixtures', 'jobs', name);
+const ALS_PRESENT = existsSync(join(ROOT, 'jobs', 'als', 'index.ts'));
+if (!ALS_PRESENT) console.warn('cluster.test.ts: jobs/als/index.ts is absent, so the ALS-on-a-cluster test is skipped');
+
+/** Every row of a Parquet dataset, in a canonical order. */
+async function parquetRows(dir: string): Promise<Row[]> {
+  const session = await Session.create({ master: 'local', conf: ['dataflow.ui.progress=false'] });
+  try {
+    const rows = await (await session.readParquet(dir)).collect();
+    return rows.sort((a, b) => Number(a.itemId) - Number(b.itemId));
+  } finally {
+    await session.stop();
+  }
+}
+
+/** Application ids the master has registered so far, in order. */
+const appsRegistered = (cluster: TestCluster): string[] =>
+  [...cluster.master.stdout.matchAll(/application (app-\S+) \(.*\) registered/g)].map((m) => m[1]!);
+
+const dataFiles = (dir: string): string[] => readdirSync(dir).filter((f) => !f.startsWith('.')).sort();
+
+describe('standalone cluster: master and 3 executors as processes', () => {
+  let cluster: TestCluster;
+  let ratings: string;
+
+  beforeAll(async () => {
+    cluster = await TestCluster.start({ executors: 3 });
+    ratings = join(cluster.dir, 'ratings.parquet');
+    const gen = await runCli(['generate', 'ratings', ratings, '--users', '300', '--items', '2000', '--ratings', '20000', '--seed', '7']);
+    expect(gen.code, gen.stderr).toBe(0);
+  });
+  afterAll(async () => { await cluster?.stop(); });
+
+  it('runs ratings-stats through submit --master dataflow:// with the same output and Parquet files as local', async () => {
+    const outCluster = join(cluster.dir, 'stats-cluster');
+    const outLocal = join(cluster.dir, 'stats-local');
+    const [remote, local] = await Promise.all([
+      cluster.submit(['examples/ratings-stats.ts', '--', ratings, outCluster]),
+      cluster.submit(['examples/ratings-stats.ts', '--', ratings, outLocal], { master: 'local' }),
+    ]);
+    expect(remote.code, remote.stderr).toBe(0);
+    expect(local.code, local.stderr).toBe(0);
+
+    expect(remote.stdout.replace(outCluster, '<out>')).toBe(local.stdout.replace(outLocal, '<out>'));
+    expect(remote.stdout).toContain('itemId  count  mean');
+    expect(remote.stderr).toBe('');
+    expect(remote.tmpLeftovers).toEqual([]);
+    expect(dataFiles(outCluster)).toEqual(dataFiles(outLocal));
+    expect(dataFiles(outCluster)).toContain('_SUCCESS');
+    const rows = await parquetRows(outCluster);
+    expect(rows.length).toBeGreaterThan(1000);
+    expect(rows).toEqual(await parquetRows(outLocal));
+    // the application's files are gone from every executor once the driver has left
+    await cluster.waitForNoAppDirs();
+    expect(cluster.appDirs()).toEqual([]);
+    expect(cluster.liveExecutors()).toHaveLength(3);
+  });
+
+  it('runs two jobs submitted at once, each on its own executor slots, and each cleans up', async () => {
+    const outs = [join(cluster.dir, 'two-a'), join(cluster.dir, 'two-b')];
+    const registeredBefore = appsRegistered(cluster).length;
+    const results = await Promise.all(outs.map((out) =>
+      cluster.submit(['examples/ratings-stats.ts', '--conf', 'dataflow.cores.max=1', '--', ratings, out])));
+    for (const r of results) expect(r.code, r.stderr).toBe(0);
+    expect(results[0]!.stdout.replace(outs[0]!, '<out>')).toBe(results[1]!.stdout.replace(outs[1]!, '<out>'));
+    expect(await parquetRows(outs[0]!)).toEqual(await parquetRows(outs[1]!));
+    // two applications registered with the master, and both finished
+    const apps = appsRegistered(cluster).slice(registeredBefore);
+    expect(apps).toHaveLength(2);
+    for (const app of apps) expect(cluster.master.stdout).toContain(`application ${app} finished`);
+    await cluster.waitForNoAppDirs();
+    expect(cluster.appDirs()).toEqual([]);
+    expect(results.flatMap((r) => r.tmpLeftovers)).toEqual([]);
+  });
+
+  it.skipIf(!ALS_PRESENT)('trains ALS through submit --master dataflow:// with the same factors as local', async () => {
+    const [remote, local] = await Promise.all([
+      cluster.submit([fixture('cluster-als-job.ts'), '--', ratings], { timeoutMs: 120_000 }),
+      cluster.submit([fixture('cluster-als-job.ts'), '--', ratings], { master: 'local', timeoutMs: 120_000 }),
+    ]);
+    expect(remote.code, remote.stderr).toBe(0);
+    expect(local.code, local.stderr).toBe(0);
+    expect(remote.stdout).toMatch(/predict\(1, 1\) = /);
+    expect(remote.stdout).toBe(local.stdout);
+  }, 180_000);
+
+  it('refuses a second executor on a work dir that is in use, naming the dir', async () => {
+    const first = cluster.liveExecutors()[0]!;
+    const second = spawnDataflow('same-dir', [
+      'executor', '--master', `${cluster.masterHost}:${cluster.masterPort}`, '--executor-id', 'same-dir',
+      '--work-dir', first.workDir, '--network-timeout-ms', '2000',
+    ], { env: cluster.env });
+    const exit = await second.exited;
+    expect(exit.code).not.toBe(0);
+    expect(second.stderr.trim().split('\n')).toHaveLength(1);
+    expect(second.stderr).toContain(first.workDir);
+    expect(second.stderr).toMatch(/in use by another executor/);
+    expect(first.alive).toBe(true);
+    expect(existsSync(join(first.workDir, '.lock'))).toBe(true);
+  });
+
+  it('fails a job whose bundle cannot load on the executors once, with the executor\'s reason', async () => {
+    const host = await hostModules();
+    const bundle = await bundleJob(fixture('executor-load-fails-job.ts'), {
+      engineExports: Object.keys(host.engine), sharedModules: sharedExportNames(host.shared),
+    });
+    const session = await cluster.session({ executors: 3, conf: ['dataflow.task.maxAttempts=4'] });
+    try {
+      const loaded = await loadBundle(bundle, { workDir: session.workDir, engine: host.engine, sharedModules: host.shared });
+      session.useBundle(bundle, loaded);
+      const main = loaded.module.default as (s: Session) => Promise<void>;
+      const error = await main(session).then(() => undefined, (e: unknown) => e);
+      expect(error).toBeInstanceOf(JobFailedError);
+      const failure = (error as JobFailedError).failure;
+      expect(failure.message).toMatch(/license file \/opt\/driver-only\.lic/);
+      expect(failure.causes.map((c) => c.kind)).toContain('BundleLoadFailed');
+      // not retried: no partition was launched more than once
+      const launches = commandsOf(session, 'LaunchTask').map((c) => c.task.partition);
+      expect(launches.length).toBe(new Set(launches).size);
+      expect(launches.length).toBeLessThanOrEqual(4);
+    } finally {
+      await session.stop();
+    }
+    expect(cluster.liveExecutors()).toHaveLength(3); // the executors survive a bad bundle
+  });
+});
+
+describe('standalone cluster: bad input', () => {
+  it('reports an unreachable master in one line naming host:port', async () => {
+    const port = await closedPort();
+    const submit = spawnDataflow('submit', ['submit', '--no-typecheck', fixture('word-count.ts'), '--master', `dataflow://127.0.0.1:${port}`], {
+      env: { ...process.env, DATAFLOW_SECRET: 'any-secret' },
+    });
+    const exit = await submit.exited;
+    expect(exit.code).not.toBe(0);
+    const lines = submit.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(new RegExp(`^dataflow: .*127\\.0\\.0\\.1:${port}`));
+  });
+
+  it('fails the driver when the master goes away mid-job; executors exit with 0 and remove their files', async () => {
+    const cluster = await TestCluster.start({ executors: 2 });
+    try {
+      let submitted: ReturnType<typeof cluster.submit> | undefined;
+      const started = new Promise<void>((resolve) => {
+        submitted = cluster.submit([fixture('cluster-slow-job.ts'), '--', '700'], { onStart: () => resolve() });
+      });
+      await started;
+      // once both executors serve the application, tasks are running (16 tasks of 700 ms)
+      await cluster.master.waitFor(/application (app-\S+) .*registered/);
+      await new Promise((r) => setTimeout(r, 1_500));
+      await cluster.master.kill('SIGKILL');
+      const result = await submitted!;
+      expect(result.code).not.toBe(0);
+      const lines = result.stderr.trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(new RegExp(`^dataflow: .*master at 127\\.0\\.0\\.1:${cluster.masterPort}`));
+      expect(result.tmpLeftovers).toEqual([]);
+      for (const executor of cluster.executors.values()) {
+        const exit = await Promise.race([executor.exited, new Promise<'running'>((r) => setTimeout(() => r('running'), 15_000))]);
+        expect(exit, `${executor.id}: ${executor.output}`).toEqual({ code: 0, signal: null });
+        expect(readdirSync(executor.workDir, { recursive: true }), `${executor.id} left files behind; its output: ${executor.output}`).toEqual([]);
+      }
+    } finally {
+      await cluster.stop();
+    }
+  });
+});
