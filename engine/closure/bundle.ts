@@ -171,5 +171,7 @@ function describeBuildFailure(absJob: string, error: unknown): string {
     return `  ${where}${m.text}${snippet}`;
   });
   const more = messages.length > 10 ? `\n  … and ${messages.length - 10} more` : '';
-  return `could not bundle job ${displayPath(absJob)}: ${messages.length} error(s)\n${lines.join('\n')}${more}`;
+  // The first line stands alone (the CLI prints only it): it names the first error's file:line.
+  const first = lines[0]?.trim().split('\n')[0] ?? '';
+  return `could not bundle job ${displayPath(absJob)}: ${first}${messages.length > 1 ? ` (and ${messages.length - 1} more)` : ''}\n${lines.join('\n')}${more}`;
 }
