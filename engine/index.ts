@@ -33,3 +33,5 @@ export type { ParquetFilter, ParquetPredicate } from '../connectors/parquet/pred
 export type { ParquetScanOptions } from '../connectors/parquet/scan.ts';
 export { svd, SvdModel, SvdInputError, SvdConvergenceError, MAX_GRAMIAN_SIDE } from '../jobs/svd/index.ts';
 export type { SvdOptions, SvdMode, SvdCentering, SvdStats, RecommendOptions as SvdRecommendOptions } from '../jobs/svd/index.ts';
+export { StorageError, storageFor } from '../connectors/storage/index.ts';
+export type { Storage, StorageOptions, StorageErrorCode } from '../connectors/storage/index.ts';

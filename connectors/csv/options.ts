@@ -2,7 +2,9 @@
 // syntax the tokenizer and parser work with. Every option error names the option and the fix.
 
 import { InvalidInputError } from '../../engine/errors.ts';
+import { shippableStorageOptions } from '../storage/shipping.ts';
 import { CSV_COLUMN_TYPES, type CsvColumnType } from './column-types.ts';
+import type { StorageOptions } from '../storage/resolve.ts';
 
 export interface CsvOptions {
   /** Field separator, one or more characters: ',' (default), '\t', '|', '::' (MovieLens 1M). */
@@ -31,6 +33,12 @@ export interface CsvOptions {
   partitionBytes?: number;
   /** Rows sampled from the first file to infer column types. Default 10,000. */
   inferRows?: number;
+  /**
+   * Options of the storage backend, e.g. `{ endpoint: 'http://127.0.0.1:9000' }` for files on an
+   * S3-compatible server. They travel with the plan to the executors, so no credentials: those
+   * come from the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY).
+   */
+  storage?: StorageOptions;
 }
 
 /** The textual syntax of a file: what separates fields, what quotes them, how bytes become text. */
@@ -51,12 +59,12 @@ export const DEFAULT_PARTITION_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_INFER_ROWS = 10_000;
 
 const KNOWN_OPTIONS = new Set([
-  'delimiter', 'quote', 'header', 'columnNames', 'schema', 'select', 'encoding', 'badRows', 'multiLine', 'partitionBytes', 'inferRows',
+  'delimiter', 'quote', 'header', 'columnNames', 'schema', 'select', 'encoding', 'badRows', 'multiLine', 'partitionBytes', 'inferRows', 'storage',
 ]);
 
 /** Checks every option and fills in the defaults. */
-export function resolveCsvOptions(options: CsvOptions): Required<Omit<CsvOptions, 'columnNames' | 'schema' | 'select' | 'multiLine'>> &
-  Pick<CsvOptions, 'columnNames' | 'schema' | 'select' | 'multiLine'> {
+export function resolveCsvOptions(options: CsvOptions): Required<Omit<CsvOptions, 'columnNames' | 'schema' | 'select' | 'multiLine' | 'storage'>> &
+  Pick<CsvOptions, 'columnNames' | 'schema' | 'select' | 'multiLine' | 'storage'> {
   for (const key of Object.keys(options)) {
     if (!KNOWN_OPTIONS.has(key)) throw new InvalidInputError(`unknown CSV option '${key}'; known options: ${[...KNOWN_OPTIONS].join(', ')}`);
   }
@@ -97,6 +105,7 @@ export function resolveCsvOptions(options: CsvOptions): Required<Omit<CsvOptions
   return {
     delimiter, quote, header: options.header ?? true, encoding, badRows, partitionBytes, inferRows,
     columnNames: options.columnNames, schema: options.schema, select: options.select, multiLine: options.multiLine,
+    storage: shippableStorageOptions(options.storage, 'readCsv'),
   };
 }
 

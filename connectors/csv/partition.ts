@@ -11,6 +11,7 @@
 
 import type { CsvColumnType } from './column-types.ts';
 import type { CsvSyntax } from './options.ts';
+import type { StorageOptions } from '../storage/resolve.ts';
 
 export interface CsvPartition {
   file: string;
@@ -27,4 +28,6 @@ export interface CsvReadPlan extends CsvSyntax {
   fields: Array<{ name: string; type: CsvColumnType | 'skip' }>;
   /** Indices into `fields` of the output columns, in output order. */
   output: number[];
+  /** Storage options for the files (S3 endpoint, HTTP timeout); never credentials (see storage/shipping.ts). */
+  storage?: StorageOptions;
 }

@@ -1,6 +1,7 @@
 // Reads one CSV partition (a byte range of a file, see partition.ts) into Arrow record batches,
-// streaming: the range is read in chunks through a file handle, so neither the file nor the range
-// needs to fit in memory; only the current chunk and the rows of the current batch do.
+// streaming: the range is read in chunks (a file handle locally, ranged GETs on s3:// and
+// http(s)://, see byte-source.ts), so neither the file nor the range needs to fit in memory; only
+// the current chunk and the rows of the current batch do.
 //
 //   chunk bytes  [carry from last chunk | new bytes ....... last LF | tail]
 //                 └──────── parsed now ──────────────────────────┘   └ carried to the next chunk
@@ -8,8 +9,8 @@
 // The parser is given bytes ending at the chunk's last line feed; a record cut by the chunk end
 // (or a quoted field holding a newline) is carried over and parsed with the next chunk.
 
-import { open } from 'node:fs/promises';
 import * as arrow from 'apache-arrow';
+import { openByteSource } from './byte-source.ts';
 import { arrowSchemaOf } from './column-types.ts';
 import type { CsvColumnType } from './column-types.ts';
 import { CsvBadRowError } from './errors.ts';
@@ -73,7 +74,7 @@ export async function* readCsvBatches(part: CsvPartition, plan: CsvReadPlan, opt
     return new arrow.RecordBatch(schema, arrow.makeData({ type: new arrow.Struct(schema.fields), length: rows, nullCount: 0, children }));
   };
 
-  const handle = await open(part.file, 'r');
+  const source = await openByteSource(part.file, plan.storage);
   try {
     // Where to start: a partition at byte 0 starts there (after a byte order mark and the header);
     // any other starts after the first line feed at or after start - 1.
@@ -88,7 +89,7 @@ export async function* readCsvBatches(part: CsvPartition, plan: CsvReadPlan, opt
       const dataStart = carryStart;
       let eof = false;
       while (len < carry.length + chunkBytes) {
-        const { bytesRead } = await handle.read(buf, len, carry.length + chunkBytes - len, readPos);
+        const bytesRead = await source.read(buf, len, carry.length + chunkBytes - len, readPos);
         if (bytesRead === 0) { eof = true; break; }
         len += bytesRead;
         readPos += bytesRead;
@@ -148,7 +149,7 @@ export async function* readCsvBatches(part: CsvPartition, plan: CsvReadPlan, opt
     }
     if (parser.rows > 0 || yielded === 0) yield batch();
   } finally {
-    await handle.close();
+    await source.close();
   }
 }
 
@@ -182,7 +183,7 @@ export async function readCsvPartitionTable(part: CsvPartition, plan: CsvReadPla
 async function badRowError(
   part: CsvPartition, plan: CsvReadPlan, syntax: ByteSyntax, window: Buffer, dataStart: number, bad: BadRecord, eof: boolean,
 ): Promise<CsvBadRowError> {
-  const line = await lineNumberAt(part.file, dataStart + bad.fieldStart);
+  const line = await lineNumberAt(part.file, dataStart + bad.fieldStart, plan.storage);
   const where = `${part.file}:${line}`;
   const field = plan.fields[bad.field];
   const column = field ? `column '${field.name}' (field ${bad.field + 1})` : '';

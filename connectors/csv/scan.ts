@@ -1,15 +1,17 @@
 // Plans a CSV scan on the driver: resolves the input to files, reads each file's header (and a
 // sample of the first file, to infer types and spot quoted newlines), checks the headers agree,
 // and cuts every file into byte-range partitions (see partition.ts for the ownership rule).
-// Only a few KiB per file are read here; the data is read by the tasks.
+// Only a few KiB per file are read here; the data is read by the tasks. Files may be local or on
+// s3:// / http(s):// (read by ranges, see byte-source.ts).
 //
 //   planCsvScan('ratings.csv', { partitionBytes: 1 << 20 })  (2.4 MB file)
 //   → schema userId: Int32, movieId: Int32, rating: Float64, timestamp: Int32
 //   → partitions [0, 0.8M) [0.8M, 1.6M) [1.6M, 2.4M)
 
-import { open } from 'node:fs/promises';
 import type * as arrow from 'apache-arrow';
 import { InvalidInputError } from '../../engine/errors.ts';
+import type { StorageOptions } from '../storage/resolve.ts';
+import { openByteSource } from './byte-source.ts';
 import type { CsvColumnType } from './column-types.ts';
 import { CsvHeaderError } from './errors.ts';
 import { type CsvFile, listCsvFiles } from './files.ts';
@@ -46,12 +48,12 @@ const MAX_HEADER_BYTES = 16 << 20;
 export async function planCsvScan(input: string | readonly string[], options: CsvOptions = {}): Promise<CsvScan> {
   const opts = resolveCsvOptions(options);
   const syntax = byteSyntax(opts);
-  const files = await listCsvFiles(input);
+  const files = await listCsvFiles(input, opts.storage);
   const nonEmpty = files.filter((f) => f.size > 0);
   const first = nonEmpty[0];
 
   // The first file: header and sample rows.
-  const sample = first ? await sampleRecords(first, syntax, opts.header, opts.inferRows) : { header: undefined, rows: [], quotedNewline: false };
+  const sample = first ? await sampleRecords(first, syntax, opts.header, opts.inferRows, opts.storage) : { header: undefined, rows: [], quotedNewline: false };
   if (opts.header && first && sample.header === undefined) {
     throw new CsvHeaderError(`${first.file} has no header line (the file is blank, or its first record is longer than 16 MiB); pass header: false with columnNames, or fix the file`);
   }
@@ -64,7 +66,7 @@ export async function planCsvScan(input: string | readonly string[], options: Cs
   // Every other file must have the same header.
   if (opts.header && headerNames) {
     for (const f of nonEmpty.slice(1)) {
-      const other = (await sampleRecords(f, syntax, true, 0)).header;
+      const other = (await sampleRecords(f, syntax, true, 0, opts.storage)).header;
       if (other === undefined || other.length !== headerNames.length || other.some((n, i) => n !== headerNames[i])) {
         throw new CsvHeaderError(
           `${f.file} has header (${other?.join(', ') ?? 'none'}) but ${first!.file} has (${headerNames.join(', ')}); ` +
@@ -92,6 +94,7 @@ export async function planCsvScan(input: string | readonly string[], options: Cs
     fields: names.map((name, i) => ({ name, type: output.includes(i) ? types[i]! : 'skip' })),
     output,
   };
+  if (opts.storage !== undefined) plan.storage = opts.storage;
 
   const multiLine = opts.multiLine ?? sample.quotedNewline;
   const partitions = splitFiles(nonEmpty.length > 0 ? nonEmpty : files.slice(0, 1), multiLine ? Infinity : opts.partitionBytes);
@@ -133,10 +136,10 @@ function columnNames(header: string[] | undefined, given: string[] | undefined, 
 
 /** The header and the first `maxRows` complete records of a file's first bytes. */
 async function sampleRecords(
-  f: CsvFile, syntax: ByteSyntax, header: boolean, maxRows: number,
+  f: CsvFile, syntax: ByteSyntax, header: boolean, maxRows: number, storage: StorageOptions | undefined,
 ): Promise<{ header: string[] | undefined; rows: string[][]; quotedNewline: boolean }> {
   for (let bytes = SAMPLE_BYTES; ; bytes *= 4) {
-    const { buf, eof } = await readPrefix(f.file, Math.min(bytes, f.size));
+    const { buf, eof } = await readPrefix(f.file, Math.min(bytes, f.size), storage);
     const rows: string[][] = [];
     let quotedNewline = false;
     let headerFields: string[] | undefined;
@@ -154,19 +157,19 @@ async function sampleRecords(
   }
 }
 
-async function readPrefix(file: string, bytes: number): Promise<{ buf: Buffer; eof: boolean }> {
-  const handle = await open(file, 'r');
+/** The first `bytes` bytes of a file (fewer if it is shorter), and whether they reach its end. */
+async function readPrefix(file: string, bytes: number, storage: StorageOptions | undefined): Promise<{ buf: Buffer; eof: boolean }> {
+  const source = await openByteSource(file, storage);
   try {
-    const buf = Buffer.allocUnsafe(bytes);
+    const buf = Buffer.allocUnsafe(Math.min(bytes, source.size));
     let len = 0;
-    while (len < bytes) {
-      const { bytesRead } = await handle.read(buf, len, bytes - len, len);
+    while (len < buf.length) {
+      const bytesRead = await source.read(buf, len, buf.length - len, len);
       if (bytesRead === 0) break;
       len += bytesRead;
     }
-    const size = (await handle.stat()).size;
-    return { buf: buf.subarray(0, len), eof: len >= size };
+    return { buf: buf.subarray(0, len), eof: len >= source.size };
   } finally {
-    await handle.close();
+    await source.close();
   }
 }

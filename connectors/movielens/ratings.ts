@@ -9,6 +9,8 @@
 import { planCsvScan, type CsvScan } from '../csv/scan.ts';
 import { CsvHeaderError } from '../csv/errors.ts';
 import { locateRatings, MOVIELENS_SYNTAX, type MovieLensFormat } from './formats.ts';
+import type { StorageOptions } from '../storage/resolve.ts';
+import { shippableStorageOptions } from '../storage/shipping.ts';
 
 export interface MovieLensOptions {
   /** Force a format instead of detecting it from the file or directory name. */
@@ -17,6 +19,8 @@ export interface MovieLensOptions {
   badRows?: 'error' | 'skip';
   /** Target bytes per partition. Default 64 MiB. */
   partitionBytes?: number;
+  /** Options of the storage backend (e.g. an S3 endpoint); they travel with the plan, so never credentials. */
+  storage?: StorageOptions;
 }
 
 export const MOVIELENS_COLUMNS = ['userId', 'itemId', 'rating', 'timestamp'] as const;
@@ -27,10 +31,12 @@ const HEADER = ['userId', 'movieId', 'rating', 'timestamp'];
  *
  * @example
  * const scan = await planMovieLensScan('/data/ml-100k');   // reads u.data, tab-separated
+ * await planMovieLensScan('s3://bucket/ml-latest-small/');  // reads s3://bucket/ml-latest-small/ratings.csv
  * scan.schema.fields.map((f) => f.name);                   // ['userId', 'itemId', 'rating', 'timestamp']
  */
 export async function planMovieLensScan(pathOrDir: string, options: MovieLensOptions = {}): Promise<CsvScan & { format: MovieLensFormat }> {
-  const { file, format } = await locateRatings(pathOrDir, options.format);
+  const storage = shippableStorageOptions(options.storage, `readMovieLens(${pathOrDir})`);
+  const { file, format } = await locateRatings(pathOrDir, options.format, storage);
   const scan = await planCsvScan(file, {
     ...MOVIELENS_SYNTAX[format],
     columnNames: [...MOVIELENS_COLUMNS],
@@ -38,6 +44,7 @@ export async function planMovieLensScan(pathOrDir: string, options: MovieLensOpt
     multiLine: false,
     ...(options.badRows !== undefined ? { badRows: options.badRows } : {}),
     ...(options.partitionBytes !== undefined ? { partitionBytes: options.partitionBytes } : {}),
+    ...(storage !== undefined ? { storage } : {}),
   });
   if (format === 'csv' && scan.headerNames?.join(',') !== HEADER.join(',')) {
     throw new CsvHeaderError(

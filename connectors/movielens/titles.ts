@@ -1,8 +1,9 @@
 // Movie titles by id from a MovieLens directory: movies.csv, u.item or movies.dat. These files are
-// small (at most a few MB), so they are read whole on the driver, with the general tokenizer.
+// small (at most a few MB), so they are read whole on the driver (from any storage backend), with
+// the general tokenizer.
 // Encoding: UTF-8 when the bytes are valid UTF-8, else Latin-1 (u.item and ml-1m's movies.dat).
 
-import { readFile } from 'node:fs/promises';
+import { readAllFromUrl, type StorageOptions } from '../storage/resolve.ts';
 import { byteSyntax } from '../csv/options.ts';
 import { tokenizeAll } from '../csv/tokenize.ts';
 import { CsvBadRowError } from '../csv/errors.ts';
@@ -21,10 +22,12 @@ const TITLES_SYNTAX: Record<MovieLensFormat, { delimiter: string; quote: string 
  * @example
  * const titles = await readMovieTitles('/data/ml-latest-small');
  * titles.get(1); // 'Toy Story (1995)'
+ * await readMovieTitles('s3://bucket/ml-latest-small/');
  */
-export async function readMovieTitles(dir: string): Promise<Map<number, string>> {
-  const { file, format } = await locateTitles(dir);
-  const bytes = await readFile(file);
+export async function readMovieTitles(dir: string, options: { storage?: StorageOptions } = {}): Promise<Map<number, string>> {
+  const { file, format } = await locateTitles(dir, options.storage);
+  const whole = await readAllFromUrl(file, options.storage);
+  const bytes = Buffer.from(whole.buffer, whole.byteOffset, whole.byteLength);
   const encoding = isUtf8(bytes) ? 'utf8' : 'latin1';
   const { delimiter, quote, header } = TITLES_SYNTAX[format];
   const syntax = byteSyntax({ delimiter, quote, encoding });

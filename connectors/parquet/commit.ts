@@ -28,10 +28,19 @@
 // Readers skip names starting with `_` or `.`, so uncommitted files are never read as data.
 // Caveat, as in Hadoop v1: a crash in the middle of commitJob's moves leaves some parts in `dir`
 // without `_SUCCESS`; consumers that need completeness check for `_SUCCESS`.
+//
+// That is the protocol for local paths (and file:// URLs). On s3:// there is no atomic rename, so
+// commitTask does nothing and commitJob moves the files of the attempt the driver accepted for
+// each partition (commit-object-store.ts). http(s):// is read-only: writing there is an error.
 
 import { mkdir, readdir, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidInputError } from '../../engine/errors.ts';
+import { StorageError } from '../storage/errors.ts';
+import { storageFor, type StorageOptions } from '../storage/resolve.ts';
+import { canonicalLocation } from '../storage/shipping.ts';
+import { isUrl, joinLocation, schemeOf } from '../storage/url.ts';
+import { acceptedAttempt, commitObjectStoreJob, prepareObjectStoreDir } from './commit-object-store.ts';
 import { ParquetOutputError } from './errors.ts';
 
 /** How to treat an output directory that already has content. */
@@ -44,11 +53,12 @@ export type OutputMode = 'error' | 'overwrite';
  * @example
  * await prepareOutputDir('/data/out', { mode: 'overwrite' });
  */
-export async function prepareOutputDir(dir: string, options: { mode: OutputMode }): Promise<void> {
-  const target = path.resolve(dir);
+export async function prepareOutputDir(dir: string, options: { mode: OutputMode; storage?: StorageOptions }): Promise<void> {
+  const target = outputRoot(dir);
   if (options.mode !== 'error' && options.mode !== 'overwrite') {
     throw new InvalidInputError(`output mode '${String(options.mode)}' is not supported; use 'error' or 'overwrite'`);
   }
+  if (isUrl(target)) return prepareObjectStoreDir(storageFor(target, options.storage), target, options.mode);
   let info;
   try {
     info = await stat(target);
@@ -88,7 +98,7 @@ export function partFileName(partition: number): string {
 export function taskAttemptDir(dir: string, jobToken: string, partition: number, attempt: number): string {
   checkIndex('partition', partition);
   checkIndex('attempt', attempt);
-  return path.join(jobDir(dir, jobToken), '_attempts', `part-${String(partition).padStart(5, '0')}-attempt-${attempt}`);
+  return joinLocation(jobDir(dir, jobToken), '_attempts', `part-${String(partition).padStart(5, '0')}-attempt-${attempt}`);
 }
 
 /**
@@ -102,6 +112,12 @@ export function taskAttemptDir(dir: string, jobToken: string, partition: number,
  */
 export function taskAttemptPath(dir: string, jobToken: string, partition: number, attempt: number, folder = ''): string {
   const base = taskAttemptDir(dir, jobToken, partition, attempt);
+  if (isUrl(base)) {
+    if (folder.startsWith('/') || folder.split('/').includes('..')) {
+      throw new InvalidInputError(`output folder '${folder}' must be a relative path inside the output directory`);
+    }
+    return joinLocation(base, folder, partFileName(partition));
+  }
   const file = path.join(base, folder, partFileName(partition));
   if (path.relative(base, file).startsWith('..') || path.isAbsolute(folder)) {
     throw new InvalidInputError(`output folder '${folder}' must be a relative path inside the output directory`);
@@ -113,6 +129,8 @@ export function taskAttemptPath(dir: string, jobToken: string, partition: number
  * Commits a task attempt: its folder becomes the partition's committed folder (one atomic rename).
  * If the partition was already committed (a retried or speculative duplicate), this attempt's
  * files are discarded and the committed folder is returned unchanged. Returns the committed folder.
+ * On s3:// this does nothing and returns the attempt folder: the driver tells commitJob which
+ * attempt it accepted.
  *
  * @example
  * await writeParquetFile(table, taskAttemptPath(dir, job, 7, 0));
@@ -120,6 +138,7 @@ export function taskAttemptPath(dir: string, jobToken: string, partition: number
  */
 export async function commitTask(dir: string, jobToken: string, partition: number, attempt: number): Promise<string> {
   const attemptDir = taskAttemptDir(dir, jobToken, partition, attempt);
+  if (isUrl(attemptDir)) return attemptDir;
   const committed = committedTaskDir(dir, jobToken, partition);
   try {
     // rename(2) of a directory fails with ENOTEMPTY/EEXIST when the target is a non-empty folder:
@@ -144,6 +163,13 @@ export async function commitTask(dir: string, jobToken: string, partition: numbe
   return committed;
 }
 
+/** What commitJob needs besides the partitions: the accepted attempts (object stores) and storage options. */
+export interface CommitJobOptions {
+  /** partition -> the attempt the driver accepted; required on s3://, unused locally (the first committed attempt stands). */
+  attempts?: ReadonlyMap<number, number>;
+  storage?: StorageOptions;
+}
+
 /**
  * Commits the job: moves every file of the committed tasks `partitions` into `dir` (keeping their
  * folders, e.g. `year=2024/`), removes `_temporary`, then writes `_SUCCESS`. Checks that all tasks
@@ -151,12 +177,18 @@ export async function commitTask(dir: string, jobToken: string, partition: numbe
  *
  * @example
  * await commitJob('/out', 'job-3f2a', [0, 1, 2]); // /out: part-00000..2.parquet, _SUCCESS
+ * await commitJob('s3://bucket/out', 'job-3f2a', [0, 1], { attempts: new Map([[0, 0], [1, 2]]) });
  */
-export async function commitJob(dir: string, jobToken: string, partitions: number[]): Promise<void> {
-  const target = path.resolve(dir);
+export async function commitJob(dir: string, jobToken: string, partitions: number[], options: CommitJobOptions = {}): Promise<void> {
+  const target = outputRoot(dir);
   const job = jobDir(target, jobToken);
   const parts = [...new Set(partitions)].sort((a, b) => a - b);
   for (const p of parts) checkIndex('partition', p);
+  if (isUrl(target)) {
+    const attemptDir = (p: number) => taskAttemptDir(target, jobToken, p, acceptedAttempt(options.attempts, p, target));
+    for (const p of parts) attemptDir(p); // every attempt known before anything is read or moved
+    return commitObjectStoreJob(storageFor(target, options.storage), target, job, parts, attemptDir);
+  }
   if (!(await exists(job))) {
     if (await exists(path.join(target, '_SUCCESS'))) return; // committed by an earlier call
     if (parts.length > 0) throw neverCommitted(target, jobToken, parts[0]!, committedTaskDir(target, jobToken, parts[0]!));
@@ -191,14 +223,31 @@ export async function commitJob(dir: string, jobToken: string, partitions: numbe
  * @example
  * await abortJob('/out', 'job-3f2a');
  */
-export async function abortJob(dir: string, jobToken: string): Promise<void> {
+export async function abortJob(dir: string, jobToken: string, options: { storage?: StorageOptions } = {}): Promise<void> {
   const job = jobDir(dir, jobToken);
+  if (isUrl(job)) {
+    await storageFor(job, options.storage).delete(job, { recursive: true });
+    return;
+  }
   await rm(job, { recursive: true, force: true });
   try {
     await rmdir(path.dirname(job)); // `_temporary`, if no other job uses it
   } catch {
     // not empty or already gone
   }
+}
+
+/**
+ * The output folder in canonical form: an absolute local path, or a URL without trailing '/'.
+ * http(s):// is refused here, before anything runs, since HTTP storage is read-only.
+ */
+function outputRoot(dir: string): string {
+  const root = canonicalLocation(dir);
+  if (!isUrl(root)) return root;
+  if (schemeOf(root) === 'http') {
+    throw new StorageError('STORAGE_UNSUPPORTED', dir, `cannot write Parquet output to ${dir}: HTTP storage is read-only; write to a local path or an s3:// URL`);
+  }
+  return root.replace(/\/+$/, '');
 }
 
 /** Where a task's committed files wait for the job commit: `<dir>/_temporary/<job>/task-00007`. */
@@ -226,7 +275,7 @@ function jobDir(dir: string, jobToken: string): string {
   if (!/^[A-Za-z0-9_-][A-Za-z0-9._-]*$/.test(jobToken)) {
     throw new InvalidInputError(`job token '${jobToken}' must be letters, digits, '.', '_' or '-' (it names a folder)`);
   }
-  return path.join(path.resolve(dir), '_temporary', jobToken);
+  return joinLocation(outputRoot(dir), '_temporary', jobToken);
 }
 
 function checkIndex(name: string, value: number): void {

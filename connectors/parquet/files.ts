@@ -1,22 +1,36 @@
-// Resolves a Parquet input path to the list of data files it stands for: the file itself, every
+// Resolves a Parquet input to the list of data files it stands for: the file itself, every
 // `*.parquet` file under a directory (recursively, sorted), or what a glob matches (glob.ts; a
 // matched folder counts as a directory input), skipping Hadoop/Spark bookkeeping such as
 // `_SUCCESS`, `_temporary/` and hidden `.crc` files (any name starting with `_` or `.`).
+//
+// Local paths (and file:// URLs) are walked on disk. Other storage is listed (storage/): an S3
+// "directory" is a key prefix listed recursively, and an S3 glob lists the prefix before its first
+// wildcard and matches the rest of each key; plain HTTP cannot list, so an http(s):// input is one file.
+//
+//   /data/ratings                 -> /data/ratings/part-00000.parquet, ...          (root /data/ratings)
+//   s3://bucket/ratings/          -> s3://bucket/ratings/year=2024/part-0.parquet    (root s3://bucket/ratings)
+//   s3://bucket/ratings/year=*/*  -> the same, matched                              (root s3://bucket/ratings)
+//   https://host/ratings.parquet  -> itself                                         (no root)
 
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
+import type { StorageOptions } from '../storage/resolve.ts';
+import { listUrl, statUrl } from '../storage/resolve.ts';
+import { StorageError } from '../storage/errors.ts';
+import { canonicalLocation } from '../storage/shipping.ts';
+import { relativeLocation, schemeOf } from '../storage/url.ts';
 import { ParquetNotFoundError } from './errors.ts';
-import { expandGlob, isGlob } from './glob.ts';
+import { expandGlob, isGlob, matchSegments } from './glob.ts';
 
 /**
- * Lists the data files of a Parquet input, as absolute paths in a stable (sorted) order.
+ * Lists the data files of a Parquet input, as absolute paths (or URLs) in a stable (sorted) order.
  *
  * @example
  * // /data/out/{_SUCCESS, part-00000.parquet, part-00001.parquet, _temporary/...}
  * await listParquetFiles('/data/out'); // ['/data/out/part-00000.parquet', '/data/out/part-00001.parquet']
  */
-export async function listParquetFiles(input: string): Promise<string[]> {
-  return (await resolveParquetInput(input)).files;
+export async function listParquetFiles(input: string, storage?: StorageOptions): Promise<string[]> {
+  return (await resolveParquetInput(input, storage)).files;
 }
 
 /**
@@ -26,10 +40,16 @@ export async function listParquetFiles(input: string): Promise<string[]> {
  * @example
  * await resolveParquetInput('/data/ratings/year=*' + '/*.parquet');
  * // { root: '/data/ratings', files: ['/data/ratings/year=2023/a.parquet', ...] }
+ * await resolveParquetInput('s3://bucket/ratings/', { endpoint: 'http://127.0.0.1:9000' });
+ * // { root: 's3://bucket/ratings', files: ['s3://bucket/ratings/part-00000.parquet', ...] }
  */
-export async function resolveParquetInput(input: string): Promise<{ root: string | undefined; files: string[] }> {
-  if (isGlob(input)) {
-    const { base, matches } = await expandGlob(input);
+export async function resolveParquetInput(input: string, storage?: StorageOptions): Promise<{ root: string | undefined; files: string[] }> {
+  const scheme = schemeOf(input);
+  if (scheme === 'http') return resolveHttp(input, storage);
+  if (scheme === 's3') return isGlob(input) ? resolveS3Glob(input, storage) : resolveS3(input, storage);
+  const local = canonicalLocation(input);
+  if (isGlob(local)) {
+    const { base, matches } = await expandGlob(local);
     const files = new Set<string>();
     for (const match of matches) {
       const info = await stat(match);
@@ -40,14 +60,89 @@ export async function resolveParquetInput(input: string): Promise<{ root: string
         for (const f of inner) files.add(f);
       }
     }
-    if (files.size === 0) {
-      throw new ParquetNotFoundError(
-        `parquet input pattern ${path.resolve(input)} matched no files (names starting with "_" or "." are ignored; a matched folder contributes its *.parquet files)`,
-      );
-    }
+    if (files.size === 0) throw noMatch(local);
     return { root: base, files: [...files].sort() };
   }
-  return { root: await isDirectory(input) ? path.resolve(input) : undefined, files: await listPlain(input) };
+  return { root: (await isDirectory(local)) ? local : undefined, files: await listPlain(local) };
+}
+
+/** One file over HTTP (plain HTTP has no folder listing, hence no directories or globs). */
+async function resolveHttp(input: string, storage: StorageOptions | undefined): Promise<{ root: undefined; files: string[] }> {
+  if (isGlob(input) || input.endsWith('/')) {
+    throw new ParquetNotFoundError(
+      `parquet input ${input} is a folder or a pattern, but plain HTTP cannot list folders; pass the URL of each file, or copy the data to a local folder or s3://`,
+    );
+  }
+  await statUrl(input, storage).catch((err: unknown) => {
+    throw notFound(err, `parquet input ${input} does not exist`);
+  });
+  return { root: undefined, files: [input] };
+}
+
+/** An object, or every `*.parquet` object below a prefix. */
+async function resolveS3(input: string, storage: StorageOptions | undefined): Promise<{ root: string | undefined; files: string[] }> {
+  const entries = await listUrl(input, { ...storage, recursive: true }).catch((err: unknown) => {
+    throw notFound(err, `parquet input ${input} does not exist (no object has this key and no key starts with it)`);
+  });
+  if (entries.length === 1 && entries[0]!.path === input) return { root: undefined, files: [input] }; // an object itself
+  const root = input.replace(/\/+$/, '');
+  const files = entries.map((e) => e.path).filter((file) => isDataFile(relativeLocation(root, file)));
+  if (files.length === 0) {
+    throw new ParquetNotFoundError(`parquet input ${input} holds no *.parquet objects (names starting with "_" or "." are ignored)`);
+  }
+  return { root, files: files.sort() };
+}
+
+/**
+ * An S3 glob: lists the prefix before the first wildcard, then keeps each object that matches, or
+ * that lies below a folder that matches (with the folder rules of a directory input).
+ */
+async function resolveS3Glob(input: string, storage: StorageOptions | undefined): Promise<{ root: string; files: string[] }> {
+  const match = /^(s3a?:\/\/[^/]+)\/(.*)$/i.exec(input);
+  if (match === null) throw new ParquetNotFoundError(`parquet input pattern ${input}: wildcards are allowed in the key, not in the bucket name`);
+  const segments = match[2]!.split('/').filter((s) => s !== '');
+  const firstWild = segments.findIndex(isGlob);
+  const root = [match[1]!, ...segments.slice(0, firstWild)].join('/');
+  const pattern = segments.slice(firstWild);
+  const entries = await listUrl(root, { ...storage, recursive: true }).catch((err: unknown) => {
+    if (err instanceof StorageError && err.code === 'STORAGE_NOT_FOUND') return [];
+    throw err;
+  });
+  const files: string[] = [];
+  for (const entry of entries) {
+    const parts = (relativeLocation(root, entry.path) ?? '').split('/');
+    if (matchSegments(pattern, parts, true)) {
+      files.push(entry.path);
+      continue;
+    }
+    for (let k = parts.length - 1; k >= 1; k--) {
+      if (matchSegments(pattern, parts.slice(0, k), false) && isDataFile(parts.slice(k).join('/'))) {
+        files.push(entry.path);
+        break;
+      }
+    }
+  }
+  if (files.length === 0) throw noMatch(input);
+  return { root, files: files.sort() };
+}
+
+/** A `*.parquet` file whose relative path has no `_` or `.` segment (undefined: the input itself). */
+function isDataFile(relative: string | undefined): boolean {
+  if (relative === undefined) return true;
+  const parts = relative.split('/');
+  return parts.every((p) => !p.startsWith('_') && !p.startsWith('.')) && relative.endsWith('.parquet');
+}
+
+function noMatch(pattern: string): ParquetNotFoundError {
+  return new ParquetNotFoundError(
+    `parquet input pattern ${pattern} matched no files (names starting with "_" or "." are ignored; a matched folder contributes its *.parquet files)`,
+  );
+}
+
+/** A missing location as ParquetNotFoundError; other storage failures (no bucket, access denied) as they are. */
+function notFound(err: unknown, message: string): unknown {
+  if (err instanceof StorageError && err.code === 'STORAGE_NOT_FOUND') return new ParquetNotFoundError(message, { cause: err });
+  return err;
 }
 
 async function isDirectory(input: string): Promise<boolean> {
@@ -58,8 +153,7 @@ async function isDirectory(input: string): Promise<boolean> {
   }
 }
 
-async function listPlain(input: string): Promise<string[]> {
-  const root = path.resolve(input);
+async function listPlain(root: string): Promise<string[]> {
   let info;
   try {
     info = await stat(root);

@@ -8,10 +8,12 @@
 //
 // FileMetaData lists, for each row group, its row count and for each column chunk where its pages
 // start (dictionary page, else first data page) and how many compressed bytes it spans. The union
-// of a row group's chunks is the byte range a task needs to read.
+// of a row group's chunks is the byte range a task needs to read. The file may live on any storage
+// backend (storage/): the footer is found with range reads from the end, as every Parquet reader does.
 
-import { open } from 'node:fs/promises';
 import type * as arrow from 'apache-arrow';
+import { StorageError } from '../storage/errors.ts';
+import { readRangeFromUrl, readTailFromUrl, type StorageOptions } from '../storage/resolve.ts';
 import { ParquetInvalidError, ParquetNotFoundError } from './errors.ts';
 import { CompactReader, CType, ThriftDecodeError } from './thrift-compact.ts';
 import { schemaFromFooter } from './wasm.ts';
@@ -60,62 +62,72 @@ export interface ParquetFooter {
 const MAGIC = 0x31524150; // "PAR1" read as a little-endian u32
 const MAGIC_ENCRYPTED = 0x45524150; // "PARE": encrypted footer
 
+/** Bytes read from the end of a file first: the trailer plus, for nearly every file, all its metadata. */
+export const FOOTER_GUESS_BYTES = 64 * 1024;
+
 /**
- * Reads and decodes the footer of `file`.
+ * Reads and decodes the footer of `file` (a local path or a file://, http(s):// or s3:// URL).
+ * Requests: the size and the last 64 KiB (which usually hold the whole footer), the 4 leading
+ * magic bytes unless those 64 KiB already include them, and one more range only for a footer
+ * longer than that.
  *
  * @example
  * const footer = await readParquetFooter('/data/ratings.parquet');
  * footer.rowGroups.map((g) => g.numRows); // [1048576, 1048576, 512]
+ * await readParquetFooter('s3://bucket/ratings/part-00000.parquet', { endpoint: 'http://127.0.0.1:9000' });
  */
-export async function readParquetFooter(file: string): Promise<ParquetFooter> {
-  let handle;
+export async function readParquetFooter(file: string, storage?: StorageOptions): Promise<ParquetFooter> {
+  const missing = (err: unknown): unknown =>
+    err instanceof StorageError && err.code === 'STORAGE_NOT_FOUND' ? new ParquetNotFoundError(`parquet file ${file} does not exist`, { cause: err }) : err;
+  const { bytes: last, size } = await readTailFromUrl(file, FOOTER_GUESS_BYTES, storage).catch((err: unknown) => {
+    throw missing(err);
+  });
+  const invalid = (reason: string, cause?: unknown) =>
+    new ParquetInvalidError(`${file} is not a Parquet file: ${reason}`, cause === undefined ? undefined : { cause });
+  if (size < 12) throw invalid(`it is ${size} bytes long, and the smallest Parquet file is 12 bytes`);
+
+  const end = new DataView(last.buffer, last.byteOffset + last.length - 8, 8);
+  const tailMagic = end.getUint32(4, true);
+  if (tailMagic === MAGIC_ENCRYPTED) throw invalid('it uses an encrypted footer, which is not supported');
+  const head = last.length === size ? last.subarray(0, 4) : await readRangeFromUrl(file, 0, 4, storage).catch((err: unknown) => {
+    throw missing(err);
+  });
+  if (new DataView(head.buffer, head.byteOffset, 4).getUint32(0, true) !== MAGIC) throw invalid('it does not start with the magic bytes "PAR1"');
+  if (tailMagic !== MAGIC) throw invalid('it does not end with the magic bytes "PAR1" (truncated, or still being written?)');
+  const metaLength = end.getUint32(0, true);
+  if (metaLength + 12 > size) {
+    throw invalid(`its footer claims ${metaLength} bytes of metadata but the file is only ${size} bytes (truncated?)`);
+  }
+
+  let tail: Uint8Array;
+  if (metaLength + 8 <= last.length) {
+    tail = last.slice(last.length - 8 - metaLength); // a copy: the footer outlives the 64 KiB read (it is cached)
+  } else {
+    // A footer longer than the guess: read the part before it and join the two.
+    tail = new Uint8Array(metaLength + 8);
+    const before = await readRangeFromUrl(file, size - 8 - metaLength, metaLength + 8 - last.length, storage).catch((err: unknown) => {
+      throw missing(err);
+    });
+    tail.set(before, 0);
+    tail.set(last, before.length);
+  }
+  let rowGroups: RowGroupFooter[];
   try {
-    handle = await open(file, 'r');
+    rowGroups = decodeRowGroups(tail.subarray(0, metaLength), file);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new ParquetNotFoundError(`parquet file ${file} does not exist`, { cause: err });
+    if (err instanceof ThriftDecodeError) throw invalid(`its footer metadata is corrupt (${err.message})`, err);
     throw err;
   }
-  try {
-    const { size } = await handle.stat();
-    const invalid = (reason: string, cause?: unknown) =>
-      new ParquetInvalidError(`${file} is not a Parquet file: ${reason}`, cause === undefined ? undefined : { cause });
-    if (size < 12) throw invalid(`it is ${size} bytes long, and the smallest Parquet file is 12 bytes`);
-
-    const head = Buffer.alloc(4);
-    const end = Buffer.alloc(8);
-    await handle.read(head, 0, 4, 0);
-    await handle.read(end, 0, 8, size - 8);
-    const tailMagic = end.readUInt32LE(4);
-    if (tailMagic === MAGIC_ENCRYPTED) throw invalid('it uses an encrypted footer, which is not supported');
-    if (head.readUInt32LE(0) !== MAGIC) throw invalid('it does not start with the magic bytes "PAR1"');
-    if (tailMagic !== MAGIC) throw invalid('it does not end with the magic bytes "PAR1" (truncated, or still being written?)');
-    const metaLength = end.readUInt32LE(0);
-    if (metaLength + 12 > size) {
-      throw invalid(`its footer claims ${metaLength} bytes of metadata but the file is only ${size} bytes (truncated?)`);
-    }
-
-    const tail = new Uint8Array(metaLength + 8);
-    await handle.read(tail, 0, metaLength + 8, size - 8 - metaLength);
-    let rowGroups: RowGroupFooter[];
-    try {
-      rowGroups = decodeRowGroups(tail.subarray(0, metaLength), file);
-    } catch (err) {
-      if (err instanceof ThriftDecodeError) throw invalid(`its footer metadata is corrupt (${err.message})`, err);
-      throw err;
-    }
-    for (const [i, g] of rowGroups.entries()) {
-      if (g.end > size - 8 - metaLength) throw invalid(`row group ${i} ends at byte ${g.end}, past the start of the footer (truncated?)`);
-    }
-    let schema: arrow.Schema;
-    try {
-      schema = schemaFromFooter(tail);
-    } catch (err) {
-      throw invalid(`its schema could not be read (${err instanceof Error ? err.message : String(err)})`, err);
-    }
-    return { file, fileSize: size, rowGroups, schema, tail };
-  } finally {
-    await handle.close();
+  for (const [i, g] of rowGroups.entries()) {
+    if (g.end > size - 8 - metaLength) throw invalid(`row group ${i} ends at byte ${g.end}, past the start of the footer (truncated?)`);
   }
+  let schema: arrow.Schema;
+  try {
+    schema = schemaFromFooter(tail);
+  } catch (err) {
+    throw invalid(`its schema could not be read (${err instanceof Error ? err.message : String(err)})`, err);
+  }
+  return { file, fileSize: size, rowGroups, schema, tail };
 }
 
 /** FileMetaData field 4 is `list<RowGroup>`; everything else is skipped. */

@@ -63,6 +63,34 @@ async function walk(dir: string, segments: string[], i: number, out: Set<string>
   }
 }
 
+/**
+ * Does `segments` (a relative path split at '/', e.g. ['year=2024', 'part-0.parquet']) match the
+ * pattern `pattern` (split the same way), by the rules expandGlob applies to local folders? Used
+ * where folders cannot be walked, only listed (object stores): every segment but the last of a
+ * listed path is a folder when `lastIsFile`, and `**` only crosses folders.
+ *
+ * @example
+ * matchSegments(['year=*', '*.parquet'], ['year=2024', 'a.parquet'], true); // true
+ * matchSegments(['**', '*.parquet'], ['_tmp', 'a.parquet'], true);          // false: `**` skips hidden folders
+ */
+export function matchSegments(pattern: readonly string[], segments: readonly string[], lastIsFile: boolean): boolean {
+  const isFolder = (i: number) => !lastIsFile || i < segments.length - 1;
+  const match = (pi: number, si: number): boolean => {
+    if (pi === pattern.length) return si === segments.length;
+    const segment = pattern[pi]!;
+    if (segment === '**') {
+      if (match(pi + 1, si)) return true;
+      return si < segments.length && isFolder(si) && !isHidden(segments[si]!) && match(pi, si + 1);
+    }
+    if (si === segments.length) return false;
+    const name = segments[si]!;
+    if (!isGlob(segment)) return name === segment && match(pi + 1, si + 1);
+    if (isHidden(name) && name[0] !== segment[0]) return false;
+    return segmentRegex(segment).test(name) && match(pi + 1, si + 1);
+  };
+  return match(0, 0);
+}
+
 /** `*` → any run of characters, `?` → one character, everything else literal. */
 export function segmentRegex(segment: string): RegExp {
   let source = '';

@@ -6,11 +6,12 @@
 //
 // A column is Int32 when every non-null value is an integer written the canonical way ("7", "-3",
 // not "07" or "+3") within int32 range; otherwise Utf8. Characters that cannot appear in a folder
-// name are escaped as %XX (as Spark does), and unescaped when read. The partition columns come
+// name are escaped as %XX (as Spark does), and unescaped when read. Roots and files may be local
+// paths or URLs (`s3://bucket/ratings/year=2024/...`). The partition columns come
 // after the file's columns in the schema; their values are the same for every row of a file.
 
+import { relativeLocation } from '../storage/url.ts';
 import { ParquetPartitionError } from './errors.ts';
-import path from 'node:path';
 
 /** A partition column and its inferred type. */
 export interface PartitionColumn {
@@ -56,10 +57,11 @@ export function discoverPartitions(root: string | undefined, files: readonly str
 
 /** The `name=value` folders of `file` below `root`, unescaped (value null for the Hive null folder). */
 function parseFolders(root: string, file: string): Array<[string, string | null]> {
-  const relative = path.relative(root, path.dirname(file));
-  if (relative === '' || relative.startsWith('..')) return [];
+  // 'year=2024/month=1/part-0.parquet' below the root: every folder but the file name.
+  const relative = relativeLocation(root, file);
+  if (relative === undefined) return [];
   const out: Array<[string, string | null]> = [];
-  for (const segment of relative.split(path.sep)) {
+  for (const segment of relative.split('/').slice(0, -1)) {
     const eq = segment.indexOf('=');
     if (eq <= 0) continue; // an ordinary folder
     const raw = segment.slice(eq + 1);

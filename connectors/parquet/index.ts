@@ -29,5 +29,6 @@ export {
   commitJob,
   abortJob,
   partFileName,
+  type CommitJobOptions,
   type OutputMode,
 } from './commit.ts';

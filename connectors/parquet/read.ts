@@ -9,13 +9,13 @@
 //   buffer:  PAR1 | rg1 (read)    | footer' (rg1 only, offsets shifted)     <- reading row group 1
 //
 // so disk I/O and the copy into wasm memory are the row group plus a footer, wherever the group
-// sits in the file. We do not use parquet-wasm's async byte-range reader: its 0.8 release turns
+// sits in the file. On S3 or HTTP that is one ranged GET per row group (plus a size check per task
+// and, once per file and executor, the footer). We do not use parquet-wasm's async byte-range reader: its 0.8 release turns
 // corrupt data into an uncatchable panic (see wasm.ts).
 //
 // Projection happens after decoding (the sync reader ignores its `columns` option in 0.8), so a
 // projected read saves memory downstream but not decode time.
 
-import { open, stat } from 'node:fs/promises';
 import * as arrow from 'apache-arrow';
 import { columnData } from '../../engine/kernels/concat.ts';
 import { canonicalSchema, canonicalTable } from './decimal.ts';
@@ -26,6 +26,8 @@ import { applyFilter } from './row-filter.ts';
 import { type ParquetPartition, type ParquetReadOptions, validateColumns, withPartitionColumns } from './scan.ts';
 import { rowGroupFile } from './row-group-file.ts';
 import { decodeParquetBytes } from './wasm.ts';
+import { StorageError } from '../storage/errors.ts';
+import { readRangeFromUrl, statUrl, type StorageOptions } from '../storage/resolve.ts';
 
 /** Called with each partition about to be read (tests count reads to check pruning). */
 export type ParquetReadListener = (part: ParquetPartition) => void;
@@ -58,7 +60,7 @@ export function onParquetPartitionRead(listener: ParquetReadListener): () => voi
  */
 export async function readParquetPartition(part: ParquetPartition, columns?: string[], options: ParquetReadOptions = {}): Promise<arrow.Table> {
   for (const listener of listeners) listener(part);
-  const footer = await cachedFooter(part.file);
+  const footer = await cachedFooter(part.file, options.storage);
   const where = `${part.file} row group ${part.rowGroup}`;
   const group = footer.rowGroups[part.rowGroup];
   if (group === undefined || group.numRows !== part.numRows) {
@@ -73,7 +75,7 @@ export async function readParquetPartition(part: ParquetPartition, columns?: str
   const filter = options.filter ?? [];
   const needed = [...new Set([...wanted, ...filter.map((p) => p[0])])];
 
-  const groupBytes = await readRange(part.file, group.start, group.end);
+  const groupBytes = await readRowGroupBytes(part.file, part.rowGroup, group.start, group.end, options.storage);
   let table: arrow.Table;
   try {
     const bytes = rowGroupFile(footer.tail.subarray(0, footer.tail.length - 8), part.rowGroup, groupBytes, group.start, group.numRows);
@@ -137,42 +139,43 @@ function constantColumn(type: 'int32' | 'utf8', value: PartitionValue, n: number
 }
 
 /**
- * Footers of recently read files, by path, valid while the file's size and mtime are unchanged:
+ * Footers of recently read files, by location, valid while the file's size and mtime are unchanged:
  * a task reads one row group, and the next tasks on this executor usually read the same file's
  * other groups, so each executor decodes a file's footer once instead of once per row group.
+ * (A server that reports no modification time is trusted on the size alone.)
  */
 const footerCache = new Map<string, { size: number; mtimeMs: number; footer: ParquetFooter }>();
 const FOOTER_CACHE_SIZE = 32;
 
-async function cachedFooter(file: string): Promise<ParquetFooter> {
+async function cachedFooter(file: string, storage: StorageOptions | undefined): Promise<ParquetFooter> {
   let info;
   try {
-    info = await stat(file);
-  } catch {
-    return readParquetFooter(file); // reports the missing file in its own words
+    info = await statUrl(file, storage);
+  } catch (err) {
+    if (err instanceof StorageError && err.code === 'STORAGE_NOT_FOUND') return readParquetFooter(file, storage); // reports the missing file in its own words
+    throw err;
   }
+  const mtimeMs = info.mtime?.getTime() ?? -1;
   const hit = footerCache.get(file);
-  if (hit !== undefined && hit.size === info.size && hit.mtimeMs === info.mtimeMs) return hit.footer;
-  const footer = await readParquetFooter(file);
+  if (hit !== undefined && hit.size === info.size && hit.mtimeMs === mtimeMs) return hit.footer;
+  const footer = await readParquetFooter(file, storage);
   footerCache.delete(file);
-  footerCache.set(file, { size: info.size, mtimeMs: info.mtimeMs, footer });
+  footerCache.set(file, { size: info.size, mtimeMs, footer });
   if (footerCache.size > FOOTER_CACHE_SIZE) footerCache.delete(footerCache.keys().next().value!);
   return footer;
 }
 
-/** The file's bytes [start, end). */
-async function readRange(file: string, start: number, end: number): Promise<Uint8Array> {
-  const bytes = new Uint8Array(end - start);
-  const handle = await open(file, 'r');
+/** The file's bytes [start, end): row group `rowGroup`; a file shorter than its footer says is corrupt. */
+async function readRowGroupBytes(file: string, rowGroup: number, start: number, end: number, storage: StorageOptions | undefined): Promise<Uint8Array> {
   try {
-    let pos = 0;
-    while (pos < bytes.length) {
-      const { bytesRead } = await handle.read(bytes, pos, bytes.length - pos, start + pos);
-      if (bytesRead === 0) throw new ParquetCorruptError(`${file} ended at byte ${start + pos} while reading a row group that ends at ${end}; the file was truncated`);
-      pos += bytesRead;
+    return await readRangeFromUrl(file, start, end - start, storage);
+  } catch (err) {
+    if (err instanceof StorageError && err.code === 'STORAGE_SHORT_READ') {
+      throw new ParquetCorruptError(
+        `${file} row group ${rowGroup} (bytes ${start}-${end}) cannot be read: ${err.message}; the file was truncated or replaced after planning, re-run the job`,
+        { cause: err },
+      );
     }
-  } finally {
-    await handle.close();
+    throw err;
   }
-  return bytes;
 }

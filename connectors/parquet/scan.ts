@@ -22,6 +22,8 @@ import { canonicalSchema } from './decimal.ts';
 import { discoverPartitions, type PartitionColumn, type PartitionValue } from './hive.ts';
 import { checkFilter, mayMatch, type ParquetFilter, type ParquetPredicate } from './predicate.ts';
 import { type ColumnStatistics, decodeStatistics } from './statistics.ts';
+import type { StorageOptions } from '../storage/resolve.ts';
+import { shippableStorageOptions } from '../storage/shipping.ts';
 
 /** One unit of work for a reader task: a row group of a file. */
 export interface ParquetPartition {
@@ -38,6 +40,8 @@ export interface ParquetReadOptions {
   partitionColumns?: PartitionColumn[];
   /** Rows that do not match are dropped after decoding. */
   filter?: ParquetFilter;
+  /** Storage options for the files (S3 endpoint, region, HTTP timeout); never credentials (see storage/shipping.ts). */
+  storage?: StorageOptions;
 }
 
 /** The plan of a Parquet read: the (projected, plain) schema, the files and the partitions. */
@@ -58,13 +62,19 @@ export interface ParquetScanOptions {
   columns?: string[];
   /** AND of simple predicates: prunes files and row groups, and filters the rows read. */
   filter?: ParquetFilter;
+  /**
+   * Options of the storage backend, e.g. `{ endpoint: 'http://127.0.0.1:9000' }` for an
+   * S3-compatible server. They travel with the plan to the executors, so they may not hold
+   * credentials: those come from the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY).
+   */
+  storage?: StorageOptions;
 }
 
 const FOOTER_CONCURRENCY = 16;
 
 /**
- * Plans reading `path` (a `.parquet` file, a directory of them, or a glob), optionally projecting
- * `columns` and pruning with `filter`.
+ * Plans reading `path` (a `.parquet` file, a directory of them, or a glob; a local path or a
+ * file://, http(s):// or s3:// URL), optionally projecting `columns` and pruning with `filter`.
  *
  * @example
  * const scan = await planParquetScan('/data/ratings', { columns: ['userId', 'rating'], filter: [['rating', '>=', 4]] });
@@ -72,9 +82,10 @@ const FOOTER_CONCURRENCY = 16;
  * scan.partitions[0]; // { file: '/data/ratings/part-00000.parquet', rowGroup: 0, numRows: 1048576 }
  */
 export async function planParquetScan(path: string, options: ParquetScanOptions = {}): Promise<ParquetScan> {
-  const { root, files } = await resolveParquetInput(path);
+  const storage = shippableStorageOptions(options.storage, `readParquet(${path})`);
+  const { root, files } = await resolveParquetInput(path, storage);
   const hive = discoverPartitions(root, files);
-  const first = await readParquetFooter(files[0]!);
+  const first = await readParquetFooter(files[0]!, storage);
   const fileSchema = canonicalSchema(first.schema);
   const fullSchema = withPartitionColumns(fileSchema, hive.columns, first.file);
 
@@ -92,7 +103,7 @@ export async function planParquetScan(path: string, options: ParquetScanOptions 
     .map((file, i) => ({ file, values: hive.values[i]! }))
     .filter(({ values }) => filter.every((p) => !isPartitionColumn(p[0]) || mayMatch(p, partitionStats(values, p[0], 1), 1)));
 
-  const footers = await mapLimit(kept, FOOTER_CONCURRENCY, ({ file }) => (file === first.file ? Promise.resolve(first) : readParquetFooter(file)));
+  const footers = await mapLimit(kept, FOOTER_CONCURRENCY, ({ file }) => (file === first.file ? Promise.resolve(first) : readParquetFooter(file, storage)));
   const fileColumns = [...new Set([...columns, ...filter.map((p) => p[0])])].filter((c) => !isPartitionColumn(c));
   const checked = projectSchema(fileSchema, fileColumns);
   for (const footer of footers) {
@@ -118,6 +129,7 @@ export async function planParquetScan(path: string, options: ParquetScanOptions 
   const read: ParquetReadOptions = {};
   if (hive.columns.length > 0) read.partitionColumns = hive.columns;
   if (filter.length > 0) read.filter = filter;
+  if (storage !== undefined) read.storage = storage;
   return { schema: projectSchema(fullSchema, columns), files, partitions, totalRowGroups, read };
 }
 

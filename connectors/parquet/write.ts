@@ -1,18 +1,24 @@
-// Writes Arrow data to one Parquet file, atomically: bytes go to a hidden temp file next to the
-// target (`.name.parquet.tmp-<pid>-<random>`, which readers skip), which is renamed into place only
-// when complete. A reader never sees a half-written file under the final name.
+// Writes Arrow data to one Parquet file, atomically, on any writable storage backend (storage/):
+//
+//   local path / file://   bytes go to a hidden temp file next to the target
+//                          (`.name.parquet.tmp-<pid>-<random>`, which readers skip), fsynced, then
+//                          renamed into place only when complete
+//   s3://                  the object appears only when its PutObject (or multipart upload) completes
+//   http(s)://             read-only: a clear STORAGE_UNSUPPORTED error, nothing is written
+//
+// Either way a reader never sees a half-written file under the final name, and a failure of the
+// input (the batch source throws) is raised before the commit step, so nothing is left behind.
 //
 // Data is streamed: record batches (sliced to the row-group size) are copied into wasm one at a
 // time and parquet-wasm's streaming writer emits file bytes as row groups fill, so a large table
 // never needs the IPC copy, the wasm copy and the encoded file in memory all at once.
 
-import { mkdir, open, rename, rm } from 'node:fs/promises';
-import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import * as arrow from 'apache-arrow';
 import * as pw from 'parquet-wasm';
 import { InvalidInputError } from '../../engine/errors.ts';
 import { toWasmTable } from './wasm.ts';
+import { storageFor, type StorageOptions } from '../storage/resolve.ts';
+import { canonicalLocation } from '../storage/shipping.ts';
 
 export type ParquetCompression = 'snappy' | 'zstd' | 'gzip' | 'lz4' | 'brotli' | 'none';
 
@@ -21,6 +27,8 @@ export interface ParquetWriteOptions {
   compression?: ParquetCompression;
   /** Maximum rows per row group, i.e. per read partition. Default 1,048,576. */
   rowGroupSize?: number;
+  /** Options of the storage backend the file is written to (S3 endpoint, region, part size). */
+  storage?: StorageOptions;
 }
 
 const CODECS: Record<ParquetCompression, pw.Compression> = {
@@ -52,7 +60,8 @@ export async function writeParquetFile(
 }
 
 /**
- * Streams record batches (all with `schema`) into the Parquet file `file`; returns the file size.
+ * Streams record batches (all with `schema`) into the Parquet file `file` (a local path or a
+ * file:// or s3:// URL); returns the file size.
  * Batches may come from a generator, so data can be produced while it is written.
  *
  * @example
@@ -65,29 +74,21 @@ export async function writeParquetBatches(
   options: ParquetWriteOptions = {},
 ): Promise<number> {
   const properties = writerProperties(options);
-  const target = path.resolve(file);
-  await mkdir(path.dirname(target), { recursive: true });
-  const temp = path.join(path.dirname(target), `.${path.basename(target)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
-
+  const target = canonicalLocation(file);
   const source = wasmBatchStream(batches, schema);
-  const handle = await open(temp, 'w');
-  let written = 0;
-  try {
+  // The encoded bytes, as the storage backend pulls them. The input's failure is thrown from here,
+  // after the last chunk and before the backend's commit step (rename / PutObject / multipart
+  // completion), so a failed input never produces a file.
+  async function* encodedChunks(): AsyncGenerator<Uint8Array> {
     const encoded = await pw.transformParquetStream(source.stream, properties);
-    for await (const chunk of encoded as AsyncIterable<Uint8Array>) {
-      await handle.write(chunk);
-      written += chunk.length;
-    }
+    for await (const chunk of encoded as AsyncIterable<Uint8Array>) yield chunk;
     if (source.failure() !== undefined) throw source.failure();
-    await handle.sync();
-    await handle.close();
-    await rename(temp, target);
+  }
+  try {
+    return (await storageFor(target, options.storage).write(target, encodedChunks())).bytes;
   } catch (err) {
-    await handle.close().catch(() => undefined);
-    await rm(temp, { force: true });
     throw source.failure() ?? err; // the input's own error explains more than the writer's reaction to it
   }
-  return written;
 }
 
 function writerProperties(options: ParquetWriteOptions): pw.WriterProperties {

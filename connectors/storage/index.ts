@@ -18,3 +18,4 @@ export {
   type StorageOptions,
 } from './resolve.ts';
 export { baseName, isUrl, joinLocation, localPath, parseS3Url, relativeLocation, schemeOf } from './url.ts';
+export { canonicalLocation, shippableStorageOptions } from './shipping.ts';

@@ -15,6 +15,12 @@ import { createHash } from 'node:crypto';
 import { S3Client } from '@aws-sdk/client-s3';
 import { StorageError, reasonOf } from './errors.ts';
 
+// The SDK warns once per process, on the first client it builds, that its releases after January
+// 2027 will need Node 22; dataflow targets Node 20, so the notice would only be noise on stderr of
+// every job and executor. Set before any S3Client exists (the check runs in the client's
+// constructor, not when the SDK module loads); a user's explicit setting is kept.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 /** Options of the S3 backend (plain data, so it can travel to executors). */
 export interface S3StorageOptions {
   /** Endpoint URL of an S3-compatible server, e.g. 'http://127.0.0.1:9000'. Default: the env variables above, else AWS. */

@@ -262,7 +262,10 @@ export class S3Storage implements Storage {
   }
 
   private async move(from: string, src: S3Location, to: string, dst: S3Location): Promise<void> {
-    const source = `${src.bucket}/${src.key.split('/').map(encodeURIComponent).join('/')}`;
+    // x-amz-copy-source is URL-encoded; '=' (Hive folders: year=2024/) is left as is, which S3 and
+    // MinIO accept, because some S3-compatible servers (s3rver) decode the header with decodeURI,
+    // which would keep '%3D' and look for a key that does not exist.
+    const source = `${src.bucket}/${src.key.split('/').map((s) => encodeURIComponent(s).replace(/%3D/g, '=')).join('/')}`;
     await this.call(from, `CopyObject to ${to}`, src, () => this.client.send(new CopyObjectCommand({ Bucket: dst.bucket, Key: dst.key, CopySource: source })));
     await this.call(from, 'DeleteObject', src, () => this.client.send(new DeleteObjectCommand({ Bucket: src.bucket, Key: src.key })));
   }

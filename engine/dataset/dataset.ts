@@ -17,6 +17,8 @@ import { explainStages } from '../plan/explain.ts';
 import type { ParquetCompression, TaskPayload } from '../executor/task.ts';
 import { InvalidInputError } from '../errors.ts';
 import { prepareOutputDir, commitTask, commitJob, abortJob } from '../../connectors/parquet/commit.ts';
+import type { StorageOptions } from '../../connectors/storage/resolve.ts';
+import { shippableStorageOptions } from '../../connectors/storage/shipping.ts';
 import type { Session } from './session.ts';
 import { map } from './verbs/map.ts';
 import { filter } from './verbs/filter.ts';
@@ -42,6 +44,12 @@ export interface WriteParquetOptions {
   rowGroupSize?: number;
   /** Columns whose values become Hive-style folders (`year=2024/`), in folder order; dropped from the files. */
   partitionBy?: string[];
+  /**
+   * Options of the storage backend `dir` is on, e.g. `{ endpoint: 'http://127.0.0.1:9000' }` for an
+   * S3-compatible server. They travel to the executors, so no credentials: those come from the
+   * environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY).
+   */
+  storage?: StorageOptions;
 }
 
 export class Dataset<T extends Row = Row> {
@@ -123,31 +131,34 @@ export class Dataset<T extends Row = Row> {
   }
 
   /**
-   * Writes one Parquet file per non-empty partition into `dir`, atomically: tasks write under
-   * `dir/_temporary`, accepted attempts are committed once, and `_SUCCESS` marks a complete dataset.
+   * Writes one Parquet file per non-empty partition into `dir` (a local path, file:// or s3://),
+   * atomically: tasks write under `dir/_temporary`, accepted attempts are committed once, and
+   * `_SUCCESS` marks a complete dataset. A failed job leaves no `_SUCCESS` and no part in `dir`.
    */
   async writeParquet(dir: string, options: WriteParquetOptions = {}): Promise<{ files: number; rows: number }> {
-    await prepareOutputDir(dir, { mode: options.mode ?? 'error' });
+    const storage = shippableStorageOptions(options.storage, `writeParquet(${dir})`);
+    await prepareOutputDir(dir, { mode: options.mode ?? 'error', storage });
     const jobToken = randomUUID();
     const commits: Array<Promise<unknown>> = [];
-    const written: number[] = [];
+    const accepted = new Map<number, number>(); // partition -> the attempt whose files are the output
     let rows = 0;
     try {
-      await this.session.runAction(this.node, { kind: 'writeParquet', dir, jobToken, compression: options.compression, rowGroupSize: options.rowGroupSize, partitionBy: options.partitionBy }, {
+      const action = { kind: 'writeParquet' as const, dir, jobToken, compression: options.compression, rowGroupSize: options.rowGroupSize, partitionBy: options.partitionBy, storage };
+      await this.session.runAction(this.node, action, {
         onAccept: (partition, attempt, payload) => {
           if (payload.kind !== 'file' || !payload.written) return;
-          written.push(partition);
+          accepted.set(partition, attempt);
           rows += payload.rows;
           commits.push(commitTask(dir, jobToken, partition, attempt));
         },
       });
       await Promise.all(commits);
-      written.sort((a, b) => a - b);
-      await commitJob(dir, jobToken, written);
+      const written = [...accepted.keys()].sort((a, b) => a - b);
+      await commitJob(dir, jobToken, written, { attempts: accepted, storage });
       return { files: written.length, rows };
     } catch (error) {
       await Promise.allSettled(commits);
-      await abortJob(dir, jobToken);
+      await abortJob(dir, jobToken, { storage }).catch(() => undefined); // the job's own error is the one to report
       throw error;
     }
   }

@@ -209,7 +209,7 @@ class TaskRun {
       case 'writeParquet': {
         if (isBlank(table)) return { kind: 'file', rows: 0, written: false };
         const target = { dir: action.dir, jobToken: action.jobToken, partition: this.task.partition, attempt: this.task.attempt };
-        await writeTaskOutput(table, target, { compression: action.compression, rowGroupSize: action.rowGroupSize, partitionBy: action.partitionBy });
+        await writeTaskOutput(table, target, { compression: action.compression, rowGroupSize: action.rowGroupSize, partitionBy: action.partitionBy, storage: action.storage });
         return { kind: 'file', rows: table.numRows, written: true };
       }
       case 'sampleKeys': {

@@ -5,13 +5,14 @@
 import type { PlanNode, ShuffleDependency } from '../plan/nodes.ts';
 import type { ShippedFunction } from '../closure/ship.ts';
 import type { TaskFailureReason } from '../scheduler/types.ts';
+import type { StorageOptions } from '../../connectors/storage/resolve.ts';
 
 export type ResultAction =
   | { kind: 'collect' }
   | { kind: 'count' }
   | { kind: 'take'; n: number }
   | { kind: 'reduce'; fn: ShippedFunction }
-  | { kind: 'writeParquet'; dir: string; jobToken: string; compression?: ParquetCompression; rowGroupSize?: number; partitionBy?: string[] }
+  | { kind: 'writeParquet'; dir: string; jobToken: string; compression?: ParquetCompression; rowGroupSize?: number; partitionBy?: string[]; storage?: StorageOptions }
   | { kind: 'sampleKeys'; keys: string[]; maxSamples: number; seed: number };
 
 export type ParquetCompression = 'snappy' | 'zstd' | 'gzip' | 'lz4' | 'brotli' | 'none';

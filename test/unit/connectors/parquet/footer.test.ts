@@ -2,7 +2,9 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import * as arrow from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
-import { readParquetFooter } from '../../../../connectors/parquet/footer.ts';
+import { FOOTER_GUESS_BYTES, readParquetFooter } from '../../../../connectors/parquet/footer.ts';
+import { readParquetPartition } from '../../../../connectors/parquet/read.ts';
+import { ParquetNotFoundError } from '../../../../connectors/parquet/errors.ts';
 import { writeParquetFile } from '../../../../connectors/parquet/write.ts';
 import { useTmpDir } from './tmp-dir.ts';
 
@@ -32,5 +34,27 @@ describe('readParquetFooter', () => {
     const footer = await readParquetFooter(file);
     expect(footer.rowGroups).toEqual([]);
     expect(footer.schema.fields.map((f) => f.name)).toEqual(['a']);
+  });
+
+  it('reads a footer longer than the first 64 KiB guess with one more range, and the file stays readable', async () => {
+    const file = path.join(tmp(), 'many-groups.parquet');
+    // 120 row groups x 16 columns: about 2,000 column chunks described in the footer.
+    const n = 120;
+    const columns: Record<string, Float64Array | Int32Array> = { a: Int32Array.from({ length: n }, (_, i) => i), b: Float64Array.from({ length: n }, (_, i) => i / 4) };
+    for (let c = 0; c < 14; c++) columns[`extra_column_with_a_long_name_${c}`] = Float64Array.from({ length: n }, (_, i) => i * c);
+    await writeParquetFile(arrow.tableFromArrays(columns), file, { rowGroupSize: 1 });
+    const footer = await readParquetFooter(`file://${file}`);
+    expect(footer.tail.length).toBeGreaterThan(FOOTER_GUESS_BYTES);
+    expect(footer.rowGroups.length).toBe(n);
+    expect(footer.rowGroups.at(-1)!.end).toBeLessThanOrEqual(footer.fileSize - footer.tail.length);
+    const last = await readParquetPartition({ file, rowGroup: n - 1, numRows: 1 });
+    expect(last.toArray().map((r) => r.toJSON())[0]).toMatchObject({ a: n - 1, b: (n - 1) / 4, extra_column_with_a_long_name_13: (n - 1) * 13 });
+  });
+
+  it('reports a missing file as ParquetNotFoundError naming it', async () => {
+    const file = path.join(tmp(), 'absent.parquet');
+    const error = await readParquetFooter(file).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ParquetNotFoundError);
+    expect((error as Error).message).toBe(`parquet file ${file} does not exist`);
   });
 });

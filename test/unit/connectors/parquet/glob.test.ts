@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { expandGlob, isGlob, segmentRegex } from '../../../../connectors/parquet/glob.ts';
+import { expandGlob, isGlob, matchSegments, segmentRegex } from '../../../../connectors/parquet/glob.ts';
 import { useTmpDir } from './tmp-dir.ts';
 
 const tmp = useTmpDir('parquet-glob');
@@ -38,5 +38,22 @@ describe('expandGlob', () => {
     expect(segmentRegex('a.parquet').test('aXparquet')).toBe(false);
     expect(isGlob('/data/x.parquet')).toBe(false);
     expect(isGlob('/data/*.parquet')).toBe(true);
+  });
+
+  it('matchSegments applies the same rules to listed paths (object stores)', () => {
+    const m = (pattern: string, rel: string, lastIsFile = true) => matchSegments(pattern.split('/'), rel.split('/'), lastIsFile);
+    expect(m('*.parquet', 'a.parquet')).toBe(true);
+    expect(m('*.parquet', 'ab.txt')).toBe(false);
+    expect(m('?.parquet', 'ab.parquet')).toBe(false);
+    expect(m('year=*/m=*/*.parquet', 'year=2023/m=1/x.parquet')).toBe(true);
+    expect(m('year=*/m=*/*.parquet', 'year=2024/z.parquet')).toBe(false);
+    expect(m('year=2024/*', 'year=2024/m=2', false)).toBe(true); // a folder prefix of a listed key
+    expect(m('**/*.parquet', 'a.parquet')).toBe(true);
+    expect(m('**/*.parquet', 'year=2023/m=1/x.parquet')).toBe(true);
+    expect(m('**/*.parquet', '_tmp/q.parquet')).toBe(false); // ** does not enter hidden folders
+    expect(m('*', '_SUCCESS')).toBe(false);
+    expect(m('_*', '_SUCCESS')).toBe(true);
+    expect(m('**', 'a.parquet')).toBe(false); // ** crosses folders, it does not match files
+    expect(m('**', 'year=2023', false)).toBe(true);
   });
 });
