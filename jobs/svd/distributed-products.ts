@@ -1,0 +1,54 @@
+// The driver's handle on the cached sparse rows: each method runs one job whose tasks return a
+// partial per partition (a dense n×b block, the n×n Gram, or column sums), which the driver adds
+// in partition order. The dense block travels to the tasks as a capture, never as a broadcast, so
+// iteration i's block is not kept alive by the session after the job.
+
+import type { Dataset } from '../../engine/dataset/dataset.ts';
+import { rowKernels, sumPartials } from './row-kernels.ts';
+import type { Centering } from './row-kernels.ts';
+import type { GramOperator } from './block-krylov.ts';
+
+export class SparseRowsOperator implements GramOperator {
+  /** Distributed passes run so far (one per apply/gram/stats call). */
+  passes = 0;
+
+  constructor(readonly rows: Dataset, readonly n: number, readonly centering: Centering) {}
+
+  /** (AᵀA) X for X n × b, row-major. */
+  async apply(x: Float64Array, b: number): Promise<Float64Array> {
+    this.passes++;
+    const apply = rowKernels.gramApplyPartial;
+    const centering = this.centering;
+    const table = await this.rows.mapBatches((t) => apply(t, x, b, centering), { apply, x, b, centering }).toTable();
+    return sumPartials(table, this.n * b);
+  }
+
+  /** Lower triangle of G = AᵀA (n × n, row-major). */
+  async gram(): Promise<Float64Array> {
+    this.passes++;
+    const n = this.n;
+    const gram = rowKernels.gramPartial;
+    const centering = this.centering;
+    const table = await this.rows.mapBatches((t) => gram(t, n, centering), { gram, n, centering }).toTable();
+    return sumPartials(table, n * n);
+  }
+}
+
+/** Per narrow index: [sums of raw ratings..., rating counts...] (2n numbers), summed over partitions in order. */
+export async function columnStats(rows: Dataset, n: number): Promise<Float64Array> {
+  const stats = rowKernels.colStatsPartial;
+  const table = await rows.mapBatches((t) => stats(t, n), { stats, n }).toTable();
+  return sumPartials(table, 2 * n);
+}
+
+/** Per wide row index: the mean of its raw ratings (each row is whole in one partition). */
+export async function rowMeans(rows: Dataset, count: number): Promise<Float64Array> {
+  const table = await rows.mapBatches(rowKernels.rowStats).toTable();
+  const means = new Float64Array(count);
+  const ids = table.getChild('row')?.toArray() as Int32Array | undefined;
+  const sums = table.getChild('sum')?.toArray() as Float64Array | undefined;
+  const counts = table.getChild('count')?.toArray() as Float64Array | undefined;
+  if (!ids || !sums || !counts) return means;
+  for (let i = 0; i < ids.length; i++) means[ids[i]!] = sums[i]! / counts[i]!;
+  return means;
+}

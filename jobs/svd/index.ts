@@ -1,0 +1,144 @@
+// Distributed truncated SVD of the users × items ratings matrix: svd(ratings, k, options) gives
+// the k largest singular values σ₁ ≥ … ≥ σ_k and their vectors (A ≈ U Σ Vᵀ), as scipy's svds does.
+//
+// The math. A is m × n with A[u][i] = the rating (duplicates summed, minus the centering offset on
+// stored entries only). Call the side with fewer ids the NARROW side (n' = min(m, n)) and the other
+// the WIDE side; the job works with M = AᵀA over the narrow side (or AAᵀ when users are narrower),
+// whose eigenpairs (σ², v) give the narrow-side singular vectors; the wide side follows from
+// u = A v / σ, computed row by row where the rows live. Two ways to reach the eigenpairs of M:
+//   gramian:  M formed explicitly, M = Σ_r a_r a_rᵀ over the wide rows r, one pass; local eigen-solve.
+//   lanczos:  block Lanczos with full reorthogonalization and thick restarts, touching M only
+//             through products M X = Σ_r a_r (a_rᵀ X), so the narrow side may be any width.
+//
+// The data movement.
+//   once:      distinct user ids and item ids (distributed distinct, sorted on the driver) →
+//              encode to dense indices → groupByKey(wide index) into `numBlocks` partitions →
+//              each partition sorted into CSR rows (cached on the executors; never moves again).
+//   per pass:  the driver sends X (n' × b numbers) with the tasks; each partition returns its
+//              partial n' × b product; the driver adds the partials in partition order (so the
+//              result never depends on the master or on which task finished first).
+//   at the end: V on the driver → U = A V Σ⁻¹ computed on the executors, kept there as a Dataset.
+
+import type { Dataset } from '../../engine/dataset/dataset.ts';
+import { encodeIds } from './id-encoding.ts';
+import { SvdInputError } from './errors.ts';
+import { resolveSvdOptions } from './options.ts';
+import type { SvdOptions } from './options.ts';
+import { sparseRowKernels } from './sparse-rows.ts';
+import type { EncodeSpec } from './sparse-rows.ts';
+import { rowKernels } from './row-kernels.ts';
+import type { Centering } from './row-kernels.ts';
+import { SparseRowsOperator, columnStats, rowMeans } from './distributed-products.ts';
+import { blockKrylov } from './block-krylov.ts';
+import type { NarrowSolution } from './block-krylov.ts';
+import { MAX_GRAMIAN_SIDE, solveGramian } from './gramian.ts';
+import { SvdModel } from './model.ts';
+
+export { SvdModel } from './model.ts';
+export type { SvdStats, RecommendOptions } from './model.ts';
+export type { SvdOptions, SvdMode, SvdCentering } from './options.ts';
+export { SvdInputError, SvdConvergenceError } from './errors.ts';
+export { MAX_GRAMIAN_SIDE } from './gramian.ts';
+
+/** 'auto' picks the Gramian when the narrow side is at most this wide (its O(n³) solve is then ~2 s). */
+const AUTO_GRAMIAN_SIDE = 1024;
+
+/**
+ * The k largest singular triplets of the ratings matrix (users × items).
+ * Duplicate (user, item) pairs are SUMMED (what scipy's coo → csr conversion does with them);
+ * centering is applied to each rating before summing. NaN, infinite or null ratings, an empty
+ * dataset and k ≥ min(users, items) are errors.
+ *
+ * @example
+ *   const model = await svd(ratings, 10, { mode: 'lanczos', centering: 'global', seed: 1 });
+ *   model.sigma;                                   // Float64Array(10), descending
+ *   await model.U.take(1);                         // [{ userId: 1, vector: Float64Array(10) }]
+ *   await (await model.recommendForUsers([1], 5)).collect();
+ */
+export async function svd(ratings: Dataset, k: number, options: SvdOptions = {}): Promise<SvdModel> {
+  const o = resolveSvdOptions(k, options);
+  const session = ratings.session;
+  const started = performance.now();
+
+  const [users, items] = [await encodeIds(ratings, o.userColumn), await encodeIds(ratings, o.itemColumn)];
+  const m = users.ids.length;
+  const nItems = items.ids.length;
+  if (m === 0 || nItems === 0) throw new SvdInputError(`svd: the ratings dataset is empty; there is nothing to factorize`);
+  if (k >= Math.min(m, nItems)) {
+    throw new SvdInputError(
+      `svd: k = ${k} must be smaller than min(users, items) = min(${m}, ${nItems}) = ${Math.min(m, nItems)} (as scipy's svds requires); ask for fewer singular values`,
+    );
+  }
+  const usersAreRows = m >= nItems;
+  const n = usersAreRows ? nItems : m;
+  const mode = o.mode === 'auto' ? (n <= AUTO_GRAMIAN_SIDE ? 'gramian' : 'lanczos') : o.mode;
+  if (mode === 'gramian' && n > MAX_GRAMIAN_SIDE) {
+    throw new SvdInputError(
+      `svd: mode 'gramian' needs the narrow side (${usersAreRows ? 'items' : 'users'}: ${n}) to be at most ${MAX_GRAMIAN_SIDE} (its n × n Gram matrix is solved on the driver); use mode 'lanczos'`,
+    );
+  }
+
+  // Layout: wide rows, cached on the executors.
+  const encodeSpec = session.broadcast<EncodeSpec>({ userColumn: o.userColumn, itemColumn: o.itemColumn, ratingColumn: o.ratingColumn, users: users.ids, items: items.ids, usersAreRows });
+  const encode = sparseRowKernels.encodeRatings;
+  const spec = encodeSpec;
+  const rows = ratings
+    .mapBatches((t) => encode(t, spec.value), { encode, spec })
+    .groupByKey(['row'], { numPartitions: o.numBlocks })
+    .mapBatches(sparseRowKernels.buildSparseRows)
+    .cache();
+
+  // Centering: offsets from sums computed over the cached rows.
+  const { centering, userMeans, globalMean } = await centeringOf(o.centering, rows, n, m, usersAreRows);
+  const prepared = performance.now();
+
+  const operator = new SparseRowsOperator(rows, n, centering);
+  let solution: NarrowSolution;
+  if (mode === 'gramian') {
+    solution = solveGramian(await operator.gram(), n, k);
+  } else {
+    solution = await blockKrylov(operator, { k, blockSize: o.blockSize, maxBasis: o.maxBasis, tol: o.tol, maxIter: o.maxIter, seed: o.seed });
+  }
+
+  // Wide side: u = A v / σ per row, where the rows are (σ = 0 gives a zero vector).
+  const x = solution.vectors;
+  const scale = Float64Array.from(solution.sigma, (s) => (s > 0 ? 1 / s : 0));
+  const ids = usersAreRows ? users : items;
+  const project = rowKernels.rowProducts;
+  const wideVectors = rows.mapBatches((t) => project(t, x, scale, centering, ids), { project, x, scale, centering, ids }).cache();
+  const finished = performance.now();
+
+  return new SvdModel(
+    {
+      options: o, k, mode, sigma: solution.sigma, users, items, usersAreRows, narrow: x, rows, ratings, encodeSpec,
+      centering, userMeans, globalMean,
+      stats: {
+        users: m, items: nItems, passes: operator.passes, restarts: solution.restarts, residual: solution.residual,
+        prepareSeconds: (prepared - started) / 1000, solveSeconds: (finished - prepared) / 1000,
+      },
+    },
+    wideVectors,
+  );
+}
+
+/** The offsets to subtract, from per-column sums (and per-row means when users are the rows). */
+async function centeringOf(kind: SvdOptions['centering'], rows: Dataset, n: number, m: number, usersAreRows: boolean): Promise<{ centering: Centering; userMeans: Float64Array | null; globalMean: number }> {
+  // Always run the column-stats pass: it also materializes the cached layout once.
+  const stats = await columnStats(rows, n);
+  let total = 0;
+  let count = 0;
+  for (let j = 0; j < n; j++) {
+    total += stats[j]!;
+    count += stats[n + j]!;
+  }
+  if (kind === 'global') return { centering: { kind: 'global', mean: total / count }, userMeans: null, globalMean: total / count };
+  if (kind === 'user') {
+    if (usersAreRows) {
+      const means = await rowMeans(rows, m);
+      return { centering: { kind: 'rows', means }, userMeans: means, globalMean: 0 };
+    }
+    const means = Float64Array.from({ length: n }, (_, j) => stats[j]! / stats[n + j]!);
+    return { centering: { kind: 'cols', means }, userMeans: means, globalMean: 0 };
+  }
+  return { centering: { kind: 'none' }, userMeans: null, globalMean: 0 };
+}
