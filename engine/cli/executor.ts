@@ -26,7 +26,7 @@ export const executorCommand: CommandModule<object, ExecutorArgs> = {
     .option('advertise-host', { type: 'string', describe: 'address other executors use to reach this one (default: --host)' })
     .option('secret-file', { type: 'string', describe: `file holding the cluster secret (default: $${SECRET_ENV})` })
     .option('chaos', { type: 'string', describe: 'seed:probability — die at random task starts (recovery tests and demos)' })
-    .option('network-timeout-ms', { type: 'number', default: 60_000, describe: 'a silent driver or master is gone after this long' })
+    .option('network-timeout-ms', { type: 'number', default: 600_000, describe: 'a silent driver or master is given up on after this long (a dead one is noticed at once)' })
     .check((a) => {
       if (!a.master === !a.driver) throw new InvalidInputError('give exactly one of --master host:port or --driver host:port');
       return true;

@@ -53,7 +53,10 @@ export class ExecutorRuntime {
     this.secret = options.secret;
     this.advertiseHost = options.advertiseHost ?? options.listenHost ?? '127.0.0.1';
     this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? 1_000;
-    this.heartbeatTimeoutMs = options.heartbeatTimeoutMs ?? 60_000;
+    // Executors are patient with a silent driver or master (a driver may compute for minutes on
+    // its own thread); a dead one closes its sockets, which is noticed at once. The driver is the
+    // one that decides quickly that an executor is lost (dataflow.network.timeoutMs).
+    this.heartbeatTimeoutMs = options.heartbeatTimeoutMs ?? 600_000;
     this.chaos = options.chaos ? Chaos.parse(options.chaos) : undefined;
     this.threads = new TaskThreadPool(options.cores, { executorId: options.executorId, secret: options.secret });
   }

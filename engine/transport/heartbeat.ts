@@ -35,6 +35,7 @@ export function heartbeatSettings(options: HeartbeatOptions): { intervalMs: numb
  */
 export class HeartbeatMonitor {
   private lastHeardAt = Date.now();
+  private stopped = false;
   private readonly timer: NodeJS.Timeout;
 
   constructor(
@@ -43,13 +44,19 @@ export class HeartbeatMonitor {
     hooks: { sendPing: () => void; onTimeout: (reason: string, error: ConnectionError) => void },
   ) {
     this.timer = setInterval(() => {
-      if (Date.now() - this.lastHeardAt >= settings.timeoutMs) {
+      if (Date.now() - this.lastHeardAt < settings.timeoutMs) {
+        hooks.sendPing();
+        return;
+      }
+      // Timers run before pending socket reads are delivered. If this process's own event loop
+      // was blocked (a long computation), the peer's pings may be waiting unread: look again
+      // after the next poll phase, so only a peer that really fell silent is declared dead.
+      setImmediate(() => {
+        if (this.stopped || Date.now() - this.lastHeardAt < settings.timeoutMs) return;
         this.stop();
         const reason = `heartbeat timeout after ${settings.timeoutMs} ms: nothing received from ${peer}`;
         hooks.onTimeout(reason, new ConnectionError('HEARTBEAT_TIMEOUT', reason));
-        return;
-      }
-      hooks.sendPing();
+      });
     }, settings.intervalMs);
     this.timer.unref();
   }
@@ -60,6 +67,7 @@ export class HeartbeatMonitor {
   }
 
   stop(): void {
+    this.stopped = true;
     clearInterval(this.timer);
   }
 }

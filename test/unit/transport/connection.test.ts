@@ -2,6 +2,8 @@
 // requests in flight, frame limits, backpressure with a 64 MB body, and heartbeats.
 
 import { createHash, randomFillSync } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { DataflowError } from '../../../engine/errors.ts';
 import { ConnectionError, RemoteError } from '../../../engine/transport/connection-errors.ts';
@@ -244,6 +246,27 @@ describe('heartbeats', () => {
     const info = await serverClosed.promise;
     expect(info.reason).toMatch(/^heartbeat timeout after 200 ms: nothing received from 127\.0\.0\.1:\d+$/);
     expect(info.error).toMatchObject({ code: 'HEARTBEAT_TIMEOUT' });
+  });
+
+  it('keep a connection whose peer kept pinging while this process was blocked', async () => {
+    // The peer lives in another process, so its pings keep arriving while this event loop is
+    // busy; once unblocked, the heartbeat must read them before judging the peer silent.
+    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../../fixtures/heartbeat-peer.ts', import.meta.url)), SECRET], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
+    try {
+      const port = await new Promise<number>((resolve) => child.stdout.once('data', (d: Buffer) => resolve(Number(String(d).trim()))));
+      const client = opened.conn(
+        await connect({ host: '127.0.0.1', port, secret: SECRET, role: 'driver', heartbeatIntervalMs: 50, heartbeatTimeoutMs: 300 }),
+      );
+      const busyUntil = Date.now() + 900;
+      while (Date.now() < busyUntil) { /* a long computation on this thread */ }
+      await new Promise((r) => setTimeout(r, 200));
+      expect(client.isClosed).toBe(false);
+    } finally {
+      child.stdin.end();
+      await new Promise((r) => child.once('exit', r));
+    }
   });
 
   it('close the client side too when the server goes silent', async () => {
