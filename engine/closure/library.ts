@@ -10,6 +10,7 @@
 import { relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { MaterializeError, UnshippableError } from './errors.ts';
+import { forEachRecord } from './walk.ts';
 
 const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -55,14 +56,10 @@ export function libraryFunction(module: string, exportName: string, label: strin
 }
 
 /** Every library module referenced anywhere in a value (a task descriptor). */
-export function libraryModulesIn(value: unknown, found = new Set<string>()): Set<string> {
-  if (value === null || typeof value !== 'object' || ArrayBuffer.isView(value)) return found;
-  if (Array.isArray(value)) {
-    for (const item of value) libraryModulesIn(item, found);
-    return found;
-  }
-  const record = value as Record<string, unknown>;
-  if (record.kind === 'library' && typeof record.module === 'string') found.add(record.module);
-  for (const key of Object.keys(record)) libraryModulesIn(record[key], found);
+export function libraryModulesIn(value: unknown): Set<string> {
+  const found = new Set<string>();
+  forEachRecord(value, (record) => {
+    if (record.kind === 'library' && typeof record.module === 'string') found.add(record.module);
+  });
   return found;
 }

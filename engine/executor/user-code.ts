@@ -6,6 +6,7 @@ import type { ShippedFunction } from '../closure/ship.ts';
 import { materializeFunction } from '../closure/materialize.ts';
 import { locateUserError } from '../closure/error-location.ts';
 import { TaskError } from './task.ts';
+import { forEachRecord } from '../closure/walk.ts';
 import { Broadcast } from '../dataset/broadcast.ts';
 
 type Callable = (...args: unknown[]) => unknown;
@@ -47,14 +48,10 @@ export class UserCode {
 }
 
 /** Every broadcast id referenced anywhere in a value (captures carry `{ $broadcast: id }`). */
-export function broadcastIdsIn(value: unknown, found = new Set<number>()): Set<number> {
-  if (value === null || typeof value !== 'object' || ArrayBuffer.isView(value)) return found;
-  if (Array.isArray(value)) {
-    for (const item of value) broadcastIdsIn(item, found);
-    return found;
-  }
-  const record = value as Record<string, unknown>;
-  if (typeof record.$broadcast === 'number') found.add(record.$broadcast);
-  for (const key of Object.keys(record)) broadcastIdsIn(record[key], found);
+export function broadcastIdsIn(value: unknown): Set<number> {
+  const found = new Set<number>();
+  forEachRecord(value, (record) => {
+    if (typeof record.$broadcast === 'number') found.add(record.$broadcast);
+  });
   return found;
 }

@@ -7,7 +7,7 @@ import { readCsvPartition } from '../../../../connectors/csv/read.ts';
 import { planCsvScan } from '../../../../connectors/csv/scan.ts';
 import { planParquetScan } from '../../../../connectors/parquet/scan.ts';
 import { readParquetPartition } from '../../../../connectors/parquet/read.ts';
-import { useTmpDir } from './tmp-dir.ts';
+import { useTmpDir } from '../../../helpers/tmp-dir.ts';
 
 const tmp = useTmpDir('csv-convert');
 

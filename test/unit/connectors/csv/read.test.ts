@@ -6,7 +6,7 @@ import { CsvBadRowError } from '../../../../connectors/csv/errors.ts';
 import { emptyCsvStats, readCsvBatches, readCsvPartition } from '../../../../connectors/csv/read.ts';
 import { planCsvScan, type CsvScan } from '../../../../connectors/csv/scan.ts';
 import type { CsvOptions } from '../../../../connectors/csv/options.ts';
-import { useTmpDir } from './tmp-dir.ts';
+import { useTmpDir } from '../../../helpers/tmp-dir.ts';
 
 const tmp = useTmpDir('csv-read');
 

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { CsvHeaderError, CsvNotFoundError } from '../../../../connectors/csv/errors.ts';
 import { planCsvScan, splitFiles } from '../../../../connectors/csv/scan.ts';
 import { InvalidInputError } from '../../../../engine/errors.ts';
-import { useTmpDir } from './tmp-dir.ts';
+import { useTmpDir } from '../../../helpers/tmp-dir.ts';
 
 const tmp = useTmpDir('csv-scan');
 

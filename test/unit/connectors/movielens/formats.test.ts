@@ -5,7 +5,7 @@ import { locateRatings, locateTitles } from '../../../../connectors/movielens/fo
 import { CsvNotFoundError } from '../../../../connectors/csv/errors.ts';
 import { InvalidInputError } from '../../../../engine/errors.ts';
 import { writeMovieLensDirs } from './fixtures.ts';
-import { useTmpDir } from './tmp-dir.ts';
+import { useTmpDir } from '../../../helpers/tmp-dir.ts';
 
 const tmp = useTmpDir('ml-formats');
 

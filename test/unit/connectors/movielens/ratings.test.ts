@@ -7,7 +7,7 @@ import { planMovieLensScan } from '../../../../connectors/movielens/ratings.ts';
 import { readCsvPartition } from '../../../../connectors/csv/read.ts';
 import { CsvHeaderError } from '../../../../connectors/csv/errors.ts';
 import { RATINGS, writeMovieLensDirs } from './fixtures.ts';
-import { useTmpDir } from './tmp-dir.ts';
+import { useTmpDir } from '../../../helpers/tmp-dir.ts';
 
 const tmp = useTmpDir('ml-ratings');
 

@@ -13,7 +13,7 @@ import { S3Storage } from '../../../../connectors/storage/s3.ts';
 import { closeS3Clients } from '../../../../connectors/storage/s3-client.ts';
 import { S3RVER_CREDENTIALS, type S3TestServer, startS3Server } from '../storage/s3-server.ts';
 import { RATINGS, TITLES, writeMovieLensDirs } from './fixtures.ts';
-import { useTmpDir } from './tmp-dir.ts';
+import { useTmpDir } from '../../../helpers/tmp-dir.ts';
 
 const tmp = useTmpDir('movielens-remote');
 let server: S3TestServer;

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { readMovieTitles } from '../../../../connectors/movielens/titles.ts';
 import { CsvBadRowError } from '../../../../connectors/csv/errors.ts';
 import { TITLES, writeMovieLensDirs } from './fixtures.ts';
-import { useTmpDir } from './tmp-dir.ts';
+import { useTmpDir } from '../../../helpers/tmp-dir.ts';
 
 const tmp = useTmpDir('ml-titles');
 

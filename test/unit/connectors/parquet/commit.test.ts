@@ -13,7 +13,7 @@ import { writeParquetFile } from '../../../../connectors/parquet/write.ts';
 import { planParquetScan } from '../../../../connectors/parquet/scan.ts';
 import { readParquetPartition } from '../../../../connectors/parquet/read.ts';
 import { ParquetOutputError } from '../../../../connectors/parquet/errors.ts';
-import { useTmpDir } from './tmp-dir.ts';
+import { useTmpDir } from '../../../helpers/tmp-dir.ts';
 
 const tmp = useTmpDir('parquet-commit');
 const JOB = 'job-1234';

@@ -11,7 +11,7 @@ import { readParquetPartition } from '../../../../connectors/parquet/read.ts';
 import { writeParquetFile, type ParquetCompression } from '../../../../connectors/parquet/write.ts';
 import { concatTables } from '../../../../engine/kernels/concat.ts';
 import { Session } from '../../../../engine/dataset/session.ts';
-import { useTmpDir } from './tmp-dir.ts';
+import { useTmpDir } from '../../../helpers/tmp-dir.ts';
 
 interface DuckResult { getRows(): unknown[][]; columnNames(): string[] }
 interface DuckConnection { run(sql: string): Promise<unknown>; runAndReadAll(sql: string): Promise<DuckResult> }

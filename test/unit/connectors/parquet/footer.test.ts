@@ -6,7 +6,7 @@ import { FOOTER_GUESS_BYTES, readParquetFooter } from '../../../../connectors/pa
 import { readParquetPartition } from '../../../../connectors/parquet/read.ts';
 import { ParquetNotFoundError } from '../../../../connectors/parquet/errors.ts';
 import { writeParquetFile } from '../../../../connectors/parquet/write.ts';
-import { useTmpDir } from './tmp-dir.ts';
+import { useTmpDir } from '../../../helpers/tmp-dir.ts';
 
 const tmp = useTmpDir('parquet-footer');
 

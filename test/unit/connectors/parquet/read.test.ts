@@ -7,7 +7,7 @@ import { planParquetScan } from '../../../../connectors/parquet/scan.ts';
 import { writeParquetFile } from '../../../../connectors/parquet/write.ts';
 import { readParquetFooter } from '../../../../connectors/parquet/footer.ts';
 import { ParquetColumnError, ParquetCorruptError } from '../../../../connectors/parquet/errors.ts';
-import { useTmpDir } from './tmp-dir.ts';
+import { useTmpDir } from '../../../helpers/tmp-dir.ts';
 
 const tmp = useTmpDir('parquet-read');
 

@@ -6,7 +6,7 @@ import { readParquetFooter } from '../../../../connectors/parquet/footer.ts';
 import { rowGroupFile } from '../../../../connectors/parquet/row-group-file.ts';
 import { decodeParquetBytes } from '../../../../connectors/parquet/wasm.ts';
 import { writeParquetFile } from '../../../../connectors/parquet/write.ts';
-import { useTmpDir } from './tmp-dir.ts';
+import { useTmpDir } from '../../../helpers/tmp-dir.ts';
 
 const tmp = useTmpDir('parquet-rgfile');
 

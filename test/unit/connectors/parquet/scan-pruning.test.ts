@@ -6,7 +6,7 @@ import { onParquetPartitionRead, readParquetPartition } from '../../../../connec
 import { writeParquetFile } from '../../../../connectors/parquet/write.ts';
 import { ParquetColumnError, ParquetFilterError, ParquetPartitionError } from '../../../../connectors/parquet/errors.ts';
 import type { ParquetScan } from '../../../../connectors/parquet/scan.ts';
-import { useTmpDir } from './tmp-dir.ts';
+import { useTmpDir } from '../../../helpers/tmp-dir.ts';
 
 const tmp = useTmpDir('parquet-prune');
 

@@ -12,7 +12,7 @@ import {
   ParquetSchemaMismatchError,
 } from '../../../../connectors/parquet/errors.ts';
 import { DataflowError } from '../../../../engine/errors.ts';
-import { useTmpDir } from './tmp-dir.ts';
+import { useTmpDir } from '../../../helpers/tmp-dir.ts';
 
 const tmp = useTmpDir('parquet-scan');
 

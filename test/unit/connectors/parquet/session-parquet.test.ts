@@ -6,7 +6,7 @@ import * as arrow from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Session } from '../../../../engine/dataset/session.ts';
 import { onParquetPartitionRead } from '../../../../connectors/parquet/read.ts';
-import { useTmpDir } from './tmp-dir.ts';
+import { useTmpDir } from '../../../helpers/tmp-dir.ts';
 
 const tmp = useTmpDir('parquet-session');
 let session: Session;

@@ -5,7 +5,7 @@ import { readParquetFooter } from '../../../../connectors/parquet/footer.ts';
 import { decodeStatistics } from '../../../../connectors/parquet/statistics.ts';
 import { canonicalSchema } from '../../../../connectors/parquet/decimal.ts';
 import { writeParquetFile } from '../../../../connectors/parquet/write.ts';
-import { useTmpDir } from './tmp-dir.ts';
+import { useTmpDir } from '../../../helpers/tmp-dir.ts';
 
 const tmp = useTmpDir('parquet-stats');
 

@@ -6,7 +6,7 @@ import { writeParquetBatches, writeParquetFile, type ParquetCompression } from '
 import { planParquetScan } from '../../../../connectors/parquet/scan.ts';
 import { readParquetPartition } from '../../../../connectors/parquet/read.ts';
 import { InvalidInputError } from '../../../../engine/errors.ts';
-import { useTmpDir } from './tmp-dir.ts';
+import { useTmpDir } from '../../../helpers/tmp-dir.ts';
 
 const tmp = useTmpDir('parquet-write');
 

@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { LocalStorage } from '../../../../connectors/storage/local.ts';
 import type { StorageError } from '../../../../connectors/storage/errors.ts';
-import { useTmpDir } from './tmp-dir.ts';
+import { useTmpDir } from '../../../helpers/tmp-dir.ts';
 
 const tmp = useTmpDir('storage-local');
 const fs = new LocalStorage();

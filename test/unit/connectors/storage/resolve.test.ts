@@ -18,7 +18,7 @@ import { S3Storage } from '../../../../connectors/storage/s3.ts';
 import { closeS3Clients } from '../../../../connectors/storage/s3-client.ts';
 import { StorageError } from '../../../../connectors/storage/errors.ts';
 import { S3RVER_CREDENTIALS, type S3TestServer, startS3Server } from './s3-server.ts';
-import { useTmpDir } from './tmp-dir.ts';
+import { useTmpDir } from '../../../helpers/tmp-dir.ts';
 
 const tmp = useTmpDir('storage-resolve');
 const FILE = Uint8Array.from({ length: 5000 }, (_, i) => (i * 11 + 3) & 0xff);
