@@ -111,14 +111,13 @@ function gatherFixedWidth(data: Data, indices: Int32Array): ArrayBufferView {
   const length = indices.length;
   const out = new Ctor(length * stride);
   const rowBytes = src.BYTES_PER_ELEMENT * stride;
-  if ((stride === 1 && src.BYTES_PER_ELEMENT <= 4) || src instanceof Float64Array) {
-    const s = src as unknown as Float64Array;
-    const o = out as unknown as Float64Array;
-    for (let i = 0; i < length; i++) {
-      const r = indices[i];
-      if (r >= 0) o[i] = s[r];
-    }
-    return out;
+  if (stride === 1) {
+    // One loop per element type: a single loop over several typed-array kinds is megamorphic and
+    // several times slower (the shuffle split runs through here for every column).
+    if (src instanceof Float64Array) return gatherF64(src, out as Float64Array, indices);
+    if (src instanceof Int32Array) return gatherI32(src, out as Int32Array, indices);
+    if (src instanceof Float32Array) return gatherF32(src, out as Float32Array, indices);
+    if (src.BYTES_PER_ELEMENT <= 4) return gatherAny(src as unknown as Uint32Array, out as unknown as Uint32Array, indices);
   }
   const aligned = rowBytes % 4 === 0 && src.byteOffset % 4 === 0;
   const words = aligned ? rowBytes / 4 : rowBytes;
@@ -141,6 +140,38 @@ function gatherFixedWidth(data: Data, indices: Int32Array): ArrayBufferView {
     for (let w = 0; w < words; w++) o[i * words + w] = s[r * words + w];
   }
   return out;
+}
+
+function gatherF64(s: Float64Array, o: Float64Array, indices: Int32Array): Float64Array {
+  for (let i = 0; i < indices.length; i++) {
+    const r = indices[i]!;
+    if (r >= 0) o[i] = s[r]!;
+  }
+  return o;
+}
+
+function gatherI32(s: Int32Array, o: Int32Array, indices: Int32Array): Int32Array {
+  for (let i = 0; i < indices.length; i++) {
+    const r = indices[i]!;
+    if (r >= 0) o[i] = s[r]!;
+  }
+  return o;
+}
+
+function gatherF32(s: Float32Array, o: Float32Array, indices: Int32Array): Float32Array {
+  for (let i = 0; i < indices.length; i++) {
+    const r = indices[i]!;
+    if (r >= 0) o[i] = s[r]!;
+  }
+  return o;
+}
+
+function gatherAny(s: Uint32Array, o: Uint32Array, indices: Int32Array): Uint32Array {
+  for (let i = 0; i < indices.length; i++) {
+    const r = indices[i]!;
+    if (r >= 0) o[i] = s[r]!;
+  }
+  return o;
 }
 
 function gatherVarBinary(data: Data, indices: Int32Array): { values: Uint8Array; valueOffsets: Int32Array } {
