@@ -12,16 +12,20 @@
 //
 // Per iteration (one block of b vectors):
 //   driver: Z ⟂ basis (block Gram–Schmidt, twice), orthonormalize         O(n·s·b)
-//   executors: W = M Z, each partition's rows summed locally              O(nnz·b), n·b numbers back per partition
-//   driver: append Z to Q and W to MQ, new columns of H = Qᵀ M Q            O(n·s·b)
-// When the basis is full (s = maxBasis): eig(H) → Ritz pairs (θ, Q·y); residual ‖MQ·y − θ Q·y‖;
-// stop when every requested pair has residual ≤ tol · θ₁; otherwise keep the best Ritz vectors
-// (thick restart: H becomes diag(θ), no pass needed) and continue from the part of the last W
-// outside the old basis.
+//   executors: W = M Z, each partition's rows summed locally              O(nnz·b), n·b numbers back
+//   driver: append Z to Q, new columns of H = Qᵀ M Q (H[:, new] = Qᵀ W)     O(n·s·b)
+// The basis is column-major (dense-block.ts): every driver loop runs over contiguous n-long vectors.
+// When the basis is full (s = maxBasis): eig(H) → Ritz pairs (θ, y). The Krylov relation
+//   M Q = Q H + F E_lastᵀ,   F = W_last − Q Qᵀ W_last   (the last product's part outside the basis)
+// gives every residual without touching n-long vectors: M Q y − θ Q y = F y_last (y_last = the last
+// b entries of y), so ‖r‖² = y_lastᵀ (FᵀF) y_last (ARPACK's Ritz estimate). Stop when every
+// requested pair has ‖r‖ ≤ tol · θ₁; otherwise thick restart: rotate the basis in place to the
+// best `keep` Ritz vectors (Q ← Q Y[:, :keep]), H becomes diag(θ) — no pass needed, the coupling
+// to the next block F·R⁻¹ is recomputed explicitly as Xᵀ M Z — and continue from F.
 
 import { SvdConvergenceError } from './errors.ts';
 import { symmetricEigen } from './symmetric-eigen.ts';
-import { fixSigns, orthogonalizeAgainst, orthonormalizeBlock, randomBlock } from './dense-block.ts';
+import { combineInto, dots, fixSigns, orthogonalizeAgainst, orthonormalizeBlock, randomBlock, toColumnMajor, toRowMajor } from './dense-block.ts';
 
 /** Multiplies AᵀA (narrow side, n × n) with a dense n × b block, row-major in and out. */
 export interface GramOperator {
@@ -63,13 +67,13 @@ export async function blockKrylov(op: GramOperator, options: KrylovOptions): Pro
   const { n } = op;
   const k = options.k;
   const b = options.blockSize;
-  // Every block is a full b columns (a truncated block would drop part of M·Z and break the Krylov
+  // Every block is a full b vectors (a truncated block would drop part of M·Z and break the Krylov
   // relation the thick restart relies on), so the basis holds a whole number of blocks.
   const m = Math.floor(Math.max(options.maxBasis, k + 2 * b) / b) * b;
   if (n <= m) return denseSolve(op, k);
   const q = new Float64Array(n * m);
-  const mq = new Float64Array(n * m);
   const h = new Float64Array(m * m);
+  const hw = new Float64Array(m * b);
   let s = 0;
   let passes = 0;
   let z = randomBlock(n, b, options.seed, 0);
@@ -77,13 +81,19 @@ export async function blockKrylov(op: GramOperator, options: KrylovOptions): Pro
     // Expand the basis one block at a time until it is full.
     while (s + b <= m) {
       await yieldToEventLoop();
-      orthogonalizeAgainst(z, b, q, m, s);
-      orthonormalizeBlock(z, b, q, m, s, options.seed, passes + 1);
-      const w = await op.apply(z, b);
+      orthogonalizeAgainst(z, b, q, s, n);
+      orthonormalizeBlock(z, b, q, s, n, options.seed, passes + 1);
+      const w = toColumnMajor(await op.apply(toRowMajor(z, b, n), b), b, n);
       passes++;
-      appendColumns(q, m, s, z, b);
-      appendColumns(mq, m, s, w, b);
-      updateProjection(h, m, q, mq, s, b, n);
+      q.set(z, s * n);
+      // H[i][s+c] = H[s+c][i] = q_i · (M z_c) for every i < s + b.
+      dots(hw, q, s + b, w, b, n, b);
+      for (let i = 0; i < s + b; i++) {
+        for (let c = 0; c < b; c++) {
+          h[i * m + s + c] = hw[i * b + c]!;
+          h[(s + c) * m + i] = hw[i * b + c]!;
+        }
+      }
       s += b;
       z = w;
     }
@@ -92,24 +102,24 @@ export async function blockKrylov(op: GramOperator, options: KrylovOptions): Pro
     for (let i = 0; i < s; i++) for (let j = 0; j < s; j++) hs[i * s + j] = 0.5 * (h[i * m + j]! + h[j * m + i]!);
     await yieldToEventLoop();
     const { values, vectors } = symmetricEigen(hs, s);
-    const keep = Math.max(k, s - 2 * b);
-    await yieldToEventLoop();
-    const x = combine(q, m, s, vectors, keep, n);
-    await yieldToEventLoop();
-    const mx = combine(mq, m, s, vectors, keep, n);
-    await yieldToEventLoop();
+    // F = the last product outside the basis; its Gram gives each Ritz pair's residual norm.
+    orthogonalizeAgainst(z, b, q, s, n);
+    const f = new Float64Array(b * b);
+    dots(f, z, b, z, b, n, b);
     const theta1 = Math.max(values[0]!, Number.MIN_VALUE);
     let residual = 0;
     for (let c = 0; c < k; c++) {
       let sum = 0;
-      for (let j = 0; j < n; j++) {
-        const r = mx[j * keep + c]! - values[c]! * x[j * keep + c]!;
-        sum += r * r;
+      for (let r = 0; r < b; r++) {
+        const yr = vectors[(s - b + r) * s + c]!;
+        for (let t = 0; t < b; t++) sum += yr * f[r * b + t]! * vectors[(s - b + t) * s + c]!;
       }
-      residual = Math.max(residual, Math.sqrt(sum) / theta1);
+      residual = Math.max(residual, Math.sqrt(Math.max(sum, 0)) / theta1);
     }
     if (residual <= options.tol) {
-      const out = takeColumns(x, keep, k);
+      const x = new Float64Array(n * k);
+      combineInto(x, q, s, vectors, s, k, n, 1);
+      const out = toRowMajor(x, k, n);
       fixSigns(out, k);
       const sigma = Float64Array.from(values.subarray(0, k), (v) => Math.sqrt(Math.max(v, 0)));
       return { sigma, vectors: out, passes, restarts: restart, residual };
@@ -120,17 +130,16 @@ export async function blockKrylov(op: GramOperator, options: KrylovOptions): Pro
           `largest relative residual ${residual.toExponential(2)} > tol ${options.tol}; raise options.maxIter, loosen options.tol or use mode 'gramian'`,
       );
     }
-    // The next block: the last product's part outside the OLD basis (rank ≤ b), then thick restart.
-    orthogonalizeAgainst(z, b, q, m, s);
+    // Thick restart: Q[:, :keep] ← Q Y[:, :keep] (a rotation; the old basis is dropped), H = diag(θ).
+    // Keeping half of the unwanted Ritz vectors as well (as ARPACK's nev + (ncv − nev)/2 does)
+    // needs about as many products as keeping all but 2 blocks, with a third of the restarts.
+    const keep = Math.max(k, Math.floor((k + s) / 2));
+    await yieldToEventLoop();
+    const x = new Float64Array(n * keep);
+    combineInto(x, q, s, vectors, s, keep, n, 1);
     q.fill(0);
-    mq.fill(0);
+    q.set(x, 0);
     h.fill(0);
-    for (let j = 0; j < n; j++) {
-      for (let c = 0; c < keep; c++) {
-        q[j * m + c] = x[j * keep + c]!;
-        mq[j * m + c] = mx[j * keep + c]!;
-      }
-    }
     for (let c = 0; c < keep; c++) h[c * m + c] = values[c]!;
     s = keep;
   }
@@ -160,45 +169,4 @@ async function denseSolve(op: GramOperator, k: number): Promise<NarrowSolution> 
   fixSigns(out, k);
   const sigma = Float64Array.from(values.subarray(0, k), (v) => Math.sqrt(Math.max(v, 0)));
   return { sigma, vectors: out, passes: 1, restarts: 0, residual: 0 };
-}
-
-function appendColumns(basis: Float64Array, stride: number, s: number, block: Float64Array, width: number): void {
-  const n = block.length / width;
-  for (let j = 0; j < n; j++) for (let c = 0; c < width; c++) basis[j * stride + s + c] = block[j * width + c]!;
-}
-
-/** H[i][s+c] = H[s+c][i] = qᵢ · (M q_{s+c}) for every i < s + width. */
-function updateProjection(h: Float64Array, m: number, q: Float64Array, mq: Float64Array, s: number, width: number, n: number): void {
-  const cols = s + width;
-  const acc = new Float64Array(cols * width);
-  for (let j = 0; j < n; j++) {
-    const row = j * m;
-    for (let i = 0; i < cols; i++) {
-      const qv = q[row + i]!;
-      if (qv === 0) continue;
-      for (let c = 0; c < width; c++) acc[i * width + c] += qv * mq[row + s + c]!;
-    }
-  }
-  for (let i = 0; i < cols; i++) {
-    for (let c = 0; c < width; c++) {
-      h[i * m + s + c] = acc[i * width + c]!;
-      h[(s + c) * m + i] = acc[i * width + c]!;
-    }
-  }
-}
-
-/** basis[:, :s] · Y[:, :count] (n × count), Y being s × s row-major. */
-function combine(basis: Float64Array, stride: number, s: number, y: Float64Array, count: number, n: number): Float64Array {
-  const out = new Float64Array(n * count);
-  for (let j = 0; j < n; j++) {
-    const row = j * stride;
-    const o = j * count;
-    for (let i = 0; i < s; i++) {
-      const v = basis[row + i]!;
-      if (v === 0) continue;
-      const yi = i * s;
-      for (let c = 0; c < count; c++) out[o + c] += v * y[yi + c]!;
-    }
-  }
-  return out;
 }

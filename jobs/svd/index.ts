@@ -12,11 +12,12 @@
 //
 // The data movement.
 //   once:      distinct user ids and item ids (distributed distinct, sorted on the driver) →
-//              encode to dense indices → groupByKey(wide index) into `numBlocks` partitions →
-//              each partition sorted into CSR rows (cached on the executors; never moves again).
+//              encode to dense indices → groupByKey(part) into `numBlocks` partitions (default:
+//              one per executor slot; part = the partition of leaf wide index % 16) → each
+//              partition grouped by row and sorted into CSR rows (cached on the executors; never moves again).
 //   per pass:  the driver sends X (n' × b numbers) with the tasks; each partition returns its
-//              partial n' × b product; the driver adds the partials in partition order (so the
-//              result never depends on the master or on which task finished first).
+//              leaves' n' × b products added along a fixed tree, which the driver completes
+//              (leaf-tree.ts: the result never depends on the master, numBlocks, or task order).
 //   at the end: V on the driver → U = A V Σ⁻¹ computed on the executors, kept there as a Dataset.
 
 import type { Dataset } from '../../engine/dataset/dataset.ts';
@@ -32,6 +33,8 @@ import { SparseRowsOperator, columnStats, rowMeans } from './distributed-product
 import { blockKrylov } from './block-krylov.ts';
 import type { NarrowSolution } from './block-krylov.ts';
 import { MAX_GRAMIAN_SIDE, solveGramian } from './gramian.ts';
+import { LEAVES, leafLayout } from './leaf-tree.ts';
+import type { LeafTree } from './leaf-tree.ts';
 import { SvdModel } from './model.ts';
 
 export { SvdModel } from './model.ts';
@@ -82,17 +85,26 @@ export async function svd(ratings: Dataset, k: number, options: SvdOptions = {})
   const encodeSpec = session.broadcast<EncodeSpec>({ userColumn: o.userColumn, itemColumn: o.itemColumn, ratingColumn: o.ratingColumn, users: users.ids, items: items.ids, usersAreRows });
   const encode = sparseRowKernels.encodeRatings;
   const spec = encodeSpec;
+  // One partition per executor slot by default (each pass is one task per partition; more
+  // partitions than slots only queue tasks, and a task that runs away from its cached partition
+  // re-reads it). Row r goes to the partition owning leaf r % LEAVES (leaf-tree.ts), so every sum
+  // is the same whatever numBlocks is.
+  const numBlocks = Math.min(o.numBlocks ?? Math.max(1, session.driver.totalSlots), LEAVES);
+  const { tree, partKeys } = leafLayout(numBlocks);
+  const withKey = sparseRowKernels.withPartKey;
+  const layout = sparseRowKernels.layoutRows;
+  const leaves = tree.leaves;
   const rows = ratings
-    .mapBatches((t) => encode(t, spec.value), { encode, spec })
-    .groupByKey(['row'], { numPartitions: o.numBlocks })
-    .mapBatches(sparseRowKernels.buildSparseRows)
+    .mapBatches((t) => withKey(encode(t, spec.value), partKeys), { encode, spec, withKey, partKeys })
+    .groupByKey(['part'], { numPartitions: numBlocks })
+    .mapBatches((t) => layout(t, leaves), { layout, leaves })
     .cache();
 
   // Centering: offsets from sums computed over the cached rows.
-  const { centering, userMeans, globalMean } = await centeringOf(o.centering, rows, n, m, usersAreRows);
+  const { centering, userMeans, globalMean } = await centeringOf(o.centering, rows, n, m, usersAreRows, tree);
   const prepared = performance.now();
 
-  const operator = new SparseRowsOperator(rows, n, centering);
+  const operator = new SparseRowsOperator(rows, n, centering, tree);
   let solution: NarrowSolution;
   if (mode === 'gramian') {
     solution = solveGramian(await operator.gram(), n, k);
@@ -110,10 +122,10 @@ export async function svd(ratings: Dataset, k: number, options: SvdOptions = {})
 
   return new SvdModel(
     {
-      options: o, k, mode, sigma: solution.sigma, users, items, usersAreRows, narrow: x, rows, ratings, encodeSpec,
+      options: { ...o, numBlocks }, k, mode, sigma: solution.sigma, users, items, usersAreRows, narrow: x, rows, ratings, encodeSpec,
       centering, userMeans, globalMean,
       stats: {
-        users: m, items: nItems, passes: operator.passes, restarts: solution.restarts, residual: solution.residual,
+        users: m, items: nItems, passes: operator.passes, blockSize: o.blockSize, numBlocks, productSeconds: operator.seconds, restarts: solution.restarts, residual: solution.residual,
         prepareSeconds: (prepared - started) / 1000, solveSeconds: (finished - prepared) / 1000,
       },
     },
@@ -122,9 +134,9 @@ export async function svd(ratings: Dataset, k: number, options: SvdOptions = {})
 }
 
 /** The offsets to subtract, from per-column sums (and per-row means when users are the rows). */
-async function centeringOf(kind: SvdOptions['centering'], rows: Dataset, n: number, m: number, usersAreRows: boolean): Promise<{ centering: Centering; userMeans: Float64Array | null; globalMean: number }> {
+async function centeringOf(kind: SvdOptions['centering'], rows: Dataset, n: number, m: number, usersAreRows: boolean, tree: LeafTree): Promise<{ centering: Centering; userMeans: Float64Array | null; globalMean: number }> {
   // Always run the column-stats pass: it also materializes the cached layout once.
-  const stats = await columnStats(rows, n);
+  const stats = await columnStats(rows, n, tree);
   let total = 0;
   let count = 0;
   for (let j = 0; j < n; j++) {

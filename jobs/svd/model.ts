@@ -43,6 +43,11 @@ export interface SvdStats {
   items: number;
   /** Distributed passes over the ratings (block products or the Gram pass). */
   passes: number;
+  /** Vectors per block product (Lanczos) and partitions of the rows (one task each per pass). */
+  blockSize: number;
+  numBlocks: number;
+  /** Seconds spent waiting for those passes (the rest of solveSeconds is driver-side dense work and U). */
+  productSeconds: number;
   restarts: number;
   /** Largest relative Ritz residual ‖AᵀA v − σ² v‖ / σ₁² (0 for the Gramian mode). */
   residual: number;

@@ -25,15 +25,17 @@ export interface SvdOptions {
   blockSize?: number;
   /** Lanczos basis size before a restart (default max(3k, k + 10·blockSize), rounded down to whole blocks). */
   maxBasis?: number;
-  /** Partitions of the wide side's rows (default 4). Results never depend on the master or on the
-   * input's partitioning; changing numBlocks changes the order of partial sums (last-bit changes). */
+  /** Partitions of the wide side's rows (default: the session's executor slots, at most 16).
+   * Results never depend on it, on the master or on the input's partitioning (sums run along a
+   * fixed tree of 16 leaves: leaf-tree.ts). */
   numBlocks?: number;
   userColumn?: string;
   itemColumn?: string;
   ratingColumn?: string;
 }
 
-export type ResolvedSvdOptions = Required<SvdOptions>;
+/** numBlocks stays undefined when not given: svd() then uses the session's executor slots. */
+export type ResolvedSvdOptions = Required<Omit<SvdOptions, 'numBlocks'>> & { numBlocks: number | undefined };
 
 export function resolveSvdOptions(k: number, options: SvdOptions): ResolvedSvdOptions {
   if (!Number.isInteger(k) || k < 1) throw new SvdInputError(`svd: k must be a positive integer (the number of singular values), got ${k}`);
@@ -47,7 +49,7 @@ export function resolveSvdOptions(k: number, options: SvdOptions): ResolvedSvdOp
   const checks: Array<[string, number, number]> = [
     ['maxIter', options.maxIter ?? 300, 1],
     ['blockSize', blockSize, 1],
-    ['numBlocks', options.numBlocks ?? 4, 1],
+    ['numBlocks', options.numBlocks ?? 1, 1],
   ];
   for (const [name, value, min] of checks) {
     if (!Number.isInteger(value) || value < min) throw new SvdInputError(`svd: options.${name} must be an integer ≥ ${min}, got ${value}`);
@@ -64,7 +66,7 @@ export function resolveSvdOptions(k: number, options: SvdOptions): ResolvedSvdOp
     centering,
     blockSize,
     maxBasis,
-    numBlocks: options.numBlocks ?? 4,
+    numBlocks: options.numBlocks,
     userColumn: options.userColumn ?? 'userId',
     itemColumn: options.itemColumn ?? 'itemId',
     ratingColumn: options.ratingColumn ?? 'rating',

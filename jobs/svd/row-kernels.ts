@@ -12,6 +12,8 @@ import { columnData } from '../../engine/kernels/concat.ts';
 import { decodeIds } from './id-encoding.ts';
 import type { IdEncoding } from './id-encoding.ts';
 import { vectorColumn } from './sparse-rows.ts';
+import { treePartials } from './leaf-tree.ts';
+import type { LeafTree } from './leaf-tree.ts';
 
 /**
  * What is subtracted from each stored rating: nothing, one global mean, or a mean per row or per
@@ -77,54 +79,74 @@ export function csrRows(table: Table, centering: Centering): CsrRows {
   return { rowIds: shape.rowIds, starts: shape.starts, cols, values };
 }
 
-function partial(values: Float64Array): Table {
-  return new Table({ v: makeVector(values) });
-}
-
 /**
- * Partial Gram matrix G = Σ_r a_r a_rᵀ (n × n, narrow side) of this partition's rows. Only the
- * lower triangle (row ≥ column) is filled; the driver mirrors it after summing the partials.
+ * Partial Gram matrix G = Σ_r a_r a_rᵀ (n × n, narrow side) of this partition's rows, as subtree
+ * sums (leaf-tree.ts). Only the lower triangle (row ≥ column) is filled; the driver mirrors it.
  */
-export function gramPartial(table: Table, n: number, centering: Centering): Table {
-  const { starts, cols, values } = csrRows(table, centering);
-  const g = new Float64Array(n * n);
-  for (let r = 0; r + 1 < starts.length; r++) {
-    const end = starts[r + 1]!;
-    for (let p = starts[r]!; p < end; p++) {
-      // Columns are ascending within a row, so cols[q] ≤ cols[p] for q ≤ p: lower triangle.
-      const base = cols[p]! * n;
-      const vp = values[p]!;
-      for (let q = starts[r]!; q <= p; q++) g[base + cols[q]!] += vp * values[q]!;
+export function gramPartial(table: Table, n: number, centering: Centering, tree: LeafTree): Table {
+  const { rowIds, starts, cols, values } = csrRows(table, centering);
+  return treePartials(rowIds, tree, n * n, (r0, r1, g) => {
+    for (let r = r0; r < r1; r++) {
+      const end = starts[r + 1]!;
+      for (let p = starts[r]!; p < end; p++) {
+        // Columns are ascending within a row, so cols[q] ≤ cols[p] for q ≤ p: lower triangle.
+        const base = cols[p]! * n;
+        const vp = values[p]!;
+        for (let q = starts[r]!; q <= p; q++) g[base + cols[q]!] += vp * values[q]!;
+      }
     }
-  }
-  return partial(g);
+  });
 }
 
 /**
  * Partial product Y = Σ_r a_r (a_rᵀ X) = (AᵀA) X restricted to this partition's rows, for a dense
- * n × b block X. One pass over the entries: per row, first w = a_rᵀ X (b numbers), then Y += a_r wᵀ.
+ * n × b block X (row-major), as subtree sums (leaf-tree.ts). Per row: w = a_rᵀ X, then Y += a_r wᵀ.
+ *
+ * X is cut into groups of 4 columns, each packed n × 4 (32 bytes per narrow index): one pass over
+ * the rows per group, with the four w's in locals. The random reads and writes by column index then
+ * stay within 2 · n · 32 bytes (~680 KB at n = 10,677, inside the L2 cache) instead of 2 · n · 8b
+ * (2.7 MB at b = 16, which made each pass ~6× slower); the sparse entries are streamed once per group.
  */
-export function gramApplyPartial(table: Table, x: Float64Array, b: number, centering: Centering): Table {
-  const { starts, cols, values } = csrRows(table, centering);
+export function gramApplyPartial(table: Table, x: Float64Array, b: number, centering: Centering, tree: LeafTree): Table {
+  const { rowIds, starts, cols, values } = csrRows(table, centering);
   const n = x.length / b;
-  const y = new Float64Array(n * b);
-  const w = new Float64Array(b);
-  for (let r = 0; r + 1 < starts.length; r++) {
-    const start = starts[r]!;
-    const end = starts[r + 1]!;
-    w.fill(0);
-    for (let p = start; p < end; p++) {
-      const v = values[p]!;
-      const base = cols[p]! * b;
-      for (let c = 0; c < b; c++) w[c] += v * x[base + c]!;
-    }
-    for (let p = start; p < end; p++) {
-      const v = values[p]!;
-      const base = cols[p]! * b;
-      for (let c = 0; c < b; c++) y[base + c] += v * w[c]!;
-    }
+  const groups: Float64Array[] = [];
+  for (let c0 = 0; c0 < b; c0 += 4) {
+    const packed = new Float64Array(n * 4);
+    const width = Math.min(4, b - c0);
+    for (let j = 0; j < n; j++) for (let t = 0; t < width; t++) packed[j * 4 + t] = x[j * b + c0 + t]!;
+    groups.push(packed);
   }
-  return partial(y);
+  const yg = new Float64Array(n * 4);
+  return treePartials(rowIds, tree, n * b, (r0, r1, y) => {
+    groups.forEach((xg, g) => {
+      yg.fill(0);
+      for (let r = r0; r < r1; r++) {
+        const start = starts[r]!;
+        const end = starts[r + 1]!;
+        let w0 = 0, w1 = 0, w2 = 0, w3 = 0;
+        for (let p = start; p < end; p++) {
+          const v = values[p]!;
+          const base = cols[p]! * 4;
+          w0 += v * xg[base]!;
+          w1 += v * xg[base + 1]!;
+          w2 += v * xg[base + 2]!;
+          w3 += v * xg[base + 3]!;
+        }
+        for (let p = start; p < end; p++) {
+          const v = values[p]!;
+          const base = cols[p]! * 4;
+          yg[base] += v * w0;
+          yg[base + 1] += v * w1;
+          yg[base + 2] += v * w2;
+          yg[base + 3] += v * w3;
+        }
+      }
+      const c0 = g * 4;
+      const width = Math.min(4, b - c0);
+      for (let j = 0; j < n; j++) for (let t = 0; t < width; t++) y[j * b + c0 + t] = yg[j * 4 + t]!;
+    });
+  });
 }
 
 /**
@@ -150,17 +172,17 @@ export function rowProducts(table: Table, x: Float64Array, scale: Float64Array, 
   return new Table({ [ids.column]: idVector, vector: makeVector(vectorColumn(out, rows, b)) });
 }
 
-/** Per narrow index j: the sum of raw ratings and how many there are ([sums..., counts...], 2n). */
-export function colStatsPartial(table: Table, n: number): Table {
-  const { cols } = csrRows(table, { kind: 'none' });
+/** Per narrow index j: the sum of raw ratings and how many there are ([sums..., counts...], 2n), as subtree sums. */
+export function colStatsPartial(table: Table, n: number, tree: LeafTree): Table {
+  const { rowIds, starts, cols } = csrRows(table, { kind: 'none' });
   const raw = column<Float64Array>(table, 'value');
   const mult = column<Int32Array>(table, 'mult');
-  const out = new Float64Array(2 * n);
-  for (let p = 0; p < cols.length; p++) {
-    out[cols[p]!] += raw[p]!;
-    out[n + cols[p]!] += mult[p]!;
-  }
-  return partial(out);
+  return treePartials(rowIds, tree, 2 * n, (r0, r1, out) => {
+    for (let p = starts[r0]!; p < starts[r1]!; p++) {
+      out[cols[p]!] += raw[p]!;
+      out[n + cols[p]!] += mult[p]!;
+    }
+  });
 }
 
 /** Per wide row: the sum of its raw ratings and how many there are (each row lives in one partition). */
@@ -180,22 +202,3 @@ export function rowStats(table: Table): Table {
 }
 
 export const rowKernels = libraryFunctions(import.meta.url, { gramPartial, gramApplyPartial, rowProducts, colStatsPartial, rowStats });
-
-/** Sums the per-partition partials of a collected table (column 'v', one batch per partition) in partition order. */
-export function sumPartials(table: Table, length: number): Float64Array {
-  // Partials arrive back to back (a partition's partial may span batches): position i of the
-  // stream adds to total[i % length], so each partial is added whole, in partition order.
-  const total = new Float64Array(length);
-  let at = 0;
-  for (const batch of table.batches) {
-    const data = batch.getChild('v')?.data[0];
-    if (!data || batch.numRows === 0) continue;
-    const values = (data.values as Float64Array).subarray(data.offset, data.offset + data.length);
-    for (let i = 0; i < values.length; i++) {
-      total[at] += values[i]!;
-      if (++at === length) at = 0;
-    }
-  }
-  if (at !== 0) throw new Error(`svd: the partial results do not add up to whole vectors of ${length} values`);
-  return total;
-}

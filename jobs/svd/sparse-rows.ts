@@ -17,6 +17,7 @@ import type { Data, Struct } from 'apache-arrow';
 import { libraryFunctions } from '../../engine/closure/library.ts';
 import { columnData } from '../../engine/kernels/concat.ts';
 import { tableFromColumns } from '../../engine/kernels/concat.ts';
+import { groupRows } from '../../engine/kernels/group-rows.ts';
 import { SvdInputError } from './errors.ts';
 import { encodeColumn } from './id-encoding.ts';
 import type { IdList } from './id-encoding.ts';
@@ -70,10 +71,11 @@ export function encodeRatings(batch: Table, spec: EncodeSpec): Table {
 
 /**
  * A partition of groupByKey(['row']) output (row, values: List<Struct<col, value>>) → sorted sparse
- * rows. The order never depends on how the input was partitioned: rows ascending, entries by
- * column, duplicates summed in ascending value order.
+ * rows. The order never depends on how the input was partitioned: rows ascending (by leaf first,
+ * leaf = row % leaves, when `leaves` is given: see leaf-tree.ts), entries by column, duplicates
+ * summed in ascending value order.
  */
-export function buildSparseRows(grouped: Table): Table {
+export function buildSparseRows(grouped: Table, leaves = 1): Table {
   if (grouped.numRows === 0) return tableFromColumns(SPARSE_ROWS_SCHEMA, SPARSE_ROWS_SCHEMA.fields.map((f) => makeData({ type: f.type, length: 0 }) as Data), 0);
   const rowData = columnData(grouped, 'row');
   const rowIds = (rowData.values as Int32Array).subarray(rowData.offset, rowData.offset + rowData.length);
@@ -86,7 +88,7 @@ export function buildSparseRows(grouped: Table): Table {
   const cols = (colData.values as Int32Array).subarray(colData.offset);
   const vals = (valueData.values as Float64Array).subarray(valueData.offset);
 
-  const order = Array.from({ length: rowIds.length }, (_, i) => i).sort((a, b) => rowIds[a]! - rowIds[b]!);
+  const order = Array.from({ length: rowIds.length }, (_, i) => i).sort((a, b) => (rowIds[a]! % leaves) - (rowIds[b]! % leaves) || rowIds[a]! - rowIds[b]!);
   const total = offsets[list.offset + rowIds.length]! - offsets[list.offset]!;
   const outRow = new Int32Array(total);
   const outCol = new Int32Array(total);
@@ -130,7 +132,44 @@ export function buildSparseRows(grouped: Table): Table {
   });
 }
 
-export const sparseRowKernels = libraryFunctions(import.meta.url, { encodeRatings, buildSparseRows });
+/**
+ * Encoded ratings (row, col, value) + the shuffle key `part` that sends row r to the partition owning
+ * its leaf r % leaves: `partKeys[leaf]` is a key value the engine's hash partitioner maps there.
+ */
+export function withPartKey(encoded: Table, partKeys: Int32Array): Table {
+  if (encoded.numRows === 0) {
+    return new Table({ part: makeVector(new Int32Array(0)), row: makeVector(new Int32Array(0)), col: makeVector(new Int32Array(0)), value: makeVector(new Float64Array(0)) });
+  }
+  const rowData = columnData(encoded, 'row');
+  const rows = (rowData.values as Int32Array).subarray(rowData.offset, rowData.offset + rowData.length);
+  const leaves = partKeys.length;
+  const part = new Int32Array(rows.length);
+  for (let i = 0; i < rows.length; i++) part[i] = partKeys[rows[i]! % leaves]!;
+  return new Table({ part: makeVector(part), row: encoded.getChild('row')!, col: encoded.getChild('col')!, value: encoded.getChild('value')! });
+}
+
+/**
+ * One partition of groupByKey(['part']) over withPartKey's output (one row per part holding the
+ * list of its (row, col, value) entries) → sparse rows ordered by (leaf, row), ready for the
+ * products (the whole partition arrives as one batch, so a row's entries are never split).
+ */
+export function layoutRows(grouped: Table, leaves: number): Table {
+  if (grouped.numRows === 0) return buildSparseRows(grouped);
+  const list = columnData(grouped, 'values');
+  const offsets = list.valueOffsets as Int32Array;
+  const struct = list.children[0] as Data<Struct>;
+  const names = struct.type.children.map((f) => f.name);
+  const from = offsets[list.offset]!;
+  const to = offsets[list.offset + grouped.numRows]!;
+  const child = (name: string) => {
+    const data = struct.children[names.indexOf(name)]!;
+    return data.values.subarray(data.offset + from, data.offset + to) as Int32Array | Float64Array;
+  };
+  const triples = new Table({ row: makeVector(child('row') as Int32Array), col: makeVector(child('col') as Int32Array), value: makeVector(child('value') as Float64Array) });
+  return buildSparseRows(groupRows(triples, ['row']), leaves);
+}
+
+export const sparseRowKernels = libraryFunctions(import.meta.url, { encodeRatings, buildSparseRows, withPartKey, layoutRows });
 
 /** A List<Float64> column of `rows` vectors of length `width`, from one row-major Float64Array. */
 export function vectorColumn(values: Float64Array, rows: number, width: number): Data<List<Float64>> {

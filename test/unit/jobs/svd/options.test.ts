@@ -4,7 +4,7 @@ import { resolveSvdOptions } from '../../../../jobs/svd/options.ts';
 describe('resolveSvdOptions', () => {
   it('fills defaults that depend on k', () => {
     const o = resolveSvdOptions(10, {});
-    expect(o).toMatchObject({ mode: 'auto', centering: 'none', tol: 1e-8, seed: 42, blockSize: 4, maxBasis: 50, numBlocks: 4, userColumn: 'userId' });
+    expect(o).toMatchObject({ mode: 'auto', centering: 'none', tol: 1e-8, seed: 42, blockSize: 4, maxBasis: 50, numBlocks: undefined, userColumn: 'userId' });
     expect(resolveSvdOptions(50, {}).blockSize).toBe(16);
   });
 
