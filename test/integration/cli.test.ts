@@ -24,7 +24,7 @@ function expectCleanFailure(result: Awaited<ReturnType<typeof runCli>>, pattern:
 }
 
 describe('dataflow submit', () => {
-  it('runs the ratings-stats example with the same output on local, local[1] and local[2]', async () => {
+  it('runs the ratings-stats example with the same output on local, local[1] and local[2]', { timeout: 180_000 }, async () => {
     const ratings = join(dir, 'ratings.parquet');
     const gen = await runCli(['generate', 'ratings', ratings, '--users', '300', '--items', '2000', '--ratings', '20000', '--seed', '7']);
     expect(gen.code, gen.stderr).toBe(0);
