@@ -36,6 +36,8 @@ export function takeRows(table: Table, indices: Int32Array): Table {
  * const out = takeData(columnData(table, 'rating'), perm);
  */
 export function takeData(data: Data, indices: Int32Array): Data {
+  // Identity take (a join whose every left row matches once, in order): share the input, no copy.
+  if (isIdentity(indices, data.length)) return data;
   const { type } = data;
   const length = indices.length;
   const { nullBitmap, nullCount } = gatherValidity(data, indices);
@@ -172,6 +174,13 @@ function gatherAny(s: Uint32Array, o: Uint32Array, indices: Int32Array): Uint32A
     if (r >= 0) o[i] = s[r]!;
   }
   return o;
+}
+
+/** Whether `indices` is exactly 0, 1, …, n−1. */
+function isIdentity(indices: Int32Array, n: number): boolean {
+  if (n === 0 || indices.length !== n) return false;
+  for (let i = 0; i < n; i++) if (indices[i] !== i) return false;
+  return true;
 }
 
 function gatherVarBinary(data: Data, indices: Int32Array): { values: Uint8Array; valueOffsets: Int32Array } {

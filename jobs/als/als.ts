@@ -42,6 +42,14 @@
 // YᵀY is summed per fixed LEAF of indices (independent of blocks) and the leaves in order. The same
 // seed therefore gives bit-identical factors on local, local[N] and for any block counts.
 //
+// THE KERNELS. Almost all of an iteration's CPU goes into the per-row sums over ratings. Explicit:
+// a = Σ y·yᵀ, b = Σ t·y per row, WebAssembly SIMD with every entry in a register pair
+// (explicit-wasm.ts), or unrolled JavaScript for the width (explicit-kernel.ts), same bits either way
+// and the same as the plain loop. Implicit CG: the matrix-free A·v and the residual in wasm SIMD
+// (wasm-kernels.ts) with a JS twin of identical bits; dot products there use 8 partial sums (fixed,
+// so still the same bits on every master and block count). Both modules are assembled from bytes
+// at run time (wasm-asm.ts): no build step, no binary files.
+//
 // INPUT POLICIES. Ratings must be finite (null/NaN/∞ → AlsInputError); explicit ratings must be ≥ 0
 // (implicit ones may be negative: p = 0, c = 1 + α·|r|); duplicate (user, item) pairs are averaged
 // (`duplicates: 'error'` rejects them); an empty dataset and rank > min(#users, #items) are errors.

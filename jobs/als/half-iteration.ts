@@ -122,6 +122,9 @@ export function halfIteration(batch: Table, plan: AlsPlan, side: 'user' | 'item'
     for (let s = 0; s < oth.numBlocks; s++) {
       if (!arrived[s] && msgStart[s + 1] > msgStart[s]) throw new Error(`ALS ${side} block ${p}: the message from ${other} block ${s} is missing`);
     }
+    // only CG reads the previous factors (its warm start); the first user half has none yet
+    const warmStart = plan.implicit && !plan.cholesky && !plan.nonnegative;
+    if (prev === null && !warmStart) prev = new Float32Array(0);
     if (prev === null) {
       prev = new Float32Array(nLocal * width);
       initialFactors(plan, side, start, nLocal, prev);
@@ -143,7 +146,10 @@ export function halfIteration(batch: Table, plan: AlsPlan, side: 'user' | 'item'
     const from = outPtr[d];
     const to = outPtr[d + 1];
     const msg = new Float32Array((to - from) * width);
-    for (let t = from; t < to; t++) msg.set(next.subarray(outLocal[t] * width, (outLocal[t] + 1) * width), (t - from) * width);
+    for (let t = from, at = 0; t < to; t++) {
+      const o = outLocal[t] * width;
+      for (let q = 0; q < width; q++) msg[at++] = next[o + q];
+    }
     emit(othKeys[d * othSlots.count + p], KIND.message, p, bytesOf(msg));
   }
   // own factors ride through the other side back to this block's self slot

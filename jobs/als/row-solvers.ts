@@ -10,9 +10,10 @@
 // items, so biases are learnt by the same solve (they are regularized like the factors).
 
 import { addDiagonal, addOuter, packedSize, solveSpdPacked } from './cholesky.ts';
-import { CgScratch, conjugateGradient } from './cg.ts';
-import type { ImplicitRow } from './cg.ts';
+import { ImplicitCg } from './cg.ts';
 import { nnlsPacked } from './nnls.ts';
+import { explicitAccumulator } from './explicit-kernel.ts';
+import { ExplicitWasm } from './explicit-wasm.ts';
 import { AlsNumericError } from './errors.ts';
 import type { InBlock } from './in-blocks.ts';
 import type { AlsPlan } from './options.ts';
@@ -38,11 +39,14 @@ function componentsOf(plan: AlsPlan, side: 'user' | 'item'): Components {
 }
 
 /**
- * Solves every row of one block. `prev` (the block's previous factors) seeds CG; `gram` is YᵀY
- * (packed, implicit only). Returns the new factors (rows × width) or throws on NaN/∞.
+ * Solves every row of one block. `prev` (the block's previous factors) seeds CG (others ignore it); `gram` is YᵀY
+ * (packed, implicit only). Returns the new factors (rows × width) or throws on NaN/∞. `kernels`
+ * picks the inner loops (explicit accumulation, CG): WebAssembly SIMD when available, or their
+ * JavaScript twins, which give the same bits ('js', for tests).
  */
 export function solveRows(
   plan: AlsPlan, side: 'user' | 'item', start: number, ib: InBlock, ys: Float32Array, prev: Float32Array, gram: Float64Array | null,
+  kernels: 'wasm' | 'js' = 'wasm',
 ): Float32Array {
   const nLocal = ib.rowPtr.length - 1;
   const { width } = plan;
@@ -56,24 +60,17 @@ export function solveRows(
   const { rowPtr, pos, r } = ib;
   const implicit = plan.implicit;
   const useCg = implicit && !plan.cholesky && !plan.nonnegative;
-  let cgRow: ImplicitRow | null = null;
-  let scratch: CgScratch | null = null;
-  if (useCg) {
-    const w = new Float64Array(r.length);
-    const pref = new Uint8Array(r.length);
-    for (let j = 0; j < r.length; j++) { w[j] = plan.alpha * Math.abs(r[j]); pref[j] = r[j] > 0 ? 1 : 0; }
-    cgRow = { gram: gram!, ys, pos, start: 0, end: 0, confidenceMinusOne: w, preference: pref, reg: 0 };
-    scratch = new CgScratch(m);
-  }
+  const wasmRows = implicit || kernels === 'js' ? null : ExplicitWasm.create(ys, width, c.features, c.offset, pos, r);
+  const accumulate = implicit ? null : explicitAccumulator(width, c.features, c.offset);
+  const cg = useCg ? new ImplicitCg({ k: m, gram: gram!, ys, width, pos, r, alpha: plan.alpha }, kernels) : null;
   for (let u = 0; u < nLocal; u++) {
     const s = rowPtr[u];
     const e = rowPtr[u + 1];
     let count = 0;
     if (useCg) {
       for (let j = s; j < e; j++) if (r[j] > 0) count++;
-      cgRow!.start = s; cgRow!.end = e; cgRow!.reg = plan.regParam * count;
       for (let t = 0; t < m; t++) x[t] = prev[u * width + c.result[t]];
-      conjugateGradient(cgRow!, x, plan.cgSteps, scratch!);
+      cg!.solveRow(s, e, plan.regParam * count, x, plan.cgSteps);
     } else {
       if (implicit) {
         a.set(gram!);
@@ -88,7 +85,8 @@ export function solveRows(
         }
       } else {
         count = e - s;
-        accumulateExplicit(a, b, yv, ys, pos, r, s, e, width, m, c.features, c.offset, plan.mean);
+        if (wasmRows) wasmRows.accumulate(a, b, s, e, plan.mean);
+        else accumulate!(a, b, ys, pos, r, s, e, plan.mean);
       }
       addDiagonal(a, plan.regParam * count, m);
       let ok: boolean;
@@ -112,30 +110,6 @@ export function solveRows(
     if (c.one >= 0) out[o + c.one] = 1;
   }
   return out;
-}
-
-/**
- * The explicit normal equations of one row: a = Σ y·yᵀ (packed lower), b = Σ (r − mean − y[offset])·y
- * over ratings [s, e). A monomorphic loop with the outer product inlined: this is the hot path.
- */
-function accumulateExplicit(
-  a: Float64Array, b: Float64Array, yv: Float64Array, ys: Float32Array, pos: Int32Array, r: Float32Array,
-  s: number, e: number, width: number, m: number, features: Int32Array, offset: number, mean: number,
-): void {
-  a.fill(0);
-  b.fill(0);
-  for (let j = s; j < e; j++) {
-    const o = pos[j] * width;
-    for (let t = 0; t < m; t++) yv[t] = ys[o + features[t]];
-    const target = r[j] - mean - (offset >= 0 ? ys[o + offset] : 0);
-    let at = 0;
-    for (let i = 0; i < m; i++) {
-      const yi = yv[i];
-      b[i] += target * yi;
-      for (let q = 0; q <= i; q++) a[at + q] += yi * yv[q];
-      at += i + 1;
-    }
-  }
 }
 
 /** Σ_i x_i·x_iᵀ (packed, Float64) over rows [from, to) of `factors` (local rows, width ≥ rank). */

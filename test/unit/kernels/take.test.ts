@@ -99,3 +99,16 @@ describe('zero-length columns without buffers', () => {
     expect(nulls.getChild('a')!.get(1)).toBeNull();
   });
 });
+
+describe('identity take', () => {
+  it('0..n-1 returns the same rows and shares the column buffers (no copy)', () => {
+    const blobs = ['a', 'bb', 'ccc'];
+    const t = new Table({ s: vectorFromArray(blobs, new Utf8()), x: makeVector(Int32Array.of(1, 2, 3)) });
+    const out = takeRows(t, Int32Array.of(0, 1, 2));
+    expect(out.toArray().map((r) => r.toJSON())).toEqual(t.toArray().map((r) => r.toJSON()));
+    expect(out.getChild('s')!.data[0].values).toBe(t.getChild('s')!.data[0].values);
+    const moved = takeRows(t, Int32Array.of(0, 2, 1));
+    expect(moved.getChild('s')!.data[0].values).not.toBe(t.getChild('s')!.data[0].values);
+    expect(moved.getChild('x')!.toArray()).toEqual(Int32Array.of(1, 3, 2));
+  });
+});

@@ -1,47 +1,87 @@
 import { describe, expect, it } from 'vitest';
-import { CgScratch, conjugateGradient } from '../../../../jobs/als/cg.ts';
+import { ImplicitCg } from '../../../../jobs/als/cg.ts';
 import { addDiagonal, addOuter, packedSize, solveSpdPacked } from '../../../../jobs/als/cholesky.ts';
+import { wasmSimdAvailable } from '../../../../jobs/als/wasm-kernels.ts';
 
-describe('conjugate gradient for an implicit ALS row', () => {
-  const k = 8;
-  const nItems = 30;
-  const ys = Float32Array.from({ length: nItems * k }, (_, i) => Math.sin(i * 0.37) * 0.5);
+/** An implicit-ALS block: nItems factors (width k), rows of ratings, YᵀY. */
+function block(k: number, nItems: number, seed: number): { ys: Float32Array; gram: Float64Array; pos: Int32Array; r: Float32Array; rowPtr: number[] } {
+  let s = seed;
+  const rnd = (): number => { s = (s * 1103515245 + 12345) % 2147483648; return s / 2147483648; };
+  const ys = Float32Array.from({ length: nItems * k }, () => rnd() - 0.5);
   const gram = new Float64Array(packedSize(k));
   const y = new Float64Array(k);
   for (let i = 0; i < nItems; i++) { for (let d = 0; d < k; d++) y[d] = ys[i * k + d]; addOuter(gram, y, 1); }
-  const pos = Int32Array.of(3, 7, 11, 20, 25);
-  const r = [5, 1, 3, -1, 2];
+  const pos: number[] = [];
+  const r: number[] = [];
+  const rowPtr = [0];
+  for (let u = 0; u < 40; u++) {
+    const n = u === 7 ? 0 : Math.floor(rnd() * 12);
+    for (let t = 0; t < n; t++) { pos.push(Math.floor(rnd() * nItems)); r.push(Math.round(rnd() * 10) - 2); }
+    rowPtr.push(pos.length);
+  }
+  return { ys, gram, pos: Int32Array.from(pos), r: Float32Array.from(r), rowPtr };
+}
+
+describe('conjugate gradient for implicit ALS rows', () => {
+  const k = 8;
+  const b = block(k, 30, 3);
   const alpha = 2;
-  const w = Float64Array.from(r, (v) => alpha * Math.abs(v));
-  const pref = Uint8Array.from(r, (v) => (v > 0 ? 1 : 0));
-  const reg = 0.1 * pref.reduce((a, b) => a + b, 0);
+  const row = 1;
+  const [s, e] = [b.rowPtr[row], b.rowPtr[row + 1]];
+  const reg = 0.1 * Array.from(b.r.subarray(s, e)).filter((v) => v > 0).length;
 
   function exact(): Float64Array {
-    const a = gram.slice();
-    const b = new Float64Array(k);
-    pos.forEach((p, j) => {
-      for (let d = 0; d < k; d++) y[d] = ys[p * k + d];
-      addOuter(a, y, w[j]);
-      if (pref[j]) for (let d = 0; d < k; d++) b[d] += (1 + w[j]) * y[d];
-    });
+    const a = b.gram.slice();
+    const rhs = new Float64Array(k);
+    const y = new Float64Array(k);
+    for (let j = s; j < e; j++) {
+      for (let d = 0; d < k; d++) y[d] = b.ys[b.pos[j] * k + d];
+      const w = alpha * Math.abs(b.r[j]);
+      addOuter(a, y, w);
+      if (b.r[j] > 0) for (let d = 0; d < k; d++) rhs[d] += (1 + w) * y[d];
+    }
     addDiagonal(a, reg, k);
-    expect(solveSpdPacked(a, b, k)).toBe(true);
-    return b;
+    expect(solveSpdPacked(a, rhs, k)).toBe(true);
+    return rhs;
   }
 
-  it('reaches the Cholesky solution after k steps from zero', () => {
-    const x = new Float64Array(k);
-    conjugateGradient({ gram, ys, pos, start: 0, end: pos.length, confidenceMinusOne: w, preference: pref, reg }, x, k, new CgScratch(k));
-    const want = exact();
-    for (let d = 0; d < k; d++) expect(x[d]).toBeCloseTo(want[d], 6);
+  for (const kind of ['wasm', 'js'] as const) {
+    it(`reaches the Cholesky solution after k steps from zero (${kind})`, () => {
+      const x = new Float64Array(k);
+      new ImplicitCg({ k, gram: b.gram, ys: b.ys, width: k, pos: b.pos, r: b.r, alpha }, kind).solveRow(s, e, reg, x, k);
+      const want = exact();
+      for (let d = 0; d < k; d++) expect(x[d]).toBeCloseTo(want[d], 6);
+    });
+
+    it(`a warm start near the solution stays there, and 3 steps reduce the error (${kind})`, () => {
+      const want = exact();
+      const x = Float64Array.from(want, (v) => v + 0.05);
+      const before = Math.hypot(...x.map((v, d) => v - want[d]));
+      new ImplicitCg({ k, gram: b.gram, ys: b.ys, width: k, pos: b.pos, r: b.r, alpha }, kind).solveRow(s, e, reg, x, 3);
+      const after = Math.hypot(...x.map((v, d) => v - want[d]));
+      expect(after).toBeLessThan(before / 3);
+    });
+  }
+
+  it('WebAssembly SIMD is available in Node 20', () => {
+    expect(wasmSimdAvailable()).toBe(true);
   });
 
-  it('a warm start near the solution stays there, and 3 steps reduce the error', () => {
-    const want = exact();
-    const x = Float64Array.from(want, (v) => v + 0.05);
-    const before = Math.hypot(...x.map((v, d) => v - want[d]));
-    conjugateGradient({ gram, ys, pos, start: 0, end: pos.length, confidenceMinusOne: w, preference: pref, reg }, x, 3, new CgScratch(k));
-    const after = Math.hypot(...x.map((v, d) => v - want[d]));
-    expect(after).toBeLessThan(before / 3);
+  it('the wasm kernels and their JS twin give bit-identical rows (odd and even k, wide rows)', () => {
+    for (const kk of [1, 7, 8, 64]) {
+      const blk = block(kk, 50, 11 + kk);
+      const input = { k: kk, gram: blk.gram, ys: blk.ys, width: kk, pos: blk.pos, r: blk.r, alpha: 1.5 };
+      const wasm = new ImplicitCg(input, 'wasm');
+      const results: Record<string, Float64Array[]> = { wasm: [], js: [] };
+      for (const [kind, cg] of [['wasm', wasm], ['js', new ImplicitCg(input, 'js')]] as const) {
+        for (let u = 0; u + 1 < blk.rowPtr.length; u++) {
+          const x = Float64Array.from({ length: kk }, (_, d) => Math.sin(u + d));
+          cg.solveRow(blk.rowPtr[u], blk.rowPtr[u + 1], 0.01 * (u + 1), x, 3);
+          results[kind].push(x);
+        }
+      }
+      expect(wasm.kind).toBe('wasm');
+      results.wasm.forEach((x, u) => expect(Buffer.from(x.buffer).equals(Buffer.from(results.js[u].buffer))).toBe(true));
+    }
   });
 });
