@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { Schema, Table } from 'apache-arrow';
 import { resolveConfig } from '../config.ts';
 import type { EngineConfig } from '../config.ts';
-import { InvalidInputError } from '../errors.ts';
+import { DataflowError, InvalidInputError } from '../errors.ts';
 import { Driver } from '../cluster/driver.ts';
 import type { RunJobOptions } from '../cluster/driver.ts';
 import type { DriverServices } from '../cluster/driver-services.ts';
@@ -120,6 +120,8 @@ export class Session implements DriverServices {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    // Jobs still running fail with this reason, not with the executor losses stopping causes.
+    this.driver.fail(new DataflowError('SESSION_STOPPED', 'the session was stopped while the job was running'));
     try {
       await this.backend.stop();
     } finally {

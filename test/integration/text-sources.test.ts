@@ -34,7 +34,7 @@ async function readEverything(session: Session): Promise<Record<string, unknown>
   const rows = await session.readCsv(csv, { partitionBytes: 16_000 });
   const perGroup = rows.aggregateByKey(['group'], { n: count() });
   return {
-    partitions: (await session.readCsv(csv, { partitionBytes: 16_000 })).mapPartitions((r) => [{ n: r.length }]).collect(),
+    partitions: await (await session.readCsv(csv, { partitionBytes: 16_000 })).mapPartitions((r) => [{ n: r.length }]).collect(),
     rows: sorted(await rows.collect()),
     count: await rows.count(),
     perGroup: sorted(await perGroup.collect()),
@@ -58,7 +58,7 @@ describe('text sources on local and local[2]', () => {
     expect(cluster).toEqual(local);
     expect(local!.rows).toEqual(sorted(expected));
     expect(local!.count).toBe(3000);
-    expect((await local!.partitions as Row[]).length).toBeGreaterThan(3);
+    expect((local!.partitions as Row[]).length).toBeGreaterThan(3);
     const want = sorted(RATINGS);
     expect(local!.movielens).toEqual([want, want, want]);
     expect(local!.movielensCount).toBe(RATINGS.length);
