@@ -36,7 +36,11 @@ function mixH(h: number, k: number): number {
 }
 
 function fmix(h: number, length: number): number {
-  h ^= length;
+  return murmurFinalize(h ^ length);
+}
+
+/** MurmurHash3's 32-bit finalizer: mixes every input bit into every output bit (unsigned result). */
+export function murmurFinalize(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;

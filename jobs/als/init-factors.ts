@@ -4,15 +4,9 @@
 // With biases the vector is [x, b, 1] for users and [y, 1, b] for items, biases starting at 0.
 
 import type { AlsPlan } from './options.ts';
+import { murmurFinalize } from '../../engine/kernels/key-hash.ts';
 
-function mix(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
+const mix = murmurFinalize;
 
 /** A uniform number in (0, 1) from four integers. */
 export function hashUniform(seed: number, side: number, index: number, k: number): number {
