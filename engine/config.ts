@@ -26,6 +26,8 @@ export interface EngineConfig {
   'dataflow.network.timeoutMs': number;
   /** Standalone: the most executor cores this application takes (0: all the master can give). */
   'dataflow.cores.max': number;
+  /** Delay scheduling: how long a task waits for the busy executor holding its cached input (Spark: spark.locality.wait). */
+  'dataflow.locality.waitMs': number;
   /** Extra Node.js flags for executor processes, e.g. `--max-old-space-size=8192` (Spark: extraJavaOptions). */
   'dataflow.executor.extraNodeOptions': string;
 }
@@ -38,6 +40,7 @@ export const DEFAULT_CONFIG: EngineConfig = {
   'dataflow.executor.registrationTimeoutMs': 30_000,
   'dataflow.ui.progress': true,
   'dataflow.executor.extraNodeOptions': '',
+  'dataflow.locality.waitMs': 3_000,
   'dataflow.driver.host': '127.0.0.1',
   'dataflow.driver.bindHost': '',
   'dataflow.network.heartbeatIntervalMs': 1_000,

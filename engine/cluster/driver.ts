@@ -42,6 +42,9 @@ export interface RunJobOptions {
   onAccept?: (partition: number, attempt: number, payload: TaskPayload) => void;
 }
 
+/** How often the scheduler learns the time (delay scheduling resolves to this granularity). */
+const TICK_MS = 250;
+
 export class Driver {
   readonly registry = new MapOutputRegistry();
   readonly scheduler: SchedulerState;
@@ -59,14 +62,24 @@ export class Driver {
   private nextJobId = 0;
   private nextStageId = 0;
   private readonly bundleByJob = new Map<number, string | undefined>();
+  private readonly ticker: NodeJS.Timeout;
   /** Set when the application cannot continue (its master went away): every job fails with it. */
   private fatal: Error | undefined;
 
   constructor(config: EngineConfig) {
     this.scheduler = new SchedulerState(
-      { maxTaskAttempts: config['dataflow.task.maxAttempts'], maxStageAttempts: config['dataflow.stage.maxAttempts'] },
+      {
+        maxTaskAttempts: config['dataflow.task.maxAttempts'],
+        maxStageAttempts: config['dataflow.stage.maxAttempts'],
+        localityWaitMs: config['dataflow.locality.waitMs'],
+      },
       this.registry,
     );
+    // The scheduler has no clock: time reaches it as Tick events while jobs are running.
+    this.ticker = setInterval(() => {
+      if (this.jobs.size > 0) this.dispatch({ type: 'Tick', now: performance.now() });
+    }, TICK_MS);
+    this.ticker.unref();
     this.progress = new ProgressReporter(config['dataflow.ui.progress'] && process.stderr.isTTY === true);
   }
 
@@ -159,6 +172,7 @@ export class Driver {
         shuffleId: stage.shuffleDep?.shuffleId,
         preferredLocations: this.preferredLocations(stage),
       }));
+      this.dispatch({ type: 'Tick', now: performance.now() });
       this.dispatch({ type: 'JobSubmitted', job: { jobId, stages, finalStageId: plan.finalStage.stageId } });
     });
   }

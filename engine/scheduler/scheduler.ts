@@ -123,6 +123,9 @@ export class SchedulerState {
     private readonly registry: MapOutputRegistry,
   ) {
     this.config = { ...DEFAULT_SCHEDULER_CONFIG, ...config };
+    if (!(this.config.localityWaitMs >= 0)) {
+      throw new InvalidInputError(`Scheduler option localityWaitMs must be 0 or more, got ${this.config.localityWaitMs}.`);
+    }
     for (const key of ['maxTaskAttempts', 'maxStageAttempts'] as const) {
       const value = this.config[key];
       if (!Number.isInteger(value) || value < 1) {
@@ -158,6 +161,9 @@ export class SchedulerState {
         break;
       case 'JobCancelled':
         this.onJobCancelled(event.jobId, event.message, out);
+        break;
+      case 'Tick':
+        this.now = Math.max(this.now, event.now);
         break;
     }
     this.reconcile(out);
@@ -445,7 +451,16 @@ export class SchedulerState {
     for (const [because, list] of byCause) out.push({ type: 'StageResubmitted', ...owner, partitions: list, because });
   }
 
-  /** Fills free slots: jobs in submission order, then stage id, then partition. */
+  /** The latest time a Tick reported. */
+  private now = 0;
+  /** Since when each stage run has held back a task for locality (cleared by a local launch). */
+  private readonly localityWaitSince = new Map<StageRun, number>();
+
+  /**
+   * Fills free slots: jobs in submission order, then stage id, then partition. A task whose
+   * preferred executors are alive but busy waits for them up to localityWaitMs (delay
+   * scheduling): reading a cached partition where it lives beats fetching or recomputing it.
+   */
   private assignTasks(out: SchedulerCommand[]): void {
     for (const job of this.jobs.values()) {
       const stages = [...job.graph.topoOrder].sort((a, b) => a.stageId - b.stageId);
@@ -458,8 +473,15 @@ export class SchedulerState {
             run.pending.delete(partition);
             continue;
           }
-          const executorId = this.slots.pick(stage.preferredLocations?.[partition]);
+          const preferred = (stage.preferredLocations?.[partition] ?? []).filter((id) => this.slots.has(id));
+          const executorId = this.slots.pick(preferred);
           if (executorId === undefined) return; // every slot is busy
+          if (preferred.length > 0 && !preferred.includes(executorId) && this.config.localityWaitMs > 0) {
+            const since = this.localityWaitSince.get(run) ?? this.now;
+            this.localityWaitSince.set(run, since);
+            if (this.now - since < this.config.localityWaitMs) continue; // wait for a preferred slot
+          }
+          if (preferred.includes(executorId)) this.localityWaitSince.delete(run);
           this.launch(run, owner, partition, executorId, out);
         }
       }

@@ -67,7 +67,9 @@ export type SchedulerEvent =
   | { type: 'ExecutorLost'; executorId: ExecutorId; message: string }
   | { type: 'TaskFinished'; taskId: number; mapOutput?: MapOutputStatus }
   | { type: 'TaskFailed'; taskId: number; reason: TaskFailureReason }
-  | { type: 'JobCancelled'; jobId: number; message: string };
+  | { type: 'JobCancelled'; jobId: number; message: string }
+  /** The passage of time, in milliseconds of the driver's clock; lets waiting tasks give up on locality. */
+  | { type: 'Tick'; now: number };
 
 export interface JobFailure {
   message: string;
@@ -99,6 +101,12 @@ export interface SchedulerConfig {
   maxTaskAttempts: number;
   /** Stage attempts of one stage ended by fetch failures before its jobs fail. Default 4. */
   maxStageAttempts: number;
+  /**
+   * Delay scheduling (Spark's spark.locality.wait): how long a task whose preferred executors are
+   * alive but busy waits for one of them before running elsewhere, in the clock of `Tick` events.
+   * Default 0: no waiting (a state machine fed no ticks never waits).
+   */
+  localityWaitMs: number;
 }
 
-export const DEFAULT_SCHEDULER_CONFIG: SchedulerConfig = { maxTaskAttempts: 4, maxStageAttempts: 4 };
+export const DEFAULT_SCHEDULER_CONFIG: SchedulerConfig = { maxTaskAttempts: 4, maxStageAttempts: 4, localityWaitMs: 0 };

@@ -7,6 +7,7 @@ import { InvalidJobSpecError, SchedulerProtocolError } from '../../../engine/sch
 import { SchedulerState } from '../../../engine/scheduler/scheduler.ts';
 import { MapOutputRegistry } from '../../../engine/shuffle/map-output-registry.ts';
 import { DataflowError } from '../../../engine/errors.ts';
+import type { SchedulerCommand } from '../../../engine/scheduler/types.ts';
 import {
   accept,
   completed,
@@ -262,5 +263,43 @@ describe('SchedulerState: rejected inputs leave the state unchanged', () => {
     expect(() => h.send({ type: 'TaskFinished', taskId: 0 })).toThrow(/finished without a mapOutput/);
     expect(h.scheduler.runningTasks().map((t) => t.taskId)).toEqual([0]);
     expect(() => new SchedulerState({ maxTaskAttempts: 0 }, new MapOutputRegistry())).toThrow(DataflowError);
+  });
+});
+
+describe('SchedulerState: delay scheduling', () => {
+  const job = (preferred: string[]) => ({
+    jobId: 1, finalStageId: 0,
+    stages: [{ stageId: 0, numPartitions: 2, parentStageIds: [], preferredLocations: [preferred, preferred] }],
+  });
+  const launches = (commands: SchedulerCommand[]) =>
+    commands.filter((c): c is Extract<SchedulerCommand, { type: 'LaunchTask' }> => c.type === 'LaunchTask').map((c) => [c.task.partition, c.task.executorId]);
+
+  it('holds a task for its busy preferred executor until the locality wait has passed', () => {
+    const s = new SchedulerState({ localityWaitMs: 3000 }, new MapOutputRegistry());
+    s.handle({ type: 'ExecutorAdded', executorId: 'exec-a', slots: 1 });
+    s.handle({ type: 'ExecutorAdded', executorId: 'exec-b', slots: 1 });
+    s.handle({ type: 'Tick', now: 1000 });
+    expect(launches(s.handle({ type: 'JobSubmitted', job: job(['exec-a']) }))).toEqual([[0, 'exec-a']]);
+    expect(launches(s.handle({ type: 'Tick', now: 2500 }))).toEqual([]); // exec-b idles: partition 1 waits for exec-a
+    expect(launches(s.handle({ type: 'Tick', now: 4100 }))).toEqual([[1, 'exec-b']]); // waited 3 s: run elsewhere
+  });
+
+  it('runs the waiting task where its data is as soon as that executor frees up', () => {
+    const s = new SchedulerState({ localityWaitMs: 3000 }, new MapOutputRegistry());
+    s.handle({ type: 'ExecutorAdded', executorId: 'exec-a', slots: 1 });
+    s.handle({ type: 'ExecutorAdded', executorId: 'exec-b', slots: 1 });
+    const submitted = s.handle({ type: 'JobSubmitted', job: job(['exec-a']) });
+    const first = submitted.find((c) => c.type === 'LaunchTask') as Extract<SchedulerCommand, { type: 'LaunchTask' }>;
+    expect(launches(s.handle({ type: 'TaskFinished', taskId: first.task.taskId }))).toEqual([[1, 'exec-a']]);
+  });
+
+  it('does not wait without a locality wait, or for an executor that is gone', () => {
+    const s = new SchedulerState({}, new MapOutputRegistry());
+    s.handle({ type: 'ExecutorAdded', executorId: 'exec-a', slots: 1 });
+    s.handle({ type: 'ExecutorAdded', executorId: 'exec-b', slots: 1 });
+    expect(launches(s.handle({ type: 'JobSubmitted', job: job(['exec-a']) }))).toEqual([[0, 'exec-a'], [1, 'exec-b']]);
+    const w = new SchedulerState({ localityWaitMs: 3000 }, new MapOutputRegistry());
+    w.handle({ type: 'ExecutorAdded', executorId: 'exec-b', slots: 2 });
+    expect(launches(w.handle({ type: 'JobSubmitted', job: job(['exec-gone']) }))).toEqual([[0, 'exec-b'], [1, 'exec-b']]);
   });
 });
