@@ -12,7 +12,7 @@ import { planStages } from '../plan/stages.ts';
 import { SchedulerState } from '../scheduler/scheduler.ts';
 import type { JobFailure, MapOutputStatus, SchedulerCommand, SchedulerEvent, StageSpec, TaskFailureReason } from '../scheduler/types.ts';
 import { MapOutputRegistry } from '../shuffle/map-output-registry.ts';
-import type { Partitioner } from '../shuffle/partitioner.ts';
+import { partitionCount } from '../shuffle/partitioner.ts';
 import type { ResultAction, TaskDescriptor, TaskPayload, TaskResult } from '../executor/task.ts';
 import type { ExecutorHandle } from './executor-handle.ts';
 import { ProgressReporter } from './progress.ts';
@@ -44,11 +44,15 @@ export interface RunJobOptions {
 
 /** How often the scheduler learns the time (delay scheduling resolves to this granularity). */
 const TICK_MS = 250;
+const HISTORY_LIMIT = 100_000;
 
 export class Driver {
   readonly registry = new MapOutputRegistry();
   readonly scheduler: SchedulerState;
-  /** Commands the scheduler produced, for tests and diagnostics (StageResubmitted proves recomputation). */
+  /**
+   * Commands the scheduler produced, for tests and diagnostics (StageResubmitted proves
+   * recomputation). The most recent HISTORY_LIMIT are kept, so a long session does not grow it forever.
+   */
   readonly history: SchedulerCommand[] = [];
   private readonly executors = new Map<string, ExecutorHandle>();
   private readonly jobs = new Map<number, JobRun>();
@@ -191,6 +195,7 @@ export class Driver {
 
   private dispatch(event: SchedulerEvent): void {
     const commands = this.scheduler.handle(event);
+    if (this.history.length + commands.length > HISTORY_LIMIT) this.history.splice(0, this.history.length - HISTORY_LIMIT / 2);
     for (const command of commands) {
       this.history.push(command);
       this.carryOut(command);
@@ -265,9 +270,6 @@ export class Driver {
   }
 }
 
-export function partitionCount(partitioner: Partitioner): number {
-  return partitioner.kind === 'single' ? 1 : partitioner.numPartitions;
-}
 
 function stripDep(dep: ShuffleDependency): ShuffleDependency {
   const { parent: _parent, ...rest } = dep;
