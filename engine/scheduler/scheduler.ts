@@ -1,5 +1,6 @@
 // The DAG + task scheduler of dataflow as a pure state machine: `handle(event)` returns the commands
-// to carry out. No sockets, timers, files or clocks; the driver feeds it events and executes commands.
+// to carry out. No sockets, timers, files or clocks; the driver feeds it events and executes commands
+// (time too, as Tick events, for delay scheduling: locality-wait.ts).
 // Models: Spark's DAGScheduler + TaskSetManager, the dask worker state machine, Ballista's stages.
 //
 // The model, in the style of DAGScheduler.scala:
@@ -60,6 +61,7 @@ import {
 } from './failure-messages.ts';
 import { buildJobGraph, type JobGraph } from './job-graph.ts';
 import { StageRun, type StageRunState } from './stage-run.ts';
+import { LocalityWait } from './locality-wait.ts';
 import {
   DEFAULT_SCHEDULER_CONFIG,
   type ExecutorId,
@@ -93,15 +95,10 @@ interface Need {
   stageId: number;
 }
 
-/** Progress of one active job, for progress bars and tests. */
-export interface JobProgress {
-  totalPartitions: number;
-  acceptedPartitions: number;
-}
-
 export class SchedulerState {
   private readonly config: SchedulerConfig;
   private readonly slots = new ExecutorSlots();
+  private readonly locality: LocalityWait;
   /** Active jobs, in submission order. */
   private readonly jobs = new Map<number, ActiveJob>();
   /** shuffleId → the session's map stage writing it. */
@@ -126,6 +123,7 @@ export class SchedulerState {
     if (!(this.config.localityWaitMs >= 0)) {
       throw new InvalidInputError(`Scheduler option localityWaitMs must be 0 or more, got ${this.config.localityWaitMs}.`);
     }
+    this.locality = new LocalityWait(this.config.localityWaitMs);
     for (const key of ['maxTaskAttempts', 'maxStageAttempts'] as const) {
       const value = this.config[key];
       if (!Number.isInteger(value) || value < 1) {
@@ -163,7 +161,7 @@ export class SchedulerState {
         this.onJobCancelled(event.jobId, event.message, out);
         break;
       case 'Tick':
-        this.now = Math.max(this.now, event.now);
+        this.locality.tick(event.now);
         break;
     }
     this.reconcile(out);
@@ -197,11 +195,6 @@ export class SchedulerState {
 
   freeSlots(executorId: ExecutorId): number {
     return this.slots.freeSlots(executorId);
-  }
-
-  jobProgress(jobId: number): JobProgress | undefined {
-    const job = this.jobs.get(jobId);
-    return job && { totalPartitions: job.result.numPartitions, acceptedPartitions: job.result.accepted.size };
   }
 
   /** The session's map stage writing `shuffleId`: its state and latest stage attempt (-1: never run). */
@@ -451,15 +444,9 @@ export class SchedulerState {
     for (const [because, list] of byCause) out.push({ type: 'StageResubmitted', ...owner, partitions: list, because });
   }
 
-  /** The latest time a Tick reported. */
-  private now = 0;
-  /** Since when each stage run has held back a task for locality (cleared by a local launch). */
-  private readonly localityWaitSince = new Map<StageRun, number>();
-
   /**
-   * Fills free slots: jobs in submission order, then stage id, then partition. A task whose
-   * preferred executors are alive but busy waits for them up to localityWaitMs (delay
-   * scheduling): reading a cached partition where it lives beats fetching or recomputing it.
+   * Fills free slots: jobs in submission order, then stage id, then partition; a task may wait
+   * for the busy executor that holds its input (locality-wait.ts).
    */
   private assignTasks(out: SchedulerCommand[]): void {
     for (const job of this.jobs.values()) {
@@ -476,13 +463,7 @@ export class SchedulerState {
           const preferred = (stage.preferredLocations?.[partition] ?? []).filter((id) => this.slots.has(id));
           const executorId = this.slots.pick(preferred);
           if (executorId === undefined) return; // every slot is busy
-          if (preferred.length > 0 && !preferred.includes(executorId) && this.config.localityWaitMs > 0) {
-            const since = this.localityWaitSince.get(run) ?? this.now;
-            this.localityWaitSince.set(run, since);
-            if (this.now - since < this.config.localityWaitMs) continue; // wait for a preferred slot
-          }
-          if (preferred.includes(executorId)) this.localityWaitSince.delete(run);
-          this.launch(run, owner, partition, executorId, out);
+          if (this.locality.mayLaunch(run, preferred, executorId)) this.launch(run, owner, partition, executorId, out);
         }
       }
     }
