@@ -52,3 +52,14 @@ export function reasonOf(err: unknown): string {
   }
   return String(err);
 }
+
+/** `exists` for backends whose only probe is `stat`: a not-found stat means false, other errors propagate. */
+export async function existsByStat(stat: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await stat();
+    return true;
+  } catch (err) {
+    if (err instanceof StorageError && err.code === 'STORAGE_NOT_FOUND') return false;
+    throw err;
+  }
+}

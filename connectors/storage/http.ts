@@ -12,7 +12,7 @@
 // Plain HTTP cannot list a folder: list() of a file URL returns that file, anything else is an error.
 
 import { checkRange, shortRead } from './bytes.ts';
-import { StorageError, reasonOf } from './errors.ts';
+import { StorageError, reasonOf, existsByStat } from './errors.ts';
 import type { Storage, StorageEntry, StorageStat } from './storage.ts';
 
 /** Options of the HTTP backend (plain data, so it can travel to executors). */
@@ -71,14 +71,8 @@ export class HttpStorage implements Storage {
     throw statusError(res, url, 'GET bytes=0-0');
   }
 
-  async exists(url: string): Promise<boolean> {
-    try {
-      await this.stat(url);
-      return true;
-    } catch (err) {
-      if (err instanceof StorageError && err.code === 'STORAGE_NOT_FOUND') return false;
-      throw err;
-    }
+  exists(url: string): Promise<boolean> {
+    return existsByStat(() => this.stat(url));
   }
 
   async list(url: string): Promise<StorageEntry[]> {

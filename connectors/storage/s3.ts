@@ -26,7 +26,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { checkRange, chunksOf, concatBytes, shortRead } from './bytes.ts';
 import { contentRange } from './http.ts';
-import { StorageError } from './errors.ts';
+import { StorageError, existsByStat } from './errors.ts';
 import { type ResolvedS3Config, type S3StorageOptions, resolveS3Config, s3ClientFor, s3Error } from './s3-client.ts';
 import type { Storage, StorageEntry, StorageStat, WriteSource } from './storage.ts';
 import { type S3Location, parseS3Url, s3Url } from './url.ts';
@@ -68,14 +68,8 @@ export class S3Storage implements Storage {
     return stat;
   }
 
-  async exists(url: string): Promise<boolean> {
-    try {
-      await this.stat(url);
-      return true;
-    } catch (err) {
-      if (err instanceof StorageError && err.code === 'STORAGE_NOT_FOUND') return false;
-      throw err;
-    }
+  exists(url: string): Promise<boolean> {
+    return existsByStat(() => this.stat(url));
   }
 
   async list(url: string, options: { recursive?: boolean } = {}): Promise<StorageEntry[]> {
