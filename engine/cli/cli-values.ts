@@ -2,7 +2,7 @@
 
 import { readFileSync } from 'node:fs';
 import { InvalidInputError } from '../errors.ts';
-import { SECRET_ENV } from '../cluster/protocol.ts';
+import { SECRET_ENV } from '../protocol/index.ts';
 
 /** @example parseHostPort('10.0.0.5:7077', '--master') // { host: '10.0.0.5', port: 7077 } */
 export function parseHostPort(value: string, option: string): { host: string; port: number } {

@@ -4,7 +4,7 @@
 
 import type { CommandModule } from 'yargs';
 import { InvalidInputError } from '../errors.ts';
-import { SECRET_ENV } from '../cluster/protocol.ts';
+import { SECRET_ENV } from '../protocol/index.ts';
 import { readSecret, parseHostPort, parseSize } from './cli-values.ts';
 
 interface ExecutorArgs {

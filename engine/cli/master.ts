@@ -2,7 +2,7 @@
 
 import type { CommandModule } from 'yargs';
 import { readSecret } from './cli-values.ts';
-import { SECRET_ENV } from '../cluster/protocol.ts';
+import { SECRET_ENV } from '../protocol/index.ts';
 
 interface MasterArgs { port: number; host: string; 'secret-file'?: string; 'network-timeout-ms': number }
 

@@ -8,8 +8,7 @@ import type { Connection, TransportServer } from '../transport/index.ts';
 import type { Driver } from './driver.ts';
 import type { DriverServices } from './driver-services.ts';
 import { RemoteExecutor } from './remote-executor.ts';
-import { MessageType } from './protocol.ts';
-import type { RegisterFields } from './protocol.ts';
+import { MessageType, type RegisterFields } from '../protocol/index.ts';
 
 export class DriverEndpoint {
   readonly executors = new Map<string, RemoteExecutor>();

@@ -10,10 +10,10 @@ import { cacheReads, shuffleReads, stripUpstream } from '../plan/nodes.ts';
 import type { Stage, StagePlan } from '../plan/stages.ts';
 import { planStages } from '../plan/stages.ts';
 import { SchedulerState } from '../scheduler/scheduler.ts';
-import type { JobFailure, MapOutputStatus, SchedulerCommand, SchedulerEvent, StageSpec, TaskFailureReason } from '../scheduler/types.ts';
-import { MapOutputRegistry } from '../shuffle/map-output-registry.ts';
+import type { JobFailure, SchedulerCommand, SchedulerEvent, StageSpec } from '../scheduler/types.ts';
+import type { MapOutputStatus, ResultAction, TaskDescriptor, TaskFailureReason, TaskPayload, TaskResult } from '../protocol/index.ts';
+import { MapOutputRegistry } from '../scheduler/map-output-registry.ts';
 import { partitionCount } from '../shuffle/partitioner.ts';
-import type { ResultAction, TaskDescriptor, TaskPayload, TaskResult } from '../executor/task.ts';
 import type { ExecutorHandle } from './executor-handle.ts';
 import { ProgressReporter } from './progress.ts';
 

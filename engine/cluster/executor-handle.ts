@@ -1,7 +1,7 @@
 // The driver's view of one executor: where its block server listens and how to hand it a task.
 // Implemented by the in-process executor (`--master local`) and by remote executor connections.
 
-import type { TaskDescriptor } from '../executor/task.ts';
+import type { TaskDescriptor } from '../protocol/index.ts';
 
 export interface ExecutorHandle {
   readonly id: string;

@@ -13,7 +13,7 @@ import { DataflowError } from '../errors.ts';
 import type { Driver } from './driver.ts';
 import type { DriverServices } from './driver-services.ts';
 import { DriverEndpoint } from './driver-endpoint.ts';
-import { SECRET_ENV } from './protocol.ts';
+import { SECRET_ENV } from '../protocol/index.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/dataflow.mjs', import.meta.url));
 const STOP_GRACE_MS = 5_000;

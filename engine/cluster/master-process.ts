@@ -4,7 +4,7 @@
 
 import { listen } from '../transport/index.ts';
 import type { Connection, Message, TransportServer } from '../transport/index.ts';
-import { MasterMessage } from './master-protocol.ts';
+import { MasterMessage } from '../protocol/index.ts';
 import { MasterState } from './master-state.ts';
 import type { MasterCommand } from './master-state.ts';
 

@@ -3,13 +3,10 @@
 
 import { tableToIPC } from 'apache-arrow';
 import type { Connection, Message } from '../transport/index.ts';
-import type { TaskDescriptor, TaskResult } from '../executor/task.ts';
-import type { TaskFailureReason } from '../scheduler/types.ts';
+import { MessageType, type RegisterFields, type TaskDescriptor, type TaskFailureReason, type TaskResult, decodeBody, encodeBody } from '../protocol/index.ts';
 import type { ExecutorHandle } from './executor-handle.ts';
 import type { Driver } from './driver.ts';
 import type { DriverServices } from './driver-services.ts';
-import { MessageType, decodeBody, encodeBody } from './protocol.ts';
-import type { RegisterFields } from './protocol.ts';
 
 export class RemoteExecutor implements ExecutorHandle {
   readonly id: string;

@@ -9,7 +9,7 @@ import type { Connection } from '../transport/index.ts';
 import type { Driver } from './driver.ts';
 import type { DriverServices } from './driver-services.ts';
 import { DriverEndpoint } from './driver-endpoint.ts';
-import { MasterMessage } from './master-protocol.ts';
+import { MasterMessage } from '../protocol/index.ts';
 
 export class StandaloneCluster {
   private stopping = false;

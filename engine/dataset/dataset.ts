@@ -14,7 +14,7 @@ import type { Aggregations } from '../kernels/aggregate.ts';
 import type { PlanNode, SortKey } from '../plan/nodes.ts';
 import { planStages } from '../plan/stages.ts';
 import { explainStages } from '../plan/explain.ts';
-import type { ParquetCompression, TaskPayload } from '../executor/task.ts';
+import type { ParquetCompression, TaskPayload } from '../protocol/index.ts';
 import { InvalidInputError } from '../errors.ts';
 import { prepareOutputDir, commitTask, commitJob, abortJob } from '../../connectors/parquet/commit.ts';
 import type { StorageOptions } from '../../connectors/storage/resolve.ts';

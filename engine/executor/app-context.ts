@@ -8,12 +8,9 @@ import { join } from 'node:path';
 import type { Table } from 'apache-arrow';
 import { connect } from '../transport/index.ts';
 import type { Connection, Message } from '../transport/index.ts';
-import { MessageType, decodeBody, encodeBody } from '../cluster/protocol.ts';
-import type { RegisterFields } from '../cluster/protocol.ts';
+import { MessageType, type RegisterFields, type TaskDescriptor, TaskError, decodeBody, encodeBody } from '../protocol/index.ts';
 import type { JobBundle } from '../closure/bundle.ts';
-import type { TaskDescriptor } from './task.ts';
 import type { AppServices } from './app-environment.ts';
-import { TaskError } from './task.ts';
 import type { ExecutorRuntime } from './executor-runtime.ts';
 
 export interface AppGrant {

@@ -5,14 +5,13 @@
 import { tableFromIPC } from 'apache-arrow';
 import type { Table } from 'apache-arrow';
 import type { Connection } from '../transport/index.ts';
-import { MessageType } from '../cluster/protocol.ts';
+import { type BlockLocation, type CachedBlockLocation, MessageType } from '../protocol/index.ts';
 import type { JobBundle } from '../closure/bundle.ts';
 import { loadBundle } from '../closure/load-bundle.ts';
 import type { LoadedBundle } from '../closure/load-bundle.ts';
 import { hostModules } from '../closure/host-modules.ts';
 import type { BlockStore } from './block-store.ts';
 import type { TaskEnvironment } from './environment.ts';
-import type { BlockLocation, CachedBlockLocation } from './task.ts';
 
 /** What an executor asks its driver for. */
 export interface AppServices {

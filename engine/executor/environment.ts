@@ -3,7 +3,7 @@
 
 import type { Table } from 'apache-arrow';
 import type { LoadedBundle } from '../closure/load-bundle.ts';
-import type { BlockLocation, CachedBlockLocation } from './task.ts';
+import type { BlockLocation, CachedBlockLocation } from '../protocol/index.ts';
 import type { BlockStore } from './block-store.ts';
 
 export interface TaskEnvironment {

@@ -5,7 +5,7 @@
 
 import { connect } from '../transport/index.ts';
 import type { Message } from '../transport/index.ts';
-import { MasterMessage } from '../cluster/master-protocol.ts';
+import { MasterMessage } from '../protocol/index.ts';
 import type { ExecutorRuntimeOptions } from './executor-runtime.ts';
 import { ExecutorRuntime } from './executor-runtime.ts';
 

@@ -11,7 +11,7 @@ import { BlockStore } from './block-store.ts';
 import { appEnvironment } from './app-environment.ts';
 import type { AppServices } from './app-environment.ts';
 import type { TaskEnvironment } from './environment.ts';
-import { TaskError } from './task.ts';
+import { TaskError } from '../protocol/index.ts';
 import { runTask } from './task-runner.ts';
 import type { FromThread, ToThread, AppInfo } from './task-threads.ts';
 

@@ -6,10 +6,8 @@
 import { Worker } from 'node:worker_threads';
 import { tableFromIPC, tableToIPC } from 'apache-arrow';
 import type { Table } from 'apache-arrow';
-import type { TaskFailureReason } from '../scheduler/types.ts';
+import { type TaskDescriptor, TaskError, type TaskFailureReason, type TaskResult } from '../protocol/index.ts';
 import type { AppServices } from './app-environment.ts';
-import type { TaskDescriptor, TaskResult } from './task.ts';
-import { TaskError } from './task.ts';
 
 /** What a task thread needs to know about the application a task belongs to. */
 export interface AppInfo { appId: string; dir: string; shuffleDir: string }

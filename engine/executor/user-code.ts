@@ -5,7 +5,7 @@ import type { LoadedBundle } from '../closure/load-bundle.ts';
 import type { ShippedFunction } from '../closure/ship.ts';
 import { materializeFunction } from '../closure/materialize.ts';
 import { locateUserError } from '../closure/error-location.ts';
-import { TaskError } from './task.ts';
+import { TaskError } from '../protocol/index.ts';
 import { forEachRecord } from '../closure/walk.ts';
 import { Broadcast } from '../dataset/broadcast.ts';
 

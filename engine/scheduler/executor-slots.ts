@@ -6,7 +6,7 @@
 //   pick(undefined)   → 'exec-b'   (otherwise most free slots; ties go to the lowest id)
 
 import { SchedulerProtocolError } from './errors.ts';
-import type { ExecutorId } from './types.ts';
+import type { ExecutorId } from '../protocol/index.ts';
 
 export interface ExecutorSlotsView {
   executorId: ExecutorId;

@@ -1,7 +1,8 @@
 // The human-readable messages of JobFailed commands. The typed causes travel alongside, unchanged;
 // these sentences only say what happened, to which stage and partition, and what to do about it.
 
-import type { JobFailure, TaskFailureReason } from './types.ts';
+import type { JobFailure } from './types.ts';
+import type { TaskFailureReason } from '../protocol/index.ts';
 
 /**
  * One failure in a few words.

@@ -7,7 +7,7 @@
 // at t = 2500 → still wait; at t = 4100 → run on exec-b. A launch on a preferred executor resets
 // the stage's wait, as Spark resets its locality level.
 
-import type { ExecutorId } from './types.ts';
+import type { ExecutorId } from '../protocol/index.ts';
 
 export class LocalityWait {
   private now = 0;

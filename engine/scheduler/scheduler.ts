@@ -49,7 +49,7 @@
 //  - Validate an event before mutating anything: a throw must leave the state as it was.
 
 import { InvalidInputError } from '../errors.ts';
-import type { MapOutputRegistry } from '../shuffle/map-output-registry.ts';
+import type { MapOutputRegistry } from './map-output-registry.ts';
 import { InvalidJobSpecError, SchedulerProtocolError } from './errors.ts';
 import { ExecutorSlots, type ExecutorSlotsView } from './executor-slots.ts';
 import {
@@ -64,17 +64,15 @@ import { StageRun, type StageRunState } from './stage-run.ts';
 import { LocalityWait } from './locality-wait.ts';
 import {
   DEFAULT_SCHEDULER_CONFIG,
-  type ExecutorId,
   type JobFailure,
   type JobSpec,
-  type MapOutputStatus,
   type SchedulerCommand,
   type SchedulerConfig,
   type SchedulerEvent,
   type StageSpec,
-  type TaskFailureReason,
   type TaskSpec,
 } from './types.ts';
+import type { ExecutorId, MapOutputStatus, TaskFailureReason } from '../protocol/index.ts';
 
 interface ActiveJob {
   spec: JobSpec;

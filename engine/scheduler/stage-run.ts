@@ -8,8 +8,8 @@
 //   failures {2: [UserCodeError 'boom']}          rerunReasons {}   (already announced and cleared)
 //   fetchFailedAttempts {}                        (only counts attempts that *read* a shuffle and failed)
 
-import type { MapOutputRegistry } from '../shuffle/map-output-registry.ts';
-import type { TaskFailureReason } from './types.ts';
+import type { MapOutputRegistry } from './map-output-registry.ts';
+import type { TaskFailureReason } from '../protocol/index.ts';
 
 /**
  * idle:    no active job needs the stage; nothing queued, its running tasks are ignored.

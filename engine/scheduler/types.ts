@@ -2,7 +2,7 @@
 // commands it emits. Plain data only (structured-clone safe), so every value can cross the wire as is;
 // failure reasons stay typed end to end and are never flattened into strings.
 
-export type ExecutorId = string;
+import type { ExecutorId, MapOutputStatus, TaskFailureReason } from '../protocol/index.ts';
 
 /** One stage of a job, as cut by the stage planner (plan/stages.ts). */
 export interface StageSpec {
@@ -35,31 +35,6 @@ export interface TaskSpec {
   stageAttempt: number;
   executorId: ExecutorId;
 }
-
-/** What a finished map task wrote: where its file lives and how many bytes each reduce partition has. */
-export interface MapOutputStatus {
-  executorId: ExecutorId;
-  /** Bytes per reduce partition. */
-  blockSizes: number[];
-  /** The task attempt that wrote the output (its files are named after it). */
-  attempt?: number;
-}
-
-export type TaskFailureReason =
-  | { kind: 'UserCodeError'; message: string; location?: string; stack?: string }
-  | {
-      kind: 'FetchFailed';
-      executorId: ExecutorId;
-      shuffleId: number;
-      mapPartition: number;
-      reducePartition: number;
-      message: string;
-    }
-  | { kind: 'ExecutorLost'; executorId: ExecutorId; message: string }
-  /** Never retried: the bundle is identical everywhere, so the job fails at once. */
-  | { kind: 'BundleLoadFailed'; executorId: ExecutorId; message: string }
-  /** Bad input data or options (a malformed CSV row, a missing column): the same on every retry, so never retried. */
-  | { kind: 'InputError'; code: string; message: string };
 
 export type SchedulerEvent =
   | { type: 'JobSubmitted'; job: JobSpec }

@@ -2,16 +2,9 @@
 // say "task 3 finished" and get a realistic map output, and builds the expected commands tersely.
 
 import { SchedulerState } from '../../../engine/scheduler/scheduler.ts';
-import type {
-  JobSpec,
-  SchedulerCommand,
-  SchedulerConfig,
-  SchedulerEvent,
-  StageSpec,
-  TaskFailureReason,
-  TaskSpec,
-} from '../../../engine/scheduler/types.ts';
-import { MapOutputRegistry } from '../../../engine/shuffle/map-output-registry.ts';
+import type { JobSpec, SchedulerCommand, SchedulerConfig, SchedulerEvent, StageSpec, TaskSpec } from '../../../engine/scheduler/types.ts';
+import type { TaskFailureReason } from '../../../engine/protocol/index.ts';
+import { MapOutputRegistry } from '../../../engine/scheduler/map-output-registry.ts';
 
 export class Harness {
   readonly registry = new MapOutputRegistry();

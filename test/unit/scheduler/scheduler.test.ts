@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidJobSpecError, SchedulerProtocolError } from '../../../engine/scheduler/errors.ts';
 import { SchedulerState } from '../../../engine/scheduler/scheduler.ts';
-import { MapOutputRegistry } from '../../../engine/shuffle/map-output-registry.ts';
+import { MapOutputRegistry } from '../../../engine/scheduler/map-output-registry.ts';
 import { DataflowError } from '../../../engine/errors.ts';
 import type { SchedulerCommand } from '../../../engine/scheduler/types.ts';
 import {

@@ -1,4 +1,5 @@
-// The messages between a driver and its executors, and between executors' block servers.
+// The messages between a driver and its executors, between executors' block servers, and of the
+// standalone master (at the end).
 // Headers are small JSON objects; structured payloads (task descriptors, results, typed failure
 // reasons, bundles) travel as the frame body encoded with v8.serialize, so failure reasons stay
 // typed across the wire instead of turning into strings.
@@ -43,3 +44,21 @@ export function decodeBody<T>(body: Uint8Array | undefined): T {
   if (!body) throw new Error('message has no body');
   return v8.deserialize(Buffer.from(body.buffer, body.byteOffset, body.byteLength)) as T;
 }
+
+// Messages of the standalone master. Executors and drivers connect to the master with the cluster
+// secret; the master grants executor cores to applications and tells executors whom to serve.
+//
+//   executor → master  registerExecutor { executorId, cores, memoryBytes, host, pid }   (request)
+//   driver → master    registerApp { appName, driverHost, driverPort, maxCores }        (request → { appId })
+//   master → executor  launchApp { appId, driverHost, driverPort, slots }
+//   master → executor  releaseApp { appId }          executor → master  appReleased { appId, reason }
+//   master → executor  shutdown
+
+export const MasterMessage = {
+  registerExecutor: 'registerExecutor',
+  registerApp: 'registerApp',
+  launchApp: 'launchApp',
+  releaseApp: 'releaseApp',
+  appReleased: 'appReleased',
+  shutdown: 'shutdown',
+} as const;

@@ -4,7 +4,6 @@
 
 import type { PlanNode, ShuffleDependency } from '../plan/nodes.ts';
 import type { ShippedFunction } from '../closure/ship.ts';
-import type { TaskFailureReason } from '../scheduler/types.ts';
 import type { StorageOptions } from '../../connectors/storage/resolve.ts';
 
 export type ResultAction =
@@ -73,14 +72,4 @@ export interface TaskResult {
   /** Cached partitions this task stored in the executor's memory. */
   cachedBlocks: Array<{ cacheId: number; partition: number }>;
   durationMs: number;
-}
-
-/** A task failure with a typed reason, as thrown by the task runner and sent back to the driver. */
-export class TaskError extends Error {
-  readonly reason: TaskFailureReason;
-  constructor(reason: TaskFailureReason) {
-    super(reason.message);
-    this.name = 'TaskError';
-    this.reason = reason;
-  }
 }

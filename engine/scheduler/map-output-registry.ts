@@ -1,4 +1,4 @@
-// The driver's map-output registry: for every shuffle, which executor holds each map task's output
+// The map-output registry the driver keeps and the scheduler reads: for every shuffle, which executor holds each map task's output
 // and how many bytes it wrote for each reduce partition. The scheduler reads it to decide what is
 // still missing; reducers are told from it where to fetch their blocks. Pure data, no I/O.
 //
@@ -13,29 +13,13 @@
 //   removeExecutor('exec-b') → [{ shuffleId: 7, mapPartition: 2 }]   (map 2 must be recomputed)
 
 import { DataflowError } from '../errors.ts';
-import type { ExecutorId, MapOutputStatus } from '../scheduler/types.ts';
+import type { ExecutorId, LostMapOutput, MapOutputLocation, MapOutputStatus } from '../protocol/index.ts';
 
 /** A map output was registered or looked up with an impossible partition number. */
 export class MapOutputRegistryError extends DataflowError {
   constructor(message: string) {
     super('MAP_OUTPUT_REGISTRY', message);
   }
-}
-
-/** One reducer's block of one map output. */
-export interface MapOutputLocation {
-  mapPartition: number;
-  executorId: ExecutorId;
-  /** Bytes this map task wrote for the asked reduce partition (0 means an empty block). */
-  size: number;
-  /** The attempt whose files hold the output. */
-  attempt: number;
-}
-
-/** A map output that no longer exists (its executor is gone). */
-export interface LostMapOutput {
-  shuffleId: number;
-  mapPartition: number;
 }
 
 export class MapOutputRegistry {

@@ -2,7 +2,7 @@
 // from the top of map-output-registry.ts.
 
 import { describe, expect, it } from 'vitest';
-import { MapOutputRegistry, MapOutputRegistryError } from '../../../engine/shuffle/map-output-registry.ts';
+import { MapOutputRegistry, MapOutputRegistryError } from '../../../engine/scheduler/map-output-registry.ts';
 
 /** Shuffle 7: 3 maps × 2 reduces, maps 0 and 2 done; shuffle 8: 1 map on exec-b. */
 function example(): MapOutputRegistry {

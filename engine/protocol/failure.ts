@@ -1,0 +1,30 @@
+// Why a task failed, as plain data that crosses the wire unchanged (v8.serialize), so the driver and
+// the scheduler see the executor's typed reason and never a flattened string.
+
+export type ExecutorId = string;
+
+export type TaskFailureReason =
+  | { kind: 'UserCodeError'; message: string; location?: string; stack?: string }
+  | {
+      kind: 'FetchFailed';
+      executorId: ExecutorId;
+      shuffleId: number;
+      mapPartition: number;
+      reducePartition: number;
+      message: string;
+    }
+  | { kind: 'ExecutorLost'; executorId: ExecutorId; message: string }
+  /** Never retried: the bundle is identical everywhere, so the job fails at once. */
+  | { kind: 'BundleLoadFailed'; executorId: ExecutorId; message: string }
+  /** Bad input data or options (a malformed CSV row, a missing column): the same on every retry, so never retried. */
+  | { kind: 'InputError'; code: string; message: string };
+
+/** A task failure with a typed reason, as thrown by the task runner and sent back to the driver. */
+export class TaskError extends Error {
+  readonly reason: TaskFailureReason;
+  constructor(reason: TaskFailureReason) {
+    super(reason.message);
+    this.name = 'TaskError';
+    this.reason = reason;
+  }
+}
