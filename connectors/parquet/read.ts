@@ -17,7 +17,7 @@
 // projected read saves memory downstream but not decode time.
 
 import * as arrow from 'apache-arrow';
-import { columnData } from '../../engine/kernels/concat.ts';
+import { columnData } from '../../engine/kernels/columns.ts';
 import { canonicalSchema, canonicalTable } from './decimal.ts';
 import { ParquetCorruptError } from './errors.ts';
 import { type ParquetFooter, readParquetFooter } from './footer.ts';

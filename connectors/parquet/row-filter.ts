@@ -7,7 +7,7 @@
 
 import type * as arrow from 'apache-arrow';
 import { Type } from 'apache-arrow';
-import { columnData } from '../../engine/kernels/concat.ts';
+import { columnData } from '../../engine/kernels/columns.ts';
 import { filterRows } from '../../engine/kernels/take.ts';
 import type { ComparisonOp, FilterValue, ParquetFilter, ParquetPredicate } from './predicate.ts';
 

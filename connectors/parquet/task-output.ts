@@ -10,7 +10,7 @@
 
 import * as arrow from 'apache-arrow';
 import { InvalidInputError } from '../../engine/errors.ts';
-import { columnData } from '../../engine/kernels/concat.ts';
+import { columnData } from '../../engine/kernels/columns.ts';
 import { groupIds } from '../../engine/kernels/group-ids.ts';
 import { takeRows } from '../../engine/kernels/take.ts';
 import { taskAttemptPath } from './commit.ts';

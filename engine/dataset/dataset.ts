@@ -9,7 +9,7 @@ import { Table, tableFromIPC } from 'apache-arrow';
 import { randomUUID } from 'node:crypto';
 import type { Row } from '../kernels/rows.ts';
 import { tableToRows } from '../kernels/rows.ts';
-import { concatTables } from '../kernels/concat.ts';
+import { concatTables } from '../kernels/concat-tables.ts';
 import type { Aggregations } from '../kernels/aggregate.ts';
 import type { PlanNode, SortKey } from '../plan/nodes.ts';
 import { planStages } from '../plan/stages.ts';

@@ -7,7 +7,7 @@ import type { NarrowOp } from '../plan/nodes.ts';
 import { rowsToTable, tableToRows } from '../kernels/rows.ts';
 import type { Row } from '../kernels/rows.ts';
 import { filterRows } from '../kernels/take.ts';
-import { concatTables } from '../kernels/concat.ts';
+import { concatTables } from '../kernels/concat-tables.ts';
 import { DataflowError } from '../errors.ts';
 import type { UserCode } from './user-code.ts';
 

@@ -3,7 +3,7 @@
 
 import type { Table } from 'apache-arrow';
 import type { CombineOp, ReduceOp } from '../plan/nodes.ts';
-import { concatTables } from '../kernels/concat.ts';
+import { concatTables } from '../kernels/concat-tables.ts';
 import { partialAggregate, mergePartials, finishAggregate } from '../kernels/aggregate.ts';
 import { reduceRowsByKey } from '../kernels/reduce-rows.ts';
 import { groupRows } from '../kernels/group-rows.ts';

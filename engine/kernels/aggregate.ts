@@ -23,7 +23,7 @@
 import { Field, Float64, Int32, Schema, Type, makeData } from 'apache-arrow';
 import type { Data, Table } from 'apache-arrow';
 import { DataflowError, InvalidInputError } from '../errors.ts';
-import { columnData, describeSchema, requireColumnIndex, tableFromColumns } from './concat.ts';
+import { columnData, describeSchema, requireColumnIndex, tableFromColumns } from './columns.ts';
 import { groupIds } from './group-ids.ts';
 import { takeData } from './take.ts';
 import { isNumericType, readNumbers } from './key-columns.ts';

@@ -12,7 +12,9 @@
 
 import { Type, makeVector } from 'apache-arrow';
 import type { Data, Table } from 'apache-arrow';
-import { columnData, isFixedWidth, isVarBinary, toPlainValue } from './concat.ts';
+import { columnData } from './columns.ts';
+import { isFixedWidth, isVarBinary } from './data-layout.ts';
+import { toPlainValue } from './plain-values.ts';
 import { hashColumnInto, KEY_HASH_SEED } from './key-hash.ts';
 
 /** Result of {@link groupIds}. `firstRow[g]` is the first row of group g (length numGroups). */

@@ -10,7 +10,7 @@
 import { Field, List, Schema, Struct, makeData } from 'apache-arrow';
 import type { Data, Table } from 'apache-arrow';
 import { DataflowError } from '../errors.ts';
-import { columnData, requireColumnIndex, tableFromColumns } from './concat.ts';
+import { columnData, requireColumnIndex, tableFromColumns } from './columns.ts';
 import { groupIds } from './group-ids.ts';
 import { takeData } from './take.ts';
 

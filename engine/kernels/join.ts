@@ -9,7 +9,7 @@
 import { Field, Schema, Type } from 'apache-arrow';
 import type { DataType, Table } from 'apache-arrow';
 import { DataflowError } from '../errors.ts';
-import { columnData, requireColumnIndex, tableFromColumns } from './concat.ts';
+import { columnData, requireColumnIndex, tableFromColumns } from './columns.ts';
 import { hashKeys } from './key-hash.ts';
 import { isNullAt, keyValueAt, readKeyColumn } from './key-columns.ts';
 import type { KeyColumn } from './key-columns.ts';

@@ -4,7 +4,7 @@
 
 import { Precision, Type, makeVector } from 'apache-arrow';
 import type { Data, DataType, Float, Int, Table } from 'apache-arrow';
-import { columnData } from './concat.ts';
+import { columnData } from './columns.ts';
 
 /**
  * A column read for comparisons. Example for an Int32 column [3, null, 7]:

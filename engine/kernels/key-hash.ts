@@ -15,7 +15,9 @@
 
 import { Type, makeVector } from 'apache-arrow';
 import type { Data, Date_, Table, Timestamp } from 'apache-arrow';
-import { columnData, isFixedWidth, isVarBinary, toPlainValue } from './concat.ts';
+import { columnData } from './columns.ts';
+import { isFixedWidth, isVarBinary } from './data-layout.ts';
+import { toPlainValue } from './plain-values.ts';
 
 /** The seed of the first key column. Changing it changes every shuffle's partitioning. */
 export const KEY_HASH_SEED = 0;

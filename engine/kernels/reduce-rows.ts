@@ -9,7 +9,7 @@
 import { Schema } from 'apache-arrow';
 import type { Field, Table } from 'apache-arrow';
 import { DataflowError } from '../errors.ts';
-import { columnData, requireColumnIndex, tableFromColumns } from './concat.ts';
+import { columnData, requireColumnIndex, tableFromColumns } from './columns.ts';
 import { groupIds } from './group-ids.ts';
 import { RowTypeError, rowsToTable, tableToRows } from './rows.ts';
 import type { Row } from './rows.ts';

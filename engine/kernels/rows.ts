@@ -13,7 +13,8 @@ import {
   TimeUnit, TimestampMillisecond, Type, Utf8, Vector, makeData,
 } from 'apache-arrow';
 import type { Data, Date_, Int, Timestamp } from 'apache-arrow';
-import { dataFromValues, tableFromColumns } from './concat.ts';
+import { dataFromValues } from './plain-values.ts';
+import { tableFromColumns } from './columns.ts';
 import { DataflowError } from '../errors.ts';
 
 /** One row as user code sees it. */

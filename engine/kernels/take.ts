@@ -3,7 +3,9 @@
 
 import { Type, makeData, makeVector } from 'apache-arrow';
 import type { Data, Table } from 'apache-arrow';
-import { columnData, dataFromValues, isFixedWidth, isVarBinary, tableFromColumns } from './concat.ts';
+import { columnData, tableFromColumns } from './columns.ts';
+import { dataFromValues } from './plain-values.ts';
+import { isFixedWidth, isVarBinary } from './data-layout.ts';
 import { DataflowError } from '../errors.ts';
 
 /**

@@ -4,7 +4,7 @@
 
 import type { Dataset } from '../../engine/dataset/dataset.ts';
 import type { Row } from '../../engine/kernels/rows.ts';
-import { columnData } from '../../engine/kernels/concat.ts';
+import { columnData } from '../../engine/kernels/columns.ts';
 import { asFloat32, halfIterationKernels, KIND } from './half-iteration.ts';
 import { initialFactors } from './init-factors.ts';
 import { blockStart } from './layout.ts';

@@ -13,7 +13,8 @@
 import { Table, makeVector } from 'apache-arrow';
 import type { Data } from 'apache-arrow';
 import { libraryFunctions } from '../../engine/closure/library.ts';
-import { columnData, isValidAt } from '../../engine/kernels/concat.ts';
+import { columnData } from '../../engine/kernels/columns.ts';
+import { isValidAt } from '../../engine/kernels/data-layout.ts';
 import { AlsNumericError } from './errors.ts';
 import { binaryVector } from './in-blocks.ts';
 import type { InBlock } from './in-blocks.ts';

@@ -9,7 +9,7 @@
 
 import { Field, Schema } from 'apache-arrow';
 import type { Table } from 'apache-arrow';
-import { columnData, tableFromColumns } from '../../engine/kernels/concat.ts';
+import { columnData, tableFromColumns } from '../../engine/kernels/columns.ts';
 import { numericView } from '../../engine/kernels/key-hash.ts';
 import { readValidity } from '../../engine/kernels/key-columns.ts';
 import { takeRows } from '../../engine/kernels/take.ts';

@@ -7,7 +7,7 @@
 
 import { Field, Float64, Int32, Schema, makeData, tableFromIPC } from 'apache-arrow';
 import type { Data, Table } from 'apache-arrow';
-import { columnData, tableFromColumns } from '../../engine/kernels/concat.ts';
+import { columnData, tableFromColumns } from '../../engine/kernels/columns.ts';
 import { readNumbers } from '../../engine/kernels/key-columns.ts';
 import { takeData } from '../../engine/kernels/take.ts';
 import { libraryFunctions } from '../../engine/closure/library.ts';

@@ -13,7 +13,7 @@
 //   NDCG = 0.6309 / 1.6309 = 0.3869
 
 import type { Table } from 'apache-arrow';
-import { columnData, describeSchema } from '../../engine/kernels/concat.ts';
+import { columnData, describeSchema } from '../../engine/kernels/columns.ts';
 import { isNumericType, readNumbers } from '../../engine/kernels/key-columns.ts';
 import { libraryFunctions } from '../../engine/closure/library.ts';
 import { EvaluationError } from './errors.ts';

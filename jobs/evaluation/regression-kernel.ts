@@ -5,7 +5,7 @@
 // Rows counted in 3 or 4 are left out of the sums; the driver decides whether that is an error.
 
 import type { Table } from 'apache-arrow';
-import { columnData, describeSchema } from '../../engine/kernels/concat.ts';
+import { columnData, describeSchema } from '../../engine/kernels/columns.ts';
 import { isNumericType, readNumbers } from '../../engine/kernels/key-columns.ts';
 import { libraryFunctions } from '../../engine/closure/library.ts';
 import { EvaluationError } from './errors.ts';

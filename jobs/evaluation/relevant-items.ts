@@ -4,7 +4,7 @@
 import type { Table } from 'apache-arrow';
 import type { Dataset } from '../../engine/dataset/dataset.ts';
 import type { Row } from '../../engine/kernels/rows.ts';
-import { columnData } from '../../engine/kernels/concat.ts';
+import { columnData } from '../../engine/kernels/columns.ts';
 import { isNumericType, readNumbers } from '../../engine/kernels/key-columns.ts';
 import { filterRows } from '../../engine/kernels/take.ts';
 import { libraryFunctions } from '../../engine/closure/library.ts';

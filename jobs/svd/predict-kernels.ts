@@ -4,7 +4,7 @@
 
 import { Table, makeVector, vectorFromArray, Utf8 } from 'apache-arrow';
 import { libraryFunctions } from '../../engine/closure/library.ts';
-import { columnData } from '../../engine/kernels/concat.ts';
+import { columnData } from '../../engine/kernels/columns.ts';
 import { decodeIds, lookupColumn } from './id-encoding.ts';
 import type { IdEncoding } from './id-encoding.ts';
 import { csrRows } from './row-kernels.ts';

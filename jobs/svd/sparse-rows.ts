@@ -15,8 +15,8 @@
 import { Field, Float64, Int32, List, Schema, Table, makeData, makeVector } from 'apache-arrow';
 import type { Data, Struct } from 'apache-arrow';
 import { libraryFunctions } from '../../engine/closure/library.ts';
-import { columnData } from '../../engine/kernels/concat.ts';
-import { tableFromColumns } from '../../engine/kernels/concat.ts';
+import { columnData } from '../../engine/kernels/columns.ts';
+import { tableFromColumns } from '../../engine/kernels/columns.ts';
 import { groupRows } from '../../engine/kernels/group-rows.ts';
 import { SvdInputError } from './errors.ts';
 import { encodeColumn } from './id-encoding.ts';

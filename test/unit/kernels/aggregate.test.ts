@@ -7,7 +7,8 @@ import {
   AggregateError, aggregateOnce, finishAggregate, mergePartials, partialAggregate,
 } from '../../../engine/kernels/aggregate.ts';
 import type { Aggregations } from '../../../engine/kernels/aggregate.ts';
-import { ColumnNotFoundError, concatTables, tableFromColumns } from '../../../engine/kernels/concat.ts';
+import { ColumnNotFoundError, tableFromColumns } from '../../../engine/kernels/columns.ts';
+import { concatTables } from '../../../engine/kernels/concat-tables.ts';
 import { columnFromValues } from '../../../engine/kernels/rows.ts';
 import { sliceRows } from '../../../engine/kernels/take.ts';
 import { T, batched, columnTypes, prng, rows, table } from './relational-fixtures.ts';

@@ -2,7 +2,8 @@
 
 import { describe, expect, it } from 'vitest';
 import { Field, Float64, Int32, Schema, Table, Utf8, vectorFromArray } from 'apache-arrow';
-import { columnData, combineBatches, concatTables, requireColumnIndex, tableFromColumns } from '../../../engine/kernels/concat.ts';
+import { columnData, requireColumnIndex, tableFromColumns } from '../../../engine/kernels/columns.ts';
+import { combineBatches, concatTables } from '../../../engine/kernels/concat-tables.ts';
 import { canonicalTable, plainColumns } from './canonical-table.ts';
 import { takeRows } from '../../../engine/kernels/take.ts';
 

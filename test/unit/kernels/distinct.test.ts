@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { distinctRows } from '../../../engine/kernels/distinct.ts';
-import { concatTables } from '../../../engine/kernels/concat.ts';
+import { concatTables } from '../../../engine/kernels/concat-tables.ts';
 import { T, batched, rows, table } from './relational-fixtures.ts';
 
 describe('distinctRows', () => {

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { Bool, Float64, Int32, Int64, Table, Utf8, vectorFromArray } from 'apache-arrow';
 import type { DataType } from 'apache-arrow';
 import { groupIds } from '../../../engine/kernels/group-ids.ts';
-import { concatTables } from '../../../engine/kernels/concat.ts';
+import { concatTables } from '../../../engine/kernels/concat-tables.ts';
 
 const col = (values: unknown[], type: DataType): Table => new Table({ k: vectorFromArray(values, type) });
 

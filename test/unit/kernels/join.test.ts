@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { Table } from 'apache-arrow';
 import { JoinKeyTypeError, hashJoin } from '../../../engine/kernels/join.ts';
-import { ColumnNotFoundError } from '../../../engine/kernels/concat.ts';
+import { ColumnNotFoundError } from '../../../engine/kernels/columns.ts';
 import { T, batched, columnTypes, rows, table } from './relational-fixtures.ts';
 
 const left = table({ k: T.i32(), a: T.str() }, [

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { TimestampMillisecond } from 'apache-arrow';
 import { isNullAt, keyValueAt, readKeyColumn, readNumbers } from '../../../engine/kernels/key-columns.ts';
-import { columnData } from '../../../engine/kernels/concat.ts';
+import { columnData } from '../../../engine/kernels/columns.ts';
 import { T, batched, table } from './relational-fixtures.ts';
 
 describe('readKeyColumn', () => {

@@ -7,7 +7,7 @@ import {
 } from 'apache-arrow';
 import type { DataType } from 'apache-arrow';
 import { hashKeys, hashValue, murmur3Bytes } from '../../../engine/kernels/key-hash.ts';
-import { concatTables } from '../../../engine/kernels/concat.ts';
+import { concatTables } from '../../../engine/kernels/concat-tables.ts';
 
 const col = (values: unknown[], type: DataType, name = 'k'): Table => new Table({ [name]: vectorFromArray(values, type) });
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);

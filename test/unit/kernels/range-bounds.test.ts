@@ -7,7 +7,7 @@ import {
   compareKeyTuples, computeRangeBounds, rangePartitionIds, rangePartitionOf, sampleKeys,
 } from '../../../engine/kernels/range-bounds.ts';
 import { sortTable } from '../../../engine/kernels/sort.ts';
-import { concatTables } from '../../../engine/kernels/concat.ts';
+import { concatTables } from '../../../engine/kernels/concat-tables.ts';
 import { filterRows } from '../../../engine/kernels/take.ts';
 import { T, batched, prng, rows, table } from './relational-fixtures.ts';
 

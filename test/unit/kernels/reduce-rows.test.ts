@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { reduceRowsByKey } from '../../../engine/kernels/reduce-rows.ts';
-import { concatTables } from '../../../engine/kernels/concat.ts';
+import { concatTables } from '../../../engine/kernels/concat-tables.ts';
 import { sliceRows } from '../../../engine/kernels/take.ts';
 import type { Row } from '../../../engine/kernels/rows.ts';
 import { T, batched, columnTypes, rows, table } from './relational-fixtures.ts';

@@ -3,7 +3,7 @@
 
 import { Field, Float32, Float64, Int32, Int64, Schema, Utf8 } from 'apache-arrow';
 import type { DataType, Table } from 'apache-arrow';
-import { concatTables } from '../../../engine/kernels/concat.ts';
+import { concatTables } from '../../../engine/kernels/concat-tables.ts';
 import { rowsToTable, tableToRows } from '../../../engine/kernels/rows.ts';
 import type { Row } from '../../../engine/kernels/rows.ts';
 

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { compareValues, sortIndices, sortTable } from '../../../engine/kernels/sort.ts';
 import type { SortKey } from '../../../engine/kernels/sort.ts';
-import { ColumnNotFoundError } from '../../../engine/kernels/concat.ts';
+import { ColumnNotFoundError } from '../../../engine/kernels/columns.ts';
 import type { Row } from '../../../engine/kernels/rows.ts';
 import { T, batched, prng, rows, table } from './relational-fixtures.ts';
 

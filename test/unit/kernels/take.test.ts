@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { Float64, Int32, Table, Utf8, makeVector, vectorFromArray } from 'apache-arrow';
 import { filterRows, sliceRows, takeRows } from '../../../engine/kernels/take.ts';
-import { concatTables } from '../../../engine/kernels/concat.ts';
+import { concatTables } from '../../../engine/kernels/concat-tables.ts';
 import { canonicalTable, plainColumns } from './canonical-table.ts';
 
 function pick<T>(values: T[], indices: number[]): (T | null)[] {

@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { planParquetScan } from '../../../../connectors/parquet/scan.ts';
 import { readParquetPartition } from '../../../../connectors/parquet/read.ts';
 import { writeParquetFile, type ParquetCompression } from '../../../../connectors/parquet/write.ts';
-import { concatTables } from '../../../../engine/kernels/concat.ts';
+import { concatTables } from '../../../../engine/kernels/concat-tables.ts';
 import { Session } from '../../../../engine/dataset/session.ts';
 import { useTmpDir } from '../../../helpers/tmp-dir.ts';
 

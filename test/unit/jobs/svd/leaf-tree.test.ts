@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Table, makeVector } from 'apache-arrow';
 import { LEAVES, leafLayout, sumTree, treePartials } from '../../../../jobs/svd/leaf-tree.ts';
 import { partitionIds } from '../../../../engine/shuffle/partitioner.ts';
-import { concatTables } from '../../../../engine/kernels/concat.ts';
+import { concatTables } from '../../../../engine/kernels/concat-tables.ts';
 
 // 200 rows, each contributing a vector of 3 values with very different magnitudes, so that the
 // order of additions shows in the last bits.
