@@ -4,7 +4,7 @@
 // hits both; the killed executor is replaced between runs (not timed). Prints a markdown table,
 // every run, the command line, and writes bench/results/recovery-<timestamp>.json.
 //
-//   npx tsx bench/recovery.ts [--runs N] [--ratings N] [--quick]
+//   npx tsx bench/recovery.ts [--runs N] [--ratings N] [--quick] [--data DIR (default ../bench-data/recovery)]
 //   npm run bench -- --only recovery
 //
 // The job: 4M generated ratings (Parquet, 16 row groups: 16 map tasks) → repartition by itemId into 12 (every row
@@ -20,6 +20,7 @@ import { TestCluster } from '../test/helpers/cluster.ts';
 import { summarise } from './lib/measure.ts';
 import { fmt, machineInfo, markdownTable, writeResults } from './lib/report.ts';
 import { cleanUpOnSignal } from './lib/sessions.ts';
+import { benchDataDir } from './lib/paths.ts';
 
 interface Options { runs: number; ratings: number }
 
@@ -45,7 +46,7 @@ function parseArgs(argv: string[]): Options {
 }
 
 async function ratingsFile(n: number): Promise<string> {
-  const dir = '/work/bench-data/recovery';
+  const dir = benchDataDir('recovery');
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `ratings-${n}.parquet`);
   if (!existsSync(file)) {

@@ -2,9 +2,9 @@
 // randomized_svd (anchors/svd.py, 2 BLAS threads) on the same generated ratings, in the same run,
 // with the largest relative error of our singular values against scipy's.
 //
-//   npx tsx bench/svd.ts [--sizes 1m,10m,20m] [--k 10,50] [--mode auto|gramian|lanczos] [--master local[2]]
+//   npx tsx bench/svd.ts [--sizes 1m,10m,20m] [--k 10,50] [--mode auto|gramian|lanczos] [--master local[2]] [--data DIR]
 //
-// Data: ../shared/anchors/gen_ratings.py files under /work/bench-data/svd/ (generated when absent, never
+// Data: ../shared/anchors/gen_ratings.py files under ../bench-data/svd/ or --data DIR (generated when absent, never
 // committed), shaped like MovieLens 1M / 10M / 20M. Seconds compared are the solve only on both
 // sides: svd.py times svds() after the matrix is built; ours is svd() after the ratings are encoded
 // and laid out (that layout time is printed separately), and it includes computing U.
@@ -15,9 +15,9 @@ import { Session } from '../engine/index.ts';
 import { svd } from '../jobs/svd/index.ts';
 import { fmt, machineInfo, markdownTable, writeResults } from './lib/report.ts';
 import type { TableRow } from './lib/report.ts';
+import { ANCHORS, benchDataDir } from './lib/paths.ts';
 
-const DATA_DIR = '/work/bench-data/svd';
-const ANCHORS = new URL('../../shared/anchors/', import.meta.url).pathname;
+const DATA_DIR = benchDataDir('svd');
 const SHAPES: Record<string, { ratings: number; users: number; items: number }> = {
   '1m': { ratings: 1_000_209, users: 6040, items: 3706 },
   '10m': { ratings: 10_000_054, users: 69_878, items: 10_677 },
@@ -35,7 +35,7 @@ function dataFile(size: string): string {
   const file = `${DATA_DIR}/ratings-${size}.csv`;
   if (!existsSync(file)) {
     mkdirSync(DATA_DIR, { recursive: true });
-    const cmd = ['/usr/bin/python3', `${ANCHORS}gen_ratings.py`, file, '--ratings', String(shape.ratings), '--users', String(shape.users), '--items', String(shape.items)];
+    const cmd = ['/usr/bin/python3', `${ANCHORS}/gen_ratings.py`, file, '--ratings', String(shape.ratings), '--users', String(shape.users), '--items', String(shape.items)];
     console.log(`generating ${file}: ${cmd.join(' ')}`);
     execFileSync(cmd[0]!, cmd.slice(1), { stdio: 'inherit' });
   }
@@ -49,7 +49,7 @@ function runAnchors(file: string, k: number): { command: string; results: Anchor
   const env = { ...process.env };
   delete env.OPENBLAS_CORETYPE;
   delete env.OPENBLAS_L2_SIZE;
-  const args = [`${ANCHORS}svd.py`, file, '--k', String(k), '--threads', '2'];
+  const args = [`${ANCHORS}/svd.py`, file, '--k', String(k), '--threads', '2'];
   const out = execFileSync('/usr/bin/python3', args, { env, encoding: 'utf8', maxBuffer: 1 << 24 });
   return {
     command: `env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 ${args.join(' ')}`,

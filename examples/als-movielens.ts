@@ -2,7 +2,7 @@
 // the RMSE on the held-out fifth for each fold, then `RMSE <mean>`, and a few recommendations
 // with titles when the directory has a movies file.
 //
-//   npx dataflow submit examples/als-movielens.ts --master local[2] -- /work/shared/data/ml-latest-small
+//   npx dataflow submit examples/als-movielens.ts --master local[2] -- ../shared/data/ml-latest-small
 //   npx dataflow submit examples/als-movielens.ts --master local[2] -- <dir> rank=20 regParam=0.1 maxIter=15
 //
 // Without a directory it runs on the project's generated ratings (data/ratings.parquet, created
@@ -42,8 +42,8 @@ export default async function main(session: Session, args: string[]): Promise<vo
   const mean = rmses.reduce((a, b) => a + b, 0) / rmses.length;
   console.log(`RMSE ${mean.toFixed(4)}`);
 
-  if (dir && last && ['movies.csv', 'u.item', 'movies.dat'].some((f) => existsSync(`${dir}/${f}`))) {
-    const titles = await readMovieTitles(dir);
+  const titles = dir ? await readMovieTitles(dir, { missing: 'empty' }) : new Map<number, string>();
+  if (last && titles.size > 0) {
     const users = last.userIds.slice(0, 3);
     const recs = await last.recommendForUsers(users, 5).collect();
     for (const u of users) {

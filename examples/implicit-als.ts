@@ -3,7 +3,7 @@
 // scored by precision@10 and NDCG@10 against the test items rated ≥ 4, beside the most-popular
 // baseline computed by the same evaluation code.
 //
-//   npx dataflow submit examples/implicit-als.ts --master local[2] -- /work/shared/data/ml-latest-small
+//   npx dataflow submit examples/implicit-als.ts --master local[2] -- ../shared/data/ml-latest-small
 //   npx dataflow submit examples/implicit-als.ts --master local[2] -- <dir> rank=64 alpha=10 solver=cholesky
 //
 // Without a directory it runs on the project's generated ratings (data/ratings.parquet).

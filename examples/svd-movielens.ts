@@ -1,12 +1,10 @@
 // Truncated SVD of a MovieLens ratings matrix: prints the singular values, the time taken, and a few
-// users' top-5 recommendations (with titles when movies.csv is present). Without a directory it
-// runs on generated MovieLens-shaped ratings.
+// users' top-5 recommendations (with titles when the folder has movies.csv, u.item or movies.dat).
+// Without a directory it runs on generated MovieLens-shaped ratings.
 //
 //   npx dataflow submit examples/svd-movielens.ts --master local[2] -- [movielens-dir] [k] [mode] [centering]
 //   npx dataflow submit examples/svd-movielens.ts --master local[2] -- ../shared/data/ml-latest-small 10 auto user
 
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { generateRatings, readMovieTitles, svd, type Session, type SvdCentering, type SvdMode } from 'dataflow';
 
 export default async function main(session: Session, args: string[]): Promise<void> {
@@ -28,7 +26,7 @@ export default async function main(session: Session, args: string[]): Promise<vo
   console.log('singular values:');
   console.log(Array.from(model.sigma, (v, i) => `  σ${i + 1} = ${v.toPrecision(12)}`).join('\n'));
 
-  const titles = dir && existsSync(join(dir, 'movies.csv')) ? await readMovieTitles(dir) : new Map<number, string>();
+  const titles = dir ? await readMovieTitles(dir, { missing: 'empty' }) : new Map<number, string>();
   const someUsers = (await model.U.take(3)).map((r) => r.userId);
   const recommendations = await (await model.recommendForUsers(someUsers, 5)).collect();
   for (const user of someUsers) {

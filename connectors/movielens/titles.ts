@@ -6,7 +6,7 @@
 import { readAllFromUrl, type StorageOptions } from '../storage/resolve.ts';
 import { byteSyntax } from '../csv/options.ts';
 import { tokenizeAll } from '../csv/tokenize.ts';
-import { CsvBadRowError } from '../csv/errors.ts';
+import { CsvBadRowError, CsvNotFoundError } from '../csv/errors.ts';
 import { locateTitles, type MovieLensFormat } from './formats.ts';
 
 /** The syntax of each format's titles file (u.item is pipe-separated, unlike u.data). */
@@ -17,15 +17,23 @@ const TITLES_SYNTAX: Record<MovieLensFormat, { delimiter: string; quote: string 
 };
 
 /**
- * Reads the id → title map of a MovieLens directory (or of the titles file itself).
+ * Reads the id → title map of a MovieLens directory (or of the titles file itself), whichever of
+ * the formats it holds. `missing: 'empty'` gives an empty map for a folder without a titles file
+ * (ratings only), where callers fall back to ids, instead of an error.
  *
  * @example
  * const titles = await readMovieTitles('/data/ml-latest-small');
  * titles.get(1); // 'Toy Story (1995)'
  * await readMovieTitles('s3://bucket/ml-latest-small/');
+ * await readMovieTitles('/data/ml-100k', { missing: 'empty' }); // from u.item
  */
-export async function readMovieTitles(dir: string, options: { storage?: StorageOptions } = {}): Promise<Map<number, string>> {
-  const { file, format } = await locateTitles(dir, options.storage);
+export async function readMovieTitles(dir: string, options: { storage?: StorageOptions; missing?: 'error' | 'empty' } = {}): Promise<Map<number, string>> {
+  const located = await locateTitles(dir, options.storage).catch((error: unknown) => {
+    if (options.missing === 'empty' && error instanceof CsvNotFoundError) return undefined;
+    throw error;
+  });
+  if (located === undefined) return new Map();
+  const { file, format } = located;
   const whole = await readAllFromUrl(file, options.storage);
   const bytes = Buffer.from(whole.buffer, whole.byteOffset, whole.byteLength);
   const encoding = isUtf8(bytes) ? 'utf8' : 'latin1';

@@ -2,11 +2,9 @@
 // in-process executor, for explicit and implicit feedback; ml-latest-small when present.
 
 import { describe, expect, it } from 'vitest';
-import { existsSync } from 'node:fs';
 import { Session, kFold, regressionMetrics, trainAls } from '../../engine/index.ts';
 import type { AlsOptions } from '../../engine/index.ts';
-
-const ML = '/work/shared/data/ml-latest-small';
+import { ML_LATEST_SMALL as ML, hasMlLatestSmall } from '../helpers/movielens.ts';
 
 function rows(): Array<{ userId: number; itemId: number; rating: number }> {
   const out = [];
@@ -45,8 +43,7 @@ describe('ALS on local[N]', () => {
     expect(four.users.equals(local.users)).toBe(true);
   });
 
-  describe.skipIf(!existsSync(ML))('ml-latest-small', () => {
-    if (!existsSync(ML)) console.log(`skipping ml-latest-small ALS test: ${ML} is absent`);
+  describe.skipIf(!hasMlLatestSmall('the ml-latest-small ALS test'))('ml-latest-small', () => {
     it('one fold of explicit ALS reaches RMSE < 0.87', async () => {
       const session = await Session.create({ master: 'local[2]' });
       try {

@@ -3,13 +3,13 @@
 // most-popular baseline's precision@10 and NDCG@10 under 5-fold cross-validation (rating >= 4 relevant).
 
 import { describe, expect, it } from 'vitest';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Table, makeVector } from 'apache-arrow';
 import { Session, kFold, leaveKOut, mostPopular, randomSplit, rankingMetrics, regressionMetrics, relevantItems } from '../../engine/index.ts';
 import type { Dataset, RankingMetrics } from '../../engine/index.ts';
 
-const MOVIELENS = '/work/shared/data/ml-latest-small';
+import { ML_LATEST_SMALL as MOVIELENS, hasMlLatestSmall } from '../helpers/movielens.ts';
 
 /** Synthetic ratings with a popularity skew and a fake prediction column. */
 function syntheticRatings(): Table {
@@ -91,8 +91,7 @@ function readRatingsCsv(file: string): Table {
   });
 }
 
-const hasMovieLens = existsSync(join(MOVIELENS, 'ratings.csv'));
-if (!hasMovieLens) console.log(`evaluation.test.ts: ${MOVIELENS}/ratings.csv is absent; skipping the MovieLens baseline`);
+const hasMovieLens = hasMlLatestSmall('the most-popular baseline on ml-latest-small');
 
 describe.skipIf(!hasMovieLens)('most-popular baseline on ml-latest-small, 5-fold CV', () => {
   it('reports precision@10 and NDCG@10 with test ratings >= 4 as the relevant items', async () => {

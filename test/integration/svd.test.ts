@@ -4,15 +4,16 @@
 // dense U·Σ·Vᵀ; bad input fails clearly; and scipy's svds values on ml-latest-small (fixture).
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { Table, makeVector, vectorFromArray, Utf8 } from 'apache-arrow';
 import { Session } from '../../engine/index.ts';
 import type { Row } from '../../engine/index.ts';
 import { svd, SvdInputError } from '../../jobs/svd/index.ts';
 import type { SvdCentering } from '../../jobs/svd/index.ts';
 import { readRatingsCsv } from '../unit/jobs/svd/ratings-csv.ts';
+import { ML_LATEST_SMALL, hasMlLatestSmall } from '../helpers/movielens.ts';
 
-const ML_DIR = new URL('../../../shared/data/ml-latest-small/', import.meta.url).pathname;
+const ML_DIR = `${ML_LATEST_SMALL}/`;
 const FIXTURE = JSON.parse(readFileSync(new URL('../fixtures/svd-ml-latest-small-scipy.json', import.meta.url), 'utf8')) as {
   results: Array<{ k: number; center: string; singular_values: number[] }>;
 };
@@ -172,7 +173,7 @@ describe('svd determinism and bad input', () => {
   });
 });
 
-describe.skipIf(!existsSync(`${ML_DIR}ratings.csv`))('svd on ml-latest-small vs scipy svds (test/fixtures/svd-ml-latest-small-scipy.json)', () => {
+describe.skipIf(!hasMlLatestSmall('the scipy comparison on ml-latest-small'))('svd on ml-latest-small vs scipy svds (test/fixtures/svd-ml-latest-small-scipy.json)', () => {
   let session: Session;
   let table: Table;
   beforeAll(async () => {
@@ -196,4 +197,3 @@ describe.skipIf(!existsSync(`${ML_DIR}ratings.csv`))('svd on ml-latest-small vs 
     }
   }, 60_000);
 });
-if (!existsSync(`${ML_DIR}ratings.csv`)) console.log(`svd.test.ts: ${ML_DIR} is absent; the scipy comparison on ml-latest-small is skipped`);

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as arrow from 'apache-arrow';
@@ -8,6 +8,7 @@ import { readCsvPartition } from '../../../../connectors/csv/read.ts';
 import { CsvHeaderError } from '../../../../connectors/csv/errors.ts';
 import { RATINGS, writeMovieLensDirs } from './fixtures.ts';
 import { useTmpDir } from '../../../helpers/tmp-dir.ts';
+import { ML_LATEST_SMALL, hasMlLatestSmall } from '../../../helpers/movielens.ts';
 
 const tmp = useTmpDir('ml-ratings');
 
@@ -43,9 +44,8 @@ describe('planMovieLensScan', () => {
     expect((await readAll(file, { badRows: 'skip' })).numRows).toBe(2);
   });
 
-  const real = '/work/shared/data/ml-latest-small';
-  if (!existsSync(real)) console.log(`skipping the ml-latest-small test: ${real} is absent`);
-  it.skipIf(!existsSync(real))('reads the real ml-latest-small ratings: 100,836 rows, 610 users, 9,724 items', async () => {
+  const real = ML_LATEST_SMALL;
+  it.skipIf(!hasMlLatestSmall('reading the real ml-latest-small ratings'))('reads the real ml-latest-small ratings: 100,836 rows, 610 users, 9,724 items', async () => {
     const table = await readAll(real, { partitionBytes: 500_000 });
     expect(table.numRows).toBe(100_836);
     const users = new Set<number>();
