@@ -17,7 +17,10 @@
 //                                  present, moves their files into dir (creating the folders),
 //                                  removes dir/_temporary, and writes dir/_SUCCESS last, so its
 //                                  presence means "complete".
-//   or abortJob          (driver)  removes dir/_temporary/<job>; no part is moved, no _SUCCESS.
+//   or abortJob          (driver)  once no task of the job is running any more (the driver reports
+//                                  the failure only then), removes dir/_temporary/<job>, and dir
+//                                  itself if prepareOutputDir created it; no part is moved, no _SUCCESS.
+//                                  A failing task attempt removes its own folder (abortTask).
 //
 //   dir/
 //     _temporary/<job>/_attempts/part-00007-attempt-1/year=2024/part-00007.parquet   (2: being written)
@@ -48,30 +51,33 @@ export type OutputMode = 'error' | 'overwrite';
 
 /**
  * Makes `dir` ready to receive a dataset: creates it, or checks it is empty ('error'), or empties it
- * ('overwrite'; the old dataset is gone even if the new job later fails, as in Spark).
+ * ('overwrite'; the old dataset is gone even if the new job later fails, as in Spark). Returns the
+ * outermost folder it created, if any, for abortJob to remove.
  *
  * @example
- * await prepareOutputDir('/data/out', { mode: 'overwrite' });
+ * const { created } = await prepareOutputDir('/data/out', { mode: 'overwrite' });
  */
-export async function prepareOutputDir(dir: string, options: { mode: OutputMode; storage?: StorageOptions }): Promise<void> {
+export async function prepareOutputDir(dir: string, options: { mode: OutputMode; storage?: StorageOptions }): Promise<{ created?: string }> {
   const target = outputRoot(dir);
   if (options.mode !== 'error' && options.mode !== 'overwrite') {
     throw new InvalidInputError(`output mode '${String(options.mode)}' is not supported; use 'error' or 'overwrite'`);
   }
-  if (isUrl(target)) return prepareObjectStoreDir(storageFor(target, options.storage), target, options.mode);
+  if (isUrl(target)) {
+    await prepareObjectStoreDir(storageFor(target, options.storage), target, options.mode);
+    return {};
+  }
   let info;
   try {
     info = await stat(target);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    await mkdir(target, { recursive: true });
-    return;
+    return { created: await mkdir(target, { recursive: true }) };
   }
   if (!info.isDirectory()) {
     throw new ParquetOutputError('PARQUET_OUTPUT_EXISTS', `output path ${target} exists and is not a directory; write to a directory path`);
   }
   const entries = (await readdir(target)).sort();
-  if (entries.length === 0) return;
+  if (entries.length === 0) return {};
   if (options.mode === 'error') {
     const shown = entries.slice(0, 3).join(', ') + (entries.length > 3 ? ', ...' : '');
     throw new ParquetOutputError(
@@ -81,6 +87,7 @@ export async function prepareOutputDir(dir: string, options: { mode: OutputMode;
   }
   if (path.parse(target).root === target) throw new InvalidInputError(`refusing to overwrite the filesystem root ${target}`);
   for (const entry of entries) await rm(path.join(target, entry), { recursive: true, force: true });
+  return {};
 }
 
 /** The final name of a partition's file: `part-00007.parquet`. */
@@ -217,23 +224,50 @@ export async function commitJob(dir: string, jobToken: string, partitions: numbe
 }
 
 /**
- * Aborts the job: deletes its temporary folder. Nothing was moved into `dir`, and `_SUCCESS` is
- * never written.
+ * Removes what a failed attempt wrote (its attempt folder), so a failure mid-write leaves no files.
  *
  * @example
- * await abortJob('/out', 'job-3f2a');
+ * await abortTask('/out', 'job-3f2a', 7, 1);
  */
-export async function abortJob(dir: string, jobToken: string, options: { storage?: StorageOptions } = {}): Promise<void> {
+export async function abortTask(dir: string, jobToken: string, partition: number, attempt: number, options: { storage?: StorageOptions } = {}): Promise<void> {
+  const attemptDir = taskAttemptDir(dir, jobToken, partition, attempt);
+  if (isUrl(attemptDir)) await storageFor(attemptDir, options.storage).delete(attemptDir, { recursive: true });
+  else await rm(attemptDir, { recursive: true, force: true });
+}
+
+/**
+ * Aborts the job: deletes its temporary folder, and the output folder (with the parents
+ * prepareOutputDir made for it, up to `created`) when the job created it and it is empty.
+ * Nothing was moved into `dir`, and `_SUCCESS` is never written. Call it once no task of the job
+ * is running any more, or a late task recreates what was removed.
+ *
+ * @example
+ * const { created } = await prepareOutputDir('/out', { mode: 'error' });
+ * await abortJob('/out', 'job-3f2a', { created });
+ */
+export async function abortJob(dir: string, jobToken: string, options: { storage?: StorageOptions; created?: string } = {}): Promise<void> {
   const job = jobDir(dir, jobToken);
   if (isUrl(job)) {
     await storageFor(job, options.storage).delete(job, { recursive: true });
     return;
   }
   await rm(job, { recursive: true, force: true });
-  try {
-    await rmdir(path.dirname(job)); // `_temporary`, if no other job uses it
-  } catch {
-    // not empty or already gone
+  const target = outputRoot(dir);
+  const created = options.created === undefined ? undefined : path.resolve(options.created);
+  // `_temporary` if no other job uses it; then the folders this job created, innermost first.
+  const removable = [path.dirname(job)];
+  if (created !== undefined && !path.relative(created, target).startsWith('..')) {
+    for (let folder = target; ; folder = path.dirname(folder)) {
+      removable.push(folder);
+      if (folder === created || path.dirname(folder) === folder) break;
+    }
+  }
+  for (const folder of removable) {
+    try {
+      await rmdir(folder);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') return; // not empty (someone else's files): stop there
+    }
   }
 }
 

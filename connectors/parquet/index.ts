@@ -28,6 +28,7 @@ export {
   commitTask,
   commitJob,
   abortJob,
+  abortTask,
   partFileName,
   type CommitJobOptions,
   type OutputMode,

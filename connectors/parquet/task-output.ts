@@ -13,7 +13,7 @@ import { InvalidInputError } from '../../engine/errors.ts';
 import { columnData } from '../../engine/kernels/columns.ts';
 import { groupIds } from '../../engine/kernels/group-ids.ts';
 import { takeRows } from '../../engine/kernels/take.ts';
-import { taskAttemptPath } from './commit.ts';
+import { abortTask, taskAttemptPath } from './commit.ts';
 import { partitionFolder } from './hive.ts';
 import { type ParquetWriteOptions, writeParquetFile } from './write.ts';
 
@@ -38,6 +38,16 @@ export interface TaskOutputOptions extends ParquetWriteOptions {
  * // { rows: 1000, files: 2 }: year=2023/part-00007.parquet, year=2024/part-00007.parquet
  */
 export async function writeTaskOutput(table: arrow.Table, target: TaskOutputTarget, options: TaskOutputOptions = {}): Promise<{ rows: number; files: number }> {
+  try {
+    return await writeFiles(table, target, options);
+  } catch (error) {
+    // A failure mid-write (after some files of a partitionBy task) leaves no half of the attempt.
+    await abortTask(target.dir, target.jobToken, target.partition, target.attempt, { storage: options.storage }).catch(() => undefined);
+    throw error;
+  }
+}
+
+async function writeFiles(table: arrow.Table, target: TaskOutputTarget, options: TaskOutputOptions): Promise<{ rows: number; files: number }> {
   const { partitionBy = [], ...fileOptions } = options;
   const at = (folder = '') => taskAttemptPath(target.dir, target.jobToken, target.partition, target.attempt, folder);
   if (partitionBy.length === 0) {

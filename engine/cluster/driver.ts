@@ -32,6 +32,7 @@ interface JobRun {
   action: ResultAction;
   results: Array<TaskPayload | undefined>;
   onAccept?: (partition: number, attempt: number, payload: TaskPayload) => void;
+  settleBeforeFailing: boolean;
   resolve: (results: TaskPayload[]) => void;
   reject: (error: Error) => void;
 }
@@ -40,6 +41,12 @@ export interface RunJobOptions {
   bundleHash?: string;
   /** Called once per result partition when the scheduler accepts it (output commit). */
   onAccept?: (partition: number, attempt: number, payload: TaskPayload) => void;
+  /**
+   * Report a failure only once none of the job's tasks is still running (each has finished, failed
+   * or lost its executor), so that their side effects are over before the caller cleans up: a
+   * writeParquet task still writing after the job failed would recreate the folder abortJob removed.
+   */
+  settleBeforeFailing?: boolean;
 }
 
 /** How often the scheduler learns the time (delay scheduling resolves to this granularity). */
@@ -58,7 +65,9 @@ export class Driver {
   private readonly jobs = new Map<number, JobRun>();
   private readonly stages = new Map<number, Stage>();
   private readonly stageIdByShuffle = new Map<number, number>();
-  private readonly running = new Map<number, { jobId: number; stageId: number; attempt: number }>();
+  private readonly running = new Map<number, { jobId: number; stageId: number; attempt: number; executorId: string }>();
+  /** Failed jobs waiting for their running tasks to stop before the failure is reported (settleBeforeFailing). */
+  private readonly settling = new Map<number, { job: JobRun; error: Error }>();
   private readonly payloads = new Map<number, TaskPayload>();
   private readonly shuffleSchemas = new Map<number, Uint8Array>();
   private readonly cacheLocations = new Map<string, string>();
@@ -106,6 +115,9 @@ export class Driver {
     if (!this.executors.delete(executorId)) return;
     for (const [key, owner] of this.cacheLocations) if (owner === executorId) this.cacheLocations.delete(key);
     this.dispatch({ type: 'ExecutorLost', executorId, message });
+    // Its tasks will never report: they are no longer running anywhere.
+    for (const [taskId, info] of this.running) if (info.executorId === executorId) this.running.delete(taskId);
+    this.reportSettledFailures();
     if (this.executors.size === 0 && this.jobs.size > 0) {
       for (const job of [...this.jobs.values()]) {
         this.finishJob(job, new DataflowError('NO_EXECUTORS', `job ${job.jobId} failed: all executors are lost; the last one, ${executorId}, ${message}`));
@@ -141,12 +153,14 @@ export class Driver {
     this.dispatch({ type: 'TaskFinished', taskId, mapOutput });
     this.payloads.delete(taskId);
     this.running.delete(taskId);
+    this.reportSettledFailures();
   }
 
   taskFailed(taskId: number, reason: TaskFailureReason): void {
     if (!this.running.has(taskId)) return;
     this.running.delete(taskId);
     this.dispatch({ type: 'TaskFailed', taskId, reason });
+    this.reportSettledFailures();
   }
 
   /** Runs one job to completion and returns each result partition's payload, in partition order. */
@@ -166,7 +180,7 @@ export class Driver {
     return new Promise<TaskPayload[]>((resolve, reject) => {
       const job: JobRun = {
         jobId, plan, action, results: new Array(plan.finalStage.numPartitions).fill(undefined),
-        onAccept: options.onAccept, resolve, reject,
+        onAccept: options.onAccept, settleBeforeFailing: options.settleBeforeFailing === true, resolve, reject,
       };
       this.jobs.set(jobId, job);
       const stages: StageSpec[] = plan.stages.map((stage) => ({
@@ -233,7 +247,7 @@ export class Driver {
           }),
           bundleHash: this.bundleByJob.get(task.jobId),
         };
-        this.running.set(task.taskId, { jobId: task.jobId, stageId: task.stageId, attempt: task.attempt });
+        this.running.set(task.taskId, { jobId: task.jobId, stageId: task.stageId, attempt: task.attempt, executorId: task.executorId });
         executor.launch(descriptor);
         return;
       }
@@ -265,8 +279,23 @@ export class Driver {
   private finishJob(job: JobRun, error: Error | undefined): void {
     if (!this.jobs.delete(job.jobId)) return;
     this.bundleByJob.delete(job.jobId);
-    if (error) job.reject(error);
+    if (error && job.settleBeforeFailing && this.hasRunningTasks(job.jobId)) this.settling.set(job.jobId, { job, error });
+    else if (error) job.reject(error);
     else job.resolve(job.results as TaskPayload[]);
+  }
+
+  private hasRunningTasks(jobId: number): boolean {
+    for (const info of this.running.values()) if (info.jobId === jobId) return true;
+    return false;
+  }
+
+  /** Reports the failure of each settling job none of whose tasks is running any more. */
+  private reportSettledFailures(): void {
+    for (const [jobId, { job, error }] of this.settling) {
+      if (this.hasRunningTasks(jobId)) continue;
+      this.settling.delete(jobId);
+      job.reject(error);
+    }
   }
 }
 

@@ -137,7 +137,7 @@ export class Dataset<T extends Row = Row> {
    */
   async writeParquet(dir: string, options: WriteParquetOptions = {}): Promise<{ files: number; rows: number }> {
     const storage = shippableStorageOptions(options.storage, `writeParquet(${dir})`);
-    await prepareOutputDir(dir, { mode: options.mode ?? 'error', storage });
+    const { created } = await prepareOutputDir(dir, { mode: options.mode ?? 'error', storage });
     const jobToken = randomUUID();
     const commits: Array<Promise<unknown>> = [];
     const accepted = new Map<number, number>(); // partition -> the attempt whose files are the output
@@ -145,6 +145,7 @@ export class Dataset<T extends Row = Row> {
     try {
       const action = { kind: 'writeParquet' as const, dir, jobToken, compression: options.compression, rowGroupSize: options.rowGroupSize, partitionBy: options.partitionBy, storage };
       await this.session.runAction(this.node, action, {
+        settleBeforeFailing: true, // no task may still be writing when abortJob removes the folder
         onAccept: (partition, attempt, payload) => {
           if (payload.kind !== 'file' || !payload.written) return;
           accepted.set(partition, attempt);
@@ -158,7 +159,7 @@ export class Dataset<T extends Row = Row> {
       return { files: written.length, rows };
     } catch (error) {
       await Promise.allSettled(commits);
-      await abortJob(dir, jobToken, { storage }).catch(() => undefined); // the job's own error is the one to report
+      await abortJob(dir, jobToken, { storage, created }).catch(() => undefined); // the job's own error is the one to report
       throw error;
     }
   }

@@ -4,6 +4,7 @@ import * as arrow from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import {
   abortJob,
+  abortTask,
   commitJob,
   commitTask,
   prepareOutputDir,
@@ -117,6 +118,36 @@ describe('task and job commit', () => {
     await abortJob(dir, JOB);
     expect(await readdir(dir)).toEqual([]);
     await expect(planParquetScan(dir)).rejects.toThrow(/without any \*\.parquet files/);
+  });
+
+  it('abortJob removes the folders prepareOutputDir created, and only those, when nothing else is in them', async () => {
+    const made = path.join(tmp(), 'a', 'b', 'out');
+    const { created } = await prepareOutputDir(made, { mode: 'error' });
+    expect(created).toBe(path.join(tmp(), 'a'));
+    await writeParquetFile(partTable(0, 0), taskAttemptPath(made, JOB, 0, 0));
+    await abortJob(made, JOB, { created });
+    expect(await readdir(tmp())).toEqual([]);
+
+    const existing = path.join(tmp(), 'existing');
+    await mkdir(existing);
+    expect(await prepareOutputDir(existing, { mode: 'error' })).toEqual({});
+    await abortJob(existing, JOB, {});
+    expect(await readdir(tmp())).toEqual(['existing']);
+
+    const shared = path.join(tmp(), 'shared', 'out');
+    const second = await prepareOutputDir(shared, { mode: 'error' });
+    await writeFile(path.join(tmp(), 'shared', 'someone-else.txt'), '');
+    await abortJob(shared, JOB, second);
+    expect(await readdir(path.join(tmp(), 'shared'))).toEqual(['someone-else.txt']);
+  });
+
+  it('abortTask removes one attempt folder and nothing else', async () => {
+    const dir = tmp();
+    await prepareOutputDir(dir, { mode: 'error' });
+    await writeParquetFile(partTable(0, 0), taskAttemptPath(dir, JOB, 0, 0, 'year=2024'));
+    await writeParquetFile(partTable(0, 1), taskAttemptPath(dir, JOB, 0, 1));
+    await abortTask(dir, JOB, 0, 0);
+    expect((await readdir(path.join(dir, '_temporary', JOB, '_attempts')))).toEqual(['part-00000-attempt-1']);
   });
 
   it('commits tasks that wrote into Hive-style folders, merging folders across tasks', async () => {
