@@ -11,6 +11,7 @@ import { loadBundle } from '../closure/load-bundle.ts';
 import { typeCheckJob } from './typecheck.ts';
 import { readSecret } from './cli-values.ts';
 import { hostModules, sharedExportNames } from '../closure/host-modules.ts';
+import { Interruption } from './interrupt.ts';
 
 const ENGINE_INDEX = fileURLToPath(new URL('../index.ts', import.meta.url));
 
@@ -24,6 +25,16 @@ export interface SubmitOptions {
 }
 
 export async function submit(options: SubmitOptions): Promise<void> {
+  const interruption = new Interruption();
+  try {
+    await submitJob(options, interruption);
+  } finally {
+    await interruption.exitIfInterrupted(); // a signal's exit code, not the error it caused
+    interruption.dispose();
+  }
+}
+
+async function submitJob(options: SubmitOptions, interruption: Interruption): Promise<void> {
   const jobPath = resolve(options.job);
   try {
     await access(jobPath, constants.R_OK);
@@ -39,10 +50,9 @@ export async function submit(options: SubmitOptions): Promise<void> {
   const host = await hostModules();
   const bundle = await bundleJob(jobPath, { engineExports: Object.keys(host.engine), engineIndexPath: ENGINE_INDEX, sharedModules: sharedExportNames(host.shared) });
   const secret = options.master.startsWith('dataflow://') ? readSecret(options.secretFile) : undefined;
-  const session = await Session.create({ master: options.master, conf: options.conf, secret, appName: relative(process.cwd(), jobPath) });
-  const interrupt = (): void => { void session.stop().finally(() => process.exit(130)); };
-  process.once('SIGINT', interrupt);
-  process.once('SIGTERM', interrupt);
+  const creating = Session.create({ master: options.master, conf: options.conf, secret, appName: relative(process.cwd(), jobPath) });
+  interruption.onInterrupt(async () => (await creating.catch(() => undefined))?.stop());
+  const session = await creating;
   try {
     const errors = await typeErrors;
     if (errors && errors.length > 0) {
@@ -57,8 +67,6 @@ export async function submit(options: SubmitOptions): Promise<void> {
     }
     await (main as (session: Session, args: string[]) => unknown)(session, options.args);
   } finally {
-    process.off('SIGINT', interrupt);
-    process.off('SIGTERM', interrupt);
     await session.stop();
   }
 }

@@ -6,9 +6,7 @@
 //   const n = await session.range(0, 1_000_000).filter((r) => r.id % 3 === 0).count();
 //   await session.stop();
 
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import type { Schema, Table } from 'apache-arrow';
 import { resolveConfig } from '../config.ts';
 import type { EngineConfig } from '../config.ts';
@@ -18,6 +16,7 @@ import type { RunJobOptions } from '../cluster/driver.ts';
 import type { DriverServices } from '../cluster/driver-services.ts';
 import { InProcessExecutor } from '../cluster/in-process-executor.ts';
 import { LocalCluster } from '../cluster/local-cluster.ts';
+import { createWorkDir, reclaimStaleWorkDirs } from '../cluster/work-dir.ts';
 import { StandaloneCluster } from '../cluster/standalone-cluster.ts';
 import { type ResultAction, SECRET_ENV, type TaskPayload } from '../protocol/index.ts';
 import { parseMaster } from '../cluster/master-url.ts';
@@ -65,6 +64,7 @@ export class Session implements DriverServices {
   private currentBundle: string | undefined;
   private nextId = 0;
   private stopped = false;
+  private stopping: Promise<void> | undefined;
 
   private constructor(
     master: string,
@@ -81,7 +81,8 @@ export class Session implements DriverServices {
     const master = options.master ?? 'local';
     const spec = parseMaster(master);
     const config = resolveConfig(options.conf);
-    const workDir = await mkdtemp(join(tmpdir(), 'dataflow-'));
+    const workDir = await createWorkDir();
+    const reclaimed = reclaimStaleWorkDirs().catch(() => []); // those of drivers killed outright
     const driver = new Driver(config);
     // The session is the driver's services; executors are attached once it exists.
     let session: Session | undefined;
@@ -108,6 +109,7 @@ export class Session implements DriverServices {
         });
         session = new Session(master, config, driver, workDir, cluster);
       }
+      await reclaimed;
       return session;
     } catch (error) {
       await rm(workDir, { recursive: true, force: true });
@@ -115,9 +117,13 @@ export class Session implements DriverServices {
     }
   }
 
-  /** Stops executors and removes every temporary file of the session. Safe to call twice. */
-  async stop(): Promise<void> {
-    if (this.stopped) return;
+  /** Stops executors and removes every temporary file of the session. A second call waits for the first. */
+  stop(): Promise<void> {
+    this.stopping ??= this.stopOnce();
+    return this.stopping;
+  }
+
+  private async stopOnce(): Promise<void> {
     this.stopped = true;
     // Jobs still running fail with this reason, not with the executor losses stopping causes.
     this.driver.fail(new DataflowError('SESSION_STOPPED', 'the session was stopped while the job was running'));
