@@ -17,3 +17,14 @@ export class InvalidInputError extends DataflowError {
     super('INVALID_INPUT', message, options);
   }
 }
+
+/**
+ * A fault of dataflow itself, not of the job or its input: data the engine wrote cannot be read back
+ * (an IPC block that does not decode), an invariant broke. Never retried; the message says what was
+ * being done and asks for a report.
+ */
+export class InternalError extends DataflowError {
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(code, `${message.replace(/\.+$/, '')}. This is a fault of dataflow, not of the job: please report it with this message.`, options);
+  }
+}

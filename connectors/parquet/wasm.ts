@@ -1,6 +1,6 @@
 // The bridge between parquet-wasm (Rust's parquet crate compiled to WebAssembly) and apache-arrow
 // in JS. Data crosses the boundary as an Arrow IPC stream: wasm `Table.intoIPCStream()` ->
-// `tableFromIPC`, and `tableToIPC(t, 'stream')` -> wasm `Table.fromIPCStream`.
+// `tableFromIPC`, and `encodeIpc(t)` (tableToIPC without its shared-buffer bug) -> wasm `Table.fromIPCStream`.
 //
 // Only the synchronous parquet-wasm readers are used. In parquet-wasm 0.8 the async ParquetFile
 // reader unwraps decode errors inside a future: a corrupt page becomes a wasm panic that is thrown
@@ -9,6 +9,7 @@
 
 import * as arrow from 'apache-arrow';
 import * as pw from 'parquet-wasm';
+import { encodeIpc } from '../../engine/kernels/ipc.ts';
 
 /** Arrow schema of a Parquet file, from its footer bytes alone (FileMetaData + length + "PAR1"). */
 export function schemaFromFooter(tail: Uint8Array): arrow.Schema {
@@ -27,5 +28,5 @@ export function decodeParquetBytes(bytes: Uint8Array, rowGroups: number[], batch
 
 /** Copies an Arrow JS table into wasm memory (consumed by the Parquet writer). */
 export function toWasmTable(table: arrow.Table): pw.Table {
-  return pw.Table.fromIPCStream(arrow.tableToIPC(table, 'stream'));
+  return pw.Table.fromIPCStream(encodeIpc(table));
 }

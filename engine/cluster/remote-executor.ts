@@ -1,12 +1,12 @@
 // The driver's side of one executor process connected over TCP: sends it tasks, answers its
 // requests for bundles, source partitions and broadcasts, and reports its results to the driver.
 
-import { tableToIPC } from 'apache-arrow';
 import type { Connection, Message } from '../transport/index.ts';
 import { MessageType, type RegisterFields, type TaskDescriptor, type TaskFailureReason, type TaskResult, decodeBody, encodeBody } from '../protocol/index.ts';
 import type { ExecutorHandle } from './executor-handle.ts';
 import type { Driver } from './driver.ts';
 import type { DriverServices } from './driver-services.ts';
+import { encodeIpc } from '../kernels/ipc.ts';
 
 export class RemoteExecutor implements ExecutorHandle {
   readonly id: string;
@@ -49,7 +49,7 @@ export class RemoteExecutor implements ExecutorHandle {
         await this.answer(msg, () => encodeBody(this.services.bundle(String(h.hash))));
         return;
       case MessageType.fetchBlob:
-        await this.answer(msg, () => tableToIPC(this.services.blobPartition(Number(h.blobId), Number(h.partition)), 'stream'));
+        await this.answer(msg, () => encodeIpc(this.services.blobPartition(Number(h.blobId), Number(h.partition))));
         return;
       case MessageType.fetchBroadcast:
         await this.answer(msg, () => encodeBody(this.services.broadcastValue(Number(h.broadcastId))));

@@ -5,7 +5,7 @@
 // writeParquet). Narrow verbs (map, filter, ...) are pipelined inside one task; wide verbs
 // (repartition, aggregateByKey, join, sortBy, ...) shuffle and start a new stage.
 
-import { Table, tableFromIPC } from 'apache-arrow';
+import { Table } from 'apache-arrow';
 import { randomUUID } from 'node:crypto';
 import type { Row } from '../kernels/rows.ts';
 import { tableToRows } from '../kernels/rows.ts';
@@ -34,6 +34,7 @@ import { join } from './verbs/join.ts';
 import { sortBy } from './verbs/sort-by.ts';
 import { distinct } from './verbs/distinct.ts';
 import { union } from './verbs/union.ts';
+import { decodeIpc } from '../kernels/ipc.ts';
 
 type Captures = Record<string, unknown>;
 
@@ -102,7 +103,7 @@ export class Dataset<T extends Row = Row> {
 
   /** All rows, partition by partition, as an Arrow table. */
   async toTable(): Promise<Table> {
-    return tablesOf(await this.session.runAction(this.node, { kind: 'collect' }));
+    return tablesOf(await this.session.runAction(this.node, { kind: 'collect' }), 'collect');
   }
 
   async collect(): Promise<T[]> {
@@ -117,7 +118,7 @@ export class Dataset<T extends Row = Row> {
   /** The first `n` rows in partition order (each task stops sending after n rows). */
   async take(n: number): Promise<T[]> {
     if (!Number.isInteger(n) || n < 0) throw new InvalidInputError(`take(n): n must be a non-negative integer, got ${n}`);
-    const rows = tableToRows(tablesOf(await this.session.runAction(this.node, { kind: 'take', n })));
+    const rows = tableToRows(tablesOf(await this.session.runAction(this.node, { kind: 'take', n }), 'take'));
     return rows.slice(0, n) as T[];
   }
 
@@ -165,6 +166,6 @@ export class Dataset<T extends Row = Row> {
   }
 }
 
-function tablesOf(payloads: TaskPayload[]): Table {
-  return concatTables(payloads.flatMap((p) => (p.kind === 'table' ? [tableFromIPC(p.ipc)] : [])));
+function tablesOf(payloads: TaskPayload[], action: string): Table {
+  return concatTables(payloads.flatMap((p, i) => (p.kind === 'table' ? [decodeIpc(p.ipc, `the ${action}() result of partition ${i}`)] : [])));
 }

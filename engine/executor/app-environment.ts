@@ -2,7 +2,6 @@
 // (source partitions, broadcasts, bundles: AppServices) and the executor's connections to its
 // peers. Used on the executor's main thread and, with proxied services, in its task threads.
 
-import { tableFromIPC } from 'apache-arrow';
 import type { Table } from 'apache-arrow';
 import type { Connection } from '../transport/index.ts';
 import { type BlockLocation, type CachedBlockLocation, MessageType } from '../protocol/index.ts';
@@ -12,6 +11,7 @@ import type { LoadedBundle } from '../closure/load-bundle.ts';
 import { hostModules } from '../closure/host-modules.ts';
 import type { BlockStore } from './block-store.ts';
 import type { TaskEnvironment } from './environment.ts';
+import { decodeIpc } from '../kernels/ipc.ts';
 
 /** What an executor asks its driver for. */
 export interface AppServices {
@@ -62,9 +62,10 @@ export function appEnvironment(o: AppEnvironmentOptions): TaskEnvironment {
       const reply = await (await o.peer(location)).request({
         header: { type: MessageType.fetchCached, appId: o.appId, cacheId: location.cacheId, partition: location.partition },
       });
-      return tableFromIPC(reply.body ?? new Uint8Array(0));
+      return decodeIpc(reply.body ?? new Uint8Array(0), `cached partition ${location.partition} of cache ${location.cacheId} from executor ${location.executorId}`);
     },
-    fetchBlob: async (blobId: number, partition: number): Promise<Table> => tableFromIPC(await o.services.blob(blobId, partition)),
+    fetchBlob: async (blobId: number, partition: number): Promise<Table> =>
+      decodeIpc(await o.services.blob(blobId, partition), `partition ${partition} of in-memory table ${blobId} (sent by the driver)`),
     fetchBroadcast: (broadcastId: number) => {
       let value = broadcasts.get(broadcastId);
       if (!value) {

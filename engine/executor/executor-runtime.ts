@@ -4,7 +4,6 @@
 
 import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { tableToIPC } from 'apache-arrow';
 import { InvalidInputError } from '../errors.ts';
 import { connect, listen } from '../transport/index.ts';
 import type { Connection, Message, TransportServer } from '../transport/index.ts';
@@ -15,6 +14,7 @@ import type { AppGrant } from './app-context.ts';
 import { Chaos } from './chaos.ts';
 import { TaskThreadPool } from './task-threads.ts';
 import type { TaskThreads } from './task-threads.ts';
+import { encodeIpc } from '../kernels/ipc.ts';
 
 export interface ExecutorRuntimeOptions {
   executorId: string;
@@ -135,7 +135,7 @@ export class ExecutorRuntime {
       } else if (h.type === MessageType.fetchCached) {
         const table = await app.cachedTable(Number(h.cacheId), Number(h.partition));
         if (!table) throw new Error(`executor ${this.executorId} no longer holds cached partition ${String(h.cacheId)}:${String(h.partition)}`);
-        await conn.reply(msg, { header: { type: 'ok' }, body: tableToIPC(table, 'stream') });
+        await conn.reply(msg, { header: { type: 'ok' }, body: encodeIpc(table) });
       }
     } catch (error) {
       await conn.replyError(msg, error).catch(() => undefined);

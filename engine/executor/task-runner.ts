@@ -2,7 +2,7 @@
 // bottom, narrow operators pipelined on top) and then either writes shuffle files or computes an
 // action's partial result. Failures leave as TaskError with a typed reason.
 
-import { Table, makeVector, tableFromIPC, tableToIPC } from 'apache-arrow';
+import { Table, makeVector } from 'apache-arrow';
 import type { PlanNode, SourceSpec } from '../plan/nodes.ts';
 import { narrowInputs } from '../plan/nodes.ts';
 import { writeMapOutput } from '../shuffle/shuffle-writer.ts';
@@ -17,11 +17,11 @@ import { sliceRows } from '../kernels/take.ts';
 import type { LoadedBundle } from '../closure/load-bundle.ts';
 import { libraryModulesIn, loadLibraryModules } from '../closure/library.ts';
 import type { TaskEnvironment } from './environment.ts';
-import { type ResultAction, type ShuffleInput, type TaskDescriptor, TaskError, type TaskPayload, type TaskResult } from '../protocol/index.ts';
-import { DataflowError } from '../errors.ts';
+import { type BlockLocation, type ResultAction, type ShuffleInput, type TaskDescriptor, TaskError, type TaskPayload, type TaskResult } from '../protocol/index.ts';
+import { decodeIpc, encodeIpc } from '../kernels/ipc.ts';
 import { applyNarrowOp } from './narrow-ops.ts';
 import { applyCombine, applyReduce, isBlank } from './reduce-ops.ts';
-import { UserCode, broadcastIdsIn } from './user-code.ts';
+import { UserCode, broadcastIdsIn, engineFailure } from './user-code.ts';
 
 /** Bytes asked of one executor in one request, and requests outstanding at once, per reduce task. */
 const FETCH_BATCH_BYTES = 16 * 1024 * 1024;
@@ -29,12 +29,12 @@ const FETCHES_IN_FLIGHT = 4;
 
 export async function runTask(task: TaskDescriptor, env: TaskEnvironment): Promise<TaskResult> {
   const started = performance.now();
-  const bundle = task.bundleHash ? await loadBundleOrFail(env, task.bundleHash) : undefined;
-  const broadcasts = new Map<number, unknown>();
-  for (const id of broadcastIdsIn([task.plan, task.output])) broadcasts.set(id, await env.fetchBroadcast(id));
-  await loadLibraryModules(libraryModulesIn([task.plan, task.output]));
-  const run = new TaskRun(task, env, new UserCode(bundle, broadcasts));
   try {
+    const bundle = task.bundleHash ? await loadBundleOrFail(env, task.bundleHash) : undefined;
+    const broadcasts = new Map<number, unknown>();
+    for (const id of broadcastIdsIn([task.plan, task.output])) broadcasts.set(id, await env.fetchBroadcast(id));
+    await loadLibraryModules(libraryModulesIn([task.plan, task.output]));
+    const run = new TaskRun(task, env, new UserCode(bundle, broadcasts));
     const table = await run.evaluate(task.plan, task.partition);
     const payload = task.output.kind === 'shuffle'
       ? await run.writeShuffle(table)
@@ -43,11 +43,10 @@ export async function runTask(task: TaskDescriptor, env: TaskEnvironment): Promi
   } catch (error) {
     if (error instanceof TaskError) throw error;
     // The engine's own errors (a malformed row, a missing column, a corrupt file) describe the
-    // input, which is the same on every attempt: they fail the job without retries.
-    // Errors marked retryable (a storage timeout, an S3 503) are retried like any other failure.
-    if (error instanceof DataflowError && (error as { retryable?: boolean }).retryable !== true) {
-      throw new TaskError({ kind: 'InputError', code: error.code, message: error.message });
-    }
+    // input, which is the same on every attempt: they fail the job without retries; so do its
+    // internal faults. Errors marked retryable (a storage timeout, an S3 503) are retried.
+    const engine = engineFailure(error);
+    if (engine) throw new TaskError(engine);
     const e = error instanceof Error ? error : new Error(String(error));
     throw new TaskError({ kind: 'UserCodeError', message: `${e.name}: ${e.message}`, stack: e.stack });
   }
@@ -150,12 +149,7 @@ class TaskRun {
           bytes[request.indices[k]!] = b;
         });
       } catch (error) {
-        const first = located[0]!;
-        throw new TaskError({
-          kind: 'FetchFailed', executorId: first.executorId, shuffleId, mapPartition: first.mapPartition,
-          reducePartition: input.reducePartition,
-          message: `fetching shuffle ${shuffleId} blocks (maps ${located.map((l) => l.mapPartition).join(', ')} → reduce ${input.reducePartition}) from executor ${first.executorId} at ${first.host}:${first.port} failed: ${error instanceof Error ? error.message : String(error)}`,
-        });
+        throw fetchFailed(located, shuffleId, input.reducePartition, `fetching failed: ${error instanceof Error ? error.message : String(error)}`);
       }
     };
     let next = 0;
@@ -164,11 +158,17 @@ class TaskRun {
     };
     await Promise.all(Array.from({ length: Math.min(FETCHES_IN_FLIGHT, requests.length) }, worker));
     const tables: Table[] = [];
-    for (const b of bytes) {
-      const table = decodeBlock(b);
+    bytes.forEach((b, i) => {
+      let table: Table | undefined;
+      try {
+        table = decodeBlock(b);
+      } catch (error) {
+        // Corrupt on disk or on the way: the map output is recomputed, as for a block that cannot be fetched.
+        throw fetchFailed([blocks[i]!], shuffleId, input.reducePartition, `the block does not decode: ${error instanceof Error ? error.message : String(error)}`);
+      }
       if (table) tables.push(table);
-    }
-    if (tables.length === 0 && input.schemaIpc) tables.push(tableFromIPC(input.schemaIpc));
+    });
+    if (tables.length === 0 && input.schemaIpc) tables.push(decodeIpc(input.schemaIpc, `the schema of shuffle ${shuffleId} (sent by the driver)`));
     return tables;
   }
 
@@ -188,14 +188,14 @@ class TaskRun {
       dir: this.env.shuffleDir, shuffleId: output.dep.shuffleId, mapPartition: this.task.partition,
       attempt: this.task.attempt, table: combined, partitioner, numPartitions: output.numPartitions,
     });
-    const schemaIpc = combined.numCols > 0 ? tableToIPC(new Table(combined.schema), 'stream') : undefined;
+    const schemaIpc = combined.numCols > 0 ? encodeIpc(new Table(combined.schema)) : undefined;
     return { kind: 'mapOutput', blockSizes, schemaIpc };
   }
 
   async finish(action: ResultAction, table: Table): Promise<TaskPayload> {
     switch (action.kind) {
-      case 'collect': return { kind: 'table', ipc: tableToIPC(table, 'stream') };
-      case 'take': return { kind: 'table', ipc: tableToIPC(table.numRows > action.n ? sliceRows(table, 0, action.n) : table, 'stream') };
+      case 'collect': return { kind: 'table', ipc: encodeIpc(table) };
+      case 'take': return { kind: 'table', ipc: encodeIpc(table.numRows > action.n ? sliceRows(table, 0, action.n) : table) };
       case 'count': return { kind: 'count', count: table.numRows };
       case 'reduce': {
         const fn = this.code.callable(action.fn) as (a: Row, b: Row) => Row;
@@ -217,6 +217,15 @@ class TaskRun {
       }
     }
   }
+}
+
+/** FetchFailed for the first of `located` (its map output is recomputed), naming every block of the request. */
+function fetchFailed(located: BlockLocation[], shuffleId: number, reducePartition: number, what: string): TaskError {
+  const first = located[0]!;
+  return new TaskError({
+    kind: 'FetchFailed', executorId: first.executorId, shuffleId, mapPartition: first.mapPartition, reducePartition,
+    message: `shuffle ${shuffleId} blocks (maps ${located.map((l) => l.mapPartition).join(', ')} → reduce ${reducePartition}) from executor ${first.executorId} at ${first.host}:${first.port}: ${what}`,
+  });
 }
 
 /** Partition `p` of range(start, end, step) split into `n` near-equal slices, as column `id`. */

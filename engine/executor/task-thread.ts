@@ -3,7 +3,6 @@
 // broadcasts, bundles), since only the main thread talks to the driver.
 
 import { parentPort, workerData } from 'node:worker_threads';
-import { tableFromIPC, tableToIPC } from 'apache-arrow';
 import { connect } from '../transport/index.ts';
 import type { Connection } from '../transport/index.ts';
 import type { JobBundle } from '../closure/bundle.ts';
@@ -14,6 +13,7 @@ import type { TaskEnvironment } from './environment.ts';
 import { TaskError } from '../protocol/index.ts';
 import { runTask } from './task-runner.ts';
 import type { FromThread, ToThread, AppInfo } from './task-threads.ts';
+import { decodeIpc, encodeIpc } from '../kernels/ipc.ts';
 
 const port = parentPort!;
 const { executorId, secret } = workerData as { executorId: string; secret: string };
@@ -55,7 +55,7 @@ function appFor(info: AppInfo): { env: TaskEnvironment; blockStore: BlockStore }
     const env = appEnvironment({ executorId, appId: info.appId, dir: info.dir, shuffleDir: info.shuffleDir, blockStore, peer, services });
     env.findCachedOnExecutor = async (cacheId, partition) => {
       const ipc = await rpc<Uint8Array | undefined>(info.appId, 'cached', [cacheId, partition]);
-      return ipc ? tableFromIPC(ipc) : undefined;
+      return ipc ? decodeIpc(ipc, `cached partition ${partition} of cache ${cacheId} (from another task thread)`) : undefined;
     };
     app = { blockStore, env };
     apps.set(info.appId, app);
@@ -84,7 +84,7 @@ port.on('message', (m: ToThread) => {
     }
     case 'cached': {
       const table = apps.get(m.appId)?.blockStore.get(m.cacheId, m.partition);
-      post({ type: 'cachedReply', rpcId: m.rpcId, ipc: table ? tableToIPC(table, 'stream') : undefined });
+      post({ type: 'cachedReply', rpcId: m.rpcId, ipc: table ? encodeIpc(table) : undefined });
       return;
     }
     case 'dropCache':

@@ -4,10 +4,10 @@
 // each thread runs tasks with its own connections to peer executors and its own cache memory.
 
 import { Worker } from 'node:worker_threads';
-import { tableFromIPC, tableToIPC } from 'apache-arrow';
 import type { Table } from 'apache-arrow';
 import { type TaskDescriptor, TaskError, type TaskFailureReason, type TaskResult } from '../protocol/index.ts';
 import type { AppServices } from './app-environment.ts';
+import { decodeIpc, encodeIpc } from '../kernels/ipc.ts';
 
 /** What a task thread needs to know about the application a task belongs to. */
 export interface AppInfo { appId: string; dir: string; shuffleDir: string }
@@ -72,7 +72,7 @@ export class TaskThreadPool implements TaskThreads {
     if (!slot) return Promise.resolve(undefined);
     const rpcId = this.nextId++;
     return new Promise((resolve) => {
-      this.cachedWaiters.set(rpcId, (ipc) => resolve(ipc ? tableFromIPC(ipc) : undefined));
+      this.cachedWaiters.set(rpcId, (ipc) => resolve(ipc ? decodeIpc(ipc, `cached partition ${partition} of cache ${cacheId} (from a task thread)`) : undefined));
       slot.worker.postMessage({ type: 'cached', rpcId, appId, cacheId, partition } satisfies ToThread);
     });
   }
@@ -124,7 +124,7 @@ export class TaskThreadPool implements TaskThreads {
           slot.worker.postMessage({ type: 'rpcReply', rpcId: m.rpcId, ...r } satisfies ToThread);
         if (!services) { reply({ error: `no task of application ${m.appId} is running on this thread` }); return; }
         const call = m.method === 'cached'
-          ? this.cached(m.appId, Number(m.args[0]), Number(m.args[1])).then((t) => (t ? tableToIPC(t, 'stream') : undefined))
+          ? this.cached(m.appId, Number(m.args[0]), Number(m.args[1])).then((t) => (t ? encodeIpc(t) : undefined))
           : (services[m.method] as (...args: unknown[]) => Promise<unknown>)(...m.args);
         call.then((value) => reply({ value }), (error: unknown) => reply({ error: error instanceof Error ? error.message : String(error) }));
         return;

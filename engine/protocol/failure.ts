@@ -17,7 +17,9 @@ export type TaskFailureReason =
   /** Never retried: the bundle is identical everywhere, so the job fails at once. */
   | { kind: 'BundleLoadFailed'; executorId: ExecutorId; message: string }
   /** Bad input data or options (a malformed CSV row, a missing column): the same on every retry, so never retried. */
-  | { kind: 'InputError'; code: string; message: string };
+  | { kind: 'InputError'; code: string; message: string }
+  /** A fault of dataflow itself (data the engine wrote does not decode): never retried, the job fails at once. */
+  | { kind: 'InternalError'; code: string; message: string };
 
 /** A task failure with a typed reason, as thrown by the task runner and sent back to the driver. */
 export class TaskError extends Error {

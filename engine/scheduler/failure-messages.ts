@@ -24,6 +24,7 @@ export function describeFailure(reason: TaskFailureReason): string {
     case 'BundleLoadFailed':
       return `executor ${reason.executorId} could not load the job bundle (${reason.message})`;
     case 'InputError':
+    case 'InternalError':
       return reason.message;
   }
 }
@@ -85,6 +86,16 @@ export function bundleLoadFailed(stageId: number, partition: number, reason: Tas
 export function inputError(stageId: number, partition: number, reason: TaskFailureReason): JobFailure {
   return {
     message: `Partition ${partition} of stage ${stageId}: ${describeFailure(reason)} (not retried: the input is the same on every attempt)`,
+    stageId,
+    partition,
+    causes: [reason],
+  };
+}
+
+/** The engine could not read data it wrote itself; retrying hides the fault, so the job fails at once. */
+export function internalError(stageId: number, partition: number, reason: TaskFailureReason): JobFailure {
+  return {
+    message: `Partition ${partition} of stage ${stageId}: ${describeFailure(reason)} (not retried)`,
     stageId,
     partition,
     causes: [reason],

@@ -17,7 +17,9 @@
 //  - Tasks and task attempts. A task computes one partition of one stage on one executor slot.
 //    A user error or the loss of its executor counts toward maxTaskAttempts for that partition (reset
 //    when it succeeds); at the limit every job needing the stage fails, with every failure as a cause.
-//    BundleLoadFailed is never retried: the bundle is the same everywhere.
+//    BundleLoadFailed is never retried: the bundle is the same everywhere. Neither are InputError (the
+//    input is the same on every attempt) and InternalError (a fault of the engine, e.g. an IPC block it
+//    wrote that does not decode: retrying would hide it).
 //
 //  - Stage attempts. Every StageSubmitted starts a stage attempt. A stage is submitted when the
 //    outputs of all its parent shuffles are complete; until then it waits.
@@ -55,6 +57,7 @@ import { ExecutorSlots, type ExecutorSlotsView } from './executor-slots.ts';
 import {
   bundleLoadFailed,
   inputError,
+  internalError,
   jobCancelled,
   stageAttemptsExhausted,
   taskAttemptsExhausted,
@@ -280,6 +283,9 @@ export class SchedulerState {
         break;
       case 'InputError':
         this.failJobsNeeding(task.run, (stageId) => inputError(stageId, task.spec.partition, reason), out);
+        break;
+      case 'InternalError':
+        this.failJobsNeeding(task.run, (stageId) => internalError(stageId, task.spec.partition, reason), out);
         break;
       case 'FetchFailed':
         this.onFetchFailed(task, reason, out);

@@ -21,13 +21,13 @@
 // last: a reader that finds the index knows the whole map output is there.
 
 import { mkdir, open, rename, rm } from 'node:fs/promises';
-import { tableToIPC } from 'apache-arrow';
 import type { Table } from 'apache-arrow';
 import { DataflowError } from '../errors.ts';
 import { takeRows, sliceRows } from '../kernels/take.ts';
 import { dataFilePath, indexFilePath } from './block-id.ts';
 import { partitionCount, partitionIds } from './partitioner.ts';
 import type { Partitioner } from './partitioner.ts';
+import { encodeIpc } from '../kernels/ipc.ts';
 
 /** Magic bytes at the start of every index file ("DataFlow Shuffle Index"). */
 export const INDEX_MAGIC = 'DFSI';
@@ -113,7 +113,7 @@ export function splitByPartition(table: Table, ids: Int32Array, numPartitions: n
 export async function writeMapOutputTables(args: MapOutputTarget & { tables: readonly (Table | undefined)[] }): Promise<MapOutputFiles> {
   const { dir, shuffleId, mapPartition, attempt, tables } = args;
   const numPartitions = tables.length;
-  const blocks = tables.map((t) => (t && t.numRows > 0 ? tableToIPC(t, 'stream') : new Uint8Array(0)));
+  const blocks = tables.map((t) => (t && t.numRows > 0 ? encodeIpc(t) : new Uint8Array(0)));
   const blockSizes = blocks.map((b) => b.byteLength);
   const index = encodeIndex(blockSizes);
 

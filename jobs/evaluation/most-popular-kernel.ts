@@ -5,7 +5,7 @@
 //   user 7 rated {i1, i2} → (7, i3, rank 1, score 9), (7, i4, rank 2, score 5)
 //   user 8 rated {i3}     → (8, i1, 1, 7), (8, i4, 2, 5)
 
-import { Field, Float64, Int32, Schema, makeData, tableFromIPC } from 'apache-arrow';
+import { Field, Float64, Int32, Schema, makeData } from 'apache-arrow';
 import type { Data, Table } from 'apache-arrow';
 import { columnData, tableFromColumns } from '../../engine/kernels/columns.ts';
 import { readNumbers } from '../../engine/kernels/key-columns.ts';
@@ -13,6 +13,7 @@ import { takeData } from '../../engine/kernels/take.ts';
 import { libraryFunctions } from '../../engine/closure/library.ts';
 import { readGroups } from './grouped.ts';
 import { idKeys } from './row-hash.ts';
+import { decodeIpc } from '../../engine/kernels/ipc.ts';
 
 /** Column of the broadcast popularity table holding each item's count. */
 export const COUNT_COLUMN = '__count';
@@ -37,7 +38,7 @@ const decoded = new WeakMap<Uint8Array, PopularList>();
 function popularList(ipc: Uint8Array, itemColumn: string): PopularList {
   let list = decoded.get(ipc);
   if (!list) {
-    const table = tableFromIPC(ipc);
+    const table = decodeIpc(ipc, 'the most-popular list (a broadcast)');
     list = {
       items: columnData(table, itemColumn),
       keys: idKeys(table, itemColumn),

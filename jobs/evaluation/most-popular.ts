@@ -2,7 +2,6 @@
 // interactions in the training data, minus the items they already rated there.
 
 import type { Dataset } from '../../engine/dataset/dataset.ts';
-import { tableToIPC } from 'apache-arrow';
 import type { Row } from '../../engine/kernels/rows.ts';
 import { count } from '../../engine/dataset/aggregations.ts';
 import { sortTable } from '../../engine/kernels/sort.ts';
@@ -11,6 +10,7 @@ import type { RatingColumns } from './columns.ts';
 import { EvaluationError } from './errors.ts';
 import { COUNT_COLUMN, popularKernels } from './most-popular-kernel.ts';
 import type { PopularSpec } from './most-popular-kernel.ts';
+import { encodeIpc } from '../../engine/kernels/ipc.ts';
 
 export interface MostPopularOptions extends RatingColumns {
   /** Items per user, >= 1. */
@@ -50,7 +50,7 @@ export async function mostPopular<T extends Row>(train: Dataset<T>, options: Mos
     throw new EvaluationError('EVAL_NO_ROWS', `mostPopular: the training dataset is empty; there is no item to recommend.`);
   }
   const sorted = sortTable(counts, [{ column: COUNT_COLUMN, ascending: false }, { column: itemColumn, ascending: true }]);
-  const popular = ratings.session.broadcast(tableToIPC(sorted.select([itemColumn, COUNT_COLUMN]), 'stream'));
+  const popular = ratings.session.broadcast(encodeIpc(sorted.select([itemColumn, COUNT_COLUMN])));
   // 2. Users (with their rated items when excluding them), then the per-user walk down the list.
   const users = excludeRated
     ? ratings.select(userColumn, itemColumn).groupByKey([userColumn], { numPartitions: options.numPartitions })

@@ -79,6 +79,19 @@ describe('SchedulerState: task failures', () => {
     expect(JSON.stringify(commands)).toContain('not retried');
     expect(commands.some((c) => c.type === 'LaunchTask')).toBe(false);
   });
+
+  it('fails the job at once on an internal fault of the engine, without retrying', () => {
+    const h = new Harness();
+    h.addExecutor('exec-a', 2);
+    h.submit({ jobId: 1, finalStageId: 0, stages: [resultStage(0, 3)] });
+    const reason = { kind: 'InternalError', code: 'IPC_DECODE', message: 'partition 1 of in-memory table 2 (sent by the driver) could not be decoded: … please report it' } as const;
+    const commands = h.fail(1, reason);
+    expect(commands).toEqual([jobFailed(1, { stageId: 0, partition: 1, causes: [reason] })]);
+    const failed = commands[0] as Extract<SchedulerCommand, { type: 'JobFailed' }>;
+    expect(failed.failure.message).toMatch(/^Partition 1 of stage 0: partition 1 of in-memory table 2 .*please report it \(not retried\)$/);
+    expect(failed.failure.message).not.toMatch(/job's code|job code/);
+    expect(commands.some((c) => c.type === 'LaunchTask')).toBe(false);
+  });
 });
 
 describe('SchedulerState: fetch failures', () => {
