@@ -13,8 +13,8 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { Session, trainAls } from '../engine/index.ts';
-import type { AlsOptions } from '../engine/index.ts';
+import { Session, trainAls } from '../index.ts';
+import type { AlsOptions } from '../index.ts';
 import { ANCHORS, benchDataDir } from './lib/paths.ts';
 
 const DATA = benchDataDir('als'); // our own copies: other benchmarks write differently-shaped files beside them

@@ -13,8 +13,8 @@
 
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Session, count, mean, writeRatingsParquet } from '../engine/index.ts';
-import type { Row } from '../engine/index.ts';
+import { Session, count, mean, writeRatingsParquet } from '../index.ts';
+import type { Row } from '../index.ts';
 import type { SchedulerCommand } from '../engine/scheduler/types.ts';
 import { TestCluster } from '../test/helpers/cluster.ts';
 import { summarise } from './lib/measure.ts';

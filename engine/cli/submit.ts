@@ -3,7 +3,6 @@
 
 import { access, constants } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { InvalidInputError } from '../errors.ts';
 import { Session } from '../dataset/session.ts';
 import { bundleJob } from '../closure/bundle.ts';
@@ -12,8 +11,7 @@ import { typeCheckJob } from './typecheck.ts';
 import { readSecret } from './cli-values.ts';
 import { hostModules, sharedExportNames } from '../closure/host-modules.ts';
 import { Interruption } from './interrupt.ts';
-
-const ENGINE_INDEX = fileURLToPath(new URL('../index.ts', import.meta.url));
+import { packageFacePath } from '../closure/host-engine.ts';
 
 export interface SubmitOptions {
   job: string;
@@ -48,7 +46,7 @@ async function submitJob(options: SubmitOptions, interruption: Interruption): Pr
   const typeErrors = options.typecheck && /\.(c|m)?tsx?$/.test(jobPath) ? typeCheckJob(jobPath) : Promise.resolve(undefined);
   typeErrors.catch(() => undefined);
   const host = await hostModules();
-  const bundle = await bundleJob(jobPath, { engineExports: Object.keys(host.engine), engineIndexPath: ENGINE_INDEX, sharedModules: sharedExportNames(host.shared) });
+  const bundle = await bundleJob(jobPath, { engineExports: Object.keys(host.engine), engineIndexPath: packageFacePath, sharedModules: sharedExportNames(host.shared) });
   const secret = options.master.startsWith('dataflow://') ? readSecret(options.secretFile) : undefined;
   const creating = Session.create({ master: options.master, conf: options.conf, secret, appName: relative(process.cwd(), jobPath) });
   interruption.onInterrupt(async () => (await creating.catch(() => undefined))?.stop());

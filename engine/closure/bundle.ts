@@ -27,9 +27,9 @@ import type { JobBundle } from './types.ts';
 export type { JobBundle } from './types.ts';
 
 export interface BundleJobOptions {
-  /** Names exported by engine/index.ts; the shim re-exports exactly these. */
+  /** Names exported by the package's face (index.ts); the shim re-exports exactly these. */
   engineExports: string[];
-  /** The engine entry point; relative imports that resolve to it are replaced by the shim. */
+  /** The package's face; relative imports that resolve to it are replaced by the shim. */
   engineIndexPath?: string;
   /**
    * Bare import specifiers to take from the host process instead of bundling a copy, with their

@@ -18,15 +18,21 @@ export const SHARED_MODULES_GLOBAL: unique symbol = Symbol.for('dataflow.shared-
 /** Absolute path of the engine directory (the parent of this `closure/` folder). */
 export const engineDir: string = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 
-/** Absolute path of the engine's public entry point, `engine/index.ts`. */
-export const defaultEngineIndexPath: string = path.join(engineDir, 'index.ts');
+/**
+ * Absolute path of the package's face, `index.ts` at the package root (package.json's "." export):
+ * what a job's `import … from 'dataflow'` means.
+ */
+export const packageFacePath: string = path.join(path.dirname(engineDir), 'index.ts');
+
+/** The file whose imports bundles replace by the host's engine: the package's face. */
+export const defaultEngineIndexPath: string = packageFacePath;
 
 /**
  * Make `engine` the module that job bundles see when they import `dataflow`. Must run before a
  * bundle is imported (loadBundle does it).
  *
  * @example
- * installHostEngine(await import('../index.ts'));
+ * installHostEngine((await hostModules()).engine);
  */
 export function installHostEngine(engine: Record<string, unknown>): void {
   (globalThis as Record<symbol, unknown>)[ENGINE_GLOBAL] = engine;

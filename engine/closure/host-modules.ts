@@ -1,6 +1,13 @@
 // The modules a job bundle takes from the process that loads it instead of bundling its own copy:
-// the engine itself and apache-arrow, so that classes (Dataset, Table) are the same on both sides
+// the package's face (`dataflow`: the engine's API plus the library jobs), the Door
+// (`dataflow/extend`) and apache-arrow, so that classes (Dataset, Table) are the same on both sides
 // of the bundle boundary and `instanceof` holds.
+//
+// The face is loaded at run time by its path, as library modules are (library.ts): it re-exports
+// jobs/, and the engine's own import graph must not reach jobs/ (test/unit/architecture.test.ts).
+
+import { pathToFileURL } from 'node:url';
+import { packageFacePath } from './host-engine.ts';
 
 export interface HostModules {
   engine: Record<string, unknown>;
@@ -8,8 +15,12 @@ export interface HostModules {
 }
 
 export async function hostModules(): Promise<HostModules> {
-  const [engine, arrow] = await Promise.all([import('../index.ts'), import('apache-arrow')]);
-  return { engine: { ...engine }, shared: { 'apache-arrow': { ...arrow } } };
+  const [engine, door, arrow] = await Promise.all([
+    import(pathToFileURL(packageFacePath).href) as Promise<Record<string, unknown>>,
+    import('../extend.ts'),
+    import('apache-arrow'),
+  ]);
+  return { engine: { ...engine }, shared: { 'dataflow/extend': { ...door }, 'apache-arrow': { ...arrow } } };
 }
 
 /** The export names of each shared module, as bundleJob wants them. */

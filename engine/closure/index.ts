@@ -16,5 +16,5 @@ export type { UserErrorReport } from './error-location.ts';
 export { findFreeVariables } from './free-variables.ts';
 export type { FreeVariableUse } from './free-variables.ts';
 export { isAllowedGlobal } from './js-globals.ts';
-export { ENGINE_GLOBAL, SHARED_MODULES_GLOBAL, engineDir, defaultEngineIndexPath, installHostEngine, installSharedModules } from './host-engine.ts';
+export { ENGINE_GLOBAL, SHARED_MODULES_GLOBAL, engineDir, packageFacePath, defaultEngineIndexPath, installHostEngine, installSharedModules } from './host-engine.ts';
 export { JobBundleError, BundleLoadError, FreeVariableError, UnshippableError, MaterializeError } from './errors.ts';

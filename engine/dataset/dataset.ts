@@ -25,6 +25,7 @@ import { filter } from './verbs/filter.ts';
 import { flatMap } from './verbs/flat-map.ts';
 import { mapPartitions } from './verbs/map-partitions.ts';
 import { mapBatches } from './verbs/map-batches.ts';
+import { mapPartitionTables } from './verbs/map-partition-tables.ts';
 import { select } from './verbs/select.ts';
 import { repartition } from './verbs/repartition.ts';
 import { aggregateByKey } from './verbs/aggregate-by-key.ts';
@@ -71,16 +72,19 @@ export class Dataset<T extends Row = Row> {
   flatMap<U extends Row>(fn: (row: T) => Iterable<U>, captures?: Captures): Dataset<U> { return flatMap(this, fn, captures); }
   mapPartitions<U extends Row>(fn: (rows: T[]) => Iterable<U>, captures?: Captures): Dataset<U> { return mapPartitions(this, fn, captures); }
   mapBatches<U extends Row = Row>(fn: (batch: Table) => Table, captures?: Captures): Dataset<U> { return mapBatches<T, U>(this, fn, captures); }
+  mapPartitionTables<U extends Row = Row>(fn: (partition: Table) => Table, captures?: Captures): Dataset<U> { return mapPartitionTables<T, U>(this, fn, captures); }
   select<K extends keyof T & string>(...columns: K[]): Dataset<Pick<T, K>> { return select(this, columns); }
   union(...others: Dataset<T>[]): Dataset<T> { return union(this, others); }
 
   // ---- wide -----------------------------------------------------------------------------------
+  /** Hash-partitions by `keys`; the result knows it, so a join on the same keys does not shuffle it again. */
   repartition(keys: Array<keyof T & string>, options?: { numPartitions?: number }): Dataset<T> { return repartition(this, keys, options); }
   aggregateByKey(keys: Array<keyof T & string>, aggs: Aggregations, options?: { numPartitions?: number }): Dataset<Row> { return aggregateByKey(this, keys, aggs, options); }
   reduceByKey(keys: Array<keyof T & string>, fn: (a: Row, b: Row) => Row, captures?: Captures, options?: { numPartitions?: number }): Dataset<Row> {
     return reduceByKey(this, keys, fn, captures, options);
   }
   groupByKey(keys: Array<keyof T & string>, options?: { numPartitions?: number }): Dataset<Row> { return groupByKey(this, keys, options); }
+  /** Reuses the shuffle of a side already partitioned on `keys` (see verbs/join.ts). */
   join<U extends Row>(other: Dataset<U>, keys: string[], options?: { how?: 'inner' | 'left'; numPartitions?: number }): Dataset<Row> { return join(this, other, keys, options); }
   sortBy(keys: Array<SortKey | (keyof T & string)>, options?: { numPartitions?: number }): Dataset<T> { return sortBy(this, keys, options); }
   distinct(options?: { numPartitions?: number }): Dataset<T> { return distinct(this, options); }

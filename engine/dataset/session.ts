@@ -134,6 +134,14 @@ export class Session implements DriverServices {
     }
   }
 
+  /**
+   * How many tasks can run at once: the executors' slots (cores) now. Use it to size work that
+   * should fill the cluster once, never for partition counts that decide results.
+   */
+  get defaultParallelism(): number {
+    return Math.max(1, this.driver.totalSlots);
+  }
+
   // ---- sources ----------------------------------------------------------------------------
 
   /** A dataset over an Arrow table, split into `numPartitions` contiguous slices. */

@@ -1,6 +1,6 @@
 // Narrow operators: each turns one partition's table into the next, inside one task.
-// Row-wise verbs (map, filter, flatMap, mapPartitions) are sugar over row objects; mapBatches and
-// select stay columnar.
+// Row-wise verbs (map, filter, flatMap, mapPartitions) are sugar over row objects; mapBatches,
+// mapPartitionTables and select stay columnar.
 
 import { Table, RecordBatch } from 'apache-arrow';
 import type { NarrowOp } from '../plan/nodes.ts';
@@ -41,6 +41,10 @@ export function applyNarrowOp(op: NarrowOp, table: Table, code: UserCode): Table
       const fn = code.callable(op.fn);
       const outputs = table.batches.map((batch) => asTable(fn(new Table(batch)), 'mapBatches'));
       return concatTables(outputs);
+    }
+    case 'mapPartitionTables': {
+      if (table.numCols === 0) return table; // an empty partition of unknown schema stays empty
+      return asTable(code.callable(op.fn)(table), 'mapPartitionTables');
     }
   }
 }

@@ -34,7 +34,7 @@ export type SourceSpec =
 
 /** A per-partition transformation; applied in sequence within one task. */
 export type NarrowOp =
-  | { op: 'map' | 'filter' | 'flatMap' | 'mapBatches' | 'mapPartitions'; fn: ShippedFunction }
+  | { op: 'map' | 'filter' | 'flatMap' | 'mapBatches' | 'mapPartitions' | 'mapPartitionTables'; fn: ShippedFunction }
   | { op: 'select'; columns: string[] };
 
 /** Work done on each map task's output before it is shuffled (map-side combine). */

@@ -6,8 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Session, trainAls } from '../../engine/index.ts';
-import type { AlsModel, Row } from '../../engine/index.ts';
+import { Session, trainAls } from '../../index.ts';
+import type { AlsModel, Row } from '../../index.ts';
 import { ROOT } from '../helpers/cli.ts';
 
 const ML = join(ROOT, '..', 'shared', 'data', 'ml-latest-small');

@@ -2,8 +2,8 @@
 // in-process executor, for explicit and implicit feedback; ml-latest-small when present.
 
 import { describe, expect, it } from 'vitest';
-import { Session, kFold, regressionMetrics, trainAls } from '../../engine/index.ts';
-import type { AlsOptions } from '../../engine/index.ts';
+import { Session, kFold, regressionMetrics, trainAls } from '../../index.ts';
+import type { AlsOptions } from '../../index.ts';
 import { ML_LATEST_SMALL as ML, hasMlLatestSmall } from '../helpers/movielens.ts';
 
 function rows(): Array<{ userId: number; itemId: number; rating: number }> {

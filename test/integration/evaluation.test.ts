@@ -6,8 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Table, makeVector } from 'apache-arrow';
-import { Session, kFold, leaveKOut, mostPopular, randomSplit, rankingMetrics, regressionMetrics, relevantItems } from '../../engine/index.ts';
-import type { Dataset, RankingMetrics } from '../../engine/index.ts';
+import { Session, kFold, leaveKOut, mostPopular, randomSplit, rankingMetrics, regressionMetrics, relevantItems } from '../../index.ts';
+import type { Dataset, RankingMetrics } from '../../index.ts';
 
 import { ML_LATEST_SMALL as MOVIELENS, hasMlLatestSmall } from '../helpers/movielens.ts';
 

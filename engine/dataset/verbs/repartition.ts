@@ -1,4 +1,5 @@
 // repartition: moves rows so that equal keys land in the same partition (hash of the key columns).
+// The result knows its partitioning: joining it on the same keys reuses this shuffle (verbs/join.ts).
 
 import type { Row } from '../../kernels/rows.ts';
 import type { Dataset } from '../dataset.ts';
@@ -7,6 +8,8 @@ import { checkKeys, hashDependency, shuffledNode, shufflePartitions } from './sh
 /**
  * @example
  *   ratings.repartition(['userId'], { numPartitions: 8 })
+ *   // co-partitioned with it: only `other` is shuffled
+ *   ratings.repartition(['userId'], { numPartitions: 8 }).join(other, ['userId'])
  */
 export function repartition<T extends Row>(ds: Dataset<T>, keys: string[], options: { numPartitions?: number } = {}): Dataset<T> {
   const n = shufflePartitions(ds.session, options.numPartitions, [ds.node], 'repartition');

@@ -29,6 +29,18 @@ export function hashDependency(session: Session, parent: PlanNode, keys: string[
   return { shuffleId: session.id(), parent, partitioner, combine };
 }
 
+/**
+ * The hash partitioning a dataset already has, if it is the direct output of a hash shuffle that
+ * only moved rows (repartition): its dependency, keys and partition count. A join on the same keys
+ * into the same number of partitions reuses that shuffle's files instead of shuffling again.
+ */
+export function hashPartitioning(node: PlanNode): { dep: ShuffleDependency; keys: string[]; numPartitions: number } | undefined {
+  if (node.kind !== 'shuffled' || node.reduce.op !== 'concat' || node.deps.length !== 1) return undefined;
+  const dep = node.deps[0]!;
+  if (dep.partitioner.kind !== 'hash' || dep.combine !== undefined) return undefined;
+  return { dep, keys: dep.partitioner.keys, numPartitions: dep.partitioner.numPartitions };
+}
+
 export function shuffledNode(session: Session, deps: ShuffleDependency[], reduce: ReduceOp, numPartitions: number): PlanNode {
   return { kind: 'shuffled', id: session.id(), numPartitions, deps, reduce };
 }
