@@ -36,6 +36,8 @@ export { isValidAt } from './kernels/data-layout.ts';
 export { readNumbers, readValidity, isNumericType } from './kernels/key-columns.ts';
 /** Row selection: gather by index, filter by mask. */
 export { takeRows, takeData, filterRows } from './kernels/take.ts';
+/** Arrow IPC bytes of a table (safe when columns share buffers) and back, with an error naming what was decoded. */
+export { encodeIpc, decodeIpc } from './kernels/ipc.ts';
 /** Sort a table by key columns (one batch out). */
 export { sortTable } from './kernels/sort.ts';
 /** Group a table's rows by key: one row per key, the rest in a list column named GROUP_VALUES_COLUMN. */

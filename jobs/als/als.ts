@@ -60,11 +60,7 @@
 //   const top = await model.recommendForAllUsers(10).collect();
 
 import { Table, makeVector } from 'apache-arrow';
-import type { Session } from '../../engine/dataset/session.ts';
-import type { Dataset } from '../../engine/dataset/dataset.ts';
-import type { Row } from '../../engine/kernels/rows.ts';
-import type { ShuffleDependency } from '../../engine/plan/nodes.ts';
-import { hashDependency, shuffledNode } from '../../engine/dataset/verbs/shuffle.ts';
+import type { Dataset, Row } from '../../engine/index.ts';
 import { AlsInputError, AlsOptionError } from './errors.ts';
 import { encodeIds } from './id-encoding.ts';
 import type { IdEncoding } from './id-encoding.ts';
@@ -133,35 +129,33 @@ export async function trainAls(ratings: Dataset<Row>, options: AlsOptions = {}):
   // 3. layout and the plan every kernel receives
   const plan = makePlan(o, users.ids.length, items.ids.length, o.biases ? mean : 0);
 
-  // 4. in-blocks: the reused left side of every half-iteration's join
+  // 4. in-blocks: the left side of every half-iteration's join, partitioned once by block
   const ub = session.broadcast(users.lookup);
   const ib = session.broadcast(items.lookup);
-  const emptyKeys = session.fromTable(tableOf({ key: makeVector(new Int32Array(0)) }), { numPartitions: 1 });
-  const inBlocks = (side: 'user' | 'item'): ShuffleDependency => {
+  const inBlocks = (side: 'user' | 'item'): Dataset<Row> => {
     const n = plan[side].numBlocks;
     const route = ratingKernels.encodeAndRoute;
     const build = inBlockKernels.buildInBlock;
-    const routed = ratings.mapBatches((b) => route(b, ub, ib, cols, plan, side), { route, ub, ib, cols, plan, side });
-    // a left join with nothing gathers each block into one batch on its partition
-    const gathered = routed.join(emptyKeys, ['key'], { how: 'left', numPartitions: n });
-    const blocks = gathered.mapBatches((b) => build(b, plan, side), { build, plan, side });
-    return hashDependency(session, blocks.node, ['key'], n);
+    return ratings
+      .mapBatches((b) => route(b, ub, ib, cols, plan, side), { route, ub, ib, cols, plan, side })
+      .repartition(['key'], { numPartitions: n })                       // partition p = block p's ratings
+      .mapPartitionTables((t) => build(t, plan, side), { build, plan, side })
+      .repartition(['key'], { numPartitions: n });                      // kept: every join below reuses it
   };
-  const userDep = inBlocks('user');
-  const itemDep = inBlocks('item');
+  const userBlocks = inBlocks('user');
+  const itemBlocks = inBlocks('item');
   const emptyState = session.fromTable(emptyStateTable(), { numPartitions: 1 });
   // materialize both in-block shuffles now (so that iterations are timed on their own)
-  await blockJoin(session, userDep, emptyState, plan.user.numBlocks).count();
-  await blockJoin(session, itemDep, emptyState, plan.item.numBlocks).count();
+  await blockJoin(userBlocks, emptyState).count();
+  await blockJoin(itemBlocks, emptyState).count();
   const t1 = performance.now();
 
   // 5. iterate: init items, then users ← items, items ← users
   const run = halfIterationKernels.halfIteration;
-  let state = blockJoin(session, itemDep, emptyState, plan.item.numBlocks)
-    .mapBatches((b) => run(b, plan, 'item', 'init'), { run, plan });
+  let state = blockJoin(itemBlocks, emptyState).mapPartitionTables((b) => run(b, plan, 'item', 'init'), { run, plan });
   for (let t = 0; t < o.maxIter; t++) {
-    state = blockJoin(session, userDep, state, plan.user.numBlocks).mapBatches((b) => run(b, plan, 'user', 'solve'), { run, plan });
-    state = blockJoin(session, itemDep, state, plan.item.numBlocks).mapBatches((b) => run(b, plan, 'item', 'solve'), { run, plan });
+    state = blockJoin(userBlocks, state).mapPartitionTables((b) => run(b, plan, 'user', 'solve'), { run, plan });
+    state = blockJoin(itemBlocks, state).mapPartitionTables((b) => run(b, plan, 'item', 'solve'), { run, plan });
     if (o.checkpointInterval > 0 && (t + 1) % o.checkpointInterval === 0 && t + 1 < o.maxIter) {
       state = session.fromTable(await state.toTable(), { numPartitions: state.numPartitions });
     }
@@ -190,12 +184,12 @@ export function makePlan(o: ResolvedAlsOptions, numUsers: number, numItems: numb
 }
 
 /**
- * Partition p of the result = block p's in-block rows (the reused shuffle `left`) left-joined with
- * the rows of `right` routed to it. Like Spark's co-partitioned cogroup: only `right` is shuffled.
+ * Partition p of the result = block p's in-block rows left-joined with the rows of `state` routed
+ * to it. `blocks` is already partitioned by key, so the join reuses its shuffle and only `state`
+ * moves (a co-partitioned join, as Spark's cogroup of in-blocks and messages).
  */
-function blockJoin(session: Session, left: ShuffleDependency, right: Dataset<Row>, numPartitions: number): Dataset<Row> {
-  const rightDep = hashDependency(session, right.node, ['key'], numPartitions);
-  return right.derive<Row>(shuffledNode(session, [left, rightDep], { op: 'join', keys: ['key'], how: 'left' }, numPartitions));
+function blockJoin(blocks: Dataset<Row>, state: Dataset<Row>): Dataset<Row> {
+  return blocks.join(state, ['key'], { how: 'left' });
 }
 
 export type { IdEncoding };

@@ -2,9 +2,8 @@
 // block's own factors (kinds userFactors / itemFactors); they are assembled into one
 // Float32Array per side, row = dense index, `width` floats per row.
 
-import type { Dataset } from '../../engine/dataset/dataset.ts';
-import type { Row } from '../../engine/kernels/rows.ts';
-import { columnData } from '../../engine/kernels/columns.ts';
+import type { Dataset, Row } from '../../engine/index.ts';
+import { columnData } from '../../engine/extend.ts';
 import { asFloat32, halfIterationKernels, KIND } from './half-iteration.ts';
 import { initialFactors } from './init-factors.ts';
 import { blockStart } from './layout.ts';

@@ -1,7 +1,7 @@
 // Errors of the ALS job: bad options, bad ratings, and numerical failures (NaN/∞ factors, a
 // singular normal-equation system). Each names the option, column, value or row at fault.
 
-import { DataflowError } from '../../engine/errors.ts';
+import { DataflowError } from '../../engine/index.ts';
 
 /** An ALS option is out of range or inconsistent with the data. */
 export class AlsOptionError extends DataflowError {

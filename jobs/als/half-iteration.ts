@@ -12,9 +12,7 @@
 
 import { Table, makeVector } from 'apache-arrow';
 import type { Data } from 'apache-arrow';
-import { libraryFunctions } from '../../engine/closure/library.ts';
-import { columnData } from '../../engine/kernels/columns.ts';
-import { isValidAt } from '../../engine/kernels/data-layout.ts';
+import { libraryFunctions, columnData, isValidAt } from '../../engine/extend.ts';
 import { AlsNumericError } from './errors.ts';
 import { binaryVector } from './in-blocks.ts';
 import type { InBlock } from './in-blocks.ts';

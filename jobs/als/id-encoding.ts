@@ -10,8 +10,7 @@
 
 import { Type } from 'apache-arrow';
 import type { Table, Vector } from 'apache-arrow';
-import type { Dataset } from '../../engine/dataset/dataset.ts';
-import type { Row } from '../../engine/kernels/rows.ts';
+import type { Dataset, Row } from '../../engine/index.ts';
 import { AlsInputError } from './errors.ts';
 
 export type IdValue = number | string;

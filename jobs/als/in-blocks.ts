@@ -15,7 +15,7 @@
 // the same order whatever the block counts are (the key to bit-identical factors).
 
 import { Binary, Field, Int32, Schema, Table, makeData, makeVector } from 'apache-arrow';
-import { libraryFunctions } from '../../engine/closure/library.ts';
+import { libraryFunctions } from '../../engine/extend.ts';
 import { AlsInputError } from './errors.ts';
 import { blockEnd, blockOf, blockStart } from './layout.ts';
 import type { AlsPlan } from './options.ts';

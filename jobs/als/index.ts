@@ -1,4 +1,4 @@
-// Public surface of the ALS job (re-exported by engine/index.ts).
+// Public surface of the ALS job (re-exported by the package face, index.ts).
 
 export { trainAls } from './als.ts';
 export type { AlsTrainingSummary } from './als.ts';

@@ -4,7 +4,7 @@
 // With biases the vector is [x, b, 1] for users and [y, 1, b] for items, biases starting at 0.
 
 import type { AlsPlan } from './options.ts';
-import { murmurFinalize } from '../../engine/kernels/key-hash.ts';
+import { murmurFinalize } from '../../engine/extend.ts';
 
 const mix = murmurFinalize;
 

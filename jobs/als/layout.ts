@@ -17,7 +17,7 @@
 // (partition, slot) pair gets its own key, so the join pairs exactly one in-block row with one message.
 
 import { Table, makeVector } from 'apache-arrow';
-import { partitionIds } from '../../engine/shuffle/partitioner.ts';
+import { hashPartitionOf } from '../../engine/extend.ts';
 
 export interface SideLayout {
   /** Distinct ids on this side (dense indices 0..n-1). */
@@ -85,7 +85,7 @@ export function routeKeys(numPartitions: number, slots: number): Int32Array {
     const candidates = new Int32Array(chunk);
     for (let i = 0; i < chunk; i++) candidates[i] = next + i;
     next += chunk;
-    const parts = partitionIds(new Table({ key: makeVector(candidates) }), { kind: 'hash', keys: ['key'], numPartitions });
+    const parts = hashPartitionOf(new Table({ key: makeVector(candidates) }), ['key'], numPartitions);
     for (let i = 0; i < chunk && remaining > 0; i++) {
       const p = parts[i];
       if (filled[p] < slots) {

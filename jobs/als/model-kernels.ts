@@ -4,9 +4,8 @@
 
 import { Table, Utf8, makeVector, vectorFromArray } from 'apache-arrow';
 import type { Vector } from 'apache-arrow';
-import { libraryFunctions } from '../../engine/closure/library.ts';
-import type { Broadcast } from '../../engine/dataset/broadcast.ts';
-import { filterRows } from '../../engine/kernels/take.ts';
+import { libraryFunctions, filterRows } from '../../engine/extend.ts';
+import type { Broadcast } from '../../engine/index.ts';
 import { encodeColumn } from './id-encoding.ts';
 import type { IdLookup, IdValue } from './id-encoding.ts';
 import { AlsInputError } from './errors.ts';

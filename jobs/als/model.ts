@@ -12,10 +12,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Table, makeVector } from 'apache-arrow';
 import type { Vector } from 'apache-arrow';
-import type { Session } from '../../engine/dataset/session.ts';
-import type { Dataset } from '../../engine/dataset/dataset.ts';
-import type { Broadcast } from '../../engine/dataset/broadcast.ts';
-import type { Row } from '../../engine/kernels/rows.ts';
+import type { Session, Dataset, Broadcast, Row } from '../../engine/index.ts';
 import { AlsModelFormatError, AlsOptionError } from './errors.ts';
 import { encodingFromValues, idValues } from './id-encoding.ts';
 import type { IdEncoding, IdValue } from './id-encoding.ts';
@@ -204,11 +201,10 @@ export class AlsModel {
       const pairs = rated.mapBatches((b) => enc(b, model, side, userCol, itemCol), { enc, model, side, userCol, itemCol });
       rows = rows.union(pairs);
     }
-    const empty = this.session.fromTable(tableOf({ key: makeVector(new Int32Array(0)) }), { numPartitions: 1 });
-    // the left join with nothing gathers each partition into one batch (all rows of a target together)
+    // all rows of a target (the target itself and what it rated) meet in one partition
     const rec = modelKernels.recommendPartition;
-    return rows.join(empty, ['key'], { how: 'left', numPartitions })
-      .mapBatches((b) => rec(b, model, side, k, targetCol, otherCol), { rec, model, side, k, targetCol, otherCol });
+    return rows.repartition(['key'], { numPartitions })
+      .mapPartitionTables((t) => rec(t, model, side, k, targetCol, otherCol), { rec, model, side, k, targetCol, otherCol });
   }
 }
 

@@ -9,7 +9,7 @@
 
 import { Field, RecordBatch, Schema, Struct, Table, makeData } from 'apache-arrow';
 import type { Vector } from 'apache-arrow';
-import { combineChunks } from '../../engine/kernels/combine-chunks.ts';
+import { combineChunks } from '../../engine/extend.ts';
 
 export type PackedArray = Int32Array | Float32Array | Float64Array | Uint8Array;
 

@@ -3,8 +3,8 @@
 
 import { Table, makeVector } from 'apache-arrow';
 import type { Vector } from 'apache-arrow';
-import { libraryFunctions } from '../../engine/closure/library.ts';
-import type { Broadcast } from '../../engine/dataset/broadcast.ts';
+import { libraryFunctions } from '../../engine/extend.ts';
+import type { Broadcast } from '../../engine/index.ts';
 import { AlsInputError } from './errors.ts';
 import { encodeColumn } from './id-encoding.ts';
 import type { IdLookup } from './id-encoding.ts';

@@ -1,7 +1,7 @@
 // Errors of the evaluation module (splits and metrics). Each message names the option, column or
 // value at fault, what was expected, and how to fix it.
 
-import { DataflowError } from '../../engine/errors.ts';
+import { DataflowError } from '../../engine/index.ts';
 
 export type EvaluationErrorCode =
   | 'EVAL_BAD_OPTION' // an option has the wrong type or range (fractions, k, folds, seed, ...)

@@ -9,8 +9,7 @@
 
 import { Schema, Type } from 'apache-arrow';
 import type { Data, Struct, Table } from 'apache-arrow';
-import { columnData, tableFromColumns } from '../../engine/kernels/columns.ts';
-import { GROUP_VALUES_COLUMN } from '../../engine/kernels/group-rows.ts';
+import { columnData, tableFromColumns, GROUP_VALUES_COLUMN } from '../../engine/extend.ts';
 import { EvaluationError } from './errors.ts';
 
 export interface Groups {

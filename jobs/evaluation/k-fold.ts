@@ -1,8 +1,7 @@
 // kFold: k-fold cross-validation splits; every rating is in the test set of exactly one fold,
 // chosen by a hash of (user, item, seed).
 
-import type { Dataset } from '../../engine/dataset/dataset.ts';
-import type { Row } from '../../engine/kernels/rows.ts';
+import type { Dataset, Row } from '../../engine/index.ts';
 import { requireInteger, requireSeed, resolveColumns } from './columns.ts';
 import type { RatingColumns } from './columns.ts';
 import { EvaluationError } from './errors.ts';

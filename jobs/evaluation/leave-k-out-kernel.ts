@@ -9,11 +9,7 @@
 
 import { Field, Schema } from 'apache-arrow';
 import type { Table } from 'apache-arrow';
-import { columnData, tableFromColumns } from '../../engine/kernels/columns.ts';
-import { numericView } from '../../engine/kernels/key-hash.ts';
-import { readValidity } from '../../engine/kernels/key-columns.ts';
-import { takeRows } from '../../engine/kernels/take.ts';
-import { libraryFunctions } from '../../engine/closure/library.ts';
+import { columnData, tableFromColumns, numericView, readValidity, takeRows, libraryFunctions } from '../../engine/extend.ts';
 import { EvaluationError } from './errors.ts';
 import { readGroups } from './grouped.ts';
 import { pairUniforms } from './row-hash.ts';

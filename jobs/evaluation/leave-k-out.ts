@@ -1,8 +1,7 @@
 // leaveKOut: per-user hold-out. Each user with more than k ratings gives k of them to the test set
 // (chosen at random by a seeded hash, or the k latest by timestamp); the rest stay in train.
 
-import type { Dataset } from '../../engine/dataset/dataset.ts';
-import type { Row } from '../../engine/kernels/rows.ts';
+import type { Dataset, Row } from '../../engine/index.ts';
 import { requireInteger, requireSeed, resolveColumns } from './columns.ts';
 import type { RatingColumns } from './columns.ts';
 import { EvaluationError } from './errors.ts';

@@ -7,13 +7,9 @@
 
 import { Field, Float64, Int32, Schema, makeData } from 'apache-arrow';
 import type { Data, Table } from 'apache-arrow';
-import { columnData, tableFromColumns } from '../../engine/kernels/columns.ts';
-import { readNumbers } from '../../engine/kernels/key-columns.ts';
-import { takeData } from '../../engine/kernels/take.ts';
-import { libraryFunctions } from '../../engine/closure/library.ts';
+import { columnData, decodeIpc, libraryFunctions, readNumbers, tableFromColumns, takeData } from '../../engine/extend.ts';
 import { readGroups } from './grouped.ts';
 import { idKeys } from './row-hash.ts';
-import { decodeIpc } from '../../engine/kernels/ipc.ts';
 
 /** Column of the broadcast popularity table holding each item's count. */
 export const COUNT_COLUMN = '__count';

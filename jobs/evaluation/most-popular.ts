@@ -1,16 +1,14 @@
 // mostPopular: the classic baseline recommender — every user gets the items with the most
 // interactions in the training data, minus the items they already rated there.
 
-import type { Dataset } from '../../engine/dataset/dataset.ts';
-import type { Row } from '../../engine/kernels/rows.ts';
-import { count } from '../../engine/dataset/aggregations.ts';
-import { sortTable } from '../../engine/kernels/sort.ts';
+import type { Dataset, Row } from '../../engine/index.ts';
+import { count } from '../../engine/index.ts';
+import { encodeIpc, sortTable } from '../../engine/extend.ts';
 import { requireInteger, resolveColumns } from './columns.ts';
 import type { RatingColumns } from './columns.ts';
 import { EvaluationError } from './errors.ts';
 import { COUNT_COLUMN, popularKernels } from './most-popular-kernel.ts';
 import type { PopularSpec } from './most-popular-kernel.ts';
-import { encodeIpc } from '../../engine/kernels/ipc.ts';
 
 export interface MostPopularOptions extends RatingColumns {
   /** Items per user, >= 1. */

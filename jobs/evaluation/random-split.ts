@@ -1,8 +1,7 @@
 // randomSplit: a seeded train/test (or any n-way) split of ratings, decided per row by a hash of
 // (user, item, seed), so it is the same on local and local[N] and for any partition count.
 
-import type { Dataset } from '../../engine/dataset/dataset.ts';
-import type { Row } from '../../engine/kernels/rows.ts';
+import type { Dataset, Row } from '../../engine/index.ts';
 import { resolveColumns, requireSeed } from './columns.ts';
 import type { RatingColumns } from './columns.ts';
 import { EvaluationError } from './errors.ts';

@@ -13,9 +13,7 @@
 //   NDCG = 0.6309 / 1.6309 = 0.3869
 
 import type { Table } from 'apache-arrow';
-import { columnData, describeSchema } from '../../engine/kernels/columns.ts';
-import { isNumericType, readNumbers } from '../../engine/kernels/key-columns.ts';
-import { libraryFunctions } from '../../engine/closure/library.ts';
+import { columnData, describeSchema, isNumericType, readNumbers, libraryFunctions } from '../../engine/extend.ts';
 import { EvaluationError } from './errors.ts';
 import { ExactSum } from './exact-sum.ts';
 import { readGroups } from './grouped.ts';

@@ -1,8 +1,7 @@
 // Top-K ranking metrics (precision@k, recall@k, MAP@k, NDCG@k) of per-user recommendation lists
 // against held-out relevant items, computed per user on the executors and averaged exactly.
 
-import type { Dataset } from '../../engine/dataset/dataset.ts';
-import type { Row } from '../../engine/kernels/rows.ts';
+import type { Dataset, Row } from '../../engine/index.ts';
 import { requireInteger } from './columns.ts';
 import { EvaluationError } from './errors.ts';
 import { RANKING_STATS, USER_KEY, rankingKernels } from './ranking-kernel.ts';

@@ -5,9 +5,7 @@
 // Rows counted in 3 or 4 are left out of the sums; the driver decides whether that is an error.
 
 import type { Table } from 'apache-arrow';
-import { columnData, describeSchema } from '../../engine/kernels/columns.ts';
-import { isNumericType, readNumbers } from '../../engine/kernels/key-columns.ts';
-import { libraryFunctions } from '../../engine/closure/library.ts';
+import { columnData, describeSchema, isNumericType, readNumbers, libraryFunctions } from '../../engine/extend.ts';
 import { EvaluationError } from './errors.ts';
 import { ExactSum } from './exact-sum.ts';
 import { statTable } from './stat-table.ts';

@@ -5,8 +5,7 @@
 // and rounded once at the end, so RMSE and MAE are bit-identical for any partitioning, row order,
 // batch size or master.
 
-import type { Dataset } from '../../engine/dataset/dataset.ts';
-import type { Row } from '../../engine/kernels/rows.ts';
+import type { Dataset, Row } from '../../engine/index.ts';
 import { EvaluationError } from './errors.ts';
 import { REGRESSION_STATS, regressionKernels } from './regression-kernel.ts';
 import { mergeStats } from './stat-table.ts';

@@ -2,12 +2,8 @@
 // test ratings, optionally only those at or above a rating threshold.
 
 import type { Table } from 'apache-arrow';
-import type { Dataset } from '../../engine/dataset/dataset.ts';
-import type { Row } from '../../engine/kernels/rows.ts';
-import { columnData } from '../../engine/kernels/columns.ts';
-import { isNumericType, readNumbers } from '../../engine/kernels/key-columns.ts';
-import { filterRows } from '../../engine/kernels/take.ts';
-import { libraryFunctions } from '../../engine/closure/library.ts';
+import type { Dataset, Row } from '../../engine/index.ts';
+import { columnData, isNumericType, readNumbers, filterRows, libraryFunctions } from '../../engine/extend.ts';
 import { resolveColumns } from './columns.ts';
 import type { RatingColumns } from './columns.ts';
 import { EvaluationError } from './errors.ts';

@@ -6,8 +6,7 @@
 //   key(id) = h1 + 2^32 · (h2 >>> 11), h1/h2 = murmur(id) under two fixed seeds  (a 53-bit integer)
 
 import type { Table } from 'apache-arrow';
-import { columnData } from '../../engine/kernels/columns.ts';
-import { hashColumnInto, hashNumber } from '../../engine/kernels/key-hash.ts';
+import { columnData, hashColumnInto, hashNumber } from '../../engine/extend.ts';
 
 /** Salt mixed into the user's split seed, so split hashes differ from shuffle partition hashes. */
 const SPLIT_SALT = 0x5eed5eed;

@@ -3,8 +3,7 @@
 // functions, so they ship by reference and run on typed arrays.
 
 import type { Table } from 'apache-arrow';
-import { filterRows } from '../../engine/kernels/take.ts';
-import { libraryFunctions } from '../../engine/closure/library.ts';
+import { filterRows, libraryFunctions } from '../../engine/extend.ts';
 import { pairUniforms } from './row-hash.ts';
 
 /** Which rows a hash split keeps: inside (lo <= u < hi) or, with `inside: false`, the complement. */

@@ -8,8 +8,7 @@
 //   2    | 1000
 
 import type { Table } from 'apache-arrow';
-import { columnData } from '../../engine/kernels/columns.ts';
-import { readNumbers } from '../../engine/kernels/key-columns.ts';
+import { columnData, readNumbers } from '../../engine/extend.ts';
 import { ExactSum } from './exact-sum.ts';
 import { typedTable } from './typed-table.ts';
 

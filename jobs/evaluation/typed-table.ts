@@ -4,7 +4,7 @@
 
 import { Field, Float64, Int32, Schema, Uint8, makeData } from 'apache-arrow';
 import type { Table } from 'apache-arrow';
-import { tableFromColumns } from '../../engine/kernels/columns.ts';
+import { tableFromColumns } from '../../engine/extend.ts';
 
 /** A typed array that becomes a non-null column of the matching Arrow type. */
 export type NumberColumn = Float64Array | Int32Array | Uint8Array;

@@ -10,7 +10,7 @@
 //
 //   n = 3, block of b = 2 vectors (1,2,3) and (4,5,6):  [1, 2, 3, 4, 5, 6]
 
-import { Xoshiro128 } from '../../connectors/generate/prng.ts';
+import { Xoshiro128 } from '../../engine/extend.ts';
 
 /**
  * n × b standard normal entries from `seed`, column-major. Entry (j, c) depends only on

@@ -4,7 +4,7 @@
 // or on which task finished first. The dense block travels to the tasks as a capture, never as a
 // broadcast, so iteration i's block is not kept alive by the session after the job.
 
-import type { Dataset } from '../../engine/dataset/dataset.ts';
+import type { Dataset } from '../../engine/index.ts';
 import { rowKernels } from './row-kernels.ts';
 import { sumTree } from './leaf-tree.ts';
 import type { LeafTree } from './leaf-tree.ts';

@@ -1,7 +1,7 @@
 // Errors raised by the truncated SVD job: bad ratings, bad options, a solver that did not converge.
 // Each names the option, column or value at fault and how to fix it.
 
-import { DataflowError } from '../../engine/errors.ts';
+import { DataflowError } from '../../engine/index.ts';
 
 /** The ratings (NaN, nulls, no rows) or the options (k too large, unknown mode) cannot be used. */
 export class SvdInputError extends DataflowError {

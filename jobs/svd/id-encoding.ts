@@ -7,7 +7,7 @@
 //   → indices [1, 0, 1, 2]; decoding index 2 gives 1000.
 
 import type { Table, Vector } from 'apache-arrow';
-import type { Dataset } from '../../engine/dataset/dataset.ts';
+import type { Dataset } from '../../engine/index.ts';
 import { SvdInputError } from './errors.ts';
 
 /** The sorted distinct ids of one column: numbers (any int/float type), bigints (Int64) or strings. */

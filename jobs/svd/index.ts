@@ -20,7 +20,7 @@
 //              (leaf-tree.ts: the result never depends on the master, numBlocks, or task order).
 //   at the end: V on the driver → U = A V Σ⁻¹ computed on the executors, kept there as a Dataset.
 
-import type { Dataset } from '../../engine/dataset/dataset.ts';
+import type { Dataset } from '../../engine/index.ts';
 import { encodeIds } from './id-encoding.ts';
 import { SvdInputError } from './errors.ts';
 import { resolveSvdOptions } from './options.ts';
@@ -89,7 +89,7 @@ export async function svd(ratings: Dataset, k: number, options: SvdOptions = {})
   // partitions than slots only queue tasks, and a task that runs away from its cached partition
   // re-reads it). Row r goes to the partition owning leaf r % LEAVES (leaf-tree.ts), so every sum
   // is the same whatever numBlocks is.
-  const numBlocks = Math.min(o.numBlocks ?? Math.max(1, session.driver.totalSlots), LEAVES);
+  const numBlocks = Math.min(o.numBlocks ?? session.defaultParallelism, LEAVES);
   const { tree, partKeys } = leafLayout(numBlocks);
   const withKey = sparseRowKernels.withPartKey;
   const layout = sparseRowKernels.layoutRows;

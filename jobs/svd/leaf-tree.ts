@@ -14,7 +14,7 @@
 //   then 2 = 4 + 5, 3 = 6 + 7, 1 = 2 + 3: the same additions as with 1 or 2 partitions.
 
 import { Table, makeVector } from 'apache-arrow';
-import { partitionIds } from '../../engine/shuffle/partitioner.ts';
+import { hashPartitionOf } from '../../engine/extend.ts';
 import { vectorColumn } from './sparse-rows.ts';
 
 /** Leaves of the summation tree (the most partitions that can work in parallel). */
@@ -40,7 +40,7 @@ export function leafLayout(partitions: number): { tree: LeafTree; partKeys: Int3
   const keyOf = new Int32Array(p).fill(-1);
   for (let span = 64 * p; keyOf.includes(-1); span *= 4) {
     const candidates = Int32Array.from({ length: span }, (_, i) => i);
-    const ids = partitionIds(new Table({ part: makeVector(candidates) }), { kind: 'hash', keys: ['part'], numPartitions: p });
+    const ids = hashPartitionOf(new Table({ part: makeVector(candidates) }), ['part'], p);
     for (let i = span - 1; i >= 0; i--) keyOf[ids[i]!] = candidates[i]!;
     if (span > 1 << 24) throw new Error(`svd: no shuffle key value found for each of ${p} partitions`);
   }

@@ -3,9 +3,7 @@
 // users × items matrix U·Σ·Vᵀ is never formed: a pair costs k multiply-adds, a top-K list k per item.
 
 import { Table, makeVector, vectorFromArray, Utf8 } from 'apache-arrow';
-import type { Dataset } from '../../engine/dataset/dataset.ts';
-import type { Broadcast } from '../../engine/dataset/broadcast.ts';
-import type { Row } from '../../engine/kernels/rows.ts';
+import type { Dataset, Broadcast, Row } from '../../engine/index.ts';
 import type { IdEncoding } from './id-encoding.ts';
 import { decodeIds } from './id-encoding.ts';
 import type { Centering } from './row-kernels.ts';

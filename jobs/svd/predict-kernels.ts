@@ -3,8 +3,7 @@
 // Prediction = Σ_c U[u][c] · σ_c · V[i][c] + the centering offset (global mean or user mean).
 
 import { Table, makeVector, vectorFromArray, Utf8 } from 'apache-arrow';
-import { libraryFunctions } from '../../engine/closure/library.ts';
-import { columnData } from '../../engine/kernels/columns.ts';
+import { libraryFunctions, columnData } from '../../engine/extend.ts';
 import { decodeIds, lookupColumn } from './id-encoding.ts';
 import type { IdEncoding } from './id-encoding.ts';
 import { csrRows } from './row-kernels.ts';

@@ -7,8 +7,7 @@
 // the b numbers one sparse entry touches are adjacent in memory.
 
 import { Table, makeVector, vectorFromArray, Utf8 } from 'apache-arrow';
-import { libraryFunctions } from '../../engine/closure/library.ts';
-import { columnData } from '../../engine/kernels/columns.ts';
+import { libraryFunctions, columnData } from '../../engine/extend.ts';
 import { decodeIds } from './id-encoding.ts';
 import type { IdEncoding } from './id-encoding.ts';
 import { vectorColumn } from './sparse-rows.ts';

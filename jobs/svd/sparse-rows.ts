@@ -14,10 +14,7 @@
 
 import { Field, Float64, Int32, List, Schema, Table, makeData, makeVector } from 'apache-arrow';
 import type { Data, Struct } from 'apache-arrow';
-import { libraryFunctions } from '../../engine/closure/library.ts';
-import { columnData } from '../../engine/kernels/columns.ts';
-import { tableFromColumns } from '../../engine/kernels/columns.ts';
-import { groupRows } from '../../engine/kernels/group-rows.ts';
+import { libraryFunctions, columnData, tableFromColumns, groupRows } from '../../engine/extend.ts';
 import { SvdInputError } from './errors.ts';
 import { encodeColumn } from './id-encoding.ts';
 import type { IdList } from './id-encoding.ts';

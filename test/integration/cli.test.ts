@@ -55,6 +55,17 @@ describe('dataflow submit', () => {
     expect(result.orphans).toEqual([]);
   });
 
+  it('runs a job written through the public API and the Door (dataflow/extend) on local[2]', async () => {
+    const result = await runCli(['submit', job('door-job.ts'), '--master', 'local[2]']);
+    expect(result.code, result.stderr).toBe(0);
+    const { totals, placement, parallelism } = JSON.parse(result.stdout) as { totals: Array<{ keys: string; total: number }>; placement: number[]; parallelism: number };
+    expect(parallelism).toBe(2);
+    // partition p of the co-partitioned join holds exactly the keys the engine hashes to p
+    expect(totals.map((t) => t.keys)).toEqual([0, 1, 2].map((p) => placement.flatMap((q, k) => (q === p ? [k] : [])).join(',')));
+    expect(totals.reduce((s, t) => s + t.total, 0)).toBe(Array.from({ length: 70 }, (_, i) => i * ((i % 7) + 1)).reduce((a, b) => a + b, 0));
+    expect(result.orphans).toEqual([]);
+  });
+
   it('fails a job whose task throws, naming the job file and line', async () => {
     const result = await runCli(['submit', job('throwing-job.ts'), '--master', 'local[2]']);
     expectCleanFailure(result, /bad row 42.*throwing-job\.ts:6:/);
