@@ -4,7 +4,7 @@
 
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { generateRatings } from '../../engine/index.ts';
+import { generateRatings } from '../../index.ts';
 import { ROOT } from './cli.ts';
 
 /** ml-latest-small, beside the repository. */

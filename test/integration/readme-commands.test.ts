@@ -9,7 +9,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symli
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { Session, writeRatingsParquet } from '../../engine/index.ts';
+import { Session, writeRatingsParquet } from '../../index.ts';
 import { runCli, ROOT, type CliResult } from '../helpers/cli.ts';
 import { spawnDataflow, type ProcessHandle } from '../helpers/cluster.ts';
 import { ML_LATEST_SMALL, generatedTitle, hasMlLatestSmall, writeGeneratedMovieLens, type MovieLensLayout } from '../helpers/movielens.ts';
