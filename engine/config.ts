@@ -6,8 +6,11 @@ import { InvalidInputError } from './errors.ts';
 export interface EngineConfig {
   /** Partitions of a shuffle when a verb is not told how many (Spark: spark.sql.shuffle.partitions). */
   'dataflow.shuffle.partitions': number;
-  /** Partitions of fromRows/fromTable/range when not given. 0 means "the number of executor slots". */
-  'dataflow.default.parallelism': number;
+  /**
+   * Partitions of fromRows/fromTable/range when not given. Never derived from the executors, so a
+   * job gives the same result on local, local[N] and a cluster.
+   */
+  'dataflow.source.partitions': number;
   /** Failed attempts of one task before its job fails (Spark: spark.task.maxFailures). */
   'dataflow.task.maxAttempts': number;
   /** Attempts of one stage (after fetch failures) before its job fails. */
@@ -34,7 +37,7 @@ export interface EngineConfig {
 
 export const DEFAULT_CONFIG: EngineConfig = {
   'dataflow.shuffle.partitions': 0,
-  'dataflow.default.parallelism': 0,
+  'dataflow.source.partitions': 4,
   'dataflow.task.maxAttempts': 4,
   'dataflow.stage.maxAttempts': 4,
   'dataflow.executor.registrationTimeoutMs': 30_000,

@@ -32,6 +32,9 @@ export { callSiteOutsideEngine } from './call-site.ts';
 /** The marker engine objects (broadcast handles) carry to travel by reference: `{ $broadcast: id }`. */
 export const BROADCAST_MARKER: unique symbol = Symbol.for('dataflow.broadcast') as never;
 
+/** Where a shipped broadcast capture keeps its handle alive (driver side only; never serialized). */
+const BROADCAST_HANDLE = Symbol('dataflow.broadcastHandle');
+
 export interface ShipContext {
   /** The job bundle loaded in this process, if the job came from `dataflow submit`. */
   bundle?: LoadedBundle;
@@ -224,7 +227,13 @@ function shipValue(name: string, value: unknown, context: ShipContext, what: str
     return { kind: 'function', fn: ship(value, {}, { ...context }, { name, by: what }) };
   }
   const broadcastId = broadcastIdOf(value);
-  if (broadcastId !== undefined) return { kind: 'broadcast', $broadcast: broadcastId };
+  if (broadcastId !== undefined) {
+    // The shipped form also holds the handle itself, under a symbol that v8.serialize skips: the
+    // session frees a broadcast once its handle is unreachable, and a plan capturing it must keep it.
+    const shipped: ShippedValue = { kind: 'broadcast', $broadcast: broadcastId };
+    Object.defineProperty(shipped, BROADCAST_HANDLE, { value, enumerable: false });
+    return shipped;
+  }
   const moduleName = sharedModuleName(value);
   if (moduleName !== undefined) return { kind: 'module', name: moduleName };
   checkPlainData(value, name, name, what, new Set());

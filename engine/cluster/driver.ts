@@ -2,6 +2,13 @@
 // machine with events, and carries out the commands it returns: launch tasks on executors, keep
 // results that the scheduler accepts, finish or fail the job. All transport lives in the executor
 // handles; all scheduling decisions live in SchedulerState.
+//
+// What the driver keeps, and until when (a session may run millions of jobs):
+//   per job      JobRun, its stages (shared map stages counted by user), its bundle hash: until it ends
+//   per task     running info and payload: until it reports
+//   per shuffle  stage id, schema, range bounds, map outputs, executors' files: until releaseShuffle
+//                (the session calls it once no reachable dataset reads the shuffle)
+//   per cache    where each cached partition lives: until releaseCache (unpersist or unreachable)
 
 import { DataflowError } from '../errors.ts';
 import type { EngineConfig } from '../config.ts';
@@ -11,7 +18,7 @@ import type { Stage, StagePlan } from '../plan/stages.ts';
 import { planStages } from '../plan/stages.ts';
 import { SchedulerState } from '../scheduler/scheduler.ts';
 import type { JobFailure, SchedulerCommand, SchedulerEvent, StageSpec } from '../scheduler/types.ts';
-import type { MapOutputStatus, ResultAction, TaskDescriptor, TaskFailureReason, TaskPayload, TaskResult } from '../protocol/index.ts';
+import type { ExecutorStats, MapOutputStatus, ResultAction, TaskDescriptor, TaskFailureReason, TaskPayload, TaskResult } from '../protocol/index.ts';
 import { MapOutputRegistry } from '../scheduler/map-output-registry.ts';
 import { partitionCount } from '../shuffle/partitioner.ts';
 import type { ExecutorHandle } from './executor-handle.ts';
@@ -51,25 +58,31 @@ export interface RunJobOptions {
 
 /** How often the scheduler learns the time (delay scheduling resolves to this granularity). */
 const TICK_MS = 250;
-const HISTORY_LIMIT = 100_000;
 
 export class Driver {
   readonly registry = new MapOutputRegistry();
   readonly scheduler: SchedulerState;
   /**
    * Commands the scheduler produced, for tests and diagnostics (StageResubmitted proves
-   * recomputation). The most recent HISTORY_LIMIT are kept, so a long session does not grow it forever.
+   * recomputation). The most recent `historyLimit` are kept, so a long session does not grow it forever.
    */
   readonly history: SchedulerCommand[] = [];
+  /** How many commands `history` keeps (then it drops the older half). */
+  historyLimit = 100_000;
   private readonly executors = new Map<string, ExecutorHandle>();
   private readonly jobs = new Map<number, JobRun>();
-  private readonly stages = new Map<number, Stage>();
+  /** Stages of active jobs, with how many active jobs use each (map stages are shared). */
+  private readonly stages = new Map<number, { stage: Stage; users: number }>();
   private readonly stageIdByShuffle = new Map<number, number>();
-  private readonly running = new Map<number, { jobId: number; stageId: number; attempt: number; executorId: string }>();
+  private readonly running = new Map<number, { jobId: number; stageId: number; attempt: number; executorId: string; shuffleId?: number }>();
   /** Failed jobs waiting for their running tasks to stop before the failure is reported (settleBeforeFailing). */
   private readonly settling = new Map<number, { job: JobRun; error: Error }>();
   private readonly payloads = new Map<number, TaskPayload>();
   private readonly shuffleSchemas = new Map<number, Uint8Array>();
+  /** Split points of range-partitioned shuffles, sampled by the session before their first job. */
+  private readonly rangeBounds = new Map<number, unknown[][]>();
+  /** Shuffles released while an active job still used them: released when it ends. */
+  private readonly pendingReleases = new Set<number>();
   private readonly cacheLocations = new Map<string, string>();
   private readonly progress: ProgressReporter;
   private nextJobId = 0;
@@ -143,9 +156,9 @@ export class Driver {
     this.payloads.set(taskId, payload);
     let mapOutput: MapOutputStatus | undefined;
     if (payload.kind === 'mapOutput') {
-      const stage = this.stages.get(info.stageId);
-      if (stage?.shuffleDep && payload.schemaIpc && !this.shuffleSchemas.has(stage.shuffleDep.shuffleId)) {
-        this.shuffleSchemas.set(stage.shuffleDep.shuffleId, payload.schemaIpc);
+      const shuffleId = info.shuffleId;
+      if (shuffleId !== undefined && payload.schemaIpc && this.stageIdByShuffle.has(shuffleId) && !this.shuffleSchemas.has(shuffleId)) {
+        this.shuffleSchemas.set(shuffleId, payload.schemaIpc);
       }
       mapOutput = { executorId, blockSizes: payload.blockSizes, attempt: info.attempt };
     }
@@ -174,7 +187,11 @@ export class Driver {
       },
       next: () => this.nextStageId++,
     });
-    for (const stage of plan.stages) this.stages.set(stage.stageId, stage);
+    for (const stage of plan.stages) {
+      const entry = this.stages.get(stage.stageId);
+      if (entry) entry.users++;
+      else this.stages.set(stage.stageId, { stage, users: 1 });
+    }
     const jobId = this.nextJobId++;
     this.bundleByJob.set(jobId, options.bundleHash);
     return new Promise<TaskPayload[]>((resolve, reject) => {
@@ -209,7 +226,7 @@ export class Driver {
 
   private dispatch(event: SchedulerEvent): void {
     const commands = this.scheduler.handle(event);
-    if (this.history.length + commands.length > HISTORY_LIMIT) this.history.splice(0, this.history.length - HISTORY_LIMIT / 2);
+    if (this.history.length + commands.length > this.historyLimit) this.history.splice(0, this.history.length - Math.floor(this.historyLimit / 2));
     for (const command of commands) {
       this.history.push(command);
       this.carryOut(command);
@@ -220,7 +237,7 @@ export class Driver {
     switch (command.type) {
       case 'LaunchTask': {
         const { task } = command;
-        const stage = this.stages.get(task.stageId);
+        const stage = this.stages.get(task.stageId)?.stage;
         const executor = this.executors.get(task.executorId);
         const job = this.jobs.get(task.jobId);
         if (!stage || !executor) {
@@ -231,7 +248,7 @@ export class Driver {
           taskId: task.taskId, jobId: task.jobId, stageId: task.stageId, partition: task.partition, attempt: task.attempt,
           plan: stripUpstream(stage.root),
           output: stage.shuffleDep
-            ? { kind: 'shuffle', dep: stripDep(stage.shuffleDep), numPartitions: partitionCount(stage.shuffleDep.partitioner) }
+            ? { kind: 'shuffle', dep: this.shippedDep(stage.shuffleDep), numPartitions: partitionCount(stage.shuffleDep.partitioner) }
             : { kind: 'result', action: job?.action ?? { kind: 'count' } },
           shuffleInputs: shuffleReads(stage.root, task.partition).map(({ shuffleId, reducePartition }) => ({
             shuffleId, reducePartition,
@@ -247,7 +264,9 @@ export class Driver {
           }),
           bundleHash: this.bundleByJob.get(task.jobId),
         };
-        this.running.set(task.taskId, { jobId: task.jobId, stageId: task.stageId, attempt: task.attempt, executorId: task.executorId });
+        this.running.set(task.taskId, {
+          jobId: task.jobId, stageId: task.stageId, attempt: task.attempt, executorId: task.executorId, shuffleId: stage.shuffleDep?.shuffleId,
+        });
         executor.launch(descriptor);
         return;
       }
@@ -279,9 +298,89 @@ export class Driver {
   private finishJob(job: JobRun, error: Error | undefined): void {
     if (!this.jobs.delete(job.jobId)) return;
     this.bundleByJob.delete(job.jobId);
+    for (const stage of job.plan.stages) {
+      const entry = this.stages.get(stage.stageId);
+      if (entry && --entry.users === 0) this.stages.delete(stage.stageId);
+    }
     if (error && job.settleBeforeFailing && this.hasRunningTasks(job.jobId)) this.settling.set(job.jobId, { job, error });
     else if (error) job.reject(error);
     else job.resolve(job.results as TaskPayload[]);
+    // After the dispatch that ended the job, so the scheduler no longer counts it as active.
+    if (this.pendingReleases.size > 0) queueMicrotask(() => this.releasePending());
+  }
+
+  // ---- state of a whole shuffle or cache, freed by the session ----------------------------------
+
+  /** Whether the split points of range-partitioned shuffle `shuffleId` are known. */
+  hasRangeBounds(shuffleId: number): boolean {
+    return this.rangeBounds.has(shuffleId);
+  }
+
+  /** Records the split points sampled for a range-partitioned shuffle; its map tasks partition by them. */
+  setRangeBounds(shuffleId: number, bounds: unknown[][]): void {
+    this.rangeBounds.set(shuffleId, bounds);
+  }
+
+  /**
+   * Forgets everything about a shuffle no reachable dataset reads: its stage id, schema, bounds, map
+   * outputs (in the scheduler's registry) and the executors' files. Deferred while a job uses it.
+   */
+  releaseShuffle(shuffleId: number): void {
+    if (this.activeShuffles().has(shuffleId)) {
+      this.pendingReleases.add(shuffleId);
+      return;
+    }
+    this.pendingReleases.delete(shuffleId);
+    if (this.stageIdByShuffle.delete(shuffleId)) this.dispatch({ type: 'ShuffleReleased', shuffleId });
+    this.shuffleSchemas.delete(shuffleId);
+    this.rangeBounds.delete(shuffleId);
+    for (const executor of this.executors.values()) executor.dropShuffle(shuffleId);
+  }
+
+  /** Forgets a cached dataset's partitions, here and on every executor (unpersist, or unreachable). */
+  releaseCache(cacheId: number): void {
+    const prefix = `${cacheId}:`;
+    for (const key of [...this.cacheLocations.keys()]) if (key.startsWith(prefix)) this.cacheLocations.delete(key);
+    for (const executor of this.executors.values()) executor.dropCache(cacheId);
+  }
+
+  /** Frees a broadcast's cached value on every executor. */
+  releaseBroadcast(broadcastId: number): void {
+    for (const executor of this.executors.values()) executor.dropBroadcast(broadcastId);
+  }
+
+  /** Sizes of everything the driver keeps, for tests and diagnostics: none may grow with the number of jobs. */
+  stateSizes(): Record<string, number> {
+    return {
+      jobs: this.jobs.size, stages: this.stages.size, stageIdByShuffle: this.stageIdByShuffle.size,
+      shuffleSchemas: this.shuffleSchemas.size, rangeBounds: this.rangeBounds.size, running: this.running.size,
+      payloads: this.payloads.size, cacheLocations: this.cacheLocations.size, bundleByJob: this.bundleByJob.size,
+      registryShuffles: this.registry.shuffleIds().length, schedulerMapStages: this.scheduler.mapStageCount(),
+      pendingReleases: this.pendingReleases.size, settling: this.settling.size,
+    };
+  }
+
+  /** What every executor holds for this application. */
+  executorStats(): Promise<ExecutorStats[]> {
+    return Promise.all([...this.executors.values()].map((e) => e.stats()));
+  }
+
+  private activeShuffles(): Set<number> {
+    const ids = new Set<number>();
+    for (const job of this.jobs.values()) for (const stage of job.plan.stages) if (stage.shuffleDep) ids.add(stage.shuffleDep.shuffleId);
+    return ids;
+  }
+
+  private releasePending(): void {
+    for (const shuffleId of [...this.pendingReleases]) this.releaseShuffle(shuffleId);
+  }
+
+  /** The dependency as a map task needs it: no map-side plan, range bounds filled in. */
+  private shippedDep(dep: ShuffleDependency): ShuffleDependency {
+    const { parent: _parent, ...rest } = dep;
+    const bounds = this.rangeBounds.get(dep.shuffleId);
+    if (bounds && rest.partitioner.kind === 'range') rest.partitioner = { ...rest.partitioner, bounds };
+    return rest;
   }
 
   private hasRunningTasks(jobId: number): boolean {
@@ -299,8 +398,3 @@ export class Driver {
   }
 }
 
-
-function stripDep(dep: ShuffleDependency): ShuffleDependency {
-  const { parent: _parent, ...rest } = dep;
-  return rest;
-}

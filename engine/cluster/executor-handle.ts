@@ -1,7 +1,7 @@
 // The driver's view of one executor: where its block server listens and how to hand it a task.
 // Implemented by the in-process executor (`--master local`) and by remote executor connections.
 
-import type { TaskDescriptor } from '../protocol/index.ts';
+import type { ExecutorStats, TaskDescriptor } from '../protocol/index.ts';
 
 export interface ExecutorHandle {
   readonly id: string;
@@ -11,4 +11,10 @@ export interface ExecutorHandle {
   readonly slots: number;
   /** Starts a task; its outcome comes back through Driver.taskFinished / Driver.taskFailed. */
   launch(task: TaskDescriptor): void;
+  /** Frees what the driver no longer needs (fire and forget; an executor that is gone holds nothing). */
+  dropCache(cacheId: number): void;
+  dropShuffle(shuffleId: number): void;
+  dropBroadcast(broadcastId: number): void;
+  /** What the executor holds for this application (tests and diagnostics). */
+  stats(): Promise<ExecutorStats>;
 }

@@ -6,7 +6,9 @@ import { join } from 'node:path';
 import type { ExecutorHandle } from './executor-handle.ts';
 import type { Driver } from './driver.ts';
 import type { DriverServices } from './driver-services.ts';
-import { type TaskDescriptor, TaskError } from '../protocol/index.ts';
+import { getHeapStatistics } from 'node:v8';
+import { type ExecutorStats, type TaskDescriptor, TaskError } from '../protocol/index.ts';
+import { countShuffleFiles, removeShuffleFiles } from '../shuffle/shuffle-files.ts';
 import { runTask } from '../executor/task-runner.ts';
 import { BlockStore } from '../executor/block-store.ts';
 import type { TaskEnvironment } from '../executor/environment.ts';
@@ -51,6 +53,21 @@ export class InProcessExecutor implements ExecutorHandle {
 
   dropCache(cacheId: number): void {
     this.env.blockStore.drop(cacheId);
+  }
+
+  dropShuffle(shuffleId: number): void {
+    void removeShuffleFiles(this.env.shuffleDir, shuffleId);
+  }
+
+  /** Broadcast values are read from the session itself here: nothing is cached to drop. */
+  dropBroadcast(): void {}
+
+  /** The driver's own process: its heap is the driver's (measured by the caller as it sees fit). */
+  async stats(): Promise<ExecutorStats> {
+    return {
+      executorId: this.id, heapUsedBytes: getHeapStatistics().used_heap_size, collected: false,
+      cachedBlocks: this.env.blockStore.size, broadcasts: 0, shuffleFiles: await countShuffleFiles(this.env.shuffleDir),
+    };
   }
 
   async stop(): Promise<void> {

@@ -2,7 +2,7 @@
 // requests for bundles, source partitions and broadcasts, and reports its results to the driver.
 
 import type { Connection, Message } from '../transport/index.ts';
-import { MessageType, type RegisterFields, type TaskDescriptor, type TaskFailureReason, type TaskResult, decodeBody, encodeBody } from '../protocol/index.ts';
+import { type ExecutorStats, MessageType, type RegisterFields, type TaskDescriptor, type TaskFailureReason, type TaskResult, decodeBody, encodeBody } from '../protocol/index.ts';
 import type { ExecutorHandle } from './executor-handle.ts';
 import type { Driver } from './driver.ts';
 import type { DriverServices } from './driver-services.ts';
@@ -29,6 +29,26 @@ export class RemoteExecutor implements ExecutorHandle {
     this.conn.send({ header: { type: MessageType.launchTask, taskId: task.taskId }, body: encodeBody(task) }).catch((error: unknown) => {
       this.driver.taskFailed(task.taskId, { kind: 'ExecutorLost', executorId: this.id, message: `could not send task: ${String(error)}` });
     });
+  }
+
+  dropCache(cacheId: number): void {
+    this.notify({ type: MessageType.dropCache, cacheId });
+  }
+
+  dropShuffle(shuffleId: number): void {
+    this.notify({ type: MessageType.dropShuffle, shuffleId });
+  }
+
+  dropBroadcast(broadcastId: number): void {
+    this.notify({ type: MessageType.dropBroadcast, broadcastId });
+  }
+
+  async stats(): Promise<ExecutorStats> {
+    return decodeBody<ExecutorStats>((await this.conn.request({ header: { type: MessageType.executorStats } })).body);
+  }
+
+  private notify(header: { type: string } & Record<string, string | number>): void {
+    if (!this.conn.isClosed) this.conn.send({ header }).catch(() => undefined); // a lost executor holds nothing
   }
 
   async shutdown(): Promise<void> {

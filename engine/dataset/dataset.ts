@@ -94,6 +94,15 @@ export class Dataset<T extends Row = Row> {
     return this.derive<T>({ kind: 'cache', id: this.session.id(), numPartitions: this.node.numPartitions, parent: this.node, cacheId: this.session.id() });
   }
 
+  /**
+   * Frees this cached dataset's partitions on every executor now, instead of when it becomes
+   * unreachable. A later action computes (and caches) them again. No-op on a dataset that is not cached.
+   */
+  unpersist(): Dataset<T> {
+    if (this.node.kind === 'cache') this.session.unpersist(this.node.cacheId);
+    return this;
+  }
+
   /** The stage DAG this dataset's actions would run. */
   explain(): string {
     const ids = new Map<number, number>();

@@ -1,5 +1,7 @@
 // A Session is one application's connection to its executors: it creates Datasets from sources,
-// runs their actions as jobs on the driver, and owns everything to clean up at stop().
+// runs their actions as jobs on the driver, and owns everything to clean up at stop(). What it keeps
+// for a shuffle, cache, in-memory source or broadcast is freed once no reachable object uses it
+// (cleaner.ts), so a session that runs job after job stays the same size.
 //
 // @example
 //   const session = await Session.create({ master: 'local[2]' });
@@ -37,6 +39,7 @@ import type { CsvOptions } from '../../connectors/csv/options.ts';
 import { planMovieLensScan } from '../../connectors/movielens/ratings.ts';
 import type { MovieLensOptions } from '../../connectors/movielens/ratings.ts';
 import { Broadcast } from './broadcast.ts';
+import { Cleaner, type Releasable } from './cleaner.ts';
 import { Dataset } from './dataset.ts';
 
 export interface SessionOptions {
@@ -50,17 +53,13 @@ export interface SessionOptions {
   appName?: string;
 }
 
-/** Partitions for sources that are not told how many (fixed, so results never depend on the master). */
-const DEFAULT_SOURCE_PARTITIONS = 4;
-
 export class Session implements DriverServices {
   readonly config: EngineConfig;
   readonly master: string;
   private readonly blobs = new Map<number, Table[]>();
   private readonly broadcasts = new Map<number, unknown>();
   private readonly bundles = new Map<string, { bundle: JobBundle; loaded: LoadedBundle }>();
-  /** Range-partitioned shuffles whose split points are computed by a sampling job on first use. */
-  private readonly unresolvedRanges = new Set<ShuffleDependency>();
+  private readonly cleaner = new Cleaner((what) => this.release(what));
   private currentBundle: string | undefined;
   private nextId = 0;
   private stopped = false;
@@ -125,6 +124,7 @@ export class Session implements DriverServices {
 
   private async stopOnce(): Promise<void> {
     this.stopped = true;
+    this.cleaner.stop();
     // Jobs still running fail with this reason, not with the executor losses stopping causes.
     this.driver.fail(new DataflowError('SESSION_STOPPED', 'the session was stopped while the job was running'));
     try {
@@ -146,14 +146,16 @@ export class Session implements DriverServices {
 
   /** A dataset over an Arrow table, split into `numPartitions` contiguous slices. */
   fromTable<T extends Row = Row>(table: Table, options: { numPartitions?: number } = {}): Dataset<T> {
-    const n = positive(options.numPartitions ?? DEFAULT_SOURCE_PARTITIONS, 'numPartitions');
+    const n = this.sourcePartitions(options.numPartitions);
     const parts: Table[] = [];
     for (let p = 0; p < n; p++) {
       parts.push(sliceRows(table, Math.floor((table.numRows * p) / n), Math.floor((table.numRows * (p + 1)) / n)));
     }
     const blobId = this.id();
     this.blobs.set(blobId, parts);
-    return this.source<T>({ kind: 'memory', blobId }, n);
+    const dataset = this.source<T>({ kind: 'memory', blobId }, n);
+    this.cleaner.watch(dataset.node, { kind: 'blob', id: blobId });
+    return dataset;
   }
 
   /** A dataset from row objects; the schema is inferred unless given. */
@@ -167,7 +169,7 @@ export class Session implements DriverServices {
     if (!Number.isFinite(start) || !Number.isFinite(end) || !Number.isFinite(step) || step === 0) {
       throw new InvalidInputError(`range(${start}, ${end}, step ${step}): bounds must be finite and step non-zero`);
     }
-    return this.source({ kind: 'range', start, end, step }, positive(options.numPartitions ?? DEFAULT_SOURCE_PARTITIONS, 'numPartitions'));
+    return this.source({ kind: 'range', start, end, step }, this.sourcePartitions(options.numPartitions));
   }
 
   /**
@@ -192,11 +194,16 @@ export class Session implements DriverServices {
     return this.source<T>({ kind: 'csv', partitions: scan.partitions, options: scan.plan }, scan.partitions.length);
   }
 
-  /** Ships `value` once to each executor; tasks read it through `.value`. */
+  /**
+   * Ships `value` once to each executor; tasks read it through `.value`. The driver and the
+   * executors forget it once the handle and every function capturing it are unreachable.
+   */
   broadcast<T>(value: T): Broadcast<T> {
     const id = this.id();
     this.broadcasts.set(id, value);
-    return new Broadcast(id, value);
+    const handle = new Broadcast(id, value);
+    this.cleaner.watch(handle, { kind: 'broadcast', id });
+    return handle;
   }
 
   // ---- used by Dataset verbs ---------------------------------------------------------------
@@ -212,14 +219,20 @@ export class Session implements DriverServices {
     return shipFunction(fn, captures, { bundle: loaded, label, callSite: callSiteOutsideEngine() });
   }
 
-  /** Marks a shuffle whose range bounds must be sampled before its first job. */
-  needsRangeBounds(dep: ShuffleDependency): void {
-    this.unresolvedRanges.add(dep);
+  /** Frees a cached dataset's partitions on every executor now (Dataset.unpersist). */
+  unpersist(cacheId: number): void {
+    this.cleaner.releaseNow({ kind: 'cache', id: cacheId });
+  }
+
+  /** Sizes of everything the session and its driver keep, for tests and diagnostics: none may grow with the number of jobs. */
+  stateSizes(): Record<string, number> {
+    return { blobs: this.blobs.size, broadcasts: this.broadcasts.size, bundles: this.bundles.size, watched: this.cleaner.size, ...this.driver.stateSizes() };
   }
 
   /** Runs `action` over every partition of `node`; payloads come back in partition order. */
   async runAction(node: PlanNode, action: ResultAction, options: Omit<RunJobOptions, 'bundleHash'> = {}): Promise<TaskPayload[]> {
     if (this.stopped) throw new InvalidInputError('this session was stopped; create a new one with Session.create()');
+    this.cleaner.watchPlan(node);
     await this.resolveRangeBounds(node);
     return this.driver.runJob(node, action, { ...options, bundleHash: this.currentBundle });
   }
@@ -261,9 +274,30 @@ export class Session implements DriverServices {
     return new Dataset<T>(this, { kind: 'source', id: this.id(), numPartitions, source });
   }
 
-  /** sortBy's range partitioner needs split points: sample the keys of its input first (as Spark does). */
+  /** The partitions a source is told to make, else dataflow.source.partitions (never the executor count). */
+  private sourcePartitions(requested: number | undefined): number {
+    if (requested !== undefined) return positive(requested, 'numPartitions');
+    return positive(this.config['dataflow.source.partitions'], 'configuration dataflow.source.partitions');
+  }
+
+  private release(what: Releasable): void {
+    switch (what.kind) {
+      case 'shuffle': this.driver.releaseShuffle(what.id); return;
+      case 'cache': this.driver.releaseCache(what.id); return;
+      case 'blob': this.blobs.delete(what.id); return;
+      case 'broadcast':
+        this.broadcasts.delete(what.id);
+        this.driver.releaseBroadcast(what.id);
+        return;
+    }
+  }
+
+  /**
+   * sortBy's range partitioner needs split points: sample the keys of its input first (as Spark
+   * does). The plan stays as built; the driver keeps the bounds by shuffle id and gives them to
+   * the shuffle's map tasks.
+   */
   private async resolveRangeBounds(node: PlanNode): Promise<void> {
-    if (this.unresolvedRanges.size === 0) return;
     const pending: ShuffleDependency[] = [];
     const seen = new Set<number>();
     const visit = (n: PlanNode): void => {
@@ -272,7 +306,7 @@ export class Session implements DriverServices {
       if (n.kind === 'shuffled') {
         for (const dep of n.deps) {
           if (dep.parent) visit(dep.parent);
-          if (this.unresolvedRanges.has(dep)) pending.push(dep);
+          if (dep.partitioner.kind === 'range' && !dep.partitioner.bounds && !this.driver.hasRangeBounds(dep.shuffleId)) pending.push(dep);
         }
       }
       for (const parent of narrowParents(n)) visit(parent);
@@ -283,8 +317,7 @@ export class Session implements DriverServices {
       if (p.kind !== 'range' || !dep.parent) continue;
       const payloads = await this.driver.runJob(dep.parent, { kind: 'sampleKeys', keys: p.keys, maxSamples: 100 * p.numPartitions, seed: 42 }, { bundleHash: this.currentBundle });
       const samples = payloads.flatMap((pl) => (pl.kind === 'samples' ? pl.samples : []));
-      dep.partitioner = { ...p, bounds: computeRangeBounds(samples, p.ascending, p.numPartitions) };
-      this.unresolvedRanges.delete(dep);
+      this.driver.setRangeBounds(dep.shuffleId, computeRangeBounds(samples, p.ascending, p.numPartitions));
     }
   }
 }

@@ -5,10 +5,12 @@
 
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { getHeapStatistics } from 'node:v8';
 import type { Table } from 'apache-arrow';
 import { connect } from '../transport/index.ts';
 import type { Connection, Message } from '../transport/index.ts';
-import { MessageType, type RegisterFields, type TaskDescriptor, TaskError, decodeBody, encodeBody } from '../protocol/index.ts';
+import { type ExecutorStats, MessageType, type RegisterFields, type TaskDescriptor, TaskError, decodeBody, encodeBody } from '../protocol/index.ts';
+import { countShuffleFiles, removeShuffleFiles } from '../shuffle/shuffle-files.ts';
 import type { JobBundle } from '../closure/bundle.ts';
 import type { AppServices } from './app-environment.ts';
 import type { ExecutorRuntime } from './executor-runtime.ts';
@@ -83,6 +85,18 @@ export class AppContext {
       case MessageType.dropCache:
         this.runtime.threads.dropCache(this.grant.appId, Number(msg.header.cacheId));
         return;
+      case MessageType.dropShuffle:
+        void this.dropShuffle(Number(msg.header.shuffleId));
+        return;
+      case MessageType.dropBroadcast:
+        this.runtime.threads.dropBroadcast(this.grant.appId, Number(msg.header.broadcastId));
+        return;
+      case MessageType.executorStats:
+        void this.stats().then(
+          (stats) => this.driver.reply(msg, { header: { type: 'ok' }, body: encodeBody(stats) }),
+          (error: unknown) => this.driver.replyError(msg, error),
+        ).catch(() => undefined);
+        return;
       case MessageType.shutdown:
         void this.close('the driver asked this executor to stop');
         return;
@@ -105,6 +119,26 @@ export class AppContext {
       ).catch(() => undefined).finally(() => { this.running--; this.inFlight.delete(done); if (!this.closing) this.pump(); });
       this.inFlight.add(done);
     }
+  }
+
+  /** Deletes a shuffle's map outputs: the driver holds no dataset that reads it any more. */
+  private async dropShuffle(shuffleId: number): Promise<void> {
+    await removeShuffleFiles(this.shuffleDir, shuffleId);
+  }
+
+  /** What this application holds on this executor (main thread and task threads). */
+  private async stats(): Promise<ExecutorStats> {
+    const gc = (globalThis as { gc?: () => void }).gc;
+    gc?.();
+    const threads = await this.runtime.threads.stats(this.grant.appId);
+    return {
+      executorId: this.runtime.executorId,
+      heapUsedBytes: getHeapStatistics().used_heap_size + threads.reduce((sum, t) => sum + t.heapUsedBytes, 0),
+      collected: gc !== undefined && threads.every((t) => t.collected),
+      cachedBlocks: threads.reduce((sum, t) => sum + t.cachedBlocks, 0),
+      broadcasts: threads.reduce((sum, t) => sum + t.broadcasts, 0),
+      shuffleFiles: await countShuffleFiles(this.shuffleDir),
+    };
   }
 
   /** A cached partition of this application, held by whichever task thread computed it. */

@@ -45,10 +45,20 @@ function splitBlocks(body: Uint8Array, locations: BlockLocation[], shuffleId: nu
   return out;
 }
 
-export function appEnvironment(o: AppEnvironmentOptions): TaskEnvironment {
+/** A TaskEnvironment whose cached broadcast values can be dropped when the driver frees them. */
+export interface AppEnvironment extends TaskEnvironment {
+  dropBroadcast(broadcastId: number): void;
+  readonly broadcastCount: number;
+}
+
+export function appEnvironment(o: AppEnvironmentOptions): AppEnvironment {
   const broadcasts = new Map<number, Promise<unknown>>();
   const bundles = new Map<string, Promise<LoadedBundle>>();
   return {
+    dropBroadcast: (broadcastId: number) => void broadcasts.delete(broadcastId),
+    get broadcastCount() {
+      return broadcasts.size;
+    },
     executorId: o.executorId,
     shuffleDir: o.shuffleDir,
     blockStore: o.blockStore,

@@ -2,14 +2,14 @@
 // executors and its own cache memory; asks the main thread for driver data (source partitions,
 // broadcasts, bundles), since only the main thread talks to the driver.
 
+import { getHeapStatistics } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 import { connect } from '../transport/index.ts';
 import type { Connection } from '../transport/index.ts';
 import type { JobBundle } from '../closure/bundle.ts';
 import { BlockStore } from './block-store.ts';
 import { appEnvironment } from './app-environment.ts';
-import type { AppServices } from './app-environment.ts';
-import type { TaskEnvironment } from './environment.ts';
+import type { AppEnvironment, AppServices } from './app-environment.ts';
 import { TaskError } from '../protocol/index.ts';
 import { runTask } from './task-runner.ts';
 import type { FromThread, ToThread, AppInfo } from './task-threads.ts';
@@ -17,7 +17,7 @@ import { decodeIpc, encodeIpc } from '../kernels/ipc.ts';
 
 const port = parentPort!;
 const { executorId, secret } = workerData as { executorId: string; secret: string };
-const apps = new Map<string, { env: TaskEnvironment; blockStore: BlockStore }>();
+const apps = new Map<string, { env: AppEnvironment; blockStore: BlockStore }>();
 const peers = new Map<string, Promise<Connection>>();
 const waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
 let nextRpc = 0;
@@ -43,7 +43,7 @@ function rpc<T>(appId: string, method: keyof AppServices | 'cached', args: unkno
   });
 }
 
-function appFor(info: AppInfo): { env: TaskEnvironment; blockStore: BlockStore } {
+function appFor(info: AppInfo): { env: AppEnvironment; blockStore: BlockStore } {
   let app = apps.get(info.appId);
   if (!app) {
     const blockStore = new BlockStore();
@@ -90,6 +90,19 @@ port.on('message', (m: ToThread) => {
     case 'dropCache':
       apps.get(m.appId)?.blockStore.drop(m.cacheId);
       return;
+    case 'dropBroadcast':
+      apps.get(m.appId)?.env.dropBroadcast(m.broadcastId);
+      return;
+    case 'stats': {
+      const app = apps.get(m.appId);
+      const gc = (globalThis as { gc?: () => void }).gc;
+      gc?.();
+      post({
+        type: 'statsReply', rpcId: m.rpcId,
+        stats: { heapUsedBytes: getHeapStatistics().used_heap_size, collected: gc !== undefined, cachedBlocks: app?.blockStore.size ?? 0, broadcasts: app?.env.broadcastCount ?? 0 },
+      });
+      return;
+    }
     case 'dropApp':
       apps.delete(m.appId);
       return;

@@ -17,16 +17,22 @@ export interface TaskThreads {
   /** A cached partition held by whichever thread computed it. */
   cached(appId: string, cacheId: number, partition: number): Promise<Table | undefined>;
   dropCache(appId: string, cacheId: number): void;
+  dropBroadcast(appId: string, broadcastId: number): void;
+  /** Per thread: heap in use (after a collection where allowed) and what it holds for `appId`. */
+  stats(appId: string): Promise<ThreadStats[]>;
   dropApp(appId: string): void;
   close(): Promise<void>;
 }
+
+export interface ThreadStats { heapUsedBytes: number; collected: boolean; cachedBlocks: number; broadcasts: number }
 
 /** Messages from a task thread. */
 export type FromThread =
   | { type: 'result'; id: number; result: TaskResult }
   | { type: 'failed'; id: number; reason: TaskFailureReason }
   | { type: 'rpc'; rpcId: number; appId: string; method: keyof AppServices | 'cached'; args: unknown[] }
-  | { type: 'cachedReply'; rpcId: number; ipc?: Uint8Array };
+  | { type: 'cachedReply'; rpcId: number; ipc?: Uint8Array }
+  | { type: 'statsReply'; rpcId: number; stats: ThreadStats };
 
 /** Messages to a task thread. */
 export type ToThread =
@@ -34,6 +40,8 @@ export type ToThread =
   | { type: 'rpcReply'; rpcId: number; value?: unknown; error?: string }
   | { type: 'cached'; rpcId: number; appId: string; cacheId: number; partition: number }
   | { type: 'dropCache'; appId: string; cacheId: number }
+  | { type: 'dropBroadcast'; appId: string; broadcastId: number }
+  | { type: 'stats'; rpcId: number; appId: string }
   | { type: 'dropApp'; appId: string };
 
 const BOOTSTRAP = new URL('./task-thread.mjs', import.meta.url);
@@ -46,6 +54,7 @@ export class TaskThreadPool implements TaskThreads {
   private readonly queue: Pending[] = [];
   private readonly cacheOwner = new Map<string, Slot>();
   private readonly cachedWaiters = new Map<number, (ipc: Uint8Array | undefined) => void>();
+  private readonly statsWaiters = new Map<number, (stats: ThreadStats) => void>();
   private nextId = 0;
 
   constructor(size: number, info: { executorId: string; secret: string }) {
@@ -78,7 +87,21 @@ export class TaskThreadPool implements TaskThreads {
   }
 
   dropCache(appId: string, cacheId: number): void {
+    const prefix = `${appId}:${cacheId}:`;
+    for (const key of [...this.cacheOwner.keys()]) if (key.startsWith(prefix)) this.cacheOwner.delete(key);
     for (const slot of this.slots) slot.worker.postMessage({ type: 'dropCache', appId, cacheId } satisfies ToThread);
+  }
+
+  dropBroadcast(appId: string, broadcastId: number): void {
+    for (const slot of this.slots) slot.worker.postMessage({ type: 'dropBroadcast', appId, broadcastId } satisfies ToThread);
+  }
+
+  stats(appId: string): Promise<ThreadStats[]> {
+    return Promise.all(this.slots.map((slot) => new Promise<ThreadStats>((resolve) => {
+      const rpcId = this.nextId++;
+      this.statsWaiters.set(rpcId, resolve);
+      slot.worker.postMessage({ type: 'stats', rpcId, appId } satisfies ToThread);
+    })));
   }
 
   dropApp(appId: string): void {
@@ -132,6 +155,10 @@ export class TaskThreadPool implements TaskThreads {
       case 'cachedReply':
         this.cachedWaiters.get(m.rpcId)?.(m.ipc);
         this.cachedWaiters.delete(m.rpcId);
+        return;
+      case 'statsReply':
+        this.statsWaiters.get(m.rpcId)?.(m.stats);
+        this.statsWaiters.delete(m.rpcId);
         return;
     }
   }

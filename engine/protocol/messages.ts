@@ -5,7 +5,10 @@
 // typed across the wire instead of turning into strings.
 //
 //   executor → driver   register { executorId, host, port, slots }
-//   driver → executor   launchTask (body: TaskDescriptor)      shutdown      dropCache { cacheId }
+//   driver → executor   launchTask (body: TaskDescriptor)      shutdown
+//                       dropCache { cacheId }   dropShuffle { shuffleId }   dropBroadcast { broadcastId }
+//                         (state the driver no longer needs: an unpersisted or unreachable dataset's)
+//                       request executorStats → body ExecutorStats
 //   executor → driver   taskFinished { taskId } (body: TaskResult)
 //                       taskFailed { taskId } (body: TaskFailureReason)
 //   executor → driver   requests: fetchBundle { hash } → body JobBundle
@@ -28,10 +31,29 @@ export const MessageType = {
   fetchBlocks: 'fetchBlocks',
   fetchCached: 'fetchCached',
   dropCache: 'dropCache',
+  dropShuffle: 'dropShuffle',
+  dropBroadcast: 'dropBroadcast',
+  executorStats: 'executorStats',
   shutdown: 'shutdown',
 } as const;
 
 export interface RegisterFields { executorId: string; host: string; port: number; slots: number; pid: number }
+
+/**
+ * What an executor holds for one application, for tests and diagnostics (a long session must not
+ * grow it): heap after a collection where the process allows one (`--expose-gc`), per thread.
+ */
+export interface ExecutorStats {
+  executorId: string;
+  /** Bytes of V8 heap in use, summed over the main thread and the task threads. */
+  heapUsedBytes: number;
+  /** Whether a garbage collection ran before measuring (Node started with --expose-gc). */
+  collected: boolean;
+  cachedBlocks: number;
+  broadcasts: number;
+  /** Shuffle files (data and index) in the application's shuffle folder. */
+  shuffleFiles: number;
+}
 
 /** Environment variable through which `local[N]` hands the cluster secret to its executors. */
 export const SECRET_ENV = 'DATAFLOW_SECRET';

@@ -11,7 +11,8 @@ import type { ExecutorId } from '../protocol/index.ts';
 
 export class LocalityWait {
   private now = 0;
-  private readonly since = new Map<object, number>();
+  /** Stage → when it started waiting; weak, so a finished job's stage leaves no entry behind. */
+  private readonly since = new WeakMap<object, number>();
 
   constructor(private readonly waitMs: number) {}
 

@@ -45,7 +45,9 @@
 //  - A task holds its slot until it reports or its executor is lost, even if its job is gone
 //    (`ignored`); only then is the slot free.
 //  - State keyed by a job is dropped when the job ends (removeJob); map-stage state of the session is
-//    reset to idle when no active job needs it, keeping only attempt counters and lost-output reasons.
+//    reset to idle when no active job needs it, keeping only attempt counters and lost-output reasons,
+//    and dropped with the shuffle's outputs at ShuffleReleased (no reachable dataset reads it).
+//    Nothing else may grow with the number of jobs.
 //  - Failure reasons stay typed from event to command; never stringify them.
 //  - Output must be deterministic: iterate jobs in submission order, stages by id, partitions ascending.
 //  - Validate an event before mutating anything: a throw must leave the state as it was.
@@ -161,6 +163,9 @@ export class SchedulerState {
       case 'JobCancelled':
         this.onJobCancelled(event.jobId, event.message, out);
         break;
+      case 'ShuffleReleased':
+        this.onShuffleReleased(event.shuffleId);
+        break;
       case 'Tick':
         this.locality.tick(event.now);
         break;
@@ -198,6 +203,11 @@ export class SchedulerState {
     return this.slots.freeSlots(executorId);
   }
 
+  /** How many shuffles' map stages the session tracks (it must not grow with the number of jobs). */
+  mapStageCount(): number {
+    return this.mapRuns.size;
+  }
+
   /** The session's map stage writing `shuffleId`: its state and latest stage attempt (-1: never run). */
   mapStage(shuffleId: number): { state: StageRunState; attempt: number } | undefined {
     const run = this.mapRuns.get(shuffleId);
@@ -217,6 +227,18 @@ export class SchedulerState {
     }
     const final = graph.stagesById.get(job.finalStageId)!;
     this.jobs.set(job.jobId, { spec: job, graph, result: StageRun.forResult(job.jobId, final.numPartitions, this.registry) });
+  }
+
+  private onShuffleReleased(shuffleId: number): void {
+    const needed = [...this.jobs.values()].some((job) => [...job.graph.stagesById.values()].some((stage) => stage.shuffleId === shuffleId));
+    if (needed) {
+      throw new SchedulerProtocolError(
+        `Shuffle ${shuffleId} was released while an active job still needs it; release a shuffle only when no plan reads it.`,
+      );
+    }
+    // Tasks of the stage still running are already ignored (the stage is idle): their outputs are dropped.
+    this.mapRuns.delete(shuffleId);
+    this.registry.forget(shuffleId);
   }
 
   private onExecutorLost(executorId: ExecutorId, message: string, out: SchedulerCommand[]): void {

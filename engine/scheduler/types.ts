@@ -43,6 +43,11 @@ export type SchedulerEvent =
   | { type: 'TaskFinished'; taskId: number; mapOutput?: MapOutputStatus }
   | { type: 'TaskFailed'; taskId: number; reason: TaskFailureReason }
   | { type: 'JobCancelled'; jobId: number; message: string }
+  /**
+   * No dataset that reads the shuffle is reachable any more: forget its map stage and its outputs.
+   * Refused while an active job needs it (the driver's plans keep such shuffles reachable).
+   */
+  | { type: 'ShuffleReleased'; shuffleId: number }
   /** The passage of time, in milliseconds of the driver's clock; lets waiting tasks give up on locality. */
   | { type: 'Tick'; now: number };
 

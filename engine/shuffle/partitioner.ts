@@ -21,8 +21,12 @@ export type Partitioner =
       keys: string[];
       /** One flag per key: true = ascending. */
       ascending: boolean[];
-      /** numPartitions - 1 sorted key tuples; partition p holds rows ≤ bounds[p] (and > bounds[p-1]). */
-      bounds: unknown[][];
+      /**
+       * numPartitions - 1 sorted key tuples; partition p holds rows ≤ bounds[p] (and > bounds[p-1]).
+       * Absent in a plan built by sortBy: sampled before the shuffle's first job, and given to its
+       * map tasks by the driver.
+       */
+      bounds?: unknown[][];
       numPartitions: number;
     }
   | { kind: 'single' };
@@ -84,6 +88,12 @@ function checkedCount(numPartitions: number): number {
 function rangePartitions(table: Table, p: Extract<Partitioner, { kind: 'range' }>): Int32Array {
   const parts = checkedCount(p.numPartitions);
   const { keys, ascending, bounds } = p;
+  if (!bounds) {
+    throw new PartitionerError(
+      `range partitioner on [${keys.join(', ')}] reached a map task without its bounds; the driver samples them ` +
+        `before the shuffle's first job (Session.runAction), so this is a bug in the engine, not in the job.`,
+    );
+  }
   if (ascending.length !== keys.length) {
     throw new PartitionerError(
       `range partitioner has ${keys.length} keys [${keys.join(', ')}] but ${ascending.length} ascending flags; give one flag per key.`,

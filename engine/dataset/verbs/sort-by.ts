@@ -21,8 +21,8 @@ export function sortBy<T extends Row>(ds: Dataset<T>, keys: Array<SortKey | stri
   const dep = {
     shuffleId: ds.session.id(),
     parent: ds.node,
-    partitioner: { kind: 'range' as const, keys: sortKeys.map((k) => k.column), ascending: sortKeys.map((k) => k.ascending), bounds: [], numPartitions: n },
+    // No bounds: the session samples them before the shuffle's first job (plans stay immutable).
+    partitioner: { kind: 'range' as const, keys: sortKeys.map((k) => k.column), ascending: sortKeys.map((k) => k.ascending), numPartitions: n },
   };
-  ds.session.needsRangeBounds(dep);
   return ds.derive<T>(shuffledNode(ds.session, [dep], { op: 'sort', keys: sortKeys }, n));
 }

@@ -1,0 +1,25 @@
+// Removing a shuffle's files once the driver no longer needs them (no dataset that reads the
+// shuffle is reachable), so a long session's shuffle folder holds only live shuffles.
+
+import { readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseMapOutputFileName } from './block-id.ts';
+
+/**
+ * Deletes every map output file of `shuffleId` in `dir` (all map partitions and attempts); a missing
+ * folder is no error. Returns how many files were removed.
+ *
+ * @example await removeShuffleFiles('/tmp/app/shuffle', 3); // shuffle_3_*_*.data / .index gone
+ */
+export async function removeShuffleFiles(dir: string, shuffleId: number): Promise<number> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const doomed = names.filter((name) => parseMapOutputFileName(name)?.shuffleId === shuffleId);
+  await Promise.all(doomed.map((name) => rm(join(dir, name), { force: true })));
+  return doomed.length;
+}
+
+/** How many map output files `dir` holds (diagnostics). @example await countShuffleFiles(dir) // 8 */
+export async function countShuffleFiles(dir: string): Promise<number> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  return names.filter((name) => parseMapOutputFileName(name) !== undefined).length;
+}
