@@ -17,7 +17,7 @@ const WARM_UP = 100;
 /** One small job or two, of a kind chosen by `i`; nothing it builds outlives it. */
 async function smallJob(session: Session, i: number): Promise<void> {
   const rows = Array.from({ length: 24 }, (_, k) => ({ k: k % 5, v: k + i }));
-  const source = session.fromRows(rows, { numPartitions: 3 });
+  const source = session.fromRows(rows, { numPartitions: 2 });
   switch (i % 4) {
     case 0: {
       const agg = await source.aggregateByKey(['k'], { n: count(), total: sum('v') }, { numPartitions: 2 }).collect();
