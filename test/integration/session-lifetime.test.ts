@@ -101,5 +101,5 @@ describe('a session running job after job', () => {
     } finally {
       await session.stop();
     }
-  }, 120_000);
+  }, 240_000);
 });
