@@ -19,7 +19,7 @@ export { count, sum, mean, min, max } from './dataset/aggregations.ts';
 export type { AggSpec, Aggregations } from './kernels/aggregate.ts';
 export type { Row } from './kernels/rows.ts';
 export type { SortKey } from './plan/nodes.ts';
-export { DataflowError, InvalidInputError } from './errors.ts';
+export { DataflowError, InternalError, InvalidInputError } from './errors.ts';
 export { JobFailedError } from './cluster/driver.ts';
 export type { MovieLensOptions, MovieLensFormat } from '../connectors/movielens/index.ts';
 export type { CsvOptions, CsvColumnType } from '../connectors/csv/index.ts';

@@ -9,6 +9,7 @@
 import * as arrow from 'apache-arrow';
 import type { CsvColumnType } from './column-types.ts';
 import { arrowTypeOf } from './column-types.ts';
+import { InternalError } from '../../engine/errors.ts';
 
 /** Kind codes used by the parser's switch (small integers compare fastest). */
 export const KIND_SKIP = 0;
@@ -127,7 +128,7 @@ export class ColumnBuilder {
       case KIND_UTF8: return arrow.makeData({
         ...base, type: type as arrow.Utf8, valueOffsets: this.offsets.slice(0, rows + 1), data: this.bytes.slice(0, this.byteLength),
       });
-      default: throw new Error('a skipped CSV column has no data');
+      default: throw new InternalError('CSV_SKIPPED_COLUMN', 'a column the CSV reader was told to skip was asked for its data');
     }
   }
 

@@ -10,6 +10,7 @@
 // then copy each value's bytes (no per-row JS strings are created).
 
 import * as arrow from 'apache-arrow';
+import { ParquetCorruptError } from './errors.ts';
 
 /** The plain type a column has once decoded: a dictionary's value type, anything else unchanged. */
 export function plainType(type: arrow.DataType): arrow.DataType {
@@ -49,7 +50,9 @@ export function decodeDictionaries(table: arrow.Table): arrow.Table {
 /** Decodes one chunk of a dictionary column. */
 export function decodeDictionaryData(data: arrow.Data<arrow.Dictionary>): arrow.Data {
   const dictionary = data.dictionary;
-  if (dictionary === undefined) throw new Error('dictionary-encoded column chunk has no dictionary');
+  if (dictionary === undefined) {
+    throw new ParquetCorruptError('a dictionary-encoded column chunk has no dictionary page: the file is damaged or its writer is not supported; rewrite it with another tool (e.g. dataflow convert)');
+  }
   const valueType = data.type.dictionary;
   if (arrow.DataType.isUtf8(valueType)) return decodeUtf8(data, dictionary as arrow.Vector<arrow.Utf8>);
   // Rare (Parquet readers decode non-string dictionaries themselves): go through JS values.

@@ -4,7 +4,7 @@
 
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { DataflowError } from '../errors.ts';
+import { DataflowError, InvalidInputError } from '../errors.ts';
 import { executorCommand } from './executor.ts';
 import { masterCommand } from './master.ts';
 import { generateCommand } from './generate.ts';
@@ -49,7 +49,7 @@ await yargs(argv)
   .demandCommand(1, 'name a command: submit, master, executor, generate or convert (see --help)')
   .strict()
   .parserConfiguration({ 'populate--': true })
-  .fail((message, error) => fail(error ?? new Error(`${message} (see dataflow --help)`)))
+  .fail((message, error) => fail(error ?? new InvalidInputError(`${message} (see dataflow --help)`)))
   .help()
   .parseAsync()
   .catch(fail);

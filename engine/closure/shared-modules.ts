@@ -3,6 +3,7 @@
 // the executor's own copy, so `ds.mapBatches((b) => new arrow.Table({...}), { arrow })` works.
 
 import * as arrow from 'apache-arrow';
+import { InternalError } from '../errors.ts';
 
 const MODULES: Record<string, Record<string, unknown>> = { 'apache-arrow': arrow };
 
@@ -23,6 +24,8 @@ export function sharedModuleName(value: unknown): string | undefined {
 
 export function sharedModule(name: string): Record<string, unknown> {
   const module = MODULES[name];
-  if (!module) throw new Error(`module '${name}' cannot be shared with executors; shareable: ${Object.keys(MODULES).join(', ')}`);
+  if (!module) {
+    throw new InternalError('SHARED_MODULE', `a shipped function captured module '${name}', which this process cannot share; shareable: ${Object.keys(MODULES).join(', ')}`);
+  }
   return module;
 }

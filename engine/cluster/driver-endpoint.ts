@@ -9,6 +9,7 @@ import type { Driver } from './driver.ts';
 import type { DriverServices } from './driver-services.ts';
 import { RemoteExecutor } from './remote-executor.ts';
 import { MessageType, type RegisterFields } from '../protocol/index.ts';
+import { DataflowError } from '../errors.ts';
 
 export class DriverEndpoint {
   readonly executors = new Map<string, RemoteExecutor>();
@@ -50,7 +51,7 @@ export class DriverEndpoint {
     let seen = this.executors.size;
     if (seen >= count) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(explain())), timeoutMs);
+      const timer = setTimeout(() => reject(new DataflowError('EXECUTOR_REGISTRATION_TIMEOUT', explain())), timeoutMs);
       timer.unref();
       this.listeners.push(() => {
         if (++seen >= count) { clearTimeout(timer); resolve(); }

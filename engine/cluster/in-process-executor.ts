@@ -12,6 +12,7 @@ import { countShuffleFiles, removeShuffleFiles } from '../shuffle/shuffle-files.
 import { runTask } from '../executor/task-runner.ts';
 import { BlockStore } from '../executor/block-store.ts';
 import type { TaskEnvironment } from '../executor/environment.ts';
+import { InternalError } from '../errors.ts';
 
 export class InProcessExecutor implements ExecutorHandle {
   readonly id = 'driver';
@@ -26,10 +27,10 @@ export class InProcessExecutor implements ExecutorHandle {
       shuffleDir: join(workDir, 'shuffle'),
       blockStore: new BlockStore(),
       fetchRemoteBlocks: async (locations) => {
-        throw new Error(`in-process mode has no remote executors, but blocks of executor ${locations[0]?.executorId} were asked for`);
+        throw new InternalError('NO_REMOTE_EXECUTORS', `in-process mode has no remote executors, but blocks of executor ${locations[0]?.executorId} were asked for`);
       },
       fetchCachedBlock: async (location) => {
-        throw new Error(`in-process mode has no remote executors, but a cached block of ${location.executorId} was asked for`);
+        throw new InternalError('NO_REMOTE_EXECUTORS', `in-process mode has no remote executors, but a cached block of ${location.executorId} was asked for`);
       },
       fetchBlob: async (blobId, partition) => services.blobPartition(blobId, partition),
       fetchBroadcast: async (id) => services.broadcastValue(id),

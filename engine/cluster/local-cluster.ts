@@ -34,7 +34,8 @@ export class LocalCluster {
       await new Promise<void>((resolve, reject) => {
         cluster.spawnAll(options.executors, endpoint.port, secret, options.workDir, options.config['dataflow.executor.extraNodeOptions'], reject);
         endpoint.waitForExecutors(options.executors, timeoutMs,
-          () => `only ${endpoint.executors.size} of ${options.executors} executors registered within ${timeoutMs} ms (dataflow.executor.registrationTimeoutMs)`)
+          () => `only ${endpoint.executors.size} of ${options.executors} executors registered within ${timeoutMs} ms; on a slow or busy machine ` +
+            `give them longer with --conf dataflow.executor.registrationTimeoutMs=${timeoutMs * 2}`)
           .then(resolve, (error: Error) => reject(new DataflowError('EXECUTOR_START', error.message)));
       });
       return cluster;

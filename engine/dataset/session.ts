@@ -12,7 +12,7 @@ import { rm } from 'node:fs/promises';
 import type { Schema, Table } from 'apache-arrow';
 import { resolveConfig } from '../config.ts';
 import type { EngineConfig } from '../config.ts';
-import { DataflowError, InvalidInputError } from '../errors.ts';
+import { DataflowError, InternalError, InvalidInputError } from '../errors.ts';
 import { Driver } from '../cluster/driver.ts';
 import type { RunJobOptions } from '../cluster/driver.ts';
 import type { DriverServices } from '../cluster/driver-services.ts';
@@ -247,24 +247,24 @@ export class Session implements DriverServices {
 
   blobPartition(blobId: number, partition: number): Table {
     const part = this.blobs.get(blobId)?.[partition];
-    if (!part) throw new Error(`in-memory source ${blobId} has no partition ${partition}`);
+    if (!part) throw new InternalError('UNKNOWN_BLOB', `in-memory source ${blobId} has no partition ${partition} on the driver (freed while a plan still read it?)`);
     return part;
   }
 
   broadcastValue(broadcastId: number): unknown {
-    if (!this.broadcasts.has(broadcastId)) throw new Error(`broadcast ${broadcastId} is unknown to the driver`);
+    if (!this.broadcasts.has(broadcastId)) throw new InternalError('UNKNOWN_BROADCAST', `broadcast ${broadcastId} is unknown to the driver (freed while a plan still captured it?)`);
     return this.broadcasts.get(broadcastId);
   }
 
   bundle(hash: string): JobBundle {
     const entry = this.bundles.get(hash);
-    if (!entry) throw new Error(`job bundle ${hash} is unknown to the driver`);
+    if (!entry) throw new InternalError('UNKNOWN_BUNDLE', `job bundle ${hash} is unknown to the driver`);
     return entry.bundle;
   }
 
   loadedBundle(hash: string): LoadedBundle {
     const entry = this.bundles.get(hash);
-    if (!entry) throw new Error(`job bundle ${hash} is unknown to the driver`);
+    if (!entry) throw new InternalError('UNKNOWN_BUNDLE', `job bundle ${hash} is unknown to the driver`);
     return entry.loaded;
   }
 

@@ -12,6 +12,7 @@ import { hostModules } from '../closure/host-modules.ts';
 import type { BlockStore } from './block-store.ts';
 import type { TaskEnvironment } from './environment.ts';
 import { decodeIpc } from '../kernels/ipc.ts';
+import { DataflowError } from '../errors.ts';
 
 /** What an executor asks its driver for. */
 export interface AppServices {
@@ -34,7 +35,10 @@ export interface AppEnvironmentOptions {
 function splitBlocks(body: Uint8Array, locations: BlockLocation[], shuffleId: number, reducePartition: number): Uint8Array[] {
   const expected = locations.reduce((sum, l) => sum + l.size, 0);
   if (body.byteLength !== expected) {
-    throw new Error(`shuffle ${shuffleId} reduce ${reducePartition}: expected ${expected} bytes for ${locations.length} blocks from ${locations[0]?.executorId}, got ${body.byteLength}`);
+    throw new DataflowError(
+      'SHUFFLE_BLOCK_SIZE',
+      `shuffle ${shuffleId} reduce ${reducePartition}: expected ${expected} bytes for ${locations.length} blocks from ${locations[0]?.executorId}, got ${body.byteLength}`,
+    );
   }
   const out: Uint8Array[] = [];
   let offset = 0;

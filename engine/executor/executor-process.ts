@@ -8,6 +8,7 @@ import type { Message } from '../transport/index.ts';
 import { MasterMessage } from '../protocol/index.ts';
 import type { ExecutorRuntimeOptions } from './executor-runtime.ts';
 import { ExecutorRuntime } from './executor-runtime.ts';
+import { InvalidInputError } from '../errors.ts';
 
 export interface ExecutorProcessOptions extends ExecutorRuntimeOptions {
   /** local[N]: the driver to serve. */
@@ -37,7 +38,12 @@ export async function runExecutor(options: ExecutorProcessOptions): Promise<void
     app.onClose(() => void stop(0));
     return;
   }
-  if (!options.master) throw new Error('an executor needs --driver or --master');
+  if (!options.master) {
+    throw new InvalidInputError(
+      'dataflow executor needs a master to join: start it with --master HOST:PORT (a standalone master), or let ' +
+        '`dataflow submit --master local[N]` start executors itself (it passes --driver)',
+    );
+  }
 
   const master = await connect({
     host: options.master.host, port: options.master.port, secret: options.secret, role: 'executor',

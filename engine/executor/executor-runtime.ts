@@ -4,7 +4,7 @@
 
 import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { InvalidInputError } from '../errors.ts';
+import { DataflowError, InternalError, InvalidInputError } from '../errors.ts';
 import { connect, listen } from '../transport/index.ts';
 import type { Connection, Message, TransportServer } from '../transport/index.ts';
 import { MessageType, type TaskDescriptor } from '../protocol/index.ts';
@@ -80,7 +80,7 @@ export class ExecutorRuntime {
 
   /** Starts serving an application: connects to its driver and registers. */
   async attach(grant: AppGrant): Promise<AppContext> {
-    if (this.apps.has(grant.appId)) throw new Error(`executor ${this.executorId} already serves application ${grant.appId}`);
+    if (this.apps.has(grant.appId)) throw new InternalError('APP_ALREADY_SERVED', `executor ${this.executorId} was asked to serve application ${grant.appId} twice`);
     const app = new AppContext(this, grant);
     this.apps.set(grant.appId, app);
     app.onClose(() => this.apps.delete(grant.appId));
@@ -126,7 +126,7 @@ export class ExecutorRuntime {
     const h = msg.header;
     const app = this.apps.get(String(h.appId));
     try {
-      if (!app) throw new Error(`executor ${this.executorId} serves no application ${String(h.appId)}`);
+      if (!app) throw new DataflowError('UNKNOWN_APPLICATION', `executor ${this.executorId} serves no application ${String(h.appId)} (it ended, or the request is for another executor)`);
       if (h.type === MessageType.fetchBlocks) {
         const maps = h.maps as Array<[number, number]>;
         const blocks = await Promise.all(maps.map(([mapPartition, attempt]) =>
@@ -134,7 +134,9 @@ export class ExecutorRuntime {
         await conn.reply(msg, { header: { type: 'ok' }, body: blocks.length === 1 ? blocks[0] : Buffer.concat(blocks) });
       } else if (h.type === MessageType.fetchCached) {
         const table = await app.cachedTable(Number(h.cacheId), Number(h.partition));
-        if (!table) throw new Error(`executor ${this.executorId} no longer holds cached partition ${String(h.cacheId)}:${String(h.partition)}`);
+        if (!table) {
+          throw new DataflowError('CACHED_BLOCK_GONE', `executor ${this.executorId} no longer holds cached partition ${String(h.cacheId)}:${String(h.partition)}; the reader recomputes it`);
+        }
         await conn.reply(msg, { header: { type: 'ok' }, body: encodeIpc(table) });
       }
     } catch (error) {

@@ -22,6 +22,7 @@ import { decodeIpc, encodeIpc } from '../kernels/ipc.ts';
 import { applyNarrowOp } from './narrow-ops.ts';
 import { applyCombine, applyReduce, isBlank } from './reduce-ops.ts';
 import { UserCode, broadcastIdsIn, engineFailure } from './user-code.ts';
+import { DataflowError, InternalError } from '../errors.ts';
 
 /** Bytes asked of one executor in one request, and requests outstanding at once, per reduce task. */
 const FETCH_BATCH_BYTES = 16 * 1024 * 1024;
@@ -115,7 +116,7 @@ class TaskRun {
    */
   private async readShuffle(shuffleId: number): Promise<Table[]> {
     const input = this.inputs.get(shuffleId);
-    if (!input) throw new Error(`task ${this.task.taskId} has no block locations for shuffle ${shuffleId}`);
+    if (!input) throw new InternalError('NO_SHUFFLE_INPUT', `task ${this.task.taskId} reads shuffle ${shuffleId} but its descriptor has no block locations for it`);
     const blocks = input.blocks.filter((b) => b.size > 0);
     const bytes: Uint8Array[] = new Array(blocks.length);
     const requests: Array<{ indices: number[]; remote: boolean }> = [];
@@ -145,7 +146,9 @@ class TaskRun {
           ? await this.env.fetchRemoteBlocks(located, shuffleId, input.reducePartition)
           : [await readBlockBytes(this.env.shuffleDir, shuffleId, located[0]!.mapPartition, located[0]!.attempt, input.reducePartition)];
         got.forEach((b, k) => {
-          if (b.byteLength !== located[k]!.size) throw new Error(`expected ${located[k]!.size} bytes for map ${located[k]!.mapPartition}, got ${b.byteLength}`);
+          if (b.byteLength !== located[k]!.size) {
+            throw new DataflowError('SHUFFLE_BLOCK_SIZE', `expected ${located[k]!.size} bytes for map ${located[k]!.mapPartition}, got ${b.byteLength}`);
+          }
           bytes[request.indices[k]!] = b;
         });
       } catch (error) {
@@ -174,7 +177,7 @@ class TaskRun {
 
   async writeShuffle(table: Table): Promise<TaskPayload> {
     const output = this.task.output;
-    if (output.kind !== 'shuffle') throw new Error('not a shuffle-map task');
+    if (output.kind !== 'shuffle') throw new InternalError('NOT_A_MAP_TASK', `task ${this.task.taskId} writes a shuffle but its output is '${output.kind}'`);
     const combined = output.dep.combine ? applyCombine(output.dep.combine, table, this.code) : table;
     if (isBlank(combined)) {
       // An empty partition of unknown schema: nothing to write, every block is empty.

@@ -14,6 +14,7 @@ import { TaskError } from '../protocol/index.ts';
 import { runTask } from './task-runner.ts';
 import type { FromThread, ToThread, AppInfo } from './task-threads.ts';
 import { decodeIpc, encodeIpc } from '../kernels/ipc.ts';
+import { DataflowError } from '../errors.ts';
 
 const port = parentPort!;
 const { executorId, secret } = workerData as { executorId: string; secret: string };
@@ -78,7 +79,7 @@ port.on('message', (m: ToThread) => {
     case 'rpcReply': {
       const w = waiting.get(m.rpcId);
       waiting.delete(m.rpcId);
-      if (m.error !== undefined) w?.reject(new Error(m.error));
+      if (m.error !== undefined) w?.reject(new DataflowError('DRIVER_REQUEST_FAILED', m.error));
       else w?.resolve(m.value);
       return;
     }

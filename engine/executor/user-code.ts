@@ -27,7 +27,7 @@ export class UserCode {
       fn = materializeFunction(shipped, {
         bundle: this.bundle,
         broadcast: (id: number) => {
-          if (!this.broadcasts.has(id)) throw new Error(`broadcast ${id} was not fetched before the task ran`);
+          if (!this.broadcasts.has(id)) throw new InternalError('BROADCAST_NOT_FETCHED', `broadcast ${id} was not fetched before the task ran (task-runner fetches every broadcast its functions capture)`);
           return new Broadcast(id, this.broadcasts.get(id));
         },
       }) as Callable;

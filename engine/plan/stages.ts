@@ -4,6 +4,7 @@
 
 import type { PlanNode, ShuffleDependency } from './nodes.ts';
 import { narrowParents } from './nodes.ts';
+import { InternalError } from '../errors.ts';
 
 export interface Stage {
   stageId: number;
@@ -56,7 +57,7 @@ export function planStages(finalNode: PlanNode, ids: StageIds): StagePlan {
   const mapStageFor = (dep: ShuffleDependency): Stage => {
     const existing = byShuffle.get(dep.shuffleId);
     if (existing) return existing;
-    if (!dep.parent) throw new Error(`shuffle ${dep.shuffleId} has no map-side plan (was it stripped for an executor?)`);
+    if (!dep.parent) throw new InternalError('STRIPPED_PLAN', `shuffle ${dep.shuffleId} has no map-side plan: a plan stripped for an executor (stripUpstream) reached the stage planner`);
     const parents = shuffleDepsOf(dep.parent).map(mapStageFor);
     const stage: Stage = {
       stageId: ids.forShuffle(dep.shuffleId),

@@ -19,6 +19,7 @@
 //                       fetchCached { cacheId, partition } → body Arrow IPC stream
 
 import v8 from 'node:v8';
+import { InternalError } from '../errors.ts';
 
 export const MessageType = {
   register: 'register',
@@ -63,7 +64,7 @@ export function encodeBody(value: unknown): Uint8Array {
 }
 
 export function decodeBody<T>(body: Uint8Array | undefined): T {
-  if (!body) throw new Error('message has no body');
+  if (!body) throw new InternalError('MESSAGE_WITHOUT_BODY', 'a message that must carry a body (a task, a result, a failure reason, a bundle) arrived without one');
   return v8.deserialize(Buffer.from(body.buffer, body.byteOffset, body.byteLength)) as T;
 }
 

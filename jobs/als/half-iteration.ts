@@ -22,6 +22,7 @@ import type { AlsPlan } from './options.ts';
 import { tableOf, unpack } from './packed.ts';
 import { packedSize } from './cholesky.ts';
 import { partialGram, solveRows } from './row-solvers.ts';
+import { InternalError } from '../../engine/index.ts';
 
 /** What a row of a half-iteration's output carries (column `kind`). */
 export const KIND = { message: 0, userFactors: 1, itemFactors: 2, gram: 3 } as const;
@@ -81,7 +82,7 @@ export function halfIteration(batch: Table, plan: AlsPlan, side: 'user' | 'item'
 
   let selfRow = -1;
   for (let i = 0; i < n; i++) if (slot[i] === ownSlots.self) selfRow = i;
-  if (selfRow < 0) throw new Error(`ALS ${side} half-iteration: partition without its in-block row (keys ${Array.from(keyCol).join(',')})`);
+  if (selfRow < 0) throw new InternalError('ALS_BLOCK_MESSAGE', `ALS ${side} half-iteration: partition without its in-block row (keys ${Array.from(keyCol).join(',')})`);
   const p = Math.floor(ownKeys.indexOf(keyCol[selfRow]) / ownSlots.count);
   const [rowPtr, pos, r, msgStart, outPtr, outLocal] = unpack(bytesAt(inblock, selfRow)) as [Int32Array, Int32Array, Float32Array, Int32Array, Int32Array, Int32Array];
   const ib: InBlock = { rowPtr, pos, r, msgStart, outPtr, outLocal };
@@ -105,7 +106,7 @@ export function halfIteration(batch: Table, plan: AlsPlan, side: 'user' | 'item'
       if (s < oth.numBlocks) {
         const expected = (msgStart[s + 1] - msgStart[s]) * width;
         const f = asFloat32(blob);
-        if (f.length !== expected) throw new Error(`ALS ${side} block ${p}: message from ${other} block ${s} has ${f.length} floats, expected ${expected}`);
+        if (f.length !== expected) throw new InternalError('ALS_BLOCK_MESSAGE', `ALS ${side} block ${p}: message from ${other} block ${s} has ${f.length} floats, expected ${expected}`);
         ys.set(f, msgStart[s] * width);
         arrived[s] = 1;
       } else if (s === ownSlots.self) {
@@ -119,7 +120,7 @@ export function halfIteration(batch: Table, plan: AlsPlan, side: 'user' | 'item'
       }
     }
     for (let s = 0; s < oth.numBlocks; s++) {
-      if (!arrived[s] && msgStart[s + 1] > msgStart[s]) throw new Error(`ALS ${side} block ${p}: the message from ${other} block ${s} is missing`);
+      if (!arrived[s] && msgStart[s + 1] > msgStart[s]) throw new InternalError('ALS_BLOCK_MESSAGE', `ALS ${side} block ${p}: the message from ${other} block ${s} is missing`);
     }
     // only CG reads the previous factors (its warm start); the first user half has none yet
     const warmStart = plan.implicit && !plan.cholesky && !plan.nonnegative;

@@ -20,6 +20,7 @@ import { AlsInputError } from './errors.ts';
 import { blockEnd, blockOf, blockStart } from './layout.ts';
 import type { AlsPlan } from './options.ts';
 import { pack, tableOf } from './packed.ts';
+import { InternalError } from '../../engine/index.ts';
 
 /** The arrays of one in-block (see the example above). */
 export interface InBlock {
@@ -150,7 +151,7 @@ export function buildInBlock(batch: Table, plan: AlsPlan, side: 'user' | 'item')
   const start = blockStart(own, p);
   const nLocal = blockEnd(own, p) - start;
   for (let j = 0; j < dst.length; j++) {
-    if (dst[j] < start || dst[j] >= start + nLocal) throw new Error(`ALS in-block ${side} ${p}: rating for index ${dst[j]} outside [${start}, ${start + nLocal}) (routing bug)`);
+    if (dst[j] < start || dst[j] >= start + nLocal) throw new InternalError('ALS_ROUTING', `ALS in-block ${side} ${p}: rating for index ${dst[j]} outside [${start}, ${start + nLocal}) (routing bug)`);
   }
   const ib = buildInBlockArrays(dst, src, r, start, nLocal, other, plan.duplicates);
   const keyCol = new Int32Array(slots.count);

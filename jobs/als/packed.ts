@@ -10,6 +10,7 @@
 import { Field, RecordBatch, Schema, Struct, Table, makeData } from 'apache-arrow';
 import type { Vector } from 'apache-arrow';
 import { combineChunks } from '../../engine/extend.ts';
+import { InternalError } from '../../engine/index.ts';
 
 export type PackedArray = Int32Array | Float32Array | Float64Array | Uint8Array;
 
@@ -67,7 +68,7 @@ export function unpack(blob: Uint8Array): PackedArray[] {
       case CODES.f32: out.push(new Float32Array(src.buffer, offset, length)); at += align8(length * 4); break;
       case CODES.f64: out.push(new Float64Array(src.buffer, offset, length)); at += align8(length * 8); break;
       case CODES.u8: out.push(new Uint8Array(src.buffer, offset, length)); at += align8(length); break;
-      default: throw new Error(`packed ALS blob: unknown array type code ${code} at array ${i} (corrupt block?)`);
+      default: throw new InternalError('ALS_PACKED_BLOB', `packed ALS blob: unknown array type code ${code} at array ${i} (corrupt block?)`);
     }
   }
   return out;

@@ -260,7 +260,3 @@ export function wasmSimdAvailable(): boolean {
   return wasmModule() !== null;
 }
 
-/** Drops this thread's heaps (tests). */
-export function resetCgHeaps(): void {
-  shared = {};
-}

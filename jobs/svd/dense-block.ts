@@ -11,6 +11,7 @@
 //   n = 3, block of b = 2 vectors (1,2,3) and (4,5,6):  [1, 2, 3, 4, 5, 6]
 
 import { Xoshiro128 } from '../../engine/extend.ts';
+import { SvdConvergenceError } from './errors.ts';
 
 /**
  * n × b standard normal entries from `seed`, column-major. Entry (j, c) depends only on
@@ -128,7 +129,11 @@ export function orthonormalizeBlock(z: Float64Array, b: number, q: Float64Array,
         for (let j = 0; j < n; j++) z[co + j] *= inv;
         break;
       }
-      if (attempt > 3) throw new Error(`svd: could not extend an orthonormal basis of ${s + col} vectors in dimension ${n}`);
+      if (attempt > 3) {
+        throw new SvdConvergenceError(
+          `svd: could not extend an orthonormal basis of ${s + col} vectors in dimension ${n} (the matrix is numerically rank deficient); ask for fewer singular values (smaller k)`,
+        );
+      }
       // Replace by a random direction orthogonal to the basis, then retry against earlier vectors.
       replaced++;
       const fresh = randomBlock(n, 1, seed, stream * 1009 + col * 31 + attempt + 1);

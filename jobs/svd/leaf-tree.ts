@@ -16,6 +16,7 @@
 import { Table, makeVector } from 'apache-arrow';
 import { hashPartitionOf } from '../../engine/extend.ts';
 import { vectorColumn } from './sparse-rows.ts';
+import { InternalError } from '../../engine/index.ts';
 
 /** Leaves of the summation tree (the most partitions that can work in parallel). */
 export const LEAVES = 16;
@@ -42,7 +43,7 @@ export function leafLayout(partitions: number): { tree: LeafTree; partKeys: Int3
     const candidates = Int32Array.from({ length: span }, (_, i) => i);
     const ids = hashPartitionOf(new Table({ part: makeVector(candidates) }), ['part'], p);
     for (let i = span - 1; i >= 0; i--) keyOf[ids[i]!] = candidates[i]!;
-    if (span > 1 << 24) throw new Error(`svd: no shuffle key value found for each of ${p} partitions`);
+    if (span > 1 << 24) throw new InternalError('SVD_LAYOUT', `svd: no shuffle key value found for each of ${p} partitions`);
   }
   const partKeys = new Int32Array(LEAVES);
   for (let q = 0; q < p; q++) for (let l = bounds[q]!; l < bounds[q + 1]!; l++) partKeys[l] = keyOf[q]!;
@@ -62,7 +63,7 @@ function leafStarts(rowIds: Int32Array, leaves: number): Int32Array {
       while (r < rowIds.length && rowIds[r]! % leaves === l) r++;
     }
     starts[leaves] = r;
-    if (r !== rowIds.length) throw new Error(`svd: sparse rows are not ordered by leaf (row % ${leaves}); rebuild the layout with layoutRows`);
+    if (r !== rowIds.length) throw new InternalError('SVD_LAYOUT', `svd: sparse rows are not ordered by leaf (row % ${leaves}); rebuild the layout with layoutRows`);
     leafStartsCache.set(rowIds, starts);
   }
   return starts;
@@ -116,7 +117,7 @@ export function sumTree(table: Table, tree: LeafTree, length: number): Float64Ar
     const values = child.values as Float64Array;
     for (let i = 0; i < nodeIds.length; i++) {
       const start = child.offset + offsets[list.offset + i]!;
-      if (offsets[list.offset + i + 1]! - offsets[list.offset + i]! !== length) throw new Error(`svd: a partial result has the wrong length (expected ${length})`);
+      if (offsets[list.offset + i + 1]! - offsets[list.offset + i]! !== length) throw new InternalError('SVD_LAYOUT', `svd: a partial result has the wrong length (expected ${length})`);
       known.set(nodeIds[i]!, values.slice(start, start + length));
     }
   }

@@ -5,6 +5,8 @@
 // Storage: an n × n matrix is a Float64Array in row-major order, a[i * n + j]. For a symmetric
 // matrix row-major and column-major are the same array, so callers need not care.
 
+import { SvdConvergenceError } from './errors.ts';
+
 /** Eigenvalues in DESCENDING order, and the matching unit eigenvectors as columns of `vectors`. */
 export interface SymmetricEigen {
   values: Float64Array;
@@ -140,7 +142,7 @@ function implicitQl(vt: Float64Array, d: Float64Array, e: Float64Array, n: numbe
     if (m > l) {
       let iterations = 0;
       do {
-        if (++iterations > 60 * n + 100) throw new Error(`symmetricEigen: the QL iteration did not converge for eigenvalue ${l} of ${n}`);
+        if (++iterations > 60 * n + 100) throw new SvdConvergenceError(`symmetricEigen: the QL iteration did not converge for eigenvalue ${l} of ${n} (NaN or infinite values in the Gram matrix?); check the ratings for NaN/∞`);
         // Compute the implicit shift.
         let g = d[l]!;
         let p = (d[l + 1]! - g) / (2 * e[l]!);
