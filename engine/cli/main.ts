@@ -9,7 +9,9 @@ import { executorCommand } from './executor.ts';
 import { masterCommand } from './master.ts';
 import { generateCommand } from './generate.ts';
 import { convertCommand } from './convert.ts';
+import { timing } from './timing.ts';
 
+timing('cli modules loaded');
 const argv = hideBin(process.argv);
 const verbose = argv.includes('--verbose');
 

@@ -12,6 +12,7 @@ import { readSecret } from './cli-values.ts';
 import { hostModules, sharedExportNames } from '../closure/host-modules.ts';
 import { Interruption } from './interrupt.ts';
 import { packageFacePath } from '../closure/host-engine.ts';
+import { timing } from './timing.ts';
 
 export interface SubmitOptions {
   job: string;
@@ -45,12 +46,15 @@ async function submitJob(options: SubmitOptions, interruption: Interruption): Pr
   // Type-checking takes seconds; it runs while the bundle is built and the executors start.
   const typeErrors = options.typecheck && /\.(c|m)?tsx?$/.test(jobPath) ? typeCheckJob(jobPath) : Promise.resolve(undefined);
   typeErrors.catch(() => undefined);
+  timing('submit start');
   const host = await hostModules();
   const bundle = await bundleJob(jobPath, { engineExports: Object.keys(host.engine), engineIndexPath: packageFacePath, sharedModules: sharedExportNames(host.shared) });
+  timing('bundled');
   const secret = options.master.startsWith('dataflow://') ? readSecret(options.secretFile) : undefined;
   const creating = Session.create({ master: options.master, conf: options.conf, secret, appName: relative(process.cwd(), jobPath) });
   interruption.onInterrupt(async () => (await creating.catch(() => undefined))?.stop());
   const session = await creating;
+  timing('session created');
   try {
     const errors = await typeErrors;
     if (errors && errors.length > 0) {
@@ -59,11 +63,13 @@ async function submitJob(options: SubmitOptions, interruption: Interruption): Pr
     }
     const loaded = await loadBundle(bundle, { workDir: session.workDir, engine: host.engine, sharedModules: host.shared });
     session.useBundle(bundle, loaded);
+    timing('job loaded');
     const main = loaded.module.default;
     if (typeof main !== 'function') {
       throw new InvalidInputError(`job ${options.job} has no default export function; write: export default async function main(session, args) { ... }`);
     }
     await (main as (session: Session, args: string[]) => unknown)(session, options.args);
+    timing('job done');
   } finally {
     await session.stop();
   }

@@ -12,13 +12,13 @@ export const BIN = join(ROOT, 'bin', 'dataflow.mjs');
 
 export interface CliResult { code: number | null; stdout: string; stderr: string; leftovers: string[]; orphans: string[] }
 
-export async function runCli(args: string[], options: { cwd?: string; timeoutMs?: number; command?: string[] } = {}): Promise<CliResult> {
+export async function runCli(args: string[], options: { cwd?: string; timeoutMs?: number; command?: string[]; env?: Record<string, string> } = {}): Promise<CliResult> {
   const tmp = mkdtempSync(join(tmpdir(), 'dataflow-cli-test-'));
   try {
     const [program, ...programArgs] = options.command ?? [process.execPath, BIN, ...args];
     const child = spawn(program!, programArgs, {
       cwd: options.cwd ?? ROOT,
-      env: { ...process.env, TMPDIR: tmp },
+      env: { ...process.env, ...options.env, TMPDIR: tmp },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
