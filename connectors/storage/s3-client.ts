@@ -12,7 +12,9 @@
 // operation requires them, which S3-compatible servers handle best.
 
 import { createHash } from 'node:crypto';
-import { S3Client } from '@aws-sdk/client-s3';
+import { createRequire } from 'node:module';
+import type * as S3Sdk from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { StorageError, reasonOf } from './errors.ts';
 
 // The SDK warns once per process, on the first client it builds, that its releases after January
@@ -72,6 +74,17 @@ export function resolveS3Config(options: S3StorageOptions = {}, env: NodeJS.Proc
   };
 }
 
+let sdk: typeof S3Sdk | undefined;
+
+/**
+ * The AWS SDK, loaded on first use: importing it takes a few hundred milliseconds, which a job that
+ * never touches s3:// (and each of its executors) should not pay at start-up.
+ */
+export function s3Sdk(): typeof S3Sdk {
+  sdk ??= createRequire(import.meta.url)('@aws-sdk/client-s3') as typeof S3Sdk;
+  return sdk;
+}
+
 const clients = new Map<string, S3Client>();
 
 /**
@@ -85,7 +98,7 @@ export function s3ClientFor(config: ResolvedS3Config, env: NodeJS.ProcessEnv = p
   let client = clients.get(key);
   if (client === undefined) {
     const custom = config.endpoint !== undefined;
-    client = new S3Client({
+    client = new (s3Sdk().S3Client)({
       region: config.region,
       forcePathStyle: config.forcePathStyle,
       maxAttempts: config.maxAttempts,

@@ -9,25 +9,11 @@
 // larger than one part, its multipart upload) completes. rename is CopyObject + DeleteObject,
 // which is not atomic: for a moment both keys exist.
 
-import {
-  AbortMultipartUploadCommand,
-  CompleteMultipartUploadCommand,
-  CopyObjectCommand,
-  CreateMultipartUploadCommand,
-  DeleteObjectCommand,
-  DeleteObjectsCommand,
-  GetObjectCommand,
-  HeadBucketCommand,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  type S3Client,
-  UploadPartCommand,
-} from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { checkRange, chunksOf, concatBytes, shortRead } from './bytes.ts';
 import { contentRange } from './http.ts';
 import { StorageError, existsByStat } from './errors.ts';
-import { type ResolvedS3Config, type S3StorageOptions, resolveS3Config, s3ClientFor, s3Error } from './s3-client.ts';
+import { type ResolvedS3Config, type S3StorageOptions, resolveS3Config, s3ClientFor, s3Error, s3Sdk } from './s3-client.ts';
 import type { Storage, StorageEntry, StorageStat, WriteSource } from './storage.ts';
 import { type S3Location, parseS3Url, s3Url } from './url.ts';
 
@@ -62,7 +48,7 @@ export class S3Storage implements Storage {
 
   async stat(url: string): Promise<StorageStat> {
     const loc = objectLocation(url, 'stat');
-    const head = await this.call(url, 'HeadObject', loc, () => this.client.send(new HeadObjectCommand({ Bucket: loc.bucket, Key: loc.key })));
+    const head = await this.call(url, 'HeadObject', loc, () => this.client.send(new (s3Sdk().HeadObjectCommand)({ Bucket: loc.bucket, Key: loc.key })));
     const stat: StorageStat = { size: head.ContentLength ?? 0 };
     if (head.LastModified !== undefined) stat.mtime = head.LastModified;
     return stat;
@@ -80,7 +66,7 @@ export class S3Storage implements Storage {
     let token: string | undefined;
     do {
       const page = await this.call(url, 'ListObjectsV2', loc, () =>
-        this.client.send(new ListObjectsV2Command({ Bucket: loc.bucket, Prefix: prefix, Delimiter: recursive ? undefined : '/', ContinuationToken: token, MaxKeys: this.listPageSize })),
+        this.client.send(new (s3Sdk().ListObjectsV2Command)({ Bucket: loc.bucket, Prefix: prefix, Delimiter: recursive ? undefined : '/', ContinuationToken: token, MaxKeys: this.listPageSize })),
       );
       for (const object of page.Contents ?? []) {
         const key = object.Key ?? '';
@@ -114,7 +100,7 @@ export class S3Storage implements Storage {
     let bytes: Uint8Array;
     let total: number | undefined;
     try {
-      const res = await this.client.send(new GetObjectCommand({ Bucket: loc.bucket, Key: loc.key, Range: range }));
+      const res = await this.client.send(new (s3Sdk().GetObjectCommand)({ Bucket: loc.bucket, Key: loc.key, Range: range }));
       const got = contentRange(res.ContentRange ?? null);
       total = got?.size;
       bytes = (await res.Body?.transformToByteArray()) ?? new Uint8Array(0);
@@ -135,7 +121,7 @@ export class S3Storage implements Storage {
   async readAll(url: string): Promise<Uint8Array> {
     const loc = objectLocation(url, 'read');
     return this.call(url, 'GetObject', loc, async () => {
-      const res = await this.client.send(new GetObjectCommand({ Bucket: loc.bucket, Key: loc.key }));
+      const res = await this.client.send(new (s3Sdk().GetObjectCommand)({ Bucket: loc.bucket, Key: loc.key }));
       const bytes = (await res.Body?.transformToByteArray()) ?? new Uint8Array(0);
       if (res.ContentLength !== undefined && res.ContentLength !== bytes.length) throw shortRead(url, 0, res.ContentLength, bytes.length);
       return bytes;
@@ -164,7 +150,7 @@ export class S3Storage implements Storage {
       pendingBytes = 0;
       const PartNumber = parts.length + 1;
       const res = await this.call(url, `UploadPart ${PartNumber}`, loc, () =>
-        this.client.send(new UploadPartCommand({ Bucket: loc.bucket, Key: loc.key, UploadId: uploadId, PartNumber, Body: body })),
+        this.client.send(new (s3Sdk().UploadPartCommand)({ Bucket: loc.bucket, Key: loc.key, UploadId: uploadId, PartNumber, Body: body })),
       );
       parts.push({ ETag: res.ETag ?? '', PartNumber });
     };
@@ -176,7 +162,7 @@ export class S3Storage implements Storage {
         if (pendingBytes < this.partBytes) continue;
         if (uploadId === undefined) {
           const created = await this.call(url, 'CreateMultipartUpload', loc, () =>
-            this.client.send(new CreateMultipartUploadCommand({ Bucket: loc.bucket, Key: loc.key })),
+            this.client.send(new (s3Sdk().CreateMultipartUploadCommand)({ Bucket: loc.bucket, Key: loc.key })),
           );
           uploadId = created.UploadId;
         }
@@ -188,13 +174,13 @@ export class S3Storage implements Storage {
       }
       if (pendingBytes > 0) await uploadPart();
       await this.call(url, 'CompleteMultipartUpload', loc, () =>
-        this.client.send(new CompleteMultipartUploadCommand({ Bucket: loc.bucket, Key: loc.key, UploadId: uploadId, MultipartUpload: { Parts: parts } })),
+        this.client.send(new (s3Sdk().CompleteMultipartUploadCommand)({ Bucket: loc.bucket, Key: loc.key, UploadId: uploadId, MultipartUpload: { Parts: parts } })),
       );
       return { bytes: total };
     } catch (err) {
       if (uploadId !== undefined) {
         // Best effort: parts of an unfinished upload never form an object, but they cost storage until aborted.
-        await this.client.send(new AbortMultipartUploadCommand({ Bucket: loc.bucket, Key: loc.key, UploadId: uploadId })).catch(() => undefined);
+        await this.client.send(new (s3Sdk().AbortMultipartUploadCommand)({ Bucket: loc.bucket, Key: loc.key, UploadId: uploadId })).catch(() => undefined);
       }
       throw err;
     }
@@ -227,7 +213,7 @@ export class S3Storage implements Storage {
       throw new StorageError('STORAGE_BAD_REQUEST', url, `refusing to delete ${url}: it is a whole bucket; delete a key or a prefix inside it`);
     }
     if (!loc.key.endsWith('/')) {
-      await this.call(url, 'DeleteObject', loc, () => this.client.send(new DeleteObjectCommand({ Bucket: loc.bucket, Key: loc.key })));
+      await this.call(url, 'DeleteObject', loc, () => this.client.send(new (s3Sdk().DeleteObjectCommand)({ Bucket: loc.bucket, Key: loc.key })));
     }
     if (options.recursive !== true) return;
     const prefix = loc.key.endsWith('/') ? loc.key : `${loc.key}/`;
@@ -236,12 +222,12 @@ export class S3Storage implements Storage {
       // call per 1000 keys), until none is left. Re-listing from the start rather than following a
       // continuation token keeps this correct on servers whose tokens break when keys disappear.
       const page = await this.call(url, 'ListObjectsV2', loc, () =>
-        this.client.send(new ListObjectsV2Command({ Bucket: loc.bucket, Prefix: prefix, MaxKeys: Math.min(this.listPageSize ?? DELETE_BATCH, DELETE_BATCH) })),
+        this.client.send(new (s3Sdk().ListObjectsV2Command)({ Bucket: loc.bucket, Prefix: prefix, MaxKeys: Math.min(this.listPageSize ?? DELETE_BATCH, DELETE_BATCH) })),
       );
       const keys = (page.Contents ?? []).map((o) => ({ Key: o.Key ?? '' }));
       if (keys.length === 0) return;
       const res = await this.call(url, 'DeleteObjects', loc, () =>
-        this.client.send(new DeleteObjectsCommand({ Bucket: loc.bucket, Delete: { Objects: keys, Quiet: true } })),
+        this.client.send(new (s3Sdk().DeleteObjectsCommand)({ Bucket: loc.bucket, Delete: { Objects: keys, Quiet: true } })),
       );
       const failed = res.Errors?.[0];
       if (failed !== undefined) {
@@ -252,7 +238,7 @@ export class S3Storage implements Storage {
   }
 
   private async put(url: string, loc: S3Location, body: Uint8Array): Promise<void> {
-    await this.call(url, 'PutObject', loc, () => this.client.send(new PutObjectCommand({ Bucket: loc.bucket, Key: loc.key, Body: body })));
+    await this.call(url, 'PutObject', loc, () => this.client.send(new (s3Sdk().PutObjectCommand)({ Bucket: loc.bucket, Key: loc.key, Body: body })));
   }
 
   private async move(from: string, src: S3Location, to: string, dst: S3Location): Promise<void> {
@@ -260,8 +246,8 @@ export class S3Storage implements Storage {
     // MinIO accept, because some S3-compatible servers (s3rver) decode the header with decodeURI,
     // which would keep '%3D' and look for a key that does not exist.
     const source = `${src.bucket}/${src.key.split('/').map((s) => encodeURIComponent(s).replace(/%3D/g, '=')).join('/')}`;
-    await this.call(from, `CopyObject to ${to}`, src, () => this.client.send(new CopyObjectCommand({ Bucket: dst.bucket, Key: dst.key, CopySource: source })));
-    await this.call(from, 'DeleteObject', src, () => this.client.send(new DeleteObjectCommand({ Bucket: src.bucket, Key: src.key })));
+    await this.call(from, `CopyObject to ${to}`, src, () => this.client.send(new (s3Sdk().CopyObjectCommand)({ Bucket: dst.bucket, Key: dst.key, CopySource: source })));
+    await this.call(from, 'DeleteObject', src, () => this.client.send(new (s3Sdk().DeleteObjectCommand)({ Bucket: src.bucket, Key: src.key })));
   }
 
   /** Runs one SDK call, translating its failure. */
@@ -281,7 +267,7 @@ export class S3Storage implements Storage {
     const mapped = s3Error(err, url, action, loc.bucket);
     if (mapped.code !== 'STORAGE_NOT_FOUND' || (err as { name?: string }).name === 'NoSuchKey') return mapped;
     try {
-      await this.client.send(new HeadBucketCommand({ Bucket: loc.bucket }));
+      await this.client.send(new (s3Sdk().HeadBucketCommand)({ Bucket: loc.bucket }));
     } catch (bucketErr) {
       const status = (bucketErr as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
       if (status === 404 || (bucketErr as { name?: string }).name === 'NoSuchBucket') {
