@@ -8,12 +8,13 @@
 // a proper Error instead, which we turn into an error naming the file and row group.
 
 import * as arrow from 'apache-arrow';
-import * as pw from 'parquet-wasm';
+import type * as pw from 'parquet-wasm';
 import { encodeIpc } from '../../engine/kernels/ipc.ts';
+import { parquetWasm } from './parquet-wasm.ts';
 
 /** Arrow schema of a Parquet file, from its footer bytes alone (FileMetaData + length + "PAR1"). */
 export function schemaFromFooter(tail: Uint8Array): arrow.Schema {
-  return arrow.tableFromIPC(pw.readSchema(tail).intoIPCStream()).schema;
+  return arrow.tableFromIPC(parquetWasm().readSchema(tail).intoIPCStream()).schema;
 }
 
 /**
@@ -22,11 +23,11 @@ export function schemaFromFooter(tail: Uint8Array): arrow.Schema {
  * Throws the wasm reader's Error on corrupt data.
  */
 export function decodeParquetBytes(bytes: Uint8Array, rowGroups: number[], batchSize: number): arrow.Table {
-  const table = pw.readParquet(bytes, { rowGroups, batchSize: Math.max(1, batchSize) });
+  const table = parquetWasm().readParquet(bytes, { rowGroups, batchSize: Math.max(1, batchSize) });
   return arrow.tableFromIPC(table.intoIPCStream());
 }
 
 /** Copies an Arrow JS table into wasm memory (consumed by the Parquet writer). */
 export function toWasmTable(table: arrow.Table): pw.Table {
-  return pw.Table.fromIPCStream(encodeIpc(table));
+  return parquetWasm().Table.fromIPCStream(encodeIpc(table));
 }

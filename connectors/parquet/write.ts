@@ -14,7 +14,8 @@
 // never needs the IPC copy, the wasm copy and the encoded file in memory all at once.
 
 import * as arrow from 'apache-arrow';
-import * as pw from 'parquet-wasm';
+import type * as pw from 'parquet-wasm';
+import { parquetWasm } from './parquet-wasm.ts';
 import { InvalidInputError } from '../../engine/errors.ts';
 import { toWasmTable } from './wasm.ts';
 import { storageFor, type StorageOptions } from '../storage/resolve.ts';
@@ -31,13 +32,13 @@ export interface ParquetWriteOptions {
   storage?: StorageOptions;
 }
 
-const CODECS: Record<ParquetCompression, pw.Compression> = {
-  snappy: pw.Compression.SNAPPY,
-  zstd: pw.Compression.ZSTD,
-  gzip: pw.Compression.GZIP,
-  lz4: pw.Compression.LZ4_RAW, // LZ4 (the Hadoop framing) is deprecated in the format; LZ4_RAW is its replacement
-  brotli: pw.Compression.BROTLI,
-  none: pw.Compression.UNCOMPRESSED,
+const CODECS: Record<ParquetCompression, keyof typeof pw.Compression> = {
+  snappy: 'SNAPPY',
+  zstd: 'ZSTD',
+  gzip: 'GZIP',
+  lz4: 'LZ4_RAW', // LZ4 (the Hadoop framing) is deprecated in the format; LZ4_RAW is its replacement
+  brotli: 'BROTLI',
+  none: 'UNCOMPRESSED',
 };
 
 export const DEFAULT_ROW_GROUP_SIZE = 1 << 20;
@@ -80,7 +81,7 @@ export async function writeParquetBatches(
   // after the last chunk and before the backend's commit step (rename / PutObject / multipart
   // completion), so a failed input never produces a file.
   async function* encodedChunks(): AsyncGenerator<Uint8Array> {
-    const encoded = await pw.transformParquetStream(source.stream, properties);
+    const encoded = await parquetWasm().transformParquetStream(source.stream, properties);
     for await (const chunk of encoded as AsyncIterable<Uint8Array>) yield chunk;
     if (source.failure() !== undefined) throw source.failure();
   }
@@ -93,16 +94,17 @@ export async function writeParquetBatches(
 
 function writerProperties(options: ParquetWriteOptions): pw.WriterProperties {
   const compression = options.compression ?? 'snappy';
-  const codec = CODECS[compression];
-  if (codec === undefined) {
+  const codecName = CODECS[compression];
+  if (codecName === undefined) {
     throw new InvalidInputError(`compression '${String(compression)}' is not supported; use one of ${Object.keys(CODECS).join(', ')}`);
   }
   const rowGroupSize = options.rowGroupSize ?? DEFAULT_ROW_GROUP_SIZE;
   if (!Number.isInteger(rowGroupSize) || rowGroupSize < 1) {
     throw new InvalidInputError(`rowGroupSize must be a positive integer number of rows, got ${rowGroupSize}`);
   }
-  return new pw.WriterPropertiesBuilder()
-    .setCompression(codec)
+  const wasm = parquetWasm();
+  return new wasm.WriterPropertiesBuilder()
+    .setCompression(wasm.Compression[codecName])
     .setMaxRowGroupSize(rowGroupSize)
     .setCreatedBy('dataflow (parquet-wasm 0.8)')
     .build();
