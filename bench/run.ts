@@ -17,6 +17,7 @@ const BENCHES: Record<string, string> = {
   parquet: 'parquet.ts',
   als: 'als.ts',
   recovery: 'recovery.ts',
+  submit: 'submit.ts',
 };
 
 const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));

@@ -1,0 +1,117 @@
+// Time from `dataflow submit` to result for a trivial job (`session.range(0, 10).count()`), through
+// the real CLI as a user runs it, beside plain `node -e` counting ten numbers in the same run. The
+// job lives outside the repository and imports 'dataflow', as a user's would. Scenarios:
+//   local / local[2]          the job unchanged since its last run (its type-check is cached)
+//   local, job changed        the job edited before every run, so it is type-checked again
+// Runs of ours and of the peer alternate, after one unrecorded warm-up each. Prints a table of
+// median / min / max, the commands, and writes bench/results/submit-<timestamp>.json.
+//
+//   npx tsx bench/submit.ts [--runs N] [--quick]
+//   npm run bench -- --only submit
+
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { summarise } from './lib/measure.ts';
+import type { Sample } from './lib/measure.ts';
+import { fmt, machineInfo, markdownTable, writeResults } from './lib/report.ts';
+
+const BIN = fileURLToPath(new URL('../bin/dataflow.mjs', import.meta.url));
+const PEER_SCRIPT = 'let n = 0; for (let i = 0; i < 10; i++) n++; console.log(n);';
+const GOAL_MS: Record<string, number> = { local: 1500, 'local[2]': 2500 };
+
+const JOB = (edit: number): string => `// edit ${edit}
+import type { Session } from 'dataflow';
+
+export default async function main(session: Session): Promise<void> {
+  console.log(await session.range(0, 10).count());
+}
+`;
+
+interface Scenario { name: string; master: string; changeJob: boolean; goalMs?: number }
+
+/** Wall milliseconds of one command run to completion; fails unless it prints exactly `expected`. */
+function timeCommand(argv: string[], cwd: string, expected: string): Promise<number> {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(argv[0]!, argv.slice(1), { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c: Buffer) => { out += c.toString(); });
+    child.stderr.on('data', (c: Buffer) => { err += c.toString(); });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const ms = performance.now() - started;
+      if (code !== 0 || out.trim() !== expected) reject(new Error(`${argv.join(' ')} exited ${code} printing '${out.trim()}': ${err.trim()}`));
+      else resolve(ms);
+    });
+  });
+}
+
+function parseArgs(argv: string[]): { runs: number } {
+  const i = argv.indexOf('--runs');
+  const runs = i >= 0 ? Number(argv[i + 1]) : argv.includes('--quick') ? 3 : 7;
+  if (!Number.isInteger(runs) || runs < 1) throw new Error(`bench submit: --runs needs a positive integer, got ${argv[i + 1]}`);
+  return { runs };
+}
+
+const seconds = (s: Sample): string => `${fmt(s.median / 1e3)} s (min ${fmt(s.min / 1e3)}, max ${fmt(s.max / 1e3)})`;
+
+export async function main(argv: string[]): Promise<number> {
+  const { runs } = parseArgs(argv);
+  const command = process.env.DATAFLOW_BENCH_COMMAND ?? ['npx tsx bench/submit.ts', ...argv].join(' ');
+  const dir = mkdtempSync(join(tmpdir(), 'dataflow-bench-submit-'));
+  const jobPath = join(dir, 'job.ts');
+  const peer = [process.execPath, '-e', PEER_SCRIPT];
+  const scenarios: Scenario[] = [
+    { name: 'local', master: 'local', changeJob: false, goalMs: GOAL_MS.local },
+    { name: 'local[2]', master: 'local[2]', changeJob: false, goalMs: GOAL_MS['local[2]'] },
+    { name: 'local, job changed before each run', master: 'local', changeJob: true },
+  ];
+  const results: Array<{ scenario: Scenario; ours: Sample; peer: Sample; command: string }> = [];
+  let edit = 0;
+  try {
+    writeFileSync(jobPath, JOB(edit));
+    for (const scenario of scenarios) {
+      const ours = [process.execPath, BIN, 'submit', jobPath, '--master', scenario.master];
+      const oursMs: number[] = [];
+      const peerMs: number[] = [];
+      for (let run = -1; run < runs; run++) {
+        if (scenario.changeJob) writeFileSync(jobPath, JOB(++edit));
+        const a = await timeCommand(ours, dir, '10');
+        const b = await timeCommand(peer, dir, '10');
+        if (run >= 0) { oursMs.push(a); peerMs.push(b); }
+        process.stderr.write(`submit bench: ${scenario.name} run ${run + 1}: ${fmt(a)} ms (peer ${fmt(b)} ms)\n`);
+      }
+      results.push({ scenario, ours: summarise(oursMs), peer: summarise(peerMs), command: `dataflow submit job.ts --master ${scenario.master}` });
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const rows = results.map(({ scenario, ours, peer }) => ({
+    measure: `submit to result, ${scenario.name}`,
+    dataflow: seconds(ours),
+    reference: `node -e: ${seconds(peer)}`,
+    verdict: scenario.goalMs === undefined ? `${fmt(ours.median / peer.median)}× the peer`
+      : `goal ≤ ${fmt(scenario.goalMs / 1e3)} s: ${ours.median <= scenario.goalMs ? 'met' : 'NOT met'} (${fmt(ours.median / peer.median)}× the peer)`,
+  }));
+  const machine = machineInfo();
+  console.log(markdownTable(rows));
+  console.log('');
+  console.log(`ours: node bin/dataflow.mjs submit <tmp>/job.ts --master <master>  (the job imports 'dataflow'; ${runs} runs each after a warm-up)`);
+  console.log(`peer: node -e '${PEER_SCRIPT}'`);
+  console.log(`command: ${command}`);
+  console.log(`machine: ${machine.cpu}, ${machine.cores} cores, load ${(machine.loadAverage as number[]).join(' ')}`);
+  const saved = await writeResults('bench/results', 'submit', { command, machine, runs, results });
+  console.log(`results: ${saved}`);
+  return 0;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  main(process.argv.slice(2)).then((code) => process.exit(code), (error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  });
+}
