@@ -4,7 +4,7 @@
 //   local / local[2]          the job unchanged since its last run (its type-check is cached)
 //   local, job changed        the job edited before every run, so it is type-checked again
 // Runs of ours and of the peer alternate, after one unrecorded warm-up each. Prints a table of
-// median / min / max, the commands, and writes bench/results/submit-<timestamp>.json.
+// median / min / max of wall and CPU time (the machine is shared), the commands, and writes bench/results/submit-<timestamp>.json.
 //
 //   npx tsx bench/submit.ts [--runs N] [--quick]
 //   npm run bench -- --only submit
@@ -32,20 +32,33 @@ export default async function main(session: Session): Promise<void> {
 
 interface Scenario { name: string; master: string; changeJob: boolean; goalMs?: number }
 
-/** Wall milliseconds of one command run to completion; fails unless it prints exactly `expected`. */
-function timeCommand(argv: string[], cwd: string, expected: string): Promise<number> {
+interface RunTimes { wallMs: number; cpuMs: number }
+
+/**
+ * Wall and CPU (user + system, the command and its children: executors too) milliseconds of one
+ * command run to completion; fails unless it prints exactly `expected`. CPU is read with bash's
+ * `times`, since the machine is shared and wall time alone mostly measures the others' load.
+ */
+function timeCommand(argv: string[], cwd: string, expected: string): Promise<RunTimes> {
   const started = performance.now();
+  const script = '"$@"; status=$?; times >&2; exit $status';
   return new Promise((resolve, reject) => {
-    const child = spawn(argv[0]!, argv.slice(1), { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('bash', ['-c', script, 'bash', ...argv], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (c: Buffer) => { out += c.toString(); });
     child.stderr.on('data', (c: Buffer) => { err += c.toString(); });
     child.on('error', reject);
     child.on('close', (code) => {
-      const ms = performance.now() - started;
-      if (code !== 0 || out.trim() !== expected) reject(new Error(`${argv.join(' ')} exited ${code} printing '${out.trim()}': ${err.trim()}`));
-      else resolve(ms);
+      const wallMs = performance.now() - started;
+      // `times` prints the shell's own user/system times, then its children's: `0m0.480s 0m0.080s`.
+      const children = err.trim().split('\n').at(-1)?.match(/^(\d+)m([\d.]+)s (\d+)m([\d.]+)s$/);
+      if (code !== 0 || out.trim() !== expected || !children) {
+        reject(new Error(`${argv.join(' ')} exited ${code} printing '${out.trim()}': ${err.trim()}`));
+        return;
+      }
+      const cpuMs = (Number(children[1]) * 60 + Number(children[2]) + Number(children[3]) * 60 + Number(children[4])) * 1000;
+      resolve({ wallMs, cpuMs });
     });
   });
 }
@@ -70,7 +83,7 @@ export async function main(argv: string[]): Promise<number> {
     { name: 'local[2]', master: 'local[2]', changeJob: false, goalMs: GOAL_MS['local[2]'] },
     { name: 'local, job changed before each run', master: 'local', changeJob: true },
   ];
-  const results: Array<{ scenario: Scenario; ours: Sample; peer: Sample; command: string }> = [];
+  const results: Array<{ scenario: Scenario; ours: Sample; peer: Sample; oursCpu: Sample; peerCpu: Sample; command: string }> = [];
   let edit = 0;
   try {
     writeFileSync(jobPath, JOB(edit));
@@ -78,25 +91,35 @@ export async function main(argv: string[]): Promise<number> {
       const ours = [process.execPath, BIN, 'submit', jobPath, '--master', scenario.master];
       const oursMs: number[] = [];
       const peerMs: number[] = [];
+      const oursCpu: number[] = [];
+      const peerCpu: number[] = [];
       for (let run = -1; run < runs; run++) {
         if (scenario.changeJob) writeFileSync(jobPath, JOB(++edit));
         const a = await timeCommand(ours, dir, '10');
         const b = await timeCommand(peer, dir, '10');
-        if (run >= 0) { oursMs.push(a); peerMs.push(b); }
-        process.stderr.write(`submit bench: ${scenario.name} run ${run + 1}: ${fmt(a)} ms (peer ${fmt(b)} ms)\n`);
+        if (run >= 0) { oursMs.push(a.wallMs); peerMs.push(b.wallMs); oursCpu.push(a.cpuMs); peerCpu.push(b.cpuMs); }
+        process.stderr.write(`submit bench: ${scenario.name} run ${run + 1}: ${fmt(a.wallMs)} ms, CPU ${fmt(a.cpuMs)} ms (peer ${fmt(b.wallMs)} ms, CPU ${fmt(b.cpuMs)} ms)\n`);
       }
-      results.push({ scenario, ours: summarise(oursMs), peer: summarise(peerMs), command: `dataflow submit job.ts --master ${scenario.master}` });
+      results.push({ scenario, ours: summarise(oursMs), peer: summarise(peerMs), oursCpu: summarise(oursCpu), peerCpu: summarise(peerCpu), command: `dataflow submit job.ts --master ${scenario.master}` });
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  const rows = results.map(({ scenario, ours, peer }) => ({
-    measure: `submit to result, ${scenario.name}`,
-    dataflow: seconds(ours),
-    reference: `node -e: ${seconds(peer)}`,
-    verdict: scenario.goalMs === undefined ? `${fmt(ours.median / peer.median)}× the peer`
-      : `goal ≤ ${fmt(scenario.goalMs / 1e3)} s: ${ours.median <= scenario.goalMs ? 'met' : 'NOT met'} (${fmt(ours.median / peer.median)}× the peer)`,
-  }));
+  const rows = results.flatMap(({ scenario, ours, peer, oursCpu, peerCpu }) => [
+    {
+      measure: `submit to result, ${scenario.name} (wall)`,
+      dataflow: seconds(ours),
+      reference: `node -e: ${seconds(peer)}`,
+      verdict: scenario.goalMs === undefined ? `${fmt(ours.median / peer.median)}× the peer`
+        : `goal ≤ ${fmt(scenario.goalMs / 1e3)} s: ${ours.median <= scenario.goalMs ? 'met' : 'NOT met'} (${fmt(ours.median / peer.median)}× the peer)`,
+    },
+    {
+      measure: `submit to result, ${scenario.name} (CPU, user + system, executors included)`,
+      dataflow: seconds(oursCpu),
+      reference: `node -e: ${seconds(peerCpu)}`,
+      verdict: `${fmt(oursCpu.median / Math.max(1, peerCpu.median))}× the peer`,
+    },
+  ]);
   const machine = machineInfo();
   console.log(markdownTable(rows));
   console.log('');
