@@ -31,6 +31,12 @@ export interface EngineConfig {
   'dataflow.cores.max': number;
   /** Delay scheduling: how long a task waits for the busy executor holding its cached input (Spark: spark.locality.wait). */
   'dataflow.locality.waitMs': number;
+  /**
+   * Memory of one executor (e.g. `2g`): 60% of it is the execution budget its tasks share, past
+   * which sort and aggregation spill to disk. Empty: what the process may really use (its memory
+   * cgroup's limit, else physical memory) shared by the executors of local[N].
+   */
+  'dataflow.executor.memory': string;
   /** Extra Node.js flags for executor processes, e.g. `--max-old-space-size=8192` (Spark: extraJavaOptions). */
   'dataflow.executor.extraNodeOptions': string;
 }
@@ -43,6 +49,7 @@ export const DEFAULT_CONFIG: EngineConfig = {
   'dataflow.executor.registrationTimeoutMs': 30_000,
   'dataflow.ui.progress': true,
   'dataflow.executor.extraNodeOptions': '',
+  'dataflow.executor.memory': '',
   'dataflow.locality.waitMs': 3_000,
   'dataflow.driver.host': '127.0.0.1',
   'dataflow.driver.bindHost': '',
@@ -52,6 +59,25 @@ export const DEFAULT_CONFIG: EngineConfig = {
 };
 
 type Key = keyof EngineConfig;
+
+/** Checks beyond the value's type, by key. */
+const CHECKS: Partial<Record<Key, (value: string, key: string) => void>> = {
+  'dataflow.executor.memory': (value, key) => { if (value !== '') parseSize(value, `configuration ${key}`); },
+};
+
+/**
+ * A size such as 512m, 4g or 1048576 (bytes), in binary units.
+ *
+ * @example parseSize('4g', '--memory') // 4294967296
+ */
+export function parseSize(value: string, option: string): number {
+  const match = /^([0-9]+(?:\.[0-9]+)?)\s*([kmgt]?)i?b?$/i.exec(value.trim());
+  if (!match) throw new InvalidInputError(`${option} ${value} is not a size (e.g. 512m, 4g)`);
+  const scale = { '': 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40 }[match[2]!.toLowerCase() as '' | 'k' | 'm' | 'g' | 't'];
+  const bytes = Math.round(Number(match[1]) * scale);
+  if (bytes < 1) throw new InvalidInputError(`${option} ${value} is not a positive size (e.g. 512m, 4g)`);
+  return bytes;
+}
 
 /** Parses `key=value` strings (from --conf) and explicit overrides into a checked config. */
 export function resolveConfig(entries: Array<string> = [], overrides: Partial<Record<string, unknown>> = {}): EngineConfig {
@@ -63,6 +89,7 @@ export function resolveConfig(entries: Array<string> = [], overrides: Partial<Re
     const k = key as Key;
     const expected = typeof DEFAULT_CONFIG[k];
     if (expected === 'string') {
+      CHECKS[k]?.(String(raw), key);
       (config as unknown as Record<string, unknown>)[k] = String(raw);
     } else if (expected === 'boolean') {
       const v = typeof raw === 'boolean' ? raw : raw === 'true' ? true : raw === 'false' ? false : undefined;

@@ -21,6 +21,7 @@ export type { Row } from './kernels/rows.ts';
 export type { SortKey } from './plan/nodes.ts';
 export { DataflowError, InternalError, InvalidInputError } from './errors.ts';
 export { JobFailedError } from './cluster/driver.ts';
+export type { JobMetrics, StageMetrics } from './cluster/driver.ts';
 export type { MovieLensOptions, MovieLensFormat } from '../connectors/movielens/index.ts';
 export type { CsvOptions, CsvColumnType } from '../connectors/csv/index.ts';
 export type { ParquetFilter, ParquetPredicate } from '../connectors/parquet/predicate.ts';

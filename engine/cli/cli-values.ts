@@ -12,13 +12,7 @@ export function parseHostPort(value: string, option: string): { host: string; po
   return { host: match[1]!, port };
 }
 
-/** @example parseSize('4g', '--memory') // 4294967296 */
-export function parseSize(value: string, option: string): number {
-  const match = /^([0-9]+(?:\.[0-9]+)?)\s*([kmgt]?)i?b?$/i.exec(value.trim());
-  if (!match) throw new InvalidInputError(`${option} ${value} is not a size (e.g. 512m, 4g)`);
-  const scale = { '': 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40 }[match[2]!.toLowerCase() as '' | 'k' | 'm' | 'g' | 't'];
-  return Math.round(Number(match[1]) * scale);
-}
+export { parseSize } from '../config.ts';
 
 /** The cluster secret from a file (trimmed) or $DATAFLOW_SECRET; an error says how to give one. */
 export function readSecret(file: string | undefined): string {

@@ -33,8 +33,28 @@ export class JobFailedError extends DataflowError {
   }
 }
 
+/** What the tasks of one stage of a job measured, summed (see TaskMetrics). */
+export interface StageMetrics {
+  stageId: number;
+  /** Finished task attempts (retries included). */
+  tasks: number;
+  spillBytes: number;
+  spillFiles: number;
+  /** The largest peakMemoryBytes of any one task. */
+  peakTaskMemoryBytes: number;
+}
+
+/** A finished job's metrics: its stages' sums and the totals (`session.lastJobMetrics`). */
+export interface JobMetrics {
+  jobId: number;
+  stages: StageMetrics[];
+  spillBytes: number;
+  spillFiles: number;
+}
+
 interface JobRun {
   jobId: number;
+  metrics: JobMetrics;
   plan: StagePlan;
   action: ResultAction;
   results: Array<TaskPayload | undefined>;
@@ -85,6 +105,8 @@ export class Driver {
   private readonly pendingReleases = new Set<number>();
   private readonly cacheLocations = new Map<string, string>();
   private readonly progress: ProgressReporter;
+  /** The metrics of the job that finished last (successfully or not). */
+  lastJobMetrics: JobMetrics | undefined;
   private nextJobId = 0;
   private nextStageId = 0;
   private readonly bundleByJob = new Map<number, string | undefined>();
@@ -162,7 +184,8 @@ export class Driver {
       }
       mapOutput = { executorId, blockSizes: payload.blockSizes, attempt: info.attempt };
     }
-    this.progress.taskDone(info.stageId);
+    this.recordMetrics(info.jobId, info.stageId, result);
+    this.progress.taskDone(info.stageId, result.metrics?.spillBytes ?? 0);
     this.dispatch({ type: 'TaskFinished', taskId, mapOutput });
     this.payloads.delete(taskId);
     this.running.delete(taskId);
@@ -197,6 +220,7 @@ export class Driver {
     return new Promise<TaskPayload[]>((resolve, reject) => {
       const job: JobRun = {
         jobId, plan, action, results: new Array(plan.finalStage.numPartitions).fill(undefined),
+        metrics: { jobId, stages: [], spillBytes: 0, spillFiles: 0 },
         onAccept: options.onAccept, settleBeforeFailing: options.settleBeforeFailing === true, resolve, reject,
       };
       this.jobs.set(jobId, job);
@@ -295,8 +319,26 @@ export class Driver {
     }
   }
 
+  private recordMetrics(jobId: number, stageId: number, result: TaskResult): void {
+    const metrics = this.jobs.get(jobId)?.metrics;
+    if (!metrics || !result.metrics) return;
+    let stage = metrics.stages.find((s) => s.stageId === stageId);
+    if (!stage) {
+      stage = { stageId, tasks: 0, spillBytes: 0, spillFiles: 0, peakTaskMemoryBytes: 0 };
+      metrics.stages.push(stage);
+      metrics.stages.sort((a, b) => a.stageId - b.stageId);
+    }
+    stage.tasks++;
+    stage.spillBytes += result.metrics.spillBytes;
+    stage.spillFiles += result.metrics.spillFiles;
+    stage.peakTaskMemoryBytes = Math.max(stage.peakTaskMemoryBytes, result.metrics.peakMemoryBytes);
+    metrics.spillBytes += result.metrics.spillBytes;
+    metrics.spillFiles += result.metrics.spillFiles;
+  }
+
   private finishJob(job: JobRun, error: Error | undefined): void {
     if (!this.jobs.delete(job.jobId)) return;
+    this.lastJobMetrics = job.metrics;
     this.bundleByJob.delete(job.jobId);
     for (const stage of job.plan.stages) {
       const entry = this.stages.get(stage.stageId);

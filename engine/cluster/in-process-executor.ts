@@ -21,10 +21,13 @@ export class InProcessExecutor implements ExecutorHandle {
   readonly slots = 1;
   private readonly env: TaskEnvironment;
 
-  constructor(private readonly driver: Driver, services: DriverServices, workDir: string) {
+  /** @param taskMemoryBytes what a task may hold before sort and aggregation spill (memory-limit.ts) */
+  constructor(private readonly driver: Driver, services: DriverServices, workDir: string, taskMemoryBytes: number) {
     this.env = {
       executorId: this.id,
       shuffleDir: join(workDir, 'shuffle'),
+      spillDir: join(workDir, 'spill'),
+      taskMemoryBytes,
       blockStore: new BlockStore(),
       fetchRemoteBlocks: async (locations) => {
         throw new InternalError('NO_REMOTE_EXECUTORS', `in-process mode has no remote executors, but blocks of executor ${locations[0]?.executorId} were asked for`);
@@ -73,5 +76,6 @@ export class InProcessExecutor implements ExecutorHandle {
 
   async stop(): Promise<void> {
     await rm(this.env.shuffleDir, { recursive: true, force: true });
+    await rm(this.env.spillDir, { recursive: true, force: true });
   }
 }

@@ -13,6 +13,7 @@ import { DataflowError } from '../errors.ts';
 import type { Driver } from './driver.ts';
 import type { DriverServices } from './driver-services.ts';
 import { DriverEndpoint } from './driver-endpoint.ts';
+import { executorMemoryBytes } from '../executor/memory-limit.ts';
 import { SECRET_ENV } from '../protocol/index.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/dataflow.mjs', import.meta.url));
@@ -32,7 +33,8 @@ export class LocalCluster {
     try {
       const timeoutMs = options.config['dataflow.executor.registrationTimeoutMs'];
       await new Promise<void>((resolve, reject) => {
-        cluster.spawnAll(options.executors, endpoint.port, secret, options.workDir, options.config['dataflow.executor.extraNodeOptions'], reject);
+        const memory = executorMemoryBytes(options.config, options.executors);
+        cluster.spawnAll(options.executors, endpoint.port, secret, options.workDir, memory, options.config['dataflow.executor.extraNodeOptions'], reject);
         endpoint.waitForExecutors(options.executors, timeoutMs,
           () => `only ${endpoint.executors.size} of ${options.executors} executors registered within ${timeoutMs} ms; on a slow or busy machine ` +
             `give them longer with --conf dataflow.executor.registrationTimeoutMs=${timeoutMs * 2}`)
@@ -45,12 +47,13 @@ export class LocalCluster {
     }
   }
 
-  private spawnAll(n: number, port: number, secret: string, workDir: string, nodeOptions: string, fail: (e: Error) => void): void {
+  private spawnAll(n: number, port: number, secret: string, workDir: string, memoryBytes: number, nodeOptions: string, fail: (e: Error) => void): void {
     for (let i = 0; i < n; i++) {
       const id = `exec-${i + 1}`;
       const child = spawn(process.execPath, [
         ...nodeOptions.split(/\s+/).filter(Boolean), BIN,
         'executor', '--driver', `127.0.0.1:${port}`, '--executor-id', id, '--work-dir', join(workDir, id), '--cores', '1',
+        '--memory', String(memoryBytes),
       ], { stdio: ['ignore', 'inherit', 'pipe'], env: { ...process.env, [SECRET_ENV]: secret } });
       const entry: Child = { id, process: child, stderrTail: '', exited: false };
       this.children.push(entry);

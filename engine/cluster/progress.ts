@@ -1,7 +1,8 @@
-// A progress line per stage on a terminal ("stage 1: 7/9 tasks, 1.2 s"); silent when stderr is not one.
+// A progress line per stage on a terminal ("stage 1: 7/9 tasks, 1.2 s, spilled 96.0 MB"); silent
+// when stderr is not one.
 
 export class ProgressReporter {
-  private readonly stages = new Map<number, { done: number; total: number; started: number }>();
+  private readonly stages = new Map<number, { done: number; total: number; started: number; spillBytes: number }>();
   private lastDraw = 0;
 
   constructor(private readonly enabled: boolean, private readonly out: NodeJS.WriteStream = process.stderr) {}
@@ -9,14 +10,15 @@ export class ProgressReporter {
   stageSubmitted(stageId: number, tasks: number): void {
     const stage = this.stages.get(stageId);
     if (stage) stage.total += tasks; // a resubmission after lost outputs adds tasks
-    else this.stages.set(stageId, { done: 0, total: tasks, started: performance.now() });
+    else this.stages.set(stageId, { done: 0, total: tasks, started: performance.now(), spillBytes: 0 });
     this.draw(stageId, true);
   }
 
-  taskDone(stageId: number): void {
+  taskDone(stageId: number, spillBytes = 0): void {
     const stage = this.stages.get(stageId);
     if (!stage) return;
     stage.done++;
+    stage.spillBytes += spillBytes;
     this.draw(stageId, false);
   }
 
@@ -34,6 +36,12 @@ export class ProgressReporter {
     const stage = this.stages.get(stageId);
     if (!stage) return;
     const seconds = ((now - stage.started) / 1000).toFixed(1);
-    this.out.write(`\r\x1b[2Kstage ${stageId}: ${stage.done}/${stage.total} tasks, ${seconds} s`);
+    this.out.write(`\r\x1b[2K${progressLine(stageId, stage.done, stage.total, seconds, stage.spillBytes)}`);
   }
+}
+
+/** @example progressLine(1, 7, 9, '1.2', 100663296) // 'stage 1: 7/9 tasks, 1.2 s, spilled 96.0 MB' */
+export function progressLine(stageId: number, done: number, total: number, seconds: string, spillBytes: number): string {
+  const spilled = spillBytes > 0 ? `, spilled ${(spillBytes / 2 ** 20).toFixed(1)} MB` : '';
+  return `stage ${stageId}: ${done}/${total} tasks, ${seconds} s${spilled}`;
 }

@@ -14,11 +14,12 @@ import { resolveConfig } from '../config.ts';
 import type { EngineConfig } from '../config.ts';
 import { DataflowError, InternalError, InvalidInputError } from '../errors.ts';
 import { Driver } from '../cluster/driver.ts';
-import type { RunJobOptions } from '../cluster/driver.ts';
+import type { JobMetrics, RunJobOptions } from '../cluster/driver.ts';
 import type { DriverServices } from '../cluster/driver-services.ts';
 import { InProcessExecutor } from '../cluster/in-process-executor.ts';
 import { LocalCluster } from '../cluster/local-cluster.ts';
 import { createWorkDir, reclaimStaleWorkDirs } from '../cluster/work-dir.ts';
+import { executorMemoryBytes, taskMemoryBytes } from '../executor/memory-limit.ts';
 import { StandaloneCluster } from '../cluster/standalone-cluster.ts';
 import { type ResultAction, SECRET_ENV, type TaskPayload } from '../protocol/index.ts';
 import { parseMaster } from '../cluster/master-url.ts';
@@ -93,7 +94,7 @@ export class Session implements DriverServices {
     };
     try {
       if (spec.kind === 'in-process') {
-        const executor = new InProcessExecutor(driver, services, workDir);
+        const executor = new InProcessExecutor(driver, services, workDir, taskMemoryBytes(executorMemoryBytes(config, 1), 1));
         await executor.start();
         session = new Session(master, config, driver, workDir, executor);
         driver.addExecutor(executor);
@@ -114,6 +115,17 @@ export class Session implements DriverServices {
       await rm(workDir, { recursive: true, force: true });
       throw error;
     }
+  }
+
+  /**
+   * Metrics of the job that finished last: spill bytes and files per stage and in total.
+   *
+   * @example
+   * await ds.sortBy([{ column: 'v', ascending: true }]).count();
+   * session.lastJobMetrics?.spillBytes; // 0 when everything fit the memory budget
+   */
+  get lastJobMetrics(): JobMetrics | undefined {
+    return this.driver.lastJobMetrics;
   }
 
   /** Stops executors and removes every temporary file of the session. A second call waits for the first. */

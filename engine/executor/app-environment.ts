@@ -26,6 +26,9 @@ export interface AppEnvironmentOptions {
   appId: string;
   dir: string;
   shuffleDir: string;
+  /** Folder of the application's spill folders (one per task attempt). */
+  spillDir: string;
+  taskMemoryBytes: number;
   blockStore: BlockStore;
   peer: (location: { host: string; port: number }) => Promise<Connection>;
   services: AppServices;
@@ -65,6 +68,8 @@ export function appEnvironment(o: AppEnvironmentOptions): AppEnvironment {
     },
     executorId: o.executorId,
     shuffleDir: o.shuffleDir,
+    spillDir: o.spillDir,
+    taskMemoryBytes: o.taskMemoryBytes,
     blockStore: o.blockStore,
     fetchRemoteBlocks: async (locations: BlockLocation[], shuffleId: number, reducePartition: number) => {
       const reply = await (await o.peer(locations[0]!)).request({

@@ -11,6 +11,10 @@ export interface TaskEnvironment {
   /** Folder for this executor's shuffle files (per application); removed when the application ends. */
   shuffleDir: string;
   blockStore: BlockStore;
+  /** Folder under which each task attempt gets its own spill folder (inside the application's folder). */
+  spillDir: string;
+  /** What one task's operators may hold at once (its share of the executor's execution memory). */
+  taskMemoryBytes: number;
   /**
    * Reads blocks written by one other executor, in one request (all `locations` name the same
    * executor); returns one Uint8Array per location. Throws on failure; the runner types it FetchFailed.

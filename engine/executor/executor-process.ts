@@ -9,14 +9,13 @@ import { MasterMessage } from '../protocol/index.ts';
 import type { ExecutorRuntimeOptions } from './executor-runtime.ts';
 import { ExecutorRuntime } from './executor-runtime.ts';
 import { InvalidInputError } from '../errors.ts';
+import { availableMemoryBytes } from './memory-limit.ts';
 
 export interface ExecutorProcessOptions extends ExecutorRuntimeOptions {
   /** local[N]: the driver to serve. */
   driver?: { host: string; port: number };
   /** standalone: the master to register with. */
   master?: { host: string; port: number };
-  /** Advertised memory in bytes (standalone; informational for the master's allocation). */
-  memoryBytes?: number;
 }
 
 export async function runExecutor(options: ExecutorProcessOptions): Promise<void> {
@@ -69,7 +68,7 @@ export async function runExecutor(options: ExecutorProcessOptions): Promise<void
   const reply = await master.request({
     header: {
       type: MasterMessage.registerExecutor, executorId: options.executorId, cores: options.cores,
-      memoryBytes: options.memoryBytes ?? 0, host: runtime.advertiseHost, pid: process.pid,
+      memoryBytes: options.memoryBytes ?? availableMemoryBytes(), host: runtime.advertiseHost, pid: process.pid,
     },
   });
   if (reply.header.type !== 'ok') await stop(1, `master refused registration: ${String(reply.header.message)}`);

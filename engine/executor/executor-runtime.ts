@@ -13,6 +13,7 @@ import { AppContext } from './app-context.ts';
 import type { AppGrant } from './app-context.ts';
 import { Chaos } from './chaos.ts';
 import { TaskThreadPool } from './task-threads.ts';
+import { availableMemoryBytes, taskMemoryBytes } from './memory-limit.ts';
 import type { TaskThreads } from './task-threads.ts';
 import { encodeIpc } from '../kernels/ipc.ts';
 
@@ -27,6 +28,11 @@ export interface ExecutorRuntimeOptions {
   advertiseHost?: string;
   heartbeatIntervalMs?: number;
   heartbeatTimeoutMs?: number;
+  /**
+   * The executor's memory (`--memory`); 60% of it is the execution budget, split evenly among
+   * its cores' tasks. Default: what this process may use (its memory cgroup's limit, else physical memory).
+   */
+  memoryBytes?: number;
   /** `seed:probability`: kill this process at random task starts (tests and demos of recovery). */
   chaos?: string;
 }
@@ -57,7 +63,10 @@ export class ExecutorRuntime {
     // one that decides quickly that an executor is lost (dataflow.network.timeoutMs).
     this.heartbeatTimeoutMs = options.heartbeatTimeoutMs ?? 600_000;
     this.chaos = options.chaos ? Chaos.parse(options.chaos) : undefined;
-    this.threads = new TaskThreadPool(options.cores, { executorId: options.executorId, secret: options.secret });
+    const memory = options.memoryBytes ?? availableMemoryBytes();
+    this.threads = new TaskThreadPool(options.cores, {
+      executorId: options.executorId, secret: options.secret, taskMemoryBytes: taskMemoryBytes(memory, options.cores),
+    });
   }
 
   static async start(options: ExecutorRuntimeOptions): Promise<ExecutorRuntime> {

@@ -1,5 +1,6 @@
 // Wide operators, both sides of a shuffle: the map-side combine run before shuffle files are
-// written, and the reduce-side operator run on the blocks a reduce task fetched.
+// written, and the reduce-side operator run on the blocks a reduce task streams in. Sort and the
+// grouping operators spill past the task's memory budget; the others hold their partition.
 
 import type { Table } from 'apache-arrow';
 import type { CombineOp, ReduceOp } from '../plan/nodes.ts';
@@ -8,10 +9,18 @@ import { partialAggregate, mergePartials, finishAggregate } from '../kernels/agg
 import { reduceRowsByKey } from '../kernels/reduce-rows.ts';
 import { groupRows } from '../kernels/group-rows.ts';
 import { hashJoin } from '../kernels/join.ts';
-import { sortTable } from '../kernels/sort.ts';
 import { distinctRows } from '../kernels/distinct.ts';
+import { takeRows } from '../kernels/take.ts';
 import type { Row } from '../kernels/rows.ts';
 import type { UserCode } from './user-code.ts';
+import type { ReduceInput } from './reduce-input.ts';
+import { externalSort } from './external-sort.ts';
+import { spillingGroupBy } from './spilling-group-by.ts';
+import type { GroupedOp } from './spilling-group-by.ts';
+import { collectTables, isBlank } from './operator-memory.ts';
+
+export { isBlank };
+import type { OperatorMemory } from './operator-memory.ts';
 
 type RowReducer = (a: Row, b: Row) => Row;
 
@@ -25,30 +34,56 @@ export function applyCombine(op: CombineOp, table: Table, code: UserCode): Table
   }
 }
 
-/**
- * Reduce side: `inputs[d]` holds the blocks read for dependency d, in map-partition order (so the
- * result does not depend on which map task finished first).
- */
-export function applyReduce(op: ReduceOp, inputs: Table[][], code: UserCode): Table {
-  if (op.op === 'join') {
-    const left = concatTables(inputs[0] ?? []);
-    const right = concatTables(inputs[1] ?? []);
-    if (isBlank(left)) return left;
-    return hashJoin(left, right, op.keys, op.how);
-  }
-  const table = concatTables(inputs[0] ?? []);
-  if (isBlank(table)) return table;
-  switch (op.op) {
-    case 'concat': return table;
-    case 'mergeAggregate': return finishAggregate(mergePartials(table, op.keys, op.aggs), op.keys, op.aggs);
-    case 'reduceRows': return reduceRowsByKey(table, op.keys, code.callable(op.fn) as RowReducer);
-    case 'groupRows': return groupRows(table, op.keys);
-    case 'sort': return sortTable(table, op.keys);
-    case 'distinct': return distinctRows(table);
-  }
+/** What a reduce operator runs with. */
+export interface ReduceContext extends OperatorMemory {
+  code: UserCode;
 }
 
-/** A table with no rows and no columns: what an empty partition of unknown schema looks like. */
-export function isBlank(table: Table): boolean {
-  return table.numRows === 0 && table.numCols === 0;
+type Reducer<K extends ReduceOp['op']> = (op: Extract<ReduceOp, { op: K }>, inputs: ReduceInput[], ctx: ReduceContext) => AsyncIterable<Table>;
+
+/** Operators that need their whole partition at once: the input is collected, then the kernel runs. */
+async function* whole(inputs: ReduceInput[], kernel: (tables: Table[]) => Table): AsyncGenerator<Table> {
+  const tables: Table[] = [];
+  for (const input of inputs) tables.push(await collectTables(input));
+  yield kernel(tables);
+}
+
+const reducers: { [K in ReduceOp['op']]: Reducer<K> } = {
+  concat: (_op, inputs) => whole(inputs, ([t]) => t!),
+  groupRows: (op, inputs) => whole(inputs, ([t]) => (isBlank(t!) ? t! : groupRows(t!, op.keys))),
+  join: (op, inputs) => whole(inputs, ([left, right]) => (isBlank(left!) ? left! : hashJoin(left!, right ?? concatTables([]), op.keys, op.how))),
+  sort: (op, [input], ctx) => externalSort(input!, input!.bytes, op.keys, ctx),
+  mergeAggregate: (op, [input], ctx) => spillingGroupBy(input!, input!.bytes, {
+    keys: () => op.keys,
+    merge: (table, groups) => mergePartials(table, op.keys, op.aggs, groups),
+    finish: (merged) => finishAggregate(merged, op.keys, op.aggs),
+    once: (table) => finishAggregate(mergePartials(table, op.keys, op.aggs), op.keys, op.aggs),
+  }, ctx),
+  reduceRows: (op, [input], ctx) => {
+    const fn = ctx.code.callable(op.fn) as RowReducer;
+    return spillingGroupBy(input!, input!.bytes, {
+      keys: () => op.keys,
+      merge: (table, groups) => reduceRowsByKey(table, op.keys, fn, groups),
+      finish: (merged) => merged,
+      once: (table) => reduceRowsByKey(table, op.keys, fn),
+    }, ctx);
+  },
+  distinct: (_op, [input], ctx) => spillingGroupBy(input!, input!.bytes, distinctOp, ctx),
+};
+
+/** distinct(): the first row of every distinct tuple of all columns. */
+const distinctOp: GroupedOp = {
+  keys: (table) => table.schema.fields.map((f) => f.name),
+  merge: (table, groups) => (groups.numGroups === table.numRows ? table : takeRows(table, groups.firstRow)),
+  finish: (merged) => merged,
+  once: (table) => distinctRows(table),
+};
+
+/**
+ * Reduce side: `inputs[d]` streams the blocks read for dependency d, in map-partition order (so
+ * the result does not depend on which map task finished first). The output is one table when
+ * the operator held its partition in memory, a stream of batches when it spilled.
+ */
+export function applyReduce(op: ReduceOp, inputs: ReduceInput[], ctx: ReduceContext): AsyncIterable<Table> {
+  return (reducers[op.op] as Reducer<ReduceOp['op']>)(op, inputs, ctx);
 }

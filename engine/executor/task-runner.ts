@@ -2,11 +2,11 @@
 // bottom, narrow operators pipelined on top) and then either writes shuffle files or computes an
 // action's partial result. Failures leave as TaskError with a typed reason.
 
+import { join } from 'node:path';
 import { Table, makeVector } from 'apache-arrow';
 import type { PlanNode, SourceSpec } from '../plan/nodes.ts';
 import { narrowInputs } from '../plan/nodes.ts';
 import { writeMapOutput } from '../shuffle/shuffle-writer.ts';
-import { readBlockBytes, decodeBlock } from '../shuffle/shuffle-reader.ts';
 import { readParquetPartition } from '../../connectors/parquet/read.ts';
 import { readCsvPartitionTable } from '../../connectors/csv/read.ts';
 import { writeTaskOutput } from '../../connectors/parquet/task-output.ts';
@@ -17,32 +17,41 @@ import { sliceRows } from '../kernels/take.ts';
 import type { LoadedBundle } from '../closure/load-bundle.ts';
 import { libraryModulesIn, loadLibraryModules } from '../closure/library.ts';
 import type { TaskEnvironment } from './environment.ts';
-import { type BlockLocation, type ResultAction, type ShuffleInput, type TaskDescriptor, TaskError, type TaskPayload, type TaskResult } from '../protocol/index.ts';
-import { decodeIpc, encodeIpc } from '../kernels/ipc.ts';
+import { type ResultAction, type ShuffleInput, type TaskDescriptor, TaskError, type TaskMetrics, type TaskPayload, type TaskResult } from '../protocol/index.ts';
+import { encodeIpc } from '../kernels/ipc.ts';
+import { concatTables } from '../kernels/concat-tables.ts';
 import { applyNarrowOp } from './narrow-ops.ts';
 import { applyCombine, applyReduce, isBlank } from './reduce-ops.ts';
+import { reduceInput } from './reduce-input.ts';
+import type { ReduceInput } from './reduce-input.ts';
+import { MemoryBudget } from './memory-budget.ts';
+import { SpillError, TaskSpill } from './spill-files.ts';
+import { collectTables } from './operator-memory.ts';
 import { UserCode, broadcastIdsIn, engineFailure } from './user-code.ts';
 import { DataflowError, InternalError } from '../errors.ts';
 
-/** Bytes asked of one executor in one request, and requests outstanding at once, per reduce task. */
-const FETCH_BATCH_BYTES = 16 * 1024 * 1024;
-const FETCHES_IN_FLIGHT = 4;
-
 export async function runTask(task: TaskDescriptor, env: TaskEnvironment): Promise<TaskResult> {
   const started = performance.now();
+  const spill = new TaskSpill(join(env.spillDir, `task-${task.taskId}-attempt-${task.attempt}`), env.executorId);
+  const budget = new MemoryBudget(env.taskMemoryBytes);
   try {
     const bundle = task.bundleHash ? await loadBundleOrFail(env, task.bundleHash) : undefined;
     const broadcasts = new Map<number, unknown>();
     for (const id of broadcastIdsIn([task.plan, task.output])) broadcasts.set(id, await env.fetchBroadcast(id));
     await loadLibraryModules(libraryModulesIn([task.plan, task.output]));
-    const run = new TaskRun(task, env, new UserCode(bundle, broadcasts));
-    const table = await run.evaluate(task.plan, task.partition);
+    const run = new TaskRun(task, env, new UserCode(bundle, broadcasts), budget, spill);
+    const output = run.evaluate(task.plan, task.partition);
     const payload = task.output.kind === 'shuffle'
-      ? await run.writeShuffle(table)
-      : await run.finish(task.output.action, table);
-    return { payload, cachedBlocks: run.cachedBlocks, durationMs: performance.now() - started };
+      ? await run.writeShuffle(await collectTables(output))
+      : await run.finish(task.output.action, output);
+    const metrics: TaskMetrics = { spillBytes: spill.bytesWritten, spillFiles: spill.filesWritten, peakMemoryBytes: budget.peakBytes };
+    return { payload, cachedBlocks: run.cachedBlocks, durationMs: performance.now() - started, metrics };
   } catch (error) {
     if (error instanceof TaskError) throw error;
+    // A full or unwritable work directory is this executor's problem: retried, elsewhere if possible.
+    if (error instanceof SpillError) {
+      throw new TaskError({ kind: 'ExecutorResourceExhausted', resource: 'disk', executorId: error.executorId, message: error.message });
+    }
     // The engine's own errors (a malformed row, a missing column, a corrupt file) describe the
     // input, which is the same on every attempt: they fail the job without retries; so do its
     // internal faults. Errors marked retryable (a storage timeout, an S3 503) are retried.
@@ -50,6 +59,8 @@ export async function runTask(task: TaskDescriptor, env: TaskEnvironment): Promi
     if (engine) throw new TaskError(engine);
     const e = error instanceof Error ? error : new Error(String(error));
     throw new TaskError({ kind: 'UserCodeError', message: `${e.name}: ${e.message}`, stack: e.stack });
+  } finally {
+    spill.remove();
   }
 }
 
@@ -66,35 +77,61 @@ class TaskRun {
   readonly cachedBlocks: Array<{ cacheId: number; partition: number }> = [];
   private readonly inputs: Map<number, ShuffleInput>;
 
-  constructor(private readonly task: TaskDescriptor, private readonly env: TaskEnvironment, private readonly code: UserCode) {
+  private readonly windowBytes: number;
+  private readonly budget: MemoryBudget;
+
+  constructor(
+    private readonly task: TaskDescriptor,
+    private readonly env: TaskEnvironment,
+    private readonly code: UserCode,
+    taskBudget: MemoryBudget,
+    private readonly spill: TaskSpill,
+  ) {
     this.inputs = new Map(task.shuffleInputs.map((input) => [input.shuffleId, input]));
+    // A quarter of the task's budget (64 KiB to 64 MiB) is the window of blocks fetched ahead.
+    this.windowBytes = Math.max(64 << 10, Math.min(64 << 20, Math.floor(taskBudget.limitBytes / 4)));
+    this.budget = new MemoryBudget(Math.max(1, taskBudget.limitBytes - this.windowBytes));
   }
 
-  async evaluate(node: PlanNode, partition: number): Promise<Table> {
+  /**
+   * Partition `partition` of `node` as a stream of tables: one table, except where a spilling
+   * operator streams its output in batches. Row-wise narrow operators run batch by batch;
+   * mapPartitions, cache and the operators that need their whole input collect it first.
+   */
+  async *evaluate(node: PlanNode, partition: number): AsyncGenerator<Table> {
     switch (node.kind) {
-      case 'source': return this.readSource(node.source, node.numPartitions, partition);
-      case 'narrow': return applyNarrowOp(node.op, await this.evaluate(node.parent, partition), this.code);
+      case 'source': yield await this.readSource(node.source, node.numPartitions, partition); return;
+      case 'narrow': {
+        if (node.op.op === 'mapPartitions') {
+          yield applyNarrowOp(node.op, await collectTables(this.evaluate(node.parent, partition)), this.code);
+          return;
+        }
+        for await (const table of this.evaluate(node.parent, partition)) yield applyNarrowOp(node.op, table, this.code);
+        return;
+      }
       case 'union': {
         const [input] = narrowInputs(node, partition);
-        return this.evaluate(input!.node, input!.partition);
+        yield* this.evaluate(input!.node, input!.partition);
+        return;
       }
       case 'cache': {
         const cached = this.env.blockStore.get(node.cacheId, partition) ?? await this.env.findCachedOnExecutor?.(node.cacheId, partition);
-        if (cached) return cached;
+        if (cached) { yield cached; return; }
         const remote = this.task.cachedInputs.find((c) => c.cacheId === node.cacheId && c.partition === partition && c.executorId !== this.env.executorId);
         if (remote) {
           const fetched = await this.env.fetchCachedBlock(remote).catch(() => undefined);
-          if (fetched) return fetched;
+          if (fetched) { yield fetched; return; }
         }
-        const table = await this.evaluate(node.parent, partition);
+        const table = await collectTables(this.evaluate(node.parent, partition));
         this.env.blockStore.put(node.cacheId, partition, table);
         this.cachedBlocks.push({ cacheId: node.cacheId, partition });
-        return table;
+        yield table;
+        return;
       }
       case 'shuffled': {
-        const inputs: Table[][] = [];
-        for (const dep of node.deps) inputs.push(await this.readShuffle(dep.shuffleId));
-        return applyReduce(node.reduce, inputs, this.code);
+        const inputs = node.deps.map((dep) => this.shuffleInput(dep.shuffleId));
+        yield* applyReduce(node.reduce, inputs, { code: this.code, budget: this.budget, spill: this.spill });
+        return;
       }
     }
   }
@@ -108,71 +145,11 @@ class TaskRun {
     }
   }
 
-  /**
-   * All blocks of this task's reduce partition for one shuffle, in map order (so the result does
-   * not depend on which fetch returned first). Local blocks are read from disk; remote ones are
-   * fetched with one request per executor and up to FETCH_BATCH_BYTES per request, a few requests
-   * in flight at once (Spark's maxBytesInFlight / maxReqsInFlight).
-   */
-  private async readShuffle(shuffleId: number): Promise<Table[]> {
+  /** The blocks of this task's reduce partition of one shuffle, streamed in map order (reduce-input.ts). */
+  private shuffleInput(shuffleId: number): ReduceInput {
     const input = this.inputs.get(shuffleId);
     if (!input) throw new InternalError('NO_SHUFFLE_INPUT', `task ${this.task.taskId} reads shuffle ${shuffleId} but its descriptor has no block locations for it`);
-    const blocks = input.blocks.filter((b) => b.size > 0);
-    const bytes: Uint8Array[] = new Array(blocks.length);
-    const requests: Array<{ indices: number[]; remote: boolean }> = [];
-    const byExecutor = new Map<string, number[]>();
-    blocks.forEach((block, i) => {
-      if (block.executorId === this.env.executorId) requests.push({ indices: [i], remote: false });
-      else byExecutor.set(block.executorId, [...(byExecutor.get(block.executorId) ?? []), i]);
-    });
-    for (const indices of byExecutor.values()) {
-      let batch: number[] = [];
-      let batchBytes = 0;
-      for (const i of indices) {
-        if (batch.length > 0 && batchBytes + blocks[i]!.size > FETCH_BATCH_BYTES) {
-          requests.push({ indices: batch, remote: true });
-          batch = [];
-          batchBytes = 0;
-        }
-        batch.push(i);
-        batchBytes += blocks[i]!.size;
-      }
-      if (batch.length > 0) requests.push({ indices: batch, remote: true });
-    }
-    const fetchOne = async (request: { indices: number[]; remote: boolean }): Promise<void> => {
-      const located = request.indices.map((i) => blocks[i]!);
-      try {
-        const got = request.remote
-          ? await this.env.fetchRemoteBlocks(located, shuffleId, input.reducePartition)
-          : [await readBlockBytes(this.env.shuffleDir, shuffleId, located[0]!.mapPartition, located[0]!.attempt, input.reducePartition)];
-        got.forEach((b, k) => {
-          if (b.byteLength !== located[k]!.size) {
-            throw new DataflowError('SHUFFLE_BLOCK_SIZE', `expected ${located[k]!.size} bytes for map ${located[k]!.mapPartition}, got ${b.byteLength}`);
-          }
-          bytes[request.indices[k]!] = b;
-        });
-      } catch (error) {
-        throw fetchFailed(located, shuffleId, input.reducePartition, `fetching failed: ${error instanceof Error ? error.message : String(error)}`);
-      }
-    };
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < requests.length) await fetchOne(requests[next++]!);
-    };
-    await Promise.all(Array.from({ length: Math.min(FETCHES_IN_FLIGHT, requests.length) }, worker));
-    const tables: Table[] = [];
-    bytes.forEach((b, i) => {
-      let table: Table | undefined;
-      try {
-        table = decodeBlock(b);
-      } catch (error) {
-        // Corrupt on disk or on the way: the map output is recomputed, as for a block that cannot be fetched.
-        throw fetchFailed([blocks[i]!], shuffleId, input.reducePartition, `the block does not decode: ${error instanceof Error ? error.message : String(error)}`);
-      }
-      if (table) tables.push(table);
-    });
-    if (tables.length === 0 && input.schemaIpc) tables.push(decodeIpc(input.schemaIpc, `the schema of shuffle ${shuffleId} (sent by the driver)`));
-    return tables;
+    return reduceInput(input, this.env, { windowBytes: this.windowBytes });
   }
 
   async writeShuffle(table: Table): Promise<TaskPayload> {
@@ -195,40 +172,48 @@ class TaskRun {
     return { kind: 'mapOutput', blockSizes, schemaIpc };
   }
 
-  async finish(action: ResultAction, table: Table): Promise<TaskPayload> {
+  /** An action's partial result for this partition; count, take and reduce consume the stream as it comes. */
+  async finish(action: ResultAction, output: AsyncIterable<Table>): Promise<TaskPayload> {
     switch (action.kind) {
-      case 'collect': return { kind: 'table', ipc: encodeIpc(table) };
-      case 'take': return { kind: 'table', ipc: encodeIpc(table.numRows > action.n ? sliceRows(table, 0, action.n) : table) };
-      case 'count': return { kind: 'count', count: table.numRows };
+      case 'count': {
+        let count = 0;
+        for await (const table of output) count += table.numRows;
+        return { kind: 'count', count };
+      }
+      case 'take': {
+        const kept: Table[] = [];
+        let rows = 0;
+        for await (const table of output) {
+          kept.push(table);
+          rows += table.numRows;
+          if (rows >= action.n) break;
+        }
+        const table = kept.length === 1 ? kept[0]! : concatTables(kept);
+        return { kind: 'table', ipc: encodeIpc(table.numRows > action.n ? sliceRows(table, 0, action.n) : table) };
+      }
       case 'reduce': {
         const fn = this.code.callable(action.fn) as (a: Row, b: Row) => Row;
-        const rows = tableToRows(table);
-        if (rows.length === 0) return { kind: 'value', present: false, value: undefined };
-        let acc = rows[0]!;
-        for (let i = 1; i < rows.length; i++) acc = fn(acc, rows[i]!);
-        return { kind: 'value', present: true, value: acc };
+        let acc: Row | undefined;
+        for await (const table of output) {
+          for (const row of tableToRows(table)) acc = acc === undefined ? row : fn(acc, row);
+        }
+        return acc === undefined ? { kind: 'value', present: false, value: undefined } : { kind: 'value', present: true, value: acc };
       }
+      case 'collect': return { kind: 'table', ipc: encodeIpc(await collectTables(output)) };
       case 'writeParquet': {
+        const table = await collectTables(output);
         if (isBlank(table)) return { kind: 'file', rows: 0, written: false };
         const target = { dir: action.dir, jobToken: action.jobToken, partition: this.task.partition, attempt: this.task.attempt };
         await writeTaskOutput(table, target, { compression: action.compression, rowGroupSize: action.rowGroupSize, partitionBy: action.partitionBy, storage: action.storage });
         return { kind: 'file', rows: table.numRows, written: true };
       }
       case 'sampleKeys': {
+        const table = await collectTables(output);
         if (isBlank(table)) return { kind: 'samples', samples: [] };
         return { kind: 'samples', samples: sampleKeys(table, action.keys, action.maxSamples, action.seed + this.task.partition) };
       }
     }
   }
-}
-
-/** FetchFailed for the first of `located` (its map output is recomputed), naming every block of the request. */
-function fetchFailed(located: BlockLocation[], shuffleId: number, reducePartition: number, what: string): TaskError {
-  const first = located[0]!;
-  return new TaskError({
-    kind: 'FetchFailed', executorId: first.executorId, shuffleId, mapPartition: first.mapPartition, reducePartition,
-    message: `shuffle ${shuffleId} blocks (maps ${located.map((l) => l.mapPartition).join(', ')} → reduce ${reducePartition}) from executor ${first.executorId} at ${first.host}:${first.port}: ${what}`,
-  });
 }
 
 /** Partition `p` of range(start, end, step) split into `n` near-equal slices, as column `id`. */

@@ -2,6 +2,7 @@
 // executors and its own cache memory; asks the main thread for driver data (source partitions,
 // broadcasts, bundles), since only the main thread talks to the driver.
 
+import { join } from 'node:path';
 import { getHeapStatistics } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 import { connect } from '../transport/index.ts';
@@ -12,12 +13,12 @@ import { appEnvironment } from './app-environment.ts';
 import type { AppEnvironment, AppServices } from './app-environment.ts';
 import { TaskError } from '../protocol/index.ts';
 import { runTask } from './task-runner.ts';
-import type { FromThread, ToThread, AppInfo } from './task-threads.ts';
+import type { FromThread, ToThread, AppInfo, ThreadInfo } from './task-threads.ts';
 import { decodeIpc, encodeIpc } from '../kernels/ipc.ts';
 import { DataflowError } from '../errors.ts';
 
 const port = parentPort!;
-const { executorId, secret } = workerData as { executorId: string; secret: string };
+const { executorId, secret, taskMemoryBytes } = workerData as ThreadInfo;
 const apps = new Map<string, { env: AppEnvironment; blockStore: BlockStore }>();
 const peers = new Map<string, Promise<Connection>>();
 const waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
@@ -53,7 +54,10 @@ function appFor(info: AppInfo): { env: AppEnvironment; blockStore: BlockStore } 
       broadcast: (id) => rpc<unknown>(info.appId, 'broadcast', [id]),
       bundle: (hash) => rpc<JobBundle>(info.appId, 'bundle', [hash]),
     };
-    const env = appEnvironment({ executorId, appId: info.appId, dir: info.dir, shuffleDir: info.shuffleDir, blockStore, peer, services });
+    const env = appEnvironment({
+      executorId, appId: info.appId, dir: info.dir, shuffleDir: info.shuffleDir, spillDir: join(info.dir, 'spill'), taskMemoryBytes,
+      blockStore, peer, services,
+    });
     env.findCachedOnExecutor = async (cacheId, partition) => {
       const ipc = await rpc<Uint8Array | undefined>(info.appId, 'cached', [cacheId, partition]);
       return ipc ? decodeIpc(ipc, `cached partition ${partition} of cache ${cacheId} (from another task thread)`) : undefined;

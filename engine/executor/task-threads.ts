@@ -9,6 +9,9 @@ import { type TaskDescriptor, TaskError, type TaskFailureReason, type TaskResult
 import type { AppServices } from './app-environment.ts';
 import { decodeIpc, encodeIpc } from '../kernels/ipc.ts';
 
+/** What every task thread of an executor knows: who it is, the secret, and each task's memory share. */
+export interface ThreadInfo { executorId: string; secret: string; taskMemoryBytes: number }
+
 /** What a task thread needs to know about the application a task belongs to. */
 export interface AppInfo { appId: string; dir: string; shuffleDir: string }
 
@@ -57,7 +60,7 @@ export class TaskThreadPool implements TaskThreads {
   private readonly statsWaiters = new Map<number, (stats: ThreadStats) => void>();
   private nextId = 0;
 
-  constructor(size: number, info: { executorId: string; secret: string }) {
+  constructor(size: number, info: ThreadInfo) {
     for (let i = 0; i < size; i++) {
       // argv as the process's, so code in a task thread sees the same process.argv as the process.
       const worker = new Worker(BOOTSTRAP, { workerData: info, argv: process.argv.slice(2) });

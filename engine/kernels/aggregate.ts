@@ -25,6 +25,7 @@ import type { Data, Table } from 'apache-arrow';
 import { DataflowError, InvalidInputError } from '../errors.ts';
 import { columnData, describeSchema, requireColumnIndex, tableFromColumns } from './columns.ts';
 import { groupIds } from './group-ids.ts';
+import type { GroupIds } from './group-ids.ts';
 import { takeData } from './take.ts';
 import { isNumericType, readNumbers } from './key-columns.ts';
 
@@ -158,10 +159,11 @@ export function partialAggregate(table: Table, keys: readonly string[], aggs: Ag
  *
  * @example
  * mergePartials(concatTables([p0, p1, p2]), ['user'], aggs);
+ * `groups`, when given, must be groupIds(table, keys) (a caller that needs them too passes them in).
  */
-export function mergePartials(table: Table, keys: readonly string[], aggs: Aggregations): Table {
+export function mergePartials(table: Table, keys: readonly string[], aggs: Aggregations, groups?: GroupIds): Table {
   const layout = stateColumns(aggs);
-  const { groupOf, numGroups, firstRow } = groupsOf(table, keys);
+  const { groupOf, numGroups, firstRow } = groups && keys.length > 0 ? groups : groupsOf(table, keys);
   const out = keyColumnsOut(table, keys, firstRow);
   for (const { states } of layout) {
     for (const state of states) {

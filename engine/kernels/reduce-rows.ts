@@ -11,6 +11,7 @@ import type { Field, Table } from 'apache-arrow';
 import { DataflowError } from '../errors.ts';
 import { columnData, requireColumnIndex, tableFromColumns } from './columns.ts';
 import { groupIds } from './group-ids.ts';
+import type { GroupIds } from './group-ids.ts';
 import { RowTypeError, rowsToTable, tableToRows } from './rows.ts';
 import type { Row } from './rows.ts';
 import { takeData } from './take.ts';
@@ -24,11 +25,12 @@ import { takeData } from './take.ts';
  *
  * @example
  * reduceRowsByKey(table, ['user'], (a, b) => ({ n: (a.n as number) + (b.n as number) }));
+ * `groups`, when given, must be groupIds(table, keys).
  */
-export function reduceRowsByKey(table: Table, keys: readonly string[], fn: (a: Row, b: Row) => Row): Table {
+export function reduceRowsByKey(table: Table, keys: readonly string[], fn: (a: Row, b: Row) => Row, groups?: GroupIds): Table {
   const keyFields = keys.map((k) => table.schema.fields[requireColumnIndex(table, k, 'as a reduceByKey key')]);
   const valueFields = table.schema.fields.filter((f) => !keys.includes(f.name));
-  const { groupOf, numGroups, firstRow } = groupIds(table, keys);
+  const { groupOf, numGroups, firstRow } = groups ?? groupIds(table, keys);
   if (keys.length === 0 && numGroups === 0) return table;
 
   const valueRows = tableToRows(table.select(valueFields.map((f) => f.name)));

@@ -16,6 +16,11 @@ export type TaskFailureReason =
   | { kind: 'ExecutorLost'; executorId: ExecutorId; message: string }
   /** Never retried: the bundle is identical everywhere, so the job fails at once. */
   | { kind: 'BundleLoadFailed'; executorId: ExecutorId; message: string }
+  /**
+   * The executor could not give the task a resource it needed (its work directory filled while
+   * spilling): retried like a user error, but on another executor when there is one.
+   */
+  | { kind: 'ExecutorResourceExhausted'; resource: 'disk' | 'memory'; executorId: ExecutorId; message: string }
   /** Bad input data or options (a malformed CSV row, a missing column): the same on every retry, so never retried. */
   | { kind: 'InputError'; code: string; message: string }
   /** A fault of dataflow itself (data the engine wrote does not decode): never retried, the job fails at once. */

@@ -67,9 +67,19 @@ export type TaskPayload =
   | { kind: 'file'; rows: number; written: boolean }
   | { kind: 'samples'; samples: unknown[][] };
 
+/** What a task measured about itself, summed per stage and job by the driver. */
+export interface TaskMetrics {
+  /** Bytes the task wrote to spill files (its operators' data that did not fit its memory budget). */
+  spillBytes: number;
+  spillFiles: number;
+  /** The most bytes its operators held under the memory budget at once. */
+  peakMemoryBytes: number;
+}
+
 export interface TaskResult {
   payload: TaskPayload;
   /** Cached partitions this task stored in the executor's memory. */
   cachedBlocks: Array<{ cacheId: number; partition: number }>;
   durationMs: number;
+  metrics: TaskMetrics;
 }

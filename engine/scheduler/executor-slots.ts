@@ -50,14 +50,17 @@ export class ExecutorSlots {
   /**
    * Where to run a task: the first executor of `preferred` that is alive with a free slot, otherwise
    * the executor with the most free slots (ties: lowest id in string order), or undefined if all are full.
+   * Executors in `avoid` are skipped, unless every live executor is in it (then any will do).
    *
    * @example slots.pick(['exec-b', 'exec-a']) // 'exec-b' if it has a free slot
    */
-  pick(preferred: readonly ExecutorId[] | undefined): ExecutorId | undefined {
-    for (const id of preferred ?? []) if (this.freeSlots(id) > 0) return id;
+  pick(preferred: readonly ExecutorId[] | undefined, avoid: ReadonlySet<ExecutorId> = new Set()): ExecutorId | undefined {
+    const skip = [...this.executors.keys()].every((id) => avoid.has(id)) ? new Set<ExecutorId>() : avoid;
+    for (const id of preferred ?? []) if (!skip.has(id) && this.freeSlots(id) > 0) return id;
     let best: ExecutorId | undefined;
     let bestFree = 0;
     for (const id of this.executors.keys()) {
+      if (skip.has(id)) continue;
       const free = this.freeSlots(id);
       if (free > bestFree || (free === bestFree && free > 0 && best !== undefined && id < best)) {
         best = id;

@@ -23,6 +23,8 @@ export function describeFailure(reason: TaskFailureReason): string {
       );
     case 'BundleLoadFailed':
       return `executor ${reason.executorId} could not load the job bundle (${reason.message})`;
+    case 'ExecutorResourceExhausted':
+      return reason.message;
     case 'InputError':
     case 'InternalError':
       return reason.message;

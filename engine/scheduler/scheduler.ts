@@ -20,6 +20,8 @@
 //    BundleLoadFailed is never retried: the bundle is the same everywhere. Neither are InputError (the
 //    input is the same on every attempt) and InternalError (a fault of the engine, e.g. an IPC block it
 //    wrote that does not decode: retrying would hide it).
+//    ExecutorResourceExhausted (the executor's disk filled while spilling) is retried and counted like
+//    a user error, and the partition avoids that executor afterwards while another one is alive.
 //
 //  - Stage attempts. Every StageSubmitted starts a stage attempt. A stage is submitted when the
 //    outputs of all its parent shuffles are complete; until then it waits.
@@ -300,6 +302,10 @@ export class SchedulerState {
       case 'ExecutorLost':
         this.countTaskFailure(task, reason, out);
         break;
+      case 'ExecutorResourceExhausted':
+        task.run.avoid(task.spec.partition, reason.executorId);
+        this.countTaskFailure(task, reason, out);
+        break;
       case 'BundleLoadFailed':
         this.failJobsNeeding(task.run, (stageId) => bundleLoadFailed(stageId, task.spec.partition, reason), out);
         break;
@@ -487,8 +493,12 @@ export class SchedulerState {
             continue;
           }
           const preferred = (stage.preferredLocations?.[partition] ?? []).filter((id) => this.slots.has(id));
-          const executorId = this.slots.pick(preferred);
-          if (executorId === undefined) return; // every slot is busy
+          const avoided = run.avoided(partition);
+          const executorId = this.slots.pick(preferred, avoided);
+          if (executorId === undefined) {
+            if (avoided.size === 0) return; // every slot is busy
+            continue; // free slots are only on executors this partition avoids; others may free up
+          }
           if (this.locality.mayLaunch(run, preferred, executorId)) this.launch(run, owner, partition, executorId, out);
         }
       }

@@ -39,6 +39,8 @@ export class StageRun {
   /** Result stages: partitions whose output was accepted. */
   readonly accepted = new Set<number>();
   private readonly launches: number[];
+  /** Partition → executors it should not run on again (their disk filled while it spilled). */
+  private readonly avoidedOn = new Map<number, Set<string>>();
 
   private constructor(
     readonly kind: 'map' | 'result',
@@ -86,6 +88,17 @@ export class StageRun {
     return this.launches[partition]!++;
   }
 
+  /** Keeps later attempts of `partition` off `executorId` while another executor can run them. */
+  avoid(partition: number, executorId: string): void {
+    const set = this.avoidedOn.get(partition) ?? new Set<string>();
+    set.add(executorId);
+    this.avoidedOn.set(partition, set);
+  }
+
+  avoided(partition: number): ReadonlySet<string> {
+    return this.avoidedOn.get(partition) ?? NONE;
+  }
+
   /** A new stage attempt ends the fetch-failure streak only when the stage completes. */
   clearFetchFailures(): void {
     this.fetchFailedAttempts.clear();
@@ -99,6 +112,9 @@ export class StageRun {
     this.pending.clear();
     this.running.clear();
     this.failures.clear();
+    this.avoidedOn.clear();
     this.clearFetchFailures();
   }
 }
+
+const NONE: ReadonlySet<string> = new Set();

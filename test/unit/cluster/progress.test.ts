@@ -22,6 +22,16 @@ describe('ProgressReporter', () => {
     expect(lines[0]!.split('\r').pop()).toMatch(/\x1b\[2Kstage 3: 4\/4 tasks, \d+\.\d s$/);
   });
 
+  it('shows the bytes the tasks of the stage spilled', async () => {
+    const { reporter, text } = capture(true);
+    reporter.stageSubmitted(2, 2);
+    reporter.taskDone(2, 3 * 2 ** 20);
+    reporter.taskDone(2, 2 ** 19);
+    reporter.stageCompleted(2);
+    await new Promise((r) => setImmediate(r));
+    expect(text().split('\r').pop()).toMatch(/stage 2: 2\/2 tasks, \d+\.\d s, spilled 3\.5 MB\n$/);
+  });
+
   it('counts tasks added by a resubmission', async () => {
     const { reporter, text } = capture(true);
     reporter.stageSubmitted(1, 2);

@@ -47,6 +47,19 @@ describe('SchedulerState: task failures', () => {
     expect(h.scheduler.freeSlots('exec-a')).toBe(1);
   });
 
+  it('retries a task whose executor ran out of disk on another executor, and there again when no other is left', () => {
+    const h = new Harness();
+    h.addExecutor('exec-a', 1);
+    h.addExecutor('exec-b', 1);
+    h.submit({ jobId: 1, finalStageId: 0, stages: [resultStage(0, 2)] });
+    const full = { kind: 'ExecutorResourceExhausted' as const, resource: 'disk' as const, executorId: 'exec-a', message: 'executor exec-a could not spill to /w/spill/task-0: the disk is full (ENOSPC)' };
+    // Partition 0 ran on exec-a, partition 1 on exec-b. exec-a is free again, but partition 0 avoids it.
+    expect(h.fail(0, full)).toEqual([]);
+    expect(h.finish(1)).toEqual([accept(1, 1, 1), launch(2, 1, 0, 0, 'exec-b', 1)]);
+    // exec-b is lost with the retry on it: exec-a is all that is left, so the partition runs there.
+    expect(h.loseExecutor('exec-b')).toEqual([launch(3, 1, 0, 0, 'exec-a', 2)]);
+  });
+
   it('resets the failure count of a partition when it succeeds', () => {
     const h = new Harness({ maxTaskAttempts: 2 });
     h.addExecutor('exec-a', 1);

@@ -1,0 +1,97 @@
+// How much memory this process may really use, and how an executor's memory becomes the budget
+// its tasks share: the memory cgroup's limit where there is one (containers, systemd slices,
+// the out-of-core benchmark), else the machine's physical memory.
+
+import { readFileSync } from 'node:fs';
+import { totalmem } from 'node:os';
+import type { EngineConfig } from '../config.ts';
+import { parseSize } from '../config.ts';
+
+/**
+ * Share of an executor's memory that operators may fill with buffers (Spark's
+ * spark.memory.fraction, 0.6); the rest covers the runtime, the V8 heap and the transient copies
+ * kernels make while they work.
+ */
+export const EXECUTION_FRACTION = 0.6;
+
+/** Where cgroup file systems are mounted (a parameter for tests). */
+const CGROUP_ROOT = '/sys/fs/cgroup';
+
+/**
+ * The memory this process may use: the smallest limit of its memory cgroup and every ancestor
+ * (cgroup v2 `memory.max`, v1 `memory.limit_in_bytes`), or physical memory when none is set.
+ *
+ * @example availableMemoryBytes(); // 25275990016 on a 24 GiB machine without a limit
+ */
+export function availableMemoryBytes(root = CGROUP_ROOT): number {
+  const physical = totalmem();
+  const limit = cgroupLimit(root);
+  return limit !== undefined && limit < physical ? limit : physical;
+}
+
+/** The cgroup memory limit of this process, if any (undefined on other systems or when unlimited). */
+export function cgroupLimit(root = CGROUP_ROOT): number | undefined {
+  let lines: string[];
+  try {
+    lines = readFileSync('/proc/self/cgroup', 'utf8').split('\n');
+  } catch {
+    return undefined;
+  }
+  let best: number | undefined;
+  const consider = (file: string): void => {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8').trim();
+    } catch {
+      return;
+    }
+    const value = Number(text);
+    // v2 writes 'max'; v1 writes a huge page-rounded number for "no limit".
+    if (text === 'max' || !Number.isFinite(value) || value <= 0 || value >= 2 ** 60) return;
+    if (best === undefined || value < best) best = value;
+  };
+  for (const line of lines) {
+    const [, controllers, path] = /^\d+:([^:]*):(.*)$/.exec(line) ?? [];
+    if (path === undefined) continue;
+    if (controllers === '') {
+      for (const dir of ancestors(path)) consider(`${root}${dir}/memory.max`);
+      for (const dir of ancestors(path)) consider(`${root}/unified${dir}/memory.max`);
+    } else if (controllers!.split(',').includes('memory')) {
+      for (const dir of ancestors(path)) consider(`${root}/memory${dir}/memory.limit_in_bytes`);
+    }
+  }
+  return best;
+}
+
+/** '/a/b' → ['/a/b', '/a', '']: a cgroup and every ancestor up to the root. */
+function ancestors(path: string): string[] {
+  const out: string[] = [];
+  let p = path === '/' ? '' : path.replace(/\/$/, '');
+  for (;;) {
+    out.push(p);
+    if (p === '') return out;
+    p = p.slice(0, p.lastIndexOf('/'));
+  }
+}
+
+/**
+ * What each task may hold: the execution share of the executor's memory split evenly over the
+ * tasks it runs at once.
+ *
+ * @example taskMemoryBytes(2 * 2 ** 30, 4); // 0.6 × 2 GiB / 4 ≈ 322 MB
+ */
+export function taskMemoryBytes(executorMemoryBytes: number, slots: number): number {
+  return Math.floor((executorMemoryBytes * EXECUTION_FRACTION) / Math.max(1, slots));
+}
+
+/**
+ * The memory of each of `executors` executors on this machine: `dataflow.executor.memory` when
+ * set, else the memory this process may use shared evenly by them.
+ *
+ * @example executorMemoryBytes(resolveConfig(['dataflow.executor.memory=2g']), 4); // 2147483648
+ */
+export function executorMemoryBytes(config: EngineConfig, executors: number): number {
+  const configured = config['dataflow.executor.memory'];
+  if (configured !== '') return parseSize(configured, 'configuration dataflow.executor.memory');
+  return Math.floor(availableMemoryBytes() / Math.max(1, executors));
+}

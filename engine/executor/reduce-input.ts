@@ -1,0 +1,155 @@
+// A reduce task's input for one shuffle, as a stream: the blocks of its reduce partition decoded
+// one at a time in map-partition order (so results never depend on which fetch returned first),
+// fetched ahead of the consumer within a window of bytes. This is the one seam between the task
+// runner and the shuffle's fetch machinery.
+
+import { Table } from 'apache-arrow';
+import { readBlockBytes, decodeBlock } from '../shuffle/shuffle-reader.ts';
+import { decodeIpc } from '../kernels/ipc.ts';
+import { DataflowError } from '../errors.ts';
+import { type BlockLocation, type ShuffleInput, TaskError } from '../protocol/index.ts';
+import type { TaskEnvironment } from './environment.ts';
+
+/**
+ * The decoded blocks of one reduce partition of one shuffle, in map-partition order; at least
+ * one table (an empty one of the map side's schema, or a blank one) when every block is empty.
+ * `bytes` is the size of all blocks as written (Arrow IPC), known before any is fetched.
+ */
+export interface ReduceInput extends AsyncIterable<Table> {
+  readonly bytes: number;
+}
+
+/** Bytes asked of one executor in one request, and requests outstanding at once, per reduce task. */
+const FETCH_BATCH_BYTES = 16 * 1024 * 1024;
+const FETCHES_IN_FLIGHT = 4;
+
+interface Request { indices: number[]; remote: boolean; bytes: number }
+
+/**
+ * The blocks of `input`, streamed. Local blocks are read from disk; remote ones are fetched with
+ * one request per executor and up to FETCH_BATCH_BYTES per request, at most FETCHES_IN_FLIGHT
+ * requests at once (Spark's maxBytesInFlight / maxReqsInFlight), and no new request while the
+ * bytes fetched but not yet consumed exceed `windowBytes` (the request holding the next block
+ * the consumer needs always goes out, so the stream never stalls).
+ *
+ * @example
+ * for await (const block of reduceInput(input, env, { windowBytes: 64 << 20 })) merge(block);
+ */
+export function reduceInput(input: ShuffleInput, env: TaskEnvironment, options: { windowBytes: number }): ReduceInput {
+  const blocks = input.blocks.filter((b) => b.size > 0);
+  const bytes = blocks.reduce((sum, b) => sum + b.size, 0);
+  return {
+    bytes,
+    [Symbol.asyncIterator]: () => streamBlocks(input, blocks, env, options)[Symbol.asyncIterator](),
+  };
+}
+
+async function* streamBlocks(input: ShuffleInput, blocks: BlockLocation[], env: TaskEnvironment, options: { windowBytes: number }): AsyncGenerator<Table> {
+  const requests = planRequests(blocks, env.executorId);
+  // requestOf[i]: the request that fetches block i. Requests are started in order of their first block.
+  const requestOf = new Int32Array(blocks.length);
+  requests.forEach((r, k) => { for (const i of r.indices) requestOf[i] = k; });
+  const arrived: Array<Promise<void> | undefined> = new Array(requests.length);
+  const bytes: Array<Uint8Array | undefined> = new Array(blocks.length);
+  let started = 0;
+  let outstanding = 0; // bytes requested or arrived but not yet consumed
+  let inFlight = 0;
+  let failure: unknown;
+
+  const start = (k: number): void => {
+    const request = requests[k]!;
+    outstanding += request.bytes;
+    inFlight++;
+    const done = fetchRequest(request, blocks, input, env).then(
+      (got) => { got.forEach((b, j) => { bytes[request.indices[j]!] = b; }); },
+      (error: unknown) => { failure ??= error; },
+    ).finally(() => { inFlight--; });
+    done.catch(() => undefined);
+    arrived[k] = done;
+  };
+  const pump = (needed: number): void => {
+    while (started < requests.length && inFlight < FETCHES_IN_FLIGHT && (outstanding + requests[started]!.bytes <= options.windowBytes || started <= needed)) {
+      start(started++);
+    }
+  };
+
+  let yielded = 0;
+  for (let i = 0; i < blocks.length; i++) {
+    const k = requestOf[i]!;
+    pump(k);
+    while (arrived[k] === undefined) {
+      // The request holding block i is not started yet: wait for one in flight, then retry.
+      await Promise.race(arrived.filter((p, j) => p !== undefined && j < started));
+      if (failure) break;
+      pump(k);
+    }
+    await arrived[k];
+    if (failure) throw failure;
+    const block = bytes[i]!;
+    bytes[i] = undefined;
+    outstanding -= block.byteLength;
+    let table: Table | undefined;
+    try {
+      table = decodeBlock(block);
+    } catch (error) {
+      // Corrupt on disk or on the way: the map output is recomputed, as for a block that cannot be fetched.
+      throw fetchFailed([blocks[i]!], input, `the block does not decode: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    if (table) {
+      yielded++;
+      yield table;
+    }
+  }
+  if (yielded === 0) {
+    yield input.schemaIpc ? decodeIpc(input.schemaIpc, `the schema of shuffle ${input.shuffleId} (sent by the driver)`) : new Table();
+  }
+}
+
+/** Local blocks one request each; remote ones grouped per executor, up to FETCH_BATCH_BYTES per request. */
+function planRequests(blocks: BlockLocation[], self: string): Request[] {
+  const requests: Request[] = [];
+  const open = new Map<string, Request>();
+  blocks.forEach((block, i) => {
+    if (block.executorId === self) {
+      requests.push({ indices: [i], remote: false, bytes: block.size });
+      return;
+    }
+    let request = open.get(block.executorId);
+    if (request && request.bytes + block.size > FETCH_BATCH_BYTES) request = undefined;
+    if (!request) {
+      request = { indices: [], remote: true, bytes: 0 };
+      open.set(block.executorId, request);
+      requests.push(request);
+    }
+    request.indices.push(i);
+    request.bytes += block.size;
+  });
+  return requests;
+}
+
+async function fetchRequest(request: Request, blocks: BlockLocation[], input: ShuffleInput, env: TaskEnvironment): Promise<Uint8Array[]> {
+  const located = request.indices.map((i) => blocks[i]!);
+  try {
+    const got = request.remote
+      ? await env.fetchRemoteBlocks(located, input.shuffleId, input.reducePartition)
+      : [await readBlockBytes(env.shuffleDir, input.shuffleId, located[0]!.mapPartition, located[0]!.attempt, input.reducePartition)];
+    got.forEach((b, k) => {
+      if (b.byteLength !== located[k]!.size) {
+        throw new DataflowError('SHUFFLE_BLOCK_SIZE', `expected ${located[k]!.size} bytes for map ${located[k]!.mapPartition}, got ${b.byteLength}`);
+      }
+    });
+    return got;
+  } catch (error) {
+    throw fetchFailed(located, input, `fetching failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/** FetchFailed for the first of `located` (its map output is recomputed), naming every block of the request. */
+function fetchFailed(located: BlockLocation[], input: ShuffleInput, what: string): TaskError {
+  const first = located[0]!;
+  const { shuffleId, reducePartition } = input;
+  return new TaskError({
+    kind: 'FetchFailed', executorId: first.executorId, shuffleId, mapPartition: first.mapPartition, reducePartition,
+    message: `shuffle ${shuffleId} blocks (maps ${located.map((l) => l.mapPartition).join(', ')} → reduce ${reducePartition}) from executor ${first.executorId} at ${first.host}:${first.port}: ${what}`,
+  });
+}
