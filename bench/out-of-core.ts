@@ -1,0 +1,222 @@
+// Out of core, for real: local[2] inside a memory cgroup (Arrow buffers live outside the V8
+// heap, so only a cgroup bounds them), an execution budget far below the data, a dataset of
+// (key, value) rows generated on the fly inside the job, aggregated by key and then sorted by the
+// sum. Every result is checked against checksums computed here without the engine; the table
+// shows each executor's peak resident memory (VmHWM), the cgroup's peak and the bytes spilled.
+//
+//   sudo npx tsx bench/out-of-core.ts [--rows 32000000] [--keys 4000000] [--memory 32m] [--cap 1g] [--partitions 32]
+//
+// --memory is dataflow.executor.memory (60% of it is each executor's execution budget); --cap is
+// memory.max (v2) or memory.limit_in_bytes (v1) of the cgroup that holds the driver and both
+// executors. Needs root for the cgroup; without it the job runs unbounded (and says so).
+
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { count, sum } from '../engine/index.ts';
+import type { JobMetrics } from '../engine/index.ts';
+import { parseSize } from '../engine/config.ts';
+import { fmt, machineInfo, markdownTable, writeResults } from './lib/report.ts';
+import type { TableRow } from './lib/report.ts';
+import { cleanUpOnSignal, loadFunctions, withSession } from './lib/sessions.ts';
+import { groupHash, keyOf, valueOf } from './out-of-core/functions.ts';
+
+const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
+const SELF = fileURLToPath(import.meta.url);
+
+interface Options { rows: number; keys: number; memory: string; cap: string; partitions: number; inside: boolean }
+
+function parseOptions(argv: string[]): Options {
+  const o: Options = { rows: 32_000_000, keys: 4_000_000, memory: '32m', cap: '1g', partitions: 32, inside: false };
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = argv[i]!.split('=', 2) as [string, string | undefined];
+    const value = (): string => inline ?? argv[++i] ?? '';
+    if (flag === '--rows') o.rows = Number(value());
+    else if (flag === '--keys') o.keys = Number(value());
+    else if (flag === '--memory') o.memory = value();
+    else if (flag === '--cap') o.cap = value();
+    else if (flag === '--partitions') o.partitions = Number(value());
+    else if (flag === '--inside') o.inside = true;
+    else throw new Error(`bench out-of-core: unknown option ${flag} (known: --rows, --keys, --memory, --cap, --partitions)`);
+  }
+  for (const [name, v] of [['--rows', o.rows], ['--keys', o.keys], ['--partitions', o.partitions]] as const) {
+    if (!Number.isInteger(v) || v < 1) throw new Error(`bench out-of-core: ${name} must be a positive integer, got ${v}`);
+  }
+  parseSize(o.memory, '--memory');
+  parseSize(o.cap, '--cap');
+  return o;
+}
+
+/** A summary row of functions.ts `summarize`. */
+interface Summary { rows: number; sumN: number; sumS: number; hash: number; first: number; last: number; descending: number }
+
+interface Checks { groups: number; sumN: number; sumS: number; hash: number }
+
+function totals(summaries: Summary[]): Checks {
+  return summaries.reduce((t, s) => ({ groups: t.groups + s.rows, sumN: t.sumN + s.sumN, sumS: t.sumS + s.sumS, hash: (t.hash + s.hash) >>> 0 }), { groups: 0, sumN: 0, sumS: 0, hash: 0 });
+}
+
+/** What the job must produce, computed with plain loops over the same generator. */
+function expected(o: Options): Checks {
+  const n = new Int32Array(o.keys);
+  const s = new Float64Array(o.keys);
+  for (let id = 0; id < o.rows; id++) {
+    const k = keyOf(id, o.keys);
+    n[k]!++;
+    s[k]! += valueOf(id);
+  }
+  const out: Checks = { groups: 0, sumN: 0, sumS: 0, hash: 0 };
+  for (let k = 0; k < o.keys; k++) {
+    if (n[k] === 0) continue;
+    out.groups++;
+    out.sumN += n[k]!;
+    out.sumS += s[k]!;
+    out.hash = (out.hash + groupHash(k, n[k]!, s[k]!)) >>> 0;
+  }
+  return out;
+}
+
+interface InsideReport {
+  aggregate: { seconds: number; checks: Checks; metrics: JobMetrics | undefined };
+  sort: { seconds: number; checks: Checks; ordered: boolean; metrics: JobMetrics | undefined };
+  executorPeaks: Array<{ pid: number; peakBytes: number }>;
+  driverPeakBytes: number;
+}
+
+/** Peak resident set (VmHWM) of a process, in bytes. */
+function peakRss(pid: number | 'self'): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) * 1024 : NaN;
+}
+
+/** Child processes of this process (the executors local[N] started). */
+function children(): number[] {
+  const out: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === process.pid) out.push(Number(entry));
+    } catch { /* gone meanwhile */ }
+  }
+  return out;
+}
+
+/** The job itself, run inside the cgroup. Prints its report as the last line of stdout. */
+async function inside(o: Options): Promise<void> {
+  const fns = await loadFunctions<typeof import('./out-of-core/functions.ts')>(path.join(REPO_ROOT, 'bench/out-of-core/functions.ts'));
+  try {
+    await withSession('local[2]', async (session) => {
+      session.useBundle(fns.bundle, fns.loaded);
+      const { generate, summarize } = fns.exports;
+      const keys = o.keys;
+      const data = session.range(0, o.rows, { numPartitions: o.partitions }).mapBatches((b) => generate(b, keys), { generate, keys });
+      const groups = data.aggregateByKey(['key'], { n: count(), s: sum('value') }, { numPartitions: 16 });
+
+      let started = performance.now();
+      const aggSummaries = (await groups.mapBatches(summarize).collect()) as unknown as Summary[];
+      const aggregate = { seconds: (performance.now() - started) / 1000, checks: totals(aggSummaries), metrics: session.lastJobMetrics };
+
+      started = performance.now();
+      const sorted = groups.sortBy([{ column: 's', ascending: false }], { numPartitions: 2 });
+      const sortSummaries = (await sorted.mapBatches(summarize).collect()) as unknown as Summary[];
+      const nonEmpty = sortSummaries.filter((s) => s.rows > 0);
+      const ordered = nonEmpty.every((s, i) => s.descending === 1 && (i === 0 || nonEmpty[i - 1]!.last >= s.first));
+      const sort = { seconds: (performance.now() - started) / 1000, checks: totals(sortSummaries), ordered, metrics: session.lastJobMetrics };
+
+      const report: InsideReport = {
+        aggregate, sort,
+        executorPeaks: children().map((pid) => ({ pid, peakBytes: peakRss(pid) })),
+        driverPeakBytes: peakRss('self'),
+      };
+      process.stdout.write(`${JSON.stringify(report)}\n`);
+    }, [`dataflow.executor.memory=${o.memory}`]);
+  } finally {
+    await fns.dispose();
+  }
+}
+
+/** A memory cgroup for the run: v2 where the memory controller is there, else v1. */
+function makeCgroup(capBytes: number): { procs: string; peak: () => number; limitFile: string; remove: () => void } | undefined {
+  const own = readFileSync('/proc/self/cgroup', 'utf8').split('\n');
+  const v2 = own.find((l) => l.startsWith('0::'))?.slice(3);
+  const v1 = own.map((l) => /^\d+:([^:]*):(.*)$/.exec(l)).find((m) => m && m[1]!.split(',').includes('memory'))?.[2];
+  const name = `dataflow-bench-${process.pid}`;
+  const candidates: Array<{ dir: string; limit: string; peak: string }> = [];
+  if (v2 !== undefined && existsSync('/sys/fs/cgroup/cgroup.controllers') && readFileSync('/sys/fs/cgroup/cgroup.controllers', 'utf8').includes('memory')) {
+    candidates.push({ dir: path.join('/sys/fs/cgroup', v2, name), limit: 'memory.max', peak: 'memory.peak' });
+  }
+  if (v1 !== undefined && existsSync('/sys/fs/cgroup/memory')) {
+    candidates.push({ dir: path.join('/sys/fs/cgroup/memory', v1, name), limit: 'memory.limit_in_bytes', peak: 'memory.max_usage_in_bytes' });
+  }
+  for (const c of candidates) {
+    try {
+      mkdirSync(c.dir);
+      writeFileSync(path.join(c.dir, c.limit), String(capBytes));
+      if (c.limit === 'memory.limit_in_bytes') {
+        try { writeFileSync(path.join(c.dir, 'memory.memsw.limit_in_bytes'), String(capBytes)); } catch { /* no swap accounting */ }
+      }
+      return {
+        procs: path.join(c.dir, 'cgroup.procs'),
+        limitFile: path.join(c.dir, c.limit),
+        peak: () => Number(readFileSync(path.join(c.dir, c.peak), 'utf8').trim()),
+        remove: () => { try { rmdirSync(c.dir); } catch { /* still busy: left for the system */ } },
+      };
+    } catch {
+      try { rmdirSync(c.dir); } catch { /* not created */ }
+    }
+  }
+  return undefined;
+}
+
+async function main(): Promise<void> {
+  const o = parseOptions(process.argv.slice(2));
+  if (o.inside) return inside(o);
+  cleanUpOnSignal();
+  const capBytes = parseSize(o.cap, '--cap');
+  const memoryBytes = parseSize(o.memory, '--memory');
+  const budget = 2 * Math.floor(0.6 * memoryBytes);
+  const dataBytes = o.rows * 12; // Int32 key + Float64 value
+  const command = `npx tsx bench/out-of-core.ts --rows ${o.rows} --keys ${o.keys} --memory ${o.memory} --cap ${o.cap} --partitions ${o.partitions}`;
+  console.log(`${o.rows.toLocaleString('en-US')} rows (${fmt(dataBytes / 2 ** 20)} MB of columns), ${o.keys.toLocaleString('en-US')} keys; ` +
+    `execution budget 2 × ${fmt((0.6 * memoryBytes) / 2 ** 20)} MB = ${fmt(budget / 2 ** 20)} MB (data ${fmt(dataBytes / budget)}× the budget); cgroup cap ${o.cap}`);
+
+  const cgroup = makeCgroup(capBytes);
+  if (!cgroup) console.log('no memory cgroup could be created (needs root and a memory controller): running unbounded');
+  const args = ['--import', 'tsx', SELF, ...process.argv.slice(2), '--inside'];
+  const child = cgroup
+    ? spawn('sh', ['-c', `echo $$ > '${cgroup.procs}' && exec "$0" "$@"`, process.execPath, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] })
+    : spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout!.on('data', (c: Buffer) => { out += c.toString(); });
+  const expecting = expected(o);
+  const code = await new Promise<number | null>((resolve) => child.on('exit', (c, signal) => resolve(signal ? 128 : c)));
+  const cgroupPeak = cgroup ? cgroup.peak() : NaN;
+  cgroup?.remove();
+  const last = out.trim().split('\n').pop() ?? '';
+  if (code !== 0 || !last.startsWith('{')) {
+    throw new Error(`bench out-of-core: the job exited with ${code}${cgroup ? ` inside a ${o.cap} cgroup (killed by the OOM killer if 137/128)` : ''}; output:\n${out.slice(-2000)}`);
+  }
+  const r = JSON.parse(last) as InsideReport;
+  const same = (c: Checks): boolean => c.groups === expecting.groups && c.sumN === expecting.sumN && c.sumS === expecting.sumS && c.hash === expecting.hash;
+  const mb = (b: number): string => `${fmt(b / 2 ** 20)} MB`;
+  const perExecutorCap = (capBytes - r.driverPeakBytes) / 2;
+  const rows: TableRow[] = [
+    { measure: `aggregateByKey, ${o.keys.toLocaleString('en-US')} keys`, dataflow: `${fmt(r.aggregate.seconds)} s, spilled ${mb(r.aggregate.metrics?.spillBytes ?? 0)}`, reference: `groups ${expecting.groups}, Σn ${expecting.sumN}, Σs ${expecting.sumS}, hash ${expecting.hash}`, verdict: same(r.aggregate.checks) ? 'exact' : `WRONG: ${JSON.stringify(r.aggregate.checks)}` },
+    { measure: 'sortBy(s desc), 2 partitions', dataflow: `${fmt(r.sort.seconds)} s, spilled ${mb(r.sort.metrics?.spillBytes ?? 0)}`, reference: 'same checksums, s non-increasing', verdict: same(r.sort.checks) && r.sort.ordered ? 'exact, ordered' : `WRONG: ${JSON.stringify(r.sort.checks)} ordered=${r.sort.ordered}` },
+    ...r.executorPeaks.map((e, i) => ({ measure: `executor ${i + 1} peak RSS (VmHWM)`, dataflow: mb(e.peakBytes), reference: `budget ${mb(0.6 * memoryBytes)}; share of cap ${mb(perExecutorCap)}`, verdict: e.peakBytes <= perExecutorCap ? 'within' : 'OVER' })),
+    { measure: 'driver peak RSS', dataflow: mb(r.driverPeakBytes), reference: '', verdict: '' },
+    { measure: 'cgroup peak (driver + executors)', dataflow: cgroup ? mb(cgroupPeak) : 'no cgroup', reference: `cap ${mb(capBytes)}`, verdict: cgroup ? (cgroupPeak <= capBytes ? 'within' : 'OVER') : 'unbounded' },
+  ];
+  console.log(`\n${markdownTable(rows)}\n\ncommand: ${command}`);
+  const file = await writeResults(path.join(REPO_ROOT, 'bench/results'), 'out-of-core', { options: o, expected: expecting, report: r, cgroupPeak, machine: machineInfo() });
+  console.log(`results: ${path.relative(REPO_ROOT, file)}`);
+  if (!same(r.aggregate.checks) || !same(r.sort.checks) || !r.sort.ordered) process.exitCode = 1;
+}
+
+void (main() as Promise<void>).catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : String(error));
+  process.exit(1);
+});
