@@ -1,6 +1,8 @@
 // `--master local`: one executor inside the driver process, running one task at a time through
 // the same task runner that executor processes use. No sockets; every block is local.
 
+import type { EngineConfig } from '../config.ts';
+import { executorMemoryBytes, taskMemoryBytes } from '../executor/memory-limit.ts';
 import { rm, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ExecutorHandle } from './executor-handle.ts';
@@ -21,13 +23,13 @@ export class InProcessExecutor implements ExecutorHandle {
   readonly slots = 1;
   private readonly env: TaskEnvironment;
 
-  /** @param taskMemoryBytes what a task may hold before sort and aggregation spill (memory-limit.ts) */
-  constructor(private readonly driver: Driver, services: DriverServices, workDir: string, taskMemoryBytes: number) {
+  /** `config` gives the executor's memory (dataflow.executor.memory, else what this process may use). */
+  constructor(private readonly driver: Driver, services: DriverServices, workDir: string, config: EngineConfig) {
     this.env = {
       executorId: this.id,
       shuffleDir: join(workDir, 'shuffle'),
       spillDir: join(workDir, 'spill'),
-      taskMemoryBytes,
+      taskMemoryBytes: taskMemoryBytes(executorMemoryBytes(config, 1), 1),
       blockStore: new BlockStore(),
       fetchRemoteBlocks: async (locations) => {
         throw new InternalError('NO_REMOTE_EXECUTORS', `in-process mode has no remote executors, but blocks of executor ${locations[0]?.executorId} were asked for`);

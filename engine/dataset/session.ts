@@ -19,7 +19,6 @@ import type { DriverServices } from '../cluster/driver-services.ts';
 import { InProcessExecutor } from '../cluster/in-process-executor.ts';
 import { LocalCluster } from '../cluster/local-cluster.ts';
 import { createWorkDir, reclaimStaleWorkDirs } from '../cluster/work-dir.ts';
-import { executorMemoryBytes, taskMemoryBytes } from '../executor/memory-limit.ts';
 import { StandaloneCluster } from '../cluster/standalone-cluster.ts';
 import { type ResultAction, SECRET_ENV, type TaskPayload } from '../protocol/index.ts';
 import { parseMaster } from '../cluster/master-url.ts';
@@ -94,7 +93,7 @@ export class Session implements DriverServices {
     };
     try {
       if (spec.kind === 'in-process') {
-        const executor = new InProcessExecutor(driver, services, workDir, taskMemoryBytes(executorMemoryBytes(config, 1), 1));
+        const executor = new InProcessExecutor(driver, services, workDir, config);
         await executor.start();
         session = new Session(master, config, driver, workDir, executor);
         driver.addExecutor(executor);
