@@ -38,7 +38,7 @@ import { planCsvScan } from '../../connectors/csv/scan.ts';
 import type { CsvOptions } from '../../connectors/csv/options.ts';
 import { planMovieLensScan } from '../../connectors/movielens/ratings.ts';
 import type { MovieLensOptions } from '../../connectors/movielens/ratings.ts';
-import { Broadcast } from './broadcast.ts';
+import { Broadcast } from '../protocol/broadcast.ts';
 import { Cleaner, type Releasable } from './cleaner.ts';
 import { Dataset } from './dataset.ts';
 

@@ -9,7 +9,7 @@ import { materializeFunction } from '../closure/materialize.ts';
 import { locateUserError } from '../closure/error-location.ts';
 import { TaskError, type TaskFailureReason } from '../protocol/index.ts';
 import { forEachRecord } from '../closure/walk.ts';
-import { Broadcast } from '../dataset/broadcast.ts';
+import { Broadcast } from '../protocol/broadcast.ts';
 import { DataflowError, InternalError } from '../errors.ts';
 
 type Callable = (...args: unknown[]) => unknown;

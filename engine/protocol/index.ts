@@ -6,3 +6,4 @@ export * from './failure.ts';
 export * from './map-output.ts';
 export * from './messages.ts';
 export * from './task.ts';
+export * from './broadcast.ts';
