@@ -28,7 +28,7 @@ import { MemoryBudget } from './memory-budget.ts';
 import { SpillError, TaskSpill } from './spill-files.ts';
 import { collectTables } from './operator-memory.ts';
 import { UserCode, broadcastIdsIn, engineFailure } from './user-code.ts';
-import { DataflowError, InternalError } from '../errors.ts';
+import { InternalError } from '../errors.ts';
 
 export async function runTask(task: TaskDescriptor, env: TaskEnvironment): Promise<TaskResult> {
   const started = performance.now();
@@ -47,16 +47,18 @@ export async function runTask(task: TaskDescriptor, env: TaskEnvironment): Promi
     const metrics: TaskMetrics = { spillBytes: spill.bytesWritten, spillFiles: spill.filesWritten, peakMemoryBytes: budget.peakBytes };
     return { payload, cachedBlocks: run.cachedBlocks, durationMs: performance.now() - started, metrics };
   } catch (error) {
-    if (error instanceof TaskError) throw error;
     // A full or unwritable work directory is this executor's problem: retried, elsewhere if possible.
     if (error instanceof SpillError) {
       throw new TaskError({ kind: 'ExecutorResourceExhausted', resource: 'disk', executorId: error.executorId, message: error.message });
     }
     // The engine's own errors (a malformed row, a missing column, a corrupt file) describe the
-    // input, which is the same on every attempt: they fail the job without retries; so do its
-    // internal faults. Errors marked retryable (a storage timeout, an S3 503) are retried.
-    const engine = engineFailure(error);
-    if (engine) throw new TaskError(engine);
+    // input, which is the same on every attempt: they fail the job without retries (naming the
+    // files the task read); so do its internal faults. Errors marked retryable (a storage
+    // timeout, an S3 503) are retried.
+    const reason = error instanceof TaskError ? error.reason : engineFailure(error);
+    if (reason?.kind === 'InputError') throw new TaskError({ ...reason, message: withInputFiles(reason.message, task.plan, task.partition) });
+    if (error instanceof TaskError) throw error;
+    if (reason) throw new TaskError(reason);
     const e = error instanceof Error ? error : new Error(String(error));
     throw new TaskError({ kind: 'UserCodeError', message: `${e.name}: ${e.message}`, stack: e.stack });
   } finally {
@@ -214,6 +216,20 @@ class TaskRun {
       }
     }
   }
+}
+
+/** An input error's message, naming the files this task read directly when it does not already. */
+function withInputFiles(message: string, plan: PlanNode, partition: number): string {
+  const files = [...new Set(filesRead(plan, partition))].filter((f) => !message.includes(f));
+  return files.length === 0 ? message : `${message} (input: ${files.join(', ')})`;
+}
+
+/** The files partition `p` of `node` reads itself (not through a shuffle). */
+function filesRead(node: PlanNode, p: number): string[] {
+  if (node.kind !== 'source') return narrowInputs(node, p).flatMap((input) => filesRead(input.node, input.partition));
+  const source = node.source;
+  const file = source.kind === 'parquet' || source.kind === 'csv' ? source.partitions[p]?.file : undefined;
+  return file ? [file] : [];
 }
 
 /** Partition `p` of range(start, end, step) split into `n` near-equal slices, as column `id`. */

@@ -50,9 +50,11 @@
 // so still the same bits on every master and block count). Both modules are assembled from bytes
 // at run time (wasm-asm.ts): no build step, no binary files.
 //
-// INPUT POLICIES. Ratings must be finite (null/NaN/∞ → AlsInputError); explicit ratings must be ≥ 0
-// (implicit ones may be negative: p = 0, c = 1 + α·|r|); duplicate (user, item) pairs are averaged
-// (`duplicates: 'error'` rejects them); an empty dataset and rank > min(#users, #items) are errors.
+// INPUT POLICIES. Ratings must be finite (null/NaN/∞ → AlsInputError, naming the user and item);
+// negative ratings are fine (explicit: fitted like any value, as Spark; implicit: p = 0, c = 1 + α·|r|);
+// duplicate (user, item) pairs are averaged (`duplicates: 'error'` rejects them, naming the pair's ids);
+// an empty dataset, a missing column and rank > min(#users, #items) are errors. Each is an input
+// error: the job fails at once (never retried) with the message.
 //
 // @example
 //   const model = await trainAls(ratings, { rank: 10, maxIter: 10, regParam: 0.1, biases: true });
@@ -69,6 +71,7 @@ import { resolveOptions } from './options.ts';
 import type { AlsOptions, AlsPlan, ResolvedAlsOptions } from './options.ts';
 import { ratingKernels } from './ratings-kernels.ts';
 import { binaryVector, inBlockKernels } from './in-blocks.ts';
+import type { RatingIds } from './in-blocks.ts';
 import { halfIterationKernels } from './half-iteration.ts';
 import { collectFactors } from './collect-factors.ts';
 import { AlsModel } from './model.ts';
@@ -106,8 +109,7 @@ export async function trainAls(ratings: Dataset<Row>, options: AlsOptions = {}):
 
   // 1. validate every rating and compute the global mean (one pass)
   const check = ratingKernels.checkRatings;
-  const implicit = o.implicitPrefs;
-  const stats = await ratings.mapBatches((b) => check(b, cols, implicit), { check, cols, implicit }).toTable();
+  const stats = await ratings.mapBatches((b) => check(b, cols), { check, cols }).toTable();
   const counts = stats.numRows > 0 ? (stats.getChild('n')!.toArray() as Float64Array) : new Float64Array(0);
   const sums = stats.numRows > 0 ? (stats.getChild('sum')!.toArray() as Float64Array) : new Float64Array(0);
   let total = 0;
@@ -132,6 +134,8 @@ export async function trainAls(ratings: Dataset<Row>, options: AlsOptions = {}):
   // 4. in-blocks: the left side of every half-iteration's join, partitioned once by block
   const ub = session.broadcast(users.lookup);
   const ib = session.broadcast(items.lookup);
+  // only needed to name a refused duplicate pair by its ids
+  const ids = o.duplicates === 'error' ? session.broadcast<RatingIds>({ users: users.ids, items: items.ids }) : null;
   const inBlocks = (side: 'user' | 'item'): Dataset<Row> => {
     const n = plan[side].numBlocks;
     const route = ratingKernels.encodeAndRoute;
@@ -139,7 +143,7 @@ export async function trainAls(ratings: Dataset<Row>, options: AlsOptions = {}):
     return ratings
       .mapBatches((b) => route(b, ub, ib, cols, plan, side), { route, ub, ib, cols, plan, side })
       .repartition(['key'], { numPartitions: n })                       // partition p = block p's ratings
-      .mapPartitionTables((t) => build(t, plan, side), { build, plan, side })
+      .mapPartitionTables((t) => build(t, plan, side, cols, ids), { build, plan, side, cols, ids })
       .repartition(['key'], { numPartitions: n });                      // kept: every join below reuses it
   };
   const userBlocks = inBlocks('user');

@@ -10,7 +10,7 @@ export class AlsOptionError extends DataflowError {
   }
 }
 
-/** The ratings cannot be trained on as they are (NaN, null ids, negative explicit ratings, empty). */
+/** The ratings cannot be trained on as they are (NaN, null ids, a missing column, duplicates refused, empty). */
 export class AlsInputError extends DataflowError {
   constructor(message: string) {
     super('ALS_INVALID_INPUT', message);

@@ -16,7 +16,10 @@
 
 import { Binary, Field, Int32, Schema, Table, makeData, makeVector } from 'apache-arrow';
 import { libraryFunctions } from '../../engine/extend.ts';
+import type { Broadcast } from '../../engine/index.ts';
 import { AlsInputError } from './errors.ts';
+import type { IdValue } from './id-encoding.ts';
+import type { RatingColumns } from './ratings-kernels.ts';
 import { blockEnd, blockOf, blockStart } from './layout.ts';
 import type { AlsPlan } from './options.ts';
 import { pack, tableOf } from './packed.ts';
@@ -37,6 +40,16 @@ export const IN_BLOCK_SCHEMA = new Schema([
   new Field('slot', new Int32(), false),
   new Field('inblock', new Binary(), false),
 ]);
+
+/** Two ratings of one (dst, src) pair with `duplicates: 'error'`, in dense indices (buildInBlock names the ids). */
+export class DuplicateRatingError extends AlsInputError {
+  constructor(readonly dst: number, readonly src: number) {
+    super(`duplicate rating for the dense index pair (${dst}, ${src}); remove duplicates or use duplicates: 'average'`);
+  }
+}
+
+/** The sorted ids of both sides (IdEncoding.ids), to name a duplicate pair in the user's terms. */
+export interface RatingIds { users: IdValue[]; items: IdValue[] }
 
 /** A table with one Binary column from blobs. */
 export function binaryVector(blobs: readonly Uint8Array[]): ReturnType<typeof makeVector> {
@@ -75,7 +88,7 @@ export function buildInBlockArrays(
     let count = 1;
     t++;
     while (t < n && local[order[t]] === u && src[order[t]] === s) {
-      if (duplicates === 'error') throw new AlsInputError(`duplicate rating for the pair (dense user/item indices) (${start + u}, ${s}); remove duplicates or use duplicates: 'average'`);
+      if (duplicates === 'error') throw new DuplicateRatingError(start + u, s);
       sum += r[order[t]];
       count++;
       t++;
@@ -137,8 +150,9 @@ function countingOrder(values: Int32Array, range: number, within: Int32Array | n
 
 /**
  * Kernel: one block's routed ratings (key, dst, src, r; a single batch) → the block's in-block rows.
+ * `ids` (given with `duplicates: 'error'`) names a duplicate pair by the user's own ids.
  */
-export function buildInBlock(batch: Table, plan: AlsPlan, side: 'user' | 'item'): Table {
+export function buildInBlock(batch: Table, plan: AlsPlan, side: 'user' | 'item', cols?: RatingColumns, ids?: Broadcast<RatingIds> | null): Table {
   if (batch.numRows === 0) return new Table(IN_BLOCK_SCHEMA);
   const own = side === 'user' ? plan.user : plan.item;
   const other = side === 'user' ? plan.item : plan.user;
@@ -153,7 +167,18 @@ export function buildInBlock(batch: Table, plan: AlsPlan, side: 'user' | 'item')
   for (let j = 0; j < dst.length; j++) {
     if (dst[j] < start || dst[j] >= start + nLocal) throw new InternalError('ALS_ROUTING', `ALS in-block ${side} ${p}: rating for index ${dst[j]} outside [${start}, ${start + nLocal}) (routing bug)`);
   }
-  const ib = buildInBlockArrays(dst, src, r, start, nLocal, other, plan.duplicates);
+  let ib: InBlock;
+  try {
+    ib = buildInBlockArrays(dst, src, r, start, nLocal, other, plan.duplicates);
+  } catch (error) {
+    if (!(error instanceof DuplicateRatingError) || !ids || !cols) throw error;
+    const [user, item] = side === 'user' ? [error.dst, error.src] : [error.src, error.dst];
+    const show = (v: IdValue | undefined): string => (typeof v === 'string' ? JSON.stringify(v) : String(v));
+    throw new AlsInputError(
+      `${cols.userCol} ${show(ids.value.users[user])} rated ${cols.itemCol} ${show(ids.value.items[item])} more than once, and duplicates: 'error' ` +
+        `refuses duplicate pairs; remove them (e.g. keep the latest rating of each pair) or use duplicates: 'average' (the default)`,
+    );
+  }
   const keyCol = new Int32Array(slots.count);
   const slotCol = new Int32Array(slots.count);
   const blobs: Uint8Array[] = [];

@@ -22,8 +22,21 @@ function column(batch: Table, name: string, role: string): Vector {
   return v;
 }
 
-/** The rating column as Float64, rejecting null, NaN and ±∞ (and negatives for explicit feedback). */
-export function ratingValues(batch: Table, cols: RatingColumns, implicit: boolean): Float64Array {
+/** "userId 12, itemId 31": row i's ids in the user's own terms, for error messages. */
+function describeRow(batch: Table, cols: RatingColumns, i: number): string {
+  const id = (name: string): string => {
+    const value: unknown = batch.getChild(name)?.get(i);
+    return typeof value === 'string' ? JSON.stringify(value) : String(value);
+  };
+  return `${cols.userCol} ${id(cols.userCol)}, ${cols.itemCol} ${id(cols.itemCol)}`;
+}
+
+/**
+ * The rating column as Float64, rejecting null, NaN and ±∞. Negative ratings are accepted: explicit
+ * ALS fits them by least squares like any other value (as Spark does; centred or ±1 ratings are
+ * negative), and implicit feedback reads them as "no preference" with confidence 1 + α·|r|.
+ */
+export function ratingValues(batch: Table, cols: RatingColumns): Float64Array {
   const v = column(batch, cols.ratingCol, 'rating');
   const n = v.length;
   const out = new Float64Array(n);
@@ -31,19 +44,20 @@ export function ratingValues(batch: Table, cols: RatingColumns, implicit: boolea
   for (let i = 0; i < n; i++) {
     const x = raw ? Number(raw[i]) : v.get(i) === null ? NaN : Number(v.get(i));
     if (!Number.isFinite(x)) {
-      throw new AlsInputError(`column '${cols.ratingCol}' holds ${v.get(i) === null ? 'a null' : String(x)} rating (row ${i} of a batch); ALS needs finite ratings: drop or fill such rows first`);
-    }
-    if (!implicit && x < 0) {
-      throw new AlsInputError(`column '${cols.ratingCol}' holds the negative rating ${x} with explicit feedback; explicit ALS expects ratings ≥ 0 (shift them, or use implicitPrefs: true where negative values mean "no preference")`);
+      throw new AlsInputError(
+        `the rating of ${describeRow(batch, cols, i)} is ${v.get(i) === null ? 'null' : String(x)} (column '${cols.ratingCol}'); ALS needs finite ratings: ` +
+          `drop or fill such rows first, e.g. ratings.filter((r) => Number.isFinite(r.${cols.ratingCol}))`,
+      );
     }
     out[i] = x;
   }
   return out;
 }
 
-/** One row {n, sum} per batch after validating ratings and ids (nulls, NaN). */
-export function checkRatings(batch: Table, cols: RatingColumns, implicit: boolean): Table {
-  const r = ratingValues(batch, cols, implicit);
+/** One row {n, sum} per batch after validating ratings and ids (nulls, NaN); an empty batch counts 0 whatever its columns. */
+export function checkRatings(batch: Table, cols: RatingColumns): Table {
+  if (batch.numRows === 0) return new Table({ n: makeVector(Float64Array.of(0)), sum: makeVector(Float64Array.of(0)) });
+  const r = ratingValues(batch, cols);
   for (const [name, role] of [[cols.userCol, 'user'], [cols.itemCol, 'item']] as const) {
     const ids = column(batch, name, role);
     if (ids.nullCount > 0) throw new AlsInputError(`column '${name}' has ${ids.nullCount} null ${role} ids in a batch; drop or fill rows with missing ids before training`);
@@ -62,7 +76,7 @@ export function encodeAndRoute(
 ): Table {
   const u = encodeColumn(column(batch, cols.userCol, 'user'), users.value, cols.userCol);
   const i = encodeColumn(column(batch, cols.itemCol, 'item'), items.value, cols.itemCol);
-  const r64 = ratingValues(batch, cols, plan.implicit);
+  const r64 = ratingValues(batch, cols);
   const n = batch.numRows;
   const [dst, src] = side === 'user' ? [u, i] : [i, u];
   const layout = side === 'user' ? plan.user : plan.item;

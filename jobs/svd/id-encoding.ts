@@ -6,7 +6,9 @@
 // Worked example: itemIds [50, 7, 50, 1000] → distinct sorted ids [7, 50, 1000]
 //   → indices [1, 0, 1, 2]; decoding index 2 gives 1000.
 
-import type { Table, Vector } from 'apache-arrow';
+import { Table } from 'apache-arrow';
+import type { Vector } from 'apache-arrow';
+import { libraryFunctions } from '../../engine/extend.ts';
 import type { Dataset } from '../../engine/index.ts';
 import { SvdInputError } from './errors.ts';
 
@@ -29,11 +31,12 @@ export type IdKind = 'int32' | 'float64' | 'int64' | 'utf8';
  * Finds the distinct ids of `column` with a distributed distinct and sorts them.
  *
  * @example
- *   const users = await encodeIds(ratings, 'userId');
+ *   const users = await encodeIds(ratings, 'userId', 'userColumn');
  *   users.ids.length; // number of distinct users
  */
-export async function encodeIds(ratings: Dataset, column: string): Promise<IdEncoding> {
-  const table = await ratings.select(column).distinct().toTable();
+export async function encodeIds(ratings: Dataset, column: string, option: 'userColumn' | 'itemColumn'): Promise<IdEncoding> {
+  const pick = idKernels.idColumn;
+  const table = await ratings.mapBatches((b) => pick(b, column, option), { pick, column, option }).distinct().toTable();
   const vector = table.numRows === 0 ? undefined : table.getChild(column);
   if (table.numRows === 0 || !vector) return { column, ids: new Float64Array(0), kind: 'float64' };
   if (vector.nullCount > 0) {
@@ -45,6 +48,16 @@ export async function encodeIds(ratings: Dataset, column: string): Promise<IdEnc
   const kind: IdKind = Array.isArray(ids) ? 'utf8' : ids instanceof BigInt64Array ? 'int64' : small && vector.type.toString().startsWith('Int') || small && vector.type.toString().startsWith('Uint') ? 'int32' : 'float64';
   return { column, ids, kind };
 }
+
+/** Kernel: the id column of a batch, or an error naming the option to set when it is missing. */
+export function idColumn(batch: Table, column: string, option: string): Table {
+  const vector = batch.getChild(column);
+  if (vector) return new Table({ [column]: vector });
+  if (batch.numRows === 0) return batch; // an empty partition may carry no columns at all
+  throw new SvdInputError(`svd: the ratings have no column '${column}' (columns: ${batch.schema.fields.map((f) => f.name).join(', ')}); pass options.${option}`);
+}
+
+export const idKernels = libraryFunctions(import.meta.url, { idColumn });
 
 function sortedIds(vector: Vector, column: string): IdList {
   const first: unknown = vector.get(0);

@@ -63,7 +63,7 @@ export async function svd(ratings: Dataset, k: number, options: SvdOptions = {})
   const session = ratings.session;
   const started = performance.now();
 
-  const [users, items] = [await encodeIds(ratings, o.userColumn), await encodeIds(ratings, o.itemColumn)];
+  const [users, items] = [await encodeIds(ratings, o.userColumn, 'userColumn'), await encodeIds(ratings, o.itemColumn, 'itemColumn')];
   const m = users.ids.length;
   const nItems = items.ids.length;
   if (m === 0 || nItems === 0) throw new SvdInputError(`svd: the ratings dataset is empty; there is nothing to factorize`);

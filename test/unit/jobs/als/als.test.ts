@@ -180,8 +180,11 @@ describe('trainAls (local)', () => {
     it('missing ids', async () => {
       await expect(train([{ userId: 1, itemId: 1, rating: 1 }, { userId: null, itemId: 2, rating: 1 }])).rejects.toThrow(/null user ids|null id/);
     });
-    it('negative explicit ratings (allowed with implicit feedback)', async () => {
-      await expect(train([{ userId: 1, itemId: 1, rating: -1 }])).rejects.toThrow(/negative rating/);
+    it('negative ratings are fitted like any other (explicit, as Spark) and read as no preference (implicit)', async () => {
+      const options = { rank: 3, maxIter: 4, biases: true, regParam: 0.1 };
+      const a = await train(rows, options);
+      const b = await train(rows.map((r) => ({ ...r, rating: Number(r.rating) - 10 })), options);
+      for (const [u, i] of [[0, 1001], [590, 1039], [10, 1020]] as const) expect(b.predictOne(u, i)).toBeCloseTo(a.predictOne(u, i) - 10, 4);
       await expect(train([{ userId: 1, itemId: 1, rating: -1 }, { userId: 2, itemId: 1, rating: 2 }], { implicitPrefs: true })).resolves.toBeInstanceOf(AlsModel);
     });
     it('empty dataset', async () => {
@@ -196,7 +199,7 @@ describe('trainAls (local)', () => {
       const a = await train(dup, { regParam: 0.001 });
       const b = await train([{ userId: 1, itemId: 1, rating: 3 }, { userId: 2, itemId: 1, rating: 3 }], { regParam: 0.001 });
       expect(Array.from(a.userFactors)).toEqual(Array.from(b.userFactors));
-      await expect(train(dup, { duplicates: 'error' })).rejects.toThrow(/duplicate rating/);
+      await expect(train(dup, { duplicates: 'error' })).rejects.toThrow(/userId 1 rated itemId 1 more than once, and duplicates: 'error' refuses/);
     });
     it('singular systems and bad options are named', async () => {
       await expect(train(rows.slice(0, 50), { rank: 3, regParam: 0 })).rejects.toThrow(/not positive definite/);
