@@ -58,7 +58,7 @@ describe('ALS recommendations on local[2]', () => {
     expect(local.users).toHaveLength(60 * 5);
     expect(local.items).toHaveLength(45 * 4);
     expect(cluster).toEqual(local);
-  });
+  }, 120_000);
 
   describe.skipIf(!existsSync(ML))('ml-latest-small', () => {
     it('every user has a top 10; those of every fifth user equal a brute-force ranking on the driver', async () => {

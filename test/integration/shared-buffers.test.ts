@@ -48,7 +48,7 @@ describe('tables with shared buffers on local[2]', () => {
     expect(local.shuffled.every((r) => r.key === r.twin)).toBe(true);
     expect(local.taken).toHaveLength(700);
     expect(cluster).toEqual(local);
-  });
+  }, 120_000);
 
   it('a shuffle block that does not decode is a fetch failure: the map output is recomputed', async () => {
     const session = await Session.create({ master: 'local[2]', conf: ['dataflow.ui.progress=false'] });
@@ -74,7 +74,7 @@ describe('tables with shared buffers on local[2]', () => {
     } finally {
       await session.stop();
     }
-  });
+  }, 120_000);
 });
 
 function findFiles(dir: string, name: RegExp): string[] {
