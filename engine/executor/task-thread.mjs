@@ -1,6 +1,13 @@
-// Bootstrap of an executor's task thread: the engine is TypeScript, so the thread registers the
-// same TS loader the process uses before importing its real entry point.
-import { register } from 'tsx/esm/api';
+// Bootstrap of an executor's task thread: the engine is TypeScript, so the thread loads its real
+// entry point compiled, as the CLI does (bin/compiled-engine.mjs), else through the TS loader.
+import { compiledEntry } from '../../bin/compiled-engine.mjs';
 
-register();
-await import('./task-thread.ts');
+const compiled = process.env.DATAFLOW_COMPILED === '0' ? undefined : await compiledEntry('task-thread');
+if (compiled) {
+  process.setSourceMapsEnabled(true);
+  await import(compiled);
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import('./task-thread.ts');
+}
