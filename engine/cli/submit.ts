@@ -47,12 +47,22 @@ async function submitJob(options: SubmitOptions, interruption: Interruption): Pr
   const typeErrors = options.typecheck && /\.(c|m)?tsx?$/.test(jobPath) ? typeCheckJob(jobPath) : Promise.resolve(undefined);
   typeErrors.catch(() => undefined);
   timing('submit start');
-  const host = await hostModules();
-  const bundle = await bundleJob(jobPath, { engineExports: Object.keys(host.engine), engineIndexPath: packageFacePath, sharedModules: sharedExportNames(host.shared) });
-  timing('bundled');
   const secret = options.master.startsWith('dataflow://') ? readSecret(options.secretFile) : undefined;
+  // Executors start while the job is bundled: on local[N] their start-up is the longest step.
   const creating = Session.create({ master: options.master, conf: options.conf, secret, appName: relative(process.cwd(), jobPath) });
-  interruption.onInterrupt(async () => (await creating.catch(() => undefined))?.stop());
+  creating.catch(() => undefined);
+  const stopCreated = async (): Promise<void> => (await creating.catch(() => undefined))?.stop();
+  interruption.onInterrupt(stopCreated);
+  let host: Awaited<ReturnType<typeof hostModules>>;
+  let bundle: Awaited<ReturnType<typeof bundleJob>>;
+  try {
+    host = await hostModules();
+    bundle = await bundleJob(jobPath, { engineExports: Object.keys(host.engine), engineIndexPath: packageFacePath, sharedModules: sharedExportNames(host.shared) });
+  } catch (error) {
+    await stopCreated();
+    throw error;
+  }
+  timing('bundled');
   const session = await creating;
   timing('session created');
   try {
