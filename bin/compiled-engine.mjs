@@ -19,13 +19,14 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-/** The entry points, by name: the CLI, and the task thread every executor starts. */
+/** The entry points, by name: the CLI, the task thread every executor starts, the job type-check. */
 const ENTRIES = {
   main: join(ROOT, 'engine', 'cli', 'main.ts'),
   'task-thread': join(ROOT, 'engine', 'executor', 'task-thread.ts'),
+  'job-program': join(ROOT, 'engine', 'cli', 'typecheck', 'job-program.ts'),
 };
 /** Bump when the way the tree is built changes. */
-const FORMAT = 1;
+const FORMAT = 2;
 /** Import specifiers in esbuild's output: `from "x"`, `import("x")`, `import "x"`. */
 const SPECIFIER = /(\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)"([^"\n]+)"/g;
 

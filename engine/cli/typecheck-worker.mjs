@@ -1,8 +1,9 @@
-// Worker thread of typecheck.ts: loads the job checker (TypeScript, through tsx's loader as the CLI
-// does, since workers do not inherit it) and posts back its result.
+// Worker thread of typecheck.ts: loads the job checker (compiled as the CLI is, bin/compiled-engine.mjs,
+// else through tsx's loader, since workers do not inherit it) and posts back its result.
 import { parentPort, workerData } from 'node:worker_threads';
-import { register } from 'tsx/esm/api';
+import { compiledEntry } from '../../bin/compiled-engine.mjs';
 
-register();
-const { checkJob } = await import('./typecheck/job-program.ts');
+const compiled = process.env.DATAFLOW_COMPILED === '0' ? undefined : await compiledEntry('job-program');
+if (!compiled) (await import('tsx/esm/api')).register();
+const { checkJob } = await import(compiled ?? './typecheck/job-program.ts');
 parentPort.postMessage(checkJob(workerData));
