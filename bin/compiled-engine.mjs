@@ -24,9 +24,11 @@ const ENTRIES = {
   main: join(ROOT, 'engine', 'cli', 'main.ts'),
   'task-thread': join(ROOT, 'engine', 'executor', 'task-thread.ts'),
   'job-program': join(ROOT, 'engine', 'cli', 'typecheck', 'job-program.ts'),
+  // Loaded by path at run time (engine/closure/import-source.ts): the package face and, through it, the library jobs.
+  face: join(ROOT, 'index.ts'),
 };
 /** Bump when the way the tree is built changes. */
-const FORMAT = 2;
+const FORMAT = 3;
 /** Import specifiers in esbuild's output: `from "x"`, `import("x")`, `import "x"`. */
 const SPECIFIER = /(\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)"([^"\n]+)"/g;
 
@@ -56,14 +58,14 @@ export async function compiledEntry(entry = 'main') {
   try {
     const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
     if (manifest.format === FORMAT && manifest.node === process.version && manifest.inputs.every(([path, sig]) => signature(path) === sig)) {
-      return pathToFileURL(join(dir, manifest.tree, relative(ROOT, ENTRIES[entry]).replace(/\.ts$/, '.mjs'))).href;
+      return useTree(join(dir, manifest.tree), manifest.inputs, entry);
     }
   } catch {
     // not compiled yet
   }
   try {
-    const tree = await compile(dir, manifestPath);
-    return pathToFileURL(join(dir, tree, relative(ROOT, ENTRIES[entry]).replace(/\.ts$/, '.mjs'))).href;
+    const { tree, inputs } = await compile(dir, manifestPath);
+    return useTree(join(dir, tree), inputs, entry);
   } catch (error) {
     if (process.env.DATAFLOW_TIMING === '1') process.stderr.write(`dataflow timing: engine not compiled (${error instanceof Error ? error.message : error}); using tsx\n`);
     return undefined;
@@ -107,7 +109,18 @@ async function compile(dir, manifestPath) {
   writeFileSync(partial, JSON.stringify({ format: FORMAT, node: process.version, tree, inputs }));
   renameSync(partial, manifestPath); // the tree is complete before any process is pointed at it
   removeOldTrees(dir, tree);
-  return tree;
+  return { tree, inputs };
+}
+
+/**
+ * The URL of `entry` in a compiled tree, after telling the engine (engine/closure/import-source.ts)
+ * where the compiled copy of each source is, for the files it imports by path at run time.
+ */
+function useTree(treeDir, inputs, entry) {
+  const compiled = new Set(inputs.map(([path]) => path));
+  globalThis[Symbol.for('dataflow.compiled-engine')] = (file) =>
+    compiled.has(file) ? pathToFileURL(join(treeDir, relative(ROOT, file).replace(/\.[cm]?ts$/, '.mjs'))).href : undefined;
+  return pathToFileURL(join(treeDir, relative(ROOT, ENTRIES[entry]).replace(/\.ts$/, '.mjs'))).href;
 }
 
 /** Where an import of `specifier` in `file` points once `file` is compiled into the tree. */

@@ -6,8 +6,8 @@
 // The face is loaded at run time by its path, as library modules are (library.ts): it re-exports
 // jobs/, and the engine's own import graph must not reach jobs/ (test/unit/architecture.test.ts).
 
-import { pathToFileURL } from 'node:url';
 import { packageFacePath } from './host-engine.ts';
+import { importSource } from './import-source.ts';
 
 export interface HostModules {
   engine: Record<string, unknown>;
@@ -16,7 +16,7 @@ export interface HostModules {
 
 export async function hostModules(): Promise<HostModules> {
   const [engine, door, arrow] = await Promise.all([
-    import(pathToFileURL(packageFacePath).href) as Promise<Record<string, unknown>>,
+    importSource(packageFacePath),
     import('../extend.ts'),
     import('apache-arrow'),
   ]);

@@ -8,16 +8,15 @@
 //   // travels as { kind: 'library', module: 'jobs/als/solve.ts', exportName: 'solveBlock' }
 
 import { relative, resolve, sep } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { MaterializeError, UnshippableError } from './errors.ts';
+import { importSource } from './import-source.ts';
 import { forEachRecord } from './walk.ts';
 
 const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 const references = new WeakMap<Function, { module: string; exportName: string }>();
 const loaded = new Map<string, Record<string, unknown>>();
-/** Functions registered by library modules already evaluated in this process, by module. */
-const registered = new Map<string, Record<string, Function>>();
 
 /**
  * Registers a library module's functions so that they ship by reference. `moduleUrl` is the
@@ -28,7 +27,6 @@ export function libraryFunctions<T extends Record<string, Function>>(moduleUrl: 
   const module = relative(PACKAGE_ROOT, file).split(sep).join('/');
   if (module.startsWith('..')) throw new UnshippableError(`library module ${file} is outside the dataflow package (${PACKAGE_ROOT})`);
   for (const [exportName, fn] of Object.entries(fns)) references.set(fn, { module, exportName });
-  registered.set(module, { ...registered.get(module), ...fns });
   return fns;
 }
 
@@ -43,11 +41,7 @@ export async function loadLibraryModules(modules: Iterable<string>): Promise<voi
     if (loaded.has(module)) continue;
     const file = resolve(PACKAGE_ROOT, module);
     if (!file.startsWith(PACKAGE_ROOT)) throw new MaterializeError(`library module '${module}' is outside the dataflow package`);
-    // Every library module is reachable from the public index, and evaluating one registers its
-    // functions: loading the index serves them even where engine files are not importable one by
-    // one (the CLI runs compiled, bin/compiled-engine.mjs).
-    if (!registered.has(module)) await import('../index.ts');
-    loaded.set(module, registered.get(module) ?? (await import(pathToFileURL(file).href)) as Record<string, unknown>);
+    loaded.set(module, await importSource(file));
   }
 }
 
