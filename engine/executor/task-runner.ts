@@ -33,18 +33,17 @@ import { InternalError } from '../errors.ts';
 export async function runTask(task: TaskDescriptor, env: TaskEnvironment): Promise<TaskResult> {
   const started = performance.now();
   const spill = new TaskSpill(join(env.spillDir, `task-${task.taskId}-attempt-${task.attempt}`), env.executorId);
-  const budget = new MemoryBudget(env.taskMemoryBytes);
   try {
     const bundle = task.bundleHash ? await loadBundleOrFail(env, task.bundleHash) : undefined;
     const broadcasts = new Map<number, unknown>();
     for (const id of broadcastIdsIn([task.plan, task.output])) broadcasts.set(id, await env.fetchBroadcast(id));
     await loadLibraryModules(libraryModulesIn([task.plan, task.output]));
-    const run = new TaskRun(task, env, new UserCode(bundle, broadcasts), budget, spill);
+    const run = new TaskRun(task, env, new UserCode(bundle, broadcasts), spill);
     const output = run.evaluate(task.plan, task.partition);
     const payload = task.output.kind === 'shuffle'
       ? await run.writeShuffle(await collectTables(output))
       : await run.finish(task.output.action, output);
-    const metrics: TaskMetrics = { spillBytes: spill.bytesWritten, spillFiles: spill.filesWritten, peakMemoryBytes: budget.peakBytes };
+    const metrics: TaskMetrics = { spillBytes: spill.bytesWritten, spillFiles: spill.filesWritten, peakMemoryBytes: run.peakMemoryBytes };
     return { payload, cachedBlocks: run.cachedBlocks, durationMs: performance.now() - started, metrics };
   } catch (error) {
     // A full or unwritable work directory is this executor's problem: retried, elsewhere if possible.
@@ -86,13 +85,19 @@ class TaskRun {
     private readonly task: TaskDescriptor,
     private readonly env: TaskEnvironment,
     private readonly code: UserCode,
-    taskBudget: MemoryBudget,
     private readonly spill: TaskSpill,
   ) {
     this.inputs = new Map(task.shuffleInputs.map((input) => [input.shuffleId, input]));
-    // A quarter of the task's budget (64 KiB to 64 MiB) is the window of blocks fetched ahead.
-    this.windowBytes = Math.max(64 << 10, Math.min(64 << 20, Math.floor(taskBudget.limitBytes / 4)));
-    this.budget = new MemoryBudget(Math.max(1, taskBudget.limitBytes - this.windowBytes));
+    // Of the task's share of memory, a quarter (64 KiB to 64 MiB) is the window of blocks fetched
+    // ahead; the rest is the operators' budget.
+    const share = env.taskMemoryBytes;
+    this.windowBytes = Math.max(64 << 10, Math.min(64 << 20, Math.floor(share / 4)));
+    this.budget = new MemoryBudget(Math.max(1, share - this.windowBytes));
+  }
+
+  /** The most bytes the task's operators held under their budget at once. */
+  get peakMemoryBytes(): number {
+    return this.budget.peakBytes;
   }
 
   /**
