@@ -30,10 +30,10 @@ function startSlowJob(tmp: string) {
 
 describe('interrupting dataflow submit', () => {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    it(`${signal} mid-job: exit 130, no work directory, no executor process left`, { timeout: 60_000 }, async () => {
+    it(`${signal} mid-job: exit 130, no work directory, no executor process left`, { timeout: 240_000 }, async () => {
       await withTmp(async (tmp) => {
         const driver = startSlowJob(tmp);
-        await driver.waitFor(/job running/, 45_000);
+        await driver.waitFor(/job running/, 150_000);
         expect(workDirs(tmp)).toHaveLength(1);
         expect(processesMentioning(tmp).length).toBeGreaterThanOrEqual(2); // the executors carry their work dir
         driver.child.kill(signal);
@@ -47,10 +47,10 @@ describe('interrupting dataflow submit', () => {
     });
   }
 
-  it('reclaims the work directory of a driver killed by SIGKILL at the next submit', { timeout: 90_000 }, async () => {
+  it('reclaims the work directory of a driver killed by SIGKILL at the next submit', { timeout: 300_000 }, async () => {
     await withTmp(async (tmp) => {
       const killed = startSlowJob(tmp);
-      await killed.waitFor(/job running/, 45_000);
+      await killed.waitFor(/job running/, 150_000);
       const [stale] = workDirs(tmp);
       expect(readFileSync(join(tmp, stale!, 'owner.pid'), 'utf8').trim()).toBe(String(killed.pid));
       killed.child.kill('SIGKILL');

@@ -16,7 +16,7 @@ function listing(dir: string): string[] {
 }
 
 describe('a failed writeParquet job', () => {
-  it('leaves no _temporary and no output folder, five times in a row, and a rerun then succeeds (local[2])', { timeout: 90_000 }, async () => {
+  it('leaves no _temporary and no output folder, five times in a row, and a rerun then succeeds (local[2])', { timeout: 240_000 }, async () => {
     const session = await Session.create({ master: 'local[2]', conf: ['dataflow.task.maxAttempts=2', 'dataflow.ui.progress=false'] });
     try {
       const rows = (failing: number) => session.range(0, 4_000, { numPartitions: 8 }).map((r) => {

@@ -1,6 +1,7 @@
 // Parquet through the engine (master 'local', tasks in this process): partitioned writes under the
 // commit protocol, then reads with Hive columns, pruning and row filtering.
-import { readdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import * as arrow from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -65,7 +66,7 @@ describe('writeParquet with partitionBy, read back with Hive columns and filters
     }
   });
 
-  it('refuses a partition column that is not in the data or has an unsupported type, and leaves no output', async () => {
+  it('refuses a partition column that is not in the data or has an unsupported type, and leaves no output (not even the folder it created)', async () => {
     const dir = path.join(tmp(), 'out');
     await expect(session.fromRows(rows).writeParquet(dir, { partitionBy: ['nope'] })).rejects.toThrow(/partitionBy: column 'nope' is not in the dataset/);
     const withTime = new arrow.Table({ id: arrow.vectorFromArray([1, 2], new arrow.Int32()), at: arrow.vectorFromArray([0, 1000], new arrow.TimestampMillisecond()) });
@@ -73,6 +74,9 @@ describe('writeParquet with partitionBy, read back with Hive columns and filters
       /'at' is Timestamp<MILLISECOND>; partition by number, string or boolean/,
     );
     await expect(session.fromTable(withTime).writeParquet(dir, { partitionBy: ['id', 'at'], mode: 'overwrite' })).rejects.toThrow(/uses every column/);
-    expect(await readdir(dir)).toEqual([]);
+    expect(existsSync(dir)).toBe(false); // the jobs created it, so their failure removed it
+    await mkdir(dir);
+    await expect(session.fromRows(rows).writeParquet(dir, { partitionBy: ['nope'] })).rejects.toThrow(/is not in the dataset/);
+    expect(await readdir(dir)).toEqual([]); // an existing folder stays, empty
   });
 });
