@@ -14,7 +14,7 @@
 // can run past the end (its newline was quoted); then the record is rolled back and parse() asks
 // for more input. A bad record is rolled back too and reported; the caller decides to fail or skip.
 
-import { ColumnBuilder, KIND_BOOL, KIND_FLOAT32, KIND_FLOAT64, KIND_INT32, KIND_INT64, KIND_SKIP, KIND_UTF8 } from './column-builder.ts';
+import { ColumnBuilder, KIND_FLOAT32, KIND_FLOAT64, KIND_INT32, KIND_INT64, KIND_SKIP, KIND_UTF8 } from './column-builder.ts';
 import type { CsvColumnType } from './column-types.ts';
 import type { ByteSyntax } from './options.ts';
 import { storeText } from './values.ts';

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { cacheDirFor, checkKey, isKnownClean, packageRootFrom, rememberClean } from './typecheck/check-cache.ts';
 import type { JobCheckRequest, JobCheckResult } from './typecheck/job-program.ts';
 import { timing } from './timing.ts';
+import { DataflowError } from '../errors.ts';
 
 /** The job's type errors as `file:line:column: message` (none: []), or undefined without TypeScript. */
 export async function typeCheckJob(jobPath: string): Promise<string[] | undefined> {
@@ -42,6 +43,6 @@ function checkInWorker(request: JobCheckRequest): Promise<JobCheckResult> {
   return new Promise<JobCheckResult>((resolve, reject) => {
     worker.once('message', (result: JobCheckResult) => { resolve(result); void worker.terminate(); });
     worker.once('error', reject);
-    worker.once('exit', (code) => { if (code !== 0) reject(new Error(`the type checker stopped with code ${code}`)); });
+    worker.once('exit', (code) => { if (code !== 0) reject(new DataflowError('TYPECHECK_CRASHED', `the type checker stopped with code ${code}; skip it with --no-typecheck, or run npx tsc --noEmit on the job to see why`)); });
   });
 }

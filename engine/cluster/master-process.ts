@@ -27,7 +27,7 @@ export class Master {
   private server!: TransportServer;
   private readonly log: (line: string) => void;
 
-  private constructor(private readonly options: MasterOptions) {
+  private constructor(options: MasterOptions) {
     this.log = options.log ?? (() => undefined);
   }
 

@@ -180,7 +180,7 @@ function readExactly(fd: number, into: Uint8Array, position: number): void {
   let done = 0;
   while (done < into.byteLength) {
     const n = readSync(fd, into, done, into.byteLength - done, position + done);
-    if (n === 0) throw new Error(`spill file ended after ${position + done} bytes; it was truncated while the task ran`);
+    if (n === 0) throw new DataflowError('SPILL_TRUNCATED', `spill file ended after ${position + done} bytes; it was truncated while the task ran (disk full, or another process removed it)`);
     done += n;
   }
 }

@@ -6,7 +6,7 @@ import type { Socket } from 'node:net';
 import { remoteEndpoint } from './address.ts';
 import { ConnectionError, RemoteError } from './connection-errors.ts';
 import { FrameDecoder, FrameError, encodeFrame } from './frame.ts';
-import type { Message, MessageHeader } from './frame.ts';
+import type { Message } from './frame.ts';
 import type { PeerInfo } from './handshake.ts';
 import { HeartbeatMonitor, heartbeatSettings } from './heartbeat.ts';
 import type { HeartbeatOptions } from './heartbeat.ts';

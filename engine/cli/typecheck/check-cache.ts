@@ -9,6 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { InternalError } from '../../errors.ts';
 
 /** Bump when the check itself changes what it reports, so older entries stop counting. */
 const CHECK_FORMAT = 1;
@@ -78,6 +79,6 @@ export function packageRootFrom(fromDir: string): string {
     } catch {
       // no package.json here
     }
-    if (dirname(dir) === dir) throw new Error(`no package.json named dataflow above ${fromDir}`);
+    if (dirname(dir) === dir) throw new InternalError('PACKAGE_ROOT', `no package.json named dataflow above ${fromDir}: the engine runs outside its package`);
   }
 }
