@@ -47,8 +47,8 @@
 // (explicit-wasm.ts), or unrolled JavaScript for the width (explicit-kernel.ts), same bits either way
 // and the same as the plain loop. Implicit CG: the matrix-free A·v and the residual in wasm SIMD
 // (wasm-kernels.ts) with a JS twin of identical bits; dot products there use 8 partial sums (fixed,
-// so still the same bits on every master and block count). Both modules are assembled from bytes
-// at run time (wasm-asm.ts): no build step, no binary files.
+// so still the same bits on every master and block count). Their source is WebAssembly text
+// (cg-kernels.wat; explicit-wat.ts generates it per width), compiled where it runs by wabt (wat.ts).
 //
 // INPUT POLICIES. Ratings must be finite (null/NaN/∞ → AlsInputError, naming the user and item);
 // negative ratings are fine (explicit: fitted like any value, as Spark; implicit: p = 0, c = 1 + α·|r|);

@@ -30,3 +30,10 @@ export class AlsModelFormatError extends DataflowError {
     super('ALS_MODEL_FORMAT', message);
   }
 }
+
+/** A kernel's WebAssembly text does not compile: a bug in dataflow's own kernel source. */
+export class AlsKernelSourceError extends DataflowError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ALS_KERNEL_SOURCE', message, options);
+  }
+}
