@@ -3,7 +3,7 @@
 // the JavaScript fallback, from executor processes rather than the driver.
 
 import { describe, expect, it } from 'vitest';
-import { Session } from '../../engine/index.ts';
+import { Session } from '../../index.ts';
 import { alsKernelProbe } from '../fixtures/als-kernel-probe.ts';
 
 describe('ALS wasm kernels on executor processes', () => {
