@@ -1,6 +1,8 @@
 // The ALS kernels' WebAssembly is compiled from its text (jobs/als/cg-kernels.wat, explicit-wat.ts)
 // inside each executor process that runs them: on local[2] every task reports wasm kernels, not
-// the JavaScript fallback, from executor processes rather than the driver.
+// the JavaScript fallback, from executor processes rather than the driver. The probe is a test
+// fixture, outside the compiled engine tree, so these executors run the sources (DATAFLOW_COMPILED=0);
+// als.test.ts covers ALS on compiled executors (a kernel text that failed to load would fail its tasks).
 
 import { describe, expect, it } from 'vitest';
 import { Session } from '../../index.ts';
@@ -8,6 +10,8 @@ import { alsKernelProbe } from '../fixtures/als-kernel-probe.ts';
 
 describe('ALS wasm kernels on executor processes', () => {
   it('compile from text in every executor that runs them (local[2])', async () => {
+    const compiled = process.env.DATAFLOW_COMPILED;
+    process.env.DATAFLOW_COMPILED = '0'; // inherited by the executor processes
     const session = await Session.create({ master: 'local[2]' });
     try {
       const rows = Array.from({ length: 8 }, (_, i) => ({ i }));
@@ -19,6 +23,8 @@ describe('ALS wasm kernels on executor processes', () => {
       }
     } finally {
       await session.stop();
+      if (compiled === undefined) delete process.env.DATAFLOW_COMPILED;
+      else process.env.DATAFLOW_COMPILED = compiled;
     }
   }, 60_000);
 });
