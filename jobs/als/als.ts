@@ -64,8 +64,8 @@
 import { Table, makeVector } from 'apache-arrow';
 import type { Dataset, Row } from '../../engine/index.ts';
 import { AlsInputError, AlsOptionError } from './errors.ts';
-import { encodeIds } from './id-encoding.ts';
-import type { IdEncoding } from './id-encoding.ts';
+import { encodeIds } from '../shared/id-encoding.ts';
+import type { IdEncoding } from '../shared/id-encoding.ts';
 import { routeKeys, sideLayout, slotsOf } from './layout.ts';
 import { resolveOptions } from './options.ts';
 import type { AlsOptions, AlsPlan, ResolvedAlsOptions } from './options.ts';
@@ -119,8 +119,8 @@ export async function trainAls(ratings: Dataset<Row>, options: AlsOptions = {}):
   const mean = sum / total;
 
   // 2. dense ids
-  const users = await encodeIds(ratings, o.userCol);
-  const items = await encodeIds(ratings, o.itemCol);
+  const users = await encodeIds(ratings, o.userCol, 'ALS', 'userCol');
+  const items = await encodeIds(ratings, o.itemCol, 'ALS', 'itemCol');
   if (o.rank > Math.min(users.ids.length, items.ids.length)) {
     throw new AlsOptionError(
       `rank ${o.rank} is larger than the number of ${users.ids.length < items.ids.length ? `users (${users.ids.length})` : `items (${items.ids.length})`}; ` +
@@ -132,8 +132,8 @@ export async function trainAls(ratings: Dataset<Row>, options: AlsOptions = {}):
   const plan = makePlan(o, users.ids.length, items.ids.length, o.biases ? mean : 0);
 
   // 4. in-blocks: the left side of every half-iteration's join, partitioned once by block
-  const ub = session.broadcast(users.lookup);
-  const ib = session.broadcast(items.lookup);
+  const ub = session.broadcast(users.ids);
+  const ib = session.broadcast(items.ids);
   // only needed to name a refused duplicate pair by its ids
   const ids = o.duplicates === 'error' ? session.broadcast<RatingIds>({ users: users.ids, items: items.ids }) : null;
   const inBlocks = (side: 'user' | 'item'): Dataset<Row> => {

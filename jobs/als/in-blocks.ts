@@ -18,7 +18,7 @@ import { Binary, Field, Int32, Schema, Table, makeData, makeVector } from 'apach
 import { libraryFunctions } from '../../engine/extend.ts';
 import type { Broadcast } from '../../engine/index.ts';
 import { AlsInputError } from './errors.ts';
-import type { IdValue } from './id-encoding.ts';
+import type { IdList, IdValue } from '../shared/id-encoding.ts';
 import type { RatingColumns } from './ratings-kernels.ts';
 import { blockEnd, blockOf, blockStart } from './layout.ts';
 import type { AlsPlan } from './options.ts';
@@ -49,7 +49,7 @@ export class DuplicateRatingError extends AlsInputError {
 }
 
 /** The sorted ids of both sides (IdEncoding.ids), to name a duplicate pair in the user's terms. */
-export interface RatingIds { users: IdValue[]; items: IdValue[] }
+export interface RatingIds { users: IdList; items: IdList }
 
 /** A table with one Binary column from blobs. */
 export function binaryVector(blobs: readonly Uint8Array[]): ReturnType<typeof makeVector> {

@@ -2,12 +2,12 @@
 // top-K recommendation for a block of users (or items) with their rated items excluded.
 // The model's factors and id mappings arrive as one broadcast (ModelData).
 
-import { Table, Utf8, makeVector, vectorFromArray } from 'apache-arrow';
+import { Table, makeVector } from 'apache-arrow';
 import type { Vector } from 'apache-arrow';
 import { libraryFunctions, filterRows } from '../../engine/extend.ts';
 import type { Broadcast } from '../../engine/index.ts';
-import { encodeColumn } from './id-encoding.ts';
-import type { IdLookup, IdValue } from './id-encoding.ts';
+import { encodeColumn, idVector } from '../shared/id-encoding.ts';
+import type { IdEncoding } from '../shared/id-encoding.ts';
 import { AlsInputError } from './errors.ts';
 import { tableOf } from './packed.ts';
 
@@ -22,10 +22,8 @@ export interface ModelData {
   globalMean: number;
   userFactors: Float32Array;
   itemFactors: Float32Array;
-  userLookup: IdLookup;
-  itemLookup: IdLookup;
-  userIds: IdValue[];
-  itemIds: IdValue[];
+  users: IdEncoding;
+  items: IdEncoding;
 }
 
 /** Predicted rating of dense (u, i). */
@@ -55,8 +53,8 @@ function column(batch: Table, name: string): Vector {
 export function predictPairs(batch: Table, model: Broadcast<ModelData>, userCol: string, itemCol: string, coldStart: 'nan' | 'drop' | 'fallback', outCol: string): Table {
   const m = model.value;
   const n = batch.numRows;
-  const u = encodeColumn(column(batch, userCol), m.userLookup, userCol);
-  const i = encodeColumn(column(batch, itemCol), m.itemLookup, itemCol);
+  const u = encodeColumn(column(batch, userCol), m.users.ids, { column: userCol, job: 'ALS', nulls: 'error' });
+  const i = encodeColumn(column(batch, itemCol), m.items.ids, { column: itemCol, job: 'ALS', nulls: 'error' });
   const pred = new Float32Array(n);
   const keep = new Uint8Array(n);
   for (let j = 0; j < n; j++) {
@@ -69,14 +67,6 @@ export function predictPairs(batch: Table, model: Broadcast<ModelData>, userCol:
   columns[outCol] = makeVector(pred);
   const out = new Table(columns);
   return coldStart === 'drop' ? filterRows(out, keep) : out;
-}
-
-/** An id column for dense indices: Int32 for 32-bit integer ids, Float64 for other numbers, Utf8 for strings. */
-export function idColumn(ids: IdValue[], index: Int32Array): Vector {
-  if (ids.length > 0 && typeof ids[0] === 'string') return vectorFromArray(Array.from(index, (x) => ids[x] as string), new Utf8());
-  const int32 = ids.every((v) => Number.isInteger(v) && (v as number) >= -2147483648 && (v as number) <= 2147483647);
-  if (int32) return makeVector(Int32Array.from(index, (x) => ids[x] as number));
-  return makeVector(Float64Array.from(index, (x) => ids[x] as number));
 }
 
 /**
@@ -95,7 +85,7 @@ export function recommendPartition(batch: Table, model: Broadcast<ModelData>, si
     else { let l = rated.get(a[j]); if (!l) rated.set(a[j], (l = [])); l.push(b[j]); }
   }
   targets.sort((x, y) => x - y);
-  const nOther = side === 'user' ? m.itemIds.length : m.userIds.length;
+  const nOther = side === 'user' ? m.items.ids.length : m.users.ids.length;
   const kk = Math.min(k, nOther);
   const scores = new Float64Array(nOther);
   const outA: number[] = []; const outB: number[] = []; const outS: number[] = []; const outR: number[] = [];
@@ -129,10 +119,10 @@ export function recommendPartition(batch: Table, model: Broadcast<ModelData>, si
     const order = Array.from({ length: size }, (_, x) => x).sort((x, y) => heapVal[y] - heapVal[x] || heapIdx[x] - heapIdx[y]);
     order.forEach((h, pos) => { outA.push(t); outB.push(heapIdx[h]); outS.push(heapVal[h]); outR.push(pos + 1); });
   }
-  const [ownIds, otherIds] = side === 'user' ? [m.userIds, m.itemIds] : [m.itemIds, m.userIds];
+  const [own, other] = side === 'user' ? [m.users, m.items] : [m.items, m.users];
   return tableOf({
-    [targetCol]: idColumn(ownIds, Int32Array.from(outA)),
-    [otherCol]: idColumn(otherIds, Int32Array.from(outB)),
+    [targetCol]: idVector(own, outA),
+    [otherCol]: idVector(other, outB),
     score: makeVector(Float32Array.from(outS)),
     rank: makeVector(Int32Array.from(outR)),
   });
@@ -146,8 +136,8 @@ function swap(idx: Int32Array, val: Float64Array, x: number, y: number): void {
 /** Kernel: encodes a ratings batch to (key = target index, a = target index, b = other index). */
 export function ratedPairs(batch: Table, model: Broadcast<ModelData>, side: 'user' | 'item', userCol: string, itemCol: string): Table {
   const m = model.value;
-  const u = encodeColumn(column(batch, userCol), m.userLookup, userCol);
-  const i = encodeColumn(column(batch, itemCol), m.itemLookup, itemCol);
+  const u = encodeColumn(column(batch, userCol), m.users.ids, { column: userCol, job: 'ALS', nulls: 'error' });
+  const i = encodeColumn(column(batch, itemCol), m.items.ids, { column: itemCol, job: 'ALS', nulls: 'error' });
   const [a, b] = side === 'user' ? [u, i] : [i, u];
   const keep = new Uint8Array(a.length);
   for (let j = 0; j < a.length; j++) keep[j] = a[j] >= 0 && b[j] >= 0 ? 1 : 0;

@@ -14,9 +14,10 @@ import { Table, makeVector } from 'apache-arrow';
 import type { Vector } from 'apache-arrow';
 import type { Session, Dataset, Broadcast, Row } from '../../engine/index.ts';
 import { AlsModelFormatError, AlsOptionError } from './errors.ts';
-import { encodingFromValues, idValues } from './id-encoding.ts';
-import type { IdEncoding, IdValue } from './id-encoding.ts';
-import { modelKernels, idColumn } from './model-kernels.ts';
+import { encodingOf, idVector, indexOfId } from '../shared/id-encoding.ts';
+import type { IdEncoding, IdList, IdValue } from '../shared/id-encoding.ts';
+import { modelKernels } from './model-kernels.ts';
+import type { RecommendOptions } from '../shared/recommend-options.ts';
 import type { ModelData } from './model-kernels.ts';
 import type { AlsPlan, ResolvedAlsOptions } from './options.ts';
 import type { AlsTrainingSummary } from './als.ts';
@@ -36,12 +37,7 @@ export interface AlsModelParts {
   training?: Dataset<Row>;
 }
 
-export interface RecommendOptions {
-  /** Leave out what the user (item) already rated: true uses the training ratings, or pass a ratings dataset; false keeps them. */
-  exclude?: boolean | Dataset<Row>;
-  /** Output partitions (default 4). */
-  numPartitions?: number;
-}
+export type { RecommendOptions };
 
 const FORMAT = 'dataflow-als-1';
 
@@ -57,8 +53,8 @@ export class AlsModel {
     this.summary = parts.summary;
   }
 
-  get userIds(): readonly IdValue[] { return this.parts.users.ids; }
-  get itemIds(): readonly IdValue[] { return this.parts.items.ids; }
+  get userIds(): IdList { return this.parts.users.ids; }
+  get itemIds(): IdList { return this.parts.items.ids; }
   /** Factors of dense user index u: `userFactors.subarray(u * width, (u + 1) * width)`; width = rank (+2 with biases: [x, b_u, 1]). */
   get userFactors(): Float32Array { return this.parts.userFactors; }
   /** Item factors; with biases each row is [y, 1, b_i]. */
@@ -67,8 +63,8 @@ export class AlsModel {
   get globalMean(): number { return this.parts.mean; }
 
   /** The dense index of a user id, or −1. */
-  userIndex(id: IdValue): number { return lookup(this.parts.users, id); }
-  itemIndex(id: IdValue): number { return lookup(this.parts.items, id); }
+  userIndex(id: IdValue): number { return indexOfId(this.parts.users.ids, id); }
+  itemIndex(id: IdValue): number { return indexOfId(this.parts.items.ids, id); }
 
   /** Predicted rating for one (user, item) pair on the driver (NaN when either is unknown). */
   predictOne(user: IdValue, item: IdValue): number {
@@ -102,8 +98,8 @@ export class AlsModel {
   }
 
   /** Top-k items for the given user ids (unknown ids are skipped). */
-  recommendForUsers(ids: readonly IdValue[], k: number, options: RecommendOptions = {}): Dataset<Row> {
-    return this.recommend('user', Int32Array.from(ids.map((id) => this.userIndex(id)).filter((x) => x >= 0)), k, options);
+  recommendForUsers(ids: Iterable<IdValue>, k: number, options: RecommendOptions = {}): Dataset<Row> {
+    return this.recommend('user', Int32Array.from(Array.from(ids, (id) => this.userIndex(id)).filter((x) => x >= 0)), k, options);
   }
 
   /** Top-k users for every item: rows (itemId, userId, score, rank). */
@@ -111,8 +107,8 @@ export class AlsModel {
     return this.recommend('item', Int32Array.from({ length: this.itemIds.length }, (_, i) => i), k, options);
   }
 
-  recommendForItems(ids: readonly IdValue[], k: number, options: RecommendOptions = {}): Dataset<Row> {
-    return this.recommend('item', Int32Array.from(ids.map((id) => this.itemIndex(id)).filter((x) => x >= 0)), k, options);
+  recommendForItems(ids: Iterable<IdValue>, k: number, options: RecommendOptions = {}): Dataset<Row> {
+    return this.recommend('item', Int32Array.from(Array.from(ids, (id) => this.itemIndex(id)).filter((x) => x >= 0)), k, options);
   }
 
   /**
@@ -127,7 +123,7 @@ export class AlsModel {
     for (const side of ['user', 'item'] as const) {
       const enc = side === 'user' ? this.parts.users : this.parts.items;
       const f = side === 'user' ? this.userFactors : this.itemFactors;
-      const columns: Record<string, Vector> = { id: idColumn(enc.ids, Int32Array.from({ length: enc.ids.length }, (_, i) => i)) };
+      const columns: Record<string, Vector> = { id: idVector(enc, Int32Array.from({ length: enc.ids.length }, (_, i) => i)) };
       for (let d = 0; d < this.width; d++) {
         const col = new Float32Array(enc.ids.length);
         for (let r = 0; r < enc.ids.length; r++) col[r] = f[r * this.width + d];
@@ -136,13 +132,13 @@ export class AlsModel {
       await this.session.fromTable(new Table(columns), { numPartitions: 1 }).writeParquet(join(dir, `${side}Factors`), { mode });
     }
     const { training: _t, ...rest } = this.parts;
-    const params = { format: FORMAT, options: this.options, plan: this.parts.plan, mean: this.parts.mean, userIdType: rest.users.idType, itemIdType: rest.items.idType, summary: rest.summary };
+    const params = { format: FORMAT, options: this.options, plan: this.parts.plan, mean: this.parts.mean, userIdKind: rest.users.kind, itemIdKind: rest.items.kind, summary: rest.summary };
     await writeFile(join(dir, 'params.json'), JSON.stringify(params, null, 2));
   }
 
   /** Reads a model written by `save`. */
   static async load(session: Session, dir: string): Promise<AlsModel> {
-    let params: { format: string; options: ResolvedAlsOptions; plan: AlsModelParts['plan']; mean: number; userIdType: 'number' | 'string'; itemIdType: 'number' | 'string'; summary?: AlsTrainingSummary };
+    let params: { format: string; options: ResolvedAlsOptions; plan: AlsModelParts['plan']; mean: number; summary?: AlsTrainingSummary };
     try {
       params = JSON.parse(await readFile(join(dir, 'params.json'), 'utf8'));
     } catch (error) {
@@ -152,14 +148,15 @@ export class AlsModel {
     const width = params.plan.width;
     const side = async (name: string): Promise<{ enc: IdEncoding; factors: Float32Array }> => {
       const table = await (await session.readParquet(join(dir, name))).toTable();
-      const values = idValues(table, 'id');
-      const enc = encodingFromValues([...values], `${name}.id`);
-      const factors = new Float32Array(values.length * width);
+      const idColumn = table.getChild('id');
+      if (!idColumn) throw new AlsModelFormatError(`${join(dir, name)} has no column id; is '${dir}' a folder written by AlsModel.save?`);
+      const enc = encodingOf(idColumn, `${name}.id`, 'ALS');
+      const factors = new Float32Array(idColumn.length * width);
       for (let d = 0; d < width; d++) {
         const col = table.getChild(`f${d}`);
         if (!col) throw new AlsModelFormatError(`${join(dir, name)} has no column f${d} (width ${width} expected)`);
-        for (let r = 0; r < values.length; r++) {
-          const at = lookup(enc, values[r]);
+        for (let r = 0; r < idColumn.length; r++) {
+          const at = indexOfId(enc.ids, idColumn.get(r));
           factors[at * width + d] = col.get(r) as number;
         }
       }
@@ -180,8 +177,7 @@ export class AlsModel {
       const p = this.parts;
       this.broadcastHandle = this.session.broadcast<ModelData>({
         rank: p.plan.rank, width: p.plan.width, biases: p.plan.biases, offset: p.plan.mean, globalMean: p.mean,
-        userFactors: p.userFactors, itemFactors: p.itemFactors, userLookup: p.users.lookup, itemLookup: p.items.lookup,
-        userIds: p.users.ids, itemIds: p.items.ids,
+        userFactors: p.userFactors, itemFactors: p.itemFactors, users: p.users, items: p.items,
       });
     }
     return this.broadcastHandle;
@@ -207,13 +203,3 @@ export class AlsModel {
       .mapPartitionTables((t) => rec(t, model, side, k, targetCol, otherCol), { rec, model, side, k, targetCol, otherCol });
   }
 }
-
-function lookup(enc: IdEncoding, id: IdValue): number {
-  const l = enc.lookup;
-  if (l.kind === 'dense') {
-    const k = (id as number) - l.min;
-    return typeof id === 'number' && Number.isInteger(k) && k >= 0 && k < l.index.length ? l.index[k] : -1;
-  }
-  return l.map.get(id) ?? -1;
-}
-

@@ -6,8 +6,8 @@ import type { Vector } from 'apache-arrow';
 import { libraryFunctions } from '../../engine/extend.ts';
 import type { Broadcast } from '../../engine/index.ts';
 import { AlsInputError } from './errors.ts';
-import { encodeColumn } from './id-encoding.ts';
-import type { IdLookup } from './id-encoding.ts';
+import { encodeColumn } from '../shared/id-encoding.ts';
+import type { IdList } from '../shared/id-encoding.ts';
 import { blockOf } from './layout.ts';
 import type { AlsPlan } from './options.ts';
 import { tableOf } from './packed.ts';
@@ -72,10 +72,10 @@ export function checkRatings(batch: Table, cols: RatingColumns): Table {
  * block's partition), dst (dense index on `side`), src (dense index on the other side), r.
  */
 export function encodeAndRoute(
-  batch: Table, users: Broadcast<IdLookup>, items: Broadcast<IdLookup>, cols: RatingColumns, plan: AlsPlan, side: 'user' | 'item',
+  batch: Table, users: Broadcast<IdList>, items: Broadcast<IdList>, cols: RatingColumns, plan: AlsPlan, side: 'user' | 'item',
 ): Table {
-  const u = encodeColumn(column(batch, cols.userCol, 'user'), users.value, cols.userCol);
-  const i = encodeColumn(column(batch, cols.itemCol, 'item'), items.value, cols.itemCol);
+  const u = encodeColumn(column(batch, cols.userCol, 'user'), users.value, { column: cols.userCol, job: 'ALS', nulls: 'error' });
+  const i = encodeColumn(column(batch, cols.itemCol, 'item'), items.value, { column: cols.itemCol, job: 'ALS', nulls: 'error' });
   const r64 = ratingValues(batch, cols);
   const n = batch.numRows;
   const [dst, src] = side === 'user' ? [u, i] : [i, u];

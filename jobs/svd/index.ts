@@ -21,7 +21,7 @@
 //   at the end: V on the driver → U = A V Σ⁻¹ computed on the executors, kept there as a Dataset.
 
 import type { Dataset } from '../../engine/index.ts';
-import { encodeIds } from './id-encoding.ts';
+import { encodeIds } from '../shared/id-encoding.ts';
 import { SvdInputError } from './errors.ts';
 import { resolveSvdOptions } from './options.ts';
 import type { SvdOptions } from './options.ts';
@@ -63,7 +63,7 @@ export async function svd(ratings: Dataset, k: number, options: SvdOptions = {})
   const session = ratings.session;
   const started = performance.now();
 
-  const [users, items] = [await encodeIds(ratings, o.userColumn, 'userColumn'), await encodeIds(ratings, o.itemColumn, 'itemColumn')];
+  const [users, items] = [await encodeIds(ratings, o.userColumn, 'svd', 'userColumn'), await encodeIds(ratings, o.itemColumn, 'svd', 'itemColumn')];
   const m = users.ids.length;
   const nItems = items.ids.length;
   if (m === 0 || nItems === 0) throw new SvdInputError(`svd: the ratings dataset is empty; there is nothing to factorize`);

@@ -4,8 +4,9 @@
 
 import { Table, makeVector, vectorFromArray, Utf8 } from 'apache-arrow';
 import type { Dataset, Broadcast, Row } from '../../engine/index.ts';
-import type { IdEncoding } from './id-encoding.ts';
-import { decodeIds } from './id-encoding.ts';
+import type { IdEncoding } from '../shared/id-encoding.ts';
+import { decodeIds } from '../shared/id-encoding.ts';
+import type { RecommendOptions } from '../shared/recommend-options.ts';
 import type { Centering } from './row-kernels.ts';
 import { predictKernels } from './predict-kernels.ts';
 import type { PairSpec, TopKSpec } from './predict-kernels.ts';
@@ -54,10 +55,7 @@ export interface SvdStats {
   solveSeconds: number;
 }
 
-export interface RecommendOptions {
-  /** Leave out the items the user rated (default true). */
-  excludeRated?: boolean;
-}
+export type { RecommendOptions };
 
 export class SvdModel {
   readonly k: number;
@@ -126,6 +124,10 @@ export class SvdModel {
 
   private async recommend(count: number, only: Int32Array | null, options: RecommendOptions): Promise<Dataset> {
     if (!Number.isInteger(count) || count < 1) throw new SvdInputError(`svd recommendations: count must be a positive integer, got ${count}`);
+    const exclude = options.exclude ?? true;
+    if (typeof exclude !== 'boolean') {
+      throw new SvdInputError('svd recommendations: exclude takes true (leave out rated items, the default) or false; excluding the pairs of another dataset is not supported by SVD (filter the recommendations instead)');
+    }
     const p = this.parts;
     const k = p.k;
     let itemFactors: Float64Array;
@@ -144,10 +146,11 @@ export class SvdModel {
     }
     const spec = p.rows.session.broadcast<TopKSpec>({
       k, users: p.users, items: p.items, userOffsets: p.userMeans, globalOffset: p.globalMean,
-      itemFactors, userScaled, centering, count, excludeRated: options.excludeRated ?? true, only,
+      itemFactors, userScaled, centering, count, excludeRated: exclude, only,
     });
     const topK = predictKernels.topKForRows;
-    return rows.mapBatches((t) => topK(t, spec.value), { topK, spec });
+    const recommendations = rows.mapBatches((t) => topK(t, spec.value), { topK, spec });
+    return options.numPartitions === undefined ? recommendations : recommendations.repartition([p.users.column], { numPartitions: options.numPartitions });
   }
 
   private pairSpec(): Broadcast<PairSpec> {

@@ -2,10 +2,11 @@
 // rating of given (user, item) pairs, and each user's top-K items (a bounded heap per user).
 // Prediction = Σ_c U[u][c] · σ_c · V[i][c] + the centering offset (global mean or user mean).
 
-import { Table, makeVector, vectorFromArray, Utf8 } from 'apache-arrow';
+import { Table, makeVector } from 'apache-arrow';
 import { libraryFunctions, columnData } from '../../engine/extend.ts';
-import { decodeIds, lookupColumn } from './id-encoding.ts';
-import type { IdEncoding } from './id-encoding.ts';
+import { encodeColumn, idVector } from '../shared/id-encoding.ts';
+import type { IdEncoding } from '../shared/id-encoding.ts';
+import { SvdInputError } from './errors.ts';
 import { csrRows } from './row-kernels.ts';
 import type { Centering } from './row-kernels.ts';
 
@@ -26,9 +27,11 @@ export interface PairSpec extends FactorSpec {
   narrowScaled: Float64Array;
 }
 
-function idColumn(encoding: IdEncoding, indices: ArrayLike<number>) {
-  const decoded = decodeIds(encoding, indices);
-  return Array.isArray(decoded) ? vectorFromArray(decoded, new Utf8()) : makeVector(decoded);
+/** Dense indices of an id column of the pairs to score; unknown or null ids give −1. */
+function pairIndices(batch: Table, encoding: IdEncoding): Int32Array {
+  const vector = batch.getChild(encoding.column);
+  if (!vector) throw new SvdInputError(`svd: the pairs have no column '${encoding.column}' (columns: ${batch.schema.fields.map((f) => f.name).join(', ')})`);
+  return encodeColumn(vector, encoding.ids, { column: encoding.column, job: 'svd', nulls: 'missing' });
 }
 
 function offsetOf(spec: FactorSpec, user: number): number {
@@ -40,8 +43,8 @@ function offsetOf(spec: FactorSpec, user: number): number {
  * factorization has never seen gives NaN (Spark's coldStartStrategy 'nan').
  */
 export function predictPairs(batch: Table, spec: PairSpec): Table {
-  const userIdx = lookupColumn(batch, spec.users.column, spec.users.ids);
-  const itemIdx = lookupColumn(batch, spec.items.column, spec.items.ids);
+  const userIdx = pairIndices(batch, spec.users);
+  const itemIdx = pairIndices(batch, spec.items);
   const vectors = batch.getChild('vector');
   const list = batch.numRows > 0 && vectors ? columnData(batch, 'vector') : undefined;
   const offsets = list?.valueOffsets as Int32Array | undefined;
@@ -61,8 +64,8 @@ export function predictPairs(batch: Table, spec: PairSpec): Table {
     out[i] = sum + offsetOf(spec, userIdx[i]!);
   }
   return new Table({
-    [spec.users.column]: idColumn(spec.users, userIdx),
-    [spec.items.column]: idColumn(spec.items, itemIdx),
+    [spec.users.column]: idVector(spec.users, userIdx),
+    [spec.items.column]: idVector(spec.items, itemIdx),
     prediction: makeVector(out),
   });
 }
@@ -140,9 +143,9 @@ export function topKForRows(table: Table, spec: TopKSpec): Table {
     });
   }
   return new Table({
-    [spec.users.column]: idColumn(spec.users, outUser),
+    [spec.users.column]: idVector(spec.users, outUser),
     rank: makeVector(Int32Array.from(outRank)),
-    [spec.items.column]: idColumn(spec.items, outItem),
+    [spec.items.column]: idVector(spec.items, outItem),
     prediction: makeVector(Float64Array.from(outScore)),
   });
 }

@@ -8,8 +8,8 @@
 
 import { Table, makeVector, vectorFromArray, Utf8 } from 'apache-arrow';
 import { libraryFunctions, columnData } from '../../engine/extend.ts';
-import { decodeIds } from './id-encoding.ts';
-import type { IdEncoding } from './id-encoding.ts';
+import { decodeIds } from '../shared/id-encoding.ts';
+import type { IdEncoding } from '../shared/id-encoding.ts';
 import { vectorColumn } from './sparse-rows.ts';
 import { treePartials } from './leaf-tree.ts';
 import type { LeafTree } from './leaf-tree.ts';

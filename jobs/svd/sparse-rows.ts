@@ -16,8 +16,8 @@ import { Field, Float64, Int32, List, Schema, Table, makeData, makeVector } from
 import type { Data, Struct } from 'apache-arrow';
 import { libraryFunctions, columnData, tableFromColumns, groupRows } from '../../engine/extend.ts';
 import { SvdInputError } from './errors.ts';
-import { encodeColumn } from './id-encoding.ts';
-import type { IdList } from './id-encoding.ts';
+import { encodeColumn } from '../shared/id-encoding.ts';
+import type { IdList } from '../shared/id-encoding.ts';
 
 /** What encodeRatings needs: the input's column names and both sides' sorted ids. */
 export interface EncodeSpec {
@@ -38,13 +38,24 @@ export const SPARSE_ROWS_SCHEMA = new Schema([
   new Field('mult', new Int32(), false),
 ]);
 
+/** Dense indices of an id column of the ratings: every id is known, since the encoding came from them. */
+function denseIndices(batch: Table, column: string, ids: IdList): Int32Array {
+  const vector = batch.getChild(column);
+  if (!vector) throw new SvdInputError(`svd: the ratings have no column '${column}' (columns: ${batch.schema.fields.map((f) => f.name).join(', ')})`);
+  const out = encodeColumn(vector, ids, { column, job: 'svd', nulls: 'error' });
+  for (let i = 0; i < out.length; i++) {
+    if (out[i]! < 0) throw new SvdInputError(`svd: ${column} ${String(vector.get(i))} in row ${i} of a batch has no dense index (unknown id); were the ratings changed after svd() read them?`);
+  }
+  return out;
+}
+
 /**
  * One batch of raw ratings → (row, col, value) with dense indices. Rejects null, NaN and infinite
  * ratings with the offending ids, since a single NaN would silently turn every singular value NaN.
  */
 export function encodeRatings(batch: Table, spec: EncodeSpec): Table {
-  const users = encodeColumn(batch, spec.userColumn, spec.users);
-  const items = encodeColumn(batch, spec.itemColumn, spec.items);
+  const users = denseIndices(batch, spec.userColumn, spec.users);
+  const items = denseIndices(batch, spec.itemColumn, spec.items);
   const vector = batch.getChild(spec.ratingColumn);
   if (!vector) throw new SvdInputError(`svd: the ratings have no column '${spec.ratingColumn}' (columns: ${batch.schema.fields.map((f) => f.name).join(', ')}); pass options.ratingColumn`);
   const value = new Float64Array(batch.numRows);

@@ -124,7 +124,7 @@ describe.each(['local', 'local[2]'])('svd on %s', (master) => {
     const brute = items.map((_, ii) => ii).filter((ii) => !rated.has(ii)).sort((x, y) => predictOf(2, y) - predictOf(2, x) || x - y).slice(0, 4);
     expect(top.map((r) => r.itemId)).toEqual(brute.map((ii) => items[ii]));
     expect(top.map((r) => r.rank)).toEqual([1, 2, 3, 4]);
-    const all = await (await model.recommendForAllUsers(2, { excludeRated: false })).count();
+    const all = await (await model.recommendForAllUsers(2, { exclude: false })).count();
     expect(all).toBe(2 * users.length);
   });
 });
