@@ -15,6 +15,7 @@ import { runTask } from '../executor/task-runner.ts';
 import { BlockStore } from '../executor/block-store.ts';
 import type { TaskEnvironment } from '../executor/environment.ts';
 import { InternalError } from '../errors.ts';
+import { MapOutputStore, directAccess } from '../shuffle/map-output-store.ts';
 
 export class InProcessExecutor implements ExecutorHandle {
   readonly id = 'driver';
@@ -22,6 +23,7 @@ export class InProcessExecutor implements ExecutorHandle {
   readonly port = 0;
   readonly slots = 1;
   private readonly env: TaskEnvironment;
+  private readonly mapOutputs = new MapOutputStore();
 
   /** `config` gives the executor's memory (dataflow.executor.memory, else what this process may use). */
   constructor(private readonly driver: Driver, services: DriverServices, workDir: string, config: EngineConfig) {
@@ -31,6 +33,7 @@ export class InProcessExecutor implements ExecutorHandle {
       spillDir: join(workDir, 'spill'),
       taskMemoryBytes: taskMemoryBytes(executorMemoryBytes(config, 1), 1),
       blockStore: new BlockStore(),
+      mapOutputs: directAccess(this.mapOutputs),
       fetchRemoteBlocks: async (locations) => {
         throw new InternalError('NO_REMOTE_EXECUTORS', `in-process mode has no remote executors, but blocks of executor ${locations[0]?.executorId} were asked for`);
       },
@@ -77,6 +80,7 @@ export class InProcessExecutor implements ExecutorHandle {
   }
 
   async stop(): Promise<void> {
+    this.mapOutputs.clear();
     await rm(this.env.shuffleDir, { recursive: true, force: true });
     await rm(this.env.spillDir, { recursive: true, force: true });
   }

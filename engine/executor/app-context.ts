@@ -14,6 +14,7 @@ import { countShuffleFiles, removeShuffleFiles } from '../shuffle/shuffle-files.
 import type { JobBundle } from '../closure/bundle.ts';
 import type { AppServices } from './app-environment.ts';
 import type { ExecutorRuntime } from './executor-runtime.ts';
+import { MapOutputStore } from '../shuffle/map-output-store.ts';
 
 export interface AppGrant {
   appId: string;
@@ -25,6 +26,8 @@ export interface AppGrant {
 
 export class AppContext {
   readonly dir: string;
+  /** Map outputs of this application's tasks kept in memory; served like files, dropped on close. */
+  readonly mapOutputs = new MapOutputStore();
   private readonly queue: TaskDescriptor[] = [];
   private running = 0;
   private closing: Promise<void> | undefined;
@@ -70,6 +73,7 @@ export class AppContext {
       await this.driver?.close().catch(() => undefined);
       await Promise.allSettled([...this.inFlight]);
       this.runtime.threads.dropApp(this.grant.appId);
+      this.mapOutputs.clear();
       await rm(this.dir, { recursive: true, force: true }).catch(() => undefined);
       for (const handler of this.closeHandlers) handler(reason);
     })();
@@ -153,5 +157,7 @@ export class AppContext {
     blob: (blobId, partition) => this.request({ header: { type: MessageType.fetchBlob, blobId, partition } }),
     broadcast: async (broadcastId) => decodeBody<unknown>(await this.request({ header: { type: MessageType.fetchBroadcast, broadcastId } })),
     bundle: async (hash) => decodeBody<JobBundle>(await this.request({ header: { type: MessageType.fetchBundle, hash } })),
+    offerMapOutput: async (shuffleId, mapPartition, attempt, output) => !this.closing && this.mapOutputs.offer(shuffleId, mapPartition, attempt, output),
+    mapOutputs: async (shuffleId, maps) => this.mapOutputs.getMany(shuffleId, maps),
   };
 }

@@ -13,12 +13,16 @@ import type { BlockStore } from './block-store.ts';
 import type { TaskEnvironment } from './environment.ts';
 import { decodeIpc } from '../kernels/ipc.ts';
 import { DataflowError } from '../errors.ts';
+import type { EncodedBuckets } from '../shuffle/bucket-encoder.ts';
+import { sharedAllocate } from '../shuffle/map-output-store.ts';
 
-/** What an executor asks its driver for. */
+/** What an executor's task threads ask its main thread for: driver data and the kept map outputs. */
 export interface AppServices {
   blob(blobId: number, partition: number): Promise<Uint8Array>;
   broadcast(broadcastId: number): Promise<unknown>;
   bundle(hash: string): Promise<JobBundle>;
+  offerMapOutput(shuffleId: number, mapPartition: number, attempt: number, output: EncodedBuckets): Promise<boolean>;
+  mapOutputs(shuffleId: number, maps: Array<[mapPartition: number, attempt: number]>): Promise<Array<EncodedBuckets | undefined>>;
 }
 
 export interface AppEnvironmentOptions {
@@ -34,20 +38,19 @@ export interface AppEnvironmentOptions {
   services: AppServices;
 }
 
-/** Cuts a fetchBlocks reply (the blocks back to back) by the sizes the map-output registry knows. */
-function splitBlocks(body: Uint8Array, locations: BlockLocation[], shuffleId: number, reducePartition: number): Uint8Array[] {
-  const expected = locations.reduce((sum, l) => sum + l.size, 0);
-  if (body.byteLength !== expected) {
-    throw new DataflowError(
-      'SHUFFLE_BLOCK_SIZE',
-      `shuffle ${shuffleId} reduce ${reducePartition}: expected ${expected} bytes for ${locations.length} blocks from ${locations[0]?.executorId}, got ${body.byteLength}`,
-    );
+/** Cuts a fetchBlocks reply (the blocks back to back) by the sizes its header lists, one per location. */
+function splitBlocks(body: Uint8Array, sizes: unknown, locations: BlockLocation[], shuffleId: number, reducePartition: number): Uint8Array[] {
+  const from = `shuffle ${shuffleId} reduce ${reducePartition}: the reply of executor ${locations[0]?.executorId}`;
+  if (!Array.isArray(sizes) || sizes.length !== locations.length) {
+    throw new DataflowError('SHUFFLE_BLOCK_SIZE', `${from} lists ${Array.isArray(sizes) ? sizes.length : 'no'} block sizes for ${locations.length} blocks`);
   }
+  const expected = (sizes as number[]).reduce((sum, s) => sum + s, 0);
+  if (body.byteLength !== expected) throw new DataflowError('SHUFFLE_BLOCK_SIZE', `${from} should have ${expected} bytes for ${locations.length} blocks, but has ${body.byteLength}`);
   const out: Uint8Array[] = [];
   let offset = 0;
-  for (const l of locations) {
-    out.push(body.subarray(offset, offset + l.size));
-    offset += l.size;
+  for (const size of sizes as number[]) {
+    out.push(body.subarray(offset, offset + size));
+    offset += size;
   }
   return out;
 }
@@ -71,11 +74,19 @@ export function appEnvironment(o: AppEnvironmentOptions): AppEnvironment {
     spillDir: o.spillDir,
     taskMemoryBytes: o.taskMemoryBytes,
     blockStore: o.blockStore,
-    fetchRemoteBlocks: async (locations: BlockLocation[], shuffleId: number, reducePartition: number) => {
+    mapOutputs: {
+      allocate: sharedAllocate,
+      offer: (shuffleId, mapPartition, attempt, output) => o.services.offerMapOutput(shuffleId, mapPartition, attempt, output),
+      getMany: (shuffleId, maps) => o.services.mapOutputs(shuffleId, maps.map(([m, a]) => [m, a])),
+    },
+    fetchRemoteBlocks: async (locations: BlockLocation[], shuffleId: number, reducePartition: number, endPartition: number) => {
       const reply = await (await o.peer(locations[0]!)).request({
-        header: { type: MessageType.fetchBlocks, appId: o.appId, shuffleId, reducePartition, maps: locations.map((l) => [l.mapPartition, l.attempt]) },
+        header: {
+          type: MessageType.fetchBlocks, appId: o.appId, shuffleId, reducePartition, endPartition,
+          maps: locations.map((l) => [l.mapPartition, l.attempt]),
+        },
       });
-      return splitBlocks(reply.body ?? new Uint8Array(0), locations, shuffleId, reducePartition);
+      return splitBlocks(reply.body ?? new Uint8Array(0), reply.header.sizes, locations, shuffleId, reducePartition);
     },
     fetchCachedBlock: async (location: CachedBlockLocation) => {
       const reply = await (await o.peer(location)).request({

@@ -5,6 +5,7 @@ import type { Table } from 'apache-arrow';
 import type { LoadedBundle } from '../closure/load-bundle.ts';
 import type { BlockLocation, CachedBlockLocation } from '../protocol/index.ts';
 import type { BlockStore } from './block-store.ts';
+import type { MapOutputAccess } from '../shuffle/map-output-store.ts';
 
 export interface TaskEnvironment {
   executorId: string;
@@ -15,11 +16,14 @@ export interface TaskEnvironment {
   spillDir: string;
   /** What one task's operators may hold at once (its share of the executor's execution memory). */
   taskMemoryBytes: number;
+  /** Map outputs this executor keeps in memory rather than in files (map-output-store.ts). */
+  mapOutputs: MapOutputAccess;
   /**
-   * Reads blocks written by one other executor, in one request (all `locations` name the same
-   * executor); returns one Uint8Array per location. Throws on failure; the runner types it FetchFailed.
+   * Reads the blocks of reduce partitions [reducePartition, endPartition) written by one other
+   * executor, in one request (all `locations` name the same executor); returns one IPC stream per
+   * location. Throws on failure; the runner types it FetchFailed.
    */
-  fetchRemoteBlocks(locations: BlockLocation[], shuffleId: number, reducePartition: number): Promise<Uint8Array[]>;
+  fetchRemoteBlocks(locations: BlockLocation[], shuffleId: number, reducePartition: number, endPartition: number): Promise<Uint8Array[]>;
   /** A cached partition held by another executor (throws if it is gone; the runner then recomputes). */
   fetchCachedBlock(location: CachedBlockLocation): Promise<Table>;
   /** A cached partition held elsewhere in this executor process (another task thread), if any. */

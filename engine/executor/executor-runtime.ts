@@ -8,7 +8,7 @@ import { DataflowError, InternalError, InvalidInputError } from '../errors.ts';
 import { connect, listen } from '../transport/index.ts';
 import type { Connection, Message, TransportServer } from '../transport/index.ts';
 import { MessageType, type TaskDescriptor } from '../protocol/index.ts';
-import { readBlockBytes } from '../shuffle/shuffle-reader.ts';
+import { blockStreamParts, readBlockBytes } from '../shuffle/shuffle-reader.ts';
 import { AppContext } from './app-context.ts';
 import type { AppGrant } from './app-context.ts';
 import { Chaos } from './chaos.ts';
@@ -138,9 +138,17 @@ export class ExecutorRuntime {
       if (!app) throw new DataflowError('UNKNOWN_APPLICATION', `executor ${this.executorId} serves no application ${String(h.appId)} (it ended, or the request is for another executor)`);
       if (h.type === MessageType.fetchBlocks) {
         const maps = h.maps as Array<[number, number]>;
-        const blocks = await Promise.all(maps.map(([mapPartition, attempt]) =>
-          readBlockBytes(app.shuffleDir, Number(h.shuffleId), mapPartition, attempt, Number(h.reducePartition))));
-        await conn.reply(msg, { header: { type: 'ok' }, body: blocks.length === 1 ? blocks[0] : Buffer.concat(blocks) });
+        const shuffleId = Number(h.shuffleId);
+        const start = Number(h.reducePartition);
+        const end = h.endPartition === undefined ? start + 1 : Number(h.endPartition);
+        // Each block as pieces (slices of kept outputs, or one buffer read from a file), written
+        // to the socket in order: no copy of a kept output on this side.
+        const blocks = await Promise.all(maps.map(async ([mapPartition, attempt]) => {
+          const kept = app.mapOutputs.get(shuffleId, mapPartition, attempt);
+          return kept ? blockStreamParts(kept.bytes, kept.offsets, start, end) : [await readBlockBytes(app.shuffleDir, shuffleId, mapPartition, attempt, start, end)];
+        }));
+        const sizes = blocks.map((parts) => parts.reduce((n, p) => n + p.byteLength, 0));
+        await conn.reply(msg, { header: { type: 'ok', sizes }, bodyParts: blocks.flat() });
       } else if (h.type === MessageType.fetchCached) {
         const table = await app.cachedTable(Number(h.cacheId), Number(h.partition));
         if (!table) {

@@ -4,9 +4,8 @@
 // runner and the shuffle's fetch machinery.
 
 import { Table } from 'apache-arrow';
-import { readBlockBytes, decodeBlock } from '../shuffle/shuffle-reader.ts';
+import { blockStream, readBlockBytes, decodeBlock } from '../shuffle/shuffle-reader.ts';
 import { decodeIpc } from '../kernels/ipc.ts';
-import { DataflowError } from '../errors.ts';
 import { type BlockLocation, type ShuffleInput, TaskError } from '../protocol/index.ts';
 import type { TaskEnvironment } from './environment.ts';
 
@@ -26,7 +25,8 @@ const FETCHES_IN_FLIGHT = 4;
 interface Request { indices: number[]; remote: boolean; bytes: number }
 
 /**
- * The blocks of `input`, streamed. Local blocks are read from disk; remote ones are fetched with
+ * The blocks of `input`, streamed. Local blocks are read from this executor's kept map outputs or
+ * its files (one IPC stream per map output, for reduce partitions [reducePartition, endPartition)); remote ones are fetched with
  * one request per executor and up to FETCH_BATCH_BYTES per request, at most FETCHES_IN_FLIGHT
  * requests at once (Spark's maxBytesInFlight / maxReqsInFlight), and no new request while the
  * bytes fetched but not yet consumed exceed `windowBytes` (the request holding the next block
@@ -87,7 +87,7 @@ async function* streamBlocks(input: ShuffleInput, blocks: BlockLocation[], env: 
     if (failure) throw failure;
     const block = bytes[i]!;
     bytes[i] = undefined;
-    outstanding -= block.byteLength;
+    outstanding -= blocks[i]!.size; // as counted when requested (a stream adds its schema message)
     let table: Table | undefined;
     try {
       table = decodeBlock(block);
@@ -130,18 +130,20 @@ function planRequests(blocks: BlockLocation[], self: string): Request[] {
 async function fetchRequest(request: Request, blocks: BlockLocation[], input: ShuffleInput, env: TaskEnvironment): Promise<Uint8Array[]> {
   const located = request.indices.map((i) => blocks[i]!);
   try {
-    const got = request.remote
-      ? await env.fetchRemoteBlocks(located, input.shuffleId, input.reducePartition)
-      : [await readBlockBytes(env.shuffleDir, input.shuffleId, located[0]!.mapPartition, located[0]!.attempt, input.reducePartition)];
-    got.forEach((b, k) => {
-      if (b.byteLength !== located[k]!.size) {
-        throw new DataflowError('SHUFFLE_BLOCK_SIZE', `expected ${located[k]!.size} bytes for map ${located[k]!.mapPartition}, got ${b.byteLength}`);
-      }
-    });
-    return got;
+    const end = input.endPartition ?? input.reducePartition + 1;
+    return request.remote
+      ? await env.fetchRemoteBlocks(located, input.shuffleId, input.reducePartition, end)
+      : [await readLocal(env, input.shuffleId, located[0]!, input.reducePartition, end)];
   } catch (error) {
     throw fetchFailed(located, input, `fetching failed: ${error instanceof Error ? error.message : String(error)}`);
   }
+}
+
+/** A block of this executor: from the map output it keeps in memory, else from its files. */
+async function readLocal(env: TaskEnvironment, shuffleId: number, block: BlockLocation, start: number, end: number): Promise<Uint8Array> {
+  const [kept] = await env.mapOutputs.getMany(shuffleId, [[block.mapPartition, block.attempt]]);
+  if (kept) return blockStream(kept.bytes, kept.offsets, start, end);
+  return readBlockBytes(env.shuffleDir, shuffleId, block.mapPartition, block.attempt, start, end);
 }
 
 /** FetchFailed for the first of `located` (its map output is recomputed), naming every block of the request. */

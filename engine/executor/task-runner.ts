@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Table, makeVector } from 'apache-arrow';
 import type { PlanNode, SourceSpec } from '../plan/nodes.ts';
 import { narrowInputs } from '../plan/nodes.ts';
-import { writeMapOutput } from '../shuffle/shuffle-writer.ts';
+import { blockSizesOf, encodeMapOutput, writeMapOutputFiles } from '../shuffle/shuffle-writer.ts';
 import { readParquetPartition } from '../../connectors/parquet/read.ts';
 import { readCsvPartitionTable } from '../../connectors/csv/read.ts';
 import { writeTaskOutput } from '../../connectors/parquet/task-output.ts';
@@ -171,10 +171,13 @@ class TaskRun {
     // A hash partitioner without key columns (distinct) hashes every column.
     const p = output.dep.partitioner;
     const partitioner = p.kind === 'hash' && p.keys.length === 0 ? { ...p, keys: combined.schema.fields.map((f) => f.name) } : p;
-    const { blockSizes } = await writeMapOutput({
-      dir: this.env.shuffleDir, shuffleId: output.dep.shuffleId, mapPartition: this.task.partition,
-      attempt: this.task.attempt, table: combined, partitioner, numPartitions: output.numPartitions,
-    });
+    const { shuffleId } = output.dep;
+    const { partition: mapPartition, attempt } = this.task;
+    const encoded = encodeMapOutput(combined, partitioner, output.numPartitions, this.env.mapOutputs.allocate, shuffleId);
+    if (!(await this.env.mapOutputs.offer(shuffleId, mapPartition, attempt, encoded))) {
+      await writeMapOutputFiles({ dir: this.env.shuffleDir, shuffleId, mapPartition, attempt }, encoded);
+    }
+    const blockSizes = blockSizesOf(encoded.offsets);
     const schemaIpc = combined.numCols > 0 ? encodeIpc(new Table(combined.schema)) : undefined;
     return { kind: 'mapOutput', blockSizes, schemaIpc };
   }

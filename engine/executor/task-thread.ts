@@ -8,6 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { connect } from '../transport/index.ts';
 import type { Connection } from '../transport/index.ts';
 import type { JobBundle } from '../closure/bundle.ts';
+import type { EncodedBuckets } from '../shuffle/bucket-encoder.ts';
 import { BlockStore } from './block-store.ts';
 import { appEnvironment } from './app-environment.ts';
 import type { AppEnvironment, AppServices } from './app-environment.ts';
@@ -53,6 +54,8 @@ function appFor(info: AppInfo): { env: AppEnvironment; blockStore: BlockStore } 
       blob: (blobId, partition) => rpc<Uint8Array>(info.appId, 'blob', [blobId, partition]),
       broadcast: (id) => rpc<unknown>(info.appId, 'broadcast', [id]),
       bundle: (hash) => rpc<JobBundle>(info.appId, 'bundle', [hash]),
+      offerMapOutput: (shuffleId, mapPartition, attempt, output) => rpc<boolean>(info.appId, 'offerMapOutput', [shuffleId, mapPartition, attempt, output]),
+      mapOutputs: (shuffleId, maps) => rpc<Array<EncodedBuckets | undefined>>(info.appId, 'mapOutputs', [shuffleId, maps]),
     };
     const env = appEnvironment({
       executorId, appId: info.appId, dir: info.dir, shuffleDir: info.shuffleDir, spillDir: join(info.dir, 'spill'), taskMemoryBytes,

@@ -119,7 +119,7 @@ function groupByWords(lo: Int32Array, hi: Int32Array, data: Data): GroupIds {
     h = Math.imul(h, 0xc2b2ae35);
     hashes[i] = h ^ (h >>> 16);
   }
-  if (!hasNulls) return groupByHash(hashes, (a, b) => lo[a] === lo[b] && hi[a] === hi[b]);
+  if (!hasNulls) return groupByWordPairs(hashes, lo, hi);
   const bitmap = data.nullBitmap!;
   const off = data.offset;
   const valid = (i: number): boolean => (bitmap[(off + i) >> 3] & (1 << ((off + i) & 7))) !== 0;
@@ -129,6 +129,62 @@ function groupByWords(lo: Int32Array, hi: Int32Array, data: Data): GroupIds {
     if (va !== valid(b)) return false;
     return !va || (lo[a] === lo[b] && hi[a] === hi[b]);
   });
+}
+
+/**
+ * groupByHash with the key comparison written inline (two words per row, no nulls): the same
+ * probing and numbering, without a call through a closure per probe (the commonest grouping: one
+ * integer key, as in per-item or per-user aggregates).
+ */
+function groupByWordPairs(hashes: Uint32Array, lo: Int32Array, hi: Int32Array): GroupIds {
+  const n = hashes.length;
+  const groupOf = new Int32Array(n);
+  let firstRow: Int32Array = new Int32Array(64);
+  let groupHash: Int32Array = new Int32Array(64);
+  let capacity = 128;
+  let mask = capacity - 1;
+  let slots = new Int32Array(capacity);
+  let numGroups = 0;
+  for (let i = 0; i < n; i++) {
+    const h = hashes[i]! | 0;
+    const l = lo[i]!;
+    const u = hi[i]!;
+    let s = h & mask;
+    let g = -1;
+    for (;;) {
+      const entry = slots[s]!;
+      if (entry === 0) break;
+      const candidate = entry - 1;
+      const row = firstRow[candidate]!;
+      if (groupHash[candidate] === h && lo[row] === l && hi[row] === u) {
+        g = candidate;
+        break;
+      }
+      s = (s + 1) & mask;
+    }
+    if (g < 0) {
+      g = numGroups++;
+      if (g >= firstRow.length) {
+        firstRow = grow(firstRow, g + 1);
+        groupHash = grow(groupHash, g + 1);
+      }
+      firstRow[g] = i;
+      groupHash[g] = h;
+      slots[s] = g + 1;
+      if (numGroups * 2 > capacity) {
+        capacity *= 2;
+        mask = capacity - 1;
+        slots = new Int32Array(capacity);
+        for (let k = 0; k < numGroups; k++) {
+          let t = groupHash[k]! & mask;
+          while (slots[t] !== 0) t = (t + 1) & mask;
+          slots[t] = k + 1;
+        }
+      }
+    }
+    groupOf[i] = g;
+  }
+  return { groupOf, numGroups, firstRow: firstRow.slice(0, numGroups) };
 }
 
 /**

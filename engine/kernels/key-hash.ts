@@ -173,6 +173,19 @@ export function hashColumnInto(data: Data, hashes: Uint32Array): void {
   const off = data.offset;
   const isNull = (i: number): boolean => hasNulls && (bitmap![(off + i) >> 3] & (1 << ((off + i) & 7))) === 0;
 
+  if (type.typeId === Type.Int && data.values instanceof Int32Array) {
+    // The commonest key (Int32 ids): each value's float64 words through one scratch slot, with no
+    // column-sized copy; an int is never -0 or NaN, so nothing to canonicalize.
+    const values = data.values;
+    for (let i = 0; i < n; i++) {
+      if (isNull(i)) hashes[i] = hashNull(hashes[i]);
+      else {
+        scratch[0] = values[i];
+        hashes[i] = hashWords(scratchWords[0], scratchWords[1], hashes[i]);
+      }
+    }
+    return;
+  }
   const asNumbers = numericView(data);
   if (asNumbers) {
     // Canonicalize in place (-0 → 0, NaN → one NaN pattern), then hash the raw words.

@@ -14,8 +14,9 @@
 //   executor → driver   requests: fetchBundle { hash } → body JobBundle
 //                                 fetchBlob { blobId, partition } → body Arrow IPC stream
 //                                 fetchBroadcast { broadcastId } → body value
-//   executor → executor fetchBlocks { appId, shuffleId, reducePartition, maps: [[mapPartition, attempt], ...] }
-//                         → body: the blocks back to back (the reducer knows each size from the registry)
+//   executor → executor fetchBlocks { appId, shuffleId, reducePartition, endPartition, maps: [[mapPartition, attempt], ...] }
+//                         → { sizes } body: per map, the IPC stream of reduce partitions
+//                           [reducePartition, endPartition), back to back, sizes[i] bytes each
 //                       fetchCached { cacheId, partition } → body Arrow IPC stream
 
 import v8 from 'node:v8';

@@ -30,7 +30,10 @@ export interface BlockLocation {
 /** The blocks a reduce task reads for one shuffle, plus the map side's schema for when all are empty. */
 export interface ShuffleInput {
   shuffleId: number;
+  /** The first reduce partition (bucket) read; the task reads [reducePartition, endPartition). */
   reducePartition: number;
+  /** End (exclusive) of the reduce partitions read; absent means reducePartition + 1. */
+  endPartition?: number;
   blocks: BlockLocation[];
   /** Arrow IPC stream of the map output's schema (no rows); absent if no map task produced columns. */
   schemaIpc?: Uint8Array;

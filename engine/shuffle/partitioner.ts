@@ -58,19 +58,32 @@ export function partitionIds(table: Table, partitioner: Partitioner): Int32Array
     case 'hash': {
       const parts = checkedCount(partitioner.numPartitions);
       const hashes = hashKeys(table, partitioner.keys);
-      const ids = new Int32Array(n);
-      // hashes are uint32; keeping the arithmetic in int32 range avoids a float modulo per row:
-      // h % n == ((h & 0x7fffffff) % n + (h >>> 31) * (2^31 % n)) % n
-      const high = 2147483648 % parts;
-      for (let i = 0; i < n; i++) {
-        const h = hashes[i]!;
-        ids[i] = (((h & 0x7fffffff) % parts) + (h >>> 31) * high) % parts;
-      }
-      return ids;
+      return hashModulo(new Int32Array(hashes.buffer, hashes.byteOffset, n), parts);
     }
     case 'range':
       return rangePartitions(table, partitioner);
   }
+}
+
+/**
+ * `h % parts` of every unsigned 32-bit hash, read as int32 so the loop stays in integer arithmetic:
+ * for a power of two it is the low bits; otherwise a negative int32 h stands for h + 2^32, and
+ * (h + 2^32) % n == ((h & 0x7fffffff) % n + 2^31 % n) % n.
+ */
+function hashModulo(hashes: Int32Array, parts: number): Int32Array {
+  const n = hashes.length;
+  const ids = new Int32Array(n);
+  if ((parts & (parts - 1)) === 0) {
+    const mask = parts - 1;
+    for (let i = 0; i < n; i++) ids[i] = hashes[i]! & mask;
+    return ids;
+  }
+  const high = 2147483648 % parts;
+  for (let i = 0; i < n; i++) {
+    const h = hashes[i]!;
+    ids[i] = h >= 0 ? h % parts : ((h & 0x7fffffff) % parts + high) % parts;
+  }
+  return ids;
 }
 
 function checkedCount(numPartitions: number): number {

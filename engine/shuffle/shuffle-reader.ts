@@ -1,6 +1,7 @@
-// The reduce side of a shuffle on the executor that holds the files: read one reduce partition's
-// block of a map output (only its byte range), and decode a block into a Table. The block server
-// uses readBlockBytes to answer remote fetches; local reducers use both.
+// The reduce side of a shuffle on the executor that holds a map output: cut the block of a range of
+// reduce partitions out of it (from its files, reading only that byte range, or from memory), and
+// decode a block into a Table. The block server uses these to answer remote fetches; local
+// reducers use them directly.
 
 import { open, readFile } from 'node:fs/promises';
 import { tableFromIPC } from 'apache-arrow';
@@ -8,6 +9,7 @@ import type { Table } from 'apache-arrow';
 import { DataflowError } from '../errors.ts';
 import { dataFilePath, indexFilePath } from './block-id.ts';
 import { INDEX_HEADER_BYTES, INDEX_MAGIC, INDEX_VERSION } from './shuffle-writer.ts';
+import { END_OF_STREAM } from './bucket-encoder.ts';
 
 /**
  * A shuffle file is missing, truncated or malformed. `code` is 'SHUFFLE_OUTPUT_MISSING' when the
@@ -19,7 +21,7 @@ export class ShuffleReadError extends DataflowError {
   }
 }
 
-/** A decoded index file: block r of the data file is bytes [offsets[r], offsets[r+1]). */
+/** A decoded index file: block r of the data file is bytes [offsets[r], offsets[r+1]); the schema is [0, offsets[0]). */
 export interface ShuffleIndex {
   version: number;
   numPartitions: number;
@@ -74,28 +76,80 @@ export function decodeIndex(bytes: Uint8Array, source: string): ShuffleIndex {
   return { version, numPartitions, offsets };
 }
 
-/**
- * Parsed index files, by path. Map outputs are immutable (each attempt writes files of its own
- * name), so an index read once stays right; the block server then pays one file read per block,
- * not two. Bounded, since a long session writes many outputs.
- */
-const indexCache = new Map<string, Promise<ShuffleIndex>>();
-const INDEX_CACHE_ENTRIES = 20_000;
-
-function cachedIndex(indexFile: string): Promise<ShuffleIndex> {
-  let index = indexCache.get(indexFile);
-  if (!index) {
-    if (indexCache.size >= INDEX_CACHE_ENTRIES) indexCache.clear();
-    index = readIndex(indexFile);
-    index.catch(() => indexCache.delete(indexFile));
-    indexCache.set(indexFile, index);
-  }
-  return index;
+/** An index file's offsets and the schema message that starts its data file. */
+interface OpenedOutput {
+  index: ShuffleIndex;
+  schema: Uint8Array;
 }
 
 /**
- * The bytes of reduce partition `reducePartition`'s block of one map output: an Arrow IPC stream,
- * or an empty Uint8Array for an empty block. Reads only that byte range of the data file.
+ * Parsed index files and their schema messages, by path. Map outputs are immutable (each attempt
+ * writes files of its own name), so what was read once stays right; the block server then pays
+ * one file read per block. Bounded, since a long session writes many outputs.
+ */
+const opened = new Map<string, Promise<OpenedOutput>>();
+const OPENED_ENTRIES = 20_000;
+
+function openOutput(indexFile: string, dataFile: string): Promise<OpenedOutput> {
+  let output = opened.get(indexFile);
+  if (!output) {
+    if (opened.size >= OPENED_ENTRIES) opened.clear();
+    output = (async () => {
+      const index = await readIndex(indexFile);
+      return { index, schema: await readRange(dataFile, 0, index.offsets[0]!, index, 'the schema message') };
+    })();
+    output.catch(() => opened.delete(indexFile));
+    opened.set(indexFile, output);
+  }
+  return output;
+}
+
+/**
+ * The stream of buckets [start, end) of a map output held in memory (layout in shuffle-writer.ts):
+ * its schema message, the buckets' record batches and an end-of-stream marker, in one new buffer;
+ * an empty Uint8Array when those buckets are all empty.
+ *
+ * @example
+ * decodeBlock(blockStream(encoded.bytes, encoded.offsets, 2, 4)); // rows of buckets 2 and 3
+ */
+export function blockStream(bytes: Uint8Array, offsets: readonly number[], start: number, end: number): Uint8Array {
+  const parts = blockStreamParts(bytes, offsets, start, end);
+  if (parts.length === 0) return new Uint8Array(0);
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.byteLength;
+  }
+  return out;
+}
+
+/**
+ * The same stream as blockStream, as pieces to write in order without copying: views of `bytes`
+ * (schema message, buckets' batches) and the end-of-stream marker; no pieces if the buckets are empty.
+ *
+ * @example
+ * await conn.reply(msg, { header: { type: 'ok' }, bodyParts: blockStreamParts(bytes, offsets, 2, 3) });
+ */
+export function blockStreamParts(bytes: Uint8Array, offsets: readonly number[], start: number, end: number): Uint8Array[] {
+  checkRange(offsets.length - 1, start, end, 'an in-memory map output');
+  if (offsets[end] === offsets[start]) return [];
+  return [bytes.subarray(0, offsets[0]), bytes.subarray(offsets[start], offsets[end]), END_OF_STREAM];
+}
+
+function checkRange(numPartitions: number, start: number, end: number, where: string): void {
+  if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end > numPartitions || start >= end) {
+    throw new ShuffleReadError(
+      'SHUFFLE_FILE_CORRUPT',
+      `reduce partitions ${start}..${end - 1} were asked of ${where}, which has ${numPartitions} reduce partitions (0..${numPartitions - 1}).`,
+    );
+  }
+}
+
+/**
+ * The block of reduce partitions [start, end) (default: `start` alone) of one map output's files,
+ * as one Arrow IPC stream (see blockStream), or an empty Uint8Array if they are all empty. Reads
+ * only that byte range of the data file.
  *
  * @example
  * const bytes = await readBlockBytes(dir, 3, 5, 0, 2);
@@ -106,21 +160,25 @@ export async function readBlockBytes(
   shuffleId: number,
   mapPartition: number,
   attempt: number,
-  reducePartition: number,
+  start: number,
+  end = start + 1,
 ): Promise<Uint8Array> {
   const indexFile = indexFilePath(dir, shuffleId, mapPartition, attempt);
   const dataFile = dataFilePath(dir, shuffleId, mapPartition, attempt);
-  const { numPartitions, offsets } = await cachedIndex(indexFile);
-  if (!Number.isInteger(reducePartition) || reducePartition < 0 || reducePartition >= numPartitions) {
-    throw new ShuffleReadError(
-      'SHUFFLE_FILE_CORRUPT',
-      `reduce partition ${reducePartition} was asked of ${indexFile}, which has ${numPartitions} reduce partitions (0..${numPartitions - 1}).`,
-    );
-  }
-  const start = offsets[reducePartition];
-  const length = offsets[reducePartition + 1] - start;
-  if (length === 0) return new Uint8Array(0);
+  const { index, schema } = await openOutput(indexFile, dataFile);
+  checkRange(index.numPartitions, start, end, indexFile);
+  const from = index.offsets[start]!;
+  const to = index.offsets[end]!;
+  if (to === from) return new Uint8Array(0);
+  const out = new Uint8Array(schema.byteLength + (to - from) + END_OF_STREAM.byteLength);
+  out.set(schema, 0);
+  await readRange(dataFile, from, to, index, `reduce partitions ${start}..${end - 1}`, out.subarray(schema.byteLength, schema.byteLength + (to - from)));
+  out.set(END_OF_STREAM, schema.byteLength + (to - from));
+  return out;
+}
 
+/** Bytes [from, to) of a data file, into `out` if given. */
+async function readRange(dataFile: string, from: number, to: number, index: ShuffleIndex, what: string, out = new Uint8Array(to - from)): Promise<Uint8Array> {
   let handle;
   try {
     handle = await open(dataFile, 'r');
@@ -133,10 +191,10 @@ export async function readBlockBytes(
     );
   }
   try {
-    const out = new Uint8Array(length);
+    const length = to - from;
     let got = 0;
     while (got < length) {
-      const { bytesRead } = await handle.read(out, got, length - got, start + got);
+      const { bytesRead } = await handle.read(out, got, length - got, from + got);
       if (bytesRead === 0) break;
       got += bytesRead;
     }
@@ -144,8 +202,8 @@ export async function readBlockBytes(
       const { size } = await handle.stat();
       throw new ShuffleReadError(
         'SHUFFLE_FILE_CORRUPT',
-        `shuffle data file ${dataFile} is truncated: block ${reducePartition} should be bytes ${start}..${start + length} ` +
-          `(expected ${length} bytes) but only ${got} bytes could be read (file size ${size}, index says ${offsets[numPartitions]}). ` +
+        `shuffle data file ${dataFile} is truncated: ${what} should be bytes ${from}..${to} ` +
+          `(expected ${length} bytes) but only ${got} bytes could be read (file size ${size}, index says ${index.offsets[index.numPartitions]}). ` +
           `Re-run the map stage that wrote it.`,
       );
     }

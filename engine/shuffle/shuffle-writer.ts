@@ -1,21 +1,23 @@
-// The map side of a shuffle: split a map task's output table by reduce partition and write it as
-// one data file plus one index file (the "sort-based shuffle" layout of Spark: one file per map
-// task, not one per map × reduce pair).
+// The map side of a shuffle: assign a map task's output rows to reduce buckets, encode them as one
+// Arrow IPC stream with one record batch per bucket (bucket-encoder.ts), and either keep that in
+// the executor's memory (map-output-store.ts) or write it as one data file plus one index file
+// (the "sort-based shuffle" layout of Spark: one file per map task, not one per map × reduce pair).
 //
-// File format, worked example: shuffle 3, map partition 5, attempt 0, 4 reduce partitions, where
-// reduce partitions 0 and 2 received rows and 1 and 3 received none.
+// File format, worked example: shuffle 3, map partition 5, attempt 0, 4 reduce buckets, where
+// buckets 0 and 2 received rows and 1 and 3 received none.
 //
-//   shuffle_3_5_0.data  = [ Arrow IPC stream for reduce 0 | Arrow IPC stream for reduce 2 ]
-//                          bytes 0..1200                    bytes 1200..2000
-//     Each block is a complete IPC *stream* (schema message, record batches, end-of-stream
-//     marker), so a reducer decodes its block alone with `tableFromIPC(bytes)`. Empty reduce
-//     partitions take no bytes at all.
+//   shuffle_3_5_0.data  = [ schema message | batch of bucket 0 | batch of bucket 2 ]
+//                          bytes 0..136      136..1200          1200..2000
+//     A reducer of buckets [lo, hi) reads the schema message and bytes [offsets[lo], offsets[hi])
+//     and decodes them, with an end-of-stream marker appended, as one IPC stream
+//     (shuffle-reader.ts blockStream). Empty buckets take no bytes at all.
 //
 //   shuffle_3_5_0.index = 12-byte header, then numPartitions + 1 little-endian u64 offsets:
 //     44 46 53 49   'DFSI' magic
-//     01 00 00 00   format version 1 (u32 LE)
+//     02 00 00 00   format version 2 (u32 LE)
 //     04 00 00 00   numPartitions = 4 (u32 LE)
-//     offsets: 0, 1200, 1200, 2000, 2000   (u64 LE each; block r = [offsets[r], offsets[r+1]) )
+//     offsets: 136, 1200, 1200, 2000, 2000   (u64 LE each; offsets[0] is where the schema ends,
+//                                             bucket r = [offsets[r], offsets[r+1]) )
 //
 // Both files are written under temporary names and renamed into place, data first and index
 // last: a reader that finds the index knows the whole map output is there.
@@ -23,16 +25,17 @@
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import type { Table } from 'apache-arrow';
 import { DataflowError } from '../errors.ts';
-import { takeRows, sliceRows } from '../kernels/take.ts';
+import { concatTables } from '../kernels/concat-tables.ts';
 import { dataFilePath, indexFilePath } from './block-id.ts';
+import { encodeBuckets } from './bucket-encoder.ts';
+import type { Allocate, EncodedBuckets } from './bucket-encoder.ts';
 import { partitionCount, partitionIds } from './partitioner.ts';
 import type { Partitioner } from './partitioner.ts';
-import { encodeIpc } from '../kernels/ipc.ts';
 
 /** Magic bytes at the start of every index file ("DataFlow Shuffle Index"). */
 export const INDEX_MAGIC = 'DFSI';
 /** Version of the index layout described at the top of this file. */
-export const INDEX_VERSION = 1;
+export const INDEX_VERSION = 2;
 /** Bytes before the offsets in an index file: magic, version, numPartitions. */
 export const INDEX_HEADER_BYTES = 12;
 
@@ -53,11 +56,32 @@ export interface MapOutputTarget {
 }
 
 /**
- * Partition `table` with `partitioner` and write it as one map output (format above).
+ * Partition `table` with `partitioner` and encode it in memory (layout above).
  *
- * Splitting: one counting sort of the rows by partition id gives a permutation; one `takeRows`
- * applies it and each reduce partition is then a zero-copy slice. (Measured faster than one
- * `takeRows` per reduce partition, which re-reads every column once per partition.)
+ * @example
+ * const encoded = encodeMapOutput(table, { kind: 'hash', keys: ['user'], numPartitions: 4 }, 4);
+ * blockSizesOf(encoded.offsets); // bytes per reduce bucket
+ */
+export function encodeMapOutput(table: Table, partitioner: Partitioner, numPartitions: number, allocate?: Allocate, shuffleId?: number): EncodedBuckets {
+  const expected = partitionCount(partitioner);
+  if (expected !== numPartitions) {
+    throw new DataflowError(
+      'INVALID_PARTITIONER',
+      `shuffle ${shuffleId ?? '?'}: the ${partitioner.kind} partitioner produces ${expected} partitions but numPartitions is ${numPartitions}; they must agree.`,
+    );
+  }
+  return encodeBuckets(table, partitionIds(table, partitioner), numPartitions, allocate);
+}
+
+/** Bytes of each bucket of an encoded map output. @example blockSizesOf([136, 1200, 1200]) // [1064, 0] */
+export function blockSizesOf(offsets: readonly number[]): number[] {
+  const sizes = new Array<number>(offsets.length - 1);
+  for (let b = 0; b + 1 < offsets.length; b++) sizes[b] = offsets[b + 1]! - offsets[b]!;
+  return sizes;
+}
+
+/**
+ * Partition `table` with `partitioner` and write it as one map output's files (format above).
  *
  * @example
  * const { blockSizes } = await writeMapOutput({ dir, shuffleId: 3, mapPartition: 5, attempt: 0,
@@ -66,64 +90,42 @@ export interface MapOutputTarget {
 export async function writeMapOutput(
   args: MapOutputTarget & { table: Table; partitioner: Partitioner; numPartitions: number },
 ): Promise<MapOutputFiles> {
-  const { table, partitioner, numPartitions } = args;
-  const expected = partitionCount(partitioner);
-  if (expected !== numPartitions) {
-    throw new DataflowError(
-      'INVALID_PARTITIONER',
-      `shuffle ${args.shuffleId}: the ${partitioner.kind} partitioner produces ${expected} partitions but numPartitions is ${numPartitions}; they must agree.`,
-    );
-  }
-  return writeMapOutputTables({ ...args, tables: splitByPartition(table, partitionIds(table, partitioner), numPartitions) });
-}
-
-/**
- * One table per reduce partition: rows with `ids[i] === p` in their original order, for each p.
- *
- * @example
- * splitByPartition(table, Int32Array.of(1, 0, 1), 2); // [rows [1], rows [0, 2]]
- */
-export function splitByPartition(table: Table, ids: Int32Array, numPartitions: number): Table[] {
-  if (numPartitions === 1) return [table];
-  const counts = new Int32Array(numPartitions + 1);
-  for (let i = 0; i < ids.length; i++) {
-    const p = ids[i];
-    if (p < 0 || p >= numPartitions) {
-      throw new DataflowError('INVALID_PARTITIONER', `row ${i} was assigned partition ${p}, outside 0..${numPartitions - 1}.`);
-    }
-    counts[p + 1]++;
-  }
-  for (let p = 0; p < numPartitions; p++) counts[p + 1] += counts[p];
-  const starts = counts.slice();
-  const perm = new Int32Array(ids.length);
-  for (let i = 0; i < ids.length; i++) perm[starts[ids[i]]++] = i;
-  const sorted = takeRows(table, perm);
-  const out: Table[] = [];
-  for (let p = 0; p < numPartitions; p++) out.push(sliceRows(sorted, counts[p], counts[p + 1]));
-  return out;
+  return writeMapOutputFiles(args, encodeMapOutput(args.table, args.partitioner, args.numPartitions, undefined, args.shuffleId));
 }
 
 /**
  * Write an already-split output (one table per reduce partition; `undefined` or a 0-row table
- * means an empty block), e.g. the per-partition tables of a map-side combine.
+ * means an empty block).
  *
  * @example
  * await writeMapOutputTables({ dir, shuffleId: 3, mapPartition: 5, attempt: 0, tables: [t0, undefined, t2, t3] });
  */
 export async function writeMapOutputTables(args: MapOutputTarget & { tables: readonly (Table | undefined)[] }): Promise<MapOutputFiles> {
-  const { dir, shuffleId, mapPartition, attempt, tables } = args;
-  const numPartitions = tables.length;
-  const blocks = tables.map((t) => (t && t.numRows > 0 ? encodeIpc(t) : new Uint8Array(0)));
-  const blockSizes = blocks.map((b) => b.byteLength);
-  const index = encodeIndex(blockSizes);
+  const present = args.tables.map((t, b) => ({ t, b })).filter((x): x is { t: Table; b: number } => x.t !== undefined && x.t.numRows > 0);
+  const ids = new Int32Array(present.reduce((n, x) => n + x.t.numRows, 0));
+  let at = 0;
+  for (const { t, b } of present) ids.fill(b, at, (at += t.numRows));
+  const table = concatTables(present.map((x) => x.t));
+  return writeMapOutputFiles(args, encodeBuckets(table, ids, args.tables.length));
+}
 
+/**
+ * Write an encoded map output as its two files, atomically (temp names, data renamed first).
+ *
+ * @example
+ * await writeMapOutputFiles({ dir, shuffleId: 3, mapPartition: 5, attempt: 0 }, encodeMapOutput(table, p, 4));
+ */
+export async function writeMapOutputFiles(target: MapOutputTarget, encoded: EncodedBuckets): Promise<MapOutputFiles> {
+  const { dir, shuffleId, mapPartition, attempt } = target;
+  const numPartitions = encoded.offsets.length - 1;
+  const blockSizes = blockSizesOf(encoded.offsets);
   const dataFile = dataFilePath(dir, shuffleId, mapPartition, attempt);
   const indexFile = indexFilePath(dir, shuffleId, mapPartition, attempt);
   const suffix = `.tmp-${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
   await mkdir(dir, { recursive: true });
   try {
-    await writeAll(dataFile + suffix, blocks.filter((b) => b.byteLength > 0));
-    await writeAll(indexFile + suffix, [index]);
+    await writeAll(dataFile + suffix, encoded.bytes);
+    await writeAll(indexFile + suffix, encodeIndex(encoded.offsets));
     await rename(dataFile + suffix, dataFile);
     await rename(indexFile + suffix, indexFile);
   } catch (cause) {
@@ -139,33 +141,29 @@ export async function writeMapOutputTables(args: MapOutputTarget & { tables: rea
   return { dataFile, indexFile, blockSizes };
 }
 
-async function writeAll(path: string, buffers: Uint8Array[]): Promise<void> {
+async function writeAll(path: string, bytes: Uint8Array): Promise<void> {
   const handle = await open(path, 'w');
   try {
-    if (buffers.length > 0) await handle.writev(buffers);
+    let written = 0;
+    while (written < bytes.byteLength) written += (await handle.write(bytes, written, bytes.byteLength - written)).bytesWritten;
   } finally {
     await handle.close();
   }
 }
 
 /**
- * The index file bytes for the given block sizes (layout at the top of this file).
+ * The index file bytes for the given bucket offsets (layout at the top of this file).
  *
  * @example
- * encodeIndex([10, 0]); // 'DFSI', 1, 2, then offsets 0, 10, 10 as u64 LE: 36 bytes
+ * encodeIndex([136, 146, 146]); // 'DFSI', 2, 2, then offsets 136, 146, 146 as u64 LE: 36 bytes
  */
-export function encodeIndex(blockSizes: readonly number[]): Uint8Array {
-  const n = blockSizes.length;
+export function encodeIndex(offsets: readonly number[]): Uint8Array {
+  const n = offsets.length - 1;
   const bytes = new Uint8Array(INDEX_HEADER_BYTES + 8 * (n + 1));
   const view = new DataView(bytes.buffer);
   for (let i = 0; i < 4; i++) bytes[i] = INDEX_MAGIC.charCodeAt(i);
   view.setUint32(4, INDEX_VERSION, true);
   view.setUint32(8, n, true);
-  let offset = 0;
-  view.setBigUint64(INDEX_HEADER_BYTES, 0n, true);
-  for (let r = 0; r < n; r++) {
-    offset += blockSizes[r];
-    view.setBigUint64(INDEX_HEADER_BYTES + 8 * (r + 1), BigInt(offset), true);
-  }
+  for (let r = 0; r <= n; r++) view.setBigUint64(INDEX_HEADER_BYTES + 8 * r, BigInt(offsets[r]!), true);
   return bytes;
 }

@@ -164,8 +164,7 @@ export class Connection {
         }, ms);
       }
       this.pending.set(rid, entry);
-      const body = msg.body;
-      this.send(body === undefined ? { header: { ...msg.header, rid } } : { header: { ...msg.header, rid }, body }).catch(
+      this.send({ ...msg, header: { ...msg.header, rid } }).catch(
         (err: unknown) => {
           if (!this.pending.delete(rid)) return;
           clearTimeout(entry.timer);
@@ -182,8 +181,7 @@ export class Connection {
    * await conn.reply(msg, { header: { type: 'block', rows: 1000 }, body: ipc });
    */
   async reply(to: Message, msg: Message): Promise<void> {
-    const header = { ...msg.header, replyTo: this.requestId(to) };
-    await this.send(msg.body === undefined ? { header } : { header, body: msg.body });
+    await this.send({ ...msg, header: { ...msg.header, replyTo: this.requestId(to) } });
   }
 
   /**

@@ -14,6 +14,11 @@ export interface MessageHeader {
 export interface Message {
   header: MessageHeader;
   body?: Uint8Array;
+  /**
+   * Sending only, instead of `body`: the body as pieces written in order, never concatenated (a
+   * block server answers with slices of the map outputs it holds). The receiver sees one `body`.
+   */
+  bodyParts?: readonly Uint8Array[];
 }
 
 /** Bytes of the length prefix: u32 header length + u32 body length, both big-endian. */
@@ -63,7 +68,9 @@ export function encodeFrame(msg: Message, maxFrameBytes?: number): Buffer[] {
     );
   }
   const headerLength = Buffer.byteLength(json, 'utf8');
-  const bodyLength = msg.body?.byteLength ?? 0;
+  const pieces = msg.bodyParts ?? (msg.body === undefined ? [] : [msg.body]);
+  let bodyLength = 0;
+  for (const piece of pieces) bodyLength += piece.byteLength;
   const limit = Math.min(maxFrameBytes ?? U32_MAX, U32_MAX);
   if (headerLength + bodyLength > limit) {
     throw new FrameError(
@@ -77,8 +84,9 @@ export function encodeFrame(msg: Message, maxFrameBytes?: number): Buffer[] {
   head.writeUInt32BE(headerLength, 0);
   head.writeUInt32BE(bodyLength, 4);
   head.write(json, FRAME_PREFIX_BYTES, 'utf8');
-  if (msg.body === undefined || bodyLength === 0) return [head];
-  return [head, asBuffer(msg.body)];
+  const parts: Buffer[] = [head];
+  for (const piece of pieces) if (piece.byteLength > 0) parts.push(asBuffer(piece));
+  return parts;
 }
 
 /** Total bytes `encodeFrame` would produce for these pieces. */

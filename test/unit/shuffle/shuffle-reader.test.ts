@@ -28,8 +28,9 @@ describe('readBlockBytes', () => {
   });
 
   it('names the file and states expected vs actual bytes when the data file is truncated', async () => {
-    const { dataFile, blockSizes } = await writeMapOutputTables({ dir, shuffleId: 2, mapPartition: 1, attempt: 0, tables: [small([1, 2]), small([3, 4, 5])] });
-    await truncate(dataFile, blockSizes[0] + 10);
+    const { dataFile, indexFile, blockSizes } = await writeMapOutputTables({ dir, shuffleId: 2, mapPartition: 1, attempt: 0, tables: [small([1, 2]), small([3, 4, 5])] });
+    const { offsets } = await readIndex(indexFile);
+    await truncate(dataFile, offsets[1] + 10);
     const err = await readBlockBytes(dir, 2, 1, 0, 1).then(() => { throw new Error('expected a failure'); }, (e: unknown) => e as Error & { code: string });
     expect(err.code).toBe('SHUFFLE_FILE_CORRUPT');
     expect(err.message).toContain(dataFile);
@@ -47,7 +48,7 @@ describe('readBlockBytes', () => {
 
   it('rejects a reduce partition outside the index', async () => {
     await writeMapOutputTables({ dir, shuffleId: 2, mapPartition: 1, attempt: 0, tables: [small([1])] });
-    await expect(readBlockBytes(dir, 2, 1, 0, 1)).rejects.toThrow(/reduce partition 1 .* has 1 reduce partitions/);
+    await expect(readBlockBytes(dir, 2, 1, 0, 1)).rejects.toThrow(/reduce partitions 1\.\.1 were asked of .* which has 1 reduce partitions/);
   });
 });
 
@@ -58,7 +59,9 @@ describe('readIndex', () => {
     await expect(readIndex(bad)).rejects.toThrow(/fewer than the 12-byte header/);
     await writeFile(bad, Buffer.from('XXXX\x01\x00\x00\x00\x00\x00\x00\x00' + '\x00'.repeat(8), 'latin1'));
     await expect(readIndex(bad)).rejects.toThrow(/expected magic 'DFSI', found "XXXX"/);
-    await writeFile(bad, Buffer.from('DFSI\x01\x00\x00\x00\x02\x00\x00\x00' + '\x00'.repeat(8), 'latin1'));
+    await writeFile(bad, Buffer.from('DFSI\x01\x00\x00\x00\x00\x00\x00\x00' + '\x00'.repeat(8), 'latin1'));
+    await expect(readIndex(bad)).rejects.toThrow(/expected format version 2, found 1/);
+    await writeFile(bad, Buffer.from('DFSI\x02\x00\x00\x00\x02\x00\x00\x00' + '\x00'.repeat(8), 'latin1'));
     await expect(readIndex(bad)).rejects.toThrow(/should have 36 bytes, but it has 20/);
   });
 });

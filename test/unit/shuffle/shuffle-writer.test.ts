@@ -1,13 +1,15 @@
-// Map output write + read round trip on real files: block contents, empty blocks, index bytes,
-// the pre-split variant, atomic naming.
+// Map output write + read round trip on real files and in memory: block contents, empty blocks,
+// ranges of buckets, every column type, sliced and shared-buffer inputs, index bytes, atomic naming.
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Float64, Int32, Table, Utf8, vectorFromArray } from 'apache-arrow';
-import { encodeIndex, splitByPartition, writeMapOutput, writeMapOutputTables } from '../../../engine/shuffle/shuffle-writer.ts';
-import { decodeBlock, readBlockBytes, readIndex } from '../../../engine/shuffle/shuffle-reader.ts';
+import { Bool, Field, Float64, Int32, Int64, List, Table, Utf8, makeVector, tableFromIPC, tableToIPC, vectorFromArray } from 'apache-arrow';
+import { blockSizesOf, encodeIndex, writeMapOutput, writeMapOutputTables } from '../../../engine/shuffle/shuffle-writer.ts';
+import { blockStream, decodeBlock, readBlockBytes, readIndex } from '../../../engine/shuffle/shuffle-reader.ts';
+import { encodeBuckets } from '../../../engine/shuffle/bucket-encoder.ts';
+import { MapOutputStore } from '../../../engine/shuffle/map-output-store.ts';
 import { partitionIds } from '../../../engine/shuffle/partitioner.ts';
 import type { Partitioner } from '../../../engine/shuffle/partitioner.ts';
 import { canonicalTable, plainColumns } from '../kernels/canonical-table.ts';
@@ -48,9 +50,11 @@ describe('writeMapOutput + readBlockBytes', () => {
     expect(out.blockSizes[2]).toBeGreaterThan(0);
 
     const all = rowsOf(table);
+    const { offsets } = await readIndex(out.indexFile);
     for (let r = 0; r < 4; r++) {
       const bytes = await readBlockBytes(dir, 3, 5, 0, r);
-      expect(bytes.byteLength).toBe(out.blockSizes[r]);
+      // A block is the schema message, the bucket's batch and an 8-byte end-of-stream marker.
+      expect(bytes.byteLength).toBe(out.blockSizes[r] === 0 ? 0 : offsets[0] + out.blockSizes[r] + 8);
       const block = decodeBlock(bytes);
       const expected = all.filter((_, i) => ids[i] === r);
       if (expected.length === 0) expect(block).toBeUndefined();
@@ -73,34 +77,54 @@ describe('writeMapOutput + readBlockBytes', () => {
     expect(blockSizes.filter((b) => b > 0).length).toBe(4);
   });
 
-  it('round-trips every column type, with nulls, through sliced partitions', async () => {
+  it('round-trips every column type, with nulls (generic path for List, Struct, Dictionary)', async () => {
     const table = canonicalTable();
-    const parts = splitByPartition(table, Int32Array.of(1, 0, 1, 0, 1), 2);
-    await writeMapOutputTables({ dir, shuffleId: 4, mapPartition: 0, attempt: 0, tables: parts });
-    const all = plainColumns(table);
-    for (let r = 0; r < 2; r++) {
-      const block = decodeBlock(await readBlockBytes(dir, 4, 0, 0, r))!;
-      const rows = r === 0 ? [1, 3] : [0, 2, 4];
-      expect(block.schema.fields.map((f) => String(f.type))).toEqual(table.schema.fields.map((f) => String(f.type)));
-      const got = plainColumns(block);
-      for (const name of Object.keys(all)) expect(got[name], name).toEqual(rows.map((i) => all[name][i]));
-    }
+    await writeMapOutputTables({ dir, shuffleId: 4, mapPartition: 0, attempt: 0, tables: [table.slice(1, 2), table.slice(2, 5)] });
+    await expectBuckets(table, [[1], [2, 3, 4]], (r) => readBlockBytes(dir, 4, 0, 0, r));
+    const flat = table.select(['i8', 'i16', 'i32', 'i64', 'u8', 'u16', 'u32', 'u64', 'f32', 'f64', 'bool', 'utf8', 'ts', 'dateDay', 'dateMs']);
+    const encoded = encodeBuckets(flat, Int32Array.of(1, 0, 1, 0, 1), 2);
+    await expectBuckets(flat, [[1, 3], [0, 2, 4]], async (r) => blockStream(encoded.bytes, encoded.offsets, r, r + 1));
+    const generic = encodeBuckets(table, Int32Array.of(1, 0, 1, 0, 1), 2);
+    await expectBuckets(table, [[1, 3], [0, 2, 4]], async (r) => blockStream(generic.bytes, generic.offsets, r, r + 1));
   });
 
-  it('writes the documented index bytes', async () => {
-    const { indexFile, blockSizes } = await writeMapOutputTables({
-      dir, shuffleId: 0, mapPartition: 0, attempt: 0, tables: [sample(), undefined, sample().slice(0, 0), sample().slice(0, 3)],
+  it('encodes slices of a decoded stream (columns sharing one buffer, non-zero offsets) exactly', async () => {
+    const n = 300;
+    const source = new Table({
+      k: vectorFromArray(Array.from({ length: n }, (_, i) => (i % 11 === 0 ? null : i)), new Int32()),
+      b: vectorFromArray(Array.from({ length: n }, (_, i) => (i % 13 === 0 ? null : i % 3 === 0)), new Bool()),
+      s: vectorFromArray(Array.from({ length: n }, (_, i) => (i % 7 === 0 ? null : `v${i}`.repeat(i % 5))), new Utf8()),
+      l: vectorFromArray(Array.from({ length: n }, (_, i) => BigInt(i) * 3_000_000_000n), new Int64()),
+      f: vectorFromArray(Array.from({ length: n }, (_, i) => i / 3), new Float64()),
     });
-    const bytes = new Uint8Array(await readFile(indexFile));
-    expect(bytes.byteLength).toBe(12 + 8 * 5);
-    expect(Array.from(bytes.subarray(0, 12))).toEqual([0x44, 0x46, 0x53, 0x49, 1, 0, 0, 0, 4, 0, 0, 0]);
-    const view = new DataView(bytes.buffer, bytes.byteOffset);
-    const offsets = [0, 1, 2, 3, 4].map((r) => Number(view.getBigUint64(12 + 8 * r, true)));
-    expect(offsets).toEqual([0, blockSizes[0], blockSizes[0], blockSizes[0], blockSizes[0] + blockSizes[3]]);
-    expect(await readIndex(indexFile)).toEqual({ version: 1, numPartitions: 4, offsets });
-    expect(Array.from(encodeIndex([10, 0]).subarray(12))).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 10, 0, 0, 0, 0, 0, 0, 0, 10, 0, 0, 0, 0, 0, 0, 0]);
+    // Decoded from one IPC buffer, the columns are views into it; slicing offsets every column.
+    const decoded = tableFromIPC(tableToIPC(source, 'stream'));
+    const slice = decoded.slice(37, 251);
+    const ids = Int32Array.from({ length: slice.numRows }, (_, i) => (i * 7) % 5);
+    const encoded = encodeBuckets(slice, ids, 5);
+    const rows = rowsOf(slice);
+    for (let r = 0; r < 5; r++) {
+      expect(rowsOf(decodeBlock(blockStream(encoded.bytes, encoded.offsets, r, r + 1)))).toEqual(rows.filter((_, i) => ids[i] === r));
+    }
+    // Two columns on one typed array, one of them nested (generic path): still every byte intact.
+    const shared = Int32Array.from({ length: 40 }, (_, i) => i * 3);
+    const twin = new Table({ a: makeVector(shared), b: makeVector(shared), l: vectorFromArray(Array.from({ length: 40 }, (_, i) => [i]), new List(new Field('item', new Int32(), true))) }).slice(3, 33);
+    const twinIds = Int32Array.from({ length: twin.numRows }, (_, i) => i % 3);
+    for (const t of [twin, twin.select(['a', 'b'])]) {
+      const out = encodeBuckets(t, twinIds, 3);
+      for (let r = 0; r < 3; r++) {
+        expect(rowsOf(decodeBlock(blockStream(out.bytes, out.offsets, r, r + 1))).map((row) => JSON.stringify(row)))
+          .toEqual(rowsOf(t).filter((_, i) => twinIds[i] === r).map((row) => JSON.stringify(row)));
+      }
+    }
+    // Many batches in, one table of several buckets out: a range reads buckets in bucket order.
+    const batches = new Table([...slice.slice(0, 100).batches, ...slice.slice(100).batches]);
+    expect(batches.batches.length).toBe(2);
+    const multi = encodeBuckets(batches, ids, 5);
+    expect(Array.from(multi.bytes)).toEqual(Array.from(encoded.bytes));
+    const range = decodeBlock(blockStream(multi.bytes, multi.offsets, 1, 4))!;
+    expect(rowsOf(range)).toEqual([1, 2, 3].flatMap((r) => rows.filter((_, i) => ids[i] === r)));
   });
-
   it('rejects a partitioner whose partition count disagrees with numPartitions', async () => {
     await expect(
       writeMapOutput({ dir, shuffleId: 0, mapPartition: 0, attempt: 0, table: sample(), partitioner: { kind: 'single' }, numPartitions: 2 }),
@@ -108,10 +132,43 @@ describe('writeMapOutput + readBlockBytes', () => {
   });
 });
 
-describe('splitByPartition', () => {
-  it('keeps the original row order inside each partition', () => {
+describe('encodeBuckets', () => {
+  it('keeps the original row order inside each bucket', () => {
     const t = new Table({ x: vectorFromArray([10, 11, 12, 13, 14], new Int32()) });
-    const parts = splitByPartition(t, Int32Array.of(1, 0, 1, 2, 0), 3);
-    expect(parts.map((p) => [...p.getChild('x')!])).toEqual([[11, 14], [10, 12], [13]]);
+    const { bytes, offsets } = encodeBuckets(t, Int32Array.of(1, 0, 1, 2, 0), 3);
+    const bucket = (r: number): number[] => [...decodeBlock(blockStream(bytes, offsets, r, r + 1))!.getChild('x')!];
+    expect([0, 1, 2].map(bucket)).toEqual([[11, 14], [10, 12], [13]]);
+  });
+
+  it('rejects a bucket outside the range', () => {
+    const t = new Table({ x: vectorFromArray([1, 2], new Int32()) });
+    expect(() => encodeBuckets(t, Int32Array.of(0, 3), 2)).toThrow(/row 1 was assigned partition 3, outside 0..1/);
   });
 });
+
+describe('MapOutputStore', () => {
+  it('keeps outputs while they fit, and refuses the rest (they go to files)', () => {
+    const out = (n: number) => ({ bytes: new Uint8Array(n), offsets: [0, n] });
+    const store = new MapOutputStore(100, 60);
+    expect(store.offer(1, 0, 0, out(50))).toBe(true);
+    expect(store.offer(1, 1, 0, out(61))).toBe(false); // larger than one output may be
+    expect(store.offer(1, 2, 0, out(51))).toBe(false); // would exceed the capacity
+    expect(store.offer(1, 3, 0, out(50))).toBe(true);
+    expect(store.size).toBe(100);
+    expect(store.get(1, 0, 0)?.bytes.byteLength).toBe(50);
+    expect(store.get(1, 0, 1)).toBeUndefined();
+    store.clear();
+    expect(store.size).toBe(0);
+    expect(store.get(1, 0, 0)).toBeUndefined();
+  });
+});
+
+async function expectBuckets(table: Table, rowsPerBucket: number[][], read: (r: number) => Promise<Uint8Array>): Promise<void> {
+  const all = plainColumns(table);
+  for (let r = 0; r < rowsPerBucket.length; r++) {
+    const block = decodeBlock(await read(r))!;
+    expect(block.schema.fields.map((f) => String(f.type))).toEqual(table.schema.fields.map((f) => String(f.type)));
+    const got = plainColumns(block);
+    for (const name of Object.keys(all)) expect(got[name], name).toEqual(rowsPerBucket[r]!.map((i) => all[name][i]));
+  }
+}

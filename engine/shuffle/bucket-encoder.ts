@@ -1,0 +1,318 @@
+// Encodes one map task's output as ONE Arrow IPC stream body with one record batch per reduce
+// bucket, gathering every row straight from the input columns into the output buffer.
+//
+// Why by hand: the obvious way (permute the whole table, slice it per bucket, `tableToIPC` each
+// slice) copies every byte twice more than needed: once into the permuted table and once into the
+// IPC buffers. Here the layout of every bucket's batch is computed first (row counts, null counts,
+// string bytes per bucket), one buffer of the exact size is allocated, and each column is gathered
+// once, into its place in that buffer. Only the small flatbuffer metadata goes through Arrow's own
+// encoder (`Message.encode`), so the stream is one Arrow's reader understands by construction.
+//
+// Layout of the result, worked example with 3 buckets where bucket 1 got no rows:
+//
+//   bytes:    [schema message | batch of bucket 0 | batch of bucket 2]
+//   offsets:  [S, S+B0, S+B0, S+B0+B2]       (offsets[0] = S is the schema message's length;
+//                                             bucket b is bytes [offsets[b], offsets[b+1]))
+//
+// A reader of buckets [lo, hi) decodes `schema ++ bytes[offsets[lo], offsets[hi]) ++ EOS` as one
+// stream (see map-output.ts). Every message is 8-byte aligned, so buffers decode without copies.
+//
+// Columns of flat types (fixed width, Bool, Utf8, Binary) take the direct path; a table with any
+// other column (List, Struct, Dictionary, ...) is split with takeRows and encoded per bucket by the
+// engine's encoder (kernels/ipc.ts), with the same layout. Nothing is read from a source buffer outside its column's own
+// rows, so tables whose columns share or overlap one buffer (slices of a decoded stream) are safe.
+
+import { Message, RecordBatch as BatchHeader, FieldNode, BufferRegion } from 'apache-arrow/ipc/metadata/message';
+import { Type } from 'apache-arrow';
+import type { Data, Schema, Table } from 'apache-arrow';
+import { DataflowError } from '../errors.ts';
+import { columnData } from '../kernels/columns.ts';
+import { isFixedWidth, isVarBinary } from '../kernels/data-layout.ts';
+import { encodeIpc } from '../kernels/ipc.ts';
+import { takeRows } from '../kernels/take.ts';
+
+/** A map output in memory: the stream without its end marker, and where each bucket's batch lies. */
+export interface EncodedBuckets {
+  bytes: Uint8Array;
+  /** numBuckets + 1 positions in `bytes`; offsets[0] is the end of the schema message. */
+  offsets: number[];
+}
+
+/** Allocates the output buffer (zero-filled), e.g. over a SharedArrayBuffer for a store shared by threads. */
+export type Allocate = (byteLength: number) => Uint8Array;
+
+const plainAllocate: Allocate = (n) => new Uint8Array(n);
+
+/** The 8 bytes that end an IPC stream: continuation marker, then a zero metadata length. */
+export const END_OF_STREAM = Uint8Array.of(0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0);
+
+/**
+ * Encode `table` as one batch per bucket, row i going to bucket `ids[i]`, rows of a bucket in their
+ * original order.
+ *
+ * @example
+ * const { bytes, offsets } = encodeBuckets(table, Int32Array.of(1, 0, 1), 2);
+ * // bucket 1 (rows 0 and 2) is bytes.subarray(offsets[1], offsets[2])
+ */
+export function encodeBuckets(table: Table, ids: Int32Array, numBuckets: number, allocate: Allocate = plainAllocate): EncodedBuckets {
+  const { starts, perm } = sortByBucket(ids, numBuckets);
+  const columns = table.schema.fields.map((f) => columnData(table, f.name));
+  const flat = columns.every((c) => flatKind(c) !== undefined);
+  return flat ? encodeFlat(table.schema, columns, ids, starts, perm, allocate) : encodeGeneric(table, starts, perm, allocate);
+}
+
+/** Counting sort of row indices by bucket: bucket b's rows are perm[starts[b] .. starts[b+1]). */
+function sortByBucket(ids: Int32Array, numBuckets: number): { starts: Int32Array; perm: Int32Array } {
+  const starts = new Int32Array(numBuckets + 1);
+  for (let i = 0; i < ids.length; i++) {
+    const b = ids[i]!;
+    if (!(b >= 0 && b < numBuckets)) {
+      throw new DataflowError('INVALID_PARTITIONER', `row ${i} was assigned partition ${b}, outside 0..${numBuckets - 1}.`);
+    }
+    starts[b + 1]++;
+  }
+  for (let b = 0; b < numBuckets; b++) starts[b + 1] += starts[b]!;
+  const next = starts.slice(0, numBuckets);
+  const perm = new Int32Array(ids.length);
+  for (let i = 0; i < ids.length; i++) perm[next[ids[i]!]!++] = i;
+  return { starts, perm };
+}
+
+type FlatKind = 'fixed' | 'bool' | 'binary';
+
+function flatKind(data: Data): FlatKind | undefined {
+  if (isFixedWidth(data.type)) return 'fixed';
+  if (data.type.typeId === Type.Bool) return 'bool';
+  if (isVarBinary(data.type)) return 'binary';
+  return undefined;
+}
+
+const pad8 = (n: number): number => (n + 7) & ~7;
+
+/** What the gather loops need to know about one column. */
+interface ColumnPlan {
+  data: Data;
+  kind: FlatKind;
+  /** Bytes per row of a fixed-width column. */
+  width: number;
+  hasNulls: boolean;
+  /** Nulls per bucket (when hasNulls). */
+  nulls?: Int32Array;
+  /** Value bytes per bucket (binary columns). */
+  bytes?: Float64Array;
+}
+
+function planColumn(data: Data, ids: Int32Array, numBuckets: number): ColumnPlan {
+  const kind = flatKind(data)!;
+  const width = kind === 'fixed' ? fixedWidthBytes(data) : 0;
+  const hasNulls = data.nullCount > 0 && data.nullBitmap !== undefined && data.nullBitmap.length > 0;
+  const plan: ColumnPlan = { data, kind, width, hasNulls };
+  if (hasNulls) {
+    const nulls = new Int32Array(numBuckets);
+    const bitmap = data.nullBitmap!;
+    const off = data.offset;
+    for (let i = 0; i < ids.length; i++) {
+      const bit = off + i;
+      if ((bitmap[bit >> 3]! & (1 << (bit & 7))) === 0) nulls[ids[i]!]++;
+    }
+    plan.nulls = nulls;
+  }
+  if (kind === 'binary') {
+    const bytes = new Float64Array(numBuckets);
+    const offs = data.valueOffsets as Int32Array;
+    for (let i = 0; i < ids.length; i++) bytes[ids[i]!] += offs[i + 1]! - offs[i]!;
+    plan.bytes = bytes;
+  }
+  return plan;
+}
+
+function fixedWidthBytes(data: Data): number {
+  const values = data.values as unknown as { BYTES_PER_ELEMENT?: number } | undefined;
+  const element = values?.BYTES_PER_ELEMENT ?? (data.type as unknown as { ArrayType: { BYTES_PER_ELEMENT: number } }).ArrayType.BYTES_PER_ELEMENT;
+  return element * data.stride;
+}
+
+function encodeFlat(schema: Schema, columns: Data[], ids: Int32Array, starts: Int32Array, perm: Int32Array, allocate: Allocate): EncodedBuckets {
+  const numBuckets = starts.length - 1;
+  const plans = columns.map((c) => planColumn(c, ids, numBuckets));
+  const schemaMessage = frameMessage(Message.encode(Message.from(schema)));
+  // First pass: each bucket's metadata and body size.
+  const metas: Array<{ meta: Uint8Array; regions: BufferRegion[] } | undefined> = new Array(numBuckets);
+  const offsets = new Array<number>(numBuckets + 1);
+  offsets[0] = schemaMessage.byteLength;
+  for (let b = 0; b < numBuckets; b++) {
+    const n = starts[b + 1]! - starts[b]!;
+    if (n === 0) {
+      offsets[b + 1] = offsets[b]!;
+      continue;
+    }
+    const nodes: FieldNode[] = [];
+    const regions: BufferRegion[] = [];
+    let body = 0;
+    const region = (length: number): void => {
+      regions.push(new BufferRegion(body, length));
+      body += pad8(length);
+    };
+    for (const p of plans) {
+      const nulls = p.hasNulls ? p.nulls![b]! : 0;
+      nodes.push(new FieldNode(n, nulls));
+      region(nulls > 0 ? (n + 7) >> 3 : 0);
+      if (p.kind === 'fixed') region(n * p.width);
+      else if (p.kind === 'bool') region((n + 7) >> 3);
+      else {
+        region((n + 1) * 4);
+        region(p.bytes![b]!);
+      }
+    }
+    const meta = frameMessage(Message.encode(Message.from(new BatchHeader(n, nodes, regions, null), body)));
+    metas[b] = { meta, regions };
+    offsets[b + 1] = offsets[b]! + meta.byteLength + body;
+  }
+  const out = allocate(offsets[numBuckets]!);
+  out.set(schemaMessage, 0);
+  // Second pass: gather every column of every bucket into its region.
+  for (let b = 0; b < numBuckets; b++) {
+    const layout = metas[b];
+    if (!layout) continue;
+    out.set(layout.meta, offsets[b]!);
+    const bodyStart = offsets[b]! + layout.meta.byteLength;
+    const from = starts[b]!;
+    const n = starts[b + 1]! - from;
+    let r = 0;
+    for (const p of plans) {
+      const validity = layout.regions[r++]!;
+      if (validity.length > 0) gatherBits(p.data.nullBitmap!, p.data.offset, out, bodyStart + validity.offset, perm, from, n);
+      if (p.kind === 'fixed') {
+        gatherFixed(p.data, p.width, out, bodyStart + layout.regions[r++]!.offset, perm, from, n);
+      } else if (p.kind === 'bool') {
+        gatherBits(p.data.values as Uint8Array, p.data.offset, out, bodyStart + layout.regions[r++]!.offset, perm, from, n);
+      } else {
+        const offsetsAt = bodyStart + layout.regions[r++]!.offset;
+        const valuesAt = bodyStart + layout.regions[r++]!.offset;
+        gatherBinary(p.data, out, offsetsAt, valuesAt, perm, from, n);
+      }
+    }
+  }
+  return { bytes: out, offsets };
+}
+
+/** An encoded flatbuffer with its IPC prefix (continuation marker, padded length) and padding. */
+function frameMessage(flatbuffer: Uint8Array): Uint8Array {
+  const size = pad8(8 + flatbuffer.byteLength);
+  const framed = new Uint8Array(size);
+  const view = new DataView(framed.buffer);
+  view.setInt32(0, -1, true);
+  view.setInt32(4, size - 8, true);
+  framed.set(flatbuffer, 8);
+  return framed;
+}
+
+function gatherBits(src: Uint8Array, srcOffset: number, out: Uint8Array, at: number, perm: Int32Array, from: number, n: number): void {
+  for (let i = 0; i < n; i++) {
+    const bit = srcOffset + perm[from + i]!;
+    if (src[bit >> 3]! & (1 << (bit & 7))) out[at + (i >> 3)] |= 1 << (i & 7);
+  }
+}
+
+/**
+ * Fixed-width gather into `out` at byte `at` (a multiple of 8 within an 8-aligned buffer).
+ * Float64 columns copy as doubles, other widths as 32-bit words (so 64-bit integers are never
+ * boxed into bigints nor read as doubles, which could alter NaN bit patterns).
+ */
+function gatherFixed(data: Data, width: number, out: Uint8Array, at: number, perm: Int32Array, from: number, n: number): void {
+  if (n === 0) return;
+  const src = data.values as unknown as ArrayBufferView;
+  const base = out.byteOffset + at;
+  if (src instanceof Float64Array && src.byteOffset % 8 === 0) {
+    gatherF64(src, new Float64Array(out.buffer, base, n), perm, from, n);
+  } else if (width % 4 === 0 && src.byteOffset % 4 === 0) {
+    const words = width / 4;
+    const s = new Int32Array(src.buffer, src.byteOffset, (src.byteLength / 4) | 0);
+    const o = new Int32Array(out.buffer, base, n * words);
+    if (words === 1) gatherI32(s, o, perm, from, n);
+    else if (words === 2) gatherI32Pairs(s, o, perm, from, n);
+    else gatherWords(s, o, words, perm, from, n);
+  } else if (width === 2 && src.byteOffset % 2 === 0) {
+    gatherU16(new Uint16Array(src.buffer, src.byteOffset, (src.byteLength / 2) | 0), new Uint16Array(out.buffer, base, n), perm, from, n);
+  } else {
+    gatherBytes(new Uint8Array(src.buffer, src.byteOffset, src.byteLength), new Uint8Array(out.buffer, base, n * width), width, perm, from, n);
+  }
+}
+
+// One loop per element type: a loop shared by several typed-array kinds turns megamorphic.
+function gatherF64(s: Float64Array, o: Float64Array, perm: Int32Array, from: number, n: number): void {
+  for (let i = 0; i < n; i++) o[i] = s[perm[from + i]!]!;
+}
+function gatherI32(s: Int32Array, o: Int32Array, perm: Int32Array, from: number, n: number): void {
+  for (let i = 0; i < n; i++) o[i] = s[perm[from + i]!]!;
+}
+function gatherI32Pairs(s: Int32Array, o: Int32Array, perm: Int32Array, from: number, n: number): void {
+  for (let i = 0; i < n; i++) {
+    const r = perm[from + i]! << 1;
+    o[2 * i] = s[r]!;
+    o[2 * i + 1] = s[r + 1]!;
+  }
+}
+function gatherWords(s: Int32Array, o: Int32Array, words: number, perm: Int32Array, from: number, n: number): void {
+  for (let i = 0; i < n; i++) {
+    const r = perm[from + i]! * words;
+    for (let w = 0; w < words; w++) o[i * words + w] = s[r + w]!;
+  }
+}
+function gatherU16(s: Uint16Array, o: Uint16Array, perm: Int32Array, from: number, n: number): void {
+  for (let i = 0; i < n; i++) o[i] = s[perm[from + i]!]!;
+}
+function gatherBytes(s: Uint8Array, o: Uint8Array, width: number, perm: Int32Array, from: number, n: number): void {
+  for (let i = 0; i < n; i++) {
+    const r = perm[from + i]! * width;
+    for (let w = 0; w < width; w++) o[i * width + w] = s[r + w]!;
+  }
+}
+
+function gatherBinary(data: Data, out: Uint8Array, offsetsAt: number, valuesAt: number, perm: Int32Array, from: number, n: number): void {
+  const srcOffsets = data.valueOffsets as Int32Array;
+  const src = data.values as Uint8Array;
+  const offsets = new Int32Array(out.buffer, out.byteOffset + offsetsAt, n + 1);
+  let at = 0;
+  for (let i = 0; i < n; i++) {
+    const r = perm[from + i]!;
+    const start = srcOffsets[r]!;
+    const end = srcOffsets[r + 1]!;
+    const dst = valuesAt + at;
+    if (end - start > 32) out.set(src.subarray(start, end), dst);
+    else for (let k = start, d = dst; k < end; k++, d++) out[d] = src[k]!;
+    at += end - start;
+    offsets[i + 1] = at;
+  }
+}
+
+/** Any schema: one takeRows per non-empty bucket, encoded by encodeIpc, laid out as above. */
+function encodeGeneric(table: Table, starts: Int32Array, perm: Int32Array, allocate: Allocate): EncodedBuckets {
+  const numBuckets = starts.length - 1;
+  const pieces: Array<Uint8Array | undefined> = new Array(numBuckets);
+  let schemaMessage: Uint8Array | undefined;
+  for (let b = 0; b < numBuckets; b++) {
+    if (starts[b + 1] === starts[b]) continue;
+    const stream = encodeIpc(takeRows(table, perm.subarray(starts[b], starts[b + 1])));
+    const schemaEnd = firstMessageEnd(stream);
+    schemaMessage ??= stream.subarray(0, schemaEnd);
+    pieces[b] = stream.subarray(schemaEnd, stream.byteLength - END_OF_STREAM.byteLength);
+  }
+  if (!schemaMessage) {
+    const empty = encodeIpc(table.slice(0, 0));
+    schemaMessage = empty.subarray(0, firstMessageEnd(empty));
+  }
+  const offsets = new Array<number>(numBuckets + 1);
+  offsets[0] = schemaMessage.byteLength;
+  for (let b = 0; b < numBuckets; b++) offsets[b + 1] = offsets[b]! + (pieces[b]?.byteLength ?? 0);
+  const out = allocate(offsets[numBuckets]!);
+  out.set(schemaMessage, 0);
+  for (let b = 0; b < numBuckets; b++) if (pieces[b]) out.set(pieces[b]!, offsets[b]!);
+  return { bytes: out, offsets };
+}
+
+/** End of the first message (the schema) of an IPC stream: prefix, metadata, and its body (none). */
+function firstMessageEnd(stream: Uint8Array): number {
+  const view = new DataView(stream.buffer, stream.byteOffset, stream.byteLength);
+  return view.getInt32(0, true) === -1 ? 8 + view.getInt32(4, true) : 4 + view.getInt32(0, true);
+}
