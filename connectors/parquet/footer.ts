@@ -39,6 +39,9 @@ export interface ColumnChunkFooter {
   /** Parquet physical type: 0 BOOLEAN, 1 INT32, 2 INT64, 3 INT96, 4 FLOAT, 5 DOUBLE, 6 BYTE_ARRAY, 7 FIXED_LEN_BYTE_ARRAY. */
   physicalType: number;
   statistics?: RawStatistics;
+  /** The chunk's byte range in the file: [start, start + length) (dictionary page, else first data page). */
+  start: number;
+  length: number;
 }
 
 /** One row group: how many rows, the byte range [start, end) of its column chunks, and the chunks. */
@@ -182,7 +185,7 @@ function decodeColumnChunk(
   let dataOffset = -1;
   let dictOffset = -1;
   let length = 0;
-  const column: ColumnChunkFooter = { path: '', physicalType: -1 };
+  const column: ColumnChunkFooter = { path: '', physicalType: -1, start: 0, length: 0 };
   r.struct((id, type) => {
     if (id === 1 && type === CType.Binary) {
       const path = new TextDecoder().decode(r.binary());
@@ -207,6 +210,8 @@ function decodeColumnChunk(
   if (dataOffset < 0) throw new ThriftDecodeError(`row group ${rowGroup} has a column chunk without a data page offset`);
   // Some old writers store dictionary_page_offset = 0 to mean "none".
   const start = dictOffset > 0 && dictOffset < dataOffset ? dictOffset : dataOffset;
+  column.start = start;
+  column.length = length;
   return { start, length, column };
 }
 

@@ -13,18 +13,19 @@
 // and, once per file and executor, the footer). We do not use parquet-wasm's async byte-range reader: its 0.8 release turns
 // corrupt data into an uncatchable panic (see wasm.ts).
 //
-// Projection happens after decoding (the sync reader ignores its `columns` option in 0.8), so a
-// projected read saves memory downstream but not decode time.
+// Projection happens before decoding: the sync reader ignores its `columns` option in 0.8, so for a
+// flat file the small file holds only the chunks of the columns read (row-group-file.ts), and the
+// decoder never sees the others.
 
 import * as arrow from 'apache-arrow';
 import { columnData } from '../../engine/kernels/columns.ts';
 import { canonicalSchema, canonicalTable } from './decimal.ts';
 import { ParquetCorruptError } from './errors.ts';
-import { type ParquetFooter, readParquetFooter } from './footer.ts';
+import { type ParquetFooter, type RowGroupFooter, readParquetFooter } from './footer.ts';
 import type { PartitionColumn, PartitionValue } from './hive.ts';
 import { applyFilter } from './row-filter.ts';
 import { type ParquetPartition, type ParquetReadOptions, validateColumns, withPartitionColumns } from './scan.ts';
-import { rowGroupFile } from './row-group-file.ts';
+import { projectedRowGroupFile, rowGroupFile } from './row-group-file.ts';
 import { decodeParquetBytes } from './wasm.ts';
 import { StorageError } from '../storage/errors.ts';
 import { readRangeFromUrl, statUrl, type StorageOptions } from '../storage/resolve.ts';
@@ -75,10 +76,14 @@ export async function readParquetPartition(part: ParquetPartition, columns?: str
   const filter = options.filter ?? [];
   const needed = [...new Set([...wanted, ...filter.map((p) => p[0])])];
 
+  const fromFile = needed.filter((name) => !partitionColumns.some((c) => c.name === name));
   const groupBytes = await readRowGroupBytes(part.file, part.rowGroup, group.start, group.end, options.storage);
   let table: arrow.Table;
   try {
-    const bytes = rowGroupFile(footer.tail.subarray(0, footer.tail.length - 8), part.rowGroup, groupBytes, group.start, group.numRows);
+    const meta = footer.tail.subarray(0, footer.tail.length - 8);
+    const keep = projectableColumns(group.columns, fileSchema, fromFile);
+    const projected = keep && tryProject(meta, part.rowGroup, groupBytes, group, keep);
+    const bytes = projected ?? rowGroupFile(meta, part.rowGroup, groupBytes, group.start, group.numRows);
     table = decodeParquetBytes(bytes, [0], group.numRows);
   } catch (err) {
     const reason =
@@ -92,11 +97,32 @@ export async function readParquetPartition(part: ParquetPartition, columns?: str
   if (table.numRows !== group.numRows) {
     throw new ParquetCorruptError(`${where} decoded to ${table.numRows} rows but its footer says ${group.numRows}; the file is corrupt`);
   }
-  const fromFile = needed.filter((name) => !partitionColumns.some((c) => c.name === name));
   let result = canonicalTable(table.selectAt(fromFile.map((name) => table.schema.fields.findIndex((f) => f.name === name))));
   if (partitionColumns.length > 0) result = appendPartitionColumns(result, partitionColumns, part.partitionValues ?? [], needed);
   if (filter.length > 0) result = applyFilter(result, filter);
   return sameOrder(result, needed, wanted) ? result : result.select(wanted);
+}
+
+/**
+ * The column chunks to decode for `names` when the file is flat (one chunk per top-level column)
+ * and some columns can be skipped; undefined to decode all. With no file column needed (a count),
+ * the smallest chunk is kept so the decoder still reports the rows.
+ */
+function projectableColumns(chunks: ReadonlyArray<{ path: string; length: number }>, fileSchema: arrow.Schema, names: string[]): number[] | undefined {
+  const flat = chunks.length === fileSchema.fields.length && chunks.every((c, i) => c.path === fileSchema.fields[i]!.name);
+  if (!flat) return undefined;
+  const keep = chunks.map((c, i) => (names.includes(c.path) ? i : -1)).filter((i) => i >= 0);
+  if (keep.length === 0 && chunks.length > 0) keep.push(chunks.reduce((best, c, i) => (c.length < chunks[best]!.length ? i : best), 0));
+  return keep.length < chunks.length ? keep : undefined;
+}
+
+/** The projected row-group file, or undefined when this footer cannot be projected (then every column is read). */
+function tryProject(meta: Uint8Array, rowGroup: number, groupBytes: Uint8Array, group: RowGroupFooter, keep: number[]): Uint8Array | undefined {
+  try {
+    return projectedRowGroupFile(meta, rowGroup, groupBytes, group.start, group.numRows, { keep, chunks: group.columns });
+  } catch {
+    return undefined;
+  }
 }
 
 function sameOrder(table: arrow.Table, needed: string[], wanted: string[]): boolean {

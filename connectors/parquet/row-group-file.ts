@@ -13,7 +13,16 @@
 // Why: parquet-wasm's synchronous reader wants the whole file in one buffer. Handing it the file's
 // prefix up to the row group (zeros where other groups were) costs a copy into wasm memory that
 // grows with the row group's position: over a file of N groups that is O(N^2) bytes copied.
+//
+// Column projection (projectedRowGroupFile) goes one step further, because parquet-wasm 0.8 ignores
+// its `columns` option and decodes every column: the small file holds only the chunks of the
+// columns a task reads, and its footer only their schema elements, column chunks, column orders and
+// (when the writer embedded one) the matching fields of the Arrow schema:
+//
+//   task 1, columns [itemId, rating]:  PAR1 | itemId chunk | rating chunk | FileMetaData'' | len | PAR1
 
+import * as arrow from 'apache-arrow';
+import { encodeIpc } from '../../engine/kernels/ipc.ts';
 import { CType, CompactReader, CompactWriter } from './thrift-compact.ts';
 
 const MAGIC = Uint8Array.of(0x50, 0x41, 0x52, 0x31); // "PAR1"
@@ -132,4 +141,188 @@ function shift(r: CompactReader, w: CompactWriter, id: number, delta: number): b
 function drop(r: CompactReader, type: number): boolean {
   r.skip(type);
   return true;
+}
+
+/** The kept leaf columns of a flat file, by index in the file's columns (ascending). */
+export interface ColumnProjection {
+  /** Indices into the row group's column chunks (= the schema's leaves, for a flat schema). */
+  keep: number[];
+  /** Byte range in the file of every column chunk of the row group, in column order. */
+  chunks: ReadonlyArray<{ start: number; length: number }>;
+}
+
+/**
+ * A standalone Parquet file holding row group `rowGroup` with only the columns `projection.keep`
+ * of a flat schema (every top-level column one leaf). `groupBytes` are the file's bytes
+ * [groupStart, ...) of that row group. Throws if the footer is not one it can project (nested
+ * columns, an Arrow schema that does not match); callers then read every column.
+ *
+ * @example
+ * const bytes = projectedRowGroupFile(meta, 3, groupBytes, group.start, group.numRows,
+ *   { keep: [1, 2], chunks: group.columns });
+ */
+export function projectedRowGroupFile(
+  meta: Uint8Array, rowGroup: number, groupBytes: Uint8Array, groupStart: number, numRows: number, projection: ColumnProjection,
+): Uint8Array {
+  const { keep, chunks } = projection;
+  const deltas = new Map<number, number>();
+  let size = 4;
+  for (const c of keep) {
+    deltas.set(c, size - chunks[c]!.start);
+    size += chunks[c]!.length;
+  }
+  const footer = projectedMetadata(meta, rowGroup, numRows, keep, deltas);
+  const out = new Uint8Array(size + footer.length + 8);
+  out.set(MAGIC, 0);
+  let at = 4;
+  for (const c of keep) {
+    const from = chunks[c]!.start - groupStart;
+    out.set(groupBytes.subarray(from, from + chunks[c]!.length), at);
+    at += chunks[c]!.length;
+  }
+  out.set(footer, at);
+  new DataView(out.buffer).setUint32(at + footer.length, footer.length, true);
+  out.set(MAGIC, at + footer.length + 4);
+  return out;
+}
+
+/** FileMetaData: 2 schema, 3 num_rows, 4 row_groups, 5 key_value_metadata, 7 column_orders, projected. */
+function projectedMetadata(meta: Uint8Array, keep: number, numRows: number, columns: number[], deltas: Map<number, number>): Uint8Array {
+  const r = new CompactReader(meta);
+  const w = new CompactWriter();
+  const kept = new Set(columns);
+  const names: string[] = [];
+  rewriteStruct(r, w, (id, type) => {
+    if (id === 2 && type === CType.List) {
+      const { size } = r.listHeader();
+      w.field(2, CType.List);
+      w.listHeader(CType.Struct, 1 + columns.length);
+      // The root, then one leaf per column: a nested schema (a group below the root) is refused.
+      rewriteStruct(r, w, (fid, ftype) => {
+        if (fid !== 5 || ftype !== CType.I32) return false;
+        if (r.int() !== size - 1) throw new Error('the schema is nested; only flat schemas are projected');
+        w.field(5, CType.I32);
+        w.int(columns.length);
+        return true;
+      });
+      for (let i = 0; i < size - 1; i++) {
+        const from = r.position;
+        let name = '';
+        r.struct((fid, ftype) => {
+          if (fid === 5) throw new Error('the schema is nested; only flat schemas are projected');
+          if (fid === 4 && ftype === CType.Binary) {
+            name = new TextDecoder().decode(r.binary());
+            return true;
+          }
+          return false;
+        });
+        if (kept.has(i)) {
+          w.raw(r.bytesBetween(from, r.position));
+          names.push(name);
+        }
+      }
+      return true;
+    }
+    if (id === 3 && type === CType.I64) {
+      r.int();
+      w.field(3, CType.I64);
+      w.int(numRows);
+      return true;
+    }
+    if (id === 4 && type === CType.List) {
+      const { size } = r.listHeader();
+      w.field(4, CType.List);
+      w.listHeader(CType.Struct, keep < size ? 1 : 0);
+      for (let i = 0; i < size; i++) {
+        if (i === keep) projectRowGroup(r, w, kept, deltas);
+        else r.skip(CType.Struct);
+      }
+      return true;
+    }
+    if (id === 5 && type === CType.List) {
+      projectKeyValues(r, w, names);
+      return true;
+    }
+    if (id === 7 && type === CType.List) {
+      const { elementType, size } = r.listHeader();
+      w.field(7, CType.List);
+      w.listHeader(elementType, columns.length);
+      for (let i = 0; i < size; i++) {
+        const from = r.position;
+        r.skip(elementType);
+        if (kept.has(i)) w.raw(r.bytesBetween(from, r.position));
+      }
+      return true;
+    }
+    return false;
+  });
+  return w.finish();
+}
+
+/** RowGroup: 1 columns (the kept ones, each moved by its own delta); 5 file_offset, 6 total_compressed_size, 7 ordinal dropped. */
+function projectRowGroup(r: CompactReader, w: CompactWriter, kept: Set<number>, deltas: Map<number, number>): void {
+  rewriteStruct(r, w, (id, type) => {
+    if (id === 1 && type === CType.List) {
+      const { elementType, size } = r.listHeader();
+      w.field(1, CType.List);
+      w.listHeader(elementType, kept.size);
+      for (let i = 0; i < size; i++) {
+        if (kept.has(i)) rewriteColumnChunk(r, w, deltas.get(i)!);
+        else r.skip(CType.Struct);
+      }
+      return true;
+    }
+    if (id === 5 || id === 6 || id === 7) return drop(r, type);
+    return false;
+  });
+}
+
+/** key_value_metadata: the embedded Arrow schema (ARROW:schema) cut to the kept columns, the rest as is. */
+function projectKeyValues(r: CompactReader, w: CompactWriter, names: string[]): void {
+  const { elementType, size } = r.listHeader();
+  w.field(5, CType.List);
+  w.listHeader(elementType, size);
+  for (let i = 0; i < size; i++) {
+    const from = r.position;
+    let key = '';
+    let value: Uint8Array | undefined;
+    r.struct((id, type) => {
+      if (id === 1 && type === CType.Binary) key = new TextDecoder().decode(r.binary());
+      else if (id === 2 && type === CType.Binary) value = r.binary();
+      else return false;
+      return true;
+    });
+    if (key !== 'ARROW:schema' || value === undefined) {
+      w.raw(r.bytesBetween(from, r.position));
+      continue;
+    }
+    const projected = new TextEncoder().encode(projectArrowSchema(new TextDecoder().decode(value), names));
+    w.beginStruct();
+    w.field(1, CType.Binary);
+    const keyBytes = new TextEncoder().encode(key);
+    w.varint(keyBytes.length);
+    w.raw(keyBytes);
+    w.field(2, CType.Binary);
+    w.varint(projected.length);
+    w.raw(projected);
+    w.endStruct();
+  }
+}
+
+/** A base64 Arrow IPC schema message with only the fields `names`, in that order. */
+function projectArrowSchema(base64: string, names: string[]): string {
+  const message = Buffer.from(base64, 'base64');
+  const stream = new Uint8Array(message.length + 8);
+  stream.set(message, 0);
+  stream.set([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0], message.length);
+  const schema = arrow.tableFromIPC(stream).schema;
+  const fields = names.map((name) => {
+    const field = schema.fields.find((f) => f.name === name);
+    if (!field) throw new Error(`the embedded Arrow schema has no field ${name}`);
+    return field;
+  });
+  const bytes = encodeIpc(new arrow.Table(new arrow.Schema(fields, schema.metadata)));
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const end = view.getInt32(0, true) === -1 ? 8 + view.getInt32(4, true) : 4 + view.getInt32(0, true);
+  return Buffer.from(bytes.subarray(0, end)).toString('base64');
 }
