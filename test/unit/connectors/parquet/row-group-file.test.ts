@@ -63,7 +63,7 @@ describe('projectedRowGroupFile', () => {
       expect(back.schema.fields.map((f) => f.name)).toEqual(keep.map((c) => footer.schema.fields[c]!.name));
       for (const name of back.schema.fields.map((f) => f.name)) {
         expect(String(back.getChild(name)!.type), name).toBe(String(footer.schema.fields.find((f) => f.name === name)!.type));
-        expect([...back.getChild(name)!].map(String), name).toEqual([...table.getChild(name)!].slice(1000, 2000).map(String));
+        expect([...back.getChild(name)!].map(String), name).toEqual([...(table as arrow.Table).getChild(name)!].slice(1000, 2000).map(String));
       }
     }
     // Through the reader: a subset in any order equals the same columns of a full read.
