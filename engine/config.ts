@@ -11,6 +11,12 @@ export interface EngineConfig {
    * job gives the same result on local, local[N] and a cluster.
    */
   'dataflow.source.partitions': number;
+  /**
+   * A map task's output up to this many bytes stays in its executor's memory and is served from
+   * there (lost with the executor, like files); larger ones, and any past the executor's share, are
+   * written to files. 0 writes every output to files.
+   */
+  'dataflow.shuffle.memoryOutputBytes': number;
   /** Failed attempts of one task before its job fails (Spark: spark.task.maxFailures). */
   'dataflow.task.maxAttempts': number;
   /** Attempts of one stage (after fetch failures) before its job fails. */
@@ -44,6 +50,7 @@ export interface EngineConfig {
 export const DEFAULT_CONFIG: EngineConfig = {
   'dataflow.shuffle.partitions': 0,
   'dataflow.source.partitions': 4,
+  'dataflow.shuffle.memoryOutputBytes': 64 * 1024 * 1024,
   'dataflow.task.maxAttempts': 4,
   'dataflow.stage.maxAttempts': 4,
   'dataflow.executor.registrationTimeoutMs': 30_000,

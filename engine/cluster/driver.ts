@@ -113,8 +113,11 @@ export class Driver {
   private readonly ticker: NodeJS.Timeout;
   /** Set when the application cannot continue (its master went away): every job fails with it. */
   private fatal: Error | undefined;
+  /** dataflow.shuffle.memoryOutputBytes, sent with every map task. */
+  private readonly memoryOutputBytes: number;
 
   constructor(config: EngineConfig) {
+    this.memoryOutputBytes = config['dataflow.shuffle.memoryOutputBytes'];
     this.scheduler = new SchedulerState(
       {
         maxTaskAttempts: config['dataflow.task.maxAttempts'],
@@ -272,7 +275,7 @@ export class Driver {
           taskId: task.taskId, jobId: task.jobId, stageId: task.stageId, partition: task.partition, attempt: task.attempt,
           plan: stripUpstream(stage.root),
           output: stage.shuffleDep
-            ? { kind: 'shuffle', dep: this.shippedDep(stage.shuffleDep), numPartitions: partitionCount(stage.shuffleDep.partitioner) }
+            ? { kind: 'shuffle', dep: this.shippedDep(stage.shuffleDep), numPartitions: partitionCount(stage.shuffleDep.partitioner), memoryOutputBytes: this.memoryOutputBytes }
             : { kind: 'result', action: job?.action ?? { kind: 'count' } },
           shuffleInputs: shuffleReads(stage.root, task.partition).map(({ shuffleId, reducePartition }) => ({
             shuffleId, reducePartition,

@@ -7,6 +7,7 @@ import { Table, makeVector } from 'apache-arrow';
 import type { PlanNode, SourceSpec } from '../plan/nodes.ts';
 import { narrowInputs } from '../plan/nodes.ts';
 import { blockSizesOf, encodeMapOutput, writeMapOutputFiles } from '../shuffle/shuffle-writer.ts';
+import { DEFAULT_MAX_OUTPUT_BYTES } from '../shuffle/map-output-store.ts';
 import { readParquetPartition } from '../../connectors/parquet/read.ts';
 import { readCsvPartitionTable } from '../../connectors/csv/read.ts';
 import { writeTaskOutput } from '../../connectors/parquet/task-output.ts';
@@ -174,7 +175,8 @@ class TaskRun {
     const { shuffleId } = output.dep;
     const { partition: mapPartition, attempt } = this.task;
     const encoded = encodeMapOutput(combined, partitioner, output.numPartitions, this.env.mapOutputs.allocate, shuffleId);
-    if (!(await this.env.mapOutputs.offer(shuffleId, mapPartition, attempt, encoded))) {
+    const keep = encoded.bytes.byteLength <= (output.memoryOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES);
+    if (!keep || !(await this.env.mapOutputs.offer(shuffleId, mapPartition, attempt, encoded))) {
       await writeMapOutputFiles({ dir: this.env.shuffleDir, shuffleId, mapPartition, attempt }, encoded);
     }
     const blockSizes = blockSizesOf(encoded.offsets);

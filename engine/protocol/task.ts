@@ -43,7 +43,11 @@ export interface ShuffleInput {
 export interface CachedBlockLocation { cacheId: number; partition: number; executorId: string; host: string; port: number }
 
 export type TaskOutput =
-  | { kind: 'shuffle'; dep: ShuffleDependency; numPartitions: number }
+  | {
+    kind: 'shuffle'; dep: ShuffleDependency; numPartitions: number;
+    /** The largest output kept in the executor's memory rather than files (dataflow.shuffle.memoryOutputBytes). */
+    memoryOutputBytes?: number;
+  }
   | { kind: 'result'; action: ResultAction };
 
 export interface TaskDescriptor {

@@ -1,7 +1,7 @@
 // Map outputs an executor keeps in memory instead of writing files: most shuffles of a job are a
 // few MB per map task, and writing, opening and reading files for them costs more than moving
 // their bytes. An output is kept only while it fits (one output at most `maxOutputBytes`, all of
-// them at most `capacityBytes`); the rest go to files. Kept outputs are served exactly like files
+// them at most `capacityBytes`; dataflow.shuffle.memoryOutputBytes lowers the first); the rest go to files. Kept outputs are served exactly like files
 // and lost with their executor exactly like files (the driver then recomputes them).
 //
 // In an executor process the store lives on the main thread (which serves blocks to other
@@ -11,7 +11,10 @@
 import type { EncodedBuckets } from './bucket-encoder.ts';
 import { mapOutputStem } from './block-id.ts';
 
-/** Largest single map output kept in memory, and all of them together, per executor and application. */
+/**
+ * Largest single map output kept in memory (the default of dataflow.shuffle.memoryOutputBytes), and
+ * all of them together, per executor and application (until the executor memory budget owns it).
+ */
 export const DEFAULT_MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_CAPACITY_BYTES = 512 * 1024 * 1024;
 

@@ -4,6 +4,7 @@
 // reducers use them directly.
 
 import { open, readFile } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { tableFromIPC } from 'apache-arrow';
 import type { Table } from 'apache-arrow';
 import { DataflowError } from '../errors.ts';
@@ -76,32 +77,23 @@ export function decodeIndex(bytes: Uint8Array, source: string): ShuffleIndex {
   return { version, numPartitions, offsets };
 }
 
-/** An index file's offsets and the schema message that starts its data file. */
-interface OpenedOutput {
-  index: ShuffleIndex;
-  schema: Uint8Array;
-}
-
 /**
- * Parsed index files and their schema messages, by path. Map outputs are immutable (each attempt
- * writes files of its own name), so what was read once stays right; the block server then pays
- * one file read per block. Bounded, since a long session writes many outputs.
+ * Parsed index files, by path. Map outputs are immutable (each attempt writes files of its own
+ * name), so an index read once stays right; the block server then reads only the data file per
+ * block. Bounded, since a long session writes many outputs.
  */
-const opened = new Map<string, Promise<OpenedOutput>>();
-const OPENED_ENTRIES = 20_000;
+const indexCache = new Map<string, Promise<ShuffleIndex>>();
+const INDEX_CACHE_ENTRIES = 20_000;
 
-function openOutput(indexFile: string, dataFile: string): Promise<OpenedOutput> {
-  let output = opened.get(indexFile);
-  if (!output) {
-    if (opened.size >= OPENED_ENTRIES) opened.clear();
-    output = (async () => {
-      const index = await readIndex(indexFile);
-      return { index, schema: await readRange(dataFile, 0, index.offsets[0]!, index, 'the schema message') };
-    })();
-    output.catch(() => opened.delete(indexFile));
-    opened.set(indexFile, output);
+function cachedIndex(indexFile: string): Promise<ShuffleIndex> {
+  let index = indexCache.get(indexFile);
+  if (!index) {
+    if (indexCache.size >= INDEX_CACHE_ENTRIES) indexCache.clear();
+    index = readIndex(indexFile);
+    index.catch(() => indexCache.delete(indexFile));
+    indexCache.set(indexFile, index);
   }
-  return output;
+  return index;
 }
 
 /**
@@ -165,20 +157,13 @@ export async function readBlockBytes(
 ): Promise<Uint8Array> {
   const indexFile = indexFilePath(dir, shuffleId, mapPartition, attempt);
   const dataFile = dataFilePath(dir, shuffleId, mapPartition, attempt);
-  const { index, schema } = await openOutput(indexFile, dataFile);
+  const index = await cachedIndex(indexFile);
   checkRange(index.numPartitions, start, end, indexFile);
+  const schemaEnd = index.offsets[0]!;
   const from = index.offsets[start]!;
   const to = index.offsets[end]!;
   if (to === from) return new Uint8Array(0);
-  const out = new Uint8Array(schema.byteLength + (to - from) + END_OF_STREAM.byteLength);
-  out.set(schema, 0);
-  await readRange(dataFile, from, to, index, `reduce partitions ${start}..${end - 1}`, out.subarray(schema.byteLength, schema.byteLength + (to - from)));
-  out.set(END_OF_STREAM, schema.byteLength + (to - from));
-  return out;
-}
-
-/** Bytes [from, to) of a data file, into `out` if given. */
-async function readRange(dataFile: string, from: number, to: number, index: ShuffleIndex, what: string, out = new Uint8Array(to - from)): Promise<Uint8Array> {
+  const out = new Uint8Array(schemaEnd + (to - from) + END_OF_STREAM.byteLength);
   let handle;
   try {
     handle = await open(dataFile, 'r');
@@ -191,25 +176,33 @@ async function readRange(dataFile: string, from: number, to: number, index: Shuf
     );
   }
   try {
-    const length = to - from;
-    let got = 0;
-    while (got < length) {
-      const { bytesRead } = await handle.read(out, got, length - got, from + got);
-      if (bytesRead === 0) break;
-      got += bytesRead;
-    }
-    if (got < length) {
-      const { size } = await handle.stat();
-      throw new ShuffleReadError(
-        'SHUFFLE_FILE_CORRUPT',
-        `shuffle data file ${dataFile} is truncated: ${what} should be bytes ${from}..${to} ` +
-          `(expected ${length} bytes) but only ${got} bytes could be read (file size ${size}, index says ${index.offsets[index.numPartitions]}). ` +
-          `Re-run the map stage that wrote it.`,
-      );
-    }
-    return out;
+    const range = { dataFile, index };
+    await readFully(handle, out.subarray(0, schemaEnd), 0, range, 'the schema message');
+    await readFully(handle, out.subarray(schemaEnd, schemaEnd + (to - from)), from, range, `reduce partitions ${start}..${end - 1}`);
   } finally {
     await handle.close();
+  }
+  out.set(END_OF_STREAM, schemaEnd + (to - from));
+  return out;
+}
+
+/** Fills `out` with the file's bytes from `position`; a short file is reported as truncated. */
+async function readFully(handle: FileHandle, out: Uint8Array, position: number, at: { dataFile: string; index: ShuffleIndex }, what: string): Promise<void> {
+  const length = out.byteLength;
+  let got = 0;
+  while (got < length) {
+    const { bytesRead } = await handle.read(out, got, length - got, position + got);
+    if (bytesRead === 0) break;
+    got += bytesRead;
+  }
+  if (got < length) {
+    const { size } = await handle.stat();
+    throw new ShuffleReadError(
+      'SHUFFLE_FILE_CORRUPT',
+      `shuffle data file ${at.dataFile} is truncated: ${what} should be bytes ${position}..${position + length} ` +
+        `(expected ${length} bytes) but only ${got} bytes could be read (file size ${size}, index says ${at.index.offsets[at.index.numPartitions]}). ` +
+        `Re-run the map stage that wrote it.`,
+    );
   }
 }
 

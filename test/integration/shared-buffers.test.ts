@@ -51,14 +51,16 @@ describe('tables with shared buffers on local[2]', () => {
   }, 120_000);
 
   it('a shuffle block that does not decode is a fetch failure: the map output is recomputed', async () => {
-    const session = await Session.create({ master: 'local[2]', conf: ['dataflow.ui.progress=false'] });
+    // Map outputs in files (not kept in executor memory), so the test can damage them.
+    const session = await Session.create({ master: 'local[2]', conf: ['dataflow.ui.progress=false', 'dataflow.shuffle.memoryOutputBytes=0'] });
     try {
       const twin = sharedBufferKernels.twinColumns;
       const shuffled = session.fromTable(sharedSource(), { numPartitions: 2 })
         .mapBatches((b) => twin(b), { twin })
         .repartition(['key'], { numPartitions: 1 });
       const expected = byKey(await shuffled.collect());
-      // Damage the IPC header of every block (one reduce partition: each data file is one block).
+      // Damage the IPC header of every block (one reduce partition: each data file is its schema
+      // message then one block).
       const files = findFiles(session.workDir, /^shuffle_.*\.data$/);
       expect(files.length).toBe(2);
       for (const file of files) {
