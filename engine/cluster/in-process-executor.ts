@@ -65,6 +65,7 @@ export class InProcessExecutor implements ExecutorHandle {
   }
 
   dropShuffle(shuffleId: number): void {
+    this.mapOutputs.dropShuffle(shuffleId);
     void removeShuffleFiles(this.env.shuffleDir, shuffleId);
   }
 
@@ -75,7 +76,7 @@ export class InProcessExecutor implements ExecutorHandle {
   async stats(): Promise<ExecutorStats> {
     return {
       executorId: this.id, heapUsedBytes: getHeapStatistics().used_heap_size, collected: false,
-      cachedBlocks: this.env.blockStore.size, broadcasts: 0, shuffleFiles: await countShuffleFiles(this.env.shuffleDir),
+      cachedBlocks: this.env.blockStore.size, broadcasts: 0, shuffleFiles: await countShuffleFiles(this.env.shuffleDir) + this.mapOutputs.count,
     };
   }
 

@@ -127,6 +127,7 @@ export class AppContext {
 
   /** Deletes a shuffle's map outputs: the driver holds no dataset that reads it any more. */
   private async dropShuffle(shuffleId: number): Promise<void> {
+    this.mapOutputs.dropShuffle(shuffleId);
     await removeShuffleFiles(this.shuffleDir, shuffleId);
   }
 
@@ -141,7 +142,8 @@ export class AppContext {
       collected: gc !== undefined && threads.every((t) => t.collected),
       cachedBlocks: threads.reduce((sum, t) => sum + t.cachedBlocks, 0),
       broadcasts: threads.reduce((sum, t) => sum + t.broadcasts, 0),
-      shuffleFiles: await countShuffleFiles(this.shuffleDir),
+      // Map outputs kept in memory count like files: what a dropped shuffle must no longer hold.
+      shuffleFiles: await countShuffleFiles(this.shuffleDir) + this.mapOutputs.count,
     };
   }
 

@@ -57,6 +57,21 @@ export class MapOutputStore {
     return this.bytes;
   }
 
+  /** Number of outputs held. */
+  get count(): number {
+    return this.outputs.size;
+  }
+
+  /** Forgets every output of one shuffle (no dataset reads it any more). */
+  dropShuffle(shuffleId: number): void {
+    const prefix = `shuffle_${shuffleId}_`;
+    for (const [key, output] of [...this.outputs]) {
+      if (!key.startsWith(prefix)) continue;
+      this.bytes -= output.bytes.byteLength;
+      this.outputs.delete(key);
+    }
+  }
+
   /** Forgets every output (the application ended). */
   clear(): void {
     this.outputs.clear();

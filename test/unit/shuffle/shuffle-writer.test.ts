@@ -157,6 +157,10 @@ describe('MapOutputStore', () => {
     expect(store.size).toBe(100);
     expect(store.get(1, 0, 0)?.bytes.byteLength).toBe(50);
     expect(store.get(1, 0, 1)).toBeUndefined();
+    expect(store.offer(2, 0, 0, out(0))).toBe(true);
+    store.dropShuffle(1);
+    expect(store.count).toBe(1);
+    expect(store.size).toBe(0);
     store.clear();
     expect(store.size).toBe(0);
     expect(store.get(1, 0, 0)).toBeUndefined();
