@@ -23,6 +23,9 @@ import type { RatingColumns } from './ratings-kernels.ts';
 import { blockEnd, blockOf, blockStart } from './layout.ts';
 import type { AlsPlan } from './options.ts';
 import { pack, tableOf } from './packed.ts';
+// Loads the WebAssembly text compiler (wabt, ~50-100 ms once per thread) while the blocks are built,
+// on the same task threads that solve, so its one-time cost is part of preparation, not iteration 1.
+import './wat.ts';
 import { InternalError } from '../../engine/index.ts';
 
 /** The arrays of one in-block (see the example above). */
