@@ -114,13 +114,49 @@ async function compile(dir, manifestPath) {
 
 /**
  * The URL of `entry` in a compiled tree, after telling the engine (engine/closure/import-source.ts)
- * where the compiled copy of each source is, for the files it imports by path at run time.
+ * where the compiled copy of each source is, for the files it imports by path at run time. A file
+ * of the package that no entry reaches (a library module of the tests, say) is compiled into the
+ * tree when first imported, with its own imports of such files, so it shares the tree's engine.
  */
 function useTree(treeDir, inputs, entry) {
   const compiled = new Set(inputs.map(([path]) => path));
-  globalThis[Symbol.for('dataflow.compiled-engine')] = (file) =>
-    compiled.has(file) ? pathToFileURL(join(treeDir, relative(ROOT, file).replace(/\.[cm]?ts$/, '.mjs'))).href : undefined;
-  return pathToFileURL(join(treeDir, relative(ROOT, ENTRIES[entry]).replace(/\.ts$/, '.mjs'))).href;
+  const urlOf = (file) => pathToFileURL(join(treeDir, relative(ROOT, file).replace(/\.[cm]?ts$/, '.mjs'))).href;
+  const extra = new Map(); // file → Promise of its compiled URL, for files outside the entries' graph
+  const compileExtra = (file) => {
+    if (compiled.has(file)) return Promise.resolve(urlOf(file));
+    if (!extra.has(file)) extra.set(file, compileOne(file, treeDir, compiled, compileExtra).then(() => urlOf(file)));
+    return extra.get(file);
+  };
+  globalThis[Symbol.for('dataflow.compiled-engine')] = (file) => {
+    if (compiled.has(file)) return urlOf(file);
+    return /\.[cm]?ts$/.test(file) && !relative(ROOT, file).startsWith('..') ? compileExtra(file) : undefined;
+  };
+  return urlOf(ENTRIES[entry]);
+}
+
+/** Compiles one package file outside the entries' graph into the tree, then the like files it imports. */
+async function compileOne(file, treeDir, sources, compileExtra) {
+  const esbuild = await import('esbuild');
+  const out = await esbuild.transform(readFileSync(file, 'utf8'), {
+    loader: 'ts', format: 'esm', target: 'node20', sourcefile: file, sourcemap: 'inline',
+    define: { 'import.meta.url': JSON.stringify(pathToFileURL(file).href) },
+  });
+  const pending = [];
+  const code = out.code.replace(SPECIFIER, (_, before, specifier) => {
+    const target = resolve(dirname(file), specifier);
+    const local = (specifier.startsWith('./') || specifier.startsWith('../')) && /\.[cm]?ts$/.test(target);
+    if (local && !sources.has(target) && !relative(ROOT, target).startsWith('..')) {
+      pending.push(compileExtra(target));
+      return `${before}${JSON.stringify(pathToFileURL(join(treeDir, relative(ROOT, target).replace(/\.[cm]?ts$/, '.mjs'))).href)}`;
+    }
+    return `${before}${JSON.stringify(rewrite(specifier, file, sources))}`; // the copy sits at the file's place in the tree
+  });
+  const targetPath = join(treeDir, relative(ROOT, file).replace(/\.[cm]?ts$/, '.mjs'));
+  mkdirSync(dirname(targetPath), { recursive: true });
+  const partial = `${targetPath}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  writeFileSync(partial, code);
+  renameSync(partial, targetPath); // whole or not at all, when processes compile the same file at once
+  await Promise.all(pending);
 }
 
 /** Where an import of `specifier` in `file` points once `file` is compiled into the tree. */

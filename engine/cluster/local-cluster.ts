@@ -63,7 +63,9 @@ export class LocalCluster {
         entry.stderrTail = (entry.stderrTail + chunk.toString('utf8')).slice(-2000);
         if (this.endpoint.executors.has(id)) process.stderr.write(chunk);
       });
-      child.on('exit', (code, signal) => {
+      child.on('exit', () => { entry.exited = true; });
+      // 'close', not 'exit': only then has all of its stderr been read, so the reason is in the tail.
+      child.on('close', (code, signal) => {
         entry.exited = true;
         if (this.endpoint.executors.has(id)) return;
         const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;

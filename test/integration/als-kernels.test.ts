@@ -1,17 +1,17 @@
 // The ALS kernels' WebAssembly is compiled from its text (jobs/als/cg-kernels.wat, explicit-wat.ts)
 // inside each executor process that runs them: on local[2] every task reports wasm kernels, not
 // the JavaScript fallback, from executor processes rather than the driver. The probe is a test
-// fixture, outside the compiled engine tree, so these executors run the sources (DATAFLOW_COMPILED=0);
-// als.test.ts covers ALS on compiled executors (a kernel text that failed to load would fail its tasks).
+// fixture that no engine entry reaches, so compiled executors compile it on first import
+// (bin/compiled-engine.mjs); the same probe under tsx (DATAFLOW_COMPILED=0) checks the other way.
 
 import { describe, expect, it } from 'vitest';
 import { Session } from '../../index.ts';
 import { alsKernelProbe } from '../fixtures/als-kernel-probe.ts';
 
 describe('ALS wasm kernels on executor processes', () => {
-  it('compile from text in every executor that runs them (local[2])', async () => {
+  it.each(['compiled', 'tsx'])('compile from text in every executor that runs them (local[2], engine %s)', async (mode) => {
     const compiled = process.env.DATAFLOW_COMPILED;
-    process.env.DATAFLOW_COMPILED = '0'; // inherited by the executor processes
+    if (mode === 'tsx') process.env.DATAFLOW_COMPILED = '0'; // inherited by the executor processes
     const session = await Session.create({ master: 'local[2]' });
     try {
       const rows = Array.from({ length: 8 }, (_, i) => ({ i }));
