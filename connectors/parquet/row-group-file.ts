@@ -52,26 +52,32 @@ export function singleRowGroupMetadata(meta: Uint8Array, keep: number, delta: nu
   const r = new CompactReader(meta);
   const w = new CompactWriter();
   // FileMetaData: 3 num_rows i64, 4 row_groups list<RowGroup>.
-  rewriteStruct(r, w, (id, type) => {
-    if (id === 3 && type === CType.I64) {
-      r.int();
-      w.field(3, CType.I64);
-      w.int(numRows);
-      return true;
-    }
-    if (id === 4 && type === CType.List) {
-      const { size } = r.listHeader();
-      w.field(4, CType.List);
-      w.listHeader(CType.Struct, keep < size ? 1 : 0);
-      for (let i = 0; i < size; i++) {
-        if (i === keep) rewriteRowGroup(r, w, delta);
-        else r.skip(CType.Struct);
-      }
-      return true;
-    }
-    return false;
-  });
+  rewriteStruct(r, w, (id, type) => rowCountAndGroups(r, w, id, type, numRows, keep, () => rewriteRowGroup(r, w, delta)));
   return w.finish();
+}
+
+/**
+ * FileMetaData's fields 3 (num_rows, written as `numRows`) and 4 (row_groups: only group `keep`,
+ * written by `writeKept`); false for any other field, which the caller handles.
+ */
+function rowCountAndGroups(r: CompactReader, w: CompactWriter, id: number, type: number, numRows: number, keep: number, writeKept: () => void): boolean {
+  if (id === 3 && type === CType.I64) {
+    r.int();
+    w.field(3, CType.I64);
+    w.int(numRows);
+    return true;
+  }
+  if (id === 4 && type === CType.List) {
+    const { size } = r.listHeader();
+    w.field(4, CType.List);
+    w.listHeader(CType.Struct, keep < size ? 1 : 0);
+    for (let i = 0; i < size; i++) {
+      if (i === keep) writeKept();
+      else r.skip(CType.Struct);
+    }
+    return true;
+  }
+  return false;
 }
 
 /** RowGroup: 1 columns, 5 file_offset (shifted), 7 ordinal (dropped). */
@@ -223,22 +229,7 @@ function projectedMetadata(meta: Uint8Array, keep: number, numRows: number, colu
       }
       return true;
     }
-    if (id === 3 && type === CType.I64) {
-      r.int();
-      w.field(3, CType.I64);
-      w.int(numRows);
-      return true;
-    }
-    if (id === 4 && type === CType.List) {
-      const { size } = r.listHeader();
-      w.field(4, CType.List);
-      w.listHeader(CType.Struct, keep < size ? 1 : 0);
-      for (let i = 0; i < size; i++) {
-        if (i === keep) projectRowGroup(r, w, kept, deltas);
-        else r.skip(CType.Struct);
-      }
-      return true;
-    }
+    if (rowCountAndGroups(r, w, id, type, numRows, keep, () => projectRowGroup(r, w, kept, deltas))) return true;
     if (id === 5 && type === CType.List) {
       projectKeyValues(r, w, names);
       return true;

@@ -7,6 +7,7 @@
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isProcessAlive } from '../process-alive.ts';
 
 const PREFIX = 'dataflow-';
 const OWNER_FILE = 'owner.pid';
@@ -35,19 +36,9 @@ export async function reclaimStaleWorkDirs(root: string = tmpdir()): Promise<str
     if (!name.startsWith(PREFIX)) continue;
     const dir = join(root, name);
     const owner = Number((await readFile(join(dir, OWNER_FILE), 'utf8').catch(() => '')).trim());
-    if (!Number.isInteger(owner) || owner <= 0 || owner === process.pid || isAlive(owner)) continue;
+    if (!Number.isInteger(owner) || owner <= 0 || owner === process.pid || isProcessAlive(owner)) continue;
     await rm(dir, { recursive: true, force: true });
     removed.push(dir);
   }
   return removed;
-}
-
-/** Whether process `pid` exists (EPERM: it does, as another user's). */
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

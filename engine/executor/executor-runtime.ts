@@ -16,6 +16,7 @@ import { TaskThreadPool } from './task-threads.ts';
 import { availableMemoryBytes, taskMemoryBytes } from './memory-limit.ts';
 import type { TaskThreads } from './task-threads.ts';
 import { encodeIpc } from '../kernels/ipc.ts';
+import { isProcessAlive } from '../process-alive.ts';
 
 export interface ExecutorRuntimeOptions {
   executorId: string;
@@ -178,20 +179,11 @@ export class ExecutorRuntime {
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
         const pid = Number((await readFile(lock, 'utf8').catch(() => '')).trim());
-        if (pid > 0 && pid !== process.pid && isAlive(pid)) {
+        if (pid > 0 && pid !== process.pid && isProcessAlive(pid)) {
           throw new InvalidInputError(`work directory ${dir} is in use by another executor (pid ${pid}); give each executor its own --work-dir`);
         }
         await rm(lock, { force: true }); // a stale lock of a process that is gone
       }
     }
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
