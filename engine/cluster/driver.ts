@@ -42,6 +42,9 @@ export interface StageMetrics {
   spillFiles: number;
   /** The largest peakMemoryBytes of any one task. */
   peakTaskMemoryBytes: number;
+  /** Bytes of partitions its tasks cached in executor memory, and on executor disks (memory full). */
+  cachedMemoryBytes: number;
+  cachedDiskBytes: number;
 }
 
 /** A finished job's metrics: its stages' sums and the totals (`session.lastJobMetrics`). */
@@ -50,6 +53,8 @@ export interface JobMetrics {
   stages: StageMetrics[];
   spillBytes: number;
   spillFiles: number;
+  cachedMemoryBytes: number;
+  cachedDiskBytes: number;
 }
 
 interface JobRun {
@@ -223,7 +228,7 @@ export class Driver {
     return new Promise<TaskPayload[]>((resolve, reject) => {
       const job: JobRun = {
         jobId, plan, action, results: new Array(plan.finalStage.numPartitions).fill(undefined),
-        metrics: { jobId, stages: [], spillBytes: 0, spillFiles: 0 },
+        metrics: { jobId, stages: [], spillBytes: 0, spillFiles: 0, cachedMemoryBytes: 0, cachedDiskBytes: 0 },
         onAccept: options.onAccept, settleBeforeFailing: options.settleBeforeFailing === true, resolve, reject,
       };
       this.jobs.set(jobId, job);
@@ -327,7 +332,7 @@ export class Driver {
     if (!metrics || !result.metrics) return;
     let stage = metrics.stages.find((s) => s.stageId === stageId);
     if (!stage) {
-      stage = { stageId, tasks: 0, spillBytes: 0, spillFiles: 0, peakTaskMemoryBytes: 0 };
+      stage = { stageId, tasks: 0, spillBytes: 0, spillFiles: 0, peakTaskMemoryBytes: 0, cachedMemoryBytes: 0, cachedDiskBytes: 0 };
       metrics.stages.push(stage);
       metrics.stages.sort((a, b) => a.stageId - b.stageId);
     }
@@ -337,6 +342,12 @@ export class Driver {
     stage.peakTaskMemoryBytes = Math.max(stage.peakTaskMemoryBytes, result.metrics.peakMemoryBytes);
     metrics.spillBytes += result.metrics.spillBytes;
     metrics.spillFiles += result.metrics.spillFiles;
+    const cachedMemory = result.metrics.cachedMemoryBytes;
+    const cachedDisk = result.metrics.cachedDiskBytes;
+    stage.cachedMemoryBytes += cachedMemory;
+    stage.cachedDiskBytes += cachedDisk;
+    metrics.cachedMemoryBytes += cachedMemory;
+    metrics.cachedDiskBytes += cachedDisk;
   }
 
   private finishJob(job: JobRun, error: Error | undefined): void {

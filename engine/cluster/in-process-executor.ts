@@ -2,7 +2,7 @@
 // the same task runner that executor processes use. No sockets; every block is local.
 
 import type { EngineConfig } from '../config.ts';
-import { executorMemoryBytes, taskMemoryBytes } from '../executor/memory-limit.ts';
+import { executorMemoryBytes, storageMemoryBytes, taskMemoryBytes } from '../executor/memory-limit.ts';
 import { rm, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ExecutorHandle } from './executor-handle.ts';
@@ -32,7 +32,7 @@ export class InProcessExecutor implements ExecutorHandle {
       shuffleDir: join(workDir, 'shuffle'),
       spillDir: join(workDir, 'spill'),
       taskMemoryBytes: taskMemoryBytes(executorMemoryBytes(config, 1), 1),
-      blockStore: new BlockStore(),
+      blockStore: new BlockStore(join(workDir, 'cache'), storageMemoryBytes(executorMemoryBytes(config, 1), 1)),
       mapOutputs: directAccess(this.mapOutputs),
       fetchRemoteBlocks: async (locations) => {
         throw new InternalError('NO_REMOTE_EXECUTORS', `in-process mode has no remote executors, but blocks of executor ${locations[0]?.executorId} were asked for`);
@@ -76,12 +76,14 @@ export class InProcessExecutor implements ExecutorHandle {
   async stats(): Promise<ExecutorStats> {
     return {
       executorId: this.id, heapUsedBytes: getHeapStatistics().used_heap_size, collected: false,
-      cachedBlocks: this.env.blockStore.size, broadcasts: 0, shuffleFiles: await countShuffleFiles(this.env.shuffleDir) + this.mapOutputs.count,
+      cachedBlocks: this.env.blockStore.size, cachedMemoryBytes: this.env.blockStore.stats.memoryBytes,
+      cachedDiskBytes: this.env.blockStore.stats.diskBytes, broadcasts: 0, shuffleFiles: await countShuffleFiles(this.env.shuffleDir) + this.mapOutputs.count,
     };
   }
 
   async stop(): Promise<void> {
     this.mapOutputs.clear();
+    this.env.blockStore.clear();
     await rm(this.env.shuffleDir, { recursive: true, force: true });
     await rm(this.env.spillDir, { recursive: true, force: true });
   }

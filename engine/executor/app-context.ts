@@ -141,6 +141,8 @@ export class AppContext {
       heapUsedBytes: getHeapStatistics().used_heap_size + threads.reduce((sum, t) => sum + t.heapUsedBytes, 0),
       collected: gc !== undefined && threads.every((t) => t.collected),
       cachedBlocks: threads.reduce((sum, t) => sum + t.cachedBlocks, 0),
+      cachedMemoryBytes: threads.reduce((sum, t) => sum + t.cachedMemoryBytes, 0),
+      cachedDiskBytes: threads.reduce((sum, t) => sum + t.cachedDiskBytes, 0),
       broadcasts: threads.reduce((sum, t) => sum + t.broadcasts, 0),
       // Map outputs kept in memory count like files: what a dropped shuffle must no longer hold.
       shuffleFiles: await countShuffleFiles(this.shuffleDir) + this.mapOutputs.count,

@@ -13,7 +13,7 @@ import { AppContext } from './app-context.ts';
 import type { AppGrant } from './app-context.ts';
 import { Chaos } from './chaos.ts';
 import { TaskThreadPool } from './task-threads.ts';
-import { availableMemoryBytes, taskMemoryBytes } from './memory-limit.ts';
+import { availableMemoryBytes, storageMemoryBytes, taskMemoryBytes } from './memory-limit.ts';
 import type { TaskThreads } from './task-threads.ts';
 import { encodeIpc } from '../kernels/ipc.ts';
 import { isProcessAlive } from '../process-alive.ts';
@@ -67,6 +67,7 @@ export class ExecutorRuntime {
     const memory = options.memoryBytes ?? availableMemoryBytes();
     this.threads = new TaskThreadPool(options.cores, {
       executorId: options.executorId, secret: options.secret, taskMemoryBytes: taskMemoryBytes(memory, options.cores),
+      storageMemoryBytes: storageMemoryBytes(memory, options.cores),
     });
   }
 

@@ -14,6 +14,13 @@ import { parseSize } from '../config.ts';
  */
 export const EXECUTION_FRACTION = 0.6;
 
+/**
+ * Share of an executor's memory that holds cached partitions (Dataset.cache()); partitions beyond
+ * it are written to the executor's work directory and read back on use (memory-and-disk). Half of
+ * what the execution share leaves: the other half stays for the runtime and the kernels' copies.
+ */
+export const STORAGE_FRACTION = 0.2;
+
 /** Where cgroup file systems are mounted (a parameter for tests). */
 const CGROUP_ROOT = '/sys/fs/cgroup';
 
@@ -82,6 +89,16 @@ function ancestors(path: string): string[] {
  */
 export function taskMemoryBytes(executorMemoryBytes: number, slots: number): number {
   return Math.floor((executorMemoryBytes * EXECUTION_FRACTION) / Math.max(1, slots));
+}
+
+/**
+ * What each task thread's cache may hold in memory: the storage share of the executor's memory
+ * split evenly over its task threads (each thread keeps the partitions its tasks cached).
+ *
+ * @example storageMemoryBytes(2 * 2 ** 30, 4); // 0.2 × 2 GiB / 4 ≈ 107 MB
+ */
+export function storageMemoryBytes(executorMemoryBytes: number, threads: number): number {
+  return Math.floor((executorMemoryBytes * STORAGE_FRACTION) / Math.max(1, threads));
 }
 
 /**

@@ -44,7 +44,10 @@ export async function runTask(task: TaskDescriptor, env: TaskEnvironment): Promi
     const payload = task.output.kind === 'shuffle'
       ? await run.writeShuffle(await collectTables(output))
       : await run.finish(task.output.action, output);
-    const metrics: TaskMetrics = { spillBytes: spill.bytesWritten, spillFiles: spill.filesWritten, peakMemoryBytes: run.peakMemoryBytes };
+    const metrics: TaskMetrics = {
+      spillBytes: spill.bytesWritten, spillFiles: spill.filesWritten, peakMemoryBytes: run.peakMemoryBytes,
+      cachedMemoryBytes: run.cachedMemoryBytes, cachedDiskBytes: run.cachedDiskBytes,
+    };
     return { payload, cachedBlocks: run.cachedBlocks, durationMs: performance.now() - started, metrics };
   } catch (error) {
     // A full or unwritable work directory is this executor's problem: retried, elsewhere if possible.
@@ -77,6 +80,9 @@ async function loadBundleOrFail(env: TaskEnvironment, hash: string): Promise<Loa
 
 class TaskRun {
   readonly cachedBlocks: Array<{ cacheId: number; partition: number }> = [];
+  /** Bytes of the partitions this task cached, kept in memory and written to disk. */
+  cachedMemoryBytes = 0;
+  cachedDiskBytes = 0;
   private readonly inputs: Map<number, ShuffleInput>;
 
   private readonly windowBytes: number;
@@ -131,8 +137,12 @@ class TaskRun {
           if (fetched) { yield fetched; return; }
         }
         const table = await collectTables(this.evaluate(node.parent, partition));
-        this.env.blockStore.put(node.cacheId, partition, table);
-        this.cachedBlocks.push({ cacheId: node.cacheId, partition });
+        const kept = this.env.blockStore.put(node.cacheId, partition, table);
+        if (kept) {
+          this.cachedBlocks.push({ cacheId: node.cacheId, partition });
+          if (kept.where === 'memory') this.cachedMemoryBytes += kept.bytes;
+          else this.cachedDiskBytes += kept.bytes;
+        }
         yield table;
         return;
       }

@@ -4,7 +4,7 @@
 
 import { join } from 'node:path';
 import { getHeapStatistics } from 'node:v8';
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, threadId, workerData } from 'node:worker_threads';
 import { connect } from '../transport/index.ts';
 import type { Connection } from '../transport/index.ts';
 import type { JobBundle } from '../closure/bundle.ts';
@@ -19,7 +19,7 @@ import { decodeIpc, encodeIpc } from '../kernels/ipc.ts';
 import { DataflowError } from '../errors.ts';
 
 const port = parentPort!;
-const { executorId, secret, taskMemoryBytes } = workerData as ThreadInfo;
+const { executorId, secret, taskMemoryBytes, storageMemoryBytes } = workerData as ThreadInfo;
 const apps = new Map<string, { env: AppEnvironment; blockStore: BlockStore }>();
 const peers = new Map<string, Promise<Connection>>();
 const waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
@@ -49,7 +49,8 @@ function rpc<T>(appId: string, method: keyof AppServices | 'cached', args: unkno
 function appFor(info: AppInfo): { env: AppEnvironment; blockStore: BlockStore } {
   let app = apps.get(info.appId);
   if (!app) {
-    const blockStore = new BlockStore();
+    // Each thread caches in its own folder: two threads may compute the same partition (a retry).
+    const blockStore = new BlockStore(join(info.dir, 'cache', `thread-${threadId}`), storageMemoryBytes);
     const services: AppServices = {
       blob: (blobId, partition) => rpc<Uint8Array>(info.appId, 'blob', [blobId, partition]),
       broadcast: (id) => rpc<unknown>(info.appId, 'broadcast', [id]),
@@ -107,11 +108,15 @@ port.on('message', (m: ToThread) => {
       gc?.();
       post({
         type: 'statsReply', rpcId: m.rpcId,
-        stats: { heapUsedBytes: getHeapStatistics().used_heap_size, collected: gc !== undefined, cachedBlocks: app?.blockStore.size ?? 0, broadcasts: app?.env.broadcastCount ?? 0 },
+        stats: {
+          heapUsedBytes: getHeapStatistics().used_heap_size, collected: gc !== undefined, cachedBlocks: app?.blockStore.size ?? 0,
+          cachedMemoryBytes: app?.blockStore.stats.memoryBytes ?? 0, cachedDiskBytes: app?.blockStore.stats.diskBytes ?? 0, broadcasts: app?.env.broadcastCount ?? 0,
+        },
       });
       return;
     }
     case 'dropApp':
+      apps.get(m.appId)?.blockStore.clear();
       apps.delete(m.appId);
       return;
   }

@@ -9,8 +9,8 @@ import { type TaskDescriptor, TaskError, type TaskFailureReason, type TaskResult
 import type { AppServices } from './app-environment.ts';
 import { decodeIpc, encodeIpc } from '../kernels/ipc.ts';
 
-/** What every task thread of an executor knows: who it is, the secret, and each task's memory share. */
-export interface ThreadInfo { executorId: string; secret: string; taskMemoryBytes: number }
+/** What every task thread of an executor knows: who it is, the secret, each task's memory share and its cache's. */
+export interface ThreadInfo { executorId: string; secret: string; taskMemoryBytes: number; storageMemoryBytes: number }
 
 /** What a task thread needs to know about the application a task belongs to. */
 export interface AppInfo { appId: string; dir: string; shuffleDir: string }
@@ -27,7 +27,7 @@ export interface TaskThreads {
   close(): Promise<void>;
 }
 
-export interface ThreadStats { heapUsedBytes: number; collected: boolean; cachedBlocks: number; broadcasts: number }
+export interface ThreadStats { heapUsedBytes: number; collected: boolean; cachedBlocks: number; cachedMemoryBytes: number; cachedDiskBytes: number; broadcasts: number }
 
 /** Messages from a task thread. */
 export type FromThread =

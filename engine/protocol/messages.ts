@@ -52,6 +52,9 @@ export interface ExecutorStats {
   /** Whether a garbage collection ran before measuring (Node started with --expose-gc). */
   collected: boolean;
   cachedBlocks: number;
+  /** Bytes of cached partitions held in memory (Arrow buffers) and written to the work directory (IPC files). */
+  cachedMemoryBytes: number;
+  cachedDiskBytes: number;
   broadcasts: number;
   /** Shuffle files (data and index) in the application's shuffle folder. */
   shuffleFiles: number;

@@ -81,11 +81,14 @@ export interface TaskMetrics {
   spillFiles: number;
   /** The most bytes its operators held under the memory budget at once. */
   peakMemoryBytes: number;
+  /** Bytes of partitions the task cached (Dataset.cache()) in the executor's storage memory, and on its disk. */
+  cachedMemoryBytes: number;
+  cachedDiskBytes: number;
 }
 
 export interface TaskResult {
   payload: TaskPayload;
-  /** Cached partitions this task stored in the executor's memory. */
+  /** Cached partitions this task stored on the executor (in its memory or work directory). */
   cachedBlocks: Array<{ cacheId: number; partition: number }>;
   durationMs: number;
   metrics: TaskMetrics;

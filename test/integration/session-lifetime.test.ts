@@ -94,6 +94,7 @@ describe('a session running job after job', () => {
         const before = early.executors.find((e) => e.executorId === exec.executorId)!;
         expect(exec.collected, 'executors run with --expose-gc').toBe(true);
         expect(exec.cachedBlocks, report).toBe(0);
+        expect(exec.cachedMemoryBytes + exec.cachedDiskBytes, report).toBe(0);
         expect(exec.broadcasts, report).toBe(0);
         expect(exec.shuffleFiles, report).toBeLessThanOrEqual(before.shuffleFiles);
         expect(exec.heapUsedBytes - before.heapUsedBytes, report).toBeLessThan(6 * MiB);
