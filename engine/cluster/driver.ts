@@ -17,6 +17,7 @@ import { cacheReads, shuffleReads, stripUpstream } from '../plan/nodes.ts';
 import type { Stage, StagePlan } from '../plan/stages.ts';
 import { planStages } from '../plan/stages.ts';
 import { SchedulerState } from '../scheduler/scheduler.ts';
+import { describeFailure } from '../scheduler/failure-messages.ts';
 import type { JobFailure, SchedulerCommand, SchedulerEvent, StageSpec } from '../scheduler/types.ts';
 import type { ExecutorStats, MapOutputStatus, ResultAction, TaskDescriptor, TaskFailureReason, TaskPayload, TaskResult } from '../protocol/index.ts';
 import { MapOutputRegistry } from '../scheduler/map-output-registry.ts';
@@ -38,6 +39,8 @@ export interface StageMetrics {
   stageId: number;
   /** Finished task attempts (retries included). */
   tasks: number;
+  /** Task attempts that failed (ran out of memory, lost their executor, threw...) and were retried or failed the job. */
+  failedTasks: number;
   spillBytes: number;
   spillFiles: number;
   /** The largest peakMemoryBytes of any one task. */
@@ -55,7 +58,15 @@ export interface JobMetrics {
   spillFiles: number;
   cachedMemoryBytes: number;
   cachedDiskBytes: number;
+  /** Why task attempts failed, oldest first (the first MAX_FAILURES_KEPT of them). */
+  taskFailures: TaskFailureRecord[];
 }
+
+/** One failed task attempt of a job. */
+export interface TaskFailureRecord { stageId: number; partition: number; attempt: number; reason: TaskFailureReason }
+
+/** How many failed attempts a job's metrics describe one by one (all are counted in failedTasks). */
+const MAX_FAILURES_KEPT = 100;
 
 interface JobRun {
   jobId: number;
@@ -95,11 +106,13 @@ export class Driver {
   /** How many commands `history` keeps (then it drops the older half). */
   historyLimit = 100_000;
   private readonly executors = new Map<string, ExecutorHandle>();
+  /** Executors being started in place of lost ones (expectExecutor). */
+  private executorsStarting = 0;
   private readonly jobs = new Map<number, JobRun>();
   /** Stages of active jobs, with how many active jobs use each (map stages are shared). */
   private readonly stages = new Map<number, { stage: Stage; users: number }>();
   private readonly stageIdByShuffle = new Map<number, number>();
-  private readonly running = new Map<number, { jobId: number; stageId: number; attempt: number; executorId: string; shuffleId?: number }>();
+  private readonly running = new Map<number, { jobId: number; stageId: number; partition: number; attempt: number; executorId: string; shuffleId?: number }>();
   /** Failed jobs waiting for their running tasks to stop before the failure is reported (settleBeforeFailing). */
   private readonly settling = new Map<number, { job: JobRun; error: Error }>();
   private readonly payloads = new Map<number, TaskPayload>();
@@ -154,18 +167,46 @@ export class Driver {
     this.dispatch({ type: 'ExecutorAdded', executorId: handle.id, slots: handle.slots });
   }
 
-  executorLost(executorId: string, message: string): void {
+  /**
+   * An executor is gone (its connection closed, its process died): `cause` says why, in words that
+   * follow "executor exec-2 was lost (…)". The tasks it was running are named in the reason their
+   * retries carry.
+   */
+  executorLost(executorId: string, cause: string): void {
     if (!this.executors.delete(executorId)) return;
+    const lostTasks = [...this.running].filter(([, info]) => info.executorId === executorId);
+    const message = lostTasks.length === 0 ? cause
+      : `${cause}, while running ${lostTasks.map(([taskId, t]) => `task ${taskId} of stage ${t.stageId} (partition ${t.partition}, attempt ${t.attempt})`).join(', ')}`;
     for (const [key, owner] of this.cacheLocations) if (owner === executorId) this.cacheLocations.delete(key);
+    for (const [, info] of lostTasks) this.recordFailure(info, { kind: 'ExecutorLost', executorId, message });
     this.dispatch({ type: 'ExecutorLost', executorId, message });
     // Its tasks will never report: they are no longer running anywhere.
-    for (const [taskId, info] of this.running) if (info.executorId === executorId) this.running.delete(taskId);
+    for (const [taskId] of lostTasks) this.running.delete(taskId);
     this.reportSettledFailures();
-    if (this.executors.size === 0 && this.jobs.size > 0) {
-      for (const job of [...this.jobs.values()]) {
-        this.finishJob(job, new DataflowError('NO_EXECUTORS', `job ${job.jobId} failed: all executors are lost; the last one, ${executorId}, ${message}`));
-        this.dispatch({ type: 'JobCancelled', jobId: job.jobId, message: `all executors are lost` });
-      }
+    this.failIfNoExecutors(`the last one: ${describeFailure({ kind: 'ExecutorLost', executorId, message })}`);
+  }
+
+  /**
+   * An executor is being started in place of a lost one (local[N]): until the returned function is
+   * called (with why it did not start, if it did not), losing the last executor fails no job.
+   */
+  expectExecutor(): (failure?: string) => void {
+    this.executorsStarting++;
+    let settled = false;
+    return (failure) => {
+      if (settled) return;
+      settled = true;
+      this.executorsStarting--;
+      if (failure !== undefined) this.failIfNoExecutors(failure);
+    };
+  }
+
+  /** With no executor left and none starting, no job can go on: each fails, saying why. */
+  private failIfNoExecutors(why: string): void {
+    if (this.executors.size > 0 || this.executorsStarting > 0 || this.jobs.size === 0) return;
+    for (const job of [...this.jobs.values()]) {
+      this.finishJob(job, new DataflowError('NO_EXECUTORS', `job ${job.jobId} failed: all executors are lost; ${why}`));
+      this.dispatch({ type: 'JobCancelled', jobId: job.jobId, message: `all executors are lost` });
     }
   }
 
@@ -201,7 +242,9 @@ export class Driver {
   }
 
   taskFailed(taskId: number, reason: TaskFailureReason): void {
-    if (!this.running.has(taskId)) return;
+    const info = this.running.get(taskId);
+    if (!info) return;
+    this.recordFailure(info, reason);
     this.running.delete(taskId);
     this.dispatch({ type: 'TaskFailed', taskId, reason });
     this.reportSettledFailures();
@@ -228,7 +271,7 @@ export class Driver {
     return new Promise<TaskPayload[]>((resolve, reject) => {
       const job: JobRun = {
         jobId, plan, action, results: new Array(plan.finalStage.numPartitions).fill(undefined),
-        metrics: { jobId, stages: [], spillBytes: 0, spillFiles: 0, cachedMemoryBytes: 0, cachedDiskBytes: 0 },
+        metrics: { jobId, stages: [], spillBytes: 0, spillFiles: 0, cachedMemoryBytes: 0, cachedDiskBytes: 0, taskFailures: [] },
         onAccept: options.onAccept, settleBeforeFailing: options.settleBeforeFailing === true, resolve, reject,
       };
       this.jobs.set(jobId, job);
@@ -297,7 +340,7 @@ export class Driver {
           bundleHash: this.bundleByJob.get(task.jobId),
         };
         this.running.set(task.taskId, {
-          jobId: task.jobId, stageId: task.stageId, attempt: task.attempt, executorId: task.executorId, shuffleId: stage.shuffleDep?.shuffleId,
+          jobId: task.jobId, stageId: task.stageId, partition: task.partition, attempt: task.attempt, executorId: task.executorId, shuffleId: stage.shuffleDep?.shuffleId,
         });
         executor.launch(descriptor);
         return;
@@ -327,15 +370,29 @@ export class Driver {
     }
   }
 
-  private recordMetrics(jobId: number, stageId: number, result: TaskResult): void {
-    const metrics = this.jobs.get(jobId)?.metrics;
-    if (!metrics || !result.metrics) return;
+  private stageMetrics(metrics: JobMetrics, stageId: number): StageMetrics {
     let stage = metrics.stages.find((s) => s.stageId === stageId);
     if (!stage) {
-      stage = { stageId, tasks: 0, spillBytes: 0, spillFiles: 0, peakTaskMemoryBytes: 0, cachedMemoryBytes: 0, cachedDiskBytes: 0 };
+      stage = { stageId, tasks: 0, failedTasks: 0, spillBytes: 0, spillFiles: 0, peakTaskMemoryBytes: 0, cachedMemoryBytes: 0, cachedDiskBytes: 0 };
       metrics.stages.push(stage);
       metrics.stages.sort((a, b) => a.stageId - b.stageId);
     }
+    return stage;
+  }
+
+  private recordFailure(info: { jobId: number; stageId: number; partition: number; attempt: number }, reason: TaskFailureReason): void {
+    const metrics = this.jobs.get(info.jobId)?.metrics;
+    if (!metrics) return;
+    this.stageMetrics(metrics, info.stageId).failedTasks++;
+    if (metrics.taskFailures.length < MAX_FAILURES_KEPT) {
+      metrics.taskFailures.push({ stageId: info.stageId, partition: info.partition, attempt: info.attempt, reason });
+    }
+  }
+
+  private recordMetrics(jobId: number, stageId: number, result: TaskResult): void {
+    const metrics = this.jobs.get(jobId)?.metrics;
+    if (!metrics || !result.metrics) return;
+    const stage = this.stageMetrics(metrics, stageId);
     stage.tasks++;
     stage.spillBytes += result.metrics.spillBytes;
     stage.spillFiles += result.metrics.spillFiles;

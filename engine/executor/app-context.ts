@@ -112,7 +112,7 @@ export class AppContext {
       const task = this.queue.shift()!;
       this.running++;
       this.runtime.beforeTask(task);
-      const run = this.runtime.threads.run(task, { appId: this.grant.appId, dir: this.dir, shuffleDir: this.shuffleDir }, this.services);
+      const run = this.runtime.threads.run(task, { appId: this.grant.appId, dir: this.dir, shuffleDir: this.shuffleDir, spillDir: join(this.dir, 'spill') }, this.services);
       const done = run.then(
         (result) => this.driver.send({ header: { type: MessageType.taskFinished, taskId: task.taskId }, body: encodeBody(result) }),
         (error: unknown) => {

@@ -25,6 +25,11 @@ export class SpillError extends DataflowError {
   }
 }
 
+/** The spill folder of one task attempt inside an application's spill folder. */
+export function taskSpillDir(spillDir: string, task: { taskId: number; attempt: number }): string {
+  return join(spillDir, `task-${task.taskId}-attempt-${task.attempt}`);
+}
+
 /** One spilled run: a file of frames, its size and its row count. */
 export interface SpillRun {
   path: string;

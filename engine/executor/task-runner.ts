@@ -2,7 +2,6 @@
 // bottom, narrow operators pipelined on top) and then either writes shuffle files or computes an
 // action's partial result. Failures leave as TaskError with a typed reason.
 
-import { join } from 'node:path';
 import { Table, makeVector } from 'apache-arrow';
 import type { PlanNode, SourceSpec } from '../plan/nodes.ts';
 import { narrowInputs } from '../plan/nodes.ts';
@@ -26,14 +25,14 @@ import { applyCombine, applyReduce, isBlank } from './reduce-ops.ts';
 import { reduceInput } from './reduce-input.ts';
 import type { ReduceInput } from './reduce-input.ts';
 import { MemoryBudget } from './memory-budget.ts';
-import { SpillError, TaskSpill } from './spill-files.ts';
+import { SpillError, TaskSpill, taskSpillDir } from './spill-files.ts';
 import { collectTables } from './operator-memory.ts';
 import { UserCode, broadcastIdsIn, engineFailure } from './user-code.ts';
 import { InternalError } from '../errors.ts';
 
 export async function runTask(task: TaskDescriptor, env: TaskEnvironment): Promise<TaskResult> {
   const started = performance.now();
-  const spill = new TaskSpill(join(env.spillDir, `task-${task.taskId}-attempt-${task.attempt}`), env.executorId);
+  const spill = new TaskSpill(taskSpillDir(env.spillDir, task), env.executorId);
   try {
     const bundle = task.bundleHash ? await loadBundleOrFail(env, task.bundleHash) : undefined;
     const broadcasts = new Map<number, unknown>();

@@ -59,7 +59,7 @@ function appFor(info: AppInfo): { env: AppEnvironment; blockStore: BlockStore } 
       mapOutputs: (shuffleId, maps) => rpc<Array<EncodedBuckets | undefined>>(info.appId, 'mapOutputs', [shuffleId, maps]),
     };
     const env = appEnvironment({
-      executorId, appId: info.appId, dir: info.dir, shuffleDir: info.shuffleDir, spillDir: join(info.dir, 'spill'), taskMemoryBytes,
+      executorId, appId: info.appId, dir: info.dir, shuffleDir: info.shuffleDir, spillDir: info.spillDir, taskMemoryBytes,
       blockStore, peer, services,
     });
     env.findCachedOnExecutor = async (cacheId, partition) => {

@@ -2,18 +2,23 @@
 // N worker threads, so CPU-bound tasks really use N cores: the main thread keeps the network
 // (driver connection, block server) and answers the threads' requests for driver data, while
 // each thread runs tasks with its own connections to peer executors and its own cache memory.
+// A thread that reaches its V8 heap limit is ended by V8: its task fails as OutOfMemory (retried by
+// the driver) and a new thread takes its place, so the executor lives on.
 
+import { rmSync } from 'node:fs';
+import { getHeapStatistics } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import type { Table } from 'apache-arrow';
 import { type TaskDescriptor, TaskError, type TaskFailureReason, type TaskResult } from '../protocol/index.ts';
 import type { AppServices } from './app-environment.ts';
 import { decodeIpc, encodeIpc } from '../kernels/ipc.ts';
+import { taskSpillDir } from './spill-files.ts';
 
 /** What every task thread of an executor knows: who it is, the secret, each task's memory share and its cache's. */
 export interface ThreadInfo { executorId: string; secret: string; taskMemoryBytes: number; storageMemoryBytes: number }
 
 /** What a task thread needs to know about the application a task belongs to. */
-export interface AppInfo { appId: string; dir: string; shuffleDir: string }
+export interface AppInfo { appId: string; dir: string; shuffleDir: string; spillDir: string }
 
 export interface TaskThreads {
   run(task: TaskDescriptor, app: AppInfo, services: AppServices): Promise<TaskResult>;
@@ -51,25 +56,40 @@ const BOOTSTRAP = new URL('./task-thread.mjs', import.meta.url);
 
 interface Pending { task: TaskDescriptor; app: AppInfo; services: AppServices; resolve: (r: TaskResult) => void; reject: (e: Error) => void }
 interface Slot { worker: Worker; busy: Pending | undefined; id: number }
+interface Waiter<T> { slot: Slot; resolve: (value: T) => void }
+
+/** Stats of a thread that has just been replaced: it holds nothing yet. */
+const FRESH_THREAD: ThreadStats = { heapUsedBytes: 0, collected: false, cachedBlocks: 0, cachedMemoryBytes: 0, cachedDiskBytes: 0, broadcasts: 0 };
 
 export class TaskThreadPool implements TaskThreads {
   private readonly slots: Slot[] = [];
   private readonly queue: Pending[] = [];
   private readonly cacheOwner = new Map<string, Slot>();
-  private readonly cachedWaiters = new Map<number, (ipc: Uint8Array | undefined) => void>();
-  private readonly statsWaiters = new Map<number, (stats: ThreadStats) => void>();
+  private readonly cachedWaiters = new Map<number, Waiter<Uint8Array | undefined>>();
+  private readonly statsWaiters = new Map<number, Waiter<ThreadStats>>();
   private nextId = 0;
+  private closing = false;
+  /**
+   * The V8 heap limit of each task thread: threads inherit the process's heap flags
+   * (--max-old-space-size), so it is the main thread's.
+   */
+  readonly heapLimitBytes = getHeapStatistics().heap_size_limit;
 
-  constructor(size: number, info: ThreadInfo) {
+  constructor(size: number, private readonly info: ThreadInfo) {
     for (let i = 0; i < size; i++) {
-      // argv as the process's, so code in a task thread sees the same process.argv as the process.
-      const worker = new Worker(BOOTSTRAP, { workerData: info, argv: process.argv.slice(2) });
-      const slot: Slot = { worker, busy: undefined, id: i };
-      worker.on('message', (m: FromThread) => this.onMessage(slot, m));
-      worker.on('error', (error) => this.crashed(slot, error));
-      worker.unref();
+      const slot: Slot = { worker: undefined as unknown as Worker, busy: undefined, id: i };
+      this.startThread(slot);
       this.slots.push(slot);
     }
+  }
+
+  private startThread(slot: Slot): void {
+    // argv as the process's, so code in a task thread sees the same process.argv as the process.
+    const worker = new Worker(BOOTSTRAP, { workerData: this.info, argv: process.argv.slice(2) });
+    slot.worker = worker;
+    worker.on('message', (m: FromThread) => this.onMessage(slot, m));
+    worker.on('error', (error) => this.crashed(slot, worker, error));
+    worker.unref();
   }
 
   run(task: TaskDescriptor, app: AppInfo, services: AppServices): Promise<TaskResult> {
@@ -84,7 +104,7 @@ export class TaskThreadPool implements TaskThreads {
     if (!slot) return Promise.resolve(undefined);
     const rpcId = this.nextId++;
     return new Promise((resolve) => {
-      this.cachedWaiters.set(rpcId, (ipc) => resolve(ipc ? decodeIpc(ipc, `cached partition ${partition} of cache ${cacheId} (from a task thread)`) : undefined));
+      this.cachedWaiters.set(rpcId, { slot, resolve: (ipc) => resolve(ipc ? decodeIpc(ipc, `cached partition ${partition} of cache ${cacheId} (from a task thread)`) : undefined) });
       slot.worker.postMessage({ type: 'cached', rpcId, appId, cacheId, partition } satisfies ToThread);
     });
   }
@@ -102,7 +122,7 @@ export class TaskThreadPool implements TaskThreads {
   stats(appId: string): Promise<ThreadStats[]> {
     return Promise.all(this.slots.map((slot) => new Promise<ThreadStats>((resolve) => {
       const rpcId = this.nextId++;
-      this.statsWaiters.set(rpcId, resolve);
+      this.statsWaiters.set(rpcId, { slot, resolve });
       slot.worker.postMessage({ type: 'stats', rpcId, appId } satisfies ToThread);
     })));
   }
@@ -113,6 +133,7 @@ export class TaskThreadPool implements TaskThreads {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
   }
 
@@ -156,20 +177,46 @@ export class TaskThreadPool implements TaskThreads {
         return;
       }
       case 'cachedReply':
-        this.cachedWaiters.get(m.rpcId)?.(m.ipc);
+        this.cachedWaiters.get(m.rpcId)?.resolve(m.ipc);
         this.cachedWaiters.delete(m.rpcId);
         return;
       case 'statsReply':
-        this.statsWaiters.get(m.rpcId)?.(m.stats);
+        this.statsWaiters.get(m.rpcId)?.resolve(m.stats);
         this.statsWaiters.delete(m.rpcId);
         return;
     }
   }
 
-  private crashed(slot: Slot, error: Error): void {
-    // A thread that dies takes the process's ability to run its task with it: fail loudly so the
-    // driver sees an executor loss rather than a task that never ends.
-    process.stderr.write(`task thread ${slot.id} crashed: ${error.stack ?? error.message}\n`);
-    process.exit(70);
+  private crashed(slot: Slot, worker: Worker, error: Error): void {
+    if (slot.worker !== worker || this.closing) return;
+    if ((error as NodeJS.ErrnoException).code !== 'ERR_WORKER_OUT_OF_MEMORY') {
+      // A thread that dies otherwise takes the process's ability to run its task with it: fail
+      // loudly so the driver sees an executor loss rather than a task that never ends.
+      process.stderr.write(`task thread ${slot.id} crashed: ${error.stack ?? error.message}\n`);
+      process.exit(70);
+    }
+    const pending = slot.busy;
+    slot.busy = undefined;
+    // What the dead thread held is gone: its cached partitions (readers recompute them from
+    // lineage), its answers to requests in flight, and the spill files its task left.
+    for (const [key, owner] of this.cacheOwner) if (owner === slot) this.cacheOwner.delete(key);
+    for (const [rpcId, waiter] of this.cachedWaiters) if (waiter.slot === slot) { this.cachedWaiters.delete(rpcId); waiter.resolve(undefined); }
+    for (const [rpcId, waiter] of this.statsWaiters) if (waiter.slot === slot) { this.statsWaiters.delete(rpcId); waiter.resolve(FRESH_THREAD); }
+    const limit = `heap limit ${Math.round(this.heapLimitBytes / 2 ** 20)} MB`;
+    if (pending) {
+      const { task } = pending;
+      rmSync(taskSpillDir(pending.app.spillDir, task), { recursive: true, force: true });
+      const message = `executor ${this.info.executorId} ran out of memory (${limit}) in task ${task.taskId} of stage ${task.stageId} ` +
+        `(partition ${task.partition}, attempt ${task.attempt})`;
+      process.stderr.write(`${message}; its task thread ${slot.id} is replaced by a new one\n`);
+      pending.reject(new TaskError({
+        kind: 'OutOfMemory', executorId: this.info.executorId, heapLimitBytes: this.heapLimitBytes,
+        taskId: task.taskId, stageId: task.stageId, partition: task.partition, attempt: task.attempt, message,
+      }));
+    } else {
+      process.stderr.write(`task thread ${slot.id} of executor ${this.info.executorId} ran out of memory (${limit}) between tasks; it is replaced by a new one\n`);
+    }
+    this.startThread(slot);
+    this.dispatch();
   }
 }

@@ -21,6 +21,12 @@ export type TaskFailureReason =
    * spilling): retried like a user error, but on another executor when there is one.
    */
   | { kind: 'ExecutorResourceExhausted'; resource: 'disk' | 'memory'; executorId: ExecutorId; message: string }
+  /**
+   * The task's thread hit its V8 heap limit and was ended; the executor lives on with a new thread.
+   * Retried like an executor loss (on another executor when there is one). `message` reads
+   * "executor exec-2 ran out of memory (heap limit 256 MB) in task 3 of stage 1 (partition 2, attempt 0)".
+   */
+  | { kind: 'OutOfMemory'; executorId: ExecutorId; heapLimitBytes: number; taskId: number; stageId: number; partition: number; attempt: number; message: string }
   /** Bad input data or options (a malformed CSV row, a missing column): the same on every retry, so never retried. */
   | { kind: 'InputError'; code: string; message: string }
   /** A fault of dataflow itself (data the engine wrote does not decode): never retried, the job fails at once. */

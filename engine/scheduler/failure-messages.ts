@@ -24,12 +24,21 @@ export function describeFailure(reason: TaskFailureReason): string {
     case 'BundleLoadFailed':
       return `executor ${reason.executorId} could not load the job bundle (${reason.message})`;
     case 'ExecutorResourceExhausted':
+    case 'OutOfMemory':
       return reason.message;
     case 'InputError':
     case 'InternalError':
       return reason.message;
   }
 }
+
+/** What to do when a partition's attempts are used up, by the kind of its last failure. */
+const EXHAUSTED_FIX: Partial<Record<TaskFailureReason['kind'], string>> = {
+  UserCodeError: 'Fix the error in the job code (every attempt is listed in causes).',
+  OutOfMemory:
+    'The task needs more memory than an executor gives it: raise the executors\' heap (e.g. --max-old-space-size=4096 in ' +
+    'dataflow.executor.extraNodeOptions) and memory (dataflow.executor.memory, --memory), or spread its data over more partitions.',
+};
 
 /** A partition failed `maxTaskAttempts` times in a row. @example taskAttemptsExhausted(2, 5, causes, 4) */
 export function taskAttemptsExhausted(
@@ -39,10 +48,7 @@ export function taskAttemptsExhausted(
   maxTaskAttempts: number,
 ): JobFailure {
   const last = causes[causes.length - 1]!;
-  const fix =
-    last.kind === 'UserCodeError'
-      ? 'Fix the error in the job code (every attempt is listed in causes).'
-      : 'Executors keep dying while running it; check their logs and memory, or raise maxTaskAttempts.';
+  const fix = EXHAUSTED_FIX[last.kind] ?? 'Executors keep dying while running it; check their logs and memory, or raise maxTaskAttempts.';
   return {
     message:
       `Partition ${partition} of stage ${stageId} failed ${causes.length} times (maxTaskAttempts = ${maxTaskAttempts}); ` +

@@ -20,8 +20,9 @@
 //    BundleLoadFailed is never retried: the bundle is the same everywhere. Neither are InputError (the
 //    input is the same on every attempt) and InternalError (a fault of the engine, e.g. an IPC block it
 //    wrote that does not decode: retrying would hide it).
-//    ExecutorResourceExhausted (the executor's disk filled while spilling) is retried and counted like
-//    a user error, and the partition avoids that executor afterwards while another one is alive.
+//    ExecutorResourceExhausted (the executor's disk filled while spilling) and OutOfMemory (the task's
+//    thread hit its heap limit) are retried and counted like a user error, and the partition avoids
+//    that executor afterwards while another one is alive.
 //
 //  - Stage attempts. Every StageSubmitted starts a stage attempt. A stage is submitted when the
 //    outputs of all its parent shuffles are complete; until then it waits.
@@ -303,6 +304,7 @@ export class SchedulerState {
         this.countTaskFailure(task, reason, out);
         break;
       case 'ExecutorResourceExhausted':
+      case 'OutOfMemory':
         task.run.avoid(task.spec.partition, reason.executorId);
         this.countTaskFailure(task, reason, out);
         break;

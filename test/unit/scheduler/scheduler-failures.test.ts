@@ -60,6 +60,29 @@ describe('SchedulerState: task failures', () => {
     expect(h.loseExecutor('exec-b')).toEqual([launch(3, 1, 0, 0, 'exec-a', 2)]);
   });
 
+  it('retries a task that ran out of memory on another executor, and fails the job with the memory advice at the limit', () => {
+    const h = new Harness({ maxTaskAttempts: 2 });
+    h.addExecutor('exec-a', 1);
+    h.addExecutor('exec-b', 1);
+    h.submit({ jobId: 1, finalStageId: 0, stages: [resultStage(0, 2)] });
+    const oom = (taskId: number, executorId: string, attempt: number) => ({
+      kind: 'OutOfMemory' as const, executorId, heapLimitBytes: 304 * 2 ** 20, taskId, stageId: 0, partition: 0, attempt,
+      message: `executor ${executorId} ran out of memory (heap limit 304 MB) in task ${taskId} of stage 0 (partition 0, attempt ${attempt})`,
+    });
+    // Partition 0 ran on exec-a, partition 1 on exec-b; exec-a is free again, but partition 0 avoids it.
+    expect(h.fail(0, oom(0, 'exec-a', 0))).toEqual([]);
+    expect(h.finish(1)).toEqual([accept(1, 1, 1), launch(2, 1, 0, 0, 'exec-b', 1)]);
+    const [failed, ...rest] = h.fail(2, oom(2, 'exec-b', 1));
+    expect(rest).toEqual([]);
+    expect(failed).toEqual(jobFailed(1, { stageId: 0, partition: 0, causes: [oom(0, 'exec-a', 0), oom(2, 'exec-b', 1)] }));
+    expect(failed!.type === 'JobFailed' && failed!.failure.message).toBe(
+      'Partition 0 of stage 0 failed 2 times (maxTaskAttempts = 2); last failure: executor exec-b ran out of memory (heap limit 304 MB) ' +
+        "in task 2 of stage 0 (partition 0, attempt 1). The task needs more memory than an executor gives it: raise the executors' heap " +
+        '(e.g. --max-old-space-size=4096 in dataflow.executor.extraNodeOptions) and memory (dataflow.executor.memory, --memory), or spread ' +
+        'its data over more partitions.',
+    );
+  });
+
   it('resets the failure count of a partition when it succeeds', () => {
     const h = new Harness({ maxTaskAttempts: 2 });
     h.addExecutor('exec-a', 1);
