@@ -14,6 +14,7 @@ export { Session } from './dataset/session.ts';
 export type { SessionOptions } from './dataset/session.ts';
 export { Dataset } from './dataset/dataset.ts';
 export type { WriteParquetOptions } from './dataset/dataset.ts';
+export type { GroupByKeyOptions } from './dataset/verbs/group-by-key.ts';
 export { Broadcast } from './protocol/broadcast.ts';
 export { count, sum, mean, min, max } from './dataset/aggregations.ts';
 export type { AggSpec, Aggregations } from './kernels/aggregate.ts';

@@ -31,6 +31,7 @@ import { repartition } from './verbs/repartition.ts';
 import { aggregateByKey } from './verbs/aggregate-by-key.ts';
 import { reduceByKey } from './verbs/reduce-by-key.ts';
 import { groupByKey } from './verbs/group-by-key.ts';
+import type { GroupByKeyOptions } from './verbs/group-by-key.ts';
 import { join } from './verbs/join.ts';
 import { sortBy } from './verbs/sort-by.ts';
 import { distinct } from './verbs/distinct.ts';
@@ -83,7 +84,7 @@ export class Dataset<T extends Row = Row> {
   reduceByKey(keys: Array<keyof T & string>, fn: (a: Row, b: Row) => Row, captures?: Captures, options?: { numPartitions?: number }): Dataset<Row> {
     return reduceByKey(this, keys, fn, captures, options);
   }
-  groupByKey(keys: Array<keyof T & string>, options?: { numPartitions?: number }): Dataset<Row> { return groupByKey(this, keys, options); }
+  groupByKey(keys: Array<keyof T & string>, options?: GroupByKeyOptions): Dataset<Row> { return groupByKey(this, keys, options); }
   /** Reuses the shuffle of a side already partitioned on `keys` (see verbs/join.ts). */
   join<U extends Row>(other: Dataset<U>, keys: string[], options?: { how?: 'inner' | 'left'; numPartitions?: number }): Dataset<Row> { return join(this, other, keys, options); }
   sortBy(keys: Array<SortKey | (keyof T & string)>, options?: { numPartitions?: number }): Dataset<T> { return sortBy(this, keys, options); }

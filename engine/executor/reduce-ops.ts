@@ -1,13 +1,12 @@
 // Wide operators, both sides of a shuffle: the map-side combine run before shuffle files are
 // written, and the reduce-side operator run on the blocks a reduce task streams in. Sort and the
-// grouping operators spill past the task's memory budget; the others hold their partition.
+// grouping operators (groupByKey too) spill past the task's memory budget; the others hold their partition.
 
 import type { Table } from 'apache-arrow';
 import type { CombineOp, ReduceOp } from '../plan/nodes.ts';
 import { concatTables } from '../kernels/concat-tables.ts';
 import { partialAggregate, mergePartials, finishAggregate } from '../kernels/aggregate.ts';
 import { reduceRowsByKey } from '../kernels/reduce-rows.ts';
-import { groupRows } from '../kernels/group-rows.ts';
 import { hashJoin } from '../kernels/join.ts';
 import { distinctRows } from '../kernels/distinct.ts';
 import { takeRows } from '../kernels/take.ts';
@@ -16,6 +15,7 @@ import type { UserCode } from './user-code.ts';
 import type { ReduceInput } from './reduce-input.ts';
 import { externalSort } from './external-sort.ts';
 import { spillingGroupBy } from './spilling-group-by.ts';
+import { spillingGroupRows } from './spilling-group-rows.ts';
 import type { GroupedOp } from './spilling-group-by.ts';
 import { collectTables, isBlank } from './operator-memory.ts';
 
@@ -37,6 +37,8 @@ export function applyCombine(op: CombineOp, table: Table, code: UserCode): Table
 /** What a reduce operator runs with. */
 export interface ReduceContext extends OperatorMemory {
   code: UserCode;
+  /** The task's share of its executor's memory (budget and fetch window): what groupByKey's groups may hold by default. */
+  taskMemoryBytes: number;
 }
 
 type Reducer<K extends ReduceOp['op']> = (op: Extract<ReduceOp, { op: K }>, inputs: ReduceInput[], ctx: ReduceContext) => AsyncIterable<Table>;
@@ -50,7 +52,9 @@ async function* whole(inputs: ReduceInput[], kernel: (tables: Table[]) => Table)
 
 const reducers: { [K in ReduceOp['op']]: Reducer<K> } = {
   concat: (_op, inputs) => whole(inputs, ([t]) => t!),
-  groupRows: (op, inputs) => whole(inputs, ([t]) => (isBlank(t!) ? t! : groupRows(t!, op.keys))),
+  groupRows: (op, [input], ctx) => spillingGroupRows(input!, input!.bytes, op.keys, {
+    bytes: op.maxGroupBytes ?? ctx.taskMemoryBytes, isDefault: op.maxGroupBytes === undefined,
+  }, ctx),
   join: (op, inputs) => whole(inputs, ([left, right]) => (isBlank(left!) ? left! : hashJoin(left!, right ?? concatTables([]), op.keys, op.how))),
   sort: (op, [input], ctx) => externalSort(input!, input!.bytes, op.keys, ctx),
   mergeAggregate: (op, [input], ctx) => spillingGroupBy(input!, input!.bytes, {

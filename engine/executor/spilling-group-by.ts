@@ -38,9 +38,10 @@ export interface GroupedOp {
 }
 
 /** Rows with, for each, the input position of its group's first row (the output order). */
-interface Tagged { table: Table; first: Float64Array }
+export interface Tagged { table: Table; first: Float64Array }
 
-const FIRST = '__dataflow_first$';
+/** The column a spilled row carries its position (or its group's first position) in. */
+export const FIRST = '__dataflow_first$';
 /** Spill partitions of one level: each is merged alone, so it should fit the budget. */
 const MAX_PARTITIONS = 16;
 /** Spill frames smaller than this cost more in per-frame overhead than they save in memory. */
@@ -85,7 +86,7 @@ async function* groupTagged(input: AsyncIterable<Tagged>, inputBytes: number, op
   const numPartitions = Math.min(MAX_PARTITIONS, Math.max(2, Math.ceil((2 * inputBytes) / budget.limitBytes)));
   for await (const batch of input) {
     if (batch.table.numRows === 0) { empty ??= batch.table; continue; }
-    if (partitions) { writePartitioned(batch, partitions, op, level); continue; }
+    if (partitions) { writePartitioned(batch, partitions, op.keys(batch.table), level); continue; }
     const table = state ? concatTables([state.table, batch.table]) : batch.table;
     const first = state ? concatFloats(state.first, batch.first) : batch.first;
     const groups = groupIds(table, op.keys(table));
@@ -97,7 +98,7 @@ async function* groupTagged(input: AsyncIterable<Tagged>, inputBytes: number, op
       // Rows wait in memory per partition (a quarter of the budget in all) to be written in frames.
       const frameBytes = Math.max(MIN_FRAME_BYTES, Math.floor(budget.limitBytes / (4 * numPartitions)));
       partitions = Array.from({ length: numPartitions }, (_, p) => spill.openRun(`group-l${level}-p${p}`, frameBytes));
-      writePartitioned(state, partitions, op, level);
+      writePartitioned(state, partitions, op.keys(state.table), level);
       state = undefined;
       budget.release(held);
       held = 0;
@@ -135,10 +136,10 @@ async function* groupTagged(input: AsyncIterable<Tagged>, inputBytes: number, op
   }
 }
 
-/** Appends `rows` to the partitions by a hash of their key, each partition keeping input order. */
-function writePartitioned(rows: Tagged, partitions: SpillWriter[], op: GroupedOp, level: number): void {
+/** Appends `rows` (with their FIRST column) to the partitions by a hash of `keys`, each partition keeping input order. */
+export function writePartitioned(rows: Tagged, partitions: SpillWriter[], keys: string[], level: number): void {
   const n = rows.table.numRows;
-  const hashes = hashKeys(rows.table, op.keys(rows.table));
+  const hashes = hashKeys(rows.table, keys);
   const count = partitions.length;
   const of = new Int32Array(n);
   const starts = new Int32Array(count + 1);
@@ -164,7 +165,7 @@ function writePartitioned(rows: Tagged, partitions: SpillWriter[], op: GroupedOp
   }
 }
 
-function withFirst(rows: Tagged): Table {
+export function withFirst(rows: Tagged): Table {
   const { table, first } = rows;
   const schema = new Schema([...table.schema.fields, new Field(FIRST, new Float64(), false)]);
   const columns = table.schema.fields.map((f) => columnData(table, f.name));
@@ -172,7 +173,7 @@ function withFirst(rows: Tagged): Table {
   return tableFromColumns(schema, columns, table.numRows);
 }
 
-function splitFirst(table: Table): Tagged {
+export function splitFirst(table: Table): Tagged {
   const data = columnData(table, FIRST);
   const first = (data.values as Float64Array).slice(data.offset, data.offset + data.length);
   return { table: table.select(table.schema.fields.map((f) => f.name).filter((n) => n !== FIRST)), first };
@@ -182,7 +183,7 @@ function* readTagged(batches: Iterable<Table>): Generator<Tagged> {
   for (const batch of batches) yield splitFirst(batch);
 }
 
-async function* asAsync<T>(items: Iterable<T>): AsyncGenerator<T> {
+export async function* asAsync<T>(items: Iterable<T>): AsyncGenerator<T> {
   yield* items;
 }
 

@@ -147,7 +147,7 @@ class TaskRun {
       }
       case 'shuffled': {
         const inputs = node.deps.map((dep) => this.shuffleInput(dep.shuffleId));
-        yield* applyReduce(node.reduce, inputs, { code: this.code, budget: this.budget, spill: this.spill });
+        yield* applyReduce(node.reduce, inputs, { code: this.code, budget: this.budget, spill: this.spill, taskMemoryBytes: this.env.taskMemoryBytes });
         return;
       }
     }

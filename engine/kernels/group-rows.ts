@@ -26,13 +26,7 @@ export const GROUP_VALUES_COLUMN = 'values';
  * groupRows(ratings, ['user']); // user, values: List<Struct<item, rating>>
  */
 export function groupRows(table: Table, keys: readonly string[]): Table {
-  if (keys.includes(GROUP_VALUES_COLUMN)) {
-    throw new DataflowError(
-      'INVALID_INPUT',
-      `groupByKey: a key column is named '${GROUP_VALUES_COLUMN}', which is the name of the grouped-values column; rename the key first.`,
-    );
-  }
-  const keyFields = keys.map((k) => table.schema.fields[requireColumnIndex(table, k, 'as a groupByKey key')]);
+  checkGroupKeys(table, keys);
   const valueFields = table.schema.fields.filter((f) => !keys.includes(f.name));
   const { groupOf, numGroups, firstRow } = groupIds(table, keys);
   const n = table.numRows;
@@ -45,13 +39,46 @@ export function groupRows(table: Table, keys: readonly string[]): Table {
   const order = new Int32Array(n);
   for (let i = 0; i < n; i++) order[cursor[groupOf[i]]++] = i;
 
+  const values = valueFields.map((f) => takeData(columnData(table, f.name), order));
+  const keyValues = keys.map((k) => takeData(columnData(table, k), firstRow));
+  return listRows(table, keys, keyValues, values, offsets);
+}
+
+/**
+ * groupRows of a table whose groups already lie in consecutive rows, in output order: group g
+ * is rows offsets[g]..offsets[g+1] (the spilling groupByKey's last step; no rows are moved).
+ *
+ * @example
+ * groupedRuns(table, ['k'], Int32Array.of(0, 2, 3)); // rows 0-1 one group, row 2 another
+ */
+export function groupedRuns(table: Table, keys: readonly string[], offsets: Int32Array): Table {
+  checkGroupKeys(table, keys);
+  const values = table.schema.fields.filter((f) => !keys.includes(f.name)).map((f) => columnData(table, f.name));
+  const starts = offsets.subarray(0, offsets.length - 1);
+  const keyValues = keys.map((k) => takeData(columnData(table, k), starts));
+  return listRows(table, keys, keyValues, values, offsets);
+}
+
+function checkGroupKeys(table: Table, keys: readonly string[]): void {
+  if (keys.includes(GROUP_VALUES_COLUMN)) {
+    throw new DataflowError(
+      'INVALID_INPUT',
+      `groupByKey: a key column is named '${GROUP_VALUES_COLUMN}', which is the name of the grouped-values column; rename the key first.`,
+    );
+  }
+  for (const k of keys) requireColumnIndex(table, k, 'as a groupByKey key');
+}
+
+/** The output table: key columns (one row per group), then `values` over the value rows cut at `offsets`. */
+function listRows(table: Table, keys: readonly string[], keyValues: Data[], values: Data[], offsets: Int32Array): Table {
+  const keyFields = keys.map((k) => table.schema.fields[requireColumnIndex(table, k, 'as a groupByKey key')]);
+  const valueFields = table.schema.fields.filter((f) => !keys.includes(f.name));
+  const numGroups = offsets.length - 1;
+  const n = offsets[numGroups];
   const structType = new Struct(valueFields);
-  const children: Data[] = valueFields.map((f) => takeData(columnData(table, f.name), order));
-  const structData = makeData({ type: structType, length: n, nullCount: 0, children });
+  const structData = makeData({ type: structType, length: n, nullCount: 0, children: values });
   const listType = new List(new Field('item', structType, false));
   const listData = makeData({ type: listType, length: numGroups, nullCount: 0, valueOffsets: offsets, child: structData });
-
   const fields = [...keyFields, new Field(GROUP_VALUES_COLUMN, listType, true)];
-  const columns = [...keys.map((k) => takeData(columnData(table, k), firstRow)), listData];
-  return tableFromColumns(new Schema(fields), columns, numGroups);
+  return tableFromColumns(new Schema(fields), [...keyValues, listData], numGroups);
 }

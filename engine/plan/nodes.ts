@@ -48,7 +48,7 @@ export type ReduceOp =
   | { op: 'concat' }
   | { op: 'mergeAggregate'; keys: string[]; aggs: Aggregations }
   | { op: 'reduceRows'; keys: string[]; fn: ShippedFunction }
-  | { op: 'groupRows'; keys: string[] }
+  | { op: 'groupRows'; keys: string[]; /** bytes one group may hold (groupByKey's option; default: the task's memory share) */ maxGroupBytes?: number }
   | { op: 'join'; keys: string[]; how: 'inner' | 'left' }
   | { op: 'sort'; keys: SortKey[] }
   | { op: 'distinct' };
