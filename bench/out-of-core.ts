@@ -1,10 +1,13 @@
 // Out of core, for real: local[2] inside a memory cgroup (Arrow buffers live outside the V8
 // heap, so only a cgroup bounds them), an execution budget far below the data, a dataset of
 // (key, value) rows generated on the fly inside the job, aggregated by key and then sorted by the
-// sum. Every result is checked against checksums computed here without the engine; the table
-// shows each executor's peak resident memory (VmHWM), the cgroup's peak and the bytes spilled.
+// sum; then skewed rows (one key holding --hot percent of them) grouped by key with groupByKey.
+// Every result is checked against checksums computed here without the engine (for groupByKey each
+// group's values in input order too); the table shows each executor's peak resident memory
+// (VmHWM), the cgroup's peak and the bytes spilled.
 //
 //   sudo npx tsx bench/out-of-core.ts [--rows 10000000] [--keys 4000000] [--memory 8m] [--cap 1g] [--partitions 16]
+//                                     [--skew-rows 5000000] [--skew-keys 1000000] [--hot 30] [--max-group 256m]
 //
 // The defaults run in about four minutes on 2 shared cores: 115 MB of columns, 12× the 9.6 MB
 // execution budget of the two executors; aggregation and sort both spill.
@@ -12,6 +15,8 @@
 // --memory is dataflow.executor.memory (60% of it is each executor's execution budget); --cap is
 // memory.max (v2) or memory.limit_in_bytes (v1) of the cgroup that holds the driver and both
 // executors. Needs root for the cgroup; without it the job runs unbounded (and says so).
+// --max-group is groupByKey's maxGroupBytes: the hot key's group (returned as one row, so held
+// whole) is far above the task's share of an 8m executor, and the cgroup shows what it costs.
 
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
@@ -23,15 +28,18 @@ import { parseSize } from '../engine/config.ts';
 import { fmt, machineInfo, markdownTable, writeResults } from './lib/report.ts';
 import type { TableRow } from './lib/report.ts';
 import { cleanUpOnSignal, loadFunctions, withSession } from './lib/sessions.ts';
-import { groupHash, keyOf, valueOf } from './out-of-core/functions.ts';
+import { groupHash, keyOf, orderStep, skewedKeyOf, valueOf } from './out-of-core/functions.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
 const SELF = fileURLToPath(import.meta.url);
 
-interface Options { rows: number; keys: number; memory: string; cap: string; partitions: number; inside: boolean }
+interface Options {
+  rows: number; keys: number; memory: string; cap: string; partitions: number; inside: boolean;
+  skewRows: number; skewKeys: number; hot: number; maxGroup: string;
+}
 
 function parseOptions(argv: string[]): Options {
-  const o: Options = { rows: 10_000_000, keys: 4_000_000, memory: '8m', cap: '1g', partitions: 16, inside: false };
+  const o: Options = { rows: 10_000_000, keys: 4_000_000, memory: '8m', cap: '1g', partitions: 16, inside: false, skewRows: 0, skewKeys: 0, hot: 30, maxGroup: '256m' };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i]!.split('=', 2) as [string, string | undefined];
     const value = (): string => inline ?? argv[++i] ?? '';
@@ -40,14 +48,22 @@ function parseOptions(argv: string[]): Options {
     else if (flag === '--memory') o.memory = value();
     else if (flag === '--cap') o.cap = value();
     else if (flag === '--partitions') o.partitions = Number(value());
+    else if (flag === '--skew-rows') o.skewRows = Number(value());
+    else if (flag === '--skew-keys') o.skewKeys = Number(value());
+    else if (flag === '--hot') o.hot = Number(value());
+    else if (flag === '--max-group') o.maxGroup = value();
     else if (flag === '--inside') o.inside = true;
-    else throw new Error(`bench out-of-core: unknown option ${flag} (known: --rows, --keys, --memory, --cap, --partitions)`);
+    else throw new Error(`bench out-of-core: unknown option ${flag} (known: --rows, --keys, --memory, --cap, --partitions, --skew-rows, --skew-keys, --hot, --max-group)`);
   }
-  for (const [name, v] of [['--rows', o.rows], ['--keys', o.keys], ['--partitions', o.partitions]] as const) {
+  o.skewRows ||= Math.ceil(o.rows / 2);
+  o.skewKeys ||= Math.max(1, Math.ceil(o.keys / 4));
+  for (const [name, v] of [['--rows', o.rows], ['--keys', o.keys], ['--partitions', o.partitions], ['--skew-rows', o.skewRows], ['--skew-keys', o.skewKeys]] as const) {
     if (!Number.isInteger(v) || v < 1) throw new Error(`bench out-of-core: ${name} must be a positive integer, got ${v}`);
   }
+  if (!Number.isInteger(o.hot) || o.hot < 0 || o.hot > 100) throw new Error(`bench out-of-core: --hot must be a percentage 0..100, got ${o.hot}`);
   parseSize(o.memory, '--memory');
   parseSize(o.cap, '--cap');
+  parseSize(o.maxGroup, '--max-group');
   return o;
 }
 
@@ -80,9 +96,37 @@ function expected(o: Options): Checks {
   return out;
 }
 
+/**
+ * What groupByKey on the skewed rows must produce: per key n, s and the order fingerprint of its
+ * values in input order (ascending ids: range partitions in order, reduce input in map order).
+ */
+function expectedSkewed(o: Options): Checks & { largest: number } {
+  const n = new Int32Array(o.skewKeys);
+  const s = new Float64Array(o.skewKeys);
+  const w = new Uint32Array(o.skewKeys);
+  for (let id = 0; id < o.skewRows; id++) {
+    const k = skewedKeyOf(id, o.skewKeys, o.hot);
+    const v = valueOf(id);
+    w[k] = orderStep(w[k]!, n[k]!, v);
+    n[k]!++;
+    s[k]! += v;
+  }
+  const out = { groups: 0, sumN: 0, sumS: 0, hash: 0, largest: 0 };
+  for (let k = 0; k < o.skewKeys; k++) {
+    if (n[k] === 0) continue;
+    out.groups++;
+    out.sumN += n[k]!;
+    out.sumS += s[k]!;
+    out.hash = (out.hash + groupHash(k ^ w[k]!, n[k]!, s[k]!)) >>> 0;
+    out.largest = Math.max(out.largest, n[k]!);
+  }
+  return out;
+}
+
 interface InsideReport {
   aggregate: { seconds: number; checks: Checks; metrics: JobMetrics | undefined };
   sort: { seconds: number; checks: Checks; ordered: boolean; metrics: JobMetrics | undefined };
+  groupByKey: { seconds: number; checks: Checks; largest: number; metrics: JobMetrics | undefined };
   executorPeaks: Array<{ pid: number; peakBytes: number }>;
   driverPeakBytes: number;
 }
@@ -114,7 +158,7 @@ async function inside(o: Options): Promise<void> {
   try {
     await withSession('local[2]', async (session) => {
       session.useBundle(fns.bundle, fns.loaded);
-      const { generate, summarize } = fns.exports;
+      const { generate, summarize, generateSkewed, summarizeGroups } = fns.exports;
       const keys = o.keys;
       const data = session.range(0, o.rows, { numPartitions: o.partitions }).mapBatches((b) => generate(b, keys), { generate, keys });
       const groups = data.aggregateByKey(['key'], { n: count(), s: sum('value') }, { numPartitions: 16 });
@@ -130,8 +174,18 @@ async function inside(o: Options): Promise<void> {
       const ordered = nonEmpty.every((s, i) => s.descending === 1 && (i === 0 || nonEmpty[i - 1]!.last >= s.first));
       const sort = { seconds: (performance.now() - started) / 1000, checks: totals(sortSummaries), ordered, metrics: session.lastJobMetrics };
 
+      started = performance.now();
+      const { skewKeys, hot } = { skewKeys: o.skewKeys, hot: o.hot };
+      const skewed = session.range(0, o.skewRows, { numPartitions: o.partitions }).mapBatches((b) => generateSkewed(b, skewKeys, hot), { generateSkewed, skewKeys, hot });
+      const grouped = skewed.groupByKey(['key'], { numPartitions: 16, maxGroupBytes: o.maxGroup });
+      const groupSummaries = (await grouped.mapBatches(summarizeGroups).collect()) as unknown as Summary[];
+      const groupByKey = {
+        seconds: (performance.now() - started) / 1000, checks: totals(groupSummaries),
+        largest: Math.max(0, ...groupSummaries.map((g) => g.first)), metrics: session.lastJobMetrics,
+      };
+
       const report: InsideReport = {
-        aggregate, sort,
+        aggregate, sort, groupByKey,
         executorPeaks: executors().map((pid) => ({ pid, peakBytes: peakRss(pid) })),
         driverPeakBytes: peakRss('self'),
       };
@@ -183,7 +237,8 @@ async function main(): Promise<void> {
   const memoryBytes = parseSize(o.memory, '--memory');
   const budget = 2 * Math.floor(0.6 * memoryBytes);
   const dataBytes = o.rows * 12; // Int32 key + Float64 value
-  const command = `npx tsx bench/out-of-core.ts --rows ${o.rows} --keys ${o.keys} --memory ${o.memory} --cap ${o.cap} --partitions ${o.partitions}`;
+  const command = `npx tsx bench/out-of-core.ts --rows ${o.rows} --keys ${o.keys} --memory ${o.memory} --cap ${o.cap} --partitions ${o.partitions}` +
+    ` --skew-rows ${o.skewRows} --skew-keys ${o.skewKeys} --hot ${o.hot} --max-group ${o.maxGroup}`;
   console.log(`${o.rows.toLocaleString('en-US')} rows (${fmt(dataBytes / 2 ** 20)} MB of columns), ${o.keys.toLocaleString('en-US')} keys; ` +
     `execution budget 2 × ${fmt((0.6 * memoryBytes) / 2 ** 20)} MB = ${fmt(budget / 2 ** 20)} MB (data ${fmt(dataBytes / budget)}× the budget); cgroup cap ${o.cap}`);
 
@@ -196,6 +251,7 @@ async function main(): Promise<void> {
   let out = '';
   child.stdout!.on('data', (c: Buffer) => { out += c.toString(); });
   const expecting = expected(o);
+  const expectingGroups = expectedSkewed(o);
   const code = await new Promise<number | null>((resolve) => child.on('exit', (c, signal) => resolve(signal ? 128 : c)));
   const cgroupPeak = cgroup ? cgroup.peak() : NaN;
   cgroup?.remove();
@@ -204,20 +260,27 @@ async function main(): Promise<void> {
     throw new Error(`bench out-of-core: the job exited with ${code}${cgroup ? ` inside a ${o.cap} cgroup (killed by the OOM killer if 137/128)` : ''}; output:\n${out.slice(-2000)}`);
   }
   const r = JSON.parse(last) as InsideReport;
-  const same = (c: Checks): boolean => c.groups === expecting.groups && c.sumN === expecting.sumN && c.sumS === expecting.sumS && c.hash === expecting.hash;
+  const same = (c: Checks, e: Checks = expecting): boolean => c.groups === e.groups && c.sumN === e.sumN && c.sumS === e.sumS && c.hash === e.hash;
   const mb = (b: number): string => `${fmt(b / 2 ** 20)} MB`;
   const perExecutorCap = (capBytes - r.driverPeakBytes) / 2;
   const rows: TableRow[] = [
     { measure: `aggregateByKey, ${o.keys.toLocaleString('en-US')} keys`, dataflow: `${fmt(r.aggregate.seconds)} s, spilled ${mb(r.aggregate.metrics?.spillBytes ?? 0)}`, reference: `groups ${expecting.groups}, Σn ${expecting.sumN}, Σs ${expecting.sumS}, hash ${expecting.hash}`, verdict: same(r.aggregate.checks) ? 'exact' : `WRONG: ${JSON.stringify(r.aggregate.checks)}` },
     { measure: 'sortBy(s desc), 2 partitions', dataflow: `${fmt(r.sort.seconds)} s, spilled ${mb(r.sort.metrics?.spillBytes ?? 0)}`, reference: 'same checksums, s non-increasing', verdict: same(r.sort.checks) && r.sort.ordered ? 'exact, ordered' : `WRONG: ${JSON.stringify(r.sort.checks)} ordered=${r.sort.ordered}` },
+    {
+      measure: `groupByKey, ${o.skewRows.toLocaleString('en-US')} rows, key 0 holds ${o.hot}%`,
+      dataflow: `${fmt(r.groupByKey.seconds)} s, spilled ${mb(r.groupByKey.metrics?.spillBytes ?? 0)}, largest group ${r.groupByKey.largest.toLocaleString('en-US')} rows`,
+      reference: `groups ${expectingGroups.groups}, Σn ${expectingGroups.sumN}, Σs ${expectingGroups.sumS}, hash ${expectingGroups.hash} (values in order), largest ${expectingGroups.largest}`,
+      verdict: same(r.groupByKey.checks, expectingGroups) && r.groupByKey.largest === expectingGroups.largest ? 'exact' : `WRONG: ${JSON.stringify(r.groupByKey.checks)} largest=${r.groupByKey.largest}`,
+    },
     ...r.executorPeaks.map((e, i) => ({ measure: `executor ${i + 1} peak RSS (VmHWM)`, dataflow: mb(e.peakBytes), reference: `budget ${mb(0.6 * memoryBytes)}; share of cap ${mb(perExecutorCap)}`, verdict: e.peakBytes <= perExecutorCap ? 'within' : 'OVER' })),
     { measure: 'driver peak RSS', dataflow: mb(r.driverPeakBytes), reference: '', verdict: '' },
     { measure: 'cgroup peak (driver + executors)', dataflow: cgroup ? mb(cgroupPeak) : 'no cgroup', reference: `cap ${mb(capBytes)}`, verdict: cgroup ? (cgroupPeak <= capBytes ? 'within' : 'OVER') : 'unbounded' },
   ];
   console.log(`\n${markdownTable(rows)}\n\ncommand: ${command}`);
-  const file = await writeResults(path.join(REPO_ROOT, 'bench/results'), 'out-of-core', { options: o, expected: expecting, report: r, cgroupPeak, machine: machineInfo() });
+  const file = await writeResults(path.join(REPO_ROOT, 'bench/results'), 'out-of-core', { options: o, expected: expecting, expectedGroups: expectingGroups, report: r, cgroupPeak, machine: machineInfo() });
   console.log(`results: ${path.relative(REPO_ROOT, file)}`);
   if (!same(r.aggregate.checks) || !same(r.sort.checks) || !r.sort.ordered) process.exitCode = 1;
+  if (!same(r.groupByKey.checks, expectingGroups) || r.groupByKey.largest !== expectingGroups.largest) process.exitCode = 1;
 }
 
 void (main() as Promise<void>).catch((error: unknown) => {

@@ -1,6 +1,6 @@
-// Columnar functions of the out-of-core benchmark: generate (key, value) rows from range ids,
-// and reduce a batch of results to one summary row. Bundled like a job (bench/lib/sessions.ts),
-// so they travel to executors by name; the benchmark's checker imports `groupHash` directly to
+// Columnar functions of the out-of-core benchmark: generate (key, value) rows from range ids (also
+// with a hot key), and reduce a batch of results (aggregated or grouped) to one summary row.
+// Bundled like a job (bench/lib/sessions.ts), so they travel to executors by name; the benchmark's checker imports `groupHash` directly to
 // compute the expected checksums without the engine.
 
 import { Table, makeVector } from 'apache-arrow';
@@ -67,5 +67,79 @@ export function summarize(batch: Table): Table {
     first: makeVector(Float64Array.of(rows > 0 ? s[0]! : NaN)),
     last: makeVector(Float64Array.of(rows > 0 ? s[rows - 1]! : NaN)),
     descending: makeVector(Int32Array.of(descending)),
+  });
+}
+
+/** The key of row `id` in the skewed data: `hotPercent`% of the rows have key 0, the rest spread as keyOf. */
+export function skewedKeyOf(id: number, keys: number, hotPercent: number): number {
+  return ((Math.imul(id ^ 0x5bd1e995, 0x9e3779b1) >>> 0) % 100) < hotPercent ? 0 : keyOf(id, keys);
+}
+
+/** Range ids → { key: Int32, value: Float64 } with one hot key (skewedKeyOf). */
+export function generateSkewed(batch: Table, keys: number, hotPercent: number): Table {
+  const ids = batch.getChild('id')!.toArray() as ArrayLike<number>;
+  const n = ids.length;
+  const key = new Int32Array(n);
+  const value = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    key[i] = skewedKeyOf(ids[i]!, keys, hotPercent);
+    value[i] = valueOf(ids[i]!);
+  }
+  return new Table({ key: makeVector(key), value: makeVector(value) });
+}
+
+/**
+ * An order-sensitive fingerprint of a group's values (integers 0..999): Σ (position + 1) · (value + 1)
+ * modulo 2^32, so a value missing, added or out of input order changes it.
+ */
+export function orderStep(w: number, position: number, value: number): number {
+  return (w + Math.imul(position + 1, value + 1)) >>> 0;
+}
+
+/**
+ * One summary row (as `summarize`'s) per batch of groupByKey output (key, values: List<{ value }>):
+ * rows, Σn, Σs, Σ groupHash(key ^ order fingerprint, n, s), and in `first` the largest group's n.
+ * Reads the list's offsets and the values' Float64 buffer directly (no rows are built).
+ */
+export function summarizeGroups(batch: Table): Table {
+  let rows = 0;
+  let sumN = 0;
+  let sumS = 0;
+  let hash = 0;
+  let largest = 0;
+  const keyColumn = batch.getChild('key')!;
+  const listColumn = batch.getChild('values')!;
+  let row = 0;
+  for (const list of listColumn.data) {
+    const offsets = list.valueOffsets as Int32Array;
+    const struct = list.children[0]!;
+    const at = struct.type.children.findIndex((f: { name: string }) => f.name === 'value');
+    const values = struct.children[at]!.values as Float64Array;
+    for (let r = 0; r < list.length; r++, row++) {
+      const key = keyColumn.get(row) as number;
+      const start = offsets[r]!;
+      const n = offsets[r + 1]! - start;
+      let s = 0;
+      let w = 0;
+      for (let j = 0; j < n; j++) {
+        const v = values[start + j]!;
+        s += v;
+        w = orderStep(w, j, v);
+      }
+      rows++;
+      sumN += n;
+      sumS += s;
+      hash = (hash + groupHash(key ^ w, n, s)) >>> 0;
+      if (n > largest) largest = n;
+    }
+  }
+  return new Table({
+    rows: makeVector(Float64Array.of(rows)),
+    sumN: makeVector(Float64Array.of(sumN)),
+    sumS: makeVector(Float64Array.of(sumS)),
+    hash: makeVector(Float64Array.of(hash)),
+    first: makeVector(Float64Array.of(largest)),
+    last: makeVector(Float64Array.of(NaN)),
+    descending: makeVector(Int32Array.of(1)),
   });
 }
