@@ -4,8 +4,22 @@
 import { InvalidInputError } from './errors.ts';
 
 export interface EngineConfig {
-  /** Partitions of a shuffle when a verb is not told how many (Spark: spark.sql.shuffle.partitions). */
+  /**
+   * Partitions of a shuffle when a verb is not told how many (Spark: spark.sql.shuffle.partitions).
+   * 0 (the default): chosen from the data, see the next two keys.
+   */
   'dataflow.shuffle.partitions': number;
+  /**
+   * Buckets the map side of a shuffle sized by data writes: the most reduce partitions it can have
+   * (Spark: spark.sql.adaptive.coalescePartitions.initialPartitionNum).
+   */
+  'dataflow.shuffle.maxPartitions': number;
+  /**
+   * About how many bytes of map output one reduce partition of a shuffle sized by data reads: once
+   * the map side ran, adjacent buckets are grouped up to this size (Spark:
+   * spark.sql.adaptive.advisoryPartitionSizeInBytes). Only bytes decide, never the executors.
+   */
+  'dataflow.shuffle.targetPartitionBytes': string;
   /**
    * Partitions of fromRows/fromTable/range when not given. Never derived from the executors, so a
    * job gives the same result on local, local[N] and a cluster.
@@ -49,6 +63,8 @@ export interface EngineConfig {
 
 export const DEFAULT_CONFIG: EngineConfig = {
   'dataflow.shuffle.partitions': 0,
+  'dataflow.shuffle.maxPartitions': 64,
+  'dataflow.shuffle.targetPartitionBytes': '64m',
   'dataflow.source.partitions': 4,
   'dataflow.shuffle.memoryOutputBytes': 64 * 1024 * 1024,
   'dataflow.task.maxAttempts': 4,
@@ -70,6 +86,10 @@ type Key = keyof EngineConfig;
 /** Checks beyond the value's type, by key. */
 const CHECKS: Partial<Record<Key, (value: string, key: string) => void>> = {
   'dataflow.executor.memory': (value, key) => { if (value !== '') parseSize(value, `configuration ${key}`); },
+  'dataflow.shuffle.targetPartitionBytes': (value, key) => { parseSize(value, `configuration ${key}`); },
+  'dataflow.shuffle.maxPartitions': (value, key) => {
+    if (Number(value) < 1) throw new InvalidInputError(`configuration ${key}=${value} must be at least 1 (the buckets a shuffle sized by data writes)`);
+  },
 };
 
 /**
@@ -107,6 +127,7 @@ export function resolveConfig(entries: Array<string> = [], overrides: Partial<Re
       if (!Number.isInteger(v) || v < 0) {
         throw new InvalidInputError(`configuration ${key}=${String(raw)} is not a non-negative integer`);
       }
+      CHECKS[k]?.(String(v), key);
       (config as unknown as Record<string, unknown>)[k] = v;
     }
   };

@@ -6,7 +6,8 @@
 // What the driver keeps, and until when (a session may run millions of jobs):
 //   per job      JobRun, its stages (shared map stages counted by user), its bundle hash: until it ends
 //   per task     running info and payload: until it reports
-//   per shuffle  stage id, schema, range bounds, map outputs, executors' files: until releaseShuffle
+//   per shuffle  stage id, schema, range bounds, map outputs, partition ranges cut by size,
+//                executors' files: until releaseShuffle
 //                (the session calls it once no reachable dataset reads the shuffle)
 //   per cache    where each cached partition lives: until releaseCache (unpersist or unreachable)
 
@@ -15,7 +16,9 @@ import type { EngineConfig } from '../config.ts';
 import type { PlanNode, ShuffleDependency } from '../plan/nodes.ts';
 import { cacheReads, shuffleReads, stripUpstream } from '../plan/nodes.ts';
 import type { Stage, StagePlan } from '../plan/stages.ts';
-import { planStages } from '../plan/stages.ts';
+import { planMapStage, planStages } from '../plan/stages.ts';
+import { rangesKey, type AdaptiveNode, type RangesOf } from '../plan/adaptive.ts';
+import { PartitionRanges, type PartitionCut } from '../scheduler/partition-ranges.ts';
 import { SchedulerState } from '../scheduler/scheduler.ts';
 import { describeFailure } from '../scheduler/failure-messages.ts';
 import type { JobFailure, SchedulerCommand, SchedulerEvent, StageSpec } from '../scheduler/types.ts';
@@ -60,6 +63,8 @@ export interface JobMetrics {
   cachedDiskBytes: number;
   /** Why task attempts failed, oldest first (the first MAX_FAILURES_KEPT of them). */
   taskFailures: TaskFailureRecord[];
+  /** Shuffles whose partitions were cut by size for this job (their map stages ran first, counted here too). */
+  partitionCuts: PartitionCut[];
 }
 
 /** One failed task attempt of a job. */
@@ -72,7 +77,8 @@ interface JobRun {
   jobId: number;
   metrics: JobMetrics;
   plan: StagePlan;
-  action: ResultAction;
+  /** Absent for a map-stage job (it writes a shuffle and returns nothing). */
+  action?: ResultAction;
   results: Array<TaskPayload | undefined>;
   onAccept?: (partition: number, attempt: number, payload: TaskPayload) => void;
   settleBeforeFailing: boolean;
@@ -90,6 +96,8 @@ export interface RunJobOptions {
    * writeParquet task still writing after the job failed would recreate the folder abortJob removed.
    */
   settleBeforeFailing?: boolean;
+  /** Metrics of map-stage jobs run for this job (cutPartitions): counted in its own. */
+  carriedMetrics?: JobMetrics[];
 }
 
 /** How often the scheduler learns the time (delay scheduling resolves to this granularity). */
@@ -97,6 +105,10 @@ const TICK_MS = 250;
 
 export class Driver {
   readonly registry = new MapOutputRegistry();
+  /** Reduce partitions of shuffles sized by data, cut once their map stages ran (plan/adaptive.ts). */
+  readonly partitionRanges = new PartitionRanges(this.registry);
+  /** Cuts under way, so that concurrent jobs reading one shuffle wait for the same map stages. */
+  private readonly cutting = new Map<string, Promise<JobMetrics[]>>();
   readonly scheduler: SchedulerState;
   /**
    * Commands the scheduler produced, for tests and diagnostics (StageResubmitted proves
@@ -253,14 +265,62 @@ export class Driver {
   /** Runs one job to completion and returns each result partition's payload, in partition order. */
   runJob(finalNode: PlanNode, action: ResultAction, options: RunJobOptions = {}): Promise<TaskPayload[]> {
     if (this.fatal) return Promise.reject(this.fatal);
-    const plan = planStages(finalNode, {
+    return this.submit(planStages(finalNode, this.stageIds()), action, options).results;
+  }
+
+  /**
+   * Runs the map stage writing `dep` (and the stages it needs) until every output of its shuffle is
+   * registered; returns what its tasks measured.
+   */
+  async runMapStage(dep: ShuffleDependency, options: RunJobOptions = {}): Promise<JobMetrics> {
+    if (this.fatal) throw this.fatal;
+    const { results, metrics } = this.submit(planMapStage(dep, this.stageIds()), undefined, options);
+    await results;
+    return metrics;
+  }
+
+  /** The ranges cut for an adaptive node so far (undefined: its map stages have not run yet). */
+  readonly rangesOf: RangesOf = (node) => this.partitionRanges.get(rangesKey(node));
+
+  /**
+   * Cuts the reduce partitions of `node` (whose map sides are already resolved: withRanges) from
+   * the bytes its map stages wrote: runs them as map-stage jobs, then fixes the ranges for the
+   * session. Concurrent calls for the same shuffles share one cut.
+   */
+  cutPartitions(node: AdaptiveNode, options: RunJobOptions = {}): Promise<JobMetrics[]> {
+    const key = rangesKey(node);
+    if (this.partitionRanges.get(key)) return Promise.resolve([]);
+    let cut = this.cutting.get(key);
+    if (!cut) {
+      cut = (async () => {
+        const reads = node.deps.map((dep) => ({ shuffleId: dep.shuffleId, numMaps: dep.parent!.numPartitions }));
+        const ran: JobMetrics[] = [];
+        // An output lost between the map stages' end and the cut is recomputed by running them again.
+        do {
+          ran.push(...await Promise.all(node.deps.map((dep) => this.runMapStage(dep, options))));
+        } while (!this.partitionRanges.decide(key, reads, node.coalesce.targetBytes));
+        const described = this.partitionRanges.describe(key)!;
+        ran.at(-1)?.partitionCuts.push(described);
+        this.progress.partitionsCut(described);
+        return ran;
+      })().finally(() => this.cutting.delete(key));
+      this.cutting.set(key, cut);
+    }
+    return cut;
+  }
+
+  private stageIds(): { forShuffle(shuffleId: number): number; next(): number } {
+    return {
       forShuffle: (shuffleId) => {
         let id = this.stageIdByShuffle.get(shuffleId);
         if (id === undefined) this.stageIdByShuffle.set(shuffleId, (id = this.nextStageId++));
         return id;
       },
       next: () => this.nextStageId++,
-    });
+    };
+  }
+
+  private submit(plan: StagePlan, action: ResultAction | undefined, options: RunJobOptions): { results: Promise<TaskPayload[]>; metrics: JobMetrics } {
     for (const stage of plan.stages) {
       const entry = this.stages.get(stage.stageId);
       if (entry) entry.users++;
@@ -268,10 +328,11 @@ export class Driver {
     }
     const jobId = this.nextJobId++;
     this.bundleByJob.set(jobId, options.bundleHash);
-    return new Promise<TaskPayload[]>((resolve, reject) => {
+    const metrics: JobMetrics = { jobId, stages: [], spillBytes: 0, spillFiles: 0, cachedMemoryBytes: 0, cachedDiskBytes: 0, taskFailures: [], partitionCuts: [] };
+    for (const carried of options.carriedMetrics ?? []) addMetrics(metrics, carried);
+    const results = new Promise<TaskPayload[]>((resolve, reject) => {
       const job: JobRun = {
-        jobId, plan, action, results: new Array(plan.finalStage.numPartitions).fill(undefined),
-        metrics: { jobId, stages: [], spillBytes: 0, spillFiles: 0, cachedMemoryBytes: 0, cachedDiskBytes: 0, taskFailures: [] },
+        jobId, plan, action, results: new Array(action ? plan.finalStage.numPartitions : 0).fill(undefined), metrics,
         onAccept: options.onAccept, settleBeforeFailing: options.settleBeforeFailing === true, resolve, reject,
       };
       this.jobs.set(jobId, job);
@@ -283,8 +344,10 @@ export class Driver {
         preferredLocations: this.preferredLocations(stage),
       }));
       this.dispatch({ type: 'Tick', now: performance.now() });
-      this.dispatch({ type: 'JobSubmitted', job: { jobId, stages, finalStageId: plan.finalStage.stageId } });
+      const mapStage = action === undefined ? { mapStage: true } : {};
+      this.dispatch({ type: 'JobSubmitted', job: { jobId, stages, finalStageId: plan.finalStage.stageId, ...mapStage } });
     });
+    return { results, metrics };
   }
 
   private preferredLocations(stage: Stage): Array<string[] | undefined> | undefined {
@@ -325,9 +388,9 @@ export class Driver {
           output: stage.shuffleDep
             ? { kind: 'shuffle', dep: this.shippedDep(stage.shuffleDep), numPartitions: partitionCount(stage.shuffleDep.partitioner), memoryOutputBytes: this.memoryOutputBytes }
             : { kind: 'result', action: job?.action ?? { kind: 'count' } },
-          shuffleInputs: shuffleReads(stage.root, task.partition).map(({ shuffleId, reducePartition }) => ({
-            shuffleId, reducePartition,
-            blocks: this.registry.locationsFor(shuffleId, reducePartition).map((loc) => {
+          shuffleInputs: shuffleReads(stage.root, task.partition).map(({ shuffleId, reducePartition, endPartition }) => ({
+            shuffleId, reducePartition, endPartition,
+            blocks: this.registry.locationsFor(shuffleId, reducePartition, endPartition).map((loc) => {
               const owner = this.executors.get(loc.executorId);
               return { mapPartition: loc.mapPartition, executorId: loc.executorId, host: owner?.host ?? '', port: owner?.port ?? 0, size: loc.size, attempt: loc.attempt };
             }),
@@ -409,7 +472,7 @@ export class Driver {
 
   private finishJob(job: JobRun, error: Error | undefined): void {
     if (!this.jobs.delete(job.jobId)) return;
-    this.lastJobMetrics = job.metrics;
+    if (job.action) this.lastJobMetrics = job.metrics; // a map-stage job's count in the job it ran for
     this.bundleByJob.delete(job.jobId);
     for (const stage of job.plan.stages) {
       const entry = this.stages.get(stage.stageId);
@@ -447,6 +510,7 @@ export class Driver {
     if (this.stageIdByShuffle.delete(shuffleId)) this.dispatch({ type: 'ShuffleReleased', shuffleId });
     this.shuffleSchemas.delete(shuffleId);
     this.rangeBounds.delete(shuffleId);
+    this.partitionRanges.forget(shuffleId);
     for (const executor of this.executors.values()) executor.dropShuffle(shuffleId);
   }
 
@@ -469,7 +533,7 @@ export class Driver {
       shuffleSchemas: this.shuffleSchemas.size, rangeBounds: this.rangeBounds.size, running: this.running.size,
       payloads: this.payloads.size, cacheLocations: this.cacheLocations.size, bundleByJob: this.bundleByJob.size,
       registryShuffles: this.registry.shuffleIds().length, schedulerMapStages: this.scheduler.mapStageCount(),
-      pendingReleases: this.pendingReleases.size, settling: this.settling.size,
+      pendingReleases: this.pendingReleases.size, settling: this.settling.size, partitionRanges: this.partitionRanges.size,
     };
   }
 
@@ -511,3 +575,28 @@ export class Driver {
   }
 }
 
+
+/** Adds a map-stage job's measurements to those of the job it ran for (stages of the same id summed). */
+function addMetrics(into: JobMetrics, add: JobMetrics): void {
+  for (const st of add.stages) {
+    let stage = into.stages.find((s) => s.stageId === st.stageId);
+    if (!stage) {
+      stage = { ...st, tasks: 0, failedTasks: 0, spillBytes: 0, spillFiles: 0, peakTaskMemoryBytes: 0, cachedMemoryBytes: 0, cachedDiskBytes: 0 };
+      into.stages.push(stage);
+      into.stages.sort((a, b) => a.stageId - b.stageId);
+    }
+    stage.tasks += st.tasks;
+    stage.failedTasks += st.failedTasks;
+    stage.spillBytes += st.spillBytes;
+    stage.spillFiles += st.spillFiles;
+    stage.peakTaskMemoryBytes = Math.max(stage.peakTaskMemoryBytes, st.peakTaskMemoryBytes);
+    stage.cachedMemoryBytes += st.cachedMemoryBytes;
+    stage.cachedDiskBytes += st.cachedDiskBytes;
+  }
+  into.spillBytes += add.spillBytes;
+  into.spillFiles += add.spillFiles;
+  into.cachedMemoryBytes += add.cachedMemoryBytes;
+  into.cachedDiskBytes += add.cachedDiskBytes;
+  into.taskFailures.push(...add.taskFailures.slice(0, Math.max(0, MAX_FAILURES_KEPT - into.taskFailures.length)));
+  into.partitionCuts.push(...add.partitionCuts);
+}

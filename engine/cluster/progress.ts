@@ -22,6 +22,11 @@ export class ProgressReporter {
     this.draw(stageId, false);
   }
 
+  /** A shuffle's buckets were grouped into partitions by size: one line. */
+  partitionsCut(cut: { shuffleIds: number[]; buckets: number; bytes: number; partitions: number }): void {
+    if (this.enabled) this.out.write(`\r\x1b[2K${cutLine(cut)}\n`);
+  }
+
   stageCompleted(stageId: number): void {
     this.draw(stageId, true);
     if (this.enabled) this.out.write('\n');
@@ -44,4 +49,13 @@ export class ProgressReporter {
 export function progressLine(stageId: number, done: number, total: number, seconds: string, spillBytes: number): string {
   const spilled = spillBytes > 0 ? `, spilled ${(spillBytes / 2 ** 20).toFixed(1)} MB` : '';
   return `stage ${stageId}: ${done}/${total} tasks, ${seconds} s${spilled}`;
+}
+
+/**
+ * @example cutLine({ shuffleIds: [2], buckets: 64, bytes: 8_388_608, partitions: 3 })
+ *   // 'shuffle 2: 8.0 MB in 64 buckets → 3 partitions'
+ */
+export function cutLine(cut: { shuffleIds: number[]; buckets: number; bytes: number; partitions: number }): string {
+  const shuffles = `shuffle${cut.shuffleIds.length > 1 ? 's' : ''} ${cut.shuffleIds.join(' + ')}`;
+  return `${shuffles}: ${(cut.bytes / 2 ** 20).toFixed(1)} MB in ${cut.buckets} buckets → ${cut.partitions} partition${cut.partitions === 1 ? '' : 's'}`;
 }

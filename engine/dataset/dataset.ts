@@ -58,8 +58,12 @@ export interface WriteParquetOptions {
 export class Dataset<T extends Row = Row> {
   constructor(readonly session: Session, readonly node: PlanNode) {}
 
+  /**
+   * Partitions of this dataset. For a shuffle whose count is chosen from the data, known once an
+   * action ran its map side; until then the buckets it writes (the most it can have).
+   */
   get numPartitions(): number {
-    return this.node.numPartitions;
+    return this.session.resolvedPlan(this.node).numPartitions;
   }
 
   /** A dataset over a new plan node of the same session (used by verbs). */
@@ -104,10 +108,10 @@ export class Dataset<T extends Row = Row> {
     return this;
   }
 
-  /** The stage DAG this dataset's actions would run. */
+  /** The stage DAG this dataset's actions would run (with the partition counts chosen so far). */
   explain(): string {
     const ids = new Map<number, number>();
-    return explainStages(planStages(this.node, {
+    return explainStages(planStages(this.session.resolvedPlan(this.node), {
       forShuffle: (shuffleId) => ids.get(shuffleId) ?? ids.set(shuffleId, ids.size).size - 1,
       next: () => ids.size,
     }));

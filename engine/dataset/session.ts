@@ -24,6 +24,7 @@ import { type ResultAction, SECRET_ENV, type TaskPayload } from '../protocol/ind
 import { parseMaster } from '../cluster/master-url.ts';
 import type { PlanNode, ShuffleDependency, SourceSpec } from '../plan/nodes.ts';
 import { narrowParents } from '../plan/nodes.ts';
+import { pendingAdaptive, withRanges, type AdaptiveNode } from '../plan/adaptive.ts';
 import type { JobBundle } from '../closure/bundle.ts';
 import type { LoadedBundle } from '../closure/load-bundle.ts';
 import { shipFunction, callSiteOutsideEngine } from '../closure/ship.ts';
@@ -244,8 +245,34 @@ export class Session implements DriverServices {
   async runAction(node: PlanNode, action: ResultAction, options: Omit<RunJobOptions, 'bundleHash'> = {}): Promise<TaskPayload[]> {
     if (this.stopped) throw new InvalidInputError('this session was stopped; create a new one with Session.create()');
     this.cleaner.watchPlan(node);
-    await this.resolveRangeBounds(node);
-    return this.driver.runJob(node, action, { ...options, bundleHash: this.currentBundle });
+    const carriedMetrics: JobMetrics[] = [];
+    const resolved = await this.preparePlan(node, carriedMetrics);
+    return this.driver.runJob(resolved, action, { ...options, bundleHash: this.currentBundle, carriedMetrics });
+  }
+
+  /**
+   * The plan as the driver runs it now: shuffles sized by data carry the partitions cut for them
+   * (those not cut yet still count their buckets). Runs nothing.
+   */
+  resolvedPlan(node: PlanNode): PlanNode {
+    return withRanges(node, this.driver.rangesOf);
+  }
+
+  /**
+   * Before a job: every shuffle sized by data has its map stages run and its buckets cut into
+   * partitions (children first, each on a plan whose inputs are already cut), and every sort's split
+   * points are sampled. Returns the plan with the cuts filled in; the map-stage jobs' metrics go to `ran`.
+   */
+  private async preparePlan(node: PlanNode, ran: JobMetrics[]): Promise<PlanNode> {
+    const rangesOf = this.driver.rangesOf;
+    for (const pending of pendingAdaptive(node, rangesOf)) {
+      const current = withRanges(pending, rangesOf) as AdaptiveNode; // its map sides read cut partitions
+      await this.resolveRangeBounds(current);
+      ran.push(...await this.driver.cutPartitions(current, { bundleHash: this.currentBundle }));
+    }
+    const resolved = withRanges(node, rangesOf);
+    await this.resolveRangeBounds(resolved);
+    return resolved;
   }
 
   /** Makes a loaded job bundle the source of exported functions for the jobs that follow. */
@@ -310,6 +337,7 @@ export class Session implements DriverServices {
    */
   private async resolveRangeBounds(node: PlanNode): Promise<void> {
     const pending: ShuffleDependency[] = [];
+    const adaptiveSorts = new Set<ShuffleDependency>();
     const seen = new Set<number>();
     const visit = (n: PlanNode): void => {
       if (seen.has(n.id)) return;
@@ -318,6 +346,7 @@ export class Session implements DriverServices {
         for (const dep of n.deps) {
           if (dep.parent) visit(dep.parent);
           if (dep.partitioner.kind === 'range' && !dep.partitioner.bounds && !this.driver.hasRangeBounds(dep.shuffleId)) pending.push(dep);
+          if (n.coalesce) adaptiveSorts.add(dep);
         }
       }
       for (const parent of narrowParents(n)) visit(parent);
@@ -326,7 +355,10 @@ export class Session implements DriverServices {
     for (const dep of pending) {
       const p = dep.partitioner;
       if (p.kind !== 'range' || !dep.parent) continue;
-      const payloads = await this.driver.runJob(dep.parent, { kind: 'sampleKeys', keys: p.keys, maxSamples: 100 * p.numPartitions, seed: 42 }, { bundleHash: this.currentBundle });
+      // 100 samples per partition, or, for a sort sized by data (many buckets), Spark's 20 per bucket
+      // oversampled 3 times and spread over the input's partitions.
+      const maxSamples = adaptiveSorts.has(dep) ? Math.max(20, Math.ceil((60 * p.numPartitions) / Math.max(1, dep.parent.numPartitions))) : 100 * p.numPartitions;
+      const payloads = await this.driver.runJob(dep.parent, { kind: 'sampleKeys', keys: p.keys, maxSamples, seed: 42 }, { bundleHash: this.currentBundle });
       const samples = payloads.flatMap((pl) => (pl.kind === 'samples' ? pl.samples : []));
       this.driver.setRangeBounds(dep.shuffleId, computeRangeBounds(samples, p.ascending, p.numPartitions));
     }

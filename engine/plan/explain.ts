@@ -66,7 +66,9 @@ function describeNode(node: PlanNode): string {
     case 'shuffled': {
       const r = node.reduce;
       const keys = 'keys' in r ? ` by [${r.keys.map((k) => (typeof k === 'string' ? k : `${k.column} ${k.ascending ? 'asc' : 'desc'}`)).join(', ')}]` : '';
-      return `${tag} ${r.op}${keys} ← shuffle ${node.deps.map((d) => d.shuffleId).join(' + ')}`;
+      const sized = node.ranges ? `, ${node.ranges.length} partitions cut by size`
+        : node.coalesce ? `, partitions cut by size (~${(node.coalesce.targetBytes / 2 ** 20).toFixed(0)} MB) after the map side runs` : '';
+      return `${tag} ${r.op}${keys} ← shuffle ${node.deps.map((d) => d.shuffleId).join(' + ')}${sized}`;
     }
   }
 }

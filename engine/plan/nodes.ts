@@ -15,6 +15,7 @@
 
 import type { ShippedFunction } from '../closure/ship.ts';
 import type { Partitioner } from '../shuffle/partitioner.ts';
+import type { BucketRange } from '../shuffle/coalesce.ts';
 import type { Aggregations } from '../kernels/aggregate.ts';
 import type { ParquetPartition, ParquetReadOptions } from '../../connectors/parquet/scan.ts';
 import type { CsvPartition, CsvReadPlan } from '../../connectors/csv/partition.ts';
@@ -68,8 +69,21 @@ export interface NarrowNode extends NodeBase { kind: 'narrow'; parent: PlanNode;
 export interface UnionNode extends NodeBase { kind: 'union'; parents: PlanNode[] }
 /** Partitions kept in executor memory after first use; recomputed from lineage when lost. */
 export interface CacheNode extends NodeBase { kind: 'cache'; parent: PlanNode; cacheId: number }
-/** Output of one or more shuffles, combined by `reduce` (join reads two: left, right). */
-export interface ShuffledNode extends NodeBase { kind: 'shuffled'; deps: ShuffleDependency[]; reduce: ReduceOp }
+/**
+ * Output of one or more shuffles, combined by `reduce` (join reads two: left, right). Partition p
+ * reads bucket p of every dependency, unless the partition count comes from the data (`coalesce`):
+ * then the map sides write the partitioner's (generous) number of buckets, and once they have run
+ * the driver cuts the buckets into contiguous `ranges` of about `targetBytes` (plan/adaptive.ts);
+ * until then `numPartitions` is the bucket count, an upper bound.
+ */
+export interface ShuffledNode extends NodeBase {
+  kind: 'shuffled';
+  deps: ShuffleDependency[];
+  reduce: ReduceOp;
+  coalesce?: { targetBytes: number };
+  /** Set on the driver's resolved copy of the plan: partition p reads buckets [ranges[p][0], ranges[p][1]). */
+  ranges?: BucketRange[];
+}
 
 export type PlanNode = SourceNode | NarrowNode | UnionNode | CacheNode | ShuffledNode;
 
@@ -101,12 +115,16 @@ export function narrowInputs(node: PlanNode, p: number): Array<{ node: PlanNode;
   }
 }
 
-/** Shuffle reads that partition `p` of `root` performs within its stage: (shuffleId, reducePartition). */
-export function shuffleReads(root: PlanNode, p: number): Array<{ shuffleId: number; reducePartition: number }> {
-  const out: Array<{ shuffleId: number; reducePartition: number }> = [];
+/** One shuffle read of a task: buckets [reducePartition, endPartition) of shuffle `shuffleId`. */
+export interface ShuffleRead { shuffleId: number; reducePartition: number; endPartition: number }
+
+/** Shuffle reads that partition `p` of `root` performs within its stage. */
+export function shuffleReads(root: PlanNode, p: number): ShuffleRead[] {
+  const out: ShuffleRead[] = [];
   const visit = (node: PlanNode, part: number): void => {
     if (node.kind === 'shuffled') {
-      for (const dep of node.deps) out.push({ shuffleId: dep.shuffleId, reducePartition: part });
+      const [start, end] = node.ranges ? node.ranges[part]! : [part, part + 1];
+      for (const dep of node.deps) out.push({ shuffleId: dep.shuffleId, reducePartition: start, endPartition: end });
       return;
     }
     for (const input of narrowInputs(node, part)) visit(input.node, input.partition);

@@ -38,6 +38,30 @@ export interface StageIds {
  *   // readParquet → filter → aggregateByKey gives [map stage (filter, parquet), result stage (merge)]
  */
 export function planStages(finalNode: PlanNode, ids: StageIds): StagePlan {
+  const planner = stagePlanner(ids);
+  const parents = dedupe(planner.shuffleDepsOf(finalNode).map(planner.mapStageFor)); // map stages take their ids first
+  const finalStage: Stage = { stageId: ids.next(), root: finalNode, numPartitions: finalNode.numPartitions, parents };
+  planner.ordered.push(finalStage);
+  return { stages: planner.ordered, finalStage };
+}
+
+/**
+ * The stages that write shuffle `dep` (a map-stage job): its map stage is the final stage.
+ *
+ * @example
+ *   planMapStage(aggregateNode.deps[0], ids).finalStage.shuffleDep?.shuffleId; // the aggregate's shuffle
+ */
+export function planMapStage(dep: ShuffleDependency, ids: StageIds): StagePlan {
+  const planner = stagePlanner(ids);
+  const finalStage = planner.mapStageFor(dep);
+  return { stages: planner.ordered, finalStage };
+}
+
+function stagePlanner(ids: StageIds): {
+  ordered: Stage[];
+  shuffleDepsOf: (root: PlanNode) => ShuffleDependency[];
+  mapStageFor: (dep: ShuffleDependency) => Stage;
+} {
   const byShuffle = new Map<number, Stage>();
   const ordered: Stage[] = [];
 
@@ -71,15 +95,7 @@ export function planStages(finalNode: PlanNode, ids: StageIds): StagePlan {
     return stage;
   };
 
-  const finalParents = shuffleDepsOf(finalNode).map(mapStageFor);
-  const finalStage: Stage = {
-    stageId: ids.next(),
-    root: finalNode,
-    numPartitions: finalNode.numPartitions,
-    parents: dedupe(finalParents),
-  };
-  ordered.push(finalStage);
-  return { stages: ordered, finalStage };
+  return { ordered, shuffleDepsOf, mapStageFor };
 }
 
 function dedupe(stages: Stage[]): Stage[] {

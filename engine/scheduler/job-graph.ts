@@ -43,6 +43,9 @@ export function buildJobGraph(job: JobSpec, knownMapPartitions: (shuffleId: numb
           `for ${stage.numPartitions} partitions; give at most one entry per partition.`,
       );
     }
+    if (stage.stageId === job.finalStageId && job.mapStage === true && stage.shuffleId === undefined) {
+      throw new InvalidJobSpecError(`${where} is a map-stage job, but its final stage ${stage.stageId} writes no shuffle.`);
+    }
     if (stage.shuffleId === undefined) {
       if (stage.stageId !== job.finalStageId) {
         throw new InvalidJobSpecError(
@@ -52,10 +55,10 @@ export function buildJobGraph(job: JobSpec, knownMapPartitions: (shuffleId: numb
       }
       continue;
     }
-    if (stage.stageId === job.finalStageId) {
+    if (stage.stageId === job.finalStageId && job.mapStage !== true) {
       throw new InvalidJobSpecError(
         `${where}: the final stage ${stage.stageId} has shuffleId ${stage.shuffleId}; the final stage is the ` +
-          `result stage and must not write a shuffle.`,
+          `result stage and must not write a shuffle (unless the job is a map-stage job, mapStage: true).`,
       );
     }
     const other = shuffleOwners.get(stage.shuffleId);

@@ -99,27 +99,34 @@ export class MapOutputRegistry {
   }
 
   /**
-   * Where reduce partition `reducePartition` finds its blocks: one entry per registered map output,
-   * sorted by map partition, including empty (size 0) blocks. Only meaningful once the shuffle is
-   * complete; before that the list lacks the missing map partitions.
+   * Where the reduce partitions (buckets) [reducePartition, endPartition) find their blocks: one
+   * entry per registered map output, sorted by map partition, with the bytes of those buckets,
+   * including empty (size 0) blocks. Only meaningful once the shuffle is complete; before that the
+   * list lacks the missing map partitions.
    *
    * @example registry.locationsFor(7, 1); // → [{ mapPartition: 0, executorId: 'exec-a', size: 0 }, ...]
+   * @example registry.locationsFor(7, 0, 2); // → [{ mapPartition: 0, executorId: 'exec-a', size: 120 }, ...]
    */
-  locationsFor(shuffleId: number, reducePartition: number): MapOutputLocation[] {
+  locationsFor(shuffleId: number, reducePartition: number, endPartition = reducePartition + 1): MapOutputLocation[] {
     checkIndex('reducePartition', reducePartition, `looking up shuffle ${shuffleId}`);
+    if (!Number.isInteger(endPartition) || endPartition <= reducePartition) {
+      throw new MapOutputRegistryError(`endPartition must be an integer above reducePartition ${reducePartition} when looking up shuffle ${shuffleId}, got ${endPartition}.`);
+    }
     const outputs = this.shuffles.get(shuffleId);
     if (!outputs) return [];
     const locations: MapOutputLocation[] = [];
     for (const mapPartition of [...outputs.keys()].sort((a, b) => a - b)) {
       const status = outputs.get(mapPartition)!;
-      if (reducePartition >= status.blockSizes.length) {
+      if (endPartition > status.blockSizes.length) {
         throw new MapOutputRegistryError(
           `Map output ${mapPartition} of shuffle ${shuffleId} has ${status.blockSizes.length} reduce blocks, ` +
-            `but reduce partition ${reducePartition} was asked for. The map side and the reduce side disagree ` +
+            `but reduce partition ${endPartition - 1} was asked for. The map side and the reduce side disagree ` +
             `on the number of reduce partitions; check the partitioner of shuffle ${shuffleId}.`,
         );
       }
-      locations.push({ mapPartition, executorId: status.executorId, size: status.blockSizes[reducePartition]!, attempt: status.attempt ?? 0 });
+      let size = 0;
+      for (let b = reducePartition; b < endPartition; b++) size += status.blockSizes[b]!;
+      locations.push({ mapPartition, executorId: status.executorId, size, attempt: status.attempt ?? 0 });
     }
     return locations;
   }

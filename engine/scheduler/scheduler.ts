@@ -9,7 +9,10 @@
 //    stages, the map-output registry, executors) outlives them.
 //
 //  - Stages. Shuffle-map stages write a shuffle (shuffleId); the final stage is the job's result
-//    stage, whose partitions are committed with AcceptResult exactly once each. A map stage is
+//    stage, whose partitions are committed with AcceptResult exactly once each. A map-stage job
+//    (JobSpec.mapStage, Spark's submitMapStage) has a map stage as its final stage and ends when its
+//    shuffle's outputs are all registered: the driver runs one before it cuts the shuffle's buckets
+//    into reduce partitions by their sizes. A map stage is
 //    identified by its shuffleId for the whole session: a later job that reads shuffle 3 uses the same
 //    StageRun, and if the registry already holds all of shuffle 3's outputs the stage is skipped
 //    (iterative jobs never recompute their history). Otherwise only missing partitions run.
@@ -229,7 +232,8 @@ export class SchedulerState {
       }
     }
     const final = graph.stagesById.get(job.finalStageId)!;
-    this.jobs.set(job.jobId, { spec: job, graph, result: StageRun.forResult(job.jobId, final.numPartitions, this.registry) });
+    const result = job.mapStage ? this.mapRuns.get(final.shuffleId!)! : StageRun.forResult(job.jobId, final.numPartitions, this.registry);
+    this.jobs.set(job.jobId, { spec: job, graph, result });
   }
 
   private onShuffleReleased(shuffleId: number): void {
@@ -381,7 +385,8 @@ export class SchedulerState {
 
   private removeJob(job: ActiveJob): void {
     this.jobs.delete(job.spec.jobId);
-    this.goIdle(job.result);
+    // A map-stage job's final stage is the session's: refreshNeeds idles it if no other job needs it.
+    if (job.result.kind === 'result') this.goIdle(job.result);
     this.refreshNeeds();
   }
 
@@ -397,6 +402,7 @@ export class SchedulerState {
     for (const job of [...this.jobs.values()]) {
       if (!job.result.isComplete()) continue;
       if (job.result.announced) out.push({ type: 'StageCompleted', jobId: job.spec.jobId, stageId: job.spec.finalStageId });
+      job.result.announced = false;
       out.push({ type: 'JobSucceeded', jobId: job.spec.jobId });
       this.removeJob(job);
     }

@@ -16,11 +16,17 @@ export interface StageSpec {
   preferredLocations?: (ExecutorId[] | undefined)[];
 }
 
-/** A job: the stages needed to compute the final (result) stage's partitions. */
+/**
+ * A job: the stages needed to compute the final stage's partitions. The final stage is a result
+ * stage, or, for a map-stage job (`mapStage: true`, Spark's submitMapStage), a shuffle-map stage:
+ * the job ends once every output of its shuffle is registered, accepting no results. The driver
+ * runs one before it cuts a shuffle's buckets into reduce partitions by size.
+ */
 export interface JobSpec {
   jobId: number;
   stages: StageSpec[];
   finalStageId: number;
+  mapStage?: boolean;
 }
 
 /** One task attempt, as launched on one executor. */

@@ -12,7 +12,8 @@ import { checkKeys, hashDependency, shuffledNode, shufflePartitions } from './sh
  */
 export function aggregateByKey<T extends Row>(ds: Dataset<T>, keys: string[], aggs: Aggregations, options: { numPartitions?: number } = {}): Dataset<Row> {
   checkKeys(keys, 'aggregateByKey');
-  const n = shufflePartitions(ds.session, options.numPartitions, [ds.node], 'aggregateByKey');
+  const partitioning = shufflePartitions(ds.session, options.numPartitions, 'aggregateByKey');
+  const n = partitioning.numPartitions;
   const dep = hashDependency(ds.session, ds.node, keys, n, { op: 'partialAggregate', keys, aggs });
-  return ds.derive<Row>(shuffledNode(ds.session, [dep], { op: 'mergeAggregate', keys, aggs }, n));
+  return ds.derive<Row>(shuffledNode(ds.session, [dep], { op: 'mergeAggregate', keys, aggs }, partitioning));
 }

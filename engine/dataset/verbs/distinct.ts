@@ -10,7 +10,8 @@ import { hashDependency, shuffledNode, shufflePartitions } from './shuffle.ts';
  *   ratings.select('userId').distinct()
  */
 export function distinct<T extends Row>(ds: Dataset<T>, options: { numPartitions?: number } = {}): Dataset<T> {
-  const n = shufflePartitions(ds.session, options.numPartitions, [ds.node], 'distinct');
+  const partitioning = shufflePartitions(ds.session, options.numPartitions, 'distinct');
+  const n = partitioning.numPartitions;
   const dep = hashDependency(ds.session, ds.node, [], n, { op: 'distinct' });
-  return ds.derive<T>(shuffledNode(ds.session, [dep], { op: 'distinct' }, n));
+  return ds.derive<T>(shuffledNode(ds.session, [dep], { op: 'distinct' }, partitioning));
 }

@@ -26,9 +26,10 @@ export interface GroupByKeyOptions {
 export function groupByKey<T extends Row>(ds: Dataset<T>, keys: string[], options: GroupByKeyOptions = {}): Dataset<Row> {
   checkKeys(keys, 'groupByKey');
   const maxGroupBytes = groupLimit(options.maxGroupBytes);
-  const n = shufflePartitions(ds.session, options.numPartitions, [ds.node], 'groupByKey');
+  const partitioning = shufflePartitions(ds.session, options.numPartitions, 'groupByKey');
+  const n = partitioning.numPartitions;
   const dep = hashDependency(ds.session, ds.node, keys, n);
-  return ds.derive<Row>(shuffledNode(ds.session, [dep], { op: 'groupRows', keys, ...(maxGroupBytes === undefined ? {} : { maxGroupBytes }) }, n));
+  return ds.derive<Row>(shuffledNode(ds.session, [dep], { op: 'groupRows', keys, ...(maxGroupBytes === undefined ? {} : { maxGroupBytes }) }, partitioning));
 }
 
 function groupLimit(value: number | string | undefined): number | undefined {

@@ -25,17 +25,20 @@ export function join<T extends Row, U extends Row>(
   if (left.session !== right.session) throw new InvalidInputError('join: both datasets must belong to the same session');
   const how = options.how ?? 'inner';
   if (how !== 'inner' && how !== 'left') throw new InvalidInputError(`join: how must be 'inner' or 'left', got '${String(how)}'`);
-  // A side partitioned on exactly these keys decides the partition count unless the caller does.
+  // A side partitioned on exactly these keys decides the partitioning unless the caller does: its
+  // count (a count fixed by the user first), or, for a side whose count is chosen from the data, its
+  // buckets, cut by both sides' sizes.
   const partitioned = [hashPartitioning(left.node), hashPartitioning(right.node)]
     .map((p) => (p && sameKeys(p.keys, keys) ? p : undefined));
-  const given = partitioned.find((p) => p !== undefined)?.numPartitions;
-  const n = options.numPartitions === undefined && given !== undefined
-    ? given
-    : shufflePartitions(left.session, options.numPartitions, [left.node, right.node], 'join');
+  const given = partitioned.find((p) => p !== undefined && !p.coalesce) ?? partitioned.find((p) => p !== undefined);
+  const partitioning = options.numPartitions === undefined && given !== undefined
+    ? { numPartitions: given.numPartitions, ...(given.coalesce ? { coalesce: given.coalesce } : {}) }
+    : shufflePartitions(left.session, options.numPartitions, 'join');
+  const n = partitioning.numPartitions;
   const side = (ds: Dataset<Row>, p: (typeof partitioned)[number]): ShuffleDependency =>
     p !== undefined && p.numPartitions === n ? p.dep : hashDependency(ds.session, ds.node, keys, n);
   const deps = [side(left as Dataset<Row>, partitioned[0]), side(right as Dataset<Row>, partitioned[1])];
-  return left.derive<Row>(shuffledNode(left.session, deps, { op: 'join', keys, how }, n));
+  return left.derive<Row>(shuffledNode(left.session, deps, { op: 'join', keys, how }, partitioning));
 }
 
 function sameKeys(a: readonly string[], b: readonly string[]): boolean {

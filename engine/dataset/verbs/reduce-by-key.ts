@@ -14,7 +14,8 @@ export function reduceByKey<T extends Row>(
 ): Dataset<Row> {
   checkKeys(keys, 'reduceByKey');
   const shipped = ds.session.ship(fn, captures, 'reduceByKey');
-  const n = shufflePartitions(ds.session, options.numPartitions, [ds.node], 'reduceByKey');
+  const partitioning = shufflePartitions(ds.session, options.numPartitions, 'reduceByKey');
+  const n = partitioning.numPartitions;
   const dep = hashDependency(ds.session, ds.node, keys, n, { op: 'reduceRows', keys, fn: shipped });
-  return ds.derive<Row>(shuffledNode(ds.session, [dep], { op: 'reduceRows', keys, fn: shipped }, n));
+  return ds.derive<Row>(shuffledNode(ds.session, [dep], { op: 'reduceRows', keys, fn: shipped }, partitioning));
 }

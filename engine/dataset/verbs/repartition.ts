@@ -12,7 +12,8 @@ import { checkKeys, hashDependency, shuffledNode, shufflePartitions } from './sh
  *   ratings.repartition(['userId'], { numPartitions: 8 }).join(other, ['userId'])
  */
 export function repartition<T extends Row>(ds: Dataset<T>, keys: string[], options: { numPartitions?: number } = {}): Dataset<T> {
-  const n = shufflePartitions(ds.session, options.numPartitions, [ds.node], 'repartition');
+  const partitioning = shufflePartitions(ds.session, options.numPartitions, 'repartition');
+  const n = partitioning.numPartitions;
   const dep = hashDependency(ds.session, ds.node, checkKeys(keys, 'repartition'), n);
-  return ds.derive<T>(shuffledNode(ds.session, [dep], { op: 'concat' }, n));
+  return ds.derive<T>(shuffledNode(ds.session, [dep], { op: 'concat' }, partitioning));
 }

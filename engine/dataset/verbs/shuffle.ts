@@ -1,27 +1,38 @@
 // Shared constructor of wide verbs: hash-partitioned shuffle dependencies and the node that reads
 // them. The number of reduce partitions is the verb's option, else `dataflow.shuffle.partitions`,
-// else the largest input's partition count capped at DEFAULT_MAX_SHUFFLE_PARTITIONS — never the
-// executor count, so results do not depend on where the job runs. The cap matters: a 163-row-group
-// file aggregated into 163 reduce partitions makes 163 x 163 tiny blocks, and the per-item
-// statistics job spent most of its time on them (bench/parquet.ts).
+// else chosen from the data: the map side writes `dataflow.shuffle.maxPartitions` buckets, and once
+// it has run the driver groups adjacent buckets into partitions of about
+// `dataflow.shuffle.targetPartitionBytes` (plan/adaptive.ts). Never the executor count, so results
+// do not depend on where the job runs. (A fixed default of the input's count made a 163-row-group
+// file aggregated into 163 x 163 tiny blocks: bench/parquet.ts.)
 
 import type { CombineOp, PlanNode, ReduceOp, ShuffleDependency } from '../../plan/nodes.ts';
 import type { Partitioner } from '../../shuffle/partitioner.ts';
+import { parseSize } from '../../config.ts';
 import { InvalidInputError } from '../../errors.ts';
 import type { Session } from '../session.ts';
 
-/** Default reduce partitions are the input's count, but no more than this. */
-export const DEFAULT_MAX_SHUFFLE_PARTITIONS = 16;
+/**
+ * How a wide verb's output is partitioned: `numPartitions` buckets, each a partition, or, with
+ * `coalesce`, grouped into partitions by size once the map side ran (numPartitions is then the most).
+ */
+export interface ShufflePartitioning { numPartitions: number; coalesce?: { targetBytes: number } }
 
-export function shufflePartitions(session: Session, requested: number | undefined, inputs: PlanNode[], verb: string): number {
+/**
+ * @example shufflePartitions(session, 8, 'join') // { numPartitions: 8 }
+ * @example shufflePartitions(session, undefined, 'join') // { numPartitions: 64, coalesce: { targetBytes: 67108864 } }
+ */
+export function shufflePartitions(session: Session, requested: number | undefined, verb: string): ShufflePartitioning {
   if (requested !== undefined) {
     if (!Number.isInteger(requested) || requested < 1) {
       throw new InvalidInputError(`${verb}: numPartitions must be a positive integer, got ${requested}`);
     }
-    return requested;
+    return { numPartitions: requested };
   }
   const configured = session.config['dataflow.shuffle.partitions'];
-  return configured > 0 ? configured : Math.min(DEFAULT_MAX_SHUFFLE_PARTITIONS, Math.max(1, ...inputs.map((n) => n.numPartitions)));
+  if (configured > 0) return { numPartitions: configured };
+  const key = 'dataflow.shuffle.targetPartitionBytes';
+  return { numPartitions: session.config['dataflow.shuffle.maxPartitions'], coalesce: { targetBytes: parseSize(session.config[key], `configuration ${key}`) } };
 }
 
 export function hashDependency(session: Session, parent: PlanNode, keys: string[], numPartitions: number, combine?: CombineOp): ShuffleDependency {
@@ -34,15 +45,16 @@ export function hashDependency(session: Session, parent: PlanNode, keys: string[
  * only moved rows (repartition): its dependency, keys and partition count. A join on the same keys
  * into the same number of partitions reuses that shuffle's files instead of shuffling again.
  */
-export function hashPartitioning(node: PlanNode): { dep: ShuffleDependency; keys: string[]; numPartitions: number } | undefined {
+export function hashPartitioning(node: PlanNode): (ShufflePartitioning & { dep: ShuffleDependency; keys: string[] }) | undefined {
   if (node.kind !== 'shuffled' || node.reduce.op !== 'concat' || node.deps.length !== 1) return undefined;
   const dep = node.deps[0]!;
   if (dep.partitioner.kind !== 'hash' || dep.combine !== undefined) return undefined;
-  return { dep, keys: dep.partitioner.keys, numPartitions: dep.partitioner.numPartitions };
+  return { dep, keys: dep.partitioner.keys, numPartitions: dep.partitioner.numPartitions, ...(node.coalesce ? { coalesce: node.coalesce } : {}) };
 }
 
-export function shuffledNode(session: Session, deps: ShuffleDependency[], reduce: ReduceOp, numPartitions: number): PlanNode {
-  return { kind: 'shuffled', id: session.id(), numPartitions, deps, reduce };
+export function shuffledNode(session: Session, deps: ShuffleDependency[], reduce: ReduceOp, partitioning: ShufflePartitioning): PlanNode {
+  const { numPartitions, coalesce } = partitioning;
+  return { kind: 'shuffled', id: session.id(), numPartitions, deps, reduce, ...(coalesce ? { coalesce } : {}) };
 }
 
 export function checkKeys(keys: string[], verb: string): string[] {

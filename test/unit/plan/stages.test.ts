@@ -56,7 +56,7 @@ describe('partition mapping', () => {
     expect(narrowInputs(u, 1)).toEqual([{ node: a, partition: 1 }]);
     expect(narrowInputs(u, 4)).toEqual([{ node: b, partition: 2 }]);
     expect(shuffleReads(u, 0)).toEqual([]);
-    expect(shuffleReads(u, 3)).toEqual([{ shuffleId: 3, reducePartition: 1 }]);
+    expect(shuffleReads(u, 3)).toEqual([{ shuffleId: 3, reducePartition: 1, endPartition: 2 }]);
   });
 
   it('strips the map side of shuffle dependencies for executors', () => {

@@ -40,15 +40,18 @@ export class Harness {
     return this.send({ type: 'JobSubmitted', job });
   }
 
-  /** Reports task `taskId` finished; a map task reports block sizes 100·mapPartition + reducePartition. */
-  finish(taskId: number): SchedulerCommand[] {
+  /**
+   * Reports task `taskId` finished; a map task reports `blockSizes`, by default 100·mapPartition +
+   * reducePartition for each reduce partition of the stage reading it in the job (1 if none does).
+   */
+  finish(taskId: number, blockSizes?: number[]): SchedulerCommand[] {
     const task = this.launched.get(taskId);
     if (!task) throw new Error(`test bug: task ${taskId} was never launched`);
     const reduces = this.reduceCounts.get(`${task.jobId}/${task.stageId}`);
     const mapOutput =
       reduces === undefined
         ? undefined
-        : { executorId: task.executorId, blockSizes: Array.from({ length: reduces }, (_, r) => 100 * task.partition + r) };
+        : { executorId: task.executorId, blockSizes: blockSizes ?? Array.from({ length: reduces }, (_, r) => 100 * task.partition + r) };
     return this.send({ type: 'TaskFinished', taskId, mapOutput });
   }
 

@@ -1,0 +1,116 @@
+// Partition counts from data size: a shuffle not told its partition count writes
+// dataflow.shuffle.maxPartitions buckets and, once its map side ran, groups them into partitions of
+// about dataflow.shuffle.targetPartitionBytes. The same jobs on local and local[2] (one executor in
+// process, two executor processes) must choose the same counts and give identical rows, in order.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Session, count, sum } from '../../engine/index.ts';
+import type { Dataset, Row } from '../../engine/index.ts';
+
+const CONF = ['dataflow.ui.progress=false', 'dataflow.shuffle.targetPartitionBytes=256k'];
+
+interface Outcome {
+  rows: Record<string, Row[]>;
+  partitions: Record<string, number>;
+  /** numPartitions of the big aggregate before any action: its bucket count. */
+  before: number;
+}
+
+/** The same jobs on any master; collects rows in partition order (no sorting). */
+async function runJobs(session: Session): Promise<Outcome> {
+  const small = session.range(0, 1_000).map((r) => ({ k: Number(r.id) % 10, v: Number(r.id) }))
+    .aggregateByKey(['k'], { n: count(), s: sum('v') });
+  const bigInput = session.range(0, 300_000, { numPartitions: 6 }).map((r) => ({ k: Number(r.id) % 60_000, v: Number(r.id) % 7 }));
+  const big = bigInput.aggregateByKey(['k'], { n: count(), s: sum('v') });
+  const before = big.numPartitions;
+  const sorted = big.sortBy([{ column: 's', ascending: false }, { column: 'k', ascending: true }]);
+  const names = session.fromRows(Array.from({ length: 50 }, (_, i) => ({ k: i * 1_000, name: `k${i}` })));
+  const joined = big.join(names, ['k']);
+  const explicit = bigInput.aggregateByKey(['k'], { n: count() }, { numPartitions: 5 });
+  const datasets: Record<string, Dataset<Row>> = { small, big, sorted, joined, explicit };
+  const rows: Record<string, Row[]> = {};
+  const partitions: Record<string, number> = {};
+  for (const [name, ds] of Object.entries(datasets)) {
+    rows[name] = await ds.collect();
+    partitions[name] = ds.numPartitions;
+  }
+  return { rows, partitions, before };
+}
+
+describe('partition counts from data size', () => {
+  let local: Outcome;
+  let local2: Outcome;
+  let session2: Session;
+
+  beforeAll(async () => {
+    const session = await Session.create({ master: 'local', conf: CONF });
+    try {
+      local = await runJobs(session);
+    } finally {
+      await session.stop();
+    }
+    session2 = await Session.create({ master: 'local[2]', conf: CONF });
+    local2 = await runJobs(session2);
+  }, 240_000);
+  afterAll(async () => { await session2?.stop(); });
+
+  it('chooses the same counts and gives identical rows, in the same order, on local and local[2]', () => {
+    expect(local2.partitions).toEqual(local.partitions);
+    expect(local2.rows).toEqual(local.rows);
+  });
+
+  it('puts small data in one partition and more data in more, never past the bucket count', () => {
+    expect(local.before).toBe(64); // dataflow.shuffle.maxPartitions: the most it can have
+    expect(local.partitions.small).toBe(1);
+    expect(local.partitions.big).toBeGreaterThan(4);
+    expect(local.partitions.big).toBeLessThan(64);
+    expect(local.partitions.sorted).toBeGreaterThan(1);
+    expect(local.partitions.explicit).toBe(5); // a count given by the job is kept exactly
+  });
+
+  it('computes the right rows: aggregates, a total order across partitions, a join', () => {
+    expect([...local.rows.small!].sort((a, b) => Number(a.k) - Number(b.k))).toEqual(
+      Array.from({ length: 10 }, (_, k) => ({ k, n: 100, s: 100 * k + 10 * (99 * 100) / 2 })),
+    );
+    expect(local.rows.big).toHaveLength(60_000);
+    expect(local.rows.big!.reduce((n, r) => n + Number(r.n), 0)).toBe(300_000);
+    const order = local.rows.sorted!.map((r) => [Number(r.s), Number(r.k)] as const);
+    expect(order).toHaveLength(60_000);
+    for (let i = 1; i < order.length; i++) {
+      const [s0, k0] = order[i - 1]!;
+      const [s1, k1] = order[i]!;
+      expect(s0 > s1 || (s0 === s1 && k0 < k1)).toBe(true);
+    }
+    expect(local.rows.joined).toHaveLength(50);
+    expect(local.rows.joined!.every((r) => r.name === `k${Number(r.k) / 1_000}` && Number(r.n) === 5)).toBe(true);
+  });
+
+  it('cuts a shuffle once: a later job reads the same partitions and does not rerun its map side', async () => {
+    const big = session2.range(0, 300_000, { numPartitions: 6 }).map((r) => ({ k: Number(r.id) % 60_000, v: Number(r.id) % 7 }))
+      .aggregateByKey(['k'], { n: count(), s: sum('v') });
+    expect(await big.count()).toBe(60_000);
+    const n = big.numPartitions;
+    expect(n).toBe(local.partitions.big);
+    // the job's metrics count the map-stage job run for it, and name the cut
+    const metrics = session2.lastJobMetrics!;
+    expect(metrics.stages.map((s) => s.tasks)).toEqual([6, n]);
+    expect(metrics.partitionCuts).toHaveLength(1);
+    expect(metrics.partitionCuts[0]).toMatchObject({ buckets: 64, partitions: n });
+    // greedy grouping: each partition holds at most the target, two neighbours together more
+    expect(metrics.partitionCuts[0]!.bytes).toBeGreaterThan(Math.floor(n / 2) * 256 * 1024);
+    expect(metrics.partitionCuts[0]!.bytes).toBeLessThanOrEqual(n * 256 * 1024);
+    expect(big.explain()).toMatch(new RegExp(`${n} partitions cut by size`));
+    const launchesBefore = session2.driver.history.filter((c) => c.type === 'LaunchTask').length;
+    expect(await big.filter((r) => Number(r.n) === 5).count()).toBe(60_000);
+    // only the result stage ran: one task per cut partition
+    expect(session2.driver.history.filter((c) => c.type === 'LaunchTask').length - launchesBefore).toBe(n);
+    expect(session2.lastJobMetrics!.partitionCuts).toEqual([]);
+  });
+
+  it('rejects a bad target size naming the key and the value', async () => {
+    await expect(Session.create({ master: 'local', conf: ['dataflow.shuffle.targetPartitionBytes=lots'] }))
+      .rejects.toThrow(/dataflow.shuffle.targetPartitionBytes lots is not a size \(e.g. 512m, 4g\)/);
+    await expect(Session.create({ master: 'local', conf: ['dataflow.shuffle.maxPartitions=0'] }))
+      .rejects.toThrow(/dataflow.shuffle.maxPartitions=0 must be at least 1/);
+  });
+});
