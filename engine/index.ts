@@ -15,6 +15,8 @@ export type { SessionOptions } from './dataset/session.ts';
 export { Dataset } from './dataset/dataset.ts';
 export type { WriteParquetOptions } from './dataset/dataset.ts';
 export type { GroupByKeyOptions } from './dataset/verbs/group-by-key.ts';
+export type { JoinOptions } from './dataset/verbs/join.ts';
+export type { JoinHow } from './kernels/join.ts';
 export { Broadcast } from './protocol/broadcast.ts';
 export { count, sum, mean, min, max } from './dataset/aggregations.ts';
 export type { AggSpec, Aggregations } from './kernels/aggregate.ts';

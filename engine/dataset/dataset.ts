@@ -33,6 +33,7 @@ import { reduceByKey } from './verbs/reduce-by-key.ts';
 import { groupByKey } from './verbs/group-by-key.ts';
 import type { GroupByKeyOptions } from './verbs/group-by-key.ts';
 import { join } from './verbs/join.ts';
+import type { JoinOptions } from './verbs/join.ts';
 import { sortBy } from './verbs/sort-by.ts';
 import { distinct } from './verbs/distinct.ts';
 import { union } from './verbs/union.ts';
@@ -90,7 +91,7 @@ export class Dataset<T extends Row = Row> {
   }
   groupByKey(keys: Array<keyof T & string>, options?: GroupByKeyOptions): Dataset<Row> { return groupByKey(this, keys, options); }
   /** Reuses the shuffle of a side already partitioned on `keys` (see verbs/join.ts). */
-  join<U extends Row>(other: Dataset<U>, keys: string[], options?: { how?: 'inner' | 'left'; numPartitions?: number }): Dataset<Row> { return join(this, other, keys, options); }
+  join<U extends Row>(other: Dataset<U>, keys: string[], options?: JoinOptions): Dataset<Row> { return join(this, other, keys, options); }
   sortBy(keys: Array<SortKey | (keyof T & string)>, options?: { numPartitions?: number }): Dataset<T> { return sortBy(this, keys, options); }
   distinct(options?: { numPartitions?: number }): Dataset<T> { return distinct(this, options); }
 

@@ -1,13 +1,11 @@
 // Wide operators, both sides of a shuffle: the map-side combine run before shuffle files are
 // written, and the reduce-side operator run on the blocks a reduce task streams in. Sort and the
-// grouping operators (groupByKey too) spill past the task's memory budget; the others hold their partition.
+// grouping operators (groupByKey too) and join spill past the task's memory budget; the others hold their partition.
 
 import type { Table } from 'apache-arrow';
 import type { CombineOp, ReduceOp } from '../plan/nodes.ts';
-import { concatTables } from '../kernels/concat-tables.ts';
 import { partialAggregate, mergePartials, finishAggregate } from '../kernels/aggregate.ts';
 import { reduceRowsByKey } from '../kernels/reduce-rows.ts';
-import { hashJoin } from '../kernels/join.ts';
 import { distinctRows } from '../kernels/distinct.ts';
 import { takeRows } from '../kernels/take.ts';
 import type { Row } from '../kernels/rows.ts';
@@ -16,6 +14,7 @@ import type { ReduceInput } from './reduce-input.ts';
 import { externalSort } from './external-sort.ts';
 import { spillingGroupBy } from './spilling-group-by.ts';
 import { spillingGroupRows } from './spilling-group-rows.ts';
+import { spillingJoin } from './spilling-join.ts';
 import type { GroupedOp } from './spilling-group-by.ts';
 import { collectTables, isBlank } from './operator-memory.ts';
 
@@ -55,7 +54,7 @@ const reducers: { [K in ReduceOp['op']]: Reducer<K> } = {
   groupRows: (op, [input], ctx) => spillingGroupRows(input!, input!.bytes, op.keys, {
     bytes: op.maxGroupBytes ?? ctx.taskMemoryBytes, isDefault: op.maxGroupBytes === undefined,
   }, ctx),
-  join: (op, inputs) => whole(inputs, ([left, right]) => (isBlank(left!) ? left! : hashJoin(left!, right ?? concatTables([]), op.keys, op.how))),
+  join: (op, [left, right], ctx) => spillingJoin(left!, right!, op.keys, op.how, ctx),
   sort: (op, [input], ctx) => externalSort(input!, input!.bytes, op.keys, ctx),
   mergeAggregate: (op, [input], ctx) => spillingGroupBy(input!, input!.bytes, {
     keys: () => op.keys,

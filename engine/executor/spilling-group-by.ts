@@ -16,9 +16,8 @@ import { columnData, tableFromColumns } from '../kernels/columns.ts';
 import { concatTables } from '../kernels/concat-tables.ts';
 import { groupIds } from '../kernels/group-ids.ts';
 import type { GroupIds } from '../kernels/group-ids.ts';
-import { hashKeys } from '../kernels/key-hash.ts';
-import { takeRows } from '../kernels/take.ts';
 import { tableBytes } from './memory-budget.ts';
+import { writeHashPartitioned } from './hash-partitions.ts';
 import { mergeSortedRuns } from './merge-runs.ts';
 import { isBlank } from './operator-memory.ts';
 import { batchBytesFor, batchesOf, chunks, collectTables } from './operator-memory.ts';
@@ -138,31 +137,7 @@ async function* groupTagged(input: AsyncIterable<Tagged>, inputBytes: number, op
 
 /** Appends `rows` (with their FIRST column) to the partitions by a hash of `keys`, each partition keeping input order. */
 export function writePartitioned(rows: Tagged, partitions: SpillWriter[], keys: string[], level: number): void {
-  const n = rows.table.numRows;
-  const hashes = hashKeys(rows.table, keys);
-  const count = partitions.length;
-  const of = new Int32Array(n);
-  const starts = new Int32Array(count + 1);
-  // The reduce partition was chosen by hash % numPartitions: re-mix per level so spill
-  // partitions split it evenly.
-  const seed = Math.imul(level + 1, 0x9e3779b9);
-  for (let i = 0; i < n; i++) {
-    let x = hashes[i]! ^ seed;
-    x = Math.imul(x ^ (x >>> 16), 0x85ebca6b);
-    x = Math.imul(x ^ (x >>> 13), 0xc2b2ae35);
-    x ^= x >>> 16;
-    const p = (x >>> 0) % count;
-    of[i] = p;
-    starts[p + 1]!++;
-  }
-  for (let p = 0; p < count; p++) starts[p + 1]! += starts[p]!;
-  const next = starts.slice(0, count);
-  const order = new Int32Array(n);
-  for (let i = 0; i < n; i++) order[next[of[i]!]!++] = i;
-  const sorted = takeRows(withFirst(rows), order);
-  for (let p = 0; p < count; p++) {
-    if (starts[p + 1]! > starts[p]!) partitions[p]!.append(sorted.slice(starts[p]!, starts[p + 1]!));
-  }
+  writeHashPartitioned(withFirst(rows), keys, partitions, level);
 }
 
 export function withFirst(rows: Tagged): Table {

@@ -1,19 +1,30 @@
-// Hash equi-join of two co-partitioned tables (the reduce side of a shuffle join): build a hash
-// table on the right side's keys, probe it with every left row, then gather both sides by index.
+// Hash equi-join of two co-partitioned tables (the reduce side of a shuffle join, and each
+// partition of a grace join): hash the right side once (join-index.ts), probe it with the left
+// rows — all at once, or batch after batch — then gather both sides by index.
 //
 // Worked example, keys ['k'], left = k:[1, 2, 1] a:[x, y, z], right = k:[1, 1, 3] b:[p, q, r]:
 //   matched pairs (left row, right row), in left order then right order:
 //     (0,0) (0,1) (2,0) (2,1)          inner → k:[1,1,1,1] a:[x,x,z,z] b:[p,q,p,q]
-//   a left join also keeps left row 1 with right row -1 (nulls): (0,0) (0,1) (1,-1) (2,0) (2,1)
+//   left  adds (1,-1) in its place:    (0,0) (0,1) (1,-1) (2,0) (2,1)
+//   right adds the unmatched right rows after all pairs, in right order: (-1,2) → k:3 a:null b:r
+//   full  does both; semi keeps left rows 0 and 2 (left columns only); anti keeps left row 1.
 
-import { Field, Schema, Type } from 'apache-arrow';
-import type { DataType, Table } from 'apache-arrow';
-import { DataflowError } from '../errors.ts';
+import { Field, Schema } from 'apache-arrow';
+import type { Data, DataType, Table } from 'apache-arrow';
+import { Type } from 'apache-arrow';
+import { DataflowError, InvalidInputError } from '../errors.ts';
 import { columnData, requireColumnIndex, tableFromColumns } from './columns.ts';
-import { hashKeys } from './key-hash.ts';
-import { isNullAt, keyValueAt, readKeyColumn } from './key-columns.ts';
-import type { KeyColumn } from './key-columns.ts';
-import { takeData } from './take.ts';
+import { combineChunks } from './combine-chunks.ts';
+import { concatTables } from './concat-tables.ts';
+import { JoinIndex } from './join-index.ts';
+import type { ProbeMode } from './join-index.ts';
+import { takeData, takeRows } from './take.ts';
+
+/** The join kinds, with Spark's meanings (`full` = full outer, `semi`/`anti` = left semi/anti). */
+export const JOIN_KINDS = ['inner', 'left', 'right', 'full', 'semi', 'anti'] as const;
+export type JoinHow = (typeof JOIN_KINDS)[number];
+
+const PROBE_MODE: Record<JoinHow, ProbeMode> = { inner: 'matches', left: 'outer', right: 'matches', full: 'outer', semi: 'semi', anti: 'anti' };
 
 /** The key columns of the two sides cannot be compared (e.g. a number with a string). */
 export class JoinKeyTypeError extends DataflowError {
@@ -22,139 +33,149 @@ export class JoinKeyTypeError extends DataflowError {
   }
 }
 
+/** `how` as a JoinHow, or an error naming the value and the kinds there are. */
+export function checkJoinHow(how: unknown, where: string): JoinHow {
+  if (typeof how === 'string' && (JOIN_KINDS as readonly string[]).includes(how)) return how as JoinHow;
+  throw new InvalidInputError(`${where}: how must be one of ${JOIN_KINDS.map((k) => `'${k}'`).join(', ')}; got '${String(how)}'`);
+}
+
+/** Whether right rows without a match are part of the output (right and full joins). */
+export function keepsUnmatchedRight(how: JoinHow): boolean {
+  return how === 'right' || how === 'full';
+}
+
 /**
  * Join `left` and `right` on equal `keys` (present on both sides).
  *
  * - Keys compare by value: Int32 5 matches Float64 5.0 and Int64 5; NaN matches NaN (as Spark);
- *   a null key never matches anything (SQL), but a left join keeps that left row.
- * - Output columns: the keys (values and types from the left), the left non-key columns, then the
- *   right non-key columns; a right column whose name is already taken gets the suffix `_right`.
- * - Output rows: in left row order; each left row's matches in right row order. A left join
- *   adds unmatched left rows with nulls in every right column.
- * - A right side with no columns and no rows (an empty partition of unknown schema) is an empty
- *   table with no non-key columns.
+ *   a null key never matches anything (SQL), but outer and anti joins keep that row.
+ * - Output columns: the keys, the left non-key columns, then the right non-key columns; a right
+ *   column whose name is already taken gets the suffix `_right`. Keys take values and types from
+ *   the left, except in right and full joins, whose unmatched right rows take them from the right
+ *   (both sides' key types must then be the same). The side that may be missing is null-filled
+ *   and its columns become nullable. `semi` and `anti` give the left's own columns only.
+ * - Output rows: in left row order, each left row's matches in right row order; unmatched left
+ *   rows (left, full, anti) in their place; unmatched right rows (right, full) after all of them,
+ *   in right row order.
+ * - A side with no columns and no rows (an empty partition of unknown schema) has no rows and
+ *   only the key columns.
  *
  * @example
  * hashJoin(ratings, movies, ['movieId'], 'left'); // movieId, user, rating, title, year
+ * hashJoin(ratings, banned, ['userId'], 'anti');  // the ratings of users not banned
  */
-export function hashJoin(left: Table, right: Table, keys: readonly string[], how: 'inner' | 'left'): Table {
-  if (how !== 'inner' && how !== 'left') {
-    throw new DataflowError('INVALID_INPUT', `hashJoin: 'how' must be 'inner' or 'left', got '${String(how)}'.`);
+export function hashJoin(left: Table, right: Table, keys: readonly string[], how: JoinHow): Table {
+  const joiner = new HashJoiner(right, keys, checkJoinHow(how, 'hashJoin'));
+  const joined = joiner.join(left);
+  const rest = joiner.rest();
+  return rest && rest.numRows > 0 ? concatTables([joined, rest]) : joined;
+}
+
+/**
+ * A join whose right side is held (hashed once) while the left side streams through it in batches:
+ * `join(batch)` for each left batch in order, then `rest()` for the unmatched right rows. The
+ * batches' outputs laid end to end are `hashJoin(all left rows, right)`.
+ *
+ * @example
+ * const joiner = new HashJoiner(dimension, ['k'], 'full');
+ * for (const batch of facts) emit(joiner.join(batch));
+ * emit(joiner.rest());
+ */
+export class HashJoiner {
+  private index: JoinIndex | undefined;
+  private readonly matched: Uint8Array | undefined;
+  private template: Table | undefined;
+  private checked = false;
+
+  constructor(private readonly right: Table, private readonly keys: readonly string[], readonly how: JoinHow) {
+    if (!isBlankTable(right)) {
+      this.index = new JoinIndex(right, keys, 'right');
+      if (keepsUnmatchedRight(how)) this.matched = new Uint8Array(right.numRows);
+    }
   }
-  const rightBlank = right.numRows === 0 && right.numCols === 0;
-  const leftKeys = keys.map((k) => readKeyColumn(left, k, 'as a join key (left side)'));
-  const rightKeys = rightBlank ? [] : keys.map((k) => readKeyColumn(right, k, 'as a join key (right side)'));
-  if (!rightBlank) checkComparable(left, right, keys);
 
-  const { leftRows, rightRows } = rightBlank
-    ? unmatched(left.numRows, how)
-    : matchRows(hashKeys(left, keys), leftKeys, hashKeys(right, keys), rightKeys, how);
+  /** The output rows of `left`'s rows (one batch of the left side, in order). */
+  join(left: Table): Table {
+    if (isBlankTable(left)) {
+      if (!keepsUnmatchedRight(this.how) || !this.index) return left;
+      left = emptyKeys(this.right, this.keys);
+    }
+    this.index ??= new JoinIndex(emptyKeys(left, this.keys), this.keys, 'right');
+    if (!this.checked) {
+      checkComparable(left, this.index.table, this.keys, this.how);
+      this.checked = true;
+    }
+    this.template ??= left.slice(0, 0);
+    const { probeRows, buildRows } = this.index.probe(left, this.keys, PROBE_MODE[this.how], 'left', this.matched);
+    return joinedTable(left, this.index.table, this.keys, this.how, probeRows, buildRows);
+  }
 
-  const leftNonKey = left.schema.fields.filter((f) => !keys.includes(f.name));
-  const rightNonKey = rightBlank ? [] : right.schema.fields.filter((f) => !keys.includes(f.name));
+  /** The right rows no left row matched, null-filled on the left (right and full joins; else undefined). */
+  rest(): Table | undefined {
+    if (!this.matched || !this.index) return undefined;
+    const left = this.template ?? emptyKeys(this.right, this.keys);
+    let n = 0;
+    for (let r = 0; r < this.matched.length; r++) if (this.matched[r] === 0) n++;
+    const rightRows = new Int32Array(n);
+    for (let r = 0, i = 0; r < this.matched.length; r++) if (this.matched[r] === 0) rightRows[i++] = r;
+    return joinedTable(left, this.index.table, this.keys, this.how, new Int32Array(n).fill(-1), rightRows);
+  }
+}
+
+/** Output row i is left row leftRows[i] beside right row rightRows[i] (-1: that side is null). */
+export function joinedTable(
+  left: Table, right: Table, keys: readonly string[], how: JoinHow, leftRows: Int32Array, rightRows: Int32Array,
+): Table {
+  if (how === 'semi' || how === 'anti') return takeRows(left, leftRows);
+  const leftMayBeMissing = keepsUnmatchedRight(how);
+  const rightMayBeMissing = how === 'left' || how === 'full';
   const fields: Field[] = [];
-  const columns = [];
+  const columns: Data[] = [];
   for (const k of keys) {
-    fields.push(left.schema.fields[requireColumnIndex(left, k)]);
-    columns.push(takeData(columnData(left, k), leftRows));
+    const lf = left.schema.fields[requireColumnIndex(left, k)]!;
+    if (leftMayBeMissing) {
+      const rf = right.schema.fields[requireColumnIndex(right, k)]!;
+      fields.push(new Field(k, lf.type, lf.nullable || rf.nullable, lf.metadata));
+      columns.push(coalesced(columnData(left, k), columnData(right, k), lf.type, leftRows, rightRows));
+    } else {
+      fields.push(lf);
+      columns.push(takeData(columnData(left, k), leftRows));
+    }
   }
-  for (const f of leftNonKey) {
-    fields.push(f);
+  for (const f of left.schema.fields) {
+    if (keys.includes(f.name)) continue;
+    fields.push(leftMayBeMissing ? new Field(f.name, f.type, true, f.metadata) : f);
     columns.push(takeData(columnData(left, f.name), leftRows));
   }
   const taken = new Set(fields.map((f) => f.name));
-  for (const f of rightNonKey) {
+  for (const f of right.schema.fields) {
+    if (keys.includes(f.name)) continue;
     let name = f.name;
     while (taken.has(name)) name += '_right';
     taken.add(name);
-    fields.push(new Field(name, f.type, how === 'left' ? true : f.nullable, f.metadata));
+    fields.push(new Field(name, f.type, rightMayBeMissing ? true : f.nullable, f.metadata));
     columns.push(takeData(columnData(right, f.name), rightRows));
   }
   return tableFromColumns(new Schema(fields), columns, leftRows.length);
 }
 
-/** Pairs for a right side with no rows: none (inner) or every left row with -1 (left). */
-function unmatched(n: number, how: 'inner' | 'left'): { leftRows: Int32Array; rightRows: Int32Array } {
-  if (how === 'inner') return { leftRows: new Int32Array(0), rightRows: new Int32Array(0) };
-  const leftRows = new Int32Array(n);
-  for (let i = 0; i < n; i++) leftRows[i] = i;
-  return { leftRows, rightRows: new Int32Array(n).fill(-1) };
+/** A key column taken from the left row where there is one, else from the right row. */
+function coalesced(left: Data, right: Data, type: DataType, leftRows: Int32Array, rightRows: Int32Array): Data {
+  if (leftRows.every((l) => l >= 0)) return takeData(left, leftRows);
+  const both = combineChunks([left, right], type);
+  const rows = new Int32Array(leftRows.length);
+  for (let i = 0; i < rows.length; i++) rows[i] = leftRows[i]! >= 0 ? leftRows[i]! : left.length + rightRows[i]!;
+  return takeData(both, rows);
 }
 
-/**
- * Build on the right, probe with the left. The table is open addressing over the 32-bit hash:
- * each slot holds one distinct hash and the chain of right rows with that hash (in right order,
- * via `next`); equal hashes with different keys share a chain and are told apart by `sameKey`.
- */
-function matchRows(
-  leftHash: Uint32Array, leftKeys: KeyColumn[], rightHash: Uint32Array, rightKeys: KeyColumn[], how: 'inner' | 'left',
-): { leftRows: Int32Array; rightRows: Int32Array } {
-  const nRight = rightHash.length;
-  let capacity = 16;
-  while (capacity < nRight * 2) capacity *= 2;
-  const mask = capacity - 1;
-  const slotHead = new Int32Array(capacity).fill(-1);
-  const slotTail = new Int32Array(capacity);
-  const slotHash = new Int32Array(capacity);
-  const next = new Int32Array(nRight).fill(-1);
-  const hasNullKey = (cols: KeyColumn[], i: number): boolean => {
-    for (let k = 0; k < cols.length; k++) if (isNullAt(cols[k], i)) return true;
-    return false;
-  };
-  for (let r = 0; r < nRight; r++) {
-    if (hasNullKey(rightKeys, r)) continue; // null never matches
-    const h = rightHash[r] | 0;
-    let s = h & mask;
-    while (slotHead[s] !== -1 && slotHash[s] !== h) s = (s + 1) & mask;
-    if (slotHead[s] === -1) {
-      slotHead[s] = r;
-      slotHash[s] = h;
-    } else next[slotTail[s]] = r;
-    slotTail[s] = r;
-  }
-
-  const equals = leftKeys.map((l, k) => keyEquality(l, rightKeys[k]));
-  const out = new PairBuffer(leftHash.length);
-  for (let l = 0; l < leftHash.length; l++) {
-    let matched = false;
-    if (!hasNullKey(leftKeys, l)) {
-      const h = leftHash[l] | 0;
-      let s = h & mask;
-      while (slotHead[s] !== -1 && slotHash[s] !== h) s = (s + 1) & mask;
-      for (let r = slotHead[s]; r !== -1; r = next[r]) {
-        let same = true;
-        for (let k = 0; k < equals.length && same; k++) same = equals[k](l, r);
-        if (same) {
-          out.push(l, r);
-          matched = true;
-        }
-      }
-    }
-    if (!matched && how === 'left') out.push(l, -1);
-  }
-  return out.finish();
+/** No rows, only the key columns of `table`: what a blank side stands for. */
+function emptyKeys(table: Table, keys: readonly string[]): Table {
+  for (const k of keys) requireColumnIndex(table, k, 'as a join key');
+  return table.select([...keys]).slice(0, 0);
 }
 
-/** Value equality of non-null keys across the two sides (numbers by value; NaN equals NaN). */
-function keyEquality(l: KeyColumn, r: KeyColumn): (a: number, b: number) => boolean {
-  if (l.kind === 'number' && r.kind === 'number') {
-    const lv = l.values;
-    const rv = r.values;
-    return (a, b) => lv[a] === rv[b] || (lv[a] !== lv[a] && rv[b] !== rv[b]); // eslint-disable-line no-self-compare
-  }
-  return (a, b) => sameValue(keyValueAt(l, a), keyValueAt(r, b));
-}
-
-function sameValue(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  const ta = typeof a;
-  const tb = typeof b;
-  if ((ta === 'number' || ta === 'bigint') && (tb === 'number' || tb === 'bigint')) {
-    if (a !== a && b !== b) return true; // eslint-disable-line no-self-compare
-    return (a as number) == (b as number); // eslint-disable-line eqeqeq -- exact number/bigint comparison
-  }
-  if (a instanceof Date && b instanceof Date) return a.getTime() === b.getTime();
-  return false;
+function isBlankTable(table: Table): boolean {
+  return table.numRows === 0 && table.numCols === 0;
 }
 
 /** The family a key type compares within: numbers with numbers, times with times, ... */
@@ -174,41 +195,21 @@ function keyFamily(type: DataType): string {
   }
 }
 
-function checkComparable(left: Table, right: Table, keys: readonly string[]): void {
+function checkComparable(left: Table, right: Table, keys: readonly string[], how: JoinHow): void {
   for (const k of keys) {
-    const lt = left.schema.fields[requireColumnIndex(left, k)].type;
-    const rt = right.schema.fields[requireColumnIndex(right, k)].type;
+    const lt = left.schema.fields[requireColumnIndex(left, k, 'as a join key (left side)')]!.type;
+    const rt = right.schema.fields[requireColumnIndex(right, k, 'as a join key (right side)')]!.type;
     if (keyFamily(lt) !== keyFamily(rt)) {
       throw new JoinKeyTypeError(
         `join key '${k}' is ${String(lt)} on the left but ${String(rt)} on the right; these never compare equal. ` +
           `Convert one side (e.g. with a map) so both are numbers, strings or timestamps.`,
       );
     }
-  }
-}
-
-/** Growable pair of Int32 index arrays. */
-class PairBuffer {
-  private left: Int32Array;
-  private right: Int32Array;
-  private size = 0;
-  constructor(initial: number) {
-    this.left = new Int32Array(Math.max(16, initial));
-    this.right = new Int32Array(Math.max(16, initial));
-  }
-  push(l: number, r: number): void {
-    if (this.size === this.left.length) {
-      const grownLeft = new Int32Array(this.size * 2);
-      grownLeft.set(this.left);
-      this.left = grownLeft;
-      const grownRight = new Int32Array(this.size * 2);
-      grownRight.set(this.right);
-      this.right = grownRight;
+    if (keepsUnmatchedRight(how) && String(lt) !== String(rt)) {
+      throw new JoinKeyTypeError(
+        `join key '${k}' is ${String(lt)} on the left but ${String(rt)} on the right; a ${how} join takes the key of a right row ` +
+          `without a match from the right side, so both sides need the same key type. Convert one side (e.g. with a map) to ${String(lt)}.`,
+      );
     }
-    this.left[this.size] = l;
-    this.right[this.size++] = r;
-  }
-  finish(): { leftRows: Int32Array; rightRows: Int32Array } {
-    return { leftRows: this.left.slice(0, this.size), rightRows: this.right.slice(0, this.size) };
   }
 }

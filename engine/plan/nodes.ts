@@ -17,6 +17,7 @@ import type { ShippedFunction } from '../closure/ship.ts';
 import type { Partitioner } from '../shuffle/partitioner.ts';
 import type { BucketRange } from '../shuffle/coalesce.ts';
 import type { Aggregations } from '../kernels/aggregate.ts';
+import type { JoinHow } from '../kernels/join.ts';
 import type { ParquetPartition, ParquetReadOptions } from '../../connectors/parquet/scan.ts';
 import type { CsvPartition, CsvReadPlan } from '../../connectors/csv/partition.ts';
 
@@ -50,7 +51,7 @@ export type ReduceOp =
   | { op: 'mergeAggregate'; keys: string[]; aggs: Aggregations }
   | { op: 'reduceRows'; keys: string[]; fn: ShippedFunction }
   | { op: 'groupRows'; keys: string[]; /** bytes one group may hold (groupByKey's option; default: the task's memory share) */ maxGroupBytes?: number }
-  | { op: 'join'; keys: string[]; how: 'inner' | 'left' }
+  | { op: 'join'; keys: string[]; how: JoinHow }
   | { op: 'sort'; keys: SortKey[] }
   | { op: 'distinct' };
 

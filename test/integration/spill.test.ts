@@ -1,5 +1,5 @@
 // Out-of-core operators on real executor processes: with a memory budget of a few MB every
-// spilling operator (sortBy, aggregateByKey, reduceByKey, distinct, groupByKey) writes spill files and still
+// spilling operator (sortBy, aggregateByKey, reduceByKey, distinct, groupByKey, join) writes spill files and still
 // gives exactly the result of the same job held in memory, on local and local[2]; spill files
 // are gone after tasks that succeed and tasks that fail; a work directory that fills up while
 // spilling fails the task with a message naming the executor and the path, and the task is
@@ -28,6 +28,8 @@ const jobs: Record<string, (d: Dataset<Row>) => Promise<Row[]>> = {
   reduceByKey: (d) => d.select('k', 'v').reduceByKey(['k'], (a, b) => ({ v: Number(a.v) + Number(b.v) }), { numPartitions: 2 }).collect(),
   distinct: (d) => d.select('k', 'v').distinct({ numPartitions: 1 }).collect(),
   groupByKey: (d) => d.select('k', 'v').groupByKey(['k'], { numPartitions: 2 }).collect(),
+  // a full join: keys 20,000..59,999 on the right, some twice; unmatched rows on both sides
+  join: (d) => d.select('id', 'k').join(d.map((r) => ({ k: (Number(r.id) % 40_000) + 20_000, w: r.v })), ['k'], { how: 'full', numPartitions: 2 }).collect(),
 };
 
 async function runAll(session: Session): Promise<{ results: Record<string, Row[]>; metrics: Record<string, JobMetrics | undefined> }> {

@@ -1,4 +1,4 @@
-// join: inner or left equi-join on key columns. Both sides are hash-partitioned the same way, so
+// join: equi-join on key columns, of any kind users expect (inner, left, right, full, semi, anti). Both sides are hash-partitioned the same way, so
 // reduce partition p of the left meets reduce partition p of the right. A side that is already
 // hash-partitioned on the join keys (the output of `repartition(keys, { numPartitions })`) is not
 // shuffled again: the join reads that side's shuffle files directly and only the other side moves —
@@ -8,23 +8,40 @@
 import type { Row } from '../../kernels/rows.ts';
 import type { ShuffleDependency } from '../../plan/nodes.ts';
 import { InvalidInputError } from '../../errors.ts';
+import { checkJoinHow } from '../../kernels/join.ts';
+import type { JoinHow } from '../../kernels/join.ts';
 import type { Dataset } from '../dataset.ts';
 import { checkKeys, hashDependency, hashPartitioning, shuffledNode, shufflePartitions } from './shuffle.ts';
 
+export interface JoinOptions {
+  /**
+   * 'inner' (default): matching pairs; 'left' / 'right': also the rows of that side without a match,
+   * null-filled on the other; 'full': both; 'semi': the left rows with a match, left columns only;
+   * 'anti': the left rows without one (a null key never matches), left columns only.
+   */
+  how?: JoinHow;
+  numPartitions?: number;
+}
+
 /**
+ * Output: the keys, the left's other columns, then the right's (a clashing right name gets
+ * `_right`); in each partition, left row order with each row's matches in right order, and the
+ * unmatched right rows of a right or full join last (see kernels/join.ts).
+ *
  * @example
  *   ratings.join(movies, ['itemId'], { how: 'left' })
+ *   ratings.join(banned, ['userId'], { how: 'anti' })     // ratings of users not banned
+ *   users.join(orders, ['userId'], { how: 'full' })       // every user and every order, paired where they match
  *   // co-partitioned: `blocks` is shuffled once; each iteration shuffles only `state`
  *   const blocks = ratings.repartition(['key'], { numPartitions: 8 });
  *   for (...) state = blocks.join(state, ['key'], { how: 'left' }).mapPartitionTables(step);
  */
 export function join<T extends Row, U extends Row>(
-  left: Dataset<T>, right: Dataset<U>, keys: string[], options: { how?: 'inner' | 'left'; numPartitions?: number } = {},
+  left: Dataset<T>, right: Dataset<U>, keys: string[], options: JoinOptions = {},
 ): Dataset<Row> {
   checkKeys(keys, 'join');
   if (left.session !== right.session) throw new InvalidInputError('join: both datasets must belong to the same session');
-  const how = options.how ?? 'inner';
-  if (how !== 'inner' && how !== 'left') throw new InvalidInputError(`join: how must be 'inner' or 'left', got '${String(how)}'`);
+  const how = checkJoinHow(options.how ?? 'inner', 'join');
   // A side partitioned on exactly these keys decides the partitioning unless the caller does: its
   // count (a count fixed by the user first), or, for a side whose count is chosen from the data, its
   // buckets, cut by both sides' sizes.
