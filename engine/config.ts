@@ -59,6 +59,11 @@ export interface EngineConfig {
   'dataflow.executor.memory': string;
   /** Extra Node.js flags for executor processes, e.g. `--max-old-space-size=8192` (Spark: extraJavaOptions). */
   'dataflow.executor.extraNodeOptions': string;
+  /**
+   * local[N]: an executor process that dies (of memory, a signal, a crash) is replaced by a new one,
+   * at most this many times per session; past that the jobs go on with the executors left.
+   */
+  'dataflow.executor.maxReplacements': number;
 }
 
 export const DEFAULT_CONFIG: EngineConfig = {
@@ -72,6 +77,7 @@ export const DEFAULT_CONFIG: EngineConfig = {
   'dataflow.executor.registrationTimeoutMs': 30_000,
   'dataflow.ui.progress': true,
   'dataflow.executor.extraNodeOptions': '',
+  'dataflow.executor.maxReplacements': 4,
   'dataflow.executor.memory': '',
   'dataflow.locality.waitMs': 3_000,
   'dataflow.driver.host': '127.0.0.1',

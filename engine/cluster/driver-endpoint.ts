@@ -7,17 +7,18 @@ import { listen } from '../transport/index.ts';
 import type { Connection, TransportServer } from '../transport/index.ts';
 import type { Driver } from './driver.ts';
 import type { DriverServices } from './driver-services.ts';
-import { RemoteExecutor } from './remote-executor.ts';
+import { type ExplainLoss, RemoteExecutor } from './remote-executor.ts';
 import { MessageType, type RegisterFields } from '../protocol/index.ts';
 import { DataflowError } from '../errors.ts';
 
 export class DriverEndpoint {
   readonly executors = new Map<string, RemoteExecutor>();
   private readonly listeners: Array<(executor: RemoteExecutor) => void> = [];
+  private readonly registration = new Map<string, Array<() => void>>();
 
   private constructor(private readonly server: TransportServer, readonly advertiseHost: string) {}
 
-  static async start(options: { driver: Driver; services: DriverServices; secret: string; config: EngineConfig }): Promise<DriverEndpoint> {
+  static async start(options: { driver: Driver; services: DriverServices; secret: string; config: EngineConfig; explainLoss?: ExplainLoss }): Promise<DriverEndpoint> {
     const { config } = options;
     let endpoint: DriverEndpoint | undefined;
     const server = await listen({
@@ -30,11 +31,13 @@ export class DriverEndpoint {
           if (msg.header.type !== MessageType.register || !endpoint) return;
           off();
           const fields = msg.header as unknown as RegisterFields;
-          const executor = new RemoteExecutor(conn, fields, options.driver, options.services);
+          const executor = new RemoteExecutor(conn, fields, options.driver, options.services, options.explainLoss);
           endpoint.executors.set(executor.id, executor);
           conn.onClose(() => { if (endpoint!.executors.get(executor.id) === executor) endpoint!.executors.delete(executor.id); });
           options.driver.addExecutor(executor);
           for (const listener of endpoint.listeners) listener(executor);
+          for (const handler of endpoint.registration.get(executor.id) ?? []) handler();
+          endpoint.registration.delete(executor.id);
         });
       },
     });
@@ -44,6 +47,13 @@ export class DriverEndpoint {
 
   get port(): number {
     return this.server.port;
+  }
+
+  /** Calls `handler` once executor `executorId` has registered (and the driver has it). */
+  onRegistered(executorId: string, handler: () => void): void {
+    const handlers = this.registration.get(executorId);
+    if (handlers) handlers.push(handler);
+    else this.registration.set(executorId, [handler]);
   }
 
   /** Resolves when `count` executors have registered (ever), or rejects after `timeoutMs`. */

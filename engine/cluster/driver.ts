@@ -181,14 +181,14 @@ export class Driver {
 
   /**
    * An executor is gone (its connection closed, its process died): `cause` says why, in words that
-   * follow "executor exec-2 was lost (…)". The tasks it was running are named in the reason their
-   * retries carry.
+   * follow "executor exec-2 was lost (…)", then come the tasks it was running, then `note` (what
+   * was done about it, e.g. its replacement). That message is the reason its tasks' retries carry.
    */
-  executorLost(executorId: string, cause: string): void {
+  executorLost(executorId: string, cause: string, note?: string): void {
     if (!this.executors.delete(executorId)) return;
     const lostTasks = [...this.running].filter(([, info]) => info.executorId === executorId);
-    const message = lostTasks.length === 0 ? cause
-      : `${cause}, while running ${lostTasks.map(([taskId, t]) => `task ${taskId} of stage ${t.stageId} (partition ${t.partition}, attempt ${t.attempt})`).join(', ')}`;
+    const tasks = lostTasks.map(([taskId, t]) => `task ${taskId} of stage ${t.stageId} (partition ${t.partition}, attempt ${t.attempt})`);
+    const message = `${cause}${tasks.length > 0 ? ` while running ${tasks.join(', ')}` : ''}${note ? `; ${note}` : ''}`;
     for (const [key, owner] of this.cacheLocations) if (owner === executorId) this.cacheLocations.delete(key);
     for (const [, info] of lostTasks) this.recordFailure(info, { kind: 'ExecutorLost', executorId, message });
     this.dispatch({ type: 'ExecutorLost', executorId, message });

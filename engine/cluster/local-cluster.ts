@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { EngineConfig } from '../config.ts';
@@ -13,30 +14,55 @@ import { DataflowError } from '../errors.ts';
 import type { Driver } from './driver.ts';
 import type { DriverServices } from './driver-services.ts';
 import { DriverEndpoint } from './driver-endpoint.ts';
+import type { RemoteExecutor } from './remote-executor.ts';
+import { OomKillWatch, describeExit } from './executor-exit.ts';
 import { executorMemoryBytes } from '../executor/memory-limit.ts';
 import { SECRET_ENV } from '../protocol/index.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/dataflow.mjs', import.meta.url));
 const STOP_GRACE_MS = 5_000;
 
-interface Child { id: string; process: ChildProcess; stderrTail: string; exited: boolean }
+interface Child {
+  id: string;
+  process: ChildProcess;
+  stderrTail: string;
+  exited: boolean;
+  /** Set once it has registered with the driver: from then on its death is a loss (and maybe replaced). */
+  registered: boolean;
+  /** Resolves with how it ended, once all of its stderr has been read. */
+  closed: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** How long a lost executor's process may take to exit once its connection closed, before it is killed. */
+const EXIT_WAIT_MS = 3_000;
 
 export class LocalCluster {
   private readonly children: Child[] = [];
+  private endpoint!: DriverEndpoint;
+  private readonly oomKills = new OomKillWatch();
+  private stopping = false;
+  private replacements = 0;
 
-  private constructor(private readonly endpoint: DriverEndpoint) {}
+  private constructor(
+    private readonly options: { executors: number; driver: Driver; workDir: string; config: EngineConfig },
+    private readonly secret: string,
+    private readonly memoryBytes: number,
+  ) {}
 
   static async start(options: { executors: number; driver: Driver; services: DriverServices; workDir: string; config: EngineConfig }): Promise<LocalCluster> {
     const secret = randomBytes(32).toString('hex');
-    const endpoint = await DriverEndpoint.start({ driver: options.driver, services: options.services, secret, config: options.config });
-    const cluster = new LocalCluster(endpoint);
+    const cluster = new LocalCluster(options, secret, executorMemoryBytes(options.config, options.executors));
+    cluster.endpoint = await DriverEndpoint.start({
+      driver: options.driver, services: options.services, secret, config: options.config,
+      explainLoss: (executor, reason) => cluster.explainLoss(executor, reason),
+    });
+    cluster.oomKills.add('self');
     try {
       const timeoutMs = options.config['dataflow.executor.registrationTimeoutMs'];
       await new Promise<void>((resolve, reject) => {
-        const memory = executorMemoryBytes(options.config, options.executors);
-        cluster.spawnAll(options.executors, endpoint.port, secret, options.workDir, memory, options.config['dataflow.executor.extraNodeOptions'], reject);
-        endpoint.waitForExecutors(options.executors, timeoutMs,
-          () => `only ${endpoint.executors.size} of ${options.executors} executors registered within ${timeoutMs} ms; on a slow or busy machine ` +
+        for (let i = 0; i < options.executors; i++) cluster.spawn(`exec-${i + 1}`, reject);
+        cluster.endpoint.waitForExecutors(options.executors, timeoutMs,
+          () => `only ${cluster.endpoint.executors.size} of ${options.executors} executors registered within ${timeoutMs} ms; on a slow or busy machine ` +
             `give them longer with --conf dataflow.executor.registrationTimeoutMs=${timeoutMs * 2}`)
           .then(resolve, (error: Error) => reject(new DataflowError('EXECUTOR_START', error.message)));
       });
@@ -47,34 +73,85 @@ export class LocalCluster {
     }
   }
 
-  private spawnAll(n: number, port: number, secret: string, workDir: string, memoryBytes: number, nodeOptions: string, fail: (e: Error) => void): void {
-    for (let i = 0; i < n; i++) {
-      const id = `exec-${i + 1}`;
-      const child = spawn(process.execPath, [
-        ...nodeOptions.split(/\s+/).filter(Boolean), BIN,
-        'executor', '--driver', `127.0.0.1:${port}`, '--executor-id', id, '--work-dir', join(workDir, id), '--cores', '1',
-        '--memory', String(memoryBytes),
-      ], { stdio: ['ignore', 'inherit', 'pipe'], env: { ...process.env, [SECRET_ENV]: secret } });
-      const entry: Child = { id, process: child, stderrTail: '', exited: false };
-      this.children.push(entry);
-      // An executor's stderr is forwarded once it has registered; before that it is kept, and a
-      // failure to start is reported once, in the driver's own error line.
-      child.stderr?.on('data', (chunk: Buffer) => {
-        entry.stderrTail = (entry.stderrTail + chunk.toString('utf8')).slice(-2000);
-        if (this.endpoint.executors.has(id)) process.stderr.write(chunk);
-      });
-      child.on('exit', () => { entry.exited = true; });
-      // 'close', not 'exit': only then has all of its stderr been read, so the reason is in the tail.
-      child.on('close', (code, signal) => {
-        entry.exited = true;
-        if (this.endpoint.executors.has(id)) return;
-        const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
-        const lines = entry.stderrTail.split('\n').map((l) => l.trim()).filter(Boolean);
-        const tail = lines.find((l) => /error/i.test(l)) ?? lines[lines.length - 1];
-        fail(new DataflowError('EXECUTOR_START', `executor ${id} ${how} before registering with the driver${tail ? `: ${tail}` : ''}`));
-      });
-      child.on('error', (error) => fail(new DataflowError('EXECUTOR_START', `could not start executor ${id}: ${error.message}`)));
+  /** Starts executor `id`; `fail` is told if it ends or cannot start before registering. */
+  private spawn(id: string, fail: (e: Error) => void): Child {
+    const { config, workDir } = this.options;
+    const child = spawn(process.execPath, [
+      ...config['dataflow.executor.extraNodeOptions'].split(/\s+/).filter(Boolean), BIN,
+      'executor', '--driver', `127.0.0.1:${this.endpoint.port}`, '--executor-id', id, '--work-dir', join(workDir, id), '--cores', '1',
+      '--memory', String(this.memoryBytes),
+    ], { stdio: ['ignore', 'inherit', 'pipe'], env: { ...process.env, [SECRET_ENV]: this.secret } });
+    let closed!: (exit: { code: number | null; signal: NodeJS.Signals | null }) => void;
+    const entry: Child = { id, process: child, stderrTail: '', exited: false, registered: false, closed: new Promise((resolve) => { closed = resolve; }) };
+    this.children.push(entry);
+    if (child.pid !== undefined) this.oomKills.add(child.pid);
+    // An executor's stderr is forwarded once it has registered; before that it is kept, and a
+    // failure to start is reported once, in the driver's own error line.
+    child.stderr?.on('data', (chunk: Buffer) => {
+      entry.stderrTail = (entry.stderrTail + chunk.toString('utf8')).slice(-4000);
+      if (entry.registered) process.stderr.write(chunk);
+    });
+    this.endpoint.onRegistered(id, () => { entry.registered = true; });
+    child.on('exit', () => { entry.exited = true; });
+    // 'close', not 'exit': only then has all of its stderr been read, so the reason is in the tail.
+    child.on('close', (code, signal) => {
+      entry.exited = true;
+      closed({ code, signal });
+      if (entry.registered) return;
+      const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+      const lines = entry.stderrTail.split('\n').map((l) => l.trim()).filter(Boolean);
+      const tail = lines.find((l) => /error/i.test(l)) ?? lines[lines.length - 1];
+      fail(new DataflowError('EXECUTOR_START', `executor ${id} ${how} before registering with the driver${tail ? `: ${tail}` : ''}`));
+    });
+    child.on('error', (error) => fail(new DataflowError('EXECUTOR_START', `could not start executor ${id}: ${error.message}`)));
+    return entry;
+  }
+
+  /**
+   * Why executor `executor` was lost, once its process has ended (it is killed if it has not
+   * within EXIT_WAIT_MS): the OOM killer, a V8 heap exhausted, a signal, an exit code. A process
+   * that died while the session runs is replaced by a new one, up to dataflow.executor.maxReplacements.
+   */
+  private async explainLoss(executor: RemoteExecutor, reason: string): Promise<{ cause: string; note?: string }> {
+    const child = this.children.find((c) => c.id === executor.id);
+    if (!child || this.stopping) return { cause: reason };
+    let timer: NodeJS.Timeout | undefined;
+    const exit = await Promise.race([child.closed, new Promise<undefined>((resolve) => { timer = setTimeout(() => resolve(undefined), EXIT_WAIT_MS); })]);
+    clearTimeout(timer);
+    let cause: string;
+    if (exit) {
+      cause = describeExit({ ...exit, stderrTail: child.stderrTail, oomKill: this.oomKills.look(), heapLimitBytes: executor.heapLimitBytes });
+    } else {
+      child.process.kill('SIGKILL'); // lost to the driver: it must not live on beside its replacement
+      await child.closed;
+      cause = `${reason}; its process did not exit within ${EXIT_WAIT_MS} ms and was killed`;
     }
+    void rm(join(this.options.workDir, child.id), { recursive: true, force: true }).catch(() => undefined);
+    if (this.stopping) return { cause };
+    return { cause, note: this.replace(child, cause) };
+  }
+
+  /** Starts a new executor in place of a lost one, if the session may still do so; says what was done. */
+  private replace(lost: Child, cause: string): string {
+    const max = this.options.config['dataflow.executor.maxReplacements'];
+    if (this.replacements >= max) {
+      const note = `not replaced: ${this.replacements} lost executor${this.replacements === 1 ? ' was' : 's were'} replaced already (dataflow.executor.maxReplacements = ${max})`;
+      process.stderr.write(`executor ${lost.id} was lost (${cause}); ${note}\n`);
+      return note;
+    }
+    this.replacements++;
+    const id = `exec-${this.options.executors + this.replacements}`;
+    const settle = this.options.driver.expectExecutor();
+    const timeoutMs = this.options.config['dataflow.executor.registrationTimeoutMs'];
+    const timer = setTimeout(() => {
+      settle(`the replacement executor ${id} did not register within ${timeoutMs} ms`);
+      child.process.kill('SIGKILL');
+    }, timeoutMs);
+    timer.unref();
+    const child = this.spawn(id, (error) => { clearTimeout(timer); settle(`the replacement ${error.message.replace(/^could not start executor/, 'executor could not start:')}`); });
+    this.endpoint.onRegistered(id, () => { clearTimeout(timer); settle(); });
+    process.stderr.write(`executor ${lost.id} was lost (${cause}); executor ${id} replaces it (replacement ${this.replacements} of at most ${max})\n`);
+    return `replaced by ${id}`;
   }
 
   /** The executor processes' ids and pids (tests kill them to exercise recovery). */
@@ -84,7 +161,8 @@ export class LocalCluster {
 
   /** Asks every executor to stop, kills the ones that do not within a grace period, closes the endpoint. */
   async stop(): Promise<void> {
-    await this.endpoint.close();
+    this.stopping = true;
+    await this.endpoint?.close();
     await Promise.all(this.children.map((child) => waitForExit(child, STOP_GRACE_MS)));
   }
 }

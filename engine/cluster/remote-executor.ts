@@ -8,21 +8,37 @@ import type { Driver } from './driver.ts';
 import type { DriverServices } from './driver-services.ts';
 import { encodeIpc } from '../kernels/ipc.ts';
 
+/** Why an executor's connection closed (`cause`), and what was done about it (`note`, e.g. its replacement). */
+export type ExplainLoss = (executor: RemoteExecutor, reason: string) => Promise<{ cause: string; note?: string }>;
+
 export class RemoteExecutor implements ExecutorHandle {
   readonly id: string;
   readonly host: string;
   readonly port: number;
   readonly slots: number;
   readonly pid: number;
+  readonly heapLimitBytes: number | undefined;
 
-  constructor(private readonly conn: Connection, fields: RegisterFields, private readonly driver: Driver, private readonly services: DriverServices) {
+  /**
+   * `explainLoss`, where the process is known (local[N]), finds out why the connection closed (the
+   * process died of memory, of a signal...) before the driver is told of the loss.
+   */
+  constructor(
+    private readonly conn: Connection, fields: RegisterFields, private readonly driver: Driver, private readonly services: DriverServices,
+    explainLoss?: ExplainLoss,
+  ) {
     this.id = fields.executorId;
     this.host = fields.host;
     this.port = fields.port;
     this.slots = fields.slots;
     this.pid = fields.pid;
+    this.heapLimitBytes = fields.heapLimitBytes;
     conn.onMessage((msg) => this.onMessage(msg));
-    conn.onClose((info) => driver.executorLost(this.id, `connection closed: ${info.reason}`));
+    conn.onClose((info) => {
+      const reason = `connection closed: ${info.reason}`;
+      if (!explainLoss) { driver.executorLost(this.id, reason); return; }
+      void explainLoss(this, reason).catch((): { cause: string; note?: string } => ({ cause: reason })).then(({ cause, note }) => driver.executorLost(this.id, cause, note));
+    });
   }
 
   launch(task: TaskDescriptor): void {

@@ -54,7 +54,7 @@ export class AppContext {
     this.driver.onClose((info) => void this.close(`driver connection closed: ${info.reason}`));
     const register: RegisterFields = {
       executorId: this.runtime.executorId, host: this.runtime.advertiseHost, port: this.runtime.blockPort,
-      slots: this.grant.slots, pid: process.pid,
+      slots: this.grant.slots, pid: process.pid, heapLimitBytes: getHeapStatistics().heap_size_limit,
     };
     await this.driver.send({ header: { type: MessageType.register, ...register } });
   }

@@ -4,6 +4,7 @@
 
 import { readFileSync } from 'node:fs';
 import { totalmem } from 'node:os';
+import { join } from 'node:path';
 import type { EngineConfig } from '../config.ts';
 import { parseSize } from '../config.ts';
 
@@ -38,36 +39,67 @@ export function availableMemoryBytes(root = CGROUP_ROOT): number {
 
 /** The cgroup memory limit of this process, if any (undefined on other systems or when unlimited). */
 export function cgroupLimit(root = CGROUP_ROOT): number | undefined {
+  let best: number | undefined;
+  for (const cgroup of memoryCgroups('self', root)) {
+    const value = limitOf(cgroup);
+    if (value !== undefined && (best === undefined || value < best)) best = value;
+  }
+  return best;
+}
+
+/** A memory cgroup folder and the layout of its files (v2: memory.max, v1: memory.limit_in_bytes). */
+export interface MemoryCgroup { dir: string; version: 1 | 2 }
+
+/**
+ * The memory cgroups a process belongs to, its own first and then every ancestor, in the layouts
+ * present (a v2 unified tree, a v1 memory hierarchy, or both in hybrid mode). Empty where the
+ * process or /proc is gone.
+ */
+export function memoryCgroups(pid: number | 'self' = 'self', root = CGROUP_ROOT): MemoryCgroup[] {
   let lines: string[];
   try {
-    lines = readFileSync('/proc/self/cgroup', 'utf8').split('\n');
+    lines = readFileSync(`/proc/${pid}/cgroup`, 'utf8').split('\n');
   } catch {
-    return undefined;
+    return [];
   }
-  let best: number | undefined;
-  const consider = (file: string): void => {
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8').trim();
-    } catch {
-      return;
-    }
-    const value = Number(text);
-    // v2 writes 'max'; v1 writes a huge page-rounded number for "no limit".
-    if (text === 'max' || !Number.isFinite(value) || value <= 0 || value >= 2 ** 60) return;
-    if (best === undefined || value < best) best = value;
-  };
+  const out: MemoryCgroup[] = [];
   for (const line of lines) {
     const [, controllers, path] = /^\d+:([^:]*):(.*)$/.exec(line) ?? [];
     if (path === undefined) continue;
     if (controllers === '') {
-      for (const dir of ancestors(path)) consider(`${root}${dir}/memory.max`);
-      for (const dir of ancestors(path)) consider(`${root}/unified${dir}/memory.max`);
+      for (const dir of ancestors(path)) out.push({ dir: `${root}${dir}`, version: 2 }, { dir: `${root}/unified${dir}`, version: 2 });
     } else if (controllers!.split(',').includes('memory')) {
-      for (const dir of ancestors(path)) consider(`${root}/memory${dir}/memory.limit_in_bytes`);
+      for (const dir of ancestors(path)) out.push({ dir: `${root}/memory${dir}`, version: 1 });
     }
   }
-  return best;
+  return out;
+}
+
+/** A cgroup's memory limit in bytes; undefined when it has none (or no such file). */
+export function limitOf(cgroup: MemoryCgroup): number | undefined {
+  const text = readText(join(cgroup.dir, cgroup.version === 2 ? 'memory.max' : 'memory.limit_in_bytes'));
+  const value = Number(text);
+  // v2 writes 'max'; v1 writes a huge page-rounded number for "no limit".
+  if (text === undefined || text === 'max' || !Number.isFinite(value) || value <= 0 || value >= 2 ** 60) return undefined;
+  return value;
+}
+
+/**
+ * How many processes the OOM killer of a cgroup has killed (v2 `memory.events`, v1
+ * `memory.oom_control`: the `oom_kill` line); undefined where the kernel does not say.
+ */
+export function oomKillsOf(cgroup: MemoryCgroup): number | undefined {
+  const text = readText(join(cgroup.dir, cgroup.version === 2 ? 'memory.events' : 'memory.oom_control'));
+  const match = text === undefined ? null : /^oom_kill (\d+)$/m.exec(text);
+  return match ? Number(match[1]) : undefined;
+}
+
+function readText(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch {
+    return undefined;
+  }
 }
 
 /** '/a/b' → ['/a/b', '/a', '']: a cgroup and every ancestor up to the root. */

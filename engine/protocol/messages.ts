@@ -39,7 +39,11 @@ export const MessageType = {
   shutdown: 'shutdown',
 } as const;
 
-export interface RegisterFields { executorId: string; host: string; port: number; slots: number; pid: number }
+export interface RegisterFields {
+  executorId: string; host: string; port: number; slots: number; pid: number;
+  /** The V8 heap limit of the process and of each of its task threads (absent from older executors). */
+  heapLimitBytes?: number;
+}
 
 /**
  * What an executor holds for one application, for tests and diagnostics (a long session must not

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { totalmem } from 'node:os';
-import { availableMemoryBytes, cgroupLimit, executorMemoryBytes, taskMemoryBytes } from '../../../engine/executor/memory-limit.ts';
+import { availableMemoryBytes, cgroupLimit, executorMemoryBytes, limitOf, oomKillsOf, taskMemoryBytes } from '../../../engine/executor/memory-limit.ts';
 import { resolveConfig } from '../../../engine/config.ts';
 import { useTmpDir } from '../../helpers/tmp-dir.ts';
 
@@ -41,6 +41,22 @@ describe('memory limits', () => {
     const expected = own.memory !== undefined ? 2 * 2 ** 30 : 3 * 2 ** 30;
     expect(cgroupLimit(root)).toBe(expected);
     expect(availableMemoryBytes(root)).toBe(Math.min(expected, totalmem()));
+  });
+
+  it('reads the OOM killer\'s kill count and the limit of a cgroup, v2 or v1', () => {
+    const v2 = join(dir(), 'v2');
+    const v1 = join(dir(), 'v1');
+    mkdirSync(v2);
+    mkdirSync(v1);
+    writeFileSync(join(v2, 'memory.events'), 'low 0\nhigh 0\nmax 12\noom 3\noom_kill 2\noom_group_kill 0\n');
+    writeFileSync(join(v2, 'memory.max'), `${700 * 2 ** 20}\n`);
+    writeFileSync(join(v1, 'memory.oom_control'), 'oom_kill_disable 0\nunder_oom 0\noom_kill 5\n');
+    writeFileSync(join(v1, 'memory.limit_in_bytes'), '9223372036854771712\n');
+    expect(oomKillsOf({ dir: v2, version: 2 })).toBe(2);
+    expect(limitOf({ dir: v2, version: 2 })).toBe(700 * 2 ** 20);
+    expect(oomKillsOf({ dir: v1, version: 1 })).toBe(5);
+    expect(limitOf({ dir: v1, version: 1 })).toBeUndefined(); // v1's "no limit"
+    expect(oomKillsOf({ dir: join(dir(), 'absent'), version: 2 })).toBeUndefined();
   });
 
   it('is physical memory when no cgroup sets a limit', () => {

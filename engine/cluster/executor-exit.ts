@@ -1,0 +1,78 @@
+// Why an executor process of local[N] ended, in words that follow "executor exec-2 was lost (…)":
+// killed by the kernel's OOM killer (an oom_kill count of its memory cgroups went up as it died),
+// out of V8 heap (Node's fatal message on its stderr), killed by a signal, or exited with a code.
+
+import { type MemoryCgroup, limitOf, memoryCgroups, oomKillsOf } from '../executor/memory-limit.ts';
+
+export interface ExecutorExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** The end of its stderr. */
+  stderrTail: string;
+  /** Set when the OOM killer of one of its memory cgroups killed a process as it died: that cgroup's limit. */
+  oomKill?: { limitBytes: number | undefined };
+  /** The V8 heap limit it registered with. */
+  heapLimitBytes?: number;
+}
+
+const mb = (bytes: number): string => `${Math.round(bytes / 2 ** 20)} MB`;
+
+/** The causes, most specific first: the first that applies names the exit. */
+const CAUSES: Array<(exit: ExecutorExit) => string | undefined> = [
+  (e) => (e.oomKill && e.signal === 'SIGKILL'
+    ? `its process was killed by the OOM killer (cgroup limit ${e.oomKill.limitBytes === undefined ? 'unknown' : mb(e.oomKill.limitBytes)})`
+    : undefined),
+  (e) => (/JavaScript heap out of memory/.test(e.stderrTail)
+    ? `its process ran out of memory (heap limit ${e.heapLimitBytes === undefined ? 'unknown' : mb(e.heapLimitBytes)})`
+    : undefined),
+  (e) => (e.signal ? `its process was killed by ${e.signal}` : undefined),
+  (e) => {
+    const lines = e.stderrTail.split('\n').map((l) => l.trim()).filter(Boolean);
+    const line = lines.find((l) => /error/i.test(l)) ?? lines[lines.length - 1];
+    return `its process exited with code ${e.code}${line ? `: ${line}` : ''}`;
+  },
+];
+
+/**
+ * @example describeExit({ code: null, signal: 'SIGKILL', stderrTail: '', oomKill: { limitBytes: 629145600 } })
+ *   // → 'its process was killed by the OOM killer (cgroup limit 600 MB)'
+ */
+export function describeExit(exit: ExecutorExit): string {
+  for (const cause of CAUSES) {
+    const words = cause(exit);
+    if (words !== undefined) return words;
+  }
+  return 'its process ended';
+}
+
+/**
+ * Notices the OOM killer of the memory cgroups some processes are in (cgroup v1 or v2), between
+ * one look and the next: kills are counted per cgroup by the kernel, not per process, so a look
+ * right after a process died says whether the OOM killer did it.
+ */
+export class OomKillWatch {
+  private readonly counts = new Map<string, { cgroup: MemoryCgroup; kills: number }>();
+
+  /** Watches the memory cgroups `pid` is in (and their ancestors) from now on. */
+  add(pid: number | 'self'): void {
+    for (const cgroup of memoryCgroups(pid)) {
+      if (this.counts.has(cgroup.dir)) continue;
+      const kills = oomKillsOf(cgroup);
+      if (kills !== undefined) this.counts.set(cgroup.dir, { cgroup, kills });
+    }
+  }
+
+  /** Whether an OOM killer killed since the last look, with the smallest limit among the cgroups that did. */
+  look(): { limitBytes: number | undefined } | undefined {
+    let killed: { limitBytes: number | undefined } | undefined;
+    for (const entry of this.counts.values()) {
+      const kills = oomKillsOf(entry.cgroup) ?? entry.kills;
+      if (kills <= entry.kills) continue;
+      entry.kills = kills;
+      const limit = limitOf(entry.cgroup);
+      if (!killed) killed = { limitBytes: limit };
+      else if (limit !== undefined && (killed.limitBytes === undefined || limit < killed.limitBytes)) killed.limitBytes = limit;
+    }
+    return killed;
+  }
+}
