@@ -1,6 +1,7 @@
 // Spill partitions by a hash of the key: how a spilling operator splits what does not fit into
 // pieces that each fit, with every row of one key in the same piece, in input order. Shared by
-// hash aggregation (spilling-group-by.ts) and the grace hash join (spilling-join.ts).
+// hash aggregation and groupByKey (spilling-group-by.ts, spilling-group-rows.ts) and the grace
+// hash join (spilling-join.ts).
 
 import type { Table } from 'apache-arrow';
 import { hashKeys } from '../kernels/key-hash.ts';

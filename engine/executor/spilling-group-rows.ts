@@ -29,6 +29,7 @@ import type { KeyColumn } from '../kernels/key-columns.ts';
 import { compareValues } from '../kernels/sort.ts';
 import { sliceRows, takeRows } from '../kernels/take.ts';
 import { tableBytes } from './memory-budget.ts';
+import type { MemoryBudget } from './memory-budget.ts';
 import { externalSort } from './external-sort.ts';
 import { mergeSortedRuns } from './merge-runs.ts';
 import { batchBytesFor, batchesOf, chunks, collectTables, isBlank } from './operator-memory.ts';
@@ -103,7 +104,7 @@ export async function* spillingGroupRows(input: AsyncIterable<Table>, inputBytes
   const totalRows = runs.reduce((s, r) => s + r.rows, 0);
   const totalBytes = runs.reduce((s, r) => s + r.bytes, 0);
   const batchRows = Math.max(1024, Math.floor((ioBytes * totalRows) / Math.max(1, totalBytes)));
-  yield* assembleGroups(mergeSortedRuns(runs.map((r) => spill.readRun(r)), [{ column: FIRST, ascending: true }], batchRows), keys, limit);
+  yield* assembleGroups(mergeSortedRuns(runs.map((r) => spill.readRun(r)), [{ column: FIRST, ascending: true }], batchRows), keys, limit, budget);
 }
 
 /** A partition that fits the budget: grouped by a counting sort, as groupRows does. */
@@ -173,10 +174,11 @@ function keyValue(column: KeyColumn, row: number): unknown {
 
 /**
  * Rows whose groups lie consecutively (tagged with the group's first position) → one output row
- * per group, in tables of whole groups. Holds the rows of the group in progress and no more; a
- * group past the limit is only counted from then on, and reported once its end is seen.
+ * per group, in tables of whole groups. Holds the rows of the group in progress and no more
+ * (taken from the budget even past it, so the task's peak memory shows a hot group); a group past
+ * the limit is only counted from then on, and reported once its end is seen.
  */
-function* assembleGroups(batches: Iterable<Table>, keys: string[], limit: GroupLimit): Generator<Table> {
+function* assembleGroups(batches: Iterable<Table>, keys: string[], limit: GroupLimit, budget: MemoryBudget): Generator<Table> {
   let held: Table[] = [];
   let heldRows = 0;
   let heldBytes = 0;
@@ -187,10 +189,17 @@ function* assembleGroups(batches: Iterable<Table>, keys: string[], limit: GroupL
     held.push(rows);
     heldRows += rows.numRows;
     heldBytes += rows.numRows * rowBytes;
+    budget.acquire(rows.numRows * rowBytes);
     if (heldBytes > limit.bytes) {
       over = { key: keyText(held[0]!, 0, keys), rows: heldRows, bytes: heldBytes };
-      held = [];
+      drop();
     }
+  };
+  const drop = (): void => {
+    budget.release(heldBytes);
+    held = [];
+    heldRows = 0;
+    heldBytes = 0;
   };
   for (const batch of batches) {
     const n = batch.numRows;
@@ -212,14 +221,17 @@ function* assembleGroups(batches: Iterable<Table>, keys: string[], limit: GroupL
       if (rows * rowBytes > limit.bytes) throw tooLarge(keyText(table, starts[s - 1]!, keys), rows, rows * rowBytes, keys, limit);
       offsets.push(offsets[offsets.length - 1]! + rows);
     }
-    if (offsets.length > 1) yield groupedRuns(concatTables([...held, sliceRows(table, starts[0]!, last)]), keys, Int32Array.from(offsets));
-    held = [];
-    heldRows = 0;
-    heldBytes = 0;
+    const complete = offsets.length > 1 ? groupedRuns(concatTables([...held, sliceRows(table, starts[0]!, last)]), keys, Int32Array.from(offsets)) : undefined;
+    drop();
+    if (complete) yield complete;
     holdOrCount(sliceRows(table, last, n), rowBytes);
   }
   if (over) throw tooLarge(over.key, over.rows, over.bytes, keys, limit);
-  if (heldRows > 0) yield groupedRuns(concatTables(held), keys, Int32Array.of(0, heldRows));
+  if (heldRows > 0) {
+    const last = groupedRuns(concatTables(held), keys, Int32Array.of(0, heldRows));
+    drop();
+    yield last;
+  }
 }
 
 /** The in-memory path's check: every group of `grouped` (groupRows output) within the limit. */

@@ -86,6 +86,10 @@ describe('spilling groupByKey', () => {
     const out = await all(spillingGroupRows(stream(blocks), ipcBytes(blocks), ['k'], unlimited, { budget, spill }));
     // Rows spilled once by hash, the hot partition's sort runs twice, each partition laid out once.
     expect(spill.bytesWritten).toBeGreaterThan(3 * ipcBytes(blocks));
+    // The hot group is held whole when its row is built, and the budget's peak says so (past the limit).
+    expect(budget.peakBytes).toBeGreaterThan(hotRows * 8);
+    expect(budget.peakBytes).toBeGreaterThan(budget.limitBytes);
+    expect(budget.usedBytes).toBe(0);
     const got = concatTables(out);
     expect(tableToRows(got)).toEqual(expected);
     expect(tableToRows(decodeIpc(encodeIpc(got), 'round trip'))).toEqual(expected);
