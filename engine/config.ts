@@ -21,6 +21,12 @@ export interface EngineConfig {
    */
   'dataflow.shuffle.targetPartitionBytes': string;
   /**
+   * A join whose side is known to take at most this many bytes before it runs (an in-memory
+   * source, also under select, filter or cache) broadcasts that side instead of shuffling both
+   * (Spark: spark.sql.autoBroadcastJoinThreshold). 0 turns it off.
+   */
+  'dataflow.join.broadcastThreshold': string;
+  /**
    * Partitions of fromRows/fromTable/range when not given. Never derived from the executors, so a
    * job gives the same result on local, local[N] and a cluster.
    */
@@ -70,6 +76,7 @@ export const DEFAULT_CONFIG: EngineConfig = {
   'dataflow.shuffle.partitions': 0,
   'dataflow.shuffle.maxPartitions': 64,
   'dataflow.shuffle.targetPartitionBytes': '64m',
+  'dataflow.join.broadcastThreshold': '10m',
   'dataflow.source.partitions': 4,
   'dataflow.shuffle.memoryOutputBytes': 64 * 1024 * 1024,
   'dataflow.task.maxAttempts': 4,
@@ -93,6 +100,7 @@ type Key = keyof EngineConfig;
 const CHECKS: Partial<Record<Key, (value: string, key: string) => void>> = {
   'dataflow.executor.memory': (value, key) => { if (value !== '') parseSize(value, `configuration ${key}`); },
   'dataflow.shuffle.targetPartitionBytes': (value, key) => { parseSize(value, `configuration ${key}`); },
+  'dataflow.join.broadcastThreshold': (value, key) => { if (value !== '0') parseSize(value, `configuration ${key}`); },
   'dataflow.shuffle.maxPartitions': (value, key) => {
     if (Number(value) < 1) throw new InvalidInputError(`configuration ${key}=${value} must be at least 1 (the buckets a shuffle sized by data writes)`);
   },

@@ -40,6 +40,9 @@ import type { CsvOptions } from '../../connectors/csv/options.ts';
 import { planMovieLensScan } from '../../connectors/movielens/ratings.ts';
 import type { MovieLensOptions } from '../../connectors/movielens/ratings.ts';
 import { Broadcast } from '../protocol/broadcast.ts';
+import { BroadcastRows } from './broadcast-rows.ts';
+import { concatTables } from '../kernels/concat-tables.ts';
+import { decodeIpc } from '../kernels/ipc.ts';
 import { Cleaner, type Releasable } from './cleaner.ts';
 import { Dataset } from './dataset.ts';
 
@@ -59,6 +62,7 @@ export class Session implements DriverServices {
   readonly master: string;
   private readonly blobs = new Map<number, Table[]>();
   private readonly broadcasts = new Map<number, unknown>();
+  private readonly broadcastRowsOf = new BroadcastRows();
   private readonly bundles = new Map<string, { bundle: JobBundle; loaded: LoadedBundle }>();
   private readonly cleaner = new Cleaner((what) => this.release(what));
   private currentBundle: string | undefined;
@@ -220,6 +224,23 @@ export class Session implements DriverServices {
 
   // ---- used by Dataset verbs ---------------------------------------------------------------
 
+  /**
+   * A broadcast of the rows of `node` as Arrow IPC, collected by a job of its own before the first
+   * job that reads it (a broadcast join's small side); freed like any broadcast.
+   */
+  broadcastRows(node: PlanNode): Broadcast<Uint8Array> {
+    const id = this.id();
+    this.broadcastRowsOf.add(id, node);
+    const handle = new Broadcast<Uint8Array>(id, new Uint8Array(0));
+    this.cleaner.watch(handle, { kind: 'broadcast', id });
+    return handle;
+  }
+
+  /** The bytes of an in-memory source's Arrow buffers (a broadcast join's size estimate). */
+  blobBytes(blobId: number): number {
+    return (this.blobs.get(blobId) ?? []).reduce((sum, t) => sum + t.data.reduce((s, d) => s + d.byteLength, 0), 0);
+  }
+
   /** A fresh id for plan nodes, shuffles, caches, blobs and broadcasts (one counter, unique per session). */
   id(): number {
     return this.nextId++;
@@ -238,7 +259,7 @@ export class Session implements DriverServices {
 
   /** Sizes of everything the session and its driver keep, for tests and diagnostics: none may grow with the number of jobs. */
   stateSizes(): Record<string, number> {
-    return { blobs: this.blobs.size, broadcasts: this.broadcasts.size, bundles: this.bundles.size, watched: this.cleaner.size, ...this.driver.stateSizes() };
+    return { blobs: this.blobs.size, broadcasts: this.broadcasts.size + this.broadcastRowsOf.size, bundles: this.bundles.size, watched: this.cleaner.size, ...this.driver.stateSizes() };
   }
 
   /** Runs `action` over every partition of `node`; payloads come back in partition order. */
@@ -259,11 +280,15 @@ export class Session implements DriverServices {
   }
 
   /**
-   * Before a job: every shuffle sized by data has its map stages run and its buckets cut into
+   * Before a job: the small sides of its broadcast joins are collected and broadcast, every shuffle sized by data has its map stages run and its buckets cut into
    * partitions (children first, each on a plan whose inputs are already cut), and every sort's split
    * points are sampled. Returns the plan with the cuts filled in; the map-stage jobs' metrics go to `ran`.
    */
   private async preparePlan(node: PlanNode, ran: JobMetrics[]): Promise<PlanNode> {
+    await this.broadcastRowsOf.resolve(node, async (small) => {
+      const payloads = await this.runAction(small, { kind: 'collect' });
+      return concatTables(payloads.flatMap((p, i) => (p.kind === 'table' ? [decodeIpc(p.ipc, `partition ${i} of a broadcast join's side`)] : [])));
+    }, (id, ipc) => this.broadcasts.set(id, ipc));
     const rangesOf = this.driver.rangesOf;
     for (const pending of pendingAdaptive(node, rangesOf)) {
       const current = withRanges(pending, rangesOf) as AdaptiveNode; // its map sides read cut partitions
@@ -325,6 +350,7 @@ export class Session implements DriverServices {
       case 'blob': this.blobs.delete(what.id); return;
       case 'broadcast':
         this.broadcasts.delete(what.id);
+        this.broadcastRowsOf.delete(what.id);
         this.driver.releaseBroadcast(what.id);
         return;
     }

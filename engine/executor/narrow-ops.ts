@@ -10,10 +10,12 @@ import { filterRows } from '../kernels/take.ts';
 import { concatTables } from '../kernels/concat-tables.ts';
 import { DataflowError } from '../errors.ts';
 import type { UserCode } from './user-code.ts';
+import { broadcastJoin } from './broadcast-join.ts';
 
 export function applyNarrowOp(op: NarrowOp, table: Table, code: UserCode): Table {
   switch (op.op) {
     case 'select': return selectColumns(table, op.columns);
+    case 'broadcastJoin': return broadcastJoin(op, table, code.broadcastValue(op.table.$broadcast));
     case 'map': {
       const fn = code.callable(op.fn);
       return rowsToTable(tableToRows(table).map((row) => asRow(fn(row), 'map')));

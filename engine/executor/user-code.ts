@@ -20,6 +20,12 @@ export class UserCode {
     private readonly broadcasts: ReadonlyMap<number, unknown>,
   ) {}
 
+  /** The value of a broadcast the task's plan reads (fetched before the task ran). */
+  broadcastValue(id: number): unknown {
+    if (!this.broadcasts.has(id)) throw new InternalError('BROADCAST_NOT_FETCHED', `broadcast ${id} was not fetched before the task ran (task-runner fetches every broadcast its plan reads)`);
+    return this.broadcasts.get(id);
+  }
+
   /** A function that runs the user's code and rethrows its errors as TaskError(UserCodeError). */
   callable(shipped: ShippedFunction): Callable {
     let fn: Callable;

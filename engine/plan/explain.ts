@@ -55,6 +55,7 @@ function describeNode(node: PlanNode): string {
     }
     case 'narrow': {
       if (node.op.op === 'select') return `${tag} select [${node.op.columns.join(', ')}]`;
+      if (node.op.op === 'broadcastJoin') return `${tag} ${node.op.how} join by [${node.op.keys.join(', ')}] with the broadcast ${node.op.side} side (broadcast ${node.op.table.$broadcast})`;
       const fn = node.op.fn;
       const at = fn.kind === 'export' ? ` (export ${fn.exportName})`
         : fn.kind === 'library' ? ` (${fn.module} ${fn.exportName})`

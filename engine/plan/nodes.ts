@@ -37,7 +37,12 @@ export type SourceSpec =
 /** A per-partition transformation; applied in sequence within one task. */
 export type NarrowOp =
   | { op: 'map' | 'filter' | 'flatMap' | 'mapBatches' | 'mapPartitions' | 'mapPartitionTables'; fn: ShippedFunction }
-  | { op: 'select'; columns: string[] };
+  | { op: 'select'; columns: string[] }
+  /**
+   * Each partition joined with the whole other side, collected once before the job and broadcast
+   * to the executors as Arrow IPC (`table`, a broadcast reference); `side` is the side broadcast.
+   */
+  | { op: 'broadcastJoin'; keys: string[]; how: JoinHow; side: 'left' | 'right'; table: { $broadcast: number } };
 
 /** Work done on each map task's output before it is shuffled (map-side combine). */
 export type CombineOp =

@@ -1,9 +1,10 @@
 // Every join kind on real executor processes: equal to the join computed here in plain JavaScript;
 // under a tiny memory budget each kind spills on local[2] and gives exactly (same rows, same order)
-// the in-memory result of local.
+// the in-memory result of local; a broadcast join (asked for, or chosen by size) gives the rows of
+// the shuffled join without shuffling the big side, and a kind that cannot broadcast a side says so.
 
-import { beforeAll, describe, expect, it } from 'vitest';
-import { Session } from '../../engine/index.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { InvalidInputError, Session } from '../../engine/index.ts';
 import type { Dataset, JoinHow, Row } from '../../engine/index.ts';
 
 const TINY = 'dataflow.executor.memory=512k';
@@ -90,3 +91,88 @@ describe('join kinds', () => {
     }
   }, 240_000);
 });
+
+describe('broadcast join', () => {
+  let session: Session;
+  beforeAll(async () => {
+    session = await Session.create({ master: 'local[2]' });
+  }, 60_000);
+  afterAll(async () => { await session?.stop(); });
+
+  /** A big side of unknown size (a map over a range) and a small in-memory one. */
+  const parts = (s: Session): { big: Dataset<Row>; small: Dataset<Row> } => ({
+    big: s.range(0, N, { numPartitions: 5 }).map((r) => ({ k: Number(r.id) % 4_000, v: r.id }), {}),
+    small: s.fromRows(Array.from({ length: 3_000 }, (_, i) => ({ k: i * 2, name: `n${i}` })), { numPartitions: 3 }),
+  });
+
+  it('gives the rows of the shuffled join, asked for or chosen by size, without shuffling the big side', async () => {
+    const { big, small } = parts(session);
+    for (const how of ['inner', 'left', 'semi', 'anti'] as const) {
+      const shuffled = await big.join(small, ['k'], { how, broadcast: false }).collect();
+      const shuffledStages = session.lastJobMetrics!.stages.length;
+      const asked = big.join(small, ['k'], { how, broadcast: 'right' });
+      expect(asked.numPartitions, how).toBe(5); // the big side's partitions
+      const rows = await asked.collect();
+      const stages = session.lastJobMetrics!.stages;
+      expect(stages.map((st) => st.tasks), how).toEqual([5]); // one stage: the big side's map tasks, no shuffle
+      expect(shuffledStages, how).toBeGreaterThan(1);
+      expect(sorted(rows), how).toEqual(sorted(shuffled));
+      expect(sorted(rows), how).toEqual(sorted(expectedSmall(how)));
+      // chosen by size: the small side is an in-memory source under dataflow.join.broadcastThreshold
+      expect(sorted(await big.join(small, ['k'], { how }).collect()), how).toEqual(sorted(shuffled));
+      expect(session.lastJobMetrics!.stages.length, how).toBe(1);
+    }
+    // the left side broadcast, for inner and right joins
+    for (const how of ['inner', 'right'] as const) {
+      const shuffled = await small.join(big, ['k'], { how, broadcast: false }).collect();
+      const rows = await small.join(big, ['k'], { how, broadcast: 'left' }).collect();
+      expect(session.lastJobMetrics!.stages.map((st) => st.tasks), how).toEqual([5]);
+      expect(sorted(rows), how).toEqual(sorted(shuffled));
+    }
+  }, 240_000);
+
+  it('is deterministic, and the same on local', async () => {
+    const once = await parts(session).big.join(parts(session).small, ['k'], { how: 'left' }).collect();
+    const local = await Session.create({ master: 'local' });
+    try {
+      const p = parts(local);
+      expect(await p.big.join(p.small, ['k'], { how: 'left' }).collect()).toEqual(once);
+    } finally {
+      await local.stop();
+    }
+  }, 120_000);
+
+  it('is not chosen over the threshold, for a full join or with numPartitions; a side a kind cannot broadcast is refused', async () => {
+    const off = await Session.create({ master: 'local', conf: ['dataflow.join.broadcastThreshold=0'] });
+    try {
+      const p = parts(off);
+      await p.big.join(p.small, ['k']).count();
+      expect(off.lastJobMetrics!.stages.length).toBeGreaterThan(1);
+    } finally {
+      await off.stop();
+    }
+    const { big, small } = parts(session);
+    await big.join(small, ['k'], { how: 'full' }).count();
+    expect(session.lastJobMetrics!.stages.length).toBeGreaterThan(1);
+    await big.join(small, ['k'], { numPartitions: 3 }).count();
+    expect(session.lastJobMetrics!.stages.length).toBeGreaterThan(1);
+    expect(() => big.join(small, ['k'], { how: 'full', broadcast: 'right' })).toThrow(InvalidInputError);
+    expect(() => big.join(small, ['k'], { how: 'full', broadcast: 'right' })).toThrow(/a full join cannot broadcast its right side .* drop the broadcast option/);
+    expect(() => big.join(small, ['k'], { how: 'left', broadcast: 'left' })).toThrow(/a left join cannot broadcast its left side .* broadcast the right side/);
+    expect(() => big.join(small, ['k'], { broadcast: 'right', numPartitions: 4 })).toThrow(/numPartitions sets the partitions of a shuffled join/);
+  }, 120_000);
+});
+
+/** parts().big joined with parts().small, from the definitions. */
+function expectedSmall(how: 'inner' | 'left' | 'semi' | 'anti'): Row[] {
+  const out: Row[] = [];
+  for (let id = 0; id < N; id++) {
+    const k = id % 4_000;
+    const match = k % 2 === 0 && k / 2 < 3_000;
+    if (how === 'semi') { if (match) out.push({ k, v: id }); continue; }
+    if (how === 'anti') { if (!match) out.push({ k, v: id }); continue; }
+    if (match) out.push({ k, v: id, name: `n${k / 2}` });
+    else if (how === 'left') out.push({ k, v: id, name: null });
+  }
+  return out;
+}

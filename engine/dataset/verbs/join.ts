@@ -11,6 +11,8 @@ import { InvalidInputError } from '../../errors.ts';
 import { checkJoinHow } from '../../kernels/join.ts';
 import type { JoinHow } from '../../kernels/join.ts';
 import type { Dataset } from '../dataset.ts';
+import { broadcastJoin, chooseBroadcast } from './broadcast-join.ts';
+import type { BroadcastSide } from './broadcast-join.ts';
 import { checkKeys, hashDependency, hashPartitioning, shuffledNode, shufflePartitions } from './shuffle.ts';
 
 export interface JoinOptions {
@@ -20,18 +22,27 @@ export interface JoinOptions {
    * 'anti': the left rows without one (a null key never matches), left columns only.
    */
   how?: JoinHow;
+  /** Reduce partitions of the shuffled join (then never broadcast automatically). */
   numPartitions?: number;
+  /**
+   * Broadcast this side instead of shuffling both (see broadcast-join.ts): 'right' for inner, left,
+   * semi and anti joins, 'left' for inner and right joins; false never broadcasts. Unset: a side
+   * known to be at most `dataflow.join.broadcastThreshold` (10m) before it runs is broadcast.
+   */
+  broadcast?: BroadcastSide | false;
 }
 
 /**
  * Output: the keys, the left's other columns, then the right's (a clashing right name gets
  * `_right`); in each partition, left row order with each row's matches in right order, and the
- * unmatched right rows of a right or full join last (see kernels/join.ts).
+ * unmatched right rows of a right or full join last (see kernels/join.ts). A broadcast join keeps
+ * the partitions of the side not broadcast, in its row order.
  *
  * @example
  *   ratings.join(movies, ['itemId'], { how: 'left' })
  *   ratings.join(banned, ['userId'], { how: 'anti' })     // ratings of users not banned
  *   users.join(orders, ['userId'], { how: 'full' })       // every user and every order, paired where they match
+ *   events.join(countries, ['code'], { broadcast: 'right' }) // countries shipped to every task; events not shuffled
  *   // co-partitioned: `blocks` is shuffled once; each iteration shuffles only `state`
  *   const blocks = ratings.repartition(['key'], { numPartitions: 8 });
  *   for (...) state = blocks.join(state, ['key'], { how: 'left' }).mapPartitionTables(step);
@@ -42,6 +53,8 @@ export function join<T extends Row, U extends Row>(
   checkKeys(keys, 'join');
   if (left.session !== right.session) throw new InvalidInputError('join: both datasets must belong to the same session');
   const how = checkJoinHow(options.how ?? 'inner', 'join');
+  const broadcast = chooseBroadcast(left as Dataset<Row>, right as Dataset<Row>, how, options);
+  if (broadcast) return broadcastJoin(left as Dataset<Row>, right as Dataset<Row>, keys, how, broadcast);
   // A side partitioned on exactly these keys decides the partitioning unless the caller does: its
   // count (a count fixed by the user first), or, for a side whose count is chosen from the data, its
   // buckets, cut by both sides' sizes.
