@@ -74,7 +74,7 @@ export class BlockStore {
       this.diskBytes += ipc.byteLength;
       return { where: 'disk', bytes: ipc.byteLength };
     } catch {
-      rmSync(partial, { force: true });
+      try { rmSync(partial, { force: true }); } catch { /* the folder itself could not be made */ }
       return undefined;
     }
   }
