@@ -182,16 +182,19 @@ export class Driver {
   /**
    * An executor is gone (its connection closed, its process died): `cause` says why, in words that
    * follow "executor exec-2 was lost (…)", then come the tasks it was running, then `note` (what
-   * was done about it, e.g. its replacement). That message is the reason its tasks' retries carry.
+   * was done about it, e.g. its replacement). That message is the reason its tasks' retries carry;
+   * `outOfMemory` marks a process that died of memory.
    */
-  executorLost(executorId: string, cause: string, note?: string): void {
+  executorLost(executorId: string, cause: string, details: { note?: string; outOfMemory?: boolean } = {}): void {
+    const { note, outOfMemory } = details;
     if (!this.executors.delete(executorId)) return;
     const lostTasks = [...this.running].filter(([, info]) => info.executorId === executorId);
     const tasks = lostTasks.map(([taskId, t]) => `task ${taskId} of stage ${t.stageId} (partition ${t.partition}, attempt ${t.attempt})`);
     const message = `${cause}${tasks.length > 0 ? ` while running ${tasks.join(', ')}` : ''}${note ? `; ${note}` : ''}`;
     for (const [key, owner] of this.cacheLocations) if (owner === executorId) this.cacheLocations.delete(key);
-    for (const [, info] of lostTasks) this.recordFailure(info, { kind: 'ExecutorLost', executorId, message });
-    this.dispatch({ type: 'ExecutorLost', executorId, message });
+    const memory = outOfMemory ? { outOfMemory } : {};
+    for (const [, info] of lostTasks) this.recordFailure(info, { kind: 'ExecutorLost', executorId, message, ...memory });
+    this.dispatch({ type: 'ExecutorLost', executorId, message, ...memory });
     // Its tasks will never report: they are no longer running anywhere.
     for (const [taskId] of lostTasks) this.running.delete(taskId);
     this.reportSettledFailures();

@@ -17,32 +17,39 @@ export interface ExecutorExit {
 
 const mb = (bytes: number): string => `${Math.round(bytes / 2 ** 20)} MB`;
 
+/** How an exit is named, and whether it was of memory. */
+export interface ExitCause { cause: string; outOfMemory: boolean }
+
 /** The causes, most specific first: the first that applies names the exit. */
-const CAUSES: Array<(exit: ExecutorExit) => string | undefined> = [
-  (e) => (e.oomKill && e.signal === 'SIGKILL'
-    ? `its process was killed by the OOM killer (cgroup limit ${e.oomKill.limitBytes === undefined ? 'unknown' : mb(e.oomKill.limitBytes)})`
-    : undefined),
-  (e) => (/JavaScript heap out of memory/.test(e.stderrTail)
-    ? `its process ran out of memory (heap limit ${e.heapLimitBytes === undefined ? 'unknown' : mb(e.heapLimitBytes)})`
-    : undefined),
-  (e) => (e.signal ? `its process was killed by ${e.signal}` : undefined),
+const CAUSES: Array<(exit: ExecutorExit) => ExitCause | undefined> = [
+  (e) => (e.oomKill && e.signal === 'SIGKILL' ? {
+    cause: `its process was killed by the OOM killer (cgroup limit ${e.oomKill.limitBytes === undefined ? 'unknown' : mb(e.oomKill.limitBytes)})`,
+    outOfMemory: true,
+  } : undefined),
+  // V8 ends the whole process, not just the thread, when one allocation cannot fit (a Map or an
+  // array growing its backing store), even in a task thread.
+  (e) => (/JavaScript heap out of memory/.test(e.stderrTail) ? {
+    cause: `its process ran out of memory (heap limit ${e.heapLimitBytes === undefined ? 'unknown' : mb(e.heapLimitBytes)})`,
+    outOfMemory: true,
+  } : undefined),
+  (e) => (e.signal ? { cause: `its process was killed by ${e.signal}`, outOfMemory: false } : undefined),
   (e) => {
     const lines = e.stderrTail.split('\n').map((l) => l.trim()).filter(Boolean);
     const line = lines.find((l) => /error/i.test(l)) ?? lines[lines.length - 1];
-    return `its process exited with code ${e.code}${line ? `: ${line}` : ''}`;
+    return { cause: `its process exited with code ${e.code}${line ? `: ${line}` : ''}`, outOfMemory: false };
   },
 ];
 
 /**
  * @example describeExit({ code: null, signal: 'SIGKILL', stderrTail: '', oomKill: { limitBytes: 629145600 } })
- *   // → 'its process was killed by the OOM killer (cgroup limit 600 MB)'
+ *   // → { cause: 'its process was killed by the OOM killer (cgroup limit 600 MB)', outOfMemory: true }
  */
-export function describeExit(exit: ExecutorExit): string {
-  for (const cause of CAUSES) {
-    const words = cause(exit);
-    if (words !== undefined) return words;
+export function describeExit(exit: ExecutorExit): ExitCause {
+  for (const name of CAUSES) {
+    const named = name(exit);
+    if (named !== undefined) return named;
   }
-  return 'its process ended';
+  return { cause: 'its process ended', outOfMemory: false };
 }
 
 /**

@@ -14,8 +14,8 @@ import { DataflowError } from '../errors.ts';
 import type { Driver } from './driver.ts';
 import type { DriverServices } from './driver-services.ts';
 import { DriverEndpoint } from './driver-endpoint.ts';
-import type { RemoteExecutor } from './remote-executor.ts';
-import { OomKillWatch, describeExit } from './executor-exit.ts';
+import type { LossExplained, RemoteExecutor } from './remote-executor.ts';
+import { type ExitCause, OomKillWatch, describeExit } from './executor-exit.ts';
 import { executorMemoryBytes } from '../executor/memory-limit.ts';
 import { SECRET_ENV } from '../protocol/index.ts';
 
@@ -112,23 +112,23 @@ export class LocalCluster {
    * within EXIT_WAIT_MS): the OOM killer, a V8 heap exhausted, a signal, an exit code. A process
    * that died while the session runs is replaced by a new one, up to dataflow.executor.maxReplacements.
    */
-  private async explainLoss(executor: RemoteExecutor, reason: string): Promise<{ cause: string; note?: string }> {
+  private async explainLoss(executor: RemoteExecutor, reason: string): Promise<LossExplained> {
     const child = this.children.find((c) => c.id === executor.id);
     if (!child || this.stopping) return { cause: reason };
     let timer: NodeJS.Timeout | undefined;
     const exit = await Promise.race([child.closed, new Promise<undefined>((resolve) => { timer = setTimeout(() => resolve(undefined), EXIT_WAIT_MS); })]);
     clearTimeout(timer);
-    let cause: string;
+    let named: ExitCause;
     if (exit) {
-      cause = describeExit({ ...exit, stderrTail: child.stderrTail, oomKill: this.oomKills.look(), heapLimitBytes: executor.heapLimitBytes });
+      named = describeExit({ ...exit, stderrTail: child.stderrTail, oomKill: this.oomKills.look(), heapLimitBytes: executor.heapLimitBytes });
     } else {
       child.process.kill('SIGKILL'); // lost to the driver: it must not live on beside its replacement
       await child.closed;
-      cause = `${reason}; its process did not exit within ${EXIT_WAIT_MS} ms and was killed`;
+      named = { cause: `${reason}; its process did not exit within ${EXIT_WAIT_MS} ms and was killed`, outOfMemory: false };
     }
     void rm(join(this.options.workDir, child.id), { recursive: true, force: true }).catch(() => undefined);
-    if (this.stopping) return { cause };
-    return { cause, note: this.replace(child, cause) };
+    if (this.stopping) return named;
+    return { ...named, note: this.replace(child, named.cause) };
   }
 
   /** Starts a new executor in place of a lost one, if the session may still do so; says what was done. */

@@ -8,8 +8,9 @@ import type { Driver } from './driver.ts';
 import type { DriverServices } from './driver-services.ts';
 import { encodeIpc } from '../kernels/ipc.ts';
 
-/** Why an executor's connection closed (`cause`), and what was done about it (`note`, e.g. its replacement). */
-export type ExplainLoss = (executor: RemoteExecutor, reason: string) => Promise<{ cause: string; note?: string }>;
+/** Why an executor's connection closed (`cause`; `outOfMemory` if it died of memory), and what was done about it (`note`, e.g. its replacement). */
+export interface LossExplained { cause: string; note?: string; outOfMemory?: boolean }
+export type ExplainLoss = (executor: RemoteExecutor, reason: string) => Promise<LossExplained>;
 
 export class RemoteExecutor implements ExecutorHandle {
   readonly id: string;
@@ -37,7 +38,7 @@ export class RemoteExecutor implements ExecutorHandle {
     conn.onClose((info) => {
       const reason = `connection closed: ${info.reason}`;
       if (!explainLoss) { driver.executorLost(this.id, reason); return; }
-      void explainLoss(this, reason).catch((): { cause: string; note?: string } => ({ cause: reason })).then(({ cause, note }) => driver.executorLost(this.id, cause, note));
+      void explainLoss(this, reason).catch((): LossExplained => ({ cause: reason })).then(({ cause, ...details }) => driver.executorLost(this.id, cause, details));
     });
   }
 

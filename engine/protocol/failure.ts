@@ -13,7 +13,8 @@ export type TaskFailureReason =
       reducePartition: number;
       message: string;
     }
-  | { kind: 'ExecutorLost'; executorId: ExecutorId; message: string }
+  /** `outOfMemory`: its process died of memory (V8 heap exhausted, the OOM killer), as far as the driver can tell. */
+  | { kind: 'ExecutorLost'; executorId: ExecutorId; message: string; outOfMemory?: boolean }
   /** Never retried: the bundle is identical everywhere, so the job fails at once. */
   | { kind: 'BundleLoadFailed'; executorId: ExecutorId; message: string }
   /**

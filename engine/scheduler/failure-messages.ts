@@ -48,7 +48,8 @@ export function taskAttemptsExhausted(
   maxTaskAttempts: number,
 ): JobFailure {
   const last = causes[causes.length - 1]!;
-  const fix = EXHAUSTED_FIX[last.kind] ?? 'Executors keep dying while running it; check their logs and memory, or raise maxTaskAttempts.';
+  const fix = EXHAUSTED_FIX[last.kind === 'ExecutorLost' && last.outOfMemory ? 'OutOfMemory' : last.kind] ??
+    'Executors keep dying while running it; check their logs and memory, or raise maxTaskAttempts.';
   return {
     message:
       `Partition ${partition} of stage ${stageId} failed ${causes.length} times (maxTaskAttempts = ${maxTaskAttempts}); ` +

@@ -158,7 +158,7 @@ export class SchedulerState {
         this.slots.add(event.executorId, event.slots);
         break;
       case 'ExecutorLost':
-        this.onExecutorLost(event.executorId, event.message, out);
+        this.onExecutorLost(event.executorId, event.message, event.outOfMemory === true, out);
         break;
       case 'TaskFinished':
         this.onTaskFinished(event.taskId, event.mapOutput, out);
@@ -248,8 +248,8 @@ export class SchedulerState {
     this.registry.forget(shuffleId);
   }
 
-  private onExecutorLost(executorId: ExecutorId, message: string, out: SchedulerCommand[]): void {
-    const reason: TaskFailureReason = { kind: 'ExecutorLost', executorId, message };
+  private onExecutorLost(executorId: ExecutorId, message: string, outOfMemory: boolean, out: SchedulerCommand[]): void {
+    const reason: TaskFailureReason = { kind: 'ExecutorLost', executorId, message, ...(outOfMemory ? { outOfMemory } : {}) };
     for (const taskId of this.slots.remove(executorId)) {
       const task = this.tasks.get(taskId);
       this.tasks.delete(taskId);

@@ -45,7 +45,7 @@ export interface TaskSpec {
 export type SchedulerEvent =
   | { type: 'JobSubmitted'; job: JobSpec }
   | { type: 'ExecutorAdded'; executorId: ExecutorId; slots: number }
-  | { type: 'ExecutorLost'; executorId: ExecutorId; message: string }
+  | { type: 'ExecutorLost'; executorId: ExecutorId; message: string; outOfMemory?: boolean }
   | { type: 'TaskFinished'; taskId: number; mapOutput?: MapOutputStatus }
   | { type: 'TaskFailed'; taskId: number; reason: TaskFailureReason }
   | { type: 'JobCancelled'; jobId: number; message: string }

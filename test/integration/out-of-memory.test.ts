@@ -1,7 +1,9 @@
 // Executors that run out of memory anyway, on local[2] with real processes: a task whose thread
 // reaches its V8 heap limit fails as OutOfMemory (naming executor, heap limit, task and stage), the
 // executor lives on with a new thread and the task is retried; one that always does fails the job
-// with that message after maxTaskAttempts.
+// with that message after maxTaskAttempts. When V8 ends the whole process instead (one allocation
+// that cannot fit, such as a Map's new table), the process's loss says it ran out of memory and a
+// new process replaces it.
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Session, count, sum } from '../../engine/index.ts';
 import type { Dataset, Row } from '../../engine/index.ts';
 import { JobFailedError } from '../../engine/cluster/driver.ts';
-import { commandsOf } from '../helpers/cluster.ts';
+import { commandsOf, waitUntil } from '../helpers/cluster.ts';
 import { memoryHog } from '../fixtures/memory-hog.ts';
 
 /** Task threads inherit the executor's heap flags: a small heap makes the hog below fail in ~1 s. */
@@ -22,17 +24,17 @@ const SMALL_HEAP = 'dataflow.executor.extraNodeOptions=--max-old-space-size=128'
  * first attempt only when `marker` is a path (the file records that it happened), on every attempt
  * when it is ''.
  */
-function job(session: Session, victim: number, marker: string): Dataset<Row> {
+function job(session: Session, victim: number, marker: string, hog: (marker: string) => void = fillHeap): Dataset<Row> {
   return session.range(0, 4000, { numPartitions: 4 })
     .mapPartitions((rows) => {
-      if (rows.some((r) => r.id === victim)) fillHeap(marker);
+      if (rows.some((r) => r.id === victim)) hog(marker);
       return rows;
-    }, { victim, marker, fillHeap })
+    }, { victim, marker, hog })
     .map((r) => ({ k: Number(r.id) % 10, v: Number(r.id) }))
     .aggregateByKey(['k'], { n: count(), total: sum('v') }, { numPartitions: 2 });
 }
 
-const { fillHeap } = memoryHog;
+const { fillHeap, growMap } = memoryHog;
 
 const EXPECTED = Array.from({ length: 10 }, (_, k) => ({ k, n: 400, total: 400 * k + 10 * (399 * 400) / 2 }));
 const byKey = (rows: Row[]): Row[] => [...rows].sort((a, b) => Number(a.k) - Number(b.k)).map((r) => ({ k: r.k, n: Number(r.n), total: Number(r.total) }));
@@ -92,6 +94,22 @@ describe('a task thread that runs out of memory (local[2], --max-old-space-size=
       const executors = failure.causes.map((c) => (c.kind === 'OutOfMemory' ? c.executorId : ''));
       expect(new Set(executors).size).toBe(2);
       expect(session.driver.executorCount).toBe(2);
+    } finally {
+      await session.stop();
+    }
+  });
+
+  it('names a process that V8 ended for want of heap, replaces it, and the job completes', async () => {
+    const session = await Session.create({ master: 'local[2]', conf: ['dataflow.ui.progress=false', SMALL_HEAP] });
+    try {
+      expect(byKey(await job(session, 2500, join(dir, 'map-grown'), growMap).collect())).toEqual(EXPECTED);
+      const failures = session.lastJobMetrics!.taskFailures;
+      expect(failures, JSON.stringify(failures)).toHaveLength(1);
+      expect(failures[0]!.reason).toMatchObject({ kind: 'ExecutorLost', outOfMemory: true });
+      expect(failures[0]!.reason.message).toMatch(
+        /^its process ran out of memory \(heap limit (1[3-9]\d|2[0-5]\d) MB\) while running task \d+ of stage \d+ \(partition 2, attempt 0\); replaced by exec-3$/,
+      );
+      await waitUntil(() => session.driver.executorCount === 2, 'the replacement executor', 30_000);
     } finally {
       await session.stop();
     }

@@ -83,6 +83,20 @@ describe('SchedulerState: task failures', () => {
     );
   });
 
+  it('carries a lost executor\'s death of memory into its tasks\' reasons, and gives the memory advice at the limit', () => {
+    const h = new Harness({ maxTaskAttempts: 1 });
+    h.addExecutor('exec-a', 1);
+    h.addExecutor('exec-b', 1);
+    h.submit({ jobId: 1, finalStageId: 0, stages: [resultStage(0, 1)] });
+    const message = 'its process ran out of memory (heap limit 304 MB) while running task 0 of stage 0 (partition 0, attempt 0); replaced by exec-c';
+    const [failed, ...rest] = h.send({ type: 'ExecutorLost', executorId: 'exec-a', message, outOfMemory: true });
+    expect(rest).toEqual([]);
+    expect(failed).toEqual(jobFailed(1, { causes: [{ kind: 'ExecutorLost', executorId: 'exec-a', message, outOfMemory: true }] }));
+    expect(failed!.type === 'JobFailed' && failed!.failure.message).toContain(
+      `last failure: executor exec-a was lost (${message}). The task needs more memory than an executor gives it: `,
+    );
+  });
+
   it('resets the failure count of a partition when it succeeds', () => {
     const h = new Harness({ maxTaskAttempts: 2 });
     h.addExecutor('exec-a', 1);
