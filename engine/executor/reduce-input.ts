@@ -4,7 +4,7 @@
 // runner and the shuffle's fetch machinery.
 
 import { Table } from 'apache-arrow';
-import { blockStream, readBlockBytes, decodeBlock } from '../shuffle/shuffle-reader.ts';
+import { blockStreamParts, readBlockBytes, decodeBlock } from '../shuffle/shuffle-reader.ts';
 import { decodeIpc } from '../kernels/ipc.ts';
 import { type BlockLocation, type ShuffleInput, TaskError } from '../protocol/index.ts';
 import type { TaskEnvironment } from './environment.ts';
@@ -50,7 +50,7 @@ async function* streamBlocks(input: ShuffleInput, blocks: BlockLocation[], env: 
   const requestOf = new Int32Array(blocks.length);
   requests.forEach((r, k) => { for (const i of r.indices) requestOf[i] = k; });
   const arrived: Array<Promise<void> | undefined> = new Array(requests.length);
-  const bytes: Array<Uint8Array | undefined> = new Array(blocks.length);
+  const bytes: Array<Uint8Array | Uint8Array[] | undefined> = new Array(blocks.length);
   let started = 0;
   let outstanding = 0; // bytes requested or arrived but not yet consumed
   let inFlight = 0;
@@ -127,7 +127,7 @@ function planRequests(blocks: BlockLocation[], self: string): Request[] {
   return requests;
 }
 
-async function fetchRequest(request: Request, blocks: BlockLocation[], input: ShuffleInput, env: TaskEnvironment): Promise<Uint8Array[]> {
+async function fetchRequest(request: Request, blocks: BlockLocation[], input: ShuffleInput, env: TaskEnvironment): Promise<Array<Uint8Array | Uint8Array[]>> {
   const located = request.indices.map((i) => blocks[i]!);
   try {
     const end = input.endPartition ?? input.reducePartition + 1;
@@ -139,10 +139,13 @@ async function fetchRequest(request: Request, blocks: BlockLocation[], input: Sh
   }
 }
 
-/** A block of this executor: from the map output it keeps in memory, else from its files. */
-async function readLocal(env: TaskEnvironment, shuffleId: number, block: BlockLocation, start: number, end: number): Promise<Uint8Array> {
+/**
+ * A block of this executor: from the map output it keeps in memory (as pieces of it, decoded in
+ * place: no copy), else from its files.
+ */
+async function readLocal(env: TaskEnvironment, shuffleId: number, block: BlockLocation, start: number, end: number): Promise<Uint8Array | Uint8Array[]> {
   const [kept] = await env.mapOutputs.getMany(shuffleId, [[block.mapPartition, block.attempt]]);
-  if (kept) return blockStream(kept.bytes, kept.offsets, start, end);
+  if (kept) return blockStreamParts(kept.bytes, kept.offsets, start, end);
   return readBlockBytes(env.shuffleDir, shuffleId, block.mapPartition, block.attempt, start, end);
 }
 

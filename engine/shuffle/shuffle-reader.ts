@@ -207,19 +207,24 @@ async function readFully(handle: FileHandle, out: Uint8Array, position: number, 
 }
 
 /**
- * Decode one block (an Arrow IPC stream) into a Table; undefined for an empty block.
+ * Decode one block (an Arrow IPC stream, whole or as the pieces blockStreamParts gives) into a
+ * Table; undefined for an empty block. Pieces are read in place: every message lies within one
+ * piece, so the columns are views of the pieces' memory, not copies.
  *
  * @example
  * decodeBlock(new Uint8Array(0)); // undefined
+ * decodeBlock(blockStreamParts(encoded.bytes, encoded.offsets, 2, 3)); // bucket 2, no copy
  */
-export function decodeBlock(bytes: Uint8Array): Table | undefined {
-  if (bytes.byteLength === 0) return undefined;
+export function decodeBlock(block: Uint8Array | readonly Uint8Array[]): Table | undefined {
+  const parts = block instanceof Uint8Array ? [block] : block;
+  const size = parts.reduce((n, p) => n + p.byteLength, 0);
+  if (size === 0) return undefined;
   try {
-    return tableFromIPC(bytes);
+    return tableFromIPC(parts.length === 1 ? parts[0]! : [...parts]);
   } catch (cause) {
     throw new ShuffleReadError(
       'SHUFFLE_FILE_CORRUPT',
-      `a shuffle block of ${bytes.byteLength} bytes is not a valid Arrow IPC stream (${(cause as Error).message}).`,
+      `a shuffle block of ${size} bytes is not a valid Arrow IPC stream (${(cause as Error).message}).`,
       { cause },
     );
   }
