@@ -109,17 +109,12 @@ function groupByHash(hashes: Uint32Array, sameKey: (a: number, b: number) => boo
 }
 
 /** Fast path for one fixed-width numeric key: rows are equal iff their canonical 64-bit words are. */
-function groupByWords(lo: Int32Array, hi: Int32Array, data: Data): GroupIds {
+function groupByWords(lo: Int32Array, hi: Int32Array | undefined, data: Data): GroupIds {
   const n = lo.length;
   const hasNulls = data.nullCount > 0 && data.nullBitmap !== undefined && data.nullBitmap.length > 0;
+  if (!hasNulls) return groupByWordPairs(lo, hi);
   const hashes = new Uint32Array(n);
-  for (let i = 0; i < n; i++) {
-    let h = Math.imul(lo[i] ^ Math.imul(hi[i], 0x9e3779b1), 0x85ebca6b);
-    h ^= h >>> 13;
-    h = Math.imul(h, 0xc2b2ae35);
-    hashes[i] = h ^ (h >>> 16);
-  }
-  if (!hasNulls) return groupByWordPairs(hashes, lo, hi);
+  for (let i = 0; i < n; i++) hashes[i] = wordHash(lo[i]!, hi === undefined ? 0 : hi[i]!);
   const bitmap = data.nullBitmap!;
   const off = data.offset;
   const valid = (i: number): boolean => (bitmap[(off + i) >> 3] & (1 << ((off + i) & 7))) !== 0;
@@ -127,36 +122,47 @@ function groupByWords(lo: Int32Array, hi: Int32Array, data: Data): GroupIds {
   return groupByHash(hashes, (a, b) => {
     const va = valid(a);
     if (va !== valid(b)) return false;
-    return !va || (lo[a] === lo[b] && hi[a] === hi[b]);
+    return !va || (lo[a] === lo[b] && (hi === undefined || hi[a] === hi[b]));
   });
 }
 
+/** The hash of a key's two words (a murmur3-style finalizer of their mix). */
+function wordHash(l: number, u: number): number {
+  let h = Math.imul(l ^ Math.imul(u, 0x9e3779b1), 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return h ^ (h >>> 16);
+}
+
 /**
- * groupByHash with the key comparison written inline (two words per row, no nulls): the same
- * probing and numbering, without a call through a closure per probe (the commonest grouping: one
- * integer key, as in per-item or per-user aggregates).
+ * groupByHash for one integer-like key without nulls, written inline: the hash is computed as the
+ * row is probed, and each group keeps its own key words beside its hash, so a probe compares
+ * against the group's compact entry instead of reading its first row at a random place in the
+ * column (a cache miss per row on a large partition). The commonest grouping: one integer key, as
+ * in per-item or per-user aggregates. `hi` undefined means every high word is 0 (keys of 32 bits).
  */
-function groupByWordPairs(hashes: Uint32Array, lo: Int32Array, hi: Int32Array): GroupIds {
-  const n = hashes.length;
+function groupByWordPairs(lo: Int32Array, hi: Int32Array | undefined): GroupIds {
+  const n = lo.length;
   const groupOf = new Int32Array(n);
   let firstRow: Int32Array = new Int32Array(64);
   let groupHash: Int32Array = new Int32Array(64);
+  let groupLo: Int32Array = new Int32Array(64);
+  let groupHi: Int32Array = new Int32Array(64);
   let capacity = 128;
   let mask = capacity - 1;
   let slots = new Int32Array(capacity);
   let numGroups = 0;
   for (let i = 0; i < n; i++) {
-    const h = hashes[i]! | 0;
     const l = lo[i]!;
-    const u = hi[i]!;
+    const u = hi === undefined ? 0 : hi[i]!;
+    const h = wordHash(l, u);
     let s = h & mask;
     let g = -1;
     for (;;) {
       const entry = slots[s]!;
       if (entry === 0) break;
       const candidate = entry - 1;
-      const row = firstRow[candidate]!;
-      if (groupHash[candidate] === h && lo[row] === l && hi[row] === u) {
+      if (groupHash[candidate] === h && groupLo[candidate] === l && groupHi[candidate] === u) {
         g = candidate;
         break;
       }
@@ -167,9 +173,13 @@ function groupByWordPairs(hashes: Uint32Array, lo: Int32Array, hi: Int32Array): 
       if (g >= firstRow.length) {
         firstRow = grow(firstRow, g + 1);
         groupHash = grow(groupHash, g + 1);
+        groupLo = grow(groupLo, g + 1);
+        groupHi = grow(groupHi, g + 1);
       }
       firstRow[g] = i;
       groupHash[g] = h;
+      groupLo[g] = l;
+      groupHi[g] = u;
       slots[s] = g + 1;
       if (numGroups * 2 > capacity) {
         capacity *= 2;
@@ -190,16 +200,18 @@ function groupByWordPairs(hashes: Uint32Array, lo: Int32Array, hi: Int32Array): 
 /**
  * Each row's key as two canonical 32-bit words (lo, hi) for fixed-width numeric/temporal types of
  * up to 8 bytes; floats have -0 → 0 and NaN → one NaN so bitwise equality is value equality.
+ * For keys of up to 32 bits `hi` is undefined (all zero), and an Int32 column is its own `lo` (no copy).
  */
-function keyWords(data: Data): { lo: Int32Array; hi: Int32Array } | undefined {
+function keyWords(data: Data): { lo: Int32Array; hi: Int32Array | undefined } | undefined {
   const { type } = data;
   if (!isFixedWidth(type) || data.stride !== 1) return undefined;
   if (type.typeId === Type.Decimal || type.typeId === Type.FixedSizeBinary || type.typeId === Type.Interval) return undefined;
   const n = data.length;
   const values = data.values as ArrayBufferView & ArrayLike<number> & { BYTES_PER_ELEMENT: number };
+  if (values instanceof Int32Array) return { lo: values.length === n ? values : values.subarray(0, n), hi: undefined };
   const lo = new Int32Array(n);
-  const hi = new Int32Array(n);
   if (values instanceof Float64Array) {
+    const hi = new Int32Array(n);
     const w = new Int32Array(values.buffer, values.byteOffset, 2 * n);
     for (let i = 0; i < n; i++) {
       const x = values[i];
@@ -209,22 +221,27 @@ function keyWords(data: Data): { lo: Int32Array; hi: Int32Array } | undefined {
         hi[i] = w[2 * i + 1];
       }
     }
-  } else if (values instanceof Float32Array) {
+    return { lo, hi };
+  }
+  if (values instanceof Float32Array) {
     const w = new Int32Array(values.buffer, values.byteOffset, n);
     for (let i = 0; i < n; i++) {
       const x = values[i];
       lo[i] = x !== x ? 0x7fc00000 : x === 0 ? 0 : w[i];
     }
-  } else if (values.BYTES_PER_ELEMENT === 8) {
+    return { lo, hi: undefined };
+  }
+  if (values.BYTES_PER_ELEMENT === 8) {
+    const hi = new Int32Array(n);
     const w = new Int32Array(values.buffer, values.byteOffset, 2 * n);
     for (let i = 0; i < n; i++) {
       lo[i] = w[2 * i];
       hi[i] = w[2 * i + 1];
     }
-  } else {
-    for (let i = 0; i < n; i++) lo[i] = values[i]; // Int8..Int32, Uint8..Uint32 (Uint32 wraps, still 1:1)
+    return { lo, hi };
   }
-  return { lo, hi };
+  for (let i = 0; i < n; i++) lo[i] = values[i]; // Int8..Int16, Uint8..Uint32 (Uint32 wraps, still 1:1)
+  return { lo, hi: undefined };
 }
 
 /** `(a, b) => row a equals row b` in this column, nulls equal to nulls only. */
@@ -247,7 +264,7 @@ function valueEquality(data: Data): (a: number, b: number) => boolean {
   const words = keyWords(data);
   if (words) {
     const { lo, hi } = words;
-    return (a, b) => lo[a] === lo[b] && hi[a] === hi[b];
+    return hi === undefined ? (a, b) => lo[a] === lo[b] : (a, b) => lo[a] === lo[b] && hi[a] === hi[b];
   }
   if (type.typeId === Type.Bool) {
     const values = data.values as Uint8Array;
