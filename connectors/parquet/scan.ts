@@ -1,12 +1,12 @@
 // Plans a Parquet scan: resolves the input to files, reads every footer (never the data), checks
 // that all files agree on the schema of the columns to read, and cuts the input into partitions.
 //
-// One partition = one row group of one file, the natural unit of parallel Parquet reading (Spark
-// splits by byte range and assigns row groups by their midpoint; with whole row groups as splits we
-// get the same result without the byte arithmetic):
+// The unit of the plan is one row group of one file (Spark splits by byte range and assigns row
+// groups by their midpoint; with whole row groups as splits we get the same result without the byte
+// arithmetic); read tasks then take runs of consecutive row groups up to a byte target (splits.ts):
 //
-//   /data/ratings/part-00000.parquet  row groups [1048576, 1048576, 200]  -> partitions 0, 1, 2
-//   /data/ratings/part-00001.parquet  row groups [900000]                -> partition 3
+//   /data/ratings/part-00000.parquet  row groups [1048576, 1048576, 200]  -> planned 0, 1, 2
+//   /data/ratings/part-00001.parquet  row groups [900000]                -> planned 3
 
 //
 // Hive-style folders (`year=2024/`) below a directory or a glob's base add partition columns after
@@ -50,6 +50,8 @@ export interface ParquetScan {
   /** Files that matched the input (before pruning). */
   files: string[];
   partitions: ParquetPartition[];
+  /** Per partition: compressed bytes of the column chunks a reader decodes (all of the row group's when it cannot project). */
+  partitionBytes: number[];
   /** Row groups of the files kept after partition pruning, before statistics pruning (partitions.length after). */
   totalRowGroups: number;
   /** Options for readParquetPartition (partition columns, filter). */
@@ -68,6 +70,11 @@ export interface ParquetScanOptions {
    * credentials: those come from the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY).
    */
   storage?: StorageOptions;
+  /**
+   * Bytes of compressed column chunks (of the columns read) one partition aims at: consecutive row
+   * groups of a file are packed up to it (splits.ts; default 8 MiB). 1 gives one partition per row group.
+   */
+  partitionBytes?: number;
 }
 
 const FOOTER_CONCURRENCY = 16;
@@ -111,6 +118,7 @@ export async function planParquetScan(path: string, options: ParquetScanOptions 
   }
 
   const partitions: ParquetPartition[] = [];
+  const partitionBytes: number[] = [];
   let totalRowGroups = 0;
   footers.forEach((footer, i) => {
     const values = kept[i]!.values;
@@ -124,13 +132,21 @@ export async function planParquetScan(path: string, options: ParquetScanOptions 
       const part: ParquetPartition = { file: footer.file, rowGroup, numRows: group.numRows };
       if (hive.columns.length > 0) part.partitionValues = values;
       partitions.push(part);
+      partitionBytes.push(bytesToDecode(group, schema, fileColumns));
     });
   });
   const read: ParquetReadOptions = {};
   if (hive.columns.length > 0) read.partitionColumns = hive.columns;
   if (filter.length > 0) read.filter = filter;
   if (storage !== undefined) read.storage = storage;
-  return { schema: projectSchema(fullSchema, columns), files, partitions, totalRowGroups, read };
+  return { schema: projectSchema(fullSchema, columns), files, partitions, partitionBytes, totalRowGroups, read };
+}
+
+/** Compressed bytes of the chunks of `names` in a flat row group (every chunk when the file is nested). */
+function bytesToDecode(group: RowGroupFooter, schema: arrow.Schema, names: readonly string[]): number {
+  const flat = group.columns.length === schema.fields.length && group.columns.every((c, i) => c.path === schema.fields[i]!.name);
+  if (!flat) return group.end - group.start;
+  return group.columns.reduce((sum, c) => sum + (names.includes(c.path) ? c.length : 0), 0);
 }
 
 /** Can row group `group` hold a row matching `p` (a predicate on a file column)? */

@@ -35,6 +35,7 @@ import { sliceRows } from '../kernels/take.ts';
 import { computeRangeBounds } from '../kernels/range-bounds.ts';
 import { planParquetScan } from '../../connectors/parquet/scan.ts';
 import type { ParquetScanOptions } from '../../connectors/parquet/scan.ts';
+import { DEFAULT_PARQUET_PARTITION_BYTES, packRowGroups } from '../../connectors/parquet/splits.ts';
 import { planCsvScan } from '../../connectors/csv/scan.ts';
 import type { CsvOptions } from '../../connectors/csv/options.ts';
 import { planMovieLensScan } from '../../connectors/movielens/ratings.ts';
@@ -190,12 +191,14 @@ export class Session implements DriverServices {
 
   /**
    * Parquet files (a file, a folder of them, or a glob such as `data/year=*` + `/*.parquet`): one
-   * partition per file × row group. Hive folders (`year=2024/`) become columns; `filter` (an AND of
+   * partition per run of consecutive row groups of a file holding about `partitionBytes` (8 MiB) of
+   * the columns read. Hive folders (`year=2024/`) become columns; `filter` (an AND of
    * `[column, op, value]`) skips row groups by their statistics and drops non-matching rows.
    */
   async readParquet<T extends Row = Row>(path: string, options: ParquetScanOptions = {}): Promise<Dataset<T>> {
     const scan = await planParquetScan(path, options);
-    return this.source<T>({ kind: 'parquet', partitions: scan.partitions, columns: options.columns, read: scan.read }, scan.partitions.length);
+    const partitions = packRowGroups(scan.partitions, scan.partitionBytes, options.partitionBytes ?? DEFAULT_PARQUET_PARTITION_BYTES);
+    return this.source<T>({ kind: 'parquet', partitions, columns: options.columns, read: scan.read }, partitions.length);
   }
 
   /** CSV files (a file, a directory, or several): one partition per ~64 MiB byte range of each file. */

@@ -21,7 +21,7 @@ import { type ResultAction, type ShuffleInput, type TaskDescriptor, TaskError, t
 import { encodeIpc } from '../kernels/ipc.ts';
 import { concatTables } from '../kernels/concat-tables.ts';
 import { applyNarrowOp } from './narrow-ops.ts';
-import { applyCombine, applyReduce, isBlank } from './reduce-ops.ts';
+import { applyReduce, combineStream, isBlank } from './reduce-ops.ts';
 import { reduceInput } from './reduce-input.ts';
 import type { ReduceInput } from './reduce-input.ts';
 import { MemoryBudget } from './memory-budget.ts';
@@ -41,7 +41,7 @@ export async function runTask(task: TaskDescriptor, env: TaskEnvironment): Promi
     const run = new TaskRun(task, env, new UserCode(bundle, broadcasts), spill);
     const output = run.evaluate(task.plan, task.partition);
     const payload = task.output.kind === 'shuffle'
-      ? await run.writeShuffle(await collectTables(output))
+      ? await run.writeShuffle(output)
       : await run.finish(task.output.action, output);
     const metrics: TaskMetrics = {
       spillBytes: spill.bytesWritten, spillFiles: spill.filesWritten, peakMemoryBytes: run.peakMemoryBytes,
@@ -108,14 +108,15 @@ class TaskRun {
 
   /**
    * Partition `partition` of `node` as a stream of tables: one table, except where a spilling
-   * operator streams its output in batches. Row-wise narrow operators run batch by batch;
-   * mapPartitions, cache and the operators that need their whole input collect it first.
+   * operator streams its output in batches or a Parquet partition is read one row group at a time.
+   * Row-wise narrow operators and mapBatches run table by table; mapPartitions,
+   * mapPartitionTables, cache and the operators that need their whole input collect it first.
    */
   async *evaluate(node: PlanNode, partition: number): AsyncGenerator<Table> {
     switch (node.kind) {
-      case 'source': yield await this.readSource(node.source, node.numPartitions, partition); return;
+      case 'source': yield* this.readSource(node.source, node.numPartitions, partition); return;
       case 'narrow': {
-        if (node.op.op === 'mapPartitions') {
+        if (node.op.op === 'mapPartitions' || node.op.op === 'mapPartitionTables') {
           yield applyNarrowOp(node.op, await collectTables(this.evaluate(node.parent, partition)), this.code);
           return;
         }
@@ -153,12 +154,13 @@ class TaskRun {
     }
   }
 
-  private async readSource(source: SourceSpec, numPartitions: number, partition: number): Promise<Table> {
+  /** A source partition as a stream: one table, or one per row group of a Parquet partition. */
+  private async *readSource(source: SourceSpec, numPartitions: number, partition: number): AsyncGenerator<Table> {
     switch (source.kind) {
-      case 'memory': return this.env.fetchBlob(source.blobId, partition);
-      case 'range': return rangePartition(source.start, source.end, source.step, numPartitions, partition);
-      case 'parquet': return readParquetPartition(source.partitions[partition]!, source.columns, source.read);
-      case 'csv': return readCsvPartitionTable(source.partitions[partition]!, source.options);
+      case 'memory': yield await this.env.fetchBlob(source.blobId, partition); return;
+      case 'range': yield rangePartition(source.start, source.end, source.step, numPartitions, partition); return;
+      case 'parquet': for (const group of source.partitions[partition]!) yield await readParquetPartition(group, source.columns, source.read); return;
+      case 'csv': yield await readCsvPartitionTable(source.partitions[partition]!, source.options); return;
     }
   }
 
@@ -169,10 +171,10 @@ class TaskRun {
     return reduceInput(input, this.env, { windowBytes: this.windowBytes });
   }
 
-  async writeShuffle(table: Table): Promise<TaskPayload> {
+  async writeShuffle(tables: AsyncIterable<Table>): Promise<TaskPayload> {
     const output = this.task.output;
     if (output.kind !== 'shuffle') throw new InternalError('NOT_A_MAP_TASK', `task ${this.task.taskId} writes a shuffle but its output is '${output.kind}'`);
-    const combined = output.dep.combine ? applyCombine(output.dep.combine, table, this.code) : table;
+    const combined = output.dep.combine ? await combineStream(output.dep.combine, tables, this.code) : await collectTables(tables);
     if (isBlank(combined)) {
       // An empty partition of unknown schema: nothing to write, every block is empty.
       const blockSizes = new Array<number>(output.numPartitions).fill(0);
@@ -247,7 +249,8 @@ function withInputFiles(message: string, plan: PlanNode, partition: number): str
 function filesRead(node: PlanNode, p: number): string[] {
   if (node.kind !== 'source') return narrowInputs(node, p).flatMap((input) => filesRead(input.node, input.partition));
   const source = node.source;
-  const file = source.kind === 'parquet' || source.kind === 'csv' ? source.partitions[p]?.file : undefined;
+  if (source.kind === 'parquet') return (source.partitions[p] ?? []).map((group) => group.file);
+  const file = source.kind === 'csv' ? source.partitions[p]?.file : undefined;
   return file ? [file] : [];
 }
 

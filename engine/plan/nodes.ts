@@ -7,7 +7,7 @@
 //   shuffled#3 (reduce: mergeAggregate, 4 partitions)
 //     └─ dep shuffle 0, hash(itemId) x4, combine: partialAggregate
 //          └─ narrow#2 (filter f)            ┐ pipelined in one task
-//               └─ source#1 (parquet, 9 row groups) ┘ = shuffle-map stage, 9 tasks
+//               └─ source#1 (parquet, 9 partitions) ┘ = shuffle-map stage, 9 tasks
 //
 // Narrow dependencies (one parent partition feeds one child partition) allow pipelined execution;
 // a shuffle dependency needs every parent partition before any child partition can start, so it
@@ -29,8 +29,8 @@ export type SourceSpec =
   | { kind: 'memory'; blobId: number }
   /** Integers start, start+step, ... < end, split evenly. Column name `id`. */
   | { kind: 'range'; start: number; end: number; step: number }
-  /** One partition per file × row group. */
-  | { kind: 'parquet'; partitions: ParquetPartition[]; columns?: string[]; read?: ParquetReadOptions }
+  /** One partition per run of consecutive row groups of a file (connectors/parquet/splits.ts), read one group at a time. */
+  | { kind: 'parquet'; partitions: ParquetPartition[][]; columns?: string[]; read?: ParquetReadOptions }
   /** One partition per byte range of a text file (CSV, MovieLens); see connectors/csv/partition.ts. */
   | { kind: 'csv'; partitions: CsvPartition[]; options: CsvReadPlan };
 

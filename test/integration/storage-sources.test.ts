@@ -130,15 +130,17 @@ afterAll(async () => {
 /** Everything a job does with remote storage; `tag` keeps the two masters' outputs apart. */
 async function runAll(session: Session, storage: StorageOptions | undefined, tag: string): Promise<Record<string, unknown>> {
   const opts = storage === undefined ? {} : { storage };
-  const fromS3 = await session.readParquet('s3://data/parquet/ratings.parquet', opts);
-  const fromHttp = await session.readParquet(`${webBase}/ratings.parquet`, opts);
-  const hive = await session.readParquet('s3://data/hive/', opts);
-  const pruned = await session.readParquet('s3://data/hive/', { ...opts, filter: [['year', '=', 2024], ['id', '<', 1400]] });
-  const globbed = await session.readParquet('s3://data/hive/year=202*/*.parquet', { ...opts, columns: ['id', 'year'] });
+  // One partition per row group (partitionBytes: 1): the checks below count partitions and part files.
+  const pq = { ...opts, partitionBytes: 1 };
+  const fromS3 = await session.readParquet('s3://data/parquet/ratings.parquet', pq);
+  const fromHttp = await session.readParquet(`${webBase}/ratings.parquet`, pq);
+  const hive = await session.readParquet('s3://data/hive/', pq);
+  const pruned = await session.readParquet('s3://data/hive/', { ...pq, filter: [['year', '=', 2024], ['id', '<', 1400]] });
+  const globbed = await session.readParquet('s3://data/hive/year=202*/*.parquet', { ...pq, columns: ['id', 'year'] });
 
   const out = `s3://data/out-${tag}/`;
   const written = await fromS3.writeParquet(out, opts);
-  const back = await session.readParquet(out, opts);
+  const back = await session.readParquet(out, pq);
   const byYear = `s3://data/by-year-${tag}/`;
   await hive.select('id', 'year').writeParquet(byYear, { ...opts, partitionBy: ['year'] });
 
@@ -167,7 +169,7 @@ async function runAll(session: Session, storage: StorageOptions | undefined, tag
     writtenKeys: await keysUnder(out),
     back: sorted(await back.collect()),
     byYearKeys: await keysUnder(byYear),
-    byYear: sorted(await (await session.readParquet(byYear, opts)).collect()),
+    byYear: sorted(await (await session.readParquet(byYear, pq)).collect()),
     writeError: { failed: writeError instanceof JobFailedError, message: /boom at id 1500/.test(writeError.message) },
     failedKeysOutsideTemporary: (await keysUnder(failed)).filter((k) => !k.startsWith('_temporary/')),
   };
@@ -257,7 +259,7 @@ describe('storage backends as sources and sinks, on local and local[2]', () => {
       const secret = await failure(session.readParquet('s3://data/parquet/', { storage: { credentials: S3RVER_CREDENTIALS } }));
       expect(secret.message).toMatch(/storage\.credentials cannot be used here.*set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY/);
 
-      const ds = await session.readParquet('s3://data/parquet/');
+      const ds = await session.readParquet('s3://data/parquet/', { partitionBytes: 1 }); // 4 row groups, 4 part files
       const toHttp = await failure(ds.writeParquet(`${webBase}/out/`));
       expect((toHttp as StorageError).code).toBe('STORAGE_UNSUPPORTED');
       expect(toHttp.message).toMatch(/cannot write Parquet output to http:.*HTTP storage is read-only; write to a local path or an s3:\/\/ URL/);

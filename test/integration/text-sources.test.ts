@@ -100,7 +100,7 @@ describe('dataflow convert', () => {
 
     const session = await Session.create({ master: 'local[2]' });
     try {
-      const parquet = await session.readParquet(csvOut);
+      const parquet = await session.readParquet(csvOut, { partitionBytes: 1 }); // one partition per row group
       expect(parquet.numPartitions).toBe(3);
       expect(sorted(await parquet.collect())).toEqual(sorted(await (await session.readCsv(csv)).collect()));
       expect(sorted(await (await session.readParquet(mlOut)).collect())).toEqual(sorted(RATINGS));
