@@ -27,6 +27,12 @@ export interface EngineConfig {
    */
   'dataflow.join.broadcastThreshold': string;
   /**
+   * The fewest partitions a shuffle sized by data is cut into while each keeps at least 1 MB, so that
+   * mid-sized data still spreads over several tasks (Spark: coalescePartitions.minPartitionNum). A
+   * constant, never the executor count.
+   */
+  'dataflow.shuffle.minPartitions': number;
+  /**
    * Partitions of fromRows/fromTable/range when not given. Never derived from the executors, so a
    * job gives the same result on local, local[N] and a cluster.
    */
@@ -77,6 +83,7 @@ export const DEFAULT_CONFIG: EngineConfig = {
   'dataflow.shuffle.maxPartitions': 64,
   'dataflow.shuffle.targetPartitionBytes': '64m',
   'dataflow.join.broadcastThreshold': '10m',
+  'dataflow.shuffle.minPartitions': 16,
   'dataflow.source.partitions': 4,
   'dataflow.shuffle.memoryOutputBytes': 64 * 1024 * 1024,
   'dataflow.task.maxAttempts': 4,

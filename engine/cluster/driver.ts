@@ -301,7 +301,7 @@ export class Driver {
         // An output lost between the map stages' end and the cut is recomputed by running them again.
         do {
           ran.push(...await Promise.all(node.deps.map((dep) => this.runMapStage(dep, options))));
-        } while (!this.partitionRanges.decide(key, reads, node.coalesce.targetBytes));
+        } while (!this.partitionRanges.decide(key, reads, node.coalesce));
         const described = this.partitionRanges.describe(key)!;
         ran.at(-1)?.partitionCuts.push(described);
         this.progress.partitionsCut(described);

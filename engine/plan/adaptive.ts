@@ -13,24 +13,24 @@
 // Node ids, shuffle ids and partitioners stay as they are: only counts and ranges change, so the
 // resolved plan is the same data as the one built, cut into fewer partitions.
 
-import type { BucketRange } from '../shuffle/coalesce.ts';
+import type { BucketRange, CoalesceSpec } from '../shuffle/coalesce.ts';
 import type { PlanNode, ShuffleDependency, ShuffledNode } from './nodes.ts';
 import { narrowParents } from './nodes.ts';
 
 /** A shuffled node whose partitions are cut by size and not yet cut. */
-export type AdaptiveNode = ShuffledNode & { coalesce: { targetBytes: number } };
+export type AdaptiveNode = ShuffledNode & { coalesce: CoalesceSpec };
 
 /** The ranges already cut for an adaptive node (keyed by its shuffles: see rangesKey), if any. */
 export type RangesOf = (node: AdaptiveNode) => BucketRange[] | undefined;
 
 /**
- * The key the ranges of a node are kept under: the shuffles it reads and the target. Two nodes
- * reading the same shuffles with the same target get the same ranges, as they must (same sizes).
+ * The key the ranges of a node are kept under: the shuffles it reads and how they are cut. Two nodes
+ * reading the same shuffles cut the same way get the same ranges, as they must (same sizes).
  *
- * @example rangesKey(joinNode) // '4+7@67108864'
+ * @example rangesKey(joinNode) // '4+7@67108864/16'
  */
 export function rangesKey(node: AdaptiveNode): string {
-  return `${node.deps.map((d) => d.shuffleId).join('+')}@${node.coalesce.targetBytes}`;
+  return `${node.deps.map((d) => d.shuffleId).join('+')}@${node.coalesce.targetBytes}/${node.coalesce.minPartitions}`;
 }
 
 export function isAdaptive(node: PlanNode): node is AdaptiveNode {

@@ -15,7 +15,7 @@
 
 import type { ShippedFunction } from '../closure/ship.ts';
 import type { Partitioner } from '../shuffle/partitioner.ts';
-import type { BucketRange } from '../shuffle/coalesce.ts';
+import type { BucketRange, CoalesceSpec } from '../shuffle/coalesce.ts';
 import type { Aggregations } from '../kernels/aggregate.ts';
 import type { JoinHow } from '../kernels/join.ts';
 import type { ParquetPartition, ParquetReadOptions } from '../../connectors/parquet/scan.ts';
@@ -79,14 +79,14 @@ export interface CacheNode extends NodeBase { kind: 'cache'; parent: PlanNode; c
  * Output of one or more shuffles, combined by `reduce` (join reads two: left, right). Partition p
  * reads bucket p of every dependency, unless the partition count comes from the data (`coalesce`):
  * then the map sides write the partitioner's (generous) number of buckets, and once they have run
- * the driver cuts the buckets into contiguous `ranges` of about `targetBytes` (plan/adaptive.ts);
+ * the driver cuts the buckets into contiguous `ranges` by their bytes (CoalesceSpec, plan/adaptive.ts);
  * until then `numPartitions` is the bucket count, an upper bound.
  */
 export interface ShuffledNode extends NodeBase {
   kind: 'shuffled';
   deps: ShuffleDependency[];
   reduce: ReduceOp;
-  coalesce?: { targetBytes: number };
+  coalesce?: CoalesceSpec;
   /** Set on the driver's resolved copy of the plan: partition p reads buckets [ranges[p][0], ranges[p][1]). */
   ranges?: BucketRange[];
 }

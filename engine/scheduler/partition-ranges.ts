@@ -5,10 +5,10 @@
 //
 // Worked example: shuffle 4 has 2 map outputs of 4 buckets, target 100 bytes:
 //   map 0 → [30, 20, 0, 90], map 1 → [10, 0, 0, 40]  ⇒ bucket bytes [40, 20, 0, 130]
-//   decide('4@100', [{ shuffleId: 4, numMaps: 2 }], 100) → [[0, 3], [3, 4]]
+//   decide('4@100', [{ shuffleId: 4, numMaps: 2 }], { targetBytes: 100, minPartitions: 1 }) → [[0, 3], [3, 4]]
 //   map 1 is lost and recomputed (same data, same sizes; or any others): decide(...) → [[0, 3], [3, 4]]
 
-import { coalesceBuckets, sumBucketBytes, type BucketRange } from '../shuffle/coalesce.ts';
+import { coalesceBuckets, partitionTarget, sumBucketBytes, type BucketRange, type CoalesceSpec } from '../shuffle/coalesce.ts';
 import type { MapOutputRegistry } from './map-output-registry.ts';
 
 /** One shuffle a reduce stage reads, and how many map outputs it has. */
@@ -30,12 +30,13 @@ export class PartitionRanges {
 
   /**
    * The ranges under `key`: those fixed earlier, else cut now from the bytes per bucket summed over
-   * every map output of every shuffle in `reads` (both sides of a join are cut alike). Undefined
-   * while a map output is missing (lost since its stage ran): run the map stages again and ask again.
+   * every map output of every shuffle in `reads` (both sides of a join are cut alike), at the
+   * target `spec` gives for their total. Undefined while a map output is missing (lost since its
+   * stage ran): run the map stages again and ask again.
    *
-   * @example ranges.decide('4@100', [{ shuffleId: 4, numMaps: 2 }], 100) // [[0, 3], [3, 4]]
+   * @example ranges.decide('4@100', [{ shuffleId: 4, numMaps: 2 }], { targetBytes: 100, minPartitions: 1 }) // [[0, 3], [3, 4]]
    */
-  decide(key: string, reads: readonly ShuffleSides[], targetBytes: number): BucketRange[] | undefined {
+  decide(key: string, reads: readonly ShuffleSides[], spec: CoalesceSpec): BucketRange[] | undefined {
     const fixed = this.cut.get(key);
     if (fixed) return fixed.ranges;
     const outputs: number[][] = [];
@@ -48,8 +49,8 @@ export class PartitionRanges {
     }
     // No map output at all (every side has 0 partitions): one empty partition.
     const bucketBytes = outputs.length === 0 ? [0] : sumBucketBytes(outputs);
-    const ranges = coalesceBuckets(bucketBytes, targetBytes);
     const bytes = bucketBytes.reduce((a, b) => a + b, 0);
+    const ranges = coalesceBuckets(bucketBytes, partitionTarget(bytes, spec));
     this.cut.set(key, { shuffleIds: reads.map((r) => r.shuffleId), buckets: bucketBytes.length, bytes, partitions: ranges.length, ranges });
     return ranges;
   }

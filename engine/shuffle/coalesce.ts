@@ -15,6 +15,27 @@
 export type BucketRange = [start: number, end: number];
 
 /**
+ * How a shuffle sized by data is cut: partitions of about `targetBytes`, but, as long as each keeps
+ * at least MIN_PARTITION_BYTES, no fewer than `minPartitions` (so mid-sized data still spreads over
+ * several tasks: Spark's minPartitionNum, here a constant, never the executor count).
+ */
+export interface CoalesceSpec { targetBytes: number; minPartitions: number }
+
+/** Below this a partition is not worth a task of its own (Spark: coalescePartitions.minPartitionSize). */
+export const MIN_PARTITION_BYTES = 1 << 20;
+
+/**
+ * The bytes per partition to cut `totalBytes` at.
+ *
+ * @example partitionTarget(100 << 20, { targetBytes: 64 << 20, minPartitions: 16 }); // 6.25 MB: 16 partitions
+ * @example partitionTarget(4 << 20, { targetBytes: 64 << 20, minPartitions: 16 }); // 1 MB: 4 partitions
+ */
+export function partitionTarget(totalBytes: number, spec: CoalesceSpec): number {
+  const spread = Math.ceil(totalBytes / Math.max(1, spec.minPartitions));
+  return Math.max(Math.min(spec.targetBytes, spread), Math.min(MIN_PARTITION_BYTES, spec.targetBytes));
+}
+
+/**
  * Group buckets into contiguous ranges of at most `targetBytes` each (a bucket above the target
  * alone makes its own range). `bucketBytes[b]` is the bytes of bucket b summed over every map
  * output (and over every shuffle a reduce task reads, for joins: both sides must be cut alike).

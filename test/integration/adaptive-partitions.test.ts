@@ -25,9 +25,10 @@ async function runJobs(session: Session): Promise<Outcome> {
   const before = big.numPartitions;
   const sorted = big.sortBy([{ column: 's', ascending: false }, { column: 'k', ascending: true }]);
   const names = session.fromRows(Array.from({ length: 50 }, (_, i) => ({ k: i * 1_000, name: `k${i}` })));
-  const joined = big.join(names, ['k']);
+  const joined = big.join(names, ['k'], { broadcast: false }); // both sides shuffled, cut alike
+  const broadcast = big.join(names, ['k']); // `names` shipped whole: the aggregate's cut partitions kept
   const explicit = bigInput.aggregateByKey(['k'], { n: count() }, { numPartitions: 5 });
-  const datasets: Record<string, Dataset<Row>> = { small, big, sorted, joined, explicit };
+  const datasets: Record<string, Dataset<Row>> = { small, big, sorted, joined, broadcast, explicit };
   const rows: Record<string, Row[]> = {};
   const partitions: Record<string, number> = {};
   for (const [name, ds] of Object.entries(datasets)) {
@@ -66,6 +67,7 @@ describe('partition counts from data size', () => {
     expect(local.partitions.big).toBeLessThan(64);
     expect(local.partitions.sorted).toBeGreaterThan(1);
     expect(local.partitions.explicit).toBe(5); // a count given by the job is kept exactly
+    expect(local.partitions.broadcast).toBe(local.partitions.big);
   });
 
   it('computes the right rows: aggregates, a total order across partitions, a join', () => {
@@ -83,6 +85,8 @@ describe('partition counts from data size', () => {
     }
     expect(local.rows.joined).toHaveLength(50);
     expect(local.rows.joined!.every((r) => r.name === `k${Number(r.k) / 1_000}` && Number(r.n) === 5)).toBe(true);
+    const byKey = (rows: Row[]): Row[] => [...rows].sort((a, b) => Number(a.k) - Number(b.k));
+    expect(byKey(local.rows.broadcast!)).toEqual(byKey(local.rows.joined!));
   });
 
   it('cuts a shuffle once: a later job reads the same partitions and does not rerun its map side', async () => {

@@ -2,12 +2,14 @@
 // them. The number of reduce partitions is the verb's option, else `dataflow.shuffle.partitions`,
 // else chosen from the data: the map side writes `dataflow.shuffle.maxPartitions` buckets, and once
 // it has run the driver groups adjacent buckets into partitions of about
-// `dataflow.shuffle.targetPartitionBytes` (plan/adaptive.ts). Never the executor count, so results
+// `dataflow.shuffle.targetPartitionBytes`, at least `dataflow.shuffle.minPartitions` of them while
+// each keeps 1 MB (shuffle/coalesce.ts, plan/adaptive.ts). Never the executor count, so results
 // do not depend on where the job runs. (A fixed default of the input's count made a 163-row-group
 // file aggregated into 163 x 163 tiny blocks: bench/parquet.ts.)
 
 import type { CombineOp, PlanNode, ReduceOp, ShuffleDependency } from '../../plan/nodes.ts';
 import type { Partitioner } from '../../shuffle/partitioner.ts';
+import type { CoalesceSpec } from '../../shuffle/coalesce.ts';
 import { parseSize } from '../../config.ts';
 import { InvalidInputError } from '../../errors.ts';
 import type { Session } from '../session.ts';
@@ -16,11 +18,11 @@ import type { Session } from '../session.ts';
  * How a wide verb's output is partitioned: `numPartitions` buckets, each a partition, or, with
  * `coalesce`, grouped into partitions by size once the map side ran (numPartitions is then the most).
  */
-export interface ShufflePartitioning { numPartitions: number; coalesce?: { targetBytes: number } }
+export interface ShufflePartitioning { numPartitions: number; coalesce?: CoalesceSpec }
 
 /**
  * @example shufflePartitions(session, 8, 'join') // { numPartitions: 8 }
- * @example shufflePartitions(session, undefined, 'join') // { numPartitions: 64, coalesce: { targetBytes: 67108864 } }
+ * @example shufflePartitions(session, undefined, 'join') // { numPartitions: 64, coalesce: { targetBytes: 67108864, minPartitions: 16 } }
  */
 export function shufflePartitions(session: Session, requested: number | undefined, verb: string): ShufflePartitioning {
   if (requested !== undefined) {
@@ -32,7 +34,8 @@ export function shufflePartitions(session: Session, requested: number | undefine
   const configured = session.config['dataflow.shuffle.partitions'];
   if (configured > 0) return { numPartitions: configured };
   const key = 'dataflow.shuffle.targetPartitionBytes';
-  return { numPartitions: session.config['dataflow.shuffle.maxPartitions'], coalesce: { targetBytes: parseSize(session.config[key], `configuration ${key}`) } };
+  const coalesce = { targetBytes: parseSize(session.config[key], `configuration ${key}`), minPartitions: session.config['dataflow.shuffle.minPartitions'] };
+  return { numPartitions: session.config['dataflow.shuffle.maxPartitions'], coalesce };
 }
 
 export function hashDependency(session: Session, parent: PlanNode, keys: string[], numPartitions: number, combine?: CombineOp): ShuffleDependency {

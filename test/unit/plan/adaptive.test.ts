@@ -14,7 +14,7 @@ const range = (n: number): PlanNode => ({ kind: 'source', id: nextId++, numParti
 const select = (parent: PlanNode): PlanNode => ({ kind: 'narrow', id: nextId++, numPartitions: parent.numPartitions, parent, op: { op: 'select', columns: ['id'] } });
 const dep = (parent: PlanNode, shuffleId: number, buckets: number): ShuffleDependency => ({ shuffleId, parent, partitioner: { kind: 'hash', keys: ['id'], numPartitions: buckets } });
 const adaptive = (deps: ShuffleDependency[], buckets = 8): PlanNode => ({
-  kind: 'shuffled', id: nextId++, numPartitions: buckets, deps, coalesce: { targetBytes: 100 },
+  kind: 'shuffled', id: nextId++, numPartitions: buckets, deps, coalesce: { targetBytes: 100, minPartitions: 1 },
   reduce: deps.length > 1 ? { op: 'join', keys: ['id'], how: 'inner' } : { op: 'concat' },
 });
 const fixed = (deps: ShuffleDependency[], n: number): PlanNode => ({ kind: 'shuffled', id: nextId++, numPartitions: n, deps, reduce: { op: 'concat' } });
@@ -28,7 +28,7 @@ describe('withRanges', () => {
   it('gives a cut node its ranges and the counts above it follow, through narrow, union and later map sides', () => {
     const agg = adaptive([dep(range(4), 1, 8)]);
     const top = fixed([dep(union(select(agg), range(2)), 2, 3)], 3);
-    const resolved = withRanges(top, cuts({ '1@100': [[0, 5], [5, 8]] }));
+    const resolved = withRanges(top, cuts({ '1@100/1': [[0, 5], [5, 8]] }));
     const mapSide = (resolved as Extract<PlanNode, { kind: 'shuffled' }>).deps[0]!.parent!;
     expect(mapSide.numPartitions).toBe(2 + 2); // the union: 2 cut partitions + 2 of the range
     expect(narrowInputs(mapSide, 1)[0]!.node.numPartitions).toBe(2);
@@ -46,7 +46,7 @@ describe('withRanges', () => {
     const agg = adaptive([dep(range(4), 3, 8)]);
     const top = union(select(agg), agg);
     expect(withRanges(top, cuts({}))).toBe(top);
-    const resolved = withRanges(top, cuts({ '3@100': [[0, 8]] })) as Extract<PlanNode, { kind: 'union' }>;
+    const resolved = withRanges(top, cuts({ '3@100/1': [[0, 8]] })) as Extract<PlanNode, { kind: 'union' }>;
     expect(resolved.numPartitions).toBe(2);
     expect((resolved.parents[0] as Extract<PlanNode, { kind: 'narrow' }>).parent).toBe(resolved.parents[1]);
   });
@@ -58,15 +58,15 @@ describe('pendingAdaptive', () => {
     const right = adaptive([dep(range(2), 11, 8)]);
     const joined = adaptive([dep(left, 12, 8), dep(right, 13, 8)]);
     const explicit = fixed([dep(joined, 14, 5)], 5);
-    expect(pendingAdaptive(explicit, cuts({})).map(rangesKey)).toEqual(['10@100', '11@100', '12+13@100']);
-    expect(pendingAdaptive(explicit, cuts({ '10@100': [[0, 8]] })).map(rangesKey)).toEqual(['11@100', '12+13@100']);
+    expect(pendingAdaptive(explicit, cuts({})).map(rangesKey)).toEqual(['10@100/1', '11@100/1', '12+13@100/1']);
+    expect(pendingAdaptive(explicit, cuts({ '10@100/1': [[0, 8]] })).map(rangesKey)).toEqual(['11@100/1', '12+13@100/1']);
   });
 
   it('explain says which partitions are cut by size, before and after', () => {
     const agg = adaptive([dep(range(4), 20, 8)]);
     const ids = { forShuffle: (s: number) => s, next: () => 50 };
     expect(explainStages(planStages(agg, ids))).toMatch(/concat ← shuffle 20, partitions cut by size \(~0 MB\) after the map side runs/);
-    const text = explainStages(planStages(withRanges(agg, cuts({ '20@100': [[0, 3], [3, 8]] })), ids));
+    const text = explainStages(planStages(withRanges(agg, cuts({ '20@100/1': [[0, 3], [3, 8]] })), ids));
     expect(text).toMatch(/Stage 50: result; 2 tasks; reads stage 20/);
     expect(text).toMatch(/concat ← shuffle 20, 2 partitions cut by size/);
   });

@@ -20,6 +20,9 @@ import {
   succeeded,
 } from './harness.ts';
 
+/** Partitions of at most 100 bytes (no minimum count). */
+const CUT = { targetBytes: 100, minPartitions: 1 };
+
 /** The map stage of shuffle 5 (stage 0, `maps` tasks) as a job of its own. */
 const mapStageJob = (jobId: number, maps = 2): JobSpec => ({ jobId, finalStageId: 0, mapStage: true, stages: [mapStage(0, 5, maps)] });
 
@@ -85,11 +88,11 @@ describe('partition ranges cut after the map stage', () => {
     h.addExecutor('exec-a', 2);
     h.submit(mapStageJob(1));
     h.finish(0, [30, 50, 40, 0]);
-    expect(ranges.decide('5@100', [{ shuffleId: 5, numMaps: 2 }], 100)).toBeUndefined(); // map 1 still missing
+    expect(ranges.decide('5@100', [{ shuffleId: 5, numMaps: 2 }], CUT)).toBeUndefined(); // map 1 still missing
     expect(ranges.size).toBe(0);
     h.finish(1, [0, 0, 0, 130]);
     // bucket bytes [30, 50, 40, 130]: [30, 50] | [40] | [130]
-    expect(ranges.decide('5@100', [{ shuffleId: 5, numMaps: 2 }], 100)).toEqual([[0, 2], [2, 3], [3, 4]]);
+    expect(ranges.decide('5@100', [{ shuffleId: 5, numMaps: 2 }], CUT)).toEqual([[0, 2], [2, 3], [3, 4]]);
     expect(ranges.get('5@100')).toEqual([[0, 2], [2, 3], [3, 4]]);
   });
 
@@ -101,7 +104,7 @@ describe('partition ranges cut after the map stage', () => {
     h.submit(mapStageJob(1));
     h.finish(0, [30, 50, 40, 0]); // exec-a
     h.finish(1, [0, 0, 0, 130]); // exec-b
-    const cut = ranges.decide('5@100', [{ shuffleId: 5, numMaps: 2 }], 100)!;
+    const cut = ranges.decide('5@100', [{ shuffleId: 5, numMaps: 2 }], CUT)!;
     expect(cut).toHaveLength(3);
     // the job reading the ranges skips the map stage: 3 reduce partitions
     expect(h.submit(readingJob(2, cut.length))).toEqual([
@@ -109,12 +112,12 @@ describe('partition ranges cut after the map stage', () => {
     ]);
     const ff = fetchFailed('exec-b', 5, 1, 2);
     expect(h.fail(3, ff)).toEqual([resubmitted(2, 0, [1], ff), submitted(2, 0, 1, [1]), launch(4, 2, 0, 1, 'exec-b', 1, 1)]);
-    expect(ranges.decide('5@100', [{ shuffleId: 5, numMaps: 2 }], 100)).toBe(cut); // fixed, even while map 1 is missing
+    expect(ranges.decide('5@100', [{ shuffleId: 5, numMaps: 2 }], CUT)).toBe(cut); // fixed, even while map 1 is missing
     // the recomputed output reports other sizes (were they ever to differ, the cut would not follow)
     expect(h.finish(4, [500, 0, 0, 0])).toEqual([
       completed(2, 0), resubmitted(2, 1, [1], ff), submitted(2, 1, 1, [1, 2]), launch(5, 2, 1, 1, 'exec-b', 1, 1),
     ]);
-    expect(ranges.decide('5@100', [{ shuffleId: 5, numMaps: 2 }], 100)).toEqual([[0, 2], [2, 3], [3, 4]]);
+    expect(ranges.decide('5@100', [{ shuffleId: 5, numMaps: 2 }], CUT)).toEqual([[0, 2], [2, 3], [3, 4]]);
     expect(h.finish(2)).toEqual([accept(2, 2, 0), launch(6, 2, 1, 2, 'exec-a', 0, 1)]);
     h.finish(5);
     expect(h.finish(6)).toEqual([accept(6, 2, 2), completed(2, 1), succeeded(2)]);
@@ -129,13 +132,13 @@ describe('partition ranges cut after the map stage', () => {
     h.submit(mapStageJob(1));
     h.finish(0, [30, 50, 40, 0]);
     h.finish(1, [0, 0, 0, 130]);
-    const cut = ranges.decide('5@100', [{ shuffleId: 5, numMaps: 2 }], 100);
+    const cut = ranges.decide('5@100', [{ shuffleId: 5, numMaps: 2 }], CUT);
     h.loseExecutor('exec-b');
     expect(h.submit(mapStageJob(2))).toEqual([
       resubmitted(2, 0, [1], lostExecutor('exec-b')), submitted(2, 0, 1, [1]), launch(2, 2, 0, 1, 'exec-a', 1, 1),
     ]);
     h.finish(2, [1, 1, 1, 1]);
-    expect(ranges.decide('5@100', [{ shuffleId: 5, numMaps: 2 }], 100)).toBe(cut);
+    expect(ranges.decide('5@100', [{ shuffleId: 5, numMaps: 2 }], CUT)).toBe(cut);
     ranges.forget(5);
     expect(ranges.size).toBe(0);
     expect(ranges.get('5@100')).toBeUndefined();
@@ -147,10 +150,16 @@ describe('partition ranges cut after the map stage', () => {
     h.registry.register(1, 0, { executorId: 'a', blockSizes: [60, 0, 10] });
     h.registry.register(2, 0, { executorId: 'a', blockSizes: [0, 60, 10] });
     h.registry.register(2, 1, { executorId: 'a', blockSizes: [0, 0, 50] });
-    expect(ranges.decide('1+2@100', [{ shuffleId: 1, numMaps: 1 }, { shuffleId: 2, numMaps: 2 }], 100)).toEqual([[0, 1], [1, 2], [2, 3]]);
-    expect(ranges.decide('3@100', [{ shuffleId: 3, numMaps: 0 }], 100)).toEqual([[0, 1]]); // no map output: one empty partition
+    expect(ranges.decide('1+2@100', [{ shuffleId: 1, numMaps: 1 }, { shuffleId: 2, numMaps: 2 }], CUT)).toEqual([[0, 1], [1, 2], [2, 3]]);
+    expect(ranges.decide('3@100', [{ shuffleId: 3, numMaps: 0 }], CUT)).toEqual([[0, 1]]); // no map output: one empty partition
     ranges.forget(2);
     expect(ranges.get('1+2@100')).toBeUndefined();
+    // at least 4 partitions while each keeps 1 MB: 8 MB in 8 buckets is cut in 4 despite a 64 MB target
+    const MB = 1 << 20;
+    h.registry.register(6, 0, { executorId: 'a', blockSizes: Array.from({ length: 8 }, () => MB) });
+    expect(ranges.decide('6', [{ shuffleId: 6, numMaps: 1 }], { targetBytes: 64 * MB, minPartitions: 4 })).toEqual([[0, 2], [2, 4], [4, 6], [6, 8]]);
+    h.registry.register(7, 0, { executorId: 'a', blockSizes: Array.from({ length: 8 }, () => MB / 4) });
+    expect(ranges.decide('7', [{ shuffleId: 7, numMaps: 1 }], { targetBytes: 64 * MB, minPartitions: 4 })).toEqual([[0, 4], [4, 8]]);
     expect(ranges.get('3@100')).toEqual([[0, 1]]);
   });
 });

@@ -2,7 +2,7 @@
 // properties the driver relies on (contiguous, covering, bounded, a pure function of the sizes).
 
 import { describe, expect, it } from 'vitest';
-import { coalesceBuckets, sumBucketBytes } from '../../../engine/shuffle/coalesce.ts';
+import { coalesceBuckets, partitionTarget, sumBucketBytes } from '../../../engine/shuffle/coalesce.ts';
 
 describe('coalesceBuckets', () => {
   it('groups adjacent buckets up to the target, a big bucket alone', () => {
@@ -43,5 +43,16 @@ describe('sumBucketBytes', () => {
     expect(sumBucketBytes([[1, 2], [10, 0]])).toEqual([11, 2]);
     expect(sumBucketBytes([])).toEqual([]);
     expect(() => sumBucketBytes([[1, 2], [1]])).toThrow(/disagree on the number of buckets: 2 and 1/);
+  });
+});
+
+describe('partitionTarget', () => {
+  const MB = 1 << 20;
+  it('is the target, unless fewer than minPartitions would come out while each keeps 1 MB', () => {
+    expect(partitionTarget(2000 * MB, { targetBytes: 64 * MB, minPartitions: 16 })).toBe(64 * MB);
+    expect(partitionTarget(100 * MB, { targetBytes: 64 * MB, minPartitions: 16 })).toBe(6.25 * MB);
+    expect(partitionTarget(4 * MB, { targetBytes: 64 * MB, minPartitions: 16 })).toBe(MB);
+    expect(partitionTarget(0, { targetBytes: 64 * MB, minPartitions: 16 })).toBe(MB);
+    expect(partitionTarget(4 * MB, { targetBytes: 1000, minPartitions: 16 })).toBe(1000); // a target below 1 MB is kept
   });
 });
