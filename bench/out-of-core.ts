@@ -1,13 +1,14 @@
 // Out of core, for real: local[2] inside a memory cgroup (Arrow buffers live outside the V8
 // heap, so only a cgroup bounds them), an execution budget far below the data, a dataset of
 // (key, value) rows generated on the fly inside the job, aggregated by key and then sorted by the
-// sum; then skewed rows (one key holding --hot percent of them) grouped by key with groupByKey.
-// Every result is checked against checksums computed here without the engine (for groupByKey each
+// sum; then skewed rows (one key holding --hot percent of them) grouped by key with groupByKey;
+// then the rows full-joined with a generated table of --join-rows distinct keys (half of them
+// beyond the rows' keys), shuffled on both sides. Every result is checked against checksums computed here without the engine (for groupByKey each
 // group's values in input order too); the table shows each executor's peak resident memory
 // (VmHWM), the cgroup's peak and the bytes spilled.
 //
 //   sudo npx tsx bench/out-of-core.ts [--rows 10000000] [--keys 4000000] [--memory 8m] [--cap 1g] [--partitions 16]
-//                                     [--skew-rows 5000000] [--skew-keys 1000000] [--hot 30] [--max-group 256m]
+//                                     [--skew-rows 5000000] [--skew-keys 1000000] [--hot 30] [--max-group 256m] [--join-rows 4000000]
 //
 // The defaults run in about four minutes on 2 shared cores: 115 MB of columns, 12× the 9.6 MB
 // execution budget of the two executors; aggregation and sort both spill.
@@ -28,18 +29,18 @@ import { parseSize } from '../engine/config.ts';
 import { fmt, machineInfo, markdownTable, writeResults } from './lib/report.ts';
 import type { TableRow } from './lib/report.ts';
 import { cleanUpOnSignal, loadFunctions, withSession } from './lib/sessions.ts';
-import { groupHash, keyOf, orderStep, skewedKeyOf, valueOf } from './out-of-core/functions.ts';
+import { groupHash, joinHash, keyOf, orderStep, skewedKeyOf, valueOf, weightOf } from './out-of-core/functions.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
 const SELF = fileURLToPath(import.meta.url);
 
 interface Options {
   rows: number; keys: number; memory: string; cap: string; partitions: number; inside: boolean;
-  skewRows: number; skewKeys: number; hot: number; maxGroup: string;
+  skewRows: number; skewKeys: number; hot: number; maxGroup: string; joinRows: number;
 }
 
 function parseOptions(argv: string[]): Options {
-  const o: Options = { rows: 10_000_000, keys: 4_000_000, memory: '8m', cap: '1g', partitions: 16, inside: false, skewRows: 0, skewKeys: 0, hot: 30, maxGroup: '256m' };
+  const o: Options = { rows: 10_000_000, keys: 4_000_000, memory: '8m', cap: '1g', partitions: 16, inside: false, skewRows: 0, skewKeys: 0, hot: 30, maxGroup: '256m', joinRows: 0 };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i]!.split('=', 2) as [string, string | undefined];
     const value = (): string => inline ?? argv[++i] ?? '';
@@ -52,12 +53,14 @@ function parseOptions(argv: string[]): Options {
     else if (flag === '--skew-keys') o.skewKeys = Number(value());
     else if (flag === '--hot') o.hot = Number(value());
     else if (flag === '--max-group') o.maxGroup = value();
+    else if (flag === '--join-rows') o.joinRows = Number(value());
     else if (flag === '--inside') o.inside = true;
-    else throw new Error(`bench out-of-core: unknown option ${flag} (known: --rows, --keys, --memory, --cap, --partitions, --skew-rows, --skew-keys, --hot, --max-group)`);
+    else throw new Error(`bench out-of-core: unknown option ${flag} (known: --rows, --keys, --memory, --cap, --partitions, --skew-rows, --skew-keys, --hot, --max-group, --join-rows)`);
   }
   o.skewRows ||= Math.ceil(o.rows / 2);
   o.skewKeys ||= Math.max(1, Math.ceil(o.keys / 4));
-  for (const [name, v] of [['--rows', o.rows], ['--keys', o.keys], ['--partitions', o.partitions], ['--skew-rows', o.skewRows], ['--skew-keys', o.skewKeys]] as const) {
+  o.joinRows ||= o.keys;
+  for (const [name, v] of [['--rows', o.rows], ['--keys', o.keys], ['--partitions', o.partitions], ['--skew-rows', o.skewRows], ['--skew-keys', o.skewKeys], ['--join-rows', o.joinRows]] as const) {
     if (!Number.isInteger(v) || v < 1) throw new Error(`bench out-of-core: ${name} must be a positive integer, got ${v}`);
   }
   if (!Number.isInteger(o.hot) || o.hot < 0 || o.hot > 100) throw new Error(`bench out-of-core: --hot must be a percentage 0..100, got ${o.hot}`);
@@ -123,10 +126,43 @@ function expectedSkewed(o: Options): Checks & { largest: number } {
   return out;
 }
 
+/** The joined table's keys are shift, shift + 1, ...: half of the rows' keys match, and keys beyond them do not. */
+const joinShift = (o: Options): number => Math.floor(o.keys / 2);
+
+/**
+ * What the full join of the rows with the table must produce (summarizeJoin's checks, sumN = Σ value,
+ * sumS = Σ w), and how many rows lack a value (table rows no row matched) or a weight.
+ */
+function expectedJoin(o: Options): Checks & { noValue: number; noWeight: number } {
+  const shift = joinShift(o);
+  const end = shift + o.joinRows;
+  const hit = new Uint8Array(o.keys);
+  const out = { groups: 0, sumN: 0, sumS: 0, hash: 0, noValue: 0, noWeight: 0 };
+  for (let id = 0; id < o.rows; id++) {
+    const k = keyOf(id, o.keys);
+    const v = valueOf(id);
+    const matched = k >= shift && k < end;
+    const w = matched ? weightOf(k) : -1;
+    if (matched) { hit[k] = 1; out.sumS += w; } else out.noWeight++;
+    out.groups++;
+    out.sumN += v;
+    out.hash = (out.hash + joinHash(k, v, w)) >>> 0;
+  }
+  for (let k = shift; k < end; k++) {
+    if (k < o.keys && hit[k] === 1) continue;
+    out.groups++;
+    out.noValue++;
+    out.sumS += weightOf(k);
+    out.hash = (out.hash + joinHash(k, -1, weightOf(k))) >>> 0;
+  }
+  return out;
+}
+
 interface InsideReport {
   aggregate: { seconds: number; checks: Checks; metrics: JobMetrics | undefined };
   sort: { seconds: number; checks: Checks; ordered: boolean; metrics: JobMetrics | undefined };
   groupByKey: { seconds: number; checks: Checks; largest: number; metrics: JobMetrics | undefined };
+  join: { seconds: number; checks: Checks; noValue: number; noWeight: number; metrics: JobMetrics | undefined };
   executorPeaks: Array<{ pid: number; peakBytes: number }>;
   driverPeakBytes: number;
 }
@@ -158,7 +194,7 @@ async function inside(o: Options): Promise<void> {
   try {
     await withSession('local[2]', async (session) => {
       session.useBundle(fns.bundle, fns.loaded);
-      const { generate, summarize, generateSkewed, summarizeGroups } = fns.exports;
+      const { generate, summarize, generateSkewed, summarizeGroups, generateTable, summarizeJoin } = fns.exports;
       const keys = o.keys;
       const data = session.range(0, o.rows, { numPartitions: o.partitions }).mapBatches((b) => generate(b, keys), { generate, keys });
       const groups = data.aggregateByKey(['key'], { n: count(), s: sum('value') }, { numPartitions: 16 });
@@ -184,8 +220,19 @@ async function inside(o: Options): Promise<void> {
         largest: Math.max(0, ...groupSummaries.map((g) => g.first)), metrics: session.lastJobMetrics,
       };
 
+      started = performance.now();
+      const shift = joinShift(o);
+      const table = session.range(0, o.joinRows, { numPartitions: o.partitions }).mapBatches((b) => generateTable(b, shift), { generateTable, shift });
+      const joined = data.join(table, ['key'], { how: 'full', numPartitions: 16 });
+      const joinSummaries = (await joined.mapBatches(summarizeJoin).collect()) as unknown as Summary[];
+      const join = {
+        seconds: (performance.now() - started) / 1000, checks: totals(joinSummaries),
+        noValue: joinSummaries.reduce((n, s) => n + s.first, 0), noWeight: joinSummaries.reduce((n, s) => n + s.last, 0),
+        metrics: session.lastJobMetrics,
+      };
+
       const report: InsideReport = {
-        aggregate, sort, groupByKey,
+        aggregate, sort, groupByKey, join,
         executorPeaks: executors().map((pid) => ({ pid, peakBytes: peakRss(pid) })),
         driverPeakBytes: peakRss('self'),
       };
@@ -238,7 +285,7 @@ async function main(): Promise<void> {
   const budget = 2 * Math.floor(0.6 * memoryBytes);
   const dataBytes = o.rows * 12; // Int32 key + Float64 value
   const command = `npx tsx bench/out-of-core.ts --rows ${o.rows} --keys ${o.keys} --memory ${o.memory} --cap ${o.cap} --partitions ${o.partitions}` +
-    ` --skew-rows ${o.skewRows} --skew-keys ${o.skewKeys} --hot ${o.hot} --max-group ${o.maxGroup}`;
+    ` --skew-rows ${o.skewRows} --skew-keys ${o.skewKeys} --hot ${o.hot} --max-group ${o.maxGroup} --join-rows ${o.joinRows}`;
   console.log(`${o.rows.toLocaleString('en-US')} rows (${fmt(dataBytes / 2 ** 20)} MB of columns), ${o.keys.toLocaleString('en-US')} keys; ` +
     `execution budget 2 × ${fmt((0.6 * memoryBytes) / 2 ** 20)} MB = ${fmt(budget / 2 ** 20)} MB (data ${fmt(dataBytes / budget)}× the budget); cgroup cap ${o.cap}`);
 
@@ -252,6 +299,7 @@ async function main(): Promise<void> {
   child.stdout!.on('data', (c: Buffer) => { out += c.toString(); });
   const expecting = expected(o);
   const expectingGroups = expectedSkewed(o);
+  const expectingJoin = expectedJoin(o);
   const code = await new Promise<number | null>((resolve) => child.on('exit', (c, signal) => resolve(signal ? 128 : c)));
   const cgroupPeak = cgroup ? cgroup.peak() : NaN;
   cgroup?.remove();
@@ -263,6 +311,7 @@ async function main(): Promise<void> {
   const same = (c: Checks, e: Checks = expecting): boolean => c.groups === e.groups && c.sumN === e.sumN && c.sumS === e.sumS && c.hash === e.hash;
   const mb = (b: number): string => `${fmt(b / 2 ** 20)} MB`;
   const perExecutorCap = (capBytes - r.driverPeakBytes) / 2;
+  const joinExact = same(r.join.checks, expectingJoin) && r.join.noValue === expectingJoin.noValue && r.join.noWeight === expectingJoin.noWeight;
   const rows: TableRow[] = [
     { measure: `aggregateByKey, ${o.keys.toLocaleString('en-US')} keys`, dataflow: `${fmt(r.aggregate.seconds)} s, spilled ${mb(r.aggregate.metrics?.spillBytes ?? 0)}`, reference: `groups ${expecting.groups}, Σn ${expecting.sumN}, Σs ${expecting.sumS}, hash ${expecting.hash}`, verdict: same(r.aggregate.checks) ? 'exact' : `WRONG: ${JSON.stringify(r.aggregate.checks)}` },
     { measure: 'sortBy(s desc), 2 partitions', dataflow: `${fmt(r.sort.seconds)} s, spilled ${mb(r.sort.metrics?.spillBytes ?? 0)}`, reference: 'same checksums, s non-increasing', verdict: same(r.sort.checks) && r.sort.ordered ? 'exact, ordered' : `WRONG: ${JSON.stringify(r.sort.checks)} ordered=${r.sort.ordered}` },
@@ -272,15 +321,22 @@ async function main(): Promise<void> {
       reference: `groups ${expectingGroups.groups}, Σn ${expectingGroups.sumN}, Σs ${expectingGroups.sumS}, hash ${expectingGroups.hash} (values in order), largest ${expectingGroups.largest}`,
       verdict: same(r.groupByKey.checks, expectingGroups) && r.groupByKey.largest === expectingGroups.largest ? 'exact' : `WRONG: ${JSON.stringify(r.groupByKey.checks)} largest=${r.groupByKey.largest}`,
     },
+    {
+      measure: `full join with ${o.joinRows.toLocaleString('en-US')} distinct keys (both sides shuffled)`,
+      dataflow: `${fmt(r.join.seconds)} s, spilled ${mb(r.join.metrics?.spillBytes ?? 0)}`,
+      reference: `rows ${expectingJoin.groups}, Σvalue ${expectingJoin.sumN}, Σw ${expectingJoin.sumS}, hash ${expectingJoin.hash}, ${expectingJoin.noValue} without value, ${expectingJoin.noWeight} without w`,
+      verdict: joinExact ? 'exact' : `WRONG: ${JSON.stringify(r.join.checks)} noValue=${r.join.noValue} noWeight=${r.join.noWeight}`,
+    },
     ...r.executorPeaks.map((e, i) => ({ measure: `executor ${i + 1} peak RSS (VmHWM)`, dataflow: mb(e.peakBytes), reference: `budget ${mb(0.6 * memoryBytes)}; share of cap ${mb(perExecutorCap)}`, verdict: e.peakBytes <= perExecutorCap ? 'within' : 'OVER' })),
     { measure: 'driver peak RSS', dataflow: mb(r.driverPeakBytes), reference: '', verdict: '' },
     { measure: 'cgroup peak (driver + executors)', dataflow: cgroup ? mb(cgroupPeak) : 'no cgroup', reference: `cap ${mb(capBytes)}`, verdict: cgroup ? (cgroupPeak <= capBytes ? 'within' : 'OVER') : 'unbounded' },
   ];
   console.log(`\n${markdownTable(rows)}\n\ncommand: ${command}`);
-  const file = await writeResults(path.join(REPO_ROOT, 'bench/results'), 'out-of-core', { options: o, expected: expecting, expectedGroups: expectingGroups, report: r, cgroupPeak, machine: machineInfo() });
+  const file = await writeResults(path.join(REPO_ROOT, 'bench/results'), 'out-of-core', { options: o, expected: expecting, expectedGroups: expectingGroups, expectedJoin: expectingJoin, report: r, cgroupPeak, machine: machineInfo() });
   console.log(`results: ${path.relative(REPO_ROOT, file)}`);
   if (!same(r.aggregate.checks) || !same(r.sort.checks) || !r.sort.ordered) process.exitCode = 1;
   if (!same(r.groupByKey.checks, expectingGroups) || r.groupByKey.largest !== expectingGroups.largest) process.exitCode = 1;
+  if (!joinExact) process.exitCode = 1;
 }
 
 void (main() as Promise<void>).catch((error: unknown) => {

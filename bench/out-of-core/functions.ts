@@ -1,5 +1,6 @@
 // Columnar functions of the out-of-core benchmark: generate (key, value) rows from range ids (also
-// with a hot key), and reduce a batch of results (aggregated or grouped) to one summary row.
+// with a hot key) and a table of distinct keys to join them with, and reduce a batch of results
+// (aggregated, grouped or joined) to one summary row.
 // Bundled like a job (bench/lib/sessions.ts), so they travel to executors by name; the benchmark's checker imports `groupHash` directly to
 // compute the expected checksums without the engine.
 
@@ -140,6 +141,64 @@ export function summarizeGroups(batch: Table): Table {
     hash: makeVector(Float64Array.of(hash)),
     first: makeVector(Float64Array.of(largest)),
     last: makeVector(Float64Array.of(NaN)),
+    descending: makeVector(Int32Array.of(1)),
+  });
+}
+
+/** The weight of key `key` in the joined table: a small positive integer, so sums stay exact. */
+export function weightOf(key: number): number {
+  return ((key * 13) % 1000) + 1;
+}
+
+/** Range ids → the joined table { key: Int32, w: Float64 }: distinct keys id + shift. */
+export function generateTable(batch: Table, shift: number): Table {
+  const ids = batch.getChild('id')!.toArray() as ArrayLike<number>;
+  const n = ids.length;
+  const key = new Int32Array(n);
+  const w = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    key[i] = ids[i]! + shift;
+    w[i] = weightOf(key[i]!);
+  }
+  return new Table({ key: makeVector(key), w: makeVector(w) });
+}
+
+/** An order-independent fingerprint of one joined row; -1 stands for a null value or weight. */
+export function joinHash(key: number, value: number, w: number): number {
+  return groupHash(key, value, w);
+}
+
+/**
+ * One summary row (as `summarize`'s) per batch of the full join (key, value, w): rows, Σ value
+ * (in sumN), Σ w (in sumS), Σ joinHash mod 2^32; `first` counts rows without a value, `last` rows
+ * without a weight.
+ */
+export function summarizeJoin(batch: Table): Table {
+  const key = batch.getChild('key')!;
+  const value = batch.getChild('value')!;
+  const w = batch.getChild('w')!;
+  const keys = key.toArray() as Int32Array;
+  const values = value.toArray() as Float64Array;
+  const weights = w.toArray() as Float64Array;
+  let sumV = 0;
+  let sumW = 0;
+  let hash = 0;
+  let noValue = 0;
+  let noWeight = 0;
+  for (let i = 0; i < keys.length; i++) {
+    const v = value.isValid(i) ? values[i]! : -1;
+    const x = w.isValid(i) ? weights[i]! : -1;
+    if (v < 0) noValue++; else sumV += v;
+    if (x < 0) noWeight++; else sumW += x;
+    hash = (hash + joinHash(keys[i]!, v, x)) >>> 0;
+  }
+  return new Table({
+    rows: makeVector(Float64Array.of(keys.length)),
+    sumN: makeVector(Float64Array.of(sumV)),
+    sumS: makeVector(Float64Array.of(sumW)),
+    hash: makeVector(Float64Array.of(hash)),
+    first: makeVector(Float64Array.of(noValue)),
+    last: makeVector(Float64Array.of(noWeight)),
     descending: makeVector(Int32Array.of(1)),
   });
 }

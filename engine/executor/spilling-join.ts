@@ -10,8 +10,9 @@
 // Why the output is identical to the one-piece join: that join emits rows in order of (left row
 // position, right row position), unmatched right rows last in right order. Every row carries its
 // input position on its side as a tag column; partitions keep input order, so each partition's
-// join output is ascending in (left tag, right tag) with unmatched right rows (null left tag) last,
-// and merging the partitions on the tags (null last, merge-runs.ts) gives the whole order back.
+// join output is ascending in (left tag, right tag) with unmatched right rows last (their missing
+// left tag written as +Infinity, a missing right tag as -1), and merging the partitions on the
+// tags (merge-runs.ts) gives the whole order back.
 
 import { Field, Float64, Schema, Table, makeData } from 'apache-arrow';
 import { columnData, tableFromColumns } from '../kernels/columns.ts';
@@ -115,9 +116,9 @@ function joinPartitions(left: Partitioned, right: Partitioned, keys: readonly st
       try {
         const joiner = new HashJoiner(built, keys, how);
         writer.append(joiner.join(left.empty));
-        for (const batch of spill.readRun(leftRun)) writer.append(joiner.join(batch));
+        for (const batch of spill.readRun(leftRun)) writer.append(withoutNullTags(joiner.join(batch)));
         const rest = joiner.rest();
-        if (rest) writer.append(rest);
+        if (rest) writer.append(withoutNullTags(rest));
       } finally {
         budget.release(held);
       }
@@ -175,6 +176,24 @@ function withPositions(table: Table, positions: Float64Array, column: string): T
   const columns = table.schema.fields.map((f) => columnData(table, f.name));
   columns.push(makeData({ type: new Float64(), length: positions.length, nullCount: 0, data: positions }));
   return tableFromColumns(schema, columns, table.numRows);
+}
+
+/**
+ * The join output with its missing tags filled (left: +Infinity, so unmatched right rows sort
+ * last; right: -1, the only row of its left row), so the merge compares plain numbers.
+ */
+function withoutNullTags(table: Table): Table {
+  const fill = { [LEFT_POS]: Infinity, [RIGHT_POS]: -1 } as Record<string, number>;
+  let changed = false;
+  const columns = table.schema.fields.map((f) => {
+    const data = columnData(table, f.name);
+    if (!(f.name in fill) || data.nullCount === 0) return data;
+    changed = true;
+    const values = (data.values as Float64Array).slice(data.offset, data.offset + data.length);
+    for (let i = 0; i < values.length; i++) if (!data.getValid(i)) values[i] = fill[f.name]!;
+    return makeData({ type: new Float64(), length: values.length, nullCount: 0, data: values });
+  });
+  return changed ? tableFromColumns(table.schema, columns, table.numRows) : table;
 }
 
 function withoutPositions(table: Table): Table {
