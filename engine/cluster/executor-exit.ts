@@ -53,33 +53,47 @@ export function describeExit(exit: ExecutorExit): ExitCause {
 }
 
 /**
- * Notices the OOM killer of the memory cgroups some processes are in (cgroup v1 or v2), between
- * one look and the next: kills are counted per cgroup by the kernel, not per process, so a look
- * right after a process died says whether the OOM killer did it.
+ * Notices the OOM killer of the memory cgroups some processes are in (cgroup v1 or v2): kills are
+ * counted per cgroup by the kernel, not per process, so a look right after a process died of
+ * SIGKILL says whether the OOM killer did it. Each kill seen is claimed by one such death (two
+ * executors killed at once are both named).
  */
 export class OomKillWatch {
   private readonly counts = new Map<string, { cgroup: MemoryCgroup; kills: number }>();
+  /** Kills seen and not yet claimed, with the smallest limit among the cgroups that killed. */
+  private unclaimed = 0;
+  private limitBytes: number | undefined;
+
+  /** @param root where cgroup file systems are mounted (a parameter for tests) */
+  constructor(private readonly root?: string) {}
 
   /** Watches the memory cgroups `pid` is in (and their ancestors) from now on. */
   add(pid: number | 'self'): void {
-    for (const cgroup of memoryCgroups(pid)) {
+    for (const cgroup of memoryCgroups(pid, this.root)) {
       if (this.counts.has(cgroup.dir)) continue;
       const kills = oomKillsOf(cgroup);
       if (kills !== undefined) this.counts.set(cgroup.dir, { cgroup, kills });
     }
   }
 
-  /** Whether an OOM killer killed since the last look, with the smallest limit among the cgroups that did. */
-  look(): { limitBytes: number | undefined } | undefined {
-    let killed: { limitBytes: number | undefined } | undefined;
+  /**
+   * Claims a kill by an OOM killer not claimed yet, for a process that just died of SIGKILL: the
+   * smallest limit among the cgroups that killed, or undefined when no OOM killer did.
+   */
+  claim(): { limitBytes: number | undefined } | undefined {
+    // One kill counts in its cgroup and, under v2, in each ancestor: the largest rise is the number of kills.
+    let rise = 0;
     for (const entry of this.counts.values()) {
       const kills = oomKillsOf(entry.cgroup) ?? entry.kills;
       if (kills <= entry.kills) continue;
+      rise = Math.max(rise, kills - entry.kills);
       entry.kills = kills;
       const limit = limitOf(entry.cgroup);
-      if (!killed) killed = { limitBytes: limit };
-      else if (limit !== undefined && (killed.limitBytes === undefined || limit < killed.limitBytes)) killed.limitBytes = limit;
+      if (limit !== undefined && (this.limitBytes === undefined || limit < this.limitBytes)) this.limitBytes = limit;
     }
-    return killed;
+    this.unclaimed += rise;
+    if (this.unclaimed === 0) return undefined;
+    this.unclaimed--;
+    return { limitBytes: this.limitBytes };
   }
 }

@@ -120,7 +120,8 @@ export class LocalCluster {
     clearTimeout(timer);
     let named: ExitCause;
     if (exit) {
-      named = describeExit({ ...exit, stderrTail: child.stderrTail, oomKill: this.oomKills.look(), heapLimitBytes: executor.heapLimitBytes });
+      const oomKill = exit.signal === 'SIGKILL' ? this.oomKills.claim() : undefined;
+      named = describeExit({ ...exit, stderrTail: child.stderrTail, oomKill, heapLimitBytes: executor.heapLimitBytes });
     } else {
       child.process.kill('SIGKILL'); // lost to the driver: it must not live on beside its replacement
       await child.closed;

@@ -1,6 +1,7 @@
 // A local[2] executor process that dies while running a task (SIGKILL, as the kernel's OOM killer
 // sends) is named in the reason its task's retry carries, replaced by a new process, and the job
-// completes; a job that kills every executor ends with a clear message once no replacement is
+// completes; one that stops answering (SIGSTOP) is killed and replaced, never left behind; a job
+// that kills every executor ends with a clear message once no replacement is
 // left, without hanging and without leaving processes behind. Inside a memory cgroup, an executor
 // that fills the memory is ended by the kernel's OOM killer, and the loss says so.
 
@@ -81,6 +82,30 @@ describe('executor processes that die on local[2]', () => {
       expect(executorChildren()).not.toContain(pid);
       expect(executorChildren()).toHaveLength(2);
     } finally {
+      await session.stop();
+    }
+    expect(executorChildren()).toEqual([]);
+  });
+
+  it('kills and replaces a process that stopped answering (SIGSTOP), so none is left behind', async () => {
+    const session = await Session.create({ master: 'local[2]', conf: ['dataflow.ui.progress=false', 'dataflow.network.timeoutMs=5000'] });
+    let pid = 0;
+    try {
+      const marker = join(dir, 'stopped');
+      const result = job(session, pause, marker, 60_000).collect();
+      await waitUntil(() => existsSync(marker) && readFileSync(marker, 'utf8').endsWith('\n'), 'the paused task', 30_000);
+      pid = Number(readFileSync(marker, 'utf8').trim());
+      process.kill(pid, 'SIGSTOP');
+
+      expect(byKey(await result)).toEqual(EXPECTED);
+      const lost = session.lastJobMetrics!.taskFailures;
+      expect(lost.map((f) => [f.partition, f.attempt, f.reason.kind])).toEqual([[2, 0, 'ExecutorLost']]);
+      expect(lost[0]!.reason.message).toMatch(
+        /^connection closed: .+; its process did not exit within 3000 ms and was killed while running task \d+ of stage \d+ \(partition 2, attempt 0\); replaced by exec-3$/,
+      );
+      expect(executorChildren()).not.toContain(pid);
+    } finally {
+      try { process.kill(pid, 'SIGKILL'); } catch { /* gone, as it should be */ }
       await session.stop();
     }
     expect(executorChildren()).toEqual([]);
