@@ -17,12 +17,13 @@
 // task's memory share). A larger one fails the job with GroupTooLargeError, an input error
 // naming the key and its size, before anything is held beyond the limit.
 
-import { makeVector } from 'apache-arrow';
-import type { Table } from 'apache-arrow';
+import { Field, Schema, TimeUnit, Type, Utf8, makeVector, vectorFromArray } from 'apache-arrow';
+import type { DataType, Dictionary, Table, Timestamp } from 'apache-arrow';
 import { DataflowError } from '../errors.ts';
-import { columnData } from '../kernels/columns.ts';
+import { columnData, tableFromColumns } from '../kernels/columns.ts';
+import { toPlainValue } from '../kernels/plain-values.ts';
 import { concatTables } from '../kernels/concat-tables.ts';
-import { groupIds } from '../kernels/group-ids.ts';
+import { canonicalText, groupIds, keyWords } from '../kernels/group-ids.ts';
 import { GROUP_VALUES_COLUMN, groupRows, groupedRuns } from '../kernels/group-rows.ts';
 import { readKeyColumn } from '../kernels/key-columns.ts';
 import type { KeyColumn } from '../kernels/key-columns.ts';
@@ -135,15 +136,66 @@ function layOutInMemory(run: SpillRun, keys: string[], ioBytes: number, memory: 
 /** A partition larger than the budget (it holds a hot key): sorted on the key, tagged, sorted on the tags. */
 async function layOutBySorting(run: SpillRun, keys: string[], ioBytes: number, memory: OperatorMemory): Promise<SpillRun> {
   const { spill } = memory;
-  const byKey = externalSort(asAsync(spill.readRun(run)), run.bytes, keys.map((column) => ({ column, ascending: true })), memory);
-  const byFirst = externalSort(tagGroupFirst(byKey, keys), run.bytes, [{ column: FIRST, ascending: true }], memory);
+  const batches = spill.readRun(run);
+  const head = batches.next();
+  const types = head.done ? [] : keys.map((key) => columnData(head.value, key, 'as a groupByKey key').type);
+  const sortKeys = keys.map((key, k) => (sortsExactly(types[k]!) ? key : `__dataflow_sort_key${k}$`));
+  const rows = async function* (): AsyncGenerator<Table> {
+    if (!head.done) yield withTextKeys(head.value, keys, sortKeys);
+    for (const batch of batches) yield withTextKeys(batch, keys, sortKeys);
+  };
+  const byKey = externalSort(rows(), run.bytes, sortKeys.map((column) => ({ column, ascending: true })), memory);
+  const byFirst = externalSort(tagGroupFirst(byKey, sortKeys, sortKeys.filter((name) => !keys.includes(name))), run.bytes, [{ column: FIRST, ascending: true }], memory);
   const out = spill.openRun('rows-sorted');
   for await (const table of byFirst) for (const chunk of chunks(table, ioBytes)) out.append(chunk);
   return out.close();
 }
 
-/** Rows sorted stably by key → the same rows, FIRST replaced by the FIRST of their key's first row. */
-async function* tagGroupFirst(sorted: AsyncIterable<Table>, keys: string[]): AsyncGenerator<Table> {
+/**
+ * Whether the sort tells a key type's values apart exactly as groupIds does (numbers, strings,
+ * booleans, dates, timestamps to the millisecond). Other keys (nested types, finer timestamps,
+ * decimals) are sorted by their canonical text, the text groupIds compares them by, so that equal
+ * sort keys are exactly equal grouping keys.
+ */
+function sortsExactly(type: DataType): boolean {
+  switch (type.typeId) {
+    case Type.Int: case Type.Float: case Type.Utf8: case Type.LargeUtf8: case Type.Bool: case Type.Date: return true;
+    case Type.Timestamp: return (type as Timestamp).unit <= TimeUnit.MILLISECOND;
+    case Type.Dictionary: return sortsExactly((type as Dictionary).dictionary);
+    default: return false;
+  }
+}
+
+/**
+ * `batch` plus, for every key whose sort key is not the key itself, the text groupIds tells its
+ * values apart by: the canonical 64 bits of a fixed-width value (a nanosecond timestamp read as a
+ * number would lose its last digits), else canonicalText.
+ */
+function withTextKeys(batch: Table, keys: string[], sortKeys: string[]): Table {
+  const fields = [...batch.schema.fields];
+  const columns = fields.map((f) => columnData(batch, f.name));
+  keys.forEach((key, k) => {
+    if (sortKeys[k] === key) return;
+    const data = columnData(batch, key);
+    const vector = makeVector(data);
+    const words = keyWords(data);
+    const texts: Array<string | null> = new Array(batch.numRows);
+    for (let i = 0; i < texts.length; i++) {
+      if (!vector.isValid(i)) texts[i] = null;
+      else if (words) texts[i] = `${((words.hi?.[i] ?? 0) >>> 0).toString(16)}:${(words.lo[i]! >>> 0).toString(16)}`;
+      else texts[i] = canonicalText(toPlainValue(vector.get(i)));
+    }
+    fields.push(new Field(sortKeys[k]!, new Utf8(), true));
+    columns.push(vectorFromArray(texts, new Utf8()).data[0]!);
+  });
+  return fields.length === batch.numCols ? batch : tableFromColumns(new Schema(fields), columns, batch.numRows);
+}
+
+/**
+ * Rows sorted stably by `keys` → the same rows, FIRST replaced by the FIRST of their key's first
+ * row, and the columns `drop` (sort keys made for the sort) left out.
+ */
+async function* tagGroupFirst(sorted: AsyncIterable<Table>, keys: string[], drop: string[]): AsyncGenerator<Table> {
   let previous: { columns: KeyColumn[]; row: number } | undefined;
   let current = NaN;
   for await (const batch of sorted) {
@@ -157,7 +209,7 @@ async function* tagGroupFirst(sorted: AsyncIterable<Table>, keys: string[]): Asy
       tagged[i] = current;
     }
     previous = { columns, row: table.numRows - 1 };
-    yield withFirst({ table, first: tagged });
+    yield withFirst({ table: drop.length === 0 ? table : table.select(table.schema.fields.map((f) => f.name).filter((name) => !drop.includes(name))), first: tagged });
   }
 }
 

@@ -201,8 +201,9 @@ function groupByWordPairs(lo: Int32Array, hi: Int32Array | undefined): GroupIds 
  * Each row's key as two canonical 32-bit words (lo, hi) for fixed-width numeric/temporal types of
  * up to 8 bytes; floats have -0 → 0 and NaN → one NaN so bitwise equality is value equality.
  * For keys of up to 32 bits `hi` is undefined (all zero), and an Int32 column is its own `lo` (no copy).
+ * Undefined for other types, which groupIds tells apart by canonicalText.
  */
-function keyWords(data: Data): { lo: Int32Array; hi: Int32Array | undefined } | undefined {
+export function keyWords(data: Data): { lo: Int32Array; hi: Int32Array | undefined } | undefined {
   const { type } = data;
   if (!isFixedWidth(type) || data.stride !== 1) return undefined;
   if (type.typeId === Type.Decimal || type.typeId === Type.FixedSizeBinary || type.typeId === Type.Interval) return undefined;
@@ -291,7 +292,13 @@ function valueEquality(data: Data): (a: number, b: number) => boolean {
   return (a, b) => keys[a] === keys[b];
 }
 
-function canonicalText(v: unknown): string {
+/**
+ * The text groupIds compares values of a generic type by (List, Struct, Dictionary, ...): equal
+ * texts, equal keys. Also what the spilling groupByKey sorts such keys by.
+ *
+ * @example canonicalText(toPlainValue(structRow)); // '{"a":1,"b":"x"}'
+ */
+export function canonicalText(v: unknown): string {
   return JSON.stringify(v, (_k, x: unknown) => {
     if (typeof x === 'bigint') return `${x}n`;
     if (ArrayBuffer.isView(x)) return Array.from(x as unknown as ArrayLike<number>);

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Table, Utf8, makeVector, tableToIPC, vectorFromArray } from 'apache-arrow';
+import { Field, Int32, Struct, Table, TimestampNanosecond, Utf8, makeData, makeVector, tableToIPC, vectorFromArray } from 'apache-arrow';
 import type { Table as ArrowTable } from 'apache-arrow';
 import { MemoryBudget } from '../../../engine/executor/memory-budget.ts';
 import { TaskSpill } from '../../../engine/executor/spill-files.ts';
@@ -94,6 +94,37 @@ describe('spilling groupByKey', () => {
     expect(tableToRows(got)).toEqual(expected);
     expect(tableToRows(decodeIpc(encodeIpc(got), 'round trip'))).toEqual(expected);
     expect(readdirSync(join(dir(), 'task-2'))).toEqual([]);
+  });
+
+  it('keys the sort cannot compare as numbers (nanosecond timestamps 1 ns apart, structs) group exactly as in memory', async () => {
+    // Epoch nanoseconds of 2023: as milliseconds in a double, values 1 ns apart are the same number.
+    const base = 1_700_000_000_000_000_000n;
+    const next = random(17);
+    const blocks = Array.from({ length: 6 }, (_, b) => {
+      const n = 4000;
+      const ts = new BigInt64Array(n);
+      const tag: Array<{ a: number; b: string } | null> = [];
+      const id = new Float64Array(n);
+      for (let i = 0; i < n; i++) {
+        const hot = next() < 0.6;
+        ts[i] = hot ? base + BigInt(i % 2) : base + BigInt(Math.floor(next() * 500));
+        const r = next();
+        tag.push(r < 0.05 ? null : { a: hot ? 1 : Math.floor(r * 5), b: hot ? 'h' : `t${Math.floor(r * 3)}` });
+        id[i] = b * n + i;
+      }
+      return new Table({
+        ts: makeVector(makeData({ type: new TimestampNanosecond(), length: n, data: ts } as never)),
+        tag: vectorFromArray(tag, new Struct([new Field('a', new Int32(), true), new Field('b', new Utf8(), true)])),
+        id: makeVector(id),
+      });
+    });
+    const expected = groupRows(concatTables(blocks), ['ts', 'tag']);
+    const spill = new TaskSpill(join(dir(), 'task-5'), 'exec-test');
+    const budget = new MemoryBudget(Math.floor(ipcBytes(blocks) / 12));
+    const got = concatTables(await all(spillingGroupRows(stream(blocks), ipcBytes(blocks), ['ts', 'tag'], unlimited, { budget, spill })));
+    expect(spill.bytesWritten).toBeGreaterThan(3 * ipcBytes(blocks));
+    expect(got.numRows).toBe(expected.numRows);
+    expect(tableToRows(got)).toEqual(tableToRows(expected));
   });
 
   it('the same data in memory (fits the budget): no spill, groupRows itself', async () => {
