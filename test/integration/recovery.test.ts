@@ -109,6 +109,47 @@ describe('recovery from lost executors (master + 3 executors as processes)', () 
     }
   });
 
+  it('keeps the partitions of a shuffle sized by data when an executor holding its map outputs dies', async () => {
+    const conf = ['dataflow.shuffle.targetPartitionBytes=64k'];
+    const sized = (session: Session): Dataset<Row> => session.range(0, 60_000, { numPartitions: 12 })
+      .map((r) => ({ k: Number(r.id) % 20_000, v: Number(r.id) % 13 }))
+      .aggregateByKey(['k'], { n: count(), total: sum('v') }); // no count given: cut by size
+    const local = await Session.create({ master: 'local', conf: ['dataflow.ui.progress=false', ...conf] });
+    let onLocal: { rows: Row[]; partitions: number };
+    try {
+      const ds = sized(local);
+      onLocal = { rows: await ds.collect(), partitions: 0 };
+      onLocal.partitions = ds.numPartitions;
+    } finally {
+      await local.stop();
+    }
+    expect(onLocal.partitions).toBeGreaterThan(2);
+    await cluster.topUp(3);
+    const session = await cluster.session({ executors: 3, conf });
+    try {
+      const ds = sized(session);
+      // same partitions and rows, in the same order, as on local
+      expect(await ds.collect()).toEqual(onLocal.rows);
+      expect(ds.numPartitions).toBe(onLocal.partitions);
+      const mapStage = firstStageId(session);
+      const writers = new Set(commandsOf(session, 'LaunchTask').filter((c) => c.task.stageId === mapStage).map((c) => c.task.executorId));
+      const victim = [...writers][0]!;
+      await cluster.executors.get(victim)!.kill('SIGKILL');
+      await waitUntil(() => session.driver.executorCount === 2, 'the loss of the killed executor', 30_000);
+      const launchedBefore = commandsOf(session, 'LaunchTask').length;
+      // the lost map outputs are recomputed; the reduce side reads the ranges cut before
+      expect(await ds.collect()).toEqual(onLocal.rows);
+      expect(ds.numPartitions).toBe(onLocal.partitions);
+      const resubmitted = commandsOf(session, 'StageResubmitted').filter((c) => c.stageId === mapStage);
+      expect(resubmitted.map((c) => c.because.kind)).toContain('ExecutorLost');
+      const resultTasks = commandsOf(session, 'LaunchTask').slice(launchedBefore).filter((c) => c.task.stageId !== mapStage);
+      expect(new Set(resultTasks.map((c) => c.task.partition)).size).toBe(onLocal.partitions);
+      expect(session.lastJobMetrics!.partitionCuts).toEqual([]); // no new cut
+    } finally {
+      await session.stop();
+    }
+  });
+
   it('gives the same result with executors started with --chaos seed:probability', async () => {
     // one plain executor stays up whatever happens; the chaos executors die at task starts chosen by
     // their seed (probability 1: at its first task), each at most once, so the job always ends
