@@ -2,7 +2,10 @@
 // the real CLI as a user runs it, beside plain `node -e` counting ten numbers in the same run. The
 // job lives outside the repository and imports 'dataflow', as a user's would. Scenarios:
 //   local / local[2]          the job unchanged since its last run (its type-check is cached)
-//   local, job changed        the job edited before every run, so it is type-checked again
+//   local, job changed        the job edited before every run, so it is type-checked again: from
+//                             the checker's snapshot (typecheck/snapshot.ts), and in a worker
+//                             thread as before it (DATAFLOW_TYPECHECK_SNAPSHOT=0); the check's own
+//                             wall time inside the submit is reported too (DATAFLOW_TIMING)
 // Runs of ours and of the peer alternate, after one unrecorded warm-up each. Prints a table of
 // median / min / max of wall and CPU time (the machine is shared), the commands, and writes bench/results/submit-<timestamp>.json.
 //
@@ -30,20 +33,26 @@ export default async function main(session: Session): Promise<void> {
 }
 `;
 
-interface Scenario { name: string; master: string; changeJob: boolean; goalMs?: number }
+interface Scenario { name: string; master: string; changeJob: boolean; goalMs?: number; env?: Record<string, string> }
 
-interface RunTimes { wallMs: number; cpuMs: number }
+interface RunTimes { wallMs: number; cpuMs: number; stderr: string }
+
+/** The type-check's wall milliseconds in a submit's DATAFLOW_TIMING output (`typecheck: … in 412 ms`). */
+function checkMs(stderr: string): number | undefined {
+  const found = stderr.match(/typecheck: checked .* in (\d+) ms/);
+  return found ? Number(found[1]) : undefined;
+}
 
 /**
  * Wall and CPU (user + system, the command and its children: executors too) milliseconds of one
  * command run to completion; fails unless it prints exactly `expected`. CPU is read with bash's
  * `times`, since the machine is shared and wall time alone mostly measures the others' load.
  */
-function timeCommand(argv: string[], cwd: string, expected: string): Promise<RunTimes> {
+function timeCommand(argv: string[], cwd: string, expected: string, env: Record<string, string> = {}): Promise<RunTimes> {
   const started = performance.now();
   const script = '"$@"; status=$?; times >&2; exit $status';
   return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-c', script, 'bash', ...argv], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('bash', ['-c', script, 'bash', ...argv], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (c: Buffer) => { out += c.toString(); });
@@ -58,7 +67,7 @@ function timeCommand(argv: string[], cwd: string, expected: string): Promise<Run
         return;
       }
       const cpuMs = (Number(children[1]) * 60 + Number(children[2]) + Number(children[3]) * 60 + Number(children[4])) * 1000;
-      resolve({ wallMs, cpuMs });
+      resolve({ wallMs, cpuMs, stderr: err });
     });
   });
 }
@@ -81,9 +90,10 @@ export async function main(argv: string[]): Promise<number> {
   const scenarios: Scenario[] = [
     { name: 'local', master: 'local', changeJob: false, goalMs: GOAL_MS.local },
     { name: 'local[2]', master: 'local[2]', changeJob: false, goalMs: GOAL_MS['local[2]'] },
-    { name: 'local, job changed before each run', master: 'local', changeJob: true },
+    { name: 'local, job changed before each run', master: 'local', changeJob: true, env: { DATAFLOW_TIMING: '1' } },
+    { name: 'local, job changed, checked in a worker (no snapshot)', master: 'local', changeJob: true, env: { DATAFLOW_TIMING: '1', DATAFLOW_TYPECHECK_SNAPSHOT: '0' } },
   ];
-  const results: Array<{ scenario: Scenario; ours: Sample; peer: Sample; oursCpu: Sample; peerCpu: Sample; command: string }> = [];
+  const results: Array<{ scenario: Scenario; ours: Sample; peer: Sample; oursCpu: Sample; peerCpu: Sample; check?: Sample; command: string }> = [];
   let edit = 0;
   try {
     writeFileSync(jobPath, JOB(edit));
@@ -93,19 +103,25 @@ export async function main(argv: string[]): Promise<number> {
       const peerMs: number[] = [];
       const oursCpu: number[] = [];
       const peerCpu: number[] = [];
+      const checks: number[] = [];
       for (let run = -1; run < runs; run++) {
         if (scenario.changeJob) writeFileSync(jobPath, JOB(++edit));
-        const a = await timeCommand(ours, dir, '10');
+        const a = await timeCommand(ours, dir, '10', scenario.env);
         const b = await timeCommand(peer, dir, '10');
-        if (run >= 0) { oursMs.push(a.wallMs); peerMs.push(b.wallMs); oursCpu.push(a.cpuMs); peerCpu.push(b.cpuMs); }
-        process.stderr.write(`submit bench: ${scenario.name} run ${run + 1}: ${fmt(a.wallMs)} ms, CPU ${fmt(a.cpuMs)} ms (peer ${fmt(b.wallMs)} ms, CPU ${fmt(b.cpuMs)} ms)\n`);
+        const check = checkMs(a.stderr);
+        if (run >= 0) {
+          oursMs.push(a.wallMs); peerMs.push(b.wallMs); oursCpu.push(a.cpuMs); peerCpu.push(b.cpuMs);
+          if (check !== undefined) checks.push(check);
+        }
+        process.stderr.write(`submit bench: ${scenario.name} run ${run + 1}: ${fmt(a.wallMs)} ms, CPU ${fmt(a.cpuMs)} ms${check === undefined ? '' : `, type-check ${check} ms`} (peer ${fmt(b.wallMs)} ms, CPU ${fmt(b.cpuMs)} ms)\n`);
       }
-      results.push({ scenario, ours: summarise(oursMs), peer: summarise(peerMs), oursCpu: summarise(oursCpu), peerCpu: summarise(peerCpu), command: `dataflow submit job.ts --master ${scenario.master}` });
+      const env = Object.entries(scenario.env ?? {}).map(([k, v]) => `${k}=${v} `).join('');
+      results.push({ scenario, ours: summarise(oursMs), peer: summarise(peerMs), oursCpu: summarise(oursCpu), peerCpu: summarise(peerCpu), check: checks.length > 0 ? summarise(checks) : undefined, command: `${env}dataflow submit job.ts --master ${scenario.master}` });
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  const rows = results.flatMap(({ scenario, ours, peer, oursCpu, peerCpu }) => [
+  const rows = results.flatMap(({ scenario, ours, peer, oursCpu, peerCpu, check }) => [
     {
       measure: `submit to result, ${scenario.name} (wall)`,
       dataflow: seconds(ours),
@@ -119,6 +135,12 @@ export async function main(argv: string[]): Promise<number> {
       reference: `node -e: ${seconds(peerCpu)}`,
       verdict: `${fmt(oursCpu.median / Math.max(1, peerCpu.median))}× the peer`,
     },
+    ...(check ? [{
+      measure: `type-check of the job inside that submit, ${scenario.name} (wall)`,
+      dataflow: seconds(check),
+      reference: `submit to result: ${seconds(ours)}`,
+      verdict: `goal ≤ 0.5 s: ${check.median <= 500 ? 'met' : 'NOT met'}`,
+    }] : []),
   ]);
   const machine = machineInfo();
   console.log(markdownTable(rows));

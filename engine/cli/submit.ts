@@ -7,7 +7,7 @@ import { InvalidInputError } from '../errors.ts';
 import { Session } from '../dataset/session.ts';
 import { bundleJob } from '../closure/bundle.ts';
 import { loadBundle } from '../closure/load-bundle.ts';
-import { typeCheckJob } from './typecheck.ts';
+import { stopTypeChecks, typeCheckJob, typeChecksSettled } from './typecheck.ts';
 import { readSecret } from './cli-values.ts';
 import { hostModules, sharedExportNames } from '../closure/host-modules.ts';
 import { Interruption } from './interrupt.ts';
@@ -25,9 +25,11 @@ export interface SubmitOptions {
 
 export async function submit(options: SubmitOptions): Promise<void> {
   const interruption = new Interruption();
+  interruption.onInterrupt(stopTypeChecks);
   try {
     await submitJob(options, interruption);
   } finally {
+    await typeChecksSettled(); // a first check writes the checker's snapshot after answering
     await interruption.exitIfInterrupted(); // a signal's exit code, not the error it caused
     interruption.dispose();
   }

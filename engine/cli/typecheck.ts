@@ -1,20 +1,43 @@
 // Type-checks a TypeScript job before it runs, so a type error is reported with its file and line
 // instead of surfacing as a runtime failure on an executor. The job and its local imports are
-// checked against the engine's public declarations (typecheck/job-program.ts) in a worker thread
-// while the bundle is built and executors start; a job whose files are all unchanged since a clean
-// check is not checked again (typecheck/check-cache.ts). Skipped when TypeScript is not installed.
+// checked against the engine's public declarations (typecheck/job-program.ts) while the bundle is
+// built and executors start: a job whose files are all unchanged since a clean check is not checked
+// again (typecheck/check-cache.ts); a changed one is checked by a process started from a snapshot of
+// the checker with everything but the job parsed (typecheck/snapshot.ts), which the first check
+// builds; a worker thread checks when no snapshot can be had. Skipped without TypeScript.
 
 import { Worker } from 'node:worker_threads';
+import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cacheDirFor, checkKey, isKnownClean, packageRootFrom, rememberClean } from './typecheck/check-cache.ts';
 import type { JobCheckRequest, JobCheckResult } from './typecheck/job-program.ts';
+import { buildSnapshot, checkFromSnapshot } from './typecheck/snapshot.ts';
 import { timing } from './timing.ts';
 import { DataflowError } from '../errors.ts';
 
-/** The job's type errors as `file:line:column: message` (none: []), or undefined without TypeScript. */
-export async function typeCheckJob(jobPath: string): Promise<string[] | undefined> {
+/** Check processes running now (stopped on interruption); checks and snapshot builds not yet ended. */
+const checkProcesses = new Set<number>();
+const unsettled = new Set<Promise<unknown>>();
+
+function track(work: Promise<unknown>): void {
+  const settled = work.then(() => undefined, () => undefined);
+  unsettled.add(settled);
+  void settled.then(() => unsettled.delete(settled));
+}
+
+/**
+ * The job's type errors as `file:line:column: message` (none: []), or undefined without TypeScript.
+ * Before exiting, await typeChecksSettled(): a first check goes on writing the snapshot after it answers.
+ */
+export function typeCheckJob(jobPath: string): Promise<string[] | undefined> {
+  const checking = typeCheck(jobPath);
+  track(checking);
+  return checking;
+}
+
+async function typeCheck(jobPath: string): Promise<string[] | undefined> {
   const compilerVersion = typescriptVersion();
   if (compilerVersion === undefined) return undefined;
   const packageRoot = packageRootFrom(dirname(fileURLToPath(import.meta.url)));
@@ -24,10 +47,48 @@ export async function typeCheckJob(jobPath: string): Promise<string[] | undefine
     timing('typecheck: unchanged since a clean check, not checked again');
     return [];
   }
-  const result = await checkInWorker({ jobPath, packageRoot, declarationDir: join(cacheDir, 'declarations') });
-  timing(`typecheck: checked ${result.userFileCount} job file(s) against ${result.engineFileCount} engine declaration files (${result.declarationsMade} made now), ${result.errors.length} error(s)`);
+  const started = performance.now();
+  const request: JobCheckRequest = { jobPath, packageRoot, declarationDir: join(cacheDir, 'declarations') };
+  // One snapshot per checkout (each has its own engine declarations), as for the compiled engine.
+  const snapshotDir = join(cacheDir, 'typecheck-snapshot', createHash('sha256').update(packageRoot).digest('hex').slice(0, 16));
+  const { result, how } = await check(request, snapshotDir, compilerVersion);
+  timing(`typecheck: checked ${result.userFileCount} job file(s) against ${result.engineFileCount} engine declaration files (${result.declarationsMade} made now), ${result.errors.length} error(s) in ${Math.round(performance.now() - started)} ms; ${how}`);
   if (result.errors.length === 0) await rememberClean(cacheDir, key, result.files).catch(() => undefined);
   return result.errors;
+}
+
+/** Waits for the checks this process started and the snapshot builds they started to end. */
+export async function typeChecksSettled(): Promise<void> {
+  while (unsettled.size > 0) await Promise.all(unsettled);
+}
+
+/** Stops the check processes of this process (on interruption). */
+export async function stopTypeChecks(): Promise<void> {
+  for (const pid of checkProcesses) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // ended meanwhile
+    }
+  }
+  await typeChecksSettled();
+}
+
+/** The check, from the snapshot when there is one, else while building it, else in a worker thread. */
+async function check(request: JobCheckRequest, snapshotDir: string, compilerVersion: string): Promise<{ result: JobCheckResult; how: string }> {
+  if (process.env.DATAFLOW_TYPECHECK_SNAPSHOT === '0') return { result: await checkInWorker(request), how: 'in a worker (DATAFLOW_TYPECHECK_SNAPSHOT=0)' };
+  const fromSnapshot = await checkFromSnapshot(request, snapshotDir, compilerVersion, checkProcesses);
+  if ('result' in fromSnapshot) {
+    const { keptFiles, staleFiles } = fromSnapshot.result;
+    const { process: spent } = fromSnapshot.result;
+    return { result: fromSnapshot.result, how: `from the snapshot (${keptFiles} files kept parsed${staleFiles ? `, ${staleFiles} out of date: checked again without it, rebuilt next time` : ''}${spent ? `; ${spent}` : ''})` };
+  }
+  const build = await buildSnapshot(request, snapshotDir, compilerVersion, checkProcesses).catch(() => undefined);
+  if (!build) return { result: await checkInWorker(request), how: `in a worker (no snapshot: ${fromSnapshot.missing}; another process is building it, or it cannot be built)` };
+  track(build.done);
+  const result = await build.result;
+  if (!result) return { result: await checkInWorker(request), how: `in a worker (building the snapshot failed; ${fromSnapshot.missing})` };
+  return { result, how: `while building the snapshot (${fromSnapshot.missing})` };
 }
 
 function typescriptVersion(): string | undefined {

@@ -17,6 +17,8 @@
 //
 // Checklist: only user files' diagnostics are requested (the checker is lazy, so engine
 // declarations are only resolved as far as the job uses them); global option errors are ignored.
+// Declaration files parsed by an earlier check (ParsedFiles, held by the type-check snapshot) are
+// reused while unchanged, so a check then parses only the user's files.
 
 import ts from 'typescript';
 import { createHash } from 'node:crypto';
@@ -24,6 +26,10 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { SHARED_PACKAGES } from '../../closure/shared-packages.ts';
+import { isInstalledFile, type ParsedFiles } from './parsed-files.ts';
+
+/** The environment variable a check process (snapshot-main.ts) reads its JobCheckRequest from, as JSON. */
+export const REQUEST_VARIABLE = 'DATAFLOW_TYPECHECK_REQUEST';
 
 export interface JobCheckRequest {
   jobPath: string;
@@ -42,6 +48,20 @@ export interface JobCheckResult {
   engineFileCount: number;
   /** Engine declarations produced now rather than read from the cache. */
   declarationsMade: number;
+  /** Declaration files taken already parsed from an earlier check (ParsedFiles). */
+  keptFiles: number;
+  /** Files whose kept parse was out of date, or engine files it lacked: read afresh. */
+  staleFiles: number;
+  /** How the checking process spent its time, when it was one of its own (DATAFLOW_TIMING). */
+  process?: string;
+}
+
+/** A check's result with what it parsed, for ParsedFiles.keep. */
+export interface JobCheck {
+  result: JobCheckResult;
+  program: ts.Program;
+  /** Engine files by declaration key (the hash of the source they were made from). */
+  engineKeys: Map<string, string>;
 }
 
 const OPTIONS: ts.CompilerOptions = {
@@ -61,15 +81,37 @@ const OPTIONS: ts.CompilerOptions = {
 const PACKAGE_NAME = 'dataflow';
 
 export function checkJob(request: JobCheckRequest): JobCheckResult {
+  return runCheck(request).result;
+}
+
+/**
+ * Checks `request.jobPath` (with `rootText`: that text standing in for the file), reusing the
+ * declaration files `parsed` holds while they are unchanged.
+ */
+export function runCheck(request: JobCheckRequest, parsed?: ParsedFiles, rootText?: string): JobCheck {
   const { jobPath, packageRoot, declarationDir } = request;
   const options: ts.CompilerOptions = { ...OPTIONS, typeRoots: typeRootsFor(packageRoot) };
   const host = ts.createCompilerHost(options);
+  host.jsDocParsingMode = ts.JSDocParsingMode.ParseForTypeErrors; // as tsc: JSDoc only where it can change an error
   const insidePackage = join(packageRoot, '__dataflow_job__.ts');
   const engineFiles = new Set<string>();
+  const engineKeys = new Map<string, string>();
   let declarationsMade = 0;
+  let keptFiles = 0;
+  let staleFiles = 0;
+  /** The kept parse if there is one; counts what the check found. */
+  const take = (kept: ReturnType<ParsedFiles['engineFile']>, isEngine: boolean): ts.SourceFile | undefined => {
+    if (typeof kept === 'object') {
+      keptFiles++;
+      return kept.file;
+    }
+    if (kept === 'stale' || (isEngine && parsed)) staleFiles++; // an engine file the keeper lacks is new
+    return undefined;
+  };
 
+  if (parsed) parsed.resolutions ??= ts.createModuleResolutionCache(host.getCurrentDirectory(), host.getCanonicalFileName, options);
   const resolve = (name: string, containingFile: string, mode: ts.ResolutionMode): ts.ResolvedModuleFull | undefined =>
-    ts.resolveModuleName(name, containingFile, options, host, undefined, undefined, mode).resolvedModule;
+    ts.resolveModuleName(name, containingFile, options, host, parsed?.resolutions, undefined, mode).resolvedModule;
 
   host.resolveModuleNameLiterals = (literals, containingFile, _redirect, _options, containingSource) => literals.map((literal) => {
     const name = literal.text;
@@ -91,9 +133,24 @@ export function checkJob(request: JobCheckRequest): JobCheckResult {
 
   const readSource = host.getSourceFile.bind(host);
   host.getSourceFile = (fileName, languageVersion, onError, shouldCreate) => {
-    if (!engineFiles.has(fileName)) return readSource(fileName, languageVersion, onError, shouldCreate);
-    const text = readFileSync(fileName, 'utf8');
-    const cached = cachedDeclaration(declarationDir, fileName, text);
+    if (fileName === jobPath && rootText !== undefined) return ts.createSourceFile(fileName, rootText, languageVersion, true);
+    if (!engineFiles.has(fileName)) {
+      const kept = parsed && isInstalledFile(fileName) ? take(parsed.installedFile(fileName), false) : undefined;
+      return kept ?? readSource(fileName, languageVersion, onError, shouldCreate);
+    }
+    let text: string;
+    try {
+      text = readFileSync(fileName, 'utf8');
+    } catch (error) {
+      if (parsed) staleFiles++; // resolved from kept resolutions, since removed
+      onError?.((error as Error).message);
+      return undefined;
+    }
+    const key = declarationKey(text);
+    engineKeys.set(fileName, key);
+    const kept = parsed ? take(parsed.engineFile(fileName, key), true) : undefined;
+    if (kept) return kept;
+    const cached = cachedDeclaration(declarationDir, fileName, key, text);
     if (!cached.hit) declarationsMade++;
     return ts.createSourceFile(fileName, cached.text, languageVersion, true);
   };
@@ -109,7 +166,8 @@ export function checkJob(request: JobCheckRequest): JobCheckResult {
     const diagnostics = [...program.getSyntacticDiagnostics(file), ...program.getSemanticDiagnostics(file)];
     for (const d of diagnostics) if (d.category === ts.DiagnosticCategory.Error) errors.push(describe(d));
   }
-  return { errors, files, userFileCount, engineFileCount: engineFiles.size, declarationsMade };
+  const result = { errors, files, userFileCount, engineFileCount: engineFiles.size, declarationsMade, keptFiles, staleFiles };
+  return { result, program, engineKeys };
 }
 
 function describe(d: ts.Diagnostic): string {
@@ -135,9 +193,13 @@ function typeRootsFor(packageRoot: string): string[] | undefined {
   }
 }
 
+/** What an engine file's declarations are made from: the compiler and the file's source. */
+function declarationKey(source: string): string {
+  return createHash('sha256').update(ts.version).update('\0').update(source).digest('hex');
+}
+
 /** The declarations of one engine file, from the cache when its source (and the compiler) are unchanged. */
-function cachedDeclaration(dir: string, fileName: string, text: string): { text: string; hit: boolean } {
-  const key = createHash('sha256').update(ts.version).update('\0').update(text).digest('hex');
+function cachedDeclaration(dir: string, fileName: string, key: string, text: string): { text: string; hit: boolean } {
   const path = join(dir, `${key}.d.ts`);
   try {
     return { text: readFileSync(path, 'utf8'), hit: true };
