@@ -28,9 +28,6 @@ import { dirname, join } from 'node:path';
 import { SHARED_PACKAGES } from '../../closure/shared-packages.ts';
 import { isInstalledFile, type ParsedFiles } from './parsed-files.ts';
 
-/** The environment variable a check process (snapshot-main.ts) reads its JobCheckRequest from, as JSON. */
-export const REQUEST_VARIABLE = 'DATAFLOW_TYPECHECK_REQUEST';
-
 export interface JobCheckRequest {
   jobPath: string;
   /** The dataflow package's root folder (where its package.json is). */

@@ -8,16 +8,9 @@
 
 import v8 from 'node:v8';
 import { join } from 'node:path';
-import { REQUEST_VARIABLE, runCheck, type JobCheckRequest, type JobCheckResult } from './job-program.ts';
+import { runCheck } from './job-program.ts';
 import { ParsedFiles } from './parsed-files.ts';
-
-function request(): JobCheckRequest {
-  return JSON.parse(process.env[REQUEST_VARIABLE] ?? '') as JobCheckRequest;
-}
-
-function answer(result: JobCheckResult): void {
-  process.stdout.write(`${JSON.stringify(result)}\n`);
-}
+import { answer, requestOfThisProcess as request } from './check-process.ts';
 
 /** Checks the job that asked for the build, then parses and binds what every job sees (programs and checkers are dropped: only the files are kept). */
 function build(): ParsedFiles {

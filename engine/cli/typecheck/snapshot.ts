@@ -12,7 +12,8 @@ import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Plugin } from 'esbuild';
-import { REQUEST_VARIABLE, type JobCheckRequest, type JobCheckResult } from './job-program.ts';
+import type { JobCheckRequest, JobCheckResult } from './job-program.ts';
+import { answerIn, checkProcessEnv } from './check-process.ts';
 import { installedSignature } from './parsed-files.ts';
 import { isProcessAlive } from '../../process-alive.ts';
 
@@ -73,28 +74,9 @@ function discard(dir: string, manifest: Manifest | undefined): void {
   if (manifest) rmSync(join(dir, manifest.blob), { force: true });
 }
 
-/** The environment of a check process: the request, and no NODE_OPTIONS (a loader would break the snapshot). */
-function childEnv(request: JobCheckRequest): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, [REQUEST_VARIABLE]: JSON.stringify(request) };
-  delete env.NODE_OPTIONS;
-  return env;
-}
-
-/** The first line the process prints, parsed as the check's result (undefined if it printed none). */
-function firstLine(text: string): JobCheckResult | undefined {
-  const end = text.indexOf('\n');
-  if (end < 0) return undefined;
-  try {
-    const result = JSON.parse(text.slice(0, end)) as JobCheckResult;
-    return Array.isArray(result.errors) && Array.isArray(result.files) ? result : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** Runs `args` with the node of this process; resolves with the result line as soon as it is printed, and when the process ends. */
 function runChecker(args: string[], request: JobCheckRequest, children: CheckProcesses): { result: Promise<JobCheckResult | undefined>; exit: Promise<{ code: number | null; signal: string | null; stderr: string }> } {
-  const child = spawn(process.execPath, args, { env: childEnv(request), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, { env: checkProcessEnv(request), stdio: ['ignore', 'pipe', 'pipe'] });
   if (child.pid !== undefined) children.add(child.pid);
   let stdout = '';
   let stderr = '';
@@ -102,7 +84,7 @@ function runChecker(args: string[], request: JobCheckRequest, children: CheckPro
   const result = new Promise<JobCheckResult | undefined>((resolve) => { answered = resolve; });
   child.stdout.on('data', (chunk: Buffer) => {
     stdout += chunk.toString();
-    if (stdout.includes('\n')) answered(firstLine(stdout));
+    if (stdout.includes('\n')) answered(answerIn(stdout));
   });
   child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
   const exit = new Promise<{ code: number | null; signal: string | null; stderr: string }>((resolve) => {
