@@ -17,13 +17,20 @@ export function explainStages(plan: StagePlan): string {
   const lines = [`== ${plan.stages.length} stage${plan.stages.length === 1 ? '' : 's'} ==`];
   for (const stage of plan.stages) {
     const reads = stage.parents.length ? `; reads stage ${stage.parents.map((s) => s.stageId).join(', ')}` : '';
+    // A pipeline over a shuffle not cut yet: its bucket count is only the most it can have.
+    const tasks = `${readsUncut(stage.root) ? 'up to ' : ''}${stage.numPartitions} tasks`;
     const head = stage.shuffleDep
-      ? `shuffle map → ${describeDep(stage.shuffleDep)}; ${stage.numPartitions} tasks${reads}`
-      : `result; ${stage.numPartitions} tasks${reads}`;
+      ? `shuffle map → ${describeDep(stage.shuffleDep)}; ${tasks}${reads}`
+      : `result; ${tasks}${reads}`;
     lines.push(`Stage ${stage.stageId}: ${head}`);
     for (const line of describePipeline(stage.root)) lines.push(`  ${line}`);
   }
   return lines.join('\n');
+}
+
+function readsUncut(root: PlanNode): boolean {
+  if (root.kind === 'shuffled') return root.coalesce !== undefined && root.ranges === undefined;
+  return narrowParents(root).some(readsUncut);
 }
 
 function describeDep(dep: ShuffleDependency): string {
@@ -68,8 +75,13 @@ function describeNode(node: PlanNode): string {
       const r = node.reduce;
       const keys = 'keys' in r ? ` by [${r.keys.map((k) => (typeof k === 'string' ? k : `${k.column} ${k.ascending ? 'asc' : 'desc'}`)).join(', ')}]` : '';
       const sized = node.ranges ? `, ${node.ranges.length} partitions cut by size`
-        : node.coalesce ? `, partitions cut by size (~${(node.coalesce.targetBytes / 2 ** 20).toFixed(0)} MB) after the map side runs` : '';
+        : node.coalesce ? `, partitions cut by size (~${sizeText(node.coalesce.targetBytes)}) after the map side runs` : '';
       return `${tag} ${r.op}${keys} ← shuffle ${node.deps.map((d) => d.shuffleId).join(' + ')}${sized}`;
     }
   }
+}
+
+/** @example sizeText(67108864) // '64 MB'; sizeText(262144) // '256 KB' */
+function sizeText(bytes: number): string {
+  return bytes >= 2 ** 20 ? `${(bytes / 2 ** 20).toFixed(0)} MB` : `${Math.round(bytes / 1024)} KB`;
 }

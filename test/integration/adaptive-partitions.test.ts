@@ -111,6 +111,19 @@ describe('partition counts from data size', () => {
     expect(session2.lastJobMetrics!.partitionCuts).toEqual([]);
   });
 
+  it('a join reuses the shuffle of a side repartitioned by size on its keys, and cuts both sides alike', async () => {
+    const rows = Array.from({ length: 3_000 }, (_, i) => ({ k: i % 700, v: i }));
+    const blocks = session2.fromRows(rows).repartition(['k']);
+    const names = session2.fromRows(Array.from({ length: 700 }, (_, k) => ({ k, name: `n${k}` })));
+    const joined = blocks.join(names, ['k'], { broadcast: false });
+    const deps = (joined.node as Extract<typeof joined.node, { kind: 'shuffled' }>).deps;
+    expect(deps[0]).toBe((blocks.node as Extract<typeof blocks.node, { kind: 'shuffled' }>).deps[0]); // not shuffled again
+    const out = await joined.collect();
+    expect(out).toHaveLength(3_000);
+    expect(out.every((r) => r.name === `n${Number(r.k)}` && Number(r.v) % 700 === Number(r.k))).toBe(true);
+    expect(session2.lastJobMetrics!.partitionCuts.map((c) => c.shuffleIds)).toEqual([deps.map((d) => d.shuffleId)]);
+  });
+
   it('rejects a bad target size naming the key and the value', async () => {
     await expect(Session.create({ master: 'local', conf: ['dataflow.shuffle.targetPartitionBytes=lots'] }))
       .rejects.toThrow(/dataflow.shuffle.targetPartitionBytes lots is not a size \(e.g. 512m, 4g\)/);

@@ -65,7 +65,9 @@ describe('pendingAdaptive', () => {
   it('explain says which partitions are cut by size, before and after', () => {
     const agg = adaptive([dep(range(4), 20, 8)]);
     const ids = { forShuffle: (s: number) => s, next: () => 50 };
-    expect(explainStages(planStages(agg, ids))).toMatch(/concat ← shuffle 20, partitions cut by size \(~0 MB\) after the map side runs/);
+    const before = explainStages(planStages(agg, ids));
+    expect(before).toMatch(/Stage 50: result; up to 8 tasks; reads stage 20/);
+    expect(before).toMatch(/concat ← shuffle 20, partitions cut by size \(~0 KB\) after the map side runs/);
     const text = explainStages(planStages(withRanges(agg, cuts({ '20@100/1': [[0, 3], [3, 8]] })), ids));
     expect(text).toMatch(/Stage 50: result; 2 tasks; reads stage 20/);
     expect(text).toMatch(/concat ← shuffle 20, 2 partitions cut by size/);
