@@ -15,7 +15,8 @@
 //
 // Projection happens before decoding: the sync reader ignores its `columns` option in 0.8, so for a
 // flat file the small file holds only the chunks of the columns read (row-group-file.ts), and the
-// decoder never sees the others.
+// decoder never sees the others; only the byte range covering those chunks is read (a ranged GET of
+// the ratings' itemId and rating chunks is a third of their row group).
 
 import * as arrow from 'apache-arrow';
 import { columnData } from '../../engine/kernels/columns.ts';
@@ -77,13 +78,16 @@ export async function readParquetPartition(part: ParquetPartition, columns?: str
   const needed = [...new Set([...wanted, ...filter.map((p) => p[0])])];
 
   const fromFile = needed.filter((name) => !partitionColumns.some((c) => c.name === name));
-  const groupBytes = await readRowGroupBytes(part.file, part.rowGroup, group.start, group.end, options.storage);
+  const keep = projectableColumns(group.columns, fileSchema, fromFile);
+  const meta = footer.tail.subarray(0, footer.tail.length - 8);
+  // With a projection only the byte range of the kept chunks is read (a fraction of the group's).
+  const kept = keep && { start: Math.min(...keep.map((c) => group.columns[c]!.start)), end: Math.max(...keep.map((c) => group.columns[c]!.start + group.columns[c]!.length)) };
+  const keptBytes = kept && await readRowGroupBytes(part.file, part.rowGroup, kept.start, kept.end, options.storage);
+  const projected = keep && kept && keptBytes ? tryProject(meta, part.rowGroup, keptBytes, kept.start, group, keep) : undefined;
+  const groupBytes = projected ? undefined : await readRowGroupBytes(part.file, part.rowGroup, group.start, group.end, options.storage);
   let table: arrow.Table;
   try {
-    const meta = footer.tail.subarray(0, footer.tail.length - 8);
-    const keep = projectableColumns(group.columns, fileSchema, fromFile);
-    const projected = keep && tryProject(meta, part.rowGroup, groupBytes, group, keep);
-    const bytes = projected ?? rowGroupFile(meta, part.rowGroup, groupBytes, group.start, group.numRows);
+    const bytes = projected ?? rowGroupFile(meta, part.rowGroup, groupBytes!, group.start, group.numRows);
     table = decodeParquetBytes(bytes, [0], group.numRows);
   } catch (err) {
     const reason =
@@ -116,10 +120,13 @@ function projectableColumns(chunks: ReadonlyArray<{ path: string; length: number
   return keep.length < chunks.length ? keep : undefined;
 }
 
-/** The projected row-group file, or undefined when this footer cannot be projected (then every column is read). */
-function tryProject(meta: Uint8Array, rowGroup: number, groupBytes: Uint8Array, group: RowGroupFooter, keep: number[]): Uint8Array | undefined {
+/**
+ * The projected row-group file from the file's bytes [bytesStart, ...) that cover the kept chunks,
+ * or undefined when this footer cannot be projected (then every column is read).
+ */
+function tryProject(meta: Uint8Array, rowGroup: number, bytes: Uint8Array, bytesStart: number, group: RowGroupFooter, keep: number[]): Uint8Array | undefined {
   try {
-    return projectedRowGroupFile(meta, rowGroup, groupBytes, group.start, group.numRows, { keep, chunks: group.columns });
+    return projectedRowGroupFile(meta, rowGroup, bytes, bytesStart, group.numRows, { keep, chunks: group.columns });
   } catch {
     return undefined;
   }
