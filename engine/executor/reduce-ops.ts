@@ -5,7 +5,7 @@
 import type { Table } from 'apache-arrow';
 import type { CombineOp, ReduceOp } from '../plan/nodes.ts';
 import { concatTables } from '../kernels/concat-tables.ts';
-import { partialAggregate, mergePartials, finishAggregate } from '../kernels/aggregate.ts';
+import { partialAggregate, partialAggregateTables, mergePartials, finishAggregate } from '../kernels/aggregate.ts';
 import { reduceRowsByKey } from '../kernels/reduce-rows.ts';
 import { distinctRows } from '../kernels/distinct.ts';
 import { takeRows } from '../kernels/take.ts';
@@ -35,18 +35,23 @@ export function applyCombine(op: CombineOp, table: Table, code: UserCode): Table
 }
 
 /**
- * Map-side combine over a task's output stream (one table per Parquet row group, say): each table
- * is combined as it comes and the partials are merged once, instead of concatenating the whole
- * output first. Groups keep their first-appearance order.
+ * Map-side combine over a task's output stream (one table per Parquet row group, say). An
+ * aggregation groups the tables in turn into one growing table of groups (partialAggregateTables:
+ * the same result as aggregating their concatenation, without the copy); the other combines run
+ * on each table as it comes and merge the partials once. Groups keep their first-appearance order.
  */
 export async function combineStream(op: CombineOp, tables: AsyncIterable<Table>, code: UserCode): Promise<Table> {
+  if (op.op === 'partialAggregate') {
+    const inputs: Table[] = [];
+    for await (const table of tables) if (!isBlank(table)) inputs.push(table);
+    return inputs.length === 0 ? concatTables([]) : partialAggregateTables(inputs, op.keys, op.aggs);
+  }
   const partials: Table[] = [];
   for await (const table of tables) partials.push(applyCombine(op, table, code));
   if (partials.length === 1) return partials[0]!;
   const all = concatTables(partials);
   if (isBlank(all)) return all;
   switch (op.op) {
-    case 'partialAggregate': return mergePartials(all, op.keys, op.aggs);
     case 'reduceRows': return reduceRowsByKey(all, op.keys, code.callable(op.fn) as RowReducer);
     case 'distinct': return distinctRows(all);
   }

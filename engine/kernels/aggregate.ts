@@ -24,7 +24,9 @@ import { Field, Float64, Int32, Schema, Type, makeData } from 'apache-arrow';
 import type { Data, Table } from 'apache-arrow';
 import { DataflowError, InvalidInputError } from '../errors.ts';
 import { columnData, describeSchema, requireColumnIndex, tableFromColumns } from './columns.ts';
-import { groupIds } from './group-ids.ts';
+import { IncrementalWordGroups, groupIds } from './group-ids.ts';
+import { combineChunks } from './combine-chunks.ts';
+import { concatTables } from './concat-tables.ts';
 import type { GroupIds } from './group-ids.ts';
 import { takeData } from './take.ts';
 import { isNumericType, readNumbers } from './key-columns.ts';
@@ -153,6 +155,58 @@ export function partialAggregate(table: Table, keys: readonly string[], aggs: Ag
 }
 
 /**
+ * partialAggregate of the concatenation of `tables` (a map task's row groups, in order), without
+ * concatenating them: with one integer-like key, one hash table and one set of states grow over
+ * the tables (IncrementalWordGroups), so the result is the same table, values added in the same
+ * row order. Other keys group the concatenation.
+ *
+ * @example
+ * partialAggregateTables([rowGroup0, rowGroup1], ['itemId'], { n: { fn: 'count' } });
+ */
+export function partialAggregateTables(tables: readonly Table[], keys: readonly string[], aggs: Aggregations): Table {
+  if (tables.length === 1) return partialAggregate(tables[0]!, keys, aggs);
+  const layout = stateColumns(aggs);
+  checkNames(keys, layout.map((l) => l.output));
+  const groups = new IncrementalWordGroups();
+  const groupOfs: Int32Array[] = [];
+  const firstRows: Int32Array[] = [];
+  for (const table of keys.length === 1 ? tables : []) {
+    const before = groups.numGroups;
+    const groupOf = groups.add(columnData(table, keys[0]!, 'as a grouping key'));
+    if (!groupOf) break;
+    groupOfs.push(groupOf);
+    firstRows.push(groups.firstRow.slice(before, groups.numGroups));
+  }
+  if (groupOfs.length < tables.length) return partialAggregate(concatTables([...tables]), keys, aggs);
+
+  const numGroups = groups.numGroups;
+  const key = keys[0]!;
+  const fields = [tables[0]!.schema.fields[requireColumnIndex(tables[0]!, key, 'as a grouping key')]!];
+  const columns = [combineChunks(tables.map((t, i) => takeData(columnData(t, key), firstRows[i]!)), fields[0]!.type)];
+  let rowCounts: Float64Array | null = null;
+  for (const { output, spec, states } of layout) {
+    if (spec.fn === 'count') {
+      if (!rowCounts) {
+        rowCounts = new Float64Array(numGroups);
+        for (const groupOf of groupOfs) for (let i = 0; i < groupOf.length; i++) rowCounts[groupOf[i]!]++;
+      }
+      fields.push(new Field(states[0]!.name, new Float64(), true));
+      columns.push(float64Data(rowCounts, null));
+      continue;
+    }
+    const inputs = tables.map((t) => readInput(t, output, spec));
+    for (const state of states) {
+      const values = new Float64Array(numGroups);
+      const seen = new Uint8Array(numGroups);
+      inputs.forEach((input, i) => accumulateInto(state.kind, groupOfs[i]!, input.values, input.valid, values, seen));
+      fields.push(new Field(state.name, new Float64(), true));
+      columns.push(float64Data(values, state.nullable ? seen : null));
+    }
+  }
+  return tableFromColumns(new Schema(fields), columns, numGroups);
+}
+
+/**
  * Reduce side: merge partial states (the concatenated outputs of many partialAggregate calls, or
  * of earlier merges) into one row per group. Counts and sums add in row order; min/max combine;
  * null states mean "nothing seen" and are skipped.
@@ -271,6 +325,12 @@ function countRows(groupOf: Int32Array, numGroups: number): Float64Array {
 function accumulate(kind: StateKind, groupOf: Int32Array, numGroups: number, values: Float64Array, valid: Uint8Array | null): [Float64Array, Uint8Array] {
   const out = new Float64Array(numGroups);
   const seen = new Uint8Array(numGroups);
+  accumulateInto(kind, groupOf, values, valid, out, seen);
+  return [out, seen];
+}
+
+/** accumulate into existing states (long enough for every group in `groupOf`), continuing them. */
+function accumulateInto(kind: StateKind, groupOf: Int32Array, values: Float64Array, valid: Uint8Array | null, out: Float64Array, seen: Uint8Array): void {
   const n = values.length;
   switch (kind) {
     case 'count':
@@ -317,5 +377,4 @@ function accumulate(kind: StateKind, groupOf: Int32Array, numGroups: number, val
       }
       break;
   }
-  return [out, seen];
 }

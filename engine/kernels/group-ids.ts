@@ -306,3 +306,80 @@ export function canonicalText(v: unknown): string {
     return x;
   });
 }
+
+/**
+ * Group numbers for one integer-like key column (no nulls) over several tables fed in order, such
+ * as the row groups a map task reads: one hash table grows across all of them, so group g is the
+ * g-th distinct key in arrival order, exactly as groupIds numbers the tables' concatenation, and
+ * no table is concatenated or re-grouped. `add` returns undefined for a column it cannot take
+ * (nulls, a type without canonical words); the caller then groups the concatenation instead.
+ *
+ * @example
+ * const groups = new IncrementalWordGroups();
+ * const g0 = groups.add(columnData(t0, 'itemId'))!; // groups of t0's rows
+ * const g1 = groups.add(columnData(t1, 'itemId'))!; // t1's rows, numbered after t0's new keys
+ * groups.numGroups; // distinct keys of t0 then t1
+ */
+export class IncrementalWordGroups {
+  numGroups = 0;
+  /** Row of each group's first appearance, within the table that brought it. */
+  firstRow: Int32Array = new Int32Array(64);
+  private groupHash: Int32Array = new Int32Array(64);
+  private groupLo: Int32Array = new Int32Array(64);
+  private groupHi: Int32Array = new Int32Array(64);
+  private mask = 127;
+  private slots = new Int32Array(128);
+
+  add(data: Data): Int32Array | undefined {
+    if (data.nullCount > 0 && data.nullBitmap !== undefined && data.nullBitmap.length > 0) return undefined;
+    const words = keyWords(data);
+    if (!words) return undefined;
+    const { lo, hi } = words;
+    const n = lo.length;
+    const groupOf = new Int32Array(n);
+    let { firstRow, groupHash, groupLo, groupHi, mask, slots, numGroups } = this;
+    for (let i = 0; i < n; i++) {
+      const l = lo[i]!;
+      const u = hi === undefined ? 0 : hi[i]!;
+      const h = wordHash(l, u);
+      let s = h & mask;
+      let g = -1;
+      for (;;) {
+        const entry = slots[s]!;
+        if (entry === 0) break;
+        const candidate = entry - 1;
+        if (groupHash[candidate] === h && groupLo[candidate] === l && groupHi[candidate] === u) {
+          g = candidate;
+          break;
+        }
+        s = (s + 1) & mask;
+      }
+      if (g < 0) {
+        g = numGroups++;
+        if (g >= firstRow.length) {
+          firstRow = grow(firstRow, g + 1);
+          groupHash = grow(groupHash, g + 1);
+          groupLo = grow(groupLo, g + 1);
+          groupHi = grow(groupHi, g + 1);
+        }
+        firstRow[g] = i;
+        groupHash[g] = h;
+        groupLo[g] = l;
+        groupHi[g] = u;
+        slots[s] = g + 1;
+        if (numGroups * 2 > mask + 1) {
+          mask = 2 * (mask + 1) - 1;
+          slots = new Int32Array(mask + 1);
+          for (let k = 0; k < numGroups; k++) {
+            let t = groupHash[k]! & mask;
+            while (slots[t] !== 0) t = (t + 1) & mask;
+            slots[t] = k + 1;
+          }
+        }
+      }
+      groupOf[i] = g;
+    }
+    Object.assign(this, { firstRow, groupHash, groupLo, groupHi, mask, slots, numGroups });
+    return groupOf;
+  }
+}

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { Field, Float64, Schema } from 'apache-arrow';
 import {
-  AggregateError, aggregateOnce, finishAggregate, mergePartials, partialAggregate,
+  AggregateError, aggregateOnce, finishAggregate, mergePartials, partialAggregate, partialAggregateTables,
 } from '../../../engine/kernels/aggregate.ts';
 import type { Aggregations } from '../../../engine/kernels/aggregate.ts';
 import { ColumnNotFoundError, tableFromColumns } from '../../../engine/kernels/columns.ts';
@@ -172,5 +172,52 @@ describe('aggregation errors', () => {
   it('rejects an unknown fn and an output named like a key', () => {
     expect(() => partialAggregate(t, ['k'], { s: { fn: 'median', column: 'x' } as never })).toThrow(/median/);
     expect(() => partialAggregate(t, ['k'], { k: { fn: 'count' } })).toThrow(/same name as a grouping key/);
+  });
+});
+
+describe('partialAggregateTables (a map task\'s row groups, one after the other)', () => {
+  /** `n` random rows cut into tables of 1..`max` rows; keys over `keys` values, x with some nulls. */
+  function pieces(seed: number, n: number, type: () => import('apache-arrow').DataType, key: (r: () => number) => unknown, max: number) {
+    const r = prng(seed);
+    const all = Array.from({ length: n }, () => ({ k: key(r), x: r() < 0.1 ? null : Math.round(r() * 1000) / 8 }));
+    const tables = [];
+    for (let i = 0; i < n;) {
+      const size = 1 + Math.floor(r() * max);
+      tables.push(table({ k: type(), x: T.f64() }, all.slice(i, i + size)));
+      i += size;
+    }
+    return tables;
+  }
+
+  it('gives exactly partialAggregate of the concatenation, bit for bit, for every key type', () => {
+    const cases = [
+      { type: T.i32, key: (r: () => number) => Math.floor(r() * 50) - 25 },
+      { type: T.i64, key: (r: () => number) => BigInt(Math.floor(r() * 50)) * 10_000_000_000n },
+      { type: T.f64, key: (r: () => number) => [0, -0, NaN, 1.5, -2.25, 1e300][Math.floor(r() * 6)] },
+      { type: T.f32, key: (r: () => number) => [0, -0, NaN, 0.5][Math.floor(r() * 4)] },
+      { type: T.str, key: (r: () => number) => `k${Math.floor(r() * 30)}` },
+      { type: T.i32, key: (r: () => number) => (r() < 0.05 ? null : Math.floor(r() * 40)) },
+    ];
+    cases.forEach(({ type, key }, c) => {
+      const tables = pieces(100 + c, 3000, type, key, 400);
+      expect(tables.length).toBeGreaterThan(3);
+      const expected = partialAggregate(concatTables(tables), ['k'], all);
+      const got = partialAggregateTables(tables, ['k'], all);
+      expect(columnTypes(got)).toEqual(columnTypes(expected));
+      expect(rows(got)).toEqual(rows(expected));
+      for (const name of ['total$sum', 'avg$sum', 'lo$min', 'hi$max']) {
+        expect(got.getChild(name)!.toArray()).toEqual(expected.getChild(name)!.toArray());
+      }
+    });
+  });
+
+  it('takes empty tables and two keys (grouping their concatenation)', () => {
+    const a = table({ k: T.i32(), j: T.str(), x: T.f64() }, [{ k: 1, j: 'a', x: 2 }, { k: 1, j: 'b', x: 3 }]);
+    const empty = table({ k: T.i32(), j: T.str(), x: T.f64() }, []);
+    const b = table({ k: T.i32(), j: T.str(), x: T.f64() }, [{ k: 1, j: 'a', x: 4 }]);
+    expect(rows(partialAggregateTables([a, empty, b], ['k', 'j'], { s: { fn: 'sum', column: 'x' } }))).toEqual([
+      { k: 1, j: 'a', s$sum: 6 }, { k: 1, j: 'b', s$sum: 3 },
+    ]);
+    expect(rows(partialAggregateTables([empty, a, empty], ['k'], { n: { fn: 'count' } }))).toEqual([{ k: 1, n$count: 2 }]);
   });
 });
