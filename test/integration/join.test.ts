@@ -4,8 +4,13 @@
 // the shuffled join without shuffling the big side, and a kind that cannot broadcast a side says so.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { InvalidInputError, Session } from '../../engine/index.ts';
 import type { Dataset, JoinHow, Row } from '../../engine/index.ts';
+
+v8.setFlagsFromString('--expose-gc');
+const gc = vm.runInNewContext('gc') as () => void;
 
 const TINY = 'dataflow.executor.memory=512k';
 const KINDS: JoinHow[] = ['inner', 'left', 'right', 'full', 'semi', 'anti'];
@@ -141,6 +146,24 @@ describe('broadcast join', () => {
       await local.stop();
     }
   }, 120_000);
+
+  it('frees the broadcast side on the driver and the executors once the joined dataset is unreachable', async () => {
+    const executorBroadcasts = async (): Promise<number> => (await session.driver.executorStats()).reduce((n, e) => n + e.broadcasts, 0);
+    await (async () => {
+      const { big, small } = parts(session);
+      const joined = big.join(small, ['k'], { broadcast: 'right' });
+      expect(await joined.count()).toBe(expectedSmall('inner').length);
+      expect(await executorBroadcasts()).toBeGreaterThan(0); // fetched once per executor thread that ran a task
+      expect(joined.numPartitions).toBe(5); // `joined` (and its broadcast) stays reachable up to here
+    })();
+    // nothing of this session's earlier tests is reachable either: every broadcast goes
+    for (let round = 0; round < 50 && (session.stateSizes().broadcasts! > 0 || await executorBroadcasts() > 0); round++) {
+      gc();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(session.stateSizes().broadcasts).toBe(0);
+    expect(await executorBroadcasts()).toBe(0);
+  }, 60_000);
 
   it('is not chosen over the threshold, for a full join or with numPartitions; a side a kind cannot broadcast is refused', async () => {
     const off = await Session.create({ master: 'local', conf: ['dataflow.join.broadcastThreshold=0'] });
