@@ -14,7 +14,7 @@ import { appEnvironment } from './app-environment.ts';
 import type { AppEnvironment, AppServices } from './app-environment.ts';
 import { TaskError } from '../protocol/index.ts';
 import { runTask } from './task-runner.ts';
-import type { FromThread, ToThread, AppInfo, ThreadInfo } from './task-threads.ts';
+import { type FromThread, type ToThread, type AppInfo, type ThreadInfo, threadCacheDir } from './task-threads.ts';
 import { decodeIpc, encodeIpc } from '../kernels/ipc.ts';
 import { DataflowError } from '../errors.ts';
 
@@ -50,7 +50,7 @@ function appFor(info: AppInfo): { env: AppEnvironment; blockStore: BlockStore } 
   let app = apps.get(info.appId);
   if (!app) {
     // Each thread caches in its own folder: two threads may compute the same partition (a retry).
-    const blockStore = new BlockStore(join(info.dir, 'cache', `thread-${threadId}`), storageMemoryBytes);
+    const blockStore = new BlockStore(threadCacheDir(info.dir, threadId), storageMemoryBytes);
     const services: AppServices = {
       blob: (blobId, partition) => rpc<Uint8Array>(info.appId, 'blob', [blobId, partition]),
       broadcast: (id) => rpc<unknown>(info.appId, 'broadcast', [id]),

@@ -6,6 +6,7 @@
 // the driver) and a new thread takes its place, so the executor lives on.
 
 import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { getHeapStatistics } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import type { Table } from 'apache-arrow';
@@ -16,6 +17,11 @@ import { taskSpillDir } from './spill-files.ts';
 
 /** What every task thread of an executor knows: who it is, the secret, each task's memory share and its cache's. */
 export interface ThreadInfo { executorId: string; secret: string; taskMemoryBytes: number; storageMemoryBytes: number }
+
+/** Where a task thread keeps the cached partitions of an application that do not fit its memory. */
+export function threadCacheDir(appDir: string, threadId: number): string {
+  return join(appDir, 'cache', `thread-${threadId}`);
+}
 
 /** What a task thread needs to know about the application a task belongs to. */
 export interface AppInfo { appId: string; dir: string; shuffleDir: string; spillDir: string }
@@ -55,7 +61,11 @@ export type ToThread =
 const BOOTSTRAP = new URL('./task-thread.mjs', import.meta.url);
 
 interface Pending { task: TaskDescriptor; app: AppInfo; services: AppServices; resolve: (r: TaskResult) => void; reject: (e: Error) => void }
-interface Slot { worker: Worker; busy: Pending | undefined; id: number }
+interface Slot {
+  worker: Worker; busy: Pending | undefined; id: number;
+  /** Folders of the applications its thread ran tasks for, by id (their caches on disk go with the thread). */
+  appDirs: Map<string, string>;
+}
 interface Waiter<T> { slot: Slot; resolve: (value: T) => void }
 
 /** Stats of a thread that has just been replaced: it holds nothing yet. */
@@ -77,7 +87,7 @@ export class TaskThreadPool implements TaskThreads {
 
   constructor(size: number, private readonly info: ThreadInfo) {
     for (let i = 0; i < size; i++) {
-      const slot: Slot = { worker: undefined as unknown as Worker, busy: undefined, id: i };
+      const slot: Slot = { worker: undefined as unknown as Worker, busy: undefined, id: i, appDirs: new Map() };
       this.startThread(slot);
       this.slots.push(slot);
     }
@@ -88,7 +98,8 @@ export class TaskThreadPool implements TaskThreads {
     const worker = new Worker(BOOTSTRAP, { workerData: this.info, argv: process.argv.slice(2) });
     slot.worker = worker;
     worker.on('message', (m: FromThread) => this.onMessage(slot, m));
-    worker.on('error', (error) => this.crashed(slot, worker, error));
+    const threadId = worker.threadId; // -1 once the thread has ended
+    worker.on('error', (error) => this.crashed(slot, worker, threadId, error));
     worker.unref();
   }
 
@@ -129,7 +140,10 @@ export class TaskThreadPool implements TaskThreads {
 
   dropApp(appId: string): void {
     for (const key of [...this.cacheOwner.keys()]) if (key.startsWith(`${appId}:`)) this.cacheOwner.delete(key);
-    for (const slot of this.slots) slot.worker.postMessage({ type: 'dropApp', appId } satisfies ToThread);
+    for (const slot of this.slots) {
+      slot.appDirs.delete(appId);
+      slot.worker.postMessage({ type: 'dropApp', appId } satisfies ToThread);
+    }
   }
 
   async close(): Promise<void> {
@@ -142,6 +156,7 @@ export class TaskThreadPool implements TaskThreads {
       if (slot.busy || this.queue.length === 0) continue;
       const pending = this.queue.shift()!;
       slot.busy = pending;
+      slot.appDirs.set(pending.app.appId, pending.app.dir);
       slot.worker.postMessage({ type: 'run', id: pending.task.taskId, task: pending.task, app: pending.app } satisfies ToThread);
     }
   }
@@ -187,7 +202,7 @@ export class TaskThreadPool implements TaskThreads {
     }
   }
 
-  private crashed(slot: Slot, worker: Worker, error: Error): void {
+  private crashed(slot: Slot, worker: Worker, threadId: number, error: Error): void {
     if (slot.worker !== worker || this.closing) return;
     if ((error as NodeJS.ErrnoException).code !== 'ERR_WORKER_OUT_OF_MEMORY') {
       // A thread that dies otherwise takes the process's ability to run its task with it: fail
@@ -198,8 +213,10 @@ export class TaskThreadPool implements TaskThreads {
     const pending = slot.busy;
     slot.busy = undefined;
     // What the dead thread held is gone: its cached partitions (readers recompute them from
-    // lineage), its answers to requests in flight, and the spill files its task left.
+    // lineage) in memory and on disk, its answers to requests in flight, and the spill files its task left.
     for (const [key, owner] of this.cacheOwner) if (owner === slot) this.cacheOwner.delete(key);
+    for (const dir of slot.appDirs.values()) rmSync(threadCacheDir(dir, threadId), { recursive: true, force: true });
+    slot.appDirs.clear();
     for (const [rpcId, waiter] of this.cachedWaiters) if (waiter.slot === slot) { this.cachedWaiters.delete(rpcId); waiter.resolve(undefined); }
     for (const [rpcId, waiter] of this.statsWaiters) if (waiter.slot === slot) { this.statsWaiters.delete(rpcId); waiter.resolve(FRESH_THREAD); }
     const limit = `heap limit ${Math.round(this.heapLimitBytes / 2 ** 20)} MB`;

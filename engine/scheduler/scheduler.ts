@@ -500,8 +500,9 @@ export class SchedulerState {
             run.pending.delete(partition);
             continue;
           }
-          const preferred = (stage.preferredLocations?.[partition] ?? []).filter((id) => this.slots.has(id));
           const avoided = run.avoided(partition);
+          // no waiting for an executor the partition avoids (it ran out of disk or memory there)
+          const preferred = (stage.preferredLocations?.[partition] ?? []).filter((id) => this.slots.has(id) && !avoided.has(id));
           const executorId = this.slots.pick(preferred, avoided);
           if (executorId === undefined) {
             if (avoided.size === 0) return; // every slot is busy

@@ -3,9 +3,10 @@
 // executor lives on with a new thread and the task is retried; one that always does fails the job
 // with that message after maxTaskAttempts. When V8 ends the whole process instead (one allocation
 // that cannot fit, such as a Map's new table), the process's loss says it ran out of memory and a
-// new process replaces it.
+// new process replaces it. The cached partitions a thread that ran out held go with it (from disk
+// too) and are recomputed.
 
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -110,6 +111,44 @@ describe('a task thread that runs out of memory (local[2], --max-old-space-size=
         /^its process ran out of memory \(heap limit (1[3-9]\d|2[0-5]\d) MB\) while running task \d+ of stage \d+ \(partition 2, attempt 0\); replaced by exec-3$/,
       );
       await waitUntil(() => session.driver.executorCount === 2, 'the replacement executor', 30_000);
+    } finally {
+      await session.stop();
+    }
+  });
+
+  it('drops the cached partitions a thread that ran out held, on disk too; they are recomputed', async () => {
+    const session = await Session.create({
+      master: 'local[2]',
+      // 100 KB of cache memory per thread; a task waits for the executor holding its cached input
+      conf: ['dataflow.ui.progress=false', SMALL_HEAP, 'dataflow.executor.memory=512k', 'dataflow.locality.waitMs=60000'],
+    });
+    // exec-N/app-local/cache/thread-T/cache-C-P.arrow: partition P that did not fit thread T's memory
+    const onDisk = (): Array<{ folder: string; executor: string; partition: number }> => readdirSync(session.workDir).filter((e) => e.startsWith('exec-'))
+      .flatMap((executor) => {
+        const dir = join(session.workDir, executor, 'app-local', 'cache');
+        return (existsSync(dir) ? readdirSync(dir) : []).flatMap((thread) => readdirSync(join(dir, thread))
+          .map((f) => /^cache-\d+-(\d+)\.arrow/.exec(f)).filter((m) => m !== null)
+          .map((m) => ({ folder: join(dir, thread), executor, partition: Number(m[1]) })));
+      });
+    try {
+      // 16 partitions of 2,500 rows (40 KB): the first a thread caches fits its memory, the next go to disk
+      const cached = session.range(0, 40_000, { numPartitions: 16 }).map((r) => ({ id: Number(r.id), v: Number(r.id) * 2 })).cache();
+      expect(await cached.count()).toBe(40_000);
+      const target = onDisk()[0]!;
+      expect(target, 'a cached partition on disk').toBeDefined();
+
+      // the task reading that partition runs where it is cached, and runs out of memory there
+      const marker = join(dir, 'cached-first-attempt');
+      const victim = target.partition * 2_500;
+      const rows = await cached.mapPartitions((part) => {
+        if (part.some((r) => r.id === victim)) fillHeap(marker);
+        return part;
+      }, { marker, victim, fillHeap }).collect();
+      expect(rows.reduce((sum, r) => sum + Number(r.v), 0)).toBe(39_999 * 40_000);
+      const [failure] = session.lastJobMetrics!.taskFailures;
+      expect(failure!.reason).toMatchObject({ kind: 'OutOfMemory', executorId: target.executor, partition: target.partition });
+      // the thread's cache folder went with it; its successor caches in a folder of its own
+      expect(existsSync(target.folder)).toBe(false);
     } finally {
       await session.stop();
     }

@@ -293,6 +293,20 @@ describe('SchedulerState: delay scheduling', () => {
     expect(launches(s.handle({ type: 'TaskFinished', taskId: first.task.taskId }))).toEqual([[1, 'exec-a']]);
   });
 
+  it('does not wait for a preferred executor the partition avoids (its task ran out of memory there)', () => {
+    const s = new SchedulerState({ localityWaitMs: 3000 }, new MapOutputRegistry());
+    s.handle({ type: 'ExecutorAdded', executorId: 'exec-a', slots: 1 });
+    s.handle({ type: 'ExecutorAdded', executorId: 'exec-b', slots: 1 });
+    s.handle({ type: 'Tick', now: 1000 });
+    const single = { jobId: 1, finalStageId: 0, stages: [{ stageId: 0, numPartitions: 1, parentStageIds: [], preferredLocations: [['exec-a']] }] };
+    expect(launches(s.handle({ type: 'JobSubmitted', job: single }))).toEqual([[0, 'exec-a']]);
+    const reason = {
+      kind: 'OutOfMemory' as const, executorId: 'exec-a', heapLimitBytes: 2 ** 28, taskId: 0, stageId: 0, partition: 0, attempt: 0,
+      message: 'executor exec-a ran out of memory (heap limit 256 MB) in task 0 of stage 0 (partition 0, attempt 0)',
+    };
+    expect(launches(s.handle({ type: 'TaskFailed', taskId: 0, reason }))).toEqual([[0, 'exec-b']]);
+  });
+
   it('does not wait without a locality wait, or for an executor that is gone', () => {
     const s = new SchedulerState({}, new MapOutputRegistry());
     s.handle({ type: 'ExecutorAdded', executorId: 'exec-a', slots: 1 });
