@@ -290,6 +290,7 @@ export class Session implements DriverServices {
   private async preparePlan(node: PlanNode, ran: JobMetrics[]): Promise<PlanNode> {
     await this.broadcastRowsOf.resolve(node, async (small) => {
       const payloads = await this.runAction(small, { kind: 'collect' });
+      if (this.driver.lastJobMetrics) ran.push(this.driver.lastJobMetrics); // counted in the job it ran for
       return concatTables(payloads.flatMap((p, i) => (p.kind === 'table' ? [decodeIpc(p.ipc, `partition ${i} of a broadcast join's side`)] : [])));
     }, (id, ipc) => this.broadcasts.set(id, ipc));
     const rangesOf = this.driver.rangesOf;
