@@ -329,12 +329,98 @@ export class IncrementalWordGroups {
   private groupHi: Int32Array = new Int32Array(64);
   private mask = 127;
   private slots = new Int32Array(128);
+  /**
+   * While every key so far is a 32-bit value in a narrow range (item or user ids): group id + 1 by
+   * key - denseMin, one array read per row instead of a hash probe. Undefined once the keys are
+   * wide; the hash table (kept in step from then on) takes over for good.
+   */
+  private dense: Int32Array | undefined = new Int32Array(0);
+  private denseMin = 0;
 
   add(data: Data): Int32Array | undefined {
     if (data.nullCount > 0 && data.nullBitmap !== undefined && data.nullBitmap.length > 0) return undefined;
     const words = keyWords(data);
     if (!words) return undefined;
     const { lo, hi } = words;
+    if (hi === undefined && this.dense !== undefined && this.fitDense(lo)) return this.addDense(lo);
+    if (this.dense !== undefined) this.leaveDense();
+    return this.addHashed(lo, hi);
+  }
+
+  /** Widens the dense map to cover `lo`'s keys if that stays small (at most 4 MiB, and a few slots per row). */
+  private fitDense(lo: Int32Array): boolean {
+    let min = 2147483647;
+    let max = -2147483648;
+    for (let i = 0; i < lo.length; i++) {
+      const v = lo[i]!;
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
+    if (lo.length === 0) return true;
+    const dense = this.dense!;
+    const from = dense.length === 0 ? min : Math.min(min, this.denseMin);
+    const to = dense.length === 0 ? max : Math.max(max, this.denseMin + dense.length - 1);
+    const width = to - from + 1;
+    if (width > DENSE_MAX_SLOTS || width > Math.max(1 << 16, 4 * (lo.length + this.numGroups))) return false;
+    if (from !== this.denseMin || width !== dense.length) {
+      const wider = new Int32Array(width);
+      if (dense.length > 0) wider.set(dense, this.denseMin - from);
+      this.dense = wider;
+      this.denseMin = from;
+    }
+    return true;
+  }
+
+  private addDense(lo: Int32Array): Int32Array {
+    const n = lo.length;
+    const groupOf = new Int32Array(n);
+    const dense = this.dense!;
+    const base = this.denseMin;
+    let { firstRow, groupLo, numGroups } = this;
+    for (let i = 0; i < n; i++) {
+      const l = lo[i]!;
+      const entry = dense[l - base]!;
+      let g: number;
+      if (entry !== 0) g = entry - 1;
+      else {
+        g = numGroups++;
+        if (g >= firstRow.length) {
+          firstRow = grow(firstRow, g + 1);
+          groupLo = grow(groupLo, g + 1);
+        }
+        firstRow[g] = i;
+        groupLo[g] = l;
+        dense[l - base] = g + 1;
+      }
+      groupOf[i] = g;
+    }
+    this.firstRow = firstRow;
+    this.groupLo = groupLo;
+    this.numGroups = numGroups;
+    return groupOf;
+  }
+
+  /** From the dense map to the hash table: every group so far gets its hash and a slot. */
+  private leaveDense(): void {
+    this.dense = undefined;
+    const n = this.numGroups;
+    const size = Math.max(64, this.groupLo.length);
+    const groupHash = new Int32Array(size);
+    const groupHi = new Int32Array(size);
+    for (let g = 0; g < n; g++) groupHash[g] = wordHash(this.groupLo[g]!, 0);
+    let capacity = 128;
+    while (n * 2 > capacity) capacity *= 2;
+    const mask = capacity - 1;
+    const slots = new Int32Array(capacity);
+    for (let g = 0; g < n; g++) {
+      let t = groupHash[g]! & mask;
+      while (slots[t] !== 0) t = (t + 1) & mask;
+      slots[t] = g + 1;
+    }
+    Object.assign(this, { groupHash, groupHi, mask, slots });
+  }
+
+  private addHashed(lo: Int32Array, hi: Int32Array | undefined): Int32Array {
     const n = lo.length;
     const groupOf = new Int32Array(n);
     let { firstRow, groupHash, groupLo, groupHi, mask, slots, numGroups } = this;
@@ -383,3 +469,6 @@ export class IncrementalWordGroups {
     return groupOf;
   }
 }
+
+/** Most slots of IncrementalWordGroups' dense map (4 MiB). */
+const DENSE_MAX_SLOTS = 1 << 20;

@@ -211,6 +211,14 @@ describe('partialAggregateTables (a map task\'s row groups, one after the other)
     });
   });
 
+  it('keeps numbering across tables whose key ranges move and widen until only hashing fits them', () => {
+    const i32 = (keys: number[]) => table({ k: T.i32(), x: T.f64() }, keys.map((k, i) => ({ k, x: i + 0.5 })));
+    const tables = [i32([100, 120, 100]), i32([0, 5, 120]), i32([7, 2 ** 30, 0, -(2 ** 30)]), i32([5, 100, 2 ** 30])];
+    const expected = partialAggregate(concatTables(tables), ['k'], all);
+    expect(rows(partialAggregateTables(tables, ['k'], all))).toEqual(rows(expected));
+    expect(rows(expected).map((r) => r.k)).toEqual([100, 120, 0, 5, 7, 2 ** 30, -(2 ** 30)]);
+  });
+
   it('takes empty tables and two keys (grouping their concatenation)', () => {
     const a = table({ k: T.i32(), j: T.str(), x: T.f64() }, [{ k: 1, j: 'a', x: 2 }, { k: 1, j: 'b', x: 3 }]);
     const empty = table({ k: T.i32(), j: T.str(), x: T.f64() }, []);
