@@ -39,7 +39,7 @@ interface RunTimes { wallMs: number; cpuMs: number; stderr: string }
 
 /** The type-check's wall milliseconds in a submit's DATAFLOW_TIMING output (`typecheck: … in 412 ms`). */
 function checkMs(stderr: string): number | undefined {
-  const found = stderr.match(/typecheck: checked .* in (\d+) ms/);
+  const found = stderr.match(/typecheck: checked .*? error\(s\) in (\d+) ms/);
   return found ? Number(found[1]) : undefined;
 }
 

@@ -2,6 +2,8 @@
 // success; on failure one line `dataflow: <reason>` on stderr and a non-zero exit
 // (add --verbose for the stack).
 
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { DataflowError, InvalidInputError } from '../errors.ts';
@@ -43,6 +45,10 @@ await yargs(argv)
       .example('$0 submit job.ts --conf dataflow.shuffle.partitions=8 -- --input data/ratings.parquet', 'job arguments after --'),
     async (a) => {
       const rest = (a['--'] as string[] | undefined) ?? [];
+      // A changed job's type-check is its longest step: it starts before the rest of submit is loaded (submit takes it over).
+      const jobPath = resolve(a.job);
+      const { isTypeScriptJob, typeCheckJob } = await import('./typecheck.ts');
+      if (a.typecheck && isTypeScriptJob(jobPath) && existsSync(jobPath)) typeCheckJob(jobPath).catch(() => undefined);
       const { submit } = await import('./submit.ts');
       await submit({ job: a.job, master: a.master, conf: a.conf, args: [...(a.args ?? []), ...rest], typecheck: a.typecheck, secretFile: a['secret-file'] });
     },

@@ -7,7 +7,7 @@ import { InvalidInputError } from '../errors.ts';
 import { Session } from '../dataset/session.ts';
 import { bundleJob } from '../closure/bundle.ts';
 import { loadBundle } from '../closure/load-bundle.ts';
-import { stopTypeChecks, typeCheckJob, typeChecksSettled } from './typecheck.ts';
+import { isTypeScriptJob, stopTypeChecks, typeCheckJob, typeChecksSettled } from './typecheck.ts';
 import { readSecret } from './cli-values.ts';
 import { hostModules, sharedExportNames } from '../closure/host-modules.ts';
 import { Interruption } from './interrupt.ts';
@@ -46,7 +46,7 @@ async function submitJob(options: SubmitOptions, interruption: Interruption): Pr
       : `job file ${options.job} cannot be read (${code ?? String(error)})`);
   }
   // Type-checking takes seconds; it runs while the bundle is built and the executors start.
-  const typeErrors = options.typecheck && /\.(c|m)?tsx?$/.test(jobPath) ? typeCheckJob(jobPath) : Promise.resolve(undefined);
+  const typeErrors = options.typecheck && isTypeScriptJob(jobPath) ? typeCheckJob(jobPath) : Promise.resolve(undefined);
   typeErrors.catch(() => undefined);
   timing('submit start');
   const secret = options.master.startsWith('dataflow://') ? readSecret(options.secretFile) : undefined;

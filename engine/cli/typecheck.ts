@@ -21,6 +21,9 @@ import { DataflowError } from '../errors.ts';
 const checkProcesses = new Set<number>();
 const unsettled = new Set<Promise<unknown>>();
 
+/** Checks started in this process, by job path: the CLI starts a submit's before loading the rest of submit. */
+const started = new Map<string, Promise<string[] | undefined>>();
+
 function track(work: Promise<unknown>): void {
   const settled = work.then(() => undefined, () => undefined);
   unsettled.add(settled);
@@ -32,9 +35,19 @@ function track(work: Promise<unknown>): void {
  * Before exiting, await typeChecksSettled(): a first check goes on writing the snapshot after it answers.
  */
 export function typeCheckJob(jobPath: string): Promise<string[] | undefined> {
-  const checking = typeCheck(jobPath);
-  track(checking);
+  let checking = started.get(jobPath);
+  if (!checking) {
+    checking = typeCheck(jobPath);
+    started.set(jobPath, checking);
+    track(checking);
+  }
   return checking;
+}
+
+
+/** Whether a job file is TypeScript (and so type-checked). */
+export function isTypeScriptJob(jobPath: string): boolean {
+  return /\.(c|m)?tsx?$/.test(jobPath);
 }
 
 async function typeCheck(jobPath: string): Promise<string[] | undefined> {
@@ -53,7 +66,8 @@ async function typeCheck(jobPath: string): Promise<string[] | undefined> {
   const snapshotDir = join(cacheDir, 'typecheck-snapshot', createHash('sha256').update(packageRoot).digest('hex').slice(0, 16));
   const { result, how } = await check(request, snapshotDir, compilerVersion);
   timing(`typecheck: checked ${result.userFileCount} job file(s) against ${result.engineFileCount} engine declaration files (${result.declarationsMade} made now), ${result.errors.length} error(s) in ${Math.round(performance.now() - started)} ms; ${how}`);
-  if (result.errors.length === 0) await rememberClean(cacheDir, key, result.files).catch(() => undefined);
+  // A clean check that did not read the job (removed meanwhile) must not vouch for it later.
+  if (result.errors.length === 0 && result.files.includes(jobPath)) await rememberClean(cacheDir, key, result.files).catch(() => undefined);
   return result.errors;
 }
 
