@@ -17,8 +17,8 @@ import type { PlanNode, ShuffleDependency } from '../plan/nodes.ts';
 import { cacheReads, shuffleReads, stripUpstream } from '../plan/nodes.ts';
 import type { Stage, StagePlan } from '../plan/stages.ts';
 import { planMapStage, planStages } from '../plan/stages.ts';
-import { rangesKey, type AdaptiveNode, type RangesOf } from '../plan/adaptive.ts';
-import { PartitionRanges, type PartitionCut } from '../scheduler/partition-ranges.ts';
+import type { PartitionCut } from '../scheduler/partition-ranges.ts';
+import { PartitionCutter } from './partition-cutter.ts';
 import { SchedulerState } from '../scheduler/scheduler.ts';
 import { describeFailure } from '../scheduler/failure-messages.ts';
 import type { JobFailure, SchedulerCommand, SchedulerEvent, StageSpec } from '../scheduler/types.ts';
@@ -96,7 +96,7 @@ export interface RunJobOptions {
    * writeParquet task still writing after the job failed would recreate the folder abortJob removed.
    */
   settleBeforeFailing?: boolean;
-  /** Metrics of map-stage jobs run for this job (cutPartitions): counted in its own. */
+  /** Metrics of map-stage jobs run for this job (partition-cutter.ts): counted in its own. */
   carriedMetrics?: JobMetrics[];
 }
 
@@ -105,10 +105,11 @@ const TICK_MS = 250;
 
 export class Driver {
   readonly registry = new MapOutputRegistry();
-  /** Reduce partitions of shuffles sized by data, cut once their map stages ran (plan/adaptive.ts). */
-  readonly partitionRanges = new PartitionRanges(this.registry);
-  /** Cuts under way, so that concurrent jobs reading one shuffle wait for the same map stages. */
-  private readonly cutting = new Map<string, Promise<JobMetrics[]>>();
+  /**
+   * Reduce partitions of shuffles sized by data, cut once their map stages ran (plan/adaptive.ts);
+   * the session asks it before a job (cut), and plans read its ranges (rangesOf).
+   */
+  readonly partitions: PartitionCutter<JobMetrics>;
   readonly scheduler: SchedulerState;
   /**
    * Commands the scheduler produced, for tests and diagnostics (StageResubmitted proves
@@ -161,6 +162,7 @@ export class Driver {
       if (this.jobs.size > 0) this.dispatch({ type: 'Tick', now: performance.now() });
     }, TICK_MS);
     this.ticker.unref();
+    this.partitions = new PartitionCutter(this.registry, (dep, bundleHash) => this.runMapStage(dep, { bundleHash }), (cut) => this.progress.partitionsCut(cut));
     this.progress = new ProgressReporter(config['dataflow.ui.progress'] && process.stderr.isTTY === true);
   }
 
@@ -280,36 +282,6 @@ export class Driver {
     const { results, metrics } = this.submit(planMapStage(dep, this.stageIds()), undefined, options);
     await results;
     return metrics;
-  }
-
-  /** The ranges cut for an adaptive node so far (undefined: its map stages have not run yet). */
-  readonly rangesOf: RangesOf = (node) => this.partitionRanges.get(rangesKey(node));
-
-  /**
-   * Cuts the reduce partitions of `node` (whose map sides are already resolved: withRanges) from
-   * the bytes its map stages wrote: runs them as map-stage jobs, then fixes the ranges for the
-   * session. Concurrent calls for the same shuffles share one cut.
-   */
-  cutPartitions(node: AdaptiveNode, options: RunJobOptions = {}): Promise<JobMetrics[]> {
-    const key = rangesKey(node);
-    if (this.partitionRanges.get(key)) return Promise.resolve([]);
-    let cut = this.cutting.get(key);
-    if (!cut) {
-      cut = (async () => {
-        const reads = node.deps.map((dep) => ({ shuffleId: dep.shuffleId, numMaps: dep.parent!.numPartitions }));
-        const ran: JobMetrics[] = [];
-        // An output lost between the map stages' end and the cut is recomputed by running them again.
-        do {
-          ran.push(...await Promise.all(node.deps.map((dep) => this.runMapStage(dep, options))));
-        } while (!this.partitionRanges.decide(key, reads, node.coalesce));
-        const described = this.partitionRanges.describe(key)!;
-        ran.at(-1)?.partitionCuts.push(described);
-        this.progress.partitionsCut(described);
-        return ran;
-      })().finally(() => this.cutting.delete(key));
-      this.cutting.set(key, cut);
-    }
-    return cut;
   }
 
   private stageIds(): { forShuffle(shuffleId: number): number; next(): number } {
@@ -513,7 +485,7 @@ export class Driver {
     if (this.stageIdByShuffle.delete(shuffleId)) this.dispatch({ type: 'ShuffleReleased', shuffleId });
     this.shuffleSchemas.delete(shuffleId);
     this.rangeBounds.delete(shuffleId);
-    this.partitionRanges.forget(shuffleId);
+    this.partitions.ranges.forget(shuffleId);
     for (const executor of this.executors.values()) executor.dropShuffle(shuffleId);
   }
 
@@ -536,7 +508,7 @@ export class Driver {
       shuffleSchemas: this.shuffleSchemas.size, rangeBounds: this.rangeBounds.size, running: this.running.size,
       payloads: this.payloads.size, cacheLocations: this.cacheLocations.size, bundleByJob: this.bundleByJob.size,
       registryShuffles: this.registry.shuffleIds().length, schedulerMapStages: this.scheduler.mapStageCount(),
-      pendingReleases: this.pendingReleases.size, settling: this.settling.size, partitionRanges: this.partitionRanges.size,
+      pendingReleases: this.pendingReleases.size, settling: this.settling.size, partitionRanges: this.partitions.ranges.size,
     };
   }
 

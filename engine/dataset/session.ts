@@ -279,7 +279,7 @@ export class Session implements DriverServices {
    * (those not cut yet still count their buckets). Runs nothing.
    */
   resolvedPlan(node: PlanNode): PlanNode {
-    return withRanges(node, this.driver.rangesOf);
+    return withRanges(node, this.driver.partitions.rangesOf);
   }
 
   /**
@@ -293,11 +293,11 @@ export class Session implements DriverServices {
       if (this.driver.lastJobMetrics) ran.push(this.driver.lastJobMetrics); // counted in the job it ran for
       return concatTables(payloads.flatMap((p, i) => (p.kind === 'table' ? [decodeIpc(p.ipc, `partition ${i} of a broadcast join's side`)] : [])));
     }, (id, ipc) => this.broadcasts.set(id, ipc));
-    const rangesOf = this.driver.rangesOf;
+    const { rangesOf } = this.driver.partitions;
     for (const pending of pendingAdaptive(node, rangesOf)) {
       const current = withRanges(pending, rangesOf) as AdaptiveNode; // its map sides read cut partitions
       await this.resolveRangeBounds(current);
-      ran.push(...await this.driver.cutPartitions(current, { bundleHash: this.currentBundle }));
+      ran.push(...await this.driver.partitions.cut(current, this.currentBundle));
     }
     const resolved = withRanges(node, rangesOf);
     await this.resolveRangeBounds(resolved);

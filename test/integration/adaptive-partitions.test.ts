@@ -124,6 +124,17 @@ describe('partition counts from data size', () => {
     expect(session2.lastJobMetrics!.partitionCuts.map((c) => c.shuffleIds)).toEqual([deps.map((d) => d.shuffleId)]);
   });
 
+  it('makes one cut for two actions started together on the same shuffle', async () => {
+    const agg = session2.range(0, 20_000, { numPartitions: 5 }).map((r) => ({ k: Number(r.id) % 5_000 }))
+      .aggregateByKey(['k'], { n: count() });
+    const before = session2.driver.history.filter((c) => c.type === 'LaunchTask').length;
+    const [n, rows] = await Promise.all([agg.count(), agg.collect()]);
+    expect(n).toBe(5_000);
+    expect(rows).toHaveLength(5_000);
+    const launched = session2.driver.history.filter((c) => c.type === 'LaunchTask').length - before;
+    expect(launched).toBe(5 + 2 * agg.numPartitions); // the map stage ran once, each action read every partition
+  });
+
   it('rejects a bad target size naming the key and the value', async () => {
     await expect(Session.create({ master: 'local', conf: ['dataflow.shuffle.targetPartitionBytes=lots'] }))
       .rejects.toThrow(/dataflow.shuffle.targetPartitionBytes lots is not a size \(e.g. 512m, 4g\)/);
