@@ -65,7 +65,7 @@ async function ours(file: string, master: string, options: AlsOptions): Promise<
     const executors = (backend.processes ?? []).reduce((s, p) => s + peakRss(p.pid), 0);
     const driver = peakRss(process.pid);
     const s = model.summary!;
-    console.log(`  (${s.ratings} ratings, ${s.users} users, ${s.items} items)`);
+    console.log(`  (${s.ratings} ratings, ${s.users} users, ${s.items} items; preparation ${Object.entries(s.prepareSteps ?? {}).map(([k, v]) => `${k} ${v.toFixed(1)} s`).join(', ')})`);
     return { sPerIter: s.iterateSeconds / s.iterations, prepare: s.prepareSeconds, peakBytes: driver + executors };
   } finally {
     await session.stop();

@@ -42,6 +42,8 @@ export { encodeIpc, decodeIpc } from './kernels/ipc.ts';
 export { sortTable } from './kernels/sort.ts';
 /** Group a table's rows by key: one row per key, the rest in a list column named GROUP_VALUES_COLUMN. */
 export { groupRows, GROUP_VALUES_COLUMN } from './kernels/group-rows.ts';
+/** Dense group numbers of a table's rows by exact key equality, with each group's first row (distinct, grouping). */
+export { groupIds } from './kernels/group-ids.ts';
 
 // ---- hashing and randomness -------------------------------------------------------------------------
 /**

@@ -16,8 +16,10 @@
 //     (the `implicit` library's method); `solver: 'cholesky'` forms and factors each system.
 //   nonnegative: each row's system is solved as non-negative least squares (Lawson–Hanson).
 //
-// THE DATA MOVEMENT. Users are cut into numUserBlocks contiguous blocks of dense indices, items into
-// numItemBlocks (layout.ts). Once, before iterating, the ratings are routed to their user block and
+// THE DATA MOVEMENT. The input is read once: its user, item and rating columns are cached for the
+// passes of the preparation (validation; the ids of both sides, found in one pass with no shuffle;
+// the routing of each side), and dropped when the in-blocks are built. Users are cut into
+// numUserBlocks contiguous blocks of dense indices, items into numItemBlocks (layout.ts). Once, before iterating, the ratings are routed to their user block and
 // to their item block and turned into IN-BLOCKS (in-blocks.ts): per block, its rows' ratings sorted
 // by the other side's index, the positions of the other side's factors it needs, and its OUT-BLOCK
 // (which of its rows each block of the other side needs). The in-blocks are the map side of a
@@ -64,7 +66,7 @@
 import { Table, makeVector } from 'apache-arrow';
 import type { Dataset, Row } from '../../engine/index.ts';
 import { AlsInputError, AlsOptionError } from './errors.ts';
-import { encodeIds } from '../shared/id-encoding.ts';
+import { encodeIdColumns } from '../shared/id-encoding.ts';
 import type { IdEncoding } from '../shared/id-encoding.ts';
 import { routeKeys, sideLayout, slotsOf } from './layout.ts';
 import { resolveOptions } from './options.ts';
@@ -72,6 +74,7 @@ import type { AlsOptions, AlsPlan, ResolvedAlsOptions } from './options.ts';
 import { ratingKernels } from './ratings-kernels.ts';
 import { binaryVector, inBlockKernels } from './in-blocks.ts';
 import type { RatingIds } from './in-blocks.ts';
+import type { RatingColumns } from './ratings-kernels.ts';
 import { halfIterationKernels } from './half-iteration.ts';
 import { collectFactors } from './collect-factors.ts';
 import { AlsModel } from './model.ts';
@@ -90,6 +93,8 @@ export interface AlsTrainingSummary {
   items: number;
   /** Validation, id encoding and building the in-blocks. */
   prepareSeconds: number;
+  /** Where preparation went, seconds per step in order (e.g. validate, ids, userBlocks, itemBlocks). */
+  prepareSteps?: Record<string, number>;
   /** All iterations plus collecting the factors. */
   iterateSeconds: number;
   iterations: number;
@@ -104,54 +109,19 @@ export interface AlsTrainingSummary {
 export async function trainAls(ratings: Dataset<Row>, options: AlsOptions = {}): Promise<AlsModel> {
   const o = resolveOptions(options);
   const session = ratings.session;
-  const cols = { userCol: o.userCol, itemCol: o.itemCol, ratingCol: o.ratingCol };
   const t0 = performance.now();
-
-  // 1. validate every rating and compute the global mean (one pass)
-  const check = ratingKernels.checkRatings;
-  const stats = await ratings.mapBatches((b) => check(b, cols), { check, cols }).toTable();
-  const counts = stats.numRows > 0 ? (stats.getChild('n')!.toArray() as Float64Array) : new Float64Array(0);
-  const sums = stats.numRows > 0 ? (stats.getChild('sum')!.toArray() as Float64Array) : new Float64Array(0);
-  let total = 0;
-  let sum = 0;
-  for (let i = 0; i < counts.length; i++) { total += counts[i]; sum += sums[i]; }
-  if (total === 0) throw new AlsInputError('the ratings dataset is empty: ALS needs at least one rating');
-  const mean = sum / total;
-
-  // 2. dense ids
-  const users = await encodeIds(ratings, o.userCol, 'ALS', 'userCol');
-  const items = await encodeIds(ratings, o.itemCol, 'ALS', 'itemCol');
-  if (o.rank > Math.min(users.ids.length, items.ids.length)) {
-    throw new AlsOptionError(
-      `rank ${o.rank} is larger than the number of ${users.ids.length < items.ids.length ? `users (${users.ids.length})` : `items (${items.ids.length})`}; ` +
-        `the factors would be underdetermined. Use rank ≤ ${Math.min(users.ids.length, items.ids.length)}`,
-    );
+  // the three columns training reads, cached: the input (a CSV or Parquet scan) is read once, and
+  // every pass of the preparation (validation, both id encodings, both sides' routing) reads the cache
+  const cols = { userCol: o.userCol, itemCol: o.itemCol, ratingCol: o.ratingCol };
+  const pick = ratingKernels.ratingColumns;
+  const input = ratings.mapBatches((b) => pick(b, cols), { pick, cols }).cache();
+  let prepared: Prepared;
+  try {
+    prepared = await prepare(input, o, cols, t0);
+  } finally {
+    input.unpersist(); // the in-blocks' shuffle files hold all the iterations need
   }
-
-  // 3. layout and the plan every kernel receives
-  const plan = makePlan(o, users.ids.length, items.ids.length, o.biases ? mean : 0);
-
-  // 4. in-blocks: the left side of every half-iteration's join, partitioned once by block
-  const ub = session.broadcast(users.ids);
-  const ib = session.broadcast(items.ids);
-  // only needed to name a refused duplicate pair by its ids
-  const ids = o.duplicates === 'error' ? session.broadcast<RatingIds>({ users: users.ids, items: items.ids }) : null;
-  const inBlocks = (side: 'user' | 'item'): Dataset<Row> => {
-    const n = plan[side].numBlocks;
-    const route = ratingKernels.encodeAndRoute;
-    const build = inBlockKernels.buildInBlock;
-    return ratings
-      .mapBatches((b) => route(b, ub, ib, cols, plan, side), { route, ub, ib, cols, plan, side })
-      .repartition(['key'], { numPartitions: n })                       // partition p = block p's ratings
-      .mapPartitionTables((t) => build(t, plan, side, cols, ids), { build, plan, side, cols, ids })
-      .repartition(['key'], { numPartitions: n });                      // kept: every join below reuses it
-  };
-  const userBlocks = inBlocks('user');
-  const itemBlocks = inBlocks('item');
-  const emptyState = session.fromTable(emptyStateTable(), { numPartitions: 1 });
-  // materialize both in-block shuffles now (so that iterations are timed on their own)
-  await blockJoin(userBlocks, emptyState).count();
-  await blockJoin(itemBlocks, emptyState).count();
+  const { plan, users, items, mean, total, userBlocks, itemBlocks, emptyState, steps } = prepared;
   const t1 = performance.now();
 
   // 5. iterate: init items, then users ← items, items ← users
@@ -168,9 +138,79 @@ export async function trainAls(ratings: Dataset<Row>, options: AlsOptions = {}):
   const t2 = performance.now();
   return new AlsModel(session, {
     options: o, plan, users, items, userFactors, itemFactors, mean,
-    summary: { ratings: total, users: users.ids.length, items: items.ids.length, prepareSeconds: (t1 - t0) / 1000, iterateSeconds: (t2 - t1) / 1000, iterations: o.maxIter },
+    summary: { ratings: total, users: users.ids.length, items: items.ids.length, prepareSeconds: (t1 - t0) / 1000, prepareSteps: steps, iterateSeconds: (t2 - t1) / 1000, iterations: o.maxIter },
     training: ratings,
   });
+}
+
+/** What preparation leaves for the iterations: the plan, the id encodings and both sides' materialized in-blocks. */
+interface Prepared {
+  plan: AlsPlan;
+  users: IdEncoding;
+  items: IdEncoding;
+  mean: number;
+  total: number;
+  userBlocks: Dataset<Row>;
+  itemBlocks: Dataset<Row>;
+  emptyState: Dataset<Row>;
+  steps: Record<string, number>;
+}
+
+async function prepare(input: Dataset<Row>, o: ResolvedAlsOptions, cols: RatingColumns, t0: number): Promise<Prepared> {
+  const session = input.session;
+  const steps: Record<string, number> = {};
+  let mark = t0;
+  const step = (name: string): void => { const now = performance.now(); steps[name] = (now - mark) / 1000; mark = now; };
+
+  // 1. validate every rating and compute the global mean (one pass)
+  const check = ratingKernels.checkRatings;
+  const stats = await input.mapBatches((b) => check(b, cols), { check, cols }).toTable();
+  const counts = stats.numRows > 0 ? (stats.getChild('n')!.toArray() as Float64Array) : new Float64Array(0);
+  const sums = stats.numRows > 0 ? (stats.getChild('sum')!.toArray() as Float64Array) : new Float64Array(0);
+  let total = 0;
+  let sum = 0;
+  for (let i = 0; i < counts.length; i++) { total += counts[i]; sum += sums[i]; }
+  if (total === 0) throw new AlsInputError('the ratings dataset is empty: ALS needs at least one rating');
+  const mean = sum / total;
+  step('validate');
+
+  // 2. dense ids
+  const [users, items] = await encodeIdColumns(input, [{ column: o.userCol, option: 'userCol' }, { column: o.itemCol, option: 'itemCol' }], 'ALS') as [IdEncoding, IdEncoding];
+  if (o.rank > Math.min(users.ids.length, items.ids.length)) {
+    throw new AlsOptionError(
+      `rank ${o.rank} is larger than the number of ${users.ids.length < items.ids.length ? `users (${users.ids.length})` : `items (${items.ids.length})`}; ` +
+        `the factors would be underdetermined. Use rank ≤ ${Math.min(users.ids.length, items.ids.length)}`,
+    );
+  }
+  step('ids');
+
+  // 3. layout and the plan every kernel receives
+  const plan = makePlan(o, users.ids.length, items.ids.length, o.biases ? mean : 0);
+
+  // 4. in-blocks: the left side of every half-iteration's join, partitioned once by block
+  const ub = session.broadcast(users.ids);
+  const ib = session.broadcast(items.ids);
+  // only needed to name a refused duplicate pair by its ids
+  const ids = o.duplicates === 'error' ? session.broadcast<RatingIds>({ users: users.ids, items: items.ids }) : null;
+  const inBlocks = (side: 'user' | 'item'): Dataset<Row> => {
+    const n = plan[side].numBlocks;
+    const route = ratingKernels.encodeAndRoute;
+    const build = inBlockKernels.buildInBlock;
+    return input
+      .mapBatches((b) => route(b, ub, ib, cols, plan, side), { route, ub, ib, cols, plan, side })
+      .repartition(['key'], { numPartitions: n })                       // partition p = block p's ratings
+      .mapPartitionTables((t) => build(t, plan, side, cols, ids), { build, plan, side, cols, ids })
+      .repartition(['key'], { numPartitions: n });                      // kept: every join below reuses it
+  };
+  const userBlocks = inBlocks('user');
+  const itemBlocks = inBlocks('item');
+  const emptyState = session.fromTable(emptyStateTable(), { numPartitions: 1 });
+  // materialize both in-block shuffles now (so that iterations are timed on their own)
+  await blockJoin(userBlocks, emptyState).count();
+  step('userBlocks');
+  await blockJoin(itemBlocks, emptyState).count();
+  step('itemBlocks');
+  return { plan, users, items, mean, total, userBlocks, itemBlocks, emptyState, steps };
 }
 
 /** The plan for given options and id counts. */

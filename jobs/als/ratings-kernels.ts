@@ -67,6 +67,14 @@ export function checkRatings(batch: Table, cols: RatingColumns): Table {
   return new Table({ n: makeVector(Float64Array.of(r.length)), sum: makeVector(Float64Array.of(sum)) });
 }
 
+/** The user, item and rating columns of a batch (what training reads, kept by its cache); an empty batch passes as it is. */
+export function ratingColumns(batch: Table, cols: RatingColumns): Table {
+  if (batch.numRows === 0) return batch;
+  return new Table({
+    [cols.userCol]: column(batch, cols.userCol, 'user'), [cols.itemCol]: column(batch, cols.itemCol, 'item'), [cols.ratingCol]: column(batch, cols.ratingCol, 'rating'),
+  });
+}
+
 /**
  * Encodes ids and routes each rating to its block on `side`: columns key (route key of the
  * block's partition), dst (dense index on `side`), src (dense index on the other side), r.
@@ -92,4 +100,4 @@ export function encodeAndRoute(
   return tableOf({ key: makeVector(key), dst: makeVector(dst), src: makeVector(src), r: makeVector(r) });
 }
 
-export const ratingKernels = libraryFunctions(import.meta.url, { checkRatings, encodeAndRoute });
+export const ratingKernels = libraryFunctions(import.meta.url, { ratingColumns, checkRatings, encodeAndRoute });

@@ -14,7 +14,7 @@
 import { Table, Type, Utf8, makeVector, vectorFromArray } from 'apache-arrow';
 import type { Vector } from 'apache-arrow';
 import { DataflowError } from '../../engine/index.ts';
-import { libraryFunctions } from '../../engine/extend.ts';
+import { groupIds, libraryFunctions, takeRows } from '../../engine/extend.ts';
 import type { Dataset, Row } from '../../engine/index.ts';
 
 /** The sorted distinct ids of one column: numbers (any int/float type), bigints (Int64) or strings. */
@@ -50,22 +50,52 @@ export class IdEncodingError extends DataflowError {
  *   users.ids.length; // number of distinct users
  */
 export async function encodeIds(ratings: Dataset<Row>, column: string, job: string, option = 'userCol/itemCol'): Promise<IdEncoding> {
-  const pick = idKernels.idColumn;
-  const table = await ratings.mapBatches((b) => pick(b, column, job, option), { pick, column, job, option }).distinct().toTable();
-  const vector = table.numRows === 0 ? undefined : table.getChild(column);
-  if (!vector) return { column, ids: new Float64Array(0), kind: 'float64' };
-  return encodingOf(vector, column, job);
+  return (await encodeIdColumns(ratings, [{ column, option }], job))[0]!;
 }
 
-/** Kernel: the id column of a batch, or an error naming the option to set when it is missing. */
-export function idColumn(batch: Table, column: string, job: string, option: string): Table {
-  const vector = batch.getChild(column);
-  if (vector) return new Table({ [column]: vector });
-  if (batch.numRows === 0) return batch; // an empty partition may carry no columns at all
-  throw new IdEncodingError(`${job}: the ratings have no column '${column}' (columns: ${batch.schema.fields.map((f) => f.name).join(', ')}); pass options.${option}`);
+/**
+ * The encodings of several id columns from one pass over the data and no shuffle: each partition
+ * sends the distinct ids of every column (the engine's distinct grouping), the driver merges, sorts
+ * and numbers them. At most partitions × distinct ids reach the driver.
+ *
+ * @example
+ *   const [users, items] = await encodeIdColumns(ratings, [{ column: 'userId', option: 'userCol' }, { column: 'itemId', option: 'itemCol' }], 'ALS');
+ */
+export async function encodeIdColumns(ratings: Dataset<Row>, columns: ReadonlyArray<{ column: string; option: string }>, job: string): Promise<IdEncoding[]> {
+  const pick = idKernels.distinctIdColumns;
+  const names = columns.map((c) => c.column);
+  const options = columns.map((c) => c.option);
+  const table = await ratings.mapPartitionTables((t) => pick(t, names, job, options), { pick, names, job, options }).toTable();
+  return names.map((column) => {
+    const vector = table.numRows === 0 ? undefined : table.getChild(column);
+    return vector ? encodingOf(vector, column, job) : { column, ids: new Float64Array(0), kind: 'float64' };
+  });
 }
 
-export const idKernels = libraryFunctions(import.meta.url, { idColumn });
+/**
+ * Kernel: the distinct values of each id column of a partition, side by side; a shorter column is
+ * padded by repeating its first value (the driver removes duplicates anyway). A missing column is an
+ * error naming the option to set; an empty partition (which may carry no columns) gives no columns.
+ */
+export function distinctIdColumns(table: Table, columns: readonly string[], job: string, options: readonly string[]): Table {
+  if (table.numRows === 0) return new Table();
+  const firsts = columns.map((column, c) => {
+    if (!table.getChild(column)) {
+      throw new IdEncodingError(`${job}: the ratings have no column '${column}' (columns: ${table.schema.fields.map((f) => f.name).join(', ')}); pass options.${options[c]}`);
+    }
+    return groupIds(table, [column]).firstRow;
+  });
+  const length = Math.max(...firsts.map((f) => f.length));
+  const out: Record<string, Vector> = {};
+  columns.forEach((column, c) => {
+    const rows = new Int32Array(length).fill(firsts[c]![0]!);
+    rows.set(firsts[c]!);
+    out[column] = takeRows(table.select([column]), rows).getChild(column)!;
+  });
+  return new Table(out);
+}
+
+export const idKernels = libraryFunctions(import.meta.url, { distinctIdColumns });
 
 /** The encoding of a column of distinct ids (e.g. a saved model's id column). */
 export function encodingOf(vector: Vector, column: string, job: string): IdEncoding {
@@ -89,23 +119,30 @@ function sortedIds(vector: Vector, column: string, job: string): IdList {
   if (typeof first === 'string') {
     const ids: string[] = [];
     for (let i = 0; i < vector.length; i++) ids.push(vector.get(i) as string);
-    return ids.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    return unique(ids.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
   }
   if (typeof first === 'bigint') {
     const ids = new BigInt64Array(vector.length);
     for (let i = 0; i < vector.length; i++) ids[i] = BigInt.asIntN(64, vector.get(i) as bigint);
-    return ids.sort();
+    return unique(ids.sort());
   }
   if (typeof first === 'number') {
     const ids = new Float64Array(vector.length);
     for (let i = 0; i < vector.length; i++) {
       const v = vector.get(i) as number;
       if (!Number.isFinite(v)) throw new IdEncodingError(`${job}: column '${column}' has a non-finite id ${v}; ids must be finite numbers, bigints or strings`);
-      ids[i] = v;
+      ids[i] = v === 0 ? 0 : v; // -0 is the id 0
     }
-    return ids.sort();
+    return unique(ids.sort());
   }
   throw new IdEncodingError(`${job}: column '${column}' holds ${typeof first} values; ids must be integers, numbers, bigints or strings`);
+}
+
+/** A sorted list without its repeated values (numbers compare by value: -0 is 0). */
+function unique<L extends IdList>(sorted: L): L {
+  let m = 0;
+  for (let i = 0; i < sorted.length; i++) if (m === 0 || sorted[i] !== sorted[m - 1]) sorted[m++] = sorted[i]!;
+  return (Array.isArray(sorted) ? sorted.slice(0, m) : sorted.slice(0, m)) as L;
 }
 
 // ---- executor side: ids → dense indices --------------------------------------------------------

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Int32, Int64, Field, Schema, makeVector, vectorFromArray, Utf8 } from 'apache-arrow';
 import { Session } from '../../../../engine/index.ts';
-import { decodeIds, encodeColumn, encodeIds, encodingOf, IdEncodingError, indexOfId } from '../../../../jobs/shared/id-encoding.ts';
+import { decodeIds, distinctIdColumns, encodeColumn, encodeIdColumns, encodeIds, encodingOf, IdEncodingError, indexOfId } from '../../../../jobs/shared/id-encoding.ts';
 import { trainAls, AlsModel } from '../../../../jobs/als/index.ts';
 
 const BIG = 2n ** 60n; // 2^60 + 1 and 2^60 + 2 are the same double: only a bigint path tells them apart
@@ -31,6 +31,21 @@ describe('shared id encoding', () => {
     expect([...decodeIds(enc, [2, 0])]).toEqual([BIG + 2n, -5n]);
     expect(indexOfId(enc.ids, BIG + 1n)).toBe(1);
     expect(indexOfId(enc.ids, -5)).toBe(0); // a safe number finds its Int64 id
+  });
+
+  it('encodes several columns in one pass: per partition distinct ids, merged, sorted and numbered on the driver', async () => {
+    const rows = [['u3', 7], ['u1', 7], ['u3', 9], ['u2', -0], ['u1', 0], ['u3', 7], ['u4', 9]].map(([userId, itemId]) => ({ userId, itemId }));
+    for (const numPartitions of [1, 3]) {
+      const [users, items] = await encodeIdColumns(session.fromRows(rows, { numPartitions }), [{ column: 'userId', option: 'userCol' }, { column: 'itemId', option: 'itemCol' }], 'test');
+      expect(users!.ids).toEqual(['u1', 'u2', 'u3', 'u4']);
+      expect(users!.kind).toBe('utf8');
+      expect([...items!.ids]).toEqual([0, 7, 9]); // -0 and 0 are one id, as distinct() has them
+    }
+    const table = await session.fromRows(rows.slice(0, 3), { numPartitions: 1 }).toTable();
+    const part = distinctIdColumns(table, ['userId', 'itemId'], 'test', ['userCol', 'itemCol']);
+    expect(part.getChild('userId')!.toArray()).toEqual(['u3', 'u1']);
+    expect([...part.getChild('itemId')!.toArray()]).toEqual([7, 9]);
+    expect(() => distinctIdColumns(table, ['userId', 'movie'], 'ALS', ['userCol', 'itemCol'])).toThrow(/ALS: the ratings have no column 'movie'.*pass options.itemCol/);
   });
 
   it('gives the same indices through the dense table and the map, and decodes to the input kind', () => {
