@@ -12,6 +12,8 @@ const CONF = ['dataflow.ui.progress=false', 'dataflow.shuffle.targetPartitionByt
 interface Outcome {
   rows: Record<string, Row[]>;
   partitions: Record<string, number>;
+  /** The cuts each action made: buckets, map output bytes and partitions. */
+  cuts: Record<string, Array<{ buckets: number; bytes: number; partitions: number }>>;
   /** numPartitions of the big aggregate before any action: its bucket count. */
   before: number;
 }
@@ -31,11 +33,13 @@ async function runJobs(session: Session): Promise<Outcome> {
   const datasets: Record<string, Dataset<Row>> = { small, big, sorted, joined, broadcast, explicit };
   const rows: Record<string, Row[]> = {};
   const partitions: Record<string, number> = {};
+  const cuts: Outcome['cuts'] = {};
   for (const [name, ds] of Object.entries(datasets)) {
     rows[name] = await ds.collect();
     partitions[name] = ds.numPartitions;
+    cuts[name] = session.lastJobMetrics!.partitionCuts.map(({ buckets, bytes, partitions: n }) => ({ buckets, bytes, partitions: n }));
   }
-  return { rows, partitions, before };
+  return { rows, partitions, cuts, before };
 }
 
 describe('partition counts from data size', () => {
@@ -58,6 +62,9 @@ describe('partition counts from data size', () => {
   it('chooses the same counts and gives identical rows, in the same order, on local and local[2]', () => {
     expect(local2.partitions).toEqual(local.partitions);
     expect(local2.rows).toEqual(local.rows);
+    // the map sides wrote the same bytes per bucket whichever executor ran them
+    expect(local2.cuts).toEqual(local.cuts);
+    expect(local.cuts.big).toHaveLength(1);
   });
 
   it('puts small data in one partition and more data in more, never past the bucket count', () => {
