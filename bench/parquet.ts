@@ -18,7 +18,7 @@ import { count, mean } from '../engine/index.ts';
 import type { Session } from '../engine/index.ts';
 import { fmt, machineInfo, markdownTable, writeResults } from './lib/report.ts';
 import type { TableRow } from './lib/report.ts';
-import { repeat, timed } from './lib/measure.ts';
+import { repeat, summarise, timed } from './lib/measure.ts';
 import type { Sample } from './lib/measure.ts';
 import { cleanUpOnSignal, withSession } from './lib/sessions.ts';
 
@@ -99,6 +99,9 @@ async function main(): Promise<void> {
   let rows = 0;
   let partitions = 0;
   let top: Array<{ itemId: unknown; count: unknown }> = [];
+  let duckTop: string[][] = [];
+  const duckStatsRuns: number[] = [];
+  const loadAtStart = machineInfo().loadAverage as number[];
   const ours = await withSession(options.master, async (session) => {
     const read = await repeat(options.runs, () => timed(async () => {
       const ds = await session.readParquet(file, { columns: ['userId', 'itemId', 'rating'] });
@@ -109,10 +112,18 @@ async function main(): Promise<void> {
       const ds = await session.readParquet(file);
       await ds.writeParquet(out, { mode: 'overwrite' });
     }));
-    const stats = await repeat(options.runs, () => timed(async () => {
-      top = await ratingsStats(session, file);
-    }));
-    // The same job with 8 shuffle partitions instead of the default (one per input partition, 163 here).
+    // DuckDB's groupby runs right after each of ours (the executors idle meanwhile), so both see
+    // the same machine load; the first pair warms up both and is not recorded.
+    const stats = await repeat(options.runs, async (run) => {
+      const ms = await timed(async () => {
+        top = await ratingsStats(session, file);
+      });
+      const duck = duckdbAnchor('groupby', file);
+      duckTop = duck.top ?? [];
+      if (run >= 0) duckStatsRuns.push(duck.ms);
+      return ms;
+    }, 1);
+    // The same job with 8 shuffle partitions asked for instead of the default (chosen from the input).
     const stats8 = await repeat(options.runs, () => timed(async () => {
       await ratingsStats(session, file, 8);
     }));
@@ -121,12 +132,7 @@ async function main(): Promise<void> {
   await rm(out, { recursive: true, force: true });
 
   const duckRead = await repeat(options.runs, async () => duckdbAnchor('read', file).ms);
-  let duckTop: string[][] = [];
-  const duckStats = await repeat(options.runs, async () => {
-    const r = duckdbAnchor('groupby', file);
-    duckTop = r.top ?? [];
-    return r.ms;
-  });
+  const duckStats = summarise(duckStatsRuns);
   const duck = await duckdbConnection();
   await mkdir(options.data, { recursive: true });
   const duckOut = path.join(options.data, 'written-by-duckdb.parquet');
@@ -136,7 +142,7 @@ async function main(): Promise<void> {
   const sameTop = JSON.stringify(top.map((r) => [String(r.itemId), String(r.count)])) === JSON.stringify(duckTop.map((r) => [r[0], r[1]]));
   const tableRows: TableRow[] = [
     {
-      measure: `read 3 columns into the engine (${options.master}, ${partitions} row groups → partitions)`,
+      measure: `read 3 columns into the engine (${options.master}, ${partitions} partitions)`,
       dataflow: rate(rows, ours.read), reference: `DuckDB read: ${rate(rows, duckRead)}`,
       verdict: `${fmt(rowsPerSec(rows, ours.read.min) / rowsPerSec(rows, duckRead.min))}× DuckDB (goal ≥ 1×)`,
     },
@@ -146,19 +152,20 @@ async function main(): Promise<void> {
       verdict: `${fmt(rowsPerSec(rows, ours.write.min) / rowsPerSec(rows, duckWrite.min))}× DuckDB`,
     },
     {
-      measure: 'ratings-stats job: per-item count + mean, top 10 (end to end)',
-      dataflow: `${fmt(ours.stats.min)} ms (median ${fmt(ours.stats.median)})`, reference: `DuckDB groupby: ${fmt(duckStats.min)} ms`,
-      verdict: `${fmt(ours.stats.min / duckStats.min)}× DuckDB's time (goal ≤ 5×); top 10 ${sameTop ? 'identical' : 'DIFFERENT'}`,
+      measure: 'ratings-stats job: per-item count + mean, top 10 (end to end; runs alternate with DuckDB\'s)',
+      dataflow: `${fmt(ours.stats.min)} ms (median ${fmt(ours.stats.median)})`, reference: `DuckDB groupby: ${fmt(duckStats.min)} ms (median ${fmt(duckStats.median)})`,
+      verdict: `${fmt(ours.stats.min / duckStats.min)}× DuckDB's time (median ${fmt(ours.stats.median / duckStats.median)}×; goal ≤ 3×); top 10 ${sameTop ? 'identical' : 'DIFFERENT'}`,
     },
     {
       measure: 'same job, numPartitions: 8 for aggregateByKey and sortBy',
-      dataflow: `${fmt(ours.stats8.min)} ms (median ${fmt(ours.stats8.median)})`, reference: `DuckDB groupby: ${fmt(duckStats.min)} ms`,
-      verdict: `${fmt(ours.stats8.min / duckStats.min)}× DuckDB's time (goal ≤ 5×)`,
+      dataflow: `${fmt(ours.stats8.min)} ms (median ${fmt(ours.stats8.median)})`, reference: `DuckDB groupby: ${fmt(duckStats.min)} ms (median ${fmt(duckStats.median)})`,
+      verdict: `${fmt(ours.stats8.min / duckStats.min)}× DuckDB's time (median ${fmt(ours.stats8.median / duckStats.median)}×; goal ≤ 3×)`,
     },
   ];
   console.log(`\nParquet: ${rows.toLocaleString('en-US')} ratings, ${file}`);
   console.log(`command: ${process.env.DATAFLOW_BENCH_COMMAND ?? `npx tsx bench/parquet.ts ${process.argv.slice(2).join(' ')}`.trim()}\n`);
   console.log(markdownTable(tableRows));
+  console.log(`\nload average (1, 5, 15 min): ${loadAtStart.join(' ')} at start, ${(machineInfo().loadAverage as number[]).join(' ')} at end`);
   const saved = await writeResults(path.join(REPO_ROOT, 'bench/results'), 'parquet', {
     options, machine: machineInfo(), rows, partitions, ours, duckdb: { read: duckRead, write: duckWrite, groupby: duckStats }, top, duckTop, sameTop,
   });
