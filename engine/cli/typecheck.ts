@@ -93,9 +93,8 @@ async function check(request: JobCheckRequest, snapshotDir: string, compilerVers
   if (process.env.DATAFLOW_TYPECHECK_SNAPSHOT === '0') return { result: await checkInWorker(request), how: 'in a worker (DATAFLOW_TYPECHECK_SNAPSHOT=0)' };
   const fromSnapshot = await checkFromSnapshot(request, snapshotDir, compilerVersion, checkProcesses);
   if ('result' in fromSnapshot) {
-    const { keptFiles, staleFiles } = fromSnapshot.result;
-    const { process: spent } = fromSnapshot.result;
-    return { result: fromSnapshot.result, how: `from the snapshot (${keptFiles} files kept parsed${staleFiles ? `, ${staleFiles} out of date: checked again without it, rebuilt next time` : ''}${spent ? `; ${spent}` : ''})` };
+    const { keptFiles, process: spent } = fromSnapshot.result;
+    return { result: fromSnapshot.result, how: `from the snapshot (${keptFiles} files kept parsed${spent ? `; ${spent}` : ''})` };
   }
   const build = await buildSnapshot(request, snapshotDir, compilerVersion, checkProcesses).catch(() => undefined);
   if (!build) return { result: await checkInWorker(request), how: `in a worker (no snapshot: ${fromSnapshot.missing}; another process is building it, or it cannot be built)` };

@@ -3,7 +3,7 @@
 // made among them. The type-check snapshot (snapshot-main.ts) holds them, so a check parses and
 // resolves only the job's files. A kept file is used only while it is provably the same: an
 // installed file by size and mtime, an engine file by its declaration key (the hash of its
-// source); otherwise the check counts it stale and is done again without anything kept.
+// source); otherwise the check counts it stale, and its result is not used (a new snapshot is built).
 
 import type ts from 'typescript';
 import { statSync } from 'node:fs';

@@ -31,9 +31,8 @@ v8.startupSnapshot.setDeserializeMainFunction(() => {
   const started = performance.now();
   const startCpu = process.cpuUsage();
   const asked = request();
-  const quick = runCheck(asked, parsed).result;
-  // Out-of-date kept files may have misled the check: check again from the files alone (and say so, to rebuild).
-  const result = quick.staleFiles === 0 ? quick : { ...runCheck(asked).result, staleFiles: quick.staleFiles };
+  // With out-of-date kept files (staleFiles > 0) the result is not trusted: the parent builds a new snapshot, which checks.
+  const result = runCheck(asked, parsed).result;
   const checkCpu = process.cpuUsage(startCpu);
   const ms = (micros: number): number => Math.round(micros / 1e3);
   const heap = Math.round(v8.getHeapStatistics().used_heap_size / 1e6);

@@ -4,7 +4,8 @@
 // snapshot lives in the cache folder, is built by the first check that finds none (that check runs
 // in the building process, so it costs no more than a check without it) and is rebuilt when Node,
 // TypeScript or the checker changes (manifest), when it crashes (corrupt), or when a check finds
-// files it holds out of date (an engine source or an installed package changed).
+// files it holds out of date (an engine source or an installed package changed): that check's
+// result is not used, the check is done by the new snapshot's builder.
 
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, renameSync, rmSync, writeFileSync, mkdirSync, openSync, closeSync } from 'node:fs';
@@ -116,7 +117,10 @@ export async function checkFromSnapshot(request: JobCheckRequest, dir: string, c
     discard(dir, manifest);
     return { missing: `the snapshot failed (${exit.signal ?? `exit ${exit.code}`}${lastLine(exit.stderr) ? `: ${lastLine(exit.stderr)}` : ''}) and was discarded` };
   }
-  if (result.staleFiles > 0) discard(dir, manifest); // it held out-of-date files: the next check builds anew
+  if (result.staleFiles > 0) { // it held files that changed since: its check may have been misled
+    discard(dir, manifest);
+    return { missing: `${result.staleFiles} of the files it held changed since` };
+  }
   return { result };
 }
 
