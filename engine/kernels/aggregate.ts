@@ -184,18 +184,28 @@ export function partialAggregateTables(tables: readonly Table[], keys: readonly 
   const fields = [tables[0]!.schema.fields[requireColumnIndex(tables[0]!, key, 'as a grouping key')]!];
   const columns = [combineChunks(tables.map((t, i) => takeData(columnData(t, key), firstRows[i]!)), fields[0]!.type)];
   let rowCounts: Float64Array | null = null;
+  const countRowsOnce = (): Float64Array => {
+    if (!rowCounts) {
+      rowCounts = new Float64Array(numGroups);
+      for (const groupOf of groupOfs) for (let i = 0; i < groupOf.length; i++) rowCounts[groupOf[i]!]++;
+    }
+    return rowCounts;
+  };
   for (const { output, spec, states } of layout) {
     if (spec.fn === 'count') {
-      if (!rowCounts) {
-        rowCounts = new Float64Array(numGroups);
-        for (const groupOf of groupOfs) for (let i = 0; i < groupOf.length; i++) rowCounts[groupOf[i]!]++;
-      }
       fields.push(new Field(states[0]!.name, new Float64(), true));
-      columns.push(float64Data(rowCounts, null));
+      columns.push(float64Data(countRowsOnce(), null));
       continue;
     }
     const inputs = tables.map((t) => readInput(t, output, spec));
+    const noNulls = inputs.every((input) => input.valid === null);
     for (const state of states) {
+      if (state.kind === 'count' && noNulls) {
+        // A mean's count of non-null values, with no nulls: the row count (no pass of its own).
+        fields.push(new Field(state.name, new Float64(), true));
+        columns.push(float64Data(countRowsOnce(), null));
+        continue;
+      }
       const values = new Float64Array(numGroups);
       const seen = new Uint8Array(numGroups);
       inputs.forEach((input, i) => accumulateInto(state.kind, groupOfs[i]!, input.values, input.valid, values, seen));
