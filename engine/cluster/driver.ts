@@ -17,7 +17,6 @@ import type { PlanNode, ShuffleDependency } from '../plan/nodes.ts';
 import { cacheReads, shuffleReads, stripUpstream } from '../plan/nodes.ts';
 import type { Stage, StagePlan } from '../plan/stages.ts';
 import { planMapStage, planStages } from '../plan/stages.ts';
-import type { PartitionCut } from '../scheduler/partition-ranges.ts';
 import { PartitionCutter } from './partition-cutter.ts';
 import { SchedulerState } from '../scheduler/scheduler.ts';
 import { describeFailure } from '../scheduler/failure-messages.ts';
@@ -27,6 +26,10 @@ import { MapOutputRegistry } from '../scheduler/map-output-registry.ts';
 import { partitionCount } from '../shuffle/partitioner.ts';
 import type { ExecutorHandle } from './executor-handle.ts';
 import { ProgressReporter } from './progress.ts';
+import { addMetrics, emptyJobMetrics, recordTaskFailure, recordTaskMetrics } from './job-metrics.ts';
+import type { JobMetrics } from './job-metrics.ts';
+
+export type { JobMetrics, StageMetrics, TaskFailureRecord } from './job-metrics.ts';
 
 /** A job that could not finish: the scheduler's failure, with the chain of task failure causes. */
 export class JobFailedError extends DataflowError {
@@ -36,42 +39,6 @@ export class JobFailedError extends DataflowError {
     this.failure = failure;
   }
 }
-
-/** What the tasks of one stage of a job measured, summed (see TaskMetrics). */
-export interface StageMetrics {
-  stageId: number;
-  /** Finished task attempts (retries included). */
-  tasks: number;
-  /** Task attempts that failed (ran out of memory, lost their executor, threw...) and were retried or failed the job. */
-  failedTasks: number;
-  spillBytes: number;
-  spillFiles: number;
-  /** The largest peakMemoryBytes of any one task. */
-  peakTaskMemoryBytes: number;
-  /** Bytes of partitions its tasks cached in executor memory, and on executor disks (memory full). */
-  cachedMemoryBytes: number;
-  cachedDiskBytes: number;
-}
-
-/** A finished job's metrics: its stages' sums and the totals (`session.lastJobMetrics`). */
-export interface JobMetrics {
-  jobId: number;
-  stages: StageMetrics[];
-  spillBytes: number;
-  spillFiles: number;
-  cachedMemoryBytes: number;
-  cachedDiskBytes: number;
-  /** Why task attempts failed, oldest first (the first MAX_FAILURES_KEPT of them). */
-  taskFailures: TaskFailureRecord[];
-  /** Shuffles whose partitions were cut by size for this job (their map stages ran first, counted here too). */
-  partitionCuts: PartitionCut[];
-}
-
-/** One failed task attempt of a job. */
-export interface TaskFailureRecord { stageId: number; partition: number; attempt: number; reason: TaskFailureReason }
-
-/** How many failed attempts a job's metrics describe one by one (all are counted in failedTasks). */
-const MAX_FAILURES_KEPT = 100;
 
 interface JobRun {
   jobId: number;
@@ -303,7 +270,7 @@ export class Driver {
     }
     const jobId = this.nextJobId++;
     this.bundleByJob.set(jobId, options.bundleHash);
-    const metrics: JobMetrics = { jobId, stages: [], spillBytes: 0, spillFiles: 0, cachedMemoryBytes: 0, cachedDiskBytes: 0, taskFailures: [], partitionCuts: [] };
+    const metrics = emptyJobMetrics(jobId);
     for (const carried of options.carriedMetrics ?? []) addMetrics(metrics, carried);
     const results = new Promise<TaskPayload[]>((resolve, reject) => {
       const job: JobRun = {
@@ -408,41 +375,14 @@ export class Driver {
     }
   }
 
-  private stageMetrics(metrics: JobMetrics, stageId: number): StageMetrics {
-    let stage = metrics.stages.find((s) => s.stageId === stageId);
-    if (!stage) {
-      stage = { stageId, tasks: 0, failedTasks: 0, spillBytes: 0, spillFiles: 0, peakTaskMemoryBytes: 0, cachedMemoryBytes: 0, cachedDiskBytes: 0 };
-      metrics.stages.push(stage);
-      metrics.stages.sort((a, b) => a.stageId - b.stageId);
-    }
-    return stage;
-  }
-
   private recordFailure(info: { jobId: number; stageId: number; partition: number; attempt: number }, reason: TaskFailureReason): void {
     const metrics = this.jobs.get(info.jobId)?.metrics;
-    if (!metrics) return;
-    this.stageMetrics(metrics, info.stageId).failedTasks++;
-    if (metrics.taskFailures.length < MAX_FAILURES_KEPT) {
-      metrics.taskFailures.push({ stageId: info.stageId, partition: info.partition, attempt: info.attempt, reason });
-    }
+    if (metrics) recordTaskFailure(metrics, info, reason);
   }
 
   private recordMetrics(jobId: number, stageId: number, result: TaskResult): void {
     const metrics = this.jobs.get(jobId)?.metrics;
-    if (!metrics || !result.metrics) return;
-    const stage = this.stageMetrics(metrics, stageId);
-    stage.tasks++;
-    stage.spillBytes += result.metrics.spillBytes;
-    stage.spillFiles += result.metrics.spillFiles;
-    stage.peakTaskMemoryBytes = Math.max(stage.peakTaskMemoryBytes, result.metrics.peakMemoryBytes);
-    metrics.spillBytes += result.metrics.spillBytes;
-    metrics.spillFiles += result.metrics.spillFiles;
-    const cachedMemory = result.metrics.cachedMemoryBytes;
-    const cachedDisk = result.metrics.cachedDiskBytes;
-    stage.cachedMemoryBytes += cachedMemory;
-    stage.cachedDiskBytes += cachedDisk;
-    metrics.cachedMemoryBytes += cachedMemory;
-    metrics.cachedDiskBytes += cachedDisk;
+    if (metrics && result.metrics) recordTaskMetrics(metrics, stageId, result.metrics);
   }
 
   private finishJob(job: JobRun, error: Error | undefined): void {
@@ -548,30 +488,4 @@ export class Driver {
       job.reject(error);
     }
   }
-}
-
-
-/** Adds a map-stage job's measurements to those of the job it ran for (stages of the same id summed). */
-function addMetrics(into: JobMetrics, add: JobMetrics): void {
-  for (const st of add.stages) {
-    let stage = into.stages.find((s) => s.stageId === st.stageId);
-    if (!stage) {
-      stage = { ...st, tasks: 0, failedTasks: 0, spillBytes: 0, spillFiles: 0, peakTaskMemoryBytes: 0, cachedMemoryBytes: 0, cachedDiskBytes: 0 };
-      into.stages.push(stage);
-      into.stages.sort((a, b) => a.stageId - b.stageId);
-    }
-    stage.tasks += st.tasks;
-    stage.failedTasks += st.failedTasks;
-    stage.spillBytes += st.spillBytes;
-    stage.spillFiles += st.spillFiles;
-    stage.peakTaskMemoryBytes = Math.max(stage.peakTaskMemoryBytes, st.peakTaskMemoryBytes);
-    stage.cachedMemoryBytes += st.cachedMemoryBytes;
-    stage.cachedDiskBytes += st.cachedDiskBytes;
-  }
-  into.spillBytes += add.spillBytes;
-  into.spillFiles += add.spillFiles;
-  into.cachedMemoryBytes += add.cachedMemoryBytes;
-  into.cachedDiskBytes += add.cachedDiskBytes;
-  into.taskFailures.push(...add.taskFailures.slice(0, Math.max(0, MAX_FAILURES_KEPT - into.taskFailures.length)));
-  into.partitionCuts.push(...add.partitionCuts);
 }

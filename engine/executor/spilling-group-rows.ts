@@ -35,7 +35,7 @@ import { externalSort } from './external-sort.ts';
 import { mergeSortedRuns } from './merge-runs.ts';
 import { batchBytesFor, batchesOf, chunks, collectTables, isBlank } from './operator-memory.ts';
 import type { OperatorMemory } from './operator-memory.ts';
-import { FIRST, asAsync, splitFirst, withFirst, writePartitioned } from './spilling-group-by.ts';
+import { FIRST, splitFirst, withFirst, writePartitioned } from './spilling-group-by.ts';
 import type { SpillRun } from './spill-files.ts';
 
 /** A group larger than groupByKey may hold: an input error (the same on every attempt), never retried. */

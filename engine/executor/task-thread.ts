@@ -2,7 +2,6 @@
 // executors and its own cache memory; asks the main thread for driver data (source partitions,
 // broadcasts, bundles), since only the main thread talks to the driver.
 
-import { join } from 'node:path';
 import { getHeapStatistics } from 'node:v8';
 import { parentPort, threadId, workerData } from 'node:worker_threads';
 import { connect } from '../transport/index.ts';

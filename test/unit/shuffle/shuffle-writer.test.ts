@@ -2,11 +2,11 @@
 // ranges of buckets, every column type, sliced and shared-buffer inputs, index bytes, atomic naming.
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Bool, Field, Float64, Int32, Int64, List, Table, Utf8, makeVector, tableFromIPC, tableToIPC, vectorFromArray } from 'apache-arrow';
-import { blockSizesOf, encodeIndex, writeMapOutput, writeMapOutputTables } from '../../../engine/shuffle/shuffle-writer.ts';
+import { writeMapOutput, writeMapOutputTables } from '../../../engine/shuffle/shuffle-writer.ts';
 import { blockStream, decodeBlock, readBlockBytes, readIndex } from '../../../engine/shuffle/shuffle-reader.ts';
 import { encodeBuckets } from '../../../engine/shuffle/bucket-encoder.ts';
 import { MapOutputStore } from '../../../engine/shuffle/map-output-store.ts';
