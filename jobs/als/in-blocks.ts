@@ -64,44 +64,73 @@ export function binaryVector(blobs: readonly Uint8Array[]): ReturnType<typeof ma
 }
 
 /**
- * Sorts one block's ratings by (dst, src) — two stable counting sorts — and merges duplicates.
- * Returns the in-block arrays for block `p` of the side with `nLocal` rows.
+ * Sorts one block's ratings by (dst, src), ties in input order, and merges duplicates (averaged in
+ * input order). Returns the in-block arrays for block `p` of the side with `nLocal` rows.
+ *
+ * Ratings usually arrive with each row's sources already increasing (files sorted by user then item
+ * reach every block in that order), so one stable counting sort by dst, moving the values along,
+ * orders them; otherwise two stable counting sorts (by src, then by dst) do. Same arrays either way.
  */
 export function buildInBlockArrays(
   dst: Int32Array, src: Int32Array, r: Float32Array, start: number, nLocal: number,
   other: AlsPlan['item'], duplicates: 'average' | 'error',
 ): InBlock {
   const n = dst.length;
-  const nOther = other.n;
-  // stable counting sort by src, then by local dst: result ordered by (dst, src), input order on ties
-  const bySrc = countingOrder(src, nOther, null);
-  const local = new Int32Array(n);
-  for (let j = 0; j < n; j++) local[j] = dst[j] - start;
-  const order = countingOrder(local, nLocal, bySrc);
-  // merge duplicates (same dst and src, adjacent now)
+  const rowStart = new Int32Array(nLocal + 1);
+  const lastSrc = new Int32Array(nLocal).fill(-1);
+  let sorted = true;
+  for (let j = 0; j < n; j++) {
+    const u = dst[j] - start;
+    rowStart[u + 1]++;
+    if (src[j] < lastSrc[u]) sorted = false;
+    lastSrc[u] = src[j];
+  }
+  for (let u = 0; u < nLocal; u++) rowStart[u + 1] += rowStart[u];
+  const s1 = new Int32Array(n);
+  const r1 = new Float32Array(n);
+  if (sorted) {
+    const next = rowStart.slice(0, nLocal);
+    for (let j = 0; j < n; j++) {
+      const p = next[dst[j] - start]++;
+      s1[p] = src[j];
+      r1[p] = r[j];
+    }
+  } else {
+    const local = new Int32Array(n);
+    for (let j = 0; j < n; j++) local[j] = dst[j] - start;
+    const order = countingOrder(local, nLocal, countingOrder(src, other.n, null));
+    for (let t = 0; t < n; t++) {
+      const j = order[t];
+      s1[t] = src[j];
+      r1[t] = r[j];
+    }
+  }
+  // merge duplicates (same dst and src, adjacent now); s1 is overwritten by the merged sources
   const rowPtr = new Int32Array(nLocal + 1);
-  const srcOut = new Int32Array(n);
+  const srcOut = s1;
   const rOut = new Float32Array(n);
   let m = 0;
-  for (let t = 0; t < n; ) {
-    const j = order[t];
-    const u = local[j];
-    const s = src[j];
-    let sum = r[j];
-    let count = 1;
-    t++;
-    while (t < n && local[order[t]] === u && src[order[t]] === s) {
-      if (duplicates === 'error') throw new DuplicateRatingError(start + u, s);
-      sum += r[order[t]];
-      count++;
+  for (let u = 0; u < nLocal; u++) {
+    const end = rowStart[u + 1];
+    for (let t = rowStart[u]; t < end; ) {
+      const s = s1[t];
+      let sum = r1[t];
+      let count = 1;
       t++;
+      while (t < end && s1[t] === s) {
+        if (duplicates === 'error') throw new DuplicateRatingError(start + u, s);
+        sum += r1[t];
+        count++;
+        t++;
+      }
+      srcOut[m] = s;
+      rOut[m] = count === 1 ? sum : sum / count;
+      m++;
     }
-    srcOut[m] = s;
-    rOut[m] = count === 1 ? sum : sum / count;
-    rowPtr[u + 1] = ++m;
+    rowPtr[u + 1] = m;
   }
-  for (let u = 0; u < nLocal; u++) if (rowPtr[u + 1] < rowPtr[u]) rowPtr[u + 1] = rowPtr[u];
   // positions of the needed other-side rows, in global order
+  const nOther = other.n;
   const needed = new Uint8Array(nOther);
   for (let j = 0; j < m; j++) needed[srcOut[j]] = 1;
   const posOf = new Int32Array(nOther);
@@ -114,24 +143,23 @@ export function buildInBlockArrays(
   msgStart[other.numBlocks] = next;
   const pos = new Int32Array(m);
   for (let j = 0; j < m; j++) pos[j] = posOf[srcOut[j]];
-  // out-blocks: for each other block d, the local rows having a rating from d (increasing)
-  const lastSeen = new Int32Array(other.numBlocks).fill(-1);
-  const counts = new Int32Array(other.numBlocks + 1);
+  // out-blocks: for each other block d, the local rows having a rating from d (increasing); a row's
+  // sources increase, so the blocks they lie in do too
+  const size = other.blockSize;
+  const outPtr = new Int32Array(other.numBlocks + 1);
   for (let u = 0; u < nLocal; u++) {
-    for (let j = rowPtr[u]; j < rowPtr[u + 1]; j++) {
-      const d = blockOf(other, srcOut[j]);
-      if (lastSeen[d] !== u) { lastSeen[d] = u; counts[d + 1]++; }
+    for (let j = rowPtr[u], e = rowPtr[u + 1], last = -1; j < e; j++) {
+      const d = (srcOut[j] / size) | 0;
+      if (d !== last) { last = d; outPtr[d + 1]++; }
     }
   }
-  const outPtr = new Int32Array(other.numBlocks + 1);
-  for (let d = 0; d < other.numBlocks; d++) outPtr[d + 1] = outPtr[d] + counts[d + 1];
+  for (let d = 0; d < other.numBlocks; d++) outPtr[d + 1] += outPtr[d];
   const fill = outPtr.slice(0, other.numBlocks);
   const outLocal = new Int32Array(outPtr[other.numBlocks]);
-  lastSeen.fill(-1);
   for (let u = 0; u < nLocal; u++) {
-    for (let j = rowPtr[u]; j < rowPtr[u + 1]; j++) {
-      const d = blockOf(other, srcOut[j]);
-      if (lastSeen[d] !== u) { lastSeen[d] = u; outLocal[fill[d]++] = u; }
+    for (let j = rowPtr[u], e = rowPtr[u + 1], last = -1; j < e; j++) {
+      const d = (srcOut[j] / size) | 0;
+      if (d !== last) { last = d; outLocal[fill[d]++] = u; }
     }
   }
   return { rowPtr, pos, r: rOut.slice(0, m), msgStart, outPtr, outLocal };

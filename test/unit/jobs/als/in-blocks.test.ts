@@ -15,6 +15,31 @@ describe('in-block construction', () => {
     expect(Array.from(ib.outLocal)).toEqual([0, 0, 1]);
   });
 
+  it('gives the same arrays whether each row arrives sorted by source (one counting sort) or not (two), equal to a plain sort', () => {
+    let seed = 11;
+    const rnd = (): number => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+    const n = 3000;
+    const start = 40;
+    const nLocal = 60;
+    const other = sideLayout(200, 3);
+    const rows = Array.from({ length: n }, () => ({ d: start + Math.floor(rnd() * nLocal), s: Math.floor(rnd() ** 2 * 200), r: 0.5 + Math.floor(rnd() * 10) / 2 }));
+    // ratings are halves: a pair's duplicates average to the same float in any order
+    const build = (list: typeof rows) => buildInBlockArrays(Int32Array.from(list, (x) => x.d), Int32Array.from(list, (x) => x.s), Float32Array.from(list, (x) => x.r), start, nLocal, other, 'average');
+    const sorted = [...rows].sort((a, b) => a.d - b.d || a.s - b.s);
+    const shuffled = build(rows);
+    const inOrder = build(sorted);
+    for (const key of ['rowPtr', 'pos', 'r', 'msgStart', 'outPtr', 'outLocal'] as const) expect(Array.from(shuffled[key])).toEqual(Array.from(inOrder[key]));
+    // plain reference: distinct (d, s) pairs in order with their mean, and each row's pair count
+    const pairs = new Map<string, number[]>();
+    for (const x of sorted) pairs.set(`${x.d},${x.s}`, [...(pairs.get(`${x.d},${x.s}`) ?? []), x.r]);
+    const means = [...pairs.values()].map((v) => Math.fround(v.reduce((a, b) => a + b, 0) / v.length));
+    expect(Array.from(inOrder.r)).toEqual(means);
+    const perRow = new Array(nLocal + 1).fill(0);
+    for (const key of pairs.keys()) perRow[Number(key.split(',')[0]) - start + 1]++;
+    for (let u = 0; u < nLocal; u++) perRow[u + 1] += perRow[u];
+    expect(Array.from(inOrder.rowPtr)).toEqual(perRow);
+  });
+
   it("rejects duplicates with duplicates: 'error'", () => {
     expect(() => buildInBlockArrays(Int32Array.of(0, 0), Int32Array.of(1, 1), Float32Array.of(1, 2), 0, 1, sideLayout(2, 1), 'error')).toThrow(/duplicate rating/);
   });
