@@ -15,6 +15,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { Session, trainAls } from '../index.ts';
 import type { AlsOptions } from '../index.ts';
+import { ensurePythonPeers } from './lib/python-peers.ts';
 import { ANCHORS, benchDataDir } from './lib/paths.ts';
 
 const DATA = benchDataDir('als'); // our own copies: other benchmarks write differently-shaped files beside them
@@ -37,7 +38,7 @@ function ensureData(size: string): string {
   if (!existsSync(file)) {
     console.log(`generating ${file} with ${ANCHORS}/gen_ratings.py`);
     const r = spawnSync('/usr/bin/python3', [`${ANCHORS}/gen_ratings.py`, file, ...SIZES[size]], { stdio: 'inherit' });
-    if (r.status !== 0) throw new Error(`gen_ratings.py failed (${r.status}); install: apt-get install -y python3-numpy python3-scipy python3-sklearn python3-pandas python3-threadpoolctl`);
+    if (r.status !== 0) throw new Error(`gen_ratings.py failed (${r.status}); see ../shared/anchors/README.md`);
   }
   return file;
 }
@@ -89,6 +90,7 @@ async function main(): Promise<void> {
   const iters = Number(arg('iters', '5'));
   const blocks = Number(arg('blocks', '4'));
   const gb = (b: number): string => `${(b / 2 ** 30).toFixed(2)} GB`;
+  ensurePythonPeers(); // the numpy peer and the ratings generator
   console.log(`command: npx tsx bench/als.ts ${process.argv.slice(2).join(' ')}`);
   const load = (): string => `load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`;
   for (const size of flag('no-explicit') ? [] : sizes) {

@@ -8,6 +8,7 @@
 // The data is generated under ../bench-data/parquet (outside the repo) when absent. Our figures
 // exclude session start-up (executors stay up, as in a job), DuckDB's exclude its instance start.
 
+import { ensurePythonPeers } from './lib/python-peers.ts';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
@@ -59,6 +60,7 @@ function ensureRatings(options: Options): string {
     if (r.status !== 0) throw new Error(`bench parquet: ${cmd} ${args.join(' ')} failed (exit ${r.status}); see ../shared/anchors/README.md for the Python packages it needs`);
   };
   mkdirSync(options.data, { recursive: true });
+  ensurePythonPeers();
   run('/usr/bin/python3', [path.join(ANCHORS, 'gen_ratings.py'), csv, '--ratings', String(options.ratings)]);
   run(process.execPath, [path.join(ANCHORS, 'duckdb.mjs'), 'convert', csv, parquet]);
   rmSync(csv, { force: true });

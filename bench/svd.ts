@@ -15,6 +15,7 @@ import { Session } from '../engine/index.ts';
 import { svd } from '../jobs/svd/index.ts';
 import { fmt, machineInfo, markdownTable, writeResults } from './lib/report.ts';
 import type { TableRow } from './lib/report.ts';
+import { ensurePythonPeers } from './lib/python-peers.ts';
 import { ANCHORS, benchDataDir } from './lib/paths.ts';
 
 const DATA_DIR = benchDataDir('svd');
@@ -62,6 +63,7 @@ async function main(): Promise<void> {
   const ks = arg('k', '10,50').split(',').map(Number);
   const mode = arg('mode', 'auto') as 'auto' | 'gramian' | 'lanczos';
   const master = arg('master', 'local[2]');
+  ensurePythonPeers(); // scipy/scikit-learn peers and the ratings generator
   const command = process.env.DATAFLOW_BENCH_COMMAND ?? `npx tsx bench/svd.ts ${process.argv.slice(2).join(' ')}`.trim();
   const rows: TableRow[] = [];
   const results: unknown[] = [];
