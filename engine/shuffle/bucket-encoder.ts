@@ -55,14 +55,28 @@ export const END_OF_STREAM = Uint8Array.of(0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0);
  * // bucket 1 (rows 0 and 2) is bytes.subarray(offsets[1], offsets[2])
  */
 export function encodeBuckets(table: Table, ids: Int32Array, numBuckets: number, allocate: Allocate = plainAllocate): EncodedBuckets {
-  const { starts, perm } = sortByBucket(ids, numBuckets);
   const columns = table.schema.fields.map((f) => columnData(table, f.name));
   const flat = columns.every((c) => flatKind(c) !== undefined);
-  return flat ? encodeFlat(table.schema, columns, ids, starts, perm, allocate) : encodeGeneric(table, starts, perm, allocate);
+  if (!flat) {
+    const { starts, perm } = sortByBucket(ids, numBuckets, new Int32Array(ids.length));
+    return encodeGeneric(table, starts, perm, allocate);
+  }
+  // The flat path reads perm only until it returns (synchronously), so one grow-only array per
+  // thread serves every map task: no fresh row-sized allocation (first touches of new memory are
+  // page faults, and new ArrayBuffers bring on V8's full collections).
+  if (permScratch.length < ids.length) permScratch = new Int32Array(Math.max(ids.length, permScratch.length * 2));
+  const { starts, perm } = sortByBucket(ids, numBuckets, permScratch);
+  return encodeFlat(table.schema, columns, ids, starts, perm, allocate);
 }
 
-/** Counting sort of row indices by bucket: bucket b's rows are perm[starts[b] .. starts[b+1]). */
-function sortByBucket(ids: Int32Array, numBuckets: number): { starts: Int32Array; perm: Int32Array } {
+/** The permutation buffer of this thread's flat encodes (see encodeBuckets). */
+let permScratch = new Int32Array(0);
+
+/**
+ * Counting sort of row indices by bucket, into `perm` (at least ids.length long): bucket b's rows
+ * are perm[starts[b] .. starts[b+1]).
+ */
+function sortByBucket(ids: Int32Array, numBuckets: number, perm: Int32Array): { starts: Int32Array; perm: Int32Array } {
   const starts = new Int32Array(numBuckets + 1);
   for (let i = 0; i < ids.length; i++) {
     const b = ids[i]!;
@@ -73,7 +87,6 @@ function sortByBucket(ids: Int32Array, numBuckets: number): { starts: Int32Array
   }
   for (let b = 0; b < numBuckets; b++) starts[b + 1] += starts[b]!;
   const next = starts.slice(0, numBuckets);
-  const perm = new Int32Array(ids.length);
   for (let i = 0; i < ids.length; i++) perm[next[ids[i]!]!++] = i;
   return { starts, perm };
 }

@@ -57,6 +57,7 @@ export function partitionIds(table: Table, partitioner: Partitioner): Int32Array
       return new Int32Array(n);
     case 'hash': {
       const parts = checkedCount(partitioner.numPartitions);
+      // hashKeys returns a fresh array this call owns: the ids overwrite the hashes in place.
       const hashes = hashKeys(table, partitioner.keys);
       return hashModulo(new Int32Array(hashes.buffer, hashes.byteOffset, n), parts);
     }
@@ -68,11 +69,12 @@ export function partitionIds(table: Table, partitioner: Partitioner): Int32Array
 /**
  * `h % parts` of every unsigned 32-bit hash, read as int32 so the loop stays in integer arithmetic:
  * for a power of two it is the low bits; otherwise a negative int32 h stands for h + 2^32, and
- * (h + 2^32) % n == ((h & 0x7fffffff) % n + 2^31 % n) % n.
+ * (h + 2^32) % n == ((h & 0x7fffffff) % n + 2^31 % n) % n. Written over `hashes` (no second
+ * row-sized array: fresh memory is what a shuffle's map side pays most for).
  */
 function hashModulo(hashes: Int32Array, parts: number): Int32Array {
   const n = hashes.length;
-  const ids = new Int32Array(n);
+  const ids = hashes;
   if ((parts & (parts - 1)) === 0) {
     const mask = parts - 1;
     for (let i = 0; i < n; i++) ids[i] = hashes[i]! & mask;
