@@ -9,6 +9,7 @@
 //
 //   sudo npx tsx bench/out-of-core.ts [--rows 10000000] [--keys 4000000] [--memory 8m] [--cap 1g] [--partitions 16]
 //                                     [--skew-rows 5000000] [--skew-keys 1000000] [--hot 30] [--max-group 256m] [--join-rows 4000000]
+//                                     [--conf dataflow.executor.extraNodeOptions=--cpu-prof --conf ...]
 //
 // The defaults run in about four minutes on 2 shared cores: 115 MB of columns, 12× the 9.6 MB
 // execution budget of the two executors; aggregation and sort both spill.
@@ -37,10 +38,12 @@ const SELF = fileURLToPath(import.meta.url);
 interface Options {
   rows: number; keys: number; memory: string; cap: string; partitions: number; inside: boolean;
   skewRows: number; skewKeys: number; hot: number; maxGroup: string; joinRows: number;
+  /** Extra session settings (--conf key=value, repeatable), e.g. dataflow.executor.extraNodeOptions=--cpu-prof. */
+  conf: string[];
 }
 
 function parseOptions(argv: string[]): Options {
-  const o: Options = { rows: 10_000_000, keys: 4_000_000, memory: '8m', cap: '1g', partitions: 16, inside: false, skewRows: 0, skewKeys: 0, hot: 30, maxGroup: '256m', joinRows: 0 };
+  const o: Options = { rows: 10_000_000, keys: 4_000_000, memory: '8m', cap: '1g', partitions: 16, inside: false, skewRows: 0, skewKeys: 0, hot: 30, maxGroup: '256m', joinRows: 0, conf: [] };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i]!.split('=', 2) as [string, string | undefined];
     const value = (): string => inline ?? argv[++i] ?? '';
@@ -54,8 +57,9 @@ function parseOptions(argv: string[]): Options {
     else if (flag === '--hot') o.hot = Number(value());
     else if (flag === '--max-group') o.maxGroup = value();
     else if (flag === '--join-rows') o.joinRows = Number(value());
+    else if (flag === '--conf') o.conf.push(value());
     else if (flag === '--inside') o.inside = true;
-    else throw new Error(`bench out-of-core: unknown option ${flag} (known: --rows, --keys, --memory, --cap, --partitions, --skew-rows, --skew-keys, --hot, --max-group, --join-rows)`);
+    else throw new Error(`bench out-of-core: unknown option ${flag} (known: --rows, --keys, --memory, --cap, --partitions, --skew-rows, --skew-keys, --hot, --max-group, --join-rows, --conf)`);
   }
   o.skewRows ||= Math.ceil(o.rows / 2);
   o.skewKeys ||= Math.max(1, Math.ceil(o.keys / 4));
@@ -158,11 +162,14 @@ function expectedJoin(o: Options): Checks & { noValue: number; noWeight: number 
   return out;
 }
 
+/** A step's wall time, and the CPU time its executors used (user + system): the figure that load distorts least. */
+interface Timed { seconds: number; cpuSeconds: number }
+
 interface InsideReport {
-  aggregate: { seconds: number; checks: Checks; metrics: JobMetrics | undefined };
-  sort: { seconds: number; checks: Checks; ordered: boolean; metrics: JobMetrics | undefined };
-  groupByKey: { seconds: number; checks: Checks; largest: number; metrics: JobMetrics | undefined };
-  join: { seconds: number; checks: Checks; noValue: number; noWeight: number; metrics: JobMetrics | undefined };
+  aggregate: Timed & { checks: Checks; metrics: JobMetrics | undefined };
+  sort: Timed & { checks: Checks; ordered: boolean; metrics: JobMetrics | undefined };
+  groupByKey: Timed & { checks: Checks; largest: number; metrics: JobMetrics | undefined };
+  join: Timed & { checks: Checks; noValue: number; noWeight: number; metrics: JobMetrics | undefined };
   executorPeaks: Array<{ pid: number; peakBytes: number }>;
   driverPeakBytes: number;
 }
@@ -171,6 +178,26 @@ interface InsideReport {
 function peakRss(pid: number | 'self'): number {
   const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) * 1024 : NaN;
+}
+
+/** CPU seconds (user + system, all threads) used so far by the executor processes. */
+function executorCpuSeconds(): number {
+  let ticks = 0;
+  for (const pid of executors()) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of stat)
+    } catch { /* gone meanwhile */ }
+  }
+  return ticks / 100; // USER_HZ, 100 on Linux
+}
+
+/** Starts timing a step: wall clock and the executors' CPU. */
+function timer(): () => Timed {
+  const wall = performance.now();
+  const cpu = executorCpuSeconds();
+  return () => ({ seconds: (performance.now() - wall) / 1000, cpuSeconds: executorCpuSeconds() - cpu });
 }
 
 /** The executor processes local[N] started (children of this process running `dataflow executor`). */
@@ -199,34 +226,34 @@ async function inside(o: Options): Promise<void> {
       const data = session.range(0, o.rows, { numPartitions: o.partitions }).mapBatches((b) => generate(b, keys), { generate, keys });
       const groups = data.aggregateByKey(['key'], { n: count(), s: sum('value') }, { numPartitions: 16 });
 
-      let started = performance.now();
+      let started = timer();
       const aggSummaries = (await groups.mapBatches(summarize).collect()) as unknown as Summary[];
-      const aggregate = { seconds: (performance.now() - started) / 1000, checks: totals(aggSummaries), metrics: session.lastJobMetrics };
+      const aggregate = { ...started(), checks: totals(aggSummaries), metrics: session.lastJobMetrics };
 
-      started = performance.now();
+      started = timer();
       const sorted = groups.sortBy([{ column: 's', ascending: false }], { numPartitions: 2 });
       const sortSummaries = (await sorted.mapBatches(summarize).collect()) as unknown as Summary[];
       const nonEmpty = sortSummaries.filter((s) => s.rows > 0);
       const ordered = nonEmpty.every((s, i) => s.descending === 1 && (i === 0 || nonEmpty[i - 1]!.last >= s.first));
-      const sort = { seconds: (performance.now() - started) / 1000, checks: totals(sortSummaries), ordered, metrics: session.lastJobMetrics };
+      const sort = { ...started(), checks: totals(sortSummaries), ordered, metrics: session.lastJobMetrics };
 
-      started = performance.now();
+      started = timer();
       const { skewKeys, hot } = { skewKeys: o.skewKeys, hot: o.hot };
       const skewed = session.range(0, o.skewRows, { numPartitions: o.partitions }).mapBatches((b) => generateSkewed(b, skewKeys, hot), { generateSkewed, skewKeys, hot });
       const grouped = skewed.groupByKey(['key'], { numPartitions: 16, maxGroupBytes: o.maxGroup });
       const groupSummaries = (await grouped.mapBatches(summarizeGroups).collect()) as unknown as Summary[];
       const groupByKey = {
-        seconds: (performance.now() - started) / 1000, checks: totals(groupSummaries),
+        ...started(), checks: totals(groupSummaries),
         largest: Math.max(0, ...groupSummaries.map((g) => g.first)), metrics: session.lastJobMetrics,
       };
 
-      started = performance.now();
+      started = timer();
       const shift = joinShift(o);
       const table = session.range(0, o.joinRows, { numPartitions: o.partitions }).mapBatches((b) => generateTable(b, shift), { generateTable, shift });
       const joined = data.join(table, ['key'], { how: 'full', numPartitions: 16 });
       const joinSummaries = (await joined.mapBatches(summarizeJoin).collect()) as unknown as Summary[];
       const join = {
-        seconds: (performance.now() - started) / 1000, checks: totals(joinSummaries),
+        ...started(), checks: totals(joinSummaries),
         noValue: joinSummaries.reduce((n, s) => n + s.first, 0), noWeight: joinSummaries.reduce((n, s) => n + s.last, 0),
         metrics: session.lastJobMetrics,
       };
@@ -237,7 +264,7 @@ async function inside(o: Options): Promise<void> {
         driverPeakBytes: peakRss('self'),
       };
       process.stdout.write(`${JSON.stringify(report)}\n`);
-    }, [`dataflow.executor.memory=${o.memory}`]);
+    }, [`dataflow.executor.memory=${o.memory}`, ...o.conf]);
   } finally {
     await fns.dispose();
   }
@@ -285,7 +312,8 @@ async function main(): Promise<void> {
   const budget = 2 * Math.floor(0.6 * memoryBytes);
   const dataBytes = o.rows * 12; // Int32 key + Float64 value
   const command = `npx tsx bench/out-of-core.ts --rows ${o.rows} --keys ${o.keys} --memory ${o.memory} --cap ${o.cap} --partitions ${o.partitions}` +
-    ` --skew-rows ${o.skewRows} --skew-keys ${o.skewKeys} --hot ${o.hot} --max-group ${o.maxGroup} --join-rows ${o.joinRows}`;
+    ` --skew-rows ${o.skewRows} --skew-keys ${o.skewKeys} --hot ${o.hot} --max-group ${o.maxGroup} --join-rows ${o.joinRows}` +
+    o.conf.map((c) => ` --conf '${c}'`).join('');
   console.log(`${o.rows.toLocaleString('en-US')} rows (${fmt(dataBytes / 2 ** 20)} MB of columns), ${o.keys.toLocaleString('en-US')} keys; ` +
     `execution budget 2 × ${fmt((0.6 * memoryBytes) / 2 ** 20)} MB = ${fmt(budget / 2 ** 20)} MB (data ${fmt(dataBytes / budget)}× the budget); cgroup cap ${o.cap}`);
 
@@ -313,17 +341,17 @@ async function main(): Promise<void> {
   const perExecutorCap = (capBytes - r.driverPeakBytes) / 2;
   const joinExact = same(r.join.checks, expectingJoin) && r.join.noValue === expectingJoin.noValue && r.join.noWeight === expectingJoin.noWeight;
   const rows: TableRow[] = [
-    { measure: `aggregateByKey, ${o.keys.toLocaleString('en-US')} keys`, dataflow: `${fmt(r.aggregate.seconds)} s, spilled ${mb(r.aggregate.metrics?.spillBytes ?? 0)}`, reference: `groups ${expecting.groups}, Σn ${expecting.sumN}, Σs ${expecting.sumS}, hash ${expecting.hash}`, verdict: same(r.aggregate.checks) ? 'exact' : `WRONG: ${JSON.stringify(r.aggregate.checks)}` },
-    { measure: 'sortBy(s desc), 2 partitions', dataflow: `${fmt(r.sort.seconds)} s, spilled ${mb(r.sort.metrics?.spillBytes ?? 0)}`, reference: 'same checksums, s non-increasing', verdict: same(r.sort.checks) && r.sort.ordered ? 'exact, ordered' : `WRONG: ${JSON.stringify(r.sort.checks)} ordered=${r.sort.ordered}` },
+    { measure: `aggregateByKey, ${o.keys.toLocaleString('en-US')} keys`, dataflow: `${fmt(r.aggregate.seconds)} s (executors' CPU ${fmt(r.aggregate.cpuSeconds)} s), spilled ${mb(r.aggregate.metrics?.spillBytes ?? 0)}`, reference: `groups ${expecting.groups}, Σn ${expecting.sumN}, Σs ${expecting.sumS}, hash ${expecting.hash}`, verdict: same(r.aggregate.checks) ? 'exact' : `WRONG: ${JSON.stringify(r.aggregate.checks)}` },
+    { measure: 'sortBy(s desc), 2 partitions', dataflow: `${fmt(r.sort.seconds)} s (executors' CPU ${fmt(r.sort.cpuSeconds)} s), spilled ${mb(r.sort.metrics?.spillBytes ?? 0)}`, reference: 'same checksums, s non-increasing', verdict: same(r.sort.checks) && r.sort.ordered ? 'exact, ordered' : `WRONG: ${JSON.stringify(r.sort.checks)} ordered=${r.sort.ordered}` },
     {
       measure: `groupByKey, ${o.skewRows.toLocaleString('en-US')} rows, key 0 holds ${o.hot}%`,
-      dataflow: `${fmt(r.groupByKey.seconds)} s, spilled ${mb(r.groupByKey.metrics?.spillBytes ?? 0)}, largest group ${r.groupByKey.largest.toLocaleString('en-US')} rows`,
+      dataflow: `${fmt(r.groupByKey.seconds)} s (executors' CPU ${fmt(r.groupByKey.cpuSeconds)} s), spilled ${mb(r.groupByKey.metrics?.spillBytes ?? 0)}, largest group ${r.groupByKey.largest.toLocaleString('en-US')} rows`,
       reference: `groups ${expectingGroups.groups}, Σn ${expectingGroups.sumN}, Σs ${expectingGroups.sumS}, hash ${expectingGroups.hash} (values in order), largest ${expectingGroups.largest}`,
       verdict: same(r.groupByKey.checks, expectingGroups) && r.groupByKey.largest === expectingGroups.largest ? 'exact' : `WRONG: ${JSON.stringify(r.groupByKey.checks)} largest=${r.groupByKey.largest}`,
     },
     {
       measure: `full join with ${o.joinRows.toLocaleString('en-US')} distinct keys (both sides shuffled)`,
-      dataflow: `${fmt(r.join.seconds)} s, spilled ${mb(r.join.metrics?.spillBytes ?? 0)}`,
+      dataflow: `${fmt(r.join.seconds)} s (executors' CPU ${fmt(r.join.cpuSeconds)} s), spilled ${mb(r.join.metrics?.spillBytes ?? 0)}`,
       reference: `rows ${expectingJoin.groups}, Σvalue ${expectingJoin.sumN}, Σw ${expectingJoin.sumS}, hash ${expectingJoin.hash}, ${expectingJoin.noValue} without value, ${expectingJoin.noWeight} without w`,
       verdict: joinExact ? 'exact' : `WRONG: ${JSON.stringify(r.join.checks)} noValue=${r.join.noValue} noWeight=${r.join.noWeight}`,
     },

@@ -27,7 +27,7 @@ export interface AppGrant {
 export class AppContext {
   readonly dir: string;
   /** Map outputs of this application's tasks kept in memory; served like files, dropped on close. */
-  readonly mapOutputs = new MapOutputStore();
+  readonly mapOutputs: MapOutputStore;
   private readonly queue: TaskDescriptor[] = [];
   private running = 0;
   private closing: Promise<void> | undefined;
@@ -37,6 +37,7 @@ export class AppContext {
 
   constructor(private readonly runtime: ExecutorRuntime, readonly grant: AppGrant) {
     this.dir = runtime.appDir(grant.appId);
+    this.mapOutputs = new MapOutputStore(runtime.mapOutputBytes);
   }
 
   get shuffleDir(): string {

@@ -13,7 +13,8 @@ import { AppContext } from './app-context.ts';
 import type { AppGrant } from './app-context.ts';
 import { Chaos } from './chaos.ts';
 import { TaskThreadPool } from './task-threads.ts';
-import { availableMemoryBytes, storageMemoryBytes, taskMemoryBytes } from './memory-limit.ts';
+import { availableMemoryBytes, mapOutputMemoryBytes, storageMemoryBytes, taskMemoryBytes } from './memory-limit.ts';
+import { DEFAULT_CAPACITY_BYTES } from '../shuffle/map-output-store.ts';
 import type { TaskThreads } from './task-threads.ts';
 import { encodeIpc } from '../kernels/ipc.ts';
 import { isProcessAlive } from '../process-alive.ts';
@@ -53,6 +54,8 @@ export class ExecutorRuntime {
    * keeps the network (heartbeats, block serving) responsive however long a task computes.
    */
   readonly threads: TaskThreads;
+  /** What each application's kept map outputs may hold together (a share of the executor's memory). */
+  readonly mapOutputBytes: number;
 
   private constructor(private readonly options: ExecutorRuntimeOptions) {
     this.executorId = options.executorId;
@@ -65,6 +68,7 @@ export class ExecutorRuntime {
     this.heartbeatTimeoutMs = options.heartbeatTimeoutMs ?? 600_000;
     this.chaos = options.chaos ? Chaos.parse(options.chaos) : undefined;
     const memory = options.memoryBytes ?? availableMemoryBytes();
+    this.mapOutputBytes = mapOutputMemoryBytes(memory, DEFAULT_CAPACITY_BYTES);
     this.threads = new TaskThreadPool(options.cores, {
       executorId: options.executorId, secret: options.secret, taskMemoryBytes: taskMemoryBytes(memory, options.cores),
       storageMemoryBytes: storageMemoryBytes(memory, options.cores),

@@ -23,6 +23,9 @@ interface Cursor {
   start: number;
   pending: Table[];
   picked: number;
+  /** The first key at `row` when it is a number that is neither null nor NaN (`plain`): compared inline. */
+  head: number;
+  plain: boolean;
 }
 
 /**
@@ -39,8 +42,15 @@ export function* mergeSortedRuns(runs: Array<Iterable<Table>>, keys: readonly So
     if (col.kind === 'value') return col.values[c.row];
     return col.valid !== null && col.valid[c.row] === 0 ? null : col.values[c.row];
   };
+  const sign0 = signs[0] ?? 1;
   const less = (a: Cursor, b: Cursor): boolean => {
-    for (let k = 0; k < keys.length; k++) {
+    let k = 0;
+    if (a.plain && b.plain) {
+      // The common case (a numeric first key) without a call: most rows differ in it.
+      if (a.head !== b.head) return (a.head < b.head) === (sign0 > 0);
+      k = 1;
+    }
+    for (; k < keys.length; k++) {
       const ca = a.columns[k]!;
       const cb = b.columns[k]!;
       // Numbers without nulls (the common case) skip the general comparator.
@@ -51,6 +61,13 @@ export function* mergeSortedRuns(runs: Array<Iterable<Table>>, keys: readonly So
     }
     return a.index < b.index;
   };
+  const readHead = (c: Cursor): void => {
+    const col = c.columns[0];
+    if (col === undefined || col.kind !== 'number' || (col.valid !== null && col.valid[c.row] === 0)) { c.plain = false; return; }
+    const v = col.values[c.row]!;
+    c.head = v;
+    c.plain = v === v; // eslint-disable-line no-self-compare
+  };
   const nextBatch = (c: Cursor): boolean => {
     for (;;) {
       const step = c.batches.next();
@@ -60,6 +77,7 @@ export function* mergeSortedRuns(runs: Array<Iterable<Table>>, keys: readonly So
       c.row = 0;
       c.start = 0;
       c.columns = keys.map((k) => readKeyColumn(step.value, k.column, 'as a sort key'));
+      readHead(c);
       return true;
     }
   };
@@ -67,7 +85,7 @@ export function* mergeSortedRuns(runs: Array<Iterable<Table>>, keys: readonly So
   const heap: Cursor[] = [];
   const cursors: Cursor[] = [];
   runs.forEach((run, index) => {
-    const c = { index, batches: run[Symbol.iterator](), row: 0, start: 0, pending: [], picked: 0 } as unknown as Cursor;
+    const c = { index, batches: run[Symbol.iterator](), row: 0, start: 0, pending: [], picked: 0, head: 0, plain: false } as unknown as Cursor;
     cursors.push(c);
     if (nextBatch(c)) heap.push(c);
   });
@@ -79,7 +97,9 @@ export function* mergeSortedRuns(runs: Array<Iterable<Table>>, keys: readonly So
       if (l < heap.length && less(heap[l]!, heap[m]!)) m = l;
       if (r < heap.length && less(heap[r]!, heap[m]!)) m = r;
       if (m === i) return;
-      [heap[i], heap[m]] = [heap[m]!, heap[i]!];
+      const t = heap[i]!;
+      heap[i] = heap[m]!;
+      heap[m] = t;
       i = m;
     }
   };
@@ -122,6 +142,8 @@ export function* mergeSortedRuns(runs: Array<Iterable<Table>>, keys: readonly So
         const last = heap.pop()!;
         if (heap.length > 0) heap[0] = last;
       }
+    } else {
+      readHead(top);
     }
     if (heap.length > 0) siftDown(0);
     if (count === batchRows) yield flush();

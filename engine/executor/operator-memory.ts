@@ -15,9 +15,25 @@ export interface OperatorMemory {
 /** Most runs merged in one pass (one batch of each is in memory, and one open file). */
 export const MAX_MERGE_FAN_IN = 64;
 
+/**
+ * The smallest spill frame and streamed batch. Each frame costs an IPC schema written and decoded,
+ * a write, a read and a few dozen JS objects whatever its size; below this those costs, and the
+ * garbage they make, outweigh the memory saved (a budget of a few MB split over 16-64 runs gave
+ * frames of 32-75 KB: 2-3k rows each). 16 partitions of it waiting to be written hold 4 MB.
+ */
+export const MIN_FRAME_BYTES = 256 * 1024;
+
+/** The smallest batch of input an operator folds or partitions at once (same reasons, fewer objects per row). */
+export const MIN_BATCH_BYTES = 1024 * 1024;
+
 /** Batches of spill files and of streamed output: big enough to amortize, small beside the budget. */
 export function batchBytesFor(budget: MemoryBudget, runs: number): number {
-  return Math.max(64 * 1024, Math.min(8 * 1024 * 1024, Math.floor(budget.limitBytes / (4 * Math.max(1, runs)))));
+  return Math.max(MIN_FRAME_BYTES, Math.min(8 * 1024 * 1024, Math.floor(budget.limitBytes / (4 * Math.max(1, runs)))));
+}
+
+/** Input batches an operator folds or partitions at once: a quarter of the budget, at least MIN_BATCH_BYTES. */
+export function inputBatchBytesFor(budget: MemoryBudget): number {
+  return Math.max(MIN_BATCH_BYTES, Math.floor(budget.limitBytes / 4));
 }
 
 /** Rows of `table` that make about `bytes` bytes (at least 1). */

@@ -20,7 +20,7 @@ import { tableBytes } from './memory-budget.ts';
 import { writeHashPartitioned } from './hash-partitions.ts';
 import { mergeSortedRuns } from './merge-runs.ts';
 import { isBlank } from './operator-memory.ts';
-import { batchBytesFor, batchesOf, chunks, collectTables } from './operator-memory.ts';
+import { MIN_FRAME_BYTES, batchBytesFor, inputBatchBytesFor, batchesOf, chunks, collectTables } from './operator-memory.ts';
 import type { OperatorMemory } from './operator-memory.ts';
 import type { SpillRun, SpillWriter } from './spill-files.ts';
 
@@ -43,10 +43,6 @@ export interface Tagged { table: Table; first: Float64Array }
 export const FIRST = '__dataflow_first$';
 /** Spill partitions of one level: each is merged alone, so it should fit the budget. */
 const MAX_PARTITIONS = 16;
-/** Spill frames smaller than this cost more in per-frame overhead than they save in memory. */
-const MIN_FRAME_BYTES = 32 * 1024;
-/** Input is merged in batches of a quarter of the budget, but not smaller than this. */
-const MIN_BATCH_BYTES = 64 * 1024;
 /** Levels of re-partitioning before a partition is merged in memory whatever its size. */
 const MAX_LEVEL = 3;
 
@@ -66,7 +62,7 @@ export async function* spillingGroupBy(input: AsyncIterable<Table>, inputBytes: 
   }
   let position = 0;
   async function* tagged(): AsyncGenerator<Tagged> {
-    for await (const table of batchesOf(input, Math.max(MIN_BATCH_BYTES, Math.floor(budget.limitBytes / 4)))) {
+    for await (const table of batchesOf(input, inputBatchBytesFor(budget))) {
       const first = new Float64Array(table.numRows);
       for (let i = 0; i < first.length; i++) first[i] = position + i;
       position += table.numRows;

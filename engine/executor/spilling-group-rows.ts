@@ -33,7 +33,7 @@ import { tableBytes } from './memory-budget.ts';
 import type { MemoryBudget } from './memory-budget.ts';
 import { externalSort } from './external-sort.ts';
 import { mergeSortedRuns } from './merge-runs.ts';
-import { batchBytesFor, batchesOf, chunks, collectTables, isBlank } from './operator-memory.ts';
+import { MIN_FRAME_BYTES, batchBytesFor, inputBatchBytesFor, batchesOf, chunks, collectTables, isBlank } from './operator-memory.ts';
 import type { OperatorMemory } from './operator-memory.ts';
 import { FIRST, splitFirst, withFirst, writePartitioned } from './spilling-group-by.ts';
 import type { SpillRun } from './spill-files.ts';
@@ -53,8 +53,6 @@ export interface GroupLimit {
 
 /** Spill partitions of the first step (each one is then laid out alone). */
 const MAX_PARTITIONS = 16;
-const MIN_FRAME_BYTES = 32 * 1024;
-const MIN_BATCH_BYTES = 64 * 1024;
 
 /**
  * groupRows(all rows of `input`, keys), as one table when the partition fits the budget, else as
@@ -80,7 +78,7 @@ export async function* spillingGroupRows(input: AsyncIterable<Table>, inputBytes
   const partitions = Array.from({ length: numPartitions }, (_, p) => spill.openRun(`rows-p${p}`, frameBytes));
   let position = 0;
   let empty: Table | undefined;
-  for await (const table of batchesOf(input, Math.max(MIN_BATCH_BYTES, Math.floor(budget.limitBytes / 4)))) {
+  for await (const table of batchesOf(input, inputBatchBytesFor(budget))) {
     if (table.numRows === 0) { empty ??= table; continue; }
     const first = new Float64Array(table.numRows);
     for (let i = 0; i < first.length; i++) first[i] = position + i;

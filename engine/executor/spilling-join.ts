@@ -23,7 +23,7 @@ import type { JoinHow } from '../kernels/join.ts';
 import { tableBytes } from './memory-budget.ts';
 import { mergeSortedRuns } from './merge-runs.ts';
 import { writeHashPartitioned } from './hash-partitions.ts';
-import { batchBytesFor, batchesOf, collectTables, isBlank } from './operator-memory.ts';
+import { MIN_FRAME_BYTES, batchBytesFor, inputBatchBytesFor, batchesOf, collectTables, isBlank } from './operator-memory.ts';
 import type { OperatorMemory } from './operator-memory.ts';
 import type { ReduceInput } from './reduce-input.ts';
 import type { SpillRun, SpillWriter } from './spill-files.ts';
@@ -34,8 +34,6 @@ const RIGHT_POS = '__dataflow_right_pos$';
 const MAX_PARTITIONS = 16;
 /** Levels of re-partitioning before a partition's right side is held whatever its size (one hot key). */
 const MAX_LEVEL = 3;
-const MIN_FRAME_BYTES = 32 * 1024;
-const MIN_BATCH_BYTES = 64 * 1024;
 
 /**
  * `left` joined with `right` on `keys` (both the blocks of one reduce partition): one table when
@@ -50,7 +48,7 @@ export async function* spillingJoin(left: ReduceInput, right: ReduceInput, keys:
     yield hashJoin(await collectTables(left), await collectTables(right), keys, how);
     return;
   }
-  const batchBytes = Math.max(MIN_BATCH_BYTES, Math.floor(budget.limitBytes / 4));
+  const batchBytes = inputBatchBytesFor(budget);
   if (right.bytes <= budget.limitBytes / 2) {
     const built = await collectTables(right);
     const held = tableBytes(built);
