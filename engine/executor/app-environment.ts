@@ -14,7 +14,7 @@ import type { TaskEnvironment } from './environment.ts';
 import { decodeIpc } from '../kernels/ipc.ts';
 import { DataflowError } from '../errors.ts';
 import type { EncodedBuckets } from '../shuffle/bucket-encoder.ts';
-import { sharedAllocate } from '../shuffle/map-output-store.ts';
+import { allocateOutputBuffer, outputPoolLimit } from '../shuffle/output-buffers.ts';
 
 /** What an executor's task threads ask its main thread for: driver data and the kept map outputs. */
 export interface AppServices {
@@ -75,7 +75,7 @@ export function appEnvironment(o: AppEnvironmentOptions): AppEnvironment {
     taskMemoryBytes: o.taskMemoryBytes,
     blockStore: o.blockStore,
     mapOutputs: {
-      allocate: sharedAllocate,
+      allocate: (byteLength) => allocateOutputBuffer(byteLength, outputPoolLimit(o.taskMemoryBytes)),
       offer: (shuffleId, mapPartition, attempt, output) => o.services.offerMapOutput(shuffleId, mapPartition, attempt, output),
       getMany: (shuffleId, maps) => o.services.mapOutputs(shuffleId, maps.map(([m, a]) => [m, a])),
     },

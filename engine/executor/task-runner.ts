@@ -6,6 +6,7 @@ import { Table, makeVector } from 'apache-arrow';
 import type { PlanNode, SourceSpec } from '../plan/nodes.ts';
 import { narrowInputs } from '../plan/nodes.ts';
 import { blockSizesOf, encodeMapOutput, writeMapOutputFiles } from '../shuffle/shuffle-writer.ts';
+import { releaseOutputBuffer } from '../shuffle/output-buffers.ts';
 import { DEFAULT_MAX_OUTPUT_BYTES } from '../shuffle/map-output-store.ts';
 import { readParquetPartition } from '../../connectors/parquet/read.ts';
 import { readCsvPartitionTable } from '../../connectors/csv/read.ts';
@@ -189,6 +190,7 @@ class TaskRun {
     const keep = encoded.bytes.byteLength <= (output.memoryOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES);
     if (!keep || !(await this.env.mapOutputs.offer(shuffleId, mapPartition, attempt, encoded))) {
       await writeMapOutputFiles({ dir: this.env.shuffleDir, shuffleId, mapPartition, attempt }, encoded);
+      releaseOutputBuffer(encoded.bytes); // written: the next map task of this thread encodes into it
     }
     const blockSizes = blockSizesOf(encoded.offsets);
     const schemaIpc = combined.numCols > 0 ? encodeIpc(new Table(combined.schema)) : undefined;

@@ -6,10 +6,12 @@
 //
 // In an executor process the store lives on the main thread (which serves blocks to other
 // executors); task threads encode into SharedArrayBuffers, so handing an output to the store, or
-// reading one back for a local reduce task, shares memory instead of copying it.
+// reading one back for a local reduce task, shares memory instead of copying it; a dropped
+// output's buffer goes back to the pool of the thread that encoded it (output-buffers.ts).
 
 import type { EncodedBuckets } from './bucket-encoder.ts';
 import { mapOutputStem } from './block-id.ts';
+import { releaseOutputBuffer } from './output-buffers.ts';
 
 /**
  * Largest single map output kept in memory (the default of dataflow.shuffle.memoryOutputBytes), and
@@ -69,19 +71,16 @@ export class MapOutputStore {
       if (!key.startsWith(prefix)) continue;
       this.bytes -= output.bytes.byteLength;
       this.outputs.delete(key);
+      releaseOutputBuffer(output.bytes); // its thread's next map task encodes into it
     }
   }
 
   /** Forgets every output (the application ended). */
   clear(): void {
+    for (const output of this.outputs.values()) releaseOutputBuffer(output.bytes);
     this.outputs.clear();
     this.bytes = 0;
   }
-}
-
-/** Allocates an output buffer other threads of this process can share without a copy. */
-export function sharedAllocate(byteLength: number): Uint8Array {
-  return new Uint8Array(new SharedArrayBuffer(byteLength));
 }
 
 /** How a task reaches its executor's kept map outputs: directly, or through the main thread. */

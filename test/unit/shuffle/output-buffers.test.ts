@@ -1,0 +1,49 @@
+// The map output buffer pool: a buffer comes back zero-filled to the next map task once its output
+// is dropped from the store or written; buffers outside the pool are left alone.
+
+import { describe, expect, it } from 'vitest';
+import { Table, makeVector } from 'apache-arrow';
+import { encodeMapOutput } from '../../../engine/shuffle/shuffle-writer.ts';
+import { MapOutputStore } from '../../../engine/shuffle/map-output-store.ts';
+import { allocateOutputBuffer, outputPoolStats, releaseOutputBuffer } from '../../../engine/shuffle/output-buffers.ts';
+
+const table = (n: number, seed: number): Table =>
+  new Table({ key: makeVector(Int32Array.from({ length: n }, (_, i) => (i * 7919 + seed) % 1000)), v: makeVector(Float64Array.from({ length: n }, (_, i) => i / 3 + seed)) });
+const partitioner = { kind: 'hash' as const, keys: ['key'], numPartitions: 5 };
+
+describe('map output buffers', () => {
+  it('reuse a dropped output buffer for the next output, encoding the same bytes as fresh memory', () => {
+    const store = new MapOutputStore();
+    const first = encodeMapOutput(table(20_000, 1), partitioner, 5, allocateOutputBuffer);
+    expect(store.offer(1, 0, 0, first)).toBe(true);
+    const before = outputPoolStats();
+    expect(before.free).toBe(0);
+    store.dropShuffle(1);
+    expect(outputPoolStats().free).toBe(1);
+    // A smaller output of other rows lands in the same buffer, over the old bytes.
+    const second = encodeMapOutput(table(15_000, 2), partitioner, 5, allocateOutputBuffer);
+    expect(second.bytes.buffer).toBe(first.bytes.buffer);
+    expect(outputPoolStats()).toEqual({ ...before, free: 0 });
+    const fresh = encodeMapOutput(table(15_000, 2), partitioner, 5);
+    expect(Buffer.from(second.bytes).equals(Buffer.from(fresh.bytes))).toBe(true);
+    expect(second.offsets).toEqual(fresh.offsets);
+    releaseOutputBuffer(second.bytes);
+  });
+
+  it('never hand out a buffer still in use, and leave buffers outside the pool alone', () => {
+    const a = allocateOutputBuffer(1000);
+    const b = allocateOutputBuffer(1000);
+    expect(b.buffer).not.toBe(a.buffer);
+    a.fill(7);
+    const outside = new Uint8Array(new SharedArrayBuffer(1016)).subarray(8);
+    releaseOutputBuffer(outside);
+    releaseOutputBuffer(new Uint8Array(64));
+    const c = allocateOutputBuffer(500);
+    expect([a.buffer, b.buffer]).not.toContain(c.buffer);
+    releaseOutputBuffer(a);
+    const d = allocateOutputBuffer(800);
+    expect(d.buffer).toBe(a.buffer);
+    expect(d.every((x) => x === 0)).toBe(true);
+    for (const view of [b, c, d]) releaseOutputBuffer(view);
+  });
+});
