@@ -9,7 +9,7 @@
 //
 //   sudo npx tsx bench/out-of-core.ts [--rows 10000000] [--keys 4000000] [--memory 8m] [--cap 1g] [--partitions 16]
 //                                     [--skew-rows 5000000] [--skew-keys 1000000] [--hot 30] [--max-group 256m] [--join-rows 4000000]
-//                                     [--conf dataflow.executor.extraNodeOptions=--cpu-prof --conf ...]
+//                                     [--conf dataflow.executor.extraNodeOptions=--cpu-prof --conf ...] [--duckdb 64MB]
 //
 // The defaults run in about four minutes on 2 shared cores: 115 MB of columns, 12× the 9.6 MB
 // execution budget of the two executors; aggregation and sort both spill.
@@ -21,7 +21,9 @@
 // whole) is far above the task's share of an 8m executor, and the cgroup shows what it costs.
 
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { count, sum } from '../engine/index.ts';
@@ -38,12 +40,14 @@ const SELF = fileURLToPath(import.meta.url);
 interface Options {
   rows: number; keys: number; memory: string; cap: string; partitions: number; inside: boolean;
   skewRows: number; skewKeys: number; hot: number; maxGroup: string; joinRows: number;
+  /** DuckDB's memory_limit for the same steps on the same rows ('' skips DuckDB; it refuses to run them under 9.6 MB). */
+  duckdb: string;
   /** Extra session settings (--conf key=value, repeatable), e.g. dataflow.executor.extraNodeOptions=--cpu-prof. */
   conf: string[];
 }
 
 function parseOptions(argv: string[]): Options {
-  const o: Options = { rows: 10_000_000, keys: 4_000_000, memory: '8m', cap: '1g', partitions: 16, inside: false, skewRows: 0, skewKeys: 0, hot: 30, maxGroup: '256m', joinRows: 0, conf: [] };
+  const o: Options = { rows: 10_000_000, keys: 4_000_000, memory: '8m', cap: '1g', partitions: 16, inside: false, skewRows: 0, skewKeys: 0, hot: 30, maxGroup: '256m', joinRows: 0, conf: [], duckdb: '64MB' };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i]!.split('=', 2) as [string, string | undefined];
     const value = (): string => inline ?? argv[++i] ?? '';
@@ -58,8 +62,9 @@ function parseOptions(argv: string[]): Options {
     else if (flag === '--max-group') o.maxGroup = value();
     else if (flag === '--join-rows') o.joinRows = Number(value());
     else if (flag === '--conf') o.conf.push(value());
+    else if (flag === '--duckdb') o.duckdb = value();
     else if (flag === '--inside') o.inside = true;
-    else throw new Error(`bench out-of-core: unknown option ${flag} (known: --rows, --keys, --memory, --cap, --partitions, --skew-rows, --skew-keys, --hot, --max-group, --join-rows, --conf)`);
+    else throw new Error(`bench out-of-core: unknown option ${flag} (known: --rows, --keys, --memory, --cap, --partitions, --skew-rows, --skew-keys, --hot, --max-group, --join-rows, --conf, --duckdb)`);
   }
   o.skewRows ||= Math.ceil(o.rows / 2);
   o.skewKeys ||= Math.max(1, Math.ceil(o.keys / 4));
@@ -164,6 +169,42 @@ function expectedJoin(o: Options): Checks & { noValue: number; noWeight: number 
 
 /** A step's wall time, and the CPU time its executors used (user + system): the figure that load distorts least. */
 interface Timed { seconds: number; cpuSeconds: number }
+
+interface DuckTimes { aggregate: number; sort: number; join: number; exact: boolean }
+
+/**
+ * DuckDB doing the aggregate, the sort (aggregate included, as ours recomputes it) and the full join
+ * on the same generated rows (keyOf/valueOf/weightOf in SQL) with `memoryLimit` and 2 threads, in
+ * this process (outside the cgroup), spilling to a temporary folder; its checksums against ours.
+ */
+async function duckdbTimes(o: Options, memoryLimit: string, e: Checks, ej: Checks): Promise<DuckTimes> {
+  interface Reader { getRows(): unknown[][] }
+  const { DuckDBInstance } = createRequire(path.join(REPO_ROOT, 'package.json'))('@duckdb/node-api') as {
+    DuckDBInstance: { create(p: string, options: Record<string, string>): Promise<{ connect(): Promise<{ runAndReadAll(sql: string): Promise<Reader>; closeSync(): void }> }> };
+  };
+  const temp = mkdtempSync(path.join(tmpdir(), 'out-of-core-duckdb-'));
+  const connection = await (await DuckDBInstance.create(':memory:', { memory_limit: memoryLimit, threads: '2', temp_directory: temp })).connect();
+  try {
+    const timed = async (sql: string): Promise<[number, number[]]> => {
+      const t = performance.now();
+      const rows = (await connection.runAndReadAll(sql)).getRows();
+      return [(performance.now() - t) / 1000, rows[0]!.map(Number)];
+    };
+    const data = `(SELECT ((id * 2654435761) % 4294967296) % ${o.keys} AS key, CAST((id * 7) % 1000 AS DOUBLE) AS value FROM range(0, ${o.rows}) t(id))`;
+    const groups = `(SELECT key, count(*) AS n, sum(value) AS s FROM ${data} GROUP BY key)`;
+    const [aggregate, a] = await timed(`SELECT count(*), sum(n), sum(s) FROM ${groups}`);
+    const [sort, s] = await timed(`SELECT count(*), sum(s), min(d) FROM (SELECT s, lag(s) OVER (ORDER BY s DESC) - s AS d FROM ${groups})`);
+    const shift = joinShift(o);
+    const table = `(SELECT id + ${shift} AS key, CAST(((id + ${shift}) * 13) % 1000 + 1 AS DOUBLE) AS w FROM range(0, ${o.joinRows}) t(id))`;
+    const [join, j] = await timed(`SELECT count(*), sum(value), sum(w) FROM ${data} d FULL JOIN ${table} t USING (key)`);
+    const exact = a[0] === e.groups && a[1] === e.sumN && a[2] === e.sumS && s[0] === e.groups && s[1] === e.sumS && s[2]! >= 0 &&
+      j[0] === ej.groups && j[1] === ej.sumN && j[2] === ej.sumS;
+    return { aggregate, sort, join, exact };
+  } finally {
+    connection.closeSync();
+    rmSync(temp, { recursive: true, force: true });
+  }
+}
 
 interface InsideReport {
   aggregate: Timed & { checks: Checks; metrics: JobMetrics | undefined };
@@ -312,7 +353,7 @@ async function main(): Promise<void> {
   const budget = 2 * Math.floor(0.6 * memoryBytes);
   const dataBytes = o.rows * 12; // Int32 key + Float64 value
   const command = `npx tsx bench/out-of-core.ts --rows ${o.rows} --keys ${o.keys} --memory ${o.memory} --cap ${o.cap} --partitions ${o.partitions}` +
-    ` --skew-rows ${o.skewRows} --skew-keys ${o.skewKeys} --hot ${o.hot} --max-group ${o.maxGroup} --join-rows ${o.joinRows}` +
+    ` --duckdb '${o.duckdb}' --skew-rows ${o.skewRows} --skew-keys ${o.skewKeys} --hot ${o.hot} --max-group ${o.maxGroup} --join-rows ${o.joinRows}` +
     o.conf.map((c) => ` --conf '${c}'`).join('');
   console.log(`${o.rows.toLocaleString('en-US')} rows (${fmt(dataBytes / 2 ** 20)} MB of columns), ${o.keys.toLocaleString('en-US')} keys; ` +
     `execution budget 2 × ${fmt((0.6 * memoryBytes) / 2 ** 20)} MB = ${fmt(budget / 2 ** 20)} MB (data ${fmt(dataBytes / budget)}× the budget); cgroup cap ${o.cap}`);
@@ -336,13 +377,15 @@ async function main(): Promise<void> {
     throw new Error(`bench out-of-core: the job exited with ${code}${cgroup ? ` inside a ${o.cap} cgroup (killed by the OOM killer if 137/128)` : ''}; output:\n${out.slice(-2000)}`);
   }
   const r = JSON.parse(last) as InsideReport;
+  const duck = o.duckdb ? await duckdbTimes(o, o.duckdb, expecting, expectingJoin) : undefined;
+  const duckSays = (seconds: number | undefined): string => (duck && seconds !== undefined ? `DuckDB (memory_limit ${o.duckdb}) ${fmt(seconds)} s${duck.exact ? '' : ', its checksums DIFFER'}; ` : '');
   const same = (c: Checks, e: Checks = expecting): boolean => c.groups === e.groups && c.sumN === e.sumN && c.sumS === e.sumS && c.hash === e.hash;
   const mb = (b: number): string => `${fmt(b / 2 ** 20)} MB`;
   const perExecutorCap = (capBytes - r.driverPeakBytes) / 2;
   const joinExact = same(r.join.checks, expectingJoin) && r.join.noValue === expectingJoin.noValue && r.join.noWeight === expectingJoin.noWeight;
   const rows: TableRow[] = [
-    { measure: `aggregateByKey, ${o.keys.toLocaleString('en-US')} keys`, dataflow: `${fmt(r.aggregate.seconds)} s (executors' CPU ${fmt(r.aggregate.cpuSeconds)} s), spilled ${mb(r.aggregate.metrics?.spillBytes ?? 0)}`, reference: `groups ${expecting.groups}, Σn ${expecting.sumN}, Σs ${expecting.sumS}, hash ${expecting.hash}`, verdict: same(r.aggregate.checks) ? 'exact' : `WRONG: ${JSON.stringify(r.aggregate.checks)}` },
-    { measure: 'sortBy(s desc), 2 partitions', dataflow: `${fmt(r.sort.seconds)} s (executors' CPU ${fmt(r.sort.cpuSeconds)} s), spilled ${mb(r.sort.metrics?.spillBytes ?? 0)}`, reference: 'same checksums, s non-increasing', verdict: same(r.sort.checks) && r.sort.ordered ? 'exact, ordered' : `WRONG: ${JSON.stringify(r.sort.checks)} ordered=${r.sort.ordered}` },
+    { measure: `aggregateByKey, ${o.keys.toLocaleString('en-US')} keys`, dataflow: `${fmt(r.aggregate.seconds)} s (executors' CPU ${fmt(r.aggregate.cpuSeconds)} s), spilled ${mb(r.aggregate.metrics?.spillBytes ?? 0)}`, reference: `${duckSays(duck?.aggregate)}groups ${expecting.groups}, Σn ${expecting.sumN}, Σs ${expecting.sumS}, hash ${expecting.hash}`, verdict: same(r.aggregate.checks) ? 'exact' : `WRONG: ${JSON.stringify(r.aggregate.checks)}` },
+    { measure: 'sortBy(s desc), 2 partitions', dataflow: `${fmt(r.sort.seconds)} s (executors' CPU ${fmt(r.sort.cpuSeconds)} s), spilled ${mb(r.sort.metrics?.spillBytes ?? 0)}`, reference: `${duckSays(duck?.sort)}same checksums, s non-increasing`, verdict: same(r.sort.checks) && r.sort.ordered ? 'exact, ordered' : `WRONG: ${JSON.stringify(r.sort.checks)} ordered=${r.sort.ordered}` },
     {
       measure: `groupByKey, ${o.skewRows.toLocaleString('en-US')} rows, key 0 holds ${o.hot}%`,
       dataflow: `${fmt(r.groupByKey.seconds)} s (executors' CPU ${fmt(r.groupByKey.cpuSeconds)} s), spilled ${mb(r.groupByKey.metrics?.spillBytes ?? 0)}, largest group ${r.groupByKey.largest.toLocaleString('en-US')} rows`,
@@ -352,7 +395,7 @@ async function main(): Promise<void> {
     {
       measure: `full join with ${o.joinRows.toLocaleString('en-US')} distinct keys (both sides shuffled)`,
       dataflow: `${fmt(r.join.seconds)} s (executors' CPU ${fmt(r.join.cpuSeconds)} s), spilled ${mb(r.join.metrics?.spillBytes ?? 0)}`,
-      reference: `rows ${expectingJoin.groups}, Σvalue ${expectingJoin.sumN}, Σw ${expectingJoin.sumS}, hash ${expectingJoin.hash}, ${expectingJoin.noValue} without value, ${expectingJoin.noWeight} without w`,
+      reference: `${duckSays(duck?.join)}rows ${expectingJoin.groups}, Σvalue ${expectingJoin.sumN}, Σw ${expectingJoin.sumS}, hash ${expectingJoin.hash}, ${expectingJoin.noValue} without value, ${expectingJoin.noWeight} without w`,
       verdict: joinExact ? 'exact' : `WRONG: ${JSON.stringify(r.join.checks)} noValue=${r.join.noValue} noWeight=${r.join.noWeight}`,
     },
     ...r.executorPeaks.map((e, i) => ({ measure: `executor ${i + 1} peak RSS (VmHWM)`, dataflow: mb(e.peakBytes), reference: `budget ${mb(0.6 * memoryBytes)}; share of cap ${mb(perExecutorCap)}`, verdict: e.peakBytes <= perExecutorCap ? 'within' : 'OVER' })),
@@ -360,7 +403,7 @@ async function main(): Promise<void> {
     { measure: 'cgroup peak (driver + executors)', dataflow: cgroup ? mb(cgroupPeak) : 'no cgroup', reference: `cap ${mb(capBytes)}`, verdict: cgroup ? (cgroupPeak <= capBytes ? 'within' : 'OVER') : 'unbounded' },
   ];
   console.log(`\n${markdownTable(rows)}\n\ncommand: ${command}`);
-  const file = await writeResults(path.join(REPO_ROOT, 'bench/results'), 'out-of-core', { options: o, expected: expecting, expectedGroups: expectingGroups, expectedJoin: expectingJoin, report: r, cgroupPeak, machine: machineInfo() });
+  const file = await writeResults(path.join(REPO_ROOT, 'bench/results'), 'out-of-core', { options: o, expected: expecting, expectedGroups: expectingGroups, expectedJoin: expectingJoin, report: r, duckdb: duck, cgroupPeak, machine: machineInfo() });
   console.log(`results: ${path.relative(REPO_ROOT, file)}`);
   if (!same(r.aggregate.checks) || !same(r.sort.checks) || !r.sort.ordered) process.exitCode = 1;
   if (!same(r.groupByKey.checks, expectingGroups) || r.groupByKey.largest !== expectingGroups.largest) process.exitCode = 1;
