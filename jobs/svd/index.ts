@@ -21,7 +21,8 @@
 //   at the end: V on the driver → U = A V Σ⁻¹ computed on the executors, kept there as a Dataset.
 
 import type { Dataset } from '../../engine/index.ts';
-import { encodeIds } from '../shared/id-encoding.ts';
+import { encodeIdColumns } from '../shared/id-encoding.ts';
+import type { IdEncoding } from '../shared/id-encoding.ts';
 import { SvdInputError } from './errors.ts';
 import { resolveSvdOptions } from './options.ts';
 import type { SvdOptions } from './options.ts';
@@ -63,7 +64,8 @@ export async function svd(ratings: Dataset, k: number, options: SvdOptions = {})
   const session = ratings.session;
   const started = performance.now();
 
-  const [users, items] = [await encodeIds(ratings, o.userColumn, 'svd', 'userColumn'), await encodeIds(ratings, o.itemColumn, 'svd', 'itemColumn')];
+  // both id columns from one pass over the input, no shuffle
+  const [users, items] = await encodeIdColumns(ratings, [{ column: o.userColumn, option: 'userColumn' }, { column: o.itemColumn, option: 'itemColumn' }], 'svd') as [IdEncoding, IdEncoding];
   const m = users.ids.length;
   const nItems = items.ids.length;
   if (m === 0 || nItems === 0) throw new SvdInputError(`svd: the ratings dataset is empty; there is nothing to factorize`);
