@@ -4,21 +4,26 @@
 // the bytes in memory and on disk; unpersist() and the session's end remove the files.
 
 import { describe, expect, it } from 'vitest';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Session } from '../../engine/index.ts';
 
 const TINY = 'dataflow.executor.memory=512k'; // 0.2 × 512 KB ≈ 100 KB of storage memory per executor thread
 const ROWS = 40_000;
 
-/** Cache files anywhere under a session's work directory. */
+/**
+ * Cache files anywhere under a session's work directory. Executors remove files while this walks
+ * (after unpersist()), so an entry gone between readdir and stat is simply not there.
+ */
 function cacheFiles(dir: string): string[] {
-  if (!existsSync(dir)) return [];
   const out: string[] = [];
-  for (const entry of readdirSync(dir)) {
+  let entries: string[];
+  try { entries = readdirSync(dir); } catch { return out; }
+  for (const entry of entries) {
     const path = join(dir, entry);
-    if (statSync(path).isDirectory()) out.push(...cacheFiles(path));
-    else if (/^cache-\d+-\d+\.arrow/.test(entry)) out.push(path);
+    const stat = statSync(path, { throwIfNoEntry: false });
+    if (stat?.isDirectory()) out.push(...cacheFiles(path));
+    else if (stat && /^cache-\d+-\d+\.arrow/.test(entry)) out.push(path);
   }
   return out;
 }
