@@ -135,66 +135,15 @@ function wordHash(l: number, u: number): number {
 }
 
 /**
- * groupByHash for one integer-like key without nulls, written inline: the hash is computed as the
- * row is probed, and each group keeps its own key words beside its hash, so a probe compares
- * against the group's compact entry instead of reading its first row at a random place in the
- * column (a cache miss per row on a large partition). The commonest grouping: one integer key, as
- * in per-item or per-user aggregates. `hi` undefined means every high word is 0 (keys of 32 bits).
+ * groupByHash for one integer-like key without nulls: IncrementalWordGroups on its one table (the
+ * hash computed as the row is probed, each group's key words kept beside its hash, a direct lookup
+ * while the keys are 32-bit and in a narrow range). The commonest grouping: one integer key, as in
+ * per-item or per-user aggregates. `hi` undefined means every high word is 0 (keys of 32 bits).
  */
 function groupByWordPairs(lo: Int32Array, hi: Int32Array | undefined): GroupIds {
-  const n = lo.length;
-  const groupOf = new Int32Array(n);
-  let firstRow: Int32Array = new Int32Array(64);
-  let groupHash: Int32Array = new Int32Array(64);
-  let groupLo: Int32Array = new Int32Array(64);
-  let groupHi: Int32Array = new Int32Array(64);
-  let capacity = 128;
-  let mask = capacity - 1;
-  let slots = new Int32Array(capacity);
-  let numGroups = 0;
-  for (let i = 0; i < n; i++) {
-    const l = lo[i]!;
-    const u = hi === undefined ? 0 : hi[i]!;
-    const h = wordHash(l, u);
-    let s = h & mask;
-    let g = -1;
-    for (;;) {
-      const entry = slots[s]!;
-      if (entry === 0) break;
-      const candidate = entry - 1;
-      if (groupHash[candidate] === h && groupLo[candidate] === l && groupHi[candidate] === u) {
-        g = candidate;
-        break;
-      }
-      s = (s + 1) & mask;
-    }
-    if (g < 0) {
-      g = numGroups++;
-      if (g >= firstRow.length) {
-        firstRow = grow(firstRow, g + 1);
-        groupHash = grow(groupHash, g + 1);
-        groupLo = grow(groupLo, g + 1);
-        groupHi = grow(groupHi, g + 1);
-      }
-      firstRow[g] = i;
-      groupHash[g] = h;
-      groupLo[g] = l;
-      groupHi[g] = u;
-      slots[s] = g + 1;
-      if (numGroups * 2 > capacity) {
-        capacity *= 2;
-        mask = capacity - 1;
-        slots = new Int32Array(capacity);
-        for (let k = 0; k < numGroups; k++) {
-          let t = groupHash[k]! & mask;
-          while (slots[t] !== 0) t = (t + 1) & mask;
-          slots[t] = k + 1;
-        }
-      }
-    }
-    groupOf[i] = g;
-  }
-  return { groupOf, numGroups, firstRow: firstRow.slice(0, numGroups) };
+  const groups = new IncrementalWordGroups();
+  const groupOf = groups.addWords(lo, hi);
+  return { groupOf, numGroups: groups.numGroups, firstRow: groups.firstRow.slice(0, groups.numGroups) };
 }
 
 /**
@@ -340,8 +289,11 @@ export class IncrementalWordGroups {
   add(data: Data): Int32Array | undefined {
     if (data.nullCount > 0 && data.nullBitmap !== undefined && data.nullBitmap.length > 0) return undefined;
     const words = keyWords(data);
-    if (!words) return undefined;
-    const { lo, hi } = words;
+    return words && this.addWords(words.lo, words.hi);
+  }
+
+  /** `add` for a key already as canonical words (keyWords), without nulls. */
+  addWords(lo: Int32Array, hi: Int32Array | undefined): Int32Array {
     if (hi === undefined && this.dense !== undefined && this.fitDense(lo)) return this.addDense(lo);
     if (this.dense !== undefined) this.leaveDense();
     return this.addHashed(lo, hi);
