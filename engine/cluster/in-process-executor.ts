@@ -2,7 +2,7 @@
 // the same task runner that executor processes use. No sockets; every block is local.
 
 import type { EngineConfig } from '../config.ts';
-import { executorMemoryBytes, storageMemoryBytes, taskMemoryBytes } from '../executor/memory-limit.ts';
+import { executorMemoryBytes, operatorBudgetBytes, storageMemoryBytes, taskMemoryBytes } from '../executor/memory-limit.ts';
 import { rm, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ExecutorHandle } from './executor-handle.ts';
@@ -22,11 +22,14 @@ export class InProcessExecutor implements ExecutorHandle {
   readonly host = '127.0.0.1';
   readonly port = 0;
   readonly slots = 1;
+  /** What a task's operators may hold (a broadcast join's side must fit it). */
+  readonly taskBudgetBytes: number;
   private readonly env: TaskEnvironment;
   private readonly mapOutputs = new MapOutputStore();
 
   /** `config` gives the executor's memory (dataflow.executor.memory, else what this process may use). */
   constructor(private readonly driver: Driver, services: DriverServices, workDir: string, config: EngineConfig) {
+    this.taskBudgetBytes = operatorBudgetBytes(taskMemoryBytes(executorMemoryBytes(config, 1), 1));
     this.env = {
       executorId: this.id,
       shuffleDir: join(workDir, 'shuffle'),

@@ -16,7 +16,7 @@ import type { DriverServices } from './driver-services.ts';
 import { DriverEndpoint } from './driver-endpoint.ts';
 import type { LossExplained, RemoteExecutor } from './remote-executor.ts';
 import { type ExitCause, OomKillWatch, describeExit } from './executor-exit.ts';
-import { executorMemoryBytes } from '../executor/memory-limit.ts';
+import { executorMemoryBytes, operatorBudgetBytes, taskMemoryBytes } from '../executor/memory-limit.ts';
 import { SECRET_ENV } from '../protocol/index.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/dataflow.mjs', import.meta.url));
@@ -48,6 +48,11 @@ export class LocalCluster {
     private readonly secret: string,
     private readonly memoryBytes: number,
   ) {}
+
+  /** What a task's operators may hold on each executor (one core each; a broadcast join's side must fit it). */
+  get taskBudgetBytes(): number {
+    return operatorBudgetBytes(taskMemoryBytes(this.memoryBytes, 1));
+  }
 
   static async start(options: { executors: number; driver: Driver; services: DriverServices; workDir: string; config: EngineConfig }): Promise<LocalCluster> {
     const secret = randomBytes(32).toString('hex');

@@ -76,7 +76,7 @@ export class Session implements DriverServices {
     config: EngineConfig,
     readonly driver: Driver,
     readonly workDir: string,
-    private readonly backend: { stop(): Promise<void> },
+    private readonly backend: { stop(): Promise<void>; readonly taskBudgetBytes?: number },
   ) {
     this.master = master;
     this.config = config;
@@ -237,6 +237,15 @@ export class Session implements DriverServices {
     const handle = new Broadcast<Uint8Array>(id, new Uint8Array(0));
     this.cleaner.watch(handle, { kind: 'broadcast', id });
     return handle;
+  }
+
+  /**
+   * What one task's operators may hold on this session's executors, when the session started them
+   * (local, local[N]); undefined for a standalone cluster, whose executors set their own memory.
+   * A side broadcast by size must fit it.
+   */
+  get taskBudgetBytes(): number | undefined {
+    return this.backend.taskBudgetBytes;
   }
 
   /** The bytes of an in-memory source's Arrow buffers (a broadcast join's size estimate). */

@@ -132,6 +132,19 @@ export function taskMemoryBytes(executorMemoryBytes: number, slots: number): num
 }
 
 /**
+ * Of a task's share (taskMemoryBytes), the window of shuffle blocks fetched ahead: a quarter, from
+ * 64 KiB to 64 MiB. The rest is the budget its operators hold buffers under (operatorBudgetBytes).
+ */
+export function fetchWindowBytes(taskShareBytes: number): number {
+  return Math.max(64 << 10, Math.min(64 << 20, Math.floor(taskShareBytes / 4)));
+}
+
+/** What a task's operators may hold at once: its share less the fetch window (at least 1 byte). */
+export function operatorBudgetBytes(taskShareBytes: number): number {
+  return Math.max(1, taskShareBytes - fetchWindowBytes(taskShareBytes));
+}
+
+/**
  * What each task thread's cache may hold in memory: the storage share of the executor's memory
  * split evenly over its task threads (each thread keeps the partitions its tasks cached).
  *

@@ -5,7 +5,9 @@
 //    through it batch by batch (nothing is spilled);
 //  - otherwise a grace hash join: both sides are written to spill partitions by a hash of the key,
 //    each partition pair is joined alone (split again if its right side still does not fit), and
-//    the partitions' outputs are merged back into the one-piece join's order.
+//    the partitions' outputs are merged back into the one-piece join's order. A pair whose right
+//    side exceeds the whole budget after the last split holds one hot key: JoinKeyTooLargeError
+//    (join-key-too-large.ts) names it rather than holding it past the budget.
 //
 // Why the output is identical to the one-piece join: that join emits rows in order of (left row
 // position, right row position), unmatched right rows last in right order. Every row carries its
@@ -23,16 +25,21 @@ import type { JoinHow } from '../kernels/join.ts';
 import { tableBytes } from './memory-budget.ts';
 import { mergeSortedRuns } from './merge-runs.ts';
 import { writeHashPartitioned } from './hash-partitions.ts';
+import { joinKeyTooLarge } from './join-key-too-large.ts';
+import type { JoinPieceSide } from './join-key-too-large.ts';
 import { MIN_FRAME_BYTES, batchBytesFor, inputBatchBytesFor, batchesOf, collectTables, isBlank } from './operator-memory.ts';
 import type { OperatorMemory } from './operator-memory.ts';
 import type { ReduceInput } from './reduce-input.ts';
-import type { SpillRun, SpillWriter } from './spill-files.ts';
+import type { SpillRun, SpillWriter, TaskSpill } from './spill-files.ts';
 
 const LEFT_POS = '__dataflow_left_pos$';
 const RIGHT_POS = '__dataflow_right_pos$';
 /** Spill partitions of one level, each joined alone. */
 const MAX_PARTITIONS = 16;
-/** Levels of re-partitioning before a partition's right side is held whatever its size (one hot key). */
+/**
+ * Levels of re-partitioning. Past the last, a partition's right side is held if it fits the
+ * task's budget; a larger one is one hot key's rows, and fails the job (JoinKeyTooLargeError).
+ */
 const MAX_LEVEL = 3;
 
 /**
@@ -100,6 +107,10 @@ function joinPartitions(left: Partitioned, right: Partitioned, keys: readonly st
     const leftRun = left.runs[p]!;
     if (rightRun.rows === 0 && leftRun.rows === 0) continue;
     const writer = spill.openRun(`joined-l${level}`, batchBytesFor(budget, 1));
+    if (rightRun.bytes > budget.limitBytes && level === MAX_LEVEL) {
+      // Split as far as it goes and still more than the task may hold: one key is that big.
+      throw joinKeyTooLarge(keys, how, sideOf(leftRun, spill), sideOf(rightRun, spill), budget.limitBytes, MAX_LEVEL);
+    }
     if (rightRun.bytes > budget.limitBytes / 2 && level < MAX_LEVEL) {
       // Still too big to hold: split this pair again, join the pieces, merge them into this run.
       const count = partitionCount(rightRun.bytes, budget.limitBytes);
@@ -124,6 +135,10 @@ function joinPartitions(left: Partitioned, right: Partitioned, keys: readonly st
     out.push(writer.close());
   }
   return out;
+}
+
+function sideOf(run: SpillRun, spill: TaskSpill): JoinPieceSide {
+  return { batches: () => spill.readRun(run), rows: run.rows, bytes: run.bytes };
 }
 
 /** The one-piece join's row order as tags: semi and anti joins give left columns (and tags) only. */

@@ -22,10 +22,12 @@ import { type ResultAction, type ShuffleInput, type TaskDescriptor, TaskError, t
 import { encodeIpc } from '../kernels/ipc.ts';
 import { concatTables } from '../kernels/concat-tables.ts';
 import { applyNarrowOp } from './narrow-ops.ts';
+import { holdBroadcastSide } from './broadcast-join.ts';
 import { applyReduce, combineStream, isBlank } from './reduce-ops.ts';
 import { reduceInput } from './reduce-input.ts';
 import type { ReduceInput } from './reduce-input.ts';
 import { MemoryBudget } from './memory-budget.ts';
+import { fetchWindowBytes, operatorBudgetBytes } from './memory-limit.ts';
 import { SpillError, TaskSpill, taskSpillDir } from './spill-files.ts';
 import { collectTables } from './operator-memory.ts';
 import { UserCode, broadcastIdsIn, engineFailure } from './user-code.ts';
@@ -97,9 +99,8 @@ class TaskRun {
     this.inputs = new Map(task.shuffleInputs.map((input) => [input.shuffleId, input]));
     // Of the task's share of memory, a quarter (64 KiB to 64 MiB) is the window of blocks fetched
     // ahead; the rest is the operators' budget.
-    const share = env.taskMemoryBytes;
-    this.windowBytes = Math.max(64 << 10, Math.min(64 << 20, Math.floor(share / 4)));
-    this.budget = new MemoryBudget(Math.max(1, share - this.windowBytes));
+    this.windowBytes = fetchWindowBytes(env.taskMemoryBytes);
+    this.budget = new MemoryBudget(operatorBudgetBytes(env.taskMemoryBytes));
   }
 
   /** The most bytes the task's operators held under their budget at once. */
@@ -121,7 +122,13 @@ class TaskRun {
           yield applyNarrowOp(node.op, await collectTables(this.evaluate(node.parent, partition)), this.code);
           return;
         }
-        for await (const table of this.evaluate(node.parent, partition)) yield applyNarrowOp(node.op, table, this.code);
+        // The broadcast side of a join is held while the task runs: counted in its budget.
+        const held = node.op.op === 'broadcastJoin' ? holdBroadcastSide(node.op, this.code.broadcastValue(node.op.table.$broadcast), this.budget) : 0;
+        try {
+          for await (const table of this.evaluate(node.parent, partition)) yield applyNarrowOp(node.op, table, this.code);
+        } finally {
+          this.budget.release(held);
+        }
         return;
       }
       case 'union': {

@@ -40,9 +40,10 @@ export type NarrowOp =
   | { op: 'select'; columns: string[] }
   /**
    * Each partition joined with the whole other side, collected once before the job and broadcast
-   * to the executors as Arrow IPC (`table`, a broadcast reference); `side` is the side broadcast.
+   * to the executors as Arrow IPC (`table`, a broadcast reference); `side` is the side broadcast,
+   * `chosen` whether the join asked for it or its known size was within the broadcast threshold.
    */
-  | { op: 'broadcastJoin'; keys: string[]; how: JoinHow; side: 'left' | 'right'; table: { $broadcast: number } };
+  | { op: 'broadcastJoin'; keys: string[]; how: JoinHow; side: 'left' | 'right'; table: { $broadcast: number }; chosen: 'asked' | 'size' };
 
 /** Work done on each map task's output before it is shuffled (map-side combine). */
 export type CombineOp =

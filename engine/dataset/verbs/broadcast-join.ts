@@ -3,7 +3,10 @@
 // other side is joined with it where it is, so the big side is never shuffled (Spark's broadcast
 // hash join). Chosen by `join(..., { broadcast: 'right' })` or automatically when a side's size is
 // known before it runs (an in-memory source, under select, filter or cache) and at most
-// `dataflow.join.broadcastThreshold`; never automatically when the join is told its numPartitions.
+// `dataflow.join.broadcastThreshold` and within a task's memory budget where the session knows it
+// (local, local[N]: a larger side falls back to the shuffle join, which spills); never
+// automatically when the join is told its numPartitions. A side asked for that does not fit a
+// task's budget fails the job on the executor (executor/broadcast-join.ts: BroadcastTooLargeError).
 //
 // Which side may be broadcast follows from what the kind must keep: the rows of the streamed side
 // without a match are seen by its task, those of the broadcast side are not (no task sees all of
@@ -19,6 +22,9 @@ import type { Dataset } from '../dataset.ts';
 
 export type BroadcastSide = 'left' | 'right';
 
+/** The side a join broadcasts, and whether it was asked for or chosen by its known size. */
+export interface BroadcastChoice { side: BroadcastSide; chosen: 'asked' | 'size' }
+
 const BROADCASTABLE: Record<BroadcastSide, readonly JoinHow[]> = {
   right: ['inner', 'left', 'semi', 'anti'],
   left: ['inner', 'right'],
@@ -29,13 +35,13 @@ const KEEP_ALIVE = Symbol('dataflow.broadcastJoinHandle');
 
 /**
  * The side to broadcast, if any: the one asked for (checked against the kind), else one whose
- * known size is within the threshold (the right first), else none (a shuffled join).
+ * known size is within the threshold and a task's budget (the right first), else none (a shuffled join).
  *
- * @example chooseBroadcast(ratings, movies, 'left', {}) // 'right' when movies is a small fromRows
+ * @example chooseBroadcast(ratings, movies, 'left', {}) // { side: 'right', chosen: 'size' } when movies is a small fromRows
  */
 export function chooseBroadcast(
   left: Dataset<Row>, right: Dataset<Row>, how: JoinHow, options: { broadcast?: BroadcastSide | false; numPartitions?: number },
-): BroadcastSide | undefined {
+): BroadcastChoice | undefined {
   const asked = options.broadcast;
   if (asked === false) return undefined;
   if (asked !== undefined) {
@@ -50,15 +56,16 @@ export function chooseBroadcast(
     if (options.numPartitions !== undefined) {
       throw new InvalidInputError(`join: numPartitions sets the partitions of a shuffled join; a broadcast join keeps those of its other side. Drop one of the two options.`);
     }
-    return asked;
+    return { side: asked, chosen: 'asked' };
   }
   if (options.numPartitions !== undefined) return undefined;
   const setting = left.session.config['dataflow.join.broadcastThreshold'];
   const threshold = setting === '0' ? 0 : parseSize(setting, 'configuration dataflow.join.broadcastThreshold');
+  const budget = left.session.taskBudgetBytes ?? Infinity;
   for (const [side, ds] of [['right', right], ['left', left]] as const) {
     if (!BROADCASTABLE[side].includes(how)) continue;
     const bytes = knownBytes(ds.node, (blobId) => ds.session.blobBytes(blobId));
-    if (bytes !== undefined && bytes <= threshold) return side;
+    if (bytes !== undefined && bytes <= threshold && bytes <= budget) return { side, chosen: 'size' };
   }
   return undefined;
 }
@@ -66,16 +73,16 @@ export function chooseBroadcast(
 /**
  * The join as a narrow operation over the streamed side's partitions, reading the broadcast side.
  *
- * @example broadcastJoin(ratings, movies, ['movieId'], 'left', 'right')
+ * @example broadcastJoin(ratings, movies, ['movieId'], 'left', { side: 'right', chosen: 'asked' })
  */
-export function broadcastJoin(left: Dataset<Row>, right: Dataset<Row>, keys: string[], how: JoinHow, side: BroadcastSide): Dataset<Row> {
+export function broadcastJoin(left: Dataset<Row>, right: Dataset<Row>, keys: string[], how: JoinHow, { side, chosen }: BroadcastChoice): Dataset<Row> {
   const [streamed, small] = side === 'right' ? [left, right] : [right, left];
   const handle = streamed.session.broadcastRows(small.node);
   const table = { $broadcast: handle.broadcastId };
   Object.defineProperty(table, KEEP_ALIVE, { value: handle, enumerable: false });
   return streamed.derive<Row>({
     kind: 'narrow', id: streamed.session.id(), numPartitions: streamed.node.numPartitions, parent: streamed.node,
-    op: { op: 'broadcastJoin', keys, how, side, table },
+    op: { op: 'broadcastJoin', keys, how, side, table, chosen },
   });
 }
 

@@ -9,6 +9,8 @@ import { Int32, Table, Utf8, makeVector, tableToIPC, vectorFromArray } from 'apa
 import { MemoryBudget } from '../../../engine/executor/memory-budget.ts';
 import { TaskSpill } from '../../../engine/executor/spill-files.ts';
 import { spillingJoin } from '../../../engine/executor/spilling-join.ts';
+import { JoinKeyTooLargeError } from '../../../engine/executor/join-key-too-large.ts';
+import { engineFailure } from '../../../engine/executor/user-code.ts';
 import type { ReduceInput } from '../../../engine/executor/reduce-input.ts';
 import { concatTables } from '../../../engine/kernels/concat-tables.ts';
 import { JOIN_KINDS, hashJoin } from '../../../engine/kernels/join.ts';
@@ -76,11 +78,31 @@ describe('spillingJoin', () => {
     for (const how of ['inner', 'full', 'anti'] as const) {
       const spill = new TaskSpill(join(dir(), `hot-${how}`), 'exec-test');
       const got = await all(spillingJoin(input(left), input(right), ['k'], how, { budget: new MemoryBudget(60_000), spill }));
-      // the hot key's right rows alone exceed the budget: every level re-partitions them
+      // the hot key's right rows exceed half the budget: every level re-partitions them, the last holds them
       expect(spill.filesWritten, how).toBeGreaterThan(3 * 16);
       expect(rows(got), how).toEqual(rows([hashJoin(concatTables(left), concatTables(right), ['k'], how)]));
       spill.remove();
     }
+  });
+
+  it('a hot key whose right rows exceed the budget after the last split fails naming it, its rows on each side and the ways out', async () => {
+    const left = blocksOf(4, 500, 500, 3, 'a', 0.02);
+    const right = blocksOf(6, 1500, 500, 4, 'b', 0.5);
+    const countOf7 = (tables: Table[]): number => tables.reduce((n, t) => n + [...t.getChild('k')!].filter((k) => k === 7).length, 0);
+    const spill = new TaskSpill(join(dir(), 'too-hot'), 'exec-test');
+    const budget = new MemoryBudget(60_000);
+    const error = await all(spillingJoin(input(left), input(right), ['k'], 'inner', { budget, spill })).then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(JoinKeyTooLargeError);
+    expect(engineFailure(error)).toMatchObject({ kind: 'InputError', code: 'JOIN_KEY_TOO_LARGE' });
+    const message = (error as Error).message;
+    expect(message).toContain(`key k=7 has ${countOf7(right).toLocaleString('en-US')} rows (about `);
+    expect(message).toContain(`on the right side and ${countOf7(left).toLocaleString('en-US')} rows (about `);
+    expect(message).toMatch(/after 3 re-splits by hash the piece holding this key is still \d+ KB, more than the task's memory share \(59 KB/);
+    expect(message).toMatch(/raise dataflow\.executor\.memory \(e\.g\. --conf dataflow\.executor\.memory=\d+m/);
+    expect(message).toContain("broadcast: 'left'");
+    expect(message).toContain('pre-aggregate the right side per key');
+    expect(budget.usedBytes).toBe(0);
+    spill.remove();
   });
 
   it('holds a small right side and streams the left through it without spilling', async () => {
