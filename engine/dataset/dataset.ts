@@ -13,6 +13,8 @@ import { concatTables } from '../kernels/concat-tables.ts';
 import type { Aggregations } from '../kernels/aggregate.ts';
 import type { PlanNode, SortKey } from '../plan/nodes.ts';
 import { planStages } from '../plan/stages.ts';
+import { takeOrderedPlan } from '../plan/take-ordered.ts';
+import { topRows } from '../kernels/top-n.ts';
 import { explainStages } from '../plan/explain.ts';
 import type { ParquetCompression, TaskPayload } from '../protocol/index.ts';
 import { InvalidInputError } from '../errors.ts';
@@ -134,9 +136,18 @@ export class Dataset<T extends Row = Row> {
     return payloads.reduce((sum, p) => sum + (p.kind === 'count' ? p.count : 0), 0);
   }
 
-  /** The first `n` rows in partition order (each task stops sending after n rows). */
+  /**
+   * The first `n` rows in partition order (each task stops sending after n rows). On a sortBy the
+   * sort is not run: each partition of its input keeps its first n rows in order and the driver
+   * merges them (plan/take-ordered.ts), the same rows in the same order.
+   */
   async take(n: number): Promise<T[]> {
     if (!Number.isInteger(n) || n < 0) throw new InvalidInputError(`take(n): n must be a non-negative integer, got ${n}`);
+    const ordered = takeOrderedPlan(this.node, n, (shuffleId) => this.session.driver.hasRangeBounds(shuffleId));
+    if (ordered) {
+      const tops = tablesOf(await this.session.runAction(ordered.input, { kind: 'takeOrdered', n, keys: ordered.keys }), 'take');
+      return tableToRows(tops.numRows === 0 ? tops : topRows(tops, ordered.keys, n)) as T[];
+    }
     const rows = tableToRows(tablesOf(await this.session.runAction(this.node, { kind: 'take', n }), 'take'));
     return rows.slice(0, n) as T[];
   }

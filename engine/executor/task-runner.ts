@@ -15,6 +15,7 @@ import { sampleKeys } from '../kernels/range-bounds.ts';
 import { tableToRows } from '../kernels/rows.ts';
 import type { Row } from '../kernels/rows.ts';
 import { sliceRows } from '../kernels/take.ts';
+import { topRows } from '../kernels/top-n.ts';
 import type { LoadedBundle } from '../closure/load-bundle.ts';
 import { libraryModulesIn, loadLibraryModules } from '../closure/library.ts';
 import type { TaskEnvironment } from './environment.ts';
@@ -222,6 +223,16 @@ class TaskRun {
         }
         const table = kept.length === 1 ? kept[0]! : concatTables(kept);
         return { kind: 'table', ipc: encodeIpc(table.numRows > action.n ? sliceRows(table, 0, action.n) : table) };
+      }
+      case 'takeOrdered': {
+        // Each table's top n, then the top n of those kept so far followed by it (input order kept for ties).
+        let kept: Table | undefined;
+        for await (const table of output) {
+          if (isBlank(table)) { kept ??= table; continue; }
+          const top = topRows(table, action.keys, action.n);
+          kept = kept === undefined || isBlank(kept) ? top : topRows(concatTables([kept, top]), action.keys, action.n);
+        }
+        return { kind: 'table', ipc: encodeIpc(kept ?? concatTables([])) };
       }
       case 'reduce': {
         const fn = this.code.callable(action.fn) as (a: Row, b: Row) => Row;

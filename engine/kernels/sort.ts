@@ -134,8 +134,8 @@ function asNumbers(column: KeyColumn): { values: Float64Array; valid: Uint8Array
   return { values, valid };
 }
 
-/** Compares two row indices by all key columns, each in its direction (no index tie-break). */
-function rowComparator(columns: readonly KeyColumn[], ascending: readonly boolean[]): (a: number, b: number) => number {
+/** Compares two row indices by all key columns, each in its direction (no index tie-break); top-n.ts shares it. */
+export function rowComparator(columns: readonly KeyColumn[], ascending: readonly boolean[]): (a: number, b: number) => number {
   const parts = columns.map((col, k) => {
     const sign = ascending[k] ? 1 : -1;
     if (col.kind === 'value') {

@@ -2,7 +2,7 @@
 // sends back. Both are plain data encoded with v8.serialize (structured clone), so typed arrays,
 // Maps and bigints in captures survive the trip.
 
-import type { PlanNode, ShuffleDependency } from '../plan/nodes.ts';
+import type { PlanNode, ShuffleDependency, SortKey } from '../plan/nodes.ts';
 import type { ShippedFunction } from '../closure/ship.ts';
 import type { StorageOptions } from '../../connectors/storage/resolve.ts';
 
@@ -10,6 +10,8 @@ export type ResultAction =
   | { kind: 'collect' }
   | { kind: 'count' }
   | { kind: 'take'; n: number }
+  /** The first n rows of the partition in `keys` order (a sort's input: see plan/take-ordered.ts). */
+  | { kind: 'takeOrdered'; n: number; keys: SortKey[] }
   | { kind: 'reduce'; fn: ShippedFunction }
   | { kind: 'writeParquet'; dir: string; jobToken: string; compression?: ParquetCompression; rowGroupSize?: number; partitionBy?: string[]; storage?: StorageOptions }
   | { kind: 'sampleKeys'; keys: string[]; maxSamples: number; seed: number };
