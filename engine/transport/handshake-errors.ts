@@ -5,7 +5,8 @@ import { DataflowError } from '../errors.ts';
 import { FrameError } from './frame.ts';
 import type { MessageHeader } from './frame.ts';
 
-export type HandshakeErrorCode = 'AUTH_FAILED' | 'PROTOCOL_MISMATCH' | 'HANDSHAKE_TIMEOUT' | 'HANDSHAKE_FAILED';
+/** TLS_MISMATCH: one end has TLS on for the address, the other off, or they key it differently; TLS_FAILED: the TLS handshake failed. */
+export type HandshakeErrorCode = 'AUTH_FAILED' | 'PROTOCOL_MISMATCH' | 'HANDSHAKE_TIMEOUT' | 'HANDSHAKE_FAILED' | 'TLS_MISMATCH' | 'TLS_FAILED';
 
 /** The handshake failed: wrong secret, other protocol version, timeout, or a peer that broke the rules. */
 export class HandshakeError extends DataflowError {
@@ -35,7 +36,7 @@ export function refusedBy(server: string, header: MessageHeader): HandshakeError
 }
 
 export function refusalCode(code: unknown): HandshakeErrorCode {
-  const known: HandshakeErrorCode[] = ['AUTH_FAILED', 'PROTOCOL_MISMATCH', 'HANDSHAKE_TIMEOUT', 'HANDSHAKE_FAILED'];
+  const known: HandshakeErrorCode[] = ['AUTH_FAILED', 'PROTOCOL_MISMATCH', 'HANDSHAKE_TIMEOUT', 'HANDSHAKE_FAILED', 'TLS_MISMATCH', 'TLS_FAILED'];
   return known.includes(code as HandshakeErrorCode) ? (code as HandshakeErrorCode) : 'HANDSHAKE_FAILED';
 }
 

@@ -9,6 +9,7 @@ import { DEFAULT_MAX_FRAME_BYTES } from './frame.ts';
 import type { FrameDecoder, MessageHeader } from './frame.ts';
 import { HandshakeChannel } from './handshake-channel.ts';
 import { HandshakeError, asHandshakeError, fail, refusalCode, refusedBy } from './handshake-errors.ts';
+import { TLS_SWITCH } from './tls-settings.ts';
 
 export { HANDSHAKE_MAX_FRAME_BYTES } from './handshake-channel.ts';
 export { HandshakeError } from './handshake-errors.ts';
@@ -42,6 +43,11 @@ export interface HandshakeOptions {
   info?: Record<string, unknown>;
   /** Default 5000 ms. */
   timeoutMs?: number;
+  /**
+   * Keying material exported from the TLS session the handshake runs in (tls-upgrade.ts). The MACs
+   * cover it, so a handshake relayed into another TLS session fails.
+   */
+  channelBinding?: Buffer;
 }
 
 /**
@@ -65,7 +71,8 @@ export interface HandshakeResult {
  * The client proves it knows the secret by answering the server's fresh nonce; the server proves
  * it in turn by answering the client's nonce, so a client never sends work to an impostor. MACs
  * are compared with timingSafeEqual. Until `welcome`, frames above 4 KiB or any other message end
- * the connection.
+ * the connection. Inside TLS, each MAC input also ends with `|` and the session's exported keying
+ * material in hex (`channelBinding`).
  */
 
 /**
@@ -100,7 +107,7 @@ export async function serverHandshake(socket: Socket, options: HandshakeOptions)
     if (!isNonce(clientNonce)) {
       throw fail('HANDSHAKE_FAILED', `malformed auth: clientNonce must be 64 hex digits`, `${from} sent a malformed auth message`);
     }
-    if (!macMatches(mac(secret, 'client', nonce, clientNonce), auth.mac)) {
+    if (!macMatches(mac(secret, 'client', nonce, clientNonce, options.channelBinding), auth.mac)) {
       throw fail(
         'AUTH_FAILED',
         'authentication failed: the client does not know the shared secret of this server',
@@ -109,7 +116,7 @@ export async function serverHandshake(socket: Socket, options: HandshakeOptions)
       );
     }
     const peer = peerInfo(auth, from);
-    channel.send({ type: 'welcome', protocol: PROTOCOL_VERSION, mac: mac(secret, 'server', clientNonce, nonce).toString('hex') });
+    channel.send({ type: 'welcome', protocol: PROTOCOL_VERSION, mac: mac(secret, 'server', clientNonce, nonce, options.channelBinding).toString('hex') });
     return { peer, decoder: channel.finish(options.maxFrameBytes) };
   } catch (err) {
     const error = asHandshakeError(err, from);
@@ -133,6 +140,14 @@ export async function clientHandshake(socket: Socket, options: HandshakeOptions)
   try {
     const hello = (await channel.next()).header;
     if (hello.type === 'refused') throw refusedBy(server, hello);
+    if (hello.type === 'starttls') {
+      throw fail(
+        'TLS_MISMATCH',
+        `the client has TLS off for this address; set ${TLS_SWITCH} the same on both ends`,
+        `${server} requires TLS but this endpoint has TLS off for that address (loopback addresses are clear ` +
+          `text unless TLS is forced); set ${TLS_SWITCH} the same on both ends (true on both to encrypt)`,
+      );
+    }
     if (hello.type !== 'hello') {
       throw fail(
         'HANDSHAKE_FAILED',
@@ -152,13 +167,15 @@ export async function clientHandshake(socket: Socket, options: HandshakeOptions)
     }
     const peer = peerInfo(hello, server);
     const clientNonce = randomBytes(32).toString('hex');
-    channel.send({ ...ownFields(options), type: 'auth', clientNonce, mac: mac(secret, 'client', serverNonce, clientNonce).toString('hex') });
+    channel.send({
+      ...ownFields(options), type: 'auth', clientNonce, mac: mac(secret, 'client', serverNonce, clientNonce, options.channelBinding).toString('hex'),
+    });
     const answer = (await channel.next()).header;
     if (answer.type === 'refused') throw refusedBy(server, answer);
     if (answer.type !== 'welcome') {
       throw fail('HANDSHAKE_FAILED', `expected 'welcome', got '${answer.type}'`, `${server} answered auth with '${answer.type}'`);
     }
-    if (!macMatches(mac(secret, 'server', clientNonce, serverNonce), answer.mac)) {
+    if (!macMatches(mac(secret, 'server', clientNonce, serverNonce, options.channelBinding), answer.mac)) {
       throw fail(
         'AUTH_FAILED',
         'the server could not prove it knows the shared secret',
@@ -186,9 +203,10 @@ export function secretBytes(secret: Buffer | string): Buffer {
   return bytes;
 }
 
-/** HMAC-SHA256(secret, 'side|first|second') as bytes. */
-function mac(secret: Buffer, side: 'client' | 'server', first: string, second: string): Buffer {
-  return createHmac('sha256', secret).update(`${side}|${first}|${second}`).digest();
+/** HMAC-SHA256(secret, 'side|first|second') as bytes, with '|binding' (hex) inside TLS. */
+function mac(secret: Buffer, side: 'client' | 'server', first: string, second: string, binding: Buffer | undefined): Buffer {
+  const bound = binding === undefined ? '' : `|${binding.toString('hex')}`;
+  return createHmac('sha256', secret).update(`${side}|${first}|${second}${bound}`).digest();
 }
 
 function macMatches(expected: Buffer, actual: unknown): boolean {

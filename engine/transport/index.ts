@@ -1,5 +1,6 @@
-// The transport layer: framed, authenticated TCP connections between the driver, the master and
-// executors. Nothing here knows about tasks or stages; it moves headers and bytes.
+// The transport layer: framed, authenticated (and, off loopback, TLS-encrypted) TCP connections
+// between the driver, the master and executors. Nothing here knows about tasks or stages; it moves
+// headers and bytes.
 
 export { DEFAULT_MAX_FRAME_BYTES, FRAME_PREFIX_BYTES, FrameDecoder, FrameError, encodeFrame, frameByteLength } from './frame.ts';
 export type { FrameDecoderOptions, Message, MessageHeader } from './frame.ts';
@@ -22,3 +23,5 @@ export type { HeartbeatOptions } from './heartbeat.ts';
 export { connect, listen } from './tcp.ts';
 export type { ConnectOptions, EndpointOptions, ListenOptions, TransportServer } from './tcp.ts';
 export { formatEndpoint, remoteEndpoint } from './address.ts';
+export { TLS_SWITCH, isLoopback, loadTlsSettings, parseTlsEnabled, tlsModeFor } from './tls-settings.ts';
+export type { TlsFiles, TlsMode, TlsSettings } from './tls-settings.ts';

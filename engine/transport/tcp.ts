@@ -1,6 +1,6 @@
 // TCP endpoints: `listen` accepts authenticated connections (the driver, the standalone master, an
-// executor's block server), `connect` dials one. Both run the handshake before handing out a
-// Connection; a peer that fails it is dropped without disturbing anyone else.
+// executor's block server), `connect` dials one. Both start TLS where the settings ask for it and run
+// the handshake before handing out a Connection; a peer that fails either is dropped alone.
 
 import net from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
@@ -10,7 +10,9 @@ import { ConnectionError } from './connection-errors.ts';
 import { heartbeatSettings } from './heartbeat.ts';
 import type { HeartbeatOptions } from './heartbeat.ts';
 import { InvalidInputError } from '../errors.ts';
-import { HandshakeError, clientHandshake, secretBytes, serverHandshake } from './handshake.ts';
+import { DEFAULT_HANDSHAKE_TIMEOUT_MS, HandshakeError, clientHandshake, secretBytes, serverHandshake } from './handshake.ts';
+import { clientTls, serverTls } from './tls-upgrade.ts';
+import type { TlsSettings } from './tls-settings.ts';
 
 /** Options shared by both ends of a connection. */
 export interface EndpointOptions extends HeartbeatOptions {
@@ -22,8 +24,13 @@ export interface EndpointOptions extends HeartbeatOptions {
   maxFrameBytes?: number;
   /** Extra JSON fields announced in the handshake (the peer sees them as `peerInfo.info`). */
   info?: Record<string, unknown>;
-  /** Time a peer has to complete the handshake. Default 5000 ms. */
+  /** Time a peer has to complete the handshake (and, before it, the TLS handshake). Default 5000 ms. */
   handshakeTimeoutMs?: number;
+  /**
+   * Encryption: by default TLS keyed by the secret on every connection except over loopback
+   * (tls-settings.ts). Both ends of a connection need the same settings.
+   */
+  tls?: TlsSettings;
 }
 
 export interface ListenOptions extends EndpointOptions {
@@ -66,6 +73,8 @@ export async function listen(options: ListenOptions): Promise<TransportServer> {
   checkEndpointOptions(options);
   const heartbeat = heartbeatSettings(options);
   const host = options.host ?? '127.0.0.1';
+  const secret = secretBytes(options.secret);
+  const handshakeTimeoutMs = options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
   const sockets = new Set<Socket>();
   const connections = new Set<Connection>();
   let closing = false;
@@ -73,23 +82,31 @@ export async function listen(options: ListenOptions): Promise<TransportServer> {
   const accept = async (socket: Socket): Promise<void> => {
     const address = remoteEndpoint(socket);
     let handshake;
+    let secured: Socket;
     try {
-      handshake = await serverHandshake(socket, {
+      const upgraded = await serverTls(socket, { tls: options.tls, secret, timeoutMs: handshakeTimeoutMs });
+      secured = upgraded.socket;
+      if (secured !== socket) {
+        sockets.add(secured);
+        secured.once('close', () => sockets.delete(secured));
+      }
+      handshake = await serverHandshake(secured, {
         secret: options.secret,
         role: options.role,
         maxFrameBytes: options.maxFrameBytes,
         info: options.info,
         timeoutMs: options.handshakeTimeoutMs,
+        channelBinding: upgraded.channelBinding,
       });
     } catch (err) {
       if (err instanceof HandshakeError && !closing) options.onHandshakeError?.(err, address);
       return;
     }
     if (closing) {
-      socket.destroy();
+      secured.destroy();
       return;
     }
-    const conn = new Connection(socket, {
+    const conn = new Connection(secured, {
       peer: handshake.peer,
       decoder: handshake.decoder,
       heartbeatIntervalMs: heartbeat?.intervalMs,
@@ -197,14 +214,21 @@ export async function connect(options: ConnectOptions): Promise<Connection> {
     });
   });
 
-  const handshake = await clientHandshake(socket, {
+  const upgraded = await clientTls(socket, {
+    tls: options.tls,
+    secret: secretBytes(options.secret),
+    timeoutMs: options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS,
+    host: options.host,
+  });
+  const handshake = await clientHandshake(upgraded.socket, {
     secret: options.secret,
     role: options.role,
     maxFrameBytes: options.maxFrameBytes,
     info: options.info,
     timeoutMs: options.handshakeTimeoutMs,
+    channelBinding: upgraded.channelBinding,
   });
-  return new Connection(socket, {
+  return new Connection(upgraded.socket, {
     peer: handshake.peer,
     decoder: handshake.decoder,
     heartbeatIntervalMs: heartbeat?.intervalMs,
