@@ -8,7 +8,7 @@ import type { Connection, TransportServer } from '../transport/index.ts';
 import type { Driver } from './driver.ts';
 import type { DriverServices } from './driver-services.ts';
 import { type ExplainLoss, RemoteExecutor } from './remote-executor.ts';
-import { MessageType, type RegisterFields } from '../protocol/index.ts';
+import { MessageType, type NetworkInfo, type RegisterFields } from '../protocol/index.ts';
 import { DataflowError } from '../errors.ts';
 
 export class DriverEndpoint {
@@ -26,6 +26,8 @@ export class DriverEndpoint {
       secret: options.secret, role: 'driver',
       heartbeatIntervalMs: config['dataflow.network.heartbeatIntervalMs'],
       heartbeatTimeoutMs: config['dataflow.network.timeoutMs'],
+      // Executors give up on each other's fetches after the application's network timeout, not their own.
+      info: { ...networkInfo(config) },
       onConnection: (conn: Connection) => {
         const off = conn.onMessage((msg) => {
           if (msg.header.type !== MessageType.register || !endpoint) return;
@@ -74,4 +76,8 @@ export class DriverEndpoint {
     await Promise.all([...this.executors.values()].map((e) => e.shutdown()));
     await this.server.close();
   }
+}
+
+function networkInfo(config: EngineConfig): NetworkInfo {
+  return { heartbeatIntervalMs: config['dataflow.network.heartbeatIntervalMs'], networkTimeoutMs: config['dataflow.network.timeoutMs'] };
 }

@@ -9,7 +9,7 @@ import { getHeapStatistics } from 'node:v8';
 import type { Table } from 'apache-arrow';
 import { connect } from '../transport/index.ts';
 import type { Connection, Message } from '../transport/index.ts';
-import { type ExecutorStats, MessageType, type RegisterFields, type TaskDescriptor, TaskError, decodeBody, encodeBody } from '../protocol/index.ts';
+import { type ExecutorStats, MessageType, type NetworkInfo, type RegisterFields, type TaskDescriptor, TaskError, decodeBody, encodeBody, networkInfoOf } from '../protocol/index.ts';
 import { countShuffleFiles, removeShuffleFiles } from '../shuffle/shuffle-files.ts';
 import type { JobBundle } from '../closure/bundle.ts';
 import type { AppServices } from './app-environment.ts';
@@ -33,6 +33,8 @@ export class AppContext {
   private closing: Promise<void> | undefined;
   private readonly inFlight = new Set<Promise<unknown>>();
   private driver!: Connection;
+  /** The driver's network settings; fetches from peer executors are given up on after its timeout. */
+  private network: NetworkInfo = { heartbeatIntervalMs: 1_000, networkTimeoutMs: 60_000 };
   private readonly closeHandlers: Array<(reason: string) => void> = [];
 
   constructor(private readonly runtime: ExecutorRuntime, readonly grant: AppGrant) {
@@ -51,6 +53,7 @@ export class AppContext {
       host: this.grant.driverHost, port: this.grant.driverPort, secret: this.runtime.secret, role: 'executor',
       heartbeatIntervalMs: this.runtime.heartbeatIntervalMs, heartbeatTimeoutMs: this.runtime.heartbeatTimeoutMs,
     });
+    this.network = networkInfoOf(this.driver.peerInfo.info, this.network);
     this.driver.onMessage((msg) => this.onDriverMessage(msg));
     this.driver.onClose((info) => void this.close(`driver connection closed: ${info.reason}`));
     const register: RegisterFields = {
@@ -113,7 +116,7 @@ export class AppContext {
       const task = this.queue.shift()!;
       this.running++;
       this.runtime.beforeTask(task);
-      const run = this.runtime.threads.run(task, { appId: this.grant.appId, dir: this.dir, shuffleDir: this.shuffleDir, spillDir: join(this.dir, 'spill') }, this.services);
+      const run = this.runtime.threads.run(task, { appId: this.grant.appId, dir: this.dir, shuffleDir: this.shuffleDir, spillDir: join(this.dir, 'spill'), network: this.network }, this.services);
       const done = run.then(
         (result) => this.driver.send({ header: { type: MessageType.taskFinished, taskId: task.taskId }, body: encodeBody(result) }),
         (error: unknown) => {

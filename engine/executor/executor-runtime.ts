@@ -1,11 +1,11 @@
-// The executor process: one block server for every application it serves, a pool of connections
-// to other executors' block servers, one AppContext per application, and a lock on its work
-// directory so that two executors never share one.
+// The executor process: one block server for every application it serves (its task threads hold
+// the connections to other executors' block servers), one AppContext per application, and a lock
+// on its work directory so that two executors never share one.
 
 import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DataflowError, InternalError, InvalidInputError } from '../errors.ts';
-import { connect, listen } from '../transport/index.ts';
+import { listen } from '../transport/index.ts';
 import type { Connection, Message, TransportServer } from '../transport/index.ts';
 import { MessageType, type TaskDescriptor } from '../protocol/index.ts';
 import { blockStreamParts, readBlockBytes } from '../shuffle/shuffle-reader.ts';
@@ -46,7 +46,6 @@ export class ExecutorRuntime {
   readonly heartbeatIntervalMs: number;
   readonly heartbeatTimeoutMs: number;
   private readonly apps = new Map<string, AppContext>();
-  private readonly peers = new Map<string, Promise<Connection>>();
   private server!: TransportServer;
   private readonly chaos: Chaos | undefined;
   /**
@@ -112,18 +111,6 @@ export class ExecutorRuntime {
     await this.apps.get(appId)?.close(reason);
   }
 
-  /** One connection per other executor's block server, opened on first use. */
-  peer(location: { host: string; port: number }): Promise<Connection> {
-    const key = `${location.host}:${location.port}`;
-    let conn = this.peers.get(key);
-    if (!conn) {
-      conn = connect({ host: location.host, port: location.port, secret: this.secret, role: 'executor', timeoutMs: 5_000 });
-      this.peers.set(key, conn);
-      conn.then((c) => c.onClose(() => this.peers.delete(key)), () => this.peers.delete(key));
-    }
-    return conn;
-  }
-
   /** Called as each task starts; the chaos switch may kill the process here. */
   beforeTask(task: TaskDescriptor): void {
     this.chaos?.maybeKill(`task ${task.taskId} (stage ${task.stageId}, partition ${task.partition})`);
@@ -133,7 +120,6 @@ export class ExecutorRuntime {
     for (const app of [...this.apps.values()]) await app.close('executor stopping');
     await this.server?.close().catch(() => undefined);
     await this.threads.close();
-    for (const peer of this.peers.values()) await peer.then((c) => c.close(), () => undefined);
     await rm(join(this.options.workDir, '.lock'), { force: true }).catch(() => undefined);
   }
 

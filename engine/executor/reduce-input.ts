@@ -8,6 +8,7 @@ import { blockStreamParts, readBlockBytes, decodeBlock } from '../shuffle/shuffl
 import { decodeIpc } from '../kernels/ipc.ts';
 import { type BlockLocation, type ShuffleInput, TaskError } from '../protocol/index.ts';
 import type { TaskEnvironment } from './environment.ts';
+import { ConnectionError, HandshakeError } from '../transport/index.ts';
 
 /**
  * The decoded blocks of one reduce partition of one shuffle, in map-partition order; at least
@@ -135,8 +136,16 @@ async function fetchRequest(request: Request, blocks: BlockLocation[], input: Sh
       ? await env.fetchRemoteBlocks(located, input.shuffleId, input.reducePartition, end)
       : [await readLocal(env, input.shuffleId, located[0]!, input.reducePartition, end)];
   } catch (error) {
-    throw fetchFailed(located, input, `fetching failed: ${error instanceof Error ? error.message : String(error)}`);
+    const unreachable = error instanceof ConnectionError || error instanceof HandshakeError;
+    throw fetchFailed(located, input, `fetching failed: ${fetchFailure(error)}`, unreachable);
   }
+}
+
+/** Why a fetch failed, saying so plainly when the peer fell silent past the network timeout. */
+function fetchFailure(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const timedOut = error instanceof ConnectionError && (error.cause as { code?: unknown } | undefined)?.code === 'HEARTBEAT_TIMEOUT';
+  return timedOut ? `the executor stopped answering (hung, stopped or cut off; dataflow.network.timeoutMs): ${message}` : message;
 }
 
 /**
@@ -149,12 +158,16 @@ async function readLocal(env: TaskEnvironment, shuffleId: number, block: BlockLo
   return readBlockBytes(env.shuffleDir, shuffleId, block.mapPartition, block.attempt, start, end);
 }
 
-/** FetchFailed for the first of `located` (its map output is recomputed), naming every block of the request. */
-function fetchFailed(located: BlockLocation[], input: ShuffleInput, what: string): TaskError {
+/**
+ * FetchFailed for the first of `located` (its map output is recomputed; every output of its executor
+ * when `unreachable`), naming every block of the request.
+ */
+function fetchFailed(located: BlockLocation[], input: ShuffleInput, what: string, unreachable = false): TaskError {
   const first = located[0]!;
   const { shuffleId, reducePartition } = input;
   return new TaskError({
     kind: 'FetchFailed', executorId: first.executorId, shuffleId, mapPartition: first.mapPartition, reducePartition,
+    ...(unreachable ? { unreachable } : {}),
     message: `shuffle ${shuffleId} blocks (maps ${located.map((l) => l.mapPartition).join(', ')} → reduce ${reducePartition}) from executor ${first.executorId} at ${first.host}:${first.port}: ${what}`,
   });
 }

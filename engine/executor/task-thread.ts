@@ -11,7 +11,7 @@ import type { EncodedBuckets } from '../shuffle/bucket-encoder.ts';
 import { BlockStore } from './block-store.ts';
 import { appEnvironment } from './app-environment.ts';
 import type { AppEnvironment, AppServices } from './app-environment.ts';
-import { TaskError } from '../protocol/index.ts';
+import { type NetworkInfo, TaskError } from '../protocol/index.ts';
 import { runTask } from './task-runner.ts';
 import { type FromThread, type ToThread, type AppInfo, type ThreadInfo, threadCacheDir } from './task-threads.ts';
 import { decodeIpc, encodeIpc } from '../kernels/ipc.ts';
@@ -26,11 +26,20 @@ let nextRpc = 0;
 
 const post = (m: FromThread): void => port.postMessage(m);
 
-function peer(location: { host: string; port: number }): Promise<Connection> {
-  const key = `${location.host}:${location.port}`;
+/**
+ * One connection per peer executor's block server (and network settings), opened on first use.
+ * Heartbeats on it detect a peer that stopped answering (SIGSTOP, a hung host: no FIN, no RST):
+ * after the application's network timeout the connection closes and its pending fetches fail, so
+ * a reducer reports FetchFailed instead of waiting forever.
+ */
+function peer(location: { host: string; port: number }, network: NetworkInfo): Promise<Connection> {
+  const key = `${location.host}:${location.port}/${network.heartbeatIntervalMs}/${network.networkTimeoutMs}`;
   let conn = peers.get(key);
   if (!conn) {
-    conn = connect({ host: location.host, port: location.port, secret, role: 'executor', timeoutMs: 5_000 });
+    conn = connect({
+      host: location.host, port: location.port, secret, role: 'executor', timeoutMs: 5_000,
+      heartbeatIntervalMs: network.heartbeatIntervalMs, heartbeatTimeoutMs: network.networkTimeoutMs,
+    });
     peers.set(key, conn);
     conn.then((c) => c.onClose(() => peers.delete(key)), () => peers.delete(key));
   }
@@ -59,7 +68,7 @@ function appFor(info: AppInfo): { env: AppEnvironment; blockStore: BlockStore } 
     };
     const env = appEnvironment({
       executorId, appId: info.appId, dir: info.dir, shuffleDir: info.shuffleDir, spillDir: info.spillDir, taskMemoryBytes,
-      blockStore, peer, services,
+      blockStore, peer: (location) => peer(location, info.network), services,
     });
     env.findCachedOnExecutor = async (cacheId, partition) => {
       const ipc = await rpc<Uint8Array | undefined>(info.appId, 'cached', [cacheId, partition]);

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { getHeapStatistics } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import type { Table } from 'apache-arrow';
-import { type TaskDescriptor, TaskError, type TaskFailureReason, type TaskResult } from '../protocol/index.ts';
+import { type NetworkInfo, type TaskDescriptor, TaskError, type TaskFailureReason, type TaskResult } from '../protocol/index.ts';
 import type { AppServices } from './app-environment.ts';
 import { decodeIpc, encodeIpc } from '../kernels/ipc.ts';
 import { taskSpillDir } from './spill-files.ts';
@@ -23,8 +23,11 @@ export function threadCacheDir(appDir: string, threadId: number): string {
   return join(appDir, 'cache', `thread-${threadId}`);
 }
 
-/** What a task thread needs to know about the application a task belongs to. */
-export interface AppInfo { appId: string; dir: string; shuffleDir: string; spillDir: string }
+/**
+ * What a task thread needs to know about the application a task belongs to. `network`: its
+ * driver's settings, by which the thread's connections to peer executors detect a hung peer.
+ */
+export interface AppInfo { appId: string; dir: string; shuffleDir: string; spillDir: string; network: NetworkInfo }
 
 export interface TaskThreads {
   run(task: TaskDescriptor, app: AppInfo, services: AppServices): Promise<TaskResult>;

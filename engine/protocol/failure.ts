@@ -12,6 +12,12 @@ export type TaskFailureReason =
       mapPartition: number;
       reducePartition: number;
       message: string;
+      /**
+       * The executor did not answer at all (no connection, or nothing heard on it within the
+       * network timeout: killed, stopped, unreachable), so every map output it holds is suspect,
+       * not only `mapPartition`'s.
+       */
+      unreachable?: boolean;
     }
   /** `outOfMemory`: its process died of memory (V8 heap exhausted, the OOM killer), as far as the driver can tell. */
   | { kind: 'ExecutorLost'; executorId: ExecutorId; message: string; outOfMemory?: boolean }

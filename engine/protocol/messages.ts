@@ -46,6 +46,23 @@ export interface RegisterFields {
 }
 
 /**
+ * What the driver announces in its handshake (`peerInfo.info`): the application's network settings,
+ * which its executors also apply to their fetches from one another, so a hung peer fails a fetch
+ * (FetchFailed) within the same timeout after which the driver declares that peer lost.
+ */
+export interface NetworkInfo {
+  heartbeatIntervalMs: number;
+  networkTimeoutMs: number;
+}
+
+/** The NetworkInfo in a driver's handshake fields, or `fallback` when it announced none (or nonsense). */
+export function networkInfoOf(info: Record<string, unknown>, fallback: NetworkInfo): NetworkInfo {
+  const { heartbeatIntervalMs: interval, networkTimeoutMs: timeout } = info;
+  if (typeof interval !== 'number' || typeof timeout !== 'number' || !(interval > 0) || !(timeout > interval)) return fallback;
+  return { heartbeatIntervalMs: interval, networkTimeoutMs: timeout };
+}
+
+/**
  * What an executor holds for one application, for tests and diagnostics (a long session must not
  * grow it): heap after a collection where the process allows one (`--expose-gc`), per thread.
  */

@@ -35,7 +35,9 @@
 //    may still finish), rerun M in S's map stage (StageResubmitted), then resubmit the reading stage
 //    for its failed partitions. Each stage attempt ending in a fetch failure counts toward
 //    maxStageAttempts of the reading stage (as Spark's failedAttemptIds); the count resets when it
-//    completes.
+//    completes. A fetch failure that says the executor did not answer at all (`unreachable`: no
+//    connection, or silence past the network timeout) unregisters every output of that executor,
+//    and those partitions and the failed reducer avoid it while another executor is alive.
 //
 //  - Executor loss. Its running tasks fail with ExecutorLost, its map outputs leave the registry,
 //    and needed map stages rerun exactly the lost partitions. Reports from it afterwards are ignored.
@@ -331,7 +333,9 @@ export class SchedulerState {
     const { spec, run } = task;
     // The output the reducer could not read is gone; unless it was already recomputed elsewhere, forget it.
     const registered = this.registry.get(reason.shuffleId, reason.mapPartition);
-    if (registered && registered.executorId === reason.executorId) {
+    if (reason.unreachable) {
+      this.onExecutorUnreachable(reason);
+    } else if (registered && registered.executorId === reason.executorId) {
       this.registry.unregister(reason.shuffleId, reason.mapPartition);
       const parent = this.mapRuns.get(reason.shuffleId);
       if (parent && !parent.rerunReasons.has(reason.mapPartition)) parent.rerunReasons.set(reason.mapPartition, reason);
@@ -339,6 +343,7 @@ export class SchedulerState {
     if (!run.isPartitionComplete(spec.partition) && !run.rerunReasons.has(spec.partition)) {
       run.rerunReasons.set(spec.partition, reason);
     }
+    if (reason.unreachable) run.avoid(spec.partition, reason.executorId);
     if (!run.fetchFailedAttempts.has(spec.stageAttempt)) {
       run.fetchFailedAttempts.add(spec.stageAttempt);
       run.fetchFailureCauses.push(reason);
@@ -352,6 +357,21 @@ export class SchedulerState {
     if (run.state === 'running' && spec.stageAttempt === run.attempt) {
       run.state = 'waiting';
       run.pending.clear();
+    }
+  }
+
+  /**
+   * A reducer could not reach executor E at all (it is hung, stopped or cut off): every output E
+   * holds is as good as lost, so all of them are recomputed now, each avoiding E, rather than one
+   * per stage attempt, each after another network timeout. E keeps its slots until the driver
+   * declares it lost (or it answers again).
+   */
+  private onExecutorUnreachable(reason: TaskFailureReason & { kind: 'FetchFailed' }): void {
+    for (const lost of this.registry.removeExecutor(reason.executorId)) {
+      const run = this.mapRuns.get(lost.shuffleId);
+      if (!run) continue;
+      if (!run.rerunReasons.has(lost.mapPartition)) run.rerunReasons.set(lost.mapPartition, reason);
+      run.avoid(lost.mapPartition, reason.executorId);
     }
   }
 

@@ -213,6 +213,35 @@ describe('SchedulerState: fetch failures', () => {
     expect(h.scheduler.activeJobIds()).toEqual([]);
     expect(h.scheduler.mapStage(5)).toEqual({ state: 'idle', attempt: 3 });
   });
+  it('recomputes every output of an executor a reducer could not reach, away from it, in one stage attempt', () => {
+    const h = new Harness();
+    h.addExecutor('exec-a', 1);
+    h.addExecutor('exec-b', 2);
+    h.submit(twoStageJob(1, { maps: 3, reduces: 2 })); // maps 0 and 2 on exec-b, map 1 on exec-a
+    h.finish(0);
+    h.finish(1);
+    expect(h.finish(2)).toEqual([
+      completed(1, 0),
+      submitted(1, 1, 0, [0, 1]),
+      launch(3, 1, 1, 0, 'exec-b'),
+      launch(4, 1, 1, 1, 'exec-a'),
+    ]);
+    // exec-b hangs (SIGSTOP): the reducer on exec-a hears nothing from it within the network timeout
+    const ff = { ...fetchFailed('exec-b', 5, 0, 1), unreachable: true };
+    const steps: Array<[string, () => SchedulerCommand[], SchedulerCommand[]]> = [
+      ['reduce 1 cannot reach exec-b: maps 0 and 2 both rerun, not on exec-b although it has a free slot',
+        () => h.fail(4, ff), [resubmitted(1, 0, [0, 2], ff), submitted(1, 0, 1, [0, 2]), launch(5, 1, 0, 0, 'exec-a', 1, 1)]],
+      ['map 0 recomputed', () => h.finish(5), [launch(6, 1, 0, 2, 'exec-a', 1, 1)]],
+      ['map 2 recomputed: reduce 1 retried, off exec-b', () => h.finish(6),
+        [completed(1, 0), resubmitted(1, 1, [1], ff), submitted(1, 1, 1, [1]), launch(7, 1, 1, 1, 'exec-a', 1, 1)]],
+      ['the driver declares exec-b lost: its hung reduce 0 is retried', () => h.loseExecutor('exec-b', 'heartbeat timeout'), []],
+      ['reduce 1', () => h.finish(7), [accept(7, 1, 1), launch(8, 1, 1, 0, 'exec-a', 1, 1)]],
+      ['reduce 0', () => h.finish(8), [accept(8, 1, 0), completed(1, 1), succeeded(1)]],
+    ];
+    for (const [step, act, expected] of steps) expect(act(), step).toEqual(expected);
+    expect(h.registry.locationsFor(5, 0).map((l) => l.executorId)).toEqual(['exec-a', 'exec-a', 'exec-a']);
+  });
+
   it('bounds fetch failures that unregister nothing: each one still ends the stage attempt', () => {
     const h = new Harness();
     h.addExecutor('exec-a', 1);
