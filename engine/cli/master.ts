@@ -4,7 +4,7 @@ import type { CommandModule } from 'yargs';
 import { readSecret } from './cli-values.ts';
 import { SECRET_ENV } from '../protocol/index.ts';
 
-interface MasterArgs { port: number; host: string; 'secret-file'?: string; 'network-timeout-ms': number }
+interface MasterArgs { port: number; host: string; 'secret-file'?: string; 'network-timeout-ms': number; 'recovery-dir'?: string }
 
 export const masterCommand: CommandModule<object, MasterArgs> = {
   command: 'master',
@@ -13,13 +13,14 @@ export const masterCommand: CommandModule<object, MasterArgs> = {
     .option('port', { type: 'number', default: 7077, describe: 'port to listen on (0: any free port, printed at start)' })
     .option('host', { type: 'string', default: '127.0.0.1', describe: 'interface to listen on (binding beyond loopback is explicit)' })
     .option('secret-file', { type: 'string', describe: `file holding the cluster secret (default: $${SECRET_ENV})` })
-    .option('network-timeout-ms', { type: 'number', default: 60_000, describe: 'an executor silent this long is lost' })
-    .example('$0 master --port 7077 --secret-file ~/.dataflow-secret', '') as never,
+    .option('network-timeout-ms', { type: 'number', default: 60_000, describe: 'an executor silent this long is lost; a driver that lost its connection has this long to register again' })
+    .option('recovery-dir', { type: 'string', describe: 'folder where the master keeps its applications and executors; a master restarted on it knows them again' })
+    .example('$0 master --port 7077 --secret-file ~/.dataflow-secret --recovery-dir /var/lib/dataflow', '') as never,
   handler: async (a) => {
     const secret = readSecret(a['secret-file']);
     const { Master } = await import('../cluster/master-process.ts');
     const master = await Master.start({
-      host: a.host, port: a.port, secret, heartbeatTimeoutMs: a['network-timeout-ms'],
+      host: a.host, port: a.port, secret, heartbeatTimeoutMs: a['network-timeout-ms'], recoveryDir: a['recovery-dir'],
       log: (line) => process.stdout.write(`${new Date().toISOString()} ${line}\n`),
     });
     await new Promise<void>((resolve) => {

@@ -1,12 +1,15 @@
 // `dataflow master`: the standalone cluster manager. It keeps the registry of executors (and
 // notices lost ones through heartbeats), accepts applications from drivers, and tells executors
-// which drivers to serve. It never sees data: tasks and blocks go between drivers and executors.
+// which drivers to serve. It never sees data: tasks and blocks go between drivers and executors,
+// so applications run on while it is gone; executors and drivers register again when it is back
+// (with `recoveryDir` it also remembers its applications and executors across a restart).
 
 import { listen } from '../transport/index.ts';
 import type { Connection, Message, TransportServer } from '../transport/index.ts';
 import { MasterMessage } from '../protocol/index.ts';
 import { MasterState } from './master-state.ts';
-import type { MasterCommand } from './master-state.ts';
+import type { MasterCommand, MasterEvent } from './master-state.ts';
+import { MasterRecoveryFile } from './master-recovery.ts';
 
 export interface MasterOptions {
   host?: string;
@@ -14,31 +17,52 @@ export interface MasterOptions {
   secret: string;
   heartbeatIntervalMs?: number;
   heartbeatTimeoutMs?: number;
+  /** Folder where the master keeps its state, read back at start (like Spark's FILESYSTEM recovery mode). */
+  recoveryDir?: string;
+  /**
+   * How long an application whose driver connection dropped (or one recovered from `recoveryDir`)
+   * is waited for before it is forgotten; also how long a recovered executor has to register again.
+   * Default: heartbeatTimeoutMs.
+   */
+  reconnectGraceMs?: number;
   log?: (line: string) => void;
 }
 
-interface AppInfo { driverHost: string; driverPort: number; conn: Connection; name: string }
+const APP_ID = /^app-[A-Za-z0-9_-]{1,100}$/;
 
 export class Master {
   private readonly state = new MasterState();
-  private readonly executors = new Map<string, Connection>();
-  private readonly apps = new Map<string, AppInfo>();
+  private readonly executors = new Map<string, { conn: Connection; pid: number; host: string }>();
+  private readonly drivers = new Map<string, Connection>();
+  private readonly timers = new Set<NodeJS.Timeout>();
   private nextApp = 0;
   private server!: TransportServer;
   private readonly log: (line: string) => void;
+  private readonly graceMs: number;
+  private readonly recovery: MasterRecoveryFile | undefined;
 
   private constructor(options: MasterOptions) {
     this.log = options.log ?? (() => undefined);
+    this.graceMs = options.reconnectGraceMs ?? options.heartbeatTimeoutMs ?? 60_000;
+    this.recovery = options.recoveryDir ? new MasterRecoveryFile(options.recoveryDir) : undefined;
   }
 
   static async start(options: MasterOptions): Promise<Master> {
     const master = new Master(options);
+    const recovered = master.recovery?.read();
     master.server = await listen({
       host: options.host ?? '127.0.0.1', port: options.port ?? 0, secret: options.secret, role: 'master',
       heartbeatIntervalMs: options.heartbeatIntervalMs ?? 1_000, heartbeatTimeoutMs: options.heartbeatTimeoutMs ?? 60_000,
       onConnection: (conn) => conn.onMessage((msg) => master.onMessage(conn, msg)),
       onHandshakeError: (error, address) => master.log(`refused ${address}: ${error.message}`),
     });
+    if (recovered) {
+      master.nextApp = recovered.nextApp;
+      const { apps, executors } = recovered.snapshot;
+      master.log(`recovered ${apps.length} applications (${apps.map((a) => a.appId).join(', ') || 'none'}) and ${executors.length} executors ` +
+        `(${executors.map((e) => e.executorId).join(', ') || 'none'}) from ${master.recovery!.path}; each has ${master.graceMs} ms to register again`);
+      master.apply({ type: 'Recovered', snapshot: recovered.snapshot });
+    }
     master.log(`dataflow master listening on ${master.server.host}:${master.server.port}`);
     return master;
   }
@@ -52,69 +76,151 @@ export class Master {
   }
 
   async close(): Promise<void> {
-    for (const conn of this.executors.values()) await conn.send({ header: { type: MasterMessage.shutdown } }).catch(() => undefined);
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    for (const { conn } of this.executors.values()) await conn.send({ header: { type: MasterMessage.shutdown } }).catch(() => undefined);
     await this.server.close();
   }
 
-  private async onMessage(conn: Connection, msg: Message): Promise<void> {
-    const h = msg.header;
-    switch (h.type) {
-      case MasterMessage.registerExecutor: {
-        const executorId = String(h.executorId);
-        const cores = Number(h.cores);
-        if (this.executors.has(executorId)) {
-          await conn.reply(msg, { header: { type: 'error', message: `an executor named ${executorId} is already registered; give each executor its own id` } });
-          return;
-        }
-        if (!Number.isInteger(cores) || cores < 1) {
-          await conn.reply(msg, { header: { type: 'error', message: `executor ${executorId} offers ${String(h.cores)} cores; need a positive integer` } });
-          return;
-        }
-        this.executors.set(executorId, conn);
-        conn.onClose((info) => {
-          if (this.executors.get(executorId) !== conn) return;
-          this.executors.delete(executorId);
-          this.log(`executor ${executorId} lost: ${info.reason}`);
-          this.carryOut(this.state.handle({ type: 'ExecutorLost', executorId }));
-        });
-        await conn.reply(msg, { header: { type: 'ok' } });
-        this.log(`executor ${executorId} registered with ${cores} cores from ${conn.remoteAddress}`);
-        this.carryOut(this.state.handle({ type: 'ExecutorRegistered', executorId, cores }));
-        return;
-      }
-      case MasterMessage.registerApp: {
-        const appId = `app-${String(++this.nextApp).padStart(4, '0')}-${process.pid}`;
-        const maxCores = h.maxCores === undefined || h.maxCores === null ? Number.MAX_SAFE_INTEGER : Number(h.maxCores);
-        this.apps.set(appId, { driverHost: String(h.driverHost), driverPort: Number(h.driverPort), conn, name: String(h.appName ?? appId) });
-        conn.onClose(() => {
-          this.apps.delete(appId);
-          this.log(`application ${appId} finished`);
-          this.carryOut(this.state.handle({ type: 'AppFinished', appId }));
-        });
-        await conn.reply(msg, { header: { type: 'ok', appId, freeCores: this.state.freeCores } });
-        this.log(`application ${appId} (${String(h.appName)}) registered; driver at ${String(h.driverHost)}:${String(h.driverPort)}`);
-        this.carryOut(this.state.handle({ type: 'AppRegistered', appId, maxCores }));
+  private onMessage(conn: Connection, msg: Message): void {
+    switch (msg.header.type) {
+      case MasterMessage.registerExecutor: return this.registerExecutor(conn, msg);
+      case MasterMessage.registerApp: return this.registerApp(conn, msg);
+      case MasterMessage.unregisterApp: {
+        const appId = String(msg.header.appId);
+        if (this.drivers.get(appId) !== conn) return;
+        this.drivers.delete(appId);
+        this.log(`application ${appId} finished`);
+        this.apply({ type: 'AppFinished', appId });
         return;
       }
       case MasterMessage.appReleased: {
-        const executorId = [...this.executors].find(([, c]) => c === conn)?.[0];
-        if (executorId) this.carryOut(this.state.handle({ type: 'AppReleasedByExecutor', appId: String(h.appId), executorId }));
+        const executorId = [...this.executors].find(([, e]) => e.conn === conn)?.[0];
+        if (executorId) this.apply({ type: 'AppReleasedByExecutor', appId: String(msg.header.appId), executorId });
         return;
       }
     }
   }
 
-  private carryOut(commands: MasterCommand[]): void {
-    for (const command of commands) {
-      const conn = this.executors.get(command.executorId);
-      if (!conn) continue;
-      if (command.type === 'LaunchApp') {
-        const app = this.apps.get(command.appId);
-        if (!app) continue;
-        void conn.send({ header: { type: MasterMessage.launchApp, appId: command.appId, driverHost: app.driverHost, driverPort: app.driverPort, slots: command.slots } }).catch(() => undefined);
-      } else {
-        void conn.send({ header: { type: MasterMessage.releaseApp, appId: command.appId } }).catch(() => undefined);
+  // State changes happen before any reply is awaited: messages on one connection are handled in
+  // the order they arrive (an executor's appReleased right after its registration must find it).
+  private registerExecutor(conn: Connection, msg: Message): void {
+    const h = msg.header;
+    const executorId = String(h.executorId);
+    const cores = Number(h.cores);
+    const pid = Number(h.pid);
+    const host = String(h.host);
+    const refuse = (message: string): void => void conn.reply(msg, { header: { type: 'error', message } }).catch(() => undefined);
+    if (!Number.isInteger(cores) || cores < 1) return refuse(`executor ${executorId} offers ${String(h.cores)} cores; need a positive integer`);
+    const previous = this.executors.get(executorId);
+    if (previous && !previous.conn.isClosed) {
+      // The same process dialling again (its old connection is dead on its side) replaces it; another one is refused.
+      if (previous.pid !== pid || previous.host !== host) {
+        return refuse(`an executor named ${executorId} is already registered (pid ${previous.pid} on ${previous.host}); give each executor its own id`);
       }
+      this.executors.delete(executorId);
+      void previous.conn.close(`executor ${executorId} registered again on a new connection`);
+    }
+    const apps = servedApps(h.apps);
+    const known = this.state.hasExecutor(executorId);
+    this.executors.set(executorId, { conn, pid, host });
+    conn.onClose((info) => {
+      if (this.executors.get(executorId)?.conn !== conn) return;
+      this.executors.delete(executorId);
+      this.log(`executor ${executorId} lost: ${info.reason}`);
+      this.apply({ type: 'ExecutorLost', executorId });
+    });
+    void conn.reply(msg, { header: { type: 'ok' } }).catch(() => undefined);
+    const serving = Object.keys(apps);
+    this.log(`executor ${executorId} registered with ${cores} cores from ${conn.remoteAddress}` +
+      `${known ? ' (known from before)' : ''}${serving.length > 0 ? `, still serving ${serving.join(', ')}` : ''}`);
+    this.apply({ type: 'ExecutorRegistered', executorId, cores, apps });
+  }
+
+  private registerApp(conn: Connection, msg: Message): void {
+    const h = msg.header;
+    const again = h.appId !== undefined && h.appId !== null;
+    if (again && !APP_ID.test(String(h.appId))) {
+      void conn.reply(msg, { header: { type: 'error', message: `a driver asked to register again as ${String(h.appId)}, which is not an application id (app-...)` } }).catch(() => undefined);
+      return;
+    }
+    const appId = again ? String(h.appId) : `app-${String(++this.nextApp).padStart(4, '0')}-${process.pid}`;
+    const maxCores = h.maxCores === undefined || h.maxCores === null ? Number.MAX_SAFE_INTEGER : Number(h.maxCores);
+    const driver = { name: String(h.appName ?? appId), host: String(h.driverHost), port: Number(h.driverPort) };
+    const known = this.state.hasApp(appId);
+    const previous = this.drivers.get(appId);
+    this.drivers.set(appId, conn);
+    if (previous && previous !== conn) void previous.close(`application ${appId} registered again on a new connection`);
+    conn.onClose((info) => {
+      if (this.drivers.get(appId) !== conn) return;
+      this.drivers.delete(appId);
+      this.log(`application ${appId}: driver connection lost (${info.reason}); waiting ${this.graceMs} ms for it to register again`);
+      this.apply({ type: 'AppDisconnected', appId });
+    });
+    void conn.reply(msg, { header: { type: 'ok', appId, freeCores: this.state.freeCores } }).catch(() => undefined);
+    if (again) {
+      this.log(`application ${appId} (${driver.name}) registered again${known ? '' : ' (unknown to this master: adopted)'}; driver at ${driver.host}:${driver.port}`);
+    } else {
+      this.log(`application ${appId} (${driver.name}) registered; driver at ${driver.host}:${driver.port}`);
+    }
+    this.apply({ type: 'AppRegistered', appId, maxCores, driver });
+  }
+
+  /** Feeds one event to the state machine, persists the new state, and carries out the commands. */
+  private apply(event: MasterEvent): void {
+    const commands = this.state.handle(event);
+    this.persist();
+    for (const command of commands) this.carryOut(command);
+  }
+
+  private persist(): void {
+    if (!this.recovery) return;
+    try {
+      this.recovery.write({ nextApp: this.nextApp, snapshot: this.state.snapshot() });
+    } catch (error) {
+      this.log(`cannot write the recovery file ${this.recovery.path}: ${error instanceof Error ? error.message : String(error)} (a restart would not know the latest state)`);
     }
   }
+
+  private carryOut(command: MasterCommand): void {
+    switch (command.type) {
+      case 'LaunchApp': {
+        const { appId, driver, slots } = command;
+        this.sendTo(command.executorId, { type: MasterMessage.launchApp, appId, driverHost: driver.host, driverPort: driver.port, slots });
+        return;
+      }
+      case 'ReleaseApp':
+        this.sendTo(command.executorId, { type: MasterMessage.releaseApp, appId: command.appId });
+        return;
+      case 'AwaitDriver':
+        this.after(() => this.apply({ type: 'AppWaitOver', appId: command.appId, wait: command.wait }));
+        return;
+      case 'AwaitExecutor':
+        this.after(() => this.apply({ type: 'ExecutorWaitOver', executorId: command.executorId }));
+        return;
+      case 'AppForgotten':
+        this.log(`application ${command.appId} forgotten: its driver did not register again within ${this.graceMs} ms`);
+        return;
+      case 'ExecutorForgotten':
+        this.log(`executor ${command.executorId} lost: it did not register again within ${this.graceMs} ms of the restart`);
+        return;
+    }
+  }
+
+  private sendTo(executorId: string, header: { type: string } & Record<string, string | number>): void {
+    void this.executors.get(executorId)?.conn.send({ header }).catch(() => undefined);
+  }
+
+  private after(fire: () => void): void {
+    const timer = setTimeout(() => { this.timers.delete(timer); fire(); }, this.graceMs);
+    this.timers.add(timer);
+  }
+}
+
+/** The `apps` field of a registration: { appId: slots } with sane values only. */
+function servedApps(value: unknown): Record<string, number> {
+  const apps: Record<string, number> = {};
+  if (typeof value !== 'object' || value === null) return apps;
+  for (const [appId, slots] of Object.entries(value)) if (APP_ID.test(appId) && Number.isInteger(slots) && (slots as number) > 0) apps[appId] = slots as number;
+  return apps;
 }

@@ -7,3 +7,4 @@ export * from './map-output.ts';
 export * from './messages.ts';
 export * from './task.ts';
 export * from './broadcast.ts';
+export * from './reconnect.ts';

@@ -95,9 +95,14 @@ export function decodeBody<T>(body: Uint8Array | undefined): T {
 
 // Messages of the standalone master. Executors and drivers connect to the master with the cluster
 // secret; the master grants executor cores to applications and tells executors whom to serve.
+// Drivers and executors outlive the master: when its connection drops they dial it again (with
+// reconnectDelayMs) and register once more, the executor naming the applications it still serves
+// and the driver its appId, so a restarted master learns the grants that are still in use.
 //
-//   executor → master  registerExecutor { executorId, cores, memoryBytes, host, pid }   (request)
-//   driver → master    registerApp { appName, driverHost, driverPort, maxCores }        (request → { appId })
+//   executor → master  registerExecutor { executorId, cores, memoryBytes, host, pid, apps: { appId: slots } }   (request)
+//   driver → master    registerApp { appName, driverHost, driverPort, maxCores, appId? }  (request → { appId })
+//                        (appId: the application re-registering after its master connection dropped)
+//   driver → master    unregisterApp { appId }       (the application ends: its executors are released)
 //   master → executor  launchApp { appId, driverHost, driverPort, slots }
 //   master → executor  releaseApp { appId }          executor → master  appReleased { appId, reason }
 //   master → executor  shutdown
@@ -105,6 +110,7 @@ export function decodeBody<T>(body: Uint8Array | undefined): T {
 export const MasterMessage = {
   registerExecutor: 'registerExecutor',
   registerApp: 'registerApp',
+  unregisterApp: 'unregisterApp',
   launchApp: 'launchApp',
   releaseApp: 'releaseApp',
   appReleased: 'appReleased',
