@@ -9,7 +9,7 @@ import { readSecret, parseHostPort, parseSize } from './cli-values.ts';
 
 interface ExecutorArgs {
   driver?: string; master?: string; 'executor-id'?: string; 'work-dir': string; cores: number; memory?: string;
-  host: string; 'advertise-host'?: string; 'secret-file'?: string; chaos?: string; 'network-timeout-ms': number;
+  host: string; 'advertise-host'?: string; 'secret-file'?: string; chaos?: string; 'network-timeout-ms': number; 'reconnect-timeout-ms': number;
 }
 
 export const executorCommand: CommandModule<object, ExecutorArgs> = {
@@ -27,6 +27,7 @@ export const executorCommand: CommandModule<object, ExecutorArgs> = {
     .option('secret-file', { type: 'string', describe: `file holding the cluster secret (default: $${SECRET_ENV})` })
     .option('chaos', { type: 'string', describe: 'seed:probability — die at random task starts (recovery tests and demos)' })
     .option('network-timeout-ms', { type: 'number', default: 600_000, describe: 'a silent driver or master is given up on after this long (a dead one is noticed at once)' })
+    .option('reconnect-timeout-ms', { type: 'number', default: 600_000, describe: 'a master that went away is dialled again (with backoff) while applications run, and for this long once none does; then the executor exits' })
     .check((a) => {
       if (!a.master === !a.driver) throw new InvalidInputError('give exactly one of --master host:port or --driver host:port');
       return true;
@@ -44,6 +45,7 @@ export const executorCommand: CommandModule<object, ExecutorArgs> = {
       memoryBytes: a.memory ? parseSize(a.memory, '--memory') : undefined,
       chaos: a.chaos,
       heartbeatTimeoutMs: a['network-timeout-ms'],
+      reconnectTimeoutMs: a['reconnect-timeout-ms'],
     });
   },
 };

@@ -63,6 +63,11 @@ export class AppContext {
     await this.driver.send({ header: { type: MessageType.register, ...register } });
   }
 
+  /** The close under way once close() was called (it resolves when the application's state is gone). */
+  get closed(): Promise<void> | undefined {
+    return this.closing;
+  }
+
   onClose(handler: (reason: string) => void): void {
     this.closeHandlers.push(handler);
   }

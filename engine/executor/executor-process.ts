@@ -1,29 +1,31 @@
 // The `dataflow executor` process in its two modes: started by `local[N]` for one driver
 // (`--driver host:port`), or long-lived under a standalone master (`--master host:port`), serving
-// the applications the master grants it. Either way it exits when whoever started it goes away,
-// so no executor outlives its cluster.
+// the applications the master grants it. A local[N] executor exits when its driver goes away; a
+// standalone one outlives its master's restarts (it registers again) but not a master gone for good.
 
-import { connect } from '../transport/index.ts';
-import type { Message } from '../transport/index.ts';
-import { MasterMessage } from '../protocol/index.ts';
 import type { ExecutorRuntimeOptions } from './executor-runtime.ts';
 import { ExecutorRuntime } from './executor-runtime.ts';
 import { InvalidInputError } from '../errors.ts';
 import { availableMemoryBytes } from './memory-limit.ts';
+import { MasterLink } from './master-link.ts';
 
 export interface ExecutorProcessOptions extends ExecutorRuntimeOptions {
   /** local[N]: the driver to serve. */
   driver?: { host: string; port: number };
   /** standalone: the master to register with. */
   master?: { host: string; port: number };
+  /** standalone: how long to keep dialling a master that went away while serving no application. Default 10 min. */
+  reconnectTimeoutMs?: number;
 }
 
 export async function runExecutor(options: ExecutorProcessOptions): Promise<void> {
   const runtime = await ExecutorRuntime.start(options);
   let stopping: Promise<void> | undefined;
+  let stopLink = (): void => undefined;
   const stop = async (code: number, why?: string): Promise<never> => {
     stopping ??= (async () => {
       if (why) process.stderr.write(`executor ${options.executorId}: ${why}\n`);
+      stopLink();
       await runtime.stop();
     })();
     await stopping;
@@ -44,32 +46,12 @@ export async function runExecutor(options: ExecutorProcessOptions): Promise<void
     );
   }
 
-  const master = await connect({
-    host: options.master.host, port: options.master.port, secret: options.secret, role: 'executor',
-    heartbeatIntervalMs: runtime.heartbeatIntervalMs, heartbeatTimeoutMs: runtime.heartbeatTimeoutMs,
+  const link = new MasterLink(runtime, {
+    master: options.master, executorId: options.executorId, cores: options.cores,
+    memoryBytes: options.memoryBytes ?? availableMemoryBytes(), reconnectTimeoutMs: options.reconnectTimeoutMs ?? 600_000,
+    onStop: (code, why) => void stop(code, why),
+    log: (line) => process.stderr.write(`executor ${options.executorId}: ${line}\n`),
   });
-  master.onClose((info) => void stop(0, `master connection closed (${info.reason}); exiting`));
-  master.onMessage(async (msg: Message) => {
-    const h = msg.header;
-    if (h.type === MasterMessage.launchApp) {
-      const grant = { appId: String(h.appId), driverHost: String(h.driverHost), driverPort: Number(h.driverPort), slots: Number(h.slots) };
-      try {
-        const app = await runtime.attach(grant);
-        app.onClose((reason) => void master.send({ header: { type: MasterMessage.appReleased, appId: grant.appId, reason } }).catch(() => undefined));
-      } catch (error) {
-        await master.send({ header: { type: MasterMessage.appReleased, appId: grant.appId, reason: `could not attach: ${error instanceof Error ? error.message : String(error)}` } }).catch(() => undefined);
-      }
-    } else if (h.type === MasterMessage.releaseApp) {
-      await runtime.release(String(h.appId), 'released by the master');
-    } else if (h.type === MasterMessage.shutdown) {
-      await stop(0);
-    }
-  });
-  const reply = await master.request({
-    header: {
-      type: MasterMessage.registerExecutor, executorId: options.executorId, cores: options.cores,
-      memoryBytes: options.memoryBytes ?? availableMemoryBytes(), host: runtime.advertiseHost, pid: process.pid,
-    },
-  });
-  if (reply.header.type !== 'ok') await stop(1, `master refused registration: ${String(reply.header.message)}`);
+  stopLink = () => link.stop();
+  await link.start();
 }

@@ -92,8 +92,12 @@ export class ExecutorRuntime {
     return join(this.options.workDir, appId);
   }
 
-  /** Starts serving an application: connects to its driver and registers. */
+  /**
+   * Starts serving an application: connects to its driver and registers. An earlier context of the
+   * same application that is closing (its driver declared this executor lost, say) is let finish first.
+   */
   async attach(grant: AppGrant): Promise<AppContext> {
+    await this.apps.get(grant.appId)?.closed;
     if (this.apps.has(grant.appId)) throw new InternalError('APP_ALREADY_SERVED', `executor ${this.executorId} was asked to serve application ${grant.appId} twice`);
     const app = new AppContext(this, grant);
     this.apps.set(grant.appId, app);
@@ -105,6 +109,13 @@ export class ExecutorRuntime {
       throw error;
     }
     return app;
+  }
+
+  /** Applications served and not closing, with their slots (what a re-registration tells the master). */
+  servedApps(): Record<string, number> {
+    const served: Record<string, number> = {};
+    for (const [appId, app] of this.apps) if (!app.closed) served[appId] = app.grant.slots;
+    return served;
   }
 
   async release(appId: string, reason: string): Promise<void> {
