@@ -109,7 +109,7 @@ export class Driver {
   private nextStageId = 0;
   private readonly bundleByJob = new Map<number, string | undefined>();
   private readonly ticker: NodeJS.Timeout;
-  /** Set when the application cannot continue (its master went away): every job fails with it. */
+  /** Set when the application cannot continue (its session was stopped): every job fails with it. */
   private fatal: Error | undefined;
   /** dataflow.shuffle.memoryOutputBytes, sent with every map task. */
   private readonly memoryOutputBytes: number;
