@@ -118,6 +118,8 @@ export interface ExecutorStart {
   prefix?: string[];
   /** Also wait until the master logs the registration (default true). */
   waitForRegistration?: boolean;
+  /** More `dataflow executor` options. */
+  args?: string[];
 }
 
 export interface ClusterOptions {
@@ -127,6 +129,10 @@ export interface ClusterOptions {
   networkTimeoutMs?: number;
   /** Interface the master listens on (default 127.0.0.1). */
   masterHost?: string;
+  /** `--recovery-dir` of the master: a folder inside the cluster's (kept across restartMaster()). */
+  masterRecovery?: boolean;
+  /** The master's --network-timeout-ms (also how long it waits for a dropped driver; default networkTimeoutMs). */
+  masterNetworkTimeoutMs?: number;
   masterPrefix?: string[];
   /** Executor settings for the initial executors (per index). */
   executor?: (index: number) => ExecutorStart;
@@ -148,7 +154,8 @@ export class TestCluster {
     /** The cluster secret (children get it as $DATAFLOW_SECRET, never on a command line). */
     readonly secret: string,
     readonly env: NodeJS.ProcessEnv,
-    readonly master: ProcessHandle,
+    /** The running master (replaced by restartMaster()). */
+    public master: ProcessHandle,
     private readonly options: ClusterOptions,
   ) {}
 
@@ -164,14 +171,11 @@ export class TestCluster {
   static async start(options: ClusterOptions = {}): Promise<TestCluster> {
     const dir = mkdtempSync(join(tmpdir(), 'dataflow-cluster-'));
     mkdirSync(join(dir, 'tmp'));
-    const timeout = String(options.networkTimeoutMs ?? 2_000);
     const secret = randomBytes(24).toString('hex');
     const env = { ...process.env, DATAFLOW_SECRET: secret, TMPDIR: join(dir, 'tmp') };
     let cluster: TestCluster | undefined;
     try {
-      const master = spawnDataflow('master', ['master', '--port', '0', '--host', options.masterHost ?? '127.0.0.1', '--network-timeout-ms', timeout], {
-        env, prefix: options.masterPrefix,
-      });
+      const master = spawnDataflow('master', masterArgs(dir, 0, options), { env, prefix: options.masterPrefix });
       cluster = new TestCluster(dir, secret, env, master, options);
       const listening = await master.waitFor(/listening on ([0-9.]+):([0-9]+)/);
       cluster.masterHost = listening[1]!;
@@ -186,6 +190,22 @@ export class TestCluster {
     }
   }
 
+  /** Where the master keeps its state (with `masterRecovery`). */
+  get recoveryDir(): string {
+    return join(this.dir, 'master-recovery');
+  }
+
+  /**
+   * Starts a new master process on the same address (and recovery folder) as the last one, which
+   * must have exited, and waits until it listens.
+   */
+  async restartMaster(): Promise<ProcessHandle> {
+    if (this.master.alive) throw new Error('restartMaster: the master is still running; kill it first');
+    this.master = spawnDataflow('master', masterArgs(this.dir, this.masterPort, this.options), { env: this.env, prefix: this.options.masterPrefix });
+    await this.master.waitFor(/listening on ([0-9.]+):([0-9]+)/);
+    return this.master;
+  }
+
   /** Starts one more executor (own work dir) and waits until the master has registered it. */
   async startExecutor(start: ExecutorStart = {}): Promise<ExecutorProcess> {
     const id = start.id ?? `exec-${++this.nextExecutor}`;
@@ -198,6 +218,7 @@ export class TestCluster {
     if (start.host) args.push('--host', start.host);
     if (start.advertiseHost) args.push('--advertise-host', start.advertiseHost);
     if (start.chaos) args.push('--chaos', start.chaos);
+    args.push(...(start.args ?? []));
     const handle = spawnDataflow(id, args, { env: this.env, prefix: start.prefix }) as ExecutorProcess;
     Object.assign(handle, { id, workDir });
     this.executors.set(id, handle);
@@ -284,6 +305,13 @@ export class TestCluster {
     await Promise.all(all.map((p) => p.kill('SIGTERM', 3_000)));
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+function masterArgs(dir: string, port: number, options: ClusterOptions): string[] {
+  const timeout = String(options.masterNetworkTimeoutMs ?? options.networkTimeoutMs ?? 2_000);
+  const args = ['master', '--port', String(port), '--host', options.masterHost ?? '127.0.0.1', '--network-timeout-ms', timeout];
+  if (options.masterRecovery) args.push('--recovery-dir', join(dir, 'master-recovery'));
+  return args;
 }
 
 /** Polls `check` every 50 ms. */

@@ -196,6 +196,7 @@ describe('the README', () => {
     const local = (line: string, port: number | string) => line
       .replace(/^npx dataflow /, '').replace(/--port 7077/, '--port 0').replace(/\bA:7077\b/g, `127.0.0.1:${port}`)
       .replace(/--cores \d+/, '--cores 1').replace('/tmp/df', join(work, 'executor')).replace('0.0.0.0', '127.0.0.1')
+      .replace('/var/lib/dataflow', join(work, 'master-recovery'))
       .replace(/--advertise-host B\b/, '--advertise-host 127.0.0.1').replace(/dataflow\.driver\.host=D\b/, 'dataflow.driver.host=127.0.0.1')
       .split(/\s+/);
     const processes: ProcessHandle[] = [];
@@ -215,6 +216,7 @@ describe('the README', () => {
       const exit = await submit.exited;
       expect(exit, submit.output).toEqual({ code: 0, signal: null });
       expect(submit.stdout.match(/itemId: \d+/g)).toHaveLength(5); // the five best-rated popular items
+      expect(existsSync(join(work, 'master-recovery', 'master-state.json'))).toBe(true); // the master's --recovery-dir
     } finally {
       await Promise.all(processes.map((p) => p.kill('SIGTERM', 3_000)));
       rmSync(join(repo, 'job.ts'), { force: true });
