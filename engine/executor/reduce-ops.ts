@@ -6,6 +6,7 @@ import type { Table } from 'apache-arrow';
 import type { CombineOp, ReduceOp } from '../plan/nodes.ts';
 import { concatTables } from '../kernels/concat-tables.ts';
 import { partialAggregate, partialAggregateTables, mergePartials, finishAggregate } from '../kernels/aggregate.ts';
+import { IntKeyPartialAggregate } from '../kernels/int-key-aggregate.ts';
 import { reduceRowsByKey } from '../kernels/reduce-rows.ts';
 import { distinctRows } from '../kernels/distinct.ts';
 import { takeRows } from '../kernels/take.ts';
@@ -36,14 +37,23 @@ export function applyCombine(op: CombineOp, table: Table, code: UserCode): Table
 
 /**
  * Map-side combine over a task's output stream (one table per Parquet row group, say). An
- * aggregation groups the tables in turn into one growing table of groups (partialAggregateTables:
- * the same result as aggregating their concatenation, without the copy); the other combines run
- * on each table as it comes and merge the partials once. Groups keep their first-appearance order.
+ * aggregation by one integer key folds each table into its groups as it comes and drops it
+ * (IntKeyPartialAggregate); other aggregations group the tables in turn into one growing table of
+ * groups (partialAggregateTables); both give the result of aggregating the concatenation, without
+ * the copy. The other combines run on each table as it comes and merge the partials once. Groups
+ * keep their first-appearance order.
  */
 export async function combineStream(op: CombineOp, tables: AsyncIterable<Table>, code: UserCode): Promise<Table> {
   if (op.op === 'partialAggregate') {
     const inputs: Table[] = [];
-    for await (const table of tables) if (!isBlank(table)) inputs.push(table);
+    let streaming: IntKeyPartialAggregate | undefined;
+    for await (const table of tables) {
+      if (isBlank(table)) continue;
+      if (inputs.length === 0 && streaming === undefined) streaming = IntKeyPartialAggregate.for(table, op.keys, op.aggs);
+      if (streaming) streaming.add(table);
+      else inputs.push(table);
+    }
+    if (streaming) return streaming.result();
     return inputs.length === 0 ? concatTables([]) : partialAggregateTables(inputs, op.keys, op.aggs);
   }
   const partials: Table[] = [];

@@ -109,18 +109,28 @@ function float64Data(values: Float64Array, seen: Uint8Array | null): Data {
 
 /** Read the numeric input column of an aggregation, with errors naming the aggregation. */
 function readInput(table: Table, output: string, spec: Exclude<AggSpec, { fn: 'count' }>): { values: Float64Array; valid: Uint8Array | null } {
+  return readNumbers(inputColumn(table, output, spec), false)!;
+}
+
+/** The numeric input column of an aggregation, or an error naming the aggregation. */
+function inputColumn(table: Table, output: string, spec: Exclude<AggSpec, { fn: 'count' }>): Data {
+  return columnData(table, inputField(table, output, spec).name);
+}
+
+/** The field of an aggregation's input column, checked: it exists and is numeric (errors name the aggregation). */
+function inputField(table: Table, output: string, spec: Exclude<AggSpec, { fn: 'count' }>): Field {
   if (typeof spec.column !== 'string') {
     throw new AggregateError('AGG_BAD_SPEC', `aggregation '${output}' (${spec.fn}) needs a 'column' naming a numeric column.`);
   }
-  const data = columnData(table, spec.column, `by aggregation '${output}' (${spec.fn} of '${spec.column}')`);
-  if (!isNumericType(data.type)) {
+  const field = table.schema.fields[requireColumnIndex(table, spec.column, `by aggregation '${output}' (${spec.fn} of '${spec.column}')`)]!;
+  if (!isNumericType(field.type)) {
     throw new AggregateError(
       'AGG_COLUMN_TYPE',
-      `aggregation '${output}' (${spec.fn}) needs a numeric column but '${spec.column}' is ${String(data.type)}; ` +
+      `aggregation '${output}' (${spec.fn}) needs a numeric column but '${spec.column}' is ${String(field.type)}; ` +
         `the table's schema is [${describeSchema(table.schema)}]. Aggregate a numeric column, or convert '${spec.column}' with a map first.`,
     );
   }
-  return readNumbers(data, false)!;
+  return field;
 }
 
 /**
@@ -299,6 +309,16 @@ export function finishAggregate(table: Table, keys: readonly string[], aggs: Agg
  */
 export function aggregateOnce(table: Table, keys: readonly string[], aggs: Aggregations): Table {
   return finishAggregate(mergePartials(partialAggregate(table, keys, aggs), keys, aggs), keys, aggs);
+}
+
+/**
+ * The errors partialAggregate gives for `aggs` on `table` (an output named like a key, a missing
+ * or non-numeric column), without aggregating: for kernels that read the columns their own way.
+ */
+export function checkAggregations(table: Table, keys: readonly string[], aggs: Aggregations): void {
+  const layout = stateColumns(aggs);
+  checkNames(keys, layout.map((l) => l.output));
+  for (const { output, spec } of layout) if (spec.fn !== 'count') inputField(table, output, spec);
 }
 
 function checkNames(keys: readonly string[], outputs: readonly string[]): void {

@@ -292,11 +292,24 @@ export class IncrementalWordGroups {
     return words && this.addWords(words.lo, words.hi);
   }
 
-  /** `add` for a key already as canonical words (keyWords), without nulls. */
-  addWords(lo: Int32Array, hi: Int32Array | undefined): Int32Array {
-    if (hi === undefined && this.dense !== undefined && this.fitDense(lo)) return this.addDense(lo);
+  /**
+   * `add` for a key already as canonical words (keyWords), without nulls. The group of row i goes
+   * to `into[i]` when given (a buffer reused batch after batch), else to a new array.
+   */
+  addWords(lo: Int32Array, hi: Int32Array | undefined, into?: Int32Array): Int32Array {
+    const groupOf = into !== undefined && into.length >= lo.length ? into : new Int32Array(lo.length);
+    if (hi === undefined && this.dense !== undefined && this.fitDense(lo)) return this.addDense(lo, groupOf);
     if (this.dense !== undefined) this.leaveDense();
-    return this.addHashed(lo, hi);
+    return this.addHashed(lo, hi, groupOf);
+  }
+
+  /** The key words of group g (its low word, and its high word: 0 for keys of 32 bits). */
+  keyLo(g: number): number {
+    return this.groupLo[g]!;
+  }
+
+  keyHi(g: number): number {
+    return this.dense !== undefined ? 0 : this.groupHi[g]!;
   }
 
   /** Widens the dense map to cover `lo`'s keys if that stays small (at most 4 MiB, and a few slots per row). */
@@ -323,9 +336,8 @@ export class IncrementalWordGroups {
     return true;
   }
 
-  private addDense(lo: Int32Array): Int32Array {
+  private addDense(lo: Int32Array, groupOf: Int32Array): Int32Array {
     const n = lo.length;
-    const groupOf = new Int32Array(n);
     const dense = this.dense!;
     const base = this.denseMin;
     let { firstRow, groupLo, numGroups } = this;
@@ -372,9 +384,8 @@ export class IncrementalWordGroups {
     Object.assign(this, { groupHash, groupHi, mask, slots });
   }
 
-  private addHashed(lo: Int32Array, hi: Int32Array | undefined): Int32Array {
+  private addHashed(lo: Int32Array, hi: Int32Array | undefined, groupOf: Int32Array): Int32Array {
     const n = lo.length;
-    const groupOf = new Int32Array(n);
     let { firstRow, groupHash, groupLo, groupHi, mask, slots, numGroups } = this;
     for (let i = 0; i < n; i++) {
       const l = lo[i]!;
