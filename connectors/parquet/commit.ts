@@ -3,7 +3,9 @@
 //
 // It follows Hadoop's FileOutputCommitter, algorithm v1 (the one Spark uses by default):
 //
-//   1. prepareOutputDir  (driver)  dir must be empty or absent; mode 'overwrite' empties it first.
+//   1. prepareOutputDir  (driver)  creates dir/_dataflow_writing (the job's lock and its in-progress
+//                                  mark, output-lock.ts: another live writer fails this job at once);
+//                                  dir must be empty or absent; mode 'overwrite' empties it first.
 //   2. task attempt      (task)    writes its files under dir/_temporary/<job>/_attempts/part-00007-attempt-1/,
 //                                  laid out as they will be in the output (`part-00007.parquet`, or
 //                                  `year=2024/part-00007.parquet` when partitioned by columns).
@@ -15,11 +17,12 @@
 //                                  files are discarded) and the output is committed once.
 //   4. commitJob         (driver)  after every task committed: checks that each task folder is
 //                                  present, moves their files into dir (creating the folders),
-//                                  removes dir/_temporary, and writes dir/_SUCCESS last, so its
-//                                  presence means "complete".
+//                                  removes dir/_temporary, writes dir/_SUCCESS, and removes
+//                                  dir/_dataflow_writing last: until then readers refuse dir.
 //   or abortJob          (driver)  once no task of the job is running any more (the driver reports
 //                                  the failure only then), removes dir/_temporary/<job>, and dir
-//                                  itself if prepareOutputDir created it; no part is moved, no _SUCCESS.
+//                                  itself if prepareOutputDir created it; no part is moved, no _SUCCESS;
+//                                  then the lock.
 //                                  A failing task attempt removes its own folder (abortTask).
 //
 //   dir/
@@ -29,8 +32,13 @@
 //     _SUCCESS                                                                       (4: last step)
 //
 // Readers skip names starting with `_` or `.`, so uncommitted files are never read as data.
-// Caveat, as in Hadoop v1: a crash in the middle of commitJob's moves leaves some parts in `dir`
-// without `_SUCCESS`; consumers that need completeness check for `_SUCCESS`.
+// A driver killed at any point, in the middle of commitJob's moves too, leaves `_dataflow_writing`
+// naming a process that is gone: readParquet refuses the directory (files.ts) unless told
+// { allowIncomplete: true }, and the next writeParquet with mode 'overwrite' takes it over and
+// empties it (mode 'error' says what is there). commitJob itself may also be called again.
+//
+//   Test hook: with DATAFLOW_TEST_COMMIT_PAUSE_WHILE=<file>, commitJob waits after moving each
+//   task's files for as long as that file exists, so a test can act in the middle of a commit.
 //
 // That is the protocol for local paths (and file:// URLs). On s3:// there is no atomic rename, so
 // commitTask does nothing and commitJob moves the files of the attempt the driver accepted for
@@ -45,40 +53,54 @@ import { canonicalLocation } from '../storage/shipping.ts';
 import { isUrl, joinLocation, schemeOf } from '../storage/url.ts';
 import { acceptedAttempt, commitObjectStoreJob, prepareObjectStoreDir } from './commit-object-store.ts';
 import { ParquetOutputError } from './errors.ts';
+import { WRITING_MARKER, lockOutputDir, unlockObjectStoreDir, unlockOutputDir } from './output-lock.ts';
+import type { OutputWriter } from './output-lock.ts';
 
 /** How to treat an output directory that already has content. */
 export type OutputMode = 'error' | 'overwrite';
 
 /**
  * Makes `dir` ready to receive a dataset: creates it, or checks it is empty ('error'), or empties it
- * ('overwrite'; the old dataset is gone even if the new job later fails, as in Spark). Returns the
+ * ('overwrite'; the old dataset is gone even if the new job later fails, as in Spark). With a
+ * `writer`, first takes the directory's lock, `_dataflow_writing` (output-lock.ts), which commitJob
+ * and abortJob remove: another job writing it fails this one at once, naming it. Returns the
  * outermost folder it created, if any, for abortJob to remove.
  *
  * @example
- * const { created } = await prepareOutputDir('/data/out', { mode: 'overwrite' });
+ * const { created } = await prepareOutputDir('/data/out', { mode: 'overwrite', writer: currentWriter(jobToken, 'my-app') });
  */
-export async function prepareOutputDir(dir: string, options: { mode: OutputMode; storage?: StorageOptions }): Promise<{ created?: string }> {
+export async function prepareOutputDir(dir: string, options: { mode: OutputMode; storage?: StorageOptions; writer?: OutputWriter }): Promise<{ created?: string }> {
   const target = outputRoot(dir);
+  const { writer } = options;
   if (options.mode !== 'error' && options.mode !== 'overwrite') {
     throw new InvalidInputError(`output mode '${String(options.mode)}' is not supported; use 'error' or 'overwrite'`);
   }
   if (isUrl(target)) {
-    await prepareObjectStoreDir(storageFor(target, options.storage), target, options.mode);
+    await prepareObjectStoreDir(storageFor(target, options.storage), target, options.mode, writer);
     return {};
   }
-  let info;
+  let created: string | undefined;
   try {
-    info = await stat(target);
+    const info = await stat(target);
+    if (!info.isDirectory()) {
+      throw new ParquetOutputError('PARQUET_OUTPUT_EXISTS', `output path ${target} exists and is not a directory; write to a directory path`);
+    }
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    return { created: await mkdir(target, { recursive: true }) };
+    created = await mkdir(target, { recursive: true });
   }
-  if (!info.isDirectory()) {
-    throw new ParquetOutputError('PARQUET_OUTPUT_EXISTS', `output path ${target} exists and is not a directory; write to a directory path`);
+  if (writer) {
+    try {
+      await lockOutputDir(target, writer, { takeOverStale: options.mode === 'overwrite' });
+    } catch (err) {
+      if (created !== undefined) await rm(created, { recursive: true, force: true });
+      throw err;
+    }
   }
-  const entries = (await readdir(target)).sort();
-  if (entries.length === 0) return {};
+  const entries = (await readdir(target)).filter((e) => e !== WRITING_MARKER || !writer).sort();
+  if (entries.length === 0) return created === undefined ? {} : { created };
   if (options.mode === 'error') {
+    if (writer) await unlockOutputDir(target, writer.jobToken);
     const shown = entries.slice(0, 3).join(', ') + (entries.length > 3 ? ', ...' : '');
     throw new ParquetOutputError(
       'PARQUET_OUTPUT_EXISTS',
@@ -179,8 +201,8 @@ export interface CommitJobOptions {
 
 /**
  * Commits the job: moves every file of the committed tasks `partitions` into `dir` (keeping their
- * folders, e.g. `year=2024/`), removes `_temporary`, then writes `_SUCCESS`. Checks that all tasks
- * were committed before moving anything. Safe to call again after a crash.
+ * folders, e.g. `year=2024/`), removes `_temporary`, writes `_SUCCESS`, then removes the job's
+ * lock. Checks that all tasks were committed before moving anything. Safe to call again after a crash.
  *
  * @example
  * await commitJob('/out', 'job-3f2a', [0, 1, 2]); // /out: part-00000..2.parquet, _SUCCESS
@@ -194,10 +216,13 @@ export async function commitJob(dir: string, jobToken: string, partitions: numbe
   if (isUrl(target)) {
     const attemptDir = (p: number) => taskAttemptDir(target, jobToken, p, acceptedAttempt(options.attempts, p, target));
     for (const p of parts) attemptDir(p); // every attempt known before anything is read or moved
-    return commitObjectStoreJob(storageFor(target, options.storage), target, job, parts, attemptDir);
+    return commitObjectStoreJob(storageFor(target, options.storage), target, job, parts, attemptDir, jobToken);
   }
   if (!(await exists(job))) {
-    if (await exists(path.join(target, '_SUCCESS'))) return; // committed by an earlier call
+    if (await exists(path.join(target, '_SUCCESS'))) { // committed by an earlier call
+      await unlockOutputDir(target, jobToken);
+      return;
+    }
     if (parts.length > 0) throw neverCommitted(target, jobToken, parts[0]!, committedTaskDir(target, jobToken, parts[0]!));
   }
   // Once moving has started, a task folder may be gone because its files already moved.
@@ -218,9 +243,17 @@ export async function commitJob(dir: string, jobToken: string, partitions: numbe
       await rename(path.join(taskDir, relative), to);
     }
     await rm(taskDir, { recursive: true, force: true });
+    await pauseForTest();
   }
   await rm(path.join(target, '_temporary'), { recursive: true, force: true });
   await writeFile(path.join(target, '_SUCCESS'), '');
+  await unlockOutputDir(target, jobToken);
+}
+
+/** DATAFLOW_TEST_COMMIT_PAUSE_WHILE: a commit held in the middle while that file exists, for tests that kill the driver there. */
+async function pauseForTest(): Promise<void> {
+  const file = process.env.DATAFLOW_TEST_COMMIT_PAUSE_WHILE;
+  while (file && (await exists(file))) await new Promise((resolve) => setTimeout(resolve, 50));
 }
 
 /**
@@ -236,7 +269,7 @@ export async function abortTask(dir: string, jobToken: string, partition: number
 }
 
 /**
- * Aborts the job: deletes its temporary folder, and the output folder (with the parents
+ * Aborts the job: deletes its temporary folder and its lock, and the output folder (with the parents
  * prepareOutputDir made for it, up to `created`) when the job created it and it is empty.
  * Nothing was moved into `dir`, and `_SUCCESS` is never written. Call it once no task of the job
  * is running any more, or a late task recreates what was removed.
@@ -247,12 +280,15 @@ export async function abortTask(dir: string, jobToken: string, partition: number
  */
 export async function abortJob(dir: string, jobToken: string, options: { storage?: StorageOptions; created?: string } = {}): Promise<void> {
   const job = jobDir(dir, jobToken);
+  const target = outputRoot(dir);
   if (isUrl(job)) {
-    await storageFor(job, options.storage).delete(job, { recursive: true });
+    const storage = storageFor(job, options.storage);
+    await storage.delete(job, { recursive: true });
+    await unlockObjectStoreDir(storage, target, jobToken);
     return;
   }
   await rm(job, { recursive: true, force: true });
-  const target = outputRoot(dir);
+  await unlockOutputDir(target, jobToken);
   const created = options.created === undefined ? undefined : path.resolve(options.created);
   // `_temporary` if no other job uses it; then the folders this job created, innermost first.
   const removable = [path.dirname(job)];

@@ -38,10 +38,20 @@ export class ParquetCorruptError extends DataflowError {
   }
 }
 
-/** Writing or committing output failed (output exists, missing task output, I/O). */
+/**
+ * Writing or committing output failed: output exists, another job writes it (BUSY), a dead job's
+ * unfinished write is there (INCOMPLETE), missing task output, I/O.
+ */
 export class ParquetOutputError extends DataflowError {
-  constructor(code: 'PARQUET_OUTPUT_EXISTS' | 'PARQUET_COMMIT', message: string, options?: { cause?: unknown }) {
+  constructor(code: 'PARQUET_OUTPUT_EXISTS' | 'PARQUET_OUTPUT_BUSY' | 'PARQUET_OUTPUT_INCOMPLETE' | 'PARQUET_COMMIT', message: string, options?: { cause?: unknown }) {
     super(code, message, options);
+  }
+}
+
+/** A directory dataflow did not finish writing (its `_dataflow_writing` mark is there) is read without { allowIncomplete: true }. */
+export class ParquetIncompleteError extends DataflowError {
+  constructor(message: string) {
+    super('PARQUET_INCOMPLETE', message);
   }
 }
 

@@ -18,7 +18,8 @@ export {
   type ParquetCompression,
   type ParquetWriteOptions,
 } from './write.ts';
-export { listParquetFiles, resolveParquetInput } from './files.ts';
+export { listParquetFiles, resolveParquetInput, type ResolveOptions } from './files.ts';
+export { WRITING_MARKER, currentWriter, type OutputWriter } from './output-lock.ts';
 export { readParquetFooter, type ParquetFooter, type RowGroupFooter } from './footer.ts';
 export * from './errors.ts';
 export {

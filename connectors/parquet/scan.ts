@@ -75,6 +75,12 @@ export interface ParquetScanOptions {
    * groups of a file are packed up to it (splits.ts; default 8 MiB). 1 gives one partition per row group.
    */
   partitionBytes?: number;
+  /**
+   * Read a directory dataflow did not finish writing (a failed job's, or one whose driver was
+   * killed during the commit: its `_dataflow_writing` mark is there) as it is. Default false: such
+   * a directory is refused, naming it, since it may hold only part of its rows.
+   */
+  allowIncomplete?: boolean;
 }
 
 const FOOTER_CONCURRENCY = 16;
@@ -90,7 +96,7 @@ const FOOTER_CONCURRENCY = 16;
  */
 export async function planParquetScan(path: string, options: ParquetScanOptions = {}): Promise<ParquetScan> {
   const storage = shippableStorageOptions(options.storage, `readParquet(${path})`);
-  const { root, files } = await resolveParquetInput(path, storage);
+  const { root, files } = await resolveParquetInput(path, storage, { allowIncomplete: options.allowIncomplete === true });
   const hive = discoverPartitions(root, files);
   const first = await readParquetFooter(files[0]!, storage);
   const fileSchema = canonicalSchema(first.schema);

@@ -5,6 +5,7 @@
 // writeParquet). Narrow verbs (map, filter, ...) are pipelined inside one task; wide verbs
 // (repartition, aggregateByKey, join, sortBy, ...) shuffle and start a new stage.
 
+import { basename } from 'node:path';
 import { Table } from 'apache-arrow';
 import { randomUUID } from 'node:crypto';
 import type { Row } from '../kernels/rows.ts';
@@ -19,6 +20,7 @@ import { explainStages } from '../plan/explain.ts';
 import type { ParquetCompression, TaskPayload } from '../protocol/index.ts';
 import { InvalidInputError } from '../errors.ts';
 import { prepareOutputDir, commitTask, commitJob, abortJob } from '../../connectors/parquet/commit.ts';
+import { currentWriter } from '../../connectors/parquet/output-lock.ts';
 import type { StorageOptions } from '../../connectors/storage/resolve.ts';
 import { shippableStorageOptions } from '../../connectors/storage/shipping.ts';
 import type { Session } from './session.ts';
@@ -165,11 +167,15 @@ export class Dataset<T extends Row = Row> {
    * Writes one Parquet file per non-empty partition into `dir` (a local path, file:// or s3://),
    * atomically: tasks write under `dir/_temporary`, accepted attempts are committed once, and
    * `_SUCCESS` marks a complete dataset. A failed job leaves no `_SUCCESS` and no part in `dir`.
+   * `dir/_dataflow_writing` names the job while it writes: another job writing `dir` meanwhile
+   * fails at once, and readParquet refuses a directory a killed driver left it in.
    */
   async writeParquet(dir: string, options: WriteParquetOptions = {}): Promise<{ files: number; rows: number }> {
     const storage = shippableStorageOptions(options.storage, `writeParquet(${dir})`);
-    const { created } = await prepareOutputDir(dir, { mode: options.mode ?? 'error', storage });
     const jobToken = randomUUID();
+    // The directory's lock names this driver to another job that tries to write it meanwhile.
+    const writer = currentWriter(jobToken, `${basename(this.session.workDir)}, --master ${this.session.master}`);
+    const { created } = await prepareOutputDir(dir, { mode: options.mode ?? 'error', storage, writer });
     const commits: Array<Promise<unknown>> = [];
     const accepted = new Map<number, number>(); // partition -> the attempt whose files are the output
     let rows = 0;

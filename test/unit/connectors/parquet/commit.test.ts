@@ -1,4 +1,4 @@
-import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as arrow from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
@@ -14,6 +14,7 @@ import { writeParquetFile } from '../../../../connectors/parquet/write.ts';
 import { planParquetScan } from '../../../../connectors/parquet/scan.ts';
 import { readParquetPartition } from '../../../../connectors/parquet/read.ts';
 import { ParquetOutputError } from '../../../../connectors/parquet/errors.ts';
+import { WRITING_MARKER, currentWriter } from '../../../../connectors/parquet/output-lock.ts';
 import { useTmpDir } from '../../../helpers/tmp-dir.ts';
 
 const tmp = useTmpDir('parquet-commit');
@@ -28,6 +29,29 @@ async function runTask(dir: string, partition: number, attempt: number): Promise
 }
 
 describe('prepareOutputDir', () => {
+  it("takes the directory's lock: a writer on another host counts as running; one that is gone is named, or taken over by 'overwrite'", async () => {
+    const dir = path.join(tmp(), 'locked');
+    await prepareOutputDir(dir, { mode: 'error', writer: currentWriter(JOB, 'app-1') });
+    expect(await readdir(dir)).toEqual([WRITING_MARKER]);
+    const marker = path.join(dir, WRITING_MARKER);
+    await writeFile(marker, JSON.stringify({ ...currentWriter('job-far', 'far-app'), host: 'another-host.example' }));
+    const far = await prepareOutputDir(dir, { mode: 'overwrite', writer: currentWriter('job-2', 'app-2') }).then(() => undefined, (e: unknown) => e as ParquetOutputError);
+    expect(far?.code).toBe('PARQUET_OUTPUT_BUSY');
+    expect(far?.message).toContain('on host another-host.example (application far-app, job job-far');
+    expect(far?.message).toContain(`(on another host, so it cannot be checked and counts as running)`);
+    expect(far?.message).toContain(`If that job is gone, remove ${marker}`);
+    await writeFile(marker, JSON.stringify({ ...currentWriter('job-dead', 'dead-app'), pid: 2 ** 22 + 1 }));
+    await writeFile(path.join(dir, 'part-00000.parquet'), 'left by the dead job');
+    const stale = await prepareOutputDir(dir, { mode: 'error', writer: currentWriter('job-2', 'app-2') }).then(() => undefined, (e: unknown) => e as ParquetOutputError);
+    expect(stale?.code).toBe('PARQUET_OUTPUT_INCOMPLETE');
+    expect(stale?.message).toContain(`output directory ${dir} holds an unfinished write of a dataflow job that is no longer running (pid 4194305`);
+    await prepareOutputDir(dir, { mode: 'overwrite', writer: currentWriter('job-2', 'app-2') });
+    expect(await readdir(dir)).toEqual([WRITING_MARKER]);
+    expect(JSON.parse(await readFile(marker, 'utf8'))).toMatchObject({ pid: process.pid, jobToken: 'job-2', app: 'app-2' });
+    await abortJob(dir, 'job-2');
+    expect(await readdir(dir)).toEqual([]);
+  });
+
   it('creates a missing directory and accepts an empty one', async () => {
     const dir = path.join(tmp(), 'out', 'nested');
     await prepareOutputDir(dir, { mode: 'error' });

@@ -9,7 +9,8 @@ import { planParquetScan } from '../../../../connectors/parquet/scan.ts';
 import { readParquetPartition } from '../../../../connectors/parquet/read.ts';
 import { writeParquetBatches, writeParquetFile } from '../../../../connectors/parquet/write.ts';
 import { abortJob, commitJob, commitTask, prepareOutputDir, taskAttemptPath } from '../../../../connectors/parquet/commit.ts';
-import { ParquetNotFoundError, ParquetOutputError } from '../../../../connectors/parquet/errors.ts';
+import { ParquetIncompleteError, ParquetNotFoundError, ParquetOutputError } from '../../../../connectors/parquet/errors.ts';
+import { WRITING_MARKER, currentWriter } from '../../../../connectors/parquet/output-lock.ts';
 import { S3Storage } from '../../../../connectors/storage/s3.ts';
 import { closeS3Clients } from '../../../../connectors/storage/s3-client.ts';
 import { S3RVER_CREDENTIALS, type S3TestServer, startS3Server } from '../storage/s3-server.ts';
@@ -97,6 +98,39 @@ describe('Parquet output on S3', () => {
     const exists = await failure(prepareOutputDir(dir, { mode: 'error' }));
     expect(exists).toBeInstanceOf(ParquetOutputError);
     await prepareOutputDir(dir, { mode: 'overwrite' });
+    expect(await keys(`${dir}/`)).toEqual([]);
+  });
+
+  it('an unfinished write is marked by its lock: readers refuse it, a second writer fails, the commit removes it', async () => {
+    const dir = 's3://pqt/locked';
+    const writer = currentWriter(JOB, 'test-app');
+    await prepareOutputDir(dir, { mode: 'error', writer });
+    await writeParquetFile(table(0, 3), taskAttemptPath(dir, JOB, 0, 0));
+    expect(await keys(`${dir}/`)).toContain(WRITING_MARKER);
+    // This process is alive: another job is refused, in either mode, and nothing of ours is removed.
+    for (const mode of ['error', 'overwrite'] as const) {
+      const busy = await failure(prepareOutputDir(dir, { mode, writer: currentWriter('job-2', 'other-app') }));
+      expect(busy.message, mode).toContain(`output directory ${dir} is being written by another dataflow job: pid ${process.pid} on host`);
+      expect(busy.message, mode).toContain('application test-app, job job-1');
+    }
+    // Some parts moved, the commit not finished (as a driver killed mid-commit leaves it).
+    await writeParquetFile(table(0, 3), `${dir}/part-00000.parquet`);
+    const refused = await failure(resolveParquetInput(dir));
+    expect(refused).toBeInstanceOf(ParquetIncompleteError);
+    expect(refused.message).toContain(`parquet input ${dir}: ${dir} is a dataset dataflow did not finish writing (no _SUCCESS; its _dataflow_writing mark is still there, left by pid ${process.pid}`);
+    expect(refused.message).toContain('which is still running: the write is in progress');
+    expect((await resolveParquetInput(dir, undefined, { allowIncomplete: true })).files).toEqual([`${dir}/part-00000.parquet`]);
+    await s3.delete(`${dir}/part-00000.parquet`);
+    await commitJob(dir, JOB, [0], { attempts: new Map([[0, 0]]) });
+    expect(await keys(`${dir}/`)).toEqual(['_SUCCESS', 'part-00000.parquet']);
+    expect((await resolveParquetInput(dir)).files).toEqual([`${dir}/part-00000.parquet`]);
+    // A dead writer's lock: 'error' names what is left, 'overwrite' takes the prefix over.
+    await s3.write(`${dir}/${WRITING_MARKER}`, new TextEncoder().encode(JSON.stringify({ ...currentWriter('job-dead', 'gone-app'), pid: 2 ** 22 + 1 })));
+    const stale = await failure(prepareOutputDir(dir, { mode: 'error', writer: currentWriter('job-3', 'app') }));
+    expect(stale.message).toMatch(/holds an unfinished write of a dataflow job that is no longer running \(pid 4194305 /);
+    await prepareOutputDir(dir, { mode: 'overwrite', writer: currentWriter('job-3', 'app') });
+    expect(await keys(`${dir}/`)).toEqual([WRITING_MARKER]);
+    await abortJob(dir, 'job-3');
     expect(await keys(`${dir}/`)).toEqual([]);
   });
 
