@@ -59,8 +59,9 @@ export class Master {
     if (recovered) {
       master.nextApp = recovered.nextApp;
       const { apps, executors } = recovered.snapshot;
-      master.log(`recovered ${apps.length} applications (${apps.map((a) => a.appId).join(', ') || 'none'}) and ${executors.length} executors ` +
-        `(${executors.map((e) => e.executorId).join(', ') || 'none'}) from ${master.recovery!.path}; each has ${master.graceMs} ms to register again`);
+      const names = (ids: string[]): string => ids.sort().join(', ') || 'none';
+      master.log(`recovered ${apps.length} applications (${names(apps.map((a) => a.appId))}) and ${executors.length} executors ` +
+        `(${names(executors.map((e) => e.executorId))}) from ${master.recovery!.path}; each has ${master.graceMs} ms to register again`);
       master.apply({ type: 'Recovered', snapshot: recovered.snapshot });
     }
     master.log(`dataflow master listening on ${master.server.host}:${master.server.port}`);
