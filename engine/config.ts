@@ -76,6 +76,19 @@ export interface EngineConfig {
    * at most this many times per session; past that the jobs go on with the executors left.
    */
   'dataflow.executor.maxReplacements': number;
+  /**
+   * Encryption on the wire (TLS) of every connection: `auto` (the default) encrypts every connection
+   * except those over a loopback address (local[N], a one-machine cluster); `true` encrypts all,
+   * `false` none. Every process of a cluster needs the same setting (`--tls` on master and executor).
+   */
+  'dataflow.tls.enabled': string;
+  /**
+   * PEM files of this process's certificate, its key and the CA that signed every endpoint's
+   * certificate (all three, or none: TLS is then keyed by the cluster secret).
+   */
+  'dataflow.tls.cert': string;
+  'dataflow.tls.key': string;
+  'dataflow.tls.ca': string;
 }
 
 export const DEFAULT_CONFIG: EngineConfig = {
@@ -99,6 +112,10 @@ export const DEFAULT_CONFIG: EngineConfig = {
   'dataflow.network.heartbeatIntervalMs': 1_000,
   'dataflow.network.timeoutMs': 60_000,
   'dataflow.cores.max': 0,
+  'dataflow.tls.enabled': 'auto',
+  'dataflow.tls.cert': '',
+  'dataflow.tls.key': '',
+  'dataflow.tls.ca': '',
 };
 
 type Key = keyof EngineConfig;
@@ -108,6 +125,11 @@ const CHECKS: Partial<Record<Key, (value: string, key: string) => void>> = {
   'dataflow.executor.memory': (value, key) => { if (value !== '') parseSize(value, `configuration ${key}`); },
   'dataflow.shuffle.targetPartitionBytes': (value, key) => { parseSize(value, `configuration ${key}`); },
   'dataflow.join.broadcastThreshold': (value, key) => { if (value !== '0') parseSize(value, `configuration ${key}`); },
+  'dataflow.tls.enabled': (value, key) => {
+    if (!['auto', 'true', 'false'].includes(value)) {
+      throw new InvalidInputError(`configuration ${key}=${value} is not auto, true or false (auto: TLS on every connection except over loopback)`);
+    }
+  },
   'dataflow.shuffle.maxPartitions': (value, key) => {
     if (Number(value) < 1) throw new InvalidInputError(`configuration ${key}=${value} must be at least 1 (the buckets a shuffle sized by data writes)`);
   },

@@ -1,8 +1,10 @@
-// Parsing of command-line values shared by the commands: host:port, sizes, the cluster secret.
+// Parsing of command-line values shared by the commands: host:port, sizes, the cluster secret, TLS.
 
 import { readFileSync } from 'node:fs';
 import { InvalidInputError } from '../errors.ts';
 import { SECRET_ENV } from '../protocol/index.ts';
+import { loadTlsSettings } from '../transport/index.ts';
+import type { TlsSettings } from '../transport/index.ts';
 
 /** @example parseHostPort('10.0.0.5:7077', '--master') // { host: '10.0.0.5', port: 7077 } */
 export function parseHostPort(value: string, option: string): { host: string; port: number } {
@@ -28,5 +30,28 @@ export function readSecret(file: string | undefined): string {
   }
   const secret = process.env[SECRET_ENV];
   if (!secret) throw new InvalidInputError(`no cluster secret: set $${SECRET_ENV} or pass --secret-file FILE (never on the command line)`);
+  // The same rule as the file's: the secret keys TLS and the handshake, and a short one is guessed offline.
+  if (secret.length < 16) throw new InvalidInputError(`$${SECRET_ENV} holds ${secret.length} characters; use at least 16 (e.g. export ${SECRET_ENV}=$(openssl rand -hex 32))`);
   return secret;
+}
+
+/** The TLS options of `dataflow master` and `dataflow executor`, as yargs option definitions. */
+export const TLS_OPTIONS = {
+  tls: {
+    type: 'string', default: 'auto', choices: ['auto', 'true', 'false'],
+    describe: 'encrypt connections with TLS: auto (every connection except over loopback), true (all), false (none); the same on every process of a cluster',
+  },
+  'tls-cert': { type: 'string', describe: 'PEM certificate of this process (with --tls-key and --tls-ca; without them TLS is keyed by the cluster secret)' },
+  'tls-key': { type: 'string', describe: 'PEM private key of --tls-cert' },
+  'tls-ca': { type: 'string', describe: 'PEM certificate of the CA that signed every process\'s certificate' },
+} as const;
+
+export interface TlsArgs { tls: string; 'tls-cert'?: string; 'tls-key'?: string; 'tls-ca'?: string }
+
+/** Reads the files the TLS options name (errors name the option and the file). */
+export function tlsFromArgs(a: TlsArgs): TlsSettings {
+  return loadTlsSettings({
+    enabled: a.tls, cert: a['tls-cert'], key: a['tls-key'], ca: a['tls-ca'],
+    names: { enabled: '--tls', cert: '--tls-cert', key: '--tls-key', ca: '--tls-ca' },
+  });
 }

@@ -5,9 +5,10 @@
 import type { CommandModule } from 'yargs';
 import { InvalidInputError } from '../errors.ts';
 import { SECRET_ENV } from '../protocol/index.ts';
-import { readSecret, parseHostPort, parseSize } from './cli-values.ts';
+import { TLS_OPTIONS, readSecret, parseHostPort, parseSize, tlsFromArgs } from './cli-values.ts';
+import type { TlsArgs } from './cli-values.ts';
 
-interface ExecutorArgs {
+interface ExecutorArgs extends TlsArgs {
   driver?: string; master?: string; 'executor-id'?: string; 'work-dir': string; cores: number; memory?: string;
   host: string; 'advertise-host'?: string; 'secret-file'?: string; chaos?: string; 'network-timeout-ms': number; 'reconnect-timeout-ms': number;
 }
@@ -26,6 +27,7 @@ export const executorCommand: CommandModule<object, ExecutorArgs> = {
     .option('advertise-host', { type: 'string', describe: 'address other executors use to reach this one (default: --host)' })
     .option('secret-file', { type: 'string', describe: `file holding the cluster secret (default: $${SECRET_ENV})` })
     .option('chaos', { type: 'string', describe: 'seed:probability — die at random task starts (recovery tests and demos)' })
+    .options(TLS_OPTIONS)
     .option('network-timeout-ms', { type: 'number', default: 600_000, describe: 'a silent driver or master is given up on after this long (a dead one is noticed at once)' })
     .option('reconnect-timeout-ms', { type: 'number', default: 600_000, describe: 'a master that went away is dialled again (with backoff) while applications run, and for this long once none does; then the executor exits' })
     .check((a) => {
@@ -35,10 +37,11 @@ export const executorCommand: CommandModule<object, ExecutorArgs> = {
   handler: async (a) => {
     if (!Number.isInteger(a.cores) || a.cores < 1) throw new InvalidInputError(`--cores must be a positive integer, got ${a.cores}`);
     const secret = readSecret(a['secret-file']);
+    const tls = tlsFromArgs(a);
     const { runExecutor } = await import('../executor/executor-process.ts');
     await runExecutor({
       executorId: a['executor-id'] ?? `${a.host}-${process.pid}`,
-      workDir: a['work-dir'], cores: a.cores, secret,
+      workDir: a['work-dir'], cores: a.cores, secret, tls,
       listenHost: a.host, advertiseHost: a['advertise-host'],
       driver: a.driver ? parseHostPort(a.driver, '--driver') : undefined,
       master: a.master ? parseHostPort(a.master, '--master') : undefined,

@@ -40,6 +40,9 @@ await yargs(argv)
       .option('master', { type: 'string', default: 'local', describe: 'local (in-process), local[N] (N executor processes), local[*], dataflow://host:port (standalone)' })
       .option('secret-file', { type: 'string', describe: 'cluster secret for dataflow:// (default: $DATAFLOW_SECRET)' })
       .option('conf', { type: 'string', array: true, default: [] as string[], describe: 'configuration key=value (repeatable)' })
+      .option('tls-cert', { type: 'string', describe: 'PEM certificate of the driver (sets dataflow.tls.cert; with --tls-key and --tls-ca)' })
+      .option('tls-key', { type: 'string', describe: 'PEM private key of --tls-cert (dataflow.tls.key)' })
+      .option('tls-ca', { type: 'string', describe: 'PEM certificate of the cluster\'s CA (dataflow.tls.ca)' })
       .option('typecheck', { type: 'boolean', default: true, describe: 'type-check a TypeScript job before running it (--no-typecheck skips)' })
       .example('$0 submit examples/ratings-stats.ts --master local[2]', 'per-item rating statistics on 2 executor processes')
       .example('$0 submit job.ts --conf dataflow.shuffle.partitions=8 -- --input data/ratings.parquet', 'job arguments after --'),
@@ -50,7 +53,8 @@ await yargs(argv)
       const { isTypeScriptJob, typeCheckJob } = await import('./typecheck.ts');
       if (a.typecheck && isTypeScriptJob(jobPath) && existsSync(jobPath)) typeCheckJob(jobPath).catch(() => undefined);
       const { submit } = await import('./submit.ts');
-      await submit({ job: a.job, master: a.master, conf: a.conf, args: [...(a.args ?? []), ...rest], typecheck: a.typecheck, secretFile: a['secret-file'] });
+      const tlsConf = (['cert', 'key', 'ca'] as const).flatMap((k) => (a[`tls-${k}`] ? [`dataflow.tls.${k}=${a[`tls-${k}`]}`] : []));
+      await submit({ job: a.job, master: a.master, conf: [...a.conf, ...tlsConf], args: [...(a.args ?? []), ...rest], typecheck: a.typecheck, secretFile: a['secret-file'] });
     },
   )
   .command(masterCommand)

@@ -1,10 +1,11 @@
 // `dataflow master`: run the standalone cluster manager until interrupted.
 
 import type { CommandModule } from 'yargs';
-import { readSecret } from './cli-values.ts';
+import { TLS_OPTIONS, readSecret, tlsFromArgs } from './cli-values.ts';
+import type { TlsArgs } from './cli-values.ts';
 import { SECRET_ENV } from '../protocol/index.ts';
 
-interface MasterArgs { port: number; host: string; 'secret-file'?: string; 'network-timeout-ms': number; 'recovery-dir'?: string }
+interface MasterArgs extends TlsArgs { port: number; host: string; 'secret-file'?: string; 'network-timeout-ms': number; 'recovery-dir'?: string }
 
 export const masterCommand: CommandModule<object, MasterArgs> = {
   command: 'master',
@@ -14,13 +15,15 @@ export const masterCommand: CommandModule<object, MasterArgs> = {
     .option('host', { type: 'string', default: '127.0.0.1', describe: 'interface to listen on (binding beyond loopback is explicit)' })
     .option('secret-file', { type: 'string', describe: `file holding the cluster secret (default: $${SECRET_ENV})` })
     .option('network-timeout-ms', { type: 'number', default: 60_000, describe: 'an executor silent this long is lost; a driver that lost its connection has this long to register again' })
+    .options(TLS_OPTIONS)
     .option('recovery-dir', { type: 'string', describe: 'folder where the master keeps its applications and executors; a master restarted on it knows them again' })
     .example('$0 master --port 7077 --secret-file ~/.dataflow-secret --recovery-dir /var/lib/dataflow', '') as never,
   handler: async (a) => {
     const secret = readSecret(a['secret-file']);
+    const tls = tlsFromArgs(a);
     const { Master } = await import('../cluster/master-process.ts');
     const master = await Master.start({
-      host: a.host, port: a.port, secret, heartbeatTimeoutMs: a['network-timeout-ms'], recoveryDir: a['recovery-dir'],
+      host: a.host, port: a.port, secret, tls, heartbeatTimeoutMs: a['network-timeout-ms'], recoveryDir: a['recovery-dir'],
       log: (line) => process.stdout.write(`${new Date().toISOString()} ${line}\n`),
     });
     await new Promise<void>((resolve) => {

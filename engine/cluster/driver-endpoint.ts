@@ -10,6 +10,7 @@ import type { DriverServices } from './driver-services.ts';
 import { type ExplainLoss, RemoteExecutor } from './remote-executor.ts';
 import { MessageType, type NetworkInfo, type RegisterFields } from '../protocol/index.ts';
 import { DataflowError } from '../errors.ts';
+import { tlsSettingsOf } from './tls-config.ts';
 
 export class DriverEndpoint {
   readonly executors = new Map<string, RemoteExecutor>();
@@ -23,7 +24,7 @@ export class DriverEndpoint {
     let endpoint: DriverEndpoint | undefined;
     const server = await listen({
       host: config['dataflow.driver.bindHost'] || config['dataflow.driver.host'],
-      secret: options.secret, role: 'driver',
+      secret: options.secret, tls: tlsSettingsOf(config), role: 'driver',
       heartbeatIntervalMs: config['dataflow.network.heartbeatIntervalMs'],
       heartbeatTimeoutMs: config['dataflow.network.timeoutMs'],
       // Executors give up on each other's fetches after the application's network timeout, not their own.

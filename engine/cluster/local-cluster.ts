@@ -18,6 +18,7 @@ import type { LossExplained, RemoteExecutor } from './remote-executor.ts';
 import { type ExitCause, OomKillWatch, describeExit } from './executor-exit.ts';
 import { executorMemoryBytes, operatorBudgetBytes, taskMemoryBytes } from '../executor/memory-limit.ts';
 import { SECRET_ENV } from '../protocol/index.ts';
+import { executorTlsArgs } from './tls-config.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/dataflow.mjs', import.meta.url));
 const STOP_GRACE_MS = 5_000;
@@ -84,7 +85,7 @@ export class LocalCluster {
     const child = spawn(process.execPath, [
       ...config['dataflow.executor.extraNodeOptions'].split(/\s+/).filter(Boolean), BIN,
       'executor', '--driver', `127.0.0.1:${this.endpoint.port}`, '--executor-id', id, '--work-dir', join(workDir, id), '--cores', '1',
-      '--memory', String(this.memoryBytes),
+      '--memory', String(this.memoryBytes), ...executorTlsArgs(config),
     ], { stdio: ['ignore', 'inherit', 'pipe'], env: { ...process.env, [SECRET_ENV]: this.secret } });
     let closed!: (exit: { code: number | null; signal: NodeJS.Signals | null }) => void;
     const entry: Child = { id, process: child, stderrTail: '', exited: false, registered: false, closed: new Promise((resolve) => { closed = resolve; }) };

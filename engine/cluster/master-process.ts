@@ -5,7 +5,7 @@
 // (with `recoveryDir` it also remembers its applications and executors across a restart).
 
 import { listen } from '../transport/index.ts';
-import type { Connection, Message, TransportServer } from '../transport/index.ts';
+import type { Connection, Message, TlsSettings, TransportServer } from '../transport/index.ts';
 import { MasterMessage } from '../protocol/index.ts';
 import { MasterState } from './master-state.ts';
 import type { MasterCommand, MasterEvent } from './master-state.ts';
@@ -15,6 +15,8 @@ export interface MasterOptions {
   host?: string;
   port?: number;
   secret: string;
+  /** Encryption of every connection; default: TLS except over loopback. */
+  tls?: TlsSettings;
   heartbeatIntervalMs?: number;
   heartbeatTimeoutMs?: number;
   /** Folder where the master keeps its state, read back at start (like Spark's FILESYSTEM recovery mode). */
@@ -51,7 +53,7 @@ export class Master {
     const master = new Master(options);
     const recovered = master.recovery?.read();
     master.server = await listen({
-      host: options.host ?? '127.0.0.1', port: options.port ?? 0, secret: options.secret, role: 'master',
+      host: options.host ?? '127.0.0.1', port: options.port ?? 0, secret: options.secret, tls: options.tls, role: 'master',
       heartbeatIntervalMs: options.heartbeatIntervalMs ?? 1_000, heartbeatTimeoutMs: options.heartbeatTimeoutMs ?? 60_000,
       onConnection: (conn) => conn.onMessage((msg) => master.onMessage(conn, msg)),
       onHandshakeError: (error, address) => master.log(`refused ${address}: ${error.message}`),

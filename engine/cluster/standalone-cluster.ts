@@ -12,6 +12,7 @@ import type { Driver } from './driver.ts';
 import type { DriverServices } from './driver-services.ts';
 import { DriverEndpoint } from './driver-endpoint.ts';
 import { MasterMessage, reconnectDelayMs } from '../protocol/index.ts';
+import { tlsSettingsOf } from './tls-config.ts';
 
 interface StandaloneOptions {
   host: string; port: number; secret: string; appName: string; driver: Driver; services: DriverServices; config: EngineConfig;
@@ -102,7 +103,7 @@ export class StandaloneCluster {
 
 function dialMaster(options: StandaloneOptions): Promise<Connection> {
   return connect({
-    host: options.host, port: options.port, secret: options.secret, role: 'driver', timeoutMs: 10_000,
+    host: options.host, port: options.port, secret: options.secret, tls: tlsSettingsOf(options.config), role: 'driver', timeoutMs: 10_000,
     heartbeatIntervalMs: options.config['dataflow.network.heartbeatIntervalMs'], heartbeatTimeoutMs: options.config['dataflow.network.timeoutMs'],
   });
 }

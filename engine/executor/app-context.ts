@@ -50,7 +50,7 @@ export class AppContext {
   async start(): Promise<void> {
     await mkdir(this.shuffleDir, { recursive: true });
     this.driver = await connect({
-      host: this.grant.driverHost, port: this.grant.driverPort, secret: this.runtime.secret, role: 'executor',
+      host: this.grant.driverHost, port: this.grant.driverPort, secret: this.runtime.secret, tls: this.runtime.tls, role: 'executor',
       heartbeatIntervalMs: this.runtime.heartbeatIntervalMs, heartbeatTimeoutMs: this.runtime.heartbeatTimeoutMs,
     });
     this.network = networkInfoOf(this.driver.peerInfo.info, this.network);

@@ -6,7 +6,7 @@ import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DataflowError, InternalError, InvalidInputError } from '../errors.ts';
 import { listen } from '../transport/index.ts';
-import type { Connection, Message, TransportServer } from '../transport/index.ts';
+import type { Connection, Message, TlsSettings, TransportServer } from '../transport/index.ts';
 import { MessageType, type TaskDescriptor } from '../protocol/index.ts';
 import { blockStreamParts, readBlockBytes } from '../shuffle/shuffle-reader.ts';
 import { AppContext } from './app-context.ts';
@@ -37,11 +37,14 @@ export interface ExecutorRuntimeOptions {
   memoryBytes?: number;
   /** `seed:probability`: kill this process at random task starts (tests and demos of recovery). */
   chaos?: string;
+  /** Encryption of every connection (block server, driver, master, other executors); default: TLS off loopback. */
+  tls?: TlsSettings;
 }
 
 export class ExecutorRuntime {
   readonly executorId: string;
   readonly secret: string;
+  readonly tls: TlsSettings | undefined;
   readonly advertiseHost: string;
   readonly heartbeatIntervalMs: number;
   readonly heartbeatTimeoutMs: number;
@@ -59,6 +62,7 @@ export class ExecutorRuntime {
   private constructor(private readonly options: ExecutorRuntimeOptions) {
     this.executorId = options.executorId;
     this.secret = options.secret;
+    this.tls = options.tls;
     this.advertiseHost = options.advertiseHost ?? options.listenHost ?? '127.0.0.1';
     this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? 1_000;
     // Executors are patient with a silent driver or master (a driver may compute for minutes on
@@ -69,7 +73,7 @@ export class ExecutorRuntime {
     const memory = options.memoryBytes ?? availableMemoryBytes();
     this.mapOutputBytes = mapOutputMemoryBytes(memory, DEFAULT_CAPACITY_BYTES);
     this.threads = new TaskThreadPool(options.cores, {
-      executorId: options.executorId, secret: options.secret, taskMemoryBytes: taskMemoryBytes(memory, options.cores),
+      executorId: options.executorId, secret: options.secret, tls: options.tls, taskMemoryBytes: taskMemoryBytes(memory, options.cores),
       storageMemoryBytes: storageMemoryBytes(memory, options.cores),
     });
   }
@@ -78,7 +82,7 @@ export class ExecutorRuntime {
     const runtime = new ExecutorRuntime(options);
     await runtime.lockWorkDir();
     runtime.server = await listen({
-      host: options.listenHost ?? '127.0.0.1', secret: options.secret, role: 'block-server',
+      host: options.listenHost ?? '127.0.0.1', secret: options.secret, tls: options.tls, role: 'block-server',
       onConnection: (conn) => conn.onMessage((msg) => runtime.serveBlock(conn, msg)),
     });
     return runtime;

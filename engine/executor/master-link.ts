@@ -51,7 +51,7 @@ export class MasterLink {
 
   private dial(): Promise<Connection> {
     return connect({
-      host: this.options.master.host, port: this.options.master.port, secret: this.runtime.secret, role: 'executor', timeoutMs: 5_000,
+      host: this.options.master.host, port: this.options.master.port, secret: this.runtime.secret, tls: this.runtime.tls, role: 'executor', timeoutMs: 5_000,
       heartbeatIntervalMs: this.runtime.heartbeatIntervalMs, heartbeatTimeoutMs: this.runtime.heartbeatTimeoutMs,
     });
   }

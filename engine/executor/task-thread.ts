@@ -18,7 +18,7 @@ import { decodeIpc, encodeIpc } from '../kernels/ipc.ts';
 import { DataflowError } from '../errors.ts';
 
 const port = parentPort!;
-const { executorId, secret, taskMemoryBytes, storageMemoryBytes } = workerData as ThreadInfo;
+const { executorId, secret, tls, taskMemoryBytes, storageMemoryBytes } = workerData as ThreadInfo;
 const apps = new Map<string, { env: AppEnvironment; blockStore: BlockStore }>();
 const peers = new Map<string, Promise<Connection>>();
 const waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
@@ -37,7 +37,7 @@ function peer(location: { host: string; port: number }, network: NetworkInfo): P
   let conn = peers.get(key);
   if (!conn) {
     conn = connect({
-      host: location.host, port: location.port, secret, role: 'executor', timeoutMs: 5_000,
+      host: location.host, port: location.port, secret, tls, role: 'executor', timeoutMs: 5_000,
       heartbeatIntervalMs: network.heartbeatIntervalMs, heartbeatTimeoutMs: network.networkTimeoutMs,
     });
     peers.set(key, conn);

@@ -118,7 +118,7 @@ export interface ExecutorStart {
   prefix?: string[];
   /** Also wait until the master logs the registration (default true). */
   waitForRegistration?: boolean;
-  /** More `dataflow executor` options. */
+  /** More `dataflow executor` options (default: the cluster's processArgs). */
   args?: string[];
 }
 
@@ -136,6 +136,8 @@ export interface ClusterOptions {
   masterPrefix?: string[];
   /** Executor settings for the initial executors (per index). */
   executor?: (index: number) => ExecutorStart;
+  /** More options for the master and every executor, e.g. ['--tls', 'true']. */
+  processArgs?: string[];
 }
 
 export interface SubmitResult { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; tmpLeftovers: string[] }
@@ -218,7 +220,7 @@ export class TestCluster {
     if (start.host) args.push('--host', start.host);
     if (start.advertiseHost) args.push('--advertise-host', start.advertiseHost);
     if (start.chaos) args.push('--chaos', start.chaos);
-    args.push(...(start.args ?? []));
+    args.push(...(start.args ?? this.options.processArgs ?? []));
     const handle = spawnDataflow(id, args, { env: this.env, prefix: start.prefix }) as ExecutorProcess;
     Object.assign(handle, { id, workDir });
     this.executors.set(id, handle);
@@ -309,7 +311,7 @@ export class TestCluster {
 
 function masterArgs(dir: string, port: number, options: ClusterOptions): string[] {
   const timeout = String(options.masterNetworkTimeoutMs ?? options.networkTimeoutMs ?? 2_000);
-  const args = ['master', '--port', String(port), '--host', options.masterHost ?? '127.0.0.1', '--network-timeout-ms', timeout];
+  const args = ['master', '--port', String(port), '--host', options.masterHost ?? '127.0.0.1', '--network-timeout-ms', timeout, ...(options.processArgs ?? [])];
   if (options.masterRecovery) args.push('--recovery-dir', join(dir, 'master-recovery'));
   return args;
 }

@@ -144,7 +144,7 @@ describe('standalone cluster: bad input', () => {
   it('reports an unreachable master in one line naming host:port', async () => {
     const port = await closedPort();
     const submit = spawnDataflow('submit', ['submit', '--no-typecheck', fixture('word-count.ts'), '--master', `dataflow://127.0.0.1:${port}`], {
-      env: { ...process.env, DATAFLOW_SECRET: 'any-secret' },
+      env: { ...process.env, DATAFLOW_SECRET: 'any-secret-of-16-characters' },
     });
     const exit = await submit.exited;
     expect(exit.code).not.toBe(0);
