@@ -47,6 +47,12 @@ export interface EngineConfig {
   'dataflow.task.maxAttempts': number;
   /** Attempts of one stage (after fetch failures) before its job fails. */
   'dataflow.stage.maxAttempts': number;
+  /**
+   * Tasks of distinct partitions that may fail on one executor for want of a resource (its disk
+   * full) before it gets no more tasks for the rest of the application (Spark:
+   * spark.excludeOnFailure.application.maxFailedTasksPerExecutor). 0 never excludes.
+   */
+  'dataflow.excludeOnFailure.maxFailedTasksPerExecutor': number;
   /** How long `local[N]` waits for its executor processes to register. */
   'dataflow.executor.registrationTimeoutMs': number;
   /** Show a progress line per stage when stderr is a terminal. */
@@ -101,6 +107,7 @@ export const DEFAULT_CONFIG: EngineConfig = {
   'dataflow.shuffle.memoryOutputBytes': 64 * 1024 * 1024,
   'dataflow.task.maxAttempts': 4,
   'dataflow.stage.maxAttempts': 4,
+  'dataflow.excludeOnFailure.maxFailedTasksPerExecutor': 2,
   'dataflow.executor.registrationTimeoutMs': 30_000,
   'dataflow.ui.progress': true,
   'dataflow.executor.extraNodeOptions': '',

@@ -121,6 +121,7 @@ export class Driver {
         maxTaskAttempts: config['dataflow.task.maxAttempts'],
         maxStageAttempts: config['dataflow.stage.maxAttempts'],
         localityWaitMs: config['dataflow.locality.waitMs'],
+        maxFailedTasksPerExecutor: config['dataflow.excludeOnFailure.maxFailedTasksPerExecutor'],
       },
       this.registry,
     );
@@ -362,6 +363,7 @@ export class Driver {
       case 'StageSubmitted': this.progress.stageSubmitted(command.stageId, command.partitions.length); return;
       case 'StageCompleted': this.progress.stageCompleted(command.stageId); return;
       case 'StageResubmitted': return;
+      case 'ExecutorExcluded': process.stderr.write(`dataflow: ${command.message}\n`); return;
       case 'JobSucceeded': {
         const job = this.jobs.get(command.jobId);
         if (job) this.finishJob(job, undefined);

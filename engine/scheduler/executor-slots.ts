@@ -17,6 +17,8 @@ export interface ExecutorSlotsView {
 
 export class ExecutorSlots {
   private readonly executors = new Map<ExecutorId, { slots: number; running: Set<number> }>();
+  /** Executors excluded for the application (excludeOnFailure): alive, never picked again. */
+  private readonly excluded = new Set<ExecutorId>();
 
   /** @example slots.add('exec-a', 2) */
   add(executorId: ExecutorId, slots: number): void {
@@ -42,6 +44,20 @@ export class ExecutorSlots {
     return this.executors.has(executorId);
   }
 
+  /** From now on `executorId` gets no task; the tasks it runs finish there. */
+  exclude(executorId: ExecutorId): void {
+    this.excluded.add(executorId);
+  }
+
+  isExcluded(executorId: ExecutorId): boolean {
+    return this.excluded.has(executorId);
+  }
+
+  /** True when executors are alive and every one of them is excluded: no task can be placed. */
+  allExcluded(): boolean {
+    return this.executors.size > 0 && [...this.executors.keys()].every((id) => this.excluded.has(id));
+  }
+
   freeSlots(executorId: ExecutorId): number {
     const executor = this.executors.get(executorId);
     return executor ? executor.slots - executor.running.size : 0;
@@ -50,16 +66,18 @@ export class ExecutorSlots {
   /**
    * Where to run a task: the first executor of `preferred` that is alive with a free slot, otherwise
    * the executor with the most free slots (ties: lowest id in string order), or undefined if all are full.
-   * Executors in `avoid` are skipped, unless every live executor is in it (then any will do).
+   * Executors in `avoid` are skipped, unless every live executor is in it (then any will do);
+   * excluded executors are always skipped.
    *
    * @example slots.pick(['exec-b', 'exec-a']) // 'exec-b' if it has a free slot
    */
   pick(preferred: readonly ExecutorId[] | undefined, avoid: ReadonlySet<ExecutorId> = new Set()): ExecutorId | undefined {
-    const skip = [...this.executors.keys()].every((id) => avoid.has(id)) ? new Set<ExecutorId>() : avoid;
-    for (const id of preferred ?? []) if (!skip.has(id) && this.freeSlots(id) > 0) return id;
+    const usable = [...this.executors.keys()].filter((id) => !this.excluded.has(id));
+    const skip = usable.every((id) => avoid.has(id)) ? new Set<ExecutorId>() : avoid;
+    for (const id of preferred ?? []) if (!skip.has(id) && !this.excluded.has(id) && this.freeSlots(id) > 0) return id;
     let best: ExecutorId | undefined;
     let bestFree = 0;
-    for (const id of this.executors.keys()) {
+    for (const id of usable) {
       if (skip.has(id)) continue;
       const free = this.freeSlots(id);
       if (free > bestFree || (free === bestFree && free > 0 && best !== undefined && id < best)) {

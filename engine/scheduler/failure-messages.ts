@@ -115,3 +115,33 @@ export function internalError(stageId: number, partition: number, reason: TaskFa
 export function jobCancelled(jobId: number, stageId: number, message: string): JobFailure {
   return { message: `Job ${jobId} was cancelled: ${message}`, stageId, causes: [] };
 }
+
+/**
+ * Why an executor is excluded for the application.
+ *
+ * @example executorExcluded('exec-1', causes) // 'executor exec-1 is excluded for this application: tasks of 2 partitions failed there for want of a resource (last: …)'
+ */
+export function executorExcluded(executorId: string, causes: TaskFailureReason[]): string {
+  return (
+    `executor ${executorId} is excluded for this application: tasks of ${causes.length} partitions failed there for want of a resource ` +
+    `(last: ${describeFailure(causes[causes.length - 1]!)}); it runs no more tasks (dataflow.excludeOnFailure.maxFailedTasksPerExecutor)`
+  );
+}
+
+/**
+ * Every live executor is excluded, so the stage's tasks cannot run anywhere.
+ *
+ * @example noUsableExecutor(1, 0, [{ executorId: 'exec-1', causes }])
+ */
+export function noUsableExecutor(stageId: number, partition: number, excluded: Array<{ executorId: string; causes: TaskFailureReason[] }>): JobFailure {
+  const each = excluded.map((e) => `${e.executorId} (${e.causes.length} partitions failed there; last: ${describeFailure(e.causes[e.causes.length - 1]!)})`);
+  return {
+    message:
+      `Partition ${partition} of stage ${stageId} cannot run: every executor of the application is excluded after repeated resource failures: ` +
+      `${each.join('; ')}. Free space in their work directories (or start executors with room), or raise ` +
+      'dataflow.excludeOnFailure.maxFailedTasksPerExecutor (0 never excludes).',
+    stageId,
+    partition,
+    causes: excluded.flatMap((e) => e.causes),
+  };
+}

@@ -27,6 +27,13 @@
 //    thread hit its heap limit) are retried and counted like a user error, and the partition avoids
 //    that executor afterwards while another one is alive.
 //
+//  - Executor exclusion (Spark's excludeOnFailure, application level). An executor on which tasks of
+//    `maxFailedTasksPerExecutor` distinct partitions failed with ExecutorResourceExhausted is the
+//    fault, not the tasks: it is excluded for the session (ExecutorExcluded), gets no more tasks and
+//    stays alive (its map outputs are still read). OutOfMemory is a task's own size, not counted.
+//    When every live executor is excluded, the jobs with tasks to place fail at once with the
+//    reasons (noUsableExecutor) rather than wait for executors that will never take them.
+//
 //  - Stage attempts. Every StageSubmitted starts a stage attempt. A stage is submitted when the
 //    outputs of all its parent shuffles are complete; until then it waits.
 //
@@ -66,7 +73,9 @@ import { InvalidJobSpecError, SchedulerProtocolError } from './errors.ts';
 import { ExecutorSlots, type ExecutorSlotsView } from './executor-slots.ts';
 import {
   bundleLoadFailed,
+  executorExcluded,
   inputError,
+  noUsableExecutor,
   internalError,
   jobCancelled,
   stageAttemptsExhausted,
@@ -119,6 +128,8 @@ export class SchedulerState {
   /** Stage → the active jobs needing it, in submission order (recomputed by refreshNeeds). */
   private needs = new Map<StageRun, Need[]>();
   private nextTaskId = 0;
+  /** Executor → its resource failures, one per distinct stage partition (for excludeOnFailure). */
+  private readonly resourceFailures = new Map<ExecutorId, Map<string, TaskFailureReason>>();
 
   /**
    * @example
@@ -140,6 +151,9 @@ export class SchedulerState {
       if (!Number.isInteger(value) || value < 1) {
         throw new InvalidInputError(`Scheduler option ${key} must be a positive integer, got ${value} (default ${DEFAULT_SCHEDULER_CONFIG[key]}).`);
       }
+    }
+    if (!Number.isInteger(this.config.maxFailedTasksPerExecutor) || this.config.maxFailedTasksPerExecutor < 0) {
+      throw new InvalidInputError(`Scheduler option maxFailedTasksPerExecutor must be 0 or a positive integer, got ${this.config.maxFailedTasksPerExecutor}.`);
     }
   }
 
@@ -179,6 +193,7 @@ export class SchedulerState {
         break;
     }
     this.reconcile(out);
+    this.failJobsWithoutExecutors(out);
     this.assignTasks(out);
     return out;
   }
@@ -251,6 +266,7 @@ export class SchedulerState {
   }
 
   private onExecutorLost(executorId: ExecutorId, message: string, outOfMemory: boolean, out: SchedulerCommand[]): void {
+    this.resourceFailures.delete(executorId);
     const reason: TaskFailureReason = { kind: 'ExecutorLost', executorId, message, ...(outOfMemory ? { outOfMemory } : {}) };
     for (const taskId of this.slots.remove(executorId)) {
       const task = this.tasks.get(taskId);
@@ -310,6 +326,10 @@ export class SchedulerState {
         this.countTaskFailure(task, reason, out);
         break;
       case 'ExecutorResourceExhausted':
+        task.run.avoid(task.spec.partition, reason.executorId);
+        this.countResourceFailure(task, reason, out);
+        this.countTaskFailure(task, reason, out);
+        break;
       case 'OutOfMemory':
         task.run.avoid(task.spec.partition, reason.executorId);
         this.countTaskFailure(task, reason, out);
@@ -383,6 +403,34 @@ export class SchedulerState {
   }
 
   // ---- failures and job removal ----------------------------------------------------------------
+
+  /** One more partition failed on the executor for want of a resource: at the limit, it is excluded. */
+  private countResourceFailure(task: LiveTask, reason: TaskFailureReason & { executorId: ExecutorId }, out: SchedulerCommand[]): void {
+    const limit = this.config.maxFailedTasksPerExecutor;
+    const { executorId } = reason;
+    if (limit === 0 || this.slots.isExcluded(executorId) || !this.slots.has(executorId)) return;
+    const failed = this.resourceFailures.get(executorId) ?? new Map<string, TaskFailureReason>();
+    this.resourceFailures.set(executorId, failed);
+    failed.set(`${task.run.kind}:${task.run.shuffleId ?? task.run.jobId}:${task.spec.partition}`, reason);
+    if (failed.size < limit) return;
+    this.slots.exclude(executorId);
+    const causes = [...failed.values()];
+    out.push({ type: 'ExecutorExcluded', executorId, message: executorExcluded(executorId, causes), causes });
+  }
+
+  /**
+   * Every live executor is excluded: no queued task can ever be placed, so every job needing a
+   * stage with queued tasks fails now, with the executors' reasons.
+   */
+  private failJobsWithoutExecutors(out: SchedulerCommand[]): void {
+    if (!this.slots.allExcluded()) return;
+    const excluded = this.slots.view().map((e) => ({ executorId: e.executorId, causes: [...(this.resourceFailures.get(e.executorId)?.values() ?? [])] }));
+    for (const run of [...this.needs.keys()]) {
+      if (run.state !== 'running' || run.pending.size === 0) continue;
+      const partition = Math.min(...run.pending);
+      this.failJobsNeeding(run, (stageId) => noUsableExecutor(stageId, partition, excluded), out);
+    }
+  }
 
   private countTaskFailure(task: LiveTask, reason: TaskFailureReason, out: SchedulerCommand[]): void {
     const { run, spec } = task;
@@ -522,7 +570,7 @@ export class SchedulerState {
           }
           const avoided = run.avoided(partition);
           // no waiting for an executor the partition avoids (it ran out of disk or memory there)
-          const preferred = (stage.preferredLocations?.[partition] ?? []).filter((id) => this.slots.has(id) && !avoided.has(id));
+          const preferred = (stage.preferredLocations?.[partition] ?? []).filter((id) => this.slots.has(id) && !avoided.has(id) && !this.slots.isExcluded(id));
           const executorId = this.slots.pick(preferred, avoided);
           if (executorId === undefined) {
             if (avoided.size === 0) return; // every slot is busy

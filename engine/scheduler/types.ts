@@ -79,6 +79,12 @@ export type SchedulerCommand =
    * task retries (user error, task lost with its executor) are not announced.
    */
   | { type: 'StageResubmitted'; jobId: number; stageId: number; partitions: number[]; because: TaskFailureReason }
+  /**
+   * The executor is excluded for the rest of the application (Spark's excludeOnFailure): tasks of
+   * `maxFailedTasksPerExecutor` distinct partitions failed on it for want of a resource (its disk
+   * full). It stays alive (its shuffle outputs are still read) but gets no task.
+   */
+  | { type: 'ExecutorExcluded'; executorId: ExecutorId; message: string; causes: TaskFailureReason[] }
   | { type: 'JobSucceeded'; jobId: number }
   | { type: 'JobFailed'; jobId: number; failure: JobFailure };
 
@@ -93,6 +99,12 @@ export interface SchedulerConfig {
    * Default 0: no waiting (a state machine fed no ticks never waits).
    */
   localityWaitMs: number;
+  /**
+   * Tasks of distinct partitions that may fail on one executor for want of a resource
+   * (ExecutorResourceExhausted: its disk full) before it is excluded for the application (Spark:
+   * spark.excludeOnFailure.application.maxFailedTasksPerExecutor). Default 2; 0 never excludes.
+   */
+  maxFailedTasksPerExecutor: number;
 }
 
-export const DEFAULT_SCHEDULER_CONFIG: SchedulerConfig = { maxTaskAttempts: 4, maxStageAttempts: 4, localityWaitMs: 0 };
+export const DEFAULT_SCHEDULER_CONFIG: SchedulerConfig = { maxTaskAttempts: 4, maxStageAttempts: 4, localityWaitMs: 0, maxFailedTasksPerExecutor: 2 };

@@ -134,6 +134,9 @@ describe('spilling operators under a tiny memory budget', () => {
       const causes = (error as JobFailedError).failure.causes;
       expect(causes.every((c) => c.kind === 'ExecutorResourceExhausted')).toBe(true);
       expect(causes.map((c) => c.message).join('\n')).toMatch(/executor exec-[12] could not spill to \S*exec-[12]\/app-local\/spill\/task-\S+: the disk is full \(ENOSPC\)/);
+      // Tasks of two partitions failed on each for want of disk: both are excluded, and the job says so.
+      expect((error as JobFailedError).failure.message).toMatch(/cannot run: every executor of the application is excluded after repeated resource failures: exec-1 \(2 partitions failed there; last: executor exec-1 could not spill .*\); exec-2 \(2 partitions failed there/);
+      await expect(data(session).count()).rejects.toThrow(/every executor of the application is excluded/);
     } finally {
       for (const u of unmount) u();
       await session.stop();

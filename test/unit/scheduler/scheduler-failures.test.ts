@@ -4,6 +4,7 @@
 
 import { describe, expect, it } from 'vitest';
 import type { SchedulerCommand } from '../../../engine/scheduler/types.ts';
+import type { TaskFailureReason } from '../../../engine/protocol/index.ts';
 import {
   accept,
   completed,
@@ -422,5 +423,79 @@ describe('SchedulerState: failures in deeper and shared graphs', () => {
       submitted(2, 0, 0, [0]),
       launch(2, 2, 0, 0, 'exec-a'),
     ]);
+  });
+});
+
+describe('SchedulerState: executors excluded after resource failures (excludeOnFailure)', () => {
+  const full = (executorId: string, task: number): TaskFailureReason => ({
+    kind: 'ExecutorResourceExhausted', resource: 'disk', executorId,
+    message: `executor ${executorId} could not spill to /w/${executorId}/spill/task-${task}: the disk is full (ENOSPC)`,
+  });
+  const excluded = (executorId: string, causes: TaskFailureReason[]): SchedulerCommand => ({
+    type: 'ExecutorExcluded', executorId, causes,
+    message: `executor ${executorId} is excluded for this application: tasks of ${causes.length} partitions failed there for want of a resource ` +
+      `(last: ${causes[causes.length - 1]!.message}); it runs no more tasks (dataflow.excludeOnFailure.maxFailedTasksPerExecutor)`,
+  });
+
+  it('excludes an executor once tasks of two partitions ran out of disk there: it gets no task again, alive and free', () => {
+    const h = new Harness();
+    h.addExecutor('exec-a', 1);
+    h.addExecutor('exec-b', 1);
+    expect(h.submit({ jobId: 1, finalStageId: 0, stages: [resultStage(0, 4)] })).toEqual([
+      submitted(1, 0, 0, [0, 1, 2, 3]), launch(0, 1, 0, 0, 'exec-a'), launch(1, 1, 0, 1, 'exec-b'),
+    ]);
+    // Partition 0 avoids exec-a now, but partition 2 may still go there.
+    expect(h.fail(0, full('exec-a', 0))).toEqual([launch(2, 1, 0, 2, 'exec-a')]);
+    // A second partition's failure there: the executor is the fault, and is excluded.
+    expect(h.fail(2, full('exec-a', 2))).toEqual([excluded('exec-a', [full('exec-a', 0), full('exec-a', 2)])]);
+    expect(h.scheduler.freeSlots('exec-a')).toBe(1);
+    expect(h.finish(1)).toEqual([accept(1, 1, 1), launch(3, 1, 0, 0, 'exec-b', 1)]);
+    expect(h.finish(3)).toEqual([accept(3, 1, 0), launch(4, 1, 0, 2, 'exec-b', 1)]);
+    expect(h.finish(4)).toEqual([accept(4, 1, 2), launch(5, 1, 0, 3, 'exec-b')]);
+    expect(h.finish(5)).toEqual([accept(5, 1, 3), completed(1, 0), succeeded(1)]);
+    // For the application, not the job: the next job runs on exec-b only too.
+    expect(h.submit({ jobId: 2, finalStageId: 1, stages: [resultStage(1, 2)] })).toEqual([submitted(2, 1, 0, [0, 1]), launch(6, 2, 1, 0, 'exec-b')]);
+    expect(h.scheduler.executors().map((e) => e.executorId)).toEqual(['exec-a', 'exec-b']);
+  });
+
+  it('counts a partition once per executor; when every executor is excluded the job fails at once with the reasons, and a new executor runs the next job', () => {
+    const h = new Harness();
+    h.addExecutor('exec-a', 1);
+    h.submit({ jobId: 1, finalStageId: 0, stages: [resultStage(0, 2)] });
+    // The only executor: partition 0 retries there, and its second failure is the same partition.
+    expect(h.fail(0, full('exec-a', 0))).toEqual([launch(1, 1, 0, 0, 'exec-a', 1)]);
+    expect(h.fail(1, full('exec-a', 1))).toEqual([launch(2, 1, 0, 0, 'exec-a', 2)]);
+    expect(h.finish(2)).toEqual([accept(2, 1, 0), launch(3, 1, 0, 1, 'exec-a')]);
+    const [exclusion, failed, ...rest] = h.fail(3, full('exec-a', 3));
+    expect(rest).toEqual([]);
+    expect(exclusion).toEqual(excluded('exec-a', [full('exec-a', 1), full('exec-a', 3)]));
+    expect(failed).toEqual(jobFailed(1, { stageId: 0, partition: 1, causes: [full('exec-a', 1), full('exec-a', 3)] }));
+    expect(failed!.type === 'JobFailed' && failed!.failure.message).toBe(
+      'Partition 1 of stage 0 cannot run: every executor of the application is excluded after repeated resource failures: ' +
+        'exec-a (2 partitions failed there; last: executor exec-a could not spill to /w/exec-a/spill/task-3: the disk is full (ENOSPC)). ' +
+        'Free space in their work directories (or start executors with room), or raise dataflow.excludeOnFailure.maxFailedTasksPerExecutor (0 never excludes).',
+    );
+    expect(h.scheduler.activeJobIds()).toEqual([]);
+    h.addExecutor('exec-b', 1);
+    expect(h.submit({ jobId: 2, finalStageId: 1, stages: [resultStage(1, 1)] })).toEqual([submitted(2, 1, 0, [0]), launch(4, 2, 1, 0, 'exec-b')]);
+  });
+
+  it('excludes nothing with maxFailedTasksPerExecutor 0, and does not count running out of memory (the task\'s own size)', () => {
+    const h = new Harness({ maxFailedTasksPerExecutor: 0 });
+    h.addExecutor('exec-a', 1);
+    h.submit({ jobId: 1, finalStageId: 0, stages: [resultStage(0, 3)] });
+    expect(h.fail(0, full('exec-a', 0))).toEqual([launch(1, 1, 0, 0, 'exec-a', 1)]);
+    expect(h.finish(1)).toEqual([accept(1, 1, 0), launch(2, 1, 0, 1, 'exec-a')]);
+    expect(h.fail(2, full('exec-a', 2))).toEqual([launch(3, 1, 0, 1, 'exec-a', 1)]);
+    const oom = new Harness();
+    oom.addExecutor('exec-a', 1);
+    oom.submit({ jobId: 1, finalStageId: 0, stages: [resultStage(0, 2)] });
+    const outOfMemory = (taskId: number, partition: number): TaskFailureReason => ({
+      kind: 'OutOfMemory', executorId: 'exec-a', heapLimitBytes: 2 ** 28, taskId, stageId: 0, partition, attempt: 0, message: `task ${taskId} ran out of memory`,
+    });
+    expect(oom.fail(0, outOfMemory(0, 0))).toEqual([launch(1, 1, 0, 0, 'exec-a', 1)]);
+    expect(oom.finish(1)).toEqual([accept(1, 1, 0), launch(2, 1, 0, 1, 'exec-a')]);
+    expect(oom.fail(2, outOfMemory(2, 1))).toEqual([launch(3, 1, 0, 1, 'exec-a', 1)]);
+    expect(() => new Harness({ maxFailedTasksPerExecutor: -1 })).toThrow(/maxFailedTasksPerExecutor must be 0 or a positive integer, got -1/);
   });
 });
