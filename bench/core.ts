@@ -13,8 +13,8 @@
 import { fileURLToPath } from 'node:url';
 import { measureTaskOverhead } from './core/task-overhead.ts';
 import type { OverheadResult } from './core/task-overhead.ts';
-import { measureShuffle } from './core/shuffle-throughput.ts';
-import type { ShuffleResult } from './core/shuffle-throughput.ts';
+import { measureShuffle, openShuffleRunner, shuffleResult } from './core/shuffle-throughput.ts';
+import type { ShuffleResult, ShuffleRun } from './core/shuffle-throughput.ts';
 import { measureLoopbackOnce } from './core/loopback.ts';
 import { measureParquetRead } from './core/parquet-read.ts';
 import type { ParquetResult } from './core/parquet-read.ts';
@@ -90,14 +90,23 @@ export async function main(argv: string[]): Promise<number> {
     // One raw and one engine-transport loopback transfer after each shuffle run: same load for both.
     const rawRates: number[] = [];
     const engineRates: number[] = [];
-    const shuffle: ShuffleResult = await measureShuffle(
-      { master: 'local[2]', rows: q ? 1_000_000 : 3_000_000, partitions: 8, runs: options.runs ?? RUNS.shuffle },
-      async () => {
+    // And one run of the same shuffle on a second local[2] with TLS forced on (loopback is clear text by default).
+    const shuffleOptions = { master: 'local[2]', rows: q ? 1_000_000 : 3_000_000, partitions: 8, runs: options.runs ?? RUNS.shuffle };
+    const tlsRunner = await openShuffleRunner(shuffleOptions, ['dataflow.tls.enabled=true']);
+    const tlsRuns: ShuffleRun[] = [];
+    let shuffle: ShuffleResult;
+    try {
+      shuffle = await measureShuffle(shuffleOptions, async () => {
         const rates = await measureLoopbackOnce({ bytes: loopbackBytes(q), chunk: 4 << 20 });
         rawRates.push(rates.raw);
         engineRates.push(rates.engine);
-      },
-    );
+        tlsRuns.push(await tlsRunner.run());
+      });
+    } finally {
+      await tlsRunner.close();
+    }
+    const tlsShuffle = shuffleResult(shuffleOptions, tlsRuns);
+    results.tlsShuffle = tlsShuffle;
     const loopback = { bytes: loopbackBytes(q), chunk: 4 << 20, raw: summarise(rawRates), engine: summarise(engineRates) };
     results.shuffle = shuffle;
     results.loopback = loopback;
@@ -116,6 +125,12 @@ export async function main(argv: string[]): Promise<number> {
       dataflow: `${fmt(loopback.engine.max)} MB/s best, ${fmt(loopback.engine.median)} median`,
       reference: `raw loopback TCP: ${fmt(raw.max)} MB/s best, ${fmt(raw.median)} median (runs interleaved)`,
       verdict: `${fmt(loopback.engine.max / raw.max)}× of raw (median ${fmt(loopback.engine.median / raw.median)}×)`,
+    });
+    rows.push({
+      measure: 'shuffle with TLS: the same shuffle on a local[2] with dataflow.tls.enabled=true (TLS 1.2 ECDHE-PSK-CHACHA20-POLY1305 keyed by the secret), runs alternating with the plain ones',
+      dataflow: `${fmt(tlsShuffle.mbPerSec.max)} MB/s best, ${fmt(tlsShuffle.mbPerSec.median)} median`,
+      reference: `plain shuffle (loopback default, clear text) above: ${fmt(shuffle.mbPerSec.max)} MB/s best, ${fmt(shuffle.mbPerSec.median)} median`,
+      verdict: `${fmt(tlsShuffle.mbPerSec.max / shuffle.mbPerSec.max)}× of plain (median ${fmt(tlsShuffle.mbPerSec.median / shuffle.mbPerSec.median)}×)`,
     });
     const best = shuffle.runs.reduce((a, r) => (r.fullMs - r.baseMs < a.fullMs - a.baseMs ? r : a));
     notes.push(

@@ -63,15 +63,53 @@ export async function measureShuffle(options: ShuffleOptions, between: () => Pro
         runs.push(run);
         await between();
       }
-      return {
-        options,
-        runs,
-        mbPerSec: summarise(runs.map((r) => r.bytes / 1e3 / (r.fullMs - r.baseMs))),
-        mbPerSecStages: summarise(runs.map((r) => r.bytes / 1e3 / (r.mapStageMs + r.reduceStageMs))),
-      };
+      return shuffleResult(options, runs);
     });
   } finally {
     await fns.dispose();
+  }
+}
+
+export function shuffleResult(options: ShuffleOptions, runs: ShuffleRun[]): ShuffleResult {
+  return {
+    options,
+    runs,
+    mbPerSec: summarise(runs.map((r) => r.bytes / 1e3 / (r.fullMs - r.baseMs))),
+    mbPerSecStages: summarise(runs.map((r) => r.bytes / 1e3 / (r.mapStageMs + r.reduceStageMs))),
+  };
+}
+
+/**
+ * A second session (with `conf`, e.g. TLS forced on) whose shuffle runs are taken one at a time,
+ * from another measurement's `between`, so two settings alternate under the same load. Its first
+ * run, made here, warms up the JIT.
+ *
+ * @example
+ * const tls = await openShuffleRunner(options, ['dataflow.tls.enabled=true']);
+ * try { await measureShuffle(options, async () => { tlsRuns.push(await tls.run()); }); } finally { await tls.close(); }
+ */
+export async function openShuffleRunner(options: ShuffleOptions, conf: string[]): Promise<{ run(): Promise<ShuffleRun>; close(): Promise<void> }> {
+  const fns = await loadFunctions<typeof Functions>(FUNCTIONS);
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => { release = resolve; });
+  let done: Promise<void> = Promise.resolve();
+  const close = async (): Promise<void> => {
+    release();
+    await done;
+    await fns.dispose();
+  };
+  try {
+    const session = await new Promise<Session>((resolve, reject) => {
+      done = withSession(options.master, async (s) => { resolve(s); await released; }, conf);
+      done.catch(reject);
+    });
+    session.useBundle(fns.bundle, fns.loaded);
+    const log = stampCommands(session);
+    await oneRun(session, fns.exports, options, log);
+    return { run: () => oneRun(session, fns.exports, options, log), close };
+  } catch (error) {
+    await close().catch(() => undefined);
+    throw error;
   }
 }
 
