@@ -65,6 +65,13 @@ export interface EngineConfig {
   'dataflow.network.heartbeatIntervalMs': number;
   /** A peer silent for this long is lost: its tasks are retried elsewhere, its shuffle outputs recomputed. */
   'dataflow.network.timeoutMs': number;
+  /**
+   * The driver's listener: connections still in the handshake (TLS and authentication) at once,
+   * overall and from one remote address; past either, the oldest is closed, so idle or hostile
+   * peers never take the file descriptors authenticated executors need.
+   */
+  'dataflow.network.maxUnauthenticated': number;
+  'dataflow.network.maxUnauthenticatedPerAddress': number;
   /** Standalone: the most executor cores this application takes (0: all the master can give). */
   'dataflow.cores.max': number;
   /** Delay scheduling: how long a task waits for the busy executor holding its cached input (Spark: spark.locality.wait). */
@@ -118,6 +125,8 @@ export const DEFAULT_CONFIG: EngineConfig = {
   'dataflow.driver.bindHost': '',
   'dataflow.network.heartbeatIntervalMs': 1_000,
   'dataflow.network.timeoutMs': 60_000,
+  'dataflow.network.maxUnauthenticated': 64,
+  'dataflow.network.maxUnauthenticatedPerAddress': 32,
   'dataflow.cores.max': 0,
   'dataflow.tls.enabled': 'auto',
   'dataflow.tls.cert': '',
@@ -126,6 +135,10 @@ export const DEFAULT_CONFIG: EngineConfig = {
 };
 
 type Key = keyof EngineConfig;
+
+function atLeastOneConnection(value: string, key: string): void {
+  if (Number(value) < 1) throw new InvalidInputError(`configuration ${key}=${value} must be at least 1 (connections in the handshake at once)`);
+}
 
 /** Checks beyond the value's type, by key. */
 const CHECKS: Partial<Record<Key, (value: string, key: string) => void>> = {
@@ -137,6 +150,8 @@ const CHECKS: Partial<Record<Key, (value: string, key: string) => void>> = {
       throw new InvalidInputError(`configuration ${key}=${value} is not auto, true or false (auto: TLS on every connection except over loopback)`);
     }
   },
+  'dataflow.network.maxUnauthenticated': atLeastOneConnection,
+  'dataflow.network.maxUnauthenticatedPerAddress': atLeastOneConnection,
   'dataflow.shuffle.maxPartitions': (value, key) => {
     if (Number(value) < 1) throw new InvalidInputError(`configuration ${key}=${value} must be at least 1 (the buckets a shuffle sized by data writes)`);
   },

@@ -7,10 +7,12 @@ import { InvalidInputError } from '../errors.ts';
 import { SECRET_ENV } from '../protocol/index.ts';
 import { TLS_OPTIONS, readSecret, parseHostPort, parseSize, tlsFromArgs } from './cli-values.ts';
 import type { TlsArgs } from './cli-values.ts';
+import { DEFAULT_MAX_UNAUTHENTICATED, DEFAULT_MAX_UNAUTHENTICATED_PER_ADDRESS } from '../transport/index.ts';
 
 interface ExecutorArgs extends TlsArgs {
   driver?: string; master?: string; 'executor-id'?: string; 'work-dir': string; cores: number; memory?: string;
   host: string; 'advertise-host'?: string; 'secret-file'?: string; chaos?: string; 'network-timeout-ms': number; 'reconnect-timeout-ms': number;
+  'max-unauthenticated': number; 'max-unauthenticated-per-address': number;
 }
 
 export const executorCommand: CommandModule<object, ExecutorArgs> = {
@@ -30,6 +32,8 @@ export const executorCommand: CommandModule<object, ExecutorArgs> = {
     .options(TLS_OPTIONS)
     .option('network-timeout-ms', { type: 'number', default: 600_000, describe: 'a silent driver or master is given up on after this long (a dead one is noticed at once)' })
     .option('reconnect-timeout-ms', { type: 'number', default: 600_000, describe: 'a master that went away is dialled again (with backoff) while applications run, and for this long once none does; then the executor exits' })
+    .option('max-unauthenticated', { type: 'number', default: DEFAULT_MAX_UNAUTHENTICATED, describe: 'connections to the block server still in the handshake at once; past it the oldest is closed' })
+    .option('max-unauthenticated-per-address', { type: 'number', default: DEFAULT_MAX_UNAUTHENTICATED_PER_ADDRESS, describe: 'the same, from one remote address' })
     .check((a) => {
       if (!a.master === !a.driver) throw new InvalidInputError('give exactly one of --master host:port or --driver host:port');
       return true;
@@ -49,6 +53,7 @@ export const executorCommand: CommandModule<object, ExecutorArgs> = {
       chaos: a.chaos,
       heartbeatTimeoutMs: a['network-timeout-ms'],
       reconnectTimeoutMs: a['reconnect-timeout-ms'],
+      maxUnauthenticated: a['max-unauthenticated'], maxUnauthenticatedPerAddress: a['max-unauthenticated-per-address'],
     });
   },
 };

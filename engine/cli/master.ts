@@ -4,8 +4,12 @@ import type { CommandModule } from 'yargs';
 import { TLS_OPTIONS, readSecret, tlsFromArgs } from './cli-values.ts';
 import type { TlsArgs } from './cli-values.ts';
 import { SECRET_ENV } from '../protocol/index.ts';
+import { DEFAULT_MAX_UNAUTHENTICATED, DEFAULT_MAX_UNAUTHENTICATED_PER_ADDRESS } from '../transport/index.ts';
 
-interface MasterArgs extends TlsArgs { port: number; host: string; 'secret-file'?: string; 'network-timeout-ms': number; 'recovery-dir'?: string }
+interface MasterArgs extends TlsArgs {
+  port: number; host: string; 'secret-file'?: string; 'network-timeout-ms': number; 'recovery-dir'?: string;
+  'max-unauthenticated': number; 'max-unauthenticated-per-address': number;
+}
 
 export const masterCommand: CommandModule<object, MasterArgs> = {
   command: 'master',
@@ -17,6 +21,8 @@ export const masterCommand: CommandModule<object, MasterArgs> = {
     .option('network-timeout-ms', { type: 'number', default: 60_000, describe: 'an executor silent this long is lost; a driver that lost its connection has this long to register again' })
     .options(TLS_OPTIONS)
     .option('recovery-dir', { type: 'string', describe: 'folder where the master keeps its applications and executors; a master restarted on it knows them again' })
+    .option('max-unauthenticated', { type: 'number', default: DEFAULT_MAX_UNAUTHENTICATED, describe: 'connections still in the handshake at once; past it the oldest is closed' })
+    .option('max-unauthenticated-per-address', { type: 'number', default: DEFAULT_MAX_UNAUTHENTICATED_PER_ADDRESS, describe: 'the same, from one remote address' })
     .example('$0 master --port 7077 --secret-file ~/.dataflow-secret --recovery-dir /var/lib/dataflow', '') as never,
   handler: async (a) => {
     const secret = readSecret(a['secret-file']);
@@ -24,6 +30,7 @@ export const masterCommand: CommandModule<object, MasterArgs> = {
     const { Master } = await import('../cluster/master-process.ts');
     const master = await Master.start({
       host: a.host, port: a.port, secret, tls, heartbeatTimeoutMs: a['network-timeout-ms'], recoveryDir: a['recovery-dir'],
+      maxUnauthenticated: a['max-unauthenticated'], maxUnauthenticatedPerAddress: a['max-unauthenticated-per-address'],
       log: (line) => process.stdout.write(`${new Date().toISOString()} ${line}\n`),
     });
     await new Promise<void>((resolve) => {

@@ -29,6 +29,8 @@ export class DriverEndpoint {
       heartbeatTimeoutMs: config['dataflow.network.timeoutMs'],
       // Executors give up on each other's fetches after the application's network timeout, not their own.
       info: { ...networkInfo(config) },
+      maxUnauthenticated: config['dataflow.network.maxUnauthenticated'],
+      maxUnauthenticatedPerAddress: config['dataflow.network.maxUnauthenticatedPerAddress'],
       onConnection: (conn: Connection) => {
         const off = conn.onMessage((msg) => {
           if (msg.header.type !== MessageType.register || !endpoint) return;

@@ -5,13 +5,13 @@
 // (with `recoveryDir` it also remembers its applications and executors across a restart).
 
 import { listen } from '../transport/index.ts';
-import type { Connection, Message, TlsSettings, TransportServer } from '../transport/index.ts';
+import type { AdmissionLimits, Connection, Message, TlsSettings, TransportServer } from '../transport/index.ts';
 import { MasterMessage } from '../protocol/index.ts';
 import { MasterState } from './master-state.ts';
 import type { MasterCommand, MasterEvent } from './master-state.ts';
 import { MasterRecoveryFile } from './master-recovery.ts';
 
-export interface MasterOptions {
+export interface MasterOptions extends AdmissionLimits {
   host?: string;
   port?: number;
   secret: string;
@@ -55,8 +55,10 @@ export class Master {
     master.server = await listen({
       host: options.host ?? '127.0.0.1', port: options.port ?? 0, secret: options.secret, tls: options.tls, role: 'master',
       heartbeatIntervalMs: options.heartbeatIntervalMs ?? 1_000, heartbeatTimeoutMs: options.heartbeatTimeoutMs ?? 60_000,
+      maxUnauthenticated: options.maxUnauthenticated, maxUnauthenticatedPerAddress: options.maxUnauthenticatedPerAddress,
       onConnection: (conn) => conn.onMessage((msg) => master.onMessage(conn, msg)),
-      onHandshakeError: (error, address) => master.log(`refused ${address}: ${error.message}`),
+      // refused peers at a bounded rate: a line per kind of refusal, then one summary, per 10 s
+      log: (line) => master.log(line),
     });
     if (recovered) {
       master.nextApp = recovered.nextApp;

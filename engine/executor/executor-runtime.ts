@@ -6,7 +6,7 @@ import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DataflowError, InternalError, InvalidInputError } from '../errors.ts';
 import { listen } from '../transport/index.ts';
-import type { Connection, Message, TlsSettings, TransportServer } from '../transport/index.ts';
+import type { AdmissionLimits, Connection, Message, TlsSettings, TransportServer } from '../transport/index.ts';
 import { MessageType, type TaskDescriptor } from '../protocol/index.ts';
 import { blockStreamParts, readBlockBytes } from '../shuffle/shuffle-reader.ts';
 import { AppContext } from './app-context.ts';
@@ -19,7 +19,7 @@ import type { TaskThreads } from './task-threads.ts';
 import { encodeIpc } from '../kernels/ipc.ts';
 import { isProcessAlive } from '../process-alive.ts';
 
-export interface ExecutorRuntimeOptions {
+export interface ExecutorRuntimeOptions extends AdmissionLimits {
   executorId: string;
   workDir: string;
   cores: number;
@@ -83,6 +83,7 @@ export class ExecutorRuntime {
     await runtime.lockWorkDir();
     runtime.server = await listen({
       host: options.listenHost ?? '127.0.0.1', secret: options.secret, tls: options.tls, role: 'block-server',
+      maxUnauthenticated: options.maxUnauthenticated, maxUnauthenticatedPerAddress: options.maxUnauthenticatedPerAddress,
       onConnection: (conn) => conn.onMessage((msg) => runtime.serveBlock(conn, msg)),
     });
     return runtime;

@@ -25,3 +25,6 @@ export type { ConnectOptions, EndpointOptions, ListenOptions, TransportServer } 
 export { formatEndpoint, remoteEndpoint } from './address.ts';
 export { TLS_SWITCH, isLoopback, loadTlsSettings, parseTlsEnabled, tlsModeFor } from './tls-settings.ts';
 export type { TlsFiles, TlsMode, TlsSettings } from './tls-settings.ts';
+export { DEFAULT_MAX_UNAUTHENTICATED, DEFAULT_MAX_UNAUTHENTICATED_PER_ADDRESS, HandshakeAdmission } from './handshake-admission.ts';
+export type { AdmissionLimits } from './handshake-admission.ts';
+export { RefusalLog } from './refusal-log.ts';

@@ -13,6 +13,9 @@ import { InvalidInputError } from '../errors.ts';
 import { DEFAULT_HANDSHAKE_TIMEOUT_MS, HandshakeError, clientHandshake, secretBytes, serverHandshake } from './handshake.ts';
 import { clientTls, serverTls } from './tls-upgrade.ts';
 import type { TlsSettings } from './tls-settings.ts';
+import { HandshakeAdmission } from './handshake-admission.ts';
+import type { AdmissionLimits } from './handshake-admission.ts';
+import { RefusalLog } from './refusal-log.ts';
 
 /** Options shared by both ends of a connection. */
 export interface EndpointOptions extends HeartbeatOptions {
@@ -33,7 +36,7 @@ export interface EndpointOptions extends HeartbeatOptions {
   tls?: TlsSettings;
 }
 
-export interface ListenOptions extends EndpointOptions {
+export interface ListenOptions extends EndpointOptions, AdmissionLimits {
   /** Default '127.0.0.1'; use '0.0.0.0' to accept remote executors. */
   host?: string;
   /** Default 0: the OS picks a free port (read it from `server.port`). */
@@ -42,6 +45,11 @@ export interface ListenOptions extends EndpointOptions {
   onConnection: (conn: Connection) => void;
   /** Called when a peer fails the handshake (it has been disconnected already). Default: ignore. */
   onHandshakeError?: (error: HandshakeError, remoteAddress: string) => void;
+  /**
+   * Where refused peers are reported, at a bounded rate (refusal-log.ts). Default: this process's
+   * stderr, each line prefixed with the listener's role and address.
+   */
+  log?: (line: string) => void;
 }
 
 /** A listening endpoint. */
@@ -78,6 +86,12 @@ export async function listen(options: ListenOptions): Promise<TransportServer> {
   const sockets = new Set<Socket>();
   const connections = new Set<Connection>();
   let closing = false;
+  let port = options.port ?? 0;
+  const log = options.log ?? ((line: string) => process.stderr.write(`dataflow ${options.role} on ${formatEndpoint(host, port)}: ${line}\n`));
+  const refusals = new RefusalLog(log);
+  // TLS and the authentication handshake each have handshakeTimeoutMs and tell the peer why they
+  // give up; this deadline is the backstop for both together.
+  const admission = new HandshakeAdmission(options, 2 * handshakeTimeoutMs, refusals);
 
   const accept = async (socket: Socket): Promise<void> => {
     const address = remoteEndpoint(socket);
@@ -99,9 +113,14 @@ export async function listen(options: ListenOptions): Promise<TransportServer> {
         channelBinding: upgraded.channelBinding,
       });
     } catch (err) {
-      if (err instanceof HandshakeError && !closing) options.onHandshakeError?.(err, address);
+      admission.settle(socket);
+      if (err instanceof HandshakeError && !closing) {
+        if (!admission.closedByLimit(socket)) refusals.refused(err.code, address, err.message);
+        options.onHandshakeError?.(err, address);
+      }
       return;
     }
+    admission.settle(socket);
     if (closing) {
       secured.destroy();
       return;
@@ -129,6 +148,7 @@ export async function listen(options: ListenOptions): Promise<TransportServer> {
       socket.destroy();
       return;
     }
+    admission.admit(socket);
     accept(socket).catch((err: unknown) => {
       // Never let one bad peer take the server down.
       socket.destroy();
@@ -152,13 +172,15 @@ export async function listen(options: ListenOptions): Promise<TransportServer> {
     });
   });
   server.on('error', (err) => process.emitWarning(`dataflow transport server on ${host}: ${String(err)}`));
-  const port = (server.address() as AddressInfo).port;
+  port = (server.address() as AddressInfo).port;
 
   const close = async (): Promise<void> => {
     closing = true;
     const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
     const reason = `transport server on ${formatEndpoint(host, port)} closed`;
     for (const conn of [...connections]) void conn.close(reason);
+    admission.closeAll();
+    refusals.flush();
     const socketsClosed = [...sockets].map((socket) => {
       const closed = new Promise<void>((resolve) => (socket.closed ? resolve() : socket.once('close', () => resolve())));
       socket.destroy();
