@@ -14,6 +14,9 @@ import { DriverEndpoint } from './driver-endpoint.ts';
 import { MasterMessage, reconnectDelayMs } from '../protocol/index.ts';
 import { tlsSettingsOf } from './tls-config.ts';
 
+/** A master connection that lasts this long ends an outage: the next one backs off from the start. */
+const STABLE_MS = 10_000;
+
 interface StandaloneOptions {
   host: string; port: number; secret: string; appName: string; driver: Driver; services: DriverServices; config: EngineConfig;
 }
@@ -21,6 +24,8 @@ interface StandaloneOptions {
 export class StandaloneCluster {
   private stopping = false;
   private retry: NodeJS.Timeout | undefined;
+  /** Dials tried since the last master connection that lasted (the backoff's attempt). */
+  private attempts = 0;
   private readonly where: string;
 
   private constructor(
@@ -69,21 +74,24 @@ export class StandaloneCluster {
 
   /** When `master` closes, the application runs on and the master is dialled again. */
   private watch(master: Connection): void {
+    const since = Date.now();
     master.onClose((info) => {
       if (this.stopping || this.master !== master) return;
       this.master = undefined;
+      // after a connection that lasted, dial soon; after one dropped at once (a master that keeps closing), back off further
+      if (Date.now() - since >= STABLE_MS) this.attempts = 0;
       process.stderr.write(`dataflow: lost the master at ${this.where} (${info.reason}); application ${this.appId} keeps its ` +
         `${this.options.driver.executorCount} executors and dials the master again\n`);
-      this.reconnect(0);
+      this.retryLater();
     });
   }
 
-  private reconnect(attempt: number): void {
-    this.retry = setTimeout(() => void this.attempt(attempt), reconnectDelayMs(attempt, Math.random()));
+  private retryLater(): void {
+    this.retry = setTimeout(() => void this.attempt(), reconnectDelayMs(this.attempts++, Math.random()));
     this.retry.unref();
   }
 
-  private async attempt(attempt: number): Promise<void> {
+  private async attempt(): Promise<void> {
     if (this.stopping) return;
     let master: Connection | undefined;
     try {
@@ -92,7 +100,7 @@ export class StandaloneCluster {
       await master.request({ header: { ...registration(this.options, this.endpoint), appId: this.appId } });
     } catch {
       await master?.close().catch(() => undefined);
-      if (!this.stopping) this.reconnect(attempt + 1);
+      if (!this.stopping) this.retryLater();
       return;
     }
     this.master = master;

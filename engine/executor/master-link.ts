@@ -9,6 +9,9 @@ import type { Connection, Message } from '../transport/index.ts';
 import { MasterMessage, reconnectDelayMs } from '../protocol/index.ts';
 import type { ExecutorRuntime } from './executor-runtime.ts';
 
+/** A registered connection that lasts this long ends an outage: the next one backs off from the start. */
+const STABLE_MS = 10_000;
+
 export interface MasterLinkOptions {
   master: { host: string; port: number };
   executorId: string;
@@ -25,6 +28,8 @@ export class MasterLink {
   private conn: Connection | undefined;
   private stopped = false;
   private retry: NodeJS.Timeout | undefined;
+  /** Since when no registered connection has lasted STABLE_MS, and how many dials were tried (the backoff's attempt). */
+  private outage: { since: number; attempts: number } | undefined;
   private readonly where: string;
 
   constructor(private readonly runtime: ExecutorRuntime, private readonly options: MasterLinkOptions) {
@@ -62,13 +67,16 @@ export class MasterLink {
    */
   private async register(conn: Connection): Promise<'ok' | 'closed' | { refused: string }> {
     this.conn = conn;
+    let registeredAt: number | undefined;
     conn.onMessage((msg) => this.onMessage(msg));
     conn.onClose((info) => {
       if (this.conn !== conn) return;
       this.conn = undefined;
       if (this.stopped) return;
       this.options.log(`master connection closed (${info.reason}); serving ${this.appList()} meanwhile and dialling ${this.where} again`);
-      this.reconnect(Date.now(), 0);
+      // a connection that lasted ends the outage; after one dropped soon (a master that keeps closing) the backoff goes on growing
+      if (registeredAt !== undefined && Date.now() - registeredAt >= STABLE_MS) this.outage = undefined;
+      this.retryLater();
     });
     const { options } = this;
     try {
@@ -78,6 +86,7 @@ export class MasterLink {
           host: this.runtime.advertiseHost, pid: process.pid, apps: this.runtime.servedApps(),
         },
       });
+      registeredAt = Date.now();
       return 'ok';
     } catch (error) {
       return error instanceof RemoteError ? { refused: error.message } : 'closed';
@@ -90,11 +99,12 @@ export class MasterLink {
     this.options.onStop(1, `master refused registration: ${message}`);
   }
 
-  private reconnect(since: number, attempt: number): void {
-    this.retry = setTimeout(() => void this.attempt(since, attempt), reconnectDelayMs(attempt, Math.random()));
+  private retryLater(): void {
+    const outage = (this.outage ??= { since: Date.now(), attempts: 0 });
+    this.retry = setTimeout(() => void this.attempt(outage.since), reconnectDelayMs(outage.attempts++, Math.random()));
   }
 
-  private async attempt(since: number, attempt: number): Promise<void> {
+  private async attempt(since: number): Promise<void> {
     if (this.stopped) return;
     let conn: Connection;
     try {
@@ -107,7 +117,7 @@ export class MasterLink {
           `(last attempt: ${error instanceof Error ? error.message : String(error)}); exiting`);
         return;
       }
-      this.reconnect(since, attempt + 1);
+      this.retryLater();
       return;
     }
     if (this.stopped) { await conn.close().catch(() => undefined); return; }
