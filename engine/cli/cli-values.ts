@@ -2,7 +2,7 @@
 
 import { readFileSync } from 'node:fs';
 import { InvalidInputError } from '../errors.ts';
-import { SECRET_ENV } from '../protocol/index.ts';
+import { SECRET_ENV, checkSecret } from '../protocol/index.ts';
 import { loadTlsSettings } from '../transport/index.ts';
 import type { TlsSettings } from '../transport/index.ts';
 
@@ -25,14 +25,12 @@ export function readSecret(file: string | undefined): string {
     } catch (error) {
       throw new InvalidInputError(`cannot read --secret-file ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
     }
-    if (secret.length < 16) throw new InvalidInputError(`--secret-file ${file} holds ${secret.length} characters; use at least 16 (e.g. openssl rand -hex 32)`);
-    return secret;
+    return checkSecret(secret, `--secret-file ${file}`, `openssl rand -hex 32 > ${file}`);
   }
   const secret = process.env[SECRET_ENV];
   if (!secret) throw new InvalidInputError(`no cluster secret: set $${SECRET_ENV} or pass --secret-file FILE (never on the command line)`);
   // The same rule as the file's: the secret keys TLS and the handshake, and a short one is guessed offline.
-  if (secret.length < 16) throw new InvalidInputError(`$${SECRET_ENV} holds ${secret.length} characters; use at least 16 (e.g. export ${SECRET_ENV}=$(openssl rand -hex 32))`);
-  return secret;
+  return checkSecret(secret, `$${SECRET_ENV}`);
 }
 
 /** The TLS options of `dataflow master` and `dataflow executor`, as yargs option definitions. */

@@ -20,7 +20,7 @@ import { InProcessExecutor } from '../cluster/in-process-executor.ts';
 import { LocalCluster } from '../cluster/local-cluster.ts';
 import { createWorkDir, reclaimStaleWorkDirs } from '../cluster/work-dir.ts';
 import { StandaloneCluster } from '../cluster/standalone-cluster.ts';
-import { type ResultAction, SECRET_ENV, type TaskPayload } from '../protocol/index.ts';
+import { type ResultAction, SECRET_ENV, type TaskPayload, checkSecret } from '../protocol/index.ts';
 import { parseMaster } from '../cluster/master-url.ts';
 import type { PlanNode, ShuffleDependency, SourceSpec } from '../plan/nodes.ts';
 import { narrowParents } from '../plan/nodes.ts';
@@ -109,6 +109,7 @@ export class Session implements DriverServices {
       } else {
         const secret = options.secret ?? process.env[SECRET_ENV];
         if (!secret) throw new InvalidInputError(`--master ${master} needs the cluster secret: set $${SECRET_ENV} or pass --secret-file`);
+        checkSecret(secret, options.secret !== undefined ? "Session.create's secret option" : `$${SECRET_ENV}`);
         const cluster = await StandaloneCluster.start({
           host: spec.host, port: spec.port, secret, appName: options.appName ?? 'dataflow', driver, services, config,
         });

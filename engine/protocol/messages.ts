@@ -20,7 +20,7 @@
 //                       fetchCached { cacheId, partition } → body Arrow IPC stream
 
 import v8 from 'node:v8';
-import { InternalError } from '../errors.ts';
+import { InternalError, InvalidInputError } from '../errors.ts';
 
 export const MessageType = {
   register: 'register',
@@ -83,6 +83,23 @@ export interface ExecutorStats {
 
 /** Environment variable through which `local[N]` hands the cluster secret to its executors. */
 export const SECRET_ENV = 'DATAFLOW_SECRET';
+
+/** The fewest characters a cluster secret may have: it keys the handshake and TLS, and a short one is guessed offline. */
+export const MIN_SECRET_LENGTH = 16;
+
+/**
+ * `secret` if it is long enough, else an error naming where it came from (`from`: `$DATAFLOW_SECRET`,
+ * `--secret-file /etc/df`, `Session.create's secret option`) and how to make a good one (`example`).
+ * The one rule for every way a secret arrives.
+ *
+ * @example checkSecret(process.env.DATAFLOW_SECRET!, '$DATAFLOW_SECRET')
+ */
+export function checkSecret(secret: string, from: string, example = `export ${SECRET_ENV}=$(openssl rand -hex 32)`): string {
+  if (secret.length < MIN_SECRET_LENGTH) {
+    throw new InvalidInputError(`${from} holds ${secret.length} characters; use at least ${MIN_SECRET_LENGTH} (e.g. ${example})`);
+  }
+  return secret;
+}
 
 export function encodeBody(value: unknown): Uint8Array {
   return v8.serialize(value);

@@ -3,7 +3,8 @@
 // several applications on one master, and the errors a user sees for bad input.
 
 import { describe, expect, it, beforeAll, afterAll } from 'vitest';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Session, JobFailedError } from '../../engine/index.ts';
 import type { Row } from '../../engine/index.ts';
@@ -141,6 +142,35 @@ describe('standalone cluster: master and 3 executors as processes', () => {
 });
 
 describe('standalone cluster: bad input', () => {
+  it('refuses a cluster secret shorter than 16 characters however it arrives: $DATAFLOW_SECRET, --secret-file, Session.create', async () => {
+    const port = await closedPort();
+    const workDir = join(tmpdir(), `dataflow-secret-test-${process.pid}`);
+    for (const command of [['master', '--port', '0'], ['executor', '--master', `127.0.0.1:${port}`, '--work-dir', workDir], ['submit', '--no-typecheck', fixture('word-count.ts'), '--master', `dataflow://127.0.0.1:${port}`]]) {
+      const result = await runCli(command, { env: { DATAFLOW_SECRET: 'x' } });
+      expect(result.code, command[0]).not.toBe(0);
+      expect(result.stderr.trim(), command[0]).toBe('dataflow: $DATAFLOW_SECRET holds 1 characters; use at least 16 (e.g. export DATAFLOW_SECRET=$(openssl rand -hex 32))');
+      expect(result.orphans, command[0]).toEqual([]);
+    }
+    expect(existsSync(workDir)).toBe(false);
+    const secretFile = join(tmpdir(), `dataflow-secret-test-${process.pid}.txt`);
+    writeFileSync(secretFile, 'short-secret\n');
+    try {
+      const result = await runCli(['master', '--port', '0', '--secret-file', secretFile]);
+      expect(result.stderr.trim()).toBe(`dataflow: --secret-file ${secretFile} holds 12 characters; use at least 16 (e.g. openssl rand -hex 32 > ${secretFile})`);
+    } finally {
+      rmSync(secretFile, { force: true });
+    }
+    const saved = process.env.DATAFLOW_SECRET;
+    try {
+      process.env.DATAFLOW_SECRET = 'fifteen-chars!!';
+      await expect(Session.create({ master: `dataflow://127.0.0.1:${port}` })).rejects.toThrow('$DATAFLOW_SECRET holds 15 characters; use at least 16');
+      await expect(Session.create({ master: `dataflow://127.0.0.1:${port}`, secret: 'short' })).rejects.toThrow("Session.create's secret option holds 5 characters; use at least 16");
+    } finally {
+      if (saved === undefined) delete process.env.DATAFLOW_SECRET;
+      else process.env.DATAFLOW_SECRET = saved;
+    }
+  });
+
   it('reports an unreachable master in one line naming host:port', async () => {
     const port = await closedPort();
     const submit = spawnDataflow('submit', ['submit', '--no-typecheck', fixture('word-count.ts'), '--master', `dataflow://127.0.0.1:${port}`], {
