@@ -1,13 +1,18 @@
-// Child process of the loopback benchmark (core/loopback.ts): connects to the parent on 127.0.0.1
-// and sends `bytes` bytes in `chunk`-byte pieces, `runs` times, each run on a new connection.
+// Child process of the loopback benchmark (core/loopback.ts): sends `bytes` bytes in `chunk`-byte
+// writes, `runs` times.
 //
 //   node --import tsx bench/core/loopback-sender.ts raw|engine <port> <bytes> <chunk> <runs>
 //
-// raw:    a plain net.Socket, writes honouring backpressure, then end().
-// engine: the engine's transport (connect + HMAC handshake), one frame per chunk, then a 'done'
-//         request that the receiver answers once it has seen every byte. Secret in BENCH_SECRET.
+// raw:    listens on 127.0.0.1 (port 0: prints the port it got on stdout) and, for each of `runs`
+//         connections the parent makes, writes the bytes through a plain net.Socket honouring
+//         backpressure, then end(). The parent connects so that it can read with `onread` into one
+//         reused buffer (a server socket cannot), the fastest way a Node process reads a socket.
+// engine: connects to the parent through the engine's transport (connect + HMAC handshake), one
+//         frame per chunk, then a 'done' request that the receiver answers once it has seen every
+//         byte. Secret in BENCH_SECRET.
 
 import net from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { once } from 'node:events';
 import { randomFillSync } from 'node:crypto';
 import { connect } from '../../engine/transport/index.ts';
@@ -18,15 +23,30 @@ const total = Number(bytesText);
 const chunk = randomFillSync(Buffer.allocUnsafe(Number(chunkText)));
 const runs = Number(runsText);
 
-async function sendRaw(): Promise<void> {
-  const socket = net.connect({ host: '127.0.0.1', port, noDelay: true });
-  await once(socket, 'connect');
+async function sendRaw(socket: Socket): Promise<void> {
   for (let sent = 0; sent < total; sent += chunk.byteLength) {
     const piece = total - sent >= chunk.byteLength ? chunk : chunk.subarray(0, total - sent);
     if (!socket.write(piece)) await once(socket, 'drain');
   }
   socket.end();
   await once(socket, 'close');
+}
+
+async function serveRaw(): Promise<void> {
+  // Connections are queued as they come: the next one may arrive while a transfer is still closing.
+  const accepted: Socket[] = [];
+  let wake: (() => void) | undefined;
+  const server = net.createServer({ noDelay: true }, (socket) => {
+    accepted.push(socket);
+    wake?.();
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  process.stdout.write(`${(server.address() as AddressInfo).port}\n`);
+  for (let run = 0; run < runs; run++) {
+    while (accepted.length === 0) await new Promise<void>((resolve) => (wake = resolve));
+    await sendRaw(accepted.shift()!);
+  }
+  server.close();
 }
 
 async function sendFramed(): Promise<void> {
@@ -39,8 +59,6 @@ async function sendFramed(): Promise<void> {
   await conn.close();
 }
 
-for (let run = 0; run < runs; run++) {
-  if (mode === 'raw') await sendRaw();
-  else if (mode === 'engine') await sendFramed();
-  else throw new Error(`loopback-sender: mode must be raw or engine, got ${String(mode)}`);
-}
+if (mode === 'raw') await serveRaw();
+else if (mode === 'engine') for (let run = 0; run < runs; run++) await sendFramed();
+else throw new Error(`loopback-sender: mode must be raw or engine, got ${String(mode)}`);
