@@ -61,22 +61,11 @@ export function encodeBuckets(table: Table, ids: Int32Array, numBuckets: number,
     const { starts, perm } = sortByBucket(ids, numBuckets, new Int32Array(ids.length));
     return encodeGeneric(table, starts, perm, allocate);
   }
-  // The flat path reads perm only until it returns (synchronously), so one grow-only array per
-  // thread serves every map task: no fresh row-sized allocation (first touches of new memory are
-  // page faults, and new ArrayBuffers bring on V8's full collections).
-  if (permScratch.length < ids.length) permScratch = new Int32Array(Math.max(ids.length, permScratch.length * 2));
-  const { starts, perm } = sortByBucket(ids, numBuckets, permScratch);
-  return encodeFlat(table.schema, columns, ids, starts, perm, allocate);
+  return encodeFlat(table.schema, columns, ids, bucketStarts(ids, numBuckets), allocate);
 }
 
-/** The permutation buffer of this thread's flat encodes (see encodeBuckets). */
-let permScratch = new Int32Array(0);
-
-/**
- * Counting sort of row indices by bucket, into `perm` (at least ids.length long): bucket b's rows
- * are perm[starts[b] .. starts[b+1]).
- */
-function sortByBucket(ids: Int32Array, numBuckets: number, perm: Int32Array): { starts: Int32Array; perm: Int32Array } {
+/** Row counts per bucket as starts: bucket b would hold rows [starts[b], starts[b+1]) of a sort by bucket. */
+function bucketStarts(ids: Int32Array, numBuckets: number): Int32Array {
   const starts = new Int32Array(numBuckets + 1);
   for (let i = 0; i < ids.length; i++) {
     const b = ids[i]!;
@@ -86,6 +75,15 @@ function sortByBucket(ids: Int32Array, numBuckets: number, perm: Int32Array): { 
     starts[b + 1]++;
   }
   for (let b = 0; b < numBuckets; b++) starts[b + 1] += starts[b]!;
+  return starts;
+}
+
+/**
+ * Counting sort of row indices by bucket, into `perm` (at least ids.length long): bucket b's rows
+ * are perm[starts[b] .. starts[b+1]).
+ */
+function sortByBucket(ids: Int32Array, numBuckets: number, perm: Int32Array): { starts: Int32Array; perm: Int32Array } {
+  const starts = bucketStarts(ids, numBuckets);
   const next = starts.slice(0, numBuckets);
   for (let i = 0; i < ids.length; i++) perm[next[ids[i]!]!++] = i;
   return { starts, perm };
@@ -145,7 +143,7 @@ function fixedWidthBytes(data: Data): number {
   return element * data.stride;
 }
 
-function encodeFlat(schema: Schema, columns: Data[], ids: Int32Array, starts: Int32Array, perm: Int32Array, allocate: Allocate): EncodedBuckets {
+function encodeFlat(schema: Schema, columns: Data[], ids: Int32Array, starts: Int32Array, allocate: Allocate): EncodedBuckets {
   const numBuckets = starts.length - 1;
   const plans = columns.map((c) => planColumn(c, ids, numBuckets));
   const schemaMessage = frameMessage(Message.encode(Message.from(schema)));
@@ -183,29 +181,32 @@ function encodeFlat(schema: Schema, columns: Data[], ids: Int32Array, starts: In
   }
   const out = allocate(offsets[numBuckets]!);
   out.set(schemaMessage, 0);
-  // Second pass: gather every column of every bucket into its region.
+  // Where each column's regions of each bucket start, in bytes from the start of `out`.
+  const regionAt = plans.map(() => [] as Float64Array[]);
   for (let b = 0; b < numBuckets; b++) {
     const layout = metas[b];
     if (!layout) continue;
     out.set(layout.meta, offsets[b]!);
     const bodyStart = offsets[b]! + layout.meta.byteLength;
-    const from = starts[b]!;
-    const n = starts[b + 1]! - from;
     let r = 0;
-    for (const p of plans) {
-      const validity = layout.regions[r++]!;
-      if (validity.length > 0) gatherBits(p.data.nullBitmap!, p.data.offset, out, bodyStart + validity.offset, perm, from, n);
-      if (p.kind === 'fixed') {
-        gatherFixed(p.data, p.width, out, bodyStart + layout.regions[r++]!.offset, perm, from, n);
-      } else if (p.kind === 'bool') {
-        gatherBits(p.data.values as Uint8Array, p.data.offset, out, bodyStart + layout.regions[r++]!.offset, perm, from, n);
-      } else {
-        const offsetsAt = bodyStart + layout.regions[r++]!.offset;
-        const valuesAt = bodyStart + layout.regions[r++]!.offset;
-        gatherBinary(p.data, out, offsetsAt, valuesAt, perm, from, n);
+    plans.forEach((p, c) => {
+      const regions = p.kind === 'binary' ? 3 : 2;
+      for (let k = 0; k < regions; k++) {
+        (regionAt[c]![k] ??= new Float64Array(numBuckets))[b] = bodyStart + layout.regions[r++]!.offset;
       }
-    }
+    });
   }
+  // Second pass: each column scattered once, its rows read in order, each written to the next
+  // slot of its bucket's region (a sequential read and one write stream per bucket: no row
+  // permutation is built, and the source is read once rather than once per bucket).
+  const counts = new Float64Array(numBuckets);
+  plans.forEach((p, c) => {
+    const [validityAt, dataAt, valuesAt] = regionAt[c]!;
+    if (p.hasNulls) scatterBits(p.data.nullBitmap!, p.data.offset, out, validityAt!, p.nulls!, ids, counts);
+    if (p.kind === 'fixed') scatterFixed(p.data, p.width, out, dataAt!, ids);
+    else if (p.kind === 'bool') scatterBits(p.data.values as Uint8Array, p.data.offset, out, dataAt!, undefined, ids, counts);
+    else scatterBinary(p.data, out, dataAt!, valuesAt!, ids, counts);
+  });
   return { bytes: out, offsets };
 }
 
@@ -220,82 +221,122 @@ function frameMessage(flatbuffer: Uint8Array): Uint8Array {
   return framed;
 }
 
-function gatherBits(src: Uint8Array, srcOffset: number, out: Uint8Array, at: number, perm: Int32Array, from: number, n: number): void {
-  for (let i = 0; i < n; i++) {
-    const bit = srcOffset + perm[from + i]!;
-    if (src[bit >> 3]! & (1 << (bit & 7))) out[at + (i >> 3)] |= 1 << (i & 7);
+/**
+ * Bit `i` of each row (validity or Bool values) into bit `counts[b]++` of its bucket's region.
+ * `nulls` (validity only) skips buckets without nulls: their validity region is empty.
+ */
+function scatterBits(src: Uint8Array, srcOffset: number, out: Uint8Array, at: Float64Array, nulls: Int32Array | undefined, ids: Int32Array, counts: Float64Array): void {
+  counts.fill(0);
+  for (let i = 0; i < ids.length; i++) {
+    const b = ids[i]!;
+    const k = counts[b]!;
+    counts[b] = k + 1;
+    if (nulls !== undefined && nulls[b] === 0) continue;
+    const bit = srcOffset + i;
+    if (src[bit >> 3]! & (1 << (bit & 7))) out[at[b]! + (k >> 3)] |= 1 << (k & 7);
   }
 }
 
 /**
- * Fixed-width gather into `out` at byte `at` (a multiple of 8 within an 8-aligned buffer).
- * Float64 columns copy as doubles, other widths as 32-bit words (so 64-bit integers are never
- * boxed into bigints nor read as doubles, which could alter NaN bit patterns).
+ * Fixed-width scatter into the buckets' regions (`at`: byte positions, multiples of 8 within an
+ * 8-aligned buffer). Float64 columns copy as doubles, other widths as 32-bit words (so 64-bit
+ * integers are never boxed into bigints nor read as doubles, which could alter NaN bit patterns).
  */
-function gatherFixed(data: Data, width: number, out: Uint8Array, at: number, perm: Int32Array, from: number, n: number): void {
+function scatterFixed(data: Data, width: number, out: Uint8Array, at: Float64Array, ids: Int32Array): void {
+  const n = ids.length;
   if (n === 0) return;
   const src = data.values as unknown as ArrayBufferView;
-  const base = out.byteOffset + at;
-  if (src instanceof Float64Array && src.byteOffset % 8 === 0) {
-    gatherF64(src, new Float64Array(out.buffer, base, n), perm, from, n);
-  } else if (width % 4 === 0 && src.byteOffset % 4 === 0) {
+  const pos = new Float64Array(at.length);
+  const unit = src instanceof Float64Array && src.byteOffset % 8 === 0 ? 8
+    : width % 4 === 0 && src.byteOffset % 4 === 0 ? 4
+      : width === 2 && src.byteOffset % 2 === 0 ? 2 : 1;
+  for (let b = 0; b < at.length; b++) pos[b] = at[b]! / unit;
+  if (unit === 8) {
+    scatterF64(src as Float64Array, new Float64Array(out.buffer, out.byteOffset, out.byteLength >> 3), ids, pos, n);
+  } else if (unit === 4) {
     const words = width / 4;
     const s = new Int32Array(src.buffer, src.byteOffset, (src.byteLength / 4) | 0);
-    const o = new Int32Array(out.buffer, base, n * words);
-    if (words === 1) gatherI32(s, o, perm, from, n);
-    else if (words === 2) gatherI32Pairs(s, o, perm, from, n);
-    else gatherWords(s, o, words, perm, from, n);
-  } else if (width === 2 && src.byteOffset % 2 === 0) {
-    gatherU16(new Uint16Array(src.buffer, src.byteOffset, (src.byteLength / 2) | 0), new Uint16Array(out.buffer, base, n), perm, from, n);
+    const o = new Int32Array(out.buffer, out.byteOffset, out.byteLength >> 2);
+    if (words === 1) scatterI32(s, o, ids, pos, n);
+    else if (words === 2) scatterI32Pairs(s, o, ids, pos, n);
+    else scatterWords(s, o, words, ids, pos, n);
+  } else if (unit === 2) {
+    scatterU16(new Uint16Array(src.buffer, src.byteOffset, (src.byteLength / 2) | 0), new Uint16Array(out.buffer, out.byteOffset, out.byteLength >> 1), ids, pos, n);
   } else {
-    gatherBytes(new Uint8Array(src.buffer, src.byteOffset, src.byteLength), new Uint8Array(out.buffer, base, n * width), width, perm, from, n);
+    scatterWords8(new Uint8Array(src.buffer, src.byteOffset, src.byteLength), out, width, ids, pos, n);
   }
 }
 
 // One loop per element type: a loop shared by several typed-array kinds turns megamorphic.
-function gatherF64(s: Float64Array, o: Float64Array, perm: Int32Array, from: number, n: number): void {
-  for (let i = 0; i < n; i++) o[i] = s[perm[from + i]!]!;
-}
-function gatherI32(s: Int32Array, o: Int32Array, perm: Int32Array, from: number, n: number): void {
-  for (let i = 0; i < n; i++) o[i] = s[perm[from + i]!]!;
-}
-function gatherI32Pairs(s: Int32Array, o: Int32Array, perm: Int32Array, from: number, n: number): void {
+function scatterF64(s: Float64Array, o: Float64Array, ids: Int32Array, pos: Float64Array, n: number): void {
   for (let i = 0; i < n; i++) {
-    const r = perm[from + i]! << 1;
-    o[2 * i] = s[r]!;
-    o[2 * i + 1] = s[r + 1]!;
+    const b = ids[i]!;
+    const p = pos[b]!;
+    o[p] = s[i]!;
+    pos[b] = p + 1;
   }
 }
-function gatherWords(s: Int32Array, o: Int32Array, words: number, perm: Int32Array, from: number, n: number): void {
+function scatterI32(s: Int32Array, o: Int32Array, ids: Int32Array, pos: Float64Array, n: number): void {
   for (let i = 0; i < n; i++) {
-    const r = perm[from + i]! * words;
-    for (let w = 0; w < words; w++) o[i * words + w] = s[r + w]!;
+    const b = ids[i]!;
+    const p = pos[b]!;
+    o[p] = s[i]!;
+    pos[b] = p + 1;
   }
 }
-function gatherU16(s: Uint16Array, o: Uint16Array, perm: Int32Array, from: number, n: number): void {
-  for (let i = 0; i < n; i++) o[i] = s[perm[from + i]!]!;
-}
-function gatherBytes(s: Uint8Array, o: Uint8Array, width: number, perm: Int32Array, from: number, n: number): void {
+function scatterI32Pairs(s: Int32Array, o: Int32Array, ids: Int32Array, pos: Float64Array, n: number): void {
   for (let i = 0; i < n; i++) {
-    const r = perm[from + i]! * width;
-    for (let w = 0; w < width; w++) o[i * width + w] = s[r + w]!;
+    const b = ids[i]!;
+    const p = pos[b]!;
+    o[p] = s[2 * i]!;
+    o[p + 1] = s[2 * i + 1]!;
+    pos[b] = p + 2;
+  }
+}
+function scatterWords(s: Int32Array, o: Int32Array, words: number, ids: Int32Array, pos: Float64Array, n: number): void {
+  for (let i = 0; i < n; i++) {
+    const b = ids[i]!;
+    const p = pos[b]!;
+    for (let w = 0; w < words; w++) o[p + w] = s[i * words + w]!;
+    pos[b] = p + words;
+  }
+}
+function scatterU16(s: Uint16Array, o: Uint16Array, ids: Int32Array, pos: Float64Array, n: number): void {
+  for (let i = 0; i < n; i++) {
+    const b = ids[i]!;
+    const p = pos[b]!;
+    o[p] = s[i]!;
+    pos[b] = p + 1;
+  }
+}
+function scatterWords8(s: Uint8Array, o: Uint8Array, width: number, ids: Int32Array, pos: Float64Array, n: number): void {
+  for (let i = 0; i < n; i++) {
+    const b = ids[i]!;
+    const p = pos[b]!;
+    for (let w = 0; w < width; w++) o[p + w] = s[i * width + w]!;
+    pos[b] = p + width;
   }
 }
 
-function gatherBinary(data: Data, out: Uint8Array, offsetsAt: number, valuesAt: number, perm: Int32Array, from: number, n: number): void {
+/** Each row's bytes to the end of its bucket's values, and its end offset to the bucket's offsets. */
+function scatterBinary(data: Data, out: Uint8Array, offsetsAt: Float64Array, valuesAt: Float64Array, ids: Int32Array, counts: Float64Array): void {
   const srcOffsets = data.valueOffsets as Int32Array;
   const src = data.values as Uint8Array;
-  const offsets = new Int32Array(out.buffer, out.byteOffset + offsetsAt, n + 1);
-  let at = 0;
-  for (let i = 0; i < n; i++) {
-    const r = perm[from + i]!;
-    const start = srcOffsets[r]!;
-    const end = srcOffsets[r + 1]!;
-    const dst = valuesAt + at;
+  const o = new Int32Array(out.buffer, out.byteOffset, out.byteLength >> 2);
+  const filled = new Float64Array(offsetsAt.length); // value bytes written per bucket
+  counts.fill(0);
+  for (let i = 0; i < ids.length; i++) {
+    const b = ids[i]!;
+    const start = srcOffsets[i]!;
+    const end = srcOffsets[i + 1]!;
+    const dst = valuesAt[b]! + filled[b]!;
     if (end - start > 32) out.set(src.subarray(start, end), dst);
     else for (let k = start, d = dst; k < end; k++, d++) out[d] = src[k]!;
-    at += end - start;
-    offsets[i + 1] = at;
+    const at = filled[b]! + end - start;
+    filled[b] = at;
+    const k = counts[b]! + 1;
+    counts[b] = k;
+    o[offsetsAt[b]! / 4 + k] = at;
   }
 }
 
