@@ -71,6 +71,26 @@ export class TaskSpill {
     });
   }
 
+  /** Writes `bytes` as one file of the task's folder (a spilled part of a map output); returns its path. */
+  writeFile(label: string, bytes: Uint8Array): string {
+    const path = join(this.dir, `${String(this.nextFile++).padStart(5, '0')}-${label}.part`);
+    this.guard(path, () => {
+      if (!this.created) {
+        mkdirSync(this.dir, { recursive: true });
+        this.created = true;
+      }
+      this.files++;
+      const fd = openSync(path, 'w');
+      try {
+        writeFully(fd, bytes);
+      } finally {
+        closeSync(fd);
+      }
+    });
+    this.written += bytes.byteLength;
+    return path;
+  }
+
   /** Writes `batches` as one run. */
   writeRun(label: string, batches: Iterable<Table>): SpillRun {
     const writer = this.openRun(label);

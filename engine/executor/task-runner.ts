@@ -31,6 +31,7 @@ import { MemoryBudget } from './memory-budget.ts';
 import { fetchWindowBytes, operatorBudgetBytes } from './memory-limit.ts';
 import { SpillError, TaskSpill, taskSpillDir } from './spill-files.ts';
 import { collectTables } from './operator-memory.ts';
+import { bufferMapOutput, writeSpilledMapOutput } from './spilling-map-output.ts';
 import { UserCode, broadcastIdsIn, engineFailure } from './user-code.ts';
 import { InternalError } from '../errors.ts';
 
@@ -183,18 +184,31 @@ class TaskRun {
   async writeShuffle(tables: AsyncIterable<Table>): Promise<TaskPayload> {
     const output = this.task.output;
     if (output.kind !== 'shuffle') throw new InternalError('NOT_A_MAP_TASK', `task ${this.task.taskId} writes a shuffle but its output is '${output.kind}'`);
-    const combined = output.dep.combine ? await combineStream(output.dep.combine, tables, this.code) : await collectTables(tables);
+    const { shuffleId } = output.dep;
+    const { partition: mapPartition, attempt } = this.task;
+    // A hash partitioner without key columns (distinct) hashes every column.
+    const p = output.dep.partitioner;
+    const encode = (table: Table) => {
+      const partitioner = p.kind === 'hash' && p.keys.length === 0 ? { ...p, keys: table.schema.fields.map((f) => f.name) } : p;
+      return encodeMapOutput(table, partitioner, output.numPartitions, this.env.mapOutputs.allocate, shuffleId);
+    };
+    // Without a map-side combine, the output is held only up to the task's memory share; past
+    // that it is written in spilled parts, merged into the map output's files at the end.
+    const buffered = output.dep.combine
+      ? { rest: await combineStream(output.dep.combine, tables, this.code), parts: [] }
+      : await bufferMapOutput(tables, { budget: this.budget, spill: this.spill }, encode);
+    if (buffered.parts.length > 0) {
+      const target = { dir: this.env.shuffleDir, shuffleId, mapPartition, attempt };
+      const { files, schema } = await writeSpilledMapOutput(target, buffered, encode);
+      return { kind: 'mapOutput', blockSizes: files.blockSizes, schemaIpc: encodeIpc(new Table(schema)) };
+    }
+    const combined = buffered.rest;
     if (isBlank(combined)) {
       // An empty partition of unknown schema: nothing to write, every block is empty.
       const blockSizes = new Array<number>(output.numPartitions).fill(0);
       return { kind: 'mapOutput', blockSizes };
     }
-    // A hash partitioner without key columns (distinct) hashes every column.
-    const p = output.dep.partitioner;
-    const partitioner = p.kind === 'hash' && p.keys.length === 0 ? { ...p, keys: combined.schema.fields.map((f) => f.name) } : p;
-    const { shuffleId } = output.dep;
-    const { partition: mapPartition, attempt } = this.task;
-    const encoded = encodeMapOutput(combined, partitioner, output.numPartitions, this.env.mapOutputs.allocate, shuffleId);
+    const encoded = encode(combined);
     const keep = encoded.bytes.byteLength <= (output.memoryOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES);
     if (!keep || !(await this.env.mapOutputs.offer(shuffleId, mapPartition, attempt, encoded))) {
       await writeMapOutputFiles({ dir: this.env.shuffleDir, shuffleId, mapPartition, attempt }, encoded);

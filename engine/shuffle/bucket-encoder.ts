@@ -23,8 +23,8 @@
 // rows, so tables whose columns share or overlap one buffer (slices of a decoded stream) are safe.
 
 import { Message, RecordBatch as BatchHeader, FieldNode, BufferRegion } from 'apache-arrow/ipc/metadata/message';
-import { Type } from 'apache-arrow';
-import type { Data, Schema, Table } from 'apache-arrow';
+import { Table, Type } from 'apache-arrow';
+import type { Data, Schema } from 'apache-arrow';
 import { DataflowError } from '../errors.ts';
 import { columnData } from '../kernels/columns.ts';
 import { isFixedWidth, isVarBinary } from '../kernels/data-layout.ts';
@@ -208,6 +208,19 @@ function encodeFlat(schema: Schema, columns: Data[], ids: Int32Array, starts: In
     else scatterBinary(p.data, out, dataAt!, valuesAt!, ids, counts);
   });
   return { bytes: out, offsets };
+}
+
+/**
+ * The schema message every map output of `schema` starts with (bytes [0, offsets[0]) of
+ * encodeBuckets' result).
+ *
+ * @example schemaMessage(table.schema).byteLength === encodeBuckets(table, ids, 4).offsets[0]
+ */
+export function schemaMessage(schema: Schema): Uint8Array {
+  const flat = schema.fields.every((f) => isFixedWidth(f.type) || f.type.typeId === Type.Bool || isVarBinary(f.type));
+  if (flat) return frameMessage(Message.encode(Message.from(schema)));
+  const empty = encodeIpc(new Table(schema));
+  return empty.slice(0, firstMessageEnd(empty));
 }
 
 /** An encoded flatbuffer with its IPC prefix (continuation marker, padded length) and padding. */

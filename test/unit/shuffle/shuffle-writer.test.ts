@@ -2,13 +2,14 @@
 // ranges of buckets, every column type, sliced and shared-buffer inputs, index bytes, atomic naming.
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Bool, Field, Float64, Int32, Int64, List, Table, Utf8, makeVector, tableFromIPC, tableToIPC, vectorFromArray } from 'apache-arrow';
 import { writeMapOutput, writeMapOutputTables } from '../../../engine/shuffle/shuffle-writer.ts';
 import { blockStream, decodeBlock, readBlockBytes, readIndex } from '../../../engine/shuffle/shuffle-reader.ts';
-import { encodeBuckets } from '../../../engine/shuffle/bucket-encoder.ts';
+import { encodeBuckets, schemaMessage } from '../../../engine/shuffle/bucket-encoder.ts';
+import { writeMergedMapOutput } from '../../../engine/shuffle/merge-map-output.ts';
 import { MapOutputStore } from '../../../engine/shuffle/map-output-store.ts';
 import { partitionIds } from '../../../engine/shuffle/partitioner.ts';
 import type { Partitioner } from '../../../engine/shuffle/partitioner.ts';
@@ -143,6 +144,27 @@ describe('encodeBuckets', () => {
   it('rejects a bucket outside the range', () => {
     const t = new Table({ x: vectorFromArray([1, 2], new Int32()) });
     expect(() => encodeBuckets(t, Int32Array.of(0, 3), 2)).toThrow(/row 1 was assigned partition 3, outside 0..1/);
+  });
+});
+
+describe('writeMergedMapOutput', () => {
+  it('concatenates the buckets of spilled parts (a file and memory) in part order, ranges of buckets included', async () => {
+    const first = sample();
+    const second = sample().slice(50, 180);
+    const partitioner: Partitioner = { kind: 'hash', keys: ['k'], numPartitions: 4 };
+    const a = encodeBuckets(first, partitionIds(first, partitioner), 4);
+    const b = encodeBuckets(second, partitionIds(second, partitioner), 4);
+    const file = join(dir, 'part-0');
+    await writeFile(file, a.bytes);
+    const out = await writeMergedMapOutput({ dir, shuffleId: 7, mapPartition: 1, attempt: 0 }, schemaMessage(first.schema), [{ file, offsets: a.offsets }, { bytes: b.bytes, offsets: b.offsets }]);
+    const ids = [...partitionIds(first, partitioner), ...partitionIds(second, partitioner)];
+    const all = [...rowsOf(first), ...rowsOf(second)];
+    for (let r = 0; r < 4; r++) {
+      expect(out.blockSizes[r]).toBe(a.offsets[r + 1]! - a.offsets[r]! + b.offsets[r + 1]! - b.offsets[r]!);
+      expect(rowsOf(decodeBlock(await readBlockBytes(dir, 7, 1, 0, r)))).toEqual(all.filter((_, i) => ids[i] === r));
+    }
+    expect(rowsOf(decodeBlock(await readBlockBytes(dir, 7, 1, 0, 1, 3)))).toEqual([1, 2].flatMap((r) => all.filter((_, i) => ids[i] === r)));
+    expect((await readdir(dir)).sort()).toEqual(['part-0', 'shuffle_7_1_0.data', 'shuffle_7_1_0.index']);
   });
 });
 
