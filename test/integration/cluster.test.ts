@@ -3,7 +3,7 @@
 // several applications on one master, and the errors a user sees for bad input.
 
 import { describe, expect, it, beforeAll, afterAll } from 'vitest';
-import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Session, JobFailedError } from '../../engine/index.ts';
@@ -181,6 +181,27 @@ describe('standalone cluster: bad input', () => {
     const lines = submit.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(new RegExp(`^dataflow: .*127\\.0\\.0\\.1:${port}`));
+  });
+
+  it('refuses to start a master on a recovery folder whose state file it did not write, in one line naming the file, leaving it as it was', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dataflow-recovery-'));
+    try {
+      mkdirSync(join(dir, 'recovery'));
+      const file = join(dir, 'recovery', 'master-state.json');
+      writeFileSync(file, '{"apps": "not this"}');
+      const master = spawnDataflow('master', ['master', '--port', '0', '--recovery-dir', join(dir, 'recovery')], {
+        env: { ...process.env, DATAFLOW_SECRET: 'a-secret-of-sixteen-chars' },
+      });
+      const exit = await master.exited;
+      expect(exit.code).not.toBe(0);
+      const lines = master.stderr.trim().split('\n');
+      expect(lines, master.output).toHaveLength(1);
+      expect(lines[0]).toMatch(new RegExp(`^dataflow: the master's recovery file ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is not one this master wrote .*remove it`));
+      expect(master.stdout).not.toMatch(/listening/);
+      expect(readFileSync(file, 'utf8')).toBe('{"apps": "not this"}');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('an executor whose master stays away exits after --reconnect-timeout-ms once it serves no application, removing its files', async () => {
