@@ -2,7 +2,8 @@
 // executors fetch its shuffle blocks, on a standalone cluster of real processes. Their fetches must
 // give up after the network timeout (FetchFailed, naming the executor), its map outputs are
 // recomputed elsewhere, and the job ends with the fault-free result instead of stalling until the
-// process is continued. Prints the time from the stop to the result.
+// process is continued. The same for cached partitions other executors read from it (recomputed).
+// Prints the time from the stop to the result.
 
 import { describe, expect, it, beforeAll, afterAll } from 'vitest';
 import { Session, count, sum, min } from '../../engine/index.ts';
@@ -91,6 +92,47 @@ describe('a hung executor does not stall a shuffle (master + 3 executors as proc
       await session.stop();
       if (victim) {
         // no orphan: continue the stopped process (it finds its master gone and exits) or kill it
+        process.kill(victim.pid, 'SIGCONT');
+        await cluster.executors.get(victim.id)!.kill('SIGTERM', 3_000);
+      }
+    }
+  });
+
+  it('reads a cached partition of a stopped executor by recomputing it, after the network timeout', async () => {
+    await cluster.topUp(3);
+    // no locality wait: tasks go to any free executor and fetch the cached partitions held elsewhere
+    const session = await cluster.session({ executors: 3, conf: ['dataflow.locality.waitMs=0'] });
+    let victim: { pid: number; id: string } | undefined;
+    try {
+      const source = (s: Session): Dataset<Row> => s.range(0, 12_000, { numPartitions: 6 }).map((r) => ({ k: Number(r.id) % 13, v: Number(r.id) }));
+      const summed = (ds: Dataset<Row>): Promise<Row[]> => ds.aggregateByKey(['k'], { n: count(), total: sum('v') }, { numPartitions: 2 }).collect();
+      const local = await Session.create({ master: 'local', conf: ['dataflow.ui.progress=false'] });
+      let want: Row[];
+      try { want = byKey(await summed(source(local))); } finally { await local.stop(); }
+
+      const cached = source(session).cache();
+      const before = session.driver.history.length;
+      expect(await cached.count()).toBe(12_000);
+      const holders = commandsOf(session, 'LaunchTask').filter((c) => session.driver.history.indexOf(c) >= before).map((c) => c.task.executorId);
+      // open connections between every pair of executors, as a running application has them
+      expect(byKey(await shuffleJob(session, 0).collect())).toEqual(expected);
+      // the executor holding the most cached partitions: its first one waits in its own (stopped)
+      // slot, the others go to the free executors, which fetch them from it
+      const held = (e: string): number => holders.filter((h) => h === e).length;
+      const id = [...new Set(holders)].sort((a, b) => held(b) - held(a) || (a < b ? -1 : 1))[0]!;
+      expect(held(id)).toBeGreaterThanOrEqual(2);
+      const handle = cluster.executors.get(id)!;
+      victim = { pid: handle.pid, id };
+      process.kill(handle.pid, 'SIGSTOP');
+      const stoppedAt = Date.now();
+
+      expect(byKey(await summed(cached))).toEqual(want);
+      const seconds = (Date.now() - stoppedAt) / 1000;
+      console.log(`hung executor: cached read finished ${seconds.toFixed(1)} s after ${id} was stopped (network timeout ${NETWORK_TIMEOUT_MS / 1000} s)`);
+      expect(seconds).toBeLessThan(60);
+    } finally {
+      await session.stop();
+      if (victim) {
         process.kill(victim.pid, 'SIGCONT');
         await cluster.executors.get(victim.id)!.kill('SIGTERM', 3_000);
       }
