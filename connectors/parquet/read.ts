@@ -17,16 +17,21 @@
 // flat file the small file holds only the chunks of the columns read (row-group-file.ts), and the
 // decoder never sees the others; only the byte range covering those chunks is read (a ranged GET of
 // the ratings' itemId and rating chunks is a third of their row group).
+//
+// A read task's consecutive row groups are decoded in runs of about 2 MiB of the columns read, several
+// groups in one projected file (PAR1 | rg3 chunks | rg4 chunks | ... | footer'): the decoder's fixed
+// cost per call (about a millisecond) and the footer rewrite are paid once per run, not per group.
 
 import * as arrow from 'apache-arrow';
 import { columnData } from '../../engine/kernels/columns.ts';
 import { canonicalSchema, canonicalTable } from './decimal.ts';
 import { ParquetCorruptError } from './errors.ts';
-import { type ParquetFooter, type RowGroupFooter, readParquetFooter } from './footer.ts';
+import { type ParquetFooter, readParquetFooter } from './footer.ts';
 import type { PartitionColumn, PartitionValue } from './hive.ts';
 import { applyFilter } from './row-filter.ts';
-import { type ParquetPartition, type ParquetReadOptions, validateColumns, withPartitionColumns } from './scan.ts';
-import { projectedRowGroupFile, rowGroupFile } from './row-group-file.ts';
+import { type ParquetPartition, type ParquetReadOptions, bytesToDecode, validateColumns, withPartitionColumns } from './scan.ts';
+import { type RowGroupBytes, projectedRowGroupsFile, rowGroupFile } from './row-group-file.ts';
+import { concatTables } from '../../engine/kernels/concat-tables.ts';
 import { decodeParquetBytes } from './wasm.ts';
 import { StorageError } from '../storage/errors.ts';
 import { readRangeFromUrl, statUrl, type StorageOptions } from '../storage/resolve.ts';
@@ -61,34 +66,92 @@ export function onParquetPartitionRead(listener: ParquetReadListener): () => voi
  * const table = await readParquetPartition(scan.partitions[3], ['userId', 'itemId', 'rating'], scan.read);
  */
 export async function readParquetPartition(part: ParquetPartition, columns?: string[], options: ParquetReadOptions = {}): Promise<arrow.Table> {
-  for (const listener of listeners) listener(part);
-  const footer = await cachedFooter(part.file, options.storage);
-  const where = `${part.file} row group ${part.rowGroup}`;
-  const group = footer.rowGroups[part.rowGroup];
-  if (group === undefined || group.numRows !== part.numRows) {
-    const found = group === undefined ? `the file has ${footer.rowGroups.length} row groups` : `it has ${group.numRows} rows`;
-    throw new ParquetCorruptError(`${where} was planned with ${part.numRows} rows but ${found}; the file changed after planning, re-run the job`);
+  return readParquetRowGroups([part], columns, options);
+}
+
+/**
+ * The row groups of one read task (consecutive groups of one file, as splits.ts packs them), one
+ * table per run of groups decoded together: runs of about DECODE_RUN_BYTES of the columns read, so
+ * the decoder's fixed cost per call and the footer rewrite are paid once per run, not per group,
+ * while memory holds one run at a time.
+ *
+ * @example
+ * for await (const table of readParquetTask(scan.partitions.slice(0, 8), ['itemId', 'rating'], scan.read)) use(table);
+ */
+export async function* readParquetTask(parts: readonly ParquetPartition[], columns?: string[], options: ParquetReadOptions = {}): AsyncGenerator<arrow.Table> {
+  let run: ParquetPartition[] = [];
+  let runBytes = 0;
+  let sizes: { file: string; schema: arrow.Schema; footer: ParquetFooter } | undefined;
+  for (const part of parts) {
+    const previous = run[run.length - 1];
+    const adjacent = previous !== undefined && previous.file === part.file && previous.rowGroup + 1 === part.rowGroup;
+    if (run.length > 0 && (!adjacent || runBytes >= DECODE_RUN_BYTES)) {
+      yield await readParquetRowGroups(run, columns, options);
+      run = [];
+      runBytes = 0;
+    }
+    if (sizes?.file !== part.file) {
+      const footer = await cachedFooter(part.file, options.storage);
+      sizes = { file: part.file, schema: canonicalSchema(footer.schema), footer };
+    }
+    const group = sizes.footer.rowGroups[part.rowGroup];
+    run.push(part);
+    runBytes += group === undefined ? 0 : bytesToDecode(group, sizes.schema, columns ?? sizes.schema.fields.map((f) => f.name));
   }
+  if (run.length > 0) yield await readParquetRowGroups(run, columns, options);
+}
+
+/** Compressed bytes of the columns read that one decoder call takes (at least one row group). */
+const DECODE_RUN_BYTES = 2 * 1024 * 1024;
+
+/** Consecutive row groups `parts` of one file decoded in one call (one group when the file cannot be projected). */
+async function readParquetRowGroups(parts: readonly ParquetPartition[], columns: string[] | undefined, options: ParquetReadOptions): Promise<arrow.Table> {
+  for (const part of parts) for (const listener of listeners) listener(part);
+  const file = parts[0]!.file;
+  const footer = await cachedFooter(file, options.storage);
+  const first = parts[0]!.rowGroup;
+  const last = parts[parts.length - 1]!.rowGroup;
+  const where = first === last ? `${file} row group ${first}` : `${file} row groups ${first}-${last}`;
+  const groups = parts.map((part) => {
+    const group = footer.rowGroups[part.rowGroup];
+    if (group === undefined || group.numRows !== part.numRows) {
+      const found = group === undefined ? `the file has ${footer.rowGroups.length} row groups` : `it has ${group.numRows} rows`;
+      throw new ParquetCorruptError(`${file} row group ${part.rowGroup} was planned with ${part.numRows} rows but ${found}; the file changed after planning, re-run the job`);
+    }
+    return group;
+  });
   const fileSchema = canonicalSchema(footer.schema);
   const partitionColumns = options.partitionColumns ?? [];
-  const schema = withPartitionColumns(fileSchema, partitionColumns, part.file);
+  const schema = withPartitionColumns(fileSchema, partitionColumns, file);
   const wanted = columns ?? schema.fields.map((f) => f.name);
-  validateColumns(wanted, schema, part.file);
+  validateColumns(wanted, schema, file);
   const filter = options.filter ?? [];
   const needed = [...new Set([...wanted, ...filter.map((p) => p[0])])];
 
   const fromFile = needed.filter((name) => !partitionColumns.some((c) => c.name === name));
-  const keep = projectableColumns(group.columns, fileSchema, fromFile);
   const meta = footer.tail.subarray(0, footer.tail.length - 8);
-  // With a projection only the byte range of the kept chunks is read (a fraction of the group's).
-  const kept = keep && { start: Math.min(...keep.map((c) => group.columns[c]!.start)), end: Math.max(...keep.map((c) => group.columns[c]!.start + group.columns[c]!.length)) };
-  const keptBytes = kept && await readRowGroupBytes(part.file, part.rowGroup, kept.start, kept.end, options.storage);
-  const projected = keep && kept && keptBytes ? tryProject(meta, part.rowGroup, keptBytes, kept.start, group, keep) : undefined;
-  const groupBytes = projected ? undefined : await readRowGroupBytes(part.file, part.rowGroup, group.start, group.end, options.storage);
+  const keep = projectableColumns(groups[0]!.columns, fileSchema, fromFile, parts.length > 1);
+  // With a projection only the byte range of each group's kept chunks is read (a fraction of the group's).
+  const projected = keep && await (async () => {
+    const runGroups: RowGroupBytes[] = await Promise.all(groups.map(async (group, i) => {
+      const start = Math.min(...keep.map((c) => group.columns[c]!.start));
+      const end = Math.max(...keep.map((c) => group.columns[c]!.start + group.columns[c]!.length));
+      const bytes = await readRowGroupBytes(file, parts[i]!.rowGroup, start, end, options.storage);
+      return { rowGroup: parts[i]!.rowGroup, bytes, bytesStart: start, numRows: group.numRows, chunks: group.columns };
+    }));
+    return tryProject(meta, runGroups, keep);
+  })();
+  if (!projected && parts.length > 1) {
+    // A file this reader cannot project: its groups one by one, whole.
+    return concatTables(await Promise.all(parts.map((part) => readParquetRowGroups([part], columns, options))));
+  }
+  const group = groups[0]!;
+  const groupBytes = projected ? undefined : await readRowGroupBytes(file, first, group.start, group.end, options.storage);
+  const numRows = groups.reduce((sum, g) => sum + g.numRows, 0);
   let table: arrow.Table;
   try {
-    const bytes = projected ?? rowGroupFile(meta, part.rowGroup, groupBytes!, group.start, group.numRows);
-    table = decodeParquetBytes(bytes, [0], group.numRows);
+    const bytes = projected ?? rowGroupFile(meta, first, groupBytes!, group.start, group.numRows);
+    table = decodeParquetBytes(bytes, groups.map((_, i) => i), Math.max(...groups.map((g) => g.numRows)));
   } catch (err) {
     const reason =
       err instanceof WebAssembly.RuntimeError
@@ -98,35 +161,36 @@ export async function readParquetPartition(part: ParquetPartition, columns?: str
           : String(err);
     throw new ParquetCorruptError(`${where} cannot be decoded: ${reason}; the file is corrupt or was modified after planning`, { cause: err });
   }
-  if (table.numRows !== group.numRows) {
-    throw new ParquetCorruptError(`${where} decoded to ${table.numRows} rows but its footer says ${group.numRows}; the file is corrupt`);
+  if (table.numRows !== numRows) {
+    throw new ParquetCorruptError(`${where} decoded to ${table.numRows} rows but its footer says ${numRows}; the file is corrupt`);
   }
   let result = canonicalTable(table.selectAt(fromFile.map((name) => table.schema.fields.findIndex((f) => f.name === name))));
-  if (partitionColumns.length > 0) result = appendPartitionColumns(result, partitionColumns, part.partitionValues ?? [], needed);
+  if (partitionColumns.length > 0) result = appendPartitionColumns(result, partitionColumns, parts[0]!.partitionValues ?? [], needed);
   if (filter.length > 0) result = applyFilter(result, filter);
   return sameOrder(result, needed, wanted) ? result : result.select(wanted);
 }
 
 /**
  * The column chunks to decode for `names` when the file is flat (one chunk per top-level column)
- * and some columns can be skipped; undefined to decode all. With no file column needed (a count),
- * the smallest chunk is kept so the decoder still reports the rows.
+ * and some columns can be skipped, or `all` is asked (several row groups go in one projected
+ * file); undefined to decode the group as it is. With no file column needed (a count), the
+ * smallest chunk is kept so the decoder still reports the rows.
  */
-function projectableColumns(chunks: ReadonlyArray<{ path: string; length: number }>, fileSchema: arrow.Schema, names: string[]): number[] | undefined {
+function projectableColumns(chunks: ReadonlyArray<{ path: string; length: number }>, fileSchema: arrow.Schema, names: string[], all: boolean): number[] | undefined {
   const flat = chunks.length === fileSchema.fields.length && chunks.every((c, i) => c.path === fileSchema.fields[i]!.name);
   if (!flat) return undefined;
   const keep = chunks.map((c, i) => (names.includes(c.path) ? i : -1)).filter((i) => i >= 0);
   if (keep.length === 0 && chunks.length > 0) keep.push(chunks.reduce((best, c, i) => (c.length < chunks[best]!.length ? i : best), 0));
-  return keep.length < chunks.length ? keep : undefined;
+  return all || keep.length < chunks.length ? keep : undefined;
 }
 
 /**
- * The projected row-group file from the file's bytes [bytesStart, ...) that cover the kept chunks,
- * or undefined when this footer cannot be projected (then every column is read).
+ * The projected file of the row groups `groups` (each with the file's bytes covering its kept
+ * chunks), or undefined when this footer cannot be projected (then every column is read).
  */
-function tryProject(meta: Uint8Array, rowGroup: number, bytes: Uint8Array, bytesStart: number, group: RowGroupFooter, keep: number[]): Uint8Array | undefined {
+function tryProject(meta: Uint8Array, groups: readonly RowGroupBytes[], keep: number[]): Uint8Array | undefined {
   try {
-    return projectedRowGroupFile(meta, rowGroup, bytes, bytesStart, group.numRows, { keep, chunks: group.columns });
+    return projectedRowGroupsFile(meta, groups, keep);
   } catch {
     return undefined;
   }

@@ -52,15 +52,16 @@ export function singleRowGroupMetadata(meta: Uint8Array, keep: number, delta: nu
   const r = new CompactReader(meta);
   const w = new CompactWriter();
   // FileMetaData: 3 num_rows i64, 4 row_groups list<RowGroup>.
-  rewriteStruct(r, w, (id, type) => rowCountAndGroups(r, w, id, type, numRows, keep, () => rewriteRowGroup(r, w, delta)));
+  rewriteStruct(r, w, (id, type) => rowCountAndGroups(r, w, id, type, numRows, new Set([keep]), () => rewriteRowGroup(r, w, delta)));
   return w.finish();
 }
 
 /**
- * FileMetaData's fields 3 (num_rows, written as `numRows`) and 4 (row_groups: only group `keep`,
- * written by `writeKept`); false for any other field, which the caller handles.
+ * FileMetaData's fields 3 (num_rows, written as `numRows`) and 4 (row_groups: only the groups in
+ * `keep`, in file order, each written by `writeKept(group)`); false for any other field, which the
+ * caller handles.
  */
-function rowCountAndGroups(r: CompactReader, w: CompactWriter, id: number, type: number, numRows: number, keep: number, writeKept: () => void): boolean {
+function rowCountAndGroups(r: CompactReader, w: CompactWriter, id: number, type: number, numRows: number, keep: ReadonlySet<number>, writeKept: (group: number) => void): boolean {
   if (id === 3 && type === CType.I64) {
     r.int();
     w.field(3, CType.I64);
@@ -70,9 +71,11 @@ function rowCountAndGroups(r: CompactReader, w: CompactWriter, id: number, type:
   if (id === 4 && type === CType.List) {
     const { size } = r.listHeader();
     w.field(4, CType.List);
-    w.listHeader(CType.Struct, keep < size ? 1 : 0);
+    let kept = 0;
+    for (const g of keep) if (g < size) kept++;
+    w.listHeader(CType.Struct, kept);
     for (let i = 0; i < size; i++) {
-      if (i === keep) writeKept();
+      if (keep.has(i)) writeKept(i);
       else r.skip(CType.Struct);
     }
     return true;
@@ -170,21 +173,51 @@ export interface ColumnProjection {
 export function projectedRowGroupFile(
   meta: Uint8Array, rowGroup: number, groupBytes: Uint8Array, groupStart: number, numRows: number, projection: ColumnProjection,
 ): Uint8Array {
-  const { keep, chunks } = projection;
-  const deltas = new Map<number, number>();
+  return projectedRowGroupsFile(meta, [{ rowGroup, bytes: groupBytes, bytesStart: groupStart, numRows, chunks: projection.chunks }], projection.keep);
+}
+
+/** One row group for projectedRowGroupsFile: the file's bytes [bytesStart, ...) covering its kept chunks. */
+export interface RowGroupBytes {
+  rowGroup: number;
+  bytes: Uint8Array;
+  bytesStart: number;
+  numRows: number;
+  /** Byte range in the file of every column chunk of the row group, in column order. */
+  chunks: ReadonlyArray<{ start: number; length: number }>;
+}
+
+/**
+ * projectedRowGroupFile for several row groups (ascending) at once: one footer rewrite for all,
+ * and one file the decoder reads in one call.
+ *
+ *   PAR1 | rg3 itemId | rg3 rating | rg4 itemId | rg4 rating | FileMetaData''(groups 3, 4) | len | PAR1
+ *
+ * @example
+ * projectedRowGroupsFile(meta, [{ rowGroup: 3, bytes, bytesStart, numRows, chunks }, ...], [1, 2]);
+ */
+export function projectedRowGroupsFile(meta: Uint8Array, groups: readonly RowGroupBytes[], keep: number[]): Uint8Array {
+  const deltas = new Map<number, Map<number, number>>();
   let size = 4;
-  for (const c of keep) {
-    deltas.set(c, size - chunks[c]!.start);
-    size += chunks[c]!.length;
+  let numRows = 0;
+  for (const g of groups) {
+    const moved = new Map<number, number>();
+    for (const c of keep) {
+      moved.set(c, size - g.chunks[c]!.start);
+      size += g.chunks[c]!.length;
+    }
+    deltas.set(g.rowGroup, moved);
+    numRows += g.numRows;
   }
-  const footer = projectedMetadata(meta, rowGroup, numRows, keep, deltas);
+  const footer = projectedMetadata(meta, deltas, numRows, keep);
   const out = new Uint8Array(size + footer.length + 8);
   out.set(MAGIC, 0);
   let at = 4;
-  for (const c of keep) {
-    const from = chunks[c]!.start - groupStart;
-    out.set(groupBytes.subarray(from, from + chunks[c]!.length), at);
-    at += chunks[c]!.length;
+  for (const g of groups) {
+    for (const c of keep) {
+      const from = g.chunks[c]!.start - g.bytesStart;
+      out.set(g.bytes.subarray(from, from + g.chunks[c]!.length), at);
+      at += g.chunks[c]!.length;
+    }
   }
   out.set(footer, at);
   new DataView(out.buffer).setUint32(at + footer.length, footer.length, true);
@@ -192,8 +225,8 @@ export function projectedRowGroupFile(
   return out;
 }
 
-/** FileMetaData: 2 schema, 3 num_rows, 4 row_groups, 5 key_value_metadata, 7 column_orders, projected. */
-function projectedMetadata(meta: Uint8Array, keep: number, numRows: number, columns: number[], deltas: Map<number, number>): Uint8Array {
+/** FileMetaData: 2 schema, 3 num_rows, 4 row_groups (those in `deltas`), 5 key_value_metadata, 7 column_orders, projected. */
+function projectedMetadata(meta: Uint8Array, deltas: ReadonlyMap<number, ReadonlyMap<number, number>>, numRows: number, columns: number[]): Uint8Array {
   const r = new CompactReader(meta);
   const w = new CompactWriter();
   const kept = new Set(columns);
@@ -229,7 +262,7 @@ function projectedMetadata(meta: Uint8Array, keep: number, numRows: number, colu
       }
       return true;
     }
-    if (rowCountAndGroups(r, w, id, type, numRows, keep, () => projectRowGroup(r, w, kept, deltas))) return true;
+    if (rowCountAndGroups(r, w, id, type, numRows, new Set(deltas.keys()), (group) => projectRowGroup(r, w, kept, deltas.get(group)!))) return true;
     if (id === 5 && type === CType.List) {
       projectKeyValues(r, w, names);
       return true;
@@ -251,7 +284,7 @@ function projectedMetadata(meta: Uint8Array, keep: number, numRows: number, colu
 }
 
 /** RowGroup: 1 columns (the kept ones, each moved by its own delta); 5 file_offset, 6 total_compressed_size, 7 ordinal dropped. */
-function projectRowGroup(r: CompactReader, w: CompactWriter, kept: Set<number>, deltas: Map<number, number>): void {
+function projectRowGroup(r: CompactReader, w: CompactWriter, kept: Set<number>, deltas: ReadonlyMap<number, number>): void {
   rewriteStruct(r, w, (id, type) => {
     if (id === 1 && type === CType.List) {
       const { elementType, size } = r.listHeader();

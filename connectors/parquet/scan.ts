@@ -149,7 +149,7 @@ export async function planParquetScan(path: string, options: ParquetScanOptions 
 }
 
 /** Compressed bytes of the chunks of `names` in a flat row group (every chunk when the file is nested). */
-function bytesToDecode(group: RowGroupFooter, schema: arrow.Schema, names: readonly string[]): number {
+export function bytesToDecode(group: RowGroupFooter, schema: arrow.Schema, names: readonly string[]): number {
   const flat = group.columns.length === schema.fields.length && group.columns.every((c, i) => c.path === schema.fields[i]!.name);
   if (!flat) return group.end - group.start;
   return group.columns.reduce((sum, c) => sum + (names.includes(c.path) ? c.length : 0), 0);

@@ -8,7 +8,7 @@ import { narrowInputs } from '../plan/nodes.ts';
 import { blockSizesOf, encodeMapOutput, writeMapOutputFiles } from '../shuffle/shuffle-writer.ts';
 import { releaseOutputBuffer } from '../shuffle/output-buffers.ts';
 import { DEFAULT_MAX_OUTPUT_BYTES } from '../shuffle/map-output-store.ts';
-import { readParquetPartition } from '../../connectors/parquet/read.ts';
+import { readParquetTask } from '../../connectors/parquet/read.ts';
 import { readCsvPartitionTable } from '../../connectors/csv/read.ts';
 import { writeTaskOutput } from '../../connectors/parquet/task-output.ts';
 import { sampleKeys } from '../kernels/range-bounds.ts';
@@ -164,12 +164,12 @@ class TaskRun {
     }
   }
 
-  /** A source partition as a stream: one table, or one per row group of a Parquet partition. */
+  /** A source partition as a stream: one table, or one per run of row groups of a Parquet partition. */
   private async *readSource(source: SourceSpec, numPartitions: number, partition: number): AsyncGenerator<Table> {
     switch (source.kind) {
       case 'memory': yield await this.env.fetchBlob(source.blobId, partition); return;
       case 'range': yield rangePartition(source.start, source.end, source.step, numPartitions, partition); return;
-      case 'parquet': for (const group of source.partitions[partition]!) yield await readParquetPartition(group, source.columns, source.read); return;
+      case 'parquet': yield* readParquetTask(source.partitions[partition]!, source.columns, source.read); return;
       case 'csv': yield await readCsvPartitionTable(source.partitions[partition]!, source.options); return;
     }
   }

@@ -2,7 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as arrow from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
-import { readParquetPartition } from '../../../../connectors/parquet/read.ts';
+import { readParquetPartition, readParquetTask } from '../../../../connectors/parquet/read.ts';
 import { planParquetScan } from '../../../../connectors/parquet/scan.ts';
 import { writeParquetFile } from '../../../../connectors/parquet/write.ts';
 import { readParquetFooter } from '../../../../connectors/parquet/footer.ts';
@@ -121,5 +121,55 @@ describe('readParquetPartition', () => {
     const [part] = (await planParquetScan(file)).partitions;
     await writeParquetFile(arrow.tableFromArrays({ a: Int32Array.of(1) }), file);
     await expect(readParquetPartition(part!)).rejects.toThrow(/planned with 3 rows but it has 1 rows/);
+  });
+});
+
+describe('readParquetTask (a read task\'s row groups, decoded in runs)', () => {
+  async function collect(tables: AsyncIterable<arrow.Table>): Promise<arrow.Table[]> {
+    const out: arrow.Table[] = [];
+    for await (const t of tables) out.push(t);
+    return out;
+  }
+
+  it('gives the rows of every row group in order, as reading them one by one does: projected, all columns, filtered, nested', async () => {
+    const n = 5000;
+    const flat = path.join(tmp(), 'runs.parquet');
+    await writeParquetFile(arrow.tableFromArrays({
+      id: Int32Array.from({ length: n }, (_, i) => i),
+      x: Float64Array.from({ length: n }, (_, i) => i / 4),
+      s: Array.from({ length: n }, (_, i) => (i % 7 === 0 ? null : `s${i % 13}`)),
+    }), flat, { rowGroupSize: 700 });
+    const nested = path.join(tmp(), 'nested.parquet');
+    await writeParquetFile(new arrow.Table({
+      id: arrow.vectorFromArray(Array.from({ length: 900 }, (_, i) => i), new arrow.Int32()),
+      xs: arrow.vectorFromArray(Array.from({ length: 900 }, (_, i) => [i, i + 1]), new arrow.List(new arrow.Field('item', new arrow.Int32(), true))),
+    }), nested, { rowGroupSize: 200 });
+    const cases: Array<[string, string[] | undefined, Parameters<typeof planParquetScan>[1]]> = [
+      [flat, ['x', 'id'], {}],
+      [flat, undefined, {}],
+      [flat, ['s'], { filter: [['id', '>=', 1234]] }],
+      [nested, ['xs', 'id'], {}],
+    ];
+    for (const [file, columns, options] of cases) {
+      const scan = await planParquetScan(file, { ...options, columns });
+      expect(scan.partitions.length).toBeGreaterThan(3);
+      const oneByOne = await Promise.all(scan.partitions.map((p) => readParquetPartition(p, columns, scan.read)));
+      const runs = await collect(readParquetTask(scan.partitions, columns, scan.read));
+      expect(runs.length).toBeLessThan(oneByOne.length); // several groups per decoder call
+      expect(rows(runs.reduce((a, b) => a.concat(b)))).toEqual(rows(oneByOne.reduce((a, b) => a.concat(b))));
+      expect(runs[0]!.schema.fields.map(String)).toEqual(oneByOne[0]!.schema.fields.map(String));
+    }
+  });
+
+  it('names the row groups of a run that cannot be decoded', async () => {
+    const file = path.join(tmp(), 'corrupt-run.parquet');
+    await writeParquetFile(arrow.tableFromArrays({ id: Int32Array.from({ length: 3000 }, (_, i) => i) }), file, { rowGroupSize: 1000 });
+    const scan = await planParquetScan(file);
+    const footer = await readParquetFooter(file);
+    const bytes = await readFile(file);
+    const chunk = footer.rowGroups[1]!.columns[0]!;
+    bytes.fill(0xee, chunk.start + 8, chunk.start + chunk.length - 8);
+    await writeFile(file, bytes);
+    await expect(collect(readParquetTask(scan.partitions, ['id'], scan.read))).rejects.toThrow(/row groups 0-2 cannot be decoded/);
   });
 });
