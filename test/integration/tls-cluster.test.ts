@@ -57,6 +57,22 @@ describe('local[2] with TLS forced on', () => {
       await session.stop();
     }
   });
+
+  it('really runs TLS between the driver and its executors: a certificate the CA did not sign keeps them out', async () => {
+    const attempt = Session.create({
+      master: 'local[2]',
+      conf: ['dataflow.ui.progress=false', 'dataflow.tls.enabled=true', `dataflow.tls.cert=${certs.otherCert}`, `dataflow.tls.key=${certs.otherKey}`, `dataflow.tls.ca=${certs.ca}`],
+    });
+    await expect(attempt).rejects.toThrow(/executor exec-\d exited with code 1 before registering with the driver: dataflow: TLS handshake with dataflow endpoint 127\.0\.0\.1:\d+ failed/);
+  });
+});
+
+describe('the cluster secret', () => {
+  it('from $DATAFLOW_SECRET needs 16 characters, as from --secret-file', async () => {
+    const master = spawnDataflow('short-secret', ['master', '--port', '0'], { env: { ...process.env, DATAFLOW_SECRET: 'abc' } });
+    expect((await master.exited).code).toBe(1);
+    expect(master.stderr).toMatch(/^dataflow: \$DATAFLOW_SECRET holds 3 characters; use at least 16/);
+  });
 });
 
 describe('standalone on loopback, TLS off by default', () => {
