@@ -37,6 +37,7 @@ export class Master {
   private readonly executors = new Map<string, { conn: Connection; pid: number; host: string }>();
   private readonly drivers = new Map<string, Connection>();
   private readonly timers = new Set<NodeJS.Timeout>();
+  private closing = false;
   private nextApp = 0;
   private server!: TransportServer;
   private readonly log: (line: string) => void;
@@ -81,6 +82,7 @@ export class Master {
   }
 
   async close(): Promise<void> {
+    this.closing = true; // connections closing now are not waited for
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
     for (const { conn } of this.executors.values()) await conn.send({ header: { type: MasterMessage.shutdown } }).catch(() => undefined);
@@ -217,7 +219,9 @@ export class Master {
   }
 
   private after(fire: () => void): void {
+    if (this.closing) return;
     const timer = setTimeout(() => { this.timers.delete(timer); fire(); }, this.graceMs);
+    timer.unref(); // the listening server is what keeps a master running
     this.timers.add(timer);
   }
 }

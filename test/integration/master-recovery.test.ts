@@ -100,6 +100,24 @@ describe('the master is not a single point of failure (master + 2 executors as p
     }
   });
 
+  it('a master stopped on purpose (SIGTERM) while a driver is connected exits at once, waiting for no driver, and stops its executors', { timeout: 120_000 }, async () => {
+    // a dropped driver is waited for 30 s; the master must not wait for the one whose connection its own stop closed
+    const cluster = await TestCluster.start({ executors: 1, masterNetworkTimeoutMs: 30_000 });
+    try {
+      const session = await cluster.session({ executors: 1 });
+      try {
+        expect(await cluster.master.kill('SIGTERM', 10_000)).toEqual({ code: 0, signal: null }); // not the SIGKILL after 10 s
+        const executor = cluster.executors.get('exec-1')!;
+        const exit = await Promise.race([executor.exited, new Promise<'running'>((r) => setTimeout(() => r('running'), 15_000))]);
+        expect(exit, executor.output).toEqual({ code: 0, signal: null });
+      } finally {
+        await session.stop();
+      }
+    } finally {
+      await cluster.stop();
+    }
+  });
+
   it('an executor stopped (SIGSTOP) until the driver and master declare it lost rejoins once continued, and runs tasks of a later job', { timeout: 120_000 }, async () => {
     const cluster = await TestCluster.start({ executors: 2, networkTimeoutMs: 2_000 });
     const stopped = cluster.executors.get('exec-2')!;
