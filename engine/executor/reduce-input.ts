@@ -27,8 +27,9 @@ interface Request { indices: number[]; remote: boolean; bytes: number }
 
 /**
  * The blocks of `input`, streamed. Local blocks are read from this executor's kept map outputs or
- * its files (one IPC stream per map output, for reduce partitions [reducePartition, endPartition)); remote ones are fetched with
- * one request per executor and up to FETCH_BATCH_BYTES per request, at most FETCHES_IN_FLIGHT
+ * its files (one IPC stream per map output, for reduce partitions [reducePartition, endPartition)),
+ * remote ones fetched from their executors; blocks are asked for with one request per executor
+ * (this one included) and up to FETCH_BATCH_BYTES per request, at most FETCHES_IN_FLIGHT
  * requests at once (Spark's maxBytesInFlight / maxReqsInFlight), and no new request while the
  * bytes fetched but not yet consumed exceed `windowBytes` (the request holding the next block
  * the consumer needs always goes out, so the stream never stalls).
@@ -106,19 +107,18 @@ async function* streamBlocks(input: ShuffleInput, blocks: BlockLocation[], env: 
   }
 }
 
-/** Local blocks one request each; remote ones grouped per executor, up to FETCH_BATCH_BYTES per request. */
+/**
+ * Blocks grouped per executor (this one included), up to FETCH_BATCH_BYTES per request: one
+ * message to a peer, or one call to this executor's main thread, fetches several blocks.
+ */
 function planRequests(blocks: BlockLocation[], self: string): Request[] {
   const requests: Request[] = [];
   const open = new Map<string, Request>();
   blocks.forEach((block, i) => {
-    if (block.executorId === self) {
-      requests.push({ indices: [i], remote: false, bytes: block.size });
-      return;
-    }
     let request = open.get(block.executorId);
     if (request && request.bytes + block.size > FETCH_BATCH_BYTES) request = undefined;
     if (!request) {
-      request = { indices: [], remote: true, bytes: 0 };
+      request = { indices: [], remote: block.executorId !== self, bytes: 0 };
       open.set(block.executorId, request);
       requests.push(request);
     }
@@ -134,8 +134,9 @@ async function fetchRequest(request: Request, blocks: BlockLocation[], input: Sh
     const end = input.endPartition ?? input.reducePartition + 1;
     return request.remote
       ? await env.fetchRemoteBlocks(located, input.shuffleId, input.reducePartition, end)
-      : [await readLocal(env, input.shuffleId, located[0]!, input.reducePartition, end)];
+      : await readLocal(env, input, located, end);
   } catch (error) {
+    if (error instanceof TaskError) throw error; // a local block's own FetchFailed (readLocal)
     const unreachable = error instanceof ConnectionError || error instanceof HandshakeError;
     throw fetchFailed(located, input, `fetching failed: ${fetchFailure(error)}`, unreachable);
   }
@@ -149,13 +150,22 @@ function fetchFailure(error: unknown): string {
 }
 
 /**
- * A block of this executor: from the map output it keeps in memory (as pieces of it, decoded in
- * place: no copy), else from its files.
+ * Blocks of this executor: from the map outputs it keeps in memory (as pieces of them, decoded in
+ * place: no copy; all asked of the main thread in one call), else from their files. A block that
+ * cannot be read fails naming its own map output (the one to recompute).
  */
-async function readLocal(env: TaskEnvironment, shuffleId: number, block: BlockLocation, start: number, end: number): Promise<Uint8Array | Uint8Array[]> {
-  const [kept] = await env.mapOutputs.getMany(shuffleId, [[block.mapPartition, block.attempt]]);
-  if (kept) return blockStreamParts(kept.bytes, kept.offsets, start, end);
-  return readBlockBytes(env.shuffleDir, shuffleId, block.mapPartition, block.attempt, start, end);
+async function readLocal(env: TaskEnvironment, input: ShuffleInput, located: BlockLocation[], end: number): Promise<Array<Uint8Array | Uint8Array[]>> {
+  const { shuffleId, reducePartition: start } = input;
+  const kept = await env.mapOutputs.getMany(shuffleId, located.map((b) => [b.mapPartition, b.attempt] as const));
+  return Promise.all(located.map(async (block, j) => {
+    const output = kept[j];
+    if (output) return blockStreamParts(output.bytes, output.offsets, start, end);
+    try {
+      return await readBlockBytes(env.shuffleDir, shuffleId, block.mapPartition, block.attempt, start, end);
+    } catch (error) {
+      throw fetchFailed([block], input, `fetching failed: ${fetchFailure(error)}`);
+    }
+  }));
 }
 
 /**
