@@ -21,7 +21,7 @@ import { fmt, machineInfo, markdownTable, writeResults } from './lib/report.ts';
 import type { TableRow } from './lib/report.ts';
 import { repeat, summarise, timed } from './lib/measure.ts';
 import type { Sample } from './lib/measure.ts';
-import { cleanUpOnSignal, withSession } from './lib/sessions.ts';
+import { cleanUpOnSignal, stageSpans, stampCommands, withSession } from './lib/sessions.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
 const ANCHORS = path.resolve(REPO_ROOT, '../shared/anchors');
@@ -103,6 +103,8 @@ async function main(): Promise<void> {
   let top: Array<{ itemId: unknown; count: unknown }> = [];
   let duckTop: string[][] = [];
   const duckStatsRuns: number[] = [];
+  // Where a run's time goes: each stage's span (StageSubmitted to StageCompleted) and the rest.
+  const phases: Array<{ stages: number[]; rest: number }> = [];
   const loadAtStart = machineInfo().loadAverage as number[];
   const ours = await withSession(options.master, async (session) => {
     const read = await repeat(options.runs, () => timed(async () => {
@@ -117,9 +119,12 @@ async function main(): Promise<void> {
     // DuckDB's groupby runs right after each of ours (the executors idle meanwhile), so both see
     // the same machine load; the first pair warms up both and is not recorded.
     const stats = await repeat(options.runs, async (run) => {
+      const log = stampCommands(session);
       const ms = await timed(async () => {
         top = await ratingsStats(session, file);
       });
+      const spans = stageSpans(log).map((s) => s.ms);
+      if (run >= 0) phases.push({ stages: spans, rest: ms - spans.reduce((a, b) => a + b, 0) });
       const duck = duckdbAnchor('groupby', file);
       duckTop = duck.top ?? [];
       if (run >= 0) duckStatsRuns.push(duck.ms);
@@ -167,9 +172,14 @@ async function main(): Promise<void> {
   console.log(`\nParquet: ${rows.toLocaleString('en-US')} ratings, ${file}`);
   console.log(`command: ${process.env.DATAFLOW_BENCH_COMMAND ?? `npx tsx bench/parquet.ts ${process.argv.slice(2).join(' ')}`.trim()}\n`);
   console.log(markdownTable(tableRows));
+  const median = (xs: number[]): number => summarise(xs).median;
+  const stageCount = Math.max(...phases.map((p) => p.stages.length));
+  const stageMedians = Array.from({ length: stageCount }, (_, i) => median(phases.map((p) => p.stages[i] ?? 0)));
+  console.log(`\nratings-stats job, where the time goes (medians of ${phases.length} runs): ${stageMedians.map((ms, i) => `stage ${i + 1} ${fmt(ms)} ms`).join(', ')}, ` +
+    `planning, scheduling gaps and the driver's merge ${fmt(median(phases.map((p) => p.rest)))} ms (stage 1: Parquet decode + map-side aggregation + shuffle write; stage 2: shuffle read, merge, top 10)`);
   console.log(`\nload average (1, 5, 15 min): ${loadAtStart.join(' ')} at start, ${(machineInfo().loadAverage as number[]).join(' ')} at end`);
   const saved = await writeResults(path.join(REPO_ROOT, 'bench/results'), 'parquet', {
-    options, machine: machineInfo(), rows, partitions, ours, duckdb: { read: duckRead, write: duckWrite, groupby: duckStats }, top, duckTop, sameTop,
+    options, machine: machineInfo(), rows, partitions, ours, statsPhases: phases, duckdb: { read: duckRead, write: duckWrite, groupby: duckStats }, top, duckTop, sameTop,
   });
   console.log(`\nresults: ${path.relative(REPO_ROOT, saved)}`);
 }
