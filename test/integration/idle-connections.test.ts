@@ -12,7 +12,7 @@ import { TestCluster, ROOT, listeningPorts } from '../helpers/cluster.ts';
 
 const OPEN_FILES = 256;
 const IDLE = 400;
-const CAP = 64; // the default maxUnauthenticated
+const CAP = 32; // the default maxUnauthenticatedPerAddress (every connection here is from 127.0.0.1; 64 overall)
 const prefix = ['prlimit', `--nofile=${OPEN_FILES}:${OPEN_FILES}`, '--'];
 const job = join(ROOT, 'test/fixtures/jobs/word-count.ts');
 
@@ -74,7 +74,7 @@ describe(`idle unauthenticated connections (master and executors limited to ${OP
     expect(cluster.liveExecutors()).toHaveLength(2);
     // hundreds refused, a few lines logged: the first of each kind, then a count per 10 s
     const summary = await cluster.master.waitFor(/refused (\d+) more peer connections within 10 s/, 15_000);
-    expect(Number(summary[1])).toBeGreaterThan(IDLE - CAP);
+    expect(Number(summary[1])).toBeGreaterThanOrEqual(IDLE - CAP - 1); // the first one had its own line
     const refusals = cluster.master.stdout.split('\n').filter((l) => / refused /.test(l));
     expect(refusals.length, refusals.join('\n')).toBeGreaterThan(0);
     expect(refusals.length, refusals.join('\n')).toBeLessThan(10);
