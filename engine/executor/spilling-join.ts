@@ -106,19 +106,22 @@ function joinPartitions(left: Partitioned, right: Partitioned, keys: readonly st
     const rightRun = right.runs[p]!;
     const leftRun = left.runs[p]!;
     if (rightRun.rows === 0 && leftRun.rows === 0) continue;
-    const writer = spill.openRun(`joined-l${level}`, batchBytesFor(budget, 1));
     if (rightRun.bytes > budget.limitBytes && level === MAX_LEVEL) {
       // Split as far as it goes and still more than the task may hold: one key is that big.
       throw joinKeyTooLarge(keys, how, sideOf(leftRun, spill), sideOf(rightRun, spill), budget.limitBytes, MAX_LEVEL);
     }
+    // (Opened only once the pieces below are joined: no file stays open while they are, or if they fail.)
+    let writer: SpillWriter;
     if (rightRun.bytes > budget.limitBytes / 2 && level < MAX_LEVEL) {
       // Still too big to hold: split this pair again, join the pieces, merge them into this run.
       const count = partitionCount(rightRun.bytes, budget.limitBytes);
       const r = repartition(spill.readRun(rightRun), right.empty, keys, count, level + 1, 'right', memory);
       const l = repartition(spill.readRun(leftRun), left.empty, keys, count, level + 1, 'left', memory);
       const runs = joinPartitions(l, r, keys, how, memory, level + 1);
+      writer = spill.openRun(`joined-l${level}`, batchBytesFor(budget, 1));
       for (const batch of mergeSortedRuns(runs.map((run) => spill.readRun(run)), tagOrder(how), rowsPer(runs, batchBytesFor(budget, runs.length)))) writer.append(batch);
     } else {
+      writer = spill.openRun(`joined-l${level}`, batchBytesFor(budget, 1));
       const built = rightRun.rows === 0 ? right.empty : concatTables([...spill.readRun(rightRun)]);
       const held = tableBytes(built);
       budget.acquire(held);
