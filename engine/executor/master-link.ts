@@ -4,13 +4,16 @@
 // and block server, while its applications run on undisturbed. It gives up only after
 // `reconnectTimeoutMs` without a master while serving no application.
 
-import { RemoteError, connect } from '../transport/index.ts';
+import { HandshakeError, RemoteError, connect } from '../transport/index.ts';
 import type { Connection, Message } from '../transport/index.ts';
 import { MasterMessage, reconnectDelayMs } from '../protocol/index.ts';
 import type { ExecutorRuntime } from './executor-runtime.ts';
 
 /** A registered connection that lasts this long ends an outage: the next one backs off from the start. */
 const STABLE_MS = 10_000;
+
+/** Handshake failures that waiting does not cure: the master at that address wants another secret, protocol or TLS setting. */
+const SETTLED_REFUSALS = new Set(['AUTH_FAILED', 'PROTOCOL_MISMATCH', 'TLS_MISMATCH', 'TLS_FAILED']);
 
 export interface MasterLinkOptions {
   master: { host: string; port: number };
@@ -30,6 +33,8 @@ export class MasterLink {
   private retry: NodeJS.Timeout | undefined;
   /** Since when no registered connection has lasted STABLE_MS, and how many dials were tried (the backoff's attempt). */
   private outage: { since: number; attempts: number } | undefined;
+  /** The last settled refusal logged, so a master that keeps refusing is reported once, not at every dial. */
+  private lastRefusal: string | undefined;
   private readonly where: string;
 
   constructor(private readonly runtime: ExecutorRuntime, private readonly options: MasterLinkOptions) {
@@ -112,7 +117,13 @@ export class MasterLink {
     } catch (error) {
       if (this.stopped) return;
       const served = Object.keys(this.runtime.servedApps()).length;
-      if (served === 0 && Date.now() - since > this.options.reconnectTimeoutMs) {
+      if (error instanceof HandshakeError && SETTLED_REFUSALS.has(error.code)) {
+        // a master came back at that address with other settings: nothing to wait for unless applications still run here
+        const why = `the master at ${this.where} refused this executor (${error.code}): ${error.message}`;
+        if (served === 0) { this.options.onStop(1, `${why}; exiting (start it with the master's secret and TLS settings)`); return; }
+        if (why !== this.lastRefusal) this.options.log(`${why}; serving ${this.appList()} meanwhile and dialling again`);
+        this.lastRefusal = why;
+      } else if (served === 0 && Date.now() - since > this.options.reconnectTimeoutMs) {
         this.options.onStop(1, `no master at ${this.where} for ${this.options.reconnectTimeoutMs} ms and no application to serve ` +
           `(last attempt: ${error instanceof Error ? error.message : String(error)}); exiting`);
         return;

@@ -199,11 +199,12 @@ export class TestCluster {
 
   /**
    * Starts a new master process on the same address (and recovery folder) as the last one, which
-   * must have exited, and waits until it listens.
+   * must have exited, and waits until it listens. `env` replaces variables of the first one's
+   * environment (e.g. another DATAFLOW_SECRET).
    */
-  async restartMaster(): Promise<ProcessHandle> {
+  async restartMaster(env: NodeJS.ProcessEnv = {}): Promise<ProcessHandle> {
     if (this.master.alive) throw new Error('restartMaster: the master is still running; kill it first');
-    this.master = spawnDataflow('master', masterArgs(this.dir, this.masterPort, this.options), { env: this.env, prefix: this.options.masterPrefix });
+    this.master = spawnDataflow('master', masterArgs(this.dir, this.masterPort, this.options), { env: { ...this.env, ...env }, prefix: this.options.masterPrefix });
     await this.master.waitFor(/listening on ([0-9.]+):([0-9]+)/);
     return this.master;
   }

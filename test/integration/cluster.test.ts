@@ -204,6 +204,20 @@ describe('standalone cluster: bad input', () => {
     }
   });
 
+  it('an executor serving no application exits at once, naming the refusal, when its master comes back with another secret', async () => {
+    const cluster = await TestCluster.start({ executors: 1 });
+    try {
+      const executor = cluster.executors.get('exec-1')!;
+      await cluster.master.kill('SIGKILL');
+      await cluster.restartMaster({ DATAFLOW_SECRET: 'another-secret-of-32-characters!' });
+      const exit = await Promise.race([executor.exited, new Promise<'running'>((r) => setTimeout(() => r('running'), 20_000))]);
+      expect(exit, executor.output).toEqual({ code: 1, signal: null });
+      expect(executor.stderr).toMatch(new RegExp(`the master at 127\\.0\\.0\\.1:${cluster.masterPort} refused this executor \\(AUTH_FAILED\\)`));
+    } finally {
+      await cluster.stop();
+    }
+  });
+
   it('an executor whose master stays away exits after --reconnect-timeout-ms once it serves no application, removing its files', async () => {
     const cluster = await TestCluster.start({ executors: 1, executor: () => ({ args: ['--reconnect-timeout-ms', '1500'] }) });
     try {
