@@ -153,10 +153,12 @@ export class Driver {
    * An executor is gone (its connection closed, its process died): `cause` says why, in words that
    * follow "executor exec-2 was lost (…)", then come the tasks it was running, then `note` (what
    * was done about it, e.g. its replacement). That message is the reason its tasks' retries carry;
-   * `outOfMemory` marks a process that died of memory.
+   * `outOfMemory` marks a process that died of memory. With `handle`, only that registration is
+   * lost: a late close of an old connection does not remove the executor registered again since.
    */
-  executorLost(executorId: string, cause: string, details: { note?: string; outOfMemory?: boolean } = {}): void {
-    const { note, outOfMemory } = details;
+  executorLost(executorId: string, cause: string, details: { note?: string; outOfMemory?: boolean; handle?: ExecutorHandle } = {}): void {
+    const { note, outOfMemory, handle } = details;
+    if (handle !== undefined && this.executors.get(executorId) !== handle) return;
     if (!this.executors.delete(executorId)) return;
     const lostTasks = [...this.running].filter(([, info]) => info.executorId === executorId);
     const tasks = lostTasks.map(([taskId, t]) => `task ${taskId} of stage ${t.stageId} (partition ${t.partition}, attempt ${t.attempt})`);

@@ -37,8 +37,9 @@ export class RemoteExecutor implements ExecutorHandle {
     conn.onMessage((msg) => this.onMessage(msg));
     conn.onClose((info) => {
       const reason = `connection closed: ${info.reason}`;
-      if (!explainLoss) { driver.executorLost(this.id, reason); return; }
-      void explainLoss(this, reason).catch((): LossExplained => ({ cause: reason })).then(({ cause, ...details }) => driver.executorLost(this.id, cause, details));
+      if (!explainLoss) { driver.executorLost(this.id, reason, { handle: this }); return; }
+      void explainLoss(this, reason).catch((): LossExplained => ({ cause: reason }))
+        .then(({ cause, ...details }) => driver.executorLost(this.id, cause, { ...details, handle: this }));
     });
   }
 
