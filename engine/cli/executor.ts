@@ -28,7 +28,7 @@ export const executorCommand: CommandModule<object, ExecutorArgs> = {
     .option('host', { type: 'string', default: '127.0.0.1', describe: 'interface the block server listens on (binding beyond loopback is explicit)' })
     .option('advertise-host', { type: 'string', describe: 'address other executors use to reach this one (default: --host)' })
     .option('secret-file', { type: 'string', describe: `file holding the cluster secret (default: $${SECRET_ENV})` })
-    .option('chaos', { type: 'string', describe: 'seed:probability — die at random task starts (recovery tests and demos)' })
+    .option('chaos', { type: 'string', describe: 'seed:probability — die at random task starts; or kill:P,drop-connection:P,delay-ms:MIN-MAX,seed:N — also drop connections to the driver and block servers, delay outgoing frames (recovery tests and demos)' })
     .options(TLS_OPTIONS)
     .option('network-timeout-ms', { type: 'number', default: 600_000, describe: 'a silent driver or master is given up on after this long (a dead one is noticed at once)' })
     .option('reconnect-timeout-ms', { type: 'number', default: 600_000, describe: 'a master that went away is dialled again (with backoff) while applications run, and for this long once none does; then the executor exits' })

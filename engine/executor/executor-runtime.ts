@@ -35,7 +35,10 @@ export interface ExecutorRuntimeOptions extends AdmissionLimits {
    * its cores' tasks. Default: what this process may use (its memory cgroup's limit, else physical memory).
    */
   memoryBytes?: number;
-  /** `seed:probability`: kill this process at random task starts (tests and demos of recovery). */
+  /**
+   * `seed:probability` (kill this process at random task starts), or parts such as
+   * `kill:0.1,drop-connection:0.05,delay-ms:0-200,seed:7` (see chaos.ts): tests and demos of recovery.
+   */
   chaos?: string;
   /** Encryption of every connection (block server, driver, master, other executors); default: TLS off loopback. */
   tls?: TlsSettings;
@@ -70,10 +73,11 @@ export class ExecutorRuntime {
     // one that decides quickly that an executor is lost (dataflow.network.timeoutMs).
     this.heartbeatTimeoutMs = options.heartbeatTimeoutMs ?? 600_000;
     this.chaos = options.chaos ? Chaos.parse(options.chaos) : undefined;
+    this.chaos?.installConnectionFaults();
     const memory = options.memoryBytes ?? availableMemoryBytes();
     this.mapOutputBytes = mapOutputMemoryBytes(memory, DEFAULT_CAPACITY_BYTES);
     this.threads = new TaskThreadPool(options.cores, {
-      executorId: options.executorId, secret: options.secret, tls: options.tls, taskMemoryBytes: taskMemoryBytes(memory, options.cores),
+      executorId: options.executorId, secret: options.secret, tls: options.tls, chaos: options.chaos, taskMemoryBytes: taskMemoryBytes(memory, options.cores),
       storageMemoryBytes: storageMemoryBytes(memory, options.cores),
     });
   }

@@ -16,9 +16,12 @@ import { runTask } from './task-runner.ts';
 import { type FromThread, type ToThread, type AppInfo, type ThreadInfo, threadCacheDir } from './task-threads.ts';
 import { decodeIpc, encodeIpc } from '../kernels/ipc.ts';
 import { DataflowError } from '../errors.ts';
+import { Chaos } from './chaos.ts';
 
 const port = parentPort!;
-const { executorId, secret, tls, taskMemoryBytes, storageMemoryBytes } = workerData as ThreadInfo;
+const { executorId, secret, tls, chaos, taskMemoryBytes, storageMemoryBytes } = workerData as ThreadInfo;
+// the chaos switch drops and delays this thread's fetch connections too (its own seeded sequence)
+if (chaos) Chaos.parse(chaos).forThread(threadId).installConnectionFaults();
 const apps = new Map<string, { env: AppEnvironment; blockStore: BlockStore }>();
 const peers = new Map<string, Promise<Connection>>();
 const waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();

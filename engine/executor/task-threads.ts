@@ -17,7 +17,7 @@ import { taskSpillDir } from './spill-files.ts';
 import type { TlsSettings } from '../transport/index.ts';
 
 /** What every task thread of an executor knows: who it is, the secret and TLS settings, each task's memory share and its cache's. */
-export interface ThreadInfo { executorId: string; secret: string; tls?: TlsSettings; taskMemoryBytes: number; storageMemoryBytes: number }
+export interface ThreadInfo { executorId: string; secret: string; tls?: TlsSettings; chaos?: string; taskMemoryBytes: number; storageMemoryBytes: number }
 
 /** Where a task thread keeps the cached partitions of an application that do not fit its memory. */
 export function threadCacheDir(appDir: string, threadId: number): string {

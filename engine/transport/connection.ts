@@ -5,6 +5,7 @@
 import type { Socket } from 'node:net';
 import { remoteEndpoint } from './address.ts';
 import { ConnectionError, RemoteError } from './connection-errors.ts';
+import { installedFaults, nextFrameFault } from './faults.ts';
 import { FrameDecoder, FrameError, encodeFrame } from './frame.ts';
 import type { Message } from './frame.ts';
 import type { PeerInfo } from './handshake.ts';
@@ -88,6 +89,9 @@ export class Connection {
   private closeInfo: CloseInfo | undefined;
   private readonly socketClosed: Promise<void>;
   private markSocketClosed!: () => void;
+  /** With chaos delays: outgoing frames wait on this chain, so a delayed frame is never overtaken. */
+  private delayChain: Promise<void> = Promise.resolve();
+  private delayedUntil = 0;
 
   constructor(socket: Socket, options: ConnectionOptions) {
     this.socket = socket;
@@ -134,6 +138,7 @@ export class Connection {
    * await conn.send({ header: { type: 'taskFinished', task: 12 }, body: resultIpc });
    */
   async send(msg: Message): Promise<void> {
+    if (installedFaults()) await this.injectFaults(msg);
     this.write(msg);
     if (this.socket.writableNeedDrain) await this.waitForDrain();
   }
@@ -259,6 +264,23 @@ export class Connection {
     socket.cork();
     for (const part of parts) socket.write(part);
     socket.uncork();
+  }
+
+  /** The chaos switch (faults.ts): maybe drops the connection, maybe holds the frame back (order kept). */
+  private async injectFaults(msg: Message): Promise<void> {
+    if (this.closeInfo !== undefined) return;
+    const fault = nextFrameFault(this.peerInfo.role);
+    if (fault.drop) {
+      const reason = `chaos: dropped the connection to ${this.peerInfo.role} ${this.remoteAddress} instead of sending ${msg.header.type}`;
+      process.stderr.write(`${reason}\n`);
+      this.destroy(reason, new ConnectionError('CONNECTION_CLOSED', reason));
+      return;
+    }
+    const at = Math.max(Date.now() + fault.delayMs, this.delayedUntil);
+    this.delayedUntil = at;
+    const turn = this.delayChain.then(() => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, at - Date.now()))));
+    this.delayChain = turn;
+    await turn;
   }
 
   private waitForDrain(): Promise<void> {

@@ -28,3 +28,5 @@ export type { TlsFiles, TlsMode, TlsSettings } from './tls-settings.ts';
 export { DEFAULT_MAX_UNAUTHENTICATED, DEFAULT_MAX_UNAUTHENTICATED_PER_ADDRESS, HandshakeAdmission } from './handshake-admission.ts';
 export type { AdmissionLimits } from './handshake-admission.ts';
 export { RefusalLog } from './refusal-log.ts';
+export { installConnectionFaults } from './faults.ts';
+export type { ConnectionFaults } from './faults.ts';
