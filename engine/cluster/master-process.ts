@@ -151,6 +151,11 @@ export class Master {
       void conn.reply(msg, { header: { type: 'error', message: `a driver asked to register again as ${String(h.appId)}, which is not an application id (app-...)` } }).catch(() => undefined);
       return;
     }
+    const malformed = malformedRegistration(h);
+    if (malformed !== undefined) {
+      void conn.reply(msg, { header: { type: 'error', message: `application registration refused: ${malformed}` } }).catch(() => undefined);
+      return;
+    }
     const appId = again ? String(h.appId) : `app-${String(++this.nextApp).padStart(4, '0')}-${process.pid}`;
     const maxCores = h.maxCores === undefined || h.maxCores === null ? Number.MAX_SAFE_INTEGER : Number(h.maxCores);
     const driver = { name: String(h.appName ?? appId), host: String(h.driverHost), port: Number(h.driverPort) };
@@ -232,4 +237,25 @@ function servedApps(value: unknown): Record<string, number> {
   if (typeof value !== 'object' || value === null) return apps;
   for (const [appId, slots] of Object.entries(value)) if (APP_ID.test(appId) && Number.isInteger(slots) && (slots as number) > 0) apps[appId] = slots as number;
   return apps;
+}
+
+/**
+ * Why a registerApp header cannot describe a driver executors could reach, or undefined when it
+ * can. (A peer with the secret sending garbage registered applications "at undefined:NaN" that
+ * executors were then granted to.)
+ */
+function malformedRegistration(h: Record<string, unknown>): string | undefined {
+  if (typeof h.driverHost !== 'string' || h.driverHost.length === 0 || h.driverHost.length > 255) {
+    return `driverHost must be the driver's host name or address, got ${JSON.stringify(h.driverHost)?.slice(0, 80)}`;
+  }
+  if (!Number.isInteger(h.driverPort) || (h.driverPort as number) < 1 || (h.driverPort as number) > 65_535) {
+    return `driverPort must be a TCP port (1-65535), got ${JSON.stringify(h.driverPort)?.slice(0, 80)}`;
+  }
+  if (h.maxCores !== undefined && h.maxCores !== null && (!Number.isInteger(h.maxCores) || (h.maxCores as number) < 1)) {
+    return `maxCores must be a positive integer when given, got ${JSON.stringify(h.maxCores)?.slice(0, 80)}`;
+  }
+  if (h.appName !== undefined && h.appName !== null && typeof h.appName !== 'string') {
+    return `appName must be a string when given, got ${JSON.stringify(h.appName)?.slice(0, 80)}`;
+  }
+  return undefined;
 }
