@@ -50,6 +50,18 @@ export function cleanUpOnSignal(): void {
 }
 
 /**
+ * Runs `cleanup` too if the benchmark is interrupted (with cleanUpOnSignal on), e.g. stopping a
+ * cluster of processes the benchmark started itself. Returns a function that unregisters it.
+ *
+ * @example const forget = cleanUpOnInterrupt(() => cluster.stop()); try { ... } finally { forget(); await cluster.stop(); }
+ */
+export function cleanUpOnInterrupt(cleanup: () => Promise<void>): () => void {
+  const run = once(cleanup);
+  pendingCleanups.add(run);
+  return () => { pendingCleanups.delete(run); };
+}
+
+/**
  * A fresh temporary folder, removed by `dispose` (or on SIGINT/SIGTERM if cleanUpOnSignal is on).
  *
  * @example const tmp = await tempDir('parquet'); try { ... } finally { await tmp.dispose(); }
