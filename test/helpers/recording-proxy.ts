@@ -11,8 +11,8 @@ export interface RecordingProxy {
   close(): Promise<void>;
 }
 
-/** Listens on 127.0.0.1 (a free port) and forwards each connection to `target`. */
-export async function recordingProxy(target: { host: string; port: number }): Promise<RecordingProxy> {
+/** Listens on `listenHost` (default 127.0.0.1, a free port) and forwards each connection to `target`. */
+export async function recordingProxy(target: { host: string; port: number }, listenHost = '127.0.0.1'): Promise<RecordingProxy> {
   const chunks: Buffer[] = [];
   const sockets = new Set<Socket>();
   const track = (socket: Socket): void => {
@@ -29,7 +29,7 @@ export async function recordingProxy(target: { host: string; port: number }): Pr
     client.once('close', () => upstream.destroy());
     upstream.once('close', () => client.destroy());
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  await new Promise<void>((resolve) => server.listen(0, listenHost, () => resolve()));
   return {
     port: (server.address() as AddressInfo).port,
     recorded: () => Buffer.concat(chunks),

@@ -44,10 +44,14 @@ function makeEndpointCert(dir: string, ca: string, name: string): void {
   ]);
 }
 
-/** Makes the certificates (a few hundred ms); call remove() when done. */
-export function makeTestCertificates(): CertFiles {
+/**
+ * Makes the certificates (a few hundred ms); call remove() when done. `ips`: more addresses the
+ * endpoint certificates are valid for (e.g. a test's network namespaces).
+ */
+export function makeTestCertificates(ips: string[] = []): CertFiles {
   const dir = mkdtempSync(join(tmpdir(), 'dataflow-tls-'));
-  writeFileSync(join(dir, 'endpoint.ext'), 'subjectAltName=IP:127.0.0.1,IP:::1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n');
+  const names = ['IP:127.0.0.1', 'IP:::1', 'DNS:localhost', ...ips.map((a) => `IP:${a}`)].join(',');
+  writeFileSync(join(dir, 'endpoint.ext'), `subjectAltName=${names}\nextendedKeyUsage=serverAuth,clientAuth\n`);
   makeCa(dir, 'ca');
   makeEndpointCert(dir, 'ca', 'node');
   makeCa(dir, 'other-ca');

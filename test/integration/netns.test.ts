@@ -6,76 +6,20 @@
 // Needs root and `ip netns`; skipped with a message elsewhere.
 
 import { describe, expect, it, beforeAll, afterAll } from 'vitest';
-import { execFileSync } from 'node:child_process';
 import { Session, count, sum, min } from '../../engine/index.ts';
 import type { Dataset, Row } from '../../engine/index.ts';
 import { TestCluster, commandsOf, waitUntil } from '../helpers/cluster.ts';
 import type { ExecutorProcess } from '../helpers/cluster.ts';
+import { NetnsLab, ip } from '../helpers/netns.ts';
 
-/** Short unique names (interface names are limited to 15 characters). */
-const TAG = `df${process.pid % 100_000}`;
-const SUBNET = `10.231.${process.pid % 250}`;
-const BRIDGE = `${TAG}br`;
 const EXECUTORS = 3;
-const nsName = (i: number): string => `${TAG}n${i}`;
-const hostVeth = (i: number): string => `${TAG}h${i}`;
-const nsVeth = (i: number): string => `${TAG}e${i}`;
-const nsAddress = (i: number): string => `${SUBNET}.${i + 2}`;
-const BRIDGE_ADDRESS = `${SUBNET}.1`;
+const lab = new NetnsLab('n', 231, EXECUTORS);
+const BRIDGE_ADDRESS = lab.bridgeAddress;
+const nsAddress = (i: number): string => lab.nsAddress(i);
+const hostVeth = (i: number): string => lab.hostVeth(i);
 
-function ip(...args: string[]): string {
-  return execFileSync('ip', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-}
-
-/** Removes everything this test creates; safe to call at any point (and twice). */
-function teardownNetwork(): void {
-  for (let i = 0; i < EXECUTORS; i++) {
-    try { ip('netns', 'del', nsName(i)); } catch { /* not there */ }
-    try { ip('link', 'del', hostVeth(i)); } catch { /* went with its namespace */ }
-  }
-  try { ip('link', 'del', BRIDGE); } catch { /* not there */ }
-}
-
-/** Why this machine cannot run the test, or undefined when it can (tries a namespace and a veth pair). */
-function whyUnsupported(): string | undefined {
-  if (process.platform !== 'linux') return 'network namespaces are Linux-only';
-  if (process.getuid?.() !== 0) return 'creating network namespaces needs root';
-  const probe = `${TAG}p`;
-  try {
-    ip('netns', 'add', probe);
-    ip('link', 'add', `${probe}a`, 'type', 'veth', 'peer', 'name', `${probe}b`);
-    ip('link', 'add', `${probe}br`, 'type', 'bridge');
-  } catch (error) {
-    return `ip netns / veth / bridge not permitted here (${(error as Error).message.split('\n')[0]})`;
-  } finally {
-    try { ip('link', 'del', `${probe}a`); } catch { /* not created */ }
-    try { ip('link', 'del', `${probe}br`); } catch { /* not created */ }
-    try { ip('netns', 'del', probe); } catch { /* not created */ }
-  }
-  if (ip('-o', 'addr').includes(` ${SUBNET}.`)) return `subnet ${SUBNET}.0/24 is already in use on this machine`;
-  return undefined;
-}
-
-const unsupported = whyUnsupported();
+const unsupported = lab.whyUnsupported();
 if (unsupported) console.warn(`netns.test.ts skipped: ${unsupported}`);
-
-/** bridge in the root namespace ← veth → one namespace per executor. */
-function setupNetwork(): void {
-  process.once('exit', teardownNetwork);
-  ip('link', 'add', BRIDGE, 'type', 'bridge');
-  ip('addr', 'add', `${BRIDGE_ADDRESS}/24`, 'dev', BRIDGE);
-  ip('link', 'set', BRIDGE, 'up');
-  for (let i = 0; i < EXECUTORS; i++) {
-    ip('netns', 'add', nsName(i));
-    ip('link', 'add', hostVeth(i), 'type', 'veth', 'peer', 'name', nsVeth(i));
-    ip('link', 'set', nsVeth(i), 'netns', nsName(i));
-    ip('link', 'set', hostVeth(i), 'master', BRIDGE);
-    ip('link', 'set', hostVeth(i), 'up');
-    ip('-n', nsName(i), 'addr', 'add', `${nsAddress(i)}/24`, 'dev', nsVeth(i));
-    ip('-n', nsName(i), 'link', 'set', nsVeth(i), 'up');
-    ip('-n', nsName(i), 'link', 'set', 'lo', 'up');
-  }
-}
 
 /** 12 slow map tasks → shuffle by key → 4 tasks → aggregate (as in recovery.test.ts). */
 function shuffleJob(session: Session, mapMs: number): Dataset<Row> {
@@ -93,16 +37,15 @@ describe.skipIf(unsupported !== undefined)('executors in separate network namesp
   const executors: ExecutorProcess[] = [];
 
   beforeAll(async () => {
-    teardownNetwork(); // leftovers of an earlier run killed mid-way
-    setupNetwork();
+    lab.setup();
     try {
       cluster = await TestCluster.start({ executors: 0, masterHost: BRIDGE_ADDRESS, networkTimeoutMs: 2_000 });
       for (let i = 0; i < EXECUTORS; i++) {
-        executors.push(await cluster.startExecutor({ id: `ns-exec-${i}`, host: nsAddress(i), prefix: ['ip', 'netns', 'exec', nsName(i)] }));
+        executors.push(await cluster.startExecutor({ id: `ns-exec-${i}`, host: nsAddress(i), prefix: lab.prefix(i) }));
       }
     } catch (error) {
       await cluster?.stop();
-      teardownNetwork();
+      lab.teardown();
       throw error;
     }
   });
@@ -111,10 +54,9 @@ describe.skipIf(unsupported !== undefined)('executors in separate network namesp
     try {
       await cluster?.stop();
     } finally {
-      teardownNetwork();
+      lab.teardown();
     }
-    expect(ip('-o', 'link').includes(TAG)).toBe(false);
-    expect(ip('netns', 'list').includes(TAG)).toBe(false);
+    expect(lab.leftovers()).toBe(false);
   });
 
   it('registers executors from their own addresses', () => {
