@@ -366,6 +366,7 @@ export class Driver {
       case 'StageCompleted': this.progress.stageCompleted(command.stageId); return;
       case 'StageResubmitted': return;
       case 'ExecutorExcluded': process.stderr.write(`dataflow: ${command.message}\n`); return;
+      case 'KillTask': this.executors.get(command.executorId)?.kill(command.taskId); return;
       case 'JobSucceeded': {
         const job = this.jobs.get(command.jobId);
         if (job) this.finishJob(job, undefined);

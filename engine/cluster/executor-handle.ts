@@ -11,6 +11,11 @@ export interface ExecutorHandle {
   readonly slots: number;
   /** Starts a task; its outcome comes back through Driver.taskFinished / Driver.taskFailed. */
   launch(task: TaskDescriptor): void;
+  /**
+   * Stops a running task no job needs any more and removes its files (fire and forget); the
+   * executor reports it as failed (TaskKilled), or finished if it was too late.
+   */
+  kill(taskId: number): void;
   /** Frees what the driver no longer needs (fire and forget; an executor that is gone holds nothing). */
   dropCache(cacheId: number): void;
   dropShuffle(shuffleId: number): void;

@@ -63,6 +63,12 @@ export class InProcessExecutor implements ExecutorHandle {
     });
   }
 
+  /**
+   * A task here runs on the driver's own thread, which cannot be ended from outside: it runs to
+   * its end and its report is ignored (its job is gone).
+   */
+  kill(): void {}
+
   dropCache(cacheId: number): void {
     this.env.blockStore.drop(cacheId);
   }

@@ -49,6 +49,10 @@ export class RemoteExecutor implements ExecutorHandle {
     });
   }
 
+  kill(taskId: number): void {
+    this.notify({ type: MessageType.killTask, taskId });
+  }
+
   dropCache(cacheId: number): void {
     this.notify({ type: MessageType.dropCache, cacheId });
   }

@@ -10,7 +10,7 @@ import type { Table } from 'apache-arrow';
 import { connect } from '../transport/index.ts';
 import type { Connection, Message } from '../transport/index.ts';
 import { type ExecutorStats, MessageType, type NetworkInfo, type RegisterFields, type TaskDescriptor, TaskError, decodeBody, encodeBody, networkInfoOf } from '../protocol/index.ts';
-import { countShuffleFiles, removeShuffleFiles } from '../shuffle/shuffle-files.ts';
+import { countShuffleFiles, removeMapOutputFiles, removeShuffleFiles } from '../shuffle/shuffle-files.ts';
 import type { JobBundle } from '../closure/bundle.ts';
 import type { AppServices } from './app-environment.ts';
 import type { ExecutorRuntime } from './executor-runtime.ts';
@@ -29,7 +29,8 @@ export class AppContext {
   /** Map outputs of this application's tasks kept in memory; served like files, dropped on close. */
   readonly mapOutputs: MapOutputStore;
   private readonly queue: TaskDescriptor[] = [];
-  private running = 0;
+  /** Tasks handed to the task threads and not yet reported, by id. */
+  private readonly running = new Map<number, TaskDescriptor>();
   private closing: Promise<void> | undefined;
   private readonly inFlight = new Set<Promise<unknown>>();
   private driver!: Connection;
@@ -79,6 +80,8 @@ export class AppContext {
   close(reason: string): Promise<void> {
     this.closing ??= (async () => {
       this.queue.length = 0;
+      // Tasks still running are stopped, not waited for: nobody will read what they compute.
+      for (const taskId of this.running.keys()) this.runtime.threads.kill(taskId, `application ${this.grant.appId} is closing (${reason})`);
       await this.driver?.close().catch(() => undefined);
       await Promise.allSettled([...this.inFlight]);
       this.runtime.threads.dropApp(this.grant.appId);
@@ -94,6 +97,9 @@ export class AppContext {
       case MessageType.launchTask:
         this.queue.push(decodeBody<TaskDescriptor>(msg.body));
         this.pump();
+        return;
+      case MessageType.killTask:
+        this.kill(Number(msg.header.taskId));
         return;
       case MessageType.dropCache:
         this.runtime.threads.dropCache(this.grant.appId, Number(msg.header.cacheId));
@@ -116,20 +122,42 @@ export class AppContext {
     }
   }
 
+  /** The driver no longer needs task `taskId` (its job failed or was cancelled): stop it, wherever it is. */
+  private kill(taskId: number): void {
+    const message = 'its job ended (failed or cancelled) and no other job needs its output';
+    const queued = this.queue.findIndex((t) => t.taskId === taskId);
+    if (queued >= 0) {
+      this.queue.splice(queued, 1);
+      const reason = { kind: 'TaskKilled' as const, executorId: this.runtime.executorId, message: `task ${taskId} was killed before it started: ${message}` };
+      void this.driver.send({ header: { type: MessageType.taskFailed, taskId }, body: encodeBody(reason) }).catch(() => undefined);
+      return;
+    }
+    if (this.running.has(taskId)) this.runtime.threads.kill(taskId, message);
+  }
+
+  /** Removes what a killed task may have written: its map output, kept or in files (finished or half-written). */
+  private async removeTaskOutput(task: TaskDescriptor): Promise<void> {
+    if (task.output.kind !== 'shuffle') return;
+    const { shuffleId } = task.output.dep;
+    this.mapOutputs.drop(shuffleId, task.partition, task.attempt);
+    await removeMapOutputFiles(this.shuffleDir, shuffleId, task.partition, task.attempt);
+  }
+
   private pump(): void {
-    while (this.running < this.grant.slots && this.queue.length > 0) {
+    while (this.running.size < this.grant.slots && this.queue.length > 0) {
       const task = this.queue.shift()!;
-      this.running++;
+      this.running.set(task.taskId, task);
       this.runtime.beforeTask(task);
       const run = this.runtime.threads.run(task, { appId: this.grant.appId, dir: this.dir, shuffleDir: this.shuffleDir, spillDir: join(this.dir, 'spill'), network: this.network }, this.services);
       const done = run.then(
         (result) => this.driver.send({ header: { type: MessageType.taskFinished, taskId: task.taskId }, body: encodeBody(result) }),
-        (error: unknown) => {
+        async (error: unknown) => {
           const reason = error instanceof TaskError ? error.reason
             : { kind: 'UserCodeError' as const, message: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
+          if (reason.kind === 'TaskKilled') await this.removeTaskOutput(task);
           return this.driver.send({ header: { type: MessageType.taskFailed, taskId: task.taskId }, body: encodeBody(reason) });
         },
-      ).catch(() => undefined).finally(() => { this.running--; this.inFlight.delete(done); if (!this.closing) this.pump(); });
+      ).catch(() => undefined).finally(() => { this.running.delete(task.taskId); this.inFlight.delete(done); if (!this.closing) this.pump(); });
       this.inFlight.add(done);
     }
   }

@@ -3,7 +3,8 @@
 // (driver connection, block server) and answers the threads' requests for driver data, while
 // each thread runs tasks with its own connections to peer executors and its own cache memory.
 // A thread that reaches its V8 heap limit is ended by V8: its task fails as OutOfMemory (retried by
-// the driver) and a new thread takes its place, so the executor lives on.
+// the driver) and a new thread takes its place, so the executor lives on. A task no job needs any
+// more is killed the same way: its thread is terminated and replaced.
 
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -39,6 +40,11 @@ export interface TaskThreads {
   /** Per thread: heap in use (after a collection where allowed) and what it holds for `appId`. */
   stats(appId: string): Promise<ThreadStats[]>;
   dropApp(appId: string): void;
+  /**
+   * Stops task `taskId` if it is queued or running (a running one's thread is terminated and
+   * replaced; its spill files go): its run() rejects with TaskKilled. False if it is not here.
+   */
+  kill(taskId: number, message: string): boolean;
   close(): Promise<void>;
 }
 
@@ -101,7 +107,8 @@ export class TaskThreadPool implements TaskThreads {
     // argv as the process's, so code in a task thread sees the same process.argv as the process.
     const worker = new Worker(BOOTSTRAP, { workerData: this.info, argv: process.argv.slice(2) });
     slot.worker = worker;
-    worker.on('message', (m: FromThread) => this.onMessage(slot, m));
+    // a killed thread's last messages are not its successor's
+    worker.on('message', (m: FromThread) => { if (slot.worker === worker) this.onMessage(slot, m); });
     const threadId = worker.threadId; // -1 once the thread has ended
     worker.on('error', (error) => this.crashed(slot, worker, threadId, error));
     worker.unref();
@@ -148,6 +155,31 @@ export class TaskThreadPool implements TaskThreads {
       slot.appDirs.delete(appId);
       slot.worker.postMessage({ type: 'dropApp', appId } satisfies ToThread);
     }
+  }
+
+  kill(taskId: number, message: string): boolean {
+    const killed = (task: TaskDescriptor): TaskError => new TaskError({ kind: 'TaskKilled', executorId: this.info.executorId, message: `task ${task.taskId} was killed: ${message}` });
+    const queued = this.queue.findIndex((p) => p.task.taskId === taskId);
+    if (queued >= 0) {
+      const [pending] = this.queue.splice(queued, 1);
+      pending!.reject(killed(pending!.task));
+      return true;
+    }
+    const slot = this.slots.find((s) => s.busy?.task.taskId === taskId);
+    if (!slot || this.closing) return false;
+    const pending = slot.busy!;
+    const { worker } = slot;
+    const threadId = worker.threadId;
+    const exited = worker.terminate();
+    const leftovers = [...this.forgetThread(slot, threadId), taskSpillDir(pending.app.spillDir, pending.task)];
+    this.startThread(slot);
+    this.dispatch();
+    // Reported once the thread has ended, so nothing it was writing appears after its files are removed.
+    void exited.catch(() => undefined).then(() => {
+      for (const dir of leftovers) rmSync(dir, { recursive: true, force: true });
+      pending.reject(killed(pending.task));
+    });
+    return true;
   }
 
   async close(): Promise<void> {
@@ -206,6 +238,21 @@ export class TaskThreadPool implements TaskThreads {
     }
   }
 
+  /**
+   * The slot's thread ended: what it held is gone: its cached partitions (readers recompute them
+   * from lineage) in memory and on disk, and its answers to requests in flight. Its task, if any,
+   * is the caller's to fail. Returns its cache folders, for the caller to remove once it has ended.
+   */
+  private forgetThread(slot: Slot, threadId: number): string[] {
+    slot.busy = undefined;
+    for (const [key, owner] of this.cacheOwner) if (owner === slot) this.cacheOwner.delete(key);
+    const dirs = [...slot.appDirs.values()].map((dir) => threadCacheDir(dir, threadId));
+    slot.appDirs.clear();
+    for (const [rpcId, waiter] of this.cachedWaiters) if (waiter.slot === slot) { this.cachedWaiters.delete(rpcId); waiter.resolve(undefined); }
+    for (const [rpcId, waiter] of this.statsWaiters) if (waiter.slot === slot) { this.statsWaiters.delete(rpcId); waiter.resolve(FRESH_THREAD); }
+    return dirs;
+  }
+
   private crashed(slot: Slot, worker: Worker, threadId: number, error: Error): void {
     if (slot.worker !== worker || this.closing) return;
     if ((error as NodeJS.ErrnoException).code !== 'ERR_WORKER_OUT_OF_MEMORY') {
@@ -215,14 +262,7 @@ export class TaskThreadPool implements TaskThreads {
       process.exit(70);
     }
     const pending = slot.busy;
-    slot.busy = undefined;
-    // What the dead thread held is gone: its cached partitions (readers recompute them from
-    // lineage) in memory and on disk, its answers to requests in flight, and the spill files its task left.
-    for (const [key, owner] of this.cacheOwner) if (owner === slot) this.cacheOwner.delete(key);
-    for (const dir of slot.appDirs.values()) rmSync(threadCacheDir(dir, threadId), { recursive: true, force: true });
-    slot.appDirs.clear();
-    for (const [rpcId, waiter] of this.cachedWaiters) if (waiter.slot === slot) { this.cachedWaiters.delete(rpcId); waiter.resolve(undefined); }
-    for (const [rpcId, waiter] of this.statsWaiters) if (waiter.slot === slot) { this.statsWaiters.delete(rpcId); waiter.resolve(FRESH_THREAD); }
+    for (const dir of this.forgetThread(slot, threadId)) rmSync(dir, { recursive: true, force: true });
     const limit = `heap limit ${Math.round(this.heapLimitBytes / 2 ** 20)} MB`;
     if (pending) {
       const { task } = pending;

@@ -36,6 +36,11 @@ export type TaskFailureReason =
   | { kind: 'OutOfMemory'; executorId: ExecutorId; heapLimitBytes: number; taskId: number; stageId: number; partition: number; attempt: number; message: string }
   /** Bad input data or options (a malformed CSV row, a missing column): the same on every retry, so never retried. */
   | { kind: 'InputError'; code: string; message: string }
+  /**
+   * The task was stopped on its executor because no job needs its output any more (its job failed
+   * or was cancelled, or the application or executor is stopping); its files are removed.
+   */
+  | { kind: 'TaskKilled'; executorId: ExecutorId; message: string }
   /** A fault of dataflow itself (data the engine wrote does not decode): never retried, the job fails at once. */
   | { kind: 'InternalError'; code: string; message: string };
 

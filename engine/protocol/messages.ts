@@ -6,6 +6,7 @@
 //
 //   executor → driver   register { executorId, host, port, slots }
 //   driver → executor   launchTask (body: TaskDescriptor)      shutdown
+//                       killTask { taskId } (a task no job needs: stop it, remove its files; it reports TaskKilled)
 //                       dropCache { cacheId }   dropShuffle { shuffleId }   dropBroadcast { broadcastId }
 //                         (state the driver no longer needs: an unpersisted or unreachable dataset's)
 //                       request executorStats → body ExecutorStats
@@ -25,6 +26,7 @@ import { InternalError, InvalidInputError } from '../errors.ts';
 export const MessageType = {
   register: 'register',
   launchTask: 'launchTask',
+  killTask: 'killTask',
   taskFinished: 'taskFinished',
   taskFailed: 'taskFailed',
   fetchBundle: 'fetchBundle',

@@ -21,6 +21,8 @@ export function describeFailure(reason: TaskFailureReason): string {
         `reduce partition ${reason.reducePartition} could not fetch map output ${reason.mapPartition} of shuffle ` +
         `${reason.shuffleId} from executor ${reason.executorId} (${reason.message})`
       );
+    case 'TaskKilled':
+      return `the task was stopped on executor ${reason.executorId} (${reason.message})`;
     case 'BundleLoadFailed':
       return `executor ${reason.executorId} could not load the job bundle (${reason.message})`;
     case 'ExecutorResourceExhausted':

@@ -46,6 +46,10 @@
 //    connection, or silence past the network timeout) unregisters every output of that executor,
 //    and those partitions and the failed reducer avoid it while another executor is alive.
 //
+//  - Killing tasks. A running task whose stage no job needs any more (its job failed or was
+//    cancelled) is ignored and killed (KillTask): its executor stops it and removes its files, then
+//    reports it (TaskKilled) and only then is its slot free.
+//
 //  - Executor loss. Its running tasks fail with ExecutorLost, its map outputs leave the registry,
 //    and needed map stages rerun exactly the lost partitions. Reports from it afterwards are ignored.
 //
@@ -130,6 +134,8 @@ export class SchedulerState {
   private nextTaskId = 0;
   /** Executor → its resource failures, one per distinct stage partition (for excludeOnFailure). */
   private readonly resourceFailures = new Map<ExecutorId, Map<string, TaskFailureReason>>();
+  /** Tasks made ignored during the current event, killed at its end (killIgnoredTasks). */
+  private readonly toKill = new Set<number>();
 
   /**
    * @example
@@ -194,6 +200,7 @@ export class SchedulerState {
     }
     this.reconcile(out);
     this.failJobsWithoutExecutors(out);
+    this.killIgnoredTasks(out);
     this.assignTasks(out);
     return out;
   }
@@ -323,6 +330,7 @@ export class SchedulerState {
     switch (reason.kind) {
       case 'UserCodeError':
       case 'ExecutorLost':
+      case 'TaskKilled': // only ignored tasks are killed by the driver; an executor stopping kills the rest
         this.countTaskFailure(task, reason, out);
         break;
       case 'ExecutorResourceExhausted':
@@ -458,10 +466,26 @@ export class SchedulerState {
     this.refreshNeeds();
   }
 
-  /** The stage is no longer needed: queued work is dropped and its running tasks become ignored. */
+  /** The stage is no longer needed: queued work is dropped and its running tasks become ignored (and are killed). */
   private goIdle(run: StageRun): void {
-    for (const taskId of run.running.values()) this.tasks.get(taskId)!.ignored = true;
+    for (const taskId of run.running.values()) {
+      this.tasks.get(taskId)!.ignored = true;
+      this.toKill.add(taskId);
+    }
     run.goIdle();
+  }
+
+  /**
+   * Tasks that became ignored in this event are killed on their executors: their output would be
+   * dropped anyway, and an aborted job must not leave tasks computing and writing files. Each keeps
+   * its slot until its executor reports it (as TaskKilled, or finished if it was too late).
+   */
+  private killIgnoredTasks(out: SchedulerCommand[]): void {
+    for (const taskId of [...this.toKill].sort((a, b) => a - b)) {
+      const task = this.tasks.get(taskId);
+      if (task?.ignored) out.push({ type: 'KillTask', taskId, executorId: task.spec.executorId });
+    }
+    this.toKill.clear();
   }
 
   // ---- reconciliation --------------------------------------------------------------------------

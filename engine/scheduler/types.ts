@@ -85,6 +85,11 @@ export type SchedulerCommand =
    * full). It stays alive (its shuffle outputs are still read) but gets no task.
    */
   | { type: 'ExecutorExcluded'; executorId: ExecutorId; message: string; causes: TaskFailureReason[] }
+  /**
+   * Stop a running task whose output no active job needs (its job failed or was cancelled): the
+   * executor ends it and removes its files. Its slot stays taken until the executor reports it.
+   */
+  | { type: 'KillTask'; taskId: number; executorId: ExecutorId }
   | { type: 'JobSucceeded'; jobId: number }
   | { type: 'JobFailed'; jobId: number; failure: JobFailure };
 

@@ -64,6 +64,16 @@ export class MapOutputStore {
     return this.outputs.size;
   }
 
+  /** Forgets the output of one map task attempt (its task was killed), if it is held here. */
+  drop(shuffleId: number, mapPartition: number, attempt: number): void {
+    const key = mapOutputStem(shuffleId, mapPartition, attempt);
+    const output = this.outputs.get(key);
+    if (!output) return;
+    this.bytes -= output.bytes.byteLength;
+    this.outputs.delete(key);
+    releaseOutputBuffer(output.bytes);
+  }
+
   /** Forgets every output of one shuffle (no dataset reads it any more). */
   dropShuffle(shuffleId: number): void {
     const prefix = `shuffle_${shuffleId}_`;

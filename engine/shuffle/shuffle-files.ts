@@ -3,7 +3,7 @@
 
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseMapOutputFileName } from './block-id.ts';
+import { mapOutputStem, parseMapOutputFileName } from './block-id.ts';
 
 /**
  * Deletes every map output file of `shuffleId` in `dir` (all map partitions and attempts); a missing
@@ -14,6 +14,20 @@ import { parseMapOutputFileName } from './block-id.ts';
 export async function removeShuffleFiles(dir: string, shuffleId: number): Promise<number> {
   const names = await readdir(dir).catch(() => [] as string[]);
   const doomed = names.filter((name) => parseMapOutputFileName(name)?.shuffleId === shuffleId);
+  await Promise.all(doomed.map((name) => rm(join(dir, name), { force: true })));
+  return doomed.length;
+}
+
+/**
+ * Deletes the files of one map task attempt in `dir`, finished or half-written (temp names): its
+ * task was killed. Returns how many files were removed.
+ *
+ * @example await removeMapOutputFiles('/tmp/app/shuffle', 3, 5, 0); // shuffle_3_5_0.data(.tmp-…) / .index gone
+ */
+export async function removeMapOutputFiles(dir: string, shuffleId: number, mapPartition: number, attempt: number): Promise<number> {
+  const stem = `${mapOutputStem(shuffleId, mapPartition, attempt)}.`;
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const doomed = names.filter((name) => name.startsWith(stem));
   await Promise.all(doomed.map((name) => rm(join(dir, name), { force: true })));
   return doomed.length;
 }

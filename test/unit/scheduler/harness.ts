@@ -114,6 +114,7 @@ export const resubmitted = (jobId: number, stageId: number, partitions: number[]
 export const completed = (jobId: number, stageId: number): SchedulerCommand => ({ type: 'StageCompleted', jobId, stageId });
 export const accept = (taskId: number, jobId: number, partition: number): SchedulerCommand => ({ type: 'AcceptResult', taskId, jobId, partition });
 export const succeeded = (jobId: number): SchedulerCommand => ({ type: 'JobSucceeded', jobId });
+export const kill = (taskId: number, executorId: string): SchedulerCommand => ({ type: 'KillTask', taskId, executorId });
 
 // ---- failure reasons -------------------------------------------------------------------------------
 

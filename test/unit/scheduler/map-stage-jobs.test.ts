@@ -74,7 +74,7 @@ describe('map-stage jobs', () => {
     h.submit(mapStageJob(1));
     h.finish(0);
     const commands = h.send({ type: 'JobCancelled', jobId: 1, message: 'stopped' });
-    expect(commands.map((c) => c.type)).toEqual(['JobFailed']);
+    expect(commands.map((c) => c.type)).toEqual(['JobFailed', 'KillTask']); // task 1 still running, killed
     expect(h.scheduler.mapStage(5)?.state).toBe('idle');
     expect(h.registry.missingPartitions(5, 2)).toEqual([1]);
     expect(h.finish(1)).toEqual([]); // ignored: no job needs the stage

@@ -10,6 +10,7 @@ import {
   completed,
   fetchFailed,
   Harness,
+  kill,
   launch,
   lostExecutor,
   resubmitted,
@@ -108,13 +109,13 @@ describe('SchedulerState: task failures', () => {
     expect(h.fail(3, userError('flaky again'))).toEqual([launch(4, 1, 0, 0, 'exec-a', 3, 1)]); // 1 failure, not 2
   });
 
-  it('fails the job at once when an executor cannot load the bundle, and ignores its other tasks', () => {
+  it('fails the job at once when an executor cannot load the bundle, and kills and ignores its other tasks', () => {
     const h = new Harness();
     h.addExecutor('exec-a', 2);
     h.submit({ jobId: 1, finalStageId: 0, stages: [resultStage(0, 3)] });
     const reason = { kind: 'BundleLoadFailed', executorId: 'exec-a', message: "SyntaxError: Unexpected token '}'" } as const;
     const commands = h.fail(0, reason);
-    expect(commands).toEqual([jobFailed(1, { stageId: 0, partition: 0, causes: [reason] })]);
+    expect(commands).toEqual([jobFailed(1, { stageId: 0, partition: 0, causes: [reason] }), kill(1, 'exec-a')]);
     expect(JSON.stringify(commands)).toContain("executor exec-a could not load the job bundle (SyntaxError: Unexpected token '}')");
     expect(h.finish(1)).toEqual([]);
     expect(h.scheduler.freeSlots('exec-a')).toBe(2);
@@ -126,7 +127,7 @@ describe('SchedulerState: task failures', () => {
     h.submit({ jobId: 1, finalStageId: 0, stages: [resultStage(0, 3)] });
     const reason = { kind: 'InputError', code: 'CSV_BAD_ROW', message: "/data/r.csv:35: column 'score' has value \"oops\"" } as const;
     const commands = h.fail(0, reason);
-    expect(commands).toEqual([jobFailed(1, { stageId: 0, partition: 0, causes: [reason] })]);
+    expect(commands).toEqual([jobFailed(1, { stageId: 0, partition: 0, causes: [reason] }), kill(1, 'exec-a')]);
     expect(JSON.stringify(commands)).toContain('not retried');
     expect(commands.some((c) => c.type === 'LaunchTask')).toBe(false);
   });
@@ -137,11 +138,25 @@ describe('SchedulerState: task failures', () => {
     h.submit({ jobId: 1, finalStageId: 0, stages: [resultStage(0, 3)] });
     const reason = { kind: 'InternalError', code: 'IPC_DECODE', message: 'partition 1 of in-memory table 2 (sent by the driver) could not be decoded: … please report it' } as const;
     const commands = h.fail(1, reason);
-    expect(commands).toEqual([jobFailed(1, { stageId: 0, partition: 1, causes: [reason] })]);
+    expect(commands).toEqual([jobFailed(1, { stageId: 0, partition: 1, causes: [reason] }), kill(0, 'exec-a')]);
     const failed = commands[0] as Extract<SchedulerCommand, { type: 'JobFailed' }>;
     expect(failed.failure.message).toMatch(/^Partition 1 of stage 0: partition 1 of in-memory table 2 .*please report it \(not retried\)$/);
     expect(failed.failure.message).not.toMatch(/job's code|job code/);
     expect(commands.some((c) => c.type === 'LaunchTask')).toBe(false);
+  });
+
+  it('kills the running tasks of a failed job; each frees its slot once its executor reports it killed', () => {
+    const h = new Harness();
+    h.addExecutor('exec-a', 1);
+    h.addExecutor('exec-b', 1);
+    h.submit({ jobId: 1, finalStageId: 0, stages: [resultStage(0, 2)] });
+    const reason = { kind: 'InputError', code: 'CSV_BAD_ROW', message: 'bad row' } as const;
+    expect(h.fail(0, reason)).toEqual([jobFailed(1, { stageId: 0, partition: 0, causes: [reason] }), kill(1, 'exec-b')]);
+    expect(h.scheduler.freeSlots('exec-b')).toBe(0);
+    h.submit({ jobId: 2, finalStageId: 1, stages: [resultStage(1, 2)] });
+    const killed = { kind: 'TaskKilled', executorId: 'exec-b', message: 'task 1 was killed' } as const;
+    expect(h.fail(1, killed)).toEqual([launch(3, 2, 1, 1, 'exec-b')]);
+    expect(h.fail(1, killed)).toEqual([]); // late or twice: nothing
   });
 });
 

@@ -1,0 +1,45 @@
+// Tasks of an aborted job are killed: with real executor processes (local[2]), a job fails because
+// one task throws while another is still computing; the other task must stop (it would write a
+// marker file once allowed to go on) and leave no attempt files (map outputs, spills) behind.
+
+import { describe, expect, it } from 'vitest';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Session } from '../../engine/index.ts';
+import { slowTask } from '../fixtures/slow-task.ts';
+import { useTmpDir } from '../helpers/tmp-dir.ts';
+
+const tmp = useTmpDir('task-kill');
+const { slowOrFailing } = slowTask;
+
+/** Files of task attempts under the executors' work dirs: map outputs (finished or temporary) and spill folders. */
+function attemptFiles(workDir: string): string[] {
+  return readdirSync(workDir, { recursive: true }).map(String).filter((f) => /shuffle_\d+_\d+_\d+\.|task-\d+-attempt-/.test(f)).sort();
+}
+
+describe('a failed job', () => {
+  it('kills its tasks still running: they write nothing afterwards and leave no attempt files (local[2])', { timeout: 120_000 }, async () => {
+    const session = await Session.create({
+      master: 'local[2]',
+      // one attempt: the job fails at the first throw; map outputs go to files, which a killed task must not leave
+      conf: ['dataflow.task.maxAttempts=1', 'dataflow.shuffle.memoryOutputBytes=0', 'dataflow.ui.progress=false'],
+    });
+    try {
+      const o = { slowId: 150, failId: 50, started: join(tmp(), 'started'), go: join(tmp(), 'go'), marker: join(tmp(), 'marker') };
+      const job = session.range(0, 200, { numPartitions: 2 })
+        .mapPartitions((rows) => slowOrFailing(rows, o), { slowOrFailing, o })
+        .repartition(['id'], { numPartitions: 3 })
+        .collect();
+      await expect(job).rejects.toThrow(/refuses/);
+      expect(existsSync(o.started)).toBe(true); // the slow task was running when the job failed
+      writeFileSync(o.go, 'go\n'); // a task still alive now writes its marker within milliseconds
+      await new Promise((r) => setTimeout(r, 1_500));
+      expect(existsSync(o.marker)).toBe(false);
+      expect(attemptFiles(session.workDir)).toEqual([]);
+      // The executor lives on with a new task thread.
+      expect(await session.range(0, 10, { numPartitions: 2 }).count()).toBe(10);
+    } finally {
+      await session.stop();
+    }
+  });
+});
