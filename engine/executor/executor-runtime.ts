@@ -1,8 +1,9 @@
 // The executor process: one block server for every application it serves (its task threads hold
 // the connections to other executors' block servers), one AppContext per application, and a lock
-// on its work directory so that two executors never share one.
+// on its work directory so that two executors never share one (and the application folders a
+// killed predecessor left there are removed).
 
-import { mkdir, open, readFile, rm } from 'node:fs/promises';
+import { mkdir, open, readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DataflowError, InternalError, InvalidInputError } from '../errors.ts';
 import { listen } from '../transport/index.ts';
@@ -18,6 +19,9 @@ import { DEFAULT_CAPACITY_BYTES } from '../shuffle/map-output-store.ts';
 import type { TaskThreads } from './task-threads.ts';
 import { encodeIpc } from '../kernels/ipc.ts';
 import { isProcessAlive } from '../process-alive.ts';
+
+/** How every application id, and so every application folder in a work directory, begins. */
+const APP_DIR_PREFIX = 'app-';
 
 export interface ExecutorRuntimeOptions extends AdmissionLimits {
   executorId: string;
@@ -85,6 +89,7 @@ export class ExecutorRuntime {
   static async start(options: ExecutorRuntimeOptions): Promise<ExecutorRuntime> {
     const runtime = new ExecutorRuntime(options);
     await runtime.lockWorkDir();
+    await runtime.reclaimAppDirs();
     runtime.server = await listen({
       host: options.listenHost ?? '127.0.0.1', secret: options.secret, tls: options.tls, role: 'block-server',
       maxUnauthenticated: options.maxUnauthenticated, maxUnauthenticatedPerAddress: options.maxUnauthenticatedPerAddress,
@@ -171,6 +176,19 @@ export class ExecutorRuntime {
     } catch (error) {
       await conn.replyError(msg, error).catch(() => undefined);
     }
+  }
+
+  /**
+   * Application folders (`app-*`) in the work directory once it is locked are a previous
+   * executor's that was killed (SIGKILL, the OOM killer) before it could remove them: no live
+   * executor uses them (the lock says so), so they go. Other files there are left alone.
+   */
+  private async reclaimAppDirs(): Promise<void> {
+    const dir = this.options.workDir;
+    const stale = (await readdir(dir)).filter((name) => name.startsWith(APP_DIR_PREFIX));
+    if (stale.length === 0) return;
+    await Promise.all(stale.map((name) => rm(join(dir, name), { recursive: true, force: true })));
+    process.stderr.write(`executor ${this.executorId} removed ${stale.length} application folder(s) a previous executor left in ${dir}: ${stale.join(', ')}\n`);
   }
 
   /**
