@@ -148,13 +148,15 @@ class Bench {
 
   /** Executors for the next run: three plain ones, or chaotic ones in place of plain ones. */
   private async prepare(fault: Fault, run: number): Promise<void> {
-    const spec = fault === 'chaos-drop' ? `drop-connection:0.1,seed:${run + 1}` : fault === 'chaos-delay' ? `delay-ms:0-200,seed:${run + 1}` : undefined;
-    if (spec === undefined) { await this.cluster.topUp(3); return; }
+    // each chaotic executor its own seed (the same seed would drop the same frames on both)
+    const spec = (k: number): string | undefined => (fault === 'chaos-drop' ? `drop-connection:0.1,seed:${run * 3 + k + 1}`
+      : fault === 'chaos-delay' ? `delay-ms:0-200,seed:${run * 3 + k + 1}` : undefined);
+    if (spec(0) === undefined) { await this.cluster.topUp(3); return; }
     // drops: one plain executor stays so the job always ends; delays: every executor is slowed
     const replace = fault === 'chaos-drop' ? 2 : 3;
     await this.cluster.topUp(3);
     for (const e of this.cluster.liveExecutors().slice(0, replace)) await e.kill('SIGTERM');
-    this.chaotic = await Promise.all(Array.from({ length: replace }, () => this.cluster.startExecutor({ chaos: spec })));
+    this.chaotic = await Promise.all(Array.from({ length: replace }, (_, k) => this.cluster.startExecutor({ chaos: spec(k) })));
   }
 
   /** After a run: no stopped or chaotic process lives on, the master runs. */
