@@ -107,7 +107,7 @@ export interface ExecutorProcess extends ProcessHandle {
 export interface ExecutorStart {
   id?: string;
   cores?: number;
-  /** `seed:probability` for --chaos. */
+  /** --chaos: `seed:probability`, or parts such as `drop-connection:0.05,delay-ms:0-200,seed:7`. */
   chaos?: string;
   /** --host (and --advertise-host when given). */
   host?: string;
