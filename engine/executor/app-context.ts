@@ -15,6 +15,7 @@ import type { JobBundle } from '../closure/bundle.ts';
 import type { AppServices } from './app-environment.ts';
 import type { ExecutorRuntime } from './executor-runtime.ts';
 import { MapOutputStore } from '../shuffle/map-output-store.ts';
+import { DataflowError } from '../errors.ts';
 
 export interface AppGrant {
   appId: string;
@@ -32,6 +33,7 @@ export class AppContext {
   /** Tasks handed to the task threads and not yet reported, by id. */
   private readonly running = new Map<number, TaskDescriptor>();
   private closing: Promise<void> | undefined;
+  private starting: Promise<void> | undefined;
   private readonly inFlight = new Set<Promise<unknown>>();
   private driver!: Connection;
   /** The driver's network settings; fetches from peer executors are given up on after its timeout. */
@@ -47,13 +49,25 @@ export class AppContext {
     return join(this.dir, 'shuffle');
   }
 
-  /** Connects to the driver and registers; tasks start arriving after this. */
-  async start(): Promise<void> {
+  /**
+   * Connects to the driver and registers; tasks start arriving after this. A close() meanwhile
+   * (the master released the application) wins: start then fails and leaves no folder behind.
+   */
+  start(): Promise<void> {
+    this.starting ??= this.connectAndRegister();
+    return this.starting;
+  }
+
+  private async connectAndRegister(): Promise<void> {
     await mkdir(this.shuffleDir, { recursive: true });
-    this.driver = await connect({
+    this.throwIfClosing('creating its folder');
+    const driver = await connect({
       host: this.grant.driverHost, port: this.grant.driverPort, secret: this.runtime.secret, tls: this.runtime.tls, role: 'executor',
       heartbeatIntervalMs: this.runtime.heartbeatIntervalMs, heartbeatTimeoutMs: this.runtime.heartbeatTimeoutMs,
     });
+    if (this.closing) await driver.close().catch(() => undefined);
+    this.throwIfClosing('connecting to its driver');
+    this.driver = driver;
     this.network = networkInfoOf(this.driver.peerInfo.info, this.network);
     this.driver.onMessage((msg) => this.onDriverMessage(msg));
     this.driver.onClose((info) => void this.close(`driver connection closed: ${info.reason}`));
@@ -62,6 +76,12 @@ export class AppContext {
       slots: this.grant.slots, pid: process.pid, heapLimitBytes: getHeapStatistics().heap_size_limit,
     };
     await this.driver.send({ header: { type: MessageType.register, ...register } });
+  }
+
+  private throwIfClosing(step: string): void {
+    if (!this.closing) return;
+    throw new DataflowError('APP_CLOSED_WHILE_STARTING',
+      `executor ${this.runtime.executorId} stopped serving application ${this.grant.appId} while ${step} (it was released, or the executor is stopping); nothing to do`);
   }
 
   /** The close under way once close() was called (it resolves when the application's state is gone). */
@@ -79,6 +99,8 @@ export class AppContext {
    */
   close(reason: string): Promise<void> {
     this.closing ??= (async () => {
+      // A start under way stops at its next step; its folder is removed below, after it, not before.
+      await this.starting?.catch(() => undefined);
       this.queue.length = 0;
       // Tasks still running are stopped, not waited for: nobody will read what they compute.
       for (const taskId of this.running.keys()) this.runtime.threads.kill(taskId, `application ${this.grant.appId} is closing (${reason})`);

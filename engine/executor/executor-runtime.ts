@@ -111,7 +111,9 @@ export class ExecutorRuntime {
    * same application that is closing (its driver declared this executor lost, say) is let finish first.
    */
   async attach(grant: AppGrant): Promise<AppContext> {
-    await this.apps.get(grant.appId)?.closed;
+    // No await unless there is an earlier context: the new one is served (and release() finds it) at once.
+    const earlier = this.apps.get(grant.appId)?.closed;
+    if (earlier) await earlier;
     if (this.apps.has(grant.appId)) throw new InternalError('APP_ALREADY_SERVED', `executor ${this.executorId} was asked to serve application ${grant.appId} twice`);
     const app = new AppContext(this, grant);
     this.apps.set(grant.appId, app);
