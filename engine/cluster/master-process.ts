@@ -118,6 +118,8 @@ export class Master {
     const pid = Number(h.pid);
     const host = String(h.host);
     const refuse = (message: string): void => void conn.reply(msg, { header: { type: 'error', message } }).catch(() => undefined);
+    const malformed = malformedExecutor(h);
+    if (malformed !== undefined) return refuse(`executor registration refused: ${malformed}`);
     if (!Number.isInteger(cores) || cores < 1) return refuse(`executor ${executorId} offers ${String(h.cores)} cores; need a positive integer`);
     const previous = this.executors.get(executorId);
     if (previous && !previous.conn.isClosed) {
@@ -257,5 +259,22 @@ function malformedRegistration(h: Record<string, unknown>): string | undefined {
   if (h.appName !== undefined && h.appName !== null && typeof h.appName !== 'string') {
     return `appName must be a string when given, got ${JSON.stringify(h.appName)?.slice(0, 80)}`;
   }
+  return undefined;
+}
+
+/**
+ * Why a registerExecutor header cannot name an executor, or undefined when it can. (A peer with the
+ * secret sending garbage registered executors named by 20,000-character strings and arrays, each
+ * logged in full, on hosts 'undefined'.)
+ */
+function malformedExecutor(h: Record<string, unknown>): string | undefined {
+  const shown = (value: unknown): string => (JSON.stringify(value) ?? String(value)).slice(0, 80);
+  if (typeof h.executorId !== 'string' || h.executorId.length === 0 || h.executorId.length > 200 || /[\u0000-\u001f\u007f]/.test(h.executorId)) {
+    return `executorId must be a name of 1-200 printable characters (--executor-id), got ${shown(h.executorId)}`;
+  }
+  if (typeof h.host !== 'string' || h.host.length === 0 || h.host.length > 255) {
+    return `host must be the executor's host name or address, got ${shown(h.host)}`;
+  }
+  if (!Number.isSafeInteger(h.pid) || (h.pid as number) < 1) return `pid must be a positive integer, got ${shown(h.pid)}`;
   return undefined;
 }
