@@ -68,8 +68,42 @@ function randomValue(rng: Prng, ctx: FuzzContext, depth = 0): unknown {
   }
 }
 
-/** A JSON header: a known or random type, a few real or wrong fields. */
+/** Messages as real peers send them (fields from the context): mutated one or two fields at a time. */
+function template(rng: Prng, ctx: FuzzContext): Record<string, unknown> {
+  const k = ctx.known;
+  const rid = 1 + rng.int(1_000_000);
+  return { ...rng.pick([
+    { type: 'register', executorId: `fuzz-${rng.int(1000)}`, host: '127.0.0.1', port: 1 + rng.int(65_535), slots: 1, pid: process.pid },
+    { type: 'registerExecutor', executorId: `fuzz-${rng.int(1000)}`, host: '127.0.0.1', port: 1 + rng.int(65_535), cores: 1, pid: process.pid, rid },
+    { type: 'registerApp', appName: 'fuzz', driverHost: '127.0.0.1', driverPort: 1 + rng.int(65_535), maxCores: 1, rid },
+    { type: 'unregisterApp', appId: k.appId },
+    { type: 'appReleased', appId: k.appId },
+    { type: 'fetchBlocks', appId: k.appId, shuffleId: 0, maps: [[0, 0], [1, 0]], reducePartition: 0, endPartition: 1, rid },
+    { type: 'fetchCached', appId: k.appId, cacheId: 0, partition: 0, rid },
+    { type: 'taskFinished', taskId: rng.int(50), attempt: 0, executorId: k.executorId },
+    { type: 'taskFailed', taskId: rng.int(50), attempt: 0, executorId: k.executorId, message: 'fuzz' },
+    { type: 'executorStats', executorId: k.executorId, heapUsedBytes: 1 },
+    { type: 'fetchBundle', appId: k.appId, rid },
+    { type: 'fetchBroadcast', appId: k.appId, broadcastId: 0, rid },
+  ]) };
+}
+
+/** A JSON header: a real message with a field or two wrong, or a known or random type with random fields. */
 function randomHeader(rng: Prng, ctx: FuzzContext): Record<string, unknown> {
+  if (rng.int(3) === 0) {
+    const header = template(rng, ctx);
+    for (let i = rng.int(3); i > 0; i--) {
+      const fields = Object.keys(header).filter((f) => f !== 'type');
+      const field = rng.int(4) === 0 ? rng.pick(FIELDS) : rng.pick(fields);
+      if (rng.int(5) === 0) delete header[field];
+      else header[field] = rng.int(3) === 0 && field in ctx.known ? ctx.known[field] : randomValue(rng, ctx);
+    }
+    return header;
+  }
+  return randomFields(rng, ctx);
+}
+
+function randomFields(rng: Prng, ctx: FuzzContext): Record<string, unknown> {
   const header: Record<string, unknown> = {};
   for (let i = rng.int(6); i > 0; i--) {
     const field = rng.int(8) === 0 ? rng.bytes(4).toString('hex') : rng.pick(FIELDS);

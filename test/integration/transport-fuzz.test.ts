@@ -113,8 +113,13 @@ describe.each([{ tls: false }, { tls: true }])('fuzzed frames against every port
       expect(failures.slice(0, 3), `${target.name}: connections not closed within ${DEADLINE_MS} ms or refused (seed ${SEED})`).toEqual([]);
     }
     expect(cluster.master.alive, cluster.master.output).toBe(true);
-    // registrations without a reachable driver are refused, not taken as applications
+    // registrations without a reachable driver, or of executors without a name, are refused; the
+    // well-formed fake executors (template frames) prove authenticated frames reached the handlers
     expect(cluster.master.output).not.toMatch(/driver at (undefined|null|\S*:NaN)/);
+    expect(cluster.master.output).not.toMatch(/executor (undefined|null|,|\[object)\S* registered/);
+    const longest = Math.max(...cluster.master.output.split('\n').map((line) => line.length));
+    expect(longest, 'longest master log line').toBeLessThan(2_000);
+    expect(cluster.master.output).toMatch(/executor fuzz-\d+ registered/);
     expect(cluster.liveExecutors().map((e) => e.id)).toEqual([...cluster.executors.keys()]);
     const after = processes.map((p) => rssBytes(p.pid));
     const mb = (bytes: number): string => (bytes / 2 ** 20).toFixed(0);
