@@ -7,6 +7,7 @@ import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Session } from '../../engine/index.ts';
 import { slowTask } from '../fixtures/slow-task.ts';
+import { TestCluster, waitUntil } from '../helpers/cluster.ts';
 import { useTmpDir } from '../helpers/tmp-dir.ts';
 
 const tmp = useTmpDir('task-kill');
@@ -17,8 +18,8 @@ function attemptFiles(workDir: string): string[] {
   return readdirSync(workDir, { recursive: true }).map(String).filter((f) => /shuffle_\d+_\d+_\d+\.|task-\d+-attempt-/.test(f)).sort();
 }
 
-describe('a failed job', () => {
-  it('kills its tasks still running: they write nothing afterwards and leave no attempt files (local[2])', { timeout: 120_000 }, async () => {
+describe('tasks of an aborted job', () => {
+  it('are killed when the job fails: they write nothing afterwards and leave no attempt files (local[2])', { timeout: 120_000 }, async () => {
     const session = await Session.create({
       master: 'local[2]',
       // one attempt: the job fails at the first throw; map outputs go to files, which a killed task must not leave
@@ -40,6 +41,25 @@ describe('a failed job', () => {
       expect(await session.range(0, 10, { numPartitions: 2 }).count()).toBe(10);
     } finally {
       await session.stop();
+    }
+  });
+
+  it('are killed when the session stops, on a standalone executor that outlives the application', { timeout: 120_000 }, async () => {
+    const cluster = await TestCluster.start({ executors: 1 });
+    try {
+      const session = await cluster.session();
+      const o = { slowId: 5, failId: -1, started: join(tmp(), 'started'), go: join(tmp(), 'go'), marker: join(tmp(), 'marker') };
+      const job = session.range(0, 10, { numPartitions: 1 }).mapPartitions((rows) => slowOrFailing(rows, o), { slowOrFailing, o }).count();
+      job.catch(() => undefined);
+      await waitUntil(() => existsSync(o.started), 'the task started', 60_000);
+      await session.stop();
+      writeFileSync(o.go, 'go\n'); // a task still alive now writes its marker within milliseconds
+      await waitUntil(() => cluster.appDirs().length === 0, 'the application folder removed', 30_000);
+      await new Promise((r) => setTimeout(r, 1_500));
+      expect(existsSync(o.marker)).toBe(false);
+      expect(cluster.executors.get('exec-1')!.alive).toBe(true);
+    } finally {
+      await cluster.stop();
     }
   });
 });
