@@ -182,7 +182,8 @@ function encodeFlat(schema: Schema, columns: Data[], ids: Int32Array, starts: In
   const out = allocate(offsets[numBuckets]!);
   out.set(schemaMessage, 0);
   // Where each column's regions of each bucket start, in bytes from the start of `out`.
-  const regionAt = plans.map(() => [] as Float64Array[]);
+  // (allocated for every column even when no bucket has rows: a task's empty output is scattered too)
+  const regionAt = plans.map((p) => Array.from({ length: p.kind === 'binary' ? 3 : 2 }, () => new Float64Array(numBuckets)));
   for (let b = 0; b < numBuckets; b++) {
     const layout = metas[b];
     if (!layout) continue;
@@ -192,7 +193,7 @@ function encodeFlat(schema: Schema, columns: Data[], ids: Int32Array, starts: In
     plans.forEach((p, c) => {
       const regions = p.kind === 'binary' ? 3 : 2;
       for (let k = 0; k < regions; k++) {
-        (regionAt[c]![k] ??= new Float64Array(numBuckets))[b] = bodyStart + layout.regions[r++]!.offset;
+        regionAt[c]![k]![b] = bodyStart + layout.regions[r++]!.offset;
       }
     });
   }

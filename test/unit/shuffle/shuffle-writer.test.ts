@@ -141,6 +141,12 @@ describe('encodeBuckets', () => {
     expect([0, 1, 2].map(bucket)).toEqual([[11, 14], [10, 12], [13]]);
   });
 
+  it('encodes an output with no rows, string and number columns alike (every bucket empty)', () => {
+    const t = new Table({ s: vectorFromArray([] as string[], new Utf8()), x: vectorFromArray([] as number[], new Int32()) });
+    const { bytes, offsets } = encodeBuckets(t, new Int32Array(0), 3);
+    for (const r of [0, 1, 2]) expect(decodeBlock(blockStream(bytes, offsets, r, r + 1))?.numRows ?? 0).toBe(0);
+  });
+
   it('rejects a bucket outside the range', () => {
     const t = new Table({ x: vectorFromArray([1, 2], new Int32()) });
     expect(() => encodeBuckets(t, Int32Array.of(0, 3), 2)).toThrow(/row 1 was assigned partition 3, outside 0..1/);
