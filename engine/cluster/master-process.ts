@@ -11,6 +11,8 @@ import { MasterState } from './master-state.ts';
 import type { MasterCommand, MasterEvent } from './master-state.ts';
 import { MasterRecoveryFile } from './master-recovery.ts';
 
+/** Longest log line the master writes; longer ones are cut (they quote what peers sent). */
+const MAX_LOG_LINE = 1_000;
 export interface MasterOptions extends AdmissionLimits {
   host?: string;
   port?: number;
@@ -45,7 +47,9 @@ export class Master {
   private readonly recovery: MasterRecoveryFile | undefined;
 
   private constructor(options: MasterOptions) {
-    this.log = options.log ?? (() => undefined);
+    const log = options.log ?? (() => undefined);
+    // lines quote what peers sent (ids, names, close reasons): a hostile peer must not flood the log
+    this.log = (line) => log(line.length <= MAX_LOG_LINE ? line : `${line.slice(0, MAX_LOG_LINE)}… (${line.length} characters, cut)`);
     this.graceMs = options.reconnectGraceMs ?? options.heartbeatTimeoutMs ?? 60_000;
     this.recovery = options.recoveryDir ? new MasterRecoveryFile(options.recoveryDir) : undefined;
   }
