@@ -40,6 +40,7 @@ const EXHAUSTED_FIX: Partial<Record<TaskFailureReason['kind'], string>> = {
   OutOfMemory:
     'The task needs more memory than an executor gives it: raise the executors\' heap (e.g. --max-old-space-size=4096 in ' +
     'dataflow.executor.extraNodeOptions) and memory (dataflow.executor.memory, --memory), or spread its data over more partitions.',
+  ExecutorResourceExhausted: 'Each attempt ran out of a resource on its executor (the causes say which, where and how to free it).',
 };
 
 /** A partition failed `maxTaskAttempts` times in a row. @example taskAttemptsExhausted(2, 5, causes, 4) */
@@ -55,7 +56,7 @@ export function taskAttemptsExhausted(
   return {
     message:
       `Partition ${partition} of stage ${stageId} failed ${causes.length} times (maxTaskAttempts = ${maxTaskAttempts}); ` +
-      `last failure: ${describeFailure(last)}. ${fix}`,
+      `last failure: ${describeFailure(last).replace(/\.$/, '')}. ${fix}`,
     stageId,
     partition,
     causes: [...causes],

@@ -141,6 +141,7 @@ describe('spilling operators under a tiny memory budget', () => {
       expect(excluded.map((c) => c.executorId)).toEqual(['exec-1']);
       expect(excluded[0]!.message).toMatch(/executor exec-1 is excluded for this application: tasks of 2 partitions failed there for want of a resource \(last: executor exec-1 could not spill .*ENOSPC/);
       expect((error as JobFailedError).failure.message).toMatch(/last failure: executor exec-2 could not spill to \S*exec-2\/app-local\/spill\/\S+: the disk is full \(ENOSPC\)/);
+      expect((error as JobFailedError).failure.message).toMatch(/so it spills less\. Each attempt ran out of a resource on its executor/);
     } finally {
       for (const u of unmount) u();
       await session.stop();
