@@ -1,0 +1,58 @@
+// The application's event log, one JSON object per line: what the driver saw happen (scheduling,
+// executors, plans) and what library jobs reported (ALS iterations, SVD restarts). The live UI and
+// `dataflow history` fold the same events into the same status model (status.ts): one code path.
+//
+// Changing an event: add optional fields only (old logs must still open); bump EVENT_LOG_VERSION
+// when a reader could misread an old line; keep every time in epoch milliseconds.
+
+export const EVENT_LOG_VERSION = 1;
+
+/** Bytes and rows a task moved; every field a sum over the task attempt. */
+export interface TaskIo {
+  /** Bytes read from sources (Parquet, CSV, text) and cached blocks. */
+  inputBytes: number;
+  inputRecords: number;
+  shuffleReadBytes: number;
+  shuffleReadRecords: number;
+  shuffleWriteBytes: number;
+  shuffleWriteRecords: number;
+  /** Rows the task produced (its result, or what it wrote to its shuffle). */
+  outputRecords: number;
+  spillBytes: number;
+  peakMemoryBytes: number;
+}
+
+/** One stage of a job's DAG as planned: enough to draw it (stages as boxes, shuffles as arrows). */
+export interface StageInfo {
+  stageId: number;
+  /** A short name from the plan: the last verbs of the stage's pipeline, e.g. "parquet → map → reduceByKey". */
+  name: string;
+  numTasks: number;
+  /** Stages whose shuffle output this stage reads. */
+  parentStageIds: number[];
+  /** The shuffle this stage writes, absent for a result stage. */
+  shuffleId?: number;
+}
+
+export type EngineEvent =
+  | { event: 'ApplicationStart'; time: number; appId: string; appName: string; master: string; user: string; logVersion: number; uiUrl?: string }
+  | { event: 'ApplicationEnd'; time: number; appId: string; status: 'succeeded' | 'failed'; message?: string }
+  | { event: 'JobStart'; time: number; jobId: number; description: string; stages: StageInfo[]; plan: string }
+  | { event: 'JobEnd'; time: number; jobId: number; status: 'succeeded' | 'failed' | 'cancelled'; message?: string }
+  | { event: 'StageSubmitted'; time: number; jobId: number; stageId: number; attempt: number; numTasks: number }
+  | { event: 'StageCompleted'; time: number; jobId: number; stageId: number; attempt: number; status: 'succeeded' | 'failed'; message?: string }
+  | { event: 'TaskStart'; time: number; stageId: number; stageAttempt: number; taskId: number; partition: number; attempt: number; executorId: string; host: string }
+  | {
+    event: 'TaskEnd'; time: number; stageId: number; stageAttempt: number; taskId: number; partition: number; attempt: number; executorId: string;
+    status: 'succeeded' | 'failed' | 'killed'; durationMs: number; io: TaskIo;
+    /** Why it failed: the failure reason's message, e.g. "executor exec-2 ran out of memory (heap limit 256 MB)". */
+    failure?: string;
+  }
+  | { event: 'ExecutorAdded'; time: number; executorId: string; host: string; port: number; cores: number; memoryBytes: number }
+  | { event: 'ExecutorRemoved'; time: number; executorId: string; reason: string; outOfMemory?: boolean }
+  | { event: 'DatasetCached'; time: number; cacheId: number; name: string; partition: number; executorId: string; memoryBytes: number; diskBytes: number }
+  | { event: 'DatasetUnpersisted'; time: number; cacheId: number }
+  /** What a library job reports, e.g. source 'als', kind 'iteration', data { iteration: 3, trainRmse: 0.71, seconds: 0.4, shuffleBytes: 1234 }. */
+  | { event: 'AppEvent'; time: number; source: string; kind: string; data: Record<string, number | string | boolean | null> };
+
+export type EngineEventName = EngineEvent['event'];
