@@ -12,7 +12,7 @@ import { DEFAULT_MAX_UNAUTHENTICATED, DEFAULT_MAX_UNAUTHENTICATED_PER_ADDRESS } 
 interface ExecutorArgs extends TlsArgs {
   driver?: string; master?: string; 'executor-id'?: string; 'work-dir': string; cores: number; memory?: string;
   host: string; 'advertise-host'?: string; 'secret-file'?: string; chaos?: string; 'network-timeout-ms': number; 'reconnect-timeout-ms': number;
-  'max-unauthenticated': number; 'max-unauthenticated-per-address': number;
+  'max-unauthenticated': number; 'max-unauthenticated-per-address': number; 'metrics-port'?: number;
 }
 
 export const executorCommand: CommandModule<object, ExecutorArgs> = {
@@ -34,12 +34,17 @@ export const executorCommand: CommandModule<object, ExecutorArgs> = {
     .option('reconnect-timeout-ms', { type: 'number', default: 600_000, describe: 'a master that went away is dialled again (with backoff) while applications run, and for this long once none does; then the executor exits' })
     .option('max-unauthenticated', { type: 'number', default: DEFAULT_MAX_UNAUTHENTICATED, describe: 'connections to the block server still in the handshake at once; past it the oldest is closed' })
     .option('max-unauthenticated-per-address', { type: 'number', default: DEFAULT_MAX_UNAUTHENTICATED_PER_ADDRESS, describe: 'the same, from one remote address' })
+    .option('metrics-port', { type: 'number', describe: 'serve Prometheus metrics at http://HOST:PORT/metrics on --host (0: any free port, logged); off by default. Beyond loopback requests need the UI token (see dataflow master)' })
     .check((a) => {
       if (!a.master === !a.driver) throw new InvalidInputError('give exactly one of --master host:port or --driver host:port');
       return true;
     }) as never,
   handler: async (a) => {
     if (!Number.isInteger(a.cores) || a.cores < 1) throw new InvalidInputError(`--cores must be a positive integer, got ${a.cores}`);
+    const metricsPort = a['metrics-port'];
+    if (metricsPort !== undefined && (!Number.isInteger(metricsPort) || metricsPort < 0 || metricsPort > 65_535)) {
+      throw new InvalidInputError(`--metrics-port must be a TCP port (0-65535; 0 picks a free one), got ${metricsPort}`);
+    }
     const secret = readSecret(a['secret-file']);
     const tls = tlsFromArgs(a);
     const { runExecutor } = await import('../executor/executor-process.ts');
@@ -54,6 +59,7 @@ export const executorCommand: CommandModule<object, ExecutorArgs> = {
       heartbeatTimeoutMs: a['network-timeout-ms'],
       reconnectTimeoutMs: a['reconnect-timeout-ms'],
       maxUnauthenticated: a['max-unauthenticated'], maxUnauthenticatedPerAddress: a['max-unauthenticated-per-address'],
+      metricsPort,
     });
   },
 };

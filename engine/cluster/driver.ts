@@ -28,6 +28,7 @@ import type { ExecutorHandle } from './executor-handle.ts';
 import { ProgressReporter } from './progress.ts';
 import { addMetrics, emptyJobMetrics, recordTaskFailure, recordTaskMetrics } from './job-metrics.ts';
 import type { JobMetrics } from './job-metrics.ts';
+import { DriverMetrics } from './driver-metrics.ts';
 
 export type { JobMetrics, StageMetrics, TaskFailureRecord } from './job-metrics.ts';
 
@@ -92,7 +93,11 @@ export class Driver {
   /** Stages of active jobs, with how many active jobs use each (map stages are shared). */
   private readonly stages = new Map<number, { stage: Stage; users: number }>();
   private readonly stageIdByShuffle = new Map<number, number>();
-  private readonly running = new Map<number, { jobId: number; stageId: number; partition: number; attempt: number; executorId: string; shuffleId?: number }>();
+  private readonly running = new Map<number, {
+    jobId: number; stageId: number; partition: number; attempt: number; executorId: string; shuffleId?: number;
+    /** Bytes of the shuffle blocks the task reads (its descriptor's), counted in metrics when it finishes. */
+    shuffleReadBytes: number;
+  }>();
   /** Failed jobs waiting for their running tasks to stop before the failure is reported (settleBeforeFailing). */
   private readonly settling = new Map<number, { job: JobRun; error: Error }>();
   private readonly payloads = new Map<number, TaskPayload>();
@@ -113,6 +118,10 @@ export class Driver {
   private fatal: Error | undefined;
   /** dataflow.shuffle.memoryOutputBytes, sent with every map task. */
   private readonly memoryOutputBytes: number;
+  /** Counts for the driver's /metrics (see driver-metrics.ts). */
+  readonly metrics = new DriverMetrics({
+    jobsActive: () => this.jobs.size, tasksRunning: () => this.running.size, executorsAlive: () => this.executors.size,
+  });
 
   constructor(config: EngineConfig) {
     this.memoryOutputBytes = config['dataflow.shuffle.memoryOutputBytes'];
@@ -146,6 +155,7 @@ export class Driver {
 
   addExecutor(handle: ExecutorHandle): void {
     this.executors.set(handle.id, handle);
+    this.metrics.executorAdded();
     this.dispatch({ type: 'ExecutorAdded', executorId: handle.id, slots: handle.slots });
   }
 
@@ -160,6 +170,7 @@ export class Driver {
     const { note, outOfMemory, handle } = details;
     if (handle !== undefined && this.executors.get(executorId) !== handle) return;
     if (!this.executors.delete(executorId)) return;
+    this.metrics.executorLost(outOfMemory === true);
     const lostTasks = [...this.running].filter(([, info]) => info.executorId === executorId);
     const tasks = lostTasks.map(([taskId, t]) => `task ${taskId} of stage ${t.stageId} (partition ${t.partition}, attempt ${t.attempt})`);
     const message = `${cause}${tasks.length > 0 ? ` while running ${tasks.join(', ')}` : ''}${note ? `; ${note}` : ''}`;
@@ -221,6 +232,7 @@ export class Driver {
       mapOutput = { executorId, blockSizes: payload.blockSizes, attempt: info.attempt };
     }
     this.recordMetrics(info.jobId, info.stageId, result);
+    this.metrics.taskSucceeded(info.shuffleReadBytes, result);
     this.progress.taskDone(info.stageId, result.metrics?.spillBytes ?? 0);
     this.dispatch({ type: 'TaskFinished', taskId, mapOutput });
     this.payloads.delete(taskId);
@@ -272,6 +284,7 @@ export class Driver {
       else this.stages.set(stage.stageId, { stage, users: 1 });
     }
     const jobId = this.nextJobId++;
+    this.metrics.jobStarted();
     this.bundleByJob.set(jobId, options.bundleHash);
     const metrics = emptyJobMetrics(jobId);
     for (const carried of options.carriedMetrics ?? []) addMetrics(metrics, carried);
@@ -347,9 +360,13 @@ export class Driver {
           }),
           bundleHash: this.bundleByJob.get(task.jobId),
         };
+        let shuffleReadBytes = 0;
+        for (const input of descriptor.shuffleInputs) for (const block of input.blocks) shuffleReadBytes += block.size;
         this.running.set(task.taskId, {
           jobId: task.jobId, stageId: task.stageId, partition: task.partition, attempt: task.attempt, executorId: task.executorId, shuffleId: stage.shuffleDep?.shuffleId,
+          shuffleReadBytes,
         });
+        this.metrics.taskStarted();
         executor.launch(descriptor);
         return;
       }
@@ -381,6 +398,7 @@ export class Driver {
   }
 
   private recordFailure(info: { jobId: number; stageId: number; partition: number; attempt: number }, reason: TaskFailureReason): void {
+    this.metrics.taskFailed(reason.kind);
     const metrics = this.jobs.get(info.jobId)?.metrics;
     if (metrics) recordTaskFailure(metrics, info, reason);
   }
@@ -392,6 +410,7 @@ export class Driver {
 
   private finishJob(job: JobRun, error: Error | undefined): void {
     if (!this.jobs.delete(job.jobId)) return;
+    this.metrics.jobEnded(error !== undefined);
     if (job.action) this.lastJobMetrics = job.metrics; // a map-stage job's count in the job it ran for
     this.bundleByJob.delete(job.jobId);
     for (const stage of job.plan.stages) {

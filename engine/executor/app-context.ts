@@ -170,12 +170,18 @@ export class AppContext {
       const task = this.queue.shift()!;
       this.running.set(task.taskId, task);
       this.runtime.beforeTask(task);
+      const metrics = this.runtime.metrics;
+      metrics.taskStarted();
       const run = this.runtime.threads.run(task, { appId: this.grant.appId, dir: this.dir, shuffleDir: this.shuffleDir, spillDir: join(this.dir, 'spill'), network: this.network }, this.services);
       const done = run.then(
-        (result) => this.driver.send({ header: { type: MessageType.taskFinished, taskId: task.taskId }, body: encodeBody(result) }),
+        (result) => {
+          metrics.taskSucceeded(task, result);
+          return this.driver.send({ header: { type: MessageType.taskFinished, taskId: task.taskId }, body: encodeBody(result) });
+        },
         async (error: unknown) => {
           const reason = error instanceof TaskError ? error.reason
             : { kind: 'UserCodeError' as const, message: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
+          metrics.taskFailed(reason);
           if (reason.kind === 'TaskKilled') await this.removeTaskOutput(task);
           return this.driver.send({ header: { type: MessageType.taskFailed, taskId: task.taskId }, body: encodeBody(reason) });
         },

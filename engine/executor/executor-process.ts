@@ -8,6 +8,8 @@ import { ExecutorRuntime } from './executor-runtime.ts';
 import { InvalidInputError } from '../errors.ts';
 import { availableMemoryBytes } from './memory-limit.ts';
 import { MasterLink } from './master-link.ts';
+import { metricsHandler, serveHttp, uiToken } from '../metrics/index.ts';
+import type { HttpEndpoint } from '../metrics/index.ts';
 
 export interface ExecutorProcessOptions extends ExecutorRuntimeOptions {
   /** local[N]: the driver to serve. */
@@ -16,16 +18,32 @@ export interface ExecutorProcessOptions extends ExecutorRuntimeOptions {
   master?: { host: string; port: number };
   /** standalone: how long to keep dialling a master that went away while serving no application. Default 10 min. */
   reconnectTimeoutMs?: number;
+  /** Serve /metrics on this port of listenHost (0: any free port; the address is logged). Default: off. */
+  metricsPort?: number;
 }
 
 export async function runExecutor(options: ExecutorProcessOptions): Promise<void> {
   const runtime = await ExecutorRuntime.start(options);
+  let metrics: HttpEndpoint | undefined;
+  if (options.metricsPort !== undefined) {
+    try {
+      metrics = await serveHttp({
+        host: options.listenHost ?? '127.0.0.1', port: options.metricsPort, option: '--metrics-port',
+        routes: { '/metrics': metricsHandler(runtime.metrics.registry) }, token: uiToken(options.secret),
+      });
+    } catch (error) {
+      await runtime.stop();
+      throw error;
+    }
+    process.stderr.write(`executor ${options.executorId}: metrics at ${metrics.url}/metrics\n`);
+  }
   let stopping: Promise<void> | undefined;
   let stopLink = (): void => undefined;
   const stop = async (code: number, why?: string): Promise<never> => {
     stopping ??= (async () => {
       if (why) process.stderr.write(`executor ${options.executorId}: ${why}\n`);
       stopLink();
+      await metrics?.close();
       await runtime.stop();
     })();
     await stopping;

@@ -19,6 +19,7 @@ import { DEFAULT_CAPACITY_BYTES } from '../shuffle/map-output-store.ts';
 import type { TaskThreads } from './task-threads.ts';
 import { encodeIpc } from '../kernels/ipc.ts';
 import { isProcessAlive } from '../process-alive.ts';
+import { ExecutorMetrics } from './executor-metrics.ts';
 
 /** How every application id, and so every application folder in a work directory, begins. */
 const APP_DIR_PREFIX = 'app-';
@@ -65,6 +66,8 @@ export class ExecutorRuntime {
   readonly threads: TaskThreads;
   /** What each application's kept map outputs may hold together (a share of the executor's memory). */
   readonly mapOutputBytes: number;
+  /** Counts of tasks, shuffle bytes, spills and cached bytes (served by `--metrics-port`). */
+  readonly metrics: ExecutorMetrics;
 
   private constructor(private readonly options: ExecutorRuntimeOptions) {
     this.executorId = options.executorId;
@@ -83,6 +86,13 @@ export class ExecutorRuntime {
     this.threads = new TaskThreadPool(options.cores, {
       executorId: options.executorId, secret: options.secret, tls: options.tls, chaos: options.chaos, taskMemoryBytes: taskMemoryBytes(memory, options.cores),
       storageMemoryBytes: storageMemoryBytes(memory, options.cores),
+    });
+    this.metrics = new ExecutorMetrics(options.executorId, options.cores, {
+      appCount: () => this.apps.size,
+      cachedBytes: async () => {
+        const stats = (await Promise.all([...this.apps.keys()].map((appId) => this.threads.stats(appId)))).flat();
+        return { memory: stats.reduce((n, t) => n + t.cachedMemoryBytes, 0), disk: stats.reduce((n, t) => n + t.cachedDiskBytes, 0) };
+      },
     });
   }
 
@@ -168,6 +178,7 @@ export class ExecutorRuntime {
         }));
         const sizes = blocks.map((parts) => parts.reduce((n, p) => n + p.byteLength, 0));
         await conn.reply(msg, { header: { type: 'ok', sizes }, bodyParts: blocks.flat() });
+        this.metrics.blocksServed(sizes.reduce((n, size) => n + size, 0));
       } else if (h.type === MessageType.fetchCached) {
         const table = await app.cachedTable(Number(h.cacheId), Number(h.partition));
         if (!table) {
