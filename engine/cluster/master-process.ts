@@ -3,6 +3,8 @@
 // which drivers to serve. It never sees data: tasks and blocks go between drivers and executors,
 // so applications run on while it is gone; executors and drivers register again when it is back
 // (with `recoveryDir` it also remembers its applications and executors across a restart).
+// With `ui` it serves its page (executors, applications, links to their drivers' UIs) and /metrics
+// over HTTP (master-ui.ts).
 
 import { listen } from '../transport/index.ts';
 import type { AdmissionLimits, Connection, Message, TlsSettings, TransportServer } from '../transport/index.ts';
@@ -10,6 +12,9 @@ import { MasterMessage } from '../protocol/index.ts';
 import { MasterState } from './master-state.ts';
 import type { MasterCommand, MasterEvent } from './master-state.ts';
 import { MasterRecoveryFile } from './master-recovery.ts';
+import { MasterBook } from './master-book.ts';
+import { startMasterUi } from './master-ui.ts';
+import type { HttpEndpoint } from '../metrics/index.ts';
 
 /** Longest log line the master writes; longer ones are cut (they quote what peers sent). */
 const MAX_LOG_LINE = 1_000;
@@ -29,6 +34,11 @@ export interface MasterOptions extends AdmissionLimits {
    * Default: heartbeatTimeoutMs.
    */
   reconnectGraceMs?: number;
+  /**
+   * Serve the master's page and /metrics over HTTP on host:port (`dataflow master --ui-host/--ui-port`);
+   * `tries` > 1: a port in use moves to the next ones, then to any free port (for the default port).
+   */
+  ui?: { host: string; port: number; tries?: number };
   log?: (line: string) => void;
 }
 
@@ -36,6 +46,8 @@ const APP_ID = /^app-[A-Za-z0-9_-]{1,100}$/;
 
 export class Master {
   private readonly state = new MasterState();
+  private readonly book = new MasterBook();
+  private ui: HttpEndpoint | undefined;
   private readonly executors = new Map<string, { conn: Connection; pid: number; host: string }>();
   private readonly drivers = new Map<string, Connection>();
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -71,10 +83,29 @@ export class Master {
       const names = (ids: string[]): string => ids.sort().join(', ') || 'none';
       master.log(`recovered ${apps.length} applications (${names(apps.map((a) => a.appId))}) and ${executors.length} executors ` +
         `(${names(executors.map((e) => e.executorId))}) from ${master.recovery!.path}; each has ${master.graceMs} ms to register again`);
+      for (const app of apps) master.book.appWaiting(app.appId, app.driver, app.maxCores);
+      for (const e of executors) master.book.executorRecovering(e.executorId, e.cores);
       master.apply({ type: 'Recovered', snapshot: recovered.snapshot });
     }
     master.log(`dataflow master listening on ${master.server.host}:${master.server.port}`);
+    if (options.ui) {
+      try {
+        master.ui = await startMasterUi({
+          ...options.ui, secret: options.secret, log: master.log,
+          view: () => master.book.view(master.state, `dataflow://${master.server.host}:${master.server.port}`),
+          book: master.book, state: master.state,
+        });
+      } catch (error) {
+        await master.close();
+        throw error;
+      }
+    }
     return master;
+  }
+
+  /** `http://host:port` of the master's page, when it serves one. */
+  get uiUrl(): string | undefined {
+    return this.ui?.url;
   }
 
   get port(): number {
@@ -91,6 +122,7 @@ export class Master {
     this.timers.clear();
     for (const { conn } of this.executors.values()) await conn.send({ header: { type: MasterMessage.shutdown } }).catch(() => undefined);
     await this.server.close();
+    await this.ui?.close();
   }
 
   private onMessage(conn: Connection, msg: Message): void {
@@ -102,6 +134,7 @@ export class Master {
         if (this.drivers.get(appId) !== conn) return;
         this.drivers.delete(appId);
         this.log(`application ${appId} finished`);
+        this.book.appEnded(appId, 'finished');
         this.apply({ type: 'AppFinished', appId });
         return;
       }
@@ -141,12 +174,14 @@ export class Master {
       if (this.executors.get(executorId)?.conn !== conn) return;
       this.executors.delete(executorId);
       this.log(`executor ${executorId} lost: ${info.reason}`);
+      this.book.executorLost(executorId, info.reason);
       this.apply({ type: 'ExecutorLost', executorId });
     });
     void conn.reply(msg, { header: { type: 'ok' } }).catch(() => undefined);
     const serving = Object.keys(apps);
     this.log(`executor ${executorId} registered with ${cores} cores from ${conn.remoteAddress}` +
       `${known ? ' (known from before)' : ''}${serving.length > 0 ? `, still serving ${serving.join(', ')}` : ''}`);
+    this.book.executorRegistered(executorId, { host, pid, cores, memoryBytes: typeof h.memoryBytes === 'number' ? h.memoryBytes : 0 });
     this.apply({ type: 'ExecutorRegistered', executorId, cores, apps });
   }
 
@@ -164,7 +199,9 @@ export class Master {
     }
     const appId = again ? String(h.appId) : `app-${String(++this.nextApp).padStart(4, '0')}-${process.pid}`;
     const maxCores = h.maxCores === undefined || h.maxCores === null ? Number.MAX_SAFE_INTEGER : Number(h.maxCores);
-    const driver = { name: String(h.appName ?? appId), host: String(h.driverHost), port: Number(h.driverPort) };
+    const driver = {
+      name: String(h.appName ?? appId), host: String(h.driverHost), port: Number(h.driverPort), ...(typeof h.uiUrl === 'string' ? { uiUrl: h.uiUrl } : {}),
+    };
     const known = this.state.hasApp(appId);
     const previous = this.drivers.get(appId);
     this.drivers.set(appId, conn);
@@ -173,6 +210,7 @@ export class Master {
       if (this.drivers.get(appId) !== conn) return;
       this.drivers.delete(appId);
       this.log(`application ${appId}: driver connection lost (${info.reason}); waiting ${this.graceMs} ms for it to register again`);
+      this.book.appWaiting(appId);
       this.apply({ type: 'AppDisconnected', appId });
     });
     void conn.reply(msg, { header: { type: 'ok', appId, freeCores: this.state.freeCores } }).catch(() => undefined);
@@ -181,6 +219,7 @@ export class Master {
     } else {
       this.log(`application ${appId} (${driver.name}) registered; driver at ${driver.host}:${driver.port}`);
     }
+    this.book.appRegistered(appId, driver, maxCores);
     this.apply({ type: 'AppRegistered', appId, maxCores, driver });
   }
 
@@ -218,9 +257,11 @@ export class Master {
         return;
       case 'AppForgotten':
         this.log(`application ${command.appId} forgotten: its driver did not register again within ${this.graceMs} ms`);
+        this.book.appEnded(command.appId, 'forgotten');
         return;
       case 'ExecutorForgotten':
         this.log(`executor ${command.executorId} lost: it did not register again within ${this.graceMs} ms of the restart`);
+        this.book.executorLost(command.executorId, `it did not register again within ${this.graceMs} ms of the master's restart`);
         return;
     }
   }
@@ -263,6 +304,9 @@ function malformedRegistration(h: Record<string, unknown>): string | undefined {
   if (h.appName !== undefined && h.appName !== null && typeof h.appName !== 'string') {
     return `appName must be a string when given, got ${JSON.stringify(h.appName)?.slice(0, 80)}`;
   }
+  if (h.uiUrl !== undefined && h.uiUrl !== null && (typeof h.uiUrl !== 'string' || !/^https?:\/\/[^\s"<>\\]{1,500}$/.test(h.uiUrl))) {
+    return `uiUrl must be the http(s):// address of the driver's web UI when given, got ${JSON.stringify(h.uiUrl)?.slice(0, 80)}`;
+  }
   return undefined;
 }
 
@@ -280,5 +324,8 @@ function malformedExecutor(h: Record<string, unknown>): string | undefined {
     return `host must be the executor's host name or address, got ${shown(h.host)}`;
   }
   if (!Number.isSafeInteger(h.pid) || (h.pid as number) < 1) return `pid must be a positive integer, got ${shown(h.pid)}`;
+  if (h.memoryBytes !== undefined && (!Number.isSafeInteger(h.memoryBytes) || (h.memoryBytes as number) < 0)) {
+    return `memoryBytes must be a non-negative integer when given, got ${shown(h.memoryBytes)}`;
+  }
   return undefined;
 }

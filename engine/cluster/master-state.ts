@@ -10,8 +10,14 @@
 // executors again, waiting for each to come back the same way. Only connected applications get
 // new grants, and only connected executors give them.
 
-/** Where an application's driver listens for the executors it is granted. */
-export interface AppDriver { name: string; host: string; port: number }
+/**
+ * Where an application's driver listens for the executors it is granted, and the address of its
+ * web UI when it serves one (linked from the master's page).
+ */
+export interface AppDriver { name: string; host: string; port: number; uiUrl?: string }
+
+/** One executor as the master's page shows it: cores, those granted, whether it is connected. */
+export interface ExecutorCoresView { executorId: string; cores: number; free: number; connected: boolean; grants: Record<string, number> }
 
 /** What a master persists (`--recovery-dir`) and restores: applications, executors and their grants. */
 export interface MasterSnapshot {
@@ -146,6 +152,16 @@ export class MasterState {
     let granted = 0;
     for (const e of this.executors.values()) granted += e.grants.get(appId) ?? 0;
     return granted;
+  }
+
+  /** Every known executor with its cores and grants (the master's page and metrics). */
+  executorCores(): ExecutorCoresView[] {
+    return [...this.executors].map(([executorId, e]) => ({ executorId, cores: e.cores, free: e.free, connected: e.connected, grants: Object.fromEntries(e.grants) }));
+  }
+
+  /** Whether the application's driver is connected now (false: waited for, or unknown). */
+  appConnected(appId: string): boolean {
+    return this.apps.get(appId)?.connected === true;
   }
 
   /** Everything a restarted master needs to know its applications and executors again. */

@@ -19,6 +19,8 @@ const STABLE_MS = 10_000;
 
 interface StandaloneOptions {
   host: string; port: number; secret: string; appName: string; driver: Driver; services: DriverServices; config: EngineConfig;
+  /** The driver's web UI (`http://host:port`), told to the master, whose page links to it. */
+  uiUrl?: string;
 }
 
 export class StandaloneCluster {
@@ -121,5 +123,6 @@ function registration(options: StandaloneOptions, endpoint: DriverEndpoint): { t
   return {
     type: MasterMessage.registerApp, appName: options.appName, driverHost: endpoint.advertiseHost, driverPort: endpoint.port,
     maxCores: config['dataflow.cores.max'] > 0 ? config['dataflow.cores.max'] : null,
+    ...(options.uiUrl ? { uiUrl: options.uiUrl } : {}),
   };
 }

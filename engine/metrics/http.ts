@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { InvalidInputError } from '../errors.ts';
 import { METRICS_CONTENT_TYPE } from './registry.ts';
 import type { MetricsRegistry } from './registry.ts';
-import { isLoopbackHost, requestHasToken } from './ui-token.ts';
+import { TOKEN_COOKIE, isLoopbackHost, requestHasToken } from './ui-token.ts';
 
 export type HttpHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -74,6 +74,8 @@ export async function serveHttp(options: ServeOptions): Promise<HttpEndpoint> {
       return sendText(res, 401, 'this endpoint needs the UI token derived from the cluster secret: send "Authorization: Bearer TOKEN" (or basic auth with TOKEN as the password, or ?token=TOKEN); the process logged where to find it\n',
         { 'www-authenticate': 'Basic realm="dataflow"' });
     }
+    // a browser that opened ?token= keeps it in a cookie for the links it follows next
+    if (guarded && (req.url ?? '').includes('token=')) res.setHeader('set-cookie', `${TOKEN_COOKIE}=${encodeURIComponent(options.token!)}; HttpOnly; SameSite=Strict; Path=/`);
     const handler = options.routes[path];
     if (!handler) return sendText(res, 404, `no page at ${path}; try ${Object.keys(options.routes).join(' or ')}\n`);
     try {

@@ -75,9 +75,12 @@ export class Metric {
 export class MetricsRegistry {
   private readonly families = new Map<string, Family>();
 
-  /** A monotonically increasing count; by convention its name ends in `_total`. */
-  counter(name: string, help: string, labelNames: readonly string[] = []): Metric {
-    return new Metric(this.add({ name, help, kind: 'counter', labelNames, series: new Map() }));
+  /**
+   * A monotonically increasing count; by convention its name ends in `_total`. With `collect`, its
+   * series are read when rendered (a count kept elsewhere), as a collected gauge's are.
+   */
+  counter(name: string, help: string, labelNames: readonly string[] = [], collect?: (set: CollectSeries) => void | Promise<void>): Metric {
+    return new Metric(this.add({ name, help, kind: 'counter', labelNames, series: new Map(), collect }));
   }
 
   /**

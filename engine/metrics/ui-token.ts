@@ -2,7 +2,8 @@
 // derived from the cluster secret by HMAC, never the secret itself, because plain HTTP shows it to
 // the network and the secret keys the cluster's handshake and TLS. Every process of a cluster
 // derives the same token, so one Prometheus `bearer_token` scrapes them all; a browser gives it
-// once as `?token=` (like Jupyter's) or as the password of basic auth.
+// once as `?token=` (like Jupyter's; a cookie then carries it to the other pages) or as the
+// password of basic auth.
 
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
@@ -20,7 +21,10 @@ export function isLoopbackHost(host: string): boolean {
   return host === '::1' || host === '::ffff:127.0.0.1';
 }
 
-/** Whether the request carries `token`: `Authorization: Bearer`, basic auth's password, or `?token=`. */
+/** The cookie that carries the token after a `?token=` visit. */
+export const TOKEN_COOKIE = 'dataflow_ui_token';
+
+/** Whether the request carries `token`: `Authorization: Bearer`, basic auth's password, `?token=`, or the cookie. */
 export function requestHasToken(req: IncomingMessage, token: string): boolean {
   const given = tokenOfRequest(req);
   if (given === undefined) return false;
@@ -37,5 +41,8 @@ function tokenOfRequest(req: IncomingMessage): string | undefined {
     return decoded.slice(decoded.indexOf(':') + 1);
   }
   const query = (req.url ?? '').split('?')[1];
-  return query ? new URLSearchParams(query).get('token') ?? undefined : undefined;
+  const fromQuery = query ? new URLSearchParams(query).get('token') : null;
+  if (fromQuery !== null) return fromQuery;
+  const cookie = /(?:^|;\s*)dataflow_ui_token=([^;]*)/.exec(req.headers.cookie ?? '');
+  return cookie ? decodeURIComponent(cookie[1]!) : undefined;
 }

@@ -119,8 +119,9 @@ export function decodeBody<T>(body: Uint8Array | undefined): T {
 // and the driver its appId, so a restarted master learns the grants that are still in use.
 //
 //   executor → master  registerExecutor { executorId, cores, memoryBytes, host, pid, apps: { appId: slots } }   (request)
-//   driver → master    registerApp { appName, driverHost, driverPort, maxCores, appId? }  (request → { appId })
-//                        (appId: the application re-registering after its master connection dropped)
+//   driver → master    registerApp { appName, driverHost, driverPort, maxCores, uiUrl?, appId? }  (request → { appId })
+//                        (appId: the application re-registering after its master connection dropped;
+//                         uiUrl: http(s) address of the driver's web UI, linked from the master's page)
 //   driver → master    unregisterApp { appId }       (the application ends: its executors are released)
 //   master → executor  launchApp { appId, driverHost, driverPort, slots }
 //   master → executor  releaseApp { appId }          executor → master  appReleased { appId, reason }
