@@ -147,6 +147,8 @@ export class TestCluster {
   readonly executors = new Map<string, ExecutorProcess>();
   masterHost = '';
   masterPort = 0;
+  /** `http://host:port` of the master's page and /metrics (--ui-port 0: a free port). */
+  masterUiUrl = '';
   private nextExecutor = 0;
   private nextRun = 0;
   private readonly others = new Set<ProcessHandle>();
@@ -182,6 +184,7 @@ export class TestCluster {
       const listening = await master.waitFor(/listening on ([0-9.]+):([0-9]+)/);
       cluster.masterHost = listening[1]!;
       cluster.masterPort = Number(listening[2]);
+      cluster.masterUiUrl = (await master.waitFor(/master UI at (http:\/\/\S+)/))[1]!;
       const n = options.executors ?? 2;
       await Promise.all(Array.from({ length: n }, (_, i) => cluster!.startExecutor(options.executor?.(i) ?? {})));
       return cluster;
@@ -206,6 +209,7 @@ export class TestCluster {
     if (this.master.alive) throw new Error('restartMaster: the master is still running; kill it first');
     this.master = spawnDataflow('master', masterArgs(this.dir, this.masterPort, this.options), { env: { ...this.env, ...env }, prefix: this.options.masterPrefix });
     await this.master.waitFor(/listening on ([0-9.]+):([0-9]+)/);
+    this.masterUiUrl = (await this.master.waitFor(/master UI at (http:\/\/\S+)/))[1]!;
     return this.master;
   }
 
@@ -312,7 +316,9 @@ export class TestCluster {
 
 function masterArgs(dir: string, port: number, options: ClusterOptions): string[] {
   const timeout = String(options.masterNetworkTimeoutMs ?? options.networkTimeoutMs ?? 2_000);
-  const args = ['master', '--port', String(port), '--host', options.masterHost ?? '127.0.0.1', '--network-timeout-ms', timeout, ...(options.processArgs ?? [])];
+  const args = [
+    'master', '--port', String(port), '--host', options.masterHost ?? '127.0.0.1', '--network-timeout-ms', timeout, '--ui-port', '0', ...(options.processArgs ?? []),
+  ];
   if (options.masterRecovery) args.push('--recovery-dir', join(dir, 'master-recovery'));
   return args;
 }
