@@ -5,7 +5,7 @@
 import { link } from './api.js';
 import { s } from './dom.js';
 
-const BOX_W = 200;
+const BOX_W = 220;
 const BOX_H = 70;
 const GAP_X = 80;
 const GAP_Y = 24;
@@ -68,13 +68,14 @@ export function dagSvg(appId, job) {
         s('title', {}, `stage ${st.stageId}: ${st.name}\n${st.completedTasks} of ${st.numTasks} tasks done, ${status}`),
         s('rect', { width: BOX_W, height: BOX_H, rx: 6, class: 'box' }),
         s('rect', { x: 0, y: BOX_H - 6, width: BOX_W * pct, height: 6, class: 'done' }),
-        s('text', { x: 10, y: 20, class: 'title' }, `Stage ${st.stageId}`, s('tspan', { class: 'status-word', dx: 8 }, status)),
-        s('text', { x: 10, y: 38, class: 'name' }, clip(st.name, 30)),
-        s('text', { x: 10, y: 55, class: 'tasks', 'data-testid': 'dag-stage-tasks' }, `${st.completedTasks} / ${st.numTasks} tasks`)));
+        s('g', { 'clip-path': 'url(#box-clip)' }, // a long name is cut at the box's edge, never drawn over the arrow
+          s('text', { x: 10, y: 20, class: 'title' }, `Stage ${st.stageId}`, s('tspan', { class: 'status-word', dx: 8 }, status)),
+          s('text', { x: 10, y: 38, class: 'name' }, clip(st.name, 34)),
+          s('text', { x: 10, y: 55, class: 'tasks', 'data-testid': 'dag-stage-tasks' }, `${st.completedTasks} / ${st.numTasks} tasks`))));
   });
 
   return s('svg', { class: 'dag', 'data-testid': 'dag', width, height, viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': `DAG of job ${job.jobId}: ${stages.length} stages` },
-    s('defs', {}, s('marker', { id: 'arrow', viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse' },
+    s('defs', {}, s('clipPath', { id: 'box-clip' }, s('rect', { x: 0, y: 0, width: BOX_W - 6, height: BOX_H })), s('marker', { id: 'arrow', viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse' },
       s('path', { d: 'M0,0 L10,5 L0,10 z', class: 'arrow-head' }))),
     edges, boxes);
 }
