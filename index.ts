@@ -13,6 +13,9 @@ export type { AlsOptions, AlsTrainingSummary } from './jobs/als/index.ts';
 export { svd, SvdModel, SvdInputError, SvdConvergenceError, MAX_GRAMIAN_SIDE } from './jobs/svd/index.ts';
 export type { SvdOptions, SvdMode, SvdCentering, SvdStats } from './jobs/svd/index.ts';
 export type { RecommendOptions } from './jobs/shared/recommend-options.ts';
+export { SvdModelFormatError } from './jobs/svd/index.ts';
+export type { FoldInOptions, FoldInRecord, SaveAlsOptions, TrainingData } from './jobs/als/index.ts';
+export type { ModelIoOptions, SaveModelOptions } from './jobs/shared/model-dir.ts';
 export { EvaluationError, randomSplit, kFold, leaveKOut, regressionMetrics, rmse, mae, rankingMetrics, relevantItems, mostPopular } from './jobs/evaluation/index.ts';
 export type { EvaluationErrorCode, RatingColumns, KFoldOptions, Fold, LeaveKOutOptions, RegressionMetricOptions, RegressionMetrics, RankingMetricOptions, RankingMetrics, RelevantItemsOptions, MostPopularOptions } from './jobs/evaluation/index.ts';
 

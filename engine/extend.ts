@@ -45,6 +45,20 @@ export { groupRows, GROUP_VALUES_COLUMN } from './kernels/group-rows.ts';
 /** Dense group numbers of a table's rows by exact key equality, with each group's first row (distinct, grouping). */
 export { groupIds } from './kernels/group-ids.ts';
 
+// ---- storage ---------------------------------------------------------------------------------------
+/**
+ * Reading and writing whole files on any storage the engine reads (a local path, file://, s3://,
+ * http(s):// for reading), for what a job keeps beside its Parquet data (a model's metadata). The
+ * options are the ones readParquet takes (`storage: { endpoint }`); credentials come from the environment.
+ *
+ * @example
+ *   await writeToUrl(joinLocation(dir, 'model.json'), new TextEncoder().encode(json), storage);
+ *   const names = (await listUrl(joinLocation(dir, 'userFactors'), storage)).map((e) => e.path);
+ */
+export { readAllFromUrl, writeToUrl, listUrl, storageFor, type StorageOptions } from '../connectors/storage/resolve.ts';
+export { joinLocation, schemeOf, isUrl } from '../connectors/storage/url.ts';
+export { StorageError } from '../connectors/storage/errors.ts';
+
 // ---- hashing and randomness -------------------------------------------------------------------------
 /**
  * The engine's value hashes (MurmurHash3; a number hashes by its float64 value, so 5, 5n and 5.0

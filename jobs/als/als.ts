@@ -140,6 +140,7 @@ export async function trainAls(ratings: Dataset<Row>, options: AlsOptions = {}):
     options: o, plan, users, items, userFactors, itemFactors, mean,
     summary: { ratings: total, users: users.ids.length, items: items.ids.length, prepareSeconds: (t1 - t0) / 1000, prepareSteps: steps, iterateSeconds: (t2 - t1) / 1000, iterations: o.maxIter },
     training: ratings,
+    trainedOn: ratings,
   });
 }
 

@@ -3,6 +3,6 @@
 export { trainAls } from './als.ts';
 export type { AlsTrainingSummary } from './als.ts';
 export { AlsModel } from './model.ts';
-export type { RecommendOptions } from './model.ts';
+export type { RecommendOptions, FoldInOptions, FoldInRecord, SaveAlsOptions, TrainingData } from './model.ts';
 export type { AlsOptions } from './options.ts';
 export { AlsOptionError, AlsInputError, AlsNumericError, AlsModelFormatError } from './errors.ts';

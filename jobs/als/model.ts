@@ -1,6 +1,7 @@
 // A trained ALS model: user and item factors (dense index order) with their ids, on the driver.
 // Scoring and top-K run distributed: the factors are broadcast once, pairs or users stream
-// through executor kernels (model-kernels.ts). Saved as Parquet factors plus params.json.
+// through executor kernels (model-kernels.ts). Saved and loaded on any storage, in our format or
+// Spark's (model-io.ts); new users or items are folded in against the fixed other side (fold-in.ts).
 //
 // Cold start (`coldStartStrategy`, for pairs whose user or item was not in the training data):
 //   'nan'       prediction NaN (Spark's default)
@@ -8,13 +9,10 @@
 //   'fallback'  the training ratings' global mean μ, plus the known user/item bias when the
 //               model has biases: μ + b_u (new item), μ + b_i (new user), μ (both new)
 
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { Table, makeVector } from 'apache-arrow';
-import type { Vector } from 'apache-arrow';
+import { makeVector } from 'apache-arrow';
 import type { Session, Dataset, Broadcast, Row } from '../../engine/index.ts';
-import { AlsModelFormatError, AlsOptionError } from './errors.ts';
-import { encodingOf, idVector, indexOfId } from '../shared/id-encoding.ts';
+import { AlsOptionError } from './errors.ts';
+import { indexOfId } from '../shared/id-encoding.ts';
 import type { IdEncoding, IdList, IdValue } from '../shared/id-encoding.ts';
 import { modelKernels } from './model-kernels.ts';
 import type { RecommendOptions } from '../shared/recommend-options.ts';
@@ -22,6 +20,21 @@ import type { ModelData } from './model-kernels.ts';
 import type { AlsPlan, ResolvedAlsOptions } from './options.ts';
 import type { AlsTrainingSummary } from './als.ts';
 import { tableOf } from './packed.ts';
+import { loadAlsModel, saveAlsModel } from './model-io.ts';
+import type { SaveAlsOptions } from './model-io.ts';
+import type { ModelIoOptions } from '../shared/model-dir.ts';
+import { describeTrainingData } from '../shared/training-data.ts';
+import type { TrainingData } from '../shared/training-data.ts';
+import { foldIn } from './fold-in.ts';
+import type { FoldInOptions } from './fold-in.ts';
+
+/** One fold-in a model went through since training: which side, how many ids and ratings. */
+export interface FoldInRecord {
+  side: 'user' | 'item';
+  ids: number;
+  ratings: number;
+  at: string;
+}
 
 export interface AlsModelParts {
   options: ResolvedAlsOptions;
@@ -33,24 +46,28 @@ export interface AlsModelParts {
   /** Global mean of the training ratings. */
   mean: number;
   summary?: AlsTrainingSummary;
-  /** The training ratings (for excluding rated items); absent for a loaded model. */
+  /** The training ratings (for excluding rated items; with folded-in ratings added); absent for a loaded model. */
   training?: Dataset<Row>;
+  /** The ratings the factors were trained on (for trainingData()); absent for a loaded model. */
+  trainedOn?: Dataset<Row>;
+  /** Fold-ins since training, oldest first. */
+  foldIns?: FoldInRecord[];
 }
 
-export type { RecommendOptions };
-
-const FORMAT = 'dataflow-als-1';
+export type { RecommendOptions, FoldInOptions, SaveAlsOptions, TrainingData };
 
 export class AlsModel {
   readonly rank: number;
   readonly options: ResolvedAlsOptions;
   readonly summary: AlsTrainingSummary | undefined;
   private broadcastHandle: Broadcast<ModelData> | undefined;
+  private trainingDataPromise: Promise<TrainingData | undefined> | undefined;
 
-  constructor(readonly session: Session, readonly parts: AlsModelParts) {
+  constructor(readonly session: Session, readonly parts: AlsModelParts, trainingData?: TrainingData) {
     this.rank = parts.plan.rank;
     this.options = parts.options;
     this.summary = parts.summary;
+    if (trainingData) this.trainingDataPromise = Promise.resolve(trainingData);
   }
 
   get userIds(): IdList { return this.parts.users.ids; }
@@ -112,65 +129,84 @@ export class AlsModel {
   }
 
   /**
-   * Writes `dir/userFactors` and `dir/itemFactors` (Parquet: id, f0..f{width-1}) and `dir/params.json`.
-   *
-   * @example
-   *   await model.save('/tmp/als-model'); const again = await AlsModel.load(session, '/tmp/als-model');
+   * What the model was trained on: rows, user and item counts with their smallest and largest ids,
+   * and a content hash of the (user, item, rating) rows (one pass over the training ratings, the
+   * first time it is asked; a loaded model has it from its folder, or undefined if it was not recorded).
    */
-  async save(dir: string, options: { mode?: 'error' | 'overwrite' } = {}): Promise<void> {
-    await mkdir(dir, { recursive: true });
-    const mode = options.mode ?? 'error';
-    for (const side of ['user', 'item'] as const) {
-      const enc = side === 'user' ? this.parts.users : this.parts.items;
-      const f = side === 'user' ? this.userFactors : this.itemFactors;
-      const columns: Record<string, Vector> = { id: idVector(enc, Int32Array.from({ length: enc.ids.length }, (_, i) => i)) };
-      for (let d = 0; d < this.width; d++) {
-        const col = new Float32Array(enc.ids.length);
-        for (let r = 0; r < enc.ids.length; r++) col[r] = f[r * this.width + d];
-        columns[`f${d}`] = makeVector(col);
-      }
-      await this.session.fromTable(new Table(columns), { numPartitions: 1 }).writeParquet(join(dir, `${side}Factors`), { mode });
+  trainingData(): Promise<TrainingData | undefined> {
+    if (!this.trainingDataPromise) {
+      const data = this.parts.trainedOn;
+      this.trainingDataPromise = data ? describeTrainingData(data, this.parts.users, this.parts.items, this.options.ratingCol) : Promise.resolve(undefined);
     }
-    const { training: _t, ...rest } = this.parts;
-    const params = { format: FORMAT, options: this.options, plan: this.parts.plan, mean: this.parts.mean, userIdKind: rest.users.kind, itemIdKind: rest.items.kind, summary: rest.summary };
-    await writeFile(join(dir, 'params.json'), JSON.stringify(params, null, 2));
+    return this.trainingDataPromise;
   }
 
-  /** Reads a model written by `save`. */
-  static async load(session: Session, dir: string): Promise<AlsModel> {
-    let params: { format: string; options: ResolvedAlsOptions; plan: AlsModelParts['plan']; mean: number; summary?: AlsTrainingSummary };
-    try {
-      params = JSON.parse(await readFile(join(dir, 'params.json'), 'utf8'));
-    } catch (error) {
-      throw new AlsModelFormatError(`cannot read ${join(dir, 'params.json')}: ${(error as Error).message}; is '${dir}' a folder written by AlsModel.save?`);
-    }
-    if (params.format !== FORMAT) throw new AlsModelFormatError(`${join(dir, 'params.json')} has format '${params.format}', expected '${FORMAT}'`);
-    const width = params.plan.width;
-    const side = async (name: string): Promise<{ enc: IdEncoding; factors: Float32Array }> => {
-      const table = await (await session.readParquet(join(dir, name))).toTable();
-      const idColumn = table.getChild('id');
-      if (!idColumn) throw new AlsModelFormatError(`${join(dir, name)} has no column id; is '${dir}' a folder written by AlsModel.save?`);
-      const enc = encodingOf(idColumn, `${name}.id`, 'ALS');
-      const factors = new Float32Array(idColumn.length * width);
-      for (let d = 0; d < width; d++) {
-        const col = table.getChild(`f${d}`);
-        if (!col) throw new AlsModelFormatError(`${join(dir, name)} has no column f${d} (width ${width} expected)`);
-        for (let r = 0; r < idColumn.length; r++) {
-          const at = indexOfId(enc.ids, idColumn.get(r));
-          factors[at * width + d] = col.get(r) as number;
-        }
-      }
-      return { enc, factors };
-    };
-    const users = await side('userFactors');
-    const items = await side('itemFactors');
-    return new AlsModel(session, {
-      options: params.options, plan: params.plan, users: users.enc, items: items.enc,
-      userFactors: users.factors, itemFactors: items.factors, mean: params.mean, summary: params.summary,
-    });
+  /** Fold-ins this model went through since training. */
+  get foldIns(): readonly FoldInRecord[] { return this.parts.foldIns ?? []; }
+
+  /**
+   * Saves the model in `dir`: a local path, file:// or s3:// URL. Our format (model.json with the
+   * parameters and what it was trained on, Parquet factors) or Spark's (`format: 'spark'`: the
+   * folder Spark ML's `ALSModel.load` reads). The folder must be empty unless `mode: 'overwrite'`.
+   *
+   * @example
+   *   await model.save('s3://bucket/models/als', { storage: { endpoint } });
+   *   await model.save('/tmp/als-spark', { format: 'spark' });
+   */
+  async save(dir: string, options: SaveAlsOptions = {}): Promise<void> {
+    await saveAlsModel(this.session, this.parts, await this.trainingData(), dir, options);
+  }
+
+  /**
+   * Reads a model from `dir` (a local path, file://, s3:// or http(s):// URL): one written by
+   * `save` in either format, or one Spark ML wrote. A folder of another model kind or version is
+   * refused, naming what was found and what was expected.
+   */
+  static async load(session: Session, dir: string, options: ModelIoOptions = {}): Promise<AlsModel> {
+    const { parts, trainingData } = await loadAlsModel(session, dir, options);
+    return new AlsModel(session, parts, trainingData);
+  }
+
+  /**
+   * A model whose users rated in `ratings` have factors solved from those ratings against this
+   * model's fixed item factors (new users are added, known ones replaced), without retraining:
+   * the normal equations of an ALS user half-iteration, solved exactly. Items are unchanged.
+   *
+   * @example
+   *   const folded = await model.foldInUsers(session.fromRows([{ userId: 9001, itemId: 31, rating: 5 }]));
+   *   await folded.recommendForUsers([9001], 10).collect();
+   */
+  foldInUsers(ratings: Dataset<Row>, options: FoldInOptions = {}): Promise<AlsModel> {
+    return this.folded(ratings, 'user', options);
+  }
+
+  /** The same for items: their factors from their ratings against the fixed user factors. */
+  foldInItems(ratings: Dataset<Row>, options: FoldInOptions = {}): Promise<AlsModel> {
+    return this.folded(ratings, 'item', options);
   }
 
   // ---- internals ----------------------------------------------------------------------------
+
+  private async folded(ratings: Dataset<Row>, side: 'user' | 'item', options: FoldInOptions): Promise<AlsModel> {
+    const p = this.parts;
+    const result = await foldIn(ratings, side, {
+      options: p.options, rank: p.plan.rank, width: p.plan.width, biases: p.plan.biases, offset: p.plan.mean,
+      users: p.users, items: p.items, userFactors: p.userFactors, itemFactors: p.itemFactors,
+    }, options);
+    const userCol = options.userCol ?? p.options.userCol;
+    const itemCol = options.itemCol ?? p.options.itemCol;
+    const rated = ratings.select(userCol, itemCol);
+    const u = p.options.userCol;
+    const i = p.options.itemCol;
+    const renamed = userCol === u && itemCol === i ? rated : rated.map((r) => ({ [u]: r[userCol], [i]: r[itemCol] }), { userCol, itemCol, u, i });
+    const parts: AlsModelParts = {
+      ...p,
+      ...(side === 'user' ? { users: result.encoding, userFactors: result.factors } : { items: result.encoding, itemFactors: result.factors }),
+      training: p.training ? p.training.select(u, i).union(renamed) : renamed,
+      foldIns: [...(p.foldIns ?? []), { side, ids: result.ids, ratings: result.ratings, at: new Date().toISOString() }],
+    };
+    return new AlsModel(this.session, parts, await this.trainingData());
+  }
 
   private data(): Broadcast<ModelData> {
     if (!this.broadcastHandle) {

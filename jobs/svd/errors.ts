@@ -16,3 +16,10 @@ export class SvdConvergenceError extends DataflowError {
     super('SVD_NO_CONVERGENCE', message);
   }
 }
+
+/** A saved model folder is missing, of another kind (an ALS model), or of another format version. */
+export class SvdModelFormatError extends DataflowError {
+  constructor(message: string) {
+    super('SVD_MODEL_FORMAT', message);
+  }
+}

@@ -41,7 +41,7 @@ import { SvdModel } from './model.ts';
 export { SvdModel } from './model.ts';
 export type { SvdStats, RecommendOptions } from './model.ts';
 export type { SvdOptions, SvdMode, SvdCentering } from './options.ts';
-export { SvdInputError, SvdConvergenceError } from './errors.ts';
+export { SvdInputError, SvdConvergenceError, SvdModelFormatError } from './errors.ts';
 export { MAX_GRAMIAN_SIDE } from './gramian.ts';
 
 /** 'auto' picks the Gramian when the narrow side is at most this wide (its O(n³) solve is then ~2 s). */

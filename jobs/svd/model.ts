@@ -1,9 +1,10 @@
 // The result of svd(): σ on the driver, U and V as Datasets (per user / per item: id + Float64
 // vector), and predictions read from the factors for the pairs and top-K lists asked for. The dense
 // users × items matrix U·Σ·Vᵀ is never formed: a pair costs k multiply-adds, a top-K list k per item.
+// Saved and loaded on any storage by save / SvdModel.load (model-io.ts).
 
 import { Table, makeVector, vectorFromArray, Utf8 } from 'apache-arrow';
-import type { Dataset, Broadcast, Row } from '../../engine/index.ts';
+import type { Dataset, Broadcast, Row, Session } from '../../engine/index.ts';
 import type { IdEncoding } from '../shared/id-encoding.ts';
 import { decodeIds } from '../shared/id-encoding.ts';
 import type { RecommendOptions } from '../shared/recommend-options.ts';
@@ -15,6 +16,10 @@ import type { EncodeSpec } from './sparse-rows.ts';
 import { vectorColumn } from './sparse-rows.ts';
 import type { ResolvedSvdOptions } from './options.ts';
 import { SvdInputError } from './errors.ts';
+import { centeringOf, loadSvdModel, saveSvdModel, vectorsDataset } from './model-io.ts';
+import type { ModelIoOptions, SaveModelOptions } from '../shared/model-dir.ts';
+import { describeTrainingData } from '../shared/training-data.ts';
+import type { TrainingData } from '../shared/training-data.ts';
 
 /** Everything svd() hands to the model (internal). */
 export interface SvdParts {
@@ -27,10 +32,10 @@ export interface SvdParts {
   usersAreRows: boolean;
   /** Narrow side's singular vectors, n × k row-major by dense index. */
   narrow: Float64Array;
-  /** Wide side's sparse rows (cached), and the raw ratings they came from. */
-  rows: Dataset;
-  ratings: Dataset;
-  encodeSpec: Broadcast<EncodeSpec>;
+  /** Wide side's sparse rows (cached), and the raw ratings they came from; absent for a loaded model. */
+  rows?: Dataset;
+  ratings?: Dataset;
+  encodeSpec?: Broadcast<EncodeSpec>;
   centering: Centering;
   userMeans: Float64Array | null;
   globalMean: number;
@@ -71,15 +76,19 @@ export class SvdModel {
   readonly centering: { kind: 'none' | 'global' | 'user'; globalMean: number; userMeans: Float64Array | null };
   private factorSpec: Broadcast<PairSpec> | undefined;
   private byUserRows: Dataset | undefined;
+  private trainingDataPromise: Promise<TrainingData | undefined> | undefined;
+  private readonly session: Session;
 
-  constructor(private readonly parts: SvdParts, wideVectors: Dataset) {
+  constructor(private readonly parts: SvdParts, wideVectors: Dataset, trainingData?: TrainingData) {
+    if (trainingData) this.trainingDataPromise = Promise.resolve(trainingData);
     this.k = parts.k;
     this.mode = parts.mode;
     this.sigma = parts.sigma;
     this.stats = parts.stats;
     this.centering = { kind: parts.options.centering, globalMean: parts.globalMean, userMeans: parts.userMeans };
     const narrowSide = parts.usersAreRows ? parts.items : parts.users;
-    const session = parts.rows.session;
+    const session = wideVectors.session;
+    this.session = session;
     const indices = Int32Array.from({ length: narrowSide.ids.length }, (_, i) => i);
     const decoded = decodeIds(narrowSide, indices);
     const narrowVectors = session.fromTable(
@@ -122,8 +131,53 @@ export class SvdModel {
     return this.recommend(count, only, options);
   }
 
+  /**
+   * What the model was trained on: rows, user and item counts with their smallest and largest ids,
+   * and a content hash of the (user, item, rating) rows (one pass over the ratings the first time).
+   */
+  trainingData(): Promise<TrainingData | undefined> {
+    if (!this.trainingDataPromise) {
+      const p = this.parts;
+      this.trainingDataPromise = p.ratings ? describeTrainingData(p.ratings, p.users, p.items, p.options.ratingColumn) : Promise.resolve(undefined);
+    }
+    return this.trainingDataPromise;
+  }
+
+  /**
+   * Saves the model in `dir` (a local path, file:// or s3:// URL): model.json with σ, the options and
+   * what it was trained on, and U and V as Parquet. The folder must be empty unless `mode: 'overwrite'`.
+   *
+   * @example
+   *   await model.save('s3://bucket/models/svd'); const same = await SvdModel.load(session, 's3://bucket/models/svd');
+   */
+  async save(dir: string, options: SaveModelOptions = {}): Promise<void> {
+    const p = this.parts;
+    const wide = await this.wideFactorsByIndex(p.usersAreRows ? this.U : this.V, p.usersAreRows ? p.users : p.items);
+    await saveSvdModel(this.session, {
+      options: p.options, k: p.k, mode: p.mode, sigma: p.sigma, users: p.users, items: p.items, usersAreRows: p.usersAreRows,
+      userVectors: p.usersAreRows ? wide : p.narrow, itemVectors: p.usersAreRows ? p.narrow : wide, userMeans: p.userMeans, globalMean: p.globalMean, stats: p.stats,
+    }, await this.trainingData(), dir, options);
+  }
+
+  /**
+   * Reads a model written by `save` from a local path, file://, s3:// or http(s):// URL; a folder of
+   * another kind or version is refused, naming what was found and what was expected. The loaded
+   * model predicts exactly as the saved one; recommendations need the ratings, so the trained model.
+   */
+  static async load(session: Session, dir: string, options: ModelIoOptions = {}): Promise<SvdModel> {
+    const { snapshot: s, trainingData } = await loadSvdModel(session, dir, options);
+    const [narrow, wide, wideEnc] = s.usersAreRows ? [s.itemVectors, s.userVectors, s.users] : [s.userVectors, s.itemVectors, s.items];
+    return new SvdModel({
+      options: s.options, k: s.k, mode: s.mode, sigma: s.sigma, users: s.users, items: s.items, usersAreRows: s.usersAreRows, narrow,
+      centering: centeringOf(s), userMeans: s.userMeans, globalMean: s.globalMean, stats: s.stats,
+    }, vectorsDataset(session, wideEnc, wide, s.k), trainingData);
+  }
+
   private async recommend(count: number, only: Int32Array | null, options: RecommendOptions): Promise<Dataset> {
     if (!Number.isInteger(count) || count < 1) throw new SvdInputError(`svd recommendations: count must be a positive integer, got ${count}`);
+    if (!this.parts.rows) {
+      throw new SvdInputError('svd recommendations: this model was loaded from a folder and has no ratings, which recommendations need (they fold each user in from its rated items and leave those out); recommend with the trained model, or score candidate pairs with predict()');
+    }
     const exclude = options.exclude ?? true;
     if (typeof exclude !== 'boolean') {
       throw new SvdInputError('svd recommendations: exclude takes true (leave out rated items, the default) or false; excluding the pairs of another dataset is not supported by SVD (filter the recommendations instead)');
@@ -136,7 +190,7 @@ export class SvdModel {
     let centering: Centering;
     if (p.usersAreRows) {
       itemFactors = p.narrow; // V by item index; user factors are folded in: a_uᵀ V = U_u Σ
-      rows = p.rows;
+      rows = this.parts.rows;
       centering = p.centering;
     } else {
       itemFactors = await this.wideFactorsByIndex(this.V, p.items);
@@ -144,7 +198,7 @@ export class SvdModel {
       rows = this.usersAsRows();
       centering = p.centering.kind === 'cols' ? { kind: 'rows', means: p.centering.means } : p.centering;
     }
-    const spec = p.rows.session.broadcast<TopKSpec>({
+    const spec = this.session.broadcast<TopKSpec>({
       k, users: p.users, items: p.items, userOffsets: p.userMeans, globalOffset: p.globalMean,
       itemFactors, userScaled, centering, count, excludeRated: exclude, only,
     });
@@ -156,7 +210,7 @@ export class SvdModel {
   private pairSpec(): Broadcast<PairSpec> {
     if (!this.factorSpec) {
       const p = this.parts;
-      this.factorSpec = p.rows.session.broadcast<PairSpec>({
+      this.factorSpec = this.session.broadcast<PairSpec>({
         k: p.k, users: p.users, items: p.items, userOffsets: p.userMeans, globalOffset: p.globalMean,
         wideIsUsers: p.usersAreRows, narrowScaled: scaleColumns(p.narrow, p.sigma),
       });
@@ -168,9 +222,9 @@ export class SvdModel {
   private usersAsRows(): Dataset {
     if (!this.byUserRows) {
       const p = this.parts;
-      const spec = p.rows.session.broadcast<EncodeSpec>({ ...p.encodeSpec.value, usersAreRows: true });
+      const spec = this.session.broadcast<EncodeSpec>({ ...p.encodeSpec!.value, usersAreRows: true });
       const encode = sparseRowKernels.encodeRatings;
-      this.byUserRows = p.ratings
+      this.byUserRows = p.ratings!
         .mapBatches((t) => encode(t, spec.value), { encode, spec })
         .groupByKey(['row'], { numPartitions: p.options.numBlocks })
         .mapBatches(sparseRowKernels.buildSparseRows)

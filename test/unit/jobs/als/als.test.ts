@@ -168,7 +168,7 @@ describe('trainAls (local)', () => {
     expect(Array.from(back.itemFactors)).toEqual(Array.from(model.itemFactors));
     expect(back.userIds).toEqual(model.userIds);
     expect(back.predictOne(10, 1003)).toBe(model.predictOne(10, 1003));
-    await expect(AlsModel.load(session, join(tmp, 'nothing'))).rejects.toThrow(/params.json/);
+    await expect(AlsModel.load(session, join(tmp, 'nothing'))).rejects.toThrow(/holds no model: neither model\.json/);
   });
 
   describe('bad input', () => {
