@@ -42,6 +42,18 @@ function nav(route, app) {
 
 let renders = 0;
 
+/**
+ * Puts a render on the page, unless it is the same as what is there: a poll that changed nothing
+ * leaves the elements (and the user's hover, selection and open details) alone.
+ */
+function show(main, nodes) {
+  const next = document.createElement('main');
+  next.append(...nodes);
+  for (const d of main.querySelectorAll('details[open]')) next.querySelector(`details.${CSS.escape(d.className)}`)?.setAttribute('open', '');
+  if (next.innerHTML === main.innerHTML) return;
+  main.replaceChildren(...next.childNodes);
+}
+
 async function render() {
   const route = parseRoute(location);
   const main = document.getElementById('main');
@@ -52,9 +64,7 @@ async function render() {
     const ctx = { route, app: () => (appPromise ??= api.application(route.appId)) };
     const view = route.page === 'notFound' ? notFoundPage(`There is no page ${route.path}.`) : await PAGES[route.page](ctx);
     document.title = view.title ? `${view.title} · dataflow` : 'dataflow';
-    const open = new Set([...main.querySelectorAll('details[open]')].map((d) => d.className));
-    main.replaceChildren(...[view.body].flat(Infinity).filter((n) => n !== null && n !== undefined));
-    for (const d of main.querySelectorAll('details')) if (open.has(d.className)) d.open = true; // polling keeps what the user opened
+    show(main, [view.body].flat(Infinity).filter((n) => n !== null && n !== undefined));
     document.getElementById('nav').replaceChildren(...(route.appId && appPromise && !view.notFound ? nav(route, await appPromise) : []));
     live.textContent = view.live ? 'live: updating every second' : '';
     main.dataset.status = view.notFound ? 'not-found' : 'ok';
