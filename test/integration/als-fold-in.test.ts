@@ -4,11 +4,15 @@
 // float32, so the reference's solution is rounded the same way. Predictions of the folded model
 // must equal the reference's to 1e-9, for explicit, explicit with biases and implicit feedback, on
 // a new user, a changed user and a new item; and the folded users' recommendations are their best
-// unrated items by those predictions.
+// unrated items by those predictions. On real executors (local[2]) the folded factors are the same
+// bits, and a folded model saved and loaded keeps its factors and its record of the fold-in.
 
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Session, trainAls } from '../../index.ts';
-import type { AlsModel, AlsOptions } from '../../index.ts';
+import { AlsModel, Session, trainAls } from '../../index.ts';
+import type { AlsOptions } from '../../index.ts';
 
 type Rating = { userId: number; itemId: number; rating: number };
 
@@ -153,6 +157,30 @@ describe.each<[string, AlsOptions]>([
       .map((i) => [i, folded.predictOne(9001, i)] as const)
       .sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, 5).map(([i]) => i);
     expect(top).toEqual(expected);
+  });
+});
+
+describe('fold-in on executors, saved and loaded', () => {
+  it('local[2] folds the same bits as local; the folded model round-trips with its fold-in record', async () => {
+    const options: AlsOptions = { rank: 4, maxIter: 3, implicitPrefs: true, alpha: 1.5, seed: 5 };
+    const here = await trainAls(session.fromRows(ratings()), options);
+    const foldedHere = await here.foldInUsers(session.fromRows([...NEW_USER, ...CHANGED_USER]));
+    const cluster = await Session.create({ master: 'local[2]', conf: ['dataflow.ui.progress=false'] });
+    const dir = await mkdtemp(join(tmpdir(), 'dataflow-fold-in-'));
+    try {
+      const there = await trainAls(cluster.fromRows(ratings(), { numPartitions: 3 }), options);
+      const folded = await there.foldInUsers(cluster.fromRows([...NEW_USER, ...CHANGED_USER], { numPartitions: 3 }), { numPartitions: 3 });
+      expect([...folded.userIds]).toEqual([...foldedHere.userIds]);
+      expect(Buffer.from(folded.userFactors.buffer).equals(Buffer.from(foldedHere.userFactors.buffer))).toBe(true);
+      await folded.save(join(dir, 'folded'));
+      const back = await AlsModel.load(session, join(dir, 'folded'));
+      expect(back.foldIns).toEqual(folded.foldIns);
+      expect(Buffer.from(back.userFactors.buffer).equals(Buffer.from(folded.userFactors.buffer))).toBe(true);
+      expect(await back.trainingData()).toEqual(await there.trainingData());
+    } finally {
+      await cluster.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 
