@@ -57,6 +57,16 @@ export interface EngineConfig {
   'dataflow.executor.registrationTimeoutMs': number;
   /** Show a progress line per stage when stderr is a terminal. */
   'dataflow.ui.progress': boolean;
+  /** The web UI served by the driver while the application runs (engine/ui/server.ts). */
+  'dataflow.ui.enabled': boolean;
+  /** Its port; when in use the next ones are tried (up to 16 more). 0: any free port. */
+  'dataflow.ui.port': number;
+  /** Interface it binds. Loopback by default; any other address requires the application secret of every request. */
+  'dataflow.ui.host': string;
+  /** Write the application's events (jobs, stages, tasks, executors, library reports) as JSON lines, for `dataflow history`. */
+  'dataflow.eventLog.enabled': boolean;
+  /** Folder (local or s3://) of the event logs, one `<appId>.jsonl` per application. Empty: `dataflow-events` in the temp folder that holds the work directories. */
+  'dataflow.eventLog.dir': string;
   /** Address executors use to reach the driver (standalone mode: an address they can route to). */
   'dataflow.driver.host': string;
   /** Interface the driver listens on, when it differs from dataflow.driver.host (e.g. 0.0.0.0). */
@@ -117,6 +127,11 @@ export const DEFAULT_CONFIG: EngineConfig = {
   'dataflow.excludeOnFailure.maxFailedTasksPerExecutor': 2,
   'dataflow.executor.registrationTimeoutMs': 30_000,
   'dataflow.ui.progress': true,
+  'dataflow.ui.enabled': true,
+  'dataflow.ui.port': 4040,
+  'dataflow.ui.host': '127.0.0.1',
+  'dataflow.eventLog.enabled': true,
+  'dataflow.eventLog.dir': '',
   'dataflow.executor.extraNodeOptions': '',
   'dataflow.executor.maxReplacements': 4,
   'dataflow.executor.memory': '',
@@ -152,6 +167,17 @@ const CHECKS: Partial<Record<Key, (value: string, key: string) => void>> = {
   },
   'dataflow.network.maxUnauthenticated': atLeastOneConnection,
   'dataflow.network.maxUnauthenticatedPerAddress': atLeastOneConnection,
+  'dataflow.ui.port': (value, key) => {
+    if (Number(value) > 65535) throw new InvalidInputError(`configuration ${key}=${value} is not a TCP port (0-65535; 0: any free port)`);
+  },
+  'dataflow.ui.host': (value, key) => {
+    if (value.trim() === '') throw new InvalidInputError(`configuration ${key} is empty; give an address to bind, e.g. 127.0.0.1 or 0.0.0.0`);
+  },
+  'dataflow.eventLog.dir': (value, key) => {
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value) && !/^(s3|file):\/\//i.test(value)) {
+      throw new InvalidInputError(`configuration ${key}=${value}: the event log goes to a local folder or an s3:// location`);
+    }
+  },
   'dataflow.shuffle.maxPartitions': (value, key) => {
     if (Number(value) < 1) throw new InvalidInputError(`configuration ${key}=${value} must be at least 1 (the buckets a shuffle sized by data writes)`);
   },

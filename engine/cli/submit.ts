@@ -67,6 +67,8 @@ async function submitJob(options: SubmitOptions, interruption: Interruption): Pr
   timing('bundled');
   const session = await creating;
   timing('session created');
+  // On a terminal, beside the progress lines (not in output piped to a file or another program).
+  if (session.uiUrl && process.stderr.isTTY && session.config['dataflow.ui.progress']) process.stderr.write(`dataflow: UI at ${session.uiUrl}\n`);
   try {
     const errors = await typeErrors;
     if (errors && errors.length > 0) {
@@ -82,6 +84,9 @@ async function submitJob(options: SubmitOptions, interruption: Interruption): Pr
     }
     await (main as (session: Session, args: string[]) => unknown)(session, options.args);
     timing('job done');
+  } catch (error) {
+    session.markFailed(error instanceof Error ? error.message : String(error));
+    throw error;
   } finally {
     await session.stop();
   }

@@ -29,6 +29,9 @@ import { ProgressReporter } from './progress.ts';
 import { addMetrics, emptyJobMetrics, recordTaskFailure, recordTaskMetrics } from './job-metrics.ts';
 import type { JobMetrics } from './job-metrics.ts';
 import { DriverMetrics } from './driver-metrics.ts';
+import type { EngineEvent } from '../events/events.ts';
+import { explainStages } from '../plan/explain.ts';
+import { stageInfos, taskIo } from './driver-events.ts';
 
 export type { JobMetrics, StageMetrics, TaskFailureRecord } from './job-metrics.ts';
 
@@ -56,6 +59,8 @@ interface JobRun {
 
 export interface RunJobOptions {
   bundleHash?: string;
+  /** What the job is, for the UI and the event log (e.g. "count at job.ts:12"). */
+  description?: string;
   /** Called once per result partition when the scheduler accepts it (output commit). */
   onAccept?: (partition: number, attempt: number, payload: TaskPayload) => void;
   /**
@@ -97,7 +102,14 @@ export class Driver {
     jobId: number; stageId: number; partition: number; attempt: number; executorId: string; shuffleId?: number;
     /** Bytes of the shuffle blocks the task reads (its descriptor's), counted in metrics when it finishes. */
     shuffleReadBytes: number;
+    /** For the event log: the stage attempt the task belongs to and when it was launched (epoch ms). */
+    stageAttempt: number; launched: number;
   }>();
+  /** The attempt each stage of an active job is at (for the event log). */
+  private readonly stageAttempt = new Map<number, number>();
+  /** Where events go (the event log and the live UI); `emitting` is false while nobody listens, so none is built. */
+  private emit: (event: EngineEvent) => void = () => undefined;
+  private emitting = false;
   /** Failed jobs waiting for their running tasks to stop before the failure is reported (settleBeforeFailing). */
   private readonly settling = new Map<number, { job: JobRun; error: Error }>();
   private readonly payloads = new Map<number, TaskPayload>();
@@ -143,6 +155,12 @@ export class Driver {
     this.progress = new ProgressReporter(config['dataflow.ui.progress'] && process.stderr.isTTY === true);
   }
 
+  /** Sends every scheduling event (engine/events/events.ts) to `listener` from now on. */
+  onEvent(listener: (event: EngineEvent) => void): void {
+    this.emit = listener;
+    this.emitting = true;
+  }
+
   get executorCount(): number {
     return this.executors.size;
   }
@@ -156,6 +174,9 @@ export class Driver {
   addExecutor(handle: ExecutorHandle): void {
     this.executors.set(handle.id, handle);
     this.metrics.executorAdded();
+    if (this.emitting) {
+      this.emit({ event: 'ExecutorAdded', time: Date.now(), executorId: handle.id, host: handle.host, port: handle.port, cores: handle.slots, memoryBytes: handle.memoryBytes ?? 0 });
+    }
     this.dispatch({ type: 'ExecutorAdded', executorId: handle.id, slots: handle.slots });
   }
 
@@ -176,6 +197,11 @@ export class Driver {
     const message = `${cause}${tasks.length > 0 ? ` while running ${tasks.join(', ')}` : ''}${note ? `; ${note}` : ''}`;
     for (const [key, owner] of this.cacheLocations) if (owner === executorId) this.cacheLocations.delete(key);
     const memory = outOfMemory ? { outOfMemory } : {};
+    if (this.emitting) {
+      const time = Date.now();
+      for (const [taskId, info] of lostTasks) this.emitTaskEnd(taskId, info, time, 'failed', undefined, describeFailure({ kind: 'ExecutorLost', executorId, message }));
+      this.emit({ event: 'ExecutorRemoved', time, executorId, reason: `${cause}${note ? `; ${note}` : ''}`, ...memory });
+    }
     for (const [, info] of lostTasks) this.recordFailure(info, { kind: 'ExecutorLost', executorId, message, ...memory });
     this.dispatch({ type: 'ExecutorLost', executorId, message, ...memory });
     // Its tasks will never report: they are no longer running anywhere.
@@ -233,6 +259,15 @@ export class Driver {
     }
     this.recordMetrics(info.jobId, info.stageId, result);
     this.metrics.taskSucceeded(info.shuffleReadBytes, result);
+    if (this.emitting) {
+      const time = Date.now();
+      this.emitTaskEnd(taskId, info, time, 'succeeded', result);
+      result.cachedBlocks.forEach((block, i) => this.emit({
+        event: 'DatasetCached', time, cacheId: block.cacheId, name: `cache ${block.cacheId}`, partition: block.partition, executorId,
+        // a task caches one partition, or several of a union: its bytes are counted on the first
+        memoryBytes: i === 0 ? result.metrics?.cachedMemoryBytes ?? 0 : 0, diskBytes: i === 0 ? result.metrics?.cachedDiskBytes ?? 0 : 0,
+      }));
+    }
     this.progress.taskDone(info.stageId, result.metrics?.spillBytes ?? 0);
     this.dispatch({ type: 'TaskFinished', taskId, mapOutput });
     this.payloads.delete(taskId);
@@ -244,6 +279,7 @@ export class Driver {
     const info = this.running.get(taskId);
     if (!info) return;
     this.recordFailure(info, reason);
+    if (this.emitting) this.emitTaskEnd(taskId, info, Date.now(), reason.kind === 'TaskKilled' ? 'killed' : 'failed', undefined, describeFailure(reason));
     this.running.delete(taskId);
     this.dispatch({ type: 'TaskFailed', taskId, reason });
     this.reportSettledFailures();
@@ -294,6 +330,10 @@ export class Driver {
         onAccept: options.onAccept, settleBeforeFailing: options.settleBeforeFailing === true, resolve, reject,
       };
       this.jobs.set(jobId, job);
+      if (this.emitting) {
+        const description = options.description ?? (action ? action.kind : `map stage of shuffle ${plan.finalStage.shuffleDep?.shuffleId ?? '?'}`);
+        this.emit({ event: 'JobStart', time: Date.now(), jobId, description, stages: stageInfos(plan), plan: explainStages(plan) });
+      }
       const stages: StageSpec[] = plan.stages.map((stage) => ({
         stageId: stage.stageId,
         numPartitions: stage.numPartitions,
@@ -362,11 +402,18 @@ export class Driver {
         };
         let shuffleReadBytes = 0;
         for (const input of descriptor.shuffleInputs) for (const block of input.blocks) shuffleReadBytes += block.size;
+        const launched = Date.now();
         this.running.set(task.taskId, {
           jobId: task.jobId, stageId: task.stageId, partition: task.partition, attempt: task.attempt, executorId: task.executorId, shuffleId: stage.shuffleDep?.shuffleId,
-          shuffleReadBytes,
+          shuffleReadBytes, stageAttempt: task.stageAttempt, launched,
         });
         this.metrics.taskStarted();
+        if (this.emitting) {
+          this.emit({
+            event: 'TaskStart', time: launched, stageId: task.stageId, stageAttempt: task.stageAttempt, taskId: task.taskId, partition: task.partition,
+            attempt: task.attempt, executorId: task.executorId, host: executor.host,
+          });
+        }
         executor.launch(descriptor);
         return;
       }
@@ -379,8 +426,19 @@ export class Driver {
         job.onAccept?.(command.partition, info.attempt, payload);
         return;
       }
-      case 'StageSubmitted': this.progress.stageSubmitted(command.stageId, command.partitions.length); return;
-      case 'StageCompleted': this.progress.stageCompleted(command.stageId); return;
+      case 'StageSubmitted':
+        this.stageAttempt.set(command.stageId, command.stageAttempt);
+        if (this.emitting) {
+          this.emit({ event: 'StageSubmitted', time: Date.now(), jobId: command.jobId, stageId: command.stageId, attempt: command.stageAttempt, numTasks: command.partitions.length });
+        }
+        this.progress.stageSubmitted(command.stageId, command.partitions.length);
+        return;
+      case 'StageCompleted':
+        if (this.emitting) {
+          this.emit({ event: 'StageCompleted', time: Date.now(), jobId: command.jobId, stageId: command.stageId, attempt: this.stageAttempt.get(command.stageId) ?? 0, status: 'succeeded' });
+        }
+        this.progress.stageCompleted(command.stageId);
+        return;
       case 'StageResubmitted': return;
       case 'ExecutorExcluded': process.stderr.write(`dataflow: ${command.message}\n`); return;
       case 'KillTask': this.executors.get(command.executorId)?.kill(command.taskId); return;
@@ -395,6 +453,17 @@ export class Driver {
         return;
       }
     }
+  }
+
+  private emitTaskEnd(
+    taskId: number, info: { stageId: number; stageAttempt: number; partition: number; attempt: number; executorId: string; launched: number },
+    time: number, status: 'succeeded' | 'failed' | 'killed', result?: TaskResult, failure?: string,
+  ): void {
+    this.emit({
+      event: 'TaskEnd', time, stageId: info.stageId, stageAttempt: info.stageAttempt, taskId, partition: info.partition, attempt: info.attempt,
+      executorId: info.executorId, status, durationMs: result ? Math.round(result.durationMs) : time - info.launched, io: taskIo(result?.metrics),
+      ...(failure !== undefined ? { failure } : {}),
+    });
   }
 
   private recordFailure(info: { jobId: number; stageId: number; partition: number; attempt: number }, reason: TaskFailureReason): void {
@@ -415,7 +484,14 @@ export class Driver {
     this.bundleByJob.delete(job.jobId);
     for (const stage of job.plan.stages) {
       const entry = this.stages.get(stage.stageId);
-      if (entry && --entry.users === 0) this.stages.delete(stage.stageId);
+      if (entry && --entry.users === 0) {
+        this.stages.delete(stage.stageId);
+        this.stageAttempt.delete(stage.stageId);
+      }
+    }
+    if (this.emitting) {
+      const status = !error ? 'succeeded' : (error as DataflowError).code === 'SESSION_STOPPED' ? 'cancelled' : 'failed';
+      this.emit({ event: 'JobEnd', time: Date.now(), jobId: job.jobId, status, ...(error ? { message: error.message } : {}) });
     }
     if (error && job.settleBeforeFailing && this.hasRunningTasks(job.jobId)) this.settling.set(job.jobId, { job, error });
     else if (error) job.reject(error);
@@ -455,6 +531,7 @@ export class Driver {
 
   /** Forgets a cached dataset's partitions, here and on every executor (unpersist, or unreachable). */
   releaseCache(cacheId: number): void {
+    if (this.emitting) this.emit({ event: 'DatasetUnpersisted', time: Date.now(), cacheId });
     const prefix = `${cacheId}:`;
     for (const key of [...this.cacheLocations.keys()]) if (key.startsWith(prefix)) this.cacheLocations.delete(key);
     for (const executor of this.executors.values()) executor.dropCache(cacheId);

@@ -9,6 +9,8 @@ export interface ExecutorHandle {
   readonly host: string;
   readonly port: number;
   readonly slots: number;
+  /** The executor's memory, when it said (shown by the UI). */
+  readonly memoryBytes?: number;
   /** Starts a task; its outcome comes back through Driver.taskFinished / Driver.taskFailed. */
   launch(task: TaskDescriptor): void;
   /**

@@ -24,11 +24,13 @@ export class InProcessExecutor implements ExecutorHandle {
   readonly slots = 1;
   /** What a task's operators may hold (a broadcast join's side must fit it). */
   readonly taskBudgetBytes: number;
+  readonly memoryBytes: number;
   private readonly env: TaskEnvironment;
   private readonly mapOutputs = new MapOutputStore();
 
   /** `config` gives the executor's memory (dataflow.executor.memory, else what this process may use). */
   constructor(private readonly driver: Driver, services: DriverServices, workDir: string, config: EngineConfig) {
+    this.memoryBytes = executorMemoryBytes(config, 1);
     this.taskBudgetBytes = operatorBudgetBytes(taskMemoryBytes(executorMemoryBytes(config, 1), 1));
     this.env = {
       executorId: this.id,

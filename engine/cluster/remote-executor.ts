@@ -19,6 +19,7 @@ export class RemoteExecutor implements ExecutorHandle {
   readonly slots: number;
   readonly pid: number;
   readonly heapLimitBytes: number | undefined;
+  readonly memoryBytes: number | undefined;
 
   /**
    * `explainLoss`, where the process is known (local[N]), finds out why the connection closed (the
@@ -34,6 +35,7 @@ export class RemoteExecutor implements ExecutorHandle {
     this.slots = fields.slots;
     this.pid = fields.pid;
     this.heapLimitBytes = fields.heapLimitBytes;
+    this.memoryBytes = typeof fields.memoryBytes === 'number' ? fields.memoryBytes : undefined;
     conn.onMessage((msg) => this.onMessage(msg));
     conn.onClose((info) => {
       const reason = `connection closed: ${info.reason}`;

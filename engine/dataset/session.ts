@@ -46,6 +46,7 @@ import { concatTables } from '../kernels/concat-tables.ts';
 import { decodeIpc } from '../kernels/ipc.ts';
 import { Cleaner, type Releasable } from './cleaner.ts';
 import { Dataset } from './dataset.ts';
+import { ApplicationMonitor } from '../cluster/app-monitor.ts';
 
 export interface SessionOptions {
   /** local (in-process, default), local[N] (N executor processes over TCP), local[*]. */
@@ -70,6 +71,10 @@ export class Session implements DriverServices {
   private nextId = 0;
   private stopped = false;
   private stopping: Promise<void> | undefined;
+  /** The event log and the live UI of this application (engine/cluster/app-monitor.ts). */
+  private monitor!: ApplicationMonitor;
+  /** How the application ended, for its ApplicationEnd event (submit sets it when the job threw). */
+  private outcome: { status: 'succeeded' | 'failed'; message?: string } = { status: 'succeeded' };
 
   private constructor(
     master: string,
@@ -89,6 +94,14 @@ export class Session implements DriverServices {
     const workDir = await createWorkDir();
     const reclaimed = reclaimStaleWorkDirs().catch(() => []); // those of drivers killed outright
     const driver = new Driver(config);
+    let monitor: ApplicationMonitor;
+    try {
+      monitor = await ApplicationMonitor.start({ config, master, appName: options.appName ?? 'dataflow', secret: options.secret ?? process.env[SECRET_ENV] });
+    } catch (error) {
+      await rm(workDir, { recursive: true, force: true });
+      throw error;
+    }
+    if (monitor.active) driver.onEvent(monitor.emit);
     // The session is the driver's services; executors are attached once it exists.
     let session: Session | undefined;
     const services: DriverServices = {
@@ -115,9 +128,11 @@ export class Session implements DriverServices {
         });
         session = new Session(master, config, driver, workDir, cluster);
       }
+      session.monitor = monitor;
       await reclaimed;
       return session;
     } catch (error) {
+      await monitor.stop({ status: 'failed', message: error instanceof Error ? error.message : String(error) }).catch(() => undefined);
       await rm(workDir, { recursive: true, force: true });
       throw error;
     }
@@ -132,6 +147,46 @@ export class Session implements DriverServices {
    */
   get lastJobMetrics(): JobMetrics | undefined {
     return this.driver.lastJobMetrics;
+  }
+
+  /** This application's id (its event log is `<appId>.jsonl`). */
+  get appId(): string {
+    return this.monitor.appId;
+  }
+
+  /** The address of this application's web UI while it runs (dataflow.ui.*), if it has one. */
+  get uiUrl(): string | undefined {
+    return this.monitor.uiUrl;
+  }
+
+  /** Where this application's event log is being written (dataflow.eventLog.*), if it is. */
+  get eventLogLocation(): string | undefined {
+    return this.monitor.eventLogLocation;
+  }
+
+  /**
+   * Records what a library job or a job wants to show beside the engine's events, in the event
+   * log and the UI (an ALS iteration's loss, an SVD restart's residual): `source` names the
+   * reporter, `kind` the report, `data` flat values. Cheap: call it per iteration, not per row.
+   *
+   * @example session.reportEvent('als', 'iteration', { iteration: 3, trainRmse: 0.81, seconds: 1.2 });
+   */
+  reportEvent(source: string, kind: string, data: Record<string, number | string | boolean | null>): void {
+    if (typeof source !== 'string' || source === '' || typeof kind !== 'string' || kind === '') {
+      throw new InvalidInputError(`reportEvent(source, kind, data) needs a non-empty source and kind, got ${JSON.stringify(source)} and ${JSON.stringify(kind)}`);
+    }
+    const flat: Record<string, number | string | boolean | null> = {};
+    for (const [key, value] of Object.entries(data ?? {})) {
+      if (value === null || typeof value === 'string' || typeof value === 'boolean') flat[key] = value;
+      else if (typeof value === 'number') flat[key] = Number.isFinite(value) ? value : null; // JSON has no NaN or Infinity
+      else throw new InvalidInputError(`reportEvent('${source}', '${kind}'): field ${key} is a ${typeof value}; data holds numbers, strings, booleans or null`);
+    }
+    this.monitor.emit({ event: 'AppEvent', time: Date.now(), source, kind, data: flat });
+  }
+
+  /** Marks the application failed (its ApplicationEnd event says so, with `message`); submit calls it when the job threw. */
+  markFailed(message: string): void {
+    this.outcome = { status: 'failed', message };
   }
 
   /** Stops executors and removes every temporary file of the session. A second call waits for the first. */
@@ -149,6 +204,9 @@ export class Session implements DriverServices {
       await this.backend.stop();
     } finally {
       await rm(this.workDir, { recursive: true, force: true });
+      await this.monitor.stop(this.outcome).catch((error: unknown) => {
+        process.stderr.write(`dataflow: the event log could not be closed: ${error instanceof Error ? error.message : String(error)}\n`);
+      });
     }
   }
 
@@ -281,7 +339,7 @@ export class Session implements DriverServices {
     this.cleaner.watchPlan(node);
     const carriedMetrics: JobMetrics[] = [];
     const resolved = await this.preparePlan(node, carriedMetrics);
-    return this.driver.runJob(resolved, action, { ...options, bundleHash: this.currentBundle, carriedMetrics });
+    return this.driver.runJob(resolved, action, { description: describeJob(action), ...options, bundleHash: this.currentBundle, carriedMetrics });
   }
 
   /**
@@ -403,6 +461,12 @@ export class Session implements DriverServices {
       this.driver.setRangeBounds(dep.shuffleId, computeRangeBounds(samples, p.ascending, p.numPartitions));
     }
   }
+}
+
+/** "count at jobs/stats.ts:12": the action and where the job called it (the first frame outside the engine). */
+function describeJob(action: ResultAction): string {
+  const at = callSiteOutsideEngine();
+  return at ? `${action.kind} at ${at.file.replace(process.cwd() + '/', '')}:${at.line}` : action.kind;
 }
 
 function positive(n: number, option: string): number {

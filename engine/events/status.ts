@@ -46,7 +46,11 @@ export interface JobSummary {
 
 export interface JobStatus extends JobSummary {
   /** The DAG as planned, to draw. */
-  stages: Array<StageInfo & { status: StageStatus['status']; completedTasks: number }>;
+  stages: Array<StageInfo & {
+    status: StageStatus['status']; completedTasks: number;
+    /** Set once the job ended on a stage it did not run: an earlier job had computed its output (Spark's "skipped"). */
+    skipped?: boolean;
+  }>;
   plan: string;
   message?: string;
 }

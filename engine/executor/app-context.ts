@@ -74,6 +74,7 @@ export class AppContext {
     const register: RegisterFields = {
       executorId: this.runtime.executorId, host: this.runtime.advertiseHost, port: this.runtime.blockPort,
       slots: this.grant.slots, pid: process.pid, heapLimitBytes: getHeapStatistics().heap_size_limit,
+      memoryBytes: this.runtime.memoryBytes,
     };
     await this.driver.send({ header: { type: MessageType.register, ...register } });
   }

@@ -68,6 +68,8 @@ export class ExecutorRuntime {
   readonly mapOutputBytes: number;
   /** Counts of tasks, shuffle bytes, spills and cached bytes (served by `--metrics-port`). */
   readonly metrics: ExecutorMetrics;
+  /** The executor's memory, of which its tasks' budgets and storage are shares. */
+  readonly memoryBytes: number;
 
   private constructor(private readonly options: ExecutorRuntimeOptions) {
     this.executorId = options.executorId;
@@ -82,6 +84,7 @@ export class ExecutorRuntime {
     this.chaos = options.chaos ? Chaos.parse(options.chaos) : undefined;
     this.chaos?.installConnectionFaults();
     const memory = options.memoryBytes ?? availableMemoryBytes();
+    this.memoryBytes = memory;
     this.mapOutputBytes = mapOutputMemoryBytes(memory, DEFAULT_CAPACITY_BYTES);
     this.threads = new TaskThreadPool(options.cores, {
       executorId: options.executorId, secret: options.secret, tls: options.tls, chaos: options.chaos, taskMemoryBytes: taskMemoryBytes(memory, options.cores),

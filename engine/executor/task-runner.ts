@@ -47,10 +47,15 @@ export async function runTask(task: TaskDescriptor, env: TaskEnvironment): Promi
     const output = run.evaluate(task.plan, task.partition);
     const payload = task.output.kind === 'shuffle'
       ? await run.writeShuffle(output)
-      : await run.finish(task.output.action, output);
+      : await run.finish(task.output.action, run.counted(output));
+    const { io } = run;
+    if (payload.kind === 'mapOutput') {
+      for (const size of payload.blockSizes) io.shuffleWriteBytes += size;
+      io.outputRecords = io.shuffleWriteRecords;
+    }
     const metrics: TaskMetrics = {
       spillBytes: spill.bytesWritten, spillFiles: spill.filesWritten, peakMemoryBytes: run.peakMemoryBytes,
-      cachedMemoryBytes: run.cachedMemoryBytes, cachedDiskBytes: run.cachedDiskBytes,
+      cachedMemoryBytes: run.cachedMemoryBytes, cachedDiskBytes: run.cachedDiskBytes, ...io,
     };
     return { payload, cachedBlocks: run.cachedBlocks, durationMs: performance.now() - started, metrics };
   } catch (error) {
@@ -87,6 +92,10 @@ class TaskRun {
   /** Bytes of the partitions this task cached, kept in memory and written to disk. */
   cachedMemoryBytes = 0;
   cachedDiskBytes = 0;
+  /** Bytes and rows the task read and wrote (TaskMetrics; the event log's TaskIo). */
+  readonly io = {
+    inputBytes: 0, inputRecords: 0, shuffleReadBytes: 0, shuffleReadRecords: 0, shuffleWriteBytes: 0, shuffleWriteRecords: 0, outputRecords: 0,
+  };
   private readonly inputs: Map<number, ShuffleInput>;
 
   private readonly windowBytes: number;
@@ -118,7 +127,12 @@ class TaskRun {
    */
   async *evaluate(node: PlanNode, partition: number): AsyncGenerator<Table> {
     switch (node.kind) {
-      case 'source': yield* this.readSource(node.source, node.numPartitions, partition); return;
+      case 'source':
+        for await (const table of this.readSource(node.source, node.numPartitions, partition)) {
+          this.countInput(table);
+          yield table;
+        }
+        return;
       case 'narrow': {
         if (node.op.op === 'mapPartitions' || node.op.op === 'mapPartitionTables') {
           yield applyNarrowOp(node.op, await collectTables(this.evaluate(node.parent, partition)), this.code);
@@ -140,11 +154,11 @@ class TaskRun {
       }
       case 'cache': {
         const cached = this.env.blockStore.get(node.cacheId, partition) ?? await this.env.findCachedOnExecutor?.(node.cacheId, partition);
-        if (cached) { yield cached; return; }
+        if (cached) { this.countInput(cached); yield cached; return; }
         const remote = this.task.cachedInputs.find((c) => c.cacheId === node.cacheId && c.partition === partition && c.executorId !== this.env.executorId);
         if (remote) {
           const fetched = await this.env.fetchCachedBlock(remote).catch(() => undefined);
-          if (fetched) { yield fetched; return; }
+          if (fetched) { this.countInput(fetched); yield fetched; return; }
         }
         const table = await collectTables(this.evaluate(node.parent, partition));
         const kept = this.env.blockStore.put(node.cacheId, partition, table);
@@ -178,7 +192,32 @@ class TaskRun {
   private shuffleInput(shuffleId: number): ReduceInput {
     const input = this.inputs.get(shuffleId);
     if (!input) throw new InternalError('NO_SHUFFLE_INPUT', `task ${this.task.taskId} reads shuffle ${shuffleId} but its descriptor has no block locations for it`);
-    return reduceInput(input, this.env, { windowBytes: this.windowBytes });
+    const blocks = reduceInput(input, this.env, { windowBytes: this.windowBytes });
+    const io = this.io;
+    io.shuffleReadBytes += blocks.bytes;
+    return {
+      bytes: blocks.bytes,
+      async *[Symbol.asyncIterator]() {
+        for await (const table of blocks) {
+          io.shuffleReadRecords += table.numRows;
+          yield table;
+        }
+      },
+    };
+  }
+
+  /** A source's or a cached partition's table, counted as the task's input (its Arrow buffers' bytes). */
+  private countInput(table: Table): void {
+    this.io.inputRecords += table.numRows;
+    for (const batch of table.batches) this.io.inputBytes += batch.data.byteLength;
+  }
+
+  /** The result's stream, its rows counted as the task's output. */
+  async *counted(tables: AsyncIterable<Table>): AsyncGenerator<Table> {
+    for await (const table of tables) {
+      this.io.outputRecords += table.numRows;
+      yield table;
+    }
   }
 
   async writeShuffle(tables: AsyncIterable<Table>): Promise<TaskPayload> {
@@ -189,6 +228,7 @@ class TaskRun {
     // A hash partitioner without key columns (distinct) hashes every column.
     const p = output.dep.partitioner;
     const encode = (table: Table) => {
+      this.io.shuffleWriteRecords += table.numRows;
       const partitioner = p.kind === 'hash' && p.keys.length === 0 ? { ...p, keys: table.schema.fields.map((f) => f.name) } : p;
       return encodeMapOutput(table, partitioner, output.numPartitions, this.env.mapOutputs.allocate, shuffleId);
     };

@@ -45,6 +45,8 @@ export interface RegisterFields {
   executorId: string; host: string; port: number; slots: number; pid: number;
   /** The V8 heap limit of the process and of each of its task threads (absent from older executors). */
   heapLimitBytes?: number;
+  /** The executor's memory (its tasks' budget and storage come from it), for the UI (absent from older executors). */
+  memoryBytes?: number;
 }
 
 /**

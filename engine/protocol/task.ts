@@ -86,6 +86,17 @@ export interface TaskMetrics {
   /** Bytes of partitions the task cached (Dataset.cache()) in the executor's storage memory, and on its disk. */
   cachedMemoryBytes: number;
   cachedDiskBytes: number;
+  /** Bytes and rows read from sources (Parquet, CSV, in-memory, range) and cached partitions. */
+  inputBytes?: number;
+  inputRecords?: number;
+  /** Bytes of shuffle blocks fetched (local or remote) and the rows they held. */
+  shuffleReadBytes?: number;
+  shuffleReadRecords?: number;
+  /** Bytes of the map output this task wrote (all its blocks) and its rows. */
+  shuffleWriteBytes?: number;
+  shuffleWriteRecords?: number;
+  /** Rows of the task's result (or of its map output). */
+  outputRecords?: number;
 }
 
 export interface TaskResult {

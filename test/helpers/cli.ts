@@ -28,8 +28,9 @@ export async function runCli(args: string[], options: { cwd?: string; timeoutMs?
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
     const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
     clearTimeout(timer);
-    // tsx keeps its compile cache in the temp folder (tsx-<uid>); it is the loader's, not ours.
-    return { code, stdout, stderr, leftovers: readdirSync(tmp).filter((f) => !f.startsWith('tsx-')), orphans: processesMentioning(tmp) };
+    // tsx keeps its compile cache in the temp folder (tsx-<uid>); it is the loader's, not ours. The
+    // event logs (dataflow-events) are kept on purpose, for `dataflow history`.
+    return { code, stdout, stderr, leftovers: readdirSync(tmp).filter((f) => !f.startsWith('tsx-') && f !== 'dataflow-events'), orphans: processesMentioning(tmp) };
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }

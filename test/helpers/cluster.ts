@@ -264,7 +264,7 @@ export class TestCluster {
     const exit = await p.exited;
     clearTimeout(timer);
     this.others.delete(p);
-    const tmpLeftovers = readdirSync(tmp).filter((f) => !f.startsWith('tsx-'));
+    const tmpLeftovers = readdirSync(tmp).filter((f) => !f.startsWith('tsx-') && f !== 'dataflow-events'); // event logs are kept on purpose
     rmSync(tmp, { recursive: true, force: true });
     return { ...exit, stdout: p.stdout, stderr: p.stderr, tmpLeftovers };
   }

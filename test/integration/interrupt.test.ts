@@ -13,7 +13,8 @@ import { processesMentioning, ROOT } from '../helpers/cli.ts';
 const job = (name: string): string => join(ROOT, 'test', 'fixtures', 'jobs', name);
 
 /** Folders a driver left in `tmp` (tsx's compile cache is the loader's, not ours). */
-const workDirs = (tmp: string): string[] => readdirSync(tmp).filter((f) => f.startsWith('dataflow-'));
+// (dataflow-events holds the applications' event logs, kept on purpose)
+const workDirs = (tmp: string): string[] => readdirSync(tmp).filter((f) => f.startsWith('dataflow-') && f !== 'dataflow-events');
 
 async function withTmp(body: (tmp: string) => Promise<void>): Promise<void> {
   const tmp = mkdtempSync(join(tmpdir(), 'interrupt-test-'));

@@ -1,0 +1,127 @@
+// What watches one application from its driver: every event the driver emits is written to the
+// event log (dataflow.eventLog.*) and folded into the live status the web UI serves
+// (dataflow.ui.*). Started before the executors (so their ExecutorAdded events are seen), stopped
+// last by Session.stop: ApplicationEnd, the log renamed to its final name, the UI's port closed.
+
+import { randomBytes } from 'node:crypto';
+import { userInfo, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { EngineConfig } from '../config.ts';
+import { InvalidInputError } from '../errors.ts';
+import { EVENT_LOG_VERSION, type EngineEvent } from '../events/events.ts';
+import { type AppState, applicationSummary, applyEvent, emptyAppState } from '../events/fold.ts';
+import { EventLogWriter } from '../events/log-writer.ts';
+import { UiServer, isLoopback } from '../ui/server.ts';
+
+export interface MonitorOptions {
+  config: EngineConfig;
+  master: string;
+  appName: string;
+  /** Asked of every UI request when the UI binds a non-loopback address (the cluster secret, or one made here). */
+  secret?: string;
+  /** Where terminal notes go (the UI's address, a port in use): stderr when it is a terminal. */
+  note?: (line: string) => void;
+}
+
+export class ApplicationMonitor {
+  readonly state: AppState;
+  private log: EventLogWriter | undefined;
+  private ui: UiServer | undefined;
+  private uiSecret: string | undefined;
+  private stopped = false;
+
+  private constructor(readonly appId: string) {
+    this.state = emptyAppState(appId);
+  }
+
+  /**
+   * Opens the event log and starts the UI as configured. A UI that cannot listen is reported and
+   * left out (the application runs on); an event log folder that cannot be written is an error.
+   */
+  static async start(options: MonitorOptions): Promise<ApplicationMonitor> {
+    const { config } = options;
+    const monitor = new ApplicationMonitor(newAppId());
+    const note = options.note ?? ((line: string) => { if (process.stderr.isTTY && config['dataflow.ui.progress']) process.stderr.write(`${line}\n`); });
+    if (config['dataflow.eventLog.enabled']) {
+      const dir = config['dataflow.eventLog.dir'] || join(tmpdir(), 'dataflow-events');
+      try {
+        monitor.log = await EventLogWriter.open(dir, monitor.appId);
+      } catch (error) {
+        throw new InvalidInputError(`the event log cannot be written to ${dir} (dataflow.eventLog.dir): ${error instanceof Error ? error.message : String(error)}; ` +
+          'give a writable folder, or turn the log off with --conf dataflow.eventLog.enabled=false');
+      }
+    }
+    if (config['dataflow.ui.enabled']) {
+      const host = config['dataflow.ui.host'];
+      monitor.uiSecret = isLoopback(host) ? undefined : options.secret ?? randomBytes(16).toString('hex');
+      try {
+        const source = {
+          applications: async () => [applicationSummary(monitor.state)],
+          application: async (appId: string) => (appId === monitor.appId ? { state: monitor.state, history: false } : undefined),
+        };
+        monitor.ui = await UiServer.start({ source, host, port: config['dataflow.ui.port'], secret: monitor.uiSecret });
+        if (monitor.ui.triedPorts.length > 0) note(`dataflow: UI port${monitor.ui.triedPorts.length > 1 ? 's' : ''} ${monitor.ui.triedPorts.join(', ')} in use; the UI is on port ${monitor.ui.port}`);
+      } catch (error) {
+        process.stderr.write(`dataflow: no web UI for this application: ${error instanceof Error ? error.message : String(error)}\n`);
+      }
+    }
+    monitor.emit({
+      event: 'ApplicationStart', time: Date.now(), appId: monitor.appId, appName: options.appName, master: options.master, user: currentUser(),
+      logVersion: EVENT_LOG_VERSION, ...(monitor.ui ? { uiUrl: monitor.ui.url } : {}),
+    });
+    return monitor;
+  }
+
+  /** Whether any event is wanted (the driver builds none otherwise). */
+  get active(): boolean {
+    return this.log !== undefined || this.ui !== undefined;
+  }
+
+  /** The UI's address (with ?secret= when it asks for one), if it runs. */
+  get uiUrl(): string | undefined {
+    if (!this.ui) return undefined;
+    return this.uiSecret ? `${this.ui.url}/?secret=${this.uiSecret}` : this.ui.url;
+  }
+
+  /** Where the event log is being written, if it is. */
+  get eventLogLocation(): string | undefined {
+    return this.log?.location;
+  }
+
+  readonly emit = (event: EngineEvent): void => {
+    if (this.stopped) return;
+    if (this.ui) applyEvent(this.state, event);
+    this.log?.append(event);
+  };
+
+  /** Writes what is waiting in the log now (tests and checkpoints). */
+  async flush(): Promise<void> {
+    await this.log?.flush();
+  }
+
+  /** Ends the application: ApplicationEnd, the log closed under its final name, the UI closed. */
+  async stop(outcome: { status: 'succeeded' | 'failed'; message?: string }): Promise<void> {
+    if (this.stopped) return;
+    this.emit({ event: 'ApplicationEnd', time: Date.now(), appId: this.appId, status: outcome.status, ...(outcome.message !== undefined ? { message: outcome.message } : {}) });
+    this.stopped = true;
+    try {
+      await this.log?.close();
+    } finally {
+      await this.ui?.close();
+    }
+  }
+}
+
+/** app-<UTC yyyymmddHHMMSS>-<8 hex>, sortable by start time like Spark's ids. */
+function newAppId(): string {
+  const stamp = new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14);
+  return `app-${stamp}-${randomBytes(4).toString('hex')}`;
+}
+
+function currentUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return process.env.USER ?? '';
+  }
+}

@@ -1,0 +1,54 @@
+// What the driver tells the event log about its plans and tasks, in the events' terms: a stage's
+// short name from its pipeline, a job's DAG as StageInfo[], and a task's TaskIo from its metrics.
+
+import type { StageInfo, TaskIo } from '../events/events.ts';
+import { narrowParents, type PlanNode } from '../plan/nodes.ts';
+import type { Stage, StagePlan } from '../plan/stages.ts';
+import type { TaskMetrics } from '../protocol/index.ts';
+
+/**
+ * The verbs of a stage's pipeline, bottom up, e.g. "parquet → filter → shuffle 0" for a map stage.
+ *
+ * @example stageName(stage) // 'range → map → partialAggregate → shuffle 3'
+ */
+export function stageName(stage: Stage): string {
+  const verbs: string[] = [];
+  let node: PlanNode | undefined = stage.root;
+  while (node) {
+    verbs.push(verbOf(node));
+    node = node.kind === 'shuffled' ? undefined : narrowParents(node)[0];
+  }
+  verbs.reverse();
+  const dep = stage.shuffleDep;
+  if (dep) verbs.push(`${dep.combine ? `${dep.combine.op} → ` : ''}shuffle ${dep.shuffleId}`);
+  return verbs.join(' → ');
+}
+
+function verbOf(node: PlanNode): string {
+  switch (node.kind) {
+    case 'source': return node.source.kind === 'memory' ? 'in-memory' : node.source.kind;
+    case 'narrow': return node.op.op === 'broadcastJoin' ? `broadcast ${node.op.how} join` : node.op.op;
+    case 'union': return `union of ${node.parents.length}`;
+    case 'cache': return 'cache';
+    case 'shuffled': return `${node.reduce.op} ← shuffle ${node.deps.map((d) => d.shuffleId).join(' + ')}`;
+  }
+}
+
+/** A job's stages as the UI draws them. */
+export function stageInfos(plan: StagePlan): StageInfo[] {
+  return plan.stages.map((stage) => {
+    const info: StageInfo = { stageId: stage.stageId, name: stageName(stage), numTasks: stage.numPartitions, parentStageIds: stage.parents.map((p) => p.stageId) };
+    if (stage.shuffleDep) info.shuffleId = stage.shuffleDep.shuffleId;
+    return info;
+  });
+}
+
+/** The bytes and rows a task attempt reported (zeros for what an older executor did not measure). */
+export function taskIo(metrics: TaskMetrics | undefined): TaskIo {
+  return {
+    inputBytes: metrics?.inputBytes ?? 0, inputRecords: metrics?.inputRecords ?? 0,
+    shuffleReadBytes: metrics?.shuffleReadBytes ?? 0, shuffleReadRecords: metrics?.shuffleReadRecords ?? 0,
+    shuffleWriteBytes: metrics?.shuffleWriteBytes ?? 0, shuffleWriteRecords: metrics?.shuffleWriteRecords ?? 0,
+    outputRecords: metrics?.outputRecords ?? 0, spillBytes: metrics?.spillBytes ?? 0, peakMemoryBytes: metrics?.peakMemoryBytes ?? 0,
+  };
+}

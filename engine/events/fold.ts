@@ -1,0 +1,315 @@
+// The fold of events into the status model: applyEvent(state, event) updates an application's
+// state and the views (applicationStatus, jobStatus, stageStatus) give the JSON API's shapes. Pure:
+// no clock, no I/O; the live UI (in the driver) and `dataflow history` (from a log) run the same code.
+// The state is the fold's own and is updated in place (a running application may have millions of
+// tasks): old finished jobs and stages beyond RETAINED_* are forgotten, as Spark's UI does.
+
+import type { EngineEvent, StageInfo, TaskIo } from './events.ts';
+import type {
+  ApplicationStatus, ApplicationSummary, CachedDatasetStatus, Distribution, ExecutorStatus, JobStatus, JobSummary, StageStatus, TaskStatus,
+} from './status.ts';
+
+/** Finished jobs, and stage attempts, kept in the status (older ones are dropped first). */
+export const RETAINED_JOBS = 1_000;
+export const RETAINED_STAGE_ATTEMPTS = 1_000;
+
+interface JobState {
+  summary: JobSummary;
+  stages: StageInfo[];
+  plan: string;
+  message?: string;
+  /** Stages this job submitted (others it lists were already computed: skipped). */
+  submitted: Set<number>;
+}
+
+interface StageAttemptState {
+  status: StageStatus;
+  tasks: Map<number, TaskStatus>;
+}
+
+export interface AppState {
+  summary: ApplicationSummary;
+  jobs: Map<number, JobState>;
+  /** Stage id → its info as planned and the job that planned it first. */
+  stageInfo: Map<number, { info: StageInfo; jobId: number }>;
+  /** `${stageId}:${attempt}` → attempt, in submission order. */
+  stageAttempts: Map<string, StageAttemptState>;
+  latestAttempt: Map<number, number>;
+  executors: Map<string, ExecutorStatus>;
+  cached: Map<number, { name: string; partitions: Map<number, { memoryBytes: number; diskBytes: number; executorId: string }> }>;
+  appEvents: ApplicationStatus['appEvents'];
+  skippedLogLines: number;
+}
+
+/** The state before any event; `appId` names it until ApplicationStart says more. */
+export function emptyAppState(appId = 'unknown'): AppState {
+  return {
+    summary: { appId, appName: appId, master: '', startTime: 0, status: 'running' },
+    jobs: new Map(), stageInfo: new Map(), stageAttempts: new Map(), latestAttempt: new Map(),
+    executors: new Map(), cached: new Map(), appEvents: [], skippedLogLines: 0,
+  };
+}
+
+export function emptyIo(): TaskIo {
+  return {
+    inputBytes: 0, inputRecords: 0, shuffleReadBytes: 0, shuffleReadRecords: 0, shuffleWriteBytes: 0, shuffleWriteRecords: 0,
+    outputRecords: 0, spillBytes: 0, peakMemoryBytes: 0,
+  };
+}
+
+/**
+ * Folds one event into `state` (updated in place, and returned).
+ *
+ * @example
+ * const state = events.reduce(applyEvent, emptyAppState());
+ * applicationStatus(state).jobs[0]?.completedTasks; // 4
+ */
+export function applyEvent(state: AppState, event: EngineEvent): AppState {
+  switch (event.event) {
+    case 'ApplicationStart':
+      Object.assign(state.summary, { appId: event.appId, appName: event.appName, master: event.master, startTime: event.time, status: 'running' });
+      return state;
+    case 'ApplicationEnd':
+      state.summary.endTime = event.time;
+      state.summary.status = event.status;
+      return state;
+    case 'JobStart': {
+      const job: JobState = {
+        summary: {
+          jobId: event.jobId, description: event.description, status: 'running', startTime: event.time,
+          stageIds: event.stages.map((s) => s.stageId), numTasks: sum(event.stages.map((s) => s.numTasks)), completedTasks: 0, failedTasks: 0,
+        },
+        stages: event.stages, plan: event.plan, submitted: new Set(),
+      };
+      state.jobs.set(event.jobId, job);
+      for (const info of event.stages) if (!state.stageInfo.has(info.stageId)) state.stageInfo.set(info.stageId, { info, jobId: event.jobId });
+      forgetOldJobs(state);
+      return state;
+    }
+    case 'JobEnd': {
+      const job = state.jobs.get(event.jobId);
+      if (!job) return state;
+      job.summary.status = event.status;
+      job.summary.endTime = event.time;
+      if (event.message !== undefined) job.message = event.message;
+      // Stages it listed but never ran were computed by earlier jobs: not its tasks.
+      job.summary.numTasks = sum(job.stages.filter((s) => job.submitted.has(s.stageId) || event.status !== 'succeeded').map((s) => s.numTasks));
+      for (const stageId of job.submitted) {
+        const attempt = latest(state, stageId);
+        if (attempt && (attempt.status.status === 'running' || attempt.status.status === 'pending') && event.status !== 'succeeded') {
+          attempt.status.status = 'failed';
+          attempt.status.completionTime = event.time;
+          attempt.status.message ??= event.message;
+        }
+      }
+      return state;
+    }
+    case 'StageSubmitted': {
+      const known = state.stageInfo.get(event.stageId);
+      const previous = latest(state, event.stageId);
+      if (previous && previous.status.status === 'running') {
+        previous.status.status = 'failed';
+        previous.status.completionTime = event.time;
+        previous.status.message ??= `stage ${event.stageId} was resubmitted (attempt ${event.attempt})`;
+      }
+      const status: StageStatus = {
+        stageId: event.stageId, attempt: event.attempt, jobId: event.jobId, name: known?.info.name ?? `stage ${event.stageId}`,
+        status: 'running', numTasks: event.numTasks, completedTasks: 0, failedTasks: 0, submitTime: event.time, io: emptyIo(),
+        distributions: emptyDistributions(), tasks: [],
+      };
+      state.stageAttempts.set(`${event.stageId}:${event.attempt}`, { status, tasks: new Map() });
+      state.latestAttempt.set(event.stageId, Math.max(event.attempt, state.latestAttempt.get(event.stageId) ?? -1));
+      state.jobs.get(event.jobId)?.submitted.add(event.stageId);
+      forgetOldStages(state);
+      return state;
+    }
+    case 'StageCompleted': {
+      const attempt = state.stageAttempts.get(`${event.stageId}:${event.attempt}`);
+      if (!attempt) return state;
+      attempt.status.status = event.status;
+      attempt.status.completionTime = event.time;
+      if (event.message !== undefined) attempt.status.message = event.message;
+      return state;
+    }
+    case 'TaskStart': {
+      const attempt = state.stageAttempts.get(`${event.stageId}:${event.stageAttempt}`);
+      if (attempt) {
+        attempt.tasks.set(event.taskId, {
+          taskId: event.taskId, partition: event.partition, attempt: event.attempt, executorId: event.executorId, host: event.host,
+          startTime: event.time, status: 'running',
+        });
+      }
+      const executor = state.executors.get(event.executorId);
+      if (executor) executor.activeTasks++;
+      return state;
+    }
+    case 'TaskEnd': {
+      const attempt = state.stageAttempts.get(`${event.stageId}:${event.stageAttempt}`);
+      const executor = state.executors.get(event.executorId);
+      const task = attempt?.tasks.get(event.taskId);
+      if (executor && (task === undefined || task.status === 'running')) {
+        executor.activeTasks = Math.max(0, executor.activeTasks - 1);
+        if (event.status === 'succeeded') executor.completedTasks++;
+        else executor.failedTasks++;
+      }
+      if (!attempt) return state;
+      const ended: TaskStatus = {
+        taskId: event.taskId, partition: event.partition, attempt: event.attempt, executorId: event.executorId, host: task?.host ?? '',
+        startTime: task?.startTime ?? event.time - event.durationMs, endTime: event.time, status: event.status, durationMs: event.durationMs, io: event.io,
+      };
+      if (event.failure !== undefined) ended.failure = event.failure;
+      attempt.tasks.set(event.taskId, ended);
+      const job = state.jobs.get(attempt.status.jobId);
+      if (event.status === 'succeeded') {
+        attempt.status.completedTasks++;
+        addIo(attempt.status.io, event.io);
+        if (job) job.summary.completedTasks++;
+      } else {
+        attempt.status.failedTasks++;
+        if (job) job.summary.failedTasks++;
+      }
+      return state;
+    }
+    case 'ExecutorAdded':
+      state.executors.set(event.executorId, {
+        executorId: event.executorId, host: event.host, port: event.port, cores: event.cores, memoryBytes: event.memoryBytes, state: 'alive',
+        addedTime: event.time, activeTasks: 0, completedTasks: 0, failedTasks: 0,
+      });
+      return state;
+    case 'ExecutorRemoved': {
+      const executor = state.executors.get(event.executorId);
+      if (!executor) return state;
+      executor.state = 'lost';
+      executor.removedTime = event.time;
+      executor.lossReason = event.reason;
+      executor.activeTasks = 0;
+      for (const cached of state.cached.values()) {
+        for (const [partition, where] of cached.partitions) if (where.executorId === event.executorId) cached.partitions.delete(partition);
+      }
+      return state;
+    }
+    case 'DatasetCached': {
+      let cached = state.cached.get(event.cacheId);
+      if (!cached) state.cached.set(event.cacheId, (cached = { name: event.name, partitions: new Map() }));
+      cached.partitions.set(event.partition, { memoryBytes: event.memoryBytes, diskBytes: event.diskBytes, executorId: event.executorId });
+      return state;
+    }
+    case 'DatasetUnpersisted':
+      state.cached.delete(event.cacheId);
+      return state;
+    case 'AppEvent':
+      state.appEvents.push({ time: event.time, source: event.source, kind: event.kind, data: event.data });
+      return state;
+  }
+}
+
+/** The application's summary; `history` marks a log without ApplicationEnd as incomplete. */
+export function applicationSummary(state: AppState, options: { history?: boolean } = {}): ApplicationSummary {
+  const summary = { ...state.summary };
+  if (options.history && summary.status === 'running') summary.status = 'incomplete';
+  return summary;
+}
+
+export function applicationStatus(state: AppState, options: { history?: boolean } = {}): ApplicationStatus {
+  return {
+    ...applicationSummary(state, options),
+    jobs: [...state.jobs.values()].map((j) => ({ ...j.summary, stageIds: [...j.summary.stageIds] })),
+    executors: [...state.executors.values()].map((e) => ({ ...e })),
+    cached: [...state.cached].map(([cacheId, c]): CachedDatasetStatus => ({
+      cacheId, name: c.name, partitions: c.partitions.size,
+      memoryBytes: sum([...c.partitions.values()].map((p) => p.memoryBytes)), diskBytes: sum([...c.partitions.values()].map((p) => p.diskBytes)),
+    })),
+    appEvents: [...state.appEvents],
+    skippedLogLines: state.skippedLogLines,
+  };
+}
+
+/** Job `jobId` with its DAG (each stage's latest attempt), or undefined if unknown. */
+export function jobStatus(state: AppState, jobId: number): JobStatus | undefined {
+  const job = state.jobs.get(jobId);
+  if (!job) return undefined;
+  const stages = job.stages.map((info) => {
+    const attempt = latest(state, info.stageId);
+    const ranHere = job.submitted.has(info.stageId) || job.summary.status === 'running';
+    const status: StageStatus['status'] = attempt ? attempt.status.status : 'pending';
+    // A stage an earlier job computed, and this one skipped, shows that earlier success.
+    return { ...info, status, completedTasks: attempt?.status.completedTasks ?? 0, ...(attempt && !ranHere ? { skipped: true } : {}) };
+  });
+  const out: JobStatus = { ...job.summary, stageIds: [...job.summary.stageIds], stages, plan: job.plan };
+  if (job.message !== undefined) out.message = job.message;
+  return out;
+}
+
+/** Stage `stageId`'s attempt `attempt` (default: its latest), with its tasks and distributions. */
+export function stageStatus(state: AppState, stageId: number, attempt?: number): StageStatus | undefined {
+  const n = attempt ?? state.latestAttempt.get(stageId);
+  if (n === undefined) return undefined;
+  const found = state.stageAttempts.get(`${stageId}:${n}`);
+  if (!found) return undefined;
+  const tasks = [...found.tasks.values()].sort((a, b) => a.taskId - b.taskId);
+  const done = tasks.filter((t) => t.status === 'succeeded');
+  const of = (pick: (t: TaskStatus) => number): Distribution => distribution(done.map(pick));
+  return {
+    ...found.status, io: { ...found.status.io }, tasks: tasks.map((t) => ({ ...t })),
+    distributions: {
+      durationMs: of((t) => t.durationMs ?? 0), inputBytes: of((t) => t.io?.inputBytes ?? 0), shuffleReadBytes: of((t) => t.io?.shuffleReadBytes ?? 0),
+      shuffleWriteBytes: of((t) => t.io?.shuffleWriteBytes ?? 0), spillBytes: of((t) => t.io?.spillBytes ?? 0),
+    },
+  };
+}
+
+/** min / median / max of `values` (zeros when empty). */
+export function distribution(values: number[]): Distribution {
+  if (values.length === 0) return { min: 0, median: 0, max: 0 };
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  const median = sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  return { min: sorted[0]!, median, max: sorted[sorted.length - 1]! };
+}
+
+function emptyDistributions(): StageStatus['distributions'] {
+  const zero = (): Distribution => ({ min: 0, median: 0, max: 0 });
+  return { durationMs: zero(), inputBytes: zero(), shuffleReadBytes: zero(), shuffleWriteBytes: zero(), spillBytes: zero() };
+}
+
+function latest(state: AppState, stageId: number): StageAttemptState | undefined {
+  const n = state.latestAttempt.get(stageId);
+  return n === undefined ? undefined : state.stageAttempts.get(`${stageId}:${n}`);
+}
+
+function addIo(into: TaskIo, add: TaskIo): void {
+  into.inputBytes += add.inputBytes;
+  into.inputRecords += add.inputRecords;
+  into.shuffleReadBytes += add.shuffleReadBytes;
+  into.shuffleReadRecords += add.shuffleReadRecords;
+  into.shuffleWriteBytes += add.shuffleWriteBytes;
+  into.shuffleWriteRecords += add.shuffleWriteRecords;
+  into.outputRecords += add.outputRecords;
+  into.spillBytes += add.spillBytes;
+  into.peakMemoryBytes = Math.max(into.peakMemoryBytes, add.peakMemoryBytes);
+}
+
+function sum(values: number[]): number {
+  let s = 0;
+  for (const v of values) s += v;
+  return s;
+}
+
+function forgetOldJobs(state: AppState): void {
+  if (state.jobs.size <= RETAINED_JOBS) return;
+  for (const [jobId, job] of state.jobs) {
+    if (state.jobs.size <= RETAINED_JOBS) return;
+    if (job.summary.status !== 'running') state.jobs.delete(jobId);
+  }
+}
+
+function forgetOldStages(state: AppState): void {
+  if (state.stageAttempts.size <= RETAINED_STAGE_ATTEMPTS) return;
+  for (const [key, attempt] of state.stageAttempts) {
+    if (state.stageAttempts.size <= RETAINED_STAGE_ATTEMPTS) return;
+    if (attempt.status.status === 'running') continue;
+    state.stageAttempts.delete(key);
+    const { stageId, attempt: n } = attempt.status;
+    if (state.latestAttempt.get(stageId) === n) state.latestAttempt.delete(stageId);
+  }
+}

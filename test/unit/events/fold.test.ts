@@ -1,0 +1,127 @@
+// The fold of events into the status model, events in and status out: jobs, stages with task
+// counts and distributions, executors lost with their reason, caches, library reports, and a log
+// with corrupt lines that still opens and counts them.
+
+import { describe, expect, it } from 'vitest';
+import type { EngineEvent, TaskIo } from '../../../engine/events/events.ts';
+import { applicationStatus, applicationSummary, applyEvent, emptyAppState, jobStatus, stageStatus } from '../../../engine/events/fold.ts';
+import { foldEventLog } from '../../../engine/events/log-reader.ts';
+
+const io = (bytes: number): TaskIo => ({
+  inputBytes: bytes, inputRecords: bytes / 10, shuffleReadBytes: 0, shuffleReadRecords: 0, shuffleWriteBytes: bytes * 2, shuffleWriteRecords: 5,
+  outputRecords: 5, spillBytes: 0, peakMemoryBytes: bytes,
+});
+
+/** A job of two stages on two executors: stage 0 (3 tasks, one retried after a failure), stage 1 (1 task). */
+function twoStageJob(): EngineEvent[] {
+  const stages = [
+    { stageId: 0, name: 'range → map → reduceByKey', numTasks: 3, parentStageIds: [], shuffleId: 0 },
+    { stageId: 1, name: 'reduceByKey → collect', numTasks: 1, parentStageIds: [0] },
+  ];
+  const task = (stageId: number, taskId: number, partition: number, attempt: number, executorId: string, t: number): EngineEvent =>
+    ({ event: 'TaskStart', time: t, stageId, stageAttempt: 0, taskId, partition, attempt, executorId, host: '127.0.0.1' });
+  const end = (stageId: number, taskId: number, partition: number, attempt: number, executorId: string, t: number, durationMs: number, bytes: number, failure?: string): EngineEvent =>
+    ({ event: 'TaskEnd', time: t, stageId, stageAttempt: 0, taskId, partition, attempt, executorId, status: failure ? 'failed' : 'succeeded', durationMs, io: io(bytes), ...(failure ? { failure } : {}) });
+  return [
+    { event: 'ApplicationStart', time: 1000, appId: 'app-1', appName: 'job.ts', master: 'local[2]', user: 'me', logVersion: 1 },
+    { event: 'ExecutorAdded', time: 1001, executorId: 'exec-1', host: '127.0.0.1', port: 7001, cores: 1, memoryBytes: 1 << 30 },
+    { event: 'ExecutorAdded', time: 1002, executorId: 'exec-2', host: '127.0.0.1', port: 7002, cores: 1, memoryBytes: 1 << 30 },
+    { event: 'JobStart', time: 1010, jobId: 0, description: 'collect at job.ts:3', stages, plan: '== 2 stages ==' },
+    { event: 'StageSubmitted', time: 1011, jobId: 0, stageId: 0, attempt: 0, numTasks: 3 },
+    task(0, 0, 0, 0, 'exec-1', 1012), task(0, 1, 1, 0, 'exec-2', 1012),
+    end(0, 0, 0, 0, 'exec-1', 1020, 8, 100),
+    end(0, 1, 1, 0, 'exec-2', 1030, 18, 0, 'TypeError: boom'),
+    task(0, 2, 2, 0, 'exec-1', 1031), end(0, 2, 2, 0, 'exec-1', 1040, 9, 300),
+    task(0, 3, 1, 1, 'exec-1', 1041), end(0, 3, 1, 1, 'exec-1', 1060, 19, 200),
+    { event: 'StageCompleted', time: 1061, jobId: 0, stageId: 0, attempt: 0, status: 'succeeded' },
+    { event: 'StageSubmitted', time: 1062, jobId: 0, stageId: 1, attempt: 0, numTasks: 1 },
+    task(1, 4, 0, 0, 'exec-2', 1063),
+    { event: 'ExecutorRemoved', time: 1070, executorId: 'exec-2', reason: 'its process was killed by SIGKILL', outOfMemory: false },
+    task(1, 5, 0, 1, 'exec-1', 1071), end(1, 5, 0, 1, 'exec-1', 1080, 9, 50),
+    { event: 'StageCompleted', time: 1081, jobId: 0, stageId: 1, attempt: 0, status: 'succeeded' },
+    { event: 'JobEnd', time: 1082, jobId: 0, status: 'succeeded' },
+    { event: 'AppEvent', time: 1090, source: 'als', kind: 'iteration', data: { iteration: 1, trainRmse: 0.9, seconds: 0.5 } },
+    { event: 'DatasetCached', time: 1091, cacheId: 7, name: 'ratings', partition: 0, executorId: 'exec-1', memoryBytes: 1000, diskBytes: 0 },
+    { event: 'DatasetCached', time: 1092, cacheId: 7, name: 'ratings', partition: 1, executorId: 'exec-1', memoryBytes: 0, diskBytes: 400 },
+  ];
+}
+
+describe('applyEvent: events in, status out', () => {
+  it('counts a job\'s tasks, its failures, its stages\' sums and distributions, and an executor lost with its reason', () => {
+    const state = twoStageJob().reduce(applyEvent, emptyAppState());
+    const app = applicationStatus(state);
+    expect(app).toMatchObject({ appId: 'app-1', appName: 'job.ts', master: 'local[2]', status: 'running', startTime: 1000, skippedLogLines: 0 });
+    expect(app.jobs).toEqual([{
+      jobId: 0, description: 'collect at job.ts:3', status: 'succeeded', startTime: 1010, endTime: 1082, stageIds: [0, 1],
+      numTasks: 4, completedTasks: 4, failedTasks: 1,
+    }]);
+    const exec1 = app.executors.find((e) => e.executorId === 'exec-1')!;
+    const exec2 = app.executors.find((e) => e.executorId === 'exec-2')!;
+    expect(exec1).toMatchObject({ state: 'alive', activeTasks: 0, completedTasks: 4, failedTasks: 0, cores: 1, port: 7001 });
+    expect(exec2).toMatchObject({ state: 'lost', removedTime: 1070, lossReason: 'its process was killed by SIGKILL', activeTasks: 0, failedTasks: 1 });
+    expect(app.appEvents).toEqual([{ time: 1090, source: 'als', kind: 'iteration', data: { iteration: 1, trainRmse: 0.9, seconds: 0.5 } }]);
+    expect(app.cached).toEqual([{ cacheId: 7, name: 'ratings', partitions: 2, memoryBytes: 1000, diskBytes: 400 }]);
+
+    const stage0 = stageStatus(state, 0)!;
+    expect(stage0).toMatchObject({ stageId: 0, attempt: 0, jobId: 0, name: 'range → map → reduceByKey', status: 'succeeded', numTasks: 3, completedTasks: 3, failedTasks: 1, submitTime: 1011, completionTime: 1061 });
+    expect(stage0.tasks.map((t) => [t.taskId, t.partition, t.attempt, t.status])).toEqual([[0, 0, 0, 'succeeded'], [1, 1, 0, 'failed'], [2, 2, 0, 'succeeded'], [3, 1, 1, 'succeeded']]);
+    expect(stage0.tasks[1]!.failure).toBe('TypeError: boom');
+    expect(stage0.io.inputBytes).toBe(600); // the failed attempt's bytes are not counted
+    expect(stage0.io.peakMemoryBytes).toBe(300);
+    expect(stage0.distributions.durationMs).toEqual({ min: 8, median: 9, max: 19 });
+    expect(stage0.distributions.shuffleWriteBytes).toEqual({ min: 200, median: 400, max: 600 });
+
+    const job = jobStatus(state, 0)!;
+    expect(job.stages.map((s) => [s.stageId, s.status, s.completedTasks, s.parentStageIds])).toEqual([[0, 'succeeded', 3, []], [1, 'succeeded', 1, [0]]]);
+    expect(job.plan).toBe('== 2 stages ==');
+    expect(jobStatus(state, 9)).toBeUndefined();
+    expect(stageStatus(state, 9)).toBeUndefined();
+    // the task lost with exec-2 never ended: it shows as running in a stage that completed
+    expect(stageStatus(state, 1)!.tasks.map((t) => t.status)).toEqual(['running', 'succeeded']);
+  });
+
+  it('a stage an earlier job computed is skipped, not counted in the next job', () => {
+    const events = twoStageJob();
+    const state = events.reduce(applyEvent, emptyAppState());
+    const stages = [
+      { stageId: 0, name: 'range → map → reduceByKey', numTasks: 3, parentStageIds: [], shuffleId: 0 },
+      { stageId: 2, name: 'reduceByKey → count', numTasks: 1, parentStageIds: [0] },
+    ];
+    for (const e of [
+      { event: 'JobStart', time: 2000, jobId: 1, description: 'count', stages, plan: '' },
+      { event: 'StageSubmitted', time: 2001, jobId: 1, stageId: 2, attempt: 0, numTasks: 1 },
+      { event: 'TaskStart', time: 2002, stageId: 2, stageAttempt: 0, taskId: 6, partition: 0, attempt: 0, executorId: 'exec-1', host: 'h' },
+      { event: 'TaskEnd', time: 2003, stageId: 2, stageAttempt: 0, taskId: 6, partition: 0, attempt: 0, executorId: 'exec-1', status: 'succeeded', durationMs: 1, io: io(1) },
+      { event: 'StageCompleted', time: 2004, jobId: 1, stageId: 2, attempt: 0, status: 'succeeded' },
+      { event: 'JobEnd', time: 2005, jobId: 1, status: 'succeeded' },
+    ] as EngineEvent[]) applyEvent(state, e);
+    const job = jobStatus(state, 1)!;
+    expect(job).toMatchObject({ numTasks: 1, completedTasks: 1, status: 'succeeded' });
+    expect(job.stages.map((s) => [s.stageId, s.status, s.skipped === true])).toEqual([[0, 'succeeded', true], [2, 'succeeded', false]]);
+  });
+
+  it('a failed job fails its running stages with its message; the application ends', () => {
+    const state = emptyAppState('app-2');
+    for (const e of [
+      { event: 'JobStart', time: 1, jobId: 0, description: 'collect', stages: [{ stageId: 0, name: 'range', numTasks: 2, parentStageIds: [] }], plan: '' },
+      { event: 'StageSubmitted', time: 2, jobId: 0, stageId: 0, attempt: 0, numTasks: 2 },
+      { event: 'JobEnd', time: 3, jobId: 0, status: 'failed', message: 'task 0 failed 4 times' },
+      { event: 'ApplicationEnd', time: 4, appId: 'app-2', status: 'failed', message: 'the job threw' },
+    ] as EngineEvent[]) applyEvent(state, e);
+    expect(stageStatus(state, 0)).toMatchObject({ status: 'failed', completionTime: 3, message: 'task 0 failed 4 times' });
+    expect(jobStatus(state, 0)).toMatchObject({ status: 'failed', message: 'task 0 failed 4 times', numTasks: 2 });
+    expect(applicationSummary(state)).toMatchObject({ appId: 'app-2', status: 'failed', endTime: 4 });
+  });
+});
+
+describe('foldEventLog', () => {
+  it('skips and counts corrupt and truncated lines, and a log without ApplicationEnd is incomplete in history', () => {
+    const lines = twoStageJob().map((e) => JSON.stringify(e));
+    lines.splice(5, 0, '{"event":"JobStart","time":', 'not json at all', '{"event":"NoSuchEvent","time":1}', '[1,2]', '');
+    const text = `${lines.join('\n')}\n{"event":"TaskStart","time":99,"stag`; // cut mid-write by a crash
+    const state = foldEventLog(text, 'app-1');
+    expect(state.skippedLogLines).toBe(5);
+    expect(applicationStatus(state, { history: true })).toMatchObject({ status: 'incomplete', skippedLogLines: 5 });
+    expect(applicationStatus(state).jobs[0]).toMatchObject({ completedTasks: 4, status: 'succeeded' });
+  });
+});
