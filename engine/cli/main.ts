@@ -1,4 +1,4 @@
-// The `dataflow` command line: submit a job, run an executor, generate data. Exit code 0 on
+// The `dataflow` command line: submit a job, run an executor, generate data, serve the history UI. Exit code 0 on
 // success; on failure one line `dataflow: <reason>` on stderr and a non-zero exit
 // (add --verbose for the stack).
 
@@ -11,6 +11,7 @@ import { executorCommand } from './executor.ts';
 import { masterCommand } from './master.ts';
 import { generateCommand } from './generate.ts';
 import { convertCommand } from './convert.ts';
+import { historyCommand } from './history.ts';
 import { timing } from './timing.ts';
 
 timing('cli modules loaded');
@@ -61,7 +62,8 @@ await yargs(argv)
   .command(executorCommand)
   .command(generateCommand)
   .command(convertCommand)
-  .demandCommand(1, 'name a command: submit, master, executor, generate or convert (see --help)')
+  .command(historyCommand)
+  .demandCommand(1, 'name a command: submit, master, executor, generate, convert or history (see --help)')
   .strict()
   .parserConfiguration({ 'populate--': true })
   .fail((message, error) => fail(error ?? new InvalidInputError(`${message} (see dataflow --help)`)))

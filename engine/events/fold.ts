@@ -9,9 +9,10 @@ import type {
   ApplicationStatus, ApplicationSummary, CachedDatasetStatus, Distribution, ExecutorStatus, JobStatus, JobSummary, StageStatus, TaskStatus,
 } from './status.ts';
 
-/** Finished jobs, and stage attempts, kept in the status (older ones are dropped first). */
-export const RETAINED_JOBS = 1_000;
-export const RETAINED_STAGE_ATTEMPTS = 1_000;
+/** Finished jobs, finished stage attempts and library reports kept in the status (older ones are dropped first). */
+export const RETAINED_JOBS = 500;
+export const RETAINED_STAGE_ATTEMPTS = 500;
+export const RETAINED_APP_EVENTS = 10_000;
 
 interface JobState {
   summary: JobSummary;
@@ -199,6 +200,7 @@ export function applyEvent(state: AppState, event: EngineEvent): AppState {
       return state;
     case 'AppEvent':
       state.appEvents.push({ time: event.time, source: event.source, kind: event.kind, data: event.data });
+      if (state.appEvents.length > RETAINED_APP_EVENTS) state.appEvents.splice(0, state.appEvents.length - RETAINED_APP_EVENTS);
       return state;
   }
 }
@@ -298,9 +300,13 @@ function sum(values: number[]): number {
 function forgetOldJobs(state: AppState): void {
   if (state.jobs.size <= RETAINED_JOBS) return;
   for (const [jobId, job] of state.jobs) {
-    if (state.jobs.size <= RETAINED_JOBS) return;
+    if (state.jobs.size <= RETAINED_JOBS) break;
     if (job.summary.status !== 'running') state.jobs.delete(jobId);
   }
+  // Stage infos only retained jobs list (a map stage may be shared by several).
+  const listed = new Set<number>();
+  for (const job of state.jobs.values()) for (const info of job.stages) listed.add(info.stageId);
+  for (const stageId of state.stageInfo.keys()) if (!listed.has(stageId)) state.stageInfo.delete(stageId);
 }
 
 function forgetOldStages(state: AppState): void {

@@ -35,6 +35,8 @@ export interface UiServerOptions {
   /** Required of every request (Authorization: Bearer, ?secret= or the cookie ?secret= sets) when given. */
   secret?: string;
   staticDir?: string;
+  /** Keep the process alive while listening (`dataflow history`); the driver's UI never does. */
+  keepAlive?: boolean;
 }
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -94,7 +96,7 @@ export class UiServer {
         }
         throw new Error(`the UI could not listen on ${host}:${port}: ${(error as Error).message}`);
       }
-      server.unref(); // never what keeps a process alive; close() ends it
+      if (!options.keepAlive) server.unref(); // a driver's UI never keeps its process alive; close() ends it
       return new UiServer(server, host, (server.address() as AddressInfo).port, inUse);
     }
     throw new Error('unreachable');
