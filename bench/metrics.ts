@@ -1,0 +1,87 @@
+// The cost of counting metrics (issue 12: with metrics on, the core benchmarks stay within 3% of
+// off). Two figures from one run: (1) the metrics calls one task makes on the driver and on an
+// executor (started, succeeded with a map output of 64 blocks, reading 64 blocks), timed over a
+// million tasks; (2) the per-task overhead job of bench/core (1,000 empty tasks on `local`) with
+// the driver's metrics calls live, beside the same session with them replaced by no-ops, runs
+// alternating. Figure (1) over the per-task overhead is the bound that load cannot blur.
+//
+//   npx tsx bench/metrics.ts [--runs N]
+
+import { DriverMetrics } from '../engine/cluster/driver-metrics.ts';
+import { ExecutorMetrics } from '../engine/executor/executor-metrics.ts';
+import type { TaskDescriptor, TaskResult } from '../engine/protocol/index.ts';
+import { summarise } from './lib/measure.ts';
+import type { Sample } from './lib/measure.ts';
+import { fmt, machineInfo, markdownTable } from './lib/report.ts';
+import { withSession } from './lib/sessions.ts';
+
+const runsArg = process.argv.indexOf('--runs');
+const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 7;
+const TASKS = 1_000;
+
+/** Nanoseconds of metrics calls per task, best of 5 rounds of a million tasks. */
+function callsPerTaskNs(): number {
+  const driver = new DriverMetrics({ jobsActive: () => 0, tasksRunning: () => 0, executorsAlive: () => 1 });
+  const executor = new ExecutorMetrics('exec-1', 2, { appCount: () => 1, cachedBytes: async () => ({ memory: 0, disk: 0 }) });
+  const blocks = Array.from({ length: 64 }, (_, i) => ({ mapPartition: i, executorId: 'exec-1', host: '127.0.0.1', port: 1, size: 1000 + i, attempt: 0 }));
+  const task = { shuffleInputs: [{ shuffleId: 0, reducePartition: 0, blocks }] } as unknown as TaskDescriptor;
+  const result: TaskResult = {
+    payload: { kind: 'mapOutput', blockSizes: blocks.map((b) => b.size) }, cachedBlocks: [], durationMs: 1,
+    metrics: { spillBytes: 0, spillFiles: 0, peakMemoryBytes: 0, cachedMemoryBytes: 0, cachedDiskBytes: 0 },
+  };
+  const n = 1_000_000;
+  let best = Infinity;
+  for (let round = 0; round < 5; round++) {
+    const t = performance.now();
+    for (let i = 0; i < n; i++) {
+      driver.taskStarted();
+      let read = 0;
+      for (const b of blocks) read += b.size; // what the driver adds up at launch
+      driver.taskSucceeded(read, result);
+      executor.taskStarted();
+      executor.taskSucceeded(task, result);
+    }
+    best = Math.min(best, ((performance.now() - t) * 1e6) / n);
+  }
+  return best;
+}
+
+async function overheadOnOff(): Promise<{ on: Sample; off: Sample }> {
+  return withSession('local', async (session) => {
+    const metrics = session.driver.metrics;
+    const live = { taskStarted: metrics.taskStarted, taskSucceeded: metrics.taskSucceeded, jobStarted: metrics.jobStarted, jobEnded: metrics.jobEnded };
+    const noop = { taskStarted: () => undefined, taskSucceeded: () => undefined, jobStarted: () => undefined, jobEnded: () => undefined };
+    const job = async (): Promise<number> => {
+      const t = performance.now();
+      const n = await session.range(0, TASKS, { numPartitions: TASKS }).count();
+      if (n !== TASKS) throw new Error(`counted ${n} rows, expected ${TASKS}`);
+      return (performance.now() - t) / TASKS;
+    };
+    await job(); // warm-up
+    const on: number[] = [];
+    const off: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      Object.assign(metrics, noop);
+      off.push(await job());
+      Object.assign(metrics, live);
+      on.push(await job());
+    }
+    return { on: summarise(on), off: summarise(off) };
+  });
+}
+
+const load = machineInfo().loadAverage as number[];
+const perTaskNs = callsPerTaskNs();
+const { on, off } = await overheadOnOff();
+console.log(markdownTable([
+  {
+    measure: 'metrics calls per task (driver + executor: started, succeeded, 64 blocks read and written)', dataflow: `${fmt(perTaskNs)} ns/task best of 5×1M`,
+    reference: `per-task overhead with metrics off (below): ${fmt(off.min * 1e6)} ns best`, verdict: `${((perTaskNs / (off.min * 1e6)) * 100).toFixed(3)}% of a task's overhead; goal < 3%`,
+  },
+  {
+    measure: `per-task overhead, local (job of ${TASKS} empty tasks), driver metrics on`, dataflow: `${fmt(on.min)} ms/task best, ${fmt(on.median)} median`,
+    reference: `same session, metrics calls no-ops, runs alternating: ${fmt(off.min)} ms best, ${fmt(off.median)} median`,
+    verdict: `${(on.min / off.min).toFixed(3)}× best, ${(on.median / off.median).toFixed(3)}× median; goal ≤ 1.03×`,
+  },
+]));
+console.log(`\n- load average at start ${load.join(' ')}, at end ${(machineInfo().loadAverage as number[]).join(' ')}; ${RUNS} runs each\n\ncommand: npx tsx bench/metrics.ts${RUNS !== 7 ? ` --runs ${RUNS}` : ''}`);
