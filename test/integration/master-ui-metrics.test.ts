@@ -2,11 +2,13 @@
 // real `dataflow master` (--ui-port 0) and one executor (--metrics-port 0) as processes, and a
 // driver in this process running a job with a shuffle. The master's /metrics counts the executor
 // alive, then lost once it is SIGKILLed; its page lists the executor with cores, memory and state
-// and the applications with links to their drivers' UIs; the executor's /metrics counts the tasks
+// and the applications with links to their drivers' UIs (fetched and parsed, then as chromium shows
+// it, following the link); the executor's /metrics counts the tasks
 // the driver saw and the shuffle bytes they moved. Also: a port in use, and the UI token that
 // guards an HTTP endpoint bound beyond loopback.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServer } from 'node:http';
 import net from 'node:net';
 import { count } from '../../engine/index.ts';
 import { connect } from '../../engine/transport/index.ts';
@@ -14,6 +16,7 @@ import { MasterMessage } from '../../engine/protocol/index.ts';
 import { Master } from '../../engine/cluster/master-process.ts';
 import { uiToken } from '../../engine/metrics/index.ts';
 import { runCli } from '../helpers/cli.ts';
+import { INSTALL_TIMEOUT_MS, launchBrowser } from '../helpers/browser.ts';
 import { TestCluster, waitUntil } from '../helpers/cluster.ts';
 import type { ExecutorProcess } from '../helpers/cluster.ts';
 
@@ -46,13 +49,21 @@ describe('master page and metrics endpoints on a shared standalone cluster', () 
   let cluster: TestCluster;
   let executor: ExecutorProcess;
   let executorMetrics: string;
+  /** The UI an announced application's driver names: the master's link must lead there. */
+  const driverUi = createServer((_req, res) => { res.setHeader('content-type', 'text/html'); res.end('<h1 id="ui">driver ui</h1>'); });
+  let driverUiUrl: string;
 
   beforeAll(async () => {
+    await new Promise<void>((resolve) => driverUi.listen(0, '127.0.0.1', resolve));
+    driverUiUrl = `http://127.0.0.1:${(driverUi.address() as net.AddressInfo).port}`;
     cluster = await TestCluster.start({ executors: 1, cores: 2, executor: () => ({ id: 'exec-metrics', args: ['--metrics-port', '0', '--memory', '1g'] }) });
     executor = cluster.executors.get('exec-metrics')!;
     executorMetrics = (await executor.waitFor(/metrics at (http:\/\/\S+)/))[1]!;
   });
-  afterAll(async () => { await cluster?.stop(); });
+  afterAll(async () => {
+    await cluster?.stop();
+    driverUi.close();
+  });
 
   it('runs a job and counts it the same on the driver, the executor and the master; the page links applications to driver UIs; a lost executor is counted', async () => {
     const master = await scrape(`${cluster.masterUiUrl}/metrics`);
@@ -66,7 +77,7 @@ describe('master page and metrics endpoints on a shared standalone cluster', () 
     const hostile = announcer.request({ header: { type: MasterMessage.registerApp, appName: 'x', driverHost: '127.0.0.1', driverPort: 9, maxCores: 1, uiUrl: 'javascript:alert(1)' } });
     await expect(hostile).rejects.toThrow(/uiUrl must be the http\(s\):\/\/ address of the driver's web UI/);
     const announced = await announcer.request({
-      header: { type: MasterMessage.registerApp, appName: 'with <ui>', driverHost: '127.0.0.1', driverPort: 9, maxCores: 1, uiUrl: 'http://127.0.0.1:4040' },
+      header: { type: MasterMessage.registerApp, appName: 'with <ui>', driverHost: '127.0.0.1', driverPort: 9, maxCores: 1, uiUrl: driverUiUrl },
     });
     const announcedId = String(announced.header.appId);
     await announcer.send({ header: { type: MasterMessage.unregisterApp, appId: announcedId } });
@@ -87,8 +98,8 @@ describe('master page and metrics endpoints on a shared standalone cluster', () 
       const running = /<table id="running-applications">(.*?)<\/table>/s.exec(page)![1]!;
       expect(rowCells(running, `app-${appId}`)?.slice(0, 2)).toEqual([appId, 'dataflow']);
       const finished = /<table id="finished-applications">(.*?)<\/table>/s.exec(page)![1]!;
-      expect(rowCells(finished, `app-${announcedId}`)?.slice(0, 3)).toEqual([announcedId, 'with &lt;ui&gt;', 'http://127.0.0.1:4040']);
-      expect(finished).toContain(`<a class="driver-ui" href="http://127.0.0.1:4040">`);
+      expect(rowCells(finished, `app-${announcedId}`)?.slice(0, 3)).toEqual([announcedId, 'with &lt;ui&gt;', driverUiUrl]);
+      expect(finished).toContain(`<a class="driver-ui" href="${driverUiUrl}">`);
 
       // the driver's own counts, as its UI server serves them at /metrics
       const driver = samples(await session.driver.metrics.registry.render());
@@ -123,6 +134,28 @@ describe('master page and metrics endpoints on a shared standalone cluster', () 
     const finished = /<table id="finished-applications">(.*?)<\/table>/s.exec(page)![1]!;
     expect(rowCells(finished, `app-${appId}`)?.[5]).toBe('FINISHED');
   });
+
+  it('in a browser, the page shows the lost executor and the finished applications, whose driver UI link leads to the driver', async () => {
+    const browser = await launchBrowser();
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${cluster.masterUiUrl}/`);
+      expect(await page.locator('h1').textContent()).toBe(`dataflow master at ${cluster.url}`);
+      const cells = await page.locator('#executors tr#executor-exec-metrics td').allTextContents();
+      expect(cells.slice(2, 4)).toEqual(['0 / 2', '1.0 GiB']);
+      expect(cells[4]).toMatch(/^LOST /);
+      expect(await page.locator('#alive-executors').textContent()).toBe('0');
+      const names = await page.locator('#finished-applications tbody tr td:nth-child(2)').allTextContents();
+      expect(names.sort()).toEqual(['dataflow', 'with <ui>']);
+      const link = page.locator('#finished-applications a.driver-ui');
+      expect(await link.getAttribute('href')).toBe(driverUiUrl);
+      await link.click();
+      await page.waitForURL(`${driverUiUrl}/`);
+      expect(await page.locator('#ui').textContent()).toBe('driver ui');
+    } finally {
+      await browser.close();
+    }
+  }, INSTALL_TIMEOUT_MS);
 
   it('an explicit --ui-port in use is an error naming the option', async () => {
     const taken = net.createServer();
