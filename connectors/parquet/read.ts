@@ -132,25 +132,25 @@ async function readParquetRowGroups(parts: readonly ParquetPartition[], columns:
   const meta = footer.tail.subarray(0, footer.tail.length - 8);
   const keep = projectableColumns(groups[0]!.columns, fileSchema, fromFile, parts.length > 1);
   // With a projection only the byte range of each group's kept chunks is read (a fraction of the group's).
-  const projected = keep && await (async () => {
-    const runGroups: RowGroupBytes[] = await Promise.all(groups.map(async (group, i) => {
-      const start = Math.min(...keep.map((c) => group.columns[c]!.start));
-      const end = Math.max(...keep.map((c) => group.columns[c]!.start + group.columns[c]!.length));
-      const bytes = await readRowGroupBytes(file, parts[i]!.rowGroup, start, end, options.storage);
-      return { rowGroup: parts[i]!.rowGroup, bytes, bytesStart: start, numRows: group.numRows, chunks: group.columns };
-    }));
-    return tryProject(meta, runGroups, keep);
-  })();
+  const runGroups: RowGroupBytes[] | undefined = keep && await Promise.all(groups.map(async (group, i) => {
+    const start = Math.min(...keep.map((c) => group.columns[c]!.start));
+    const end = Math.max(...keep.map((c) => group.columns[c]!.start + group.columns[c]!.length));
+    const bytes = await readRowGroupBytes(file, parts[i]!.rowGroup, start, end, options.storage);
+    return { rowGroup: parts[i]!.rowGroup, bytes, bytesStart: start, numRows: group.numRows, chunks: group.columns };
+  }));
+  // The projected file is built in this thread's scratch buffer and decoded (the decoder copies
+  // it into wasm memory) with no await in between, so no other task's read can reuse the buffer meanwhile.
+  const projected = runGroups && tryProject(meta, runGroups, keep!);
   if (!projected && parts.length > 1) {
     // A file this reader cannot project: its groups one by one, whole.
     return concatTables(await Promise.all(parts.map((part) => readParquetRowGroups([part], columns, options))));
   }
   const group = groups[0]!;
-  const groupBytes = projected ? undefined : await readRowGroupBytes(file, first, group.start, group.end, options.storage);
+  const wholeGroup = projected ? undefined : await readRowGroupBytes(file, first, group.start, group.end, options.storage);
   const numRows = groups.reduce((sum, g) => sum + g.numRows, 0);
   let table: arrow.Table;
   try {
-    const bytes = projected ?? rowGroupFile(meta, first, groupBytes!, group.start, group.numRows);
+    const bytes = projected ?? rowGroupFile(meta, first, wholeGroup!, group.start, group.numRows);
     table = decodeParquetBytes(bytes, groups.map((_, i) => i), Math.max(...groups.map((g) => g.numRows)));
   } catch (err) {
     const reason =
@@ -190,11 +190,25 @@ function projectableColumns(chunks: ReadonlyArray<{ path: string; length: number
  */
 function tryProject(meta: Uint8Array, groups: readonly RowGroupBytes[], keep: number[]): Uint8Array | undefined {
   try {
-    return projectedRowGroupsFile(meta, groups, keep);
+    return projectedRowGroupsFile(meta, groups, keep, scratchBuffer);
   } catch {
     return undefined;
   }
 }
+
+/**
+ * A buffer of `size` bytes for a projected file that is decoded at once: this thread's scratch
+ * buffer, reused run after run (a new ~2 MiB buffer per run added to the external memory that
+ * makes V8 collect garbage), or a new one when larger than SCRATCH_MAX_BYTES.
+ */
+function scratchBuffer(size: number): Uint8Array {
+  if (size > SCRATCH_MAX_BYTES) return new Uint8Array(size);
+  if (scratch.length < size) scratch = new Uint8Array(Math.min(SCRATCH_MAX_BYTES, Math.max(size, 2 * scratch.length)));
+  return scratch.subarray(0, size);
+}
+
+let scratch = new Uint8Array(0);
+const SCRATCH_MAX_BYTES = 16 * 1024 * 1024;
 
 function sameOrder(table: arrow.Table, needed: string[], wanted: string[]): boolean {
   return needed.length === wanted.length && table.schema.fields.every((f, i) => f.name === wanted[i]);

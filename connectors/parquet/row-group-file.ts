@@ -188,14 +188,15 @@ export interface RowGroupBytes {
 
 /**
  * projectedRowGroupFile for several row groups (ascending) at once: one footer rewrite for all,
- * and one file the decoder reads in one call.
+ * and one file the decoder reads in one call. `allocate(size)` gives the buffer the file is built
+ * in (a new one by default; a reader may pass a scratch buffer it reuses).
  *
  *   PAR1 | rg3 itemId | rg3 rating | rg4 itemId | rg4 rating | FileMetaData''(groups 3, 4) | len | PAR1
  *
  * @example
  * projectedRowGroupsFile(meta, [{ rowGroup: 3, bytes, bytesStart, numRows, chunks }, ...], [1, 2]);
  */
-export function projectedRowGroupsFile(meta: Uint8Array, groups: readonly RowGroupBytes[], keep: number[]): Uint8Array {
+export function projectedRowGroupsFile(meta: Uint8Array, groups: readonly RowGroupBytes[], keep: number[], allocate: (size: number) => Uint8Array = (size) => new Uint8Array(size)): Uint8Array {
   const deltas = new Map<number, Map<number, number>>();
   let size = 4;
   let numRows = 0;
@@ -209,7 +210,7 @@ export function projectedRowGroupsFile(meta: Uint8Array, groups: readonly RowGro
     numRows += g.numRows;
   }
   const footer = projectedMetadata(meta, deltas, numRows, keep);
-  const out = new Uint8Array(size + footer.length + 8);
+  const out = allocate(size + footer.length + 8); // every byte is written below
   out.set(MAGIC, 0);
   let at = 4;
   for (const g of groups) {
