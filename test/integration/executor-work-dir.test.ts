@@ -5,21 +5,17 @@ import { describe, expect, it } from 'vitest';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TestCluster, waitUntil } from '../helpers/cluster.ts';
-import { slowTask } from '../fixtures/slow-task.ts';
+import { startSlowTask } from '../helpers/slow-task-job.ts';
 import { useTmpDir } from '../helpers/tmp-dir.ts';
 
 const tmp = useTmpDir('executor-work-dir');
-const { slowOrFailing } = slowTask;
 
 describe('an executor restarted on the work dir of a killed one', () => {
   it('removes the application folders the killed executor left', { timeout: 120_000 }, async () => {
     const cluster = await TestCluster.start({ executors: 1 });
     try {
       const session = await cluster.session();
-      const o = { slowId: 5, failId: -1, started: join(tmp(), 'started'), go: join(tmp(), 'go'), marker: join(tmp(), 'marker') };
-      const job = session.range(0, 10, { numPartitions: 1 }).mapPartitions((rows) => slowOrFailing(rows, o), { slowOrFailing, o }).count();
-      job.catch(() => undefined);
-      await waitUntil(() => existsSync(o.started), 'the task started', 60_000);
+      await startSlowTask(session, tmp());
       const killed = cluster.executors.get('exec-1')!;
       const left = cluster.appDirs();
       expect(left).toHaveLength(1);

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { Session } from '../../engine/index.ts';
 import { slowTask } from '../fixtures/slow-task.ts';
 import { TestCluster, waitUntil } from '../helpers/cluster.ts';
+import { startSlowTask } from '../helpers/slow-task-job.ts';
 import { useTmpDir } from '../helpers/tmp-dir.ts';
 
 const tmp = useTmpDir('task-kill');
@@ -48,10 +49,7 @@ describe('tasks of an aborted job', () => {
     const cluster = await TestCluster.start({ executors: 1 });
     try {
       const session = await cluster.session();
-      const o = { slowId: 5, failId: -1, started: join(tmp(), 'started'), go: join(tmp(), 'go'), marker: join(tmp(), 'marker') };
-      const job = session.range(0, 10, { numPartitions: 1 }).mapPartitions((rows) => slowOrFailing(rows, o), { slowOrFailing, o }).count();
-      job.catch(() => undefined);
-      await waitUntil(() => existsSync(o.started), 'the task started', 60_000);
+      const { files: o } = await startSlowTask(session, tmp());
       await session.stop();
       writeFileSync(o.go, 'go\n'); // a task still alive now writes its marker within milliseconds
       await waitUntil(() => cluster.appDirs().length === 0, 'the application folder removed', 30_000);

@@ -6,34 +6,24 @@
 // fail at once with an error naming the address and what to change.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Session, count, sum } from '../../engine/index.ts';
-import type { Row } from '../../engine/index.ts';
+import { Session } from '../../engine/index.ts';
 import { join } from 'node:path';
 import { TestCluster, spawnDataflow } from '../helpers/cluster.ts';
 import { recordingProxy } from '../helpers/recording-proxy.ts';
+import { shuffleJob, shuffleJobInProcess } from '../helpers/shuffle-job.ts';
 import { makeTestCertificates } from '../helpers/tls-certs.ts';
 import type { CertFiles } from '../helpers/tls-certs.ts';
 
 /** The application's name: it travels from the driver to the master in the registration. */
 const MARKER = 'quarterly_revenue_by_region_job';
 
-const job = async (session: Session): Promise<string> => {
-  const rows = await session.range(0, 20_000, { numPartitions: 4 })
-    .map((r) => ({ k: Number(r.id) % 23, v: Number(r.id) }))
-    .aggregateByKey(['k'], { n: count(), total: sum('v') }, { numPartitions: 3 }).collect();
-  return JSON.stringify([...rows].sort((a: Row, b: Row) => Number(a.k) - Number(b.k)));
-};
+const job = shuffleJob;
 
 let expected: string;
 let certs: CertFiles;
 beforeAll(async () => {
   certs = makeTestCertificates();
-  const local = await Session.create({ master: 'local', conf: ['dataflow.ui.progress=false'] });
-  try {
-    expected = await job(local);
-  } finally {
-    await local.stop();
-  }
+  expected = await shuffleJobInProcess();
 });
 afterAll(() => certs?.remove());
 

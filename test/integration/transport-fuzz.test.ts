@@ -6,9 +6,9 @@
 // Repeat a failing run with DATAFLOW_FUZZ_SEED=<the printed seed>.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Session, count, sum } from '../../engine/index.ts';
-import type { Row } from '../../engine/index.ts';
+import type { Session } from '../../engine/index.ts';
 import { TestCluster, listeningPorts } from '../helpers/cluster.ts';
+import { shuffleJob, shuffleJobInProcess } from '../helpers/shuffle-job.ts';
 import { Prng, brokenFrame, inWaves, rssBytes, sendBatch, wellFormedFrame } from '../helpers/frame-fuzz.ts';
 import type { BatchOutcome, FuzzContext, Target } from '../helpers/frame-fuzz.ts';
 
@@ -24,22 +24,10 @@ const FRAMES_PER_AUTH = 500;
 const DEADLINE_MS = 20_000;
 const RSS_GROWTH_BOUND = 100 * 1024 * 1024;
 
-const job = async (session: Session): Promise<string> => {
-  const rows = await session.range(0, 20_000, { numPartitions: 4 })
-    .map((r) => ({ k: Number(r.id) % 23, v: Number(r.id) }))
-    .aggregateByKey(['k'], { n: count(), total: sum('v') }, { numPartitions: 3 }).collect();
-  return JSON.stringify([...rows].sort((a: Row, b: Row) => Number(a.k) - Number(b.k)));
-};
+const job = shuffleJob;
 
 let expected: string;
-beforeAll(async () => {
-  const local = await Session.create({ master: 'local', conf: ['dataflow.ui.progress=false'] });
-  try {
-    expected = await job(local);
-  } finally {
-    await local.stop();
-  }
-});
+beforeAll(async () => { expected = await shuffleJobInProcess(); });
 
 /** Frames for one port: raw batches first, then authenticated ones (ending half the time in a broken frame). */
 async function fuzzPort(target: Target, rng: Prng, ctx: FuzzContext, secret: string, tls: boolean): Promise<{ frames: number; outcomes: BatchOutcome[] }> {
