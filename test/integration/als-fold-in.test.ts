@@ -161,7 +161,7 @@ describe.each<[string, AlsOptions]>([
 });
 
 describe('fold-in on executors, saved and loaded', () => {
-  it('local[2] folds the same bits as local; the folded model round-trips with its fold-in record', async () => {
+  it('local[2] folds the same bits as local; the folded model round-trips with its fold-in record', { timeout: 180_000 }, async () => {
     const options: AlsOptions = { rank: 4, maxIter: 3, implicitPrefs: true, alpha: 1.5, seed: 5 };
     const here = await trainAls(session.fromRows(ratings()), options);
     const foldedHere = await here.foldInUsers(session.fromRows([...NEW_USER, ...CHANGED_USER]));
