@@ -1,5 +1,5 @@
 // The package's face: what `import … from 'dataflow'` gives a job script or an application. It only
-// re-exports: the engine's public API (engine/index.ts), the library jobs (ALS, SVD, evaluation)
+// re-exports: the engine's public API (engine/index.ts), the library jobs (ALS, SVD, evaluation, tuning)
 // and the connectors' own utilities. Library jobs themselves import engine/index.ts and the Door
 // (engine/extend.ts, `dataflow/extend`), never this file, so nothing imports in a circle.
 //
@@ -18,6 +18,8 @@ export type { FoldInOptions, FoldInRecord, SaveAlsOptions, TrainingData } from '
 export type { ModelIoOptions, SaveModelOptions } from './jobs/shared/model-dir.ts';
 export { EvaluationError, randomSplit, kFold, leaveKOut, regressionMetrics, rmse, mae, rankingMetrics, relevantItems, mostPopular } from './jobs/evaluation/index.ts';
 export type { EvaluationErrorCode, RatingColumns, KFoldOptions, Fold, LeaveKOutOptions, RegressionMetricOptions, RegressionMetrics, RankingMetricOptions, RankingMetrics, RelevantItemsOptions, MostPopularOptions } from './jobs/evaluation/index.ts';
+export { paramGrid, randomSearch, tuneAls, tuneSvd, tuningTable, TuningError } from './jobs/tuning/index.ts';
+export type { ParamGridSpec, ParamRange, RandomSearchSpace, RandomSearchOptions, AlsTuningOptions, SvdParams, SvdTuningOptions, TuningErrorCode, TuningMetric, TuningValidation, TuningOptions, TuningResult, TuningProgress, CandidateResult, FoldInfo, BaselineResult } from './jobs/tuning/index.ts';
 
 export { generateRatings, writeRatingsParquet } from './connectors/generate/ratings.ts';
 export type { RatingsOptions } from './connectors/generate/ratings.ts';

@@ -52,12 +52,14 @@ const GENERATED: Record<string, { layout?: MovieLensLayout; quick: string[]; typ
   'als-movielens': { layout: 'dat', quick: ['rank=8', 'maxIter=3', 'maxFolds=2'] },
   'implicit-als': { layout: 'csv', quick: ['rank=8', 'maxIter=3', 'maxFolds=2'] },
   'svd-movielens': { layout: 'u.data', quick: [] },
+  'tune-als': { layout: 'csv', quick: ['quick=true'] },
 };
 /** Quick options on ml-latest-small (the README's full runs take minutes on 2 cores). */
 const ON_ML_LATEST_SMALL: Record<string, string[]> = {
   'als-movielens': ['rank=10', 'maxIter=6', 'maxFolds=1'],
   'implicit-als': ['rank=16', 'maxIter=5', 'maxFolds=1'],
   'svd-movielens': [],
+  'tune-als': ['quick=true'],
 };
 
 let root = '';
@@ -119,6 +121,23 @@ const CHECKS: Record<string, (out: string, data: 'generated' | 'ml-latest-small'
     for (const p of [als, popular]) { expect(p).toBeGreaterThan(0); expect(p).toBeLessThanOrEqual(1); }
     if (data === 'ml-latest-small') expect(als).toBeGreaterThan(popular);
   },
+  'tune-als': (out, data) => {
+    // quick=true: 2 folds, explicit rank × regParam 2 × 2, implicit alpha 1 and 5
+    const tables = out.split(/^(?:explicit|implicit) ALS, \d+ candidates × 2 folds/m).slice(1);
+    expect(tables).toHaveLength(2);
+    const rows = (table: string) => table.split('\n').filter((l) => /^[* ] .*\d\.\d{4} ± \d\.\d{4}/.test(l));
+    expect(tables[0]).toMatch(/^\s+rank\s+regParam\s+RMSE mean ± sd\s+seconds$/m);
+    expect(rows(tables[0]!)).toHaveLength(4);
+    expect(rows(tables[0]!).filter((l) => l.startsWith('*'))).toHaveLength(1);
+    const rmse = number(out, /^best: \{"rank":\d+,"regParam":[\d.]+\} RMSE (\d\.\d{4}) ± /m);
+    expect(rmse).toBeGreaterThan(0.3);
+    expect(rmse).toBeLessThan(data === 'ml-latest-small' ? 1 : 1.3);
+    expect(tables[1]).toMatch(/^\s+alpha\s+regParam\s+precision@10 mean ± sd\s+seconds$/m);
+    expect(rows(tables[1]!)).toHaveLength(3); // two candidates and the baseline
+    const tuned = number(out, /^best: \{"alpha":\d+,"regParam":[\d.]+\} precision@10 (\d\.\d{4}) NDCG@10 \d\.\d{4}$/m);
+    const popular = number(out, /^most-popular precision@10 (\d\.\d{4}) NDCG@10 \d\.\d{4}$/m);
+    for (const p of [tuned, popular]) { expect(p).toBeGreaterThan(0); expect(p).toBeLessThanOrEqual(1); }
+  },
   'svd-movielens': (out, data) => {
     const sigma = [...out.matchAll(/^ {2}σ\d+ = (\S+)$/gm)].map((m) => Number(m[1]));
     expect(sigma).toHaveLength(10);
@@ -157,7 +176,7 @@ afterAll(() => { if (root) rmSync(root, { recursive: true, force: true }); });
 
 describe('the README', () => {
   it('has commands, and each is run here or skipped with a reason', () => {
-    expect(runnable.map(exampleOf).sort()).toEqual(['als-movielens', 'implicit-als', 'ratings-stats', 'svd-movielens']);
+    expect(runnable.map(exampleOf).sort()).toEqual(['als-movielens', 'implicit-als', 'ratings-stats', 'svd-movielens', 'tune-als']);
     for (const command of commands) expect(ruleFor(command), `README command '${command}' matches no rule in readme-commands.test.ts: run it or skip it with a reason`).toBeDefined();
     for (const command of commands.filter((c) => ruleFor(c)?.skip)) console.log(`not run as written: ${command} (${ruleFor(command)!.skip}${ruleFor(command)!.equivalent ? `; see '${ruleFor(command)!.equivalent}'` : ''})`);
   });
