@@ -19,9 +19,10 @@ const tmp = useTmpDir('tuning');
 const launched = (): number => session.driver.history.filter((c) => c.type === 'LaunchTask').length;
 
 beforeAll(async () => {
-  session = await Session.create({ master: 'local[2]', conf: ['dataflow.ui.progress=false'] });
+  // executors given longer to register: this machine runs several suites at once
+  session = await Session.create({ master: 'local[2]', conf: ['dataflow.ui.progress=false', 'dataflow.executor.registrationTimeoutMs=120000'] });
   ratings = session.fromTable(generateRatings({ users: 120, items: 90, ratings: 4_000, seed: 3 }), { numPartitions: 3 }).select('userId', 'itemId', 'rating');
-}, 60_000);
+}, 180_000);
 afterAll(async () => { await session?.stop(); });
 
 describe('tuneAls on local[2]', () => {
