@@ -12,6 +12,8 @@ import { EVENT_LOG_VERSION, type EngineEvent } from '../events/events.ts';
 import { type AppState, applicationSummary, applyEvent, emptyAppState } from '../events/fold.ts';
 import { EventLogWriter } from '../events/log-writer.ts';
 import { UiServer, isLoopback } from '../ui/server.ts';
+import { metricsHandler } from '../metrics/index.ts';
+import type { MetricsRegistry } from '../metrics/index.ts';
 
 export interface MonitorOptions {
   config: EngineConfig;
@@ -21,6 +23,8 @@ export interface MonitorOptions {
   secret?: string;
   /** Where terminal notes go (the UI's address, a port in use): stderr when it is a terminal. */
   note?: (line: string) => void;
+  /** The driver's metrics, served by the UI at /metrics (Prometheus text format). */
+  metrics?: MetricsRegistry;
 }
 
 export class ApplicationMonitor {
@@ -59,7 +63,8 @@ export class ApplicationMonitor {
           applications: async () => [applicationSummary(monitor.state)],
           application: async (appId: string) => (appId === monitor.appId ? { state: monitor.state, history: false } : undefined),
         };
-        monitor.ui = await UiServer.start({ source, host, port: config['dataflow.ui.port'], secret: monitor.uiSecret });
+        const routes = options.metrics ? { '/metrics': metricsHandler(options.metrics) } : undefined;
+        monitor.ui = await UiServer.start({ source, host, port: config['dataflow.ui.port'], secret: monitor.uiSecret, routes });
         if (monitor.ui.triedPorts.length > 0) note(`dataflow: UI port${monitor.ui.triedPorts.length > 1 ? 's' : ''} ${monitor.ui.triedPorts.join(', ')} in use; the UI is on port ${monitor.ui.port}`);
       } catch (error) {
         process.stderr.write(`dataflow: no web UI for this application: ${error instanceof Error ? error.message : String(error)}\n`);
@@ -70,6 +75,11 @@ export class ApplicationMonitor {
       logVersion: EVENT_LOG_VERSION, ...(monitor.ui ? { uiUrl: monitor.ui.url } : {}),
     });
     return monitor;
+  }
+
+  /** The UI's address without its secret (what the standalone master links to), if it runs. */
+  get uiAddress(): string | undefined {
+    return this.ui?.url;
   }
 
   /** Whether any event is wanted (the driver builds none otherwise). */

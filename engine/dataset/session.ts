@@ -96,7 +96,9 @@ export class Session implements DriverServices {
     const driver = new Driver(config);
     let monitor: ApplicationMonitor;
     try {
-      monitor = await ApplicationMonitor.start({ config, master, appName: options.appName ?? 'dataflow', secret: options.secret ?? process.env[SECRET_ENV] });
+      monitor = await ApplicationMonitor.start({
+        config, master, appName: options.appName ?? 'dataflow', secret: options.secret ?? process.env[SECRET_ENV], metrics: driver.metrics.registry,
+      });
     } catch (error) {
       await rm(workDir, { recursive: true, force: true });
       throw error;
@@ -124,7 +126,7 @@ export class Session implements DriverServices {
         if (!secret) throw new InvalidInputError(`--master ${master} needs the cluster secret: set $${SECRET_ENV} or pass --secret-file`);
         checkSecret(secret, options.secret !== undefined ? "Session.create's secret option" : `$${SECRET_ENV}`);
         const cluster = await StandaloneCluster.start({
-          host: spec.host, port: spec.port, secret, appName: options.appName ?? 'dataflow', driver, services, config,
+          host: spec.host, port: spec.port, secret, appName: options.appName ?? 'dataflow', driver, services, config, uiUrl: monitor.uiAddress,
         });
         session = new Session(master, config, driver, workDir, cluster);
       }

@@ -37,6 +37,8 @@ export interface UiServerOptions {
   staticDir?: string;
   /** Keep the process alive while listening (`dataflow history`); the driver's UI never does. */
   keepAlive?: boolean;
+  /** More pages by exact path, behind the same secret, e.g. the driver's `/metrics` (metricsHandler). */
+  routes?: Record<string, (req: IncomingMessage, res: ServerResponse) => void>;
 }
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -129,7 +131,9 @@ function requestHandler(options: UiServerOptions): (req: IncomingMessage, res: S
         sendJson(res, 405, { error: `${req.method} is not supported; the UI is read-only (GET)` });
         return;
       }
-      await route(url, options.source, staticDir, res);
+      const extra = options.routes?.[url.pathname];
+      if (extra) extra(req, res);
+      else await route(url, options.source, staticDir, res);
     } catch (error) {
       if (!res.headersSent) sendJson(res, 500, { error: `the UI could not answer: ${error instanceof Error ? error.message : String(error)}` });
       else res.destroy();

@@ -1,6 +1,6 @@
 // The master's page and the Prometheus endpoints of a standalone cluster, on one shared cluster: a
 // real `dataflow master` (--ui-port 0) and one executor (--metrics-port 0) as processes, and a
-// driver in this process running a job with a shuffle. The master's /metrics counts the executor
+// driver in this process running a job with a shuffle, its web UI on a free port. The master's /metrics counts the executor
 // alive, then lost once it is SIGKILLed; its page lists the executor with cores, memory and state
 // and the applications with links to their drivers' UIs (fetched and parsed, then as chromium shows
 // it, following the link); the executor's /metrics counts the tasks
@@ -83,7 +83,9 @@ describe('master page and metrics endpoints on a shared standalone cluster', () 
     await announcer.send({ header: { type: MasterMessage.unregisterApp, appId: announcedId } });
     await announcer.close();
 
-    const session = await cluster.session({ conf: ['dataflow.shuffle.partitions=3'] });
+    const session = await cluster.session({ conf: ['dataflow.shuffle.partitions=3', 'dataflow.ui.port=0'] });
+    const sessionUi = session.uiUrl!;
+    expect(sessionUi).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     let appId = '';
     try {
       const rows = Array.from({ length: 2_000 }, (_, i) => ({ key: i % 37, v: i }));
@@ -96,13 +98,14 @@ describe('master page and metrics endpoints on a shared standalone cluster', () 
         'exec-metrics', expect.stringMatching(/^127\.0\.0\.1 \(pid \d+\)$/), '2 / 2', '1.0 GiB', 'ALIVE', expect.any(String),
       ]);
       const running = /<table id="running-applications">(.*?)<\/table>/s.exec(page)![1]!;
-      expect(rowCells(running, `app-${appId}`)?.slice(0, 2)).toEqual([appId, 'dataflow']);
+      expect(rowCells(running, `app-${appId}`)?.slice(0, 3)).toEqual([appId, 'dataflow', sessionUi]);
+      expect(running).toContain(`<a class="driver-ui" href="${sessionUi}">`);
       const finished = /<table id="finished-applications">(.*?)<\/table>/s.exec(page)![1]!;
       expect(rowCells(finished, `app-${announcedId}`)?.slice(0, 3)).toEqual([announcedId, 'with &lt;ui&gt;', driverUiUrl]);
       expect(finished).toContain(`<a class="driver-ui" href="${driverUiUrl}">`);
 
-      // the driver's own counts, as its UI server serves them at /metrics
-      const driver = samples(await session.driver.metrics.registry.render());
+      // the driver's own counts, served by its UI at /metrics
+      const driver = await scrape(`${sessionUi}/metrics`);
       const exec = await scrape(executorMetrics);
       expect(driver.get('dataflow_driver_tasks_started_total')).toBe(7); // 4 map tasks, 3 reduce tasks
       expect(driver.get('dataflow_driver_tasks_succeeded_total')).toBe(7);
@@ -147,7 +150,8 @@ describe('master page and metrics endpoints on a shared standalone cluster', () 
       expect(await page.locator('#alive-executors').textContent()).toBe('0');
       const names = await page.locator('#finished-applications tbody tr td:nth-child(2)').allTextContents();
       expect(names.sort()).toEqual(['dataflow', 'with <ui>']);
-      const link = page.locator('#finished-applications a.driver-ui');
+      // the real driver's UI closed with its session; the announced one still answers
+      const link = page.locator('#finished-applications tr', { hasText: 'with <ui>' }).locator('a.driver-ui');
       expect(await link.getAttribute('href')).toBe(driverUiUrl);
       await link.click();
       await page.waitForURL(`${driverUiUrl}/`);
