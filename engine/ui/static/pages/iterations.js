@@ -34,18 +34,22 @@ export async function iterationsPage(ctx, source) {
     const rows = events.filter((e) => e.kind === kind);
     const xKey = X_FIELDS.find((k) => rows.every((e) => typeof e.data[k] === 'number'));
     const x = (e, i) => (xKey ? e.data[xKey] : i + 1);
-    const keys = [...new Set(rows.flatMap((e) => Object.keys(e.data)))].filter((k) => k !== xKey && rows.some((e) => typeof e.data[k] === 'number'));
-    keys.sort((a, b) => rank(a) - rank(b));
+    const numeric = [...new Set(rows.flatMap((e) => Object.keys(e.data)))].filter((k) => k !== xKey && rows.some((e) => typeof e.data[k] === 'number'));
+    // a field that never changes (the rank, a tolerance) is a setting: said once, not plotted
+    const varies = (k) => rows.length < 2 || new Set(rows.map((e) => e.data[k]).filter((v) => typeof v === 'number')).size > 1;
+    const keys = numeric.filter(varies).sort((a, b) => rank(a) - rank(b));
+    const settings = numeric.filter((k) => !varies(k)).map((k) => `${label(k)} ${formatFor(k)(rows.find((e) => typeof e.data[k] === 'number').data[k])}`);
     const xLabel = xKey ?? kind;
     return h('section', { class: 'iterations', 'data-testid': 'iterations', 'data-kind': kind },
-      h('h2', {}, `${rows.length} × ${kind}`),
+      h('h2', {}, `${rows.length} ${kind}${rows.length === 1 ? '' : 's'}`),
+      settings.length > 0 ? h('p', { class: 'muted', 'data-testid': 'iteration-settings' }, settings.join(' · ')) : null,
       h('div', { class: 'charts' }, keys.map((key) => {
         const points = rows.map((e, i) => ({ x: x(e, i), y: e.data[key] })).filter((p) => typeof p.y === 'number' && Number.isFinite(p.y));
         return h('figure', { class: 'chart-box', 'data-testid': 'iteration-chart', 'data-field': key },
           h('figcaption', {}, `${label(key)} by ${xLabel}`),
           lineChart({ points, xLabel, yLabel: label(key), format: formatFor(key), unit: /bytes/i.test(key) ? 1024 : 1, testid: `chart-${key}` }));
       })),
-      table([{ title: xLabel, num: true, cell: (e) => fmtValue(e.x) }, ...keys.map((key) => ({ title: label(key), num: true, cell: (e) => (e.data[key] === undefined ? '–' : formatFor(key)(e.data[key])) }))],
+      table([{ title: xLabel, num: true, cell: (e) => fmtValue(e.x) }, ...[...keys, ...numeric.filter((k) => !keys.includes(k))].map((key) => ({ title: label(key), num: true, cell: (e) => (typeof e.data[key] === 'number' ? formatFor(key)(e.data[key]) : '–') }))],
         rows.map((e, i) => ({ ...e, x: x(e, i) })), { testid: 'iteration-table', rowAttrs: () => ({ 'data-testid': 'iteration-row' }) }));
   });
   return {
