@@ -186,6 +186,41 @@ export class Session implements DriverServices {
     this.monitor.emit({ event: 'AppEvent', time: Date.now(), source, kind, data: flat });
   }
 
+  /** Whether reportEvent's reports go anywhere (the event log or the UI is on): a library job may skip work done only to report. */
+  get recordsEvents(): boolean {
+    return this.monitor.active;
+  }
+
+  /**
+   * Runs the map stages of the shuffles `dataset` reads, not the dataset itself, and returns the
+   * bytes they wrote (shuffles written before are neither run nor counted): an iteration's boundary for a library job (ALS reports each iteration's
+   * time and shuffle bytes). The shuffle files are then reused by the job that reads `dataset`,
+   * so nothing is computed twice. A dataset that reads no shuffle runs nothing.
+   *
+   * @example const { shuffleBytes } = await session.materializeShuffles(ratings.join(messages, ['key']));
+   */
+  async materializeShuffles(dataset: Dataset<Row>): Promise<{ shuffleBytes: number }> {
+    if (this.stopped) throw new InvalidInputError('this session was stopped; create a new one with Session.create()');
+    const node = dataset.node;
+    if (node.kind !== 'shuffled') return { shuffleBytes: 0 };
+    this.cleaner.watchPlan(node);
+    const mapsOf = (dep: ShuffleDependency): number => dep.parent?.numPartitions ?? 0;
+    // written by an earlier job: neither run again nor counted as this step's bytes
+    const before = new Set(node.deps.filter((d) => this.driver.registry.isComplete(d.shuffleId, mapsOf(d))).map((d) => d.shuffleId));
+    const resolved = await this.preparePlan(node, []); // runs the map stages of shuffles sized by data
+    if (resolved.kind !== 'shuffled') return { shuffleBytes: 0 };
+    let shuffleBytes = 0;
+    for (const dep of resolved.deps) {
+      if (before.has(dep.shuffleId)) continue;
+      const maps = mapsOf(dep);
+      if (!this.driver.registry.isComplete(dep.shuffleId, maps)) await this.driver.runMapStage(dep, { bundleHash: this.currentBundle });
+      for (let p = 0; p < maps; p++) {
+        for (const size of this.driver.registry.get(dep.shuffleId, p)?.blockSizes ?? []) shuffleBytes += size;
+      }
+    }
+    return { shuffleBytes };
+  }
+
   /** Marks the application failed (its ApplicationEnd event says so, with `message`); submit calls it when the job threw. */
   markFailed(message: string): void {
     this.outcome = { status: 'failed', message };

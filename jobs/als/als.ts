@@ -127,15 +127,29 @@ export async function trainAls(ratings: Dataset<Row>, options: AlsOptions = {}):
   // 5. iterate: init items, then users ← items, items ← users
   const run = halfIterationKernels.halfIteration;
   let state = blockJoin(itemBlocks, emptyState).mapPartitionTables((b) => run(b, plan, 'item', 'init'), { run, plan });
+  // With the event log or the UI on, each iteration ends at a job boundary (its messages' shuffle
+  // written by a map-stage job, which the next iteration's join reuses: nothing runs twice) so its
+  // seconds and shuffle bytes are reported; the last one is reported once the factors are collected.
+  const reporting = session.recordsEvents;
+  let next = blockJoin(userBlocks, state);
+  let iterationStart = performance.now();
   for (let t = 0; t < o.maxIter; t++) {
-    state = blockJoin(userBlocks, state).mapPartitionTables((b) => run(b, plan, 'user', 'solve'), { run, plan });
+    state = next.mapPartitionTables((b) => run(b, plan, 'user', 'solve'), { run, plan });
     state = blockJoin(itemBlocks, state).mapPartitionTables((b) => run(b, plan, 'item', 'solve'), { run, plan });
     if (o.checkpointInterval > 0 && (t + 1) % o.checkpointInterval === 0 && t + 1 < o.maxIter) {
       state = session.fromTable(await state.toTable(), { numPartitions: state.numPartitions });
     }
+    next = blockJoin(userBlocks, state);
+    if (reporting && t + 1 < o.maxIter) {
+      const { shuffleBytes } = await session.materializeShuffles(next);
+      const now = performance.now();
+      session.reportEvent('als', 'iteration', { iteration: t + 1, seconds: (now - iterationStart) / 1000, shuffleBytes, rank: o.rank });
+      iterationStart = now;
+    }
   }
   const { userFactors, itemFactors } = await collectFactors(state, plan);
   const t2 = performance.now();
+  if (reporting) session.reportEvent('als', 'iteration', { iteration: o.maxIter, seconds: (t2 - iterationStart) / 1000, shuffleBytes: null, rank: o.rank, withCollect: true });
   return new AlsModel(session, {
     options: o, plan, users, items, userFactors, itemFactors, mean,
     summary: { ratings: total, users: users.ids.length, items: items.ids.length, prepareSeconds: (t1 - t0) / 1000, prepareSteps: steps, iterateSeconds: (t2 - t1) / 1000, iterations: o.maxIter },

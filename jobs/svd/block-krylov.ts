@@ -43,6 +43,8 @@ export interface KrylovOptions {
   /** Restarts allowed before SvdConvergenceError. */
   maxIter: number;
   seed: number;
+  /** Told after each restart's Rayleigh–Ritz step (the first one too): its number, the largest relative residual, products so far. */
+  onRestart?: (progress: { restart: number; residual: number; passes: number }) => void;
 }
 
 export interface NarrowSolution {
@@ -116,6 +118,7 @@ export async function blockKrylov(op: GramOperator, options: KrylovOptions): Pro
       }
       residual = Math.max(residual, Math.sqrt(Math.max(sum, 0)) / theta1);
     }
+    options.onRestart?.({ restart, residual, passes });
     if (residual <= options.tol) {
       const x = new Float64Array(n * k);
       combineInto(x, q, s, vectors, s, k, n, 1);

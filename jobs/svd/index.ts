@@ -111,7 +111,17 @@ export async function svd(ratings: Dataset, k: number, options: SvdOptions = {})
   if (mode === 'gramian') {
     solution = solveGramian(await operator.gram(), n, k);
   } else {
-    solution = await blockKrylov(operator, { k, blockSize: o.blockSize, maxBasis: o.maxBasis, tol: o.tol, maxIter: o.maxIter, seed: o.seed });
+    // Each restart's largest residual (and seconds) reported to the event log and the UI, when they are on.
+    const session = ratings.session;
+    let restartStart = performance.now();
+    const onRestart = session.recordsEvents
+      ? ({ restart, residual, passes }: { restart: number; residual: number; passes: number }): void => {
+        const now = performance.now();
+        session.reportEvent('svd', 'restart', { restart, residual, passes, seconds: (now - restartStart) / 1000, k, tol: o.tol });
+        restartStart = now;
+      }
+      : undefined;
+    solution = await blockKrylov(operator, { k, blockSize: o.blockSize, maxBasis: o.maxBasis, tol: o.tol, maxIter: o.maxIter, seed: o.seed, onRestart });
   }
 
   // Wide side: u = A v / σ per row, where the rows are (σ = 0 gives a zero vector).
