@@ -10,7 +10,6 @@ import { FrameDecoder, FrameError, encodeFrame } from './frame.ts';
 import type { Message } from './frame.ts';
 import type { PeerInfo } from './handshake.ts';
 import { HeartbeatMonitor, heartbeatSettings } from './heartbeat.ts';
-import { lendReads } from './reused-buffer-reads.ts';
 import type { HeartbeatOptions } from './heartbeat.ts';
 
 /** Why a connection closed. `error` is set when it closed because something went wrong. */
@@ -104,7 +103,7 @@ export class Connection {
     this.socketClosed = new Promise<void>((resolve) => (this.markSocketClosed = resolve));
 
     socket.setNoDelay(true);
-    if (!lendReads(socket, this.onBorrowed)) socket.on('data', this.onData);
+    socket.on('data', this.onData);
     socket.on('end', this.onEnd);
     socket.on('error', this.onError);
     socket.on('close', this.onSocketClose);
@@ -321,12 +320,6 @@ export class Connection {
       return;
     }
     this.readDecoded();
-  };
-
-  /** Reused-buffer reads: the bytes are valid only during this call, so what stays unread is copied. */
-  private readonly onBorrowed = (bytes: Buffer): void => {
-    this.onData(bytes);
-    if (this.closeInfo === undefined) this.decoder.keepUnread();
   };
 
   private readDecoded(): void {

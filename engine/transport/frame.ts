@@ -180,20 +180,6 @@ export class FrameDecoder {
     this.buffered += chunk.byteLength;
   }
 
-  /**
-   * Copies the bytes still waiting (at most a partial prefix and header, or the start of the next
-   * frame) out of the chunks they were written in, so those chunks may be reused: call it after
-   * `write(borrowed)` and reading every message out, when the chunk was only lent (reused-buffer
-   * reads). Bodies never need this: they are copied into their own buffer as bytes arrive.
-   */
-  keepUnread(): void {
-    if (this.chunks.length === 0) return;
-    const kept = Buffer.allocUnsafe(this.buffered);
-    let at = 0;
-    for (const chunk of this.chunks) at += chunk.copy(kept, at);
-    this.chunks = [kept];
-  }
-
   /** Decodes the next complete message, or returns undefined if more bytes are needed. */
   read(): Message | undefined {
     if (this.failure !== undefined) throw this.failure;

@@ -12,8 +12,6 @@ import type { HeartbeatOptions } from './heartbeat.ts';
 import { InvalidInputError } from '../errors.ts';
 import { DEFAULT_HANDSHAKE_TIMEOUT_MS, HandshakeError, clientHandshake, secretBytes, serverHandshake } from './handshake.ts';
 import { clientTls, serverTls } from './tls-upgrade.ts';
-import { tlsModeFor } from './tls-settings.ts';
-import { connectReusingBuffer } from './reused-buffer-reads.ts';
 import type { TlsSettings } from './tls-settings.ts';
 import { HandshakeAdmission } from './handshake-admission.ts';
 import type { AdmissionLimits } from './handshake-admission.ts';
@@ -207,11 +205,7 @@ export async function connect(options: ConnectOptions): Promise<Connection> {
   const heartbeat = heartbeatSettings(options);
   const endpoint = formatEndpoint(options.host, options.port);
   const timeoutMs = options.timeoutMs ?? 10_000;
-  // Clear text for sure (TLS off, or loopback by address): read into a reused buffer.
-  const clearText = tlsModeFor(options.tls, options.host) === 'off';
-  const socket = clearText
-    ? connectReusingBuffer({ host: options.host, port: options.port, noDelay: true })
-    : net.connect({ host: options.host, port: options.port, noDelay: true });
+  const socket = net.connect({ host: options.host, port: options.port, noDelay: true });
   socket.on('error', () => {}); // reported through the handshake or the Connection
 
   await new Promise<void>((resolve, reject) => {

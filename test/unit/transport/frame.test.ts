@@ -98,22 +98,6 @@ describe('FrameDecoder', () => {
     expect(Buffer.compare(Buffer.from(decoded[0]?.body as Uint8Array), body)).toBe(0);
   });
 
-  it('decodes from one reused read buffer when told to keep what stays unread', () => {
-    const bytes = wire(messages);
-    for (const size of [1, 3, 7, 16, 64]) {
-      const decoder = new FrameDecoder();
-      const reused = Buffer.alloc(size);
-      const out: Message[] = [];
-      for (let at = 0; at < bytes.length; at += size) {
-        const n = bytes.copy(reused, 0, at, Math.min(at + size, bytes.length));
-        out.push(...decoder.push(reused.subarray(0, n)));
-        decoder.keepUnread();
-        reused.fill(0xee); // the next read overwrites the buffer: nothing kept may view it
-      }
-      expect(normalized(out)).toEqual(normalized(messages));
-    }
-  });
-
   it('refuses a frame that declares more bytes than the limit, before reading the body', () => {
     const decoder = new FrameDecoder();
     expect(() => decoder.push(prefix(20, 2_000_000_000))).toThrow(
