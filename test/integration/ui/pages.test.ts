@@ -13,6 +13,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { count, sum } from '../../../engine/index.ts';
 import type { ApplicationStatus, JobStatus, StageStatus } from '../../../engine/events/status.ts';
+import { trainAls } from '../../../index.ts';
 import { INSTALL_TIMEOUT_MS, launchBrowser } from '../../helpers/browser.ts';
 import type { TestBrowser } from '../../helpers/browser.ts';
 import { ROOT, spawnDataflow, waitUntil } from '../../helpers/cluster.ts';
@@ -20,6 +21,16 @@ import type { ProcessHandle } from '../../helpers/cluster.ts';
 import { getJson, startUiApp } from '../../helpers/ui-job.ts';
 import type { UiApp } from '../../helpers/ui-job.ts';
 import { memoryHog } from '../../fixtures/memory-hog.ts';
+
+const ALS_ITERATIONS = 4;
+
+function ratings(): Array<{ userId: number; itemId: number; rating: number }> {
+  const out = [];
+  for (let u = 0; u < 60; u++) {
+    for (let i = 0; i < 40; i++) if ((u * 7 + i * 13) % 3 !== 0) out.push({ userId: u, itemId: 500 + i, rating: 1 + ((u * i) % 5) });
+  }
+  return out;
+}
 
 /** The page at `path`, rendered from the API (main carries data-status once a render finished). */
 async function open(page: Page, base: string, path: string): Promise<void> {
@@ -160,6 +171,26 @@ describe('the web UI in a headless browser', () => {
     live.lost = [await lost.getAttribute('data-executor-id') ?? '', await lost.getByTestId('executor-loss-reason').innerText()];
   });
 
+  it('plots an ALS run per iteration: one point per iteration, at the values the job reported', async () => {
+    await trainAls(app.session.fromRows(ratings(), { numPartitions: 2 }), { rank: 3, maxIter: ALS_ITERATIONS, regParam: 0.1, numUserBlocks: 2, numItemBlocks: 2 });
+    const status = await getJson<ApplicationStatus>(`${app.url}/api/applications/${app.appId}`);
+    const iterations = status.appEvents.filter((e) => e.source === 'als' && e.kind === 'iteration');
+    expect(iterations.map((e) => e.data.iteration)).toEqual(Array.from({ length: ALS_ITERATIONS }, (_, i) => i + 1));
+    await open(page, app.url, `/app/${app.appId}/als`);
+    expect(await page.getByTestId('iteration-row').count()).toBe(ALS_ITERATIONS);
+    const fields = await page.getByTestId('iteration-chart').evaluateAll((els) => els.map((el) => el.getAttribute('data-field')!));
+    expect(fields).toContain('seconds');
+    // the loss or RMSE comes first when the job reports one
+    const loss = fields.filter((f) => /loss|rmse/i.test(f));
+    if (loss.length > 0) expect(fields[0]).toBe(loss[0]);
+    for (const field of ['seconds', ...loss]) {
+      const points = await page.locator(`[data-testid=iteration-chart][data-field="${field}"] [data-testid=point]`)
+        .evaluateAll((els) => els.map((el) => [Number(el.getAttribute('data-x')), Number(el.getAttribute('data-y'))]));
+      expect(points).toEqual(iterations.map((e) => [e.data.iteration, e.data[field]]));
+    }
+    live.als = await texts(page, '[data-testid=iteration-row]');
+  });
+
   it('serves the same pages from `dataflow history` after the driver exited, counts a corrupt log line, and answers unknown ids with a 404 page', async () => {
     await app.stop({ keepLog: true });
     stopped = true;
@@ -180,6 +211,10 @@ describe('the web UI in a headless browser', () => {
     const lost = page.locator(`[data-testid=executor-row][data-executor-id="${live.lost![0]}"]`);
     expect(await lost.getAttribute('data-state')).toBe('lost');
     expect(await lost.getByTestId('executor-loss-reason').innerText()).toBe(live.lost![1]);
+    await open(page, base, `/app/${app.appId}/als`);
+    expect(await texts(page, '[data-testid=iteration-row]')).toEqual(live.als);
+    expect(await page.locator('[data-testid=iteration-chart][data-field=seconds] [data-testid=point]').count()).toBe(ALS_ITERATIONS);
+    if (process.env.DATAFLOW_UI_SCREENSHOTS === '1') await page.screenshot({ path: join(ROOT, 'docs', 'ui-als.png'), fullPage: true });
     expect(await page.getByTestId('live').innerText()).toBe(''); // a finished application is not polled
 
     await open(page, base, `/app/${app.appId}`);
