@@ -33,8 +33,8 @@ export interface AppState {
   jobs: Map<number, JobState>;
   /** Stage id → its info as planned and the job that planned it first. */
   stageInfo: Map<number, { info: StageInfo; jobId: number }>;
-  /** `${stageId}:${attempt}` → attempt, in submission order. */
-  stageAttempts: Map<string, StageAttemptState>;
+  /** attemptKey(stageId, attempt) → attempt, in submission order. */
+  stageAttempts: Map<number, StageAttemptState>;
   latestAttempt: Map<number, number>;
   executors: Map<string, ExecutorStatus>;
   cached: Map<number, { name: string; partitions: Map<number, { memoryBytes: number; diskBytes: number; executorId: string }> }>;
@@ -118,14 +118,14 @@ export function applyEvent(state: AppState, event: EngineEvent): AppState {
         status: 'running', numTasks: event.numTasks, completedTasks: 0, failedTasks: 0, submitTime: event.time, io: emptyIo(),
         distributions: emptyDistributions(), tasks: [],
       };
-      state.stageAttempts.set(`${event.stageId}:${event.attempt}`, { status, tasks: new Map() });
+      state.stageAttempts.set(attemptKey(event.stageId, event.attempt), { status, tasks: new Map() });
       state.latestAttempt.set(event.stageId, Math.max(event.attempt, state.latestAttempt.get(event.stageId) ?? -1));
       state.jobs.get(event.jobId)?.submitted.add(event.stageId);
       forgetOldStages(state);
       return state;
     }
     case 'StageCompleted': {
-      const attempt = state.stageAttempts.get(`${event.stageId}:${event.attempt}`);
+      const attempt = state.stageAttempts.get(attemptKey(event.stageId, event.attempt));
       if (!attempt) return state;
       attempt.status.status = event.status;
       attempt.status.completionTime = event.time;
@@ -133,7 +133,7 @@ export function applyEvent(state: AppState, event: EngineEvent): AppState {
       return state;
     }
     case 'TaskStart': {
-      const attempt = state.stageAttempts.get(`${event.stageId}:${event.stageAttempt}`);
+      const attempt = state.stageAttempts.get(attemptKey(event.stageId, event.stageAttempt));
       if (attempt) {
         attempt.tasks.set(event.taskId, {
           taskId: event.taskId, partition: event.partition, attempt: event.attempt, executorId: event.executorId, host: event.host,
@@ -145,7 +145,7 @@ export function applyEvent(state: AppState, event: EngineEvent): AppState {
       return state;
     }
     case 'TaskEnd': {
-      const attempt = state.stageAttempts.get(`${event.stageId}:${event.stageAttempt}`);
+      const attempt = state.stageAttempts.get(attemptKey(event.stageId, event.stageAttempt));
       const executor = state.executors.get(event.executorId);
       const task = attempt?.tasks.get(event.taskId);
       if (executor && (task === undefined || task.status === 'running')) {
@@ -154,12 +154,21 @@ export function applyEvent(state: AppState, event: EngineEvent): AppState {
         else executor.failedTasks++;
       }
       if (!attempt) return state;
-      const ended: TaskStatus = {
-        taskId: event.taskId, partition: event.partition, attempt: event.attempt, executorId: event.executorId, host: task?.host ?? '',
-        startTime: task?.startTime ?? event.time - event.durationMs, endTime: event.time, status: event.status, durationMs: event.durationMs, io: event.io,
-      };
-      if (event.failure !== undefined) ended.failure = event.failure;
-      attempt.tasks.set(event.taskId, ended);
+      if (task) {
+        // updated in place: the hot path of a live application (one per task)
+        task.endTime = event.time;
+        task.status = event.status;
+        task.durationMs = event.durationMs;
+        task.io = event.io;
+        if (event.failure !== undefined) task.failure = event.failure;
+      } else {
+        const ended: TaskStatus = {
+          taskId: event.taskId, partition: event.partition, attempt: event.attempt, executorId: event.executorId, host: '',
+          startTime: event.time - event.durationMs, endTime: event.time, status: event.status, durationMs: event.durationMs, io: event.io,
+        };
+        if (event.failure !== undefined) ended.failure = event.failure;
+        attempt.tasks.set(event.taskId, ended);
+      }
       const job = state.jobs.get(attempt.status.jobId);
       if (event.status === 'succeeded') {
         attempt.status.completedTasks++;
@@ -246,7 +255,7 @@ export function jobStatus(state: AppState, jobId: number): JobStatus | undefined
 export function stageStatus(state: AppState, stageId: number, attempt?: number): StageStatus | undefined {
   const n = attempt ?? state.latestAttempt.get(stageId);
   if (n === undefined) return undefined;
-  const found = state.stageAttempts.get(`${stageId}:${n}`);
+  const found = state.stageAttempts.get(attemptKey(stageId, n));
   if (!found) return undefined;
   const tasks = [...found.tasks.values()].sort((a, b) => a.taskId - b.taskId);
   const done = tasks.filter((t) => t.status === 'succeeded');
@@ -274,9 +283,14 @@ function emptyDistributions(): StageStatus['distributions'] {
   return { durationMs: zero(), inputBytes: zero(), shuffleReadBytes: zero(), shuffleWriteBytes: zero(), spillBytes: zero() };
 }
 
+/** One number per stage attempt (a string key would be built and hashed at every task event). */
+function attemptKey(stageId: number, attempt: number): number {
+  return stageId * 4096 + attempt;
+}
+
 function latest(state: AppState, stageId: number): StageAttemptState | undefined {
   const n = state.latestAttempt.get(stageId);
-  return n === undefined ? undefined : state.stageAttempts.get(`${stageId}:${n}`);
+  return n === undefined ? undefined : state.stageAttempts.get(attemptKey(stageId, n));
 }
 
 function addIo(into: TaskIo, add: TaskIo): void {
