@@ -2,10 +2,11 @@
 // randomized_svd (anchors/svd.py, 2 BLAS threads) on the same generated ratings, in the same run,
 // with the largest relative error of our singular values against scipy's.
 //
-//   npx tsx bench/svd.ts [--sizes 1m,10m,20m] [--k 10,50] [--mode auto|gramian|lanczos] [--master local[2]] [--data DIR]
+//   npx tsx bench/svd.ts [--sizes 1m,10m,20m] [--k 10,50] [--mode auto|gramian|lanczos] [--products auto|driver|executors] [--master local[2]] [--data DIR]
 //
 // Data: ../shared/anchors/gen_ratings.py files under ../bench-data/svd/ or --data DIR (generated when absent, never
-// committed), shaped like MovieLens 1M / 10M / 20M. Seconds compared are the solve only on both
+// committed), shaped like MovieLens 100K / 1M / 10M / 20M; size `ml-latest-small` is the real
+// ../shared/data/ml-latest-small/ratings.csv (610 × 9724). Seconds compared are the solve only on both
 // sides: svd.py times svds() after the matrix is built; ours is svd() after the ratings are encoded
 // and laid out (that layout time is printed separately), and it includes computing U.
 
@@ -16,10 +17,12 @@ import { svd } from '../jobs/svd/index.ts';
 import { fmt, machineInfo, markdownTable, writeResults } from './lib/report.ts';
 import type { TableRow } from './lib/report.ts';
 import { ensurePythonPeers } from './lib/python-peers.ts';
-import { ANCHORS, benchDataDir } from './lib/paths.ts';
+import { resolve } from 'node:path';
+import { ANCHORS, REPO_ROOT, benchDataDir } from './lib/paths.ts';
 
 const DATA_DIR = benchDataDir('svd');
 const SHAPES: Record<string, { ratings: number; users: number; items: number }> = {
+  '100k': { ratings: 100_000, users: 943, items: 1682 },
   '1m': { ratings: 1_000_209, users: 6040, items: 3706 },
   '10m': { ratings: 10_000_054, users: 69_878, items: 10_677 },
   '20m': { ratings: 20_000_263, users: 138_493, items: 26_744 },
@@ -30,7 +33,14 @@ function arg(name: string, fallback: string): string {
   return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
 }
 
+/** Real data sets: their file (relative to the repository's parent) and item column. */
+const REAL: Record<string, { file: string; itemColumn: string }> = {
+  'ml-latest-small': { file: 'shared/data/ml-latest-small/ratings.csv', itemColumn: 'movieId' },
+};
+
 function dataFile(size: string): string {
+  const real = REAL[size];
+  if (real) return resolve(REPO_ROOT, '..', real.file);
   const shape = SHAPES[size];
   if (!shape) throw new Error(`bench svd: unknown size '${size}' (known: ${Object.keys(SHAPES).join(', ')})`);
   const file = `${DATA_DIR}/ratings-${size}.csv`;
@@ -62,6 +72,7 @@ async function main(): Promise<void> {
   const sizes = arg('sizes', '1m,10m,20m').split(',');
   const ks = arg('k', '10,50').split(',').map(Number);
   const mode = arg('mode', 'auto') as 'auto' | 'gramian' | 'lanczos';
+  const products = arg('products', 'auto') as 'auto' | 'driver' | 'executors';
   const master = arg('master', 'local[2]');
   ensurePythonPeers(); // scipy/scikit-learn peers and the ratings generator
   const command = process.env.DATAFLOW_BENCH_COMMAND ?? `npx tsx bench/svd.ts ${process.argv.slice(2).join(' ')}`.trim();
@@ -72,13 +83,14 @@ async function main(): Promise<void> {
     const session = await Session.create({ master });
     try {
       // Executors read the CSV themselves (a 20M-row in-memory source would be serialized by the driver).
-      const ratings = await session.readCsv(file, { select: ['userId', 'itemId', 'rating'], schema: { userId: 'int32', itemId: 'int32', rating: 'float64' } });
+      const itemColumn = REAL[size]?.itemColumn ?? 'itemId';
+      const ratings = await session.readCsv(file, { select: ['userId', itemColumn, 'rating'], schema: { userId: 'int32', [itemColumn]: 'int32', rating: 'float64' } });
       for (const k of ks) {
         const anchors = runAnchors(file, k);
         const scipy = anchors.results.find((r) => r.anchor.startsWith('scipy'))!;
         const sklearn = anchors.results.find((r) => r.anchor.startsWith('sklearn'))!;
         const started = performance.now();
-        const model = await svd(ratings, k, { mode, seed: 1 });
+        const model = await svd(ratings, k, { mode, products, seed: 1, itemColumn });
         const total = (performance.now() - started) / 1000;
         const ours = model.stats.solveSeconds;
         const err = (values: ArrayLike<number>) => Math.max(...Array.from({ length: k }, (_, i) => Math.abs(values[i]! - scipy.singular_values[i]!) / scipy.singular_values[i]!));
@@ -86,8 +98,8 @@ async function main(): Promise<void> {
         const sklErr = err(sklearn.singular_values);
         const best = Math.min(scipy.seconds, sklearn.seconds);
         rows.push({
-          measure: `${size} ratings (${model.stats.users.toLocaleString('en-US')} × ${model.stats.items.toLocaleString('en-US')}), k = ${k}, ${master}, mode ${model.mode}`,
-          dataflow: `${fmt(ours)} s solve (+ ${fmt(model.stats.prepareSeconds)} s layout; ${model.stats.passes} passes taking ${fmt(model.stats.productSeconds)} s, block ${model.stats.blockSize}, ${model.stats.numBlocks} partitions, ${model.stats.restarts} restarts); max rel err vs scipy ${ourErr.toExponential(1)}`,
+          measure: `${size} ratings (${model.stats.users.toLocaleString('en-US')} × ${model.stats.items.toLocaleString('en-US')}), k = ${k}, ${master}, mode ${model.mode}, products on the ${model.stats.products}`,
+          dataflow: `${fmt(ours)} s solve (+ ${fmt(model.stats.prepareSeconds)} s layout; ${model.stats.passes} products taking ${fmt(model.stats.productSeconds)} s, block ${model.stats.blockSize}, ${model.stats.numBlocks} partitions, ${model.stats.restarts} restarts); max rel err vs scipy ${ourErr.toExponential(1)}`,
           reference: `scipy svds ${fmt(scipy.seconds)} s; sklearn randomized_svd ${fmt(sklearn.seconds)} s (max rel err ${sklErr.toExponential(1)})`,
           verdict: `${(best / ours).toFixed(2)}× of the faster peer; goal ≥ 1× ${ours <= best ? '✓' : '✗'}; precision goal 1e-6 ${ourErr <= 1e-6 ? '✓' : '✗'}`,
         });

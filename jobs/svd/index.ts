@@ -31,6 +31,8 @@ import type { EncodeSpec } from './sparse-rows.ts';
 import { rowKernels } from './row-kernels.ts';
 import type { Centering } from './row-kernels.ts';
 import { SparseRowsOperator, columnStats, rowMeans } from './distributed-products.ts';
+import { LocalRowsOperator } from './local-products.ts';
+import { planSvd } from './plan.ts';
 import { blockKrylov } from './block-krylov.ts';
 import type { NarrowSolution } from './block-krylov.ts';
 import { MAX_GRAMIAN_SIDE, solveGramian } from './gramian.ts';
@@ -43,9 +45,6 @@ export type { SvdStats, RecommendOptions } from './model.ts';
 export type { SvdOptions, SvdMode, SvdCentering } from './options.ts';
 export { SvdInputError, SvdConvergenceError, SvdModelFormatError } from './errors.ts';
 export { MAX_GRAMIAN_SIDE } from './gramian.ts';
-
-/** 'auto' picks the Gramian when the narrow side is at most this wide (its O(n³) solve is then ~2 s). */
-const AUTO_GRAMIAN_SIDE = 1024;
 
 /**
  * The k largest singular triplets of the ratings matrix (users × items).
@@ -76,8 +75,7 @@ export async function svd(ratings: Dataset, k: number, options: SvdOptions = {})
   }
   const usersAreRows = m >= nItems;
   const n = usersAreRows ? nItems : m;
-  const mode = o.mode === 'auto' ? (n <= AUTO_GRAMIAN_SIDE ? 'gramian' : 'lanczos') : o.mode;
-  if (mode === 'gramian' && n > MAX_GRAMIAN_SIDE) {
+  if (o.mode === 'gramian' && n > MAX_GRAMIAN_SIDE) {
     throw new SvdInputError(
       `svd: mode 'gramian' needs the narrow side (${usersAreRows ? 'items' : 'users'}: ${n}) to be at most ${MAX_GRAMIAN_SIDE} (its n × n Gram matrix is solved on the driver); use mode 'lanczos'`,
     );
@@ -103,10 +101,13 @@ export async function svd(ratings: Dataset, k: number, options: SvdOptions = {})
     .cache();
 
   // Centering: offsets from sums computed over the cached rows.
-  const { centering, userMeans, globalMean } = await centeringOf(o.centering, rows, n, m, usersAreRows, tree);
+  const { centering, userMeans, globalMean, entries } = await centeringOf(o.centering, rows, n, m, usersAreRows, tree);
   const prepared = performance.now();
 
-  const operator = new SparseRowsOperator(rows, n, centering, tree);
+  // Which solver, and where its products run, from their estimated cost (plan.ts).
+  const plan = planSvd({ narrow: n, wide: usersAreRows ? m : nItems, entries, k, blockSize: o.blockSize, maxBasis: o.maxBasis, slots: numBlocks }, o.mode, o.products);
+  const mode = plan.mode;
+  const operator = plan.products === 'driver' ? await LocalRowsOperator.collect(rows, n, centering) : new SparseRowsOperator(rows, n, centering, tree);
   let solution: NarrowSolution;
   if (mode === 'gramian') {
     solution = solveGramian(await operator.gram(), n, k);
@@ -137,7 +138,7 @@ export async function svd(ratings: Dataset, k: number, options: SvdOptions = {})
       options: { ...o, numBlocks }, k, mode, sigma: solution.sigma, users, items, usersAreRows, narrow: x, rows, ratings, encodeSpec,
       centering, userMeans, globalMean,
       stats: {
-        users: m, items: nItems, passes: operator.passes, blockSize: o.blockSize, numBlocks, productSeconds: operator.seconds, restarts: solution.restarts, residual: solution.residual,
+        users: m, items: nItems, products: plan.products, passes: operator.passes, blockSize: o.blockSize, numBlocks, productSeconds: operator.seconds, restarts: solution.restarts, residual: solution.residual,
         prepareSeconds: (prepared - started) / 1000, solveSeconds: (finished - prepared) / 1000,
       },
     },
@@ -146,7 +147,7 @@ export async function svd(ratings: Dataset, k: number, options: SvdOptions = {})
 }
 
 /** The offsets to subtract, from per-column sums (and per-row means when users are the rows). */
-async function centeringOf(kind: SvdOptions['centering'], rows: Dataset, n: number, m: number, usersAreRows: boolean, tree: LeafTree): Promise<{ centering: Centering; userMeans: Float64Array | null; globalMean: number }> {
+async function centeringOf(kind: SvdOptions['centering'], rows: Dataset, n: number, m: number, usersAreRows: boolean, tree: LeafTree): Promise<{ centering: Centering; userMeans: Float64Array | null; globalMean: number; entries: number }> {
   // Always run the column-stats pass: it also materializes the cached layout once.
   const stats = await columnStats(rows, n, tree);
   let total = 0;
@@ -155,14 +156,15 @@ async function centeringOf(kind: SvdOptions['centering'], rows: Dataset, n: numb
     total += stats[j]!;
     count += stats[n + j]!;
   }
-  if (kind === 'global') return { centering: { kind: 'global', mean: total / count }, userMeans: null, globalMean: total / count };
+  const entries = count;
+  if (kind === 'global') return { centering: { kind: 'global', mean: total / count }, userMeans: null, globalMean: total / count, entries };
   if (kind === 'user') {
     if (usersAreRows) {
       const means = await rowMeans(rows, m);
-      return { centering: { kind: 'rows', means }, userMeans: means, globalMean: 0 };
+      return { centering: { kind: 'rows', means }, userMeans: means, globalMean: 0, entries };
     }
     const means = Float64Array.from({ length: n }, (_, j) => stats[j]! / stats[n + j]!);
-    return { centering: { kind: 'cols', means }, userMeans: means, globalMean: 0 };
+    return { centering: { kind: 'cols', means }, userMeans: means, globalMean: 0, entries };
   }
-  return { centering: { kind: 'none' }, userMeans: null, globalMean: 0 };
+  return { centering: { kind: 'none' }, userMeans: null, globalMean: 0, entries };
 }

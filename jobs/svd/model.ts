@@ -45,7 +45,9 @@ export interface SvdParts {
 export interface SvdStats {
   users: number;
   items: number;
-  /** Distributed passes over the ratings (block products or the Gram pass). */
+  /** Where the products ran (plan.ts); absent in models saved before it was recorded. */
+  products?: 'driver' | 'executors';
+  /** Products with the ratings (block products or the Gram pass), distributed or on the driver. */
   passes: number;
   /** Vectors per block product (Lanczos) and partitions of the rows (one task each per pass). */
   blockSize: number;

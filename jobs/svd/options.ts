@@ -4,11 +4,16 @@ import { SvdInputError } from './errors.ts';
 
 export type SvdMode = 'auto' | 'gramian' | 'lanczos';
 export type SvdCentering = 'none' | 'global' | 'user';
+export type SvdProducts = 'auto' | 'driver' | 'executors';
 
 export interface SvdOptions {
   /** 'gramian' (AᵀA of the narrow side + local eigen-solve, narrow side ≤ 4096), 'lanczos' (block
-   * Lanczos on products with A, any width) or 'auto' (default: gramian when the narrow side ≤ 1024). */
+   * Lanczos on products with A, any width) or 'auto' (default: the cheaper by plan.ts's cost model). */
   mode?: SvdMode;
+  /** Where the products with A run: 'executors' (one distributed pass each, over the cached rows),
+   * 'driver' (the rows collected once, then every product local: no job per step; same bits) or
+   * 'auto' (default: the cheaper by plan.ts's cost model; the driver only for small matrices). */
+  products?: SvdProducts;
   /** Lanczos: stop when every pair's residual ‖AᵀA v − σ² v‖ ≤ tol · σ₁² (default 1e-8; the
    * singular values are then ~1e-11 relative from ARPACK's on MovieLens-shaped data: Ritz values
    * converge with the square of the residual). */
@@ -41,6 +46,8 @@ export function resolveSvdOptions(k: number, options: SvdOptions): ResolvedSvdOp
   if (!Number.isInteger(k) || k < 1) throw new SvdInputError(`svd: k must be a positive integer (the number of singular values), got ${k}`);
   const mode = options.mode ?? 'auto';
   if (!['auto', 'gramian', 'lanczos'].includes(mode)) throw new SvdInputError(`svd: options.mode must be 'auto', 'gramian' or 'lanczos', got '${String(mode)}'`);
+  const products = options.products ?? 'auto';
+  if (!['auto', 'driver', 'executors'].includes(products)) throw new SvdInputError(`svd: options.products must be 'auto', 'driver' or 'executors', got '${String(products)}'`);
   const centering = options.centering ?? 'none';
   if (!['none', 'global', 'user'].includes(centering)) throw new SvdInputError(`svd: options.centering must be 'none', 'global' or 'user', got '${String(centering)}'`);
   const tol = options.tol ?? 1e-8;
@@ -60,6 +67,7 @@ export function resolveSvdOptions(k: number, options: SvdOptions): ResolvedSvdOp
   }
   return {
     mode,
+    products,
     tol,
     maxIter: options.maxIter ?? 300,
     seed: options.seed ?? 42,

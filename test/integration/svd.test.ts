@@ -136,9 +136,10 @@ describe('svd determinism and bad input', () => {
   beforeAll(async () => { [session, other] = await Promise.all([Session.create({ master: 'local' }), Session.create({ master: 'local[2]' })]); });
   afterAll(async () => { await Promise.all([session.stop(), other.stop()]); });
 
-  it('gives bit-identical σ, U and V on local and local[2] and for any input partitioning', async () => {
-    const run = async (s: Session, parts: number) => {
-      const model = await svd(s.fromTable(data.table, { numPartitions: parts }), 5, { mode: 'lanczos', seed: 7, centering: 'global', blockSize: 4, maxBasis: 17 });
+  it('gives bit-identical σ, U and V on local and local[2], for any input partitioning, with the products on the executors or the driver', async () => {
+    const run = async (s: Session, parts: number, products: 'driver' | 'executors' = 'executors') => {
+      const model = await svd(s.fromTable(data.table, { numPartitions: parts }), 5, { mode: 'lanczos', seed: 7, centering: 'global', blockSize: 4, maxBasis: 17, products });
+      expect(model.stats.products).toBe(products);
       const u = (await model.U.collect()).sort((x, y) => Number(x.userId) - Number(y.userId)).map((r) => Array.from(r.vector as Float64Array));
       const v = (await model.V.collect()).sort((x, y) => String(x.itemId).localeCompare(String(y.itemId))).map((r) => Array.from(r.vector as Float64Array));
       return { sigma: Array.from(model.sigma), u, v };
@@ -146,6 +147,8 @@ describe('svd determinism and bad input', () => {
     const reference = await run(session, 1);
     expect(await run(session, 5)).toEqual(reference);
     expect(await run(other, 3)).toEqual(reference);
+    expect(await run(other, 3, 'driver')).toEqual(reference);
+    expect(await run(session, 2, 'driver')).toEqual(reference);
   });
 
   it('top-K lists fold users in (a_uᵀV) when users are the wide side, matching U·Σ·Vᵀ by brute force', async () => {
