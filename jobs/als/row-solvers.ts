@@ -14,6 +14,7 @@ import { ImplicitCg } from './cg.ts';
 import { nnlsPacked } from './nnls.ts';
 import { explicitAccumulator } from './explicit-kernel.ts';
 import { ExplicitWasm } from './explicit-wasm.ts';
+import { ExplicitBlocked } from './explicit-blocked.ts';
 import { AlsNumericError } from './errors.ts';
 import type { InBlock } from './in-blocks.ts';
 import type { AlsPlan } from './options.ts';
@@ -61,6 +62,8 @@ export function solveRows(
   const implicit = plan.implicit;
   const useCg = implicit && !plan.cholesky && !plan.nonnegative;
   const wasmRows = implicit || kernels === 'js' ? null : ExplicitWasm.create(ys, width, c.features, c.offset, pos, r);
+  // above ExplicitWasm's widths (rank > 15): gathered blocks and syrk register tiles, the same bits
+  const blockedRows = implicit || kernels === 'js' || wasmRows ? null : ExplicitBlocked.create(ys, width, c.features, c.offset);
   const accumulate = implicit ? null : explicitAccumulator(width, c.features, c.offset);
   const cg = useCg ? new ImplicitCg({ k: m, gram: gram!, ys, width, pos, r, alpha: plan.alpha }, kernels) : null;
   for (let u = 0; u < nLocal; u++) {
@@ -86,12 +89,16 @@ export function solveRows(
       } else {
         count = e - s;
         if (wasmRows) wasmRows.accumulate(a, b, s, e, plan.mean);
-        else accumulate!(a, b, ys, pos, r, s, e, plan.mean);
+        else if (blockedRows && plan.nonnegative) blockedRows.accumulate(a, b, pos, r, s, e, plan.mean);
+        else if (!blockedRows) accumulate!(a, b, ys, pos, r, s, e, plan.mean);
       }
-      addDiagonal(a, plan.regParam * count, m);
       let ok: boolean;
-      if (plan.nonnegative) ok = nnlsPacked(a, b, x, m);
-      else { ok = solveSpdPacked(a, b, m); x.set(b); }
+      if (blockedRows && !implicit && !plan.nonnegative) ok = blockedRows.solve(pos, r, s, e, plan.mean, plan.regParam * count, x);
+      else {
+        addDiagonal(a, plan.regParam * count, m);
+        if (plan.nonnegative) ok = nnlsPacked(a, b, x, m);
+        else { ok = solveSpdPacked(a, b, m); x.set(b); }
+      }
       if (!ok) {
         throw new AlsNumericError(
           `${side} ${start + u} (dense index): its normal equations (${e - s} ratings, rank ${plan.rank}, λ·n = ${plan.regParam * count}) are not positive definite; ` +

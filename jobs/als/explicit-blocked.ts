@@ -1,0 +1,133 @@
+// Explicit ALS's normal equations at high rank (m > MAX_WASM_WIDTH): the rated factor rows of a row
+// are gathered, a chunk at a time, into a contiguous Float64 block in wasm memory, and syrk-kernels.wat
+// accumulates a = Σ_j y_j·y_jᵀ on 4×4 register tiles (a rank-n update, as BLAS syrk) and
+// b = Σ_j t_j·y_j over the block. Each entry is its own sum over j in increasing order from +0 with
+// the same products as accumulateExplicitGeneric (explicit-kernel.ts), so the bits are the same.
+// Heap: [out: mp×mp f64 | bout: mp f64 | t: CHUNK f64 | g: CHUNK rows of mp f64].
+
+import { readFileSync } from 'node:fs';
+import { compileWat } from './wat.ts';
+
+/** Ratings gathered per call: a block of CHUNK·mp·8 bytes (rank 100: 213 KB) stays in cache. */
+const CHUNK = 256;
+const SOURCE = 'syrk-kernels.wat';
+
+interface SyrkExports {
+  memory: WebAssembly.Memory;
+  syrkLower(g: number, n: number, mp: number, out: number): void;
+  cholesky(a: number, n: number, mp: number): number;
+  gemvT(g: number, t: number, n: number, mp: number, bout: number): void;
+}
+
+let compiled: WebAssembly.Module | null | undefined;
+let instance: SyrkExports | undefined;
+
+/** This thread's instance (one memory per thread), or null without WebAssembly SIMD. */
+function syrkInstance(): SyrkExports | null {
+  if (compiled === undefined) compiled = compileWat(SOURCE, readFileSync(new URL(`./${SOURCE}`, import.meta.url), 'utf8'));
+  if (!compiled) return null;
+  return (instance ??= new WebAssembly.Instance(compiled, {}).exports as unknown as SyrkExports);
+}
+
+/**
+ * Blocked explicit normal equations over a block's received factors `ys` (rows of `width` floats,
+ * components `features` as the row's features, `offset` (or −1) subtracted from the target).
+ * Null without WebAssembly SIMD (the caller uses the JavaScript loop, which gives the same bits).
+ * One instance per thread holds the data: use one ExplicitBlocked at a time per thread.
+ *
+ * @example
+ *   const acc = ExplicitBlocked.create(ys, width, features, offset);
+ *   acc?.accumulate(a, b, pos, r, rowPtr[u], rowPtr[u + 1], mean);
+ */
+export class ExplicitBlocked {
+  private readonly mp: number;
+  private readonly at: { out: number; bout: number; t: number; g: number };
+  private out!: Float64Array;
+  private bout!: Float64Array;
+  private t!: Float64Array;
+  private g!: Float64Array;
+
+  private constructor(
+    private readonly wasm: SyrkExports, private readonly ys: Float32Array, private readonly width: number,
+    private readonly features: Int32Array, private readonly offset: number,
+  ) {
+    const m = features.length;
+    this.mp = (m + 3) & ~3;
+    const mp = this.mp;
+    const out = 0;
+    const bout = out + mp * mp * 8;
+    const t = bout + mp * 8;
+    const g = t + CHUNK * 8;
+    this.at = { out, bout, t, g };
+    const need = g + CHUNK * mp * 8;
+    const have = wasm.memory.buffer.byteLength;
+    if (need > have) wasm.memory.grow(Math.ceil((need - have) / 65536));
+    const buffer = wasm.memory.buffer;
+    this.out = new Float64Array(buffer, out, mp * mp);
+    this.bout = new Float64Array(buffer, bout, mp);
+    this.t = new Float64Array(buffer, t, CHUNK);
+    this.g = new Float64Array(buffer, g, CHUNK * mp);
+    this.g.fill(0); // the padding columns m..mp−1 stay zero: gathers write only 0..m−1
+  }
+
+  static create(ys: Float32Array, width: number, features: Int32Array, offset: number): ExplicitBlocked | null {
+    const wasm = syrkInstance();
+    return wasm ? new ExplicitBlocked(wasm, ys, width, features, offset) : null;
+  }
+
+  /** a (packed lower, m(m+1)/2) and b (m) of ratings [s, e): accumulateExplicitGeneric's bits. */
+  accumulate(a: Float64Array, b: Float64Array, pos: Int32Array, r: Float32Array, s: number, e: number, mean: number): void {
+    this.gather(pos, r, s, e, mean);
+    const { mp, features, out, bout } = this;
+    const m = features.length;
+    for (let i = 0, k = 0; i < m; i++) {
+      const row = i * mp;
+      for (let q = 0; q <= i; q++, k++) a[k] = out[row + q];
+    }
+    for (let q = 0; q < m; q++) b[q] = bout[q];
+  }
+
+  /**
+   * Solves the normal equations of ratings [s, e) plus `reg` on the diagonal into x (m), with the
+   * wasm Cholesky on the square in place (syrk-kernels.wat). False when they are not positive definite.
+   */
+  solve(pos: Int32Array, r: Float32Array, s: number, e: number, mean: number, reg: number, x: Float64Array): boolean {
+    this.gather(pos, r, s, e, mean);
+    const { mp, features, out, bout } = this;
+    const m = features.length;
+    for (let i = 0; i < m; i++) out[i * mp + i] += reg;
+    if (this.wasm.cholesky(this.at.out, m, mp) >= 0) return false;
+    // forward L·z = b, then backward Lᵀ·x = z (column i of Lᵀ is row i of L)
+    for (let i = 0; i < m; i++) {
+      const row = i * mp;
+      let v = bout[i];
+      for (let k = 0; k < i; k++) v -= out[row + k] * x[k];
+      x[i] = v / out[row + i];
+    }
+    for (let i = m - 1; i >= 0; i--) {
+      const row = i * mp;
+      const xi = x[i] / out[row + i];
+      x[i] = xi;
+      for (let k = 0; k < i; k++) x[k] -= out[row + k] * xi;
+    }
+    return true;
+  }
+
+  /** out (square, lower) and bout: the normal equations of ratings [s, e). */
+  private gather(pos: Int32Array, r: Float32Array, s: number, e: number, mean: number): void {
+    const { mp, ys, width, features, offset, out, bout, t, g, at } = this;
+    const m = features.length;
+    out.fill(0);
+    bout.fill(0);
+    for (let from = s; from < e; from += CHUNK) {
+      const to = Math.min(e, from + CHUNK);
+      for (let j = from, row = 0; j < to; j++, row += mp) {
+        const o = pos[j] * width;
+        for (let q = 0; q < m; q++) g[row + q] = ys[o + features[q]];
+        t[j - from] = r[j] - mean - (offset >= 0 ? ys[o + offset] : 0);
+      }
+      this.wasm.syrkLower(at.g, to - from, mp, at.out);
+      this.wasm.gemvT(at.g, at.t, to - from, mp, at.bout);
+    }
+  }
+}

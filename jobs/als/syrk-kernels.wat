@@ -1,0 +1,167 @@
+;; Explicit ALS's normal equations at ranks above explicit-wat.ts's (m > 16) as WebAssembly SIMD
+;; (f64x2): a rank-n update of a gathered block of factor rows, as BLAS syrk does. This text is the
+;; source: explicit-blocked.ts compiles it (wat.ts) once per thread and gathers the rows it reads.
+;;
+;;   syrkLower  out += Σ_j g_j·g_jᵀ over the n rows g_j of the block, on the tiles of the lower triangle
+;;   gemvT      bout += Σ_j t_j·g_j
+;;
+;; The block holds n rows of mp Float64 (mp a multiple of 4, zero padding); out is mp×mp Float64
+;; row-major, bout mp Float64. syrkLower walks 4×4 tiles (rows i0..i0+3, columns q0..q0+3, q0 ≤ i0)
+;; with the tile's 16 entries in 8 f64x2 locals (register tiles), loaded from out before the block
+;; and stored after it. Every entry is its own sum over j in increasing order, with the products
+;; g_j[i]·g_j[q], so a block of rows [0, n) followed by the next block gives the bits of the plain
+;; triangular loop (explicit-kernel.ts accumulateExplicitGeneric) when out starts at +0.
+
+(module
+  (memory (export "memory") 1)
+
+  (func (export "syrkLower") (param $g i32) (param $n i32) (param $mp i32) (param $out i32)
+    (local $i0 i32) (local $q0 i32) (local $row i32) (local $end i32) (local $stride i32) (local $o i32) (local $pi i32)
+    (local $a00 v128) (local $a01 v128) (local $a10 v128) (local $a11 v128)
+    (local $a20 v128) (local $a21 v128) (local $a30 v128) (local $a31 v128)
+    (local $s v128) (local $c0 v128) (local $c1 v128)
+    (local.set $stride (i32.shl (local.get $mp) (i32.const 3)))   ;; a row: mp·8 bytes
+    (local.set $end (i32.add (local.get $g) (i32.mul (local.get $n) (local.get $stride))))
+    (local.set $i0 (i32.const 0))
+    (block $rowsDone
+      (loop $rows
+        (br_if $rowsDone (i32.ge_s (local.get $i0) (local.get $mp)))
+        (local.set $q0 (i32.const 0))
+        (block $colsDone
+          (loop $cols
+            (br_if $colsDone (i32.gt_s (local.get $q0) (local.get $i0)))
+            ;; o = &out[i0][q0]: the tile's rows are stride bytes apart
+            (local.set $o (i32.add (local.get $out)
+              (i32.shl (i32.add (i32.mul (local.get $i0) (local.get $mp)) (local.get $q0)) (i32.const 3))))
+            (local.set $a00 (v128.load (local.get $o)))
+            (local.set $a01 (v128.load offset=16 (local.get $o)))
+            (local.set $o (i32.add (local.get $o) (local.get $stride)))
+            (local.set $a10 (v128.load (local.get $o)))
+            (local.set $a11 (v128.load offset=16 (local.get $o)))
+            (local.set $o (i32.add (local.get $o) (local.get $stride)))
+            (local.set $a20 (v128.load (local.get $o)))
+            (local.set $a21 (v128.load offset=16 (local.get $o)))
+            (local.set $o (i32.add (local.get $o) (local.get $stride)))
+            (local.set $a30 (v128.load (local.get $o)))
+            (local.set $a31 (v128.load offset=16 (local.get $o)))
+            (local.set $row (local.get $g))
+            (block $blockDone
+              (loop $rating
+                (br_if $blockDone (i32.ge_u (local.get $row) (local.get $end)))
+                ;; columns q0..q0+3 of g_j, then each of rows i0..i0+3 splat
+                (local.set $pi (i32.add (local.get $row) (i32.shl (local.get $q0) (i32.const 3))))
+                (local.set $c0 (v128.load (local.get $pi)))
+                (local.set $c1 (v128.load offset=16 (local.get $pi)))
+                (local.set $pi (i32.add (local.get $row) (i32.shl (local.get $i0) (i32.const 3))))
+                (local.set $s (f64x2.splat (f64.load (local.get $pi))))
+                (local.set $a00 (f64x2.add (local.get $a00) (f64x2.mul (local.get $s) (local.get $c0))))
+                (local.set $a01 (f64x2.add (local.get $a01) (f64x2.mul (local.get $s) (local.get $c1))))
+                (local.set $s (f64x2.splat (f64.load offset=8 (local.get $pi))))
+                (local.set $a10 (f64x2.add (local.get $a10) (f64x2.mul (local.get $s) (local.get $c0))))
+                (local.set $a11 (f64x2.add (local.get $a11) (f64x2.mul (local.get $s) (local.get $c1))))
+                (local.set $s (f64x2.splat (f64.load offset=16 (local.get $pi))))
+                (local.set $a20 (f64x2.add (local.get $a20) (f64x2.mul (local.get $s) (local.get $c0))))
+                (local.set $a21 (f64x2.add (local.get $a21) (f64x2.mul (local.get $s) (local.get $c1))))
+                (local.set $s (f64x2.splat (f64.load offset=24 (local.get $pi))))
+                (local.set $a30 (f64x2.add (local.get $a30) (f64x2.mul (local.get $s) (local.get $c0))))
+                (local.set $a31 (f64x2.add (local.get $a31) (f64x2.mul (local.get $s) (local.get $c1))))
+                (local.set $row (i32.add (local.get $row) (local.get $stride)))
+                (br $rating)))
+            (local.set $o (i32.add (local.get $out)
+              (i32.shl (i32.add (i32.mul (local.get $i0) (local.get $mp)) (local.get $q0)) (i32.const 3))))
+            (v128.store (local.get $o) (local.get $a00))
+            (v128.store offset=16 (local.get $o) (local.get $a01))
+            (local.set $o (i32.add (local.get $o) (local.get $stride)))
+            (v128.store (local.get $o) (local.get $a10))
+            (v128.store offset=16 (local.get $o) (local.get $a11))
+            (local.set $o (i32.add (local.get $o) (local.get $stride)))
+            (v128.store (local.get $o) (local.get $a20))
+            (v128.store offset=16 (local.get $o) (local.get $a21))
+            (local.set $o (i32.add (local.get $o) (local.get $stride)))
+            (v128.store (local.get $o) (local.get $a30))
+            (v128.store offset=16 (local.get $o) (local.get $a31))
+            (local.set $q0 (i32.add (local.get $q0) (i32.const 4)))
+            (br $cols)))
+        (local.set $i0 (i32.add (local.get $i0) (i32.const 4)))
+        (br $rows))))
+
+  (func (export "gemvT") (param $g i32) (param $t i32) (param $n i32) (param $mp i32) (param $bout i32)
+    (local $q0 i32) (local $row i32) (local $tj i32) (local $end i32) (local $stride i32) (local $pi i32)
+    (local $b0 v128) (local $b1 v128) (local $s v128)
+    (local.set $stride (i32.shl (local.get $mp) (i32.const 3)))
+    (local.set $end (i32.add (local.get $g) (i32.mul (local.get $n) (local.get $stride))))
+    (local.set $q0 (i32.const 0))
+    (block $colsDone
+      (loop $cols
+        (br_if $colsDone (i32.ge_s (local.get $q0) (local.get $mp)))
+        (local.set $pi (i32.add (local.get $bout) (i32.shl (local.get $q0) (i32.const 3))))
+        (local.set $b0 (v128.load (local.get $pi)))
+        (local.set $b1 (v128.load offset=16 (local.get $pi)))
+        (local.set $row (i32.add (local.get $g) (i32.shl (local.get $q0) (i32.const 3))))
+        (local.set $end (i32.add (local.get $row) (i32.mul (local.get $n) (local.get $stride))))
+        (local.set $tj (local.get $t))
+        (block $blockDone
+          (loop $rating
+            (br_if $blockDone (i32.ge_u (local.get $row) (local.get $end)))
+            (local.set $s (f64x2.splat (f64.load (local.get $tj))))
+            (local.set $b0 (f64x2.add (local.get $b0) (f64x2.mul (local.get $s) (v128.load (local.get $row)))))
+            (local.set $b1 (f64x2.add (local.get $b1) (f64x2.mul (local.get $s) (v128.load offset=16 (local.get $row)))))
+            (local.set $row (i32.add (local.get $row) (local.get $stride)))
+            (local.set $tj (i32.add (local.get $tj) (i32.const 8)))
+            (br $rating)))
+        (v128.store (local.get $pi) (local.get $b0))
+        (v128.store offset=16 (local.get $pi) (local.get $b1))
+        (local.set $q0 (i32.add (local.get $q0) (i32.const 4)))
+        (br $cols))))
+
+  ;; cholesky(a, n, mp): in place A = L·Lᵀ on the lower triangle of the mp×mp row-major a (n ≤ mp),
+  ;; column by column: L_jj = √(a_jj − L_j·L_j), then L_ij = (a_ij − L_i·L_j) / L_jj for i > j, two
+  ;; rows i at a time (independent chains). A dot over k < j sums even k in lane 0 and odd k in lane
+  ;; 1 (the last odd k alone into lane 0 when j is odd), lane 0 + lane 1. Returns the first j whose
+  ;; pivot is not positive, or −1.
+  (func $dot (param $x i32) (param $y i32) (param $len i32) (result f64)
+    (local $acc v128) (local $end i32) (local $sum f64)
+    (local.set $acc (f64x2.splat (f64.const 0)))
+    (local.set $end (i32.add (local.get $x) (i32.shl (i32.and (local.get $len) (i32.const -2)) (i32.const 3))))
+    (block $done
+      (loop $pair
+        (br_if $done (i32.ge_u (local.get $x) (local.get $end)))
+        (local.set $acc (f64x2.add (local.get $acc) (f64x2.mul (v128.load (local.get $x)) (v128.load (local.get $y)))))
+        (local.set $x (i32.add (local.get $x) (i32.const 16)))
+        (local.set $y (i32.add (local.get $y) (i32.const 16)))
+        (br $pair)))
+    (local.set $sum (f64x2.extract_lane 0 (local.get $acc)))
+    (if (i32.and (local.get $len) (i32.const 1))
+      (then (local.set $sum (f64.add (local.get $sum) (f64.mul (f64.load (local.get $x)) (f64.load (local.get $y)))))))
+    (f64.add (local.get $sum) (f64x2.extract_lane 1 (local.get $acc))))
+
+  (func (export "cholesky") (param $a i32) (param $n i32) (param $mp i32) (result i32)
+    (local $j i32) (local $i i32) (local $stride i32) (local $rj i32) (local $ri i32) (local $d f64)
+    (local.set $stride (i32.shl (local.get $mp) (i32.const 3)))
+    (local.set $j (i32.const 0))
+    (block $done
+      (loop $column
+        (br_if $done (i32.ge_s (local.get $j) (local.get $n)))
+        (local.set $rj (i32.add (local.get $a) (i32.mul (local.get $j) (local.get $stride))))
+        (local.set $d (f64.sub (f64.load (i32.add (local.get $rj) (i32.shl (local.get $j) (i32.const 3))))
+          (call $dot (local.get $rj) (local.get $rj) (local.get $j))))
+        (if (i32.eqz (f64.gt (local.get $d) (f64.const 0))) (then (return (local.get $j))))
+        (local.set $d (f64.sqrt (local.get $d)))
+        (f64.store (i32.add (local.get $rj) (i32.shl (local.get $j) (i32.const 3))) (local.get $d))
+        (local.set $i (i32.add (local.get $j) (i32.const 1)))
+        (local.set $ri (i32.add (i32.add (local.get $rj) (local.get $stride)) (i32.shl (local.get $j) (i32.const 3))))
+        ;; ri = &a[i][j]
+        (block $rowsDone
+          (loop $row
+            (br_if $rowsDone (i32.ge_s (local.get $i) (local.get $n)))
+            (f64.store (local.get $ri) (f64.div
+              (f64.sub (f64.load (local.get $ri))
+                (call $dot (i32.sub (local.get $ri) (i32.shl (local.get $j) (i32.const 3))) (local.get $rj) (local.get $j)))
+              (local.get $d)))
+            (local.set $ri (i32.add (local.get $ri) (local.get $stride)))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br $row)))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $column)))
+    (i32.const -1))
+)
