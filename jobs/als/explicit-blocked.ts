@@ -1,9 +1,11 @@
 // Explicit ALS's normal equations at high rank (m > MAX_WASM_WIDTH): the rated factor rows of a row
-// are gathered, a chunk at a time, into a contiguous Float64 block in wasm memory, and syrk-kernels.wat
+// are gathered, a chunk at a time, into a contiguous Float64 block in wasm memory (copies of rows the
+// constructor promoted once per block), and syrk-kernels.wat
 // accumulates a = Σ_j y_j·y_jᵀ on 4×4 register tiles (a rank-n update, as BLAS syrk) and
 // b = Σ_j t_j·y_j over the block. Each entry is its own sum over j in increasing order from +0 with
 // the same products as accumulateExplicitGeneric (explicit-kernel.ts), so the bits are the same.
-// Heap: [out: mp×mp f64 | bout: mp f64 | t: CHUNK f64 | g: CHUNK rows of mp f64].
+// Heap: [out: mp×mp f64 | bout: mp f64 | t: CHUNK f64 | g: CHUNK rows of mp f64]; the promoted rows
+// (nPos × mp f64, twice the Float32 factors) and offsets live on the JavaScript heap.
 
 import { readFileSync } from 'node:fs';
 import { compileWat } from './wat.ts';
@@ -46,10 +48,11 @@ export class ExplicitBlocked {
   private bout!: Float64Array;
   private t!: Float64Array;
   private g!: Float64Array;
+  private readonly yd: Float64Array;
+  private readonly off: Float64Array;
 
   private constructor(
-    private readonly wasm: SyrkExports, private readonly ys: Float32Array, private readonly width: number,
-    private readonly features: Int32Array, private readonly offset: number,
+    private readonly wasm: SyrkExports, ys: Float32Array, width: number, private readonly features: Int32Array, offset: number,
   ) {
     const m = features.length;
     this.mp = (m + 3) & ~3;
@@ -67,7 +70,15 @@ export class ExplicitBlocked {
     this.bout = new Float64Array(buffer, bout, mp);
     this.t = new Float64Array(buffer, t, CHUNK);
     this.g = new Float64Array(buffer, g, CHUNK * mp);
-    this.g.fill(0); // the padding columns m..mp−1 stay zero: gathers write only 0..m−1
+    // the rows' features once per block as Float64 rows of mp (zero padding), and their target offsets
+    const nPos = width > 0 ? ys.length / width : 0;
+    this.yd = new Float64Array(nPos * mp);
+    this.off = new Float64Array(nPos);
+    for (let p = 0; p < nPos; p++) {
+      const o = p * width;
+      for (let q = 0; q < m; q++) this.yd[p * mp + q] = ys[o + features[q]];
+      this.off[p] = offset >= 0 ? ys[o + offset] : 0;
+    }
   }
 
   static create(ys: Float32Array, width: number, features: Int32Array, offset: number): ExplicitBlocked | null {
@@ -115,16 +126,15 @@ export class ExplicitBlocked {
 
   /** out (square, lower) and bout: the normal equations of ratings [s, e). */
   private gather(pos: Int32Array, r: Float32Array, s: number, e: number, mean: number): void {
-    const { mp, ys, width, features, offset, out, bout, t, g, at } = this;
-    const m = features.length;
+    const { mp, yd, off, out, bout, t, g, at } = this;
     out.fill(0);
     bout.fill(0);
     for (let from = s; from < e; from += CHUNK) {
       const to = Math.min(e, from + CHUNK);
       for (let j = from, row = 0; j < to; j++, row += mp) {
-        const o = pos[j] * width;
-        for (let q = 0; q < m; q++) g[row + q] = ys[o + features[q]];
-        t[j - from] = r[j] - mean - (offset >= 0 ? ys[o + offset] : 0);
+        const p = pos[j];
+        g.set(yd.subarray(p * mp, p * mp + mp), row); // a native copy of the row's mp Float64
+        t[j - from] = r[j] - mean - off[p];
       }
       this.wasm.syrkLower(at.g, to - from, mp, at.out);
       this.wasm.gemvT(at.g, at.t, to - from, mp, at.bout);
