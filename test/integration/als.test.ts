@@ -1,5 +1,5 @@
 // ALS on real executor processes: local[2] and local[4] give factors bit-identical to the
-// in-process executor, for explicit and implicit feedback; ml-latest-small when present.
+// in-process executor, for explicit (rank 4 and 20) and implicit feedback; ml-latest-small when present.
 
 import { describe, expect, it } from 'vitest';
 import { Session, kFold, regressionMetrics, trainAls } from '../../index.ts';
@@ -41,6 +41,14 @@ describe('ALS on local[N]', () => {
     const four = await factors('local[4]', { rank: 4, maxIter: 2, checkpointInterval: 1 });
     const local = await factors('local', { rank: 4, maxIter: 2, numUserBlocks: 1, numItemBlocks: 1 });
     expect(four.users.equals(local.users)).toBe(true);
+  });
+
+  it('explicit rank 20 (above 16 unknowns: the blocked syrk kernel and SIMD Cholesky) is bit-identical on local and local[2]', async () => {
+    const options = { rank: 20, maxIter: 2, regParam: 0.1, biases: true, numUserBlocks: 3, numItemBlocks: 2 } satisfies AlsOptions;
+    const local = await factors('local', options);
+    const two = await factors('local[2]', options);
+    expect(two.users.equals(local.users)).toBe(true);
+    expect(two.items.equals(local.items)).toBe(true);
   });
 
   describe.skipIf(!hasMlLatestSmall('the ml-latest-small ALS test'))('ml-latest-small', () => {
