@@ -26,6 +26,7 @@ import { fmt, machineInfo, writeResults } from './lib/report.ts';
 import { cleanUpOnInterrupt, cleanUpOnSignal, stampCommands } from './lib/sessions.ts';
 import type { StampedCommand } from './lib/sessions.ts';
 import { benchDataDir } from './lib/paths.ts';
+import { mulberry32 } from '../engine/kernels/mulberry32.ts';
 
 const FAULTS = {
   'none': 'no fault (reference)',
@@ -77,17 +78,6 @@ function parseArgs(argv: string[]): Options {
   return { runs: value('--runs') ?? (quick ? 2 : 5), ratings: value('--ratings') ?? (quick ? 1_000_000 : 4_000_000), seed: value('--seed') ?? 1, faults: ['none', ...faults] };
 }
 
-/** mulberry32: the bench's seeded moments. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 async function ratingsFile(n: number): Promise<string> {
   const dir = benchDataDir('recovery');
@@ -283,7 +273,7 @@ export async function main(argv: string[]): Promise<number> {
   const load = [machineInfo().loadAverage];
   const cluster = await TestCluster.start({ executors: 3, networkTimeoutMs: NETWORK_TIMEOUT_MS, masterRecovery: true });
   const forget = cleanUpOnInterrupt(() => cluster.stop());
-  const bench = new Bench(cluster, file, seeded(options.seed));
+  const bench = new Bench(cluster, file, mulberry32(options.seed));
   const runs: RunResult[] = [];
   try {
     // warm-up (executors load the engine, the OS caches the file): the reference result and phases

@@ -67,6 +67,8 @@ export { StorageError } from '../connectors/storage/errors.ts';
 export { hashColumnInto, hashNumber, murmurFinalize, numericView } from './kernels/key-hash.ts';
 /** A small seeded PRNG (xoshiro128**), the same numbers on every process. */
 export { Xoshiro128 } from '../connectors/generate/prng.ts';
+/** A smaller seeded PRNG (mulberry32): uniform floats in [0, 1), the same sequence for a seed. */
+export { mulberry32 } from './kernels/mulberry32.ts';
 
 /**
  * The partition `repartition(keys, { numPartitions })` (and a join on `keys`) sends each row of

@@ -10,6 +10,7 @@ import { InvalidInputError } from '../errors.ts';
 import { compareValues } from './sort.ts';
 import { keyValueAt, readKeyColumn } from './key-columns.ts';
 import type { KeyColumn } from './key-columns.ts';
+import { mulberry32 } from './mulberry32.ts';
 
 /**
  * Compare two key tuples the way sortIndices orders rows: key by key with
@@ -143,16 +144,4 @@ function partitionOneNumericKey(column: Extract<KeyColumn, { kind: 'number' }>, 
     }
     out[i] = lo;
   }
-}
-
-/** A small seeded PRNG (mulberry32): uniform floats in [0, 1), the same sequence for a seed. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

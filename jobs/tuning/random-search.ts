@@ -4,6 +4,7 @@
 
 import { TuningError } from './errors.ts';
 import { describe } from './param-grid.ts';
+import { mulberry32 } from '../../engine/extend.ts';
 
 /** A numeric range; `scale: 'log'` draws uniformly in log space (for λ, α); `integer` rounds. */
 export interface ParamRange {
@@ -66,17 +67,5 @@ function drawerOf(name: string, domain: unknown): (random: () => number) => unkn
       return Math.min(hi, Math.max(lo, Math.round(Math.exp(Math.log(lo) + u * (Math.log(hi) - Math.log(lo))))));
     }
     return scale === 'linear' ? min + u * (max - min) : Math.exp(Math.log(min) + u * (Math.log(max) - Math.log(min)));
-  };
-}
-
-/** Mulberry32: a small 32-bit generator, uniform in [0, 1), identical on every platform. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }

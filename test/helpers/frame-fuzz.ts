@@ -8,18 +8,13 @@ import net from 'node:net';
 import { clientHandshake } from '../../engine/transport/index.ts';
 import type { TlsSettings } from '../../engine/transport/index.ts';
 import { clientTls } from '../../engine/transport/tls-upgrade.ts';
+import { mulberry32 } from '../../engine/kernels/mulberry32.ts';
 
 /** mulberry32: small, fast, and the same sequence for the same seed on every machine. */
 export class Prng {
-  private state: number;
-  constructor(seed: number) { this.state = seed >>> 0; }
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
+  private readonly random: () => number;
+  constructor(seed: number) { this.random = mulberry32(seed); }
+  next(): number { return this.random(); }
   int(n: number): number { return Math.floor(this.next() * n); }
   pick<T>(items: readonly T[]): T { return items[this.int(items.length)]!; }
   bytes(n: number): Buffer {

@@ -6,6 +6,10 @@ import type { DataType, Table } from 'apache-arrow';
 import { concatTables } from '../../../engine/kernels/concat-tables.ts';
 import { rowsToTable, tableToRows } from '../../../engine/kernels/rows.ts';
 import type { Row } from '../../../engine/kernels/rows.ts';
+import { mulberry32 } from '../../../engine/kernels/mulberry32.ts';
+
+/** A deterministic PRNG (mulberry32) for generated test data. */
+export const prng = mulberry32;
 
 export const T = {
   i32: (): DataType => new Int32(),
@@ -34,15 +38,3 @@ export const rows = (t: Table): Row[] => tableToRows(t);
 
 /** Column names and type names of a table, e.g. ['k: Int32', 'n: Int32']. */
 export const columnTypes = (t: Table): string[] => t.schema.fields.map((f) => `${f.name}: ${String(f.type)}`);
-
-/** A deterministic PRNG (mulberry32) for generated test data. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
