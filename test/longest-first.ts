@@ -1,7 +1,7 @@
 // The order vitest's two workers take the test files in: longest first, so that the two finish
 // together instead of one running a long file alone at the end (a clean clone has no timings of
 // vitest's own, which then orders by file size). Seconds per file come from test/durations.json
-// (a whole run on this 2-core machine; refresh it by hand when files grow or move). A file it
+// (a whole clean-clone CI run on this 2-core machine; refresh it from one when files grow or move). A file it
 // does not list is assumed to take UNLISTED_SECONDS in test/integration/ (real processes) and
 // UNLISTED_UNIT_SECONDS elsewhere.
 
