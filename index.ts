@@ -22,6 +22,7 @@ export { paramGrid, randomSearch, tuneAls, tuneSvd, tuningTable, TuningError } f
 export type { ParamGridSpec, ParamRange, RandomSearchSpace, RandomSearchOptions, AlsTuningOptions, SvdParams, SvdTuningOptions, TuningErrorCode, TuningMetric, TuningValidation, TuningOptions, TuningResult, TuningProgress, CandidateResult, FoldInfo, BaselineResult } from './jobs/tuning/index.ts';
 
 export { generateRatings, writeRatingsParquet } from './connectors/generate/ratings.ts';
+export { exampleRatingsFile, EXAMPLE_RATINGS_FILE } from './connectors/generate/example-ratings.ts';
 export type { RatingsOptions } from './connectors/generate/ratings.ts';
 export { readMovieTitles } from './connectors/movielens/index.ts';
 export { CsvBadRowError, CsvHeaderError, CsvNotFoundError } from './connectors/csv/index.ts';

@@ -11,9 +11,8 @@
 // biases around the global mean; options can be overridden as key=value arguments, and
 // maxFolds=N evaluates only the first N of the 5 folds.
 
-import { existsSync } from 'node:fs';
-import { kFold, readMovieTitles, regressionMetrics, trainAls, writeRatingsParquet } from 'dataflow';
-import type { AlsOptions, Dataset, Row, Session } from 'dataflow';
+import { exampleRatingsFile, kFold, readMovieTitles, regressionMetrics, trainAls } from 'dataflow';
+import type { AlsOptions, Session } from 'dataflow';
 
 export default async function main(session: Session, args: string[]): Promise<void> {
   const dir = args.find((a) => !a.includes('='));
@@ -22,15 +21,8 @@ export default async function main(session: Session, args: string[]): Promise<vo
     rank: 50, maxIter: 15, regParam: 0.15, biases: true, numUserBlocks: 2, numItemBlocks: 2, seed: 42,
     coldStartStrategy: 'fallback', ...overrides,
   };
-  let ratings: Dataset<Row>;
-  if (dir) {
-    ratings = (await session.readMovieLens(dir)).select('userId', 'itemId', 'rating');
-  } else {
-    const file = 'data/ratings.parquet';
-    if (!existsSync(file)) await writeRatingsParquet(file, { users: 610, items: 9_742, ratings: 100_836, seed: 42, rowGroupSize: 25_000 });
-    ratings = (await session.readParquet(file)).select('userId', 'itemId', 'rating');
-  }
-  ratings = ratings.cache();
+  const source = dir ? await session.readMovieLens(dir) : await session.readParquet(await exampleRatingsFile());
+  const ratings = source.select('userId', 'itemId', 'rating').cache();
   console.log(`ALS options: ${JSON.stringify(options)}`);
   const rmses: number[] = [];
   let last;

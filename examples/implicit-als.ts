@@ -12,9 +12,8 @@
 // alpha 0.5 is what examples/tune-als.ts chose on ml-latest-small (precision@10 0.207 over 5 folds,
 // where the former alpha 5 gave 0.161).
 
-import { existsSync } from 'node:fs';
-import { kFold, mostPopular, rankingMetrics, relevantItems, trainAls, writeRatingsParquet } from 'dataflow';
-import type { AlsOptions, Dataset, Row, Session } from 'dataflow';
+import { exampleRatingsFile, kFold, mostPopular, rankingMetrics, relevantItems, trainAls } from 'dataflow';
+import type { AlsOptions, Session } from 'dataflow';
 
 export default async function main(session: Session, args: string[]): Promise<void> {
   const dir = args.find((a) => !a.includes('='));
@@ -23,15 +22,8 @@ export default async function main(session: Session, args: string[]): Promise<vo
     implicitPrefs: true, rank: 32, maxIter: 10, regParam: 0.05, alpha: 0.5, numUserBlocks: 2, numItemBlocks: 2, seed: 42,
     ...overrides,
   };
-  let ratings: Dataset<Row>;
-  if (dir) {
-    ratings = (await session.readMovieLens(dir)).select('userId', 'itemId', 'rating');
-  } else {
-    const file = 'data/ratings.parquet';
-    if (!existsSync(file)) await writeRatingsParquet(file, { users: 610, items: 9_742, ratings: 100_836, seed: 42, rowGroupSize: 25_000 });
-    ratings = (await session.readParquet(file)).select('userId', 'itemId', 'rating');
-  }
-  ratings = ratings.cache();
+  const source = dir ? await session.readMovieLens(dir) : await session.readParquet(await exampleRatingsFile());
+  const ratings = source.select('userId', 'itemId', 'rating').cache();
   console.log(`implicit ALS options: ${JSON.stringify(options)}`);
   const sums = { als: { p: 0, n: 0 }, pop: { p: 0, n: 0 } };
   const folds = kFold(ratings, { folds: 5, seed: 7 }).slice(0, maxFolds);

@@ -6,17 +6,12 @@
 // Without arguments it reads data/ratings.parquet, generating 100,836 synthetic MovieLens-shaped
 // ratings there first if the file does not exist, and writes data/item-stats/.
 
-import { existsSync } from 'node:fs';
-import { count, mean, writeRatingsParquet } from 'dataflow';
+import { count, exampleRatingsFile, mean } from 'dataflow';
 import type { Session } from 'dataflow';
 
 export default async function main(session: Session, args: string[]): Promise<void> {
-  const input = args[0] ?? 'data/ratings.parquet';
+  const input = args[0] ?? (await exampleRatingsFile());
   const output = args[1] ?? 'data/item-stats';
-  if (args[0] === undefined && !existsSync(input)) {
-    console.log(`generating synthetic ratings into ${input}`);
-    await writeRatingsParquet(input, { users: 610, items: 9_742, ratings: 100_836, seed: 42, rowGroupSize: 25_000 });
-  }
 
   const ratings = await session.readParquet(input, { columns: ['itemId', 'rating'] });
   const stats = ratings.aggregateByKey(['itemId'], { count: count(), mean: mean('rating') });

@@ -12,9 +12,8 @@
 // absent). Candidates whose mean after two folds is over 1 % (explicit) or 10 % (implicit) worse
 // than the best are stopped early.
 
-import { existsSync } from 'node:fs';
-import { paramGrid, tuneAls, tuningTable, writeRatingsParquet } from 'dataflow';
-import type { AlsOptions, AlsTuningOptions, Dataset, Row, Session, TuningProgress } from 'dataflow';
+import { exampleRatingsFile, paramGrid, tuneAls, tuningTable } from 'dataflow';
+import type { AlsOptions, AlsTuningOptions, Session, TuningProgress } from 'dataflow';
 
 export default async function main(session: Session, args: string[]): Promise<void> {
   const dir = args.find((a) => !a.includes('='));
@@ -22,15 +21,8 @@ export default async function main(session: Session, args: string[]): Promise<vo
   const quick = flags.quick === 'true';
   const part = flags.part ?? 'both';
   const parallelism = flags.parallelism === undefined ? undefined : Number(flags.parallelism);
-  let ratings: Dataset<Row>;
-  if (dir) {
-    ratings = (await session.readMovieLens(dir)).select('userId', 'itemId', 'rating');
-  } else {
-    const file = 'data/ratings.parquet';
-    if (!existsSync(file)) await writeRatingsParquet(file, { users: 610, items: 9_742, ratings: 100_836, seed: 42, rowGroupSize: 25_000 });
-    ratings = (await session.readParquet(file)).select('userId', 'itemId', 'rating');
-  }
-  ratings = ratings.cache();
+  const source = dir ? await session.readMovieLens(dir) : await session.readParquet(await exampleRatingsFile());
+  const ratings = source.select('userId', 'itemId', 'rating').cache();
   const validation = { folds: quick ? 2 : 5, seed: 7 };
   const progress = (e: TuningProgress): void => console.error(`  fold ${e.fold + 1}/${e.folds} candidate ${e.candidate + 1} ${JSON.stringify(e.params)}: ${e.score.toFixed(4)} (${e.seconds.toFixed(1)} s)`);
   const blocks = { numUserBlocks: 2, numItemBlocks: 2, seed: 42 };
