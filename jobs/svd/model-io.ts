@@ -23,7 +23,7 @@ import { listColumn, readListColumn } from '../shared/vector-column.ts';
 import { SvdModelFormatError } from './errors.ts';
 import type { ResolvedSvdOptions } from './options.ts';
 import type { Centering } from './row-kernels.ts';
-import type { SvdStats } from './model.ts';
+import type { SvdParts, SvdStats } from './model.ts';
 
 export const SVD_MODEL_VERSION = 1;
 
@@ -40,21 +40,11 @@ export interface SvdManifest extends ModelManifestBase {
   trainingData: TrainingData | null;
 }
 
-/** What a saved SVD model is made of (the factors by dense index, row-major n × k). */
-export interface SvdSnapshot {
-  options: ResolvedSvdOptions;
-  k: number;
-  mode: 'gramian' | 'lanczos';
-  sigma: Float64Array;
-  users: IdEncoding;
-  items: IdEncoding;
-  usersAreRows: boolean;
+/** What a saved SVD model is made of: the model's own fields, with the factors by dense index (row-major n × k). */
+export type SvdSnapshot = Pick<SvdParts, 'options' | 'k' | 'mode' | 'sigma' | 'users' | 'items' | 'usersAreRows' | 'userMeans' | 'globalMean' | 'stats'> & {
   userVectors: Float64Array;
   itemVectors: Float64Array;
-  userMeans: Float64Array | null;
-  globalMean: number;
-  stats: SvdStats;
-}
+};
 
 const fail = (message: string): Error => new SvdModelFormatError(message);
 
