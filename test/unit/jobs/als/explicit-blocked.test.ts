@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { randomAlsRows, sameBits } from '../../../helpers/als-rows.ts';
 import { ExplicitBlocked } from '../../../../jobs/als/explicit-blocked.ts';
 import { accumulateExplicitGeneric } from '../../../../jobs/als/explicit-kernel.ts';
 import { addDiagonal, solveSpdPacked } from '../../../../jobs/als/cholesky.ts';
@@ -6,17 +7,6 @@ import { solveRows } from '../../../../jobs/als/row-solvers.ts';
 import type { AlsPlan } from '../../../../jobs/als/options.ts';
 import type { InBlock } from '../../../../jobs/als/in-blocks.ts';
 
-function data(width: number, nPos: number, nnz: number, seed: number): { ys: Float32Array; pos: Int32Array; r: Float32Array } {
-  let s = seed;
-  const rnd = (): number => { s = (s * 1103515245 + 12345) % 2147483648; return s / 2147483648; };
-  return {
-    ys: Float32Array.from({ length: nPos * width }, () => rnd() - 0.5),
-    pos: Int32Array.from({ length: nnz }, () => Math.floor(rnd() * nPos)),
-    r: Float32Array.from({ length: nnz }, () => Math.round(rnd() * 10) / 2),
-  };
-}
-
-const same = (x: Float64Array, y: Float64Array): boolean => Buffer.from(x.buffer).equals(Buffer.from(y.buffer));
 
 /** The normal equations summed in the opposite order (descending j), for a check that is not bit-for-bit. */
 function reversed(ys: Float32Array, pos: Int32Array, r: Float32Array, s: number, e: number, width: number, features: Int32Array, offset: number, mean: number) {
@@ -41,7 +31,7 @@ describe('explicit normal equations at high rank: gathered blocks on syrk regist
         // item side with biases: features [y, b_u slot], offset the item's own bias slot (not contiguous)
         const features = Int32Array.from({ length: m }, (_, i) => (biased && i === m - 1 ? m + 1 : i));
         const offset = biased ? m - 1 + 0 : -1;
-        const { ys, pos, r } = data(width, 60, 900, 13 * m + (biased ? 1 : 0));
+        const { ys, pos, r } = randomAlsRows(width, 60, 900, 13 * m + (biased ? 1 : 0));
         const blocked = ExplicitBlocked.create(ys, width, features, offset);
         expect(blocked).not.toBeNull();
         const size = (m * (m + 1)) / 2;
@@ -50,7 +40,7 @@ describe('explicit normal equations at high rank: gathered blocks on syrk regist
           const a2 = new Float64Array(size); const b2 = new Float64Array(m);
           blocked!.accumulate(a1, b1, pos, r, s, e, 3.25);
           accumulateExplicitGeneric(a2, b2, ys, pos, r, s, e, width, features, offset, 3.25);
-          expect(same(a1, a2) && same(b1, b2), `m ${m} biased ${biased} [${s}, ${e})`).toBe(true);
+          expect(sameBits(a1, a2) && sameBits(b1, b2), `m ${m} biased ${biased} [${s}, ${e})`).toBe(true);
           const ref = reversed(ys, pos, r, s, e, width, features, offset, 3.25);
           const scale = Math.max(1e-300, ...Array.from(ref.a, Math.abs), ...Array.from(ref.b, Math.abs));
           let worst = 0;
@@ -67,7 +57,7 @@ describe('explicit normal equations at high rank: gathered blocks on syrk regist
     for (const m of [17, 50, 51, 100, 200]) {
       const width = m;
       const features = Int32Array.from({ length: m }, (_, i) => i);
-      const { ys, pos, r } = data(width, 3 * m, 4 * m, 5 * m);
+      const { ys, pos, r } = randomAlsRows(width, 3 * m, 4 * m, 5 * m);
       const blocked = ExplicitBlocked.create(ys, width, features, -1)!;
       const a = new Float64Array((m * (m + 1)) / 2); const b = new Float64Array(m);
       accumulateExplicitGeneric(a, b, ys, pos, r, 0, 4 * m, width, features, -1, 0.5);
@@ -88,7 +78,7 @@ describe('explicit normal equations at high rank: gathered blocks on syrk regist
     for (const [biases, nonnegative] of [[false, false], [true, false], [false, true]]) {
       const rank = 50;
       const width = biases ? rank + 2 : rank;
-      const { ys, pos, r } = data(width, 120, 3000, 3);
+      const { ys, pos, r } = randomAlsRows(width, 120, 3000, 3);
       const rowPtr = Int32Array.from({ length: 21 }, (_, u) => u * 150);
       const ib = { rowPtr, pos, r } as unknown as InBlock;
       const plan = { rank, width, implicit: false, alpha: 1, regParam: 0.1, nonnegative, cholesky: false, cgSteps: 3, biases, mean: biases ? 2.5 : 0 } as unknown as AlsPlan;
