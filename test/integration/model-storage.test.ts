@@ -9,11 +9,8 @@
 // Folders of another kind, version or Spark class are refused, naming path, found and expected.
 // The README's model section runs as written, its bucket and host pointed at the test servers.
 
-import http from 'node:http';
-import { createReadStream } from 'node:fs';
-import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -23,6 +20,7 @@ import { S3Storage } from '../../connectors/storage/s3.ts';
 import { closeS3Clients } from '../../connectors/storage/s3-client.ts';
 import { S3RVER_CREDENTIALS, type S3TestServer, startS3Server } from '../unit/connectors/storage/s3-server.ts';
 import { ROOT } from '../helpers/cli.ts';
+import { type RangeServer, type Served, startRangeServer } from '../helpers/range-server.ts';
 import { describeTrainingData } from '../../jobs/shared/training-data.ts';
 
 /** An id encoding with no ids: describeTrainingData then only hashes and counts the rows. */
@@ -58,30 +56,14 @@ const byPair = (rows: Row[]): Row[] => [...rows].sort((a, b) => `${String(a.user
 let s3Server: S3TestServer;
 let s3: S3Storage;
 let dir: string;
-let web: http.Server;
+let web: RangeServer | undefined;
 let webBase = '';
 let duck: DuckConnection;
 const savedEnv = { ...process.env };
 
-/** Serves the files below `dir` (GET and HEAD, with `Range: bytes=a-b`), as a plain web server. */
-function serve(req: http.IncomingMessage, res: http.ServerResponse): void {
-  const file = join(dir, decodeURIComponent((req.url ?? '/').split('?')[0]!));
-  stat(file).then((st) => {
-    if (!st.isFile()) throw new Error('not a file');
-    const m = /^bytes=(\d+)-(\d+)$/.exec(req.headers.range ?? '');
-    if (m === null) {
-      res.writeHead(200, { 'content-length': st.size });
-      if (req.method === 'HEAD') res.end(); else createReadStream(file).pipe(res);
-      return;
-    }
-    const start = Number(m[1]);
-    const end = Math.min(Number(m[2]), st.size - 1);
-    res.writeHead(206, { 'content-length': end - start + 1, 'content-range': `bytes ${start}-${end}/${st.size}`, 'accept-ranges': 'bytes' });
-    if (req.method === 'HEAD') res.end(); else createReadStream(file, { start, end }).pipe(res);
-  }, () => {
-    res.writeHead(404);
-    res.end('not found');
-  });
+/** Serves the files below `dir`, as a plain web server would. */
+async function serve(path: string): Promise<Served> {
+  return { data: new Uint8Array(await readFile(join(dir, path))) };
 }
 
 beforeAll(async () => {
@@ -91,17 +73,15 @@ beforeAll(async () => {
   process.env.AWS_SECRET_ACCESS_KEY = S3RVER_CREDENTIALS.secretAccessKey;
   process.env.DATAFLOW_S3_ENDPOINT = s3Server.endpoint;
   dir = await mkdtemp(join(tmpdir(), 'dataflow-model-storage-'));
-  web = http.createServer(serve);
-  await new Promise<void>((resolve) => web.listen(0, '127.0.0.1', resolve));
-  webBase = `http://127.0.0.1:${(web.address() as AddressInfo).port}`;
+  web = await startRangeServer(serve);
+  webBase = web.base;
   duck = await (await DuckDBInstance.create(':memory:')).connect();
 });
 
 afterAll(async () => {
   process.env = savedEnv;
   closeS3Clients();
-  web?.closeAllConnections();
-  await new Promise<void>((resolve) => (web ? web.close(() => resolve()) : resolve()));
+  await web?.close();
   await s3Server?.close();
   if (dir) await rm(dir, { recursive: true, force: true });
 });

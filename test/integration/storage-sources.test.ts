@@ -9,9 +9,7 @@
 // real endpoint through `storage: { endpoint }` options carried by the plans (the plan route).
 // Both must give the same results. Credentials come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY.
 
-import http from 'node:http';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as arrow from 'apache-arrow';
@@ -23,6 +21,7 @@ import { onParquetPartitionRead } from '../../connectors/parquet/read.ts';
 import type { ParquetPartition } from '../../connectors/parquet/scan.ts';
 import { S3Storage } from '../../connectors/storage/s3.ts';
 import { closeS3Clients } from '../../connectors/storage/s3-client.ts';
+import { type RangeServer, type Served, startRangeServer } from '../helpers/range-server.ts';
 import type { StorageOptions } from '../../connectors/storage/resolve.ts';
 import { RATINGS, TITLES, writeMovieLensDirs } from '../unit/connectors/movielens/fixtures.ts';
 import { S3RVER_CREDENTIALS, type S3TestServer, startS3Server } from '../unit/connectors/storage/s3-server.ts';
@@ -44,32 +43,17 @@ const CSV_TEXT = `id,group,label\n${Array.from({ length: 1500 }, (_, i) => `${i}
 
 let s3Server: S3TestServer;
 let s3: S3Storage;
-let web: http.Server;
+let web: RangeServer | undefined;
 let webBase = '';
 let dir: string;
 const served = new Map<string, Uint8Array>();
 const savedEnv = { ...process.env };
 
 /** Serves `served` by path: honours Range under `/`, ignores it under `/noranges/`. */
-function serve(req: http.IncomingMessage, res: http.ServerResponse): void {
-  const url = req.url ?? '';
-  const noRanges = url.startsWith('/noranges/');
-  const data = served.get(noRanges ? url.slice('/noranges'.length) : url);
-  if (data === undefined) {
-    res.writeHead(404);
-    res.end('not found');
-    return;
-  }
-  const m = /^bytes=(\d+)-(\d+)$/.exec(req.headers.range ?? '');
-  if (noRanges || m === null) {
-    res.writeHead(200, { 'content-length': data.length });
-    res.end(req.method === 'HEAD' ? undefined : data);
-    return;
-  }
-  const start = Number(m[1]);
-  const end = Math.min(Number(m[2]), data.length - 1);
-  res.writeHead(206, { 'content-length': end - start + 1, 'content-range': `bytes ${start}-${end}/${data.length}`, 'accept-ranges': 'bytes' });
-  res.end(req.method === 'HEAD' ? undefined : data.subarray(start, end + 1));
+function serve(path: string): Served {
+  const noRanges = path.startsWith('/noranges/');
+  const data = served.get(noRanges ? path.slice('/noranges'.length) : path);
+  return data === undefined ? undefined : { data, ranges: !noRanges };
 }
 
 async function upload(local: string, url: string): Promise<Uint8Array> {
@@ -113,16 +97,14 @@ beforeAll(async () => {
   await upload(join(ml.csv, 'ratings.csv'), 's3://data/ml-latest-small/ratings.csv');
   await upload(join(ml.csv, 'movies.csv'), 's3://data/ml-latest-small/movies.csv');
 
-  web = http.createServer(serve);
-  await new Promise<void>((resolve) => web.listen(0, '127.0.0.1', resolve));
-  webBase = `http://127.0.0.1:${(web.address() as AddressInfo).port}`;
+  web = await startRangeServer(serve);
+  webBase = web.base;
 });
 
 afterAll(async () => {
   process.env = savedEnv;
   closeS3Clients();
-  web?.closeAllConnections();
-  await new Promise<void>((resolve) => (web ? web.close(() => resolve()) : resolve()));
+  await web?.close();
   await s3Server?.close();
   if (dir) await rm(dir, { recursive: true, force: true });
 });

@@ -1,6 +1,4 @@
 import { readFile } from 'node:fs/promises';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -19,36 +17,24 @@ import { closeS3Clients } from '../../../../connectors/storage/s3-client.ts';
 import { StorageError } from '../../../../connectors/storage/errors.ts';
 import { S3RVER_CREDENTIALS, type S3TestServer, startS3Server } from './s3-server.ts';
 import { useTmpDir } from '../../../helpers/tmp-dir.ts';
+import { type RangeServer, startRangeServer } from '../../../helpers/range-server.ts';
 
 const tmp = useTmpDir('storage-resolve');
 const FILE = Uint8Array.from({ length: 5000 }, (_, i) => (i * 11 + 3) & 0xff);
 
 let s3server: S3TestServer;
-let web: http.Server;
+let web: RangeServer;
 let webBase = '';
 
 beforeAll(async () => {
   s3server = await startS3Server(['bucket']);
-  // A static server for whatever file the test put at `served`, honouring single ranges.
-  web = http.createServer((req, res) => {
-    void readFile(served).then((data) => {
-      const m = /^bytes=(\d+)-(\d+)$/.exec(req.headers.range ?? '');
-      if (m === null) {
-        res.writeHead(200, { 'content-length': data.length });
-        return res.end(req.method === 'HEAD' ? undefined : data);
-      }
-      const [start, end] = [Number(m[1]), Math.min(Number(m[2]), data.length - 1)];
-      res.writeHead(206, { 'content-range': `bytes ${start}-${end}/${data.length}`, 'content-length': end - start + 1 });
-      res.end(data.subarray(start, end + 1));
-    });
-  });
-  await new Promise<void>((resolve) => web.listen(0, '127.0.0.1', resolve));
-  webBase = `http://127.0.0.1:${(web.address() as AddressInfo).port}`;
+  // Whatever file the test put at `served`, at any path.
+  web = await startRangeServer(async () => ({ data: new Uint8Array(await readFile(served)) }));
+  webBase = web.base;
 });
 afterAll(async () => {
   closeS3Clients();
-  web.closeAllConnections();
-  await new Promise<void>((resolve) => web.close(() => resolve()));
+  await web.close();
   await s3server.close();
 });
 let served = '';
