@@ -157,7 +157,13 @@ class TaskRun {
         if (cached) { this.countInput(cached); yield cached; return; }
         const remote = this.task.cachedInputs.find((c) => c.cacheId === node.cacheId && c.partition === partition && c.executorId !== this.env.executorId);
         if (remote) {
-          const fetched = await this.env.fetchCachedBlock(remote).catch(() => undefined);
+          // As Spark does, a cached block that cannot be fetched is recomputed from its lineage (the
+          // result is the same); the reason is said, so a cache that keeps missing is visible.
+          const fetched = await this.env.fetchCachedBlock(remote).catch((error: unknown) => {
+            process.stderr.write(`executor ${this.env.executorId}: cached partition ${partition} of cache ${node.cacheId} could not be fetched from executor ${remote.executorId} ` +
+              `(${error instanceof Error ? error.message : String(error)}); recomputing it from its lineage\n`);
+            return undefined;
+          });
           if (fetched) { this.countInput(fetched); yield fetched; return; }
         }
         const table = await collectTables(this.evaluate(node.parent, partition));
