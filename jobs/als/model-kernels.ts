@@ -1,5 +1,5 @@
 // Executor kernels of a trained model: scoring (user, item) pairs with a cold-start strategy, and
-// top-K recommendation for a block of users (or items) with their rated items excluded.
+// top-K recommendation for the users (or items) of a partition with their rated items excluded.
 // The model's factors and id mappings arrive as one broadcast (ModelData).
 
 import { Table, makeVector } from 'apache-arrow';
@@ -10,6 +10,7 @@ import { encodeColumn, idVector } from '../shared/id-encoding.ts';
 import type { IdEncoding } from '../shared/id-encoding.ts';
 import { AlsInputError } from './errors.ts';
 import { tableOf } from './packed.ts';
+import { topKBlockwise } from './topk-block.ts';
 
 /** Everything needed to score on an executor. */
 export interface ModelData {
@@ -71,66 +72,45 @@ export function predictPairs(batch: Table, model: Broadcast<ModelData>, userCol:
 
 /**
  * Kernel: rows (key, a, b) of one partition — a target row has b = −1, a rated pair (a, b) has
- * b ≥ 0 — → the top-k other-side rows for each target, rated ones excluded.
+ * b ≥ 0 — → the top-k other-side rows for each target, rated ones excluded, blockwise with the SIMD
+ * score kernel and a bounded heap per target (topk-block.ts: exact, ties to the smaller id).
  * Output columns: <targetCol>, <otherCol>, score (Float32), rank (Int32, 1 = best).
  */
 export function recommendPartition(batch: Table, model: Broadcast<ModelData>, side: 'user' | 'item', k: number, targetCol: string, otherCol: string): Table {
   const m = model.value;
   const a = batch.numRows > 0 ? (batch.getChild('a')!.toArray() as Int32Array) : new Int32Array(0);
   const b = batch.numRows > 0 ? (batch.getChild('b')!.toArray() as Int32Array) : new Int32Array(0);
-  const rated = new Map<number, number[]>();
-  const targets: number[] = [];
-  for (let j = 0; j < a.length; j++) {
-    if (b[j] < 0) targets.push(a[j]);
-    else { let l = rated.get(a[j]); if (!l) rated.set(a[j], (l = [])); l.push(b[j]); }
-  }
-  targets.sort((x, y) => x - y);
   const nOther = side === 'user' ? m.items.ids.length : m.users.ids.length;
-  const kk = Math.min(k, nOther);
-  const scores = new Float64Array(nOther);
-  const outA: number[] = []; const outB: number[] = []; const outS: number[] = []; const outR: number[] = [];
-  const heapIdx = new Int32Array(kk);
-  const heapVal = new Float64Array(kk);
-  for (const t of targets) {
-    for (let o = 0; o < nOther; o++) scores[o] = side === 'user' ? score(m, t, o) : score(m, o, t);
-    for (const o of rated.get(t) ?? []) scores[o] = -Infinity;
-    // min-heap of the best kk (ties: lower index wins, so results never depend on partitioning)
-    let size = 0;
-    const worse = (x: number, y: number): boolean => heapVal[x] < heapVal[y] || (heapVal[x] === heapVal[y] && heapIdx[x] > heapIdx[y]);
-    for (let o = 0; o < nOther; o++) {
-      const s = scores[o];
-      if (s === -Infinity) continue;
-      if (size < kk) {
-        let c = size++;
-        heapIdx[c] = o; heapVal[c] = s;
-        while (c > 0) { const p = (c - 1) >> 1; if (!worse(c, p)) break; swap(heapIdx, heapVal, c, p); c = p; }
-      } else if (s > heapVal[0] || (s === heapVal[0] && o < heapIdx[0])) {
-        heapIdx[0] = o; heapVal[0] = s;
-        let c = 0;
-        for (;;) {
-          const l = 2 * c + 1; const r = l + 1; let w = c;
-          if (l < size && worse(l, w)) w = l;
-          if (r < size && worse(r, w)) w = r;
-          if (w === c) break;
-          swap(heapIdx, heapVal, c, w); c = w;
-        }
-      }
-    }
-    const order = Array.from({ length: size }, (_, x) => x).sort((x, y) => heapVal[y] - heapVal[x] || heapIdx[x] - heapIdx[y]);
-    order.forEach((h, pos) => { outA.push(t); outB.push(heapIdx[h]); outS.push(heapVal[h]); outR.push(pos + 1); });
+  let nTargets = 0;
+  for (let j = 0; j < a.length; j++) if (b[j] < 0) nTargets++;
+  const targets = new Int32Array(nTargets);
+  // rated pairs as one sorted key a·nOther + b (exact in Float64), then one range per target
+  const keys = new Float64Array(a.length - nTargets);
+  for (let j = 0, t = 0, r = 0; j < a.length; j++) {
+    if (b[j] < 0) targets[t++] = a[j];
+    else keys[r++] = a[j] * nOther + b[j];
   }
-  const [own, other] = side === 'user' ? [m.users, m.items] : [m.items, m.users];
+  targets.sort();
+  keys.sort();
+  const others = new Int32Array(keys.length);
+  const start = new Int32Array(nTargets);
+  const end = new Int32Array(nTargets);
+  for (let p = 0, c = 0; p < nTargets; p++) {
+    const lo = targets[p] * nOther;
+    while (c < keys.length && keys[c] < lo) c++;
+    let e = c;
+    for (; e < keys.length && keys[e] < lo + nOther; e++) others[e] = keys[e] - lo;
+    start[p] = c; end[p] = e;
+  }
+  const [own, other] = side === 'user' ? [m.userFactors, m.itemFactors] : [m.itemFactors, m.userFactors];
+  const top = topKBlockwise({ targets, own, other, nOther, width: m.width, offset: m.offset, k, excluded: { others, start, end } });
+  const [ownIds, otherIds] = side === 'user' ? [m.users, m.items] : [m.items, m.users];
   return tableOf({
-    [targetCol]: idVector(own, outA),
-    [otherCol]: idVector(other, outB),
-    score: makeVector(Float32Array.from(outS)),
-    rank: makeVector(Int32Array.from(outR)),
+    [targetCol]: idVector(ownIds, top.target),
+    [otherCol]: idVector(otherIds, top.other),
+    score: makeVector(Float32Array.from(top.score)),
+    rank: makeVector(top.rank),
   });
-}
-
-function swap(idx: Int32Array, val: Float64Array, x: number, y: number): void {
-  const ti = idx[x]; idx[x] = idx[y]; idx[y] = ti;
-  const tv = val[x]; val[x] = val[y]; val[y] = tv;
 }
 
 /** Kernel: encodes a ratings batch to (key = target index, a = target index, b = other index). */
