@@ -1,7 +1,9 @@
-// What watches one application from its driver: every event the driver emits is written to the
-// event log (dataflow.eventLog.*) and folded into the live status the web UI serves
-// (dataflow.ui.*). Started before the executors (so their ExecutorAdded events are seen), stopped
-// last by Session.stop: ApplicationEnd, the log renamed to its final name, the UI's port closed.
+// What watches one application from its driver: a listener of the driver's bus (listener-bus.ts)
+// whose events are written to the event log (dataflow.eventLog.*) and folded into the live status
+// the web UI serves (dataflow.ui.*). Started before the executors (so their ExecutorAdded events are
+// seen), stopped last by Session.stop: ApplicationEnd, the log renamed to its final name, the UI's
+// port closed. The UI folds lazily: events wait in a tail, folded (by the same applyEvent as
+// history) when a page or API request asks, or once MAX_TAIL wait.
 
 import { randomBytes } from 'node:crypto';
 import { userInfo, tmpdir } from 'node:os';
@@ -14,6 +16,10 @@ import { EventLogWriter } from '../events/log-writer.ts';
 import { UiServer, isLoopback } from '../ui/server.ts';
 import { metricsHandler } from '../metrics/index.ts';
 import type { MetricsRegistry } from '../metrics/index.ts';
+import type { DriverEvent, DriverListener, ListenerBus } from './listener-bus.ts';
+
+/** Events the UI keeps unfolded at most (a bound on memory while nobody looks). */
+const MAX_TAIL = 65_536;
 
 export interface MonitorOptions {
   config: EngineConfig;
@@ -27,15 +33,36 @@ export interface MonitorOptions {
   metrics?: MetricsRegistry;
 }
 
-export class ApplicationMonitor {
-  readonly state: AppState;
+export class ApplicationMonitor implements DriverListener {
+  private readonly folded: AppState;
+  /** Events the UI has not folded yet, oldest first. */
+  private tail: EngineEvent[] = [];
+  private bus: ListenerBus | undefined;
   private log: EventLogWriter | undefined;
   private ui: UiServer | undefined;
   private uiSecret: string | undefined;
   private stopped = false;
 
   private constructor(readonly appId: string) {
-    this.state = emptyAppState(appId);
+    this.folded = emptyAppState(appId);
+  }
+
+  /** The live status, up to the last event the driver posted. */
+  get state(): AppState {
+    this.bus?.drain();
+    this.foldTail();
+    return this.folded;
+  }
+
+  /** Receives the events `bus` delivers from now on, if the log or the UI is on. */
+  listenTo(bus: ListenerBus): void {
+    if (!this.active) return;
+    this.bus = bus;
+    bus.subscribe(this);
+  }
+
+  onEvents(events: readonly DriverEvent[]): void {
+    for (const event of events) if (event.event !== 'PartitionsCut') this.record(event);
   }
 
   /**
@@ -70,7 +97,7 @@ export class ApplicationMonitor {
         process.stderr.write(`dataflow: no web UI for this application: ${error instanceof Error ? error.message : String(error)}\n`);
       }
     }
-    monitor.emit({
+    monitor.record({
       event: 'ApplicationStart', time: Date.now(), appId: monitor.appId, appName: options.appName, master: options.master, user: currentUser(),
       logVersion: EVENT_LOG_VERSION, ...(monitor.ui ? { uiUrl: monitor.ui.url } : {}),
     });
@@ -98,21 +125,33 @@ export class ApplicationMonitor {
     return this.log?.location;
   }
 
-  readonly emit = (event: EngineEvent): void => {
+  private record(event: EngineEvent): void {
     if (this.stopped) return;
-    if (this.ui) applyEvent(this.state, event);
+    if (this.ui) {
+      this.tail.push(event);
+      if (this.tail.length >= MAX_TAIL) this.foldTail();
+    }
     this.log?.append(event);
-  };
+  }
+
+  private foldTail(): void {
+    if (this.tail.length === 0) return;
+    const tail = this.tail;
+    this.tail = [];
+    for (const event of tail) applyEvent(this.folded, event);
+  }
 
   /** Writes what is waiting in the log now (tests and checkpoints). */
   async flush(): Promise<void> {
+    this.bus?.drain();
     await this.log?.flush();
   }
 
   /** Ends the application: ApplicationEnd, the log closed under its final name, the UI closed. */
   async stop(outcome: { status: 'succeeded' | 'failed'; message?: string }): Promise<void> {
     if (this.stopped) return;
-    this.emit({ event: 'ApplicationEnd', time: Date.now(), appId: this.appId, status: outcome.status, ...(outcome.message !== undefined ? { message: outcome.message } : {}) });
+    this.bus?.drain();
+    this.record({ event: 'ApplicationEnd', time: Date.now(), appId: this.appId, status: outcome.status, ...(outcome.message !== undefined ? { message: outcome.message } : {}) });
     this.stopped = true;
     try {
       await this.log?.close();

@@ -1,11 +1,11 @@
 // What the driver counts for its /metrics (mounted on the driver's UI server): jobs, task attempts
 // and how they ended, shuffle bytes its finished tasks read and wrote, spills, cached bytes,
-// executors added and lost; gauges of what runs now; plus the process metrics. The driver calls
-// these at each task's launch and end (a number added on an object found once), never per row.
+// executors added and lost; gauges of what runs now; plus the process metrics. A listener of the
+// driver's bus (listener-bus.ts): a number added per event on a series found once, never per row.
 
 import { MetricsRegistry, addProcessMetrics } from '../metrics/index.ts';
 import type { Series } from '../metrics/index.ts';
-import type { TaskResult } from '../protocol/index.ts';
+import type { DriverEvent, DriverListener } from './listener-bus.ts';
 
 /** What the driver holds now, read when scraped. */
 export interface DriverMetricsSource {
@@ -14,7 +14,7 @@ export interface DriverMetricsSource {
   executorsAlive(): number;
 }
 
-export class DriverMetrics {
+export class DriverMetrics implements DriverListener {
   readonly registry = new MetricsRegistry();
   private readonly jobsStarted: Series;
   private readonly jobsEnded;
@@ -50,44 +50,30 @@ export class DriverMetrics {
     addProcessMetrics(r);
   }
 
-  jobStarted(): void {
-    this.jobsStarted.inc();
-  }
-
-  jobEnded(failed: boolean): void {
-    this.jobsEnded.labels(failed ? 'failed' : 'succeeded').inc();
-  }
-
-  taskStarted(): void {
-    this.started.inc();
-  }
-
-  /** `shuffleReadBytes`: the sizes of the blocks its descriptor named. */
-  taskSucceeded(shuffleReadBytes: number, result: TaskResult): void {
-    this.succeeded.inc();
-    this.shuffleRead.inc(shuffleReadBytes);
-    const { payload, metrics } = result;
-    if (payload.kind === 'mapOutput') {
-      let written = 0;
-      for (const size of payload.blockSizes) written += size;
-      this.shuffleWrite.inc(written);
+  onEvents(events: readonly DriverEvent[]): void {
+    for (const e of events) {
+      switch (e.event) {
+        case 'JobStart': this.jobsStarted.inc(); break;
+        case 'JobEnd': this.jobsEnded.labels(e.status === 'succeeded' ? 'succeeded' : 'failed').inc(); break;
+        case 'TaskStart': this.started.inc(); break;
+        case 'TaskEnd':
+          if (e.status === 'succeeded') {
+            this.succeeded.inc();
+            this.shuffleRead.inc(e.io.shuffleReadBytes);
+            this.shuffleWrite.inc(e.io.shuffleWriteBytes);
+            this.spill.inc(e.io.spillBytes);
+          } else {
+            this.failed.labels(e.failureKind ?? e.status).inc();
+          }
+          break;
+        case 'DatasetCached':
+          this.cachedMemory.inc(e.memoryBytes);
+          this.cachedDisk.inc(e.diskBytes);
+          break;
+        case 'ExecutorAdded': this.executorsAdded.inc(); break;
+        case 'ExecutorRemoved': this.executorsLost.labels(e.outOfMemory === true ? 'out_of_memory' : 'lost').inc(); break;
+        default: break;
+      }
     }
-    if (metrics) {
-      this.spill.inc(metrics.spillBytes);
-      this.cachedMemory.inc(metrics.cachedMemoryBytes);
-      this.cachedDisk.inc(metrics.cachedDiskBytes);
-    }
-  }
-
-  taskFailed(kind: string): void {
-    this.failed.labels(kind).inc();
-  }
-
-  executorAdded(): void {
-    this.executorsAdded.inc();
-  }
-
-  executorLost(outOfMemory: boolean): void {
-    this.executorsLost.labels(outOfMemory ? 'out_of_memory' : 'lost').inc();
   }
 }

@@ -1,7 +1,9 @@
 // The driver: turns a job (a plan node and an action) into stages, feeds the scheduler state
 // machine with events, and carries out the commands it returns: launch tasks on executors, keep
 // results that the scheduler accepts, finish or fail the job. All transport lives in the executor
-// handles; all scheduling decisions live in SchedulerState.
+// handles; all scheduling decisions live in SchedulerState. What it sees happen (executors, jobs,
+// stages, tasks) it posts once on its listener bus (listener-bus.ts): the progress line, /metrics,
+// the event log and the live UI are subscribers, not the driver's concern.
 //
 // What the driver keeps, and until when (a session may run millions of jobs):
 //   per job      JobRun, its stages (shared map stages counted by user), its bundle hash: until it ends
@@ -25,11 +27,9 @@ import type { ExecutorStats, MapOutputStatus, ResultAction, TaskDescriptor, Task
 import { MapOutputRegistry } from '../scheduler/map-output-registry.ts';
 import { partitionCount } from '../shuffle/partitioner.ts';
 import type { ExecutorHandle } from './executor-handle.ts';
-import { ProgressReporter } from './progress.ts';
 import { addMetrics, emptyJobMetrics, recordTaskFailure, recordTaskMetrics } from './job-metrics.ts';
 import type { JobMetrics } from './job-metrics.ts';
-import { DriverMetrics } from './driver-metrics.ts';
-import type { EngineEvent } from '../events/events.ts';
+import { ListenerBus } from './listener-bus.ts';
 import { explainStages } from '../plan/explain.ts';
 import { stageInfos, taskIo } from './driver-events.ts';
 
@@ -100,16 +100,13 @@ export class Driver {
   private readonly stageIdByShuffle = new Map<number, number>();
   private readonly running = new Map<number, {
     jobId: number; stageId: number; partition: number; attempt: number; executorId: string; shuffleId?: number;
-    /** Bytes of the shuffle blocks the task reads (its descriptor's), counted in metrics when it finishes. */
-    shuffleReadBytes: number;
     /** For the event log: the stage attempt the task belongs to and when it was launched (epoch ms). */
     stageAttempt: number; launched: number;
   }>();
   /** The attempt each stage of an active job is at (for the event log). */
   private readonly stageAttempt = new Map<number, number>();
-  /** Where events go (the event log and the live UI); `emitting` is false while nobody listens, so none is built. */
-  private emit: (event: EngineEvent) => void = () => undefined;
-  private emitting = false;
+  /** Where the driver posts what it sees happen; observers subscribe to it (listener-bus.ts). */
+  readonly bus = new ListenerBus();
   /** Failed jobs waiting for their running tasks to stop before the failure is reported (settleBeforeFailing). */
   private readonly settling = new Map<number, { job: JobRun; error: Error }>();
   private readonly payloads = new Map<number, TaskPayload>();
@@ -119,7 +116,6 @@ export class Driver {
   /** Shuffles released while an active job still used them: released when it ends. */
   private readonly pendingReleases = new Set<number>();
   private readonly cacheLocations = new Map<string, string>();
-  private readonly progress: ProgressReporter;
   /** The metrics of the job that finished last (successfully or not). */
   lastJobMetrics: JobMetrics | undefined;
   private nextJobId = 0;
@@ -130,10 +126,6 @@ export class Driver {
   private fatal: Error | undefined;
   /** dataflow.shuffle.memoryOutputBytes, sent with every map task. */
   private readonly memoryOutputBytes: number;
-  /** Counts for the driver's /metrics (see driver-metrics.ts). */
-  readonly metrics = new DriverMetrics({
-    jobsActive: () => this.jobs.size, tasksRunning: () => this.running.size, executorsAlive: () => this.executors.size,
-  });
 
   constructor(config: EngineConfig) {
     this.memoryOutputBytes = config['dataflow.shuffle.memoryOutputBytes'];
@@ -151,14 +143,18 @@ export class Driver {
       if (this.jobs.size > 0) this.dispatch({ type: 'Tick', now: performance.now() });
     }, TICK_MS);
     this.ticker.unref();
-    this.partitions = new PartitionCutter(this.registry, (dep, bundleHash) => this.runMapStage(dep, { bundleHash }), (cut) => this.progress.partitionsCut(cut));
-    this.progress = new ProgressReporter(config['dataflow.ui.progress'] && process.stderr.isTTY === true);
+    this.partitions = new PartitionCutter(this.registry, (dep, bundleHash) => this.runMapStage(dep, { bundleHash }),
+      (cut) => this.bus.post({ event: 'PartitionsCut', time: Date.now(), ...cut }));
   }
 
-  /** Sends every scheduling event (engine/events/events.ts) to `listener` from now on. */
-  onEvent(listener: (event: EngineEvent) => void): void {
-    this.emit = listener;
-    this.emitting = true;
+  /** Jobs running now (map-stage jobs included). */
+  get activeJobCount(): number {
+    return this.jobs.size;
+  }
+
+  /** Task attempts running now. */
+  get runningTaskCount(): number {
+    return this.running.size;
   }
 
   get executorCount(): number {
@@ -173,10 +169,7 @@ export class Driver {
 
   addExecutor(handle: ExecutorHandle): void {
     this.executors.set(handle.id, handle);
-    this.metrics.executorAdded();
-    if (this.emitting) {
-      this.emit({ event: 'ExecutorAdded', time: Date.now(), executorId: handle.id, host: handle.host, port: handle.port, cores: handle.slots, memoryBytes: handle.memoryBytes ?? 0 });
-    }
+    this.bus.post({ event: 'ExecutorAdded', time: Date.now(), executorId: handle.id, host: handle.host, port: handle.port, cores: handle.slots, memoryBytes: handle.memoryBytes ?? 0 });
     this.dispatch({ type: 'ExecutorAdded', executorId: handle.id, slots: handle.slots });
   }
 
@@ -191,17 +184,14 @@ export class Driver {
     const { note, outOfMemory, handle } = details;
     if (handle !== undefined && this.executors.get(executorId) !== handle) return;
     if (!this.executors.delete(executorId)) return;
-    this.metrics.executorLost(outOfMemory === true);
     const lostTasks = [...this.running].filter(([, info]) => info.executorId === executorId);
     const tasks = lostTasks.map(([taskId, t]) => `task ${taskId} of stage ${t.stageId} (partition ${t.partition}, attempt ${t.attempt})`);
     const message = `${cause}${tasks.length > 0 ? ` while running ${tasks.join(', ')}` : ''}${note ? `; ${note}` : ''}`;
     for (const [key, owner] of this.cacheLocations) if (owner === executorId) this.cacheLocations.delete(key);
     const memory = outOfMemory ? { outOfMemory } : {};
-    if (this.emitting) {
-      const time = Date.now();
-      for (const [taskId, info] of lostTasks) this.emitTaskEnd(taskId, info, time, 'failed', undefined, describeFailure({ kind: 'ExecutorLost', executorId, message }));
-      this.emit({ event: 'ExecutorRemoved', time, executorId, reason: `${cause}${note ? `; ${note}` : ''}`, ...memory });
-    }
+    const time = Date.now();
+    for (const [taskId, info] of lostTasks) this.postTaskEnd(taskId, info, time, 'failed', undefined, { kind: 'ExecutorLost', executorId, message });
+    this.bus.post({ event: 'ExecutorRemoved', time, executorId, reason: `${cause}${note ? `; ${note}` : ''}`, ...memory });
     for (const [, info] of lostTasks) this.recordFailure(info, { kind: 'ExecutorLost', executorId, message, ...memory });
     this.dispatch({ type: 'ExecutorLost', executorId, message, ...memory });
     // Its tasks will never report: they are no longer running anywhere.
@@ -258,17 +248,13 @@ export class Driver {
       mapOutput = { executorId, blockSizes: payload.blockSizes, attempt: info.attempt };
     }
     this.recordMetrics(info.jobId, info.stageId, result);
-    this.metrics.taskSucceeded(info.shuffleReadBytes, result);
-    if (this.emitting) {
-      const time = Date.now();
-      this.emitTaskEnd(taskId, info, time, 'succeeded', result);
-      result.cachedBlocks.forEach((block, i) => this.emit({
-        event: 'DatasetCached', time, cacheId: block.cacheId, name: `cache ${block.cacheId}`, partition: block.partition, executorId,
-        // a task caches one partition, or several of a union: its bytes are counted on the first
-        memoryBytes: i === 0 ? result.metrics?.cachedMemoryBytes ?? 0 : 0, diskBytes: i === 0 ? result.metrics?.cachedDiskBytes ?? 0 : 0,
-      }));
-    }
-    this.progress.taskDone(info.stageId, result.metrics?.spillBytes ?? 0);
+    const time = Date.now();
+    this.postTaskEnd(taskId, info, time, 'succeeded', result);
+    result.cachedBlocks.forEach((block, i) => this.bus.post({
+      event: 'DatasetCached', time, cacheId: block.cacheId, name: `cache ${block.cacheId}`, partition: block.partition, executorId,
+      // a task caches one partition, or several of a union: its bytes are counted on the first
+      memoryBytes: i === 0 ? result.metrics?.cachedMemoryBytes ?? 0 : 0, diskBytes: i === 0 ? result.metrics?.cachedDiskBytes ?? 0 : 0,
+    }));
     this.dispatch({ type: 'TaskFinished', taskId, mapOutput });
     this.payloads.delete(taskId);
     this.running.delete(taskId);
@@ -279,7 +265,7 @@ export class Driver {
     const info = this.running.get(taskId);
     if (!info) return;
     this.recordFailure(info, reason);
-    if (this.emitting) this.emitTaskEnd(taskId, info, Date.now(), reason.kind === 'TaskKilled' ? 'killed' : 'failed', undefined, describeFailure(reason));
+    this.postTaskEnd(taskId, info, Date.now(), reason.kind === 'TaskKilled' ? 'killed' : 'failed', undefined, reason);
     this.running.delete(taskId);
     this.dispatch({ type: 'TaskFailed', taskId, reason });
     this.reportSettledFailures();
@@ -320,7 +306,6 @@ export class Driver {
       else this.stages.set(stage.stageId, { stage, users: 1 });
     }
     const jobId = this.nextJobId++;
-    this.metrics.jobStarted();
     this.bundleByJob.set(jobId, options.bundleHash);
     const metrics = emptyJobMetrics(jobId);
     for (const carried of options.carriedMetrics ?? []) addMetrics(metrics, carried);
@@ -330,9 +315,9 @@ export class Driver {
         onAccept: options.onAccept, settleBeforeFailing: options.settleBeforeFailing === true, resolve, reject,
       };
       this.jobs.set(jobId, job);
-      if (this.emitting) {
+      if (this.bus.listening) {
         const description = options.description ?? (action ? action.kind : `map stage of shuffle ${plan.finalStage.shuffleDep?.shuffleId ?? '?'}`);
-        this.emit({ event: 'JobStart', time: Date.now(), jobId, description, stages: stageInfos(plan), plan: explainStages(plan) });
+        this.bus.post({ event: 'JobStart', time: Date.now(), jobId, description, stages: stageInfos(plan), plan: explainStages(plan) });
       }
       const stages: StageSpec[] = plan.stages.map((stage) => ({
         stageId: stage.stageId,
@@ -400,20 +385,15 @@ export class Driver {
           }),
           bundleHash: this.bundleByJob.get(task.jobId),
         };
-        let shuffleReadBytes = 0;
-        for (const input of descriptor.shuffleInputs) for (const block of input.blocks) shuffleReadBytes += block.size;
         const launched = Date.now();
         this.running.set(task.taskId, {
           jobId: task.jobId, stageId: task.stageId, partition: task.partition, attempt: task.attempt, executorId: task.executorId, shuffleId: stage.shuffleDep?.shuffleId,
-          shuffleReadBytes, stageAttempt: task.stageAttempt, launched,
+          stageAttempt: task.stageAttempt, launched,
         });
-        this.metrics.taskStarted();
-        if (this.emitting) {
-          this.emit({
-            event: 'TaskStart', time: launched, stageId: task.stageId, stageAttempt: task.stageAttempt, taskId: task.taskId, partition: task.partition,
-            attempt: task.attempt, executorId: task.executorId, host: executor.host,
-          });
-        }
+        this.bus.post({
+          event: 'TaskStart', time: launched, stageId: task.stageId, stageAttempt: task.stageAttempt, taskId: task.taskId, partition: task.partition,
+          attempt: task.attempt, executorId: task.executorId, host: executor.host,
+        });
         executor.launch(descriptor);
         return;
       }
@@ -428,16 +408,10 @@ export class Driver {
       }
       case 'StageSubmitted':
         this.stageAttempt.set(command.stageId, command.stageAttempt);
-        if (this.emitting) {
-          this.emit({ event: 'StageSubmitted', time: Date.now(), jobId: command.jobId, stageId: command.stageId, attempt: command.stageAttempt, numTasks: command.partitions.length });
-        }
-        this.progress.stageSubmitted(command.stageId, command.partitions.length);
+        this.bus.post({ event: 'StageSubmitted', time: Date.now(), jobId: command.jobId, stageId: command.stageId, attempt: command.stageAttempt, numTasks: command.partitions.length });
         return;
       case 'StageCompleted':
-        if (this.emitting) {
-          this.emit({ event: 'StageCompleted', time: Date.now(), jobId: command.jobId, stageId: command.stageId, attempt: this.stageAttempt.get(command.stageId) ?? 0, status: 'succeeded' });
-        }
-        this.progress.stageCompleted(command.stageId);
+        this.bus.post({ event: 'StageCompleted', time: Date.now(), jobId: command.jobId, stageId: command.stageId, attempt: this.stageAttempt.get(command.stageId) ?? 0, status: 'succeeded' });
         return;
       case 'StageResubmitted': return;
       case 'ExecutorExcluded': process.stderr.write(`dataflow: ${command.message}\n`); return;
@@ -455,19 +429,18 @@ export class Driver {
     }
   }
 
-  private emitTaskEnd(
+  private postTaskEnd(
     taskId: number, info: { stageId: number; stageAttempt: number; partition: number; attempt: number; executorId: string; launched: number },
-    time: number, status: 'succeeded' | 'failed' | 'killed', result?: TaskResult, failure?: string,
+    time: number, status: 'succeeded' | 'failed' | 'killed', result?: TaskResult, reason?: TaskFailureReason,
   ): void {
-    this.emit({
+    this.bus.post({
       event: 'TaskEnd', time, stageId: info.stageId, stageAttempt: info.stageAttempt, taskId, partition: info.partition, attempt: info.attempt,
       executorId: info.executorId, status, durationMs: result ? Math.round(result.durationMs) : time - info.launched, io: taskIo(result?.metrics),
-      ...(failure !== undefined ? { failure } : {}),
+      ...(reason !== undefined ? { failure: describeFailure(reason), failureKind: reason.kind } : {}),
     });
   }
 
   private recordFailure(info: { jobId: number; stageId: number; partition: number; attempt: number }, reason: TaskFailureReason): void {
-    this.metrics.taskFailed(reason.kind);
     const metrics = this.jobs.get(info.jobId)?.metrics;
     if (metrics) recordTaskFailure(metrics, info, reason);
   }
@@ -479,7 +452,6 @@ export class Driver {
 
   private finishJob(job: JobRun, error: Error | undefined): void {
     if (!this.jobs.delete(job.jobId)) return;
-    this.metrics.jobEnded(error !== undefined);
     if (job.action) this.lastJobMetrics = job.metrics; // a map-stage job's count in the job it ran for
     this.bundleByJob.delete(job.jobId);
     for (const stage of job.plan.stages) {
@@ -489,10 +461,8 @@ export class Driver {
         this.stageAttempt.delete(stage.stageId);
       }
     }
-    if (this.emitting) {
-      const status = !error ? 'succeeded' : (error as DataflowError).code === 'SESSION_STOPPED' ? 'cancelled' : 'failed';
-      this.emit({ event: 'JobEnd', time: Date.now(), jobId: job.jobId, status, ...(error ? { message: error.message } : {}) });
-    }
+    const status = !error ? 'succeeded' : (error as DataflowError).code === 'SESSION_STOPPED' ? 'cancelled' : 'failed';
+    this.bus.post({ event: 'JobEnd', time: Date.now(), jobId: job.jobId, status, ...(error ? { message: error.message } : {}) });
     if (error && job.settleBeforeFailing && this.hasRunningTasks(job.jobId)) this.settling.set(job.jobId, { job, error });
     else if (error) job.reject(error);
     else job.resolve(job.results as TaskPayload[]);
@@ -531,7 +501,7 @@ export class Driver {
 
   /** Forgets a cached dataset's partitions, here and on every executor (unpersist, or unreachable). */
   releaseCache(cacheId: number): void {
-    if (this.emitting) this.emit({ event: 'DatasetUnpersisted', time: Date.now(), cacheId });
+    this.bus.post({ event: 'DatasetUnpersisted', time: Date.now(), cacheId });
     const prefix = `${cacheId}:`;
     for (const key of [...this.cacheLocations.keys()]) if (key.startsWith(prefix)) this.cacheLocations.delete(key);
     for (const executor of this.executors.values()) executor.dropCache(cacheId);

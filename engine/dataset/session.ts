@@ -47,6 +47,8 @@ import { decodeIpc } from '../kernels/ipc.ts';
 import { Cleaner, type Releasable } from './cleaner.ts';
 import { Dataset } from './dataset.ts';
 import { ApplicationMonitor } from '../cluster/app-monitor.ts';
+import { DriverMetrics } from '../cluster/driver-metrics.ts';
+import { ProgressReporter } from '../cluster/progress.ts';
 
 export interface SessionOptions {
   /** local (in-process, default), local[N] (N executor processes over TCP), local[*]. */
@@ -94,16 +96,20 @@ export class Session implements DriverServices {
     const workDir = await createWorkDir();
     const reclaimed = reclaimStaleWorkDirs().catch(() => []); // those of drivers killed outright
     const driver = new Driver(config);
+    // Who watches the driver: its listener bus's subscribers (engine/cluster/listener-bus.ts).
+    const metrics = new DriverMetrics({ jobsActive: () => driver.activeJobCount, tasksRunning: () => driver.runningTaskCount, executorsAlive: () => driver.executorCount });
+    driver.bus.subscribe(metrics);
+    if (config['dataflow.ui.progress'] && process.stderr.isTTY === true) driver.bus.subscribe(new ProgressReporter(true));
     let monitor: ApplicationMonitor;
     try {
       monitor = await ApplicationMonitor.start({
-        config, master, appName: options.appName ?? 'dataflow', secret: options.secret ?? process.env[SECRET_ENV], metrics: driver.metrics.registry,
+        config, master, appName: options.appName ?? 'dataflow', secret: options.secret ?? process.env[SECRET_ENV], metrics: metrics.registry,
       });
     } catch (error) {
       await rm(workDir, { recursive: true, force: true });
       throw error;
     }
-    if (monitor.active) driver.onEvent(monitor.emit);
+    monitor.listenTo(driver.bus);
     // The session is the driver's services; executors are attached once it exists.
     let session: Session | undefined;
     const services: DriverServices = {
@@ -183,7 +189,7 @@ export class Session implements DriverServices {
       else if (typeof value === 'number') flat[key] = Number.isFinite(value) ? value : null; // JSON has no NaN or Infinity
       else throw new InvalidInputError(`reportEvent('${source}', '${kind}'): field ${key} is a ${typeof value}; data holds numbers, strings, booleans or null`);
     }
-    this.monitor.emit({ event: 'AppEvent', time: Date.now(), source, kind, data: flat });
+    this.driver.bus.post({ event: 'AppEvent', time: Date.now(), source, kind, data: flat });
   }
 
   /** Whether reportEvent's reports go anywhere (the event log or the UI is on): a library job may skip work done only to report. */

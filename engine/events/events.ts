@@ -47,6 +47,8 @@ export type EngineEvent =
     status: 'succeeded' | 'failed' | 'killed'; durationMs: number; io: TaskIo;
     /** Why it failed: the failure reason's message, e.g. "executor exec-2 ran out of memory (heap limit 256 MB)". */
     failure?: string;
+    /** The kind of that reason (e.g. 'ExecutorLost', 'OutOfMemory', 'TaskKilled'): what /metrics counts failures by. */
+    failureKind?: string;
   }
   | { event: 'ExecutorAdded'; time: number; executorId: string; host: string; port: number; cores: number; memoryBytes: number }
   | { event: 'ExecutorRemoved'; time: number; executorId: string; reason: string; outOfMemory?: boolean }
