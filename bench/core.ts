@@ -3,7 +3,11 @@
 // (our figure beside a reference measured in the same run, or a published one, labelled so), the
 // command that produced it, and writes the same as JSON to bench/results/core-<timestamp>.json.
 //
-//   npx tsx bench/core.ts [--sections overhead,shuffle,parquet,speedup] [--runs N] [--quick]
+//   npx tsx bench/core.ts [--sections overhead,shuffle,parquet,speedup] [--runs N] [--quick] [--conf key=value]...
+//
+// --conf applies to every session the benchmark opens (e.g. --conf dataflow.ui.enabled=false
+// --conf dataflow.eventLog.enabled=false, to compare with the defaults; bench/event-log.ts does that
+// comparison within one run).
 //   npm run bench -- --only core
 //
 // Every figure is measured several times (after a warm-up run) because the machine is shared:
@@ -23,7 +27,7 @@ import type { SpeedupResult } from './core/speedup.ts';
 import { summarise } from './lib/measure.ts';
 import { fmt, machineInfo, markdownTable, writeResults } from './lib/report.ts';
 import type { TableRow } from './lib/report.ts';
-import { cleanUpOnSignal } from './lib/sessions.ts';
+import { benchConf, cleanUpOnSignal } from './lib/sessions.ts';
 
 const SECTIONS = ['overhead', 'shuffle', 'parquet', 'speedup'] as const;
 type Section = (typeof SECTIONS)[number];
@@ -218,8 +222,12 @@ function parseArgs(argv: string[]): CoreOptions {
       options.runs = runs;
     } else if (arg === '--quick') {
       options.quick = true;
+    } else if (arg.startsWith('--conf')) {
+      const setting = value();
+      if (!setting.includes('=')) throw new Error(`bench/core.ts: --conf needs key=value, got ${setting}`);
+      benchConf.push(setting);
     } else {
-      throw new Error(`bench/core.ts: unknown argument ${arg}; usage: [--sections ${SECTIONS.join(',')}] [--runs N] [--quick]`);
+      throw new Error(`bench/core.ts: unknown argument ${arg}; usage: [--sections ${SECTIONS.join(',')}] [--runs N] [--quick] [--conf key=value]...`);
     }
   }
   return options;

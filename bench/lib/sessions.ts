@@ -13,6 +13,9 @@ import type { LoadedBundle } from '../../engine/closure/load-bundle.ts';
 import { hostModules, sharedExportNames } from '../../engine/closure/host-modules.ts';
 import type { SchedulerCommand } from '../../engine/scheduler/types.ts';
 
+/** Settings every session of this benchmark gets (`--conf key=value` of bench/core.ts), before its own. */
+export const benchConf: string[] = [];
+
 /**
  * Runs `body` with a fresh session on `master` and stops the session afterwards, whatever happens.
  *
@@ -20,7 +23,7 @@ import type { SchedulerCommand } from '../../engine/scheduler/types.ts';
  * const n = await withSession('local[2]', (s) => s.range(0, 10).count());
  */
 export async function withSession<T>(master: string, body: (session: Session) => Promise<T>, conf: string[] = []): Promise<T> {
-  const session = await Session.create({ master, conf: ['dataflow.ui.progress=false', ...conf] });
+  const session = await Session.create({ master, conf: ['dataflow.ui.progress=false', ...benchConf, ...conf] });
   const stop = once(() => session.stop());
   pendingCleanups.add(stop);
   try {
