@@ -45,6 +45,9 @@ export { groupRows, GROUP_VALUES_COLUMN } from './kernels/group-rows.ts';
 /** Dense group numbers of a table's rows by exact key equality, with each group's first row (distinct, grouping). */
 export { groupIds } from './kernels/group-ids.ts';
 
+/** Named sums a kernel adds to inside its task, summed per job on the driver (session.lastJobMetrics.sums, materializeShuffles). */
+export { addToTaskSum } from './kernels/task-sums.ts';
+
 // ---- storage ---------------------------------------------------------------------------------------
 /**
  * Reading and writing whole files on any storage the engine reads (a local path, file://, s3://,

@@ -32,6 +32,8 @@ export interface JobMetrics {
   taskFailures: TaskFailureRecord[];
   /** Shuffles whose partitions were cut by size for this job (their map stages ran first, counted here too). */
   partitionCuts: PartitionCut[];
+  /** What the job's kernels added with addToTaskSum (dataflow/extend), summed over its finished tasks. */
+  sums: Record<string, number>;
 }
 
 /** One failed task attempt of a job. */
@@ -42,7 +44,7 @@ const MAX_FAILURES_KEPT = 100;
 
 /** The measurements of a job before any of its tasks reported. */
 export function emptyJobMetrics(jobId: number): JobMetrics {
-  return { jobId, stages: [], spillBytes: 0, spillFiles: 0, cachedMemoryBytes: 0, cachedDiskBytes: 0, taskFailures: [], partitionCuts: [] };
+  return { jobId, stages: [], spillBytes: 0, spillFiles: 0, cachedMemoryBytes: 0, cachedDiskBytes: 0, taskFailures: [], partitionCuts: [], sums: {} };
 }
 
 /** The entry of stage `stageId` in `metrics`, created (in stage order) on first use. */
@@ -78,6 +80,11 @@ export function recordTaskMetrics(metrics: JobMetrics, stageId: number, task: Ta
     tasks: 1, failedTasks: 0, spillBytes: task.spillBytes, spillFiles: task.spillFiles, peakTaskMemoryBytes: task.peakMemoryBytes,
     cachedMemoryBytes: task.cachedMemoryBytes, cachedDiskBytes: task.cachedDiskBytes,
   });
+  if (task.sums) addSums(metrics.sums, task.sums);
+}
+
+function addSums(into: Record<string, number>, add: Record<string, number>): void {
+  for (const [name, value] of Object.entries(add)) into[name] = (into[name] ?? 0) + value;
 }
 
 /** One failed task attempt: counted in its stage, and described while fewer than MAX_FAILURES_KEPT are. */
@@ -93,4 +100,5 @@ export function addMetrics(into: JobMetrics, add: JobMetrics): void {
   for (const { stageId, ...figures } of add.stages) addToStage(into, stageId, figures);
   into.taskFailures.push(...add.taskFailures.slice(0, Math.max(0, MAX_FAILURES_KEPT - into.taskFailures.length)));
   into.partitionCuts.push(...add.partitionCuts);
+  addSums(into.sums, add.sums);
 }

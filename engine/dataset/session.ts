@@ -199,32 +199,37 @@ export class Session implements DriverServices {
 
   /**
    * Runs the map stages of the shuffles `dataset` reads, not the dataset itself, and returns the
-   * bytes they wrote (shuffles written before are neither run nor counted): an iteration's boundary for a library job (ALS reports each iteration's
-   * time and shuffle bytes). The shuffle files are then reused by the job that reads `dataset`,
+   * bytes they wrote (shuffles written before are neither run nor counted) and what their kernels added
+   * with addToTaskSum: an iteration's boundary for a library job (ALS reports each iteration's
+   * time, shuffle bytes and train error). The shuffle files are then reused by the job that reads `dataset`,
    * so nothing is computed twice. A dataset that reads no shuffle runs nothing.
    *
    * @example const { shuffleBytes } = await session.materializeShuffles(ratings.join(messages, ['key']));
    */
-  async materializeShuffles(dataset: Dataset<Row>): Promise<{ shuffleBytes: number }> {
+  async materializeShuffles(dataset: Dataset<Row>): Promise<{ shuffleBytes: number; sums: Record<string, number> }> {
     if (this.stopped) throw new InvalidInputError('this session was stopped; create a new one with Session.create()');
     const node = dataset.node;
-    if (node.kind !== 'shuffled') return { shuffleBytes: 0 };
+    if (node.kind !== 'shuffled') return { shuffleBytes: 0, sums: {} };
     this.cleaner.watchPlan(node);
     const mapsOf = (dep: ShuffleDependency): number => dep.parent?.numPartitions ?? 0;
     // written by an earlier job: neither run again nor counted as this step's bytes
     const before = new Set(node.deps.filter((d) => this.driver.registry.isComplete(d.shuffleId, mapsOf(d))).map((d) => d.shuffleId));
     const resolved = await this.preparePlan(node, []); // runs the map stages of shuffles sized by data
-    if (resolved.kind !== 'shuffled') return { shuffleBytes: 0 };
+    if (resolved.kind !== 'shuffled') return { shuffleBytes: 0, sums: {} };
     let shuffleBytes = 0;
+    const sums: Record<string, number> = {};
     for (const dep of resolved.deps) {
       if (before.has(dep.shuffleId)) continue;
       const maps = mapsOf(dep);
-      if (!this.driver.registry.isComplete(dep.shuffleId, maps)) await this.driver.runMapStage(dep, { bundleHash: this.currentBundle });
+      if (!this.driver.registry.isComplete(dep.shuffleId, maps)) {
+        const ran = await this.driver.runMapStage(dep, { bundleHash: this.currentBundle });
+        for (const [name, value] of Object.entries(ran.sums)) sums[name] = (sums[name] ?? 0) + value;
+      }
       for (let p = 0; p < maps; p++) {
         for (const size of this.driver.registry.get(dep.shuffleId, p)?.blockSizes ?? []) shuffleBytes += size;
       }
     }
-    return { shuffleBytes };
+    return { shuffleBytes, sums };
   }
 
   /** Marks the application failed (its ApplicationEnd event says so, with `message`); submit calls it when the job threw. */

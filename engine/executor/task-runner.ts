@@ -34,6 +34,7 @@ import { collectTables } from './operator-memory.ts';
 import { bufferMapOutput, writeSpilledMapOutput } from './spilling-map-output.ts';
 import { UserCode, broadcastIdsIn, engineFailure } from './user-code.ts';
 import { InternalError } from '../errors.ts';
+import { withTaskSums } from '../kernels/task-sums.ts';
 
 export async function runTask(task: TaskDescriptor, env: TaskEnvironment): Promise<TaskResult> {
   const started = performance.now();
@@ -57,6 +58,7 @@ export async function runTask(task: TaskDescriptor, env: TaskEnvironment): Promi
       spillBytes: spill.bytesWritten, spillFiles: spill.filesWritten, peakMemoryBytes: run.peakMemoryBytes,
       cachedMemoryBytes: run.cachedMemoryBytes, cachedDiskBytes: run.cachedDiskBytes, ...io,
     };
+    if (run.sums.size > 0) metrics.sums = Object.fromEntries(run.sums);
     return { payload, cachedBlocks: run.cachedBlocks, durationMs: performance.now() - started, metrics };
   } catch (error) {
     // A full or unwritable work directory is this executor's problem: retried, elsewhere if possible.
@@ -96,6 +98,8 @@ class TaskRun {
   readonly io = {
     inputBytes: 0, inputRecords: 0, shuffleReadBytes: 0, shuffleReadRecords: 0, shuffleWriteBytes: 0, shuffleWriteRecords: 0, outputRecords: 0,
   };
+  /** What its kernels added with addToTaskSum (TaskMetrics.sums). */
+  readonly sums = new Map<string, number>();
   private readonly inputs: Map<number, ShuffleInput>;
 
   private readonly windowBytes: number;
@@ -135,13 +139,14 @@ class TaskRun {
         return;
       case 'narrow': {
         if (node.op.op === 'mapPartitions' || node.op.op === 'mapPartitionTables') {
-          yield applyNarrowOp(node.op, await collectTables(this.evaluate(node.parent, partition)), this.code);
+          const input = await collectTables(this.evaluate(node.parent, partition));
+          yield withTaskSums(this.sums, () => applyNarrowOp(node.op, input, this.code));
           return;
         }
         // The broadcast side of a join is held while the task runs: counted in its budget.
         const held = node.op.op === 'broadcastJoin' ? holdBroadcastSide(node.op, this.code.broadcastValue(node.op.table.$broadcast), this.budget) : 0;
         try {
-          for await (const table of this.evaluate(node.parent, partition)) yield applyNarrowOp(node.op, table, this.code);
+          for await (const table of this.evaluate(node.parent, partition)) yield withTaskSums(this.sums, () => applyNarrowOp(node.op, table, this.code));
         } finally {
           this.budget.release(held);
         }

@@ -97,6 +97,8 @@ export interface TaskMetrics {
   shuffleWriteRecords?: number;
   /** Rows of the task's result (or of its map output). */
   outputRecords?: number;
+  /** Named sums its kernels added to (addToTaskSum in dataflow/extend), when any did. */
+  sums?: Record<string, number>;
 }
 
 export interface TaskResult {

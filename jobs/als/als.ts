@@ -75,7 +75,7 @@ import { ratingKernels } from './ratings-kernels.ts';
 import { binaryVector, inBlockKernels } from './in-blocks.ts';
 import type { RatingIds } from './in-blocks.ts';
 import type { RatingColumns } from './ratings-kernels.ts';
-import { halfIterationKernels } from './half-iteration.ts';
+import { halfIterationKernels, TRAIN_LOSS_SUMS } from './half-iteration.ts';
 import { collectFactors } from './collect-factors.ts';
 import { AlsModel } from './model.ts';
 import { tableOf } from './packed.ts';
@@ -129,33 +129,55 @@ export async function trainAls(ratings: Dataset<Row>, options: AlsOptions = {}):
   let state = blockJoin(itemBlocks, emptyState).mapPartitionTables((b) => run(b, plan, 'item', 'init'), { run, plan });
   // With the event log or the UI on, each iteration ends at a job boundary (its messages' shuffle
   // written by a map-stage job, which the next iteration's join reuses: nothing runs twice) so its
-  // seconds and shuffle bytes are reported; the last one is reported once the factors are collected.
-  const reporting = session.recordsEvents;
+  // seconds, shuffle bytes and training loss (summed by the solves, train-loss.ts) are reported; the
+  // last one is reported once the factors are collected.
+  const measure = session.recordsEvents;
   let next = blockJoin(userBlocks, state);
   let iterationStart = performance.now();
   for (let t = 0; t < o.maxIter; t++) {
-    state = next.mapPartitionTables((b) => run(b, plan, 'user', 'solve'), { run, plan });
-    state = blockJoin(itemBlocks, state).mapPartitionTables((b) => run(b, plan, 'item', 'solve'), { run, plan });
+    state = next.mapPartitionTables((b) => run(b, plan, 'user', 'solve', measure), { run, plan, measure });
+    state = blockJoin(itemBlocks, state).mapPartitionTables((b) => run(b, plan, 'item', 'solve', measure), { run, plan, measure });
+    let sums: Record<string, number> = {};
     if (o.checkpointInterval > 0 && (t + 1) % o.checkpointInterval === 0 && t + 1 < o.maxIter) {
       state = session.fromTable(await state.toTable(), { numPartitions: state.numPartitions });
+      sums = session.lastJobMetrics?.sums ?? {};
     }
     next = blockJoin(userBlocks, state);
-    if (reporting && t + 1 < o.maxIter) {
-      const { shuffleBytes } = await session.materializeShuffles(next);
+    if (measure && t + 1 < o.maxIter) {
+      const done = await session.materializeShuffles(next);
       const now = performance.now();
-      session.reportEvent('als', 'iteration', { iteration: t + 1, seconds: (now - iterationStart) / 1000, shuffleBytes, rank: o.rank });
+      session.reportEvent('als', 'iteration', { iteration: t + 1, seconds: (now - iterationStart) / 1000, shuffleBytes: done.shuffleBytes, rank: o.rank, ...lossFigures({ ...sums, ...done.sums }, plan) });
       iterationStart = now;
     }
   }
   const { userFactors, itemFactors } = await collectFactors(state, plan);
   const t2 = performance.now();
-  if (reporting) session.reportEvent('als', 'iteration', { iteration: o.maxIter, seconds: (t2 - iterationStart) / 1000, shuffleBytes: null, rank: o.rank, withCollect: true });
+  if (measure && o.maxIter > 0) {
+    const figures = lossFigures(session.lastJobMetrics?.sums ?? {}, plan);
+    session.reportEvent('als', 'iteration', { iteration: o.maxIter, seconds: (t2 - iterationStart) / 1000, shuffleBytes: null, rank: o.rank, withCollect: true, ...figures });
+  }
   return new AlsModel(session, {
     options: o, plan, users, items, userFactors, itemFactors, mean,
     summary: { ratings: total, users: users.ids.length, items: items.ids.length, prepareSeconds: (t1 - t0) / 1000, prepareSteps: steps, iterateSeconds: (t2 - t1) / 1000, iterations: o.maxIter },
     training: ratings,
     trainedOn: ratings,
   });
+}
+
+/**
+ * An iteration's loss from its solves' task sums (TRAIN_LOSS_SUMS): `rmse` over the training ratings
+ * (explicit; the item half solves against the iteration's new user factors, so it is the error of
+ * the iteration's final factors) and `loss`, the regularized objective the iteration minimizes
+ * (implicit: the confidence-weighted one over all pairs). Empty when the sums are missing.
+ */
+function lossFigures(sums: Record<string, number>, plan: AlsPlan): Record<string, number> {
+  const user = TRAIN_LOSS_SUMS.user;
+  const item = TRAIN_LOSS_SUMS.item;
+  const error = sums[item.squaredError];
+  const ratings = sums[item.ratings];
+  if (error === undefined || ratings === undefined || sums[user.penalty] === undefined) return {};
+  const loss = error + sums[user.penalty] + (sums[item.penalty] ?? 0);
+  return plan.implicit ? { loss } : { loss, rmse: Math.sqrt(Math.max(0, error) / ratings) };
 }
 
 /** What preparation leaves for the iterations: the plan, the id encodings and both sides' materialized in-blocks. */

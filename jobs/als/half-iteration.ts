@@ -9,10 +9,11 @@
 //   partial YᵀY per Y leaf  (gram)     ──▶  summed in leaf order (implicit); own leaves' partial
 //                                                                 YᵀY sent to every Y partition
 // mode 'init' (the first item half) skips the solve and sends seeded initial factors instead.
+// With `measure`, the solve's training loss goes to the task's sums (TRAIN_LOSS_SUMS, train-loss.ts).
 
 import { Table, makeVector } from 'apache-arrow';
 import type { Data } from 'apache-arrow';
-import { libraryFunctions, columnData, isValidAt } from '../../engine/extend.ts';
+import { addToTaskSum, libraryFunctions, columnData, isValidAt } from '../../engine/extend.ts';
 import { AlsNumericError } from './errors.ts';
 import { binaryVector } from './in-blocks.ts';
 import type { InBlock } from './in-blocks.ts';
@@ -22,6 +23,7 @@ import type { AlsPlan } from './options.ts';
 import { tableOf, unpack } from './packed.ts';
 import { packedSize } from './cholesky.ts';
 import { partialGram, solveRows } from './row-solvers.ts';
+import { emptyTrainLoss } from './train-loss.ts';
 import { InternalError } from '../../engine/index.ts';
 
 /** What a row of a half-iteration's output carries (column `kind`). */
@@ -48,11 +50,17 @@ function bytesOf(a: Float32Array | Float64Array): Uint8Array {
   return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 }
 
+/** The task sums a measured half-iteration adds to (addToTaskSum): its rows' loss terms. */
+export const TRAIN_LOSS_SUMS = {
+  user: { squaredError: 'als.user.squaredError', penalty: 'als.user.penalty', ratings: 'als.user.ratings' },
+  item: { squaredError: 'als.item.squaredError', penalty: 'als.item.penalty', ratings: 'als.item.ratings' },
+} as const;
+
 /**
  * Kernel: one block's joined rows (key, slot, inblock[, kind, block, factors]) → output rows
  * (key, kind, block, factors) for the other side.
  */
-export function halfIteration(batch: Table, plan: AlsPlan, side: 'user' | 'item', mode: 'init' | 'solve'): Table {
+export function halfIteration(batch: Table, plan: AlsPlan, side: 'user' | 'item', mode: 'init' | 'solve', measure = false): Table {
   const other = side === 'user' ? 'item' : 'user';
   const own = plan[side];
   const oth = plan[other];
@@ -138,7 +146,9 @@ export function halfIteration(batch: Table, plan: AlsPlan, side: 'user' | 'item'
         for (let t = 0; t < gram.length; t++) gram[t] += part[t];
       }
     }
-    next = solveRows(plan, side, start, ib, ys, prev, gram);
+    const loss = measure ? emptyTrainLoss() : undefined;
+    next = solveRows(plan, side, start, ib, ys, prev, gram, 'wasm', loss);
+    if (loss) for (const term of ['squaredError', 'penalty', 'ratings'] as const) addToTaskSum(TRAIN_LOSS_SUMS[side][term], loss[term]);
   }
 
   // messages: to each other-side block d, the rows of this block that d's ratings refer to

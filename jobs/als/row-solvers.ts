@@ -18,6 +18,8 @@ import { ExplicitBlocked } from './explicit-blocked.ts';
 import { AlsNumericError } from './errors.ts';
 import type { InBlock } from './in-blocks.ts';
 import type { AlsPlan } from './options.ts';
+import { directImplicitError, directSquaredError, sumConfidencePreference, sumSquaredTargets } from './train-loss.ts';
+import type { TrainLoss } from './train-loss.ts';
 
 /** Which vector components a side solves for and which it reads from the other side. */
 interface Components {
@@ -43,11 +45,12 @@ function componentsOf(plan: AlsPlan, side: 'user' | 'item'): Components {
  * Solves every row of one block. `prev` (the block's previous factors) seeds CG (others ignore it); `gram` is YᵀY
  * (packed, implicit only). Returns the new factors (rows × width) or throws on NaN/∞. `kernels`
  * picks the inner loops (explicit accumulation, CG): WebAssembly SIMD when available, or their
- * JavaScript twins, which give the same bits ('js', for tests).
+ * JavaScript twins, which give the same bits ('js', for tests). With `loss`, the rows' training
+ * loss is added to it (train-loss.ts), observed only: the factors are the same bits either way.
  */
 export function solveRows(
   plan: AlsPlan, side: 'user' | 'item', start: number, ib: InBlock, ys: Float32Array, prev: Float32Array, gram: Float64Array | null,
-  kernels: 'wasm' | 'js' = 'wasm',
+  kernels: 'wasm' | 'js' = 'wasm', loss?: TrainLoss,
 ): Float32Array {
   const nLocal = ib.rowPtr.length - 1;
   const { width } = plan;
@@ -58,6 +61,7 @@ export function solveRows(
   const b = new Float64Array(m);
   const x = new Float64Array(m);
   const yv = new Float64Array(m);
+  const b0 = new Float64Array(m); // b before the solve overwrites it (the loss identity reads it)
   const { rowPtr, pos, r } = ib;
   const implicit = plan.implicit;
   const useCg = implicit && !plan.cholesky && !plan.nonnegative;
@@ -74,6 +78,8 @@ export function solveRows(
       for (let j = s; j < e; j++) if (r[j] > 0) count++;
       for (let t = 0; t < m; t++) x[t] = prev[u * width + c.result[t]];
       cg!.solveRow(s, e, plan.regParam * count, x, plan.cgSteps);
+      // CG stops before the exact solution, where the identity would not hold: summed directly
+      if (loss) loss.squaredError += directImplicitError(gram!, ys, width, c.features, pos, r, s, e, plan.alpha, x);
     } else {
       if (implicit) {
         a.set(gram!);
@@ -93,7 +99,9 @@ export function solveRows(
         else if (!blockedRows) accumulate!(a, b, ys, pos, r, s, e, plan.mean);
       }
       let ok: boolean;
-      if (blockedRows && !implicit && !plan.nonnegative) ok = blockedRows.solve(pos, r, s, e, plan.mean, plan.regParam * count, x);
+      const blockedSolve = blockedRows !== null && !implicit && !plan.nonnegative;
+      if (loss && !blockedSolve) b0.set(b);
+      if (blockedSolve) ok = blockedRows.solve(pos, r, s, e, plan.mean, plan.regParam * count, x);
       else {
         addDiagonal(a, plan.regParam * count, m);
         if (plan.nonnegative) ok = nnlsPacked(a, b, x, m);
@@ -105,6 +113,14 @@ export function solveRows(
             `use regParam > 0 or a rank no larger than the rating counts`,
         );
       }
+      if (loss) {
+        let xb = 0;
+        let xx = 0;
+        for (let t = 0; t < m; t++) { xb += x[t] * b0[t]; xx += x[t] * x[t]; }
+        if (blockedSolve) loss.squaredError += directSquaredError(ys, width, c.features, c.offset, pos, r, s, e, plan.mean, x);
+        else if (implicit) loss.squaredError += sumConfidencePreference(r, s, e, plan.alpha) - xb - plan.regParam * count * xx;
+        else loss.squaredError += sumSquaredTargets(ys, width, c.offset, pos, r, s, e, plan.mean) - xb - plan.regParam * count * xx;
+      }
     }
     const o = u * width;
     for (let t = 0; t < m; t++) {
@@ -115,6 +131,12 @@ export function solveRows(
       out[o + c.result[t]] = v;
     }
     if (c.one >= 0) out[o + c.one] = 1;
+    if (loss) {
+      let xx = 0;
+      for (let t = 0; t < m; t++) xx += x[t] * x[t];
+      loss.penalty += plan.regParam * count * xx;
+      loss.ratings += e - s;
+    }
   }
   return out;
 }

@@ -1,0 +1,75 @@
+// The training loss of ALS, observed during the solve at almost no cost (the factors are unchanged).
+// For a row with regularised normal equations (A + λn·I)·x = b, A = Σ y·yᵀ, b = Σ t·y, its squared
+// error over its ratings is Σ(t − y·x)² = Σt² − 2x·b + xᵀAx = Σt² − x·b − λn·|x|², because
+// xᵀ(A + λn·I)x = x·b at the solution (also at a non-negative one: its KKT conditions give it).
+// That is O(k) per row plus Σt² (one subtraction per rating). Where the solve hides b (the blocked
+// kernels) or stops early (implicit CG), the row's error is summed directly, O(k) per rating.
+// Implicit ALS's objective counts every (row, other) pair with confidence c and preference p:
+// Σ_all c·(p − x·y)² = Σ_rated c·p − 2·Σ_rated c·p·(y·x) + xᵀ(YᵀY)x + Σ_rated (c − 1)(y·x)².
+
+/** What one half-iteration's rows add up (summed per task with addToTaskSum). */
+export interface TrainLoss {
+  /** Σ squared errors over the rows' ratings (explicit), or the confidence-weighted sum over all pairs (implicit). */
+  squaredError: number;
+  /** Σ λ·n·|x|² over the rows (the regularization term of the objective). */
+  penalty: number;
+  /** The number of ratings of the rows. */
+  ratings: number;
+}
+
+export function emptyTrainLoss(): TrainLoss {
+  return { squaredError: 0, penalty: 0, ratings: 0 };
+}
+
+/** Σ t² over ratings [s, e), t = r − mean − y[offset] (the explicit target, as the kernels form it). */
+export function sumSquaredTargets(ys: Float32Array, width: number, offset: number, pos: Int32Array, r: Float32Array, s: number, e: number, mean: number): number {
+  let sum = 0;
+  for (let j = s; j < e; j++) {
+    const t = r[j] - mean - (offset >= 0 ? ys[pos[j] * width + offset] : 0);
+    sum += t * t;
+  }
+  return sum;
+}
+
+/** Σ (t − y·x)² over ratings [s, e), computed directly (x: the row's solution over `features`). */
+export function directSquaredError(
+  ys: Float32Array, width: number, features: Int32Array, offset: number, pos: Int32Array, r: Float32Array, s: number, e: number, mean: number, x: Float64Array,
+): number {
+  const m = features.length;
+  let sum = 0;
+  for (let j = s; j < e; j++) {
+    const o = pos[j] * width;
+    let d = r[j] - mean - (offset >= 0 ? ys[o + offset] : 0);
+    for (let f = 0; f < m; f++) d -= ys[o + features[f]] * x[f];
+    sum += d * d;
+  }
+  return sum;
+}
+
+/** Σ_rated c·p over ratings [s, e): the constant of a row's implicit objective (p² = p). */
+export function sumConfidencePreference(r: Float32Array, s: number, e: number, alpha: number): number {
+  let sum = 0;
+  for (let j = s; j < e; j++) if (r[j] > 0) sum += 1 + alpha * Math.abs(r[j]);
+  return sum;
+}
+
+/** A row's implicit objective Σ_all c·(p − x·y)², directly (gram: YᵀY packed lower, k = x's length). */
+export function directImplicitError(
+  gram: Float64Array, ys: Float32Array, width: number, features: Int32Array, pos: Int32Array, r: Float32Array, s: number, e: number, alpha: number, x: Float64Array,
+): number {
+  const k = features.length;
+  let sum = 0;
+  for (let i = 0, at = 0; i < k; i++) {
+    for (let q = 0; q < i; q++, at++) sum += 2 * gram[at] * x[i] * x[q];
+    sum += gram[at++] * x[i] * x[i];
+  }
+  for (let j = s; j < e; j++) {
+    const o = pos[j] * width;
+    let d = 0;
+    for (let f = 0; f < k; f++) d += ys[o + features[f]] * x[f];
+    const w = alpha * Math.abs(r[j]);
+    sum += w * d * d;
+    if (r[j] > 0) sum += (1 + w) * (1 - 2 * d);
+  }
+  return sum;
+}
