@@ -180,13 +180,13 @@ describe('the web UI in a headless browser', () => {
     expect(await page.getByTestId('iteration-row').count()).toBe(ALS_ITERATIONS);
     const fields = await page.getByTestId('iteration-chart').evaluateAll((els) => els.map((el) => el.getAttribute('data-field')!));
     expect(fields).toContain('seconds');
-    // the loss or RMSE comes first when the job reports one
-    const loss = fields.filter((f) => /loss|rmse/i.test(f));
-    if (loss.length > 0) expect(fields[0]).toBe(loss[0]);
-    for (const field of ['seconds', ...loss]) {
+    // the train loss and RMSE come first, and fall with every iteration
+    expect(fields.slice(0, 2)).toEqual(['loss', 'rmse']);
+    for (const field of ['seconds', 'loss', 'rmse']) {
       const points = await page.locator(`[data-testid=iteration-chart][data-field="${field}"] [data-testid=point]`)
         .evaluateAll((els) => els.map((el) => [Number(el.getAttribute('data-x')), Number(el.getAttribute('data-y'))]));
       expect(points).toEqual(iterations.map((e) => [e.data.iteration, e.data[field]]));
+      if (field !== 'seconds') for (let t = 1; t < points.length; t++) expect(points[t]![1]).toBeLessThan(points[t - 1]![1]!);
     }
     live.als = await texts(page, '[data-testid=iteration-row]');
   });
@@ -213,7 +213,7 @@ describe('the web UI in a headless browser', () => {
     expect(await lost.getByTestId('executor-loss-reason').innerText()).toBe(live.lost![1]);
     await open(page, base, `/app/${app.appId}/als`);
     expect(await texts(page, '[data-testid=iteration-row]')).toEqual(live.als);
-    expect(await page.locator('[data-testid=iteration-chart][data-field=seconds] [data-testid=point]').count()).toBe(ALS_ITERATIONS);
+    for (const field of ['seconds', 'rmse']) expect(await page.locator(`[data-testid=iteration-chart][data-field=${field}] [data-testid=point]`).count()).toBe(ALS_ITERATIONS);
     if (process.env.DATAFLOW_UI_SCREENSHOTS === '1') await page.screenshot({ path: join(ROOT, 'docs', 'ui-als.png'), fullPage: true });
     expect(await page.getByTestId('live').innerText()).toBe(''); // a finished application is not polled
 
