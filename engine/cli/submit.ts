@@ -67,8 +67,8 @@ async function submitJob(options: SubmitOptions, interruption: Interruption): Pr
   timing('bundled');
   const session = await creating;
   timing('session created');
-  // On a terminal, beside the progress lines (not in output piped to a file or another program).
-  if (session.uiUrl && process.stderr.isTTY && session.config['dataflow.ui.progress']) process.stderr.write(`dataflow: UI at ${session.uiUrl}\n`);
+  // Always, as Spark's "web UI at": where to watch the job, and where its events stay for `dataflow history`.
+  if (session.uiUrl) process.stderr.write(`${uiLine(session.uiUrl, session.eventLogLocation)}\n`);
   try {
     const errors = await typeErrors;
     if (errors && errors.length > 0) {
@@ -90,4 +90,9 @@ async function submitJob(options: SubmitOptions, interruption: Interruption): Pr
   } finally {
     await session.stop();
   }
+}
+
+/** The line `submit` prints on stderr when the UI is on (test/helpers/cli.ts finds it by its start). */
+function uiLine(url: string, eventLog: string | undefined): string {
+  return `dataflow: UI at ${url}${eventLog ? ` (event log ${eventLog})` : ''}`;
 }

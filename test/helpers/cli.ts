@@ -10,7 +10,19 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const BIN = join(ROOT, 'bin', 'dataflow.mjs');
 
-export interface CliResult { code: number | null; stdout: string; stderr: string; leftovers: string[]; orphans: string[] }
+/** stderr without the UI line `submit` prints when the UI is on; `uiLine` holds it. */
+export interface CliResult { code: number | null; stdout: string; stderr: string; uiLine: string | undefined; leftovers: string[]; orphans: string[] }
+
+/** How `submit`'s UI line starts (engine/cli/submit.ts uiLine; cli.test.ts checks the whole line). */
+const UI_LINE_PREFIX = 'dataflow: UI at ';
+
+/** Splits `submit`'s UI line (engine/cli/submit.ts uiLine) off its stderr, so tests of other output read the rest. */
+export function splitUiLine(stderr: string): { stderr: string; uiLine: string | undefined } {
+  const lines = stderr.split('\n');
+  const at = lines.findIndex((l) => l.startsWith(UI_LINE_PREFIX));
+  if (at < 0) return { stderr, uiLine: undefined };
+  return { stderr: [...lines.slice(0, at), ...lines.slice(at + 1)].join('\n'), uiLine: lines[at] };
+}
 
 export async function runCli(args: string[], options: { cwd?: string; timeoutMs?: number; command?: string[]; env?: Record<string, string> } = {}): Promise<CliResult> {
   const tmp = mkdtempSync(join(tmpdir(), 'dataflow-cli-test-'));
@@ -30,7 +42,7 @@ export async function runCli(args: string[], options: { cwd?: string; timeoutMs?
     clearTimeout(timer);
     // tsx keeps its compile cache in the temp folder (tsx-<uid>); it is the loader's, not ours. The
     // event logs (dataflow-events) are kept on purpose, for `dataflow history`.
-    return { code, stdout, stderr, leftovers: readdirSync(tmp).filter((f) => !f.startsWith('tsx-') && f !== 'dataflow-events'), orphans: processesMentioning(tmp) };
+    return { code, stdout, ...splitUiLine(stderr), leftovers: readdirSync(tmp).filter((f) => !f.startsWith('tsx-') && f !== 'dataflow-events'), orphans: processesMentioning(tmp) };
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }

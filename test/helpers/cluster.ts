@@ -11,7 +11,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Session } from '../../engine/index.ts';
-import { BIN, ROOT } from './cli.ts';
+import { BIN, ROOT, splitUiLine } from './cli.ts';
 
 export { BIN, ROOT };
 
@@ -140,7 +140,7 @@ export interface ClusterOptions {
   processArgs?: string[];
 }
 
-export interface SubmitResult { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; tmpLeftovers: string[] }
+export interface SubmitResult { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; uiLine: string | undefined; tmpLeftovers: string[] }
 
 /** A running master with its executors, in one temporary folder. */
 export class TestCluster {
@@ -266,7 +266,7 @@ export class TestCluster {
     this.others.delete(p);
     const tmpLeftovers = readdirSync(tmp).filter((f) => !f.startsWith('tsx-') && f !== 'dataflow-events'); // event logs are kept on purpose
     rmSync(tmp, { recursive: true, force: true });
-    return { ...exit, stdout: p.stdout, stderr: p.stderr, tmpLeftovers };
+    return { ...exit, stdout: p.stdout, ...splitUiLine(p.stderr), tmpLeftovers };
   }
 
   /**

@@ -35,6 +35,8 @@ describe('dataflow submit', () => {
       const result = await runCli(['submit', 'examples/ratings-stats.ts', '--master', master, '--', ratings, out]);
       expect(result.code, result.stderr).toBe(0);
       expect(result.stderr).toBe(''); // no progress lines when stderr is not a terminal
+      // but the UI's address and the event log, always
+      expect(result.uiLine).toMatch(/^dataflow: UI at http:\/\/127\.0\.0\.1:\d+ \(event log \S+dataflow-events\/app-\S+\.jsonl\.inprogress\)$/);
       expect(result.leftovers).toEqual([]);
       expect(result.orphans).toEqual([]);
       expect(existsSync(join(out, '_SUCCESS'))).toBe(true);
