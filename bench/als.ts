@@ -12,19 +12,14 @@
 // from /proc just before the session stops; numpy's = its max RSS (/usr/bin/time).
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { Session, trainAls } from '../index.ts';
 import type { AlsOptions } from '../index.ts';
 import { ensurePythonPeers } from './lib/python-peers.ts';
-import { ANCHORS, benchDataDir } from './lib/paths.ts';
+import { ANCHORS } from './lib/paths.ts';
+import { ensureAlsData } from './lib/als-data.ts';
 
-const DATA = benchDataDir('als'); // our own copies: other benchmarks write differently-shaped files beside them
-const SIZES: Record<string, string[]> = {
-  '1m': ['--ratings', '1000209', '--users', '6040', '--items', '3706'],
-  '10m': ['--ratings', '10000054', '--users', '69878', '--items', '10677'],
-  '20m': [],
-};
 const PUBLISHED = { sparkSeconds: 12.3, sparkCores: 8, implicitSeconds: 0.84, implicitCores: 8 };
 
 function arg(name: string, fallback: string): string {
@@ -32,17 +27,6 @@ function arg(name: string, fallback: string): string {
   return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
 }
 const flag = (name: string): boolean => process.argv.includes(`--${name}`);
-
-function ensureData(size: string): string {
-  mkdirSync(DATA, { recursive: true });
-  const file = `${DATA}/ratings-${size}.csv`;
-  if (!existsSync(file)) {
-    console.log(`generating ${file} with ${ANCHORS}/gen_ratings.py`);
-    const r = spawnSync('/usr/bin/python3', [`${ANCHORS}/gen_ratings.py`, file, ...SIZES[size]], { stdio: 'inherit' });
-    if (r.status !== 0) throw new Error(`gen_ratings.py failed (${r.status}); see ../shared/anchors/README.md`);
-  }
-  return file;
-}
 
 /** VmHWM (peak resident set) of a process in bytes, or 0 when it cannot be read. */
 function peakRss(pid: number | undefined): number {
@@ -96,7 +80,7 @@ async function main(): Promise<void> {
   const load = (): string => `load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`;
   const ranks = arg('ranks', '10').split(',').map(Number);
   for (const size of flag('no-explicit') ? [] : sizes) for (const rank of ranks) {
-    const file = ensureData(size);
+    const file = ensureAlsData(size);
     console.log(`  (${load()})`);
     const o = await ours(file, master, { rank, maxIter: iters, regParam: 0.1, numUserBlocks: blocks, numItemBlocks: blocks, checkpointInterval: 0 });
     const n = flag('no-numpy') ? undefined : numpy(file, iters, rank);
@@ -104,7 +88,7 @@ async function main(): Promise<void> {
       (n ? ` | numpy 2 threads ${n.sPerIter.toFixed(2)} s/iter, peak ${gb(n.peakBytes)}` : ''));
   }
   if (!flag('no-implicit')) {
-    const file = ensureData('10m');
+    const file = ensureAlsData('10m');
     console.log(`  (${load()})`);
     const o = await ours(file, master, { rank: 64, maxIter: Number(arg('implicit-iters', '3')), implicitPrefs: true, alpha: 1, regParam: 0.01, numUserBlocks: blocks, numItemBlocks: blocks, checkpointInterval: 0 });
     const cores = master === 'local' ? 1 : Number(/\[(\d+)\]/.exec(master)?.[1] ?? 1);
