@@ -147,6 +147,7 @@ export async function main(argv: string[]): Promise<number> {
     const best = shuffle.runs.reduce((a, r) => (r.fullMs - r.baseMs < a.fullMs - a.baseMs ? r : a));
     notes.push(
       `shuffle, best run: job with repartition ${fmt(best.fullMs)} ms − same job without ${fmt(best.baseMs)} ms = ${fmt(best.fullMs - best.baseMs)} ms ` +
+        `(the job without counted less the driver's ${fmt(best.driverGcMs)} ms of full collections in it, the cleaner's, which free the previous run's shuffle) ` +
         `for ${fmt(best.bytes / 1e6)} MB; map stage (generate, partition, write) ${fmt(best.mapStageMs)} ms, reduce stage (fetch, decode, read) ${fmt(best.reduceStageMs)} ms ` +
         `(bytes / both stages: ${fmt(shuffle.mbPerSecStages.max)} MB/s best)`,
     );

@@ -3,8 +3,11 @@
 // is read (mapBatches(sumShuffleRows)). Shuffle time is the job with the repartition minus the same
 // job without it, run back to back; bytes shuffled are the map outputs' block sizes as recorded in
 // the driver's map-output registry. Stage wall times come from timestamped scheduler commands.
+// The driver's full collections during the job without the shuffle are the cleaner's, made to free
+// the previous run's shuffle (engine/dataset/cleaner.ts): their time is counted to the shuffle.
 
 import { fileURLToPath } from 'node:url';
+import { PerformanceObserver, constants } from 'node:perf_hooks';
 import type { Table } from 'apache-arrow';
 import type { Session } from '../../engine/index.ts';
 import { summarise, timed } from '../lib/measure.ts';
@@ -23,8 +26,10 @@ export interface ShuffleOptions {
 }
 
 export interface ShuffleRun {
-  /** Job without the shuffle (generate + read), ms. */
+  /** Job without the shuffle (generate + read), ms, less the driver's full collections in it (driverGcMs). */
   baseMs: number;
+  /** The driver's full garbage collections during the job without the shuffle, ms: counted to the shuffle. */
+  driverGcMs: number;
   /** Same job with repartition, ms. */
   fullMs: number;
   /** Map stage (generate + partition + write) and reduce stage (fetch + decode + read) wall times, ms. */
@@ -121,7 +126,11 @@ async function oneRun(session: Session, fns: typeof Functions, options: ShuffleO
     if (total !== options.rows) throw new Error(`shuffle benchmark read ${total} rows, expected ${options.rows}`);
   };
 
-  const baseMs = await timed(async () => expectRows(await generated().mapBatches(fns.sumShuffleRows).toTable()));
+  observeMajorGcs();
+  const gcStart = performance.now();
+  const baseWallMs = await timed(async () => expectRows(await generated().mapBatches(fns.sumShuffleRows).toTable()));
+  const driverGcMs = await majorGcMsSince(gcStart);
+  const baseMs = baseWallMs - driverGcMs;
   const before = new Set(session.driver.registry.shuffleIds());
   const logStart = log.length;
   // A new Dataset each run: a shuffle already computed would be reused instead of run again.
@@ -147,5 +156,28 @@ async function oneRun(session: Session, fns: typeof Functions, options: ShuffleO
       if (reducerOf.get(r) !== status.executorId) remoteBytes += size;
     });
   }
-  return { baseMs, fullMs, mapStageMs: mapStage.ms, reduceStageMs: reduceStage.ms, bytes, remoteBytes };
+  return { baseMs, driverGcMs, fullMs, mapStageMs: mapStage.ms, reduceStageMs: reduceStage.ms, bytes, remoteBytes };
+}
+
+/** The driver's full (mark-compact) collections, as the process-wide observer saw them. */
+const majorGcs: Array<{ start: number; ms: number }> = [];
+let gcObserver: PerformanceObserver | undefined;
+
+/** Starts recording this process's full collections (once). */
+function observeMajorGcs(): void {
+  if (!gcObserver) {
+    gcObserver = new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) {
+        if ((entry as unknown as { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) majorGcs.push({ start: entry.startTime, ms: entry.duration });
+      }
+      if (majorGcs.length > 1000) majorGcs.splice(0, 500);
+    });
+    gcObserver.observe({ entryTypes: ['gc'] });
+  }
+}
+
+/** Milliseconds of full collections of this process that started after `since` (performance.now()). */
+async function majorGcMsSince(since: number): Promise<number> {
+  await new Promise((resolve) => setTimeout(resolve, 0)); // entries are delivered asynchronously
+  return majorGcs.filter((g) => g.start >= since).reduce((ms, g) => ms + g.ms, 0);
 }

@@ -384,6 +384,7 @@ export class Session implements DriverServices {
   /** Runs `action` over every partition of `node`; payloads come back in partition order. */
   async runAction(node: PlanNode, action: ResultAction, options: Omit<RunJobOptions, 'bundleHash'> = {}): Promise<TaskPayload[]> {
     if (this.stopped) throw new InvalidInputError('this session was stopped; create a new one with Session.create()');
+    this.cleaner.collectIfDue(this.driver.registry.totalBytes); // frees dead shuffles' outputs before this job writes its own
     this.cleaner.watchPlan(node);
     const carriedMetrics: JobMetrics[] = [];
     const resolved = await this.preparePlan(node, carriedMetrics);

@@ -25,6 +25,8 @@ export class MapOutputRegistryError extends DataflowError {
 export class MapOutputRegistry {
   /** shuffleId → mapPartition → status. */
   private readonly shuffles = new Map<number, Map<number, MapOutputStatus>>();
+  /** Sum of the block sizes of every registered output. */
+  private bytes = 0;
 
   /**
    * Records that map task `mapPartition` of `shuffleId` wrote its output; replaces an earlier entry.
@@ -39,7 +41,9 @@ export class MapOutputRegistry {
       outputs = new Map();
       this.shuffles.set(shuffleId, outputs);
     }
+    this.bytes -= outputBytes(outputs.get(mapPartition));
     outputs.set(mapPartition, { executorId: status.executorId, blockSizes: [...status.blockSizes], attempt: status.attempt });
+    this.bytes += outputBytes(status);
   }
 
   /**
@@ -49,7 +53,9 @@ export class MapOutputRegistry {
    *   registry.unregister(7, 2); // → true; missingPartitions(7, 3) now includes 2
    */
   unregister(shuffleId: number, mapPartition: number): boolean {
-    return this.shuffles.get(shuffleId)?.delete(mapPartition) ?? false;
+    const outputs = this.shuffles.get(shuffleId);
+    this.bytes -= outputBytes(outputs?.get(mapPartition));
+    return outputs?.delete(mapPartition) ?? false;
   }
 
   /** The registered output of one map task, if any. @example registry.get(7, 0)?.executorId // 'exec-a' */
@@ -69,7 +75,9 @@ export class MapOutputRegistry {
     for (const shuffleId of [...this.shuffles.keys()].sort((a, b) => a - b)) {
       const outputs = this.shuffles.get(shuffleId)!;
       for (const mapPartition of [...outputs.keys()].sort((a, b) => a - b)) {
-        if (outputs.get(mapPartition)!.executorId !== executorId) continue;
+        const status = outputs.get(mapPartition)!;
+        if (status.executorId !== executorId) continue;
+        this.bytes -= outputBytes(status);
         outputs.delete(mapPartition);
         lost.push({ shuffleId, mapPartition });
       }
@@ -133,7 +141,13 @@ export class MapOutputRegistry {
 
   /** Forgets a whole shuffle (its files were cleaned up). @example registry.forget(7) */
   forget(shuffleId: number): void {
+    for (const status of this.shuffles.get(shuffleId)?.values() ?? []) this.bytes -= outputBytes(status);
     this.shuffles.delete(shuffleId);
+  }
+
+  /** Bytes of every registered map output, of all shuffles: what the executors hold for them. @example registry.totalBytes // 484 in the example above */
+  get totalBytes(): number {
+    return this.bytes;
   }
 
   /** Shuffle ids with at least one registered output, ascending. */
@@ -143,6 +157,12 @@ export class MapOutputRegistry {
       .map(([id]) => id)
       .sort((a, b) => a - b);
   }
+}
+
+function outputBytes(status: MapOutputStatus | undefined): number {
+  let bytes = 0;
+  for (const size of status?.blockSizes ?? []) bytes += size;
+  return bytes;
 }
 
 function checkIndex(name: string, value: number, doing: string): void {

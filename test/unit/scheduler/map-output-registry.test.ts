@@ -59,6 +59,20 @@ describe('MapOutputRegistry', () => {
     expect(registry.shuffleIds()).toEqual([8]);
   });
 
+  it('counts the bytes of every registered output through registering, replacing, losing and forgetting', () => {
+    const registry = example();
+    expect(registry.totalBytes).toBe(120 + 64 + 300 + 5);
+    registry.register(7, 2, { executorId: 'exec-c', blockSizes: [1, 2] }); // replaces 64 + 300
+    expect(registry.totalBytes).toBe(120 + 3 + 5);
+    registry.unregister(7, 0);
+    registry.unregister(7, 0); // already gone: nothing more to subtract
+    expect(registry.totalBytes).toBe(3 + 5);
+    registry.removeExecutor('exec-b');
+    expect(registry.totalBytes).toBe(3);
+    registry.forget(7);
+    expect(registry.totalBytes).toBe(0);
+  });
+
   it('keeps its own copy of block sizes', () => {
     const registry = new MapOutputRegistry();
     const status = { executorId: 'exec-a', blockSizes: [10, 20] };

@@ -1,0 +1,21 @@
+// A full garbage collection of this process on demand, for the cleaner (cleaner.ts): V8 offers one
+// only with --expose-gc; set at run time, that flag gives a new context a `gc` function (the main
+// context's globals are left as they are).
+
+import v8 from 'node:v8';
+import vm from 'node:vm';
+
+let gc: (() => void) | undefined;
+
+/** Collects garbage now, old generation included, so FinalizationRegistry callbacks follow. @example fullGc() */
+export function fullGc(): void {
+  if (!gc) {
+    const exposed = (globalThis as { gc?: () => void }).gc;
+    if (exposed) gc = exposed;
+    else {
+      v8.setFlagsFromString('--expose-gc');
+      gc = vm.runInNewContext('gc') as () => void;
+    }
+  }
+  gc();
+}
