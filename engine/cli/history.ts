@@ -15,7 +15,7 @@ export const historyCommand: CommandModule<object, HistoryArgs> = {
   builder: (y) => y
     .positional('dir', { type: 'string', demandOption: true, describe: 'folder of event logs (local, or s3://bucket/prefix)' })
     .option('port', { type: 'number', default: 18080, describe: 'port to listen on (0: any free port); the URL is printed at start' })
-    .option('host', { type: 'string', default: '127.0.0.1', describe: 'interface to listen on; beyond loopback every request must carry the secret' })
+    .option('host', { type: 'string', default: '127.0.0.1', describe: 'interface to listen on; beyond loopback every request must carry the UI token derived from the secret (printed at start)' })
     .option('secret-file', { type: 'string', describe: `file holding the secret asked of requests when --host is not loopback (default: $${SECRET_ENV})` })
     .example('$0 history /tmp/dataflow-events', 'the applications run on this machine with the default event log folder') as never,
   handler: async (a) => {
@@ -25,11 +25,13 @@ export const historyCommand: CommandModule<object, HistoryArgs> = {
       const info = await stat(a.dir).catch(() => undefined);
       if (!info?.isDirectory()) throw new InvalidInputError(`event log folder ${a.dir} does not exist or is not a folder (give dataflow.eventLog.dir of the applications, e.g. /tmp/dataflow-events)`);
     }
-    const secret = isLoopback(a.host) ? undefined : readSecret(a['secret-file']);
+    const { uiToken } = await import('../metrics/index.ts');
+    const token = isLoopback(a.host) ? undefined : uiToken(readSecret(a['secret-file']));
     const source = new HistorySource(a.dir);
     const count = (await source.applications()).length;
-    const server = await UiServer.start({ source, host: a.host, port: a.port, portRetries: 0, secret, keepAlive: true });
-    process.stdout.write(`dataflow history: ${count} application${count === 1 ? '' : 's'} in ${a.dir}, at ${server.url}\n`);
+    const server = await UiServer.start({ source, host: a.host, port: a.port, portRetries: 0, token, keepAlive: true });
+    const opening = token ? ` (bound beyond loopback: requests need the UI token derived from the secret, open ${server.url}/?token=${token})` : '';
+    process.stdout.write(`dataflow history: ${count} application${count === 1 ? '' : 's'} in ${a.dir}, at ${server.url}${opening}\n`);
     await new Promise<void>((resolve) => {
       const stop = (): void => { void server.close().finally(resolve); };
       process.once('SIGINT', stop);

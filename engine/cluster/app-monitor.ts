@@ -14,7 +14,7 @@ import { EVENT_LOG_VERSION, type EngineEvent } from '../events/events.ts';
 import { type AppState, applicationSummary, applyEvent, emptyAppState } from '../events/fold.ts';
 import { EventLogWriter } from '../events/log-writer.ts';
 import { UiServer, isLoopback } from '../ui/server.ts';
-import { metricsHandler } from '../metrics/index.ts';
+import { metricsHandler, uiToken } from '../metrics/index.ts';
 import type { MetricsRegistry } from '../metrics/index.ts';
 import type { DriverEvent, DriverListener, ListenerBus } from './listener-bus.ts';
 
@@ -40,7 +40,8 @@ export class ApplicationMonitor implements DriverListener {
   private bus: ListenerBus | undefined;
   private log: EventLogWriter | undefined;
   private ui: UiServer | undefined;
-  private uiSecret: string | undefined;
+  /** The UI token asked of requests off loopback (derived from the secret, as the master's), if any. */
+  private uiToken: string | undefined;
   private stopped = false;
 
   private constructor(readonly appId: string) {
@@ -84,14 +85,14 @@ export class ApplicationMonitor implements DriverListener {
     }
     if (config['dataflow.ui.enabled']) {
       const host = config['dataflow.ui.host'];
-      monitor.uiSecret = isLoopback(host) ? undefined : options.secret ?? randomBytes(16).toString('hex');
+      monitor.uiToken = isLoopback(host) ? undefined : uiToken(options.secret ?? randomBytes(16).toString('hex'));
       try {
         const source = {
           applications: async () => [applicationSummary(monitor.state)],
           application: async (appId: string) => (appId === monitor.appId ? { state: monitor.state, history: false } : undefined),
         };
         const routes = options.metrics ? { '/metrics': metricsHandler(options.metrics) } : undefined;
-        monitor.ui = await UiServer.start({ source, host, port: config['dataflow.ui.port'], secret: monitor.uiSecret, routes });
+        monitor.ui = await UiServer.start({ source, host, port: config['dataflow.ui.port'], token: monitor.uiToken, routes });
         if (monitor.ui.triedPorts.length > 0) note(`dataflow: UI port${monitor.ui.triedPorts.length > 1 ? 's' : ''} ${monitor.ui.triedPorts.join(', ')} in use; the UI is on port ${monitor.ui.port}`);
       } catch (error) {
         process.stderr.write(`dataflow: no web UI for this application: ${error instanceof Error ? error.message : String(error)}\n`);
@@ -104,7 +105,7 @@ export class ApplicationMonitor implements DriverListener {
     return monitor;
   }
 
-  /** The UI's address without its secret (what the standalone master links to), if it runs. */
+  /** The UI's address without its token (what the standalone master links to), if it runs. */
   get uiAddress(): string | undefined {
     return this.ui?.url;
   }
@@ -114,10 +115,10 @@ export class ApplicationMonitor implements DriverListener {
     return this.log !== undefined || this.ui !== undefined;
   }
 
-  /** The UI's address (with ?secret= when it asks for one), if it runs. */
+  /** The UI's address (with ?token= when it asks for one), if it runs. */
   get uiUrl(): string | undefined {
     if (!this.ui) return undefined;
-    return this.uiSecret ? `${this.ui.url}/?secret=${this.uiSecret}` : this.ui.url;
+    return this.uiToken ? `${this.ui.url}/?token=${this.uiToken}` : this.ui.url;
   }
 
   /** Where the event log is being written, if it is. */

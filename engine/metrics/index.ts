@@ -5,4 +5,4 @@ export type { CollectSeries } from './registry.ts';
 export { addProcessMetrics } from './process-metrics.ts';
 export { metricsHandler, sendText, serveHttp } from './http.ts';
 export type { HttpEndpoint, HttpHandler, ServeOptions } from './http.ts';
-export { isLoopbackHost, requestHasToken, uiToken } from './ui-token.ts';
+export { isLoopbackHost, requestHasToken, uiToken, TOKEN_COOKIE } from './ui-token.ts';

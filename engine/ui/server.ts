@@ -1,10 +1,10 @@
 // The web UI's HTTP server (node:http): the JSON API over the status model (routes in
 // engine/events/status.ts), the page routes (all engine/ui/static/index.html, which renders from
 // the API) and /static/*. One server for the live UI in the driver and for `dataflow history`: only
-// the StatusSource differs. Bound to loopback by default; bound elsewhere it asks for the secret.
+// the StatusSource differs. Bound to loopback by default; bound elsewhere it asks every request for
+// the UI token derived from the secret, the master's and executors' scheme (metrics/ui-token.ts).
 // A request never crashes the process: unknown ids are 404s, a failing source is a 500.
 
-import { timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import type { AppState } from '../events/fold.ts';
 import { applicationStatus, jobStatus, stageStatus } from '../events/fold.ts';
 import type { ApplicationSummary } from '../events/status.ts';
+import { TOKEN_COOKIE, requestHasToken } from '../metrics/index.ts';
 
 /** The folder of the pages' files (ui-pages' index.html, scripts, styles). */
 export const STATIC_DIR = fileURLToPath(new URL('./static/', import.meta.url));
@@ -32,12 +33,15 @@ export interface UiServerOptions {
   port: number;
   /** When the port is in use, how many following ports to try (default 16). */
   portRetries?: number;
-  /** Required of every request (Authorization: Bearer, ?secret= or the cookie ?secret= sets) when given. */
-  secret?: string;
+  /**
+   * Required of every request when given: the UI token derived from the secret (uiToken), as the
+   * master's page and /metrics ask it (Authorization: Bearer, basic auth, ?token= or the cookie it sets).
+   */
+  token?: string;
   staticDir?: string;
   /** Keep the process alive while listening (`dataflow history`); the driver's UI never does. */
   keepAlive?: boolean;
-  /** More pages by exact path, behind the same secret, e.g. the driver's `/metrics` (metricsHandler). */
+  /** More pages by exact path, behind the same token, e.g. the driver's `/metrics` (metricsHandler). */
   routes?: Record<string, (req: IncomingMessage, res: ServerResponse) => void>;
 }
 
@@ -46,7 +50,6 @@ const CONTENT_TYPES: Record<string, string> = {
   '.css': 'text/css; charset=utf-8', '.json': 'application/json; charset=utf-8', '.svg': 'image/svg+xml', '.png': 'image/png',
   '.ico': 'image/x-icon', '.map': 'application/json; charset=utf-8', '.txt': 'text/plain; charset=utf-8',
 };
-const COOKIE = 'dataflow_ui_secret';
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 
 /** A host name that only this machine can reach. */
@@ -74,8 +77,8 @@ export class UiServer {
    */
   static async start(options: UiServerOptions): Promise<UiServer> {
     const host = options.host || '127.0.0.1';
-    if (!isLoopback(host) && !options.secret) {
-      throw new Error(`the UI bound to ${host} needs the application secret (it is refused on a non-loopback address without one)`);
+    if (!isLoopback(host) && !options.token) {
+      throw new Error(`the UI bound to ${host} needs a token derived from the application secret (it is refused on a non-loopback address without one)`);
     }
     const handler = requestHandler(options);
     const retries = options.port === 0 ? 0 : options.portRetries ?? 16;
@@ -122,9 +125,13 @@ function requestHandler(options: UiServerOptions): (req: IncomingMessage, res: S
   return async (req, res) => {
     try {
       const url = new URL(req.url ?? '/', 'http://ui');
-      if (options.secret !== undefined && !authorized(req, url, options.secret, res)) {
-        sendJson(res, 401, { error: 'this UI needs the application secret: send Authorization: Bearer <secret>, or open the address with ?secret=<secret>' });
-        return;
+      if (options.token !== undefined) {
+        if (!requestHasToken(req, options.token)) {
+          sendJson(res, 401, { error: 'this UI needs the UI token derived from the application secret: send Authorization: Bearer <token>, or open the address with ?token=<token> (the driver prints it; the master and executors take the same token)' });
+          return;
+        }
+        // a browser that opened ?token= keeps it in a cookie for the pages' own requests
+        if (url.searchParams.has('token')) res.setHeader('Set-Cookie', `${TOKEN_COOKIE}=${encodeURIComponent(options.token)}; HttpOnly; SameSite=Strict; Path=/`);
       }
       if (req.method !== 'GET' && req.method !== 'HEAD') {
         res.setHeader('Allow', 'GET, HEAD');
@@ -228,24 +235,3 @@ function notFoundPage(title: string, text: string): string {
     `<body><h1>${escape(title)}</h1><p>${escape(text)}</p><p><a href="/">All applications</a></p></body></html>\n`;
 }
 
-/** Whether the request carries the secret; a right ?secret= also sets a cookie so the pages' own requests pass. */
-function authorized(req: IncomingMessage, url: URL, secret: string, res: ServerResponse): boolean {
-  const header = req.headers.authorization;
-  if (header?.startsWith('Bearer ') && same(header.slice(7).trim(), secret)) return true;
-  const query = url.searchParams.get('secret');
-  if (query !== null && same(query, secret)) {
-    res.setHeader('Set-Cookie', `${COOKIE}=${encodeURIComponent(secret)}; HttpOnly; SameSite=Strict; Path=/`);
-    return true;
-  }
-  for (const cookie of (req.headers.cookie ?? '').split(';')) {
-    const [name, ...value] = cookie.trim().split('=');
-    if (name === COOKIE && same(decodeSegment(value.join('=')), secret)) return true;
-  }
-  return false;
-}
-
-function same(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}

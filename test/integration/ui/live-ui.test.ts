@@ -1,6 +1,7 @@
 // The live UI of a real local[2] application: the JSON API answers with its job, the stages and
 // their task counts, the executors; unknown ids are 404s (JSON and page); the page routes and
-// /static serve the pages; a second UI asked for a port in use takes the next one.
+// /static serve the pages; a second UI asked for a port in use takes the next one; bound beyond
+// loopback it asks for the UI token derived from the secret, the master's scheme, never the secret.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:net';
@@ -8,6 +9,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ApplicationStatus, ApplicationSummary, JobStatus, StageStatus } from '../../../engine/events/status.ts';
 import { Session } from '../../../engine/dataset/session.ts';
+import { uiToken } from '../../../engine/metrics/index.ts';
 import { getJson, runSampleJob, startUiApp, type UiApp } from '../../helpers/ui-job.ts';
 
 describe('live UI of a local[2] application', () => {
@@ -92,6 +94,34 @@ describe('live UI of a local[2] application', () => {
     expect(off.eventLogLocation).toBeUndefined();
     expect(await off.range(0, 10).count()).toBe(10);
     await off.stop();
+  });
+});
+
+describe('the live UI bound beyond loopback', () => {
+  it('asks every request for the UI token derived from the secret (as the master and executors do), not for the secret', async () => {
+    const secret = 'a-secret-of-the-test-0123456789';
+    const session = await Session.create({ master: 'local', secret, conf: ['dataflow.ui.host=0.0.0.0', 'dataflow.ui.port=0', 'dataflow.eventLog.enabled=false'] });
+    try {
+      const token = uiToken(secret);
+      const opened = new URL(session.uiUrl!);
+      expect(opened.searchParams.get('token')).toBe(token);
+      expect(session.uiUrl).not.toContain(secret);
+      const base = opened.origin;
+      const api = `${base}/api/applications`;
+      expect((await fetch(api)).status).toBe(401);
+      expect((await fetch(api, { headers: { authorization: `Bearer ${secret}` } })).status).toBe(401);
+      expect((await fetch(`${api}?secret=${secret}`)).status).toBe(401);
+      expect((await fetch(api, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+      expect((await fetch(`${base}/metrics`, { headers: { authorization: `Basic ${Buffer.from(`prometheus:${token}`).toString('base64')}` } })).status).toBe(200);
+      // a browser opens the printed address once; the cookie then carries the token to the pages' requests
+      const visit = await fetch(session.uiUrl!);
+      expect(visit.status).toBe(200);
+      const cookie = visit.headers.get('set-cookie')!.split(';')[0]!;
+      expect(cookie).not.toContain(secret);
+      expect((await getJson<ApplicationSummary[]>(api, { headers: { cookie } }))[0]!.appId).toBe(session.appId);
+    } finally {
+      await session.stop();
+    }
   });
 });
 
