@@ -2,8 +2,10 @@
 // whose events are written to the event log (dataflow.eventLog.*) and folded into the live status
 // the web UI serves (dataflow.ui.*). Started before the executors (so their ExecutorAdded events are
 // seen), stopped last by Session.stop: ApplicationEnd, the log renamed to its final name, the UI's
-// port closed. The UI folds lazily: events wait in a tail, folded (by the same applyEvent as
-// history) when a page or API request asks, or once MAX_TAIL wait.
+// port closed. The UI folds each batch as the bus delivers it, by the same applyEvent as history;
+// a request drains the bus first, so it sees every event posted before it. (Folding lazily, on
+// request, measured dearer in bench/event-log.ts: events kept waiting outlive the young generation,
+// and the garbage collector copies and promotes them.)
 
 import { randomBytes } from 'node:crypto';
 import { userInfo, tmpdir } from 'node:os';
@@ -17,9 +19,6 @@ import { UiServer, isLoopback } from '../ui/server.ts';
 import { metricsHandler, uiToken } from '../metrics/index.ts';
 import type { MetricsRegistry } from '../metrics/index.ts';
 import type { DriverEvent, DriverListener, ListenerBus } from './listener-bus.ts';
-
-/** Events the UI keeps unfolded at most (a bound on memory while nobody looks). */
-const MAX_TAIL = 65_536;
 
 export interface MonitorOptions {
   config: EngineConfig;
@@ -35,8 +34,6 @@ export interface MonitorOptions {
 
 export class ApplicationMonitor implements DriverListener {
   private readonly folded: AppState;
-  /** Events the UI has not folded yet, oldest first. */
-  private tail: EngineEvent[] = [];
   private bus: ListenerBus | undefined;
   private log: EventLogWriter | undefined;
   private ui: UiServer | undefined;
@@ -51,7 +48,6 @@ export class ApplicationMonitor implements DriverListener {
   /** The live status, up to the last event the driver posted. */
   get state(): AppState {
     this.bus?.drain();
-    this.foldTail();
     return this.folded;
   }
 
@@ -128,18 +124,8 @@ export class ApplicationMonitor implements DriverListener {
 
   private record(event: EngineEvent): void {
     if (this.stopped) return;
-    if (this.ui) {
-      this.tail.push(event);
-      if (this.tail.length >= MAX_TAIL) this.foldTail();
-    }
+    if (this.ui) applyEvent(this.folded, event);
     this.log?.append(event);
-  }
-
-  private foldTail(): void {
-    if (this.tail.length === 0) return;
-    const tail = this.tail;
-    this.tail = [];
-    for (const event of tail) applyEvent(this.folded, event);
   }
 
   /** Writes what is waiting in the log now (tests and checkpoints). */
