@@ -3,6 +3,10 @@
 ;;
 ;;   scoreBlock  out[r][i] = offset + Σ_d x_r[d]·y_i[d]   for the ng·4 rows r of the user block and the
 ;;               ni items i of the item block (ni a multiple of 4)
+;;   candidates  the flat positions r·ni + i of the scores of rows r < nb with out[r][i] > thr[r]
+;;               (row by row, i increasing), written to list as Int32; returns their count. The
+;;               caller's heaps only look at these: after the first blocks almost no score beats its
+;;               row's k-th best (NaN and −∞ never do)
 ;;
 ;; Vectorised ACROSS ITEMS, never across d: lane i of an accumulator is item i's own sum, started at
 ;; offset and adding x_r[d]·y_i[d] for d = 0, 1, … in order. The factors are Float32 promoted to
@@ -80,4 +84,42 @@
             (local.set $i0 (i32.add (local.get $i0) (i32.const 4)))
             (br $items)))
         (local.set $g (i32.add (local.get $g) (i32.const 1)))
-        (br $groups)))))
+        (br $groups))))
+
+  (func (export "candidates") (param $s i32) (param $nb i32) (param $ni i32) (param $thr i32) (param $list i32) (result i32)
+    (local $r i32) (local $p i32) (local $rowEnd i32) (local $n i32) (local $at i32)
+    (local $t v128) (local $ts f64)
+    (local.set $p (local.get $s))
+    (local.set $r (i32.const 0))
+    (block $rowsDone
+      (loop $rows
+        (br_if $rowsDone (i32.ge_s (local.get $r) (local.get $nb)))
+        (local.set $ts (f64.load (i32.add (local.get $thr) (i32.shl (local.get $r) (i32.const 3)))))
+        (local.set $t (f64x2.splat (local.get $ts)))
+        (local.set $rowEnd (i32.add (local.get $p) (i32.shl (local.get $ni) (i32.const 3))))
+        (block $rowDone
+          (loop $scores
+            (br_if $rowDone (i32.ge_u (local.get $p) (local.get $rowEnd)))
+            ;; 4 scores at once; the rare hit is sorted out one by one
+            (if (v128.any_true (v128.or
+                  (f64x2.gt (v128.load (local.get $p)) (local.get $t))
+                  (f64x2.gt (v128.load offset=16 (local.get $p)) (local.get $t))))
+              (then
+                (local.set $at (i32.shr_u (i32.sub (local.get $p) (local.get $s)) (i32.const 3)))
+                (if (f64.gt (f64.load (local.get $p)) (local.get $ts))
+                  (then (i32.store (i32.add (local.get $list) (i32.shl (local.get $n) (i32.const 2))) (local.get $at))
+                        (local.set $n (i32.add (local.get $n) (i32.const 1)))))
+                (if (f64.gt (f64.load offset=8 (local.get $p)) (local.get $ts))
+                  (then (i32.store (i32.add (local.get $list) (i32.shl (local.get $n) (i32.const 2))) (i32.add (local.get $at) (i32.const 1)))
+                        (local.set $n (i32.add (local.get $n) (i32.const 1)))))
+                (if (f64.gt (f64.load offset=16 (local.get $p)) (local.get $ts))
+                  (then (i32.store (i32.add (local.get $list) (i32.shl (local.get $n) (i32.const 2))) (i32.add (local.get $at) (i32.const 2)))
+                        (local.set $n (i32.add (local.get $n) (i32.const 1)))))
+                (if (f64.gt (f64.load offset=24 (local.get $p)) (local.get $ts))
+                  (then (i32.store (i32.add (local.get $list) (i32.shl (local.get $n) (i32.const 2))) (i32.add (local.get $at) (i32.const 3)))
+                        (local.set $n (i32.add (local.get $n) (i32.const 1)))))))
+            (local.set $p (i32.add (local.get $p) (i32.const 32)))
+            (br $scores)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rows)))
+    (local.get $n)))

@@ -1,7 +1,8 @@
 // Top-K of every target (user or item) against all of the other side, blockwise: a block of targets
 // × a block of the other side is scored at once by score-kernels.wat (WebAssembly SIMD, or its
-// JavaScript twin here, same bits) into a scratch buffer, and each target keeps a bounded heap of
-// its best k, fed block after block (Spark's ALSModel.recommendForAll does the same with blockify + GEMM).
+// JavaScript twin here, same bits) into a scratch buffer, the kernel lists the scores that beat their
+// target's current k-th best, and each target keeps a bounded heap of its best k, fed block after
+// block (Spark's ALSModel.recommendForAll does the same with blockify + GEMM).
 //
 // Exact and deterministic: a score is offset + Σ_d x[d]·y[d] in Float64 over the Float32 factors, in
 // increasing d (the bits of AlsModel.predictOne); the order is score descending, ties broken by the
@@ -51,6 +52,7 @@ interface ScoreKernel {
   ensure(bytes: number): void;
   buffer(): ArrayBuffer;
   scoreBlock(u: number, ng: number, y: number, ni: number, width: number, offset: number, out: number): void;
+  candidates(s: number, nb: number, ni: number, thr: number, list: number): number;
 }
 
 const SOURCE = 'score-kernels.wat';
@@ -61,12 +63,13 @@ function wasmKernel(): ScoreKernel | null {
   if (compiled === undefined) compiled = compileWat(SOURCE, readFileSync(new URL(`./${SOURCE}`, import.meta.url), 'utf8'));
   if (!compiled) return null;
   if (!kernels.wasm) {
-    const e = new WebAssembly.Instance(compiled, {}).exports as unknown as { memory: WebAssembly.Memory; scoreBlock: ScoreKernel['scoreBlock'] };
+    const e = new WebAssembly.Instance(compiled, {}).exports as unknown as { memory: WebAssembly.Memory } & Pick<ScoreKernel, 'scoreBlock' | 'candidates'>;
     kernels.wasm = {
       kind: 'wasm',
       ensure: (bytes) => { const have = e.memory.buffer.byteLength; if (bytes > have) e.memory.grow(Math.ceil((bytes - have) / 65536)); },
       buffer: () => e.memory.buffer,
       scoreBlock: e.scoreBlock,
+      candidates: e.candidates,
     };
   }
   return kernels.wasm;
@@ -77,12 +80,14 @@ function jsKernel(): ScoreKernel {
   if (kernels.js) return kernels.js;
   let buf = new ArrayBuffer(65536);
   let f = new Float64Array(buf);
+  let i32 = new Int32Array(buf);
   kernels.js = {
     kind: 'js',
     ensure: (bytes) => {
       if (bytes <= buf.byteLength) return;
-      buf = new ArrayBuffer(bytes);
+      buf = new ArrayBuffer(Math.ceil(bytes / 8) * 8);
       f = new Float64Array(buf);
+      i32 = new Int32Array(buf);
     },
     buffer: () => buf,
     scoreBlock: (u, ng, y, ni, width, offset, out) => {
@@ -95,6 +100,14 @@ function jsKernel(): ScoreKernel {
           f[ob + r * ni + i] = s;
         }
       }
+    },
+    candidates: (s, nb, ni, thr, list) => {
+      let n = 0;
+      for (let r = 0; r < nb; r++) {
+        const t = f[(thr >> 3) + r];
+        for (let i = 0, p = (s >> 3) + r * ni; i < ni; i++) if (f[p + i] > t) i32[(list >> 2) + n++] = r * ni + i;
+      }
+      return n;
     },
   };
   return kernels.js;
@@ -122,12 +135,16 @@ export function topKBlockwise(input: TopKInput, blocks: TopKBlocks = {}): TopK {
   const B = up4(Math.min(blocks.targetsPerBlock ?? 64, nT));
   const IB = up4(Math.min(blocks.othersPerBlock ?? Math.floor(3072 / Math.max(1, width)), nOther));
   const nBlocks = Math.ceil(nOther / IB);
-  // memory: the other side packed block by block ([d][IB] each), one target block ([group][d][4]), the scores
-  const yBytes = nBlocks * width * IB * 8;
-  const uBytes = B * width * 8;
-  const yAt = 0; const uAt = yBytes; const sAt = yBytes + uBytes;
-  kernel.ensure(sAt + B * IB * 8);
-  let f = new Float64Array(kernel.buffer());
+  // memory: the other side packed block by block ([d][IB] each), one target block ([group][d][4]),
+  // its scores, the targets' thresholds (k-th best so far, −∞ while fewer), the candidates' positions
+  const yAt = 0;
+  const uAt = yAt + nBlocks * width * IB * 8;
+  const sAt = uAt + B * width * 8;
+  const tAt = sAt + B * IB * 8;
+  const lAt = tAt + B * 8;
+  kernel.ensure(lAt + B * IB * 4);
+  const f = new Float64Array(kernel.buffer()); // the buffer stays: nothing grows the memory below
+  const list = new Int32Array(kernel.buffer(), lAt, B * IB);
   for (let b = 0; b < nBlocks; b++) {
     const base = (yAt >> 3) + b * width * IB;
     const n = Math.min(IB, nOther - b * IB);
@@ -144,12 +161,11 @@ export function topKBlockwise(input: TopKInput, blocks: TopKBlocks = {}): TopK {
   const ex = input.excluded;
   const outT = new Int32Array(nT * kk); const outO = new Int32Array(nT * kk);
   const outS = new Float64Array(nT * kk); const outR = new Int32Array(nT * kk);
+  const ub = uAt >> 3; const sb = sAt >> 3; const tb = tAt >> 3;
   let rows = 0;
   for (let t0 = 0; t0 < nT; t0 += B) {
     const nb = Math.min(B, nT - t0);
     const ng = Math.ceil(nb / 4);
-    f = new Float64Array(kernel.buffer());
-    const ub = uAt >> 3;
     f.fill(0, ub, ub + ng * 4 * width);
     for (let r = 0; r < nb; r++) {
       const x = targets[t0 + r] * width;
@@ -157,22 +173,29 @@ export function topKBlockwise(input: TopKInput, blocks: TopKBlocks = {}): TopK {
       for (let d = 0; d < width; d++) f[gb + d * 4] = own[x + d];
       sizes[r] = 0;
       cursor[r] = ex ? ex.start[t0 + r] : 0;
+      f[tb + r] = -Infinity;
     }
     for (let b = 0; b < nBlocks; b++) {
       const i0 = b * IB;
       const n = Math.min(IB, nOther - i0);
       kernel.scoreBlock(uAt, ng, yAt + b * width * IB * 8, IB, width, offset, sAt);
-      const sc = new Float64Array(kernel.buffer(), sAt, B * IB);
-      for (let r = 0; r < nb; r++) {
-        const sb = r * IB;
-        if (ex) {
+      if (ex) {
+        for (let r = 0; r < nb; r++) {
           const end = ex.end[t0 + r];
           let c = cursor[r];
-          for (; c < end && ex.others[c] < i0 + n; c++) sc[sb + ex.others[c] - i0] = -Infinity;
+          for (; c < end && ex.others[c] < i0 + n; c++) f[sb + r * IB + ex.others[c] - i0] = -Infinity;
           cursor[r] = c;
         }
-        sizes[r] = feedHeap(sc, sb, n, i0, heapIdx, heapVal, r * kk, sizes[r], kk);
       }
+      const count = kernel.candidates(sAt, nb, IB, tAt, lAt);
+      for (let c = 0; c < count; c++) {
+        const at = list[c];
+        const r = (at / IB) | 0;
+        const j = at - r * IB;
+        if (j >= n) continue; // padding past the last other
+        sizes[r] = offer(heapIdx, heapVal, r * kk, sizes[r], kk, i0 + j, f[sb + at]);
+      }
+      for (let r = 0; r < nb; r++) f[tb + r] = sizes[r] < kk ? -Infinity : heapVal[r * kk];
     }
     for (let r = 0; r < nb; r++) rows = drainHeap(heapIdx, heapVal, r * kk, sizes[r], targets[t0 + r], outT, outO, outS, outR, rows);
   }
@@ -180,43 +203,37 @@ export function topKBlockwise(input: TopKInput, blocks: TopKBlocks = {}): TopK {
 }
 
 /**
- * Offers scores sc[sb .. sb + n) (others i0 .. i0 + n) to the min-heap at hb (its worst at the root:
- * lowest score, among equal scores the largest index) of `size` entries, at most kk; returns the new
- * size. Others arrive in increasing index, so one that only ties the root is worse and stays out:
- * `s > root` is the whole test (false for NaN and the −∞ of excluded pairs).
+ * Offers score s of other o to the min-heap at hb (its worst at the root: lowest score, among equal
+ * scores the largest index) of `size` entries, at most kk; returns the new size. A target's others
+ * arrive in increasing index, so one that only ties the root is worse and stays out: `s > root` is
+ * the whole test once the heap is full (false for NaN and the −∞ of excluded pairs).
  */
-function feedHeap(sc: Float64Array, sb: number, n: number, i0: number, idx: Int32Array, val: Float64Array, hb: number, size: number, kk: number): number {
-  let thr = size < kk ? -Infinity : val[hb];
-  for (let j = 0; j < n; j++) {
-    const s = sc[sb + j];
-    if (!(s > thr)) continue;
-    const o = i0 + j;
-    if (size < kk) {
-      let c = size++;
-      while (c > 0) {
-        const p = (c - 1) >> 1;
-        const pv = val[hb + p];
-        if (!(s < pv || (s === pv && o > idx[hb + p]))) break;
-        idx[hb + c] = idx[hb + p]; val[hb + c] = pv; c = p;
-      }
-      idx[hb + c] = o; val[hb + c] = s;
-      if (size === kk) thr = val[hb];
-    } else {
-      let c = 0;
-      for (;;) {
-        const l = 2 * c + 1;
-        if (l >= size) break;
-        let w = l;
-        const r = l + 1;
-        if (r < size && (val[hb + r] < val[hb + l] || (val[hb + r] === val[hb + l] && idx[hb + r] > idx[hb + l]))) w = r;
-        const wv = val[hb + w];
-        if (!(wv < s || (wv === s && idx[hb + w] > o))) break;
-        idx[hb + c] = idx[hb + w]; val[hb + c] = wv; c = w;
-      }
-      idx[hb + c] = o; val[hb + c] = s;
-      thr = val[hb];
+function offer(idx: Int32Array, val: Float64Array, hb: number, size: number, kk: number, o: number, s: number): number {
+  if (size < kk) {
+    if (!(s > -Infinity)) return size;
+    let c = size;
+    while (c > 0) {
+      const p = (c - 1) >> 1;
+      const pv = val[hb + p];
+      if (!(s < pv || (s === pv && o > idx[hb + p]))) break;
+      idx[hb + c] = idx[hb + p]; val[hb + c] = pv; c = p;
     }
+    idx[hb + c] = o; val[hb + c] = s;
+    return size + 1;
   }
+  if (!(s > val[hb])) return size;
+  let c = 0;
+  for (;;) {
+    const l = 2 * c + 1;
+    if (l >= size) break;
+    let w = l;
+    const r = l + 1;
+    if (r < size && (val[hb + r] < val[hb + l] || (val[hb + r] === val[hb + l] && idx[hb + r] > idx[hb + l]))) w = r;
+    const wv = val[hb + w];
+    if (!(wv < s || (wv === s && idx[hb + w] > o))) break;
+    idx[hb + c] = idx[hb + w]; val[hb + c] = wv; c = w;
+  }
+  idx[hb + c] = o; val[hb + c] = s;
   return size;
 }
 

@@ -53,13 +53,13 @@ const CASES: Case[] = [
   { nOwn: 37, nOther: 53, width: 5, offset: 0, ties: true, seed: 1 },
   { nOwn: 70, nOther: 41, width: 12, offset: 3.5, ties: false, seed: 2 },
   { nOwn: 9, nOther: 3, width: 1, offset: 0, ties: true, seed: 3 },
-  { nOwn: 130, nOther: 301, width: 20, offset: -0.25, ties: false, seed: 4 },
+  { nOwn: 69, nOther: 151, width: 20, offset: -0.25, ties: false, seed: 4 },
 ];
 
 describe('blockwise top-K', () => {
   it(`equals a brute-force ranking for every target (kernel: ${topKKernelKind()} and js; ties, exclusions, k past the candidates, odd blocks)`, () => {
     for (const c of CASES) {
-      for (const k of [1, 4, 10, c.nOther + 5]) {
+      for (const k of [1, 10, c.nOther + 5]) {
         for (const exclude of [false, true]) {
           const input = inputOf(c, k, exclude);
           const want = bruteForce(input);

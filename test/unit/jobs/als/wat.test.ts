@@ -12,9 +12,9 @@ describe('the ALS kernels compile from their WebAssembly text', () => {
     expect(exportsOf(compileWat('cg-kernels.wat', text))).toEqual(['memory memory', 'function ratingsApply', 'function gramApply', 'function residualRows']);
   });
 
-  it('score-kernels.wat gives the memory and the top-K score block kernel', () => {
+  it('score-kernels.wat gives the memory and the top-K kernels (score block, candidates)', () => {
     const text = readFileSync(new URL('../../../../jobs/als/score-kernels.wat', import.meta.url), 'utf8');
-    expect(exportsOf(compileWat('score-kernels.wat', text))).toEqual(['memory memory', 'function scoreBlock']);
+    expect(exportsOf(compileWat('score-kernels.wat', text))).toEqual(['memory memory', 'function scoreBlock', 'function candidates']);
   });
 
   it('explicitRowWat(m) compiles for every width, with one named f64x2 local per accumulator pair', () => {
