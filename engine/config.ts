@@ -67,6 +67,10 @@ export interface EngineConfig {
   'dataflow.eventLog.enabled': boolean;
   /** Folder (local or s3://) of the event logs, one `<appId>.jsonl` per application. Empty: `dataflow-events` in the temp folder that holds the work directories. */
   'dataflow.eventLog.dir': string;
+  /** When an application starts, logs of the folder not written for this long are removed (0: kept at any age). */
+  'dataflow.eventLog.maxAgeHours': number;
+  /** ...and finished logs beyond the newest this many (0: no limit). In-progress logs are only removed by age. */
+  'dataflow.eventLog.maxApps': number;
   /** Address executors use to reach the driver (standalone mode: an address they can route to). */
   'dataflow.driver.host': string;
   /** Interface the driver listens on, when it differs from dataflow.driver.host (e.g. 0.0.0.0). */
@@ -132,6 +136,8 @@ export const DEFAULT_CONFIG: EngineConfig = {
   'dataflow.ui.host': '127.0.0.1',
   'dataflow.eventLog.enabled': true,
   'dataflow.eventLog.dir': '',
+  'dataflow.eventLog.maxAgeHours': 168,
+  'dataflow.eventLog.maxApps': 50,
   'dataflow.executor.extraNodeOptions': '',
   'dataflow.executor.maxReplacements': 4,
   'dataflow.executor.memory': '',

@@ -15,6 +15,7 @@ import { InvalidInputError } from '../errors.ts';
 import { EVENT_LOG_VERSION, type EngineEvent } from '../events/events.ts';
 import { type AppState, applicationSummary, applyEvent, emptyAppState } from '../events/fold.ts';
 import { EventLogWriter } from '../events/log-writer.ts';
+import { removeRetiredLogs } from '../events/log-retention.ts';
 import { UiServer, isLoopback } from '../ui/server.ts';
 import { metricsHandler, uiToken } from '../metrics/index.ts';
 import type { MetricsRegistry } from '../metrics/index.ts';
@@ -78,6 +79,11 @@ export class ApplicationMonitor implements DriverListener {
         throw new InvalidInputError(`the event log cannot be written to ${dir} (dataflow.eventLog.dir): ${error instanceof Error ? error.message : String(error)}; ` +
           'give a writable folder, or turn the log off with --conf dataflow.eventLog.enabled=false');
       }
+      // the folder's older logs, retired as configured (a failure to remove one does not stop the application)
+      const rule = { maxAgeMs: config['dataflow.eventLog.maxAgeHours'] * 3_600_000, maxApps: config['dataflow.eventLog.maxApps'] };
+      await removeRetiredLogs(dir, monitor.appId, rule).catch((error: unknown) => {
+        process.stderr.write(`dataflow: could not remove old event logs in ${dir} (dataflow.eventLog.maxAgeHours, .maxApps): ${error instanceof Error ? error.message : String(error)}\n`);
+      });
     }
     if (config['dataflow.ui.enabled']) {
       const host = config['dataflow.ui.host'];
