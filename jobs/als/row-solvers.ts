@@ -18,7 +18,7 @@ import { ExplicitBlocked } from './explicit-blocked.ts';
 import { AlsNumericError } from './errors.ts';
 import type { InBlock } from './in-blocks.ts';
 import type { AlsPlan } from './options.ts';
-import { directImplicitError, directSquaredError, sumConfidencePreference, sumSquaredTargets } from './train-loss.ts';
+import { directSquaredError, sumConfidencePreference, sumSquaredTargets } from './train-loss.ts';
 import type { TrainLoss } from './train-loss.ts';
 
 /** Which vector components a side solves for and which it reads from the other side. */
@@ -78,8 +78,8 @@ export function solveRows(
       for (let j = s; j < e; j++) if (r[j] > 0) count++;
       for (let t = 0; t < m; t++) x[t] = prev[u * width + c.result[t]];
       cg!.solveRow(s, e, plan.regParam * count, x, plan.cgSteps);
-      // CG stops before the exact solution, where the identity would not hold: summed directly
-      if (loss) loss.squaredError += directImplicitError(gram!, ys, width, c.features, pos, r, s, e, plan.alpha, x);
+      // CG stops before the exact solution, where x·b = xᵀ(A + λn·I)x does not hold: from its residual
+      if (loss) loss.squaredError += cg!.rowLoss(s, e, plan.regParam * count);
     } else {
       if (implicit) {
         a.set(gram!);

@@ -3,7 +3,8 @@
 // error over its ratings is Σ(t − y·x)² = Σt² − 2x·b + xᵀAx = Σt² − x·b − λn·|x|², because
 // xᵀ(A + λn·I)x = x·b at the solution (also at a non-negative one: its KKT conditions give it).
 // That is O(k) per row plus Σt² (one subtraction per rating). Where the solve hides b (the blocked
-// kernels) or stops early (implicit CG), the row's error is summed directly, O(k) per rating.
+// kernels), the row's error is summed directly, O(k) per rating; implicit CG stops short of the
+// solution, so its objective comes from CG's residual and one more matrix-free pass (cg.ts rowLoss).
 // Implicit ALS's objective counts every (row, other) pair with confidence c and preference p:
 // Σ_all c·(p − x·y)² = Σ_rated c·p − 2·Σ_rated c·p·(y·x) + xᵀ(YᵀY)x + Σ_rated (c − 1)(y·x)².
 
@@ -50,26 +51,5 @@ export function directSquaredError(
 export function sumConfidencePreference(r: Float32Array, s: number, e: number, alpha: number): number {
   let sum = 0;
   for (let j = s; j < e; j++) if (r[j] > 0) sum += 1 + alpha * Math.abs(r[j]);
-  return sum;
-}
-
-/** A row's implicit objective Σ_all c·(p − x·y)², directly (gram: YᵀY packed lower, k = x's length). */
-export function directImplicitError(
-  gram: Float64Array, ys: Float32Array, width: number, features: Int32Array, pos: Int32Array, r: Float32Array, s: number, e: number, alpha: number, x: Float64Array,
-): number {
-  const k = features.length;
-  let sum = 0;
-  for (let i = 0, at = 0; i < k; i++) {
-    for (let q = 0; q < i; q++, at++) sum += 2 * gram[at] * x[i] * x[q];
-    sum += gram[at++] * x[i] * x[i];
-  }
-  for (let j = s; j < e; j++) {
-    const o = pos[j] * width;
-    let d = 0;
-    for (let f = 0; f < k; f++) d += ys[o + features[f]] * x[f];
-    const w = alpha * Math.abs(r[j]);
-    sum += w * d * d;
-    if (r[j] > 0) sum += (1 + w) * (1 - 2 * d);
-  }
   return sum;
 }
