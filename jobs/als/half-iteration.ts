@@ -146,7 +146,8 @@ export function halfIteration(batch: Table, plan: AlsPlan, side: 'user' | 'item'
         for (let t = 0; t < gram.length; t++) gram[t] += part[t];
       }
     }
-    const loss = measure ? emptyTrainLoss() : undefined;
+    // the item half's error is that of the iteration's final factors; the user half adds its penalty
+    const loss = measure ? emptyTrainLoss(side === 'item') : undefined;
     next = solveRows(plan, side, start, ib, ys, prev, gram, 'wasm', loss);
     if (loss) for (const term of ['squaredError', 'penalty', 'ratings'] as const) addToTaskSum(TRAIN_LOSS_SUMS[side][term], loss[term]);
   }

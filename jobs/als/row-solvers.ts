@@ -79,7 +79,7 @@ export function solveRows(
       for (let t = 0; t < m; t++) x[t] = prev[u * width + c.result[t]];
       cg!.solveRow(s, e, plan.regParam * count, x, plan.cgSteps);
       // CG stops before the exact solution, where x·b = xᵀ(A + λn·I)x does not hold: from its residual
-      if (loss) loss.squaredError += cg!.rowLoss(s, e, plan.regParam * count);
+      if (loss?.withError) loss.squaredError += cg!.rowLoss(s, e, plan.regParam * count);
     } else {
       if (implicit) {
         a.set(gram!);
@@ -100,7 +100,7 @@ export function solveRows(
       }
       let ok: boolean;
       const blockedSolve = blockedRows !== null && !implicit && !plan.nonnegative;
-      if (loss && !blockedSolve) b0.set(b);
+      if (loss?.withError && !blockedSolve) b0.set(b);
       if (blockedSolve) ok = blockedRows.solve(pos, r, s, e, plan.mean, plan.regParam * count, x);
       else {
         addDiagonal(a, plan.regParam * count, m);
@@ -113,7 +113,7 @@ export function solveRows(
             `use regParam > 0 or a rank no larger than the rating counts`,
         );
       }
-      if (loss) {
+      if (loss?.withError) {
         let xb = 0;
         let xx = 0;
         for (let t = 0; t < m; t++) { xb += x[t] * b0[t]; xx += x[t] * x[t]; }

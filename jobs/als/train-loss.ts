@@ -10,6 +10,8 @@
 
 /** What one half-iteration's rows add up (summed per task with addToTaskSum). */
 export interface TrainLoss {
+  /** Whether squaredError is summed (the item half); the user half needs only its penalty. */
+  withError: boolean;
   /** Σ squared errors over the rows' ratings (explicit), or the confidence-weighted sum over all pairs (implicit). */
   squaredError: number;
   /** Σ λ·n·|x|² over the rows (the regularization term of the objective). */
@@ -18,8 +20,8 @@ export interface TrainLoss {
   ratings: number;
 }
 
-export function emptyTrainLoss(): TrainLoss {
-  return { squaredError: 0, penalty: 0, ratings: 0 };
+export function emptyTrainLoss(withError = true): TrainLoss {
+  return { withError, squaredError: 0, penalty: 0, ratings: 0 };
 }
 
 /** Σ t² over ratings [s, e), t = r − mean − y[offset] (the explicit target, as the kernels form it). */
