@@ -38,7 +38,11 @@ export interface EncodedBuckets {
   offsets: number[];
 }
 
-/** Allocates the output buffer (zero-filled), e.g. over a SharedArrayBuffer for a store shared by threads. */
+/**
+ * Allocates the output buffer, e.g. over a SharedArrayBuffer for a store shared by threads. It need
+ * not be zero-filled (a reused buffer holds an older output): the encoder writes every byte, padding
+ * included, so the same rows always give the same bytes.
+ */
 export type Allocate = (byteLength: number) => Uint8Array;
 
 const plainAllocate: Allocate = (n) => new Uint8Array(n);
@@ -193,7 +197,14 @@ function encodeFlat(schema: Schema, columns: Data[], ids: Int32Array, starts: In
     plans.forEach((p, c) => {
       const regions = p.kind === 'binary' ? 3 : 2;
       for (let k = 0; k < regions; k++) {
-        regionAt[c]![k]![b] = bodyStart + layout.regions[r++]!.offset;
+        const { offset, length } = layout.regions[r++]!;
+        const start = bodyStart + offset;
+        regionAt[c]![k]![b] = start;
+        // The scatter loops write each value once: bitmaps are OR-ed into zeros, a binary column's
+        // first offset is 0, and the padding to 8 bytes is zeros too.
+        const bits = k === 0 || (p.kind === 'bool' && k === 1);
+        out.fill(0, bits ? start : start + length, start + pad8(length));
+        if (p.kind === 'binary' && k === 1) out.fill(0, start, start + 4);
       }
     });
   }

@@ -30,8 +30,9 @@ const pool: SharedArrayBuffer[] = [];
 let pooledBytes = 0;
 
 /**
- * A zero-filled `byteLength`-byte view over shared memory, from this thread's pool when a free
- * buffer is large enough.
+ * A `byteLength`-byte view over shared memory, from this thread's pool when a free buffer is large
+ * enough: then it holds an older output's bytes (the encoder overwrites every byte, bucket-encoder.ts),
+ * not zeros, since clearing it costs about as much as writing it.
  *
  * @example
  * const out = allocateOutputBuffer(1000); // ... encode into out, write it or keep it ...
@@ -45,9 +46,7 @@ export function allocateOutputBuffer(byteLength: number, poolLimit = POOL_MAX_BY
   }
   if (best) {
     Atomics.store(new Int32Array(best, 0, 1), 0, IN_USE);
-    const view = new Uint8Array(best, HEADER_BYTES, byteLength);
-    view.fill(0);
-    return view;
+    return new Uint8Array(best, HEADER_BYTES, byteLength);
   }
   const capacity = Math.ceil((HEADER_BYTES + byteLength) / GRAIN) * GRAIN;
   if (pooledBytes + capacity > poolLimit) return new Uint8Array(new SharedArrayBuffer(byteLength));

@@ -147,6 +147,20 @@ describe('encodeBuckets', () => {
     for (const r of [0, 1, 2]) expect(decodeBlock(blockStream(bytes, offsets, r, r + 1))?.numRows ?? 0).toBe(0);
   });
 
+  it('writes every byte, padding included: a buffer of old bytes gives the bytes of fresh zeroed memory', () => {
+    const t = sample();
+    const flags = vectorFromArray(Array.from({ length: t.numRows }, (_, i) => (i % 9 === 0 ? null : i % 3 === 0)), new Bool());
+    const wide = vectorFromArray(Array.from({ length: t.numRows }, (_, i) => BigInt(i) * 1_000_003n), new Int64());
+    const table = new Table({ ...Object.fromEntries(t.schema.fields.map((f) => [f.name, t.getChild(f.name)!])), flags, wide });
+    for (const buckets of [1, 3, 7]) {
+      const ids = Int32Array.from({ length: table.numRows }, (_, i) => (i * 31 + (i >> 3)) % buckets);
+      const fresh = encodeBuckets(table, ids, buckets);
+      const reused = encodeBuckets(table, ids, buckets, (n) => new Uint8Array(n).fill(0xab));
+      expect(Buffer.from(reused.bytes).equals(Buffer.from(fresh.bytes))).toBe(true);
+      expect(reused.offsets).toEqual(fresh.offsets);
+    }
+  });
+
   it('rejects a bucket outside the range', () => {
     const t = new Table({ x: vectorFromArray([1, 2], new Int32()) });
     expect(() => encodeBuckets(t, Int32Array.of(0, 3), 2)).toThrow(/row 1 was assigned partition 3, outside 0..1/);
