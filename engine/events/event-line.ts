@@ -1,7 +1,6 @@
-// One event as its event-log line: exactly JSON.stringify(event), but the two events of every task
-// (TaskStart, TaskEnd: nearly all of a log) are written by a template, about 3× faster than
-// JSON.stringify's walk of their objects. A field added to either event must be added here too
-// (test/unit/events/event-line.test.ts compares every shape with JSON.stringify).
+// One event as its event-log line, exactly JSON.stringify(event); the two events of every task
+// (nearly all of a log) by a template, about 3× faster. A field added to TaskStart or TaskEnd must
+// be added here too (test/unit/events/event-line.test.ts compares every shape with JSON.stringify).
 
 import type { EngineEvent } from './events.ts';
 

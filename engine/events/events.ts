@@ -3,7 +3,8 @@
 // `dataflow history` fold the same events into the same status model (status.ts): one code path.
 //
 // Changing an event: add optional fields only (old logs must still open); bump EVENT_LOG_VERSION
-// when a reader could misread an old line; keep every time in epoch milliseconds.
+// when a reader could misread an old line; keep every time in epoch milliseconds. TaskStart and
+// TaskEnd are written by hand (event-line.ts): a field added to them goes there too.
 
 export const EVENT_LOG_VERSION = 1;
 
