@@ -1,6 +1,7 @@
 // A trained ALS model: user and item factors (dense index order) with their ids, on the driver.
 // Scoring and top-K run distributed: the factors are broadcast once, pairs or users stream
-// through executor kernels (model-kernels.ts). Saved and loaded on any storage, in our format or
+// through executor kernels (model-kernels.ts); top-K scores blocks of targets × blocks of the other
+// side with a SIMD kernel and a bounded heap per target (topk-block.ts). Saved and loaded on any storage, in our format or
 // Spark's (model-io.ts); new users or items are folded in against the fixed other side (fold-in.ts).
 //
 // Cold start (`coldStartStrategy`, for pairs whose user or item was not in the training data):
@@ -109,7 +110,12 @@ export class AlsModel {
     return pairs.mapBatches((b) => predict(b, model, userCol, itemCol, coldStart, outCol), { predict, model, userCol, itemCol, coldStart, outCol });
   }
 
-  /** Top-k items for every user: rows (userId, itemId, score, rank). */
+  /**
+   * Top-k items for every user: rows (userId, itemId, score, rank), rank 1 = best. Exact (each score
+   * is predictOne's, in Float64, written as Float32) and deterministic: equal scores rank the smaller
+   * item id first, whatever the master or partitions. Rated items are left out unless `exclude: false`;
+   * a user with fewer than k candidates gets them all.
+   */
   recommendForAllUsers(k: number, options: RecommendOptions = {}): Dataset<Row> {
     return this.recommend('user', Int32Array.from({ length: this.userIds.length }, (_, i) => i), k, options);
   }
