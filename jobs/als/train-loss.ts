@@ -27,8 +27,12 @@ export function emptyTrainLoss(withError = true): TrainLoss {
 /** Σ t² over ratings [s, e), t = r − mean − y[offset] (the explicit target, as the kernels form it). */
 export function sumSquaredTargets(ys: Float32Array, width: number, offset: number, pos: Int32Array, r: Float32Array, s: number, e: number, mean: number): number {
   let sum = 0;
+  if (offset < 0) {
+    for (let j = s; j < e; j++) { const t = r[j] - mean; sum += t * t; }
+    return sum;
+  }
   for (let j = s; j < e; j++) {
-    const t = r[j] - mean - (offset >= 0 ? ys[pos[j] * width + offset] : 0);
+    const t = r[j] - mean - ys[pos[j] * width + offset];
     sum += t * t;
   }
   return sum;
