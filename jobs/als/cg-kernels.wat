@@ -6,6 +6,8 @@
 ;;   gramApply      out_i = (G_i·v) + reg·v_i        G full kp×kp, row-major
 ;;   residualRows   out += Σ_j e_j·y_j, e_j = c_j − w_j·(y_j·x) (just c_j when w_j = 0), skipping e_j = 0
 ;;
+;; ratingsApply and residualRows also store each dot product they form (y_j·v, y_j·x) at dots + 8·j
+;; when dots ≠ 0: what the train loss needs (cg.ts) at one store per rating, no second pass.
 ;; Pointers are byte offsets into the exported memory (16-byte aligned): vectors of kp Float64 (kp a
 ;; multiple of 8, padded with zeros), ys as rows of kp Float32 (a row of ratings j starts at
 ;; ys + pos[j]·kp·4), pos Int32, w and c Float64.
@@ -23,10 +25,10 @@
   ;; out += Σ_j w_j·(y_j·v)·y_j over ratings j ∈ [start, end) with w_j ≠ 0
   (func (export "ratingsApply")
     (param $ys i32) (param $pos i32) (param $w i32) (param $start i32) (param $end i32)
-    (param $kp i32) (param $v i32) (param $out i32)
+    (param $kp i32) (param $v i32) (param $out i32) (param $dots i32)
     (local $j i32) (local $o i32) (local $d i32) (local $bytes i32) (local $dy i32) (local $stride i32)
     (local $acc0 v128) (local $acc1 v128) (local $acc2 v128) (local $acc3 v128)
-    (local $wj f64)
+    (local $wj f64) (local $dot f64)
     (local.set $bytes (i32.shl (local.get $kp) (i32.const 3)))   ;; a Float64 vector: kp·8 bytes
     (local.set $stride (i32.shl (local.get $kp) (i32.const 2)))  ;; a Float32 row of ys: kp·4 bytes
     (local.set $j (local.get $start))
@@ -62,13 +64,12 @@
                 (v128.load offset=48 (i32.add (local.get $v) (local.get $d))))))
               (local.set $dy (i32.add (local.get $dy) (i32.const 32)))
               (br_if $dot (i32.lt_s (local.tee $d (i32.add (local.get $d) (i32.const 64))) (local.get $bytes))))
-            ;; acc0 = splat(w_j · (y_j·v))
-            (local.get $wj)
+            ;; dot = y_j·v (stored at dots[j] when asked), acc0 = splat(w_j · dot)
             (local.set $acc0 (f64x2.add (f64x2.add (local.get $acc0) (local.get $acc1)) (f64x2.add (local.get $acc2) (local.get $acc3))))
-            (f64.add (f64x2.extract_lane 0 (local.get $acc0)) (f64x2.extract_lane 1 (local.get $acc0)))
-            f64.mul
-            f64x2.splat
-            local.set $acc0
+            (local.set $dot (f64.add (f64x2.extract_lane 0 (local.get $acc0)) (f64x2.extract_lane 1 (local.get $acc0))))
+            (if (local.get $dots)
+              (then (f64.store (i32.add (local.get $dots) (i32.shl (local.get $j) (i32.const 3))) (local.get $dot))))
+            (local.set $acc0 (f64x2.splat (f64.mul (local.get $wj) (local.get $dot))))
             ;; out += acc0 · y_j
             (local.set $d (i32.const 0))
             (local.set $dy (i32.const 0))
@@ -133,10 +134,10 @@
   ;; out = −(G·x + reg·x) beforehand, this is the CG residual b − A·x in one pass.
   (func (export "residualRows")
     (param $ys i32) (param $pos i32) (param $w i32) (param $c i32) (param $start i32) (param $end i32)
-    (param $kp i32) (param $x i32) (param $out i32)
+    (param $kp i32) (param $x i32) (param $out i32) (param $dots i32)
     (local $j i32) (local $o i32) (local $d i32) (local $bytes i32) (local $dy i32) (local $stride i32)
     (local $acc0 v128) (local $acc1 v128) (local $acc2 v128) (local $acc3 v128)
-    (local $wj f64) (local $e f64)
+    (local $wj f64) (local $e f64) (local $dot f64)
     (local.set $bytes (i32.shl (local.get $kp) (i32.const 3)))   ;; a Float64 vector: kp·8 bytes
     (local.set $stride (i32.shl (local.get $kp) (i32.const 2)))  ;; a Float32 row of ys: kp·4 bytes
     (local.set $j (local.get $start))
@@ -173,14 +174,12 @@
                 (v128.load offset=48 (i32.add (local.get $x) (local.get $d))))))
               (local.set $dy (i32.add (local.get $dy) (i32.const 32)))
               (br_if $dot (i32.lt_s (local.tee $d (i32.add (local.get $d) (i32.const 64))) (local.get $bytes))))
-            ;; e = c_j − w_j·(y_j·x)
-            (local.get $e)
-            (local.get $wj)
+            ;; dot = y_j·x (stored at dots[j] when asked), e = c_j − w_j·dot
             (local.set $acc0 (f64x2.add (f64x2.add (local.get $acc0) (local.get $acc1)) (f64x2.add (local.get $acc2) (local.get $acc3))))
-            (f64.add (f64x2.extract_lane 0 (local.get $acc0)) (f64x2.extract_lane 1 (local.get $acc0)))
-            f64.mul
-            f64.sub
-            local.set $e))
+            (local.set $dot (f64.add (f64x2.extract_lane 0 (local.get $acc0)) (f64x2.extract_lane 1 (local.get $acc0))))
+            (if (local.get $dots)
+              (then (f64.store (i32.add (local.get $dots) (i32.shl (local.get $j) (i32.const 3))) (local.get $dot))))
+            (local.set $e (f64.sub (local.get $e) (f64.mul (local.get $wj) (local.get $dot))))))
         (if (f64.ne (local.get $e) (f64.const 0))
           (then
             ;; out += e · y_j

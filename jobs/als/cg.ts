@@ -9,8 +9,10 @@
 // same bits); the O(k) vector updates stay here. One ImplicitCg serves a whole block:
 //
 //   heap layout (bytes, kp = k rounded up to a multiple of 8, 16-byte aligned):
-//   [ YᵀY full kp×kp f64 | x | r | p | Ap | ys: nPos rows × kp f32 | pos (chunk) | c−1 (chunk) | c·p (chunk) ]
-// Ratings are loaded in chunks of consecutive rows, so the heap holds Y plus a bounded window.
+//   [ YᵀY full kp×kp f64 | x | r | p | Ap | ys: nPos rows × kp f32 | pos (chunk) | c−1 (chunk) | c·p (chunk)
+//     | y·x (chunk) | y·p (chunk) ]
+// Ratings are loaded in chunks of consecutive rows, so the heap holds Y plus a bounded window. The
+// last two are used only when the train loss is asked for (solveRow's `track`).
 
 import { cgHeap } from './wasm-kernels.ts';
 import type { CgHeap } from './wasm-kernels.ts';
@@ -42,10 +44,12 @@ export class ImplicitCg {
   private readonly heap: CgHeap;
   private readonly k: number;
   private readonly kp: number;
-  private readonly at: { g: number; x: number; r: number; p: number; ap: number; ys: number; pos: number; w: number; c: number };
+  private readonly at: { g: number; x: number; r: number; p: number; ap: number; ys: number; pos: number; w: number; c: number; yx: number; yp: number };
   private readonly input: ImplicitBlockInput;
   private lo = 0;
   private hi = 0;
+  /** Whether the last solveRow kept y_j·x for every rating (at.yx), so rowLoss needs no pass of its own. */
+  private tracked = false;
   private capacity = CHUNK;
   private f64!: Float64Array;
 
@@ -62,7 +66,7 @@ export class ImplicitCg {
     const x = align16(kp * kp * 8);
     const ys = x + 4 * vecBytes;
     const pos = ys + align16(nPos * kp * 4);
-    this.at = { g, x, r: x + vecBytes, p: x + 2 * vecBytes, ap: x + 3 * vecBytes, ys, pos, w: 0, c: 0 };
+    this.at = { g, x, r: x + vecBytes, p: x + 2 * vecBytes, ap: x + 3 * vecBytes, ys, pos, w: 0, c: 0, yx: 0, yp: 0 };
     this.layoutChunk(CHUNK);
     // YᵀY expanded to a full padded matrix, vectors zeroed (their padding stays 0), Y padded to kp
     const f = this.f64;
@@ -89,7 +93,9 @@ export class ImplicitCg {
     this.capacity = capacity;
     this.at.w = align16(this.at.pos + capacity * 4);
     this.at.c = this.at.w + capacity * 8;
-    this.heap.ensure(this.at.c + capacity * 8);
+    this.at.yx = this.at.c + capacity * 8;
+    this.at.yp = this.at.yx + capacity * 8;
+    this.heap.ensure(this.at.yp + capacity * 8);
     this.f64 = new Float64Array(this.heap.buffer());
   }
 
@@ -114,17 +120,19 @@ export class ImplicitCg {
   }
 
   /** out = A·v for ratings [s, e) (chunk-relative) and regularization reg. */
-  private applyA(s: number, e: number, reg: number, v: number, out: number): void {
+  private applyA(s: number, e: number, reg: number, v: number, out: number, dots: number): void {
     const { kernels } = this.heap;
     kernels.gramApply(this.at.g, v, out, this.kp, reg);
-    kernels.ratingsApply(this.at.ys, this.at.pos, this.at.w, s, e, this.kp, v, out);
+    kernels.ratingsApply(this.at.ys, this.at.pos, this.at.w, s, e, this.kp, v, out, dots);
   }
 
   /**
    * Runs `steps` CG iterations on the row whose ratings are [start, end) of the block, with
-   * regularization `reg` = λ·n, starting from `x` (k values, updated in place).
+   * regularization `reg` = λ·n, starting from `x` (k values, updated in place). With `track`, it
+   * also keeps y_j·x of every rating as x moves (the kernels store each y_j·p they form; x += α·p
+   * moves y_j·x by α·(y_j·p)), for rowLoss: a few scalar adds per rating instead of a pass.
    */
-  solveRow(start: number, end: number, reg: number, x: Float64Array, steps: number): void {
+  solveRow(start: number, end: number, reg: number, x: Float64Array, steps: number, track = false): void {
     this.load(start, end);
     const s = start - this.lo;
     const e = end - this.lo;
@@ -135,12 +143,14 @@ export class ImplicitCg {
     // r = b − A·x = −(YᵀY·x + reg·x) + Σ_j (c_j·p_j − (c_j − 1)·(y_j·x))·y_j, one pass over the ratings
     this.heap.kernels.gramApply(this.at.g, this.at.x, this.at.ap, this.kp, reg);
     for (let d = 0; d < k; d++) f[R + d] = -f[AP + d];
-    this.heap.kernels.residualRows(this.at.ys, this.at.pos, this.at.w, this.at.c, s, e, this.kp, this.at.x, this.at.r);
+    this.tracked = track && this.input.alpha > 0; // with α = 0 no kernel forms y_j·x (every w_j is 0)
+    const YX = this.at.yx / 8; const YP = this.at.yp / 8;
+    this.heap.kernels.residualRows(this.at.ys, this.at.pos, this.at.w, this.at.c, s, e, this.kp, this.at.x, this.at.r, this.tracked ? this.at.yx : 0);
     let rsOld = 0;
     for (let d = 0; d < k; d++) { f[P + d] = f[R + d]; rsOld += f[R + d] * f[R + d]; }
     for (let it = 0; it < steps; it++) {
       if (rsOld < 1e-20) break;
-      this.applyA(s, e, reg, this.at.p, this.at.ap);
+      this.applyA(s, e, reg, this.at.p, this.at.ap, this.tracked ? this.at.yp : 0);
       let pAp = 0;
       for (let d = 0; d < k; d++) pAp += f[P + d] * f[AP + d];
       if (!(pAp > 0)) break;
@@ -151,6 +161,8 @@ export class ImplicitCg {
         f[R + d] -= alpha * f[AP + d];
         rsNew += f[R + d] * f[R + d];
       }
+      // (entries with w_j = 0 hold stale values here: rowLoss reads only those with c_j ≠ 0, which have w_j ≠ 0)
+      if (this.tracked) for (let j = YX + s, t = YP + s, end = YX + e; j < end; j++, t++) f[j] += alpha * f[t];
       const beta = rsNew / rsOld;
       for (let d = 0; d < k; d++) f[P + d] = f[R + d] + beta * f[P + d];
       rsOld = rsNew;
@@ -160,26 +172,38 @@ export class ImplicitCg {
 
   /**
    * The row's implicit objective Σ_all c·(p − x·y)² at the x solveRow just returned (call it right
-   * after, for the same row): from CG's final residual r = b − (A + reg·I)·x and one more
-   * matrix-free pass q = Σ_rated (c − 1)(y·x)², with g = xᵀ(YᵀY)x, x·b = x·r + reg·|x|² + g + q and
-   * the objective is Σ_rated c·p − 2·x·b + g + q. About a quarter of the row's CG time (3 steps).
+   * after, for the same row). With CG's final residual r = b − (A + reg·I)·x, where A = YᵀY +
+   * Σ_rated (c − 1)·y·yᵀ and b = Σ_rated c·p·y, it is Σ_rated c·p² − x·b − x·r − reg·|x|². x·b comes
+   * from the y_j·x that a tracked solveRow kept, else from one more pass over the ratings.
    */
   rowLoss(start: number, end: number, reg: number): number {
     const s = start - this.lo;
     const e = end - this.lo;
     const { k, kp } = this;
     const f = this.f64;
-    const X = this.at.x / 8; const R = this.at.r / 8; const AP = this.at.ap / 8; const C = this.at.c / 8;
-    for (let d = 0; d < kp; d++) f[AP + d] = 0;
-    this.heap.kernels.ratingsApply(this.at.ys, this.at.pos, this.at.w, s, e, kp, this.at.x, this.at.ap);
-    let q = 0;
-    for (let d = 0; d < k; d++) q += f[X + d] * f[AP + d];
-    this.heap.kernels.gramApply(this.at.g, this.at.x, this.at.ap, kp, 0);
-    let g = 0; let xr = 0; let xx = 0;
-    for (let d = 0; d < k; d++) { g += f[X + d] * f[AP + d]; xr += f[X + d] * f[R + d]; xx += f[X + d] * f[X + d]; }
-    let cp = 0;
-    for (let j = s; j < e; j++) cp += f[C + j];
-    const xb = xr + reg * xx + g + q;
-    return cp - 2 * xb + g + q;
+    const X = this.at.x / 8; const R = this.at.r / 8; const AP = this.at.ap / 8; const C = this.at.c / 8; const YX = this.at.yx / 8;
+    let cp = 0; // Σ c·p² = Σ c·p (p is 0 or 1, and c·p is what c holds)
+    let xb = 0;
+    if (this.tracked) {
+      for (let j = s; j < e; j++) {
+        const cj = f[C + j];
+        if (cj !== 0) { cp += cj; xb += cj * f[YX + j]; }
+      }
+    } else {
+      for (let d = 0; d < kp; d++) f[AP + d] = 0;
+      this.heap.kernels.residualRows(this.at.ys, this.at.pos, this.at.w, this.at.c, s, e, kp, this.at.x, this.at.ap, 0);
+      // ap = Σ_j (c_j − w_j·(y_j·x))·y_j = b − Σ_rated (c − 1)(y·x)·y, so x·b = x·ap + q with q from ratingsApply
+      for (let j = s; j < e; j++) cp += f[C + j];
+      let xap = 0;
+      for (let d = 0; d < k; d++) xap += f[X + d] * f[AP + d];
+      for (let d = 0; d < kp; d++) f[AP + d] = 0;
+      this.heap.kernels.ratingsApply(this.at.ys, this.at.pos, this.at.w, s, e, kp, this.at.x, this.at.ap, 0);
+      let q = 0;
+      for (let d = 0; d < k; d++) q += f[X + d] * f[AP + d];
+      xb = xap + q;
+    }
+    let xr = 0; let xx = 0;
+    for (let d = 0; d < k; d++) { xr += f[X + d] * f[R + d]; xx += f[X + d] * f[X + d]; }
+    return cp - xb - xr - reg * xx;
   }
 }

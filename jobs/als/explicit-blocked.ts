@@ -124,6 +124,11 @@ export class ExplicitBlocked {
     return true;
   }
 
+  /** b of the rows last given to solve or accumulate (m values; solve leaves it as it was): for the train loss's x·b. */
+  get rhs(): Float64Array {
+    return this.bout.subarray(0, this.features.length);
+  }
+
   /** out (square, lower) and bout: the normal equations of ratings [s, e). */
   private gather(pos: Int32Array, r: Float32Array, s: number, e: number, mean: number): void {
     const { mp, yd, off, out, bout, t, g, at } = this;

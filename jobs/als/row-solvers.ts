@@ -18,7 +18,7 @@ import { ExplicitBlocked } from './explicit-blocked.ts';
 import { AlsNumericError } from './errors.ts';
 import type { InBlock } from './in-blocks.ts';
 import type { AlsPlan } from './options.ts';
-import { directSquaredError, sumConfidencePreference, sumSquaredTargets } from './train-loss.ts';
+import { sumConfidencePreference, sumSquaredTargets } from './train-loss.ts';
 import type { TrainLoss } from './train-loss.ts';
 
 /** Which vector components a side solves for and which it reads from the other side. */
@@ -77,8 +77,8 @@ export function solveRows(
     if (useCg) {
       for (let j = s; j < e; j++) if (r[j] > 0) count++;
       for (let t = 0; t < m; t++) x[t] = prev[u * width + c.result[t]];
-      cg!.solveRow(s, e, plan.regParam * count, x, plan.cgSteps);
-      // CG stops before the exact solution, where x·b = xᵀ(A + λn·I)x does not hold: from its residual
+      cg!.solveRow(s, e, plan.regParam * count, x, plan.cgSteps, loss?.withError === true);
+      // CG stops before the exact solution, where x·b = xᵀ(A + λn·I)x does not hold: from its residual and the y·x it tracked
       if (loss?.withError) loss.squaredError += cg!.rowLoss(s, e, plan.regParam * count);
     } else {
       if (implicit) {
@@ -116,9 +116,9 @@ export function solveRows(
       if (loss?.withError) {
         let xb = 0;
         let xx = 0;
-        for (let t = 0; t < m; t++) { xb += x[t] * b0[t]; xx += x[t] * x[t]; }
-        if (blockedSolve) loss.squaredError += directSquaredError(ys, width, c.features, c.offset, pos, r, s, e, plan.mean, x);
-        else if (implicit) loss.squaredError += sumConfidencePreference(r, s, e, plan.alpha) - xb - plan.regParam * count * xx;
+        const rhs = blockedSolve ? blockedRows.rhs : b0;
+        for (let t = 0; t < m; t++) { xb += x[t] * rhs[t]; xx += x[t] * x[t]; }
+        if (implicit) loss.squaredError += sumConfidencePreference(r, s, e, plan.alpha) - xb - plan.regParam * count * xx;
         else loss.squaredError += sumSquaredTargets(ys, width, c.offset, pos, r, s, e, plan.mean) - xb - plan.regParam * count * xx;
       }
     }

@@ -2,9 +2,9 @@
 // For a row with regularised normal equations (A + λn·I)·x = b, A = Σ y·yᵀ, b = Σ t·y, its squared
 // error over its ratings is Σ(t − y·x)² = Σt² − 2x·b + xᵀAx = Σt² − x·b − λn·|x|², because
 // xᵀ(A + λn·I)x = x·b at the solution (also at a non-negative one: its KKT conditions give it).
-// That is O(k) per row plus Σt² (one subtraction per rating). Where the solve hides b (the blocked
-// kernels), the row's error is summed directly, O(k) per rating; implicit CG stops short of the
-// solution, so its objective comes from CG's residual and one more matrix-free pass (cg.ts rowLoss).
+// That is O(k) per row plus Σt² (one subtraction per rating); the blocked kernels (rank > 16) hand
+// their b back for it (ExplicitBlocked.rhs). Implicit CG stops short of the solution, so its
+// objective comes from CG's residual and the y·x it tracks through its steps (cg.ts rowLoss).
 // Implicit ALS's objective counts every (row, other) pair with confidence c and preference p:
 // Σ_all c·(p − x·y)² = Σ_rated c·p − 2·Σ_rated c·p·(y·x) + xᵀ(YᵀY)x + Σ_rated (c − 1)(y·x)².
 
@@ -34,21 +34,6 @@ export function sumSquaredTargets(ys: Float32Array, width: number, offset: numbe
   for (let j = s; j < e; j++) {
     const t = r[j] - mean - ys[pos[j] * width + offset];
     sum += t * t;
-  }
-  return sum;
-}
-
-/** Σ (t − y·x)² over ratings [s, e), computed directly (x: the row's solution over `features`). */
-export function directSquaredError(
-  ys: Float32Array, width: number, features: Int32Array, offset: number, pos: Int32Array, r: Float32Array, s: number, e: number, mean: number, x: Float64Array,
-): number {
-  const m = features.length;
-  let sum = 0;
-  for (let j = s; j < e; j++) {
-    const o = pos[j] * width;
-    let d = r[j] - mean - (offset >= 0 ? ys[o + offset] : 0);
-    for (let f = 0; f < m; f++) d -= ys[o + features[f]] * x[f];
-    sum += d * d;
   }
   return sum;
 }

@@ -6,6 +6,7 @@
 //   gramApply      out_i = (G_i·v) + reg·v_i        G full kp×kp, row-major
 //   residualRows   out += Σ_j e_j·y_j, e_j = c_j − w_j·(y_j·x) (just c_j when w_j = 0), skipping e_j = 0:
 //                  with out = −(G·x + reg·x) beforehand, this is the CG residual b − A·x in one pass
+// ratingsApply and residualRows store each dot product they form at dots[j] when dots ≠ 0 (for the loss).
 //
 // Everything lives in one HEAP (the wasm memory, or an ArrayBuffer for the JS twin), addressed by
 // byte offsets: vectors of kp = k rounded up to a multiple of 8 Float64 (padding zeros), `ys` as
@@ -20,9 +21,9 @@ import { compileWat } from './wat.ts';
 
 /** The three kernels over a heap; pointers are byte offsets (16-byte aligned). */
 export interface CgKernels {
-  ratingsApply(ys: number, pos: number, w: number, start: number, end: number, kp: number, v: number, out: number): void;
+  ratingsApply(ys: number, pos: number, w: number, start: number, end: number, kp: number, v: number, out: number, dots: number): void;
   gramApply(g: number, v: number, out: number, kp: number, reg: number): void;
-  residualRows(ys: number, pos: number, w: number, c: number, start: number, end: number, kp: number, x: number, out: number): void;
+  residualRows(ys: number, pos: number, w: number, c: number, start: number, end: number, kp: number, x: number, out: number, dots: number): void;
 }
 
 /** Kernels plus the memory they address; `grow` may replace `buffer` (views must be re-made). */
@@ -94,23 +95,29 @@ class JsHeap implements CgHeap {
     this.i32 = new Int32Array(next);
   }
   readonly kernels: CgKernels = {
-    ratingsApply: (ys, pos, w, start, end, kp, v, out) => {
-      const f = this.f64; const y = this.f32; const p = pos >> 2; const wb = w >> 3; const vb = v >> 3; const ob = out >> 3; const yb = ys >> 2;
+    ratingsApply: (ys, pos, w, start, end, kp, v, out, dots) => {
+      const f = this.f64; const y = this.f32; const p = pos >> 2; const wb = w >> 3; const vb = v >> 3; const ob = out >> 3; const yb = ys >> 2; const db = dots >> 3;
       for (let j = start; j < end; j++) {
         const wj = f[wb + j];
         if (!(wj !== 0)) continue;
         const o = yb + this.i32[p + j] * kp;
-        const s = wj * dot8(y, o, f, vb, kp);
+        const dot = dot8(y, o, f, vb, kp);
+        if (dots !== 0) f[db + j] = dot;
+        const s = wj * dot;
         for (let d = 0; d < kp; d++) f[ob + d] = f[ob + d] + s * y[o + d];
       }
     },
-    residualRows: (ys, pos, w, c, start, end, kp, x, out) => {
-      const f = this.f64; const y = this.f32; const p = pos >> 2; const wb = w >> 3; const cb = c >> 3; const xb = x >> 3; const ob = out >> 3; const yb = ys >> 2;
+    residualRows: (ys, pos, w, c, start, end, kp, x, out, dots) => {
+      const f = this.f64; const y = this.f32; const p = pos >> 2; const wb = w >> 3; const cb = c >> 3; const xb = x >> 3; const ob = out >> 3; const yb = ys >> 2; const db = dots >> 3;
       for (let j = start; j < end; j++) {
         const o = yb + this.i32[p + j] * kp;
         let e = f[cb + j];
         const wj = f[wb + j];
-        if (wj !== 0) e = e - wj * dot8(y, o, f, xb, kp);
+        if (wj !== 0) {
+          const dot = dot8(y, o, f, xb, kp);
+          if (dots !== 0) f[db + j] = dot;
+          e = e - wj * dot;
+        }
         if (!(e !== 0)) continue;
         for (let d = 0; d < kp; d++) f[ob + d] = f[ob + d] + e * y[o + d];
       }

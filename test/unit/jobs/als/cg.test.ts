@@ -84,4 +84,41 @@ describe('conjugate gradient for implicit ALS rows', () => {
       results.wasm.forEach((x, u) => expect(Buffer.from(x.buffer).equals(Buffer.from(results.js[u].buffer))).toBe(true));
     }
   });
+  it('rowLoss is the row\'s objective over every item, tracked through the CG steps or by a pass, and tracking leaves x unchanged (wasm and JS, α > 0 and α = 0)', () => {
+    for (const kk of [3, 8, 64]) {
+      const nItems = 50;
+      const blk = block(kk, nItems, 5 + kk);
+      for (const a of [1.5, 0]) {
+        const input = { k: kk, gram: blk.gram, ys: blk.ys, width: kk, pos: blk.pos, r: blk.r, alpha: a };
+        for (const kind of ['wasm', 'js'] as const) {
+          const [plain, tracking] = [new ImplicitCg(input, kind), new ImplicitCg(input, kind)];
+          for (let u = 0; u + 1 < blk.rowPtr.length; u++) {
+            const [s, e] = [blk.rowPtr[u], blk.rowPtr[u + 1]];
+            const reg = 0.01 * (u + 1);
+            const x1 = Float64Array.from({ length: kk }, (_, d) => Math.sin(u + d));
+            const x2 = x1.slice();
+            plain.solveRow(s, e, reg, x1, 3);
+            const byPass = plain.rowLoss(s, e, reg);
+            tracking.solveRow(s, e, reg, x2, 3, true);
+            const tracked = tracking.rowLoss(s, e, reg);
+            expect(Buffer.from(x1.buffer).equals(Buffer.from(x2.buffer))).toBe(true);
+            // The objective A and b stand for: Σ over all items of (x·y)², plus per rating (c − 1)(x·y)² − 2·c·p·(x·y) + c·p²,
+            // with c = 1 + α|r| and p = [r > 0] (for an item rated once: c·(p − x·y)², the weighted squared error)
+            const dot = (i: number): number => { let t = 0; for (let d = 0; d < kk; d++) t += x1[d] * blk.ys[i * kk + d]; return t; };
+            let direct = 0;
+            for (let i = 0; i < nItems; i++) direct += dot(i) ** 2;
+            for (let j = s; j < e; j++) {
+              const c = 1 + a * Math.abs(blk.r[j]);
+              const p = blk.r[j] > 0 ? 1 : 0;
+              const t = dot(blk.pos[j]);
+              direct += (c - 1) * t * t - 2 * c * p * t + c * p;
+            }
+            const scale = Math.max(1, Math.abs(direct));
+            expect(Math.abs(byPass - direct) / scale, `k ${kk} α ${a} ${kind} row ${u}`).toBeLessThan(1e-9);
+            expect(Math.abs(tracked - direct) / scale, `k ${kk} α ${a} ${kind} row ${u}`).toBeLessThan(1e-9);
+          }
+        }
+      }
+    }
+  });
 });
