@@ -83,7 +83,8 @@ export function recordTaskMetrics(metrics: JobMetrics, stageId: number, task: Ta
   if (task.sums) addSums(metrics.sums, task.sums);
 }
 
-function addSums(into: Record<string, number>, add: Record<string, number>): void {
+/** Adds each named sum of `add` into `into` (a job's task sums, or several jobs'). */
+export function addSums(into: Record<string, number>, add: Record<string, number>): void {
   for (const [name, value] of Object.entries(add)) into[name] = (into[name] ?? 0) + value;
 }
 

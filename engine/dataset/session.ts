@@ -48,6 +48,7 @@ import { Cleaner, type Releasable } from './cleaner.ts';
 import { Dataset } from './dataset.ts';
 import { ApplicationMonitor } from '../cluster/app-monitor.ts';
 import { DriverMetrics } from '../cluster/driver-metrics.ts';
+import { addSums } from '../cluster/job-metrics.ts';
 import { ProgressReporter } from '../cluster/progress.ts';
 
 export interface SessionOptions {
@@ -223,7 +224,7 @@ export class Session implements DriverServices {
       const maps = mapsOf(dep);
       if (!this.driver.registry.isComplete(dep.shuffleId, maps)) {
         const ran = await this.driver.runMapStage(dep, { bundleHash: this.currentBundle });
-        for (const [name, value] of Object.entries(ran.sums)) sums[name] = (sums[name] ?? 0) + value;
+        addSums(sums, ran.sums);
       }
       for (let p = 0; p < maps; p++) {
         for (const size of this.driver.registry.get(dep.shuffleId, p)?.blockSizes ?? []) shuffleBytes += size;
