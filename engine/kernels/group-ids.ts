@@ -298,9 +298,16 @@ export class IncrementalWordGroups {
    */
   addWords(lo: Int32Array, hi: Int32Array | undefined, into?: Int32Array): Int32Array {
     const groupOf = into !== undefined && into.length >= lo.length ? into : new Int32Array(lo.length);
-    if (hi === undefined && this.dense !== undefined && this.fitDense(lo)) return this.addDense(lo, groupOf);
+    let from = 0;
+    // Dense rows until a key outside the map's range; the map widens to the rest's keys and goes
+    // on, or (too wide) the hash table takes the rest. No pass over the keys before the first.
+    while (hi === undefined && this.dense !== undefined) {
+      if (this.dense.length > 0) from = this.addDense(lo, groupOf, from);
+      if (from === lo.length) return groupOf;
+      if (!this.fitDense(lo.subarray(from), lo.length)) break;
+    }
     if (this.dense !== undefined) this.leaveDense();
-    return this.addHashed(lo, hi, groupOf);
+    return this.addHashed(lo, hi, groupOf, from);
   }
 
   /** The key words of group g (its low word, and its high word: 0 for keys of 32 bits). */
@@ -312,8 +319,8 @@ export class IncrementalWordGroups {
     return this.dense !== undefined ? 0 : this.groupHi[g]!;
   }
 
-  /** Widens the dense map to cover `lo`'s keys if that stays small (at most 4 MiB, and a few slots per row). */
-  private fitDense(lo: Int32Array): boolean {
+  /** Widens the dense map to cover `lo`'s keys if that stays small (at most 4 MiB, and a few slots per row of the `rows` in the batch). */
+  private fitDense(lo: Int32Array, rows: number): boolean {
     let min = 2147483647;
     let max = -2147483648;
     for (let i = 0; i < lo.length; i++) {
@@ -326,7 +333,7 @@ export class IncrementalWordGroups {
     const from = dense.length === 0 ? min : Math.min(min, this.denseMin);
     const to = dense.length === 0 ? max : Math.max(max, this.denseMin + dense.length - 1);
     const width = to - from + 1;
-    if (width > DENSE_MAX_SLOTS || width > Math.max(1 << 16, 4 * (lo.length + this.numGroups))) return false;
+    if (width > DENSE_MAX_SLOTS || width > Math.max(1 << 16, 4 * (rows + this.numGroups))) return false;
     if (from !== this.denseMin || width !== dense.length) {
       const wider = new Int32Array(width);
       if (dense.length > 0) wider.set(dense, this.denseMin - from);
@@ -336,14 +343,22 @@ export class IncrementalWordGroups {
     return true;
   }
 
-  private addDense(lo: Int32Array, groupOf: Int32Array): Int32Array {
+  /**
+   * Groups rows from `from` on by the dense map, up to the first whose key lies outside its range;
+   * returns that row (lo.length when every row was grouped).
+   */
+  private addDense(lo: Int32Array, groupOf: Int32Array, from: number): number {
     const n = lo.length;
     const dense = this.dense!;
     const base = this.denseMin;
+    const width = dense.length;
     let { firstRow, groupLo, numGroups } = this;
-    for (let i = 0; i < n; i++) {
+    let i = from;
+    for (; i < n; i++) {
       const l = lo[i]!;
-      const entry = dense[l - base]!;
+      const slot = l - base;
+      if (slot < 0 || slot >= width) break;
+      const entry = dense[slot]!;
       let g: number;
       if (entry !== 0) g = entry - 1;
       else {
@@ -354,14 +369,14 @@ export class IncrementalWordGroups {
         }
         firstRow[g] = i;
         groupLo[g] = l;
-        dense[l - base] = g + 1;
+        dense[slot] = g + 1;
       }
       groupOf[i] = g;
     }
     this.firstRow = firstRow;
     this.groupLo = groupLo;
     this.numGroups = numGroups;
-    return groupOf;
+    return i;
   }
 
   /** From the dense map to the hash table: every group so far gets its hash and a slot. */
@@ -384,10 +399,10 @@ export class IncrementalWordGroups {
     Object.assign(this, { groupHash, groupHi, mask, slots });
   }
 
-  private addHashed(lo: Int32Array, hi: Int32Array | undefined, groupOf: Int32Array): Int32Array {
+  private addHashed(lo: Int32Array, hi: Int32Array | undefined, groupOf: Int32Array, from: number): Int32Array {
     const n = lo.length;
     let { firstRow, groupHash, groupLo, groupHi, mask, slots, numGroups } = this;
-    for (let i = 0; i < n; i++) {
+    for (let i = from; i < n; i++) {
       const l = lo[i]!;
       const u = hi === undefined ? 0 : hi[i]!;
       const h = wordHash(l, u);

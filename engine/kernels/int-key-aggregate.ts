@@ -4,8 +4,9 @@
 // as they are (a Float32 rating column is never copied to Float64).
 //
 // Per batch: one pass numbers the rows' groups (IncrementalWordGroups, into a buffer reused batch
-// after batch) and counts them; then each sum/min/max state takes one pass of its fold, picked from
-// the `folds` table; a value column with nulls takes one more pass counting its nulls. A count of
+// after batch); then each sum/min/max state takes one pass of its fold, picked from the `folds`
+// table, the first sum over a column without nulls counting the rows as it goes (else a pass of its
+// own counts them); a value column with nulls takes one more pass counting its nulls. A count of
 // non-null values is the row count minus the nulls, and a sum/min/max group that saw no value
 // (count of values 0) is null, so no "seen" flags are kept.
 //
@@ -65,6 +66,15 @@ const folds: Record<'sum' | 'min' | 'max', { start: number; fold: Fold }> = {
     },
   },
 };
+
+/** folds.sum of a column without nulls, and each row counted in `rows[group]`, in one pass. */
+function sumAndCount(groupOf: Int32Array, n: number, values: Numbers, out: Float64Array, rows: Float64Array): void {
+  for (let i = 0; i < n; i++) {
+    const g = groupOf[i]!;
+    rows[g]++;
+    out[g] += values[i]!;
+  }
+}
 
 /** One output state column and where its values come from. */
 type StateSource =
@@ -146,7 +156,7 @@ export class IntKeyPartialAggregate {
     const numGroups = this.groups.numGroups;
     if (numGroups > before) this.grow(numGroups);
     const rows = this.rows;
-    for (let i = 0; i < n; i++) rows[groupOf[i]!]++;
+    let counted = false;
     for (const [column, { valid }] of inputs) {
       if (valid === null) continue;
       let nulls = this.nulls.get(column);
@@ -160,8 +170,13 @@ export class IntKeyPartialAggregate {
     for (const source of this.sources) {
       if (source.from !== 'fold') continue;
       const { values, valid } = inputs.get(source.column)!;
-      folds[source.kind].fold(groupOf, n, values, valid, source.states);
+      if (!counted && source.kind === 'sum' && valid === null) {
+        // The first sum over a column without nulls counts the rows in the same pass.
+        sumAndCount(groupOf, n, values, source.states, rows);
+        counted = true;
+      } else folds[source.kind].fold(groupOf, n, values, valid, source.states);
     }
+    if (!counted) for (let i = 0; i < n; i++) rows[groupOf[i]!]++;
   }
 
   /** Room for `numGroups` groups in every state (new groups start at their fold's start value). */

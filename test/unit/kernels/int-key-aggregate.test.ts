@@ -80,10 +80,13 @@ describe('IntKeyPartialAggregate', () => {
 
   it('keeps numbering as key ranges move and widen until only hashing fits, and for a null key met late', () => {
     const i32 = (keys: Array<number | null>) => table({ k: T.i32(), x: T.f64(), y: T.i32() }, keys.map((k, i) => ({ k, x: i + 0.5, y: i })));
-    const tables = [i32([100, 120, 100]), i32([0, 5, 120]), i32([7, 2 ** 30, 0, -(2 ** 30)]), i32([5, null, 100, 2 ** 30, null])];
+    // The direct lookup widens in the middle of a table (at 0, then at 300) and gives way to hashing in the middle of one (at 2 ** 30).
+    const tables = [i32([100, 120, 100]), i32([110, 0, 5, 120]), i32([5, 300, 0]), i32([7, 2 ** 30, 0, -(2 ** 30)]), i32([5, null, 100, 2 ** 30, null])];
     const expected = partialAggregate(concatTables(tables), ['k'], all);
     expectSame(streamed(tables), expected);
-    expect(rows(expected).map((r) => r.k)).toEqual([100, 120, 0, 5, 7, 2 ** 30, -(2 ** 30), null]);
+    expectSame(streamed(tables, { n: { fn: 'count' }, s: { fn: 'sum', column: 'x' }, m: { fn: 'mean', column: 'y' } }),
+      partialAggregate(concatTables(tables), ['k'], { n: { fn: 'count' }, s: { fn: 'sum', column: 'x' }, m: { fn: 'mean', column: 'y' } }));
+    expect(rows(expected).map((r) => r.k)).toEqual([100, 120, 110, 0, 5, 300, 7, 2 ** 30, -(2 ** 30), null]);
   });
 
   it('takes count alone, and leaves other keys (several, wide, strings) to partialAggregate', () => {
