@@ -8,13 +8,14 @@
 
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { getHeapStatistics } from 'node:v8';
+import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import type { Table } from 'apache-arrow';
 import { type NetworkInfo, type TaskDescriptor, TaskError, type TaskFailureReason, type TaskResult } from '../protocol/index.ts';
 import type { AppServices } from './app-environment.ts';
 import { decodeIpc, encodeIpc } from '../kernels/ipc.ts';
 import { taskSpillDir } from './spill-files.ts';
+import { initialOldSpaceMb } from './memory-limit.ts';
 import type { TlsSettings } from '../transport/index.ts';
 
 /** What every task thread of an executor knows: who it is, the secret and TLS settings, each task's memory share and its cache's. */
@@ -70,6 +71,18 @@ export type ToThread =
 
 const BOOTSTRAP = new URL('./task-thread.mjs', import.meta.url);
 
+/**
+ * Task threads started from now on begin with an old generation of `mb` MiB (initialOldSpaceMb),
+ * unless 0 or the process was started with a heap size of its own (--initial-old-space-size or
+ * --initial-heap-size in its options or NODE_OPTIONS): V8 flags are process-wide and a worker
+ * thread's heap reads them when it starts.
+ */
+function startHeapsWithOldSpace(mb: number): void {
+  const given = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((a) => /--initial[-_](old[-_]space|heap)[-_]size/.test(a));
+  const size = Math.min(mb, Math.floor(getHeapStatistics().heap_size_limit / 2 / 2 ** 20)); // never near a small --max-old-space-size
+  if (size > 0 && !given) setFlagsFromString(`--initial-old-space-size=${size}`);
+}
+
 interface Pending { task: TaskDescriptor; app: AppInfo; services: AppServices; resolve: (r: TaskResult) => void; reject: (e: Error) => void }
 interface Slot {
   worker: Worker; busy: Pending | undefined; id: number;
@@ -96,6 +109,7 @@ export class TaskThreadPool implements TaskThreads {
   readonly heapLimitBytes = getHeapStatistics().heap_size_limit;
 
   constructor(size: number, private readonly info: ThreadInfo) {
+    startHeapsWithOldSpace(initialOldSpaceMb(info.taskMemoryBytes));
     for (let i = 0; i < size; i++) {
       const slot: Slot = { worker: undefined as unknown as Worker, busy: undefined, id: i, appDirs: new Map() };
       this.startThread(slot);

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { totalmem } from 'node:os';
-import { availableMemoryBytes, cgroupLimit, executorMemoryBytes, limitOf, oomKillsOf, taskMemoryBytes } from '../../../engine/executor/memory-limit.ts';
+import { availableMemoryBytes, cgroupLimit, executorMemoryBytes, initialOldSpaceMb, limitOf, oomKillsOf, taskMemoryBytes } from '../../../engine/executor/memory-limit.ts';
 import { resolveConfig } from '../../../engine/config.ts';
 import { useTmpDir } from '../../helpers/tmp-dir.ts';
 
@@ -23,6 +23,12 @@ function ownGroups(): { unified?: string; memory?: string } {
 
 describe('memory limits', () => {
   const dir = useTmpDir('cgroup');
+
+  it('starts task threads\' heaps with a quarter of the task share, at most 128 MiB, and leaves small shares to V8', () => {
+    expect(initialOldSpaceMb(taskMemoryBytes(2 * 2 ** 30, 1))).toBe(128);
+    expect(initialOldSpaceMb(200 * 2 ** 20)).toBe(50);
+    expect(initialOldSpaceMb(100 * 2 ** 20)).toBe(0);
+  });
 
   it('takes the smallest limit of the process cgroup and its ancestors, v2 or v1', () => {
     const own = ownGroups();
