@@ -5,6 +5,7 @@
 // tasks): old finished jobs and stages beyond RETAINED_* are forgotten, as Spark's UI does.
 
 import type { EngineEvent, StageInfo, TaskIo } from './events.ts';
+import { NameTable, TaskTable } from './task-table.ts';
 import type {
   ApplicationStatus, ApplicationSummary, CachedDatasetStatus, Distribution, ExecutorStatus, JobStatus, JobSummary, StageStatus, TaskStatus,
 } from './status.ts';
@@ -25,7 +26,7 @@ interface JobState {
 
 interface StageAttemptState {
   status: StageStatus;
-  tasks: Map<number, TaskStatus>;
+  tasks: TaskTable;
 }
 
 export interface AppState {
@@ -40,6 +41,8 @@ export interface AppState {
   cached: Map<number, { name: string; partitions: Map<number, { memoryBytes: number; diskBytes: number; executorId: string }> }>;
   appEvents: ApplicationStatus['appEvents'];
   skippedLogLines: number;
+  /** Executor ids and hosts, which task tables store as indexes. */
+  names: NameTable;
 }
 
 /** The state before any event; `appId` names it until ApplicationStart says more. */
@@ -47,7 +50,7 @@ export function emptyAppState(appId = 'unknown'): AppState {
   return {
     summary: { appId, appName: appId, master: '', startTime: 0, status: 'running' },
     jobs: new Map(), stageInfo: new Map(), stageAttempts: new Map(), latestAttempt: new Map(),
-    executors: new Map(), cached: new Map(), appEvents: [], skippedLogLines: 0,
+    executors: new Map(), cached: new Map(), appEvents: [], skippedLogLines: 0, names: new NameTable(),
   };
 }
 
@@ -118,7 +121,7 @@ export function applyEvent(state: AppState, event: EngineEvent): AppState {
         status: 'running', numTasks: event.numTasks, completedTasks: 0, failedTasks: 0, submitTime: event.time, io: emptyIo(),
         distributions: emptyDistributions(), tasks: [],
       };
-      state.stageAttempts.set(attemptKey(event.stageId, event.attempt), { status, tasks: new Map() });
+      state.stageAttempts.set(attemptKey(event.stageId, event.attempt), { status, tasks: new TaskTable(state.names) });
       state.latestAttempt.set(event.stageId, Math.max(event.attempt, state.latestAttempt.get(event.stageId) ?? -1));
       state.jobs.get(event.jobId)?.submitted.add(event.stageId);
       forgetOldStages(state);
@@ -134,12 +137,7 @@ export function applyEvent(state: AppState, event: EngineEvent): AppState {
     }
     case 'TaskStart': {
       const attempt = state.stageAttempts.get(attemptKey(event.stageId, event.stageAttempt));
-      if (attempt) {
-        attempt.tasks.set(event.taskId, {
-          taskId: event.taskId, partition: event.partition, attempt: event.attempt, executorId: event.executorId, host: event.host,
-          startTime: event.time, status: 'running',
-        });
-      }
+      attempt?.tasks.start(event);
       const executor = state.executors.get(event.executorId);
       if (executor) executor.activeTasks++;
       return state;
@@ -147,28 +145,14 @@ export function applyEvent(state: AppState, event: EngineEvent): AppState {
     case 'TaskEnd': {
       const attempt = state.stageAttempts.get(attemptKey(event.stageId, event.stageAttempt));
       const executor = state.executors.get(event.executorId);
-      const task = attempt?.tasks.get(event.taskId);
-      if (executor && (task === undefined || task.status === 'running')) {
+      const seen = attempt?.tasks.statusOf(event.taskId);
+      if (executor && (seen === undefined || seen === 'running')) {
         executor.activeTasks = Math.max(0, executor.activeTasks - 1);
         if (event.status === 'succeeded') executor.completedTasks++;
         else executor.failedTasks++;
       }
       if (!attempt) return state;
-      if (task) {
-        // updated in place: the hot path of a live application (one per task)
-        task.endTime = event.time;
-        task.status = event.status;
-        task.durationMs = event.durationMs;
-        task.io = event.io;
-        if (event.failure !== undefined) task.failure = event.failure;
-      } else {
-        const ended: TaskStatus = {
-          taskId: event.taskId, partition: event.partition, attempt: event.attempt, executorId: event.executorId, host: '',
-          startTime: event.time - event.durationMs, endTime: event.time, status: event.status, durationMs: event.durationMs, io: event.io,
-        };
-        if (event.failure !== undefined) ended.failure = event.failure;
-        attempt.tasks.set(event.taskId, ended);
-      }
+      attempt.tasks.end(event);
       const job = state.jobs.get(attempt.status.jobId);
       if (event.status === 'succeeded') {
         attempt.status.completedTasks++;
@@ -257,11 +241,11 @@ export function stageStatus(state: AppState, stageId: number, attempt?: number):
   if (n === undefined) return undefined;
   const found = state.stageAttempts.get(attemptKey(stageId, n));
   if (!found) return undefined;
-  const tasks = [...found.tasks.values()].sort((a, b) => a.taskId - b.taskId);
+  const tasks = found.tasks.toStatuses().sort((a, b) => a.taskId - b.taskId);
   const done = tasks.filter((t) => t.status === 'succeeded');
   const of = (pick: (t: TaskStatus) => number): Distribution => distribution(done.map(pick));
   return {
-    ...found.status, io: { ...found.status.io }, tasks: tasks.map((t) => ({ ...t })),
+    ...found.status, io: { ...found.status.io }, tasks,
     distributions: {
       durationMs: of((t) => t.durationMs ?? 0), inputBytes: of((t) => t.io?.inputBytes ?? 0), shuffleReadBytes: of((t) => t.io?.shuffleReadBytes ?? 0),
       shuffleWriteBytes: of((t) => t.io?.shuffleWriteBytes ?? 0), spillBytes: of((t) => t.io?.spillBytes ?? 0),
