@@ -22,10 +22,11 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-/** The entry points, by name: the CLI, the task thread every executor starts, the job type-check. */
+/** The entry points, by name: the CLI, the task thread every executor starts, the event log's encoder thread, the job type-check. */
 const ENTRIES = {
   main: join(ROOT, 'engine', 'cli', 'main.ts'),
   'task-thread': join(ROOT, 'engine', 'executor', 'task-thread.ts'),
+  'log-encoder-thread': join(ROOT, 'engine', 'events', 'log-encoder-thread.ts'),
   'job-program': join(ROOT, 'engine', 'cli', 'typecheck', 'job-program.ts'),
   // Loaded by path at run time (engine/closure/import-source.ts): the package face and, through it, the library jobs.
   face: join(ROOT, 'index.ts'),
@@ -33,7 +34,7 @@ const ENTRIES = {
 /** Packages the tree takes bundled (one module each, see the header) instead of file by file. */
 const BUNDLED_PACKAGES = ['apache-arrow'];
 /** Bump when the way the tree is built changes. */
-const FORMAT = 4;
+const FORMAT = 5;
 /** Import specifiers in esbuild's output: `from "x"`, `import("x")`, `import "x"`. */
 const SPECIFIER = /(\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)"([^"\n]+)"/g;
 

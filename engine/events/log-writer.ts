@@ -1,8 +1,10 @@
 // The event log's writer: one JSON line per event, for one application, written incrementally so a
 // driver killed outright (SIGKILL, the OOM killer) leaves a log that opens in `dataflow history`.
-// Each event becomes its JSON line (event-line.ts) as it arrives, encoded at once into a buffer
+// Each event is written as its JSON line (event-line.ts) as it arrives, straight into a buffer
 // outside the JS heap: neither the event nor its line outlives the call, so the garbage collector
-// never copies or promotes them (what the log cost most, measured by bench/event-log.ts). Buffers
+// never copies or promotes them. After THREAD_AFTER_EVENTS events the encoding moves to a thread
+// (log-encoder-thread.ts) and the driver's thread only packs each event into numbers
+// (packed-events.ts): what the log cost a job of short tasks, measured by bench/event-log.ts. Buffers
 // leave in batches (every FLUSH_MS, or sooner once BATCH_BYTES wait), never one write per event,
 // never a synchronous call.
 //
@@ -12,17 +14,27 @@
 //               parts are joined into <appId>.jsonl and removed. A crash loses at most the last interval.
 
 import { mkdir, open, rename, type FileHandle } from 'node:fs/promises';
+import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 import { joinLocation, localPath, schemeOf, storageFor, type Storage, type StorageOptions } from '../../connectors/storage/index.ts';
 import type { EngineEvent } from './events.ts';
-import { eventLine } from './event-line.ts';
+import { writePackedLines } from './event-line.ts';
+import { LineChunks } from './line-chunks.ts';
+import type { EncodedBatch } from './log-encoder-thread.ts';
+import { EventPacker, type PackedBatch } from './packed-events.ts';
+
+const ENCODER_THREAD = new URL('./log-encoder-thread.mjs', import.meta.url);
 
 const FLUSH_MS = 250;
 const BATCH_BYTES = 256 * 1024;
 const S3_FLUSH_MS = 5_000;
 const S3_PART_BYTES = 8 * 1024 * 1024;
-/** The size of each buffer lines are encoded into (a longer line gets a buffer of its own size). */
-const CHUNK_BYTES = 64 * 1024;
+/**
+ * Events after which the lines are encoded on a thread of the log's own (log-encoder-thread.ts), the
+ * driver's thread only packing each event into numbers: a job of many short tasks then pays a few
+ * stores per event. Below it, starting the thread would cost more than it saves.
+ */
+const THREAD_AFTER_EVENTS = 4_096;
 
 export const IN_PROGRESS = '.inprogress';
 export const LOG_EXTENSION = '.jsonl';
@@ -34,19 +46,32 @@ interface LogSink {
   finish(): Promise<string>;
 }
 
+export interface LogWriterOptions extends StorageOptions {
+  /** Events after which encoding moves to the encoder thread (default THREAD_AFTER_EVENTS; Infinity: never). */
+  threadAfterEvents?: number;
+}
+
 export class EventLogWriter {
-  /** Filled buffers waiting to be written, and the one being filled (`used` bytes of it). */
-  private filled: Buffer[] = [];
-  private current: Buffer = Buffer.allocUnsafe(CHUNK_BYTES);
-  private used = 0;
-  private waitingBytes = 0;
+  /** Events packed, not yet encoded. */
+  private readonly packer = new EventPacker();
+  /** Every name the packer numbered so far, in order (what encoding on this thread looks names up in). */
+  private readonly names: string[] = [];
+  /** Lines encoded on this thread. */
+  private readonly lines = new LineChunks();
+  /** Encoded lines waiting to be written, in order, and their bytes. */
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  /** Once encoding has moved to the encoder thread: the thread, and its answers so far, in order. */
+  private encoder: EncoderThread | undefined;
+  private encoded: Promise<void> = Promise.resolve();
+  private appended = 0;
   private timer: NodeJS.Timeout | undefined;
   /** The writes so far, in order: each batch starts once the previous one ended. */
   private chain: Promise<void> = Promise.resolve();
   private failure: Error | undefined;
   private closed = false;
 
-  private constructor(private readonly sink: LogSink, private readonly flushMs: number, private readonly batchBytes: number) {}
+  private constructor(private readonly sink: LogSink, private readonly flushMs: number, private readonly batchBytes: number, private readonly threadAfter: number) {}
 
   /**
    * Creates `<appId>.jsonl.inprogress` in `dir` (a local folder, created if needed, or s3://).
@@ -56,14 +81,15 @@ export class EventLogWriter {
    * log.append({ event: 'JobEnd', time: Date.now(), jobId: 0, status: 'succeeded' });
    * await log.close(); // '/tmp/dataflow-events/app-20260101120000-ab12.jsonl'
    */
-  static async open(dir: string, appId: string, options: StorageOptions = {}): Promise<EventLogWriter> {
-    if (schemeOf(dir) === 's3') return new EventLogWriter(new S3Parts(storageFor(dir, options), joinLocation(dir, `${appId}${LOG_EXTENSION}`)), S3_FLUSH_MS, S3_PART_BYTES);
+  static async open(dir: string, appId: string, options: LogWriterOptions = {}): Promise<EventLogWriter> {
+    const threadAfter = options.threadAfterEvents ?? THREAD_AFTER_EVENTS;
+    if (schemeOf(dir) === 's3') return new EventLogWriter(new S3Parts(storageFor(dir, options), joinLocation(dir, `${appId}${LOG_EXTENSION}`)), S3_FLUSH_MS, S3_PART_BYTES, threadAfter);
     if (schemeOf(dir) !== 'file') throw new Error(`the event log cannot be written to ${dir}: use a local folder or an s3:// location`);
     const folder = localPath(dir);
     await mkdir(folder, { recursive: true });
     const final = join(folder, `${appId}${LOG_EXTENSION}`);
     const handle = await open(final + IN_PROGRESS, 'wx');
-    return new EventLogWriter(new LocalFile(handle, final), FLUSH_MS, BATCH_BYTES);
+    return new EventLogWriter(new LocalFile(handle, final), FLUSH_MS, BATCH_BYTES, threadAfter);
   }
 
   /** Where the log is being written (its in-progress name). */
@@ -74,19 +100,12 @@ export class EventLogWriter {
   /** Queues one event's line; it is written with the next batch. */
   append(event: EngineEvent): void {
     if (this.closed) return;
-    const line = eventLine(event);
-    const most = line.length * 3 + 1; // UTF-8 takes at most 3 bytes per UTF-16 unit
-    if (this.used + most > this.current.length) {
-      if (this.used > 0) this.filled.push(this.current.subarray(0, this.used));
-      this.current = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, most));
-      this.used = 0;
-    }
-    const bytes = this.current.write(line, this.used) + 1;
-    this.current[this.used + bytes - 1] = 0x0a;
-    this.used += bytes;
-    this.waitingBytes += bytes;
-    if (this.waitingBytes >= this.batchBytes) void this.flush();
-    else if (this.timer === undefined) {
+    this.packer.push(event);
+    if (++this.appended === this.threadAfter) {
+      this.encodeWaiting();
+      this.encoder = new EncoderThread(this.names, this.packer);
+    } else if (this.packer.full) this.encodeWaiting();
+    if (this.timer === undefined) {
       this.timer = setTimeout(() => void this.flush(), this.flushMs);
       this.timer.unref();
     }
@@ -96,20 +115,12 @@ export class EventLogWriter {
   flush(): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.waitingBytes > 0) {
-      const chunks = this.filled;
-      if (this.used > 0) chunks.push(this.current.subarray(0, this.used));
-      // what is left of the current buffer is filled next: its written part now belongs to `chunks`
-      this.current = this.current.subarray(this.used);
-      this.used = 0;
-      this.filled = [];
-      this.waitingBytes = 0;
-      this.chain = this.chain.then(() => (this.failure ? undefined : this.sink.write(chunks))).catch((error: unknown) => {
-        this.failure ??= error instanceof Error ? error : new Error(String(error));
-        process.stderr.write(`dataflow: the event log ${this.sink.location} could not be written (${this.failure.message}); the events that follow are not logged\n`);
-      });
-    }
-    return this.chain;
+    this.encodeWaiting();
+    // the thread's answers so far, then what they and this thread encoded, written in order
+    return this.encoded.then(() => {
+      this.writePending();
+      return this.chain;
+    });
   }
 
   /** Writes the rest and gives the log its final name; returns that name. */
@@ -117,7 +128,90 @@ export class EventLogWriter {
     if (this.closed) return this.sink.location;
     await this.flush();
     this.closed = true;
+    await this.encoder?.stop();
     return this.sink.finish();
+  }
+
+  /** Encodes the events packed so far: here, or on the encoder thread once there is one. */
+  private encodeWaiting(): void {
+    if (this.packer.size === 0) return;
+    const batch = this.packer.take();
+    if (this.encoder) {
+      const answer = this.encoder.encode(batch);
+      this.encoded = this.encoded.then(async () => this.addPending(await answer)).catch((error: unknown) => this.failed(error));
+      return;
+    }
+    for (const name of batch.newNames) this.names.push(name);
+    writePackedLines(batch, this.names, this.lines);
+    this.addPending(this.lines.take());
+  }
+
+  private addPending(chunks: Buffer[]): void {
+    for (const chunk of chunks) {
+      this.pending.push(chunk);
+      this.pendingBytes += chunk.length;
+    }
+    if (this.pendingBytes >= this.batchBytes) this.writePending();
+  }
+
+  private writePending(): void {
+    if (this.pendingBytes === 0) return;
+    const chunks = this.pending;
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.chain = this.chain.then(() => (this.failure ? undefined : this.sink.write(chunks))).catch((error: unknown) => this.failed(error));
+  }
+
+  private failed(error: unknown): void {
+    if (this.failure) return;
+    this.failure = error instanceof Error ? error : new Error(String(error));
+    process.stderr.write(`dataflow: the event log ${this.sink.location} could not be written (${this.failure.message}); the events that follow are not logged\n`);
+  }
+}
+
+/** The encoder thread, as the writer sees it: a batch posted, its lines' buffers back in order. */
+class EncoderThread {
+  private readonly worker: Worker;
+  private readonly waiting = new Map<number, { resolve: (chunks: Buffer[]) => void; reject: (error: Error) => void }>();
+  private error: Error | undefined;
+
+  /**
+   * @param names the names the batches to come refer to besides their own new ones
+   * @param packer where the batches' numbers go back to, to be packed into again
+   */
+  constructor(names: readonly string[], private readonly packer: EventPacker) {
+    this.worker = new Worker(ENCODER_THREAD, { workerData: { names } });
+    this.worker.unref();
+    this.worker.on('message', (answer: EncodedBatch) => {
+      const waiter = this.waiting.get(answer.seq);
+      this.waiting.delete(answer.seq);
+      if (this.waiting.size === 0) this.worker.unref();
+      this.packer.recycle(answer.numbers);
+      waiter?.resolve(answer.memory.map((memory, i) => Buffer.from(memory, 0, answer.lengths[i])));
+    });
+    this.worker.on('error', (error) => this.fail(error));
+    this.worker.on('exit', (code) => this.fail(new Error(`the event log's encoder thread ended (exit code ${code})`)));
+  }
+
+  encode(batch: PackedBatch): Promise<Buffer[]> {
+    if (this.error) return Promise.reject(this.error);
+    return new Promise((resolve, reject) => {
+      // while an answer is awaited the thread keeps the process alive, so a flush at exit completes
+      if (this.waiting.size === 0) this.worker.ref();
+      this.waiting.set(batch.seq, { resolve, reject });
+      this.worker.postMessage(batch, [batch.numbers.buffer as ArrayBuffer]);
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.error ??= new Error('the event log is closed');
+    await this.worker.terminate();
+  }
+
+  private fail(error: Error): void {
+    this.error ??= error;
+    for (const waiter of this.waiting.values()) waiter.reject(this.error);
+    this.waiting.clear();
   }
 }
 

@@ -1,5 +1,5 @@
-// The event log's lines: TaskStart and TaskEnd are written by a template for speed; each must be
-// exactly JSON.stringify of the event, with every optional field, odd strings and non-finite numbers.
+// The event log's lines: TaskStart and TaskEnd are written field by field into bytes for speed; each must
+// be exactly JSON.stringify of the event, with every optional field, odd strings, and every kind of number.
 
 import { describe, expect, it } from 'vitest';
 import { eventLine } from '../../../engine/events/event-line.ts';
@@ -20,6 +20,10 @@ const events: EngineEvent[] = [
     failure: 'executor exec-2 was lost ("SIGKILL")\n\tat line 3', failureKind: 'ExecutorLost',
   },
   { event: 'TaskEnd', time: 4, stageId: 1, stageAttempt: 2, taskId: 14, partition: 0, attempt: 0, executorId: 'e', status: 'killed', durationMs: 0, io, failureKind: 'TaskKilled' },
+  {
+    event: 'TaskEnd', time: 1_767_225_600_123, stageId: 0, stageAttempt: 0, taskId: 2 ** 53 - 1, partition: 9, attempt: 0, executorId: 'exec-1', status: 'succeeded',
+    durationMs: 0.1, io: { ...io, inputBytes: 2 ** 60, inputRecords: 1e21, shuffleReadBytes: -17, shuffleReadRecords: 1e-7, outputRecords: -(2 ** 53), spillBytes: 10, peakMemoryBytes: 99.99 },
+  },
   { event: 'JobEnd', time: 5, jobId: 0, status: 'failed', message: 'boom "x"' },
   { event: 'AppEvent', time: 6, source: 'als', kind: 'iteration', data: { iteration: 3, trainRmse: 0.71, ok: true, none: null } },
 ];

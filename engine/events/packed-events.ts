@@ -1,0 +1,127 @@
+// Events packed as numbers, the form the event log encodes lines from (event-line.ts), on the driver's
+// thread or on the log's encoder thread (log-encoder-thread.ts), to which a batch crosses at the cost
+// of a few stores per event: a task's TaskStart and TaskEnd are fixed fields, so they go as rows of a
+// Float64Array; strings go once (executor ids and hosts get a number the first time they are seen) or,
+// for the rare other events, as their finished JSON line. (Structured clone of the event objects
+// would cost the driver about what encoding them does.)
+//
+//   TaskStart  | 1 | time | stageId | stageAttempt | taskId | partition | attempt | executor# | host# |
+//   TaskEnd    | 2 | time | stageId | stageAttempt | taskId | partition | attempt | executor# | status | durationMs |
+//              |   io ×9 (inputBytes … peakMemoryBytes) | failure text# or -1 | failureKind text# or -1 |
+//   any other  | 3 | text# (its JSON line) |
+
+import type { EngineEvent } from './events.ts';
+
+export const TASK_START = 1;
+export const TASK_END = 2;
+export const LINE = 3;
+export const STATUSES = ['succeeded', 'failed', 'killed'] as const;
+const STATUS_CODE = { succeeded: 0, failed: 1, killed: 2 } as const;
+/** Where each field sits in a task's row (TaskStart's row ends after `host`). */
+export const F = {
+  time: 1, stageId: 2, stageAttempt: 3, taskId: 4, partition: 5, attempt: 6, executor: 7, host: 8,
+  status: 8, durationMs: 9, io: 10, failure: 19, failureKind: 20,
+} as const;
+export const TASK_START_WIDTH = 9;
+export const TASK_END_WIDTH = 21;
+
+/** One batch as posted: rows, the names first seen in it, and its texts. */
+export interface PackedBatch {
+  seq: number;
+  numbers: Float64Array;
+  length: number;
+  /** Names (executor ids, hosts) first used in this batch, numbered on from those of earlier batches. */
+  newNames: string[];
+  texts: string[];
+}
+
+/** Events in, batches out. */
+export class EventPacker {
+  private numbers: Float64Array;
+  private length = 0;
+  private newNames: string[] = [];
+  private texts: string[] = [];
+  private readonly names = new Map<string, number>();
+  private seq = 0;
+  /** Arrays of numbers given back (by the encoder thread) to pack into again. */
+  private readonly spare: Float64Array[] = [];
+
+  constructor(private readonly capacity = 16_384) {
+    this.numbers = new Float64Array(capacity);
+  }
+
+  /** Numbers packed since the last batch was taken. */
+  get size(): number {
+    return this.length;
+  }
+
+  /** Whether the batch may not have room for one more event. */
+  get full(): boolean {
+    return this.length + TASK_END_WIDTH > this.capacity;
+  }
+
+  push(e: EngineEvent): void {
+    const n = this.numbers;
+    const at = this.length;
+    if (e.event === 'TaskStart' || e.event === 'TaskEnd') {
+      n[at + F.time] = e.time;
+      n[at + F.stageId] = e.stageId;
+      n[at + F.stageAttempt] = e.stageAttempt;
+      n[at + F.taskId] = e.taskId;
+      n[at + F.partition] = e.partition;
+      n[at + F.attempt] = e.attempt;
+      n[at + F.executor] = this.name(e.executorId);
+    }
+    if (e.event === 'TaskStart') {
+      n[at] = TASK_START;
+      n[at + F.host] = this.name(e.host);
+      this.length = at + TASK_START_WIDTH;
+    } else if (e.event === 'TaskEnd') {
+      n[at] = TASK_END;
+      n[at + F.status] = STATUS_CODE[e.status];
+      n[at + F.durationMs] = e.durationMs;
+      const io = e.io;
+      n[at + F.io] = io.inputBytes;
+      n[at + F.io + 1] = io.inputRecords;
+      n[at + F.io + 2] = io.shuffleReadBytes;
+      n[at + F.io + 3] = io.shuffleReadRecords;
+      n[at + F.io + 4] = io.shuffleWriteBytes;
+      n[at + F.io + 5] = io.shuffleWriteRecords;
+      n[at + F.io + 6] = io.outputRecords;
+      n[at + F.io + 7] = io.spillBytes;
+      n[at + F.io + 8] = io.peakMemoryBytes;
+      n[at + F.failure] = e.failure === undefined ? -1 : this.texts.push(e.failure) - 1;
+      n[at + F.failureKind] = e.failureKind === undefined ? -1 : this.texts.push(e.failureKind) - 1;
+      this.length = at + TASK_END_WIDTH;
+    } else {
+      n[at] = LINE;
+      n[at + 1] = this.texts.push(JSON.stringify(e)) - 1;
+      this.length = at + 2;
+    }
+  }
+
+  /** The batch so far (its numbers are handed over: post them as a transfer), and a fresh one begun. */
+  take(): PackedBatch {
+    const batch: PackedBatch = { seq: this.seq++, numbers: this.numbers, length: this.length, newNames: this.newNames, texts: this.texts };
+    this.numbers = this.spare.pop() ?? new Float64Array(this.capacity);
+    this.length = 0;
+    this.newNames = [];
+    this.texts = [];
+    return batch;
+  }
+
+  /** Takes back the numbers of a batch encoded (no longer read), to pack into again. */
+  recycle(numbers: Float64Array): void {
+    if (numbers.length === this.capacity && this.spare.length < 4) this.spare.push(numbers);
+  }
+
+  private name(text: string): number {
+    let id = this.names.get(text);
+    if (id === undefined) {
+      id = this.names.size;
+      this.names.set(text, id);
+      this.newNames.push(text);
+    }
+    return id;
+  }
+}
