@@ -78,6 +78,22 @@ export async function compiledEntry(entry = 'main') {
   }
 }
 
+/**
+ * Imports the entry point `entry` compiled, or, when DATAFLOW_COMPILED=0 or the tree cannot be built,
+ * its TypeScript `source` (a URL) through tsx's loader; returns the module. What every bootstrap does:
+ * the CLI, each task thread, the event log's encoder thread, the job type-check's worker.
+ */
+export async function importEntry(entry, source) {
+  const compiled = process.env.DATAFLOW_COMPILED === '0' ? undefined : await compiledEntry(entry);
+  if (compiled) {
+    process.setSourceMapsEnabled(true); // stack traces name the TypeScript files and lines, as under tsx
+    return import(compiled);
+  }
+  const { register } = await import('tsx/esm/api');
+  register();
+  return import(source);
+}
+
 async function compile(dir, manifestPath) {
   const esbuild = await import('esbuild');
   // The files reachable from the entries (esbuild's graph; its bundle itself is not used).
