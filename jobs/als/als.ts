@@ -5,6 +5,7 @@
 // regularized least-squares problem, and symmetrically for items; ALS alternates the two:
 //
 //   explicit (ALS-WR):  min Σ_(u,i) (r_ui − x_uᵀy_i)² + λ·(Σ_u n_u·|x_u|² + Σ_i n_i·|y_i|²)
+//     (`regExponent` ν weighs by n_u^ν and n_i^ν instead: ν = 0 is a constant λ)
 //     x_u = (Σ_i y_i·y_iᵀ + λ·n_u·I)⁻¹ · Σ_i r_ui·y_i         n_u = number of ratings of u
 //     With `biases`, ratings are centred on their mean μ and r ≈ μ + b_u + b_i + x_uᵀy_i: the solve
 //     for u uses [y_i, 1] as features and r − μ − b_i as target, learning (x_u, b_u) together.
@@ -257,7 +258,7 @@ export function makePlan(o: ResolvedAlsOptions, numUsers: number, numItems: numb
   const userSlots = slotsOf(user, item, o.implicitPrefs);
   const itemSlots = slotsOf(item, user, o.implicitPrefs);
   return {
-    rank: o.rank, width: o.biases ? o.rank + 2 : o.rank, implicit: o.implicitPrefs, alpha: o.alpha, regParam: o.regParam,
+    rank: o.rank, width: o.biases ? o.rank + 2 : o.rank, implicit: o.implicitPrefs, alpha: o.alpha, regParam: o.regParam, regExponent: o.regExponent,
     nonnegative: o.nonnegative, cholesky: o.solver === 'cholesky', cgSteps: o.cgSteps, biases: o.biases, mean, seed: o.seed,
     duplicates: o.duplicates, user, item, userSlots, itemSlots,
     userKeys: routeKeys(user.numBlocks, userSlots.count), itemKeys: routeKeys(item.numBlocks, itemSlots.count),

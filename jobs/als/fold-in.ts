@@ -31,6 +31,7 @@ import { partialGram, solveRows } from './row-solvers.ts';
 /** What may differ from the model's training options when folding in (a Spark-loaded model knows none of them). */
 export interface FoldInOptions {
   regParam?: number;
+  regExponent?: number;
   implicitPrefs?: boolean;
   alpha?: number;
   nonnegative?: boolean;
@@ -129,8 +130,8 @@ export async function foldIn(
 ): Promise<FoldedSide> {
   const { numPartitions, ...overrides } = options;
   for (const key of Object.keys(overrides)) {
-    if (!['regParam', 'implicitPrefs', 'alpha', 'nonnegative', 'userCol', 'itemCol', 'ratingCol', 'duplicates'].includes(key)) {
-      throw new AlsOptionError(`unknown fold-in option '${key}'; known options: regParam, implicitPrefs, alpha, nonnegative, userCol, itemCol, ratingCol, duplicates, numPartitions`);
+    if (!['regParam', 'regExponent', 'implicitPrefs', 'alpha', 'nonnegative', 'userCol', 'itemCol', 'ratingCol', 'duplicates'].includes(key)) {
+      throw new AlsOptionError(`unknown fold-in option '${key}'; known options: regParam, regExponent, implicitPrefs, alpha, nonnegative, userCol, itemCol, ratingCol, duplicates, numPartitions`);
     }
   }
   const o = resolveOptions({ ...model.options, ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)), rank: model.rank, solver: 'cholesky', numUserBlocks: 1, numItemBlocks: 1 });

@@ -151,7 +151,7 @@ export async function loadAlsModel(session: Session, dir: string, options: Model
     const items = await readFactors(session, dir, 'itemFactors', manifest.files.itemFactors, width, 0, manifest.params.itemCol, storage);
     return {
       parts: {
-        options: manifest.params, plan: { rank: manifest.rank, width, biases: manifest.biases, mean: manifest.offset },
+        options: { ...DEFAULTS, ...manifest.params }, plan: { rank: manifest.rank, width, biases: manifest.biases, mean: manifest.offset },
         users: users.enc, items: items.enc, userFactors: users.factors, itemFactors: items.factors, mean: manifest.globalMean,
         summary: manifest.summary ?? undefined, foldIns: manifest.foldIns,
       },
@@ -181,7 +181,7 @@ export async function loadAlsModel(session: Session, dir: string, options: Model
   const keep = extra?.offsetComponent ? 1 : 0;
   const sparkParams = { ...(meta.defaultParamMap ?? {}), ...(meta.paramMap ?? {}) } as Record<string, unknown>;
   const resolved: ResolvedAlsOptions = extra
-    ? extra.params
+    ? { ...DEFAULTS, ...extra.params }
     : resolveOptions({
       rank,
       userCol: typeof sparkParams.userCol === 'string' ? sparkParams.userCol : DEFAULTS.userCol,

@@ -11,6 +11,13 @@ export interface AlsOptions {
   maxIter?: number;
   /** λ. Scaled by each row's rating count (ALS-WR, as Spark): row u solves with λ·n_u (default 0.1). */
   regParam?: number;
+  /**
+   * ν, the power of the rating count in that scale: row u solves with λ·n_u^ν. 1 (default) is
+   * ALS-WR as Spark; 0 a constant λ (the `implicit` library, Surprise); 0.5 in between, the
+   * frequency-scaled regularization of Rendle et al. 2021 (regParam must then be larger: on
+   * MovieLens λ ≈ 1.3 at ν = 0.5 where λ ≈ 0.1 at ν = 1). The biases are regularized the same way.
+   */
+  regExponent?: number;
   /** Implicit feedback (Hu, Koren, Volinsky): confidence c = 1 + alpha·|r|, preference p = (r > 0). */
   implicitPrefs?: boolean;
   /** Confidence scale for implicit feedback (default 1.0). */
@@ -49,6 +56,7 @@ export interface AlsPlan {
   implicit: boolean;
   alpha: number;
   regParam: number;
+  regExponent: number;
   nonnegative: boolean;
   cholesky: boolean;
   cgSteps: number;
@@ -66,7 +74,7 @@ export interface AlsPlan {
 }
 
 export const DEFAULTS: ResolvedAlsOptions = {
-  rank: 10, maxIter: 10, regParam: 0.1, implicitPrefs: false, alpha: 1.0, nonnegative: false,
+  rank: 10, maxIter: 10, regParam: 0.1, regExponent: 1, implicitPrefs: false, alpha: 1.0, nonnegative: false,
   numUserBlocks: 4, numItemBlocks: 4, seed: 42, checkpointInterval: 10, biases: false,
   solver: 'cg', cgSteps: 3, userCol: 'userId', itemCol: 'itemId', ratingCol: 'rating',
   coldStartStrategy: 'nan', duplicates: 'average',
@@ -86,6 +94,9 @@ export function resolveOptions(options: AlsOptions = {}): ResolvedAlsOptions {
   positiveInt(o.rank, 'rank', 4096);
   if (!Number.isInteger(o.maxIter) || o.maxIter < 0) throw new AlsOptionError(`maxIter must be a non-negative integer, got ${o.maxIter}`);
   if (!(o.regParam >= 0) || !Number.isFinite(o.regParam)) throw new AlsOptionError(`regParam must be a finite number ≥ 0, got ${o.regParam}`);
+  if (typeof o.regExponent !== 'number' || !(o.regExponent >= 0 && o.regExponent <= 2)) {
+    throw new AlsOptionError(`regExponent must be a number in [0, 2] (1 = ALS-WR as Spark, 0 = a constant λ), got ${o.regExponent}`);
+  }
   if (!(o.alpha >= 0) || !Number.isFinite(o.alpha)) throw new AlsOptionError(`alpha must be a finite number ≥ 0, got ${o.alpha}`);
   positiveInt(o.numUserBlocks, 'numUserBlocks', 100_000);
   positiveInt(o.numItemBlocks, 'numItemBlocks', 100_000);

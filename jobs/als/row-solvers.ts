@@ -1,9 +1,10 @@
 // The per-row least-squares solves of one half-iteration, for every row of a block. With the
 // factors Y the block received (in `ys`, one vector of `width` floats per position) row u solves
 //
-//   explicit:  (Σ_i y_i·y_iᵀ + λ·n_u·I) x_u = Σ_i (r_ui − μ − offset_i)·y_i     n_u = #ratings of u
-//   implicit:  (YᵀY + Σ_i (c_ui − 1)·y_i·y_iᵀ + λ·n_u·I) x_u = Σ_i c_ui·p_ui·y_i
+//   explicit:  (Σ_i y_i·y_iᵀ + λ·n_u^ν·I) x_u = Σ_i (r_ui − μ − offset_i)·y_i     n_u = #ratings of u
+//   implicit:  (YᵀY + Σ_i (c_ui − 1)·y_i·y_iᵀ + λ·n_u^ν·I) x_u = Σ_i c_ui·p_ui·y_i
 //              c_ui = 1 + α·|r_ui|, p_ui = 1 if r_ui > 0 else 0, n_u = #positive ratings (as Spark)
+// ν = regExponent: 1 (default) is ALS-WR as Spark, 0 a constant λ, between them frequency-scaled.
 //
 // the sums running over u's ratings in increasing index of the other side (the in-block order).
 // With biases, y_i = [y, 1] and offset_i = b_i for users (x_u = [x, b_u]), and symmetrically for
@@ -70,6 +71,7 @@ export function solveRows(
   const blockedRows = implicit || kernels === 'js' || wasmRows ? null : ExplicitBlocked.create(ys, width, c.features, c.offset);
   const accumulate = implicit ? null : explicitAccumulator(width, c.features, c.offset);
   const cg = useCg ? new ImplicitCg({ k: m, gram: gram!, ys, width, pos, r, alpha: plan.alpha }, kernels) : null;
+  const regOf = (count: number): number => (plan.regExponent === 1 ? plan.regParam * count : plan.regParam * Math.pow(count, plan.regExponent));
   for (let u = 0; u < nLocal; u++) {
     const s = rowPtr[u];
     const e = rowPtr[u + 1];
@@ -77,9 +79,9 @@ export function solveRows(
     if (useCg) {
       for (let j = s; j < e; j++) if (r[j] > 0) count++;
       for (let t = 0; t < m; t++) x[t] = prev[u * width + c.result[t]];
-      cg!.solveRow(s, e, plan.regParam * count, x, plan.cgSteps, loss?.withError === true);
+      cg!.solveRow(s, e, regOf(count), x, plan.cgSteps, loss?.withError === true);
       // CG stops before the exact solution, where x·b = xᵀ(A + λn·I)x does not hold: from its residual and the y·x it tracked
-      if (loss?.withError) loss.squaredError += cg!.rowLoss(s, e, plan.regParam * count);
+      if (loss?.withError) loss.squaredError += cg!.rowLoss(s, e, regOf(count));
     } else {
       if (implicit) {
         a.set(gram!);
@@ -101,15 +103,16 @@ export function solveRows(
       let ok: boolean;
       const blockedSolve = blockedRows !== null && !implicit && !plan.nonnegative;
       if (loss?.withError && !blockedSolve) b0.set(b);
-      if (blockedSolve) ok = blockedRows.solve(pos, r, s, e, plan.mean, plan.regParam * count, x);
+      const reg = regOf(count);
+      if (blockedSolve) ok = blockedRows.solve(pos, r, s, e, plan.mean, reg, x);
       else {
-        addDiagonal(a, plan.regParam * count, m);
+        addDiagonal(a, reg, m);
         if (plan.nonnegative) ok = nnlsPacked(a, b, x, m);
         else { ok = solveSpdPacked(a, b, m); x.set(b); }
       }
       if (!ok) {
         throw new AlsNumericError(
-          `${side} ${start + u} (dense index): its normal equations (${e - s} ratings, rank ${plan.rank}, λ·n = ${plan.regParam * count}) are not positive definite; ` +
+          `${side} ${start + u} (dense index): its normal equations (${e - s} ratings, rank ${plan.rank}, λ·n^ν = ${reg}) are not positive definite; ` +
             `use regParam > 0 or a rank no larger than the rating counts`,
         );
       }
@@ -118,8 +121,8 @@ export function solveRows(
         let xx = 0;
         const rhs = blockedSolve ? blockedRows.rhs : b0;
         for (let t = 0; t < m; t++) { xb += x[t] * rhs[t]; xx += x[t] * x[t]; }
-        if (implicit) loss.squaredError += sumConfidencePreference(r, s, e, plan.alpha) - xb - plan.regParam * count * xx;
-        else loss.squaredError += sumSquaredTargets(ys, width, c.offset, pos, r, s, e, plan.mean) - xb - plan.regParam * count * xx;
+        if (implicit) loss.squaredError += sumConfidencePreference(r, s, e, plan.alpha) - xb - reg * xx;
+        else loss.squaredError += sumSquaredTargets(ys, width, c.offset, pos, r, s, e, plan.mean) - xb - reg * xx;
       }
     }
     const o = u * width;
@@ -134,7 +137,7 @@ export function solveRows(
     if (loss) {
       let xx = 0;
       for (let t = 0; t < m; t++) xx += x[t] * x[t];
-      loss.penalty += plan.regParam * count * xx;
+      loss.penalty += regOf(count) * xx;
       loss.ratings += e - s;
     }
   }

@@ -6,6 +6,7 @@
 // a new user, a changed user and a new item; and the folded users' recommendations are their best
 // unrated items by those predictions. On real executors (local[2]) the folded factors are the same
 // bits, and a folded model saved and loaded keeps its factors and its record of the fold-in.
+// The same reference, with λ·n^ν, checks training with `regExponent` (its last item half).
 
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -87,7 +88,7 @@ function reference(model: AlsModel, side: 'user' | 'item', rated: Array<{ other:
       count++;
     }
   }
-  for (let p = 0; p < n; p++) a[p]![p]! += o.regParam * count;
+  for (let p = 0; p < n; p++) a[p]![p]! += o.regParam * count ** o.regExponent; // λ·n^ν (ν = 1: ALS-WR)
   const x = solveDense(a, b);
   const out = new Array<number>(w).fill(0);
   featureAt.forEach((d, t) => { out[d] = Math.fround(x[t]!); });
@@ -126,6 +127,8 @@ describe.each<[string, AlsOptions]>([
   ['explicit', { rank: 4, maxIter: 4, regParam: 0.1 }],
   ['explicit with biases', { rank: 3, maxIter: 4, regParam: 0.2, biases: true }],
   ['implicit', { rank: 4, maxIter: 4, regParam: 0.05, implicitPrefs: true, alpha: 2 }],
+  ['explicit with biases, λ·√n', { rank: 3, maxIter: 4, regParam: 0.6, regExponent: 0.5, biases: true }],
+  ['implicit, constant λ', { rank: 4, maxIter: 4, regParam: 0.3, regExponent: 0, implicitPrefs: true, alpha: 2, solver: 'cholesky' }],
 ])('fold-in, %s', (_, options) => {
   it('folded users and items predict as factors solved independently against the fixed side (1e-9)', async () => {
     const model = await trainAls(session.fromRows(ratings(), { numPartitions: 2 }), { ...options, numUserBlocks: 2, numItemBlocks: 2 });
@@ -157,6 +160,36 @@ describe.each<[string, AlsOptions]>([
       .map((i) => [i, folded.predictOne(9001, i)] as const)
       .sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, 5).map(([i]) => i);
     expect(top).toEqual(expected);
+  });
+});
+
+describe('regExponent: λ·n^ν in training', () => {
+  it('the last item half solves λ·n^ν normal equations; ν is kept by save and load', async () => {
+    const train = (o: AlsOptions): Promise<AlsModel> => trainAls(session.fromRows(ratings(), { numPartitions: 2 }), { rank: 3, maxIter: 4, biases: true, numUserBlocks: 2, numItemBlocks: 2, ...o });
+    const model = await train({ regParam: 0.6, regExponent: 0.5 });
+    const byItem = new Map<number, Array<{ other: number; rating: number }>>();
+    for (const r of ratings()) byItem.set(r.itemId, [...(byItem.get(r.itemId) ?? []), { other: r.userId, rating: r.rating }]);
+    // each item's factors are the exact solve against the final user factors (float32 apart)
+    for (const item of [0, 50, 290]) {
+      const y = reference(model, 'item', byItem.get(item)!);
+      const stored = vectorOf(model.itemFactors, model.width, model.itemIndex(item));
+      for (let d = 0; d < model.width; d++) expect(Math.abs(stored[d]! - y[d]!)).toBeLessThan(1e-5 * Math.max(1, Math.abs(y[d]!)));
+    }
+    // ν = 1 (ALS-WR) is another model: the option reaches the solves
+    const wr = await train({ regParam: 0.6 });
+    expect(Math.abs(wr.predictOne(100, 10) - model.predictOne(100, 10))).toBeGreaterThan(1e-4);
+    const dir = await mkdtemp(join(tmpdir(), 'dataflow-reg-exponent-'));
+    try {
+      await model.save(join(dir, 'm'));
+      const back = await AlsModel.load(session, join(dir, 'm'));
+      expect(back.options.regExponent).toBe(0.5);
+      // folding in after loading uses the loaded ν
+      const folded = await back.foldInUsers(session.fromRows(CHANGED_USER));
+      const x = reference(model, 'user', CHANGED_USER.map((r) => ({ other: r.itemId, rating: r.rating })));
+      expect(Math.abs(folded.predictOne(105, 20) - predictFrom(model, x, vectorOf(model.itemFactors, model.width, model.itemIndex(20))))).toBeLessThan(1e-9);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 

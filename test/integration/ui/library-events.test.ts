@@ -30,7 +30,7 @@ type Rating = { userId: number; itemId: number; rating: number };
  * the ratings (rmse from it), implicit Σ over all pairs of c·(p − u·v)²; plus λ·n·|x|² for every row,
  * x its regularized components (with biases [x, b_u] of [x, b_u, 1], [y, b_i] of [y, 1, b_i]).
  */
-function directObjective(model: AlsModel, data: Rating[], o: { regParam: number; implicitPrefs?: boolean; alpha?: number; biases?: boolean }): { rmse: number; loss: number } {
+function directObjective(model: AlsModel, data: Rating[], o: { regParam: number; regExponent?: number; implicitPrefs?: boolean; alpha?: number; biases?: boolean }): { rmse: number; loss: number } {
   const w = model.width;
   const k = model.rank;
   const U = model.userFactors;
@@ -62,8 +62,9 @@ function directObjective(model: AlsModel, data: Rating[], o: { regParam: number;
   }
   const norm = (f: Float32Array, row: number, fixed: number): number => { let s = 0; for (let q = 0; q < w; q++) if (q !== fixed) s += f[row * w + q] ** 2; return s; };
   let penalty = 0;
-  for (let u = 0; u < nu; u++) penalty += o.regParam * counts.user[u] * norm(U, u, o.biases ? k + 1 : -1);
-  for (let i = 0; i < ni; i++) penalty += o.regParam * counts.item[i] * norm(V, i, o.biases ? k : -1);
+  const nuExp = o.regExponent ?? 1; // λ·n^ν
+  for (let u = 0; u < nu; u++) penalty += o.regParam * counts.user[u] ** nuExp * norm(U, u, o.biases ? k + 1 : -1);
+  for (let i = 0; i < ni; i++) penalty += o.regParam * counts.item[i] ** nuExp * norm(V, i, o.biases ? k : -1);
   return { rmse: Math.sqrt(error / data.length), loss: error + penalty };
 }
 
@@ -107,6 +108,8 @@ describe('library events', () => {
       { rank: 3, maxIter: 2, regParam: 0.05, seed: 4, biases: true },
       { rank: 3, maxIter: 2, regParam: 0.05, seed: 4, nonnegative: true },
       { rank: 20, maxIter: 2, regParam: 0.05, seed: 4 }, // the blocked kernels (rank > 15)
+      { rank: 20, maxIter: 2, regParam: 0.3, seed: 4, biases: true, regExponent: 0.5 }, // λ·√n
+      { rank: 3, maxIter: 2, regParam: 0.5, seed: 4, implicitPrefs: true, alpha: 2, regExponent: 0 }, // a constant λ, CG
       { rank: 3, maxIter: 2, regParam: 0.05, seed: 4, implicitPrefs: true, alpha: 2 },
       { rank: 3, maxIter: 2, regParam: 0.05, seed: 4, implicitPrefs: true, alpha: 2, solver: 'cholesky' as const },
     ];
@@ -141,7 +144,7 @@ describe('library events', () => {
     const lines = readFileSync(join(app.eventLogDir, `${appId}.jsonl`), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { event: string; source?: string; data?: unknown });
     expect(lines[0]!.event).toBe('ApplicationStart');
     expect(lines[lines.length - 1]!.event).toBe('ApplicationEnd');
-    expect(lines.filter((l) => l.event === 'AppEvent' && l.source === 'als')).toHaveLength(3 + 5 * 2); // the two ALS tests above
+    expect(lines.filter((l) => l.event === 'AppEvent' && l.source === 'als')).toHaveLength(3 + 7 * 2); // the two ALS tests above (3 iterations; 7 variants of 2)
     expect(lines.find((l) => l.source === 'my-job')!.data).toEqual({ n: 1, ok: true, note: 'x', nothing: null, nan: null });
   });
 });

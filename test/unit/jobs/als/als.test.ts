@@ -91,6 +91,12 @@ describe('trainAls (local)', () => {
     expect(Buffer.from(b.itemFactors.buffer).equals(Buffer.from(a.itemFactors.buffer))).toBe(true);
     const c = await trainAls(ds, { rank: 4, maxIter: 3, seed: 6 });
     expect(Buffer.from(c.userFactors.buffer).equals(Buffer.from(a.userFactors.buffer))).toBe(false);
+    // λ·n^ν (regExponent) with biases at a rank on the blocked path (> 15 unknowns): the same bits too
+    const nu = { rank: 20, maxIter: 2, regParam: 0.8, regExponent: 0.5, biases: true, seed: 5 };
+    const d = await trainAls(ds, { ...nu, numUserBlocks: 1, numItemBlocks: 1 });
+    const e = await trainAls(ds, { ...nu, numUserBlocks: 3, numItemBlocks: 2 });
+    expect(Buffer.from(e.userFactors.buffer).equals(Buffer.from(d.userFactors.buffer))).toBe(true);
+    expect(Buffer.from(e.itemFactors.buffer).equals(Buffer.from(d.itemFactors.buffer))).toBe(true);
   });
 
   it('implicit (CG and Cholesky): loss decreases, block counts give identical bits', async () => {
@@ -205,6 +211,7 @@ describe('trainAls (local)', () => {
       await expect(train(rows.slice(0, 50), { rank: 3, regParam: 0 })).rejects.toThrow(/not positive definite/);
       await expect(train(rows, { rank: 0 })).rejects.toThrow(/rank must be an integer/);
       await expect(train(rows, { colour: 1 } as never)).rejects.toThrow(/unknown ALS option 'colour'/);
+      await expect(train(rows, { regExponent: -0.5 })).rejects.toThrow(/regExponent must be a number in \[0, 2\].*got -0.5/);
       await expect(train(rows, { implicitPrefs: true, biases: true })).rejects.toThrow(/explicit feedback only/);
     });
   });
