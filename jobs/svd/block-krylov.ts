@@ -148,9 +148,22 @@ export async function blockKrylov(op: GramOperator, options: KrylovOptions): Pro
   }
 }
 
-/** Lets the driver's event loop read heartbeats between long dense steps (a blocked loop looks like a lost executor). */
-function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
+/** Longest stretch of driver work between two turns of the event loop. */
+const YIELD_EVERY_MS = 20;
+let lastYield = 0;
+
+/**
+ * Lets the driver's event loop read heartbeats between long dense steps (a blocked loop looks like
+ * a lost executor), at most once per YIELD_EVERY_MS: a small matrix's steps take well under a
+ * millisecond each on the driver, and a turn of the loop per step would cost more than the step.
+ */
+function yieldToEventLoop(): Promise<void> | undefined {
+  const now = performance.now();
+  if (now - lastYield < YIELD_EVERY_MS) return undefined;
+  return new Promise((resolve) => setImmediate(() => {
+    lastYield = performance.now();
+    resolve();
+  }));
 }
 
 function takeColumns(x: Float64Array, width: number, count: number): Float64Array {

@@ -52,7 +52,21 @@ export function dots(out: Float64Array, q: Float64Array, s: number, z: Float64Ar
       out[o + 2 * ldOut] = a20; out[o + 2 * ldOut + 1] = a21; out[o + 2 * ldOut + 2] = a22; out[o + 2 * ldOut + 3] = a23;
       out[o + 3 * ldOut] = a30; out[o + 3 * ldOut + 1] = a31; out[o + 3 * ldOut + 2] = a32; out[o + 3 * ldOut + 3] = a33;
     }
-    for (; c < b; c++) for (let r = i; r < i + 4; r++) out[r * ldOut + c] = dot(q, r * n, z, c * n, n);
+    // Remaining block vectors (all of them when b < 4, e.g. single-vector Lanczos): 4 × 1 tiles,
+    // each sum in the same order as dot() gives.
+    for (; c < b; c++) {
+      const zc = c * n;
+      let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+      for (let j = 0; j < n; j++) {
+        const y = z[zc + j]!;
+        a0 += q[q0 + j]! * y;
+        a1 += q[q1 + j]! * y;
+        a2 += q[q2 + j]! * y;
+        a3 += q[q3 + j]! * y;
+      }
+      const o = i * ldOut + c;
+      out[o] = a0; out[o + ldOut] = a1; out[o + 2 * ldOut] = a2; out[o + 3 * ldOut] = a3;
+    }
   }
   for (; i < s; i++) for (let c = 0; c < b; c++) out[i * ldOut + c] = dot(q, i * n, z, c * n, n);
 }
@@ -90,7 +104,17 @@ export function combineInto(out: Float64Array, q: Float64Array, s: number, y: Fl
     }
     for (; i < s; i++) for (let cc = c; cc < c + 4; cc++) axpy(out, cc * n, alpha * y[i * ldY + cc]!, q, i * n, n);
   }
-  for (; c < cols; c++) for (let i = 0; i < s; i++) axpy(out, c * n, alpha * y[i * ldY + c]!, q, i * n, n);
+  // Remaining output vectors (all of them when fewer than 4): 4 basis vectors per pass over out.
+  for (; c < cols; c++) {
+    const o = c * n;
+    let i = 0;
+    for (; i + 4 <= s; i += 4) {
+      const q0 = i * n, q1 = q0 + n, q2 = q1 + n, q3 = q2 + n;
+      const b0 = alpha * y[i * ldY + c]!, b1 = alpha * y[(i + 1) * ldY + c]!, b2 = alpha * y[(i + 2) * ldY + c]!, b3 = alpha * y[(i + 3) * ldY + c]!;
+      for (let j = 0; j < n; j++) out[o + j] += q[q0 + j]! * b0 + q[q1 + j]! * b1 + q[q2 + j]! * b2 + q[q3 + j]! * b3;
+    }
+    for (; i < s; i++) axpy(out, o, alpha * y[i * ldY + c]!, q, i * n, n);
+  }
 }
 
 function axpy(out: Float64Array, oo: number, a: number, x: Float64Array, xo: number, n: number): void {

@@ -4,6 +4,7 @@
 // or on which task finished first. The dense block travels to the tasks as a capture, never as a
 // broadcast, so iteration i's block is not kept alive by the session after the job.
 
+import type { Table } from 'apache-arrow';
 import type { Dataset } from '../../engine/index.ts';
 import { rowKernels } from './row-kernels.ts';
 import { sumTree } from './leaf-tree.ts';
@@ -51,7 +52,11 @@ export async function columnStats(rows: Dataset, n: number, tree: LeafTree): Pro
 
 /** Per wide row index: the mean of its raw ratings (each row is whole in one partition). */
 export async function rowMeans(rows: Dataset, count: number): Promise<Float64Array> {
-  const table = await rows.mapBatches(rowKernels.rowStats).toTable();
+  return meansOf(await rows.mapBatches(rowKernels.rowStats).toTable(), count);
+}
+
+/** rowStats' output (row, sum, count) → the mean per wide row index. */
+export function meansOf(table: Table, count: number): Float64Array {
   const means = new Float64Array(count);
   const ids = table.getChild('row')?.toArray() as Int32Array | undefined;
   const sums = table.getChild('sum')?.toArray() as Float64Array | undefined;

@@ -15,28 +15,32 @@
 //              encode to dense indices → groupByKey(part) into `numBlocks` partitions (default:
 //              one per executor slot; part = the partition of leaf wide index % 16) → each
 //              partition grouped by row and sorted into CSR rows (cached on the executors; never moves again).
+//   small:     a matrix that cannot hold more than DRIVER_MAX_ENTRIES entries (users × items) is
+//              collected by that same layout job; its column sums are then added on the driver, and
+//              when plan.ts puts the products there (local-products.ts) no other job runs until U.
 //   per pass:  the driver sends X (n' × b numbers) with the tasks; each partition returns its
 //              leaves' n' × b products added along a fixed tree, which the driver completes
 //              (leaf-tree.ts: the result never depends on the master, numBlocks, or task order).
 //   at the end: V on the driver → U = A V Σ⁻¹ computed on the executors, kept there as a Dataset.
 
+import type { Table } from 'apache-arrow';
 import type { Dataset } from '../../engine/index.ts';
 import { encodeIdColumns } from '../shared/id-encoding.ts';
 import type { IdEncoding } from '../shared/id-encoding.ts';
 import { SvdInputError } from './errors.ts';
-import { resolveSvdOptions } from './options.ts';
+import { driverKrylovShape, resolveSvdOptions } from './options.ts';
 import type { SvdOptions } from './options.ts';
 import { sparseRowKernels } from './sparse-rows.ts';
 import type { EncodeSpec } from './sparse-rows.ts';
-import { rowKernels } from './row-kernels.ts';
+import { colStatsPartial, rowKernels, rowStats } from './row-kernels.ts';
 import type { Centering } from './row-kernels.ts';
-import { SparseRowsOperator, columnStats, rowMeans } from './distributed-products.ts';
-import { LocalRowsOperator } from './local-products.ts';
-import { planSvd } from './plan.ts';
+import { SparseRowsOperator, columnStats, meansOf, rowMeans } from './distributed-products.ts';
+import { LocalRowsOperator, ONE_PART, oneBatch } from './local-products.ts';
+import { DRIVER_MAX_ENTRIES, planSvd } from './plan.ts';
 import { blockKrylov } from './block-krylov.ts';
 import type { NarrowSolution } from './block-krylov.ts';
 import { MAX_GRAMIAN_SIDE, solveGramian } from './gramian.ts';
-import { LEAVES, leafLayout } from './leaf-tree.ts';
+import { LEAVES, leafLayout, sumTree } from './leaf-tree.ts';
 import type { LeafTree } from './leaf-tree.ts';
 import { SvdModel } from './model.ts';
 
@@ -100,14 +104,22 @@ export async function svd(ratings: Dataset, k: number, options: SvdOptions = {})
     .mapBatches((t) => layout(t, leaves), { layout, leaves })
     .cache();
 
+  // A matrix that cannot hold more than DRIVER_MAX_ENTRIES entries (users × items bounds them)
+  // comes to the driver in the job that lays it out and caches it: its statistics are summed there
+  // (along the same tree, same bits), and driver-side products need no second job.
+  const local = o.products !== 'executors' && m * nItems <= DRIVER_MAX_ENTRIES ? oneBatch(await rows.toTable()) : null;
   // Centering: offsets from sums computed over the cached rows.
-  const { centering, userMeans, globalMean, entries } = await centeringOf(o.centering, rows, n, m, usersAreRows, tree);
+  const { centering, userMeans, globalMean, entries } = await centeringOf(o.centering, rows, local, n, m, usersAreRows, tree);
   const prepared = performance.now();
 
   // Which solver, and where its products run, from their estimated cost (plan.ts).
-  const plan = planSvd({ narrow: n, wide: usersAreRows ? m : nItems, entries, k, blockSize: o.blockSize, maxBasis: o.maxBasis, slots: numBlocks }, o.mode, o.products);
+  const plan = planSvd({ narrow: n, wide: usersAreRows ? m : nItems, entries, k, blockSize: o.blockSize, maxBasis: o.maxBasis, slots: numBlocks, collected: local !== null }, o.mode, o.products);
   const mode = plan.mode;
-  const operator = plan.products === 'driver' ? await LocalRowsOperator.collect(rows, n, centering) : new SparseRowsOperator(rows, n, centering, tree);
+  // The driver's own Lanczos defaults (options.ts); the model records what was used.
+  if (plan.products === 'driver') Object.assign(o, driverKrylovShape(k, options, o));
+  const operator = plan.products === 'executors'
+    ? new SparseRowsOperator(rows, n, centering, tree)
+    : local ? LocalRowsOperator.fromTable(local, n, centering) : await LocalRowsOperator.collect(rows, n, centering);
   let solution: NarrowSolution;
   if (mode === 'gramian') {
     solution = solveGramian(await operator.gram(), n, k);
@@ -147,9 +159,9 @@ export async function svd(ratings: Dataset, k: number, options: SvdOptions = {})
 }
 
 /** The offsets to subtract, from per-column sums (and per-row means when users are the rows). */
-async function centeringOf(kind: SvdOptions['centering'], rows: Dataset, n: number, m: number, usersAreRows: boolean, tree: LeafTree): Promise<{ centering: Centering; userMeans: Float64Array | null; globalMean: number; entries: number }> {
-  // Always run the column-stats pass: it also materializes the cached layout once.
-  const stats = await columnStats(rows, n, tree);
+async function centeringOf(kind: SvdOptions['centering'], rows: Dataset, local: Table | null, n: number, m: number, usersAreRows: boolean, tree: LeafTree): Promise<{ centering: Centering; userMeans: Float64Array | null; globalMean: number; entries: number }> {
+  // Without the rows on the driver, the column-stats pass also materializes the cached layout once.
+  const stats = local ? sumTree(colStatsPartial(local, n, ONE_PART), ONE_PART, 2 * n) : await columnStats(rows, n, tree);
   let total = 0;
   let count = 0;
   for (let j = 0; j < n; j++) {
@@ -160,7 +172,7 @@ async function centeringOf(kind: SvdOptions['centering'], rows: Dataset, n: numb
   if (kind === 'global') return { centering: { kind: 'global', mean: total / count }, userMeans: null, globalMean: total / count, entries };
   if (kind === 'user') {
     if (usersAreRows) {
-      const means = await rowMeans(rows, m);
+      const means = local ? meansOf(rowStats(local), m) : await rowMeans(rows, m);
       return { centering: { kind: 'rows', means }, userMeans: means, globalMean: 0, entries };
     }
     const means = Float64Array.from({ length: n }, (_, j) => stats[j]! / stats[n + j]!);

@@ -1,28 +1,58 @@
 // The driver-side twin of SparseRowsOperator for matrices that fit in the driver: the cached sparse
-// rows are collected ONCE into one table, and every product then runs on the driver with the same
-// kernels, as if one partition owned all 16 leaves (leaf-tree.ts) — so the sums, and the results,
-// are bit-identical to the distributed passes, without a job (and its latency) per Lanczos step.
-// Spark's RowMatrix.computeSVD does the same ("local" modes) when the problem is small.
+// rows are collected ONCE into plain CSR arrays (Int32Array starts/cols, Float64Array values), and
+// every product then runs on the driver in tight loops — no job, no Arrow table, no allocation per
+// row. Single-vector products (the driver's default block) run as WebAssembly (product-kernels.wat):
+// compiled code from the first call, where a JavaScript loop would run interpreted for much of a
+// small matrix's solve. The sums are the executors' (leaf-tree.ts): each of the 16 leaves sums its
+// rows in ascending order, each output number accumulating the same terms in the same order as
+// row-kernels.ts's gramApplyPartial, and the leaves are added along the same fixed tree, so the
+// results are bit-identical to the distributed passes. Spark's RowMatrix.computeSVD does the same
+// ("local" modes) when the problem is small.
 
+import { readFileSync } from 'node:fs';
 import type { Table } from 'apache-arrow';
 import type { Dataset } from '../../engine/index.ts';
+import { InternalError } from '../../engine/index.ts';
 import { columnData, tableFromColumns } from '../../engine/extend.ts';
-import { gramApplyPartial, gramPartial } from './row-kernels.ts';
+import { compileWat } from '../als/wat.ts';
+import { csrRows, gramPartial } from './row-kernels.ts';
 import type { Centering } from './row-kernels.ts';
 import { LEAVES, sumTree } from './leaf-tree.ts';
 import type { LeafTree } from './leaf-tree.ts';
 import type { GramOperator } from './block-krylov.ts';
 
 /** One partition owning every leaf: the driver then adds the same tree the executors would. */
-const ONE_PART: LeafTree = { leaves: LEAVES, bounds: Int32Array.of(0, LEAVES) };
+export const ONE_PART: LeafTree = { leaves: LEAVES, bounds: Int32Array.of(0, LEAVES) };
 
 export class LocalRowsOperator implements GramOperator {
   /** Products run so far (none of them is a job). */
   passes = 0;
   /** Seconds spent in those products, the collect included. */
   seconds = 0;
+  /** Row r's entries are starts[r]..starts[r+1] of cols/values (centering applied); rows ordered by (leaf, row). */
+  private readonly starts: Int32Array;
+  private readonly cols: Int32Array;
+  private readonly values: Float64Array;
+  /** Leaf l owns rows leafStarts[l]..leafStarts[l+1]. */
+  private readonly leafStarts: Int32Array;
+  /** The same rows in WebAssembly memory, for single-vector products (null without WebAssembly). */
+  private readonly wasm: WasmRows | null;
 
-  private constructor(private readonly table: Table, readonly n: number, private readonly centering: Centering) {}
+  private constructor(private readonly table: Table, readonly n: number, private readonly centering: Centering) {
+    const csr = csrRows(table, centering);
+    this.starts = csr.starts;
+    this.cols = csr.cols;
+    this.values = csr.values;
+    this.leafStarts = new Int32Array(LEAVES + 1);
+    let r = 0;
+    for (let l = 0; l < LEAVES; l++) {
+      this.leafStarts[l] = r;
+      while (r < csr.rowIds.length && csr.rowIds[r]! % LEAVES === l) r++;
+    }
+    this.leafStarts[LEAVES] = r;
+    const module = productModule();
+    this.wasm = module ? new WasmRows(module, this.starts, this.cols, this.values, n) : null;
+  }
 
   /**
    * Collects the cached rows (partitions in order, so rows stay ordered by leaf) into one batch.
@@ -32,19 +62,21 @@ export class LocalRowsOperator implements GramOperator {
    */
   static async collect(rows: Dataset, n: number, centering: Centering): Promise<LocalRowsOperator> {
     const started = performance.now();
-    const collected = await rows.toTable();
-    // One contiguous batch: the kernels' per-table caches (row starts, leaf starts) are then built once.
-    const table = tableFromColumns(collected.schema, collected.schema.fields.map((f) => columnData(collected, f.name)), collected.numRows);
-    const op = new LocalRowsOperator(table, n, centering);
+    const op = LocalRowsOperator.fromTable(await rows.toTable(), n, centering);
     op.seconds = (performance.now() - started) / 1000;
     return op;
+  }
+
+  /** The operator over sparse rows already on the driver (layoutRows' schema, ordered by leaf then row). */
+  static fromTable(collected: Table, n: number, centering: Centering): LocalRowsOperator {
+    return new LocalRowsOperator(oneBatch(collected), n, centering);
   }
 
   /** (AᵀA) X for X n × b, row-major. */
   async apply(x: Float64Array, b: number): Promise<Float64Array> {
     this.passes++;
     const started = performance.now();
-    const y = sumTree(gramApplyPartial(this.table, x, b, this.centering, ONE_PART), ONE_PART, this.n * b);
+    const y = this.product(x, b);
     this.seconds += (performance.now() - started) / 1000;
     return y;
   }
@@ -56,5 +88,218 @@ export class LocalRowsOperator implements GramOperator {
     const g = sumTree(gramPartial(this.table, this.n, this.centering, ONE_PART), ONE_PART, this.n * this.n);
     this.seconds += (performance.now() - started) / 1000;
     return g;
+  }
+
+  /**
+   * Y = Σ_leaves Σ_rows a_r (a_rᵀ X), column group by column group (groups of 4, 2 or 1 columns,
+   * packed n × width so a sparse entry's numbers are adjacent). Leaves are summed into their own
+   * buffers and merged pairwise as soon as two siblings are complete: the tree of leaf-tree.ts.
+   */
+  private product(x: Float64Array, b: number): Float64Array {
+    const n = this.n;
+    const y = new Float64Array(n * b);
+    for (let c0 = 0; c0 < b; ) {
+      const left = b - c0;
+      const width = left >= 3 ? 4 : left;
+      const used = Math.min(width, left);
+      const packed = width === 1 && b === 1 ? x : new Float64Array(n * width);
+      if (packed !== x) for (let j = 0; j < n; j++) for (let t = 0; t < used; t++) packed[j * width + t] = x[j * b + c0 + t]!;
+      const root = this.leafTreeSum(packed, width);
+      if (root !== null && width === 1 && b === 1) return root;
+      if (root !== null) for (let j = 0; j < n; j++) for (let t = 0; t < used; t++) y[j * b + c0 + t] = root[j * width + t]!;
+      c0 += used;
+    }
+    return y;
+  }
+
+  /** The 16 leaves' partial products for one packed column group, added along the fixed tree. */
+  private leafTreeSum(xg: Float64Array, width: number): Float64Array {
+    const wasm = width === 1 ? this.wasm : null;
+    const buffers: Buffers = wasm ?? new JsBuffers(this.n * width);
+    if (wasm) wasm.x.set(xg);
+    // A stack of completed subtrees (level, buffer): two of the same level are siblings.
+    const levels: number[] = [];
+    const stack: Buffer[] = [];
+    for (let l = 0; l < LEAVES; l++) {
+      const out = buffers.take();
+      const r0 = this.leafStarts[l]!;
+      const r1 = this.leafStarts[l + 1]!;
+      if (wasm) wasm.leaf1(r0, r1, out.at);
+      else if (width === 4) leaf4(this.starts, this.cols, this.values, r0, r1, xg, out.view);
+      else if (width === 2) leaf2(this.starts, this.cols, this.values, r0, r1, xg, out.view);
+      else leaf1(this.starts, this.cols, this.values, r0, r1, xg, out.view);
+      let level = 0;
+      let top = out;
+      while (levels.length > 0 && levels[levels.length - 1] === level) {
+        const into = stack.pop()!;
+        levels.pop();
+        const a = into.view;
+        const b = top.view;
+        for (let i = 0; i < a.length; i++) a[i] = a[i]! + b[i]!;
+        buffers.give(top);
+        top = into;
+        level++;
+      }
+      levels.push(level);
+      stack.push(top);
+    }
+    const root = stack[0]!;
+    const result = root.view.slice();
+    buffers.give(root);
+    return result;
+  }
+}
+
+/** The collected rows as one contiguous batch (partitions in order), which the row kernels read as one partition. */
+export function oneBatch(collected: Table): Table {
+  if (collected.batches.length === 1) return collected;
+  return tableFromColumns(collected.schema, collected.schema.fields.map((f) => columnData(collected, f.name)), collected.numRows);
+}
+
+/** A zeroed n × width accumulator: its numbers, and its byte offset in WebAssembly memory (-1 for JS). */
+interface Buffer {
+  view: Float64Array;
+  at: number;
+}
+
+/** Zeroed accumulators, reused: take() one, give() it back (it is zeroed again). */
+interface Buffers {
+  take(): Buffer;
+  give(buffer: Buffer): void;
+}
+
+class JsBuffers implements Buffers {
+  private readonly free: Buffer[] = [];
+  constructor(private readonly size: number) {}
+  take(): Buffer {
+    return this.free.pop() ?? { view: new Float64Array(this.size), at: -1 };
+  }
+  give(buffer: Buffer): void {
+    buffer.view.fill(0);
+    this.free.push(buffer);
+  }
+}
+
+const SOURCE = 'product-kernels.wat';
+let compiled: WebAssembly.Module | null | undefined;
+
+/** The compiled kernels (once per process), or null when this runtime cannot run them (JS twins then). */
+function productModule(): WebAssembly.Module | null {
+  if (compiled === undefined) {
+    try {
+      compiled = compileWat(SOURCE, readFileSync(new URL(`./${SOURCE}`, import.meta.url), 'utf8'));
+    } catch (error) {
+      throw new InternalError('SVD_KERNEL', `svd: the WebAssembly text of jobs/svd/${SOURCE} does not compile: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    }
+  }
+  return compiled;
+}
+
+/**
+ * The CSR rows copied once into a WebAssembly memory laid out as
+ *   starts (Int32, rows + 1) | cols (Int32, nnz) | values (Float64, nnz) | x (n) | accumulators (n each),
+ * never grown afterwards (so the views stay valid). Stack depth of the leaf tree: log2(16) + 1 = 5.
+ */
+class WasmRows implements Buffers {
+  readonly x: Float64Array;
+  private readonly kernel: (starts: number, cols: number, values: number, r0: number, r1: number, x: number, out: number) => void;
+  private readonly free: Buffer[] = [];
+  private readonly startsAt = 0;
+  private readonly colsAt: number;
+  private readonly valuesAt: number;
+  private readonly xAt: number;
+
+  constructor(module: WebAssembly.Module, starts: Int32Array, cols: Int32Array, values: Float64Array, n: number) {
+    const instance = new WebAssembly.Instance(module, {});
+    const exports = instance.exports as unknown as { memory: WebAssembly.Memory; leaf1: WasmRows['kernel'] };
+    const align = (bytes: number) => Math.ceil(bytes / 8) * 8;
+    this.colsAt = align(starts.length * 4);
+    this.valuesAt = align(this.colsAt + cols.length * 4);
+    this.xAt = this.valuesAt + values.length * 8;
+    const buffersAt = this.xAt + n * 8;
+    const depth = Math.log2(LEAVES) + 1;
+    const bytes = buffersAt + depth * n * 8;
+    const memory = exports.memory;
+    if (bytes > memory.buffer.byteLength) memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / 65536));
+    const buffer = memory.buffer;
+    new Int32Array(buffer, this.startsAt, starts.length).set(starts);
+    new Int32Array(buffer, this.colsAt, cols.length).set(cols);
+    new Float64Array(buffer, this.valuesAt, values.length).set(values);
+    this.x = new Float64Array(buffer, this.xAt, n);
+    for (let i = depth - 1; i >= 0; i--) this.free.push({ view: new Float64Array(buffer, buffersAt + i * n * 8, n), at: buffersAt + i * n * 8 });
+    this.kernel = exports.leaf1;
+  }
+
+  take(): Buffer {
+    const buffer = this.free.pop();
+    if (!buffer) throw new InternalError('SVD_KERNEL', 'svd: the leaf tree needed more accumulators than its depth');
+    return buffer;
+  }
+
+  give(buffer: Buffer): void {
+    buffer.view.fill(0);
+    this.free.push(buffer);
+  }
+
+  /** Rows r0..r1 of one leaf into the accumulator at byte offset `out`. */
+  leaf1(r0: number, r1: number, out: number): void {
+    this.kernel(this.startsAt, this.colsAt, this.valuesAt, r0, r1, this.xAt, out);
+  }
+}
+
+// One leaf's rows r0..r1 into `out` (zeroed): per row w = a_rᵀ X then out += a_r wᵀ; w starts at 0
+// and every out number gets its terms in row order, as in gramApplyPartial (same bits).
+
+function leaf4(starts: Int32Array, cols: Int32Array, values: Float64Array, r0: number, r1: number, xg: Float64Array, out: Float64Array): void {
+  for (let r = r0; r < r1; r++) {
+    const start = starts[r]!;
+    const end = starts[r + 1]!;
+    let w0 = 0, w1 = 0, w2 = 0, w3 = 0;
+    for (let p = start; p < end; p++) {
+      const v = values[p]!;
+      const base = cols[p]! << 2;
+      w0 += v * xg[base]!;
+      w1 += v * xg[base + 1]!;
+      w2 += v * xg[base + 2]!;
+      w3 += v * xg[base + 3]!;
+    }
+    for (let p = start; p < end; p++) {
+      const v = values[p]!;
+      const base = cols[p]! << 2;
+      out[base] += v * w0;
+      out[base + 1] += v * w1;
+      out[base + 2] += v * w2;
+      out[base + 3] += v * w3;
+    }
+  }
+}
+
+function leaf2(starts: Int32Array, cols: Int32Array, values: Float64Array, r0: number, r1: number, xg: Float64Array, out: Float64Array): void {
+  for (let r = r0; r < r1; r++) {
+    const start = starts[r]!;
+    const end = starts[r + 1]!;
+    let w0 = 0, w1 = 0;
+    for (let p = start; p < end; p++) {
+      const v = values[p]!;
+      const base = cols[p]! << 1;
+      w0 += v * xg[base]!;
+      w1 += v * xg[base + 1]!;
+    }
+    for (let p = start; p < end; p++) {
+      const v = values[p]!;
+      const base = cols[p]! << 1;
+      out[base] += v * w0;
+      out[base + 1] += v * w1;
+    }
+  }
+}
+
+function leaf1(starts: Int32Array, cols: Int32Array, values: Float64Array, r0: number, r1: number, xg: Float64Array, out: Float64Array): void {
+  for (let r = r0; r < r1; r++) {
+    const start = starts[r]!;
+    const end = starts[r + 1]!;
+    let w = 0;
+    for (let p = start; p < end; p++) w += values[p]! * xg[cols[p]!]!;
+    for (let p = start; p < end; p++) out[cols[p]!] += values[p]! * w;
   }
 }

@@ -11,7 +11,8 @@ export interface SvdOptions {
    * Lanczos on products with A, any width) or 'auto' (default: the cheaper by plan.ts's cost model). */
   mode?: SvdMode;
   /** Where the products with A run: 'executors' (one distributed pass each, over the cached rows),
-   * 'driver' (the rows collected once, then every product local: no job per step; same bits) or
+   * 'driver' (the rows collected once, then every product local: no job per step; the same bits
+   * for the same blockSize and maxBasis, whose defaults differ: see blockSize) or
    * 'auto' (default: the cheaper by plan.ts's cost model; the driver only for small matrices). */
   products?: SvdProducts;
   /** Lanczos: stop when every pair's residual ‖AᵀA v − σ² v‖ ≤ tol · σ₁² (default 1e-8; the
@@ -25,10 +26,12 @@ export interface SvdOptions {
   /** Subtract nothing, the global mean, or each user's mean from every STORED rating (the matrix
    * stays sparse: unobserved entries stay 0, as in scipy on the centered coo matrix). */
   centering?: SvdCentering;
-  /** Lanczos block size (default clamp(⌈k/3⌉, 4, 16): small blocks need the fewest products in
-   * total, larger ones fewer jobs). */
+  /** Lanczos block size (default clamp(⌈k/3⌉, 4, 16) with the products on the executors: small
+   * blocks need the fewest products in total, larger ones fewer jobs; 1 with the products on the
+   * driver, where a product costs no job and single vectors need the fewest multiply-adds). */
   blockSize?: number;
-  /** Lanczos basis size before a restart (default max(3k, k + 10·blockSize), rounded down to whole blocks). */
+  /** Lanczos basis size before a restart (default max(3k, k + 10·blockSize), rounded down to whole
+   * blocks; max(3k, k + 20) for the driver's single-vector default). */
   maxBasis?: number;
   /** Partitions of the wide side's rows (default: the session's executor slots, at most 16).
    * Results never depend on it, on the master or on the input's partitioning (sums run along a
@@ -79,4 +82,17 @@ export function resolveSvdOptions(k: number, options: SvdOptions): ResolvedSvdOp
     itemColumn: options.itemColumn ?? 'itemId',
     ratingColumn: options.ratingColumn ?? 'rating',
   };
+}
+
+/**
+ * The Lanczos block and basis when the products run on the driver: the given ones, else a single
+ * vector (no job per product there, so the fewest multiply-adds wins: on a 943 × 1682 matrix, k = 10,
+ * 80 single-vector products against 35 products of 4) and a basis of max(3k, k + 20).
+ *
+ * @example
+ *   driverKrylovShape(10, {}); // { blockSize: 1, maxBasis: 30 }
+ */
+export function driverKrylovShape(k: number, options: Pick<SvdOptions, 'blockSize' | 'maxBasis'>, resolved: Pick<ResolvedSvdOptions, 'blockSize' | 'maxBasis'>): { blockSize: number; maxBasis: number } {
+  if (options.blockSize !== undefined) return { blockSize: resolved.blockSize, maxBasis: resolved.maxBasis };
+  return { blockSize: 1, maxBasis: options.maxBasis ?? Math.max(3 * k, k + 20) };
 }

@@ -7,7 +7,8 @@
 //   job (per distributed pass):              JOB
 //   Lanczos:   ~PASSES_PER_BASIS · basis/b passes, + the driver's Gram–Schmidt 4 · n · basis² · MADD_DENSE
 //   Gramian:   one pass of Σ_r nnz_r² / 2 (≈ entries²/wide · SKEW), + the eigen-solve EIGEN · n³
-//   driver products pay the collect once: entries · COLLECT, and are allowed up to DRIVER_MAX_ENTRIES.
+//   driver products pay the collect once: entries · COLLECT (nothing when the layout job brought the
+//   rows already), and are allowed up to DRIVER_MAX_ENTRIES.
 // At 943 × 1682 (100k ratings) the Gramian's eigen-solve alone is ~7 s against ~0.1 s for Lanczos
 // on the driver; the Gramian wins only for very narrow matrices (n of a few hundred).
 
@@ -42,6 +43,8 @@ export interface SvdShape {
   maxBasis: number;
   /** Partitions working in parallel on the executors. */
   slots: number;
+  /** The rows are already on the driver (collected by the layout job): no collect to pay. */
+  collected?: boolean;
 }
 
 export interface SvdPlan {
@@ -62,7 +65,7 @@ export function svdCosts(s: SvdShape): Record<'gramian' | 'lanczos', Record<'dri
   const passes = whole ? 1 : PASSES_PER_BASIS * Math.ceil(basis / b);
   const product = 2 * entries * (whole ? n : b) * MADD;
   const dense = whole ? eigen : 4 * n * basis * basis * MADD_DENSE * PASSES_PER_BASIS;
-  const collect = entries * COLLECT;
+  const collect = s.collected ? 0 : entries * COLLECT;
   return {
     lanczos: {
       driver: collect + passes * product + dense,

@@ -1,0 +1,51 @@
+;; The driver's single-vector Gram product over one leaf of sparse rows, as WebAssembly: compiled
+;; code from the first call (a JavaScript loop runs interpreted until V8 has optimized it, which for
+;; a small matrix is most of the solve). local-products.ts compiles this text with wabt and keeps
+;; the JavaScript twin (leaf1 there) that performs the very same floating-point operations in the
+;; same order, as row-kernels.ts's gramApplyPartial does for column 0 of a block: identical bits.
+;;
+;;   leaf1   for each row r in [r0, r1): w = Σ_p values[p]·x[cols[p]] (p ascending, from w = 0),
+;;           then out[cols[p]] += values[p]·w (p ascending)
+;;
+;; Pointers are byte offsets into the exported memory: starts Int32 (row r's entries are
+;; starts[r]..starts[r+1]), cols Int32, values Float64, x and out Float64 (n long).
+
+(module
+  (memory (export "memory") 1)
+
+  (func (export "leaf1")
+    (param $starts i32) (param $cols i32) (param $values i32) (param $r0 i32) (param $r1 i32)
+    (param $x i32) (param $out i32)
+    (local $r i32) (local $p i32) (local $start i32) (local $end i32) (local $w f64) (local $at i32)
+    (local.set $r (local.get $r0))
+    (block $rows_done
+      (loop $rows
+        (br_if $rows_done (i32.ge_s (local.get $r) (local.get $r1)))
+        (local.set $start (i32.load (i32.add (local.get $starts) (i32.shl (local.get $r) (i32.const 2)))))
+        (local.set $end (i32.load offset=4 (i32.add (local.get $starts) (i32.shl (local.get $r) (i32.const 2)))))
+        ;; w = a_rᵀ x
+        (local.set $w (f64.const 0))
+        (local.set $p (local.get $start))
+        (block $dot_done
+          (loop $dot
+            (br_if $dot_done (i32.ge_s (local.get $p) (local.get $end)))
+            (local.set $w (f64.add (local.get $w) (f64.mul
+              (f64.load (i32.add (local.get $values) (i32.shl (local.get $p) (i32.const 3))))
+              (f64.load (i32.add (local.get $x)
+                (i32.shl (i32.load (i32.add (local.get $cols) (i32.shl (local.get $p) (i32.const 2)))) (i32.const 3)))))))
+            (local.set $p (i32.add (local.get $p) (i32.const 1)))
+            (br $dot)))
+        ;; out += a_r · w
+        (local.set $p (local.get $start))
+        (block $axpy_done
+          (loop $axpy
+            (br_if $axpy_done (i32.ge_s (local.get $p) (local.get $end)))
+            (local.set $at (i32.add (local.get $out)
+              (i32.shl (i32.load (i32.add (local.get $cols) (i32.shl (local.get $p) (i32.const 2)))) (i32.const 3))))
+            (f64.store (local.get $at) (f64.add (f64.load (local.get $at)) (f64.mul
+              (f64.load (i32.add (local.get $values) (i32.shl (local.get $p) (i32.const 3))))
+              (local.get $w))))
+            (local.set $p (i32.add (local.get $p) (i32.const 1)))
+            (br $axpy)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rows)))))
