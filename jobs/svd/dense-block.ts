@@ -122,12 +122,16 @@ function axpy(out: Float64Array, oo: number, a: number, x: Float64Array, xo: num
   for (let j = 0; j < n; j++) out[oo + j] += a * x[xo + j]!;
 }
 
-/** Z ← (I − Q Qᵀ) Z for the first s vectors of basis Q, applied twice (block classical Gram–Schmidt). */
-export function orthogonalizeAgainst(z: Float64Array, b: number, q: Float64Array, s: number, n: number): void {
+/**
+ * Z ← (I − Q Qᵀ) Z for the first s vectors of basis Q, applied twice (block classical Gram–Schmidt).
+ * `known`, when given, already holds the first pass's Qᵀ Z (s × b, row-major, as dots() forms it).
+ */
+export function orthogonalizeAgainst(z: Float64Array, b: number, q: Float64Array, s: number, n: number, known?: Float64Array): void {
   if (s === 0) return;
   const c = new Float64Array(s * b);
   for (let pass = 0; pass < 2; pass++) {
-    dots(c, q, s, z, b, n, b);
+    if (pass === 0 && known) c.set(known.subarray(0, s * b));
+    else dots(c, q, s, z, b, n, b);
     combineInto(z, q, s, c, b, b, n, -1);
   }
 }

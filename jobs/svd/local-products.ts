@@ -133,10 +133,7 @@ export class LocalRowsOperator implements GramOperator {
       while (levels.length > 0 && levels[levels.length - 1] === level) {
         const into = stack.pop()!;
         levels.pop();
-        const a = into.view;
-        const b = top.view;
-        for (let i = 0; i < a.length; i++) a[i] = a[i]! + b[i]!;
-        buffers.give(top);
+        buffers.merge(into, top);
         top = into;
         level++;
       }
@@ -166,6 +163,8 @@ interface Buffer {
 interface Buffers {
   take(): Buffer;
   give(buffer: Buffer): void;
+  /** into ← into + from (left + right sibling), then gives `from` back. */
+  merge(into: Buffer, from: Buffer): void;
 }
 
 class JsBuffers implements Buffers {
@@ -177,6 +176,12 @@ class JsBuffers implements Buffers {
   give(buffer: Buffer): void {
     buffer.view.fill(0);
     this.free.push(buffer);
+  }
+  merge(into: Buffer, from: Buffer): void {
+    const a = into.view;
+    const b = from.view;
+    for (let i = 0; i < a.length; i++) a[i] = a[i]! + b[i]!;
+    this.give(from);
   }
 }
 
@@ -203,6 +208,8 @@ function productModule(): WebAssembly.Module | null {
 class WasmRows implements Buffers {
   readonly x: Float64Array;
   private readonly kernel: (starts: number, cols: number, values: number, r0: number, r1: number, x: number, out: number) => void;
+  private readonly mergeKernel: (into: number, from: number, n: number) => void;
+  private readonly n: number;
   private readonly free: Buffer[] = [];
   private readonly startsAt = 0;
   private readonly colsAt: number;
@@ -211,7 +218,8 @@ class WasmRows implements Buffers {
 
   constructor(module: WebAssembly.Module, starts: Int32Array, cols: Int32Array, values: Float64Array, n: number) {
     const instance = new WebAssembly.Instance(module, {});
-    const exports = instance.exports as unknown as { memory: WebAssembly.Memory; leaf1: WasmRows['kernel'] };
+    const exports = instance.exports as unknown as { memory: WebAssembly.Memory; leaf1: WasmRows['kernel']; merge: WasmRows['mergeKernel'] };
+    this.n = n;
     const align = (bytes: number) => Math.ceil(bytes / 8) * 8;
     this.colsAt = align(starts.length * 4);
     this.valuesAt = align(this.colsAt + cols.length * 4);
@@ -228,6 +236,7 @@ class WasmRows implements Buffers {
     this.x = new Float64Array(buffer, this.xAt, n);
     for (let i = depth - 1; i >= 0; i--) this.free.push({ view: new Float64Array(buffer, buffersAt + i * n * 8, n), at: buffersAt + i * n * 8 });
     this.kernel = exports.leaf1;
+    this.mergeKernel = exports.merge;
   }
 
   take(): Buffer {
@@ -239,6 +248,11 @@ class WasmRows implements Buffers {
   give(buffer: Buffer): void {
     buffer.view.fill(0);
     this.free.push(buffer);
+  }
+
+  merge(into: Buffer, from: Buffer): void {
+    this.mergeKernel(into.at, from.at, this.n); // zeroes `from` as it goes
+    this.free.push(from);
   }
 
   /** Rows r0..r1 of one leaf into the accumulator at byte offset `out`. */

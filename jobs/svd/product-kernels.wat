@@ -7,6 +7,9 @@
 ;;   leaf1   for each row r in [r0, r1): w = Σ_p values[p]·x[cols[p]] (p ascending, from w = 0),
 ;;           then out[cols[p]] += values[p]·w (p ascending)
 ;;
+;;   merge   into[i] = into[i] + from[i], then from[i] = 0, for i < n: two sibling subtrees added
+;;           (left + right, as leaf-tree.ts adds them) and the right one's accumulator zeroed for reuse
+;;
 ;; Pointers are byte offsets into the exported memory: starts Int32 (row r's entries are
 ;; starts[r]..starts[r+1]), cols Int32, values Float64, x and out Float64 (n long).
 
@@ -48,4 +51,16 @@
             (local.set $p (i32.add (local.get $p) (i32.const 1)))
             (br $axpy)))
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
-        (br $rows)))))
+        (br $rows))))
+
+  (func (export "merge") (param $into i32) (param $from i32) (param $n i32)
+    (local $end i32)
+    (local.set $end (i32.add (local.get $from) (i32.shl (local.get $n) (i32.const 3))))
+    (block $done
+      (loop $each
+        (br_if $done (i32.ge_u (local.get $from) (local.get $end)))
+        (f64.store (local.get $into) (f64.add (f64.load (local.get $into)) (f64.load (local.get $from))))
+        (f64.store (local.get $from) (f64.const 0))
+        (local.set $into (i32.add (local.get $into) (i32.const 8)))
+        (local.set $from (i32.add (local.get $from) (i32.const 8)))
+        (br $each)))))
