@@ -9,12 +9,10 @@
 // results are bit-identical to the distributed passes. Spark's RowMatrix.computeSVD does the same
 // ("local" modes) when the problem is small.
 
-import { readFileSync } from 'node:fs';
 import type { Table } from 'apache-arrow';
 import type { Dataset } from '../../engine/index.ts';
 import { InternalError } from '../../engine/index.ts';
 import { columnData, tableFromColumns } from '../../engine/extend.ts';
-import { compileWat } from '../als/wat.ts';
 import { csrRows, gramPartial } from './row-kernels.ts';
 import type { Centering } from './row-kernels.ts';
 import { LEAVES, sumTree } from './leaf-tree.ts';
@@ -185,17 +183,20 @@ class JsBuffers implements Buffers {
   }
 }
 
-const SOURCE = 'product-kernels.wat';
+/**
+ * product-kernels.wat assembled (by wabt, canonical LEBs): its 349 bytes, so that no assembler loads
+ * and runs in the solve (wabt's first parse costs 10-100 ms). The text is the source; the unit test
+ * test/unit/jobs/svd/local-products.test.ts assembles it and checks these bytes are what it gives.
+ */
+export const PRODUCT_KERNELS_WASM =
+  'AGFzbQEAAAABEQJgB39/f39/f38AYAN/f38AAwMCAAEFAwEAAQcaAwZtZW1vcnkCAAVsZWFmMQAABW1lcmdlAAEKmQICzAEDBH8BfAF/IAMhBwJAA0AgByAETg0BIAAgB0ECdGooAgAhCSAAIAdBAnRqKAIEIQpEAAAAAAAAAAAhCyAJIQgCQANAIAggCk4NASALIAIgCEEDdGorAwAgBSABIAhBAnRqKAIAQQN0aisDAKKgIQsgCEEBaiEIDAALCyAJIQgCQANAIAggCk4NASAGIAEgCEECdGooAgBBA3RqIQwgDCAMKwMAIAIgCEEDdGorAwAgC6KgOQMAIAhBAWohCAwACwsgB0EBaiEHDAALCwtJAQF/IAEgAkEDdGohAwJAA0AgASADTw0BIAAgACsDACABKwMAoDkDACABRAAAAAAAAAAAOQMAIABBCGohACABQQhqIQEMAAsLCw==';
 let compiled: WebAssembly.Module | null | undefined;
 
-/** The compiled kernels (once per process), or null when this runtime cannot run them (JS twins then). */
+/** The compiled kernels (once per process), or null when this runtime has no WebAssembly (JS twins then). */
 function productModule(): WebAssembly.Module | null {
   if (compiled === undefined) {
-    try {
-      compiled = compileWat(SOURCE, readFileSync(new URL(`./${SOURCE}`, import.meta.url), 'utf8'));
-    } catch (error) {
-      throw new InternalError('SVD_KERNEL', `svd: the WebAssembly text of jobs/svd/${SOURCE} does not compile: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
-    }
+    const bytes = Buffer.from(PRODUCT_KERNELS_WASM, 'base64');
+    compiled = typeof WebAssembly === 'object' && WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
   }
   return compiled;
 }

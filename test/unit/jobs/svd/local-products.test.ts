@@ -1,9 +1,11 @@
 // The driver's products (typed-array CSR, WebAssembly for single vectors) give the very bits the
 // executors' kernel gives over the same rows, for every block width and centering.
 
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Table, makeVector } from 'apache-arrow';
-import { LocalRowsOperator, ONE_PART } from '../../../../jobs/svd/local-products.ts';
+import wabtInit from 'wabt';
+import { LocalRowsOperator, ONE_PART, PRODUCT_KERNELS_WASM } from '../../../../jobs/svd/local-products.ts';
 import { gramApplyPartial } from '../../../../jobs/svd/row-kernels.ts';
 import type { Centering } from '../../../../jobs/svd/row-kernels.ts';
 import { LEAVES, sumTree } from '../../../../jobs/svd/leaf-tree.ts';
@@ -54,5 +56,18 @@ describe('LocalRowsOperator', () => {
     const again = await op.apply(x, 1);
     expect(Array.from(again)).toEqual(Array.from(first));
     expect(first.some((v) => v !== 0)).toBe(true);
+  });
+});
+
+describe('product-kernels.wat', () => {
+  it('is what the embedded WebAssembly bytes were assembled from (edit the text, then paste the new bytes)', async () => {
+    const wabt = await wabtInit();
+    const text = readFileSync(new URL('../../../../jobs/svd/product-kernels.wat', import.meta.url));
+    const parsed = wabt.parseWat('wat', new Uint8Array(text).slice(), { simd: true });
+    parsed.resolveNames();
+    parsed.validate();
+    const bytes = parsed.toBinary({ canonicalize_lebs: true }).buffer;
+    parsed.destroy();
+    expect(Buffer.from(bytes).toString('base64')).toBe(PRODUCT_KERNELS_WASM);
   });
 });
