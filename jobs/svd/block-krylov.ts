@@ -25,6 +25,7 @@
 
 import { SvdConvergenceError } from './errors.ts';
 import { symmetricEigen } from './symmetric-eigen.ts';
+import { SingleVectorBasis } from './dense-wasm.ts';
 import { combineInto, dots, fixSigns, orthogonalizeAgainst, orthonormalizeBlock, randomBlock, toColumnMajor, toRowMajor } from './dense-block.ts';
 
 /** Multiplies AᵀA (narrow side, n × n) with a dense n × b block, row-major in and out. */
@@ -73,7 +74,13 @@ export async function blockKrylov(op: GramOperator, options: KrylovOptions): Pro
   // relation the thick restart relies on), so the basis holds a whole number of blocks.
   const m = Math.floor(Math.max(options.maxBasis, k + 2 * b) / b) * b;
   if (n <= m) return denseSolve(op, k);
-  const q = new Float64Array(n * m);
+  // A single-vector basis lives in WebAssembly memory, its Gram–Schmidt compiled (same bits).
+  const wasm = b === 1 ? SingleVectorBasis.create(n, m) : null;
+  const q = wasm ? wasm.q : new Float64Array(n * m);
+  const orthogonalize = (z: Float64Array, s: number, known?: Float64Array): void => {
+    if (wasm) wasm.orthogonalize(z, s, known);
+    else orthogonalizeAgainst(z, b, q, s, n, known);
+  };
   const h = new Float64Array(m * m);
   const hw = new Float64Array(m * b);
   let s = 0;
@@ -86,13 +93,14 @@ export async function blockKrylov(op: GramOperator, options: KrylovOptions): Pro
     // Expand the basis one block at a time until it is full.
     while (s + b <= m) {
       await yieldToEventLoop();
-      orthogonalizeAgainst(z, b, q, s, n, known);
+      orthogonalize(z, s, known);
       orthonormalizeBlock(z, b, q, s, n, options.seed, passes + 1);
       const w = toColumnMajor(await op.apply(toRowMajor(z, b, n), b), b, n);
       passes++;
       q.set(z, s * n);
       // H[i][s+c] = H[s+c][i] = q_i · (M z_c) for every i < s + b.
-      dots(hw, q, s + b, w, b, n, b);
+      if (wasm) wasm.dots(hw, s + b, w);
+      else dots(hw, q, s + b, w, b, n, b);
       for (let i = 0; i < s + b; i++) {
         for (let c = 0; c < b; c++) {
           h[i * m + s + c] = hw[i * b + c]!;
@@ -109,7 +117,7 @@ export async function blockKrylov(op: GramOperator, options: KrylovOptions): Pro
     await yieldToEventLoop();
     const { values, vectors } = symmetricEigen(hs, s);
     // F = the last product outside the basis; its Gram gives each Ritz pair's residual norm.
-    orthogonalizeAgainst(z, b, q, s, n, known);
+    orthogonalize(z, s, known);
     known = undefined; // the basis is rotated below
     const f = new Float64Array(b * b);
     dots(f, z, b, z, b, n, b);

@@ -1,5 +1,6 @@
 // The driver's products (typed-array CSR, WebAssembly for single vectors) give the very bits the
-// executors' kernel gives over the same rows, for every block width and centering.
+// executors' kernel gives over the same rows, for every block width and centering; the single-vector
+// Gram–Schmidt in WebAssembly gives dense-block.ts's bits; the embedded wasm bytes are their .wat.
 
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -9,6 +10,8 @@ import { LocalRowsOperator, ONE_PART, PRODUCT_KERNELS_WASM } from '../../../../j
 import { gramApplyPartial } from '../../../../jobs/svd/row-kernels.ts';
 import type { Centering } from '../../../../jobs/svd/row-kernels.ts';
 import { LEAVES, sumTree } from '../../../../jobs/svd/leaf-tree.ts';
+import { DENSE_KERNELS_WASM, SingleVectorBasis } from '../../../../jobs/svd/dense-wasm.ts';
+import { dots, orthogonalizeAgainst } from '../../../../jobs/svd/dense-block.ts';
 
 /** Sparse rows as layoutRows lays them out: ordered by (row % 16, row), columns ascending; ~30% dense. */
 function sparseRows(rows: number, n: number, seed: number): Table {
@@ -59,15 +62,46 @@ describe('LocalRowsOperator', () => {
   });
 });
 
-describe('product-kernels.wat', () => {
+describe('SingleVectorBasis', () => {
+  it('gives the bits of orthogonalizeAgainst and dots with b = 1, for any basis size', () => {
+    const n = 53;
+    const m = 11;
+    const wasm = SingleVectorBasis.create(n, m)!;
+    expect(wasm).not.toBeNull();
+    const q = Float64Array.from({ length: n * m }, (_, i) => Math.cos(i * 0.37) / (1 + (i % 7)));
+    wasm.q.set(q);
+    for (let s = 0; s <= m; s++) {
+      const z = Float64Array.from({ length: n }, (_, j) => Math.sin(j * 0.91 + s) * 3);
+      if (s > 2) z.fill(0, 5, 9);
+      const fromJs = Float64Array.from(z);
+      const fromWasm = Float64Array.from(z);
+      orthogonalizeAgainst(fromJs, 1, q, s, n);
+      wasm.orthogonalize(fromWasm, s);
+      expect(Array.from(fromWasm).every((v, j) => Object.is(v, fromJs[j]))).toBe(true);
+      const known = new Float64Array(s);
+      dots(known, q, s, z, 1, n, 1);
+      const viaWasm = new Float64Array(s);
+      wasm.dots(viaWasm, s, z);
+      expect(Array.from(viaWasm).every((v, i) => Object.is(v, known[i]))).toBe(true);
+      const withKnown = Float64Array.from(z);
+      wasm.orthogonalize(withKnown, s, known);
+      expect(Array.from(withKnown).every((v, j) => Object.is(v, fromJs[j]))).toBe(true);
+    }
+  });
+});
+
+describe.each([
+  ['product-kernels.wat', PRODUCT_KERNELS_WASM],
+  ['dense-kernels.wat', DENSE_KERNELS_WASM],
+])('%s', (file, embedded) => {
   it('is what the embedded WebAssembly bytes were assembled from (edit the text, then paste the new bytes)', async () => {
     const wabt = await wabtInit();
-    const text = readFileSync(new URL('../../../../jobs/svd/product-kernels.wat', import.meta.url));
+    const text = readFileSync(new URL(`../../../../jobs/svd/${file}`, import.meta.url));
     const parsed = wabt.parseWat('wat', new Uint8Array(text).slice(), { simd: true });
     parsed.resolveNames();
     parsed.validate();
     const bytes = parsed.toBinary({ canonicalize_lebs: true }).buffer;
     parsed.destroy();
-    expect(Buffer.from(bytes).toString('base64')).toBe(PRODUCT_KERNELS_WASM);
+    expect(Buffer.from(bytes).toString('base64')).toBe(embedded);
   });
 });
