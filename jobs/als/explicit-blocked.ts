@@ -1,11 +1,13 @@
 // Explicit ALS's normal equations at high rank (m > MAX_WASM_WIDTH): the rated factor rows of a row
-// are gathered, a chunk at a time, into a contiguous Float64 block in wasm memory (copies of rows the
-// constructor promoted once per block), and syrk-kernels.wat
-// accumulates a = Σ_j y_j·y_jᵀ on 4×4 register tiles (a rank-n update, as BLAS syrk) and
+// are gathered, a chunk at a time, into a contiguous Float64 block in wasm memory (syrk-kernels.wat
+// `gather`, from the block's Float32 rows the constructor copied into wasm memory once), and the
+// kernels accumulate a = Σ_j y_j·y_jᵀ on 4×4 register tiles (a rank-n update, as BLAS syrk) and
 // b = Σ_j t_j·y_j over the block. Each entry is its own sum over j in increasing order from +0 with
 // the same products as accumulateExplicitGeneric (explicit-kernel.ts), so the bits are the same.
-// Heap: [out: mp×mp f64 | bout: mp f64 | t: CHUNK f64 | g: CHUNK rows of mp f64]; the promoted rows
-// (nPos × mp f64, twice the Float32 factors) and offsets live on the JavaScript heap.
+// Heap: [out: mp×mp f64 | bout: mp f64 | t: CHUNK f64 | g: CHUNK rows of mp f64 | pos: CHUNK i32 |
+//        r: CHUNK f32 | off: nPos f64 | yf: nPos rows of mp f32]. The gather used to be a JavaScript
+// loop over Float64 copies (twice the bytes, a typed-array view per rating): at 20M ratings, where
+// the rows no longer fit in the last-level cache, it cost as much as the syrk itself.
 
 import { readFileSync } from 'node:fs';
 import { compileWat } from './wat.ts';
@@ -19,6 +21,7 @@ interface SyrkExports {
   syrkLower(g: number, n: number, mp: number, out: number): void;
   cholesky(a: number, n: number, mp: number): number;
   gemvT(g: number, t: number, n: number, mp: number, bout: number): void;
+  gather(yf: number, off: number, pos: number, r: number, n: number, mp: number, mean: number, g: number, t: number): void;
 }
 
 let compiled: WebAssembly.Module | null | undefined;
@@ -43,41 +46,43 @@ function syrkInstance(): SyrkExports | null {
  */
 export class ExplicitBlocked {
   private readonly mp: number;
-  private readonly at: { out: number; bout: number; t: number; g: number };
-  private out!: Float64Array;
-  private bout!: Float64Array;
-  private t!: Float64Array;
-  private g!: Float64Array;
-  private readonly yd: Float64Array;
-  private readonly off: Float64Array;
+  private readonly at: { out: number; bout: number; t: number; g: number; pos: number; r: number; off: number; yf: number };
+  private readonly out: Float64Array;
+  private readonly bout: Float64Array;
+  private readonly posChunk: Int32Array;
+  private readonly rChunk: Float32Array;
 
-  private constructor(
-    private readonly wasm: SyrkExports, ys: Float32Array, width: number, private readonly features: Int32Array, offset: number,
-  ) {
+  private constructor(private readonly wasm: SyrkExports, ys: Float32Array, width: number, private readonly features: Int32Array, offset: number) {
     const m = features.length;
     this.mp = (m + 3) & ~3;
     const mp = this.mp;
+    const nPos = width > 0 ? ys.length / width : 0;
     const out = 0;
     const bout = out + mp * mp * 8;
     const t = bout + mp * 8;
     const g = t + CHUNK * 8;
-    this.at = { out, bout, t, g };
-    const need = g + CHUNK * mp * 8;
+    const pos = g + CHUNK * mp * 8;
+    const r = pos + CHUNK * 4;
+    const off = r + CHUNK * 4;
+    const yf = off + nPos * 8; // 16-byte aligned: every region above is a multiple of 16 bytes (mp, CHUNK multiples of 4)
+    this.at = { out, bout, t, g, pos, r, off, yf };
+    const need = yf + nPos * mp * 4;
     const have = wasm.memory.buffer.byteLength;
     if (need > have) wasm.memory.grow(Math.ceil((need - have) / 65536));
     const buffer = wasm.memory.buffer;
     this.out = new Float64Array(buffer, out, mp * mp);
     this.bout = new Float64Array(buffer, bout, mp);
-    this.t = new Float64Array(buffer, t, CHUNK);
-    this.g = new Float64Array(buffer, g, CHUNK * mp);
-    // the rows' features once per block as Float64 rows of mp (zero padding), and their target offsets
-    const nPos = width > 0 ? ys.length / width : 0;
-    this.yd = new Float64Array(nPos * mp);
-    this.off = new Float64Array(nPos);
+    this.posChunk = new Int32Array(buffer, pos, CHUNK);
+    this.rChunk = new Float32Array(buffer, r, CHUNK);
+    // the rows' features once per block as Float32 rows of mp (zero padding), and their target offsets
+    const yfView = new Float32Array(buffer, yf, nPos * mp);
+    const offView = new Float64Array(buffer, off, nPos);
     for (let p = 0; p < nPos; p++) {
       const o = p * width;
-      for (let q = 0; q < m; q++) this.yd[p * mp + q] = ys[o + features[q]];
-      this.off[p] = offset >= 0 ? ys[o + offset] : 0;
+      const d = p * mp;
+      for (let q = 0; q < m; q++) yfView[d + q] = ys[o + features[q]];
+      for (let q = m; q < mp; q++) yfView[d + q] = 0;
+      offView[p] = offset >= 0 ? ys[o + offset] : 0;
     }
   }
 
@@ -131,18 +136,16 @@ export class ExplicitBlocked {
 
   /** out (square, lower) and bout: the normal equations of ratings [s, e). */
   private gather(pos: Int32Array, r: Float32Array, s: number, e: number, mean: number): void {
-    const { mp, yd, off, out, bout, t, g, at } = this;
+    const { mp, out, bout, posChunk, rChunk, at, wasm } = this;
     out.fill(0);
     bout.fill(0);
     for (let from = s; from < e; from += CHUNK) {
       const to = Math.min(e, from + CHUNK);
-      for (let j = from, row = 0; j < to; j++, row += mp) {
-        const p = pos[j];
-        g.set(yd.subarray(p * mp, p * mp + mp), row); // a native copy of the row's mp Float64
-        t[j - from] = r[j] - mean - off[p];
-      }
-      this.wasm.syrkLower(at.g, to - from, mp, at.out);
-      this.wasm.gemvT(at.g, at.t, to - from, mp, at.bout);
+      posChunk.set(pos.subarray(from, to));
+      rChunk.set(r.subarray(from, to));
+      wasm.gather(at.yf, at.off, at.pos, at.r, to - from, mp, mean, at.g, at.t);
+      wasm.syrkLower(at.g, to - from, mp, at.out);
+      wasm.gemvT(at.g, at.t, to - from, mp, at.bout);
     }
   }
 }

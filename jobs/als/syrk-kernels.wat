@@ -4,6 +4,8 @@
 ;;
 ;;   syrkLower  out += Σ_j g_j·g_jᵀ over the n rows g_j of the block, on the tiles of the lower triangle
 ;;   gemvT      bout += Σ_j t_j·g_j
+;;   gather     the block itself: g_j = the Float32 factor row pos_j promoted (exactly) to Float64,
+;;              t_j = r_j − mean − off[pos_j]
 ;;
 ;; The block holds n rows of mp Float64 (mp a multiple of 4, zero padding); out is mp×mp Float64
 ;; row-major, bout mp Float64. syrkLower walks 4×4 tiles (rows i0..i0+3, columns q0..q0+3, q0 ≤ i0)
@@ -113,6 +115,38 @@
         (v128.store offset=16 (local.get $pi) (local.get $b1))
         (local.set $q0 (i32.add (local.get $q0) (i32.const 4)))
         (br $cols))))
+
+  ;; gather(yf, off, pos, r, n, mp, mean, g, t): for j < n, row j of g (mp f64) = row pos[j] of yf
+  ;; (rows of mp f32, zero padding, 16-byte aligned) promoted to f64 (exact), and
+  ;; t[j] = (f64(r[j]) − mean) − off[pos[j]] (off: f64), the same double operations as JavaScript's
+  ;; r[j] − mean − off[p]. The rows are independent loads, so their cache misses overlap.
+  (func (export "gather") (param $yf i32) (param $off i32) (param $pos i32) (param $r i32) (param $n i32) (param $mp i32)
+    (param $mean f64) (param $g i32) (param $t i32)
+    (local $j i32) (local $p i32) (local $src i32) (local $end i32) (local $rowBytes i32) (local $v v128)
+    (local.set $rowBytes (i32.shl (local.get $mp) (i32.const 2)))
+    (local.set $j (i32.const 0))
+    (block $done
+      (loop $each
+        (br_if $done (i32.ge_s (local.get $j) (local.get $n)))
+        (local.set $p (i32.load (i32.add (local.get $pos) (i32.shl (local.get $j) (i32.const 2)))))
+        (local.set $src (i32.add (local.get $yf) (i32.mul (local.get $p) (local.get $rowBytes))))
+        (local.set $end (i32.add (local.get $src) (local.get $rowBytes)))
+        (block $rowDone
+          (loop $quad
+            (br_if $rowDone (i32.ge_u (local.get $src) (local.get $end)))
+            (local.set $v (v128.load (local.get $src)))
+            (v128.store (local.get $g) (f64x2.promote_low_f32x4 (local.get $v)))
+            (v128.store offset=16 (local.get $g)
+              (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v))))
+            (local.set $src (i32.add (local.get $src) (i32.const 16)))
+            (local.set $g (i32.add (local.get $g) (i32.const 32)))
+            (br $quad)))
+        (f64.store (i32.add (local.get $t) (i32.shl (local.get $j) (i32.const 3)))
+          (f64.sub
+            (f64.sub (f64.promote_f32 (f32.load (i32.add (local.get $r) (i32.shl (local.get $j) (i32.const 2))))) (local.get $mean))
+            (f64.load (i32.add (local.get $off) (i32.shl (local.get $p) (i32.const 3))))))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $each))))
 
   ;; cholesky(a, n, mp): in place A = L·Lᵀ on the lower triangle of the mp×mp row-major a (n ≤ mp),
   ;; column by column: L_jj = √(a_jj − L_j·L_j), then L_ij = (a_ij − L_i·L_j) / L_jj for i > j, two

@@ -81,7 +81,7 @@ describe('explicit normal equations at high rank: gathered blocks on syrk regist
       const { ys, pos, r } = randomAlsRows(width, 120, 3000, 3);
       const rowPtr = Int32Array.from({ length: 21 }, (_, u) => u * 150);
       const ib = { rowPtr, pos, r } as unknown as InBlock;
-      const plan = { rank, width, implicit: false, alpha: 1, regParam: 0.1, nonnegative, cholesky: false, cgSteps: 3, biases, mean: biases ? 2.5 : 0 } as unknown as AlsPlan;
+      const plan = { rank, width, implicit: false, alpha: 1, regParam: 0.1, nonnegative, cholesky: false, cgSteps: 3, biases, mean: biases ? 2.5 : 0, regExponent: 1 } as unknown as AlsPlan;
       const prev = new Float32Array(20 * width);
       const wasm = solveRows(plan, 'user', 0, ib, ys, prev, null, 'wasm');
       const js = solveRows(plan, 'user', 0, ib, ys, prev, null, 'js');
