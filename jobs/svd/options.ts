@@ -31,7 +31,7 @@ export interface SvdOptions {
    * driver, where a product costs no job and single vectors need the fewest multiply-adds). */
   blockSize?: number;
   /** Lanczos basis size before a restart (default max(3k, k + 10·blockSize), rounded down to whole
-   * blocks; max(3k, k + 20) for the driver's single-vector default). */
+   * blocks; max(2k + 1, 20), ARPACK's ncv, for the driver's single-vector default). */
   maxBasis?: number;
   /** Partitions of the wide side's rows (default: the session's executor slots, at most 16).
    * Results never depend on it, on the master or on the input's partitioning (sums run along a
@@ -87,12 +87,13 @@ export function resolveSvdOptions(k: number, options: SvdOptions): ResolvedSvdOp
 /**
  * The Lanczos block and basis when the products run on the driver: the given ones, else a single
  * vector (no job per product there, so the fewest multiply-adds wins: on a 943 × 1682 matrix, k = 10,
- * 80 single-vector products against 35 products of 4) and a basis of max(3k, k + 20).
+ * 81 single-vector products against 35 products of 4) and a basis of max(2k + 1, 20), the ncv
+ * ARPACK (scipy's svds) takes by default: at 100k ratings it needed 15-20% less driver time than 30.
  *
  * @example
- *   driverKrylovShape(10, {}); // { blockSize: 1, maxBasis: 30 }
+ *   driverKrylovShape(10, {}, resolved); // { blockSize: 1, maxBasis: 21 }
  */
 export function driverKrylovShape(k: number, options: Pick<SvdOptions, 'blockSize' | 'maxBasis'>, resolved: Pick<ResolvedSvdOptions, 'blockSize' | 'maxBasis'>): { blockSize: number; maxBasis: number } {
   if (options.blockSize !== undefined) return { blockSize: resolved.blockSize, maxBasis: resolved.maxBasis };
-  return { blockSize: 1, maxBasis: options.maxBasis ?? Math.max(3 * k, k + 20) };
+  return { blockSize: 1, maxBasis: options.maxBasis ?? Math.max(2 * k + 1, 20) };
 }
