@@ -134,7 +134,8 @@ export async function blockKrylov(op: GramOperator, options: KrylovOptions): Pro
     options.onRestart?.({ restart, residual, passes });
     if (residual <= options.tol) {
       const x = new Float64Array(n * k);
-      combineInto(x, q, s, vectors, s, k, n, 1);
+      if (wasm) wasm.combine(x, s, vectors, s, k);
+      else combineInto(x, q, s, vectors, s, k, n, 1);
       const out = toRowMajor(x, k, n);
       fixSigns(out, k);
       const sigma = Float64Array.from(values.subarray(0, k), (v) => Math.sqrt(Math.max(v, 0)));
@@ -152,7 +153,8 @@ export async function blockKrylov(op: GramOperator, options: KrylovOptions): Pro
     const keep = Math.max(k, Math.floor((k + s) / 2));
     await yieldToEventLoop();
     const x = new Float64Array(n * keep);
-    combineInto(x, q, s, vectors, s, keep, n, 1);
+    if (wasm) wasm.combine(x, s, vectors, s, keep);
+    else combineInto(x, q, s, vectors, s, keep, n, 1);
     q.fill(0);
     q.set(x, 0);
     h.fill(0);

@@ -34,9 +34,11 @@ export class SingleVectorBasis {
   private readonly c: Float64Array;
   private readonly zAt: number;
   private readonly cAt: number;
+  private readonly x: Float64Array;
+  private readonly xAt: number;
 
   private constructor(private readonly e: DenseExports, private readonly n: number, m: number) {
-    const bytes = (n * m + n + m) * 8;
+    const bytes = (2 * n * m + n + m) * 8;
     if (bytes > e.memory.buffer.byteLength) e.memory.grow(Math.ceil((bytes - e.memory.buffer.byteLength) / 65536));
     const buffer = e.memory.buffer;
     this.q = new Float64Array(buffer, 0, n * m);
@@ -44,6 +46,8 @@ export class SingleVectorBasis {
     this.z = new Float64Array(buffer, this.zAt, n);
     this.cAt = this.zAt + n * 8;
     this.c = new Float64Array(buffer, this.cAt, m);
+    this.xAt = this.cAt + m * 8;
+    this.x = new Float64Array(buffer, this.xAt, n * m);
   }
 
   /** A zeroed basis for n × m, or null without WebAssembly (dense-block.ts's loops then). */
@@ -62,6 +66,21 @@ export class SingleVectorBasis {
       this.e.combine1(this.zAt, 0, s, this.cAt, this.n, -1);
     }
     z.set(this.z);
+  }
+
+  /**
+   * out = Q·Y[:, :cols] over the first s basis vectors (Y row-major with row length ldY; out
+   * column-major, cols ≤ m vectors): combineInto(zeros, q, s, y, ldY, cols, n, 1)'s bits, column
+   * by column (each output number gets the same updates in the same order as in its 4 × 4 tiles).
+   */
+  combine(out: Float64Array, s: number, y: Float64Array, ldY: number, cols: number): void {
+    const n = this.n;
+    this.x.fill(0, 0, n * cols);
+    for (let c = 0; c < cols; c++) {
+      for (let i = 0; i < s; i++) this.c[i] = y[i * ldY + c]!;
+      this.e.combine1(this.xAt + c * n * 8, 0, s, this.cAt, n, 1);
+    }
+    out.set(this.x.subarray(0, n * cols));
   }
 
   /** out[i] = q_i · w for i < s (dots(out, q, s, w, 1, n, 1)). */

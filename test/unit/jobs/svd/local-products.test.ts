@@ -11,7 +11,7 @@ import { gramApplyPartial } from '../../../../jobs/svd/row-kernels.ts';
 import type { Centering } from '../../../../jobs/svd/row-kernels.ts';
 import { LEAVES, sumTree } from '../../../../jobs/svd/leaf-tree.ts';
 import { DENSE_KERNELS_WASM, SingleVectorBasis } from '../../../../jobs/svd/dense-wasm.ts';
-import { dots, orthogonalizeAgainst } from '../../../../jobs/svd/dense-block.ts';
+import { combineInto, dots, orthogonalizeAgainst } from '../../../../jobs/svd/dense-block.ts';
 
 /** Sparse rows as layoutRows lays them out: ordered by (row % 16, row), columns ascending; ~30% dense. */
 function sparseRows(rows: number, n: number, seed: number): Table {
@@ -86,6 +86,22 @@ describe('SingleVectorBasis', () => {
       const withKnown = Float64Array.from(z);
       wasm.orthogonalize(withKnown, s, known);
       expect(Array.from(withKnown).every((v, j) => Object.is(v, fromJs[j]))).toBe(true);
+    }
+  });
+
+  it('gives the bits of combineInto for a basis rotation Q·Y[:, :cols], any basis size and width', () => {
+    const n = 29;
+    const m = 10;
+    const wasm = SingleVectorBasis.create(n, m)!;
+    const q = Float64Array.from({ length: n * m }, (_, i) => Math.sin(i * 0.53) / (1 + (i % 5)));
+    wasm.q.set(q);
+    for (const [s, cols] of [[10, 7], [10, 10], [9, 4], [6, 3], [3, 2]] as const) {
+      const y = Float64Array.from({ length: s * s }, (_, i) => (i % 11 === 0 ? 0 : Math.cos(i * 1.1)));
+      const fromJs = new Float64Array(n * cols);
+      combineInto(fromJs, q, s, y, s, cols, n, 1);
+      const fromWasm = new Float64Array(n * cols);
+      wasm.combine(fromWasm, s, y, s, cols);
+      expect(Array.from(fromWasm).every((v, j) => Object.is(v, fromJs[j]))).toBe(true);
     }
   });
 });
