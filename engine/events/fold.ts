@@ -145,14 +145,13 @@ export function applyEvent(state: AppState, event: EngineEvent): AppState {
     case 'TaskEnd': {
       const attempt = state.stageAttempts.get(attemptKey(event.stageId, event.stageAttempt));
       const executor = state.executors.get(event.executorId);
-      const seen = attempt?.tasks.statusOf(event.taskId);
-      if (executor && (seen === undefined || seen === 'running')) {
+      const before = attempt?.tasks.end(event);
+      if (executor && (before === undefined || before === 'running')) {
         executor.activeTasks = Math.max(0, executor.activeTasks - 1);
         if (event.status === 'succeeded') executor.completedTasks++;
         else executor.failedTasks++;
       }
       if (!attempt) return state;
-      attempt.tasks.end(event);
       const job = state.jobs.get(attempt.status.jobId);
       if (event.status === 'succeeded') {
         attempt.status.completedTasks++;

@@ -28,7 +28,9 @@ export class TaskTable {
   // room for a few tasks at first (an application keeps hundreds of small stages), doubled as needed
   private numbers = new Float64Array(4 * NUMBERS_PER_TASK);
   private rows = 0;
-  private readonly rowOf = new Map<number, number>();
+  /** Task ids mostly come in order, a row each: the row of id t is t − firstTaskId; the others are in rowOf. */
+  private firstTaskId = 0;
+  private rowOf: Map<number, number> | undefined;
   private failures: Map<number, string> | undefined;
 
   /** @param names the strings executors and hosts are stored as indexes of, shared by an application's tables */
@@ -36,12 +38,6 @@ export class TaskTable {
 
   get size(): number {
     return this.rows;
-  }
-
-  /** The task's status, or undefined if neither its start nor its end was seen. */
-  statusOf(taskId: number): TaskStatus['status'] | undefined {
-    const row = this.rowOf.get(taskId);
-    return row === undefined ? undefined : STATUSES[this.numbers[row * NUMBERS_PER_TASK + STATUS]!];
   }
 
   /** A task started (a second start of the same task id starts it afresh). */
@@ -59,11 +55,15 @@ export class TaskTable {
     this.failures?.delete(row);
   }
 
-  /** A task ended; one never seen starting is recorded with its start time derived from the duration and no host. */
-  end(task: TaskEnded): void {
-    let row = this.rowOf.get(task.taskId);
+  /**
+   * A task ended; one never seen starting is recorded with its start time derived from the duration
+   * and no host. Returns its status before: undefined if it was never seen.
+   */
+  end(task: TaskEnded): TaskStatus['status'] | undefined {
+    let row = this.find(task.taskId);
     const numbers = this.numbers;
-    if (row === undefined) {
+    const before = row < 0 ? undefined : STATUSES[numbers[row * NUMBERS_PER_TASK + STATUS]!];
+    if (row < 0) {
       row = this.rowFor(task.taskId);
       const at = row * NUMBERS_PER_TASK;
       numbers[at] = task.taskId;
@@ -88,6 +88,7 @@ export class TaskTable {
     numbers[at + IO_AT + 8] = io.peakMemoryBytes;
     numbers[at + STATUS] = STATUS_CODE[task.status];
     if (task.failure !== undefined) (this.failures ??= new Map()).set(row, task.failure);
+    return before;
   }
 
   /** Every task as the status model's objects, in the order first seen. */
@@ -114,16 +115,25 @@ export class TaskTable {
     return out;
   }
 
+  /** The row of `taskId`, or -1. */
+  private find(taskId: number): number {
+    const guess = taskId - this.firstTaskId;
+    if (guess >= 0 && guess < this.rows && this.numbers[guess * NUMBERS_PER_TASK] === taskId) return guess;
+    return this.rowOf?.get(taskId) ?? -1;
+  }
+
+  /** The row of `taskId`, a new one if it has none. */
   private rowFor(taskId: number): number {
-    const known = this.rowOf.get(taskId);
-    if (known !== undefined) return known;
+    const known = this.find(taskId);
+    if (known >= 0) return known;
     const row = this.rows++;
+    if (row === 0) this.firstTaskId = taskId;
+    else if (taskId - this.firstTaskId !== row) (this.rowOf ??= new Map()).set(taskId, row);
     if ((row + 1) * NUMBERS_PER_TASK > this.numbers.length) {
       const grown = new Float64Array(this.numbers.length * 2);
       grown.set(this.numbers);
       this.numbers = grown;
     }
-    this.rowOf.set(taskId, row);
     return row;
   }
 }

@@ -1,0 +1,51 @@
+// The UI fold's per-stage task table: tasks found by id whatever order their ids come in (in order,
+// out of order, ended without a start, started twice), and given back as the status model's objects.
+
+import { describe, expect, it } from 'vitest';
+import type { TaskIo } from '../../../engine/events/events.ts';
+import { NameTable, TaskTable } from '../../../engine/events/task-table.ts';
+
+const io = (n: number): TaskIo => ({
+  inputBytes: n, inputRecords: n + 1, shuffleReadBytes: n + 2, shuffleReadRecords: n + 3, shuffleWriteBytes: n + 4, shuffleWriteRecords: n + 5,
+  outputRecords: n + 6, spillBytes: n + 7, peakMemoryBytes: n + 8,
+});
+
+describe('TaskTable', () => {
+  it('keeps every task by id, in order, out of order and ended without a start, through growth', () => {
+    const table = new TaskTable(new NameTable());
+    const ids = [100, 101, 102, 7, 103, 250, 104, 5, 106, 105, ...Array.from({ length: 40 }, (_, i) => 300 + i)];
+    for (const taskId of ids) table.start({ taskId, partition: taskId % 13, attempt: 0, executorId: `exec-${taskId % 3}`, host: `h${taskId % 2}`, time: taskId });
+    // every id ends once; its status before was 'running'
+    for (const taskId of ids) {
+      const failure = taskId % 5 === 0 ? `boom ${taskId}` : undefined;
+      const before = table.end({
+        taskId, partition: taskId % 13, attempt: 0, executorId: 'ignored', time: taskId + 10, durationMs: 10,
+        status: failure ? 'failed' : 'succeeded', io: io(taskId), ...(failure ? { failure } : {}),
+      });
+      expect(before).toBe('running');
+    }
+    // one more, never started: recorded from its end, with no host
+    expect(table.end({ taskId: 999, partition: 1, attempt: 2, executorId: 'exec-9', time: 50, durationMs: 20, status: 'killed', io: io(1) })).toBeUndefined();
+    // a second end of the same task says how it had ended
+    expect(table.end({ taskId: 999, partition: 1, attempt: 2, executorId: 'exec-9', time: 51, durationMs: 21, status: 'killed', io: io(1) })).toBe('killed');
+
+    const tasks = table.toStatuses();
+    expect(tasks.map((t) => t.taskId)).toEqual([...ids, 999]);
+    for (const t of tasks.slice(0, ids.length)) {
+      expect(t).toEqual({
+        taskId: t.taskId, partition: t.taskId % 13, attempt: 0, executorId: `exec-${t.taskId % 3}`, host: `h${t.taskId % 2}`,
+        startTime: t.taskId, endTime: t.taskId + 10, durationMs: 10, status: t.taskId % 5 === 0 ? 'failed' : 'succeeded', io: io(t.taskId),
+        ...(t.taskId % 5 === 0 ? { failure: `boom ${t.taskId}` } : {}),
+      });
+    }
+    expect(tasks.at(-1)).toEqual({ taskId: 999, partition: 1, attempt: 2, executorId: 'exec-9', host: '', startTime: 30, endTime: 51, durationMs: 21, status: 'killed', io: io(1) });
+  });
+
+  it('starts a task afresh when it starts again, dropping its earlier failure', () => {
+    const table = new TaskTable(new NameTable());
+    table.start({ taskId: 4, partition: 0, attempt: 0, executorId: 'a', host: 'h', time: 1 });
+    table.end({ taskId: 4, partition: 0, attempt: 0, executorId: 'a', time: 2, durationMs: 1, status: 'failed', io: io(0), failure: 'x' });
+    table.start({ taskId: 4, partition: 0, attempt: 0, executorId: 'b', host: 'h', time: 3 });
+    expect(table.toStatuses()).toEqual([{ taskId: 4, partition: 0, attempt: 0, executorId: 'b', host: 'h', startTime: 3, status: 'running' }]);
+  });
+});
