@@ -435,7 +435,7 @@ export class SchedulerState {
     const excluded = this.slots.view().map((e) => ({ executorId: e.executorId, causes: [...(this.resourceFailures.get(e.executorId)?.values() ?? [])] }));
     for (const run of [...this.needs.keys()]) {
       if (run.state !== 'running' || run.pending.size === 0) continue;
-      const partition = Math.min(...run.pending);
+      const partition = run.pending.lowest()!;
       this.failJobsNeeding(run, (stageId) => noUsableExecutor(stageId, partition, excluded), out);
     }
   }
@@ -587,7 +587,7 @@ export class SchedulerState {
         const run = this.runOf(job, stage);
         const owner = this.needs.get(run)?.[0];
         if (run.state !== 'running' || run.pending.size === 0 || owner?.job !== job) continue;
-        for (const partition of [...run.pending].sort((a, b) => a - b)) {
+        for (const partition of run.pending) {
           if (run.isPartitionComplete(partition)) {
             run.pending.delete(partition);
             continue;

@@ -8,6 +8,7 @@
 //   failures {2: [UserCodeError 'boom']}          rerunReasons {}   (already announced and cleared)
 //   fetchFailedAttempts {}                        (only counts attempts that *read* a shuffle and failed)
 
+import { PartitionQueue } from './partition-queue.ts';
 import type { MapOutputRegistry } from './map-output-registry.ts';
 import type { TaskFailureReason } from '../protocol/index.ts';
 
@@ -26,7 +27,7 @@ export class StageRun {
   /** A StageSubmitted was emitted and no StageCompleted yet. */
   announced = false;
   /** Partitions queued in the current attempt, not yet launched. */
-  readonly pending = new Set<number>();
+  readonly pending = new PartitionQueue();
   /** Partition → the one live task computing it. */
   readonly running = new Map<number, number>();
   /** Partition → failures counted toward maxTaskAttempts since its last success, oldest first. */
