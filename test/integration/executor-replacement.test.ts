@@ -129,9 +129,9 @@ describe('executor processes that die on local[2]', () => {
   });
 });
 
-/** The cgroup's limit: room for the driver and two executors, not for one more gigabyte. */
-const CGROUP_LIMIT_MB = 700;
-const FLOOD_MB = 1024;
+/** The cgroup's limit: room for the driver and two executors with room to spare (a second executor was OOM-killed too at 700 MB under load, while the first one's memory was still being freed), not for two more gigabytes. */
+const CGROUP_LIMIT_MB = 1000;
+const FLOOD_MB = 2048;
 
 describe('an executor process the OOM killer ends (dataflow submit --master local[2] inside a memory cgroup)', () => {
   const cgroup = createMemoryCgroup(`dataflow-test-oom-${process.pid}`, CGROUP_LIMIT_MB * 2 ** 20);
