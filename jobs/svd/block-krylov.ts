@@ -25,7 +25,7 @@
 
 import { SvdConvergenceError } from './errors.ts';
 import { symmetricEigen } from './symmetric-eigen.ts';
-import { SingleVectorBasis } from './dense-wasm.ts';
+import { BlockBasis, SingleVectorBasis } from './dense-wasm.ts';
 import { combineInto, dots, fixSigns, orthogonalizeAgainst, orthonormalizeBlock, randomBlock, toColumnMajor, toRowMajor } from './dense-block.ts';
 
 /** Multiplies AᵀA (narrow side, n × n) with a dense n × b block, row-major in and out. */
@@ -74,8 +74,9 @@ export async function blockKrylov(op: GramOperator, options: KrylovOptions): Pro
   // relation the thick restart relies on), so the basis holds a whole number of blocks.
   const m = Math.floor(Math.max(options.maxBasis, k + 2 * b) / b) * b;
   if (n <= m) return denseSolve(op, k);
-  // A single-vector basis lives in WebAssembly memory, its Gram–Schmidt compiled (same bits).
-  const wasm = b === 1 ? SingleVectorBasis.create(n, m) : null;
+  // The basis lives in WebAssembly memory, its Gram–Schmidt compiled (same bits as dense-block.ts):
+  // scalar for a single vector, SIMD for blocks of 4·g vectors.
+  const wasm = b === 1 ? SingleVectorBasis.create(n, m) : BlockBasis.create(n, m, b);
   const q = wasm ? wasm.q : new Float64Array(n * m);
   const orthogonalize = (z: Float64Array, s: number, known?: Float64Array): void => {
     if (wasm) wasm.orthogonalize(z, s, known);

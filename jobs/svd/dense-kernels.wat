@@ -9,8 +9,17 @@
 ;;              out[j] += ((q_i[j]·b_i + q_i+1[j]·b_i+1) + q_i+2[j]·b_i+2) + q_i+3[j]·b_i+3 with
 ;;              b = alpha·y; then one at a time, skipping a zero coefficient (as axpy())
 ;;
+;; and for a block of b = 4·g vectors (the block Lanczos step), in SIMD pairs whose every lane does
+;; the scalar code's operations in its order (f64x2 mul and add round as f64 mul and add do):
+;;
+;;   dots4      out[i·ldOut + c] = q_i · z_c for i < s, c < 4, z the 4 vectors interleaved (z[j·4 + c]):
+;;              lanes (c, c+1), each sum over j ascending from 0, as dots()'s 4 × 4 tiles and dot()
+;;   combine4   out_c += alpha · Σ_i y[i·ldY + c] q_i for c < 4 (out column-major): lanes (j, j+1),
+;;              4 basis vectors per pass as combineInto()'s tiles, then one at a time skipping a zero
+;;              coefficient (as axpy()); an odd n's last entry in scalar code, same operations
+;;
 ;; Pointers are byte offsets into the exported memory; q holds basis vectors of n Float64, one
-;; after the other (column-major, as dense-block.ts).
+;; after the other (column-major, as dense-block.ts); ldOut and ldY are in bytes.
 
 (module
   (memory (export "memory") 1)
@@ -103,5 +112,193 @@
                 (local.set $q0 (i32.add (local.get $q0) (i32.const 8)))
                 (local.set $o (i32.add (local.get $o) (i32.const 8)))
                 (br $each)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $rest))))
+
+  (func (export "dots4") (param $out i32) (param $ldOut i32) (param $q i32) (param $s i32) (param $z i32) (param $n i32)
+    (local $i i32) (local $stride i32) (local $q0 i32) (local $zj i32) (local $end i32) (local $o i32)
+    (local $x0 v128) (local $x1 v128) (local $x2 v128) (local $x3 v128) (local $ylo v128) (local $yhi v128)
+    (local $a0l v128) (local $a0h v128) (local $a1l v128) (local $a1h v128)
+    (local $a2l v128) (local $a2h v128) (local $a3l v128) (local $a3h v128)
+    (local.set $stride (i32.shl (local.get $n) (i32.const 3)))
+    (local.set $end (i32.add (local.get $z) (i32.shl (local.get $n) (i32.const 5))))
+    (block $tiles_done
+      (loop $tiles
+        (br_if $tiles_done (i32.gt_s (i32.add (local.get $i) (i32.const 4)) (local.get $s)))
+        (local.set $q0 (i32.add (local.get $q) (i32.mul (local.get $i) (local.get $stride))))
+        (local.set $a0l (f64x2.splat (f64.const 0))) (local.set $a0h (f64x2.splat (f64.const 0)))
+        (local.set $a1l (f64x2.splat (f64.const 0))) (local.set $a1h (f64x2.splat (f64.const 0)))
+        (local.set $a2l (f64x2.splat (f64.const 0))) (local.set $a2h (f64x2.splat (f64.const 0)))
+        (local.set $a3l (f64x2.splat (f64.const 0))) (local.set $a3h (f64x2.splat (f64.const 0)))
+        (local.set $zj (local.get $z))
+        (block $done
+          (loop $each
+            (br_if $done (i32.ge_u (local.get $zj) (local.get $end)))
+            (local.set $ylo (v128.load (local.get $zj)))
+            (local.set $yhi (v128.load offset=16 (local.get $zj)))
+            (local.set $x0 (v128.load64_splat (local.get $q0)))
+            (local.set $x1 (v128.load64_splat (i32.add (local.get $q0) (local.get $stride))))
+            (local.set $x2 (v128.load64_splat (i32.add (local.get $q0) (i32.shl (local.get $stride) (i32.const 1)))))
+            (local.set $x3 (v128.load64_splat (i32.add (local.get $q0) (i32.mul (local.get $stride) (i32.const 3)))))
+            (local.set $a0l (f64x2.add (local.get $a0l) (f64x2.mul (local.get $x0) (local.get $ylo))))
+            (local.set $a0h (f64x2.add (local.get $a0h) (f64x2.mul (local.get $x0) (local.get $yhi))))
+            (local.set $a1l (f64x2.add (local.get $a1l) (f64x2.mul (local.get $x1) (local.get $ylo))))
+            (local.set $a1h (f64x2.add (local.get $a1h) (f64x2.mul (local.get $x1) (local.get $yhi))))
+            (local.set $a2l (f64x2.add (local.get $a2l) (f64x2.mul (local.get $x2) (local.get $ylo))))
+            (local.set $a2h (f64x2.add (local.get $a2h) (f64x2.mul (local.get $x2) (local.get $yhi))))
+            (local.set $a3l (f64x2.add (local.get $a3l) (f64x2.mul (local.get $x3) (local.get $ylo))))
+            (local.set $a3h (f64x2.add (local.get $a3h) (f64x2.mul (local.get $x3) (local.get $yhi))))
+            (local.set $q0 (i32.add (local.get $q0) (i32.const 8)))
+            (local.set $zj (i32.add (local.get $zj) (i32.const 32)))
+            (br $each)))
+        (local.set $o (i32.add (local.get $out) (i32.mul (local.get $i) (local.get $ldOut))))
+        (v128.store (local.get $o) (local.get $a0l)) (v128.store offset=16 (local.get $o) (local.get $a0h))
+        (local.set $o (i32.add (local.get $o) (local.get $ldOut)))
+        (v128.store (local.get $o) (local.get $a1l)) (v128.store offset=16 (local.get $o) (local.get $a1h))
+        (local.set $o (i32.add (local.get $o) (local.get $ldOut)))
+        (v128.store (local.get $o) (local.get $a2l)) (v128.store offset=16 (local.get $o) (local.get $a2h))
+        (local.set $o (i32.add (local.get $o) (local.get $ldOut)))
+        (v128.store (local.get $o) (local.get $a3l)) (v128.store offset=16 (local.get $o) (local.get $a3h))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $tiles)))
+    (block $rest_done
+      (loop $rest
+        (br_if $rest_done (i32.ge_s (local.get $i) (local.get $s)))
+        (local.set $q0 (i32.add (local.get $q) (i32.mul (local.get $i) (local.get $stride))))
+        (local.set $a0l (f64x2.splat (f64.const 0))) (local.set $a0h (f64x2.splat (f64.const 0)))
+        (local.set $zj (local.get $z))
+        (block $done
+          (loop $each
+            (br_if $done (i32.ge_u (local.get $zj) (local.get $end)))
+            (local.set $x0 (v128.load64_splat (local.get $q0)))
+            (local.set $a0l (f64x2.add (local.get $a0l) (f64x2.mul (local.get $x0) (v128.load (local.get $zj)))))
+            (local.set $a0h (f64x2.add (local.get $a0h) (f64x2.mul (local.get $x0) (v128.load offset=16 (local.get $zj)))))
+            (local.set $q0 (i32.add (local.get $q0) (i32.const 8)))
+            (local.set $zj (i32.add (local.get $zj) (i32.const 32)))
+            (br $each)))
+        (local.set $o (i32.add (local.get $out) (i32.mul (local.get $i) (local.get $ldOut))))
+        (v128.store (local.get $o) (local.get $a0l)) (v128.store offset=16 (local.get $o) (local.get $a0h))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $rest))))
+
+  (func (export "combine4") (param $out i32) (param $q i32) (param $s i32) (param $y i32) (param $ldY i32) (param $n i32) (param $alpha f64)
+    (local $i i32) (local $c i32) (local $stride i32) (local $q0 i32) (local $q1 i32) (local $q2 i32) (local $q3 i32)
+    (local $p i32) (local $pairs i32) (local $o i32) (local $yi i32)
+    (local $x0 v128) (local $x1 v128) (local $x2 v128) (local $x3 v128)
+    (local $b00 v128) (local $b01 v128) (local $b02 v128) (local $b03 v128)
+    (local $b10 v128) (local $b11 v128) (local $b12 v128) (local $b13 v128)
+    (local $b20 v128) (local $b21 v128) (local $b22 v128) (local $b23 v128)
+    (local $b30 v128) (local $b31 v128) (local $b32 v128) (local $b33 v128)
+    (local $a f64)
+    (local.set $stride (i32.shl (local.get $n) (i32.const 3)))
+    ;; bytes covered by whole pairs (j, j+1)
+    (local.set $pairs (i32.shl (i32.shr_u (local.get $n) (i32.const 1)) (i32.const 4)))
+    (block $tiles_done
+      (loop $tiles
+        (br_if $tiles_done (i32.gt_s (i32.add (local.get $i) (i32.const 4)) (local.get $s)))
+        (local.set $q0 (i32.add (local.get $q) (i32.mul (local.get $i) (local.get $stride))))
+        (local.set $q1 (i32.add (local.get $q0) (local.get $stride)))
+        (local.set $q2 (i32.add (local.get $q1) (local.get $stride)))
+        (local.set $q3 (i32.add (local.get $q2) (local.get $stride)))
+        (local.set $yi (i32.add (local.get $y) (i32.mul (local.get $i) (local.get $ldY))))
+        (local.set $b00 (f64x2.splat (f64.mul (local.get $alpha) (f64.load (local.get $yi)))))
+        (local.set $b01 (f64x2.splat (f64.mul (local.get $alpha) (f64.load offset=8 (local.get $yi)))))
+        (local.set $b02 (f64x2.splat (f64.mul (local.get $alpha) (f64.load offset=16 (local.get $yi)))))
+        (local.set $b03 (f64x2.splat (f64.mul (local.get $alpha) (f64.load offset=24 (local.get $yi)))))
+        (local.set $yi (i32.add (local.get $yi) (local.get $ldY)))
+        (local.set $b10 (f64x2.splat (f64.mul (local.get $alpha) (f64.load (local.get $yi)))))
+        (local.set $b11 (f64x2.splat (f64.mul (local.get $alpha) (f64.load offset=8 (local.get $yi)))))
+        (local.set $b12 (f64x2.splat (f64.mul (local.get $alpha) (f64.load offset=16 (local.get $yi)))))
+        (local.set $b13 (f64x2.splat (f64.mul (local.get $alpha) (f64.load offset=24 (local.get $yi)))))
+        (local.set $yi (i32.add (local.get $yi) (local.get $ldY)))
+        (local.set $b20 (f64x2.splat (f64.mul (local.get $alpha) (f64.load (local.get $yi)))))
+        (local.set $b21 (f64x2.splat (f64.mul (local.get $alpha) (f64.load offset=8 (local.get $yi)))))
+        (local.set $b22 (f64x2.splat (f64.mul (local.get $alpha) (f64.load offset=16 (local.get $yi)))))
+        (local.set $b23 (f64x2.splat (f64.mul (local.get $alpha) (f64.load offset=24 (local.get $yi)))))
+        (local.set $yi (i32.add (local.get $yi) (local.get $ldY)))
+        (local.set $b30 (f64x2.splat (f64.mul (local.get $alpha) (f64.load (local.get $yi)))))
+        (local.set $b31 (f64x2.splat (f64.mul (local.get $alpha) (f64.load offset=8 (local.get $yi)))))
+        (local.set $b32 (f64x2.splat (f64.mul (local.get $alpha) (f64.load offset=16 (local.get $yi)))))
+        (local.set $b33 (f64x2.splat (f64.mul (local.get $alpha) (f64.load offset=24 (local.get $yi)))))
+        (local.set $p (i32.const 0))
+        (block $done
+          (loop $each
+            (br_if $done (i32.ge_u (local.get $p) (local.get $pairs)))
+            (local.set $x0 (v128.load (i32.add (local.get $q0) (local.get $p))))
+            (local.set $x1 (v128.load (i32.add (local.get $q1) (local.get $p))))
+            (local.set $x2 (v128.load (i32.add (local.get $q2) (local.get $p))))
+            (local.set $x3 (v128.load (i32.add (local.get $q3) (local.get $p))))
+            (local.set $o (i32.add (local.get $out) (local.get $p)))
+            (v128.store (local.get $o) (f64x2.add (v128.load (local.get $o))
+              (f64x2.add (f64x2.add (f64x2.add (f64x2.mul (local.get $x0) (local.get $b00)) (f64x2.mul (local.get $x1) (local.get $b10)))
+                (f64x2.mul (local.get $x2) (local.get $b20))) (f64x2.mul (local.get $x3) (local.get $b30)))))
+            (local.set $o (i32.add (local.get $o) (local.get $stride)))
+            (v128.store (local.get $o) (f64x2.add (v128.load (local.get $o))
+              (f64x2.add (f64x2.add (f64x2.add (f64x2.mul (local.get $x0) (local.get $b01)) (f64x2.mul (local.get $x1) (local.get $b11)))
+                (f64x2.mul (local.get $x2) (local.get $b21))) (f64x2.mul (local.get $x3) (local.get $b31)))))
+            (local.set $o (i32.add (local.get $o) (local.get $stride)))
+            (v128.store (local.get $o) (f64x2.add (v128.load (local.get $o))
+              (f64x2.add (f64x2.add (f64x2.add (f64x2.mul (local.get $x0) (local.get $b02)) (f64x2.mul (local.get $x1) (local.get $b12)))
+                (f64x2.mul (local.get $x2) (local.get $b22))) (f64x2.mul (local.get $x3) (local.get $b32)))))
+            (local.set $o (i32.add (local.get $o) (local.get $stride)))
+            (v128.store (local.get $o) (f64x2.add (v128.load (local.get $o))
+              (f64x2.add (f64x2.add (f64x2.add (f64x2.mul (local.get $x0) (local.get $b03)) (f64x2.mul (local.get $x1) (local.get $b13)))
+                (f64x2.mul (local.get $x2) (local.get $b23))) (f64x2.mul (local.get $x3) (local.get $b33)))))
+            (local.set $p (i32.add (local.get $p) (i32.const 16)))
+            (br $each)))
+        ;; an odd n's last entry: the same operations on lane 0
+        (if (i32.and (local.get $n) (i32.const 1))
+          (then
+            (local.set $x0 (v128.load64_splat (i32.add (local.get $q0) (local.get $p))))
+            (local.set $x1 (v128.load64_splat (i32.add (local.get $q1) (local.get $p))))
+            (local.set $x2 (v128.load64_splat (i32.add (local.get $q2) (local.get $p))))
+            (local.set $x3 (v128.load64_splat (i32.add (local.get $q3) (local.get $p))))
+            (local.set $o (i32.add (local.get $out) (local.get $p)))
+            (f64.store (local.get $o) (f64.add (f64.load (local.get $o)) (f64x2.extract_lane 0
+              (f64x2.add (f64x2.add (f64x2.add (f64x2.mul (local.get $x0) (local.get $b00)) (f64x2.mul (local.get $x1) (local.get $b10)))
+                (f64x2.mul (local.get $x2) (local.get $b20))) (f64x2.mul (local.get $x3) (local.get $b30))))))
+            (local.set $o (i32.add (local.get $o) (local.get $stride)))
+            (f64.store (local.get $o) (f64.add (f64.load (local.get $o)) (f64x2.extract_lane 0
+              (f64x2.add (f64x2.add (f64x2.add (f64x2.mul (local.get $x0) (local.get $b01)) (f64x2.mul (local.get $x1) (local.get $b11)))
+                (f64x2.mul (local.get $x2) (local.get $b21))) (f64x2.mul (local.get $x3) (local.get $b31))))))
+            (local.set $o (i32.add (local.get $o) (local.get $stride)))
+            (f64.store (local.get $o) (f64.add (f64.load (local.get $o)) (f64x2.extract_lane 0
+              (f64x2.add (f64x2.add (f64x2.add (f64x2.mul (local.get $x0) (local.get $b02)) (f64x2.mul (local.get $x1) (local.get $b12)))
+                (f64x2.mul (local.get $x2) (local.get $b22))) (f64x2.mul (local.get $x3) (local.get $b32))))))
+            (local.set $o (i32.add (local.get $o) (local.get $stride)))
+            (f64.store (local.get $o) (f64.add (f64.load (local.get $o)) (f64x2.extract_lane 0
+              (f64x2.add (f64x2.add (f64x2.add (f64x2.mul (local.get $x0) (local.get $b03)) (f64x2.mul (local.get $x1) (local.get $b13)))
+                (f64x2.mul (local.get $x2) (local.get $b23))) (f64x2.mul (local.get $x3) (local.get $b33))))))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $tiles)))
+    ;; remaining basis vectors, one at a time, each column's zero coefficient skipped (axpy)
+    (block $rest_done
+      (loop $rest
+        (br_if $rest_done (i32.ge_s (local.get $i) (local.get $s)))
+        (local.set $q0 (i32.add (local.get $q) (i32.mul (local.get $i) (local.get $stride))))
+        (local.set $c (i32.const 0))
+        (block $cols_done
+          (loop $cols
+            (br_if $cols_done (i32.ge_s (local.get $c) (i32.const 4)))
+            (local.set $a (f64.mul (local.get $alpha)
+              (f64.load (i32.add (i32.add (local.get $y) (i32.mul (local.get $i) (local.get $ldY))) (i32.shl (local.get $c) (i32.const 3))))))
+            (if (f64.ne (local.get $a) (f64.const 0))
+              (then
+                (local.set $b00 (f64x2.splat (local.get $a)))
+                (local.set $o (i32.add (local.get $out) (i32.mul (local.get $c) (local.get $stride))))
+                (local.set $p (i32.const 0))
+                (block $done
+                  (loop $each
+                    (br_if $done (i32.ge_u (local.get $p) (local.get $pairs)))
+                    (v128.store (i32.add (local.get $o) (local.get $p)) (f64x2.add (v128.load (i32.add (local.get $o) (local.get $p)))
+                      (f64x2.mul (local.get $b00) (v128.load (i32.add (local.get $q0) (local.get $p))))))
+                    (local.set $p (i32.add (local.get $p) (i32.const 16)))
+                    (br $each)))
+                (if (i32.and (local.get $n) (i32.const 1))
+                  (then
+                    (f64.store (i32.add (local.get $o) (local.get $p)) (f64.add (f64.load (i32.add (local.get $o) (local.get $p)))
+                      (f64.mul (local.get $a) (f64.load (i32.add (local.get $q0) (local.get $p))))))))))
+            (local.set $c (i32.add (local.get $c) (i32.const 1)))
+            (br $cols)))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $rest)))))

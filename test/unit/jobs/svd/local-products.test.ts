@@ -1,6 +1,7 @@
 // The driver's products (typed-array CSR, WebAssembly for single vectors) give the very bits the
 // executors' kernel gives over the same rows, for every block width and centering; the single-vector
-// Gram–Schmidt in WebAssembly gives dense-block.ts's bits; the embedded wasm bytes are their .wat.
+// and block (SIMD) Gram–Schmidt in WebAssembly give dense-block.ts's bits; the embedded wasm bytes
+// are their .wat.
 
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -10,7 +11,7 @@ import { LocalRowsOperator, ONE_PART, PRODUCT_KERNELS_WASM } from '../../../../j
 import { gramApplyPartial } from '../../../../jobs/svd/row-kernels.ts';
 import type { Centering } from '../../../../jobs/svd/row-kernels.ts';
 import { LEAVES, sumTree } from '../../../../jobs/svd/leaf-tree.ts';
-import { DENSE_KERNELS_WASM, SingleVectorBasis } from '../../../../jobs/svd/dense-wasm.ts';
+import { BlockBasis, DENSE_KERNELS_WASM, SingleVectorBasis } from '../../../../jobs/svd/dense-wasm.ts';
 import { combineInto, dots, orthogonalizeAgainst } from '../../../../jobs/svd/dense-block.ts';
 
 /** Sparse rows as layoutRows lays them out: ordered by (row % 16, row), columns ascending; ~30% dense. */
@@ -103,6 +104,57 @@ describe('SingleVectorBasis', () => {
       wasm.combine(fromWasm, s, y, s, cols);
       expect(Array.from(fromWasm).every((v, j) => Object.is(v, fromJs[j]))).toBe(true);
     }
+  });
+});
+
+describe('BlockBasis', () => {
+  const same = (a: Float64Array, b: Float64Array) => a.length === b.length && Array.from(a).every((v, i) => Object.is(v, b[i]));
+
+  it('gives the bits of orthogonalizeAgainst and dots for blocks of 4, 8 and 16, odd and even n, any basis size', () => {
+    for (const [n, m, b] of [[53, 24, 4], [40, 32, 8], [37, 48, 16]] as const) {
+      const wasm = BlockBasis.create(n, m, b)!;
+      expect(wasm).not.toBeNull();
+      const q = Float64Array.from({ length: n * m }, (_, i) => Math.cos(i * 0.37) / (1 + (i % 7)));
+      wasm.q.set(q);
+      for (let s = 0; s + b <= m; s += 3) {
+        const z = Float64Array.from({ length: n * b }, (_, j) => Math.sin(j * 0.91 + s) * 3);
+        if (s > 2) z.fill(0, 5, 9);
+        const fromJs = Float64Array.from(z);
+        const fromWasm = Float64Array.from(z);
+        orthogonalizeAgainst(fromJs, b, q, s, n);
+        wasm.orthogonalize(fromWasm, s);
+        expect(same(fromWasm, fromJs)).toBe(true);
+        const known = new Float64Array(s * b);
+        dots(known, q, s, z, b, n, b);
+        const viaWasm = new Float64Array(s * b);
+        wasm.dots(viaWasm, s, z);
+        expect(same(viaWasm, known)).toBe(true);
+        const withKnown = Float64Array.from(z);
+        wasm.orthogonalize(withKnown, s, known);
+        expect(same(withKnown, fromJs)).toBe(true);
+      }
+    }
+  });
+
+  it('gives the bits of combineInto for a basis rotation Q·Y[:, :cols], with zero coefficients, any width', () => {
+    for (const [n, m] of [[29, 16], [30, 20]] as const) {
+      const wasm = BlockBasis.create(n, m, 4)!;
+      const q = Float64Array.from({ length: n * m }, (_, i) => Math.sin(i * 0.53) / (1 + (i % 5)));
+      wasm.q.set(q);
+      for (const [s, cols] of [[16, 9], [16, 16], [15, 7], [13, 4], [6, 3], [3, 2]] as const) {
+        if (s > m) continue;
+        const y = Float64Array.from({ length: s * s }, (_, i) => (i % 11 === 0 ? 0 : Math.cos(i * 1.1)));
+        const fromJs = new Float64Array(n * cols);
+        combineInto(fromJs, q, s, y, s, cols, n, 1);
+        const fromWasm = new Float64Array(n * cols);
+        wasm.combine(fromWasm, s, y, s, cols);
+        expect(same(fromWasm, fromJs)).toBe(true);
+      }
+    }
+  });
+
+  it('is not made for blocks that are not a multiple of 4 (dense-block.ts runs them)', () => {
+    expect(BlockBasis.create(20, 12, 3)).toBeNull();
   });
 });
 
