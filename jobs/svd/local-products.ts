@@ -18,6 +18,9 @@ import type { Centering } from './row-kernels.ts';
 import { LEAVES, sumTree } from './leaf-tree.ts';
 import type { LeafTree } from './leaf-tree.ts';
 import type { GramOperator } from './block-krylov.ts';
+import { productModule } from './product-wasm.ts';
+
+export { PRODUCT_KERNELS_WASM } from './product-wasm.ts';
 
 /** One partition owning every leaf: the driver then adds the same tree the executors would. */
 export const ONE_PART: LeafTree = { leaves: LEAVES, bounds: Int32Array.of(0, LEAVES) };
@@ -181,24 +184,6 @@ class JsBuffers implements Buffers {
     for (let i = 0; i < a.length; i++) a[i] = a[i]! + b[i]!;
     this.give(from);
   }
-}
-
-/**
- * product-kernels.wat assembled (by wabt, canonical LEBs): its 349 bytes, so that no assembler loads
- * and runs in the solve (wabt's first parse costs 10-100 ms). The text is the source; the unit test
- * test/unit/jobs/svd/local-products.test.ts assembles it and checks these bytes are what it gives.
- */
-export const PRODUCT_KERNELS_WASM =
-  'AGFzbQEAAAABEQJgB39/f39/f38AYAN/f38AAwMCAAEFAwEAAQcaAwZtZW1vcnkCAAVsZWFmMQAABW1lcmdlAAEKmQICzAEDBH8BfAF/IAMhBwJAA0AgByAETg0BIAAgB0ECdGooAgAhCSAAIAdBAnRqKAIEIQpEAAAAAAAAAAAhCyAJIQgCQANAIAggCk4NASALIAIgCEEDdGorAwAgBSABIAhBAnRqKAIAQQN0aisDAKKgIQsgCEEBaiEIDAALCyAJIQgCQANAIAggCk4NASAGIAEgCEECdGooAgBBA3RqIQwgDCAMKwMAIAIgCEEDdGorAwAgC6KgOQMAIAhBAWohCAwACwsgB0EBaiEHDAALCwtJAQF/IAEgAkEDdGohAwJAA0AgASADTw0BIAAgACsDACABKwMAoDkDACABRAAAAAAAAAAAOQMAIABBCGohACABQQhqIQEMAAsLCw==';
-let compiled: WebAssembly.Module | null | undefined;
-
-/** The compiled kernels (once per process), or null when this runtime has no WebAssembly (JS twins then). */
-function productModule(): WebAssembly.Module | null {
-  if (compiled === undefined) {
-    const bytes = Buffer.from(PRODUCT_KERNELS_WASM, 'base64');
-    compiled = typeof WebAssembly === 'object' && WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
-  }
-  return compiled;
 }
 
 /**
