@@ -4,7 +4,7 @@
 // kernels accumulate a = Σ_j y_j·y_jᵀ on 4×4 register tiles (a rank-n update, as BLAS syrk) and
 // b = Σ_j t_j·y_j over the block. Each entry is its own sum over j in increasing order from +0 with
 // the same products as accumulateExplicitGeneric (explicit-kernel.ts), so the bits are the same.
-// Heap: [out: mp×mp f64 | bout: mp f64 | t: CHUNK f64 | g: CHUNK rows of mp f64 | pos: CHUNK i32 |
+// Heap: [out: mp×mp f64 | bout: mp f64 | x: mp f64 | t: CHUNK f64 | g: CHUNK rows of mp f64 | pos: CHUNK i32 |
 //        r: CHUNK f32 | off: nPos f64 | yf: nPos rows of mp f32]. The gather used to be a JavaScript
 // loop over Float64 copies (twice the bytes, a typed-array view per rating): at 20M ratings, where
 // the rows no longer fit in the last-level cache, it cost as much as the syrk itself.
@@ -20,6 +20,7 @@ interface SyrkExports {
   memory: WebAssembly.Memory;
   syrkLower(g: number, n: number, mp: number, out: number): void;
   cholesky(a: number, n: number, mp: number): number;
+  solveCholesky(a: number, n: number, mp: number, b: number, x: number): void;
   gemvT(g: number, t: number, n: number, mp: number, bout: number): void;
   gather(yf: number, off: number, pos: number, r: number, n: number, mp: number, mean: number, g: number, t: number): void;
 }
@@ -46,9 +47,10 @@ function syrkInstance(): SyrkExports | null {
  */
 export class ExplicitBlocked {
   private readonly mp: number;
-  private readonly at: { out: number; bout: number; t: number; g: number; pos: number; r: number; off: number; yf: number };
+  private readonly at: { out: number; bout: number; x: number; t: number; g: number; pos: number; r: number; off: number; yf: number };
   private readonly out: Float64Array;
   private readonly bout: Float64Array;
+  private readonly xs: Float64Array;
   private readonly posChunk: Int32Array;
   private readonly rChunk: Float32Array;
 
@@ -59,19 +61,21 @@ export class ExplicitBlocked {
     const nPos = width > 0 ? ys.length / width : 0;
     const out = 0;
     const bout = out + mp * mp * 8;
-    const t = bout + mp * 8;
+    const x = bout + mp * 8;
+    const t = x + mp * 8;
     const g = t + CHUNK * 8;
     const pos = g + CHUNK * mp * 8;
     const r = pos + CHUNK * 4;
     const off = r + CHUNK * 4;
     const yf = off + nPos * 8; // 16-byte aligned: every region above is a multiple of 16 bytes (mp, CHUNK multiples of 4)
-    this.at = { out, bout, t, g, pos, r, off, yf };
+    this.at = { out, bout, x, t, g, pos, r, off, yf };
     const need = yf + nPos * mp * 4;
     const have = wasm.memory.buffer.byteLength;
     if (need > have) wasm.memory.grow(Math.ceil((need - have) / 65536));
     const buffer = wasm.memory.buffer;
     this.out = new Float64Array(buffer, out, mp * mp);
     this.bout = new Float64Array(buffer, bout, mp);
+    this.xs = new Float64Array(buffer, x, mp);
     this.posChunk = new Int32Array(buffer, pos, CHUNK);
     this.rChunk = new Float32Array(buffer, r, CHUNK);
     // the rows' features once per block as Float32 rows of mp (zero padding), and their target offsets
@@ -109,23 +113,12 @@ export class ExplicitBlocked {
    */
   solve(pos: Int32Array, r: Float32Array, s: number, e: number, mean: number, reg: number, x: Float64Array): boolean {
     this.gather(pos, r, s, e, mean);
-    const { mp, features, out, bout } = this;
+    const { mp, features, out } = this;
     const m = features.length;
     for (let i = 0; i < m; i++) out[i * mp + i] += reg;
     if (this.wasm.cholesky(this.at.out, m, mp) >= 0) return false;
-    // forward L·z = b, then backward Lᵀ·x = z (column i of Lᵀ is row i of L)
-    for (let i = 0; i < m; i++) {
-      const row = i * mp;
-      let v = bout[i];
-      for (let k = 0; k < i; k++) v -= out[row + k] * x[k];
-      x[i] = v / out[row + i];
-    }
-    for (let i = m - 1; i >= 0; i--) {
-      const row = i * mp;
-      const xi = x[i] / out[row + i];
-      x[i] = xi;
-      for (let k = 0; k < i; k++) x[k] -= out[row + k] * xi;
-    }
+    this.wasm.solveCholesky(this.at.out, m, mp, this.at.bout, this.at.x); // forward L·z = b, then backward Lᵀ·x = z
+    x.set(this.xs.subarray(0, m));
     return true;
   }
 

@@ -171,6 +171,7 @@
 
   (func (export "cholesky") (param $a i32) (param $n i32) (param $mp i32) (result i32)
     (local $j i32) (local $i i32) (local $stride i32) (local $rj i32) (local $ri i32) (local $d f64)
+    (local $k i32) (local $pairs i32) (local $y v128) (local $acc1 v128) (local $acc2 v128) (local $s1 f64) (local $s2 f64) (local $yl f64)
     (local.set $stride (i32.shl (local.get $mp) (i32.const 3)))
     (local.set $j (i32.const 0))
     (block $done
@@ -182,20 +183,96 @@
         (if (i32.eqz (f64.gt (local.get $d) (f64.const 0))) (then (return (local.get $j))))
         (local.set $d (f64.sqrt (local.get $d)))
         (f64.store (i32.add (local.get $rj) (i32.shl (local.get $j) (i32.const 3))) (local.get $d))
+        (local.set $pairs (i32.shl (i32.and (local.get $j) (i32.const -2)) (i32.const 3))) ;; bytes of the even part of k < j
         (local.set $i (i32.add (local.get $j) (i32.const 1)))
-        (local.set $ri (i32.add (i32.add (local.get $rj) (local.get $stride)) (i32.shl (local.get $j) (i32.const 3))))
-        ;; ri = &a[i][j]
-        (block $rowsDone
-          (loop $row
-            (br_if $rowsDone (i32.ge_s (local.get $i) (local.get $n)))
-            (f64.store (local.get $ri) (f64.div
-              (f64.sub (f64.load (local.get $ri))
-                (call $dot (i32.sub (local.get $ri) (i32.shl (local.get $j) (i32.const 3))) (local.get $rj) (local.get $j)))
-              (local.get $d)))
-            (local.set $ri (i32.add (local.get $ri) (local.get $stride)))
-            (local.set $i (i32.add (local.get $i) (i32.const 1)))
-            (br $row)))
+        (local.set $ri (i32.add (local.get $rj) (local.get $stride)))
+        ;; ri = &a[i][0]: rows i and i + 1 together, sharing the loads of row j; each dot as $dot sums it
+        (block $pairsDone
+          (loop $rowPair
+            (br_if $pairsDone (i32.ge_s (i32.add (local.get $i) (i32.const 1)) (local.get $n)))
+            (local.set $acc1 (f64x2.splat (f64.const 0)))
+            (local.set $acc2 (f64x2.splat (f64.const 0)))
+            (local.set $k (i32.const 0))
+            (block $kDone
+              (loop $kPair
+                (br_if $kDone (i32.ge_u (local.get $k) (local.get $pairs)))
+                (local.set $y (v128.load (i32.add (local.get $rj) (local.get $k))))
+                (local.set $acc1 (f64x2.add (local.get $acc1) (f64x2.mul (v128.load (i32.add (local.get $ri) (local.get $k))) (local.get $y))))
+                (local.set $acc2 (f64x2.add (local.get $acc2)
+                  (f64x2.mul (v128.load (i32.add (i32.add (local.get $ri) (local.get $stride)) (local.get $k))) (local.get $y))))
+                (local.set $k (i32.add (local.get $k) (i32.const 16)))
+                (br $kPair)))
+            (local.set $s1 (f64x2.extract_lane 0 (local.get $acc1)))
+            (local.set $s2 (f64x2.extract_lane 0 (local.get $acc2)))
+            (if (i32.and (local.get $j) (i32.const 1))
+              (then
+                (local.set $yl (f64.load (i32.add (local.get $rj) (local.get $k))))
+                (local.set $s1 (f64.add (local.get $s1) (f64.mul (f64.load (i32.add (local.get $ri) (local.get $k))) (local.get $yl))))
+                (local.set $s2 (f64.add (local.get $s2)
+                  (f64.mul (f64.load (i32.add (i32.add (local.get $ri) (local.get $stride)) (local.get $k))) (local.get $yl))))))
+            (local.set $s1 (f64.add (local.get $s1) (f64x2.extract_lane 1 (local.get $acc1))))
+            (local.set $s2 (f64.add (local.get $s2) (f64x2.extract_lane 1 (local.get $acc2))))
+            (local.set $k (i32.add (local.get $ri) (i32.shl (local.get $j) (i32.const 3))))
+            (f64.store (local.get $k) (f64.div (f64.sub (f64.load (local.get $k)) (local.get $s1)) (local.get $d)))
+            (local.set $k (i32.add (local.get $k) (local.get $stride)))
+            (f64.store (local.get $k) (f64.div (f64.sub (f64.load (local.get $k)) (local.get $s2)) (local.get $d)))
+            (local.set $ri (i32.add (local.get $ri) (i32.shl (local.get $stride) (i32.const 1))))
+            (local.set $i (i32.add (local.get $i) (i32.const 2)))
+            (br $rowPair)))
+        (if (i32.lt_s (local.get $i) (local.get $n))
+          (then
+            (local.set $k (i32.add (local.get $ri) (i32.shl (local.get $j) (i32.const 3))))
+            (f64.store (local.get $k) (f64.div
+              (f64.sub (f64.load (local.get $k)) (call $dot (local.get $ri) (local.get $rj) (local.get $j)))
+              (local.get $d)))))
         (local.set $j (i32.add (local.get $j) (i32.const 1)))
         (br $column)))
     (i32.const -1))
+
+  ;; solveCholesky(a, n, mp, b, x): x = (L·Lᵀ)⁻¹·b with L the lower triangle cholesky left in a: forward
+  ;; L·z = b (z_i = (b_i − Σ_{k<i} L_ik·z_k) / L_ii, k ascending), then backward Lᵀ·x = z column by column
+  ;; (x_i = z_i / L_ii, then x_k −= L_ik·x_i for k < i): the operations, in order, of the JavaScript loops it replaced.
+  (func (export "solveCholesky") (param $a i32) (param $n i32) (param $mp i32) (param $b i32) (param $x i32)
+    (local $i i32) (local $k i32) (local $row i32) (local $stride i32) (local $v f64) (local $xi f64)
+    (local.set $stride (i32.shl (local.get $mp) (i32.const 3)))
+    (local.set $i (i32.const 0))
+    (local.set $row (local.get $a))
+    (block $fDone
+      (loop $forward
+        (br_if $fDone (i32.ge_s (local.get $i) (local.get $n)))
+        (local.set $v (f64.load (i32.add (local.get $b) (i32.shl (local.get $i) (i32.const 3)))))
+        (local.set $k (i32.const 0))
+        (block $kDone
+          (loop $dotK
+            (br_if $kDone (i32.ge_s (local.get $k) (local.get $i)))
+            (local.set $v (f64.sub (local.get $v)
+              (f64.mul (f64.load (i32.add (local.get $row) (i32.shl (local.get $k) (i32.const 3))))
+                (f64.load (i32.add (local.get $x) (i32.shl (local.get $k) (i32.const 3)))))))
+            (local.set $k (i32.add (local.get $k) (i32.const 1)))
+            (br $dotK)))
+        (f64.store (i32.add (local.get $x) (i32.shl (local.get $i) (i32.const 3)))
+          (f64.div (local.get $v) (f64.load (i32.add (local.get $row) (i32.shl (local.get $i) (i32.const 3))))))
+        (local.set $row (i32.add (local.get $row) (local.get $stride)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $forward)))
+    (local.set $i (i32.sub (local.get $n) (i32.const 1)))
+    (block $bDone
+      (loop $backward
+        (br_if $bDone (i32.lt_s (local.get $i) (i32.const 0)))
+        (local.set $row (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $stride))))
+        (local.set $xi (f64.div (f64.load (i32.add (local.get $x) (i32.shl (local.get $i) (i32.const 3))))
+          (f64.load (i32.add (local.get $row) (i32.shl (local.get $i) (i32.const 3))))))
+        (f64.store (i32.add (local.get $x) (i32.shl (local.get $i) (i32.const 3))) (local.get $xi))
+        (local.set $k (i32.const 0))
+        (block $kDone2
+          (loop $axpy
+            (br_if $kDone2 (i32.ge_s (local.get $k) (local.get $i)))
+            (f64.store (i32.add (local.get $x) (i32.shl (local.get $k) (i32.const 3)))
+              (f64.sub (f64.load (i32.add (local.get $x) (i32.shl (local.get $k) (i32.const 3))))
+                (f64.mul (f64.load (i32.add (local.get $row) (i32.shl (local.get $k) (i32.const 3)))) (local.get $xi))))
+            (local.set $k (i32.add (local.get $k) (i32.const 1)))
+            (br $axpy)))
+        (local.set $i (i32.sub (local.get $i) (i32.const 1)))
+        (br $backward)))
+  )
 )
