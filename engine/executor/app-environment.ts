@@ -15,7 +15,6 @@ import { decodeIpc } from '../kernels/ipc.ts';
 import { DataflowError } from '../errors.ts';
 import type { EncodedBuckets } from '../shuffle/bucket-encoder.ts';
 import { allocateOutputBuffer, outputPoolLimit } from '../shuffle/output-buffers.ts';
-import { claimFetchBody } from './fetch-buffers.ts';
 
 /** What an executor's task threads ask its main thread for: driver data and the kept map outputs. */
 export interface AppServices {
@@ -87,7 +86,6 @@ export function appEnvironment(o: AppEnvironmentOptions): AppEnvironment {
           maps: locations.map((l) => [l.mapPartition, l.attempt]),
         },
       });
-      claimFetchBody(reply.body); // complete: this task's from now on (fetch-buffers.ts)
       return splitBlocks(reply.body ?? new Uint8Array(0), reply.header.sizes, locations, shuffleId, reducePartition);
     },
     fetchCachedBlock: async (location: CachedBlockLocation) => {

@@ -17,15 +17,11 @@ import { type FromThread, type ToThread, type AppInfo, type ThreadInfo, threadCa
 import { decodeIpc, encodeIpc } from '../kernels/ipc.ts';
 import { DataflowError } from '../errors.ts';
 import { Chaos } from './chaos.ts';
-import { endTask, fetchBodyAllocator, limitFetchPool } from './fetch-buffers.ts';
-import { fetchWindowBytes } from './memory-limit.ts';
 
 const port = parentPort!;
 const { executorId, secret, tls, chaos, taskMemoryBytes, storageMemoryBytes } = workerData as ThreadInfo;
 // the chaos switch drops and delays this thread's fetch connections too (its own seeded sequence)
 if (chaos) Chaos.parse(chaos).forThread(threadId).installConnectionFaults();
-// free fetch buffers kept for the next task: at most what one task may fetch ahead
-limitFetchPool(fetchWindowBytes(taskMemoryBytes));
 const apps = new Map<string, { env: AppEnvironment; blockStore: BlockStore }>();
 const peers = new Map<string, Promise<Connection>>();
 const waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
@@ -48,8 +44,7 @@ function peer(location: { host: string; port: number }, network: NetworkInfo): P
       heartbeatIntervalMs: network.heartbeatIntervalMs, heartbeatTimeoutMs: network.networkTimeoutMs,
     });
     peers.set(key, conn);
-    // Replies with blocks are received into this thread's reused buffers (fetch-buffers.ts).
-    conn.then((c) => { c.setBodyAllocator(fetchBodyAllocator); c.onClose(() => peers.delete(key)); }, () => peers.delete(key));
+    conn.then((c) => c.onClose(() => peers.delete(key)), () => peers.delete(key));
   }
   return conn;
 }
@@ -92,19 +87,12 @@ port.on('message', (m: ToThread) => {
   switch (m.type) {
     case 'run':
       runTask(m.task, appFor(m.app).env).then(
-        (result) => {
-          post({ type: 'result', id: m.id, result });
-          // Posted (copied): the fetched blocks' buffers serve the next task, unless cached tables may view them.
-          endTask(result.cachedBlocks.length === 0);
-        },
-        (error: unknown) => {
-          post({
-            type: 'failed', id: m.id,
-            reason: error instanceof TaskError ? error.reason
-              : { kind: 'UserCodeError', message: error instanceof Error ? `${error.name}: ${error.message}` : String(error) },
-          });
-          endTask(false);
-        },
+        (result) => post({ type: 'result', id: m.id, result }),
+        (error: unknown) => post({
+          type: 'failed', id: m.id,
+          reason: error instanceof TaskError ? error.reason
+            : { kind: 'UserCodeError', message: error instanceof Error ? `${error.name}: ${error.message}` : String(error) },
+        }),
       );
       return;
     case 'rpcReply': {

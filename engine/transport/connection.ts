@@ -7,7 +7,7 @@ import { remoteEndpoint } from './address.ts';
 import { ConnectionError, RemoteError } from './connection-errors.ts';
 import { installedFaults, nextFrameFault } from './faults.ts';
 import { FrameDecoder, FrameError, encodeFrame } from './frame.ts';
-import type { BodyAllocator, Message } from './frame.ts';
+import type { Message } from './frame.ts';
 import type { PeerInfo } from './handshake.ts';
 import { HeartbeatMonitor, heartbeatSettings } from './heartbeat.ts';
 import type { HeartbeatOptions } from './heartbeat.ts';
@@ -122,14 +122,6 @@ export class Connection {
     }
     this.readDecoded();
     socket.resume();
-  }
-
-  /**
-   * Where the bodies of messages received from now on go (frame.ts BodyAllocator): a fetcher that
-   * frees the blocks it received can have the next ones received into the same memory.
-   */
-  setBodyAllocator(allocate: BodyAllocator | undefined): void {
-    this.decoder.setBodyAllocator(allocate);
   }
 
   /** True once the connection is closing or closed; sends and requests then fail. */

@@ -102,16 +102,7 @@ export interface FrameDecoderOptions {
   maxFrameBytes?: number;
   /** Names the limit in error messages, e.g. 'transport.maxFrameBytes'. */
   limitName?: string;
-  /** Where bodies are received into (see BodyAllocator); default: a fresh Buffer per body. */
-  allocateBody?: BodyAllocator;
 }
-
-/**
- * Chooses the memory a frame's body is received into, once its header is known: a Buffer of
- * exactly `byteLength` bytes (every one of them is overwritten before the message is delivered),
- * or undefined for a fresh one. Lets a receiver reuse buffers for the bodies it knows how to free.
- */
-export type BodyAllocator = (byteLength: number, header: MessageHeader) => Buffer | undefined;
 
 /**
  * Cuts a byte stream into messages. Bytes may arrive in any chunking: one frame split over many
@@ -146,17 +137,10 @@ export class FrameDecoder {
   private body: Buffer | undefined;
   private bodyFilled = 0;
   private failure: FrameError | undefined;
-  private allocateBody: BodyAllocator | undefined;
 
   constructor(options: FrameDecoderOptions = {}) {
     this.maxBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
     this.limitName = options.limitName ?? 'transport.maxFrameBytes';
-    this.allocateBody = options.allocateBody;
-  }
-
-  /** Sets where the bodies of frames whose header has not been read yet are received into. */
-  setBodyAllocator(allocate: BodyAllocator | undefined): void {
-    this.allocateBody = allocate;
   }
 
   /** The current limit on header + body bytes of one frame. */
@@ -243,11 +227,7 @@ export class FrameDecoder {
       if (this.buffered < this.headerLength) return undefined;
       this.header = parseHeader(this.take(this.headerLength));
       if (this.bodyLength > 0) {
-        const given = this.allocateBody?.(this.bodyLength, this.header);
-        if (given !== undefined && given.byteLength !== this.bodyLength) {
-          throw new FrameError(`the body allocator gave ${given.byteLength} bytes for a ${this.bodyLength}-byte body (a bug in the receiver)`);
-        }
-        this.body = given ?? Buffer.allocUnsafe(this.bodyLength);
+        this.body = Buffer.allocUnsafe(this.bodyLength);
         this.bodyFilled = 0;
       }
     }

@@ -3,7 +3,7 @@
 // headers and bytes.
 
 export { DEFAULT_MAX_FRAME_BYTES, FRAME_PREFIX_BYTES, FrameDecoder, FrameError, encodeFrame, frameByteLength } from './frame.ts';
-export type { BodyAllocator, FrameDecoderOptions, Message, MessageHeader } from './frame.ts';
+export type { FrameDecoderOptions, Message, MessageHeader } from './frame.ts';
 export {
   DEFAULT_HANDSHAKE_TIMEOUT_MS,
   HANDSHAKE_MAX_FRAME_BYTES,
