@@ -32,8 +32,8 @@ interface StageAttemptState {
 export interface AppState {
   summary: ApplicationSummary;
   jobs: Map<number, JobState>;
-  /** Stage id → its info as planned and the job that planned it first. */
-  stageInfo: Map<number, { info: StageInfo; jobId: number }>;
+  /** Stage id → its info as planned, the job that planned it first, and how many retained jobs list it. */
+  stageInfo: Map<number, { info: StageInfo; jobId: number; listedBy: number }>;
   /** attemptKey(stageId, attempt) → attempt, in submission order. */
   stageAttempts: Map<number, StageAttemptState>;
   latestAttempt: Map<number, number>;
@@ -85,8 +85,13 @@ export function applyEvent(state: AppState, event: EngineEvent): AppState {
         },
         stages: event.stages, plan: event.plan, submitted: new Set(),
       };
+      forgetJob(state, event.jobId); // a job id seen twice (a log written twice) counts its stages once
       state.jobs.set(event.jobId, job);
-      for (const info of event.stages) if (!state.stageInfo.has(info.stageId)) state.stageInfo.set(info.stageId, { info, jobId: event.jobId });
+      for (const info of event.stages) {
+        const known = state.stageInfo.get(info.stageId);
+        if (known) known.listedBy++;
+        else state.stageInfo.set(info.stageId, { info, jobId: event.jobId, listedBy: 1 });
+      }
       forgetOldJobs(state);
       return state;
     }
@@ -121,7 +126,7 @@ export function applyEvent(state: AppState, event: EngineEvent): AppState {
         status: 'running', numTasks: event.numTasks, completedTasks: 0, failedTasks: 0, submitTime: event.time, io: emptyIo(),
         distributions: emptyDistributions(), tasks: [],
       };
-      state.stageAttempts.set(attemptKey(event.stageId, event.attempt), { status, tasks: new TaskTable(state.names) });
+      state.stageAttempts.set(attemptKey(event.stageId, event.attempt), { status, tasks: new TaskTable(state.names, event.numTasks) });
       state.latestAttempt.set(event.stageId, Math.max(event.attempt, state.latestAttempt.get(event.stageId) ?? -1));
       state.jobs.get(event.jobId)?.submitted.add(event.stageId);
       forgetOldStages(state);
@@ -294,16 +299,24 @@ function sum(values: number[]): number {
   return s;
 }
 
+/** Drops the oldest finished jobs beyond RETAINED_JOBS: O(jobs dropped), not O(jobs retained), per job start. */
 function forgetOldJobs(state: AppState): void {
   if (state.jobs.size <= RETAINED_JOBS) return;
   for (const [jobId, job] of state.jobs) {
     if (state.jobs.size <= RETAINED_JOBS) break;
-    if (job.summary.status !== 'running') state.jobs.delete(jobId);
+    if (job.summary.status !== 'running') forgetJob(state, jobId);
   }
-  // Stage infos only retained jobs list (a map stage may be shared by several).
-  const listed = new Set<number>();
-  for (const job of state.jobs.values()) for (const info of job.stages) listed.add(info.stageId);
-  for (const stageId of state.stageInfo.keys()) if (!listed.has(stageId)) state.stageInfo.delete(stageId);
+}
+
+/** Removes a job, and the infos of stages no retained job lists any more (a map stage may be shared by several). */
+function forgetJob(state: AppState, jobId: number): void {
+  const job = state.jobs.get(jobId);
+  if (!job) return;
+  state.jobs.delete(jobId);
+  for (const info of job.stages) {
+    const known = state.stageInfo.get(info.stageId);
+    if (known && --known.listedBy <= 0) state.stageInfo.delete(info.stageId);
+  }
 }
 
 function forgetOldStages(state: AppState): void {

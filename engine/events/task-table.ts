@@ -17,6 +17,8 @@ const HOST = 8;
 const IO_AT = 9;
 const NUMBERS_PER_TASK = IO_AT + IO_FIELDS.length;
 const STATUSES = ['running', 'succeeded', 'failed', 'killed'] as const;
+/** Rows a table starts with at most (590 KB): a stage of more tasks grows by doubling. */
+const MOST_ROWS_AT_FIRST = 4096;
 const STATUS_CODE: Record<TaskStatus['status'], number> = { running: 0, succeeded: 1, failed: 2, killed: 3 };
 
 /** What a task start says of it. */
@@ -25,16 +27,21 @@ export interface TaskStarted { taskId: number; partition: number; attempt: numbe
 export interface TaskEnded { taskId: number; partition: number; attempt: number; executorId: string; time: number; status: 'succeeded' | 'failed' | 'killed'; durationMs: number; io: TaskIo; failure?: string }
 
 export class TaskTable {
-  // room for a few tasks at first (an application keeps hundreds of small stages), doubled as needed
-  private numbers = new Float64Array(4 * NUMBERS_PER_TASK);
+  /** Room for the tasks the stage was submitted with (retries beyond it double the room). */
+  private numbers: Float64Array;
   private rows = 0;
   /** Task ids mostly come in order, a row each: the row of id t is t − firstTaskId; the others are in rowOf. */
   private firstTaskId = 0;
   private rowOf: Map<number, number> | undefined;
   private failures: Map<number, string> | undefined;
 
-  /** @param names the strings executors and hosts are stored as indexes of, shared by an application's tables */
-  constructor(private readonly names: NameTable) {}
+  /**
+   * @param names the strings executors and hosts are stored as indexes of, shared by an application's tables
+   * @param expectedTasks the stage's task count, if known: room for that many rows from the start
+   */
+  constructor(private readonly names: NameTable, expectedTasks = 4) {
+    this.numbers = new Float64Array(Math.max(1, Math.min(expectedTasks, MOST_ROWS_AT_FIRST)) * NUMBERS_PER_TASK);
+  }
 
   get size(): number {
     return this.rows;

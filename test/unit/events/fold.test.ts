@@ -4,7 +4,7 @@
 
 import { describe, expect, it } from 'vitest';
 import type { EngineEvent, TaskIo } from '../../../engine/events/events.ts';
-import { applicationStatus, applicationSummary, applyEvent, emptyAppState, jobStatus, stageStatus } from '../../../engine/events/fold.ts';
+import { RETAINED_JOBS, applicationStatus, applicationSummary, applyEvent, emptyAppState, jobStatus, stageStatus } from '../../../engine/events/fold.ts';
 import { foldEventLog } from '../../../engine/events/log-reader.ts';
 
 const io = (bytes: number): TaskIo => ({
@@ -111,6 +111,27 @@ describe('applyEvent: events in, status out', () => {
     expect(stageStatus(state, 0)).toMatchObject({ status: 'failed', completionTime: 3, message: 'task 0 failed 4 times' });
     expect(jobStatus(state, 0)).toMatchObject({ status: 'failed', message: 'task 0 failed 4 times', numTasks: 2 });
     expect(applicationSummary(state)).toMatchObject({ appId: 'app-2', status: 'failed', endTime: 4 });
+  });
+});
+
+describe('retention', () => {
+  it('keeps the newest RETAINED_JOBS finished jobs, and the infos of the stages they list, shared ones included', () => {
+    const state = emptyAppState('app-3');
+    const shared = { stageId: 0, name: 'map stage shared by every job', numTasks: 1, parentStageIds: [], shuffleId: 0 };
+    const jobs = RETAINED_JOBS + 30;
+    for (let jobId = 0; jobId < jobs; jobId++) {
+      const own = { stageId: jobId + 1, name: `result of job ${jobId}`, numTasks: 1, parentStageIds: [0] };
+      applyEvent(state, { event: 'JobStart', time: jobId, jobId, description: 'count', stages: [shared, own], plan: '' });
+      applyEvent(state, { event: 'JobEnd', time: jobId, jobId, status: 'succeeded' });
+    }
+    expect(state.jobs.size).toBe(RETAINED_JOBS);
+    expect([...state.jobs.keys()][0]).toBe(30);
+    // the shared stage, and the own stage of each retained job; none of the forgotten jobs'
+    expect(state.stageInfo.size).toBe(RETAINED_JOBS + 1);
+    expect(state.stageInfo.has(0)).toBe(true);
+    expect(state.stageInfo.has(30)).toBe(false);
+    expect(state.stageInfo.has(31)).toBe(true);
+    expect(jobStatus(state, jobs - 1)!.stages.map((s) => s.name)).toEqual([shared.name, `result of job ${jobs - 1}`]);
   });
 });
 
