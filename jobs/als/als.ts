@@ -125,9 +125,13 @@ export async function trainAls(ratings: Dataset<Row>, options: AlsOptions = {}):
   const { plan, users, items, mean, total, userBlocks, itemBlocks, emptyState, steps } = prepared;
   const t1 = performance.now();
 
-  // 5. iterate: init items, then users ← items, items ← users
+  // 5. iterate: init items, then users ← items, items ← users. Explicit ALS needs nothing of the
+  // initial items but their factors, which the first user half draws itself ('first'): one stage
+  // and one shuffle fewer. Implicit's first user half also needs the items' YᵀY and carries their
+  // factors to CG's warm start, so it keeps the 'init' stage.
   const run = halfIterationKernels.halfIteration;
-  let state = blockJoin(itemBlocks, emptyState).mapPartitionTables((b) => run(b, plan, 'item', 'init'), { run, plan });
+  const localInit = !plan.implicit;
+  let state = localInit ? emptyState : blockJoin(itemBlocks, emptyState).mapPartitionTables((b) => run(b, plan, 'item', 'init'), { run, plan });
   // With the event log or the UI on, each iteration ends at a job boundary (its messages' shuffle
   // written by a map-stage job, which the next iteration's join reuses: nothing runs twice) so its
   // seconds, shuffle bytes and training loss (summed by the solves, train-loss.ts) are reported; the
@@ -136,7 +140,8 @@ export async function trainAls(ratings: Dataset<Row>, options: AlsOptions = {}):
   let next = blockJoin(userBlocks, state);
   let iterationStart = performance.now();
   for (let t = 0; t < o.maxIter; t++) {
-    state = next.mapPartitionTables((b) => run(b, plan, 'user', 'solve', measure), { run, plan, measure });
+    const mode = t === 0 && localInit ? 'first' : 'solve';
+    state = next.mapPartitionTables((b) => run(b, plan, 'user', mode, measure), { run, plan, mode, measure });
     state = blockJoin(itemBlocks, state).mapPartitionTables((b) => run(b, plan, 'item', 'solve', measure), { run, plan, measure });
     let sums: Record<string, number> = {};
     if (o.checkpointInterval > 0 && (t + 1) % o.checkpointInterval === 0 && t + 1 < o.maxIter) {

@@ -90,6 +90,11 @@ export class ExplicitBlocked {
     }
   }
 
+  /** Compiles and instantiates this thread's kernels now (once per thread), so that the first solve does not; false without SIMD. */
+  static prepare(): boolean {
+    return syrkInstance() !== null;
+  }
+
   static create(ys: Float32Array, width: number, features: Int32Array, offset: number): ExplicitBlocked | null {
     const wasm = syrkInstance();
     return wasm ? new ExplicitBlocked(wasm, ys, width, features, offset) : null;

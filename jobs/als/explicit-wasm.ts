@@ -57,6 +57,11 @@ export class ExplicitWasm {
     this.layout(CHUNK);
   }
 
+  /** Compiles and instantiates this thread's kernel for width m now (once per thread and width); false when create would return null. */
+  static prepare(m: number): boolean {
+    return m <= MAX_WASM_WIDTH && instanceFor(m) !== null;
+  }
+
   static create(ys: Float32Array, width: number, features: Int32Array, offset: number, pos: Int32Array, r: Float32Array): ExplicitWasm | null {
     const m = features.length;
     if (m > MAX_WASM_WIDTH) return null;

@@ -9,6 +9,9 @@
 //   partial YᵀY per Y leaf  (gram)     ──▶  summed in leaf order (implicit); own leaves' partial
 //                                                                 YᵀY sent to every Y partition
 // mode 'init' (the first item half) skips the solve and sends seeded initial factors instead.
+// mode 'first' (explicit's first user half, which then needs no 'init' stage before it) receives no
+// messages: it draws the initial factors of the items it needs itself (the in-block's posIndex),
+// the same values 'init' would have sent.
 // With `measure`, the solve's training loss goes to the task's sums (TRAIN_LOSS_SUMS, train-loss.ts).
 
 import { Table, makeVector } from 'apache-arrow';
@@ -17,7 +20,7 @@ import { addToTaskSum, libraryFunctions, columnData, isValidAt } from '../../eng
 import { AlsNumericError } from './errors.ts';
 import { binaryVector } from './in-blocks.ts';
 import type { InBlock } from './in-blocks.ts';
-import { initialFactors } from './init-factors.ts';
+import { initialFactors, initialFactorsAt } from './init-factors.ts';
 import { blockEnd, blockStart } from './layout.ts';
 import type { AlsPlan } from './options.ts';
 import { tableOf, unpack } from './packed.ts';
@@ -60,7 +63,7 @@ export const TRAIN_LOSS_SUMS = {
  * Kernel: one block's joined rows (key, slot, inblock[, kind, block, factors]) → output rows
  * (key, kind, block, factors) for the other side.
  */
-export function halfIteration(batch: Table, plan: AlsPlan, side: 'user' | 'item', mode: 'init' | 'solve', measure = false): Table {
+export function halfIteration(batch: Table, plan: AlsPlan, side: 'user' | 'item', mode: 'init' | 'first' | 'solve', measure = false): Table {
   const other = side === 'user' ? 'item' : 'user';
   const own = plan[side];
   const oth = plan[other];
@@ -92,7 +95,7 @@ export function halfIteration(batch: Table, plan: AlsPlan, side: 'user' | 'item'
   for (let i = 0; i < n; i++) if (slot[i] === ownSlots.self) selfRow = i;
   if (selfRow < 0) throw new InternalError('ALS_BLOCK_MESSAGE', `ALS ${side} half-iteration: partition without its in-block row (keys ${Array.from(keyCol).join(',')})`);
   const p = Math.floor(ownKeys.indexOf(keyCol[selfRow]) / ownSlots.count);
-  const [rowPtr, pos, r, msgStart, outPtr, outLocal] = unpack(bytesAt(inblock, selfRow)) as [Int32Array, Int32Array, Float32Array, Int32Array, Int32Array, Int32Array];
+  const [rowPtr, pos, r, msgStart, outPtr, outLocal, posIndex] = unpack(bytesAt(inblock, selfRow)) as [Int32Array, Int32Array, Float32Array, Int32Array, Int32Array, Int32Array, Int32Array];
   const ib: InBlock = { rowPtr, pos, r, msgStart, outPtr, outLocal };
   const start = blockStart(own, p);
   const nLocal = blockEnd(own, p) - start;
@@ -104,6 +107,7 @@ export function halfIteration(batch: Table, plan: AlsPlan, side: 'user' | 'item'
     initialFactors(plan, side, start, nLocal, next);
   } else {
     const ys = new Float32Array(msgStart[oth.numBlocks] * width);
+    if (mode === 'first') initialFactorsAt(plan, other, posIndex, ys);
     const arrived = new Uint8Array(oth.numBlocks);
     let prev: Float32Array | null = null;
     const leaves: Array<Float64Array | undefined> = new Array(oth.numLeaves);
@@ -127,7 +131,7 @@ export function halfIteration(batch: Table, plan: AlsPlan, side: 'user' | 'item'
         emit(othKeys[c * othSlots.count + othSlots.self], kindCol![i], c, blob.slice());
       }
     }
-    for (let s = 0; s < oth.numBlocks; s++) {
+    for (let s = 0; s < oth.numBlocks && mode === 'solve'; s++) {
       if (!arrived[s] && msgStart[s + 1] > msgStart[s]) throw new InternalError('ALS_BLOCK_MESSAGE', `ALS ${side} block ${p}: the message from ${other} block ${s} is missing`);
     }
     // only CG reads the previous factors (its warm start); the first user half has none yet

@@ -9,6 +9,7 @@
 //   needed items, in global order: 1, 2  → position pos(1) = 0, pos(2) = 1
 //   rowPtr  = [0, 2, 3]        pos = [0, 1, 1]        r = [3, 4, 3]
 //   msgStart = [0, 1, 2]       (item block 0 sends item 1 → position 0; block 1 sends item 2 → 1)
+//   posIndex = [1, 2]          (the item at each position: the explicit first half draws their initial factors)
 //   outPtr/outLocal: item block 0 needs users [0]; item block 1 needs users [0, 1]
 //     → outPtr = [0, 1, 3], outLocal = [0, 0, 1]
 // Every row's ratings are in increasing item index, so a user's normal equations are summed in
@@ -24,8 +25,9 @@ import { blockEnd, blockOf, blockStart } from './layout.ts';
 import type { AlsPlan } from './options.ts';
 import { pack, tableOf } from './packed.ts';
 // Loads the WebAssembly text compiler (wabt, ~50-100 ms once per thread) while the blocks are built,
-// on the same task threads that solve, so its one-time cost is part of preparation, not iteration 1.
-import './wat.ts';
+// on the same task threads that solve, and compiles the solve kernels there (prepareRowKernels), so
+// these one-time costs are part of preparation, not iteration 1.
+import { prepareRowKernels } from './row-solvers.ts';
 import { InternalError } from '../../engine/index.ts';
 
 /** The arrays of one in-block (see the example above). */
@@ -36,6 +38,11 @@ export interface InBlock {
   msgStart: Int32Array;
   outPtr: Int32Array;
   outLocal: Int32Array;
+}
+
+/** A built in-block: its arrays plus, per position, the other side's dense index it holds. */
+export interface BuiltInBlock extends InBlock {
+  posIndex: Int32Array;
 }
 
 export const IN_BLOCK_SCHEMA = new Schema([
@@ -74,7 +81,7 @@ export function binaryVector(blobs: readonly Uint8Array[]): ReturnType<typeof ma
 export function buildInBlockArrays(
   dst: Int32Array, src: Int32Array, r: Float32Array, start: number, nLocal: number,
   other: AlsPlan['item'], duplicates: 'average' | 'error',
-): InBlock {
+): BuiltInBlock {
   const n = dst.length;
   const rowStart = new Int32Array(nLocal + 1);
   const lastSrc = new Int32Array(nLocal).fill(-1);
@@ -141,6 +148,8 @@ export function buildInBlockArrays(
     for (let s = blockStart(other, b), e = blockEnd(other, b); s < e; s++) if (needed[s]) posOf[s] = next++;
   }
   msgStart[other.numBlocks] = next;
+  const posIndex = new Int32Array(next);
+  for (let s = 0, q = 0; s < nOther; s++) if (needed[s]) posIndex[q++] = s;
   const pos = new Int32Array(m);
   for (let j = 0; j < m; j++) pos[j] = posOf[srcOut[j]];
   // out-blocks: for each other block d, the local rows having a rating from d (increasing); a row's
@@ -162,7 +171,7 @@ export function buildInBlockArrays(
       if (d !== last) { last = d; outLocal[fill[d]++] = u; }
     }
   }
-  return { rowPtr, pos, r: rOut.slice(0, m), msgStart, outPtr, outLocal };
+  return { rowPtr, pos, r: rOut.slice(0, m), msgStart, outPtr, outLocal, posIndex };
 }
 
 /** Stable order of `values` (each in [0, range)) by counting sort; sorts `within` if given. */
@@ -198,7 +207,7 @@ export function buildInBlock(batch: Table, plan: AlsPlan, side: 'user' | 'item',
   for (let j = 0; j < dst.length; j++) {
     if (dst[j] < start || dst[j] >= start + nLocal) throw new InternalError('ALS_ROUTING', `ALS in-block ${side} ${p}: rating for index ${dst[j]} outside [${start}, ${start + nLocal}) (routing bug)`);
   }
-  let ib: InBlock;
+  let ib: BuiltInBlock;
   try {
     ib = buildInBlockArrays(dst, src, r, start, nLocal, other, plan.duplicates);
   } catch (error) {
@@ -210,13 +219,14 @@ export function buildInBlock(batch: Table, plan: AlsPlan, side: 'user' | 'item',
         `refuses duplicate pairs; remove them (e.g. keep the latest rating of each pair) or use duplicates: 'average' (the default)`,
     );
   }
+  prepareRowKernels(plan);
   const keyCol = new Int32Array(slots.count);
   const slotCol = new Int32Array(slots.count);
   const blobs: Uint8Array[] = [];
   for (let s = 0; s < slots.count; s++) {
     keyCol[s] = keys[p * slots.count + s];
     slotCol[s] = s;
-    blobs.push(s === slots.self ? pack([ib.rowPtr, ib.pos, ib.r, ib.msgStart, ib.outPtr, ib.outLocal]) : new Uint8Array(0));
+    blobs.push(s === slots.self ? pack([ib.rowPtr, ib.pos, ib.r, ib.msgStart, ib.outPtr, ib.outLocal, ib.posIndex]) : new Uint8Array(0));
   }
   return tableOf({ key: makeVector(keyCol), slot: makeVector(slotCol), inblock: binaryVector(blobs) });
 }

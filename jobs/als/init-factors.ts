@@ -24,25 +24,38 @@ export function hashUniform(seed: number, side: number, index: number, k: number
  *   const f = new Float32Array(3 * plan.width); initialFactors(plan, 'user', 0, 3, f);
  */
 export function initialFactors(plan: AlsPlan, side: 'user' | 'item', start: number, count: number, out: Float32Array): void {
-  const { rank, width } = plan;
+  const v = new Float64Array(plan.rank);
+  for (let row = 0; row < count; row++) initialRow(plan, side, start + row, out, row * plan.width, v);
+}
+
+/**
+ * Writes the initial factors of the rows `indices` of `side` into `out` (indices.length × width),
+ * the same values initialFactors gives each of them.
+ *
+ * @example
+ *   const f = new Float32Array(2 * plan.width); initialFactorsAt(plan, 'item', Int32Array.of(4, 9), f);
+ */
+export function initialFactorsAt(plan: AlsPlan, side: 'user' | 'item', indices: Int32Array, out: Float32Array): void {
+  const v = new Float64Array(plan.rank);
+  for (let row = 0; row < indices.length; row++) initialRow(plan, side, indices[row], out, row * plan.width, v);
+}
+
+/** One row's initial vector into out[o, o + width); v is scratch of `rank` values. */
+function initialRow(plan: AlsPlan, side: 'user' | 'item', index: number, out: Float32Array, o: number, v: Float64Array): void {
+  const { rank } = plan;
   const sideId = side === 'user' ? 0 : 1;
-  const v = new Float64Array(rank);
-  for (let row = 0; row < count; row++) {
-    const index = start + row;
-    let norm = 0;
-    for (let d = 0; d < rank; d++) {
-      const u1 = hashUniform(plan.seed, sideId, index, 2 * d);
-      const u2 = hashUniform(plan.seed, sideId, index, 2 * d + 1);
-      const g = Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
-      v[d] = plan.nonnegative ? Math.abs(g) : g;
-      norm += v[d] * v[d];
-    }
-    norm = Math.sqrt(norm) || 1;
-    const o = row * width;
-    for (let d = 0; d < rank; d++) out[o + d] = v[d] / norm;
-    if (plan.biases) {
-      out[o + rank] = side === 'user' ? 0 : 1;
-      out[o + rank + 1] = side === 'user' ? 1 : 0;
-    }
+  let norm = 0;
+  for (let d = 0; d < rank; d++) {
+    const u1 = hashUniform(plan.seed, sideId, index, 2 * d);
+    const u2 = hashUniform(plan.seed, sideId, index, 2 * d + 1);
+    const g = Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
+    v[d] = plan.nonnegative ? Math.abs(g) : g;
+    norm += v[d] * v[d];
+  }
+  norm = Math.sqrt(norm) || 1;
+  for (let d = 0; d < rank; d++) out[o + d] = v[d] / norm;
+  if (plan.biases) {
+    out[o + rank] = side === 'user' ? 0 : 1;
+    out[o + rank + 1] = side === 'user' ? 1 : 0;
   }
 }

@@ -12,6 +12,7 @@
 
 import { addDiagonal, addOuter, packedSize, solveSpdPacked } from './cholesky.ts';
 import { ImplicitCg } from './cg.ts';
+import { wasmSimdAvailable } from './wasm-kernels.ts';
 import { nnlsPacked } from './nnls.ts';
 import { explicitAccumulator } from './explicit-kernel.ts';
 import { ExplicitWasm } from './explicit-wasm.ts';
@@ -40,6 +41,20 @@ function componentsOf(plan: AlsPlan, side: 'user' | 'item'): Components {
   if (!plan.biases) return { features: Int32Array.from(range(k)), offset: -1, result: Int32Array.from(range(k)), one: -1 };
   if (side === 'user') return { features: Int32Array.from([...range(k), k]), offset: k + 1, result: Int32Array.from([...range(k), k]), one: k + 1 };
   return { features: Int32Array.from([...range(k), k + 1]), offset: k, result: Int32Array.from([...range(k), k + 1]), one: k };
+}
+
+/**
+ * Compiles the WebAssembly kernels solveRows will use for `plan` on this thread (wabt's text →
+ * module → instance, ~50-70 ms of CPU the first time), so that it happens while the in-blocks are
+ * built rather than in the first iteration's solves. Each is compiled once per thread either way.
+ */
+export function prepareRowKernels(plan: AlsPlan): void {
+  if (plan.implicit) {
+    if (!plan.cholesky && !plan.nonnegative) wasmSimdAvailable();
+    return;
+  }
+  const m = componentsOf(plan, 'user').features.length; // both sides solve for the same width
+  if (!ExplicitWasm.prepare(m)) ExplicitBlocked.prepare();
 }
 
 /**

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { buildInBlockArrays } from '../../../../jobs/als/in-blocks.ts';
 import { sideLayout } from '../../../../jobs/als/layout.ts';
+import { initialFactors, initialFactorsAt } from '../../../../jobs/als/init-factors.ts';
+import { makePlan } from '../../../../jobs/als/als.ts';
+import { resolveOptions } from '../../../../jobs/als/options.ts';
 
 describe('in-block construction', () => {
   it('matches the worked example (sorting, duplicate averaging, positions, out-blocks)', () => {
@@ -13,6 +16,19 @@ describe('in-block construction', () => {
     expect(Array.from(ib.msgStart)).toEqual([0, 1, 2]);
     expect(Array.from(ib.outPtr)).toEqual([0, 1, 3]);
     expect(Array.from(ib.outLocal)).toEqual([0, 0, 1]);
+    expect(Array.from(ib.posIndex)).toEqual([1, 2]);
+  });
+
+  it('draws the initial factors of chosen rows (the first user half, from posIndex) with the bits of the whole-block draw', () => {
+    for (const options of [{ rank: 7 }, { rank: 5, biases: true }, { rank: 4, nonnegative: true }]) {
+      const plan = makePlan(resolveOptions(options), 30, 40, 3.5);
+      const all = new Float32Array(40 * plan.width);
+      initialFactors(plan, 'item', 0, 40, all);
+      const indices = Int32Array.of(0, 3, 4, 17, 39);
+      const some = new Float32Array(indices.length * plan.width);
+      initialFactorsAt(plan, 'item', indices, some);
+      indices.forEach((index, row) => expect(some.subarray(row * plan.width, (row + 1) * plan.width)).toEqual(all.subarray(index * plan.width, (index + 1) * plan.width)));
+    }
   });
 
   it('gives the same arrays whether each row arrives sorted by source (one counting sort) or not (two), equal to a plain sort', () => {
