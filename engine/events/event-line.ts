@@ -9,37 +9,163 @@ import { LineChunks } from './line-chunks.ts';
 import { EventPacker, F, LINE, TASK_END, TASK_START, TASK_START_WIDTH, TASK_END_WIDTH, type PackedBatch, STATUSES } from './packed-events.ts';
 
 /**
- * Writes the lines of `batch` (each followed by a newline) into `into`; `names` are the batch's
- * names and those of the batches before it, in order.
+ * Writes packed batches as lines, one writer per log (the driver's thread, or the encoder thread): it
+ * keeps the names the batches number, and the bytes of the field runs tasks repeat (a stage's id and
+ * attempt, an attempt with its executor and host or status, an io block equal to the last one), so a
+ * task's two lines are mostly a few copies and the digits of its time, id, partition and duration.
  */
-export function writePackedLines(batch: PackedBatch, names: readonly string[], into: LineChunks): void {
-  const n = batch.numbers;
-  for (let row = 0; row < batch.length;) {
-    const kind = n[row]!;
-    if (kind === TASK_START) {
-      const executor = names[n[row + F.executor]!]!;
-      const host = names[n[row + F.host]!]!;
-      const b = into.room(400 + 6 * (executor.length + host.length));
-      into.wrote(newline(b, writeTaskStart(n, row, executor, host, b, into.position)));
-      row += TASK_START_WIDTH;
-    } else if (kind === TASK_END) {
-      const executor = names[n[row + F.executor]!]!;
-      const failure = n[row + F.failure]! >= 0 ? batch.texts[n[row + F.failure]!]! : undefined;
-      const failureKind = n[row + F.failureKind]! >= 0 ? batch.texts[n[row + F.failureKind]!]! : undefined;
-      const b = into.room(1000 + 6 * (executor.length + (failure?.length ?? 0) + (failureKind?.length ?? 0)));
-      into.wrote(newline(b, writeTaskEnd(n, row, executor, failure, failureKind, b, into.position)));
-      row += TASK_END_WIDTH;
-    } else if (kind === LINE) {
-      const line = batch.texts[n[row + 1]!]!;
-      // JSON escapes a UTF-16 unit to at most 6 bytes (\uXXXX), and UTF-8 takes at most 3 for one
-      const b = into.room(3 * line.length + 1);
-      into.wrote(newline(b, into.position + b.write(line, into.position)));
-      row += 2;
-    } else {
-      throw new Error(`a packed event batch holds an unknown kind ${kind} at ${row}`);
+export class PackedLineWriter {
+  private readonly names: string[] = [];
+  /** `,"stageId":S,"stageAttempt":A,"taskId":` by attemptKey(S, A). */
+  private readonly stageRuns = new Segments();
+  /** TaskStart's `,"attempt":N,"executorId":E,"host":H}` by (attempt, executor#, host#). */
+  private readonly startTails = new Segments();
+  /** TaskEnd's `,"attempt":N,"executorId":E,"status":S,"durationMs":` by (attempt, executor#, status). */
+  private readonly endRuns = new Segments();
+  /** The last io block written (`,"io":{…}}`) and its nine numbers. */
+  private readonly lastIo = new Float64Array(IO_COUNT).fill(Number.NaN);
+  private ioBlock: Uint8Array = new Uint8Array(0);
+
+  /** @param names the names batches before the first written here numbered, in order */
+  constructor(names: readonly string[] = []) {
+    this.names.push(...names);
+  }
+
+  /** The names numbered so far, in order (what a writer taking over from this one starts with). */
+  get knownNames(): readonly string[] {
+    return this.names;
+  }
+
+  /** Writes the lines of `batch` (each followed by a newline) into `into`. */
+  write(batch: PackedBatch, into: LineChunks): void {
+    for (const name of batch.newNames) this.names.push(name);
+    const n = batch.numbers;
+    for (let row = 0; row < batch.length;) {
+      const kind = n[row]!;
+      if (kind === TASK_START) {
+        const b = into.room(400 + 6 * (this.names[n[row + F.executor]!]!.length + this.names[n[row + F.host]!]!.length));
+        into.wrote(newline(b, this.taskStart(n, row, b, into.position)));
+        row += TASK_START_WIDTH;
+      } else if (kind === TASK_END) {
+        const failure = n[row + F.failure]! >= 0 ? batch.texts[n[row + F.failure]!]! : undefined;
+        const failureKind = n[row + F.failureKind]! >= 0 ? batch.texts[n[row + F.failureKind]!]! : undefined;
+        const b = into.room(1000 + 6 * (this.names[n[row + F.executor]!]!.length + (failure?.length ?? 0) + (failureKind?.length ?? 0)));
+        into.wrote(newline(b, this.taskEnd(n, row, failure, failureKind, b, into.position)));
+        row += TASK_END_WIDTH;
+      } else if (kind === LINE) {
+        const line = batch.texts[n[row + 1]!]!;
+        // JSON escapes a UTF-16 unit to at most 6 bytes (\uXXXX), and UTF-8 takes at most 3 for one
+        const b = into.room(3 * line.length + 1);
+        into.wrote(newline(b, into.position + b.write(line, into.position)));
+        row += 2;
+      } else {
+        throw new Error(`a packed event batch holds an unknown kind ${kind} at ${row}`);
+      }
     }
   }
+
+  /** time … partition, the fields both lines start with: `{"event":…,"time":T,"stageId":S,"stageAttempt":A,"taskId":I,"partition":P`. */
+  private head(n: Float64Array, row: number, opening: Uint8Array, b: Buffer, at: number): number {
+    at = num(b, raw(b, at, opening), n[row + F.time]!);
+    const stageId = n[row + F.stageId]!;
+    const stageAttempt = n[row + F.stageAttempt]!;
+    const key = stageId * 4096 + stageAttempt;
+    const run = this.stageRuns.find(key);
+    if (run !== undefined) at = raw(b, at, run);
+    else {
+      const start = at;
+      at = num(b, raw(b, at, KEY.stageId), stageId);
+      at = raw(b, num(b, raw(b, at, KEY.stageAttempt), stageAttempt), KEY.taskId);
+      this.stageRuns.keep(key, b, start, at);
+    }
+    at = num(b, at, n[row + F.taskId]!);
+    return num(b, raw(b, at, KEY.partition), n[row + F.partition]!);
+  }
+
+  private taskStart(n: Float64Array, row: number, b: Buffer, at: number): number {
+    at = this.head(n, row, KEY.startTime, b, at);
+    const attempt = n[row + F.attempt]!;
+    const executor = n[row + F.executor]!;
+    const host = n[row + F.host]!;
+    const key = (attempt * 65536 + executor) * 65536 + host;
+    const tail = this.startTails.find(key);
+    if (tail !== undefined) return raw(b, at, tail);
+    const start = at;
+    at = str(b, raw(b, num(b, raw(b, at, KEY.attempt), attempt), KEY.executorId), this.names[executor]!);
+    at = raw(b, str(b, raw(b, at, KEY.host), this.names[host]!), KEY.close);
+    if (executor < 65536 && host < 65536) this.startTails.keep(key, b, start, at);
+    return at;
+  }
+
+  private taskEnd(n: Float64Array, row: number, failure: string | undefined, failureKind: string | undefined, b: Buffer, at: number): number {
+    at = this.head(n, row, KEY.endTime, b, at);
+    const attempt = n[row + F.attempt]!;
+    const executor = n[row + F.executor]!;
+    const status = n[row + F.status]!;
+    const key = (attempt * 65536 + executor) * 4 + status;
+    const mid = this.endRuns.find(key);
+    if (mid !== undefined) at = raw(b, at, mid);
+    else {
+      const start = at;
+      at = str(b, raw(b, num(b, raw(b, at, KEY.attempt), attempt), KEY.executorId), this.names[executor]!);
+      at = raw(b, at, KEY.statusThenDuration[status]!);
+      if (executor < 65536) this.endRuns.keep(key, b, start, at);
+    }
+    at = this.io(n, row + F.io, b, num(b, at, n[row + F.durationMs]!));
+    if (failure !== undefined) at = str(b, raw(b, at, KEY.failure), failure);
+    if (failureKind !== undefined) at = str(b, raw(b, at, KEY.failureKind), failureKind);
+    return raw(b, at, KEY.close);
+  }
+
+  /** `,"io":{…}}`: the last block again when its nine numbers are the same (=== writes the same JSON). */
+  private io(n: Float64Array, from: number, b: Buffer, at: number): number {
+    const last = this.lastIo;
+    let same = true;
+    for (let i = 0; i < IO_COUNT; i++) {
+      if (n[from + i] !== last[i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return raw(b, at, this.ioBlock);
+    const start = at;
+    for (let i = 0; i < IO_COUNT; i++) at = num(b, raw(b, at, KEY.io[i]!), (last[i] = n[from + i]!));
+    at = raw(b, at, KEY.close);
+    this.ioBlock = new Uint8Array(b.subarray(start, at)); // a copy: the buffer written into may move to another thread
+    return at;
+  }
 }
+
+/** Byte runs by a numeric key, the last one found first. Bounded: past MAX_SEGMENTS it starts afresh. */
+class Segments {
+  private lastKey = Number.NaN;
+  private last: Uint8Array | undefined;
+  private readonly byKey = new Map<number, Uint8Array>();
+
+  find(key: number): Uint8Array | undefined {
+    if (key === this.lastKey) return this.last;
+    const found = this.byKey.get(key);
+    if (found !== undefined) {
+      this.lastKey = key;
+      this.last = found;
+    }
+    return found;
+  }
+
+  /** Keeps a copy of `b[start, end)` under `key` (a copy: the buffer written into may move to another thread). */
+  keep(key: number, b: Buffer, start: number, end: number): void {
+    if (!Number.isSafeInteger(key) || end - start > MAX_SEGMENT_BYTES) return;
+    const copy = new Uint8Array(b.subarray(start, end));
+    if (this.byKey.size >= MAX_SEGMENTS) this.byKey.clear();
+    this.byKey.set(key, copy);
+    this.lastKey = key;
+    this.last = copy;
+  }
+}
+
+const MAX_SEGMENTS = 4096;
+const IO_COUNT = 9;
+const MAX_SEGMENT_BYTES = 1024;
 
 /**
  * One event's line (without its newline), as the log writes it.
@@ -52,7 +178,7 @@ export function eventLine(e: EngineEvent): string {
   packer.push(e);
   const batch = packer.take();
   const lines = new LineChunks();
-  writePackedLines(batch, batch.newNames, lines);
+  new PackedLineWriter().write(batch, lines);
   return Buffer.concat(lines.take()).toString('utf8').slice(0, -1);
 }
 
@@ -74,34 +200,6 @@ const KEY = {
   failure: bytes(',"failure":'), failureKind: bytes(',"failureKind":'),
 };
 
-/** The fields TaskStart and TaskEnd share, from time to attempt. */
-function writeTaskHead(n: Float64Array, row: number, opening: Uint8Array, b: Buffer, at: number): number {
-  at = num(b, raw(b, at, opening), n[row + F.time]!);
-  at = num(b, raw(b, at, KEY.stageId), n[row + F.stageId]!);
-  at = num(b, raw(b, at, KEY.stageAttempt), n[row + F.stageAttempt]!);
-  at = num(b, raw(b, at, KEY.taskId), n[row + F.taskId]!);
-  at = num(b, raw(b, at, KEY.partition), n[row + F.partition]!);
-  return num(b, raw(b, at, KEY.attempt), n[row + F.attempt]!);
-}
-
-function writeTaskStart(n: Float64Array, row: number, executor: string, host: string, b: Buffer, at: number): number {
-  at = writeTaskHead(n, row, KEY.startTime, b, at);
-  at = str(b, raw(b, at, KEY.executorId), executor);
-  at = str(b, raw(b, at, KEY.host), host);
-  return raw(b, at, KEY.close);
-}
-
-function writeTaskEnd(n: Float64Array, row: number, executor: string, failure: string | undefined, failureKind: string | undefined, b: Buffer, at: number): number {
-  at = writeTaskHead(n, row, KEY.endTime, b, at);
-  at = str(b, raw(b, at, KEY.executorId), executor);
-  at = num(b, raw(b, at, KEY.statusThenDuration[n[row + F.status]!]!), n[row + F.durationMs]!);
-  for (let i = 0; i < KEY.io.length; i++) at = num(b, raw(b, at, KEY.io[i]!), n[row + F.io + i]!);
-  at = raw(b, at, KEY.close);
-  if (failure !== undefined) at = str(b, raw(b, at, KEY.failure), failure);
-  if (failureKind !== undefined) at = str(b, raw(b, at, KEY.failureKind), failureKind);
-  return raw(b, at, KEY.close);
-}
-
 /** Copies constant bytes. */
 function raw(b: Buffer, at: number, piece: Uint8Array): number {
   b.set(piece, at);
@@ -110,7 +208,8 @@ function raw(b: Buffer, at: number, piece: Uint8Array): number {
 
 /** A number as JSON writes it: integers digit by digit, others by String(), NaN and ±Infinity as null. */
 function num(b: Buffer, at: number, x: number): number {
-  if (x >= 0 && x < 1e9 && (x | 0) === x && !Object.is(x, -0)) return smallInt(b, at, x);
+  // -0 takes this path too: its digits are "0", as JSON writes it
+  if (x >= 0 && x < 1e9 && (x | 0) === x) return smallInt(b, at, x);
   if (Number.isSafeInteger(x)) {
     if (x < 0) {
       b[at++] = 0x2d;
@@ -120,26 +219,40 @@ function num(b: Buffer, at: number, x: number): number {
     // two halves of at most 9 digits each, so that the digits come from int32 arithmetic
     const high = Math.floor(x / 1e9);
     at = smallInt(b, at, high);
-    let low = x - high * 1e9;
-    for (let i = at + 8; i >= at; i--) {
-      const next = (low / 10) | 0;
-      b[i] = 0x30 + low - next * 10;
-      low = next;
-    }
-    return at + 9;
+    return nineDigits(b, at, x - high * 1e9);
   }
   return at + b.write(Number.isFinite(x) ? String(x) : 'null', at, 'latin1');
 }
 
+/** "00".."99" as byte pairs: digits are written two at a time. */
+const DIGIT_PAIRS = new Uint8Array(200).map((_, i) => 0x30 + (i & 1 ? (i >> 1) % 10 : ((i >> 1) / 10) | 0));
+
 /** 0 <= x < 1e9, an integer. */
 function smallInt(b: Buffer, at: number, x: number): number {
   const digits = x < 10 ? 1 : x < 100 ? 2 : x < 1000 ? 3 : x < 10_000 ? 4 : x < 100_000 ? 5 : x < 1_000_000 ? 6 : x < 10_000_000 ? 7 : x < 100_000_000 ? 8 : 9;
-  for (let i = at + digits - 1; i >= at; i--) {
-    const next = (x / 10) | 0;
-    b[i] = 0x30 + x - next * 10;
+  let i = at + digits - 1;
+  for (; x >= 10; i -= 2) {
+    const next = (x / 100) | 0;
+    const pair = (x - next * 100) << 1;
+    b[i] = DIGIT_PAIRS[pair + 1]!;
+    b[i - 1] = DIGIT_PAIRS[pair]!;
     x = next;
   }
+  if (i >= at) b[i] = 0x30 + x;
   return at + digits;
+}
+
+/** 0 <= x < 1e9, an integer, as exactly nine digits (zeros in front). */
+function nineDigits(b: Buffer, at: number, x: number): number {
+  for (let i = at + 7; i > at; i -= 2) {
+    const next = (x / 100) | 0;
+    const pair = (x - next * 100) << 1;
+    b[i + 1] = DIGIT_PAIRS[pair + 1]!;
+    b[i] = DIGIT_PAIRS[pair]!;
+    x = next;
+  }
+  b[at] = 0x30 + x;
+  return at + 9;
 }
 
 /** JSON of the short strings tasks repeat (executor ids, hosts), encoded once. */

@@ -3,7 +3,7 @@
 // listener runs on its own thread too: a busy driver pays a few stores per event, not the encoding.
 
 import { parentPort, workerData } from 'node:worker_threads';
-import { writePackedLines } from './event-line.ts';
+import { PackedLineWriter } from './event-line.ts';
 import { LineChunks } from './line-chunks.ts';
 import type { PackedBatch } from './packed-events.ts';
 
@@ -16,11 +16,10 @@ export interface EncodedBatch { seq: number; memory: ArrayBuffer[]; lengths: num
 
 const port = parentPort;
 if (!port) throw new Error('log-encoder-thread.ts runs as a worker thread of the event log writer');
-const names: string[] = [...(workerData as { names: string[] }).names];
+const lineWriter = new PackedLineWriter((workerData as { names: string[] }).names);
 const lines = new LineChunks();
 port.on('message', (batch: PackedBatch) => {
-  for (const name of batch.newNames) names.push(name);
-  writePackedLines(batch, names, lines);
+  lineWriter.write(batch, lines);
   const chunks = lines.take(true); // each at the start of memory of its own
   const memory = chunks.map((c) => c.buffer as ArrayBuffer);
   const answer: EncodedBatch = { seq: batch.seq, memory, lengths: chunks.map((c) => c.length), numbers: batch.numbers };

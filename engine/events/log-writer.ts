@@ -18,7 +18,7 @@ import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 import { joinLocation, localPath, schemeOf, storageFor, type Storage, type StorageOptions } from '../../connectors/storage/index.ts';
 import type { EngineEvent } from './events.ts';
-import { writePackedLines } from './event-line.ts';
+import { PackedLineWriter } from './event-line.ts';
 import { LineChunks } from './line-chunks.ts';
 import type { EncodedBatch } from './log-encoder-thread.ts';
 import { EventPacker, type PackedBatch } from './packed-events.ts';
@@ -54,8 +54,8 @@ export interface LogWriterOptions extends StorageOptions {
 export class EventLogWriter {
   /** Events packed, not yet encoded. */
   private readonly packer = new EventPacker();
-  /** Every name the packer numbered so far, in order (what encoding on this thread looks names up in). */
-  private readonly names: string[] = [];
+  /** Writes lines on this thread until the encoder thread takes over (it keeps the names numbered so far). */
+  private readonly lineWriter = new PackedLineWriter();
   /** Lines encoded on this thread. */
   private readonly lines = new LineChunks();
   /** Encoded lines waiting to be written, in order, and their bytes. */
@@ -103,7 +103,7 @@ export class EventLogWriter {
     this.packer.push(event);
     if (++this.appended === this.threadAfter) {
       this.encodeWaiting();
-      this.encoder = new EncoderThread(this.names, this.packer);
+      this.encoder = new EncoderThread(this.lineWriter.knownNames, this.packer);
     } else if (this.packer.full) this.encodeWaiting();
     if (this.timer === undefined) {
       this.timer = setTimeout(() => void this.flush(), this.flushMs);
@@ -141,8 +141,7 @@ export class EventLogWriter {
       this.encoded = this.encoded.then(async () => this.addPending(await answer)).catch((error: unknown) => this.failed(error));
       return;
     }
-    for (const name of batch.newNames) this.names.push(name);
-    writePackedLines(batch, this.names, this.lines);
+    this.lineWriter.write(batch, this.lines);
     this.addPending(this.lines.take());
   }
 

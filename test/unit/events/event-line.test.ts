@@ -2,7 +2,9 @@
 // be exactly JSON.stringify of the event, with every optional field, odd strings, and every kind of number.
 
 import { describe, expect, it } from 'vitest';
-import { eventLine } from '../../../engine/events/event-line.ts';
+import { PackedLineWriter, eventLine } from '../../../engine/events/event-line.ts';
+import { LineChunks } from '../../../engine/events/line-chunks.ts';
+import { EventPacker } from '../../../engine/events/packed-events.ts';
 import type { EngineEvent } from '../../../engine/events/events.ts';
 
 const io = {
@@ -32,5 +34,43 @@ describe('eventLine', () => {
   it.each(events.map((e, i) => [i, e] as const))('writes event %i exactly as JSON.stringify does', (_i, event) => {
     expect(eventLine(event)).toBe(JSON.stringify(event));
     expect(JSON.parse(eventLine(event))).toEqual(JSON.parse(JSON.stringify(event)));
+  });
+});
+
+describe('PackedLineWriter', () => {
+  it('writes runs of tasks exactly, whether their repeated fields come from its copies or are written afresh', () => {
+    // a seeded stream where stage, attempt, executor, host, status and io repeat, alternate and change
+    let seed = 7;
+    const next = (n: number): number => { // an integer in [0, n) from the high bits of a 32-bit xorshift
+      seed ^= seed << 13;
+      seed ^= seed >>> 17;
+      seed ^= seed << 5;
+      return Math.floor(((seed >>> 0) / 2 ** 32) * n);
+    };
+    const events: EngineEvent[] = [];
+    for (let i = 0; i < 3_000; i++) {
+      const stageId = next(4) === 0 ? next(5) : 2;
+      const common = { time: 1_767_225_600_000 + i, stageId, stageAttempt: next(10) === 0 ? 1 : 0, taskId: i, partition: next(300), attempt: next(8) === 0 ? 1 : 0, executorId: `exec-${next(3)}` };
+      if (next(2) === 0) events.push({ event: 'TaskStart', ...common, host: next(5) === 0 ? 'other-host' : '127.0.0.1' });
+      else {
+        const status = (['succeeded', 'succeeded', 'succeeded', 'failed', 'killed'] as const)[next(5)]!;
+        const varied = next(3) === 0;
+        events.push({
+          event: 'TaskEnd', ...common, status, durationMs: next(50), io: varied ? { ...io, inputBytes: next(1000), spillBytes: next(2) === 0 ? -0 : 0 } : io,
+          ...(status === 'failed' ? { failure: `boom ${next(9)}`, failureKind: 'UserCodeError' } : {}),
+        });
+      }
+      if (next(100) === 0) events.push({ event: 'JobEnd', time: i, jobId: i, status: 'succeeded' });
+    }
+    const packer = new EventPacker(4_096);
+    const writer = new PackedLineWriter();
+    const lines = new LineChunks();
+    for (const event of events) {
+      packer.push(event);
+      if (packer.full) writer.write(packer.take(), lines);
+    }
+    writer.write(packer.take(), lines);
+    const written = Buffer.concat(lines.take()).toString('utf8');
+    expect(written).toBe(events.map((e) => `${JSON.stringify(e)}\n`).join(''));
   });
 });
