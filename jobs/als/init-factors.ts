@@ -10,11 +10,18 @@ const mix = murmurFinalize;
 
 /** A uniform number in (0, 1) from four integers. */
 export function hashUniform(seed: number, side: number, index: number, k: number): number {
+  return uniformOf(rowHash(seed, side, index), k);
+}
+
+/** The part of hashUniform that depends on the row only (computed once per row by initialRow). */
+function rowHash(seed: number, side: number, index: number): number {
   let h = mix(seed ^ 0x9e3779b9);
   h = mix(h ^ Math.imul(side + 1, 0x27d4eb2f));
-  h = mix(h ^ index);
-  h = mix(h ^ Math.imul(k + 1, 0x165667b1));
-  return (h + 0.5) / 4294967296;
+  return mix(h ^ index);
+}
+
+function uniformOf(row: number, k: number): number {
+  return (mix(row ^ Math.imul(k + 1, 0x165667b1)) + 0.5) / 4294967296;
 }
 
 /**
@@ -43,11 +50,11 @@ export function initialFactorsAt(plan: AlsPlan, side: 'user' | 'item', indices: 
 /** One row's initial vector into out[o, o + width); v is scratch of `rank` values. */
 function initialRow(plan: AlsPlan, side: 'user' | 'item', index: number, out: Float32Array, o: number, v: Float64Array): void {
   const { rank } = plan;
-  const sideId = side === 'user' ? 0 : 1;
+  const row = rowHash(plan.seed, side === 'user' ? 0 : 1, index);
   let norm = 0;
   for (let d = 0; d < rank; d++) {
-    const u1 = hashUniform(plan.seed, sideId, index, 2 * d);
-    const u2 = hashUniform(plan.seed, sideId, index, 2 * d + 1);
+    const u1 = uniformOf(row, 2 * d);
+    const u2 = uniformOf(row, 2 * d + 1);
     const g = Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
     v[d] = plan.nonnegative ? Math.abs(g) : g;
     norm += v[d] * v[d];
