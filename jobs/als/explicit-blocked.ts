@@ -18,7 +18,7 @@ const SOURCE = 'syrk-kernels.wat';
 
 interface SyrkExports {
   memory: WebAssembly.Memory;
-  syrkLower(g: number, n: number, mp: number, out: number): void;
+  syrkLower(g: number, n: number, mp: number, out: number, m: number): void;
   cholesky(a: number, n: number, mp: number): number;
   solveCholesky(a: number, n: number, mp: number, b: number, x: number): void;
   gemvT(g: number, t: number, n: number, mp: number, bout: number): void;
@@ -142,7 +142,7 @@ export class ExplicitBlocked {
       posChunk.set(pos.subarray(from, to));
       rChunk.set(r.subarray(from, to));
       wasm.gather(at.yf, at.off, at.pos, at.r, to - from, mp, mean, at.g, at.t);
-      wasm.syrkLower(at.g, to - from, mp, at.out);
+      wasm.syrkLower(at.g, to - from, mp, at.out, this.features.length);
       wasm.gemvT(at.g, at.t, to - from, mp, at.bout);
     }
   }

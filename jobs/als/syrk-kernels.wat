@@ -8,16 +8,19 @@
 ;;              t_j = r_j − mean − off[pos_j]
 ;;
 ;; The block holds n rows of mp Float64 (mp a multiple of 4, zero padding); out is mp×mp Float64
-;; row-major, bout mp Float64. syrkLower walks 4×4 tiles (rows i0..i0+3, columns q0..q0+3, q0 ≤ i0)
+;; row-major, bout mp Float64. syrkLower walks 4×4 tiles (rows i0..i0+3, columns q0..q0+3, q0 < i0)
 ;; with the tile's 16 entries in 8 f64x2 locals (register tiles), loaded from out before the block
-;; and stored after it. Every entry is its own sum over j in increasing order, with the products
+;; and stored after it. Only the m real rows are computed: a diagonal tile is a 2×2 and a 2×4 tile
+;; (10 of its 16 entries are needed, 12 computed), and a last tile row with at most 2 real rows
+;; (m = 50: mp = 52) uses 2×4 tiles, so rank 50 computes 1,300 entries per rating, not 1,456 (1,275
+;; needed); rows and columns ≥ m of out are left as they were. Every entry is its own sum over j in increasing order, with the products
 ;; g_j[i]·g_j[q], so a block of rows [0, n) followed by the next block gives the bits of the plain
 ;; triangular loop (explicit-kernel.ts accumulateExplicitGeneric) when out starts at +0.
 
 (module
   (memory (export "memory") 1)
 
-  (func (export "syrkLower") (param $g i32) (param $n i32) (param $mp i32) (param $out i32)
+  (func (export "syrkLower") (param $g i32) (param $n i32) (param $mp i32) (param $out i32) (param $m i32)
     (local $i0 i32) (local $q0 i32) (local $row i32) (local $end i32) (local $stride i32) (local $o i32) (local $pi i32)
     (local $a00 v128) (local $a01 v128) (local $a10 v128) (local $a11 v128)
     (local $a20 v128) (local $a21 v128) (local $a30 v128) (local $a31 v128)
@@ -27,11 +30,22 @@
     (local.set $i0 (i32.const 0))
     (block $rowsDone
       (loop $rows
-        (br_if $rowsDone (i32.ge_s (local.get $i0) (local.get $mp)))
+        (br_if $rowsDone (i32.ge_s (local.get $i0) (local.get $m)))
         (local.set $q0 (i32.const 0))
+        ;; at most 2 real rows left (the rest is padding): 2-row tiles, then the diagonal's 2×2
+        (if (i32.le_s (i32.sub (local.get $m) (local.get $i0)) (i32.const 2))
+          (then
+            (block $halfDone
+              (loop $half
+                (br_if $halfDone (i32.ge_s (local.get $q0) (local.get $i0)))
+                (call $tile2x4 (local.get $g) (local.get $end) (local.get $stride) (local.get $out) (local.get $mp) (local.get $i0) (local.get $q0))
+                (local.set $q0 (i32.add (local.get $q0) (i32.const 4)))
+                (br $half)))
+            (call $tile2x2 (local.get $g) (local.get $end) (local.get $stride) (local.get $out) (local.get $mp) (local.get $i0) (local.get $i0))
+            (br $rowsDone)))
         (block $colsDone
           (loop $cols
-            (br_if $colsDone (i32.gt_s (local.get $q0) (local.get $i0)))
+            (br_if $colsDone (i32.ge_s (local.get $q0) (local.get $i0)))
             ;; o = &out[i0][q0]: the tile's rows are stride bytes apart
             (local.set $o (i32.add (local.get $out)
               (i32.shl (i32.add (i32.mul (local.get $i0) (local.get $mp)) (local.get $q0)) (i32.const 3))))
@@ -84,8 +98,63 @@
             (v128.store offset=16 (local.get $o) (local.get $a31))
             (local.set $q0 (i32.add (local.get $q0) (i32.const 4)))
             (br $cols)))
+        ;; the diagonal tile without its entries above the diagonal: rows i0, i0+1 × columns i0, i0+1,
+        ;; then rows i0+2, i0+3 × columns i0..i0+3
+        (call $tile2x2 (local.get $g) (local.get $end) (local.get $stride) (local.get $out) (local.get $mp) (local.get $i0) (local.get $i0))
+        (call $tile2x4 (local.get $g) (local.get $end) (local.get $stride) (local.get $out) (local.get $mp) (i32.add (local.get $i0) (i32.const 2)) (local.get $i0))
         (local.set $i0 (i32.add (local.get $i0) (i32.const 4)))
         (br $rows))))
+
+  ;; tile2x4: out rows i0, i0+1 × columns q0..q0+3 += Σ_j over the block, as syrkLower's 4×4 tiles
+  (func $tile2x4 (param $g i32) (param $end i32) (param $stride i32) (param $out i32) (param $mp i32) (param $i0 i32) (param $q0 i32)
+    (local $o i32) (local $row i32) (local $pi i32)
+    (local $a00 v128) (local $a01 v128) (local $a10 v128) (local $a11 v128) (local $s v128) (local $c0 v128) (local $c1 v128)
+    (local.set $o (i32.add (local.get $out)
+      (i32.shl (i32.add (i32.mul (local.get $i0) (local.get $mp)) (local.get $q0)) (i32.const 3))))
+    (local.set $a00 (v128.load (local.get $o)))
+    (local.set $a01 (v128.load offset=16 (local.get $o)))
+    (local.set $a10 (v128.load (i32.add (local.get $o) (local.get $stride))))
+    (local.set $a11 (v128.load offset=16 (i32.add (local.get $o) (local.get $stride))))
+    (local.set $row (local.get $g))
+    (block $blockDone
+      (loop $rating
+        (br_if $blockDone (i32.ge_u (local.get $row) (local.get $end)))
+        (local.set $pi (i32.add (local.get $row) (i32.shl (local.get $q0) (i32.const 3))))
+        (local.set $c0 (v128.load (local.get $pi)))
+        (local.set $c1 (v128.load offset=16 (local.get $pi)))
+        (local.set $pi (i32.add (local.get $row) (i32.shl (local.get $i0) (i32.const 3))))
+        (local.set $s (f64x2.splat (f64.load (local.get $pi))))
+        (local.set $a00 (f64x2.add (local.get $a00) (f64x2.mul (local.get $s) (local.get $c0))))
+        (local.set $a01 (f64x2.add (local.get $a01) (f64x2.mul (local.get $s) (local.get $c1))))
+        (local.set $s (f64x2.splat (f64.load offset=8 (local.get $pi))))
+        (local.set $a10 (f64x2.add (local.get $a10) (f64x2.mul (local.get $s) (local.get $c0))))
+        (local.set $a11 (f64x2.add (local.get $a11) (f64x2.mul (local.get $s) (local.get $c1))))
+        (local.set $row (i32.add (local.get $row) (local.get $stride)))
+        (br $rating)))
+    (v128.store (local.get $o) (local.get $a00))
+    (v128.store offset=16 (local.get $o) (local.get $a01))
+    (v128.store (i32.add (local.get $o) (local.get $stride)) (local.get $a10))
+    (v128.store offset=16 (i32.add (local.get $o) (local.get $stride)) (local.get $a11)))
+
+  ;; tile2x2: out rows i0, i0+1 × columns q0, q0+1 += Σ_j over the block
+  (func $tile2x2 (param $g i32) (param $end i32) (param $stride i32) (param $out i32) (param $mp i32) (param $i0 i32) (param $q0 i32)
+    (local $o i32) (local $row i32) (local $pi i32) (local $a0 v128) (local $a1 v128) (local $c v128)
+    (local.set $o (i32.add (local.get $out)
+      (i32.shl (i32.add (i32.mul (local.get $i0) (local.get $mp)) (local.get $q0)) (i32.const 3))))
+    (local.set $a0 (v128.load (local.get $o)))
+    (local.set $a1 (v128.load (i32.add (local.get $o) (local.get $stride))))
+    (local.set $row (local.get $g))
+    (block $blockDone
+      (loop $rating
+        (br_if $blockDone (i32.ge_u (local.get $row) (local.get $end)))
+        (local.set $c (v128.load (i32.add (local.get $row) (i32.shl (local.get $q0) (i32.const 3)))))
+        (local.set $pi (i32.add (local.get $row) (i32.shl (local.get $i0) (i32.const 3))))
+        (local.set $a0 (f64x2.add (local.get $a0) (f64x2.mul (f64x2.splat (f64.load (local.get $pi))) (local.get $c))))
+        (local.set $a1 (f64x2.add (local.get $a1) (f64x2.mul (f64x2.splat (f64.load offset=8 (local.get $pi))) (local.get $c))))
+        (local.set $row (i32.add (local.get $row) (local.get $stride)))
+        (br $rating)))
+    (v128.store (local.get $o) (local.get $a0))
+    (v128.store (i32.add (local.get $o) (local.get $stride)) (local.get $a1)))
 
   (func (export "gemvT") (param $g i32) (param $t i32) (param $n i32) (param $mp i32) (param $bout i32)
     (local $q0 i32) (local $row i32) (local $tj i32) (local $end i32) (local $stride i32) (local $pi i32)
