@@ -46,8 +46,14 @@ export class EventPacker {
   /** Arrays of numbers given back (by the encoder thread) to pack into again. */
   private readonly spare: Float64Array[] = [];
 
-  constructor(private readonly capacity = 16_384) {
-    this.numbers = new Float64Array(capacity);
+  /**
+   * @param initialCapacity numbers a batch has room for at first
+   * @param maxCapacity numbers a batch grows to at most (doubling), when events come faster than
+   *   batches are taken: a batch posted to the encoder thread costs the driver ~0.1 ms whatever its
+   *   size, so a busy driver posts a few large batches a second rather than one per few hundred tasks
+   */
+  constructor(private readonly initialCapacity = 16_384, private readonly maxCapacity = 262_144) {
+    this.numbers = new Float64Array(initialCapacity);
   }
 
   /** Numbers packed since the last batch was taken. */
@@ -55,12 +61,13 @@ export class EventPacker {
     return this.length;
   }
 
-  /** Whether the batch may not have room for one more event. */
+  /** Whether the batch may not have room for one more event even grown: take it. */
   get full(): boolean {
-    return this.length + TASK_END_WIDTH > this.capacity;
+    return this.length + TASK_END_WIDTH > this.maxCapacity;
   }
 
   push(e: EngineEvent): void {
+    if (this.length + TASK_END_WIDTH > this.numbers.length) this.grow();
     const n = this.numbers;
     const at = this.length;
     if (e.event === 'TaskStart' || e.event === 'TaskEnd') {
@@ -103,7 +110,7 @@ export class EventPacker {
   /** The batch so far (its numbers are handed over: post them as a transfer), and a fresh one begun. */
   take(): PackedBatch {
     const batch: PackedBatch = { seq: this.seq++, numbers: this.numbers, length: this.length, newNames: this.newNames, texts: this.texts };
-    this.numbers = this.spare.pop() ?? new Float64Array(this.capacity);
+    this.numbers = this.spare.pop() ?? new Float64Array(this.initialCapacity);
     this.length = 0;
     this.newNames = [];
     this.texts = [];
@@ -112,7 +119,13 @@ export class EventPacker {
 
   /** Takes back the numbers of a batch encoded (no longer read), to pack into again. */
   recycle(numbers: Float64Array): void {
-    if (numbers.length === this.capacity && this.spare.length < 4) this.spare.push(numbers);
+    if (numbers.length >= this.initialCapacity && this.spare.length < 2) this.spare.push(numbers);
+  }
+
+  private grow(): void {
+    const grown = new Float64Array(Math.max(TASK_END_WIDTH, Math.min(this.numbers.length * 2, this.maxCapacity)));
+    grown.set(this.numbers.subarray(0, this.length));
+    this.numbers = grown;
   }
 
   private name(text: string): number {

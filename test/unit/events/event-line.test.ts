@@ -62,7 +62,7 @@ describe('PackedLineWriter', () => {
       }
       if (next(100) === 0) events.push({ event: 'JobEnd', time: i, jobId: i, status: 'succeeded' });
     }
-    const packer = new EventPacker(4_096);
+    const packer = new EventPacker(1_024, 4_096); // many batches: the writer's copies carry over from one to the next
     const writer = new PackedLineWriter();
     const lines = new LineChunks();
     for (const event of events) {
