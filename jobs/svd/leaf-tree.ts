@@ -53,7 +53,7 @@ export function leafLayout(partitions: number): { tree: LeafTree; partKeys: Int3
 const leafStartsCache = new WeakMap<Int32Array, Int32Array>();
 
 /** Row-index ranges of each leaf in a partition whose rows are ordered by (row % leaves, row). */
-function leafStarts(rowIds: Int32Array, leaves: number): Int32Array {
+export function leafStarts(rowIds: Int32Array, leaves: number): Int32Array {
   let starts = leafStartsCache.get(rowIds);
   if (!starts || starts.length !== leaves + 1) {
     starts = new Int32Array(leaves + 1);

@@ -11,7 +11,7 @@ import { libraryFunctions, columnData } from '../../engine/extend.ts';
 import { decodeIds } from '../shared/id-encoding.ts';
 import type { IdEncoding } from '../shared/id-encoding.ts';
 import { vectorColumn } from './sparse-rows.ts';
-import { treePartials } from './leaf-tree.ts';
+import { leafStarts, treePartials } from './leaf-tree.ts';
 import type { LeafTree } from './leaf-tree.ts';
 import { productModule } from './product-wasm.ts';
 
@@ -152,15 +152,20 @@ export function gramApplyPartial(table: Table, x: Float64Array, b: number, cente
 }
 
 /**
- * A cached partition's CSR in WebAssembly memory, for product-kernels.wat's leaf4 (the loops above
- * in SIMD pairs, the same operations in the same order per number: the same bits, ~2× faster):
- *   starts (Int32, rows + 1) | cols (Int32, nnz) | values (Float64, nnz, centering applied) | out (n × 4) | x (n × 4 per group)
+ * A cached partition's CSR in WebAssembly memory, for product-kernels.wat's leaf4 and leaf8 (the
+ * loops above in SIMD pairs, the same operations in the same order per number: the same bits, ~2×
+ * faster; leaf8 streams the entries once for 8 columns, so b = 16 takes 2 passes instead of 4):
+ *   starts (Int32, rows + 1) | cols (Int32, nnz) | values (Float64, nnz, centering applied) |
+ *   ACCUMULATORS leaf accumulators (n × 8 each) | x (n × 4 per 4 columns)
+ * The leaf tree's sums are added there too (wasmTreePartials), so a product allocates only its result.
  * Copied once per cached partition; the values are rewritten only when the centering changes.
  */
 interface WasmPartition {
   rowIds: Int32Array;
   memory: WebAssembly.Memory;
   leaf4: (starts: number, cols: number, values: number, r0: number, r1: number, x: number, out: number) => void;
+  leaf8: WasmPartition['leaf4'];
+  merge: (into: number, from: number, count: number) => void;
   colsAt: number;
   valuesAt: number;
   outAt: number;
@@ -169,6 +174,9 @@ interface WasmPartition {
   /** The centering whose values are in memory. */
   centering: Centering | null;
 }
+
+/** Accumulators a partition's leaf tree needs at most: one per level of 16 leaves (log2 16 + 1). */
+const ACCUMULATORS = 5;
 
 const wasmPartitions = new WeakMap<object, WasmPartition | null>();
 
@@ -191,12 +199,12 @@ function wasmPartition(table: Table, centering: Centering, n: number, groups: nu
   const { rowIds, starts, cols } = csrRows(table, { kind: 'none' });
   if (!part) {
     const instance = new WebAssembly.Instance(module, {});
-    const exports = instance.exports as unknown as { memory: WebAssembly.Memory; leaf4: WasmPartition['leaf4'] };
+    const exports = instance.exports as unknown as { memory: WebAssembly.Memory; leaf4: WasmPartition['leaf4']; leaf8: WasmPartition['leaf8']; merge: WasmPartition['merge'] };
     const align = (bytes: number) => Math.ceil(bytes / 16) * 16;
     const colsAt = align(starts.length * 4);
     const valuesAt = align(colsAt + cols.length * 4);
     const outAt = valuesAt + cols.length * 8;
-    part = { rowIds, memory: exports.memory, leaf4: exports.leaf4, colsAt, valuesAt, outAt, xAt: outAt + n * 32, nnz: cols.length, centering: null };
+    part = { rowIds, memory: exports.memory, leaf4: exports.leaf4, leaf8: exports.leaf8, merge: exports.merge, colsAt, valuesAt, outAt, xAt: outAt + ACCUMULATORS * n * 64, nnz: cols.length, centering: null };
     if (!grow(part, part.xAt)) {
       wasmPartitions.set(rowData, null);
       return null;
@@ -238,28 +246,83 @@ function grow(part: WasmPartition, bytes: number): boolean {
   }
 }
 
-/** gramApplyPartial on the partition in WebAssembly memory: each leaf's rows, group by group, through leaf4. */
+/**
+ * How the wasm kernels cut a b-wide block: groups of 8 columns (leaf8) while more than 4 are left,
+ * then one of 4 (leaf4); a group's unused lanes are zero. The lanes add up to 4·⌈b/4⌉, so the
+ * packed block takes the room wasmPartition reserves. b = 10: [0, 8) then [8, 10) in 4 lanes.
+ */
+function wasmGroups(b: number): Array<{ c0: number; width: number; lanes: 4 | 8 }> {
+  const groups: Array<{ c0: number; width: number; lanes: 4 | 8 }> = [];
+  for (let c0 = 0; c0 < b; c0 += 8) {
+    const left = b - c0;
+    groups.push({ c0, width: Math.min(8, left), lanes: left > 4 ? 8 : 4 });
+  }
+  return groups;
+}
+
+/** gramApplyPartial on the partition in WebAssembly memory: each leaf's rows, group by group, through leaf8 or leaf4. */
 function gramApplyWasm(part: WasmPartition, x: Float64Array, b: number, n: number, tree: LeafTree): Table {
   const buffer = part.memory.buffer;
-  const groups = Math.ceil(b / 4);
-  const packed = new Float64Array(buffer, part.xAt, n * 4 * groups);
+  const groups = wasmGroups(b);
+  const packed = new Float64Array(buffer, part.xAt, n * 4 * Math.ceil(b / 4));
   packed.fill(0);
-  for (let g = 0; g < groups; g++) {
-    const c0 = g * 4;
-    const width = Math.min(4, b - c0);
-    const o = g * n * 4;
-    for (let j = 0; j < n; j++) for (let t = 0; t < width; t++) packed[o + j * 4 + t] = x[j * b + c0 + t]!;
-  }
-  const out = new Float64Array(buffer, part.outAt, n * 4);
-  return treePartials(part.rowIds, tree, n * b, (r0, r1, y) => {
-    for (let g = 0; g < groups; g++) {
-      out.fill(0);
-      part.leaf4(0, part.colsAt, part.valuesAt, r0, r1, part.xAt + g * n * 32, part.outAt);
-      const c0 = g * 4;
-      const width = Math.min(4, b - c0);
-      for (let j = 0; j < n; j++) for (let t = 0; t < width; t++) y[j * b + c0 + t] = out[j * 4 + t]!;
-    }
+  let o = 0;
+  const xAt = groups.map(({ c0, width, lanes }) => {
+    for (let j = 0; j < n; j++) for (let t = 0; t < width; t++) packed[o + j * lanes + t] = x[j * b + c0 + t]!;
+    const at = part.xAt + o * 8;
+    o += n * lanes;
+    return at;
   });
+  if (part.rowIds.length === 0) return treePartials(part.rowIds, tree, n * b, () => {});
+  return wasmTreePartials(part, tree, n, b, groups, xAt);
+}
+
+/**
+ * treePartials (leaf-tree.ts) with the leaves summed and merged in WebAssembly memory, group by
+ * group: each leaf's rows go into a zeroed accumulator, siblings are added left + right (merge) as
+ * soon as both are complete, exactly as treePartials adds them, and only the partition's finished
+ * subtree sums are copied out, into the result. Same nodes, same additions, same bits.
+ */
+function wasmTreePartials(part: WasmPartition, tree: LeafTree, n: number, b: number, groups: ReturnType<typeof wasmGroups>, xAt: number[]): Table {
+  const { leaves, bounds } = tree;
+  const rowIds = part.rowIds;
+  const starts = leafStarts(rowIds, leaves);
+  const first = rowIds[0]! % leaves;
+  let p = 0;
+  while (bounds[p + 1]! <= first) p++;
+  const buffer = part.memory.buffer;
+  const accumulators = Array.from({ length: ACCUMULATORS }, (_, i) => part.outAt + i * n * 64);
+  new Float64Array(buffer, part.outAt, ACCUMULATORS * n * 8).fill(0);
+  let nodes: number[] = [];
+  let values = new Float64Array(0);
+  groups.forEach(({ c0, width, lanes }, g) => {
+    const kernel = lanes === 8 ? part.leaf8 : part.leaf4;
+    const free = accumulators.slice();
+    const stack: Array<{ node: number; at: number }> = [];
+    for (let l = bounds[p]!; l < bounds[p + 1]!; l++) {
+      const at = free.pop()!;
+      kernel(0, part.colsAt, part.valuesAt, starts[l]!, starts[l + 1]!, xAt[g]!, at);
+      stack.push({ node: leaves + l, at });
+      while (stack.length >= 2 && stack[stack.length - 2]!.node % 2 === 0 && stack[stack.length - 1]!.node === stack[stack.length - 2]!.node + 1) {
+        const right = stack.pop()!;
+        const left = stack.pop()!;
+        part.merge(left.at, right.at, n * lanes); // left + right, and right zeroed
+        free.push(right.at);
+        stack.push({ node: left.node >> 1, at: left.at });
+      }
+    }
+    if (g === 0) {
+      nodes = stack.map((s) => s.node);
+      values = new Float64Array(nodes.length * n * b);
+    }
+    stack.forEach(({ at }, i) => {
+      const sum = new Float64Array(buffer, at, n * lanes);
+      const o = i * n * b + c0;
+      for (let j = 0; j < n; j++) for (let t = 0; t < width; t++) values[o + j * b + t] = sum[j * lanes + t]!;
+      sum.fill(0);
+    });
+  });
+  return new Table({ node: makeVector(Int32Array.from(nodes)), v: makeVector(vectorColumn(values, nodes.length, n * b)) });
 }
 
 /**

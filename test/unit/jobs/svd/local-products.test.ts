@@ -41,16 +41,18 @@ describe('LocalRowsOperator', () => {
   const table = sparseRows(90, n, 17);
   const centerings: Centering[] = [{ kind: 'none' }, { kind: 'global', mean: 2.75 }, { kind: 'cols', means: Float64Array.from({ length: n }, (_, j) => 1 + j / 10) }];
 
-  it.each(centerings)('gives the executors\' bits for blocks of 1 to 9 vectors (centering %o)', async (centering) => {
+  // 1-9, 12, 16 and 17 vectors: the executors' groups of 8 (leaf8) and 4 (leaf4), padded or not.
+  const widths = [1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 16, 17];
+  it.each(centerings)('gives the executors\' bits for blocks of 1 to 17 vectors (centering %o)', async (centering) => {
     const op = LocalRowsOperator.fromTable(table, n, centering);
-    for (let b = 1; b <= 9; b++) {
+    for (const b of widths) {
       const x = Float64Array.from({ length: n * b }, (_, i) => Math.sin(i * 1.7) * 100 + 1 / (i + 3));
       const local = await op.apply(x, b);
       const executors = sumTree(gramApplyPartial(table, x, b, centering, ONE_PART), ONE_PART, n * b);
       // Object.is: the same bits, -0 and +0 told apart.
       expect(Array.from(local).every((v, i) => Object.is(v, executors[i]))).toBe(true);
     }
-    expect(op.passes).toBe(9);
+    expect(op.passes).toBe(widths.length);
   });
 
   it('keeps giving the same result on repeated products (its accumulators are zeroed between uses)', async () => {
