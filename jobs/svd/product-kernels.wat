@@ -15,6 +15,11 @@
 ;;           read once for 8 columns (on the 20M set, a partition's pass over 8 columns takes ~1.3×
 ;;           the time of a pass over 4, where two passes of 4 take 2×); the same lanes, the same bits
 ;;
+;;   leaf4c, leaf8c   leaf4 and leaf8 over a compact partition: cols Uint16 and values Float32, for
+;;           a narrow side of at most 65,536 ids whose every value is exactly a float32 (ratings in
+;;           halves, uncentered): promoting a float32 to f64 is exact, so the same bits, reading 6
+;;           bytes per entry instead of 12 (~12% faster on the 20M set at 4 columns)
+;;
 ;;   merge   into[i] = into[i] + from[i], then from[i] = 0, for i < n: two sibling subtrees added
 ;;           (left + right, as leaf-tree.ts adds them) and the right one's accumulator zeroed for reuse
 ;;
@@ -138,6 +143,92 @@
             (local.set $v (v128.load64_splat (i32.add (local.get $values) (i32.shl (local.get $p) (i32.const 3)))))
             (local.set $at (i32.add (local.get $out)
               (i32.shl (i32.load (i32.add (local.get $cols) (i32.shl (local.get $p) (i32.const 2)))) (i32.const 6))))
+            (v128.store (local.get $at) (f64x2.add (v128.load (local.get $at)) (f64x2.mul (local.get $v) (local.get $w0))))
+            (v128.store offset=16 (local.get $at) (f64x2.add (v128.load offset=16 (local.get $at)) (f64x2.mul (local.get $v) (local.get $w1))))
+            (v128.store offset=32 (local.get $at) (f64x2.add (v128.load offset=32 (local.get $at)) (f64x2.mul (local.get $v) (local.get $w2))))
+            (v128.store offset=48 (local.get $at) (f64x2.add (v128.load offset=48 (local.get $at)) (f64x2.mul (local.get $v) (local.get $w3))))
+            (local.set $p (i32.add (local.get $p) (i32.const 1)))
+            (br $axpy)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rows))))
+
+  (func (export "leaf4c")
+    (param $starts i32) (param $cols i32) (param $values i32) (param $r0 i32) (param $r1 i32)
+    (param $x i32) (param $out i32)
+    (local $r i32) (local $p i32) (local $start i32) (local $end i32) (local $at i32)
+    (local $v v128) (local $wlo v128) (local $whi v128)
+    (local.set $r (local.get $r0))
+    (block $rows_done
+      (loop $rows
+        (br_if $rows_done (i32.ge_s (local.get $r) (local.get $r1)))
+        (local.set $start (i32.load (i32.add (local.get $starts) (i32.shl (local.get $r) (i32.const 2)))))
+        (local.set $end (i32.load offset=4 (i32.add (local.get $starts) (i32.shl (local.get $r) (i32.const 2)))))
+        ;; w = a_rᵀ X (4 columns)
+        (local.set $wlo (f64x2.splat (f64.const 0)))
+        (local.set $whi (f64x2.splat (f64.const 0)))
+        (local.set $p (local.get $start))
+        (block $dot_done
+          (loop $dot
+            (br_if $dot_done (i32.ge_s (local.get $p) (local.get $end)))
+            (local.set $v (f64x2.splat (f64.promote_f32 (f32.load (i32.add (local.get $values) (i32.shl (local.get $p) (i32.const 2)))))))
+            (local.set $at (i32.add (local.get $x)
+              (i32.shl (i32.load16_u (i32.add (local.get $cols) (i32.shl (local.get $p) (i32.const 1)))) (i32.const 5))))
+            (local.set $wlo (f64x2.add (local.get $wlo) (f64x2.mul (local.get $v) (v128.load (local.get $at)))))
+            (local.set $whi (f64x2.add (local.get $whi) (f64x2.mul (local.get $v) (v128.load offset=16 (local.get $at)))))
+            (local.set $p (i32.add (local.get $p) (i32.const 1)))
+            (br $dot)))
+        ;; out += a_r · wᵀ
+        (local.set $p (local.get $start))
+        (block $axpy_done
+          (loop $axpy
+            (br_if $axpy_done (i32.ge_s (local.get $p) (local.get $end)))
+            (local.set $v (f64x2.splat (f64.promote_f32 (f32.load (i32.add (local.get $values) (i32.shl (local.get $p) (i32.const 2)))))))
+            (local.set $at (i32.add (local.get $out)
+              (i32.shl (i32.load16_u (i32.add (local.get $cols) (i32.shl (local.get $p) (i32.const 1)))) (i32.const 5))))
+            (v128.store (local.get $at) (f64x2.add (v128.load (local.get $at)) (f64x2.mul (local.get $v) (local.get $wlo))))
+            (v128.store offset=16 (local.get $at) (f64x2.add (v128.load offset=16 (local.get $at)) (f64x2.mul (local.get $v) (local.get $whi))))
+            (local.set $p (i32.add (local.get $p) (i32.const 1)))
+            (br $axpy)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rows))))
+
+  (func (export "leaf8c")
+    (param $starts i32) (param $cols i32) (param $values i32) (param $r0 i32) (param $r1 i32)
+    (param $x i32) (param $out i32)
+    (local $r i32) (local $p i32) (local $start i32) (local $end i32) (local $at i32)
+    (local $v v128) (local $w0 v128) (local $w1 v128) (local $w2 v128) (local $w3 v128)
+    (local.set $r (local.get $r0))
+    (block $rows_done
+      (loop $rows
+        (br_if $rows_done (i32.ge_s (local.get $r) (local.get $r1)))
+        (local.set $start (i32.load (i32.add (local.get $starts) (i32.shl (local.get $r) (i32.const 2)))))
+        (local.set $end (i32.load offset=4 (i32.add (local.get $starts) (i32.shl (local.get $r) (i32.const 2)))))
+        ;; w = a_rᵀ X (8 columns)
+        (local.set $w0 (f64x2.splat (f64.const 0)))
+        (local.set $w1 (f64x2.splat (f64.const 0)))
+        (local.set $w2 (f64x2.splat (f64.const 0)))
+        (local.set $w3 (f64x2.splat (f64.const 0)))
+        (local.set $p (local.get $start))
+        (block $dot_done
+          (loop $dot
+            (br_if $dot_done (i32.ge_s (local.get $p) (local.get $end)))
+            (local.set $v (f64x2.splat (f64.promote_f32 (f32.load (i32.add (local.get $values) (i32.shl (local.get $p) (i32.const 2)))))))
+            (local.set $at (i32.add (local.get $x)
+              (i32.shl (i32.load16_u (i32.add (local.get $cols) (i32.shl (local.get $p) (i32.const 1)))) (i32.const 6))))
+            (local.set $w0 (f64x2.add (local.get $w0) (f64x2.mul (local.get $v) (v128.load (local.get $at)))))
+            (local.set $w1 (f64x2.add (local.get $w1) (f64x2.mul (local.get $v) (v128.load offset=16 (local.get $at)))))
+            (local.set $w2 (f64x2.add (local.get $w2) (f64x2.mul (local.get $v) (v128.load offset=32 (local.get $at)))))
+            (local.set $w3 (f64x2.add (local.get $w3) (f64x2.mul (local.get $v) (v128.load offset=48 (local.get $at)))))
+            (local.set $p (i32.add (local.get $p) (i32.const 1)))
+            (br $dot)))
+        ;; out += a_r · wᵀ
+        (local.set $p (local.get $start))
+        (block $axpy_done
+          (loop $axpy
+            (br_if $axpy_done (i32.ge_s (local.get $p) (local.get $end)))
+            (local.set $v (f64x2.splat (f64.promote_f32 (f32.load (i32.add (local.get $values) (i32.shl (local.get $p) (i32.const 2)))))))
+            (local.set $at (i32.add (local.get $out)
+              (i32.shl (i32.load16_u (i32.add (local.get $cols) (i32.shl (local.get $p) (i32.const 1)))) (i32.const 6))))
             (v128.store (local.get $at) (f64x2.add (v128.load (local.get $at)) (f64x2.mul (local.get $v) (local.get $w0))))
             (v128.store offset=16 (local.get $at) (f64x2.add (v128.load offset=16 (local.get $at)) (f64x2.mul (local.get $v) (local.get $w1))))
             (v128.store offset=32 (local.get $at) (f64x2.add (v128.load offset=32 (local.get $at)) (f64x2.mul (local.get $v) (local.get $w2))))

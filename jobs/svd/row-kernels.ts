@@ -165,6 +165,8 @@ interface WasmPartition {
   memory: WebAssembly.Memory;
   leaf4: (starts: number, cols: number, values: number, r0: number, r1: number, x: number, out: number) => void;
   leaf8: WasmPartition['leaf4'];
+  leaf4c: WasmPartition['leaf4'];
+  leaf8c: WasmPartition['leaf4'];
   merge: (into: number, from: number, count: number) => void;
   colsAt: number;
   valuesAt: number;
@@ -173,6 +175,14 @@ interface WasmPartition {
   nnz: number;
   /** The centering whose values are in memory. */
   centering: Centering | null;
+  /** cols as Uint16 and values as Float32 (exactly the Float64 values): the leaf4c/leaf8c kernels. */
+  compact: boolean;
+}
+
+/** The kernel for a group of `lanes` columns over this partition's layout. */
+function leafKernel(part: WasmPartition, lanes: 4 | 8): WasmPartition['leaf4'] {
+  if (part.compact) return lanes === 8 ? part.leaf8c : part.leaf4c;
+  return lanes === 8 ? part.leaf8 : part.leaf4;
 }
 
 /** Accumulators a partition's leaf tree needs at most: one per level of 16 leaves (log2 16 + 1). */
@@ -199,12 +209,12 @@ function wasmPartition(table: Table, centering: Centering, n: number, groups: nu
   const { rowIds, starts, cols } = csrRows(table, { kind: 'none' });
   if (!part) {
     const instance = new WebAssembly.Instance(module, {});
-    const exports = instance.exports as unknown as { memory: WebAssembly.Memory; leaf4: WasmPartition['leaf4']; leaf8: WasmPartition['leaf8']; merge: WasmPartition['merge'] };
+    const exports = instance.exports as unknown as Pick<WasmPartition, 'memory' | 'leaf4' | 'leaf8' | 'leaf4c' | 'leaf8c' | 'merge'>;
     const align = (bytes: number) => Math.ceil(bytes / 16) * 16;
     const colsAt = align(starts.length * 4);
     const valuesAt = align(colsAt + cols.length * 4);
     const outAt = valuesAt + cols.length * 8;
-    part = { rowIds, memory: exports.memory, leaf4: exports.leaf4, leaf8: exports.leaf8, merge: exports.merge, colsAt, valuesAt, outAt, xAt: outAt + ACCUMULATORS * n * 64, nnz: cols.length, centering: null };
+    part = { rowIds, memory: exports.memory, leaf4: exports.leaf4, leaf8: exports.leaf8, leaf4c: exports.leaf4c, leaf8c: exports.leaf8c, merge: exports.merge, colsAt, valuesAt, outAt, xAt: outAt + ACCUMULATORS * n * 64, nnz: cols.length, centering: null, compact: false };
     if (!grow(part, part.xAt)) {
       wasmPartitions.set(rowData, null);
       return null;
@@ -229,6 +239,20 @@ function wasmPartition(table: Table, centering: Centering, n: number, groups: nu
       for (let p = 0; p < raw.length; p++) values[p] = raw[p]! - mult[p]! * centering.means[rows[p]!]!;
     }
     part.centering = centering;
+    // Compact (6 bytes an entry instead of 12) when nothing is lost: column indices below 65,536 and
+    // every value exactly a float32. Both are rewritten in place, ascending (entry p's narrower
+    // number lands below every wider one not yet read), and cols are rewritten when that changes.
+    let compact = n <= 65_536;
+    for (let p = 0; compact && p < values.length; p++) compact = Math.fround(values[p]!) === values[p];
+    if (compact) {
+      const narrow = new Float32Array(part.memory.buffer, part.valuesAt, part.nnz);
+      for (let p = 0; p < values.length; p++) narrow[p] = values[p]!;
+    }
+    if (compact !== part.compact) {
+      if (compact) new Uint16Array(part.memory.buffer, part.colsAt, cols.length).set(cols);
+      else new Int32Array(part.memory.buffer, part.colsAt, cols.length).set(cols);
+      part.compact = compact;
+    }
   }
   return part;
 }
@@ -296,7 +320,7 @@ function wasmTreePartials(part: WasmPartition, tree: LeafTree, n: number, b: num
   let nodes: number[] = [];
   let values = new Float64Array(0);
   groups.forEach(({ c0, width, lanes }, g) => {
-    const kernel = lanes === 8 ? part.leaf8 : part.leaf4;
+    const kernel = leafKernel(part, lanes);
     const free = accumulators.slice();
     const stack: Array<{ node: number; at: number }> = [];
     for (let l = bounds[p]!; l < bounds[p + 1]!; l++) {

@@ -14,8 +14,11 @@ import { LEAVES, sumTree } from '../../../../jobs/svd/leaf-tree.ts';
 import { BlockBasis, DENSE_KERNELS_WASM, SingleVectorBasis } from '../../../../jobs/svd/dense-wasm.ts';
 import { combineInto, dots, orthogonalizeAgainst } from '../../../../jobs/svd/dense-block.ts';
 
-/** Sparse rows as layoutRows lays them out: ordered by (row % 16, row), columns ascending; ~30% dense. */
-function sparseRows(rows: number, n: number, seed: number): Table {
+/**
+ * Sparse rows as layoutRows lays them out: ordered by (row % 16, row), columns ascending; ~30% dense.
+ * Values are halves plus noise, or exact halves (`halves`: float32-exact, as uncentered ratings are).
+ */
+function sparseRows(rows: number, n: number, seed: number, halves = false): Table {
   let s = seed;
   const rnd = () => ((s = (s * 48271) % 2147483647) / 2147483647);
   const row: number[] = [];
@@ -28,7 +31,7 @@ function sparseRows(rows: number, n: number, seed: number): Table {
       if (rnd() < 0.3) {
         row.push(r);
         col.push(c);
-        value.push(Math.round(rnd() * 10) / 2 + rnd() * 1e-3);
+        value.push(Math.round(rnd() * 10) / 2 + (halves ? 0 : rnd() * 1e-3));
         mult.push(rnd() < 0.1 ? 2 : 1);
       }
     }
@@ -53,6 +56,21 @@ describe('LocalRowsOperator', () => {
       expect(Array.from(local).every((v, i) => Object.is(v, executors[i]))).toBe(true);
     }
     expect(op.passes).toBe(widths.length);
+  });
+
+  it('gives the executors\' bits over float32-exact values (the compact kernels), also when a centering makes them inexact and back', async () => {
+    const exact = sparseRows(70, n, 29, true);
+    // none and global 2.5 keep halves (compact); cols means do not; then none again.
+    const sequence: Centering[] = [{ kind: 'none' }, { kind: 'global', mean: 2.5 }, centerings[2]!, { kind: 'none' }];
+    for (const centering of sequence) {
+      const op = LocalRowsOperator.fromTable(exact, n, centering);
+      for (const b of [1, 4, 5, 8, 12]) {
+        const x = Float64Array.from({ length: n * b }, (_, i) => Math.cos(i * 0.7) * 10 + 1 / (i + 2));
+        const local = await op.apply(x, b);
+        const executors = sumTree(gramApplyPartial(exact, x, b, centering, ONE_PART), ONE_PART, n * b);
+        expect(Array.from(local).every((v, i) => Object.is(v, executors[i]))).toBe(true);
+      }
+    }
   });
 
   it('keeps giving the same result on repeated products (its accumulators are zeroed between uses)', async () => {
