@@ -20,7 +20,7 @@ import { joinLocation, localPath, schemeOf, storageFor, type Storage, type Stora
 import type { EngineEvent } from './events.ts';
 import { PackedLineWriter } from './event-line.ts';
 import { LineChunks } from './line-chunks.ts';
-import type { EncodedBatch } from './log-encoder-thread.ts';
+import type { EncodedBatch, EncoderThreadData } from './log-encoder-thread.ts';
 import { EventPacker, type PackedBatch } from './packed-events.ts';
 
 const ENCODER_THREAD = new URL('./log-encoder-thread.mjs', import.meta.url);
@@ -42,6 +42,8 @@ export const LOG_EXTENSION = '.jsonl';
 /** Where lines go: appended to a local file, or uploaded as parts. */
 interface LogSink {
   readonly location: string;
+  /** A local file's descriptor, which the encoder thread may write to itself (positioned writes). */
+  readonly fd?: number;
   write(chunks: Buffer[]): Promise<void>;
   finish(): Promise<string>;
 }
@@ -61,6 +63,8 @@ export class EventLogWriter {
   /** Encoded lines waiting to be written, in order, and their bytes. */
   private pending: Buffer[] = [];
   private pendingBytes = 0;
+  /** Bytes handed to the sink so far (written, or queued to be): where the encoder thread's writes start. */
+  private queuedBytes = 0;
   /** Once encoding has moved to the encoder thread: the thread, and its answers so far, in order. */
   private encoder: EncoderThread | undefined;
   private encoded: Promise<void> = Promise.resolve();
@@ -103,19 +107,27 @@ export class EventLogWriter {
     this.packer.push(event);
     if (++this.appended === this.threadAfter) {
       this.encodeWaiting();
-      this.encoder = new EncoderThread(this.lineWriter.knownNames, this.packer);
+      this.writePending();
+      // a local file the thread writes itself, after the bytes queued here (a write of its own costs
+      // the driver's thread ~0.1 ms: libuv wakes a pool thread); other sinks get the lines back
+      const file = this.sink.fd === undefined ? undefined : { fd: this.sink.fd, position: this.queuedBytes };
+      this.encoder = new EncoderThread(this.lineWriter.knownNames, this.packer, file);
     } else if (this.packer.full) this.encodeWaiting();
     if (this.timer === undefined) {
-      this.timer = setTimeout(() => void this.flush(), this.flushMs);
+      this.timer = setTimeout(() => void this.flush(false), this.flushMs);
       this.timer.unref();
     }
   }
 
-  /** Writes what is waiting; resolves once it is written (and every batch before it). */
-  flush(): Promise<void> {
+  /**
+   * Writes what is waiting; resolves once it is written (and every batch before it). `now`: wake the
+   * encoder thread for it (a reader waits); the writer's own timer lets the thread come round to it.
+   */
+  flush(now = true): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
     this.encodeWaiting();
+    if (now) this.encoder?.wakeUp();
     // the thread's answers so far, then what they and this thread encoded, written in order
     return this.encoded.then(() => {
       this.writePending();
@@ -156,6 +168,7 @@ export class EventLogWriter {
   private writePending(): void {
     if (this.pendingBytes === 0) return;
     const chunks = this.pending;
+    this.queuedBytes += this.pendingBytes;
     this.pending = [];
     this.pendingBytes = 0;
     this.chain = this.chain.then(() => (this.failure ? undefined : this.sink.write(chunks))).catch((error: unknown) => this.failed(error));
@@ -171,15 +184,19 @@ export class EventLogWriter {
 /** The encoder thread, as the writer sees it: a batch posted, its lines' buffers back in order. */
 class EncoderThread {
   private readonly worker: Worker;
+  /** Raised (and notified) to wake the thread before its next look at the port. */
+  private readonly wake = new Int32Array(new SharedArrayBuffer(4));
   private readonly waiting = new Map<number, { resolve: (chunks: Buffer[]) => void; reject: (error: Error) => void }>();
   private error: Error | undefined;
 
   /**
    * @param names the names the batches to come refer to besides their own new ones
    * @param packer where the batches' numbers go back to, to be packed into again
+   * @param file a local file the thread writes the lines to itself, from `position` on; without it, the lines come back
    */
-  constructor(names: readonly string[], private readonly packer: EventPacker) {
-    this.worker = new Worker(ENCODER_THREAD, { workerData: { names } });
+  constructor(names: readonly string[], private readonly packer: EventPacker, file?: { fd: number; position: number }) {
+    const data: EncoderThreadData = { names: [...names], wake: this.wake.buffer as SharedArrayBuffer, ...(file ? { file } : {}) };
+    this.worker = new Worker(ENCODER_THREAD, { workerData: data });
     this.worker.unref();
     this.worker.on('message', (answer: EncodedBatch) => {
       const waiter = this.waiting.get(answer.seq);
@@ -202,6 +219,12 @@ class EncoderThread {
     });
   }
 
+  /** Has the thread look at its port now rather than at its next poll. */
+  wakeUp(): void {
+    Atomics.store(this.wake, 0, 1);
+    Atomics.notify(this.wake, 0);
+  }
+
   async stop(): Promise<void> {
     this.error ??= new Error('the event log is closed');
     await this.worker.terminate();
@@ -216,6 +239,10 @@ class EncoderThread {
 
 class LocalFile implements LogSink {
   constructor(private readonly handle: FileHandle, private readonly final: string) {}
+
+  get fd(): number {
+    return this.handle.fd;
+  }
 
   get location(): string {
     return this.final + IN_PROGRESS;

@@ -39,4 +39,22 @@ describe('event log on s3://', () => {
     expect(text.trim().split('\n').map((l) => (JSON.parse(l) as EngineEvent).event)).toEqual(['ApplicationStart', 'JobStart', 'JobEnd', 'ApplicationEnd']);
     expect(await history.applications()).toEqual([expect.objectContaining({ appId: 'app-s3', status: 'succeeded', endTime: 4 })]);
   });
+
+  it('gets the lines back from the encoder thread (which writes local files itself) and uploads them in order', async () => {
+    const options = { endpoint: server.endpoint, credentials: S3RVER_CREDENTIALS, threadAfterEvents: 100 };
+    const log = await EventLogWriter.open('s3://logs/threaded', 'app-threaded', options);
+    const all: EngineEvent[] = [];
+    for (let i = 0; i < 5_000; i++) {
+      all.push(i % 2 === 0
+        ? { event: 'TaskStart', time: i, stageId: 0, stageAttempt: 0, taskId: i, partition: i, attempt: 0, executorId: `exec-${i % 3}`, host: '127.0.0.1' }
+        : { event: 'AppEvent', time: i, source: 'test', kind: 'tick', data: { i } });
+    }
+    all.forEach((e, i) => {
+      log.append(e);
+      if (i % 1_777 === 0) void log.flush();
+    });
+    expect(await log.close()).toBe('s3://logs/threaded/app-threaded.jsonl');
+    const text = new TextDecoder().decode(await new S3Storage(options).readAll('s3://logs/threaded/app-threaded.jsonl'));
+    expect(text).toBe(all.map((e) => `${JSON.stringify(e)}\n`).join(''));
+  });
 });
