@@ -43,6 +43,8 @@ export interface AppState {
   skippedLogLines: number;
   /** Executor ids and hosts, which task tables store as indexes. */
   names: NameTable;
+  /** The stage attempt and executor the last task event named: the next names the same nearly always. */
+  lastTask: { key: number; attempt: StageAttemptState | undefined; executorId: string; executor: ExecutorStatus | undefined };
 }
 
 /** The state before any event; `appId` names it until ApplicationStart says more. */
@@ -51,6 +53,7 @@ export function emptyAppState(appId = 'unknown'): AppState {
     summary: { appId, appName: appId, master: '', startTime: 0, status: 'running' },
     jobs: new Map(), stageInfo: new Map(), stageAttempts: new Map(), latestAttempt: new Map(),
     executors: new Map(), cached: new Map(), appEvents: [], skippedLogLines: 0, names: new NameTable(),
+    lastTask: { key: Number.NaN, attempt: undefined, executorId: '', executor: undefined },
   };
 }
 
@@ -127,6 +130,7 @@ export function applyEvent(state: AppState, event: EngineEvent): AppState {
         distributions: emptyDistributions(), tasks: [],
       };
       state.stageAttempts.set(attemptKey(event.stageId, event.attempt), { status, tasks: new TaskTable(state.names, event.numTasks) });
+      state.lastTask.key = Number.NaN;
       state.latestAttempt.set(event.stageId, Math.max(event.attempt, state.latestAttempt.get(event.stageId) ?? -1));
       state.jobs.get(event.jobId)?.submitted.add(event.stageId);
       forgetOldStages(state);
@@ -141,15 +145,15 @@ export function applyEvent(state: AppState, event: EngineEvent): AppState {
       return state;
     }
     case 'TaskStart': {
-      const attempt = state.stageAttempts.get(attemptKey(event.stageId, event.stageAttempt));
+      const attempt = attemptOf(state, event.stageId, event.stageAttempt);
       attempt?.tasks.start(event);
-      const executor = state.executors.get(event.executorId);
+      const executor = executorOf(state, event.executorId);
       if (executor) executor.activeTasks++;
       return state;
     }
     case 'TaskEnd': {
-      const attempt = state.stageAttempts.get(attemptKey(event.stageId, event.stageAttempt));
-      const executor = state.executors.get(event.executorId);
+      const attempt = attemptOf(state, event.stageId, event.stageAttempt);
+      const executor = executorOf(state, event.executorId);
       const before = attempt?.tasks.end(event);
       if (executor && (before === undefined || before === 'running')) {
         executor.activeTasks = Math.max(0, executor.activeTasks - 1);
@@ -169,6 +173,7 @@ export function applyEvent(state: AppState, event: EngineEvent): AppState {
       return state;
     }
     case 'ExecutorAdded':
+      state.lastTask.executorId = '';
       state.executors.set(event.executorId, {
         executorId: event.executorId, host: event.host, port: event.port, cores: event.cores, memoryBytes: event.memoryBytes, state: 'alive',
         addedTime: event.time, activeTasks: 0, completedTasks: 0, failedTasks: 0,
@@ -271,6 +276,27 @@ function emptyDistributions(): StageStatus['distributions'] {
   return { durationMs: zero(), inputBytes: zero(), shuffleReadBytes: zero(), shuffleWriteBytes: zero(), spillBytes: zero() };
 }
 
+/** The attempt a task event names (the one before's, found again without a lookup). */
+function attemptOf(state: AppState, stageId: number, attempt: number): StageAttemptState | undefined {
+  const key = attemptKey(stageId, attempt);
+  const last = state.lastTask;
+  if (key !== last.key) {
+    last.key = key;
+    last.attempt = state.stageAttempts.get(key);
+  }
+  return last.attempt;
+}
+
+/** The executor a task event names (the one before's, found again without a lookup). */
+function executorOf(state: AppState, executorId: string): ExecutorStatus | undefined {
+  const last = state.lastTask;
+  if (executorId !== last.executorId) {
+    last.executorId = executorId;
+    last.executor = state.executors.get(executorId);
+  }
+  return last.executor;
+}
+
 /** One number per stage attempt (a string key would be built and hashed at every task event). */
 function attemptKey(stageId: number, attempt: number): number {
   return stageId * 4096 + attempt;
@@ -325,6 +351,7 @@ function forgetOldStages(state: AppState): void {
     if (state.stageAttempts.size <= RETAINED_STAGE_ATTEMPTS) return;
     if (attempt.status.status === 'running') continue;
     state.stageAttempts.delete(key);
+    state.lastTask.key = Number.NaN;
     const { stageId, attempt: n } = attempt.status;
     if (state.latestAttempt.get(stageId) === n) state.latestAttempt.delete(stageId);
   }
