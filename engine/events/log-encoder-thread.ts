@@ -1,6 +1,6 @@
-// The event log's encoder thread: packed batches of events in (packed-events.ts), their JSON lines out
-// as buffers whose memory moves back to the driver's thread, which writes them. Spark's event log
-// listener runs on its own thread too: a busy driver pays a few stores per event, not the encoding.
+// The event log's encoder thread: packed batches of events in (packed-events.ts), their JSON lines
+// written to the local log file here, or sent back to the driver's thread for other storage. Spark's
+// event log listener runs on its own thread too: a busy driver pays a few stores per event, not the encoding.
 
 import { writevSync } from 'node:fs';
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
@@ -29,6 +29,8 @@ export interface EncoderThreadData { names: string[]; wake: SharedArrayBuffer; f
  * post costs the driver only the message's copy; the writer raises `wake` when it needs lines now.
  */
 const POLL_MS = 50;
+/** An application gone quiet is looked at less and less often, down to once a second. */
+const IDLE_POLL_MS = 1_000;
 
 const port = parentPort;
 if (!port) throw new Error('log-encoder-thread.ts runs as a worker thread of the event log writer');
@@ -50,10 +52,12 @@ function writeAll(fd: number, chunks: Buffer[]): void {
   }
 }
 
-for (;;) {
-  Atomics.wait(wake, 0, 0, POLL_MS);
+for (let sleepMs = POLL_MS; ;) {
+  Atomics.wait(wake, 0, 0, sleepMs);
   Atomics.store(wake, 0, 0);
+  sleepMs = Math.min(2 * sleepMs, IDLE_POLL_MS);
   for (let received = receiveMessageOnPort(port); received !== undefined; received = receiveMessageOnPort(port)) {
+    sleepMs = POLL_MS;
     const batch = received.message as PackedBatch;
     lineWriter.write(batch, lines);
     if (file) {
