@@ -21,7 +21,8 @@
 //   per pass:  the driver sends X (n' × b numbers) with the tasks; each partition returns its
 //              leaves' n' × b products added along a fixed tree, which the driver completes
 //              (leaf-tree.ts: the result never depends on the master, numBlocks, or task order).
-//   at the end: V on the driver → U = A V Σ⁻¹ computed on the executors, kept there as a Dataset.
+//   at the end: V on the driver → U = A V Σ⁻¹ computed on the executors on first use (one pass per 8
+//              columns, SIMD WebAssembly, row-kernels.ts's rowProducts), kept there as a Dataset.
 
 import type { Table } from 'apache-arrow';
 import type { Dataset } from '../../engine/index.ts';

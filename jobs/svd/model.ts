@@ -52,12 +52,12 @@ export interface SvdStats {
   /** Vectors per block product (Lanczos) and partitions of the rows (one task each per pass). */
   blockSize: number;
   numBlocks: number;
-  /** Seconds spent waiting for those passes (the rest of solveSeconds is driver-side dense work and U). */
+  /** Seconds spent waiting for those passes (the rest of solveSeconds is driver-side dense work; U is computed on first use, outside solveSeconds). */
   productSeconds: number;
   restarts: number;
   /** Largest relative Ritz residual ‖AᵀA v − σ² v‖ / σ₁² (0 for the Gramian mode). */
   residual: number;
-  /** Seconds: encoding and layout of the ratings, then the solve (and U). */
+  /** Seconds: encoding and layout of the ratings, then the solve (σ and the narrow side's vectors; not U, which is lazy). */
   prepareSeconds: number;
   solveSeconds: number;
 }

@@ -20,6 +20,11 @@
 ;;           halves, uncentered): promoting a float32 to f64 is exact, so the same bits, reading 6
 ;;           bytes per entry instead of 12 (~12% faster on the 20M set at 4 columns)
 ;;
+;;   proj4, proj8, proj4c, proj8c   the first half of leaf4/leaf8/leaf4c/leaf8c alone: for each row r in
+;;           [r0, r1), w = a_rᵀ X over the group's lanes (the same lanes, the same operations in the
+;;           same order, from w = 0), stored at out[(r − r0)·lanes + c]: the wide-side vectors
+;;           U = A V Σ⁻¹ (row-kernels.ts's rowProducts, whose JavaScript does the very same sums)
+;;
 ;;   merge   into[i] = into[i] + from[i], then from[i] = 0, for i < n: two sibling subtrees added
 ;;           (left + right, as leaf-tree.ts adds them) and the right one's accumulator zeroed for reuse
 ;;
@@ -235,6 +240,138 @@
             (v128.store offset=48 (local.get $at) (f64x2.add (v128.load offset=48 (local.get $at)) (f64x2.mul (local.get $v) (local.get $w3))))
             (local.set $p (i32.add (local.get $p) (i32.const 1)))
             (br $axpy)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rows))))
+
+  (func (export "proj4")
+    (param $starts i32) (param $cols i32) (param $values i32) (param $r0 i32) (param $r1 i32)
+    (param $x i32) (param $out i32)
+    (local $r i32) (local $p i32) (local $end i32) (local $at i32)
+    (local $v v128) (local $w0 v128) (local $w1 v128)
+    (local.set $r (local.get $r0))
+    (block $rows_done
+      (loop $rows
+        (br_if $rows_done (i32.ge_s (local.get $r) (local.get $r1)))
+        (local.set $p (i32.load (i32.add (local.get $starts) (i32.shl (local.get $r) (i32.const 2)))))
+        (local.set $end (i32.load offset=4 (i32.add (local.get $starts) (i32.shl (local.get $r) (i32.const 2)))))
+        ;; w = a_rᵀ X (4 columns)
+        (local.set $w0 (f64x2.splat (f64.const 0)))
+        (local.set $w1 (f64x2.splat (f64.const 0)))
+        (block $dot_done
+          (loop $dot
+            (br_if $dot_done (i32.ge_s (local.get $p) (local.get $end)))
+            (local.set $v (v128.load64_splat (i32.add (local.get $values) (i32.shl (local.get $p) (i32.const 3)))))
+            (local.set $at (i32.add (local.get $x)
+              (i32.shl (i32.load (i32.add (local.get $cols) (i32.shl (local.get $p) (i32.const 2)))) (i32.const 5))))
+            (local.set $w0 (f64x2.add (local.get $w0) (f64x2.mul (local.get $v) (v128.load (local.get $at)))))
+            (local.set $w1 (f64x2.add (local.get $w1) (f64x2.mul (local.get $v) (v128.load offset=16 (local.get $at)))))
+            (local.set $p (i32.add (local.get $p) (i32.const 1)))
+            (br $dot)))
+        (v128.store (local.get $out) (local.get $w0))
+        (v128.store offset=16 (local.get $out) (local.get $w1))
+        (local.set $out (i32.add (local.get $out) (i32.const 32)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rows))))
+
+  (func (export "proj8")
+    (param $starts i32) (param $cols i32) (param $values i32) (param $r0 i32) (param $r1 i32)
+    (param $x i32) (param $out i32)
+    (local $r i32) (local $p i32) (local $end i32) (local $at i32)
+    (local $v v128) (local $w0 v128) (local $w1 v128) (local $w2 v128) (local $w3 v128)
+    (local.set $r (local.get $r0))
+    (block $rows_done
+      (loop $rows
+        (br_if $rows_done (i32.ge_s (local.get $r) (local.get $r1)))
+        (local.set $p (i32.load (i32.add (local.get $starts) (i32.shl (local.get $r) (i32.const 2)))))
+        (local.set $end (i32.load offset=4 (i32.add (local.get $starts) (i32.shl (local.get $r) (i32.const 2)))))
+        ;; w = a_rᵀ X (8 columns)
+        (local.set $w0 (f64x2.splat (f64.const 0)))
+        (local.set $w1 (f64x2.splat (f64.const 0)))
+        (local.set $w2 (f64x2.splat (f64.const 0)))
+        (local.set $w3 (f64x2.splat (f64.const 0)))
+        (block $dot_done
+          (loop $dot
+            (br_if $dot_done (i32.ge_s (local.get $p) (local.get $end)))
+            (local.set $v (v128.load64_splat (i32.add (local.get $values) (i32.shl (local.get $p) (i32.const 3)))))
+            (local.set $at (i32.add (local.get $x)
+              (i32.shl (i32.load (i32.add (local.get $cols) (i32.shl (local.get $p) (i32.const 2)))) (i32.const 6))))
+            (local.set $w0 (f64x2.add (local.get $w0) (f64x2.mul (local.get $v) (v128.load (local.get $at)))))
+            (local.set $w1 (f64x2.add (local.get $w1) (f64x2.mul (local.get $v) (v128.load offset=16 (local.get $at)))))
+            (local.set $w2 (f64x2.add (local.get $w2) (f64x2.mul (local.get $v) (v128.load offset=32 (local.get $at)))))
+            (local.set $w3 (f64x2.add (local.get $w3) (f64x2.mul (local.get $v) (v128.load offset=48 (local.get $at)))))
+            (local.set $p (i32.add (local.get $p) (i32.const 1)))
+            (br $dot)))
+        (v128.store (local.get $out) (local.get $w0))
+        (v128.store offset=16 (local.get $out) (local.get $w1))
+        (v128.store offset=32 (local.get $out) (local.get $w2))
+        (v128.store offset=48 (local.get $out) (local.get $w3))
+        (local.set $out (i32.add (local.get $out) (i32.const 64)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rows))))
+
+  (func (export "proj4c")
+    (param $starts i32) (param $cols i32) (param $values i32) (param $r0 i32) (param $r1 i32)
+    (param $x i32) (param $out i32)
+    (local $r i32) (local $p i32) (local $end i32) (local $at i32)
+    (local $v v128) (local $w0 v128) (local $w1 v128)
+    (local.set $r (local.get $r0))
+    (block $rows_done
+      (loop $rows
+        (br_if $rows_done (i32.ge_s (local.get $r) (local.get $r1)))
+        (local.set $p (i32.load (i32.add (local.get $starts) (i32.shl (local.get $r) (i32.const 2)))))
+        (local.set $end (i32.load offset=4 (i32.add (local.get $starts) (i32.shl (local.get $r) (i32.const 2)))))
+        ;; w = a_rᵀ X (4 columns)
+        (local.set $w0 (f64x2.splat (f64.const 0)))
+        (local.set $w1 (f64x2.splat (f64.const 0)))
+        (block $dot_done
+          (loop $dot
+            (br_if $dot_done (i32.ge_s (local.get $p) (local.get $end)))
+            (local.set $v (f64x2.splat (f64.promote_f32 (f32.load (i32.add (local.get $values) (i32.shl (local.get $p) (i32.const 2)))))))
+            (local.set $at (i32.add (local.get $x)
+              (i32.shl (i32.load16_u (i32.add (local.get $cols) (i32.shl (local.get $p) (i32.const 1)))) (i32.const 5))))
+            (local.set $w0 (f64x2.add (local.get $w0) (f64x2.mul (local.get $v) (v128.load (local.get $at)))))
+            (local.set $w1 (f64x2.add (local.get $w1) (f64x2.mul (local.get $v) (v128.load offset=16 (local.get $at)))))
+            (local.set $p (i32.add (local.get $p) (i32.const 1)))
+            (br $dot)))
+        (v128.store (local.get $out) (local.get $w0))
+        (v128.store offset=16 (local.get $out) (local.get $w1))
+        (local.set $out (i32.add (local.get $out) (i32.const 32)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rows))))
+
+  (func (export "proj8c")
+    (param $starts i32) (param $cols i32) (param $values i32) (param $r0 i32) (param $r1 i32)
+    (param $x i32) (param $out i32)
+    (local $r i32) (local $p i32) (local $end i32) (local $at i32)
+    (local $v v128) (local $w0 v128) (local $w1 v128) (local $w2 v128) (local $w3 v128)
+    (local.set $r (local.get $r0))
+    (block $rows_done
+      (loop $rows
+        (br_if $rows_done (i32.ge_s (local.get $r) (local.get $r1)))
+        (local.set $p (i32.load (i32.add (local.get $starts) (i32.shl (local.get $r) (i32.const 2)))))
+        (local.set $end (i32.load offset=4 (i32.add (local.get $starts) (i32.shl (local.get $r) (i32.const 2)))))
+        ;; w = a_rᵀ X (8 columns)
+        (local.set $w0 (f64x2.splat (f64.const 0)))
+        (local.set $w1 (f64x2.splat (f64.const 0)))
+        (local.set $w2 (f64x2.splat (f64.const 0)))
+        (local.set $w3 (f64x2.splat (f64.const 0)))
+        (block $dot_done
+          (loop $dot
+            (br_if $dot_done (i32.ge_s (local.get $p) (local.get $end)))
+            (local.set $v (f64x2.splat (f64.promote_f32 (f32.load (i32.add (local.get $values) (i32.shl (local.get $p) (i32.const 2)))))))
+            (local.set $at (i32.add (local.get $x)
+              (i32.shl (i32.load16_u (i32.add (local.get $cols) (i32.shl (local.get $p) (i32.const 1)))) (i32.const 6))))
+            (local.set $w0 (f64x2.add (local.get $w0) (f64x2.mul (local.get $v) (v128.load (local.get $at)))))
+            (local.set $w1 (f64x2.add (local.get $w1) (f64x2.mul (local.get $v) (v128.load offset=16 (local.get $at)))))
+            (local.set $w2 (f64x2.add (local.get $w2) (f64x2.mul (local.get $v) (v128.load offset=32 (local.get $at)))))
+            (local.set $w3 (f64x2.add (local.get $w3) (f64x2.mul (local.get $v) (v128.load offset=48 (local.get $at)))))
+            (local.set $p (i32.add (local.get $p) (i32.const 1)))
+            (br $dot)))
+        (v128.store (local.get $out) (local.get $w0))
+        (v128.store offset=16 (local.get $out) (local.get $w1))
+        (v128.store offset=32 (local.get $out) (local.get $w2))
+        (v128.store offset=48 (local.get $out) (local.get $w3))
+        (local.set $out (i32.add (local.get $out) (i32.const 64)))
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
         (br $rows))))
 

@@ -168,6 +168,11 @@ interface WasmPartition {
   leaf4c: WasmPartition['leaf4'];
   leaf8c: WasmPartition['leaf4'];
   merge: (into: number, from: number, count: number) => void;
+  /** The dot-product halves alone, each row's w = a_rᵀ X stored in turn (rowProducts). */
+  proj4: WasmPartition['leaf4'];
+  proj8: WasmPartition['leaf4'];
+  proj4c: WasmPartition['leaf4'];
+  proj8c: WasmPartition['leaf4'];
   colsAt: number;
   valuesAt: number;
   outAt: number;
@@ -183,6 +188,12 @@ interface WasmPartition {
 function leafKernel(part: WasmPartition, lanes: 4 | 8): WasmPartition['leaf4'] {
   if (part.compact) return lanes === 8 ? part.leaf8c : part.leaf4c;
   return lanes === 8 ? part.leaf8 : part.leaf4;
+}
+
+/** The projection kernel (w = a_rᵀ X per row) for a group of `lanes` columns over this partition's layout. */
+function projKernel(part: WasmPartition, lanes: 4 | 8): WasmPartition['leaf4'] {
+  if (part.compact) return lanes === 8 ? part.proj8c : part.proj4c;
+  return lanes === 8 ? part.proj8 : part.proj4;
 }
 
 /** Accumulators a partition's leaf tree needs at most: one per level of 16 leaves (log2 16 + 1). */
@@ -209,12 +220,12 @@ function wasmPartition(table: Table, centering: Centering, n: number, groups: nu
   const { rowIds, starts, cols } = csrRows(table, { kind: 'none' });
   if (!part) {
     const instance = new WebAssembly.Instance(module, {});
-    const exports = instance.exports as unknown as Pick<WasmPartition, 'memory' | 'leaf4' | 'leaf8' | 'leaf4c' | 'leaf8c' | 'merge'>;
+    const exports = instance.exports as unknown as Pick<WasmPartition, 'memory' | 'leaf4' | 'leaf8' | 'leaf4c' | 'leaf8c' | 'merge' | 'proj4' | 'proj8' | 'proj4c' | 'proj8c'>;
     const align = (bytes: number) => Math.ceil(bytes / 16) * 16;
     const colsAt = align(starts.length * 4);
     const valuesAt = align(colsAt + cols.length * 4);
     const outAt = valuesAt + cols.length * 8;
-    part = { rowIds, memory: exports.memory, leaf4: exports.leaf4, leaf8: exports.leaf8, leaf4c: exports.leaf4c, leaf8c: exports.leaf8c, merge: exports.merge, colsAt, valuesAt, outAt, xAt: outAt + ACCUMULATORS * n * 64, nnz: cols.length, centering: null, compact: false };
+    part = { rowIds, memory: exports.memory, leaf4: exports.leaf4, leaf8: exports.leaf8, leaf4c: exports.leaf4c, leaf8c: exports.leaf8c, merge: exports.merge, proj4: exports.proj4, proj8: exports.proj8, proj4c: exports.proj4c, proj8c: exports.proj8c, colsAt, valuesAt, outAt, xAt: outAt + ACCUMULATORS * n * 64, nnz: cols.length, centering: null, compact: false };
     if (!grow(part, part.xAt)) {
       wasmPartitions.set(rowData, null);
       return null;
@@ -286,19 +297,23 @@ function wasmGroups(b: number): Array<{ c0: number; width: number; lanes: 4 | 8 
 
 /** gramApplyPartial on the partition in WebAssembly memory: each leaf's rows, group by group, through leaf8 or leaf4. */
 function gramApplyWasm(part: WasmPartition, x: Float64Array, b: number, n: number, tree: LeafTree): Table {
-  const buffer = part.memory.buffer;
   const groups = wasmGroups(b);
-  const packed = new Float64Array(buffer, part.xAt, n * 4 * Math.ceil(b / 4));
+  const xAt = packGroups(part, x, b, n, groups);
+  if (part.rowIds.length === 0) return treePartials(part.rowIds, tree, n * b, () => {});
+  return wasmTreePartials(part, tree, n, b, groups, xAt);
+}
+
+/** X (n × b, row-major) packed group by group at part.xAt (unused lanes zero); each group's address. */
+function packGroups(part: WasmPartition, x: Float64Array, b: number, n: number, groups: ReturnType<typeof wasmGroups>): number[] {
+  const packed = new Float64Array(part.memory.buffer, part.xAt, n * 4 * Math.ceil(b / 4));
   packed.fill(0);
   let o = 0;
-  const xAt = groups.map(({ c0, width, lanes }) => {
+  return groups.map(({ c0, width, lanes }) => {
     for (let j = 0; j < n; j++) for (let t = 0; t < width; t++) packed[o + j * lanes + t] = x[j * b + c0 + t]!;
     const at = part.xAt + o * 8;
     o += n * lanes;
     return at;
   });
-  if (part.rowIds.length === 0) return treePartials(part.rowIds, tree, n * b, () => {});
-  return wasmTreePartials(part, tree, n, b, groups, xAt);
 }
 
 /**
@@ -354,6 +369,45 @@ function wasmTreePartials(part: WasmPartition, tree: LeafTree, n: number, b: num
  * wide-side singular vectors U = A V Σ⁻¹ when X = V and scale = 1/σ.
  */
 export function rowProducts(table: Table, x: Float64Array, scale: Float64Array, centering: Centering, ids: IdEncoding): Table {
+  const b = scale.length;
+  const projected = rowProductsWasm(table, x, scale, centering);
+  const { rowIds, out } = projected ?? rowProductsJs(table, x, scale, centering);
+  const decoded = decodeIds(ids, rowIds);
+  const idVector = Array.isArray(decoded) ? vectorFromArray(decoded, new Utf8()) : makeVector(decoded);
+  return new Table({ [ids.column]: idVector, vector: makeVector(vectorColumn(out, rowIds.length, b)) });
+}
+
+/**
+ * rowProducts' numbers on the partition in WebAssembly memory (the one the products used): the
+ * rows stream once per 8 columns through proj8/proj8c (proj4/proj4c for a last group of ≤ 4), and
+ * each w is scaled as the JavaScript below scales it: the same sums in the same order, the same bits.
+ * Null without WebAssembly or memory.
+ */
+function rowProductsWasm(table: Table, x: Float64Array, scale: Float64Array, centering: Centering): { rowIds: Int32Array; out: Float64Array } | null {
+  const b = scale.length;
+  const n = x.length / b;
+  const part = wasmPartition(table, centering, n, Math.ceil(b / 4));
+  if (!part) return null;
+  const rows = part.rowIds.length;
+  const wAt = part.xAt + n * 32 * Math.ceil(b / 4);
+  if (!grow(part, wAt + rows * 64)) return null;
+  const groups = wasmGroups(b);
+  const xAt = packGroups(part, x, b, n, groups);
+  const out = new Float64Array(rows * b);
+  groups.forEach(({ c0, width, lanes }, g) => {
+    projKernel(part, lanes)(0, part.colsAt, part.valuesAt, 0, rows, xAt[g]!, wAt);
+    const w = new Float64Array(part.memory.buffer, wAt, rows * lanes);
+    for (let r = 0; r < rows; r++) {
+      const o = r * b + c0;
+      const i = r * lanes;
+      for (let t = 0; t < width; t++) out[o + t] = w[i + t]! * scale[c0 + t]!;
+    }
+  });
+  return { rowIds: part.rowIds, out };
+}
+
+/** rowProducts' numbers in JavaScript (no WebAssembly): w = a_rᵀ X summed from 0 by ascending entry, then scaled. */
+function rowProductsJs(table: Table, x: Float64Array, scale: Float64Array, centering: Centering): { rowIds: Int32Array; out: Float64Array } {
   const { rowIds, starts, cols, values } = csrRows(table, centering);
   const b = scale.length;
   const rows = rowIds.length;
@@ -367,9 +421,7 @@ export function rowProducts(table: Table, x: Float64Array, scale: Float64Array, 
     }
     for (let c = 0; c < b; c++) out[o + c] *= scale[c]!;
   }
-  const decoded = decodeIds(ids, rowIds);
-  const idVector = Array.isArray(decoded) ? vectorFromArray(decoded, new Utf8()) : makeVector(decoded);
-  return new Table({ [ids.column]: idVector, vector: makeVector(vectorColumn(out, rows, b)) });
+  return { rowIds, out };
 }
 
 /** Per narrow index j: the sum of raw ratings and how many there are ([sums..., counts...], 2n), as subtree sums. */

@@ -1,15 +1,16 @@
 // The driver's products (typed-array CSR, WebAssembly for single vectors) give the very bits the
 // executors' kernel gives over the same rows, for every block width and centering; the single-vector
 // and block (SIMD) Gram–Schmidt in WebAssembly give dense-block.ts's bits; the embedded wasm bytes
-// are their .wat.
+// are their .wat; the wide-side vectors U = A V Σ⁻¹ (rowProducts, WebAssembly) are the plain sums' bits.
 
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Table, makeVector } from 'apache-arrow';
 import wabtInit from 'wabt';
 import { LocalRowsOperator, ONE_PART, PRODUCT_KERNELS_WASM } from '../../../../jobs/svd/local-products.ts';
-import { gramApplyPartial } from '../../../../jobs/svd/row-kernels.ts';
+import { gramApplyPartial, rowProducts } from '../../../../jobs/svd/row-kernels.ts';
 import type { Centering } from '../../../../jobs/svd/row-kernels.ts';
+import type { IdEncoding } from '../../../../jobs/shared/id-encoding.ts';
 import { LEAVES, sumTree } from '../../../../jobs/svd/leaf-tree.ts';
 import { BlockBasis, DENSE_KERNELS_WASM, SingleVectorBasis } from '../../../../jobs/svd/dense-wasm.ts';
 import { combineInto, dots, orthogonalizeAgainst } from '../../../../jobs/svd/dense-block.ts';
@@ -175,6 +176,52 @@ describe('BlockBasis', () => {
 
   it('is not made for blocks that are not a multiple of 4 (dense-block.ts runs them)', () => {
     expect(BlockBasis.create(20, 12, 3)).toBeNull();
+  });
+});
+
+describe('rowProducts (U = A V Σ⁻¹ per wide row)', () => {
+  const n = 37;
+  /** Each row's (a_rᵀ X) ∘ scale, summed from 0 by ascending entry then scaled, with the centering applied to each value. */
+  function reference(table: Table, x: Float64Array, scale: Float64Array, centering: Centering): Map<number, number[]> {
+    const b = scale.length;
+    const row = table.getChild('row')!.toArray() as Int32Array;
+    const col = table.getChild('col')!.toArray() as Int32Array;
+    const value = table.getChild('value')!.toArray() as Float64Array;
+    const mult = table.getChild('mult')!.toArray() as Int32Array;
+    const sums = new Map<number, number[]>();
+    for (let p = 0; p < row.length; p++) {
+      const offset = centering.kind === 'global' ? centering.mean : centering.kind === 'cols' ? centering.means[col[p]!]! : centering.kind === 'rows' ? centering.means[row[p]!]! : 0;
+      const v = centering.kind === 'none' ? value[p]! : value[p]! - mult[p]! * offset;
+      let w = sums.get(row[p]!);
+      if (!w) sums.set(row[p]!, (w = new Array<number>(b).fill(0)));
+      for (let c = 0; c < b; c++) w[c] += v * x[col[p]! * b + c]!;
+    }
+    for (const w of sums.values()) for (let c = 0; c < b; c++) w[c] *= scale[c]!;
+    return sums;
+  }
+  const rowIds: IdEncoding = { column: 'userId', ids: Float64Array.from({ length: 90 }, (_, i) => 1000 + i), kind: 'int32' };
+
+  it.each([false, true])('gives the plain sums\' bits for 1 to 50 columns, every centering (float32-exact values: %s)', (halves) => {
+    const table = sparseRows(90, n, halves ? 31 : 19, halves);
+    const centerings: Centering[] = [{ kind: 'none' }, { kind: 'global', mean: 2.5 }, { kind: 'cols', means: Float64Array.from({ length: n }, (_, j) => 1 + j / 10) }, { kind: 'rows', means: Float64Array.from({ length: 90 }, (_, r) => 2 + r / 7) }, { kind: 'none' }];
+    for (const centering of centerings) {
+      for (const b of [1, 3, 4, 5, 8, 10, 12, 16, 17, 50]) {
+        const x = Float64Array.from({ length: n * b }, (_, i) => Math.sin(i * 1.3) * 10 + 1 / (i + 5));
+        const scale = Float64Array.from({ length: b }, (_, c) => 1 / (3 + c * 0.37));
+        const got = rowProducts(table, x, scale, centering, rowIds);
+        const want = reference(table, x, scale, centering);
+        const ids = got.getChild('userId')!.toArray() as Int32Array;
+        expect(ids.length).toBe(want.size);
+        const vectors = got.getChild('vector')!;
+        expect(vectors.length).toBe(want.size);
+        for (let i = 0; i < vectors.length; i++) {
+          const vector = Array.from(vectors.get(i) as Iterable<number>);
+          const w = want.get(ids[i]! - 1000)!;
+          expect(vector.length).toBe(b);
+          expect(vector.every((v, c) => Object.is(v, w[c]))).toBe(true);
+        }
+      }
+    }
   });
 });
 
