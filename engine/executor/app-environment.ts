@@ -14,8 +14,7 @@ import type { TaskEnvironment } from './environment.ts';
 import { decodeIpc } from '../kernels/ipc.ts';
 import { DataflowError } from '../errors.ts';
 import type { EncodedBuckets } from '../shuffle/bucket-encoder.ts';
-import { allocateOutputBuffer, isOutputBufferLive, outputBufferTicket, outputPoolLimit } from '../shuffle/output-buffers.ts';
-import { mapOutputStem } from '../shuffle/block-id.ts';
+import { allocateOutputBuffer, outputPoolLimit } from '../shuffle/output-buffers.ts';
 
 /** What an executor's task threads ask its main thread for: driver data and the kept map outputs. */
 export interface AppServices {
@@ -56,41 +55,6 @@ function splitBlocks(body: Uint8Array, sizes: unknown, locations: BlockLocation[
   return out;
 }
 
-/**
- * The map outputs this thread encoded and handed to its executor's store, so its reduce tasks read
- * them without a message to (and a wake of) the thread holding the store: an entry counts only
- * while its buffer is still in that use (output-buffers.ts), i.e. the store has not dropped it.
- * Outputs in other buffers are not remembered (the store is asked, as before).
- */
-function ownMapOutputs(): {
-  remember(shuffleId: number, mapPartition: number, attempt: number, output: EncodedBuckets): void;
-  find(shuffleId: number, mapPartition: number, attempt: number): EncodedBuckets | undefined;
-} {
-  const outputs = new Map<string, { output: EncodedBuckets; ticket: number }>();
-  let sweeper: NodeJS.Timeout | undefined;
-  // Entries the store dropped go within a second, so this thread never holds their memory for long.
-  const sweep = (): void => {
-    for (const [key, entry] of outputs) if (!isOutputBufferLive(entry.output.bytes, entry.ticket)) outputs.delete(key);
-    sweeper = outputs.size > 0 ? setTimeout(sweep, 1000).unref() : undefined;
-  };
-  return {
-    remember(shuffleId, mapPartition, attempt, output) {
-      const ticket = outputBufferTicket(output.bytes);
-      if (ticket === undefined) return;
-      outputs.set(mapOutputStem(shuffleId, mapPartition, attempt), { output, ticket });
-      sweeper ??= setTimeout(sweep, 1000).unref();
-    },
-    find(shuffleId, mapPartition, attempt) {
-      const key = mapOutputStem(shuffleId, mapPartition, attempt);
-      const entry = outputs.get(key);
-      if (!entry) return undefined;
-      if (isOutputBufferLive(entry.output.bytes, entry.ticket)) return entry.output;
-      outputs.delete(key);
-      return undefined;
-    },
-  };
-}
-
 /** A TaskEnvironment whose cached broadcast values can be dropped when the driver frees them. */
 export interface AppEnvironment extends TaskEnvironment {
   dropBroadcast(broadcastId: number): void;
@@ -99,7 +63,6 @@ export interface AppEnvironment extends TaskEnvironment {
 
 export function appEnvironment(o: AppEnvironmentOptions): AppEnvironment {
   const broadcasts = new Map<number, Promise<unknown>>();
-  const own = ownMapOutputs();
   const bundles = new Map<string, Promise<LoadedBundle>>();
   return {
     dropBroadcast: (broadcastId: number) => void broadcasts.delete(broadcastId),
@@ -113,21 +76,8 @@ export function appEnvironment(o: AppEnvironmentOptions): AppEnvironment {
     blockStore: o.blockStore,
     mapOutputs: {
       allocate: (byteLength) => allocateOutputBuffer(byteLength, outputPoolLimit(o.taskMemoryBytes)),
-      offer: async (shuffleId, mapPartition, attempt, output) => {
-        const kept = await o.services.offerMapOutput(shuffleId, mapPartition, attempt, output);
-        if (kept) own.remember(shuffleId, mapPartition, attempt, output);
-        return kept;
-      },
-      getMany: async (shuffleId, maps) => {
-        // Outputs this thread encoded and the store still holds are read here; only the others
-        // are asked of the thread that holds the store (one message, none when all are our own).
-        const found = maps.map(([m, a]) => own.find(shuffleId, m, a));
-        const missing = maps.filter((_, j) => found[j] === undefined);
-        if (missing.length === 0) return found;
-        const asked = await o.services.mapOutputs(shuffleId, missing.map(([m, a]) => [m, a]));
-        let k = 0;
-        return found.map((output) => output ?? asked[k++]);
-      },
+      offer: (shuffleId, mapPartition, attempt, output) => o.services.offerMapOutput(shuffleId, mapPartition, attempt, output),
+      getMany: (shuffleId, maps) => o.services.mapOutputs(shuffleId, maps.map(([m, a]) => [m, a])),
     },
     fetchRemoteBlocks: async (locations: BlockLocation[], shuffleId: number, reducePartition: number, endPartition: number) => {
       const reply = await (await o.peer(locations[0]!)).request({

@@ -151,8 +151,7 @@ function fetchFailure(error: unknown): string {
 
 /**
  * Blocks of this executor: from the map outputs it keeps in memory (as pieces of them, decoded in
- * place: no copy; those this thread encoded found without a message, the others asked of the main
- * thread in one call: app-environment.ts), else from their files. A block that
+ * place: no copy; all asked of the main thread in one call), else from their files. A block that
  * cannot be read fails naming its own map output (the one to recompute).
  */
 async function readLocal(env: TaskEnvironment, input: ShuffleInput, located: BlockLocation[], end: number): Promise<Array<Uint8Array | Uint8Array[]>> {

@@ -7,9 +7,7 @@
 // In an executor process the store lives on the main thread (which serves blocks to other
 // executors); task threads encode into SharedArrayBuffers, so handing an output to the store, or
 // reading one back for a local reduce task, shares memory instead of copying it; a dropped
-// output's buffer goes back to the pool of the thread that encoded it (output-buffers.ts). That
-// thread's reduce tasks read its own kept outputs without asking the main thread: the buffer's
-// header says whether the store still holds it (app-environment.ts).
+// output's buffer goes back to the pool of the thread that encoded it (output-buffers.ts).
 
 import type { EncodedBuckets } from './bucket-encoder.ts';
 import { mapOutputStem } from './block-id.ts';

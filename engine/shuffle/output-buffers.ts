@@ -3,10 +3,10 @@
 // memory per map task. On this kind of VM the first touch of new memory costs about 1 ms per MB,
 // and every ~64 MB of new ArrayBuffers makes V8 run a full collection.
 //
-// Each buffer this module hands out starts with an 8-byte header: an Int32 state (FREE / IN_USE,
-// changed with Atomics, so the main thread's store can free a buffer a task thread allocated) and
-// a magic word; the output's bytes are a view from byte 8. Past the pool's limit a buffer gets the
-// header but is never reused. Other buffers (no magic) are left alone by releaseOutputBuffer.
+// Each pooled buffer starts with an 8-byte header: an Int32 state (FREE / IN_USE, changed with
+// Atomics, so the main thread's store can free a buffer a task thread allocated) and a magic word;
+// the output's bytes are a view from byte 8. A buffer outside the pool (byteOffset 0, no magic) is
+// left alone by releaseOutputBuffer.
 
 const HEADER_BYTES = 8;
 const FREE = 0;
@@ -28,8 +28,6 @@ export function outputPoolLimit(taskMemoryBytes: number): number {
 
 const pool: SharedArrayBuffer[] = [];
 let pooledBytes = 0;
-/** Times each buffer of this thread was handed out: a ticket names one use (isOutputBufferLive). */
-const uses = new WeakMap<SharedArrayBuffer, number>();
 
 /**
  * A `byteLength`-byte view over shared memory, from this thread's pool when a free buffer is large
@@ -48,22 +46,16 @@ export function allocateOutputBuffer(byteLength: number, poolLimit = POOL_MAX_BY
   }
   if (best) {
     Atomics.store(new Int32Array(best, 0, 1), 0, IN_USE);
-    uses.set(best, (uses.get(best) ?? 0) + 1);
     return new Uint8Array(best, HEADER_BYTES, byteLength);
   }
   const capacity = Math.ceil((HEADER_BYTES + byteLength) / GRAIN) * GRAIN;
-  const pooled = pooledBytes + capacity <= poolLimit;
-  // Past the limit, a buffer of its own (freed by the garbage collector), with the same header so
-  // that whether its output is still held can be told the same way (isOutputBufferLive).
-  const buffer = new SharedArrayBuffer(pooled ? capacity : HEADER_BYTES + byteLength);
+  if (pooledBytes + capacity > poolLimit) return new Uint8Array(new SharedArrayBuffer(byteLength));
+  const buffer = new SharedArrayBuffer(capacity);
   const head = new Int32Array(buffer, 0, 2);
   head[0] = IN_USE;
   head[1] = MAGIC;
-  uses.set(buffer, 1);
-  if (pooled) {
-    pool.push(buffer);
-    pooledBytes += capacity;
-  }
+  pool.push(buffer);
+  pooledBytes += capacity;
   return new Uint8Array(buffer, HEADER_BYTES, byteLength);
 }
 
@@ -76,31 +68,6 @@ export function releaseOutputBuffer(bytes: Uint8Array): void {
   if (!(buffer instanceof SharedArrayBuffer) || bytes.byteOffset !== HEADER_BYTES) return;
   const head = new Int32Array(buffer, 0, 2);
   if (head[1] === MAGIC) Atomics.store(head, 0, FREE);
-}
-
-/**
- * A ticket for the current use of `bytes` if this thread allocated it here, else undefined.
- * With it, this thread can later tell whether that output is still held (isOutputBufferLive)
- * without asking the thread that holds it.
- *
- * @example
- * const ticket = outputBufferTicket(encoded.bytes); // after the main thread's store kept it
- * if (ticket !== undefined && isOutputBufferLive(encoded.bytes, ticket)) read(encoded); // still kept
- */
-export function outputBufferTicket(bytes: Uint8Array): number | undefined {
-  const buffer = bytes.buffer;
-  if (!(buffer instanceof SharedArrayBuffer) || bytes.byteOffset !== HEADER_BYTES) return undefined;
-  return uses.get(buffer);
-}
-
-/**
- * True while the use named by `ticket` lasts: nobody has released the buffer (releaseOutputBuffer,
- * from any thread) and this thread has not handed it out again. Only a buffer's own thread reuses
- * it, so for that thread a live output's bytes stay as they are until its next allocation.
- */
-export function isOutputBufferLive(bytes: Uint8Array, ticket: number): boolean {
-  const buffer = bytes.buffer as SharedArrayBuffer;
-  return uses.get(buffer) === ticket && Atomics.load(new Int32Array(buffer, 0, 1), 0) === IN_USE;
 }
 
 /** Buffers of this thread's pool and how many are free (for tests). */

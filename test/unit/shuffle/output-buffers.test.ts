@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { Table, makeVector } from 'apache-arrow';
 import { encodeMapOutput } from '../../../engine/shuffle/shuffle-writer.ts';
 import { MapOutputStore } from '../../../engine/shuffle/map-output-store.ts';
-import { allocateOutputBuffer, isOutputBufferLive, outputBufferTicket, outputPoolStats, releaseOutputBuffer } from '../../../engine/shuffle/output-buffers.ts';
+import { allocateOutputBuffer, outputPoolStats, releaseOutputBuffer } from '../../../engine/shuffle/output-buffers.ts';
 
 const table = (n: number, seed: number): Table =>
   new Table({ key: makeVector(Int32Array.from({ length: n }, (_, i) => (i * 7919 + seed) % 1000)), v: makeVector(Float64Array.from({ length: n }, (_, i) => i / 3 + seed)) });
@@ -45,35 +45,5 @@ describe('map output buffers', () => {
     expect(d.buffer).toBe(a.buffer); // not cleared: the encoder overwrites every byte
     expect(d[0]).toBe(7);
     for (const view of [b, c, d]) releaseOutputBuffer(view);
-  });
-
-  it('tell the thread that encoded an output whether the store still holds it, in the pool or past its limit', () => {
-    const store = new MapOutputStore();
-    const kept = encodeMapOutput(table(5_000, 3), partitioner, 5, allocateOutputBuffer);
-    const ticket = outputBufferTicket(kept.bytes)!;
-    expect(store.offer(2, 0, 0, kept)).toBe(true);
-    expect(isOutputBufferLive(kept.bytes, ticket)).toBe(true);
-    store.dropShuffle(2);
-    expect(isOutputBufferLive(kept.bytes, ticket)).toBe(false);
-    // Reused for a later output: the old ticket names a use that has ended, even while the buffer is in use again.
-    const taken: Uint8Array[] = [];
-    while (taken.length < 16 && taken.at(-1)?.buffer !== kept.bytes.buffer) taken.push(allocateOutputBuffer(kept.bytes.byteLength));
-    const later = taken.at(-1)!;
-    expect(later.buffer).toBe(kept.bytes.buffer);
-    expect(isOutputBufferLive(later, ticket)).toBe(false);
-    expect(isOutputBufferLive(later, outputBufferTicket(later)!)).toBe(true);
-    for (const view of taken) releaseOutputBuffer(view);
-    // Past the pool's limit: a buffer of its own, never handed out again, still told apart once released.
-    const own = allocateOutputBuffer(3 << 20, 0); // larger than any buffer of the pool so far
-    const ownTicket = outputBufferTicket(own)!;
-    expect(isOutputBufferLive(own, ownTicket)).toBe(true);
-    releaseOutputBuffer(own);
-    expect(isOutputBufferLive(own, ownTicket)).toBe(false);
-    const next = allocateOutputBuffer(3 << 20);
-    expect(next.buffer === own.buffer).toBe(false);
-    releaseOutputBuffer(next);
-    // Memory this module did not hand out has no ticket.
-    expect(outputBufferTicket(new Uint8Array(new SharedArrayBuffer(64)))).toBeUndefined();
-    expect(outputBufferTicket(new Uint8Array(64))).toBeUndefined();
   });
 });
