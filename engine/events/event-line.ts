@@ -69,7 +69,7 @@ export class PackedLineWriter {
     at = num(b, raw(b, at, opening), n[row + F.time]!);
     const stageId = n[row + F.stageId]!;
     const stageAttempt = n[row + F.stageAttempt]!;
-    const key = stageId * 4096 + stageAttempt;
+    const key = stageAttempt < 4096 ? stageId * 4096 + stageAttempt : Number.NaN; // NaN: not kept, never found
     const run = this.stageRuns.find(key);
     if (run !== undefined) at = raw(b, at, run);
     else {
@@ -87,13 +87,13 @@ export class PackedLineWriter {
     const attempt = n[row + F.attempt]!;
     const executor = n[row + F.executor]!;
     const host = n[row + F.host]!;
-    const key = (attempt * 65536 + executor) * 65536 + host;
+    const key = executor < 65536 && host < 65536 ? (attempt * 65536 + executor) * 65536 + host : Number.NaN;
     const tail = this.startTails.find(key);
     if (tail !== undefined) return raw(b, at, tail);
     const start = at;
     at = str(b, raw(b, num(b, raw(b, at, KEY.attempt), attempt), KEY.executorId), this.names[executor]!);
     at = raw(b, str(b, raw(b, at, KEY.host), this.names[host]!), KEY.close);
-    if (executor < 65536 && host < 65536) this.startTails.keep(key, b, start, at);
+    this.startTails.keep(key, b, start, at);
     return at;
   }
 
@@ -102,14 +102,14 @@ export class PackedLineWriter {
     const attempt = n[row + F.attempt]!;
     const executor = n[row + F.executor]!;
     const status = n[row + F.status]!;
-    const key = (attempt * 65536 + executor) * 4 + status;
+    const key = executor < 65536 ? (attempt * 65536 + executor) * 4 + status : Number.NaN;
     const mid = this.endRuns.find(key);
     if (mid !== undefined) at = raw(b, at, mid);
     else {
       const start = at;
       at = str(b, raw(b, num(b, raw(b, at, KEY.attempt), attempt), KEY.executorId), this.names[executor]!);
       at = raw(b, at, KEY.statusThenDuration[status]!);
-      if (executor < 65536) this.endRuns.keep(key, b, start, at);
+      this.endRuns.keep(key, b, start, at);
     }
     at = this.io(n, row + F.io, b, num(b, at, n[row + F.durationMs]!));
     if (failure !== undefined) at = str(b, raw(b, at, KEY.failure), failure);

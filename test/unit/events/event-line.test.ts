@@ -73,4 +73,24 @@ describe('PackedLineWriter', () => {
     const written = Buffer.concat(lines.take()).toString('utf8');
     expect(written).toBe(events.map((e) => `${JSON.stringify(e)}\n`).join(''));
   });
+
+  it('writes afresh, not from its copies, a task whose executor or host number is past what its run keys hold', () => {
+    const start = (taskId: number, attempt: number, executorId: string): EngineEvent =>
+      ({ event: 'TaskStart', time: taskId, stageId: 0, stageAttempt: 0, taskId, partition: 0, attempt, executorId, host: 'h' });
+    // names are numbered as first seen: f0 0, h 1, f2 … f65535; then f0 again on attempt 1, and big (65536),
+    // whose key would be that attempt-1 task's had it been made of the numbers as they are
+    const fillers = [0, ...Array.from({ length: 65_534 }, (_, i) => i + 2)].map((i) => start(i, 0, `f${i}`));
+    const events = [...fillers, start(70_000, 1, 'f0'), start(70_001, 0, 'big')];
+    const packer = new EventPacker(1_024, 65_536);
+    const writer = new PackedLineWriter();
+    const lines = new LineChunks();
+    for (const event of events) {
+      packer.push(event);
+      if (packer.full) writer.write(packer.take(), lines);
+    }
+    writer.write(packer.take(), lines);
+    const written = Buffer.concat(lines.take()).toString('utf8').trimEnd().split('\n');
+    expect(written.at(-1)).toBe(JSON.stringify(events.at(-1)));
+    expect(written.length).toBe(events.length);
+  });
 });
