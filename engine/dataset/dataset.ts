@@ -133,7 +133,10 @@ export class Dataset<T extends Row = Row> {
     return tableToRows(await this.toTable()) as T[];
   }
 
+  /** The number of rows (a dataset the driver holds itself, e.g. fromTable's, is counted without a job). */
   async count(): Promise<number> {
+    const held = this.session.heldRowCount(this.node);
+    if (held !== undefined) return held;
     const payloads = await this.session.runAction(this.node, { kind: 'count' });
     return payloads.reduce((sum, p) => sum + (p.kind === 'count' ? p.count : 0), 0);
   }

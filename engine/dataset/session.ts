@@ -361,6 +361,18 @@ export class Session implements DriverServices {
     return (this.blobs.get(blobId) ?? []).reduce((sum, t) => sum + t.data.reduce((s, d) => s + d.byteLength, 0), 0);
   }
 
+  /**
+   * The row count of a dataset whose rows the driver holds itself (an in-memory source, read
+   * directly), or undefined when counting needs a job. As Spark answers an action on a local
+   * relation on the driver, count() then runs no tasks: shipping the rows out to count them costs
+   * a job (milliseconds) for a number the driver already has.
+   */
+  heldRowCount(node: PlanNode): number | undefined {
+    if (this.stopped || node.kind !== 'source' || node.source.kind !== 'memory') return undefined;
+    const parts = this.blobs.get(node.source.blobId);
+    return parts ? parts.reduce((sum, t) => sum + t.numRows, 0) : undefined;
+  }
+
   /** A fresh id for plan nodes, shuffles, caches, blobs and broadcasts (one counter, unique per session). */
   id(): number {
     return this.nextId++;

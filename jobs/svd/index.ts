@@ -22,7 +22,8 @@
 //              leaves' n' × b products added along a fixed tree, which the driver completes
 //              (leaf-tree.ts: the result never depends on the master, numBlocks, or task order).
 //   at the end: V on the driver → U = A V Σ⁻¹ computed on the executors on first use (one pass per 8
-//              columns, SIMD WebAssembly, row-kernels.ts's rowProducts), kept there as a Dataset.
+//              columns, SIMD WebAssembly, row-kernels.ts's rowProducts), kept there as a Dataset;
+//              for a small matrix held on the driver, computed there by the same kernel, no job.
 
 import type { Table } from 'apache-arrow';
 import type { Dataset } from '../../engine/index.ts';
@@ -143,7 +144,12 @@ export async function svd(ratings: Dataset, k: number, options: SvdOptions = {})
   const scale = Float64Array.from(solution.sigma, (s) => (s > 0 ? 1 / s : 0));
   const ids = usersAreRows ? users : items;
   const project = rowKernels.rowProducts;
-  const wideVectors = rows.mapBatches((t) => project(t, x, scale, centering, ids), { project, x, scale, centering, ids }).cache();
+  // A matrix the driver holds gets U there at once (at most DRIVER_MAX_ENTRIES numbers, as k ≤ the
+  // narrow side): a job to compute it would cost more than the products. Otherwise the executors
+  // compute it where the rows are cached, on first use.
+  const wideVectors = local
+    ? session.fromTable(project(local, x, scale, centering, ids), { numPartitions: numBlocks })
+    : rows.mapBatches((t) => project(t, x, scale, centering, ids), { project, x, scale, centering, ids }).cache();
   const finished = performance.now();
 
   return new SvdModel(

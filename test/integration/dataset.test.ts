@@ -101,6 +101,24 @@ describe('Dataset verbs on local and local[2]', () => {
     }
   });
 
+  it('counts a dataset the driver holds without launching a task, and anything derived from it with a job', async () => {
+    const session = await Session.create({ master: 'local[2]' });
+    try {
+      const held = session.fromRows(Array.from({ length: 1234 }, (_, i) => ({ i })), { numPartitions: 3 });
+      const launches = () => session.driver.history.filter((c) => c.type === 'LaunchTask').length;
+      const before = launches();
+      expect(await held.count()).toBe(1234);
+      expect(launches()).toBe(before);
+      expect(await held.filter((r) => r.i % 2 === 0).count()).toBe(617);
+      expect(launches()).toBe(before + 3);
+      expect(await held.cache().count()).toBe(1234); // caching is work for the executors: a job
+      expect(launches()).toBe(before + 6);
+    } finally {
+      await session.stop();
+    }
+    await expect(session.fromRows([{ i: 1 }]).count()).rejects.toThrow(/stopped/);
+  });
+
   it('fails a job whose task throws, after bounded retries, with the cause', async () => {
     const session = await Session.create({ master: 'local[2]', conf: ['dataflow.task.maxAttempts=2'] });
     try {
