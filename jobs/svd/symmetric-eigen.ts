@@ -1,11 +1,14 @@
 // Symmetric eigen-decomposition of a small dense matrix on the driver: Householder reduction to
 // tridiagonal form, then the implicit QL algorithm with Wilkinson-style shifts (EISPACK tred2/tql2,
-// as in JAMA). O(n³); about a second for n = 1000 and a minute for n = 4096 in plain JS.
+// as in JAMA). O(n³); about a second for n = 1000 and a minute for n = 4096 in plain JS. It runs as
+// WebAssembly (eigen-kernels.wat, same operations in the same order, so the same bits) when the
+// runtime has it: compiled from the first call, where cold JavaScript runs interpreted.
 //
 // Storage: an n × n matrix is a Float64Array in row-major order, a[i * n + j]. For a symmetric
 // matrix row-major and column-major are the same array, so callers need not care.
 
 import { SvdConvergenceError } from './errors.ts';
+import { eigenInWasm } from './eigen-wasm.ts';
 
 /** Eigenvalues in DESCENDING order, and the matching unit eigenvectors as columns of `vectors`. */
 export interface SymmetricEigen {
@@ -25,6 +28,16 @@ export interface SymmetricEigen {
  */
 export function symmetricEigen(a: Float64Array, n: number): SymmetricEigen {
   if (a.length !== n * n) throw new RangeError(`symmetricEigen: expected ${n}×${n} = ${n * n} values, got ${a.length}`);
+  if (n === 0) return { values: new Float64Array(0), vectors: new Float64Array(0) };
+  const work = eigenInWasm(a, n);
+  if (!work) return symmetricEigenInJs(a, n);
+  if (work.failedAt >= 0) throw notConverged(work.failedAt, n);
+  return sortDescending(work.d, work.vt, n);
+}
+
+/** symmetricEigen in JavaScript only: what runs without WebAssembly (the tests check both give the same bits). */
+export function symmetricEigenInJs(a: Float64Array, n: number): SymmetricEigen {
+  if (a.length !== n * n) throw new RangeError(`symmetricEigen: expected ${n}×${n} = ${n * n} values, got ${a.length}`);
   // V holds the matrix, then the accumulated transformations (tred2 works column-major on V[i][j] = v[i*n+j]).
   const v = Float64Array.from(a);
   const d = new Float64Array(n);
@@ -33,8 +46,26 @@ export function symmetricEigen(a: Float64Array, n: number): SymmetricEigen {
   tridiagonalize(v, d, e, n);
   // QL rotates pairs of eigenvector columns; on the transpose those are contiguous rows (5× faster).
   const vt = transpose(v, n);
-  implicitQl(vt, d, e, n);
+  const failedAt = implicitQl(vt, d, e, n);
+  if (failedAt >= 0) throw notConverged(failedAt, n);
   return sortDescending(d, vt, n);
+}
+
+function notConverged(l: number, n: number): SvdConvergenceError {
+  return new SvdConvergenceError(`symmetricEigen: the QL iteration did not converge for eigenvalue ${l} of ${n} (NaN or infinite values in the Gram matrix?); check the ratings for NaN/∞`);
+}
+
+/** √(a² + b²) without overflow, in the very operations of eigen-kernels.wat's $hypot (so both give the same bits). */
+function hypot(a: number, b: number): number {
+  const x = Math.abs(a);
+  const y = Math.abs(b);
+  if (x > y) {
+    const t = y / x;
+    return x * Math.sqrt(1 + t * t);
+  }
+  if (y === 0) return 0;
+  const t = x / y;
+  return y * Math.sqrt(1 + t * t);
 }
 
 /** Householder reduction of v (symmetric) to tridiagonal form: d diagonal, e subdiagonal (e[0] = 0). */
@@ -122,8 +153,11 @@ function transpose(a: Float64Array, n: number): Float64Array {
   return t;
 }
 
-/** Implicit QL iterations on the tridiagonal (d, e), accumulating rotations into the rows of vt. */
-function implicitQl(vt: Float64Array, d: Float64Array, e: Float64Array, n: number): void {
+/**
+ * Implicit QL iterations on the tridiagonal (d, e), accumulating rotations into the rows of vt:
+ * -1, or the eigenvalue whose iteration did not converge.
+ */
+function implicitQl(vt: Float64Array, d: Float64Array, e: Float64Array, n: number): number {
   for (let i = 1; i < n; i++) e[i - 1] = e[i]!;
   e[n - 1] = 0;
   let f = 0;
@@ -142,11 +176,11 @@ function implicitQl(vt: Float64Array, d: Float64Array, e: Float64Array, n: numbe
     if (m > l) {
       let iterations = 0;
       do {
-        if (++iterations > 60 * n + 100) throw new SvdConvergenceError(`symmetricEigen: the QL iteration did not converge for eigenvalue ${l} of ${n} (NaN or infinite values in the Gram matrix?); check the ratings for NaN/∞`);
+        if (++iterations > 60 * n + 100) return l;
         // Compute the implicit shift.
         let g = d[l]!;
         let p = (d[l + 1]! - g) / (2 * e[l]!);
-        let r = Math.hypot(p, 1);
+        let r = hypot(p, 1);
         if (p < 0) r = -r;
         d[l] = e[l]! / (p + r);
         d[l + 1] = e[l]! * (p + r);
@@ -168,7 +202,7 @@ function implicitQl(vt: Float64Array, d: Float64Array, e: Float64Array, n: numbe
           s2 = s;
           g = c * e[i]!;
           h = c * p;
-          r = Math.hypot(p, e[i]!);
+          r = hypot(p, e[i]!);
           e[i + 1] = s * r;
           s = e[i]! / r;
           c = p / r;
@@ -191,6 +225,7 @@ function implicitQl(vt: Float64Array, d: Float64Array, e: Float64Array, n: numbe
     d[l] = d[l]! + f;
     e[l] = 0;
   }
+  return -1;
 }
 
 /** Sorts eigenpairs by value, largest first (stable on ties); `vt` holds the eigenvectors as rows. */

@@ -1,0 +1,92 @@
+// symmetric-eigen.ts's tridiagonalization and implicit QL as WebAssembly (eigen-kernels.wat): the
+// very bits of its JavaScript twin, compiled from the first call (a small matrix's Rayleigh–Ritz
+// solves otherwise run in V8's interpreter for most of its solve: ~2 ms a call cold, ~0.05 ms warm).
+
+/**
+ * eigen-kernels.wat assembled by wabt (canonical LEBs), so no assembler runs in the solve; the unit
+ * test test/unit/jobs/svd/symmetric-eigen.test.ts assembles the text and checks these bytes.
+ */
+export const EIGEN_KERNELS_WASM =
+  'AGFzbQEAAAABIQRgAnx8AXxgBn9/f39/fwBgA39/fwBgB39/f39/f38BfwMGBQABAQIDBQMBAAEHMQUGbWVtb3J5AgAGcmVkdWNlAAEKYWNjdW11bGF0ZQACCXRyYW5zcG9zZQADAnFsAAQKnhYFZAEDfCAAmSECIAGZIQMgAiADZARAIAMgAqMhBCACRAAAAAAAAPA/IAQgBKKgn6IPCyADRAAAAAAAAAAAYQRARAAAAAAAAAAADwsgAiADoyEEIANEAAAAAAAA8D8gBCAEoqCfogvkCAIJfwZ8IANBA3QhCSAAIANBAWsgCWxqIQogBCADQQFrRgRAQQAhBwJAA0AgByADTg0BIAEgB0EDdGogCiAHQQN0aisDADkDACAHQQFqIQcMAAsLCyAEIQYCQANAIAYgBUwNAUQAAAAAAAAAACEPRAAAAAAAAAAAIRBBACEIAkADQCAIIAZODQEgDyABIAhBA3RqKwMAmaAhDyAIQQFqIQgMAAsLIA9EAAAAAAAAAABhBEAgAiAGQQN0aiABIAZBAWtBA3RqKwMAOQMAQQAhBwJAA0AgByAGTg0BIAEgB0EDdGogACAGQQFrIANsIAdqQQN0aisDADkDACAAIAYgA2wgB2pBA3RqRAAAAAAAAAAAOQMAIAAgByADbCAGakEDdGpEAAAAAAAAAAA5AwAgB0EBaiEHDAALCwVBACEIAkADQCAIIAZODQEgASAIQQN0aiEMIAwrAwAgD6MhFCAMIBQ5AwAgECAUIBSioCEQIAhBAWohCAwACwsgASAGQQFrQQN0aiEMIAwrAwAhESAQnyESIBFEAAAAAAAAAABkBEAgEpohEgsgAiAGQQN0aiAPIBKiOQMAIBAgESASoqEhECAMIBEgEqE5AwBBACEHAkADQCAHIAZODQEgAiAHQQN0akQAAAAAAAAAADkDACAHQQFqIQcMAAsLIAEgBkEDdGohDkEAIQcCQANAIAcgBk4NASABIAdBA3RqKwMAIREgACAHIANsIAZqQQN0aiAROQMAIAIgB0EDdGorAwAgACAHIANsIAdqQQN0aisDACARoqAhEiAAIAdBAWogA2wgB2pBA3RqIQsgASAHQQFqQQN0aiEMIAIgB0EBakEDdGohDQJAA0AgDCAOTw0BIAsrAwAhFCASIBQgDCsDAKKgIRIgDSANKwMAIBQgEaKgOQMAIAsgCWohCyAMQQhqIQwgDUEIaiENDAALCyACIAdBA3RqIBI5AwAgB0EBaiEHDAALC0QAAAAAAAAAACERQQAhBwJAA0AgByAGTg0BIAIgB0EDdGohDSANKwMAIBCjIRQgDSAUOQMAIBEgFCABIAdBA3RqKwMAoqAhESAHQQFqIQcMAAsLIBEgECAQoKMhE0EAIQcCQANAIAcgBk4NASACIAdBA3RqIQ0gDSANKwMAIBMgASAHQQN0aisDAKKhOQMAIAdBAWohBwwACwtBACEHAkADQCAHIAZODQEgASAHQQN0aisDACERIAIgB0EDdGorAwAhEiAAIAcgA2wgB2pBA3RqIQsgASAHQQN0aiEMIAIgB0EDdGohDQJAA0AgDCAOTw0BIAsgCysDACARIA0rAwCiIBIgDCsDAKKgoTkDACALIAlqIQsgDEEIaiEMIA1BCGohDQwACwsgASAHQQN0aiAAIAZBAWsgA2wgB2pBA3RqKwMAOQMAIAAgBiADbCAHakEDdGpEAAAAAAAAAAA5AwAgB0EBaiEHDAALCwsgASAGQQN0aiAQOQMAIAZBAWshBgwACwsLqQQCCX8CfCADQQN0IQkgACADQQFrIAlsaiEKIAQhBgJAA0AgBiAFTg0BIAAgBiADbCAGakEDdGohCyAKIAZBA3RqIAsrAwA5AwAgC0QAAAAAAADwPzkDACABIAZBAWpBA3RqKwMAIQ8gASAGQQFqQQN0aiEOIA9EAAAAAAAAAABiBEAgACAGQQFqQQN0aiELIAEhDAJAA0AgDCAOTw0BIAwgCysDACAPozkDACALIAlqIQsgDEEIaiEMDAALC0EAIQcCQANAIAcgBkoNAUQAAAAAAAAAACEQIAAgBkEBakEDdGohDSAAIAdBA3RqIQsgASEMAkADQCAMIA5PDQEgECANKwMAIAsrAwCioCEQIA0gCWohDSALIAlqIQsgDEEIaiEMDAALCyAAIAdBA3RqIQsgASEMAkADQCAMIA5PDQEgCyALKwMAIBAgDCsDAKKhOQMAIAsgCWohCyAMQQhqIQwMAAsLIAdBAWohBwwACwsLIAAgBkEBakEDdGohCyABIQwCQANAIAwgDk8NASALRAAAAAAAAAAAOQMAIAsgCWohCyAMQQhqIQwMAAsLIAZBAWohBgwACwsgBSADQQFrRgRAQQAhBwJAA0AgByADTg0BIAogB0EDdGohCyABIAdBA3RqIAsrAwA5AwAgC0QAAAAAAAAAADkDACAHQQFqIQcMAAsLIAogA0EBa0EDdGpEAAAAAAAA8D85AwAgAkQAAAAAAAAAADkDAAsLYQEFfyACQQN0IQcgACEFAkADQCADIAJODQEgASADQQN0aiEGQQAhBAJAA0AgBCACTg0BIAYgBSsDADkDACAFQQhqIQUgBiAHaiEGIARBAWohBAwACwsgA0EBaiEDDAALCwvDBwIJfxN8IANBA3QhDCAEQQBGBEBBASEHAkADQCAHIANODQEgAiAHQQFrQQN0aiACIAdBA3RqKwMAOQMAIAdBAWohBwwACwsgAiADQQFrQQN0akQAAAAAAAAAADkDAAUgBisDACEQIAYrAwghEQtEAAAAAAAAsDwhEiAEIQgCQANAIAggBU4NASARIAEgCEEDdGorAwCZIAIgCEEDdGorAwCZoKUhESAIIQkCQANAIAkgA04NASACIAlBA3RqKwMAmSASIBGiZQ0BIAlBAWohCQwACwsgCSADRgRAIANBAWshCQsgCSAISgRAQQAhCwNAIAtBAWohCyALQTwgA2xB5ABqSgRAIAgPCyACIAhBA3RqKwMAIR4gASAIQQN0aisDACETIAEgCEEBakEDdGorAwAgE6FEAAAAAAAAAEAgHqKjIRQgFEQAAAAAAADwPxAAIRUgFEQAAAAAAAAAAGMEQCAVmiEVCyABIAhBA3RqIB4gFCAVoKM5AwAgHiAUIBWgoiEXIAEgCEEBakEDdGogFzkDACATIAEgCEEDdGorAwChIRYgCEECaiEHAkADQCAHIANODQEgASAHQQN0aiENIA0gDSsDACAWoTkDACAHQQFqIQcMAAsLIBAgFqAhECABIAlBA3RqKwMAIRREAAAAAAAA8D8hGCAYIRkgGCEaIAIgCEEBakEDdGorAwAhG0QAAAAAAAAAACEcRAAAAAAAAAAAIR0gCUEBayEHAkADQCAHIAhIDQEgGSEaIBghGSAcIR0gAiAHQQN0aisDACEfIBggH6IhEyAYIBSiIRYgFCAfEAAhFSACIAdBAWpBA3RqIBwgFaI5AwAgHyAVoyEcIBQgFaMhGCABIAdBA3RqKwMAISAgGCAgoiAcIBOioSEUIAEgB0EBakEDdGogFiAcIBggE6IgHCAgoqCioDkDACAAIAcgDGxqIQ0gDSAMaiEOIA4hDwJAA0AgDSAPTw0BIA4rAwAhIiANKwMAISEgDiAcICGiIBggIqKgOQMAIA0gGCAhoiAcICKioTkDACANQQhqIQ0gDkEIaiEODAALCyAHQQFrIQcMAAsLIByaIB2iIBqiIBuiIAIgCEEDdGorAwCiIBejIRQgAiAIQQN0aiAcIBSiOQMAIAEgCEEDdGogGCAUojkDACACIAhBA3RqKwMAmSASIBGiZA0ACwsgASAIQQN0aiENIA0gDSsDACAQoDkDACACIAhBA3RqRAAAAAAAAAAAOQMAIAhBAWohCAwACwsgBiAQOQMAIAYgETkDCEF/Cw==';
+
+interface EigenExports {
+  memory: WebAssembly.Memory;
+  reduce(v: number, d: number, e: number, n: number, hi: number, lo: number): void;
+  accumulate(v: number, d: number, e: number, n: number, lo: number, hi: number): void;
+  transpose(a: number, t: number, n: number): void;
+  ql(vt: number, d: number, e: number, n: number, lo: number, hi: number, state: number): number;
+}
+
+/** The tridiagonal (d, e) and the eigenvector rows vt after the QL iterations, or where they stopped. */
+export interface EigenWork {
+  d: Float64Array;
+  vt: Float64Array;
+  /** -1, or the eigenvalue whose QL iteration did not converge. */
+  failedAt: number;
+}
+
+/** Matrices up to this many bytes of work space reuse one instance; larger ones get their own (freed after). */
+const KEEP_BYTES = 1 << 20;
+
+/**
+ * About this many numbers of the matrix touched per call: a small matrix is one call per phase, a
+ * large one a call per step, so that V8 swaps in its optimized code after the first few steps.
+ */
+const WORK_PER_CALL = 1 << 16;
+
+let compiled: WebAssembly.Module | null | undefined;
+let kept: EigenExports | undefined;
+
+function eigenModule(): WebAssembly.Module | null {
+  if (compiled === undefined) {
+    const bytes = Buffer.from(EIGEN_KERNELS_WASM, 'base64');
+    compiled = typeof WebAssembly === 'object' && WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
+  }
+  return compiled;
+}
+
+/**
+ * Householder tridiagonalization and implicit QL of the symmetric n × n matrix a (row-major, not
+ * changed) in WebAssembly; the caller sorts. Null without WebAssembly or when its memory cannot
+ * hold 2·n² + 2·n + 2 numbers (the JavaScript twin then). The views returned are valid until the
+ * next call.
+ */
+export function eigenInWasm(a: Float64Array, n: number): EigenWork | null {
+  const module = eigenModule();
+  if (!module) return null;
+  const bytes = (2 * n * n + 2 * n + 2) * 8;
+  let e: EigenExports;
+  try {
+    if (bytes <= KEEP_BYTES) e = kept ??= new WebAssembly.Instance(module, {}).exports as unknown as EigenExports;
+    else e = new WebAssembly.Instance(module, {}).exports as unknown as EigenExports;
+    const have = e.memory.buffer.byteLength;
+    if (bytes > have) e.memory.grow(Math.ceil((bytes - have) / 65536));
+  } catch (error) {
+    if (error instanceof RangeError) return null; // more than WebAssembly memory holds
+    throw error;
+  }
+  const vAt = 0;
+  const vtAt = n * n * 8;
+  const dAt = 2 * n * n * 8;
+  const eAt = dAt + n * 8;
+  const stateAt = eAt + n * 8;
+  new Float64Array(e.memory.buffer, vAt, n * n).set(a);
+  const steps = Math.max(1, Math.floor(WORK_PER_CALL / (n * n)));
+  for (let hi = n - 1; ; ) {
+    const lo = Math.max(0, hi - steps);
+    e.reduce(vAt, dAt, eAt, n, hi, lo);
+    if (lo === 0) break;
+    hi = lo;
+  }
+  for (let lo = 0; ; ) {
+    const hi = Math.min(n - 1, lo + steps);
+    e.accumulate(vAt, dAt, eAt, n, lo, hi);
+    if (hi === n - 1) break;
+    lo = hi;
+  }
+  e.transpose(vAt, vtAt, n);
+  let failedAt = -1;
+  for (let lo = 0; lo < n && failedAt < 0; lo += steps) failedAt = e.ql(vtAt, dAt, eAt, n, lo, Math.min(n, lo + steps), stateAt);
+  const buffer = e.memory.buffer;
+  return { d: new Float64Array(buffer, dAt, n), vt: new Float64Array(buffer, vtAt, n * n), failedAt };
+}
