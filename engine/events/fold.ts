@@ -27,6 +27,8 @@ interface JobState {
 interface StageAttemptState {
   status: StageStatus;
   tasks: TaskTable;
+  /** The job that submitted it (its task counts go up with the stage's), if known. */
+  job: JobState | undefined;
 }
 
 export interface AppState {
@@ -129,7 +131,7 @@ export function applyEvent(state: AppState, event: EngineEvent): AppState {
         status: 'running', numTasks: event.numTasks, completedTasks: 0, failedTasks: 0, submitTime: event.time, io: emptyIo(),
         distributions: emptyDistributions(), tasks: [],
       };
-      state.stageAttempts.set(attemptKey(event.stageId, event.attempt), { status, tasks: new TaskTable(state.names, event.numTasks) });
+      state.stageAttempts.set(attemptKey(event.stageId, event.attempt), { status, tasks: new TaskTable(state.names, event.numTasks), job: state.jobs.get(event.jobId) });
       state.lastTask.key = Number.NaN;
       state.latestAttempt.set(event.stageId, Math.max(event.attempt, state.latestAttempt.get(event.stageId) ?? -1));
       state.jobs.get(event.jobId)?.submitted.add(event.stageId);
@@ -161,7 +163,7 @@ export function applyEvent(state: AppState, event: EngineEvent): AppState {
         else executor.failedTasks++;
       }
       if (!attempt) return state;
-      const job = state.jobs.get(attempt.status.jobId);
+      const job = attempt.job;
       if (event.status === 'succeeded') {
         attempt.status.completedTasks++;
         addIo(attempt.status.io, event.io);

@@ -52,7 +52,7 @@ export class EventPacker {
    *   batches are taken: a batch posted to the encoder thread costs the driver ~0.1 ms whatever its
    *   size, so a busy driver posts a few large batches a second rather than one per few hundred tasks
    */
-  constructor(private readonly initialCapacity = 16_384, private readonly maxCapacity = 262_144) {
+  constructor(initialCapacity = 16_384, private readonly maxCapacity = 262_144) {
     this.numbers = new Float64Array(initialCapacity);
   }
 
@@ -110,7 +110,9 @@ export class EventPacker {
   /** The batch so far (its numbers are handed over: post them as a transfer), and a fresh one begun. */
   take(): PackedBatch {
     const batch: PackedBatch = { seq: this.seq++, numbers: this.numbers, length: this.length, newNames: this.newNames, texts: this.texts };
-    this.numbers = this.spare.pop() ?? new Float64Array(this.initialCapacity);
+    // a fresh batch starts with the room the last one grew to: growing again would allocate (and
+    // page in) every size on the way, each batch
+    this.numbers = this.spare.pop() ?? new Float64Array(this.numbers.length);
     this.length = 0;
     this.newNames = [];
     this.texts = [];
@@ -119,7 +121,7 @@ export class EventPacker {
 
   /** Takes back the numbers of a batch encoded (no longer read), to pack into again. */
   recycle(numbers: Float64Array): void {
-    if (numbers.length >= this.initialCapacity && this.spare.length < 2) this.spare.push(numbers);
+    if (numbers.length >= this.numbers.length && this.spare.length < 2) this.spare.push(numbers);
   }
 
   private grow(): void {
