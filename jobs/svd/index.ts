@@ -145,10 +145,11 @@ export async function svd(ratings: Dataset, k: number, options: SvdOptions = {})
   const ids = usersAreRows ? users : items;
   const project = rowKernels.rowProducts;
   // A matrix the driver holds gets U there at once (at most DRIVER_MAX_ENTRIES numbers, as k ≤ the
-  // narrow side): a job to compute it would cost more than the products. Otherwise the executors
+  // narrow side): a job to compute it would cost more than the products. The driver's products
+  // already hold its rows in WebAssembly memory, so U is computed there (no second copy). Otherwise the executors
   // compute it where the rows are cached, on first use.
   const wideVectors = local
-    ? session.fromTable(project(local, x, scale, centering, ids), { numPartitions: numBlocks })
+    ? session.fromTable((operator instanceof LocalRowsOperator ? operator.rowProducts(x, scale, ids) : null) ?? project(local, x, scale, centering, ids), { numPartitions: numBlocks })
     : rows.mapBatches((t) => project(t, x, scale, centering, ids), { project, x, scale, centering, ids }).cache();
   const finished = performance.now();
 

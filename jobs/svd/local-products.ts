@@ -13,8 +13,9 @@ import type { Table } from 'apache-arrow';
 import type { Dataset } from '../../engine/index.ts';
 import { InternalError } from '../../engine/index.ts';
 import { columnData, tableFromColumns } from '../../engine/extend.ts';
-import { csrRows, gramPartial } from './row-kernels.ts';
+import { csrRows, gramPartial, projectRowsInWasm, rowProductsTable } from './row-kernels.ts';
 import type { Centering } from './row-kernels.ts';
+import type { IdEncoding } from '../shared/id-encoding.ts';
 import { LEAVES, sumTree } from './leaf-tree.ts';
 import type { LeafTree } from './leaf-tree.ts';
 import type { GramOperator } from './block-krylov.ts';
@@ -32,6 +33,8 @@ export class LocalRowsOperator implements GramOperator {
   seconds = 0;
   /** Row r's entries are starts[r]..starts[r+1] of cols/values (centering applied); rows ordered by (leaf, row). */
   private readonly starts: Int32Array;
+  /** Row r's wide index. */
+  private readonly rowIds: Int32Array;
   private readonly cols: Int32Array;
   private readonly values: Float64Array;
   /** Leaf l owns rows leafStarts[l]..leafStarts[l+1]. */
@@ -42,6 +45,7 @@ export class LocalRowsOperator implements GramOperator {
   private constructor(private readonly table: Table, readonly n: number, private readonly centering: Centering) {
     const csr = csrRows(table, centering);
     this.starts = csr.starts;
+    this.rowIds = csr.rowIds;
     this.cols = csr.cols;
     this.values = csr.values;
     this.leafStarts = new Int32Array(LEAVES + 1);
@@ -80,6 +84,17 @@ export class LocalRowsOperator implements GramOperator {
     const y = this.product(x, b);
     this.seconds += (performance.now() - started) / 1000;
     return y;
+  }
+
+  /**
+   * Each row's projection (a_rᵀ X) ∘ scale as rows { <id column>: id, vector }: row-kernels.ts's
+   * rowProducts on the same table (the same kernels, sums and bits), from the rows this operator
+   * already holds in WebAssembly memory, so U = A V Σ⁻¹ needs no second copy of the matrix. Null
+   * without WebAssembly or its memory (rowProducts then).
+   */
+  rowProducts(x: Float64Array, scale: Float64Array, ids: IdEncoding): Table | null {
+    const out = this.wasm?.project(x, scale);
+    return out ? rowProductsTable(this.rowIds, out, scale.length, ids) : null;
   }
 
   /** Lower triangle of G = AᵀA (n × n, row-major). */
@@ -189,40 +204,67 @@ class JsBuffers implements Buffers {
 /**
  * The CSR rows copied once into a WebAssembly memory laid out as
  *   starts (Int32, rows + 1) | cols (Int32, nnz) | values (Float64, nnz) | x (n) | accumulators (n each),
- * never grown afterwards (so the views stay valid). Stack depth of the leaf tree: log2(16) + 1 = 5.
+ * grown only by project() (which then re-makes the views). Stack depth of the leaf tree: log2(16) + 1 = 5.
  */
 class WasmRows implements Buffers {
-  readonly x: Float64Array;
+  x!: Float64Array;
   private readonly kernel: (starts: number, cols: number, values: number, r0: number, r1: number, x: number, out: number) => void;
   private readonly mergeKernel: (into: number, from: number, n: number) => void;
+  private readonly proj4: WasmRows['kernel'];
+  private readonly proj8: WasmRows['kernel'];
+  private readonly memory: WebAssembly.Memory;
   private readonly n: number;
-  private readonly free: Buffer[] = [];
+  private readonly rows: number;
+  private free: Buffer[] = [];
   private readonly startsAt = 0;
   private readonly colsAt: number;
   private readonly valuesAt: number;
   private readonly xAt: number;
+  private readonly buffersAt: number;
+  private readonly depth = Math.log2(LEAVES) + 1;
 
   constructor(module: WebAssembly.Module, starts: Int32Array, cols: Int32Array, values: Float64Array, n: number) {
     const instance = new WebAssembly.Instance(module, {});
-    const exports = instance.exports as unknown as { memory: WebAssembly.Memory; leaf1: WasmRows['kernel']; merge: WasmRows['mergeKernel'] };
+    const exports = instance.exports as unknown as { memory: WebAssembly.Memory; leaf1: WasmRows['kernel']; merge: WasmRows['mergeKernel']; proj4: WasmRows['kernel']; proj8: WasmRows['kernel'] };
     this.n = n;
+    this.rows = starts.length - 1;
     const align = (bytes: number) => Math.ceil(bytes / 8) * 8;
     this.colsAt = align(starts.length * 4);
     this.valuesAt = align(this.colsAt + cols.length * 4);
     this.xAt = this.valuesAt + values.length * 8;
-    const buffersAt = this.xAt + n * 8;
-    const depth = Math.log2(LEAVES) + 1;
-    const bytes = buffersAt + depth * n * 8;
+    this.buffersAt = this.xAt + n * 8;
+    const bytes = this.buffersAt + this.depth * n * 8;
     const memory = exports.memory;
     if (bytes > memory.buffer.byteLength) memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / 65536));
     const buffer = memory.buffer;
     new Int32Array(buffer, this.startsAt, starts.length).set(starts);
     new Int32Array(buffer, this.colsAt, cols.length).set(cols);
     new Float64Array(buffer, this.valuesAt, values.length).set(values);
-    this.x = new Float64Array(buffer, this.xAt, n);
-    for (let i = depth - 1; i >= 0; i--) this.free.push({ view: new Float64Array(buffer, buffersAt + i * n * 8, n), at: buffersAt + i * n * 8 });
+    this.memory = memory;
+    this.makeViews();
     this.kernel = exports.leaf1;
     this.mergeKernel = exports.merge;
+    this.proj4 = exports.proj4;
+    this.proj8 = exports.proj8;
+  }
+
+  /** x and the (all free, zeroed) accumulators as views of the memory's current buffer. */
+  private makeViews(): void {
+    const buffer = this.memory.buffer;
+    const n = this.n;
+    this.x = new Float64Array(buffer, this.xAt, n);
+    this.free = [];
+    for (let i = this.depth - 1; i >= 0; i--) this.free.push({ view: new Float64Array(buffer, this.buffersAt + i * n * 8, n), at: this.buffersAt + i * n * 8 });
+  }
+
+  /**
+   * rowProducts' numbers (w = a_rᵀ X per row, scaled) for the rows in memory, by proj8/proj4 past
+   * the accumulators; between products only (the memory may grow, and the views are re-made).
+   */
+  project(x: Float64Array, scale: Float64Array): Float64Array | null {
+    const out = projectRowsInWasm({ memory: this.memory, kernel: (lanes) => (lanes === 8 ? this.proj8 : this.proj4), startsAt: this.startsAt, colsAt: this.colsAt, valuesAt: this.valuesAt, rows: this.rows, freeAt: this.buffersAt + this.depth * this.n * 8 }, x, scale);
+    if (this.x.buffer !== this.memory.buffer) this.makeViews();
+    return out;
   }
 
   take(): Buffer {

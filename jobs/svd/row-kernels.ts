@@ -270,10 +270,15 @@ function wasmPartition(table: Table, centering: Centering, n: number, groups: nu
 
 /** Grows the partition's memory to at least `bytes`; false when WebAssembly cannot give that much. */
 function grow(part: WasmPartition, bytes: number): boolean {
-  const have = part.memory.buffer.byteLength;
+  return growMemory(part.memory, bytes);
+}
+
+/** Grows a WebAssembly memory to at least `bytes` (views of it are then detached); false when it cannot grow that much. */
+export function growMemory(memory: WebAssembly.Memory, bytes: number): boolean {
+  const have = memory.buffer.byteLength;
   if (bytes <= have) return true;
   try {
-    part.memory.grow(Math.ceil((bytes - have) / 65536));
+    memory.grow(Math.ceil((bytes - have) / 65536));
     return true;
   } catch (e) {
     if (e instanceof RangeError) return false;
@@ -298,19 +303,19 @@ function wasmGroups(b: number): Array<{ c0: number; width: number; lanes: 4 | 8 
 /** gramApplyPartial on the partition in WebAssembly memory: each leaf's rows, group by group, through leaf8 or leaf4. */
 function gramApplyWasm(part: WasmPartition, x: Float64Array, b: number, n: number, tree: LeafTree): Table {
   const groups = wasmGroups(b);
-  const xAt = packGroups(part, x, b, n, groups);
+  const xAt = packGroups(part.memory, part.xAt, x, b, n, groups);
   if (part.rowIds.length === 0) return treePartials(part.rowIds, tree, n * b, () => {});
   return wasmTreePartials(part, tree, n, b, groups, xAt);
 }
 
-/** X (n × b, row-major) packed group by group at part.xAt (unused lanes zero); each group's address. */
-function packGroups(part: WasmPartition, x: Float64Array, b: number, n: number, groups: ReturnType<typeof wasmGroups>): number[] {
-  const packed = new Float64Array(part.memory.buffer, part.xAt, n * 4 * Math.ceil(b / 4));
+/** X (n × b, row-major) packed group by group at byte offset xAt of memory (unused lanes zero); each group's address. */
+function packGroups(memory: WebAssembly.Memory, xAt: number, x: Float64Array, b: number, n: number, groups: ReturnType<typeof wasmGroups>): number[] {
+  const packed = new Float64Array(memory.buffer, xAt, n * 4 * Math.ceil(b / 4));
   packed.fill(0);
   let o = 0;
   return groups.map(({ c0, width, lanes }) => {
     for (let j = 0; j < n; j++) for (let t = 0; t < width; t++) packed[o + j * lanes + t] = x[j * b + c0 + t]!;
-    const at = part.xAt + o * 8;
+    const at = xAt + o * 8;
     o += n * lanes;
     return at;
   });
@@ -369,41 +374,65 @@ function wasmTreePartials(part: WasmPartition, tree: LeafTree, n: number, b: num
  * wide-side singular vectors U = A V Σ⁻¹ when X = V and scale = 1/σ.
  */
 export function rowProducts(table: Table, x: Float64Array, scale: Float64Array, centering: Centering, ids: IdEncoding): Table {
-  const b = scale.length;
   const projected = rowProductsWasm(table, x, scale, centering);
   const { rowIds, out } = projected ?? rowProductsJs(table, x, scale, centering);
+  return rowProductsTable(rowIds, out, scale.length, ids);
+}
+
+/** rowProducts' table from its numbers: row r (id rowIds[r], decoded) gets out[r·b, (r+1)·b). */
+export function rowProductsTable(rowIds: Int32Array, out: Float64Array, b: number, ids: IdEncoding): Table {
   const decoded = decodeIds(ids, rowIds);
   const idVector = Array.isArray(decoded) ? vectorFromArray(decoded, new Utf8()) : makeVector(decoded);
   return new Table({ [ids.column]: idVector, vector: makeVector(vectorColumn(out, rowIds.length, b)) });
 }
 
+/** CSR rows in a product-kernels.wat instance's memory (byte offsets), as projectRowsInWasm reads them. */
+export interface WasmCsr {
+  memory: WebAssembly.Memory;
+  /** proj4/proj8 (or their compact twins) for this layout. */
+  kernel: (lanes: 4 | 8) => WasmPartition['leaf4'];
+  startsAt: number;
+  colsAt: number;
+  valuesAt: number;
+  rows: number;
+  /** First byte past the layout's own data: the projection's X and W go there (memory grown as needed). */
+  freeAt: number;
+}
+
 /**
- * rowProducts' numbers on the partition in WebAssembly memory (the one the products used): the
- * rows stream once per 8 columns through proj8/proj8c (proj4/proj4c for a last group of ≤ 4), and
- * each w is scaled as the JavaScript below scales it: the same sums in the same order, the same bits.
- * Null without WebAssembly or memory.
+ * rowProducts' numbers on CSR rows in WebAssembly memory: the rows stream once per 8 columns
+ * through proj8 (proj4 for a last group of ≤ 4), and each w is scaled as rowProductsJs scales it:
+ * the same sums in the same order, the same bits. Null when the memory cannot grow to hold X and W.
  */
-function rowProductsWasm(table: Table, x: Float64Array, scale: Float64Array, centering: Centering): { rowIds: Int32Array; out: Float64Array } | null {
+export function projectRowsInWasm(csr: WasmCsr, x: Float64Array, scale: Float64Array): Float64Array | null {
   const b = scale.length;
   const n = x.length / b;
-  const part = wasmPartition(table, centering, n, Math.ceil(b / 4));
-  if (!part) return null;
-  const rows = part.rowIds.length;
-  const wAt = part.xAt + n * 32 * Math.ceil(b / 4);
-  if (!grow(part, wAt + rows * 64)) return null;
+  const { memory, rows } = csr;
+  const xAt = csr.freeAt;
+  const wAt = xAt + n * 32 * Math.ceil(b / 4);
+  if (!growMemory(memory, wAt + rows * 64)) return null;
   const groups = wasmGroups(b);
-  const xAt = packGroups(part, x, b, n, groups);
+  const xg = packGroups(memory, xAt, x, b, n, groups);
   const out = new Float64Array(rows * b);
   groups.forEach(({ c0, width, lanes }, g) => {
-    projKernel(part, lanes)(0, part.colsAt, part.valuesAt, 0, rows, xAt[g]!, wAt);
-    const w = new Float64Array(part.memory.buffer, wAt, rows * lanes);
+    csr.kernel(lanes)(csr.startsAt, csr.colsAt, csr.valuesAt, 0, rows, xg[g]!, wAt);
+    const w = new Float64Array(memory.buffer, wAt, rows * lanes);
     for (let r = 0; r < rows; r++) {
       const o = r * b + c0;
       const i = r * lanes;
       for (let t = 0; t < width; t++) out[o + t] = w[i + t]! * scale[c0 + t]!;
     }
   });
-  return { rowIds: part.rowIds, out };
+  return out;
+}
+
+/** rowProducts' numbers on the partition in WebAssembly memory (the one the products used); null without WebAssembly or memory. */
+function rowProductsWasm(table: Table, x: Float64Array, scale: Float64Array, centering: Centering): { rowIds: Int32Array; out: Float64Array } | null {
+  const n = x.length / scale.length;
+  const part = wasmPartition(table, centering, n, Math.ceil(scale.length / 4));
+  if (!part) return null;
+  const out = projectRowsInWasm({ memory: part.memory, kernel: (lanes) => projKernel(part, lanes), startsAt: 0, colsAt: part.colsAt, valuesAt: part.valuesAt, rows: part.rowIds.length, freeAt: part.xAt }, x, scale);
+  return out ? { rowIds: part.rowIds, out } : null;
 }
 
 /** rowProducts' numbers in JavaScript (no WebAssembly): w = a_rᵀ X summed from 0 by ascending entry, then scaled. */

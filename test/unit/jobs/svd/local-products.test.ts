@@ -1,7 +1,8 @@
 // The driver's products (typed-array CSR, WebAssembly for single vectors) give the very bits the
 // executors' kernel gives over the same rows, for every block width and centering; the single-vector
 // and block (SIMD) Gram–Schmidt in WebAssembly give dense-block.ts's bits; the embedded wasm bytes
-// are their .wat; the wide-side vectors U = A V Σ⁻¹ (rowProducts, WebAssembly) are the plain sums' bits.
+// are their .wat; the wide-side vectors U = A V Σ⁻¹ (rowProducts, WebAssembly) are the plain sums' bits,
+// also when the driver computes them from its products' copy of the rows.
 
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -222,6 +223,47 @@ describe('rowProducts (U = A V Σ⁻¹ per wide row)', () => {
         }
       }
     }
+  });
+});
+
+describe('LocalRowsOperator.rowProducts (U on the driver, from the products\' copy of the rows)', () => {
+  const n = 37;
+  const rowIds: IdEncoding = { column: 'itemId', ids: Float64Array.from({ length: 2000 }, (_, i) => 7 + i), kind: 'int32' };
+  const same = (a: Table, b: Table): boolean => {
+    const ids = (t: Table) => Array.from(t.getChild('itemId')!.toArray() as Int32Array);
+    const numbers = (t: Table) => Array.from({ length: t.numRows }, (_, i) => Array.from(t.getChild('vector')!.get(i) as Iterable<number>)).flat();
+    const x = numbers(a);
+    const y = numbers(b);
+    return JSON.stringify(ids(a)) === JSON.stringify(ids(b)) && x.length === y.length && x.every((v, i) => Object.is(v, y[i]));
+  };
+
+  it.each([false, true])('gives rowProducts\' table, the same bits, for every centering and 1 to 50 columns (float32-exact values: %s)', (halves) => {
+    const table = sparseRows(300, n, halves ? 41 : 43, halves);
+    const centerings: Centering[] = [{ kind: 'none' }, { kind: 'global', mean: 2.5 }, { kind: 'cols', means: Float64Array.from({ length: n }, (_, j) => 1 + j / 10) }, { kind: 'rows', means: Float64Array.from({ length: 300 }, (_, r) => 2 + r / 7) }];
+    for (const centering of centerings) {
+      const op = LocalRowsOperator.fromTable(table, n, centering);
+      for (const b of [1, 4, 5, 10, 17, 50]) {
+        const x = Float64Array.from({ length: n * b }, (_, i) => Math.sin(i * 1.1) * 10 + 1 / (i + 4));
+        const scale = Float64Array.from({ length: b }, (_, c) => 1 / (2 + c * 0.41));
+        const got = op.rowProducts(x, scale, rowIds);
+        expect(got).not.toBeNull();
+        expect(same(got!, rowProducts(table, x, scale, centering, rowIds))).toBe(true);
+      }
+    }
+  });
+
+  it('leaves the products giving the executors\' bits after its memory grew', async () => {
+    const table = sparseRows(2000, n, 47);
+    const op = LocalRowsOperator.fromTable(table, n, { kind: 'none' });
+    const x = Float64Array.from({ length: n }, (_, i) => i / 3 - 5);
+    const before = await op.apply(x, 1);
+    // 50 columns: W alone (2000 rows × 64 bytes) is more than the page of slack the rows left.
+    const b = 50;
+    const v = Float64Array.from({ length: n * b }, (_, i) => Math.cos(i) + 2);
+    expect(op.rowProducts(v, new Float64Array(b).fill(0.5), rowIds)).not.toBeNull();
+    const after = await op.apply(x, 1);
+    const executors = sumTree(gramApplyPartial(table, x, 1, { kind: 'none' }, ONE_PART), ONE_PART, n);
+    expect(Array.from(after).every((w, i) => Object.is(w, executors[i]) && Object.is(w, before[i]))).toBe(true);
   });
 });
 
