@@ -11,7 +11,6 @@
 
 import type { Table } from 'apache-arrow';
 import type { Dataset } from '../../engine/index.ts';
-import { InternalError } from '../../engine/index.ts';
 import { columnData, tableFromColumns } from '../../engine/extend.ts';
 import { csrRows, gramPartial, projectRowsInWasm, rowProductsTable } from './row-kernels.ts';
 import type { Centering } from './row-kernels.ts';
@@ -56,7 +55,7 @@ export class LocalRowsOperator implements GramOperator {
     }
     this.leafStarts[LEAVES] = r;
     const module = productModule();
-    this.wasm = module ? new WasmRows(module, this.starts, this.cols, this.values, n) : null;
+    this.wasm = module ? new WasmRows(module, this.starts, this.cols, this.values, this.leafStarts, n) : null;
   }
 
   /**
@@ -130,9 +129,8 @@ export class LocalRowsOperator implements GramOperator {
 
   /** The 16 leaves' partial products for one packed column group, added along the fixed tree. */
   private leafTreeSum(xg: Float64Array, width: number): Float64Array {
-    const wasm = width === 1 ? this.wasm : null;
-    const buffers: Buffers = wasm ?? new JsBuffers(this.n * width);
-    if (wasm) wasm.x.set(xg);
+    if (width === 1 && this.wasm) return this.wasm.treeSum(xg);
+    const buffers = new JsBuffers(this.n * width);
     // A stack of completed subtrees (level, buffer): two of the same level are siblings.
     const levels: number[] = [];
     const stack: Buffer[] = [];
@@ -140,8 +138,7 @@ export class LocalRowsOperator implements GramOperator {
       const out = buffers.take();
       const r0 = this.leafStarts[l]!;
       const r1 = this.leafStarts[l + 1]!;
-      if (wasm) wasm.leaf1(r0, r1, out.at);
-      else if (width === 4) leaf4(this.starts, this.cols, this.values, r0, r1, xg, out.view);
+      if (width === 4) leaf4(this.starts, this.cols, this.values, r0, r1, xg, out.view);
       else if (width === 2) leaf2(this.starts, this.cols, this.values, r0, r1, xg, out.view);
       else leaf1(this.starts, this.cols, this.values, r0, r1, xg, out.view);
       let level = 0;
@@ -169,30 +166,23 @@ export function oneBatch(collected: Table): Table {
   return tableFromColumns(collected.schema, collected.schema.fields.map((f) => columnData(collected, f.name)), collected.numRows);
 }
 
-/** A zeroed n × width accumulator: its numbers, and its byte offset in WebAssembly memory (-1 for JS). */
+/** A zeroed n × width accumulator. */
 interface Buffer {
   view: Float64Array;
-  at: number;
 }
 
 /** Zeroed accumulators, reused: take() one, give() it back (it is zeroed again). */
-interface Buffers {
-  take(): Buffer;
-  give(buffer: Buffer): void;
-  /** into ← into + from (left + right sibling), then gives `from` back. */
-  merge(into: Buffer, from: Buffer): void;
-}
-
-class JsBuffers implements Buffers {
+class JsBuffers {
   private readonly free: Buffer[] = [];
   constructor(private readonly size: number) {}
   take(): Buffer {
-    return this.free.pop() ?? { view: new Float64Array(this.size), at: -1 };
+    return this.free.pop() ?? { view: new Float64Array(this.size) };
   }
   give(buffer: Buffer): void {
     buffer.view.fill(0);
     this.free.push(buffer);
   }
+  /** into ← into + from (left + right sibling), then gives `from` back. */
   merge(into: Buffer, from: Buffer): void {
     const a = into.view;
     const b = from.view;
@@ -203,29 +193,32 @@ class JsBuffers implements Buffers {
 
 /**
  * The CSR rows copied once into a WebAssembly memory laid out as
- *   starts (Int32, rows + 1) | cols (Int32, nnz) | values (Float64, nnz) | x (n) | accumulators (n each),
- * grown only by project() (which then re-makes the views). Stack depth of the leaf tree: log2(16) + 1 = 5.
+ *   starts (Int32, rows + 1) | cols (Int32, nnz) | values (Float64, nnz) | x (n) |
+ *   accumulators (n each, zero between products) | leaf starts (Int32, LEAVES + 1),
+ * grown only by project() (which then re-makes the views). A product is one call (tree1): the
+ * leaves through leaf1 and the same tree of merges as leafTreeSum's, on log2(16) + 1 = 5 accumulators.
  */
-class WasmRows implements Buffers {
-  x!: Float64Array;
-  private readonly kernel: (starts: number, cols: number, values: number, r0: number, r1: number, x: number, out: number) => void;
-  private readonly mergeKernel: (into: number, from: number, n: number) => void;
-  private readonly proj4: WasmRows['kernel'];
-  private readonly proj8: WasmRows['kernel'];
+class WasmRows {
+  private x!: Float64Array;
+  /** The first accumulator, where tree1 leaves the root's sum. */
+  private root!: Float64Array;
+  private readonly tree: (starts: number, cols: number, values: number, leafStarts: number, leaves: number, x: number, acc: number, n: number) => void;
+  private readonly proj4: (starts: number, cols: number, values: number, r0: number, r1: number, x: number, out: number) => void;
+  private readonly proj8: WasmRows['proj4'];
   private readonly memory: WebAssembly.Memory;
   private readonly n: number;
   private readonly rows: number;
-  private free: Buffer[] = [];
   private readonly startsAt = 0;
   private readonly colsAt: number;
   private readonly valuesAt: number;
   private readonly xAt: number;
   private readonly buffersAt: number;
-  private readonly depth = Math.log2(LEAVES) + 1;
+  private readonly leafStartsAt: number;
+  private readonly end: number;
 
-  constructor(module: WebAssembly.Module, starts: Int32Array, cols: Int32Array, values: Float64Array, n: number) {
+  constructor(module: WebAssembly.Module, starts: Int32Array, cols: Int32Array, values: Float64Array, leafStarts: Int32Array, n: number) {
     const instance = new WebAssembly.Instance(module, {});
-    const exports = instance.exports as unknown as { memory: WebAssembly.Memory; leaf1: WasmRows['kernel']; merge: WasmRows['mergeKernel']; proj4: WasmRows['kernel']; proj8: WasmRows['kernel'] };
+    const exports = instance.exports as unknown as { memory: WebAssembly.Memory; tree1: WasmRows['tree']; proj4: WasmRows['proj4']; proj8: WasmRows['proj4'] };
     this.n = n;
     this.rows = starts.length - 1;
     const align = (bytes: number) => Math.ceil(bytes / 8) * 8;
@@ -233,59 +226,46 @@ class WasmRows implements Buffers {
     this.valuesAt = align(this.colsAt + cols.length * 4);
     this.xAt = this.valuesAt + values.length * 8;
     this.buffersAt = this.xAt + n * 8;
-    const bytes = this.buffersAt + this.depth * n * 8;
+    this.leafStartsAt = this.buffersAt + (Math.log2(LEAVES) + 1) * n * 8;
+    this.end = align(this.leafStartsAt + leafStarts.length * 4);
     const memory = exports.memory;
-    if (bytes > memory.buffer.byteLength) memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / 65536));
+    if (this.end > memory.buffer.byteLength) memory.grow(Math.ceil((this.end - memory.buffer.byteLength) / 65536));
     const buffer = memory.buffer;
     new Int32Array(buffer, this.startsAt, starts.length).set(starts);
     new Int32Array(buffer, this.colsAt, cols.length).set(cols);
     new Float64Array(buffer, this.valuesAt, values.length).set(values);
+    new Int32Array(buffer, this.leafStartsAt, leafStarts.length).set(leafStarts);
     this.memory = memory;
     this.makeViews();
-    this.kernel = exports.leaf1;
-    this.mergeKernel = exports.merge;
+    this.tree = exports.tree1;
     this.proj4 = exports.proj4;
     this.proj8 = exports.proj8;
   }
 
-  /** x and the (all free, zeroed) accumulators as views of the memory's current buffer. */
+  /** x and the root's accumulator as views of the memory's current buffer. */
   private makeViews(): void {
     const buffer = this.memory.buffer;
-    const n = this.n;
-    this.x = new Float64Array(buffer, this.xAt, n);
-    this.free = [];
-    for (let i = this.depth - 1; i >= 0; i--) this.free.push({ view: new Float64Array(buffer, this.buffersAt + i * n * 8, n), at: this.buffersAt + i * n * 8 });
+    this.x = new Float64Array(buffer, this.xAt, this.n);
+    this.root = new Float64Array(buffer, this.buffersAt, this.n);
+  }
+
+  /** Σ_leaves Σ_rows a_r (a_rᵀ x), the 16 leaves added along the fixed tree (leafTreeSum's bits). */
+  treeSum(x: Float64Array): Float64Array {
+    this.x.set(x);
+    this.tree(this.startsAt, this.colsAt, this.valuesAt, this.leafStartsAt, LEAVES, this.xAt, this.buffersAt, this.n);
+    const result = this.root.slice();
+    this.root.fill(0);
+    return result;
   }
 
   /**
    * rowProducts' numbers (w = a_rᵀ X per row, scaled) for the rows in memory, by proj8/proj4 past
-   * the accumulators; between products only (the memory may grow, and the views are re-made).
+   * the layout; between products only (the memory may grow, and the views are re-made).
    */
   project(x: Float64Array, scale: Float64Array): Float64Array | null {
-    const out = projectRowsInWasm({ memory: this.memory, kernel: (lanes) => (lanes === 8 ? this.proj8 : this.proj4), startsAt: this.startsAt, colsAt: this.colsAt, valuesAt: this.valuesAt, rows: this.rows, freeAt: this.buffersAt + this.depth * this.n * 8 }, x, scale);
+    const out = projectRowsInWasm({ memory: this.memory, kernel: (lanes) => (lanes === 8 ? this.proj8 : this.proj4), startsAt: this.startsAt, colsAt: this.colsAt, valuesAt: this.valuesAt, rows: this.rows, freeAt: this.end }, x, scale);
     if (this.x.buffer !== this.memory.buffer) this.makeViews();
     return out;
-  }
-
-  take(): Buffer {
-    const buffer = this.free.pop();
-    if (!buffer) throw new InternalError('SVD_KERNEL', 'svd: the leaf tree needed more accumulators than its depth');
-    return buffer;
-  }
-
-  give(buffer: Buffer): void {
-    buffer.view.fill(0);
-    this.free.push(buffer);
-  }
-
-  merge(into: Buffer, from: Buffer): void {
-    this.mergeKernel(into.at, from.at, this.n); // zeroes `from` as it goes
-    this.free.push(from);
-  }
-
-  /** Rows r0..r1 of one leaf into the accumulator at byte offset `out`. */
-  leaf1(r0: number, r1: number, out: number): void {
-    this.kernel(this.startsAt, this.colsAt, this.valuesAt, r0, r1, this.xAt, out);
   }
 }
 

@@ -28,13 +28,19 @@
 ;;   merge   into[i] = into[i] + from[i], then from[i] = 0, for i < n: two sibling subtrees added
 ;;           (left + right, as leaf-tree.ts adds them) and the right one's accumulator zeroed for reuse
 ;;
+;;   tree1   a whole single-vector product in one call: leaf1 over each of `leaves` leaves (a power
+;;           of two; leaf l's rows are leafStarts[l]..leafStarts[l+1], Int32) into zeroed
+;;           accumulators acc + h·n·8, siblings merged as soon as both are complete: the root's sum
+;;           ends in the first accumulator, the others zero (the JavaScript's 31 calls per product
+;;           ran interpreted for much of a small matrix's solve)
+;;
 ;; Pointers are byte offsets into the exported memory: starts Int32 (row r's entries are
 ;; starts[r]..starts[r+1]), cols Int32, values Float64, x and out Float64 (n long).
 
 (module
   (memory (export "memory") 1)
 
-  (func (export "leaf1")
+  (func $leaf1 (export "leaf1")
     (param $starts i32) (param $cols i32) (param $values i32) (param $r0 i32) (param $r1 i32)
     (param $x i32) (param $out i32)
     (local $r i32) (local $p i32) (local $start i32) (local $end i32) (local $w f64) (local $at i32)
@@ -375,7 +381,7 @@
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
         (br $rows))))
 
-  (func (export "merge") (param $into i32) (param $from i32) (param $n i32)
+  (func $merge (export "merge") (param $into i32) (param $from i32) (param $n i32)
     (local $end i32)
     (local.set $end (i32.add (local.get $from) (i32.shl (local.get $n) (i32.const 3))))
     (block $done
@@ -385,4 +391,34 @@
         (f64.store (local.get $from) (f64.const 0))
         (local.set $into (i32.add (local.get $into) (i32.const 8)))
         (local.set $from (i32.add (local.get $from) (i32.const 8)))
+        (br $each))))
+
+  (func (export "tree1")
+    (param $starts i32) (param $cols i32) (param $values i32) (param $leafStarts i32) (param $leaves i32)
+    (param $x i32) (param $acc i32) (param $n i32)
+    (local $l i32) (local $h i32) (local $bytes i32) (local $m i32)
+    (local.set $bytes (i32.shl (local.get $n) (i32.const 3)))
+    (block $done
+      (loop $each
+        (br_if $done (i32.ge_s (local.get $l) (local.get $leaves)))
+        ;; leaf l into the zeroed slot h, on top of the stack of completed subtrees
+        (call $leaf1 (local.get $starts) (local.get $cols) (local.get $values)
+          (i32.load (i32.add (local.get $leafStarts) (i32.shl (local.get $l) (i32.const 2))))
+          (i32.load offset=4 (i32.add (local.get $leafStarts) (i32.shl (local.get $l) (i32.const 2))))
+          (local.get $x) (i32.add (local.get $acc) (i32.mul (local.get $h) (local.get $bytes))))
+        (local.set $h (i32.add (local.get $h) (i32.const 1)))
+        ;; l + 1 leaves done: ctz(l + 1) pairs of siblings complete, each added left + right (the
+        ;; right slot zeroed), as local-products.ts's stack of levels adds them
+        (local.set $m (i32.ctz (i32.add (local.get $l) (i32.const 1))))
+        (block $merged
+          (loop $merge_loop
+            (br_if $merged (i32.eqz (local.get $m)))
+            (call $merge
+              (i32.add (local.get $acc) (i32.mul (i32.sub (local.get $h) (i32.const 2)) (local.get $bytes)))
+              (i32.add (local.get $acc) (i32.mul (i32.sub (local.get $h) (i32.const 1)) (local.get $bytes)))
+              (local.get $n))
+            (local.set $h (i32.sub (local.get $h) (i32.const 1)))
+            (local.set $m (i32.sub (local.get $m) (i32.const 1)))
+            (br $merge_loop)))
+        (local.set $l (i32.add (local.get $l) (i32.const 1)))
         (br $each)))))
