@@ -25,6 +25,12 @@ export class MapOutputRegistryError extends DataflowError {
 export class MapOutputRegistry {
   /** shuffleId → mapPartition → status. */
   private readonly shuffles = new Map<number, Map<number, MapOutputStatus>>();
+  /**
+   * shuffleId → a bound every map partition ever registered for it is below (never lowered): when
+   * it is at most numMaps, a shuffle with numMaps outputs has exactly [0, numMaps), so isComplete
+   * needs no scan (it is asked after every scheduler event).
+   */
+  private readonly partitionBound = new Map<number, number>();
   /** Sum of the block sizes of every registered output. */
   private bytes = 0;
 
@@ -42,6 +48,7 @@ export class MapOutputRegistry {
       this.shuffles.set(shuffleId, outputs);
     }
     this.bytes -= outputBytes(outputs.get(mapPartition));
+    this.partitionBound.set(shuffleId, Math.max(this.partitionBound.get(shuffleId) ?? 0, mapPartition + 1));
     outputs.set(mapPartition, { executorId: status.executorId, blockSizes: [...status.blockSizes], attempt: status.attempt });
     this.bytes += outputBytes(status);
   }
@@ -56,6 +63,11 @@ export class MapOutputRegistry {
     const outputs = this.shuffles.get(shuffleId);
     this.bytes -= outputBytes(outputs?.get(mapPartition));
     return outputs?.delete(mapPartition) ?? false;
+  }
+
+  /** Whether map task `mapPartition` of `shuffleId` has a registered output. @example registry.has(7, 1) // false */
+  has(shuffleId: number, mapPartition: number): boolean {
+    return this.shuffles.get(shuffleId)?.has(mapPartition) ?? false;
   }
 
   /** The registered output of one map task, if any. @example registry.get(7, 0)?.executorId // 'exec-a' */
@@ -101,7 +113,8 @@ export class MapOutputRegistry {
   isComplete(shuffleId: number, numMaps: number): boolean {
     const outputs = this.shuffles.get(shuffleId);
     if (numMaps === 0) return true;
-    if (!outputs) return false;
+    if (!outputs || outputs.size < numMaps) return false;
+    if (this.partitionBound.get(shuffleId)! <= numMaps) return true; // numMaps or more distinct partitions, all below numMaps
     for (let p = 0; p < numMaps; p++) if (!outputs.has(p)) return false;
     return true;
   }
@@ -143,6 +156,7 @@ export class MapOutputRegistry {
   forget(shuffleId: number): void {
     for (const status of this.shuffles.get(shuffleId)?.values() ?? []) this.bytes -= outputBytes(status);
     this.shuffles.delete(shuffleId);
+    this.partitionBound.delete(shuffleId);
   }
 
   /** Bytes of every registered map output, of all shuffles: what the executors hold for them. @example registry.totalBytes // 484 in the example above */

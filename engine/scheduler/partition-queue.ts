@@ -3,7 +3,14 @@
 // sorts only after a partition came in below one queued before it: filling a slot then costs a step
 // of an iterator, not a copy and sort of the whole queue (which made a stage of n tasks cost n² log n).
 
-export class PartitionQueue implements Iterable<number> {
+/** What a queue's readers may do: look, not change. */
+export interface PartitionQueueView extends Iterable<number> {
+  readonly size: number;
+  has(partition: number): boolean;
+  lowest(): number | undefined;
+}
+
+export class PartitionQueue implements PartitionQueueView {
   private queued = new Set<number>();
   /** The largest partition queued while in order; below it, a new one puts the queue out of order. */
   private highest = -1;

@@ -7,8 +7,15 @@
 //   state 'running', attempt 1, done (in the registry) {0, 1, 3}, running {2 → task 17}, pending {}
 //   failures {2: [UserCodeError 'boom']}          rerunReasons {}   (already announced and cleared)
 //   fetchFailedAttempts {}                        (only counts attempts that *read* a shuffle and failed)
+//   unexamined {}                                 (2 is running; 0, 1, 3 are done: nothing can need queueing)
+//
+// Queueing costs no scan of the stage: a partition can need queueing (missing, neither queued nor
+// running) only after it left the queue or its task ended (both happen here), or its output was lost
+// (the scheduler calls outputLost for every output the registry drops). Those are kept in
+// `unexamined`, and queueMissing looks at them alone, so an event costs the same in a stage of 10 or
+// 100,000 partitions.
 
-import { PartitionQueue } from './partition-queue.ts';
+import { PartitionQueue, type PartitionQueueView } from './partition-queue.ts';
 import type { MapOutputRegistry } from './map-output-registry.ts';
 import type { TaskFailureReason } from '../protocol/index.ts';
 
@@ -26,10 +33,15 @@ export class StageRun {
   attempt = -1;
   /** A StageSubmitted was emitted and no StageCompleted yet. */
   announced = false;
-  /** Partitions queued in the current attempt, not yet launched. */
-  readonly pending = new PartitionQueue();
-  /** Partition → the one live task computing it. */
-  readonly running = new Map<number, number>();
+  /** Partitions queued in the current attempt, not yet launched (changed by queueMissing, launched, unqueue, dropQueue). */
+  private readonly queued = new PartitionQueue();
+  /** Partition → the one live task computing it (changed by launched, taskEnded, goIdle). */
+  private readonly live = new Map<number, number>();
+  /**
+   * A superset of the partitions that are missing and neither queued nor running (queueMissing
+   * filters it): a partition enters when it leaves `queued` or `live`, or loses its output.
+   */
+  private readonly unexamined = new PartitionQueue();
   /** Partition → failures counted toward maxTaskAttempts since its last success, oldest first. */
   readonly failures = new Map<number, TaskFailureReason[]>();
   /** Partition → why it must run again (its output was lost, or its task hit a fetch failure). */
@@ -53,6 +65,7 @@ export class StageRun {
     private readonly registry: MapOutputRegistry,
   ) {
     this.launches = new Array<number>(numPartitions).fill(0);
+    for (let p = 0; p < numPartitions; p++) this.unexamined.add(p);
   }
 
   /** @example StageRun.forMap(3, 4, registry) */
@@ -65,9 +78,19 @@ export class StageRun {
     return new StageRun('result', numPartitions, undefined, jobId, registry);
   }
 
+  /** Partitions queued in the current attempt, not yet launched, ascending. */
+  get pending(): PartitionQueueView {
+    return this.queued;
+  }
+
+  /** Partition → the one live task computing it. */
+  get running(): ReadonlyMap<number, number> {
+    return this.live;
+  }
+
   /** Map: output registered. Result: output accepted. */
   isPartitionComplete(partition: number): boolean {
-    return this.kind === 'map' ? this.registry.get(this.shuffleId!, partition) !== undefined : this.accepted.has(partition);
+    return this.kind === 'map' ? this.registry.has(this.shuffleId!, partition) : this.accepted.has(partition);
   }
 
   isComplete(): boolean {
@@ -76,12 +99,46 @@ export class StageRun {
       : this.accepted.size === this.numPartitions;
   }
 
-  /** Partitions with no output yet, ascending. */
-  missingPartitions(): number[] {
-    if (this.kind === 'map') return this.registry.missingPartitions(this.shuffleId!, this.numPartitions);
-    const missing: number[] = [];
-    for (let p = 0; p < this.numPartitions; p++) if (!this.accepted.has(p)) missing.push(p);
-    return missing;
+  /**
+   * Queues every partition with no output that is neither queued nor running, and returns them,
+   * ascending. Costs the partitions that changed since the last call, not the stage's size.
+   */
+  queueMissing(): number[] {
+    const toQueue: number[] = [];
+    for (const p of this.unexamined) {
+      if (!this.isPartitionComplete(p) && !this.live.has(p) && !this.queued.has(p)) toQueue.push(p);
+    }
+    this.unexamined.clear();
+    for (const p of toQueue) this.queued.add(p);
+    return toQueue;
+  }
+
+  /** A task for queued `partition` was launched as `taskId`. */
+  launched(partition: number, taskId: number): void {
+    this.queued.delete(partition);
+    this.live.set(partition, taskId);
+  }
+
+  /** `partition` leaves the queue without a launch (it has an output already). */
+  unqueue(partition: number): void {
+    if (this.queued.has(partition)) this.unexamined.add(partition);
+    this.queued.delete(partition);
+  }
+
+  /** Drops the queue (the attempt paused, or the stage is done or idle); the partitions may be queued again later. */
+  dropQueue(): void {
+    for (const p of this.queued) this.unexamined.add(p);
+    this.queued.clear();
+  }
+
+  /** The live task of `partition` finished, failed or was lost with its executor. */
+  taskEnded(partition: number): void {
+    if (this.live.delete(partition)) this.unexamined.add(partition);
+  }
+
+  /** Map stages: the registry dropped `partition`'s output; it runs again when the stage is needed. */
+  outputLost(partition: number): void {
+    this.unexamined.add(partition);
   }
 
   /** The `attempt` number of the next task launched for `partition` (0, 1, 2, ...). */
@@ -110,8 +167,9 @@ export class StageRun {
   goIdle(): void {
     this.state = 'idle';
     this.announced = false;
-    this.pending.clear();
-    this.running.clear();
+    this.dropQueue();
+    for (const p of this.live.keys()) this.unexamined.add(p);
+    this.live.clear();
     this.failures.clear();
     this.avoidedOn.clear();
     this.clearFetchFailures();

@@ -36,6 +36,20 @@ describe('MapOutputRegistry', () => {
     expect(registry.isComplete(shuffleId, numMaps)).toBe(complete);
   });
 
+  it('tells whether one output is registered, and counts only partitions below numMaps toward completion', () => {
+    const registry = example();
+    expect([0, 1, 2].map((p) => registry.has(7, p))).toEqual([true, false, true]);
+    expect(registry.has(99, 0)).toBe(false);
+    registry.register(9, 0, { executorId: 'exec-a', blockSizes: [1] });
+    registry.register(9, 5, { executorId: 'exec-a', blockSizes: [1] });
+    expect(registry.isComplete(9, 2)).toBe(false); // two outputs, but 1 is missing
+    registry.register(9, 1, { executorId: 'exec-a', blockSizes: [1] });
+    expect(registry.isComplete(9, 2)).toBe(true);
+    expect(registry.isComplete(9, 6)).toBe(false);
+    registry.unregister(9, 1);
+    expect(registry.isComplete(9, 2)).toBe(false);
+  });
+
   it('drops every output of a lost executor and says which, by shuffle then map partition', () => {
     const registry = example();
     expect(registry.removeExecutor('exec-b')).toEqual([
