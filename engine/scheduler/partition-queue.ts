@@ -2,6 +2,7 @@
 // queued in ascending order (a stage's missing partitions), so the queue keeps insertion order and
 // sorts only after a partition came in below one queued before it: filling a slot then costs a step
 // of an iterator, not a copy and sort of the whole queue (which made a stage of n tasks cost n² log n).
+// A StageRun also keeps the partitions it must re-examine in one (stage-run.ts).
 
 /** What a queue's readers may do: look, not change. */
 export interface PartitionQueueView extends Iterable<number> {
