@@ -13,7 +13,7 @@ import type { Table } from 'apache-arrow';
 import type { Dataset } from '../../engine/index.ts';
 import { columnData, tableFromColumns } from '../../engine/extend.ts';
 import { csrRows, gramPartial, projectRowsInWasm, rowProductsTable } from './row-kernels.ts';
-import type { Centering } from './row-kernels.ts';
+import type { Centering, PackKernel, ScaleKernel } from './row-kernels.ts';
 import type { IdEncoding } from '../shared/id-encoding.ts';
 import { LEAVES, sumTree } from './leaf-tree.ts';
 import type { LeafTree } from './leaf-tree.ts';
@@ -205,6 +205,8 @@ class WasmRows {
   private readonly tree: (starts: number, cols: number, values: number, leafStarts: number, leaves: number, x: number, acc: number, n: number) => void;
   private readonly proj4: (starts: number, cols: number, values: number, r0: number, r1: number, x: number, out: number) => void;
   private readonly proj8: WasmRows['proj4'];
+  private readonly pack: PackKernel;
+  private readonly scale: ScaleKernel;
   private readonly memory: WebAssembly.Memory;
   private readonly n: number;
   private readonly rows: number;
@@ -218,7 +220,7 @@ class WasmRows {
 
   constructor(module: WebAssembly.Module, starts: Int32Array, cols: Int32Array, values: Float64Array, leafStarts: Int32Array, n: number) {
     const instance = new WebAssembly.Instance(module, {});
-    const exports = instance.exports as unknown as { memory: WebAssembly.Memory; tree1: WasmRows['tree']; proj4: WasmRows['proj4']; proj8: WasmRows['proj4'] };
+    const exports = instance.exports as unknown as { memory: WebAssembly.Memory; tree1: WasmRows['tree']; proj4: WasmRows['proj4']; proj8: WasmRows['proj4']; pack: PackKernel; scale: ScaleKernel };
     this.n = n;
     this.rows = starts.length - 1;
     const align = (bytes: number) => Math.ceil(bytes / 8) * 8;
@@ -240,6 +242,8 @@ class WasmRows {
     this.tree = exports.tree1;
     this.proj4 = exports.proj4;
     this.proj8 = exports.proj8;
+    this.pack = exports.pack;
+    this.scale = exports.scale;
   }
 
   /** x and the root's accumulator as views of the memory's current buffer. */
@@ -263,7 +267,7 @@ class WasmRows {
    * the layout; between products only (the memory may grow, and the views are re-made).
    */
   project(x: Float64Array, scale: Float64Array): Float64Array | null {
-    const out = projectRowsInWasm({ memory: this.memory, kernel: (lanes) => (lanes === 8 ? this.proj8 : this.proj4), startsAt: this.startsAt, colsAt: this.colsAt, valuesAt: this.valuesAt, rows: this.rows, freeAt: this.end }, x, scale);
+    const out = projectRowsInWasm({ memory: this.memory, kernel: (lanes) => (lanes === 8 ? this.proj8 : this.proj4), pack: this.pack, scale: this.scale, startsAt: this.startsAt, colsAt: this.colsAt, valuesAt: this.valuesAt, rows: this.rows, freeAt: this.end }, x, scale);
     if (this.x.buffer !== this.memory.buffer) this.makeViews();
     return out;
   }

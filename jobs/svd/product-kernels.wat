@@ -28,6 +28,12 @@
 ;;   merge   into[i] = into[i] + from[i], then from[i] = 0, for i < n: two sibling subtrees added
 ;;           (left + right, as leaf-tree.ts adds them) and the right one's accumulator zeroed for reuse
 ;;
+;;   pack    dst[j·lanes + t] = x[j·b + c0 + t] for t < width, 0 for width ≤ t < lanes (j < n): a
+;;           column group of a row-major n × b block laid out for leaf4/8 and proj4/8
+;;   scale   out[r·b + c0 + t] = w[r·lanes + t] · s[c0 + t] for r < rows, t < width: proj4/8's
+;;           sums scaled into a row-major rows × b block (U's numbers), as rowProductsJs scales them
+;;           (these two loops ran in cold JavaScript, ~2-4 ms of a small matrix's U)
+;;
 ;;   tree1   a whole single-vector product in one call: leaf1 over each of `leaves` leaves (a power
 ;;           of two; leaf l's rows are leafStarts[l]..leafStarts[l+1], Int32) into zeroed
 ;;           accumulators acc + h·n·8, siblings merged as soon as both are complete: the root's sum
@@ -421,4 +427,42 @@
             (local.set $m (i32.sub (local.get $m) (i32.const 1)))
             (br $merge_loop)))
         (local.set $l (i32.add (local.get $l) (i32.const 1)))
-        (br $each)))))
+        (br $each))))
+
+  (func (export "pack") (param $dst i32) (param $x i32) (param $n i32) (param $b i32) (param $c0 i32) (param $width i32) (param $lanes i32)
+    (local $j i32) (local $t i32) (local $src i32)
+    (block $rows_done
+      (loop $rows
+        (br_if $rows_done (i32.ge_s (local.get $j) (local.get $n)))
+        (local.set $src (i32.add (local.get $x) (i32.shl (i32.add (i32.mul (local.get $j) (local.get $b)) (local.get $c0)) (i32.const 3))))
+        (local.set $t (i32.const 0))
+        (block $lanes_done
+          (loop $each
+            (br_if $lanes_done (i32.ge_s (local.get $t) (local.get $lanes)))
+            (if (i32.lt_s (local.get $t) (local.get $width))
+              (then (f64.store (local.get $dst) (f64.load (i32.add (local.get $src) (i32.shl (local.get $t) (i32.const 3))))))
+              (else (f64.store (local.get $dst) (f64.const 0))))
+            (local.set $dst (i32.add (local.get $dst) (i32.const 8)))
+            (local.set $t (i32.add (local.get $t) (i32.const 1)))
+            (br $each)))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $rows))))
+
+  (func (export "scale") (param $out i32) (param $w i32) (param $s i32) (param $rows i32) (param $b i32) (param $c0 i32) (param $width i32) (param $lanes i32)
+    (local $r i32) (local $t i32) (local $o i32) (local $i i32)
+    (block $rows_done
+      (loop $rows
+        (br_if $rows_done (i32.ge_s (local.get $r) (local.get $rows)))
+        (local.set $o (i32.add (local.get $out) (i32.shl (i32.add (i32.mul (local.get $r) (local.get $b)) (local.get $c0)) (i32.const 3))))
+        (local.set $i (i32.add (local.get $w) (i32.shl (i32.mul (local.get $r) (local.get $lanes)) (i32.const 3))))
+        (local.set $t (i32.const 0))
+        (block $cols_done
+          (loop $each
+            (br_if $cols_done (i32.ge_s (local.get $t) (local.get $width)))
+            (f64.store (i32.add (local.get $o) (i32.shl (local.get $t) (i32.const 3)))
+              (f64.mul (f64.load (i32.add (local.get $i) (i32.shl (local.get $t) (i32.const 3))))
+                       (f64.load (i32.add (local.get $s) (i32.shl (i32.add (local.get $c0) (local.get $t)) (i32.const 3))))))
+            (local.set $t (i32.add (local.get $t) (i32.const 1)))
+            (br $each)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rows)))))

@@ -173,6 +173,8 @@ interface WasmPartition {
   proj8: WasmPartition['leaf4'];
   proj4c: WasmPartition['leaf4'];
   proj8c: WasmPartition['leaf4'];
+  pack: PackKernel;
+  scale: ScaleKernel;
   colsAt: number;
   valuesAt: number;
   outAt: number;
@@ -220,12 +222,12 @@ function wasmPartition(table: Table, centering: Centering, n: number, groups: nu
   const { rowIds, starts, cols } = csrRows(table, { kind: 'none' });
   if (!part) {
     const instance = new WebAssembly.Instance(module, {});
-    const exports = instance.exports as unknown as Pick<WasmPartition, 'memory' | 'leaf4' | 'leaf8' | 'leaf4c' | 'leaf8c' | 'merge' | 'proj4' | 'proj8' | 'proj4c' | 'proj8c'>;
+    const exports = instance.exports as unknown as Pick<WasmPartition, 'memory' | 'leaf4' | 'leaf8' | 'leaf4c' | 'leaf8c' | 'merge' | 'proj4' | 'proj8' | 'proj4c' | 'proj8c' | 'pack' | 'scale'>;
     const align = (bytes: number) => Math.ceil(bytes / 16) * 16;
     const colsAt = align(starts.length * 4);
     const valuesAt = align(colsAt + cols.length * 4);
     const outAt = valuesAt + cols.length * 8;
-    part = { rowIds, memory: exports.memory, leaf4: exports.leaf4, leaf8: exports.leaf8, leaf4c: exports.leaf4c, leaf8c: exports.leaf8c, merge: exports.merge, proj4: exports.proj4, proj8: exports.proj8, proj4c: exports.proj4c, proj8c: exports.proj8c, colsAt, valuesAt, outAt, xAt: outAt + ACCUMULATORS * n * 64, nnz: cols.length, centering: null, compact: false };
+    part = { rowIds, memory: exports.memory, leaf4: exports.leaf4, leaf8: exports.leaf8, leaf4c: exports.leaf4c, leaf8c: exports.leaf8c, merge: exports.merge, proj4: exports.proj4, proj8: exports.proj8, proj4c: exports.proj4c, proj8c: exports.proj8c, pack: exports.pack, scale: exports.scale, colsAt, valuesAt, outAt, xAt: outAt + ACCUMULATORS * n * 64, nnz: cols.length, centering: null, compact: false };
     if (!grow(part, part.xAt)) {
       wasmPartitions.set(rowData, null);
       return null;
@@ -386,44 +388,53 @@ export function rowProductsTable(rowIds: Int32Array, out: Float64Array, b: numbe
   return new Table({ [ids.column]: idVector, vector: makeVector(vectorColumn(out, rowIds.length, b)) });
 }
 
+/** product-kernels.wat's pack: a column group of a row-major n × b block, laid out n × lanes (unused lanes 0). */
+export type PackKernel = (dst: number, x: number, n: number, b: number, c0: number, width: number, lanes: number) => void;
+/** product-kernels.wat's scale: out[r·b + c0 + t] = w[r·lanes + t] · s[c0 + t]. */
+export type ScaleKernel = (out: number, w: number, s: number, rows: number, b: number, c0: number, width: number, lanes: number) => void;
+
 /** CSR rows in a product-kernels.wat instance's memory (byte offsets), as projectRowsInWasm reads them. */
 export interface WasmCsr {
   memory: WebAssembly.Memory;
   /** proj4/proj8 (or their compact twins) for this layout. */
   kernel: (lanes: 4 | 8) => WasmPartition['leaf4'];
+  pack: PackKernel;
+  scale: ScaleKernel;
   startsAt: number;
   colsAt: number;
   valuesAt: number;
   rows: number;
-  /** First byte past the layout's own data: the projection's X and W go there (memory grown as needed). */
+  /** First byte past the layout's own data (a multiple of 8): the projection's work space goes there (memory grown as needed). */
   freeAt: number;
 }
 
 /**
  * rowProducts' numbers on CSR rows in WebAssembly memory: the rows stream once per 8 columns
  * through proj8 (proj4 for a last group of ≤ 4), and each w is scaled as rowProductsJs scales it:
- * the same sums in the same order, the same bits. Null when the memory cannot grow to hold X and W.
+ * the same sums in the same order, the same bits. X is packed and W scaled in WebAssembly too
+ * (pack, scale). Null when the memory cannot grow to hold the work space
+ *   X (n × b) | packed groups (n × 4·⌈b/4⌉) | W (rows × 8) | scale (b) | out (rows × b).
  */
 export function projectRowsInWasm(csr: WasmCsr, x: Float64Array, scale: Float64Array): Float64Array | null {
   const b = scale.length;
   const n = x.length / b;
   const { memory, rows } = csr;
   const xAt = csr.freeAt;
-  const wAt = xAt + n * 32 * Math.ceil(b / 4);
-  if (!growMemory(memory, wAt + rows * 64)) return null;
-  const groups = wasmGroups(b);
-  const xg = packGroups(memory, xAt, x, b, n, groups);
-  const out = new Float64Array(rows * b);
-  groups.forEach(({ c0, width, lanes }, g) => {
-    csr.kernel(lanes)(csr.startsAt, csr.colsAt, csr.valuesAt, 0, rows, xg[g]!, wAt);
-    const w = new Float64Array(memory.buffer, wAt, rows * lanes);
-    for (let r = 0; r < rows; r++) {
-      const o = r * b + c0;
-      const i = r * lanes;
-      for (let t = 0; t < width; t++) out[o + t] = w[i + t]! * scale[c0 + t]!;
-    }
-  });
-  return out;
+  const packedAt = xAt + n * b * 8;
+  const wAt = packedAt + n * 32 * Math.ceil(b / 4);
+  const scaleAt = wAt + rows * 64;
+  const outAt = scaleAt + b * 8;
+  if (!growMemory(memory, outAt + rows * b * 8)) return null;
+  new Float64Array(memory.buffer, xAt, n * b).set(x);
+  new Float64Array(memory.buffer, scaleAt, b).set(scale);
+  let at = packedAt;
+  for (const { c0, width, lanes } of wasmGroups(b)) {
+    csr.pack(at, xAt, n, b, c0, width, lanes);
+    csr.kernel(lanes)(csr.startsAt, csr.colsAt, csr.valuesAt, 0, rows, at, wAt);
+    csr.scale(outAt, wAt, scaleAt, rows, b, c0, width, lanes);
+    at += n * lanes * 8;
+  }
+  return new Float64Array(memory.buffer, outAt, rows * b).slice();
 }
 
 /** rowProducts' numbers on the partition in WebAssembly memory (the one the products used); null without WebAssembly or memory. */
@@ -431,7 +442,7 @@ function rowProductsWasm(table: Table, x: Float64Array, scale: Float64Array, cen
   const n = x.length / scale.length;
   const part = wasmPartition(table, centering, n, Math.ceil(scale.length / 4));
   if (!part) return null;
-  const out = projectRowsInWasm({ memory: part.memory, kernel: (lanes) => projKernel(part, lanes), startsAt: 0, colsAt: part.colsAt, valuesAt: part.valuesAt, rows: part.rowIds.length, freeAt: part.xAt }, x, scale);
+  const out = projectRowsInWasm({ memory: part.memory, kernel: (lanes) => projKernel(part, lanes), pack: part.pack, scale: part.scale, startsAt: 0, colsAt: part.colsAt, valuesAt: part.valuesAt, rows: part.rowIds.length, freeAt: part.xAt }, x, scale);
   return out ? { rowIds: part.rowIds, out } : null;
 }
 
