@@ -94,8 +94,13 @@ export async function blockKrylov(op: GramOperator, options: KrylovOptions): Pro
     // Expand the basis one block at a time until it is full.
     while (s + b <= m) {
       await yieldToEventLoop();
-      orthogonalize(z, s, known);
-      orthonormalizeBlock(z, b, q, s, n, options.seed, passes + 1);
+      if (wasm instanceof SingleVectorBasis) {
+        // Both steps in one copy in and out of WebAssembly memory (the same bits).
+        if (!wasm.orthonormalize(z, s, known)) orthonormalizeBlock(z, b, q, s, n, options.seed, passes + 1);
+      } else {
+        orthogonalize(z, s, known);
+        orthonormalizeBlock(z, b, q, s, n, options.seed, passes + 1);
+      }
       const w = toColumnMajor(await op.apply(toRowMajor(z, b, n), b), b, n);
       passes++;
       q.set(z, s * n);

@@ -8,6 +8,7 @@
 ;;   combine1   out += alpha · Σ_i y[i] q_i: 4 basis vectors per pass,
 ;;              out[j] += ((q_i[j]·b_i + q_i+1[j]·b_i+1) + q_i+2[j]·b_i+2) + q_i+3[j]·b_i+3 with
 ;;              b = alpha·y; then one at a time, skipping a zero coefficient (as axpy())
+;;   scale1     z[j] = z[j]·a for j < n (orthonormalizeBlock's normalization of one vector)
 ;;
 ;; and for a block of b = 4·g vectors (the block Lanczos step), in SIMD pairs whose every lane does
 ;; the scalar code's operations in its order (f64x2 mul and add round as f64 mul and add do):
@@ -301,4 +302,14 @@
             (local.set $c (i32.add (local.get $c) (i32.const 1)))
             (br $cols)))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
-        (br $rest)))))
+        (br $rest))))
+
+  (func (export "scale1") (param $z i32) (param $n i32) (param $a f64)
+    (local $end i32)
+    (local.set $end (i32.add (local.get $z) (i32.shl (local.get $n) (i32.const 3))))
+    (block $done
+      (loop $each
+        (br_if $done (i32.ge_u (local.get $z) (local.get $end)))
+        (f64.store (local.get $z) (f64.mul (f64.load (local.get $z)) (local.get $a)))
+        (local.set $z (i32.add (local.get $z) (i32.const 8)))
+        (br $each)))))

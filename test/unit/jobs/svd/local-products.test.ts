@@ -14,7 +14,7 @@ import type { Centering } from '../../../../jobs/svd/row-kernels.ts';
 import type { IdEncoding } from '../../../../jobs/shared/id-encoding.ts';
 import { LEAVES, sumTree } from '../../../../jobs/svd/leaf-tree.ts';
 import { BlockBasis, DENSE_KERNELS_WASM, SingleVectorBasis } from '../../../../jobs/svd/dense-wasm.ts';
-import { combineInto, dots, orthogonalizeAgainst } from '../../../../jobs/svd/dense-block.ts';
+import { combineInto, dots, orthogonalizeAgainst, orthonormalizeBlock } from '../../../../jobs/svd/dense-block.ts';
 
 /**
  * Sparse rows as layoutRows lays them out: ordered by (row % 16, row), columns ascending; ~30% dense.
@@ -110,6 +110,39 @@ describe('SingleVectorBasis', () => {
       wasm.orthogonalize(withKnown, s, known);
       expect(Array.from(withKnown).every((v, j) => Object.is(v, fromJs[j]))).toBe(true);
     }
+  });
+
+  it('orthonormalizes with the bits of orthogonalizeAgainst then orthonormalizeBlock (b = 1), and leaves a vector in the span to orthonormalizeBlock', () => {
+    const n = 41;
+    const m = 9;
+    const wasm = SingleVectorBasis.create(n, m)!;
+    const q = new Float64Array(n * m);
+    // An orthonormal basis (orthonormalizeBlock itself), so that a vector can lie in its span.
+    for (let i = 0; i < m; i++) {
+      const v = Float64Array.from({ length: n }, (_, j) => Math.sin(j * 0.77 + i * 1.3) + (j === i ? 2 : 0));
+      orthogonalizeAgainst(v, 1, q, i, n);
+      orthonormalizeBlock(v, 1, q, i, n, 1, i);
+      q.set(v, i * n);
+    }
+    wasm.q.set(q);
+    for (let s = 0; s <= m; s++) {
+      const z = Float64Array.from({ length: n }, (_, j) => Math.cos(j * 0.43 + s) * 5 - (j % 3));
+      const fromJs = Float64Array.from(z);
+      orthogonalizeAgainst(fromJs, 1, q, s, n);
+      orthonormalizeBlock(fromJs, 1, q, s, n, 1, 7);
+      const fromWasm = Float64Array.from(z);
+      expect(wasm.orthonormalize(fromWasm, s)).toBe(true);
+      expect(Array.from(fromWasm).every((v, j) => Object.is(v, fromJs[j]))).toBe(true);
+      const known = new Float64Array(s);
+      dots(known, q, s, z, 1, n, 1);
+      const withKnown = Float64Array.from(z);
+      expect(wasm.orthonormalize(withKnown, s, known)).toBe(true);
+      expect(Array.from(withKnown).every((v, j) => Object.is(v, fromJs[j]))).toBe(true);
+    }
+    // The zero vector: not normalized, left as it is for orthonormalizeBlock's replacement.
+    const zero = new Float64Array(n);
+    expect(wasm.orthonormalize(zero, 3)).toBe(false);
+    expect(zero.every((v) => v === 0)).toBe(true);
   });
 
   it('gives the bits of combineInto for a basis rotation Q·Y[:, :cols], any basis size and width', () => {
