@@ -31,6 +31,7 @@ import { combineInto, dots, fixSigns, orthogonalizeAgainst, orthonormalizeBlock,
 /** Multiplies AᵀA (narrow side, n × n) with a dense n × b block, row-major in and out. */
 export interface GramOperator {
   readonly n: number;
+  /** x is only read (until the promise settles); the result is a new array, which the caller may change. */
   apply(x: Float64Array, b: number): Promise<Float64Array>;
 }
 
@@ -101,7 +102,8 @@ export async function blockKrylov(op: GramOperator, options: KrylovOptions): Pro
         orthogonalize(z, s, known);
         orthonormalizeBlock(z, b, q, s, n, options.seed, passes + 1);
       }
-      const w = toColumnMajor(await op.apply(toRowMajor(z, b, n), b), b, n);
+      // n × 1 is the same array in either order: a single vector goes and comes back uncopied.
+      const w = b === 1 ? await op.apply(z, 1) : toColumnMajor(await op.apply(toRowMajor(z, b, n), b), b, n);
       passes++;
       q.set(z, s * n);
       // H[i][s+c] = H[s+c][i] = q_i · (M z_c) for every i < s + b.
