@@ -39,9 +39,12 @@ export class SingleVectorBasis {
   private readonly cAt: number;
   private readonly x: Float64Array;
   private readonly xAt: number;
+  /** A rotation's Y (m × m, row-major) and one column of it. */
+  private readonly y: Float64Array;
+  private readonly yAt: number;
 
   private constructor(private readonly e: DenseExports, private readonly n: number, m: number) {
-    const bytes = (2 * n * m + n + m) * 8;
+    const bytes = (2 * n * m + n + m + m * m + m) * 8;
     if (bytes > e.memory.buffer.byteLength) e.memory.grow(Math.ceil((bytes - e.memory.buffer.byteLength) / 65536));
     const buffer = e.memory.buffer;
     this.q = new Float64Array(buffer, 0, n * m);
@@ -51,6 +54,8 @@ export class SingleVectorBasis {
     this.c = new Float64Array(buffer, this.cAt, m);
     this.xAt = this.cAt + m * 8;
     this.x = new Float64Array(buffer, this.xAt, n * m);
+    this.yAt = this.xAt + n * m * 8;
+    this.y = new Float64Array(buffer, this.yAt, m * m + m);
   }
 
   /** A zeroed basis for n × m, or null without WebAssembly (dense-block.ts's loops then). */
@@ -92,16 +97,22 @@ export class SingleVectorBasis {
   }
 
   /**
-   * out = Q·Y[:, :cols] over the first s basis vectors (Y row-major with row length ldY; out
-   * column-major, cols ≤ m vectors): combineInto(zeros, q, s, y, ldY, cols, n, 1)'s bits, column
-   * by column (each output number gets the same updates in the same order as in its 4 × 4 tiles).
+   * out = Q·Y[:, :cols] over the first s basis vectors (Y row-major with row length ldY ≤ m; out
+   * column-major, cols ≤ m vectors): combineInto(zeros, q, s, y, ldY, cols, n, 1)'s bits, as
+   * BlockBasis.combine gives them: 4 columns at a time (combine4, SIMD, each q_i read once for 4
+   * columns), the last cols mod 4 one by one (combine1).
    */
   combine(out: Float64Array, s: number, y: Float64Array, ldY: number, cols: number): void {
     const n = this.n;
     this.x.fill(0, 0, n * cols);
-    for (let c = 0; c < cols; c++) {
-      for (let i = 0; i < s; i++) this.c[i] = y[i * ldY + c]!;
-      this.e.combine1(this.xAt + c * n * 8, 0, s, this.cAt, n, 1);
+    this.y.set(y.subarray(0, s * ldY));
+    let c = 0;
+    for (; c + 4 <= cols; c += 4) this.e.combine4(this.xAt + c * n * 8, 0, s, this.yAt + c * 8, ldY * 8, n, 1);
+    // combine1 reads one column's coefficients contiguously: past the copied Y.
+    const at = s * ldY;
+    for (; c < cols; c++) {
+      for (let i = 0; i < s; i++) this.y[at + i] = y[i * ldY + c]!;
+      this.e.combine1(this.xAt + c * n * 8, 0, s, this.yAt + at * 8, n, 1);
     }
     out.set(this.x.subarray(0, n * cols));
   }
