@@ -10,7 +10,8 @@
 ;;               diagonal, e the subdiagonal and v the accumulated transformations)
 ;;   transpose   t = vᵀ (n × n)
 ;;   ql          implicitQl(vt, d, e, n)'s eigenvalues l = lo … hi − 1, rotations accumulated into
-;;               the rows of vt; f and tst1 carried from call to call at `state` (2 numbers, exact);
+;;               the rows of vt (in SIMD pairs: each lane does the scalar operations, so the same
+;;               bits); f and tst1 carried from call to call at `state` (2 numbers, exact);
 ;;               returns -1, or the eigenvalue l whose iteration did not converge
 ;;
 ;; Each is called for a range of steps so that a large matrix (gramian mode, n up to 4096) is many
@@ -294,6 +295,7 @@
     (local $f f64) (local $tst1 f64) (local $eps f64) (local $g f64) (local $p f64) (local $r f64)
     (local $h f64) (local $dl1 f64) (local $c f64) (local $c2 f64) (local $c3 f64) (local $el1 f64)
     (local $s f64) (local $s2 f64) (local $el f64) (local $ei f64) (local $di f64) (local $x f64) (local $y f64)
+    (local $sv v128) (local $cv v128) (local $xv v128) (local $yv v128)
     (local.set $st (i32.shl (local.get $n) (i32.const 3)))
     (if (i32.eq (local.get $lo) (i32.const 0))
       (then
@@ -387,6 +389,19 @@
                   (local.set $p0 (i32.add (local.get $vt) (i32.mul (local.get $i) (local.get $st))))
                   (local.set $p1 (i32.add (local.get $p0) (local.get $st)))
                   (local.set $end (local.get $p1))
+                  ;; two entries at a time (SIMD lanes do the scalar operations), an odd n's last alone
+                  (local.set $sv (f64x2.splat (local.get $s)))
+                  (local.set $cv (f64x2.splat (local.get $c)))
+                  (block $acc2_done
+                    (loop $acc2
+                      (br_if $acc2_done (i32.gt_u (i32.add (local.get $p0) (i32.const 16)) (local.get $end)))
+                      (local.set $yv (v128.load (local.get $p1)))
+                      (local.set $xv (v128.load (local.get $p0)))
+                      (v128.store (local.get $p1) (f64x2.add (f64x2.mul (local.get $sv) (local.get $xv)) (f64x2.mul (local.get $cv) (local.get $yv))))
+                      (v128.store (local.get $p0) (f64x2.sub (f64x2.mul (local.get $cv) (local.get $xv)) (f64x2.mul (local.get $sv) (local.get $yv))))
+                      (local.set $p0 (i32.add (local.get $p0) (i32.const 16)))
+                      (local.set $p1 (i32.add (local.get $p1) (i32.const 16)))
+                      (br $acc2)))
                   (block $acc_done
                     (loop $acc
                       (br_if $acc_done (i32.ge_u (local.get $p0) (local.get $end)))
