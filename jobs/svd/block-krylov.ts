@@ -141,11 +141,15 @@ export async function blockKrylov(op: GramOperator, options: KrylovOptions): Pro
     }
     options.onRestart?.({ restart, residual, passes });
     if (residual <= options.tol) {
-      const x = new Float64Array(n * k);
-      if (wasm) wasm.combine(x, s, vectors, s, k);
-      else combineInto(x, q, s, vectors, s, k, n, 1);
-      const out = toRowMajor(x, k, n);
-      fixSigns(out, k);
+      let out: Float64Array;
+      if (wasm instanceof SingleVectorBasis) out = wasm.finalVectors(s, vectors, s, k);
+      else {
+        const x = new Float64Array(n * k);
+        if (wasm) wasm.combine(x, s, vectors, s, k);
+        else combineInto(x, q, s, vectors, s, k, n, 1);
+        out = toRowMajor(x, k, n);
+        fixSigns(out, k);
+      }
       const sigma = Float64Array.from(values.subarray(0, k), (v) => Math.sqrt(Math.max(v, 0)));
       return { sigma, vectors: out, passes, restarts: restart, residual };
     }

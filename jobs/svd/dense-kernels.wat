@@ -9,6 +9,9 @@
 ;;              out[j] += ((q_i[j]·b_i + q_i+1[j]·b_i+1) + q_i+2[j]·b_i+2) + q_i+3[j]·b_i+3 with
 ;;              b = alpha·y; then one at a time, skipping a zero coefficient (as axpy())
 ;;   scale1     z[j] = z[j]·a for j < n (orthonormalizeBlock's normalization of one vector)
+;;   rowsSigned out[j·k + c] = ±x_c[j] (x column-major n × k, out row-major): dense-block.ts's
+;;              toRowMajor then fixSigns (a column negated when its first entry of largest magnitude
+;;              is negative)
 ;;
 ;; and for a block of b = 4·g vectors (the block Lanczos step), in SIMD pairs whose every lane does
 ;; the scalar code's operations in its order (f64x2 mul and add round as f64 mul and add do):
@@ -312,4 +315,38 @@
         (br_if $done (i32.ge_u (local.get $z) (local.get $end)))
         (f64.store (local.get $z) (f64.mul (f64.load (local.get $z)) (local.get $a)))
         (local.set $z (i32.add (local.get $z) (i32.const 8)))
-        (br $each)))))
+        (br $each))))
+
+  (func (export "rowsSigned") (param $out i32) (param $x i32) (param $n i32) (param $k i32)
+    (local $c i32) (local $j i32) (local $col i32) (local $end i32) (local $p i32) (local $o i32)
+    (local $best f64) (local $v f64) (local $flip i32)
+    (block $cols_done
+      (loop $cols
+        (br_if $cols_done (i32.ge_s (local.get $c) (local.get $k)))
+        (local.set $col (i32.add (local.get $x) (i32.mul (local.get $c) (i32.shl (local.get $n) (i32.const 3)))))
+        (local.set $end (i32.add (local.get $col) (i32.shl (local.get $n) (i32.const 3))))
+        ;; the first entry of largest magnitude
+        (local.set $best (f64.const 0))
+        (local.set $p (local.get $col))
+        (block $scan_done
+          (loop $scan
+            (br_if $scan_done (i32.ge_u (local.get $p) (local.get $end)))
+            (local.set $v (f64.load (local.get $p)))
+            (if (f64.gt (f64.abs (local.get $v)) (f64.abs (local.get $best))) (then (local.set $best (local.get $v))))
+            (local.set $p (i32.add (local.get $p) (i32.const 8)))
+            (br $scan)))
+        (local.set $flip (f64.lt (local.get $best) (f64.const 0)))
+        ;; column c into out[j·k + c], negated when that entry is negative
+        (local.set $p (local.get $col))
+        (local.set $o (i32.add (local.get $out) (i32.shl (local.get $c) (i32.const 3))))
+        (block $copy_done
+          (loop $copy
+            (br_if $copy_done (i32.ge_u (local.get $p) (local.get $end)))
+            (local.set $v (f64.load (local.get $p)))
+            (if (local.get $flip) (then (local.set $v (f64.neg (local.get $v)))))
+            (f64.store (local.get $o) (local.get $v))
+            (local.set $p (i32.add (local.get $p) (i32.const 8)))
+            (local.set $o (i32.add (local.get $o) (i32.shl (local.get $k) (i32.const 3))))
+            (br $copy)))
+        (local.set $c (i32.add (local.get $c) (i32.const 1)))
+        (br $cols)))))

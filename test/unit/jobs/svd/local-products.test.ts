@@ -14,7 +14,7 @@ import type { Centering } from '../../../../jobs/svd/row-kernels.ts';
 import type { IdEncoding } from '../../../../jobs/shared/id-encoding.ts';
 import { LEAVES, sumTree } from '../../../../jobs/svd/leaf-tree.ts';
 import { BlockBasis, DENSE_KERNELS_WASM, SingleVectorBasis } from '../../../../jobs/svd/dense-wasm.ts';
-import { combineInto, dots, orthogonalizeAgainst, orthonormalizeBlock } from '../../../../jobs/svd/dense-block.ts';
+import { combineInto, dots, fixSigns, orthogonalizeAgainst, orthonormalizeBlock, toRowMajor } from '../../../../jobs/svd/dense-block.ts';
 
 /**
  * Sparse rows as layoutRows lays them out: ordered by (row % 16, row), columns ascending; ~30% dense.
@@ -143,6 +143,29 @@ describe('SingleVectorBasis', () => {
     const zero = new Float64Array(n);
     expect(wasm.orthonormalize(zero, 3)).toBe(false);
     expect(zero.every((v) => v === 0)).toBe(true);
+  });
+
+  it('gives the final vectors with the bits of combineInto, toRowMajor and fixSigns (negative and tied largest entries)', () => {
+    const n = 31;
+    const m = 10;
+    for (const [s, cols] of [[10, 7], [10, 10], [9, 4], [6, 3], [3, 1]] as const) {
+      const wasm = SingleVectorBasis.create(n, m)!;
+      const q = Float64Array.from({ length: n * m }, (_, i) => Math.sin(i * 0.61) / (1 + (i % 4)));
+      // Vector 0: a tie in magnitude between its first two entries, the first negative.
+      q[0] = -3;
+      q[1] = 3;
+      wasm.q.set(q);
+      const y = Float64Array.from({ length: s * s }, (_, i) => (i % 7 === 0 ? 0 : Math.cos(i * 0.9) * (i % 2 ? -1 : 1)));
+      for (let i = 0; i < s; i++) y[i * s] = i === 0 ? 1 : 0; // column 0 of Q·Y is q_0 itself
+      const x = new Float64Array(n * cols);
+      combineInto(x, q, s, y, s, cols, n, 1);
+      const want = toRowMajor(x, cols, n);
+      fixSigns(want, cols);
+      const got = wasm.finalVectors(s, y, s, cols);
+      expect(got.length).toBe(n * cols);
+      expect(Array.from(got).every((v, j) => Object.is(v, want[j]))).toBe(true);
+      expect(got[0]).toBe(3); // the tie goes to the first entry, which was negative
+    }
   });
 
   it('gives the bits of combineInto for a basis rotation Q·Y[:, :cols], any basis size and width', () => {
