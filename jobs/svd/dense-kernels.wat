@@ -7,7 +7,8 @@
 ;;              4 × 1 tiles), the last s mod 4 one at a time (as dot())
 ;;   combine1   out += alpha · Σ_i y[i] q_i: 4 basis vectors per pass,
 ;;              out[j] += ((q_i[j]·b_i + q_i+1[j]·b_i+1) + q_i+2[j]·b_i+2) + q_i+3[j]·b_i+3 with
-;;              b = alpha·y; then one at a time, skipping a zero coefficient (as axpy())
+;;              b = alpha·y; then one at a time, skipping a zero coefficient (as axpy()); entries j, j + 1
+;;              in SIMD lanes (f64x2 mul and add round as f64 mul and add do), an odd n's last alone
 ;;   scale1     z[j] = z[j]·a for j < n (orthonormalizeBlock's normalization of one vector)
 ;;   rowsSigned out[j·k + c] = ±x_c[j] (x column-major n × k, out row-major): dense-block.ts's
 ;;              toRowMajor then fixSigns (a column negated when its first entry of largest magnitude
@@ -76,6 +77,7 @@
   (func (export "combine1") (param $out i32) (param $q i32) (param $s i32) (param $y i32) (param $n i32) (param $alpha f64)
     (local $i i32) (local $stride i32) (local $q0 i32) (local $o i32) (local $end i32)
     (local $b0 f64) (local $b1 f64) (local $b2 f64) (local $b3 f64)
+    (local $v0 v128) (local $v1 v128) (local $v2 v128) (local $v3 v128)
     (local.set $stride (i32.shl (local.get $n) (i32.const 3)))
     (local.set $end (i32.add (local.get $out) (local.get $stride)))
     (block $tiles_done
@@ -87,6 +89,23 @@
         (local.set $b2 (f64.mul (local.get $alpha) (f64.load offset=16 (i32.add (local.get $y) (i32.shl (local.get $i) (i32.const 3))))))
         (local.set $b3 (f64.mul (local.get $alpha) (f64.load offset=24 (i32.add (local.get $y) (i32.shl (local.get $i) (i32.const 3))))))
         (local.set $o (local.get $out))
+        ;; entries j, j + 1 in SIMD lanes (each lane the scalar expression below), an odd n's last alone
+        (local.set $v0 (f64x2.splat (local.get $b0)))
+        (local.set $v1 (f64x2.splat (local.get $b1)))
+        (local.set $v2 (f64x2.splat (local.get $b2)))
+        (local.set $v3 (f64x2.splat (local.get $b3)))
+        (block $pairs_done
+          (loop $pairs
+            (br_if $pairs_done (i32.gt_u (i32.add (local.get $o) (i32.const 16)) (local.get $end)))
+            (v128.store (local.get $o) (f64x2.add (v128.load (local.get $o))
+              (f64x2.add (f64x2.add (f64x2.add
+                (f64x2.mul (v128.load (local.get $q0)) (local.get $v0))
+                (f64x2.mul (v128.load (i32.add (local.get $q0) (local.get $stride))) (local.get $v1)))
+                (f64x2.mul (v128.load (i32.add (local.get $q0) (i32.shl (local.get $stride) (i32.const 1)))) (local.get $v2)))
+                (f64x2.mul (v128.load (i32.add (local.get $q0) (i32.mul (local.get $stride) (i32.const 3)))) (local.get $v3)))))
+            (local.set $q0 (i32.add (local.get $q0) (i32.const 16)))
+            (local.set $o (i32.add (local.get $o) (i32.const 16)))
+            (br $pairs)))
         (block $done
           (loop $each
             (br_if $done (i32.ge_u (local.get $o) (local.get $end)))
@@ -109,6 +128,14 @@
           (then
             (local.set $q0 (i32.add (local.get $q) (i32.mul (local.get $i) (local.get $stride))))
             (local.set $o (local.get $out))
+            (local.set $v0 (f64x2.splat (local.get $b0)))
+            (block $pairs_done
+              (loop $pairs
+                (br_if $pairs_done (i32.gt_u (i32.add (local.get $o) (i32.const 16)) (local.get $end)))
+                (v128.store (local.get $o) (f64x2.add (v128.load (local.get $o)) (f64x2.mul (local.get $v0) (v128.load (local.get $q0)))))
+                (local.set $q0 (i32.add (local.get $q0) (i32.const 16)))
+                (local.set $o (i32.add (local.get $o) (i32.const 16)))
+                (br $pairs)))
             (block $done
               (loop $each
                 (br_if $done (i32.ge_u (local.get $o) (local.get $end)))

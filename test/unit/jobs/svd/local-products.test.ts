@@ -86,8 +86,7 @@ describe('LocalRowsOperator', () => {
 });
 
 describe('SingleVectorBasis', () => {
-  it('gives the bits of orthogonalizeAgainst and dots with b = 1, for any basis size', () => {
-    const n = 53;
+  it.each([53, 54])('gives the bits of orthogonalizeAgainst and dots with b = 1, for any basis size (n = %i: SIMD pairs, and an odd last entry)', (n) => {
     const m = 11;
     const wasm = SingleVectorBasis.create(n, m)!;
     expect(wasm).not.toBeNull();
