@@ -24,7 +24,7 @@
 // to the next block F·R⁻¹ is recomputed explicitly as Xᵀ M Z — and continue from F.
 
 import { SvdConvergenceError } from './errors.ts';
-import { symmetricEigen } from './symmetric-eigen.ts';
+import { symmetricEigen, symmetricPartEigen } from './symmetric-eigen.ts';
 import { BlockBasis, SingleVectorBasis } from './dense-wasm.ts';
 import { combineInto, dots, fixSigns, orthogonalizeAgainst, orthonormalizeBlock, randomBlock, toColumnMajor, toRowMajor } from './dense-block.ts';
 
@@ -119,16 +119,15 @@ export async function blockKrylov(op: GramOperator, options: KrylovOptions): Pro
       z = w;
       known = hw;
     }
-    // Rayleigh–Ritz on the whole basis.
-    const hs = new Float64Array(s * s);
-    for (let i = 0; i < s; i++) for (let j = 0; j < s; j++) hs[i * s + j] = 0.5 * (h[i * m + j]! + h[j * m + i]!);
+    // Rayleigh–Ritz on the whole basis: eig of H's symmetric part (formed where the solve runs).
     await yieldToEventLoop();
-    const { values, vectors } = symmetricEigen(hs, s);
+    const { values, vectors } = symmetricPartEigen(h, m, s);
     // F = the last product outside the basis; its Gram gives each Ritz pair's residual norm.
     orthogonalize(z, s, known);
     known = undefined; // the basis is rotated below
     const f = new Float64Array(b * b);
-    dots(f, z, b, z, b, n, b);
+    if (wasm instanceof SingleVectorBasis) f[0] = wasm.selfDot(z);
+    else dots(f, z, b, z, b, n, b);
     const theta1 = Math.max(values[0]!, Number.MIN_VALUE);
     let residual = 0;
     for (let c = 0; c < k; c++) {

@@ -134,6 +134,13 @@ export class SingleVectorBasis {
     return this.q.slice(0, n * cols);
   }
 
+  /** z · z: dots(out, z, 1, z, 1, n, 1)'s bits (one sum over j ascending from 0). */
+  selfDot(z: Float64Array): number {
+    this.z.set(z);
+    this.e.dots1(this.cAt, this.zAt, 1, this.zAt, this.n);
+    return this.c[0]!;
+  }
+
   /** out[i] = q_i · w for i < s (dots(out, q, s, w, 1, n, 1)). */
   dots(out: Float64Array, s: number, w: Float64Array): void {
     this.z.set(w);

@@ -8,6 +8,8 @@
 ;;               call, hi = n − 1, first loads d from the last row)
 ;;   accumulate  its accumulation steps i = lo … hi − 1 (the last call, hi = n − 1, then leaves d the
 ;;               diagonal, e the subdiagonal and v the accumulated transformations)
+;;   symmetrize  dst[i·s + j] = 0.5·(h[i·m + j] + h[j·m + i]) for i, j < s: the symmetric part of
+;;               h's leading s × s block (h m × m), the matrix the Rayleigh–Ritz step solves
 ;;   transpose   t = vᵀ (n × n)
 ;;   ql          implicitQl(vt, d, e, n)'s eigenvalues l = lo … hi − 1, rotations accumulated into
 ;;               the rows of vt (in SIMD pairs: each lane does the scalar operations, so the same
@@ -428,4 +430,23 @@
         (br $l_loop)))
     (f64.store (local.get $state) (local.get $f))
     (f64.store offset=8 (local.get $state) (local.get $tst1))
-    (i32.const -1)))
+    (i32.const -1))
+
+  (func (export "symmetrize") (param $dst i32) (param $h i32) (param $m i32) (param $s i32)
+    (local $i i32) (local $j i32)
+    (block $i_done
+      (loop $i_loop
+        (br_if $i_done (i32.ge_s (local.get $i) (local.get $s)))
+        (local.set $j (i32.const 0))
+        (block $j_done
+          (loop $j_loop
+            (br_if $j_done (i32.ge_s (local.get $j) (local.get $s)))
+            (f64.store (local.get $dst)
+              (f64.mul (f64.const 0.5)
+                (f64.add (f64.load (i32.add (local.get $h) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $m)) (local.get $j)) (i32.const 3))))
+                         (f64.load (i32.add (local.get $h) (i32.shl (i32.add (i32.mul (local.get $j) (local.get $m)) (local.get $i)) (i32.const 3)))))))
+            (local.set $dst (i32.add (local.get $dst) (i32.const 8)))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $j_loop)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $i_loop)))))

@@ -8,7 +8,7 @@
 // matrix row-major and column-major are the same array, so callers need not care.
 
 import { SvdConvergenceError } from './errors.ts';
-import { eigenInWasm } from './eigen-wasm.ts';
+import { eigenInWasm, eigenOfSymmetricPartInWasm } from './eigen-wasm.ts';
 
 /** Eigenvalues in DESCENDING order, and the matching unit eigenvectors as columns of `vectors`. */
 export interface SymmetricEigen {
@@ -33,6 +33,30 @@ export function symmetricEigen(a: Float64Array, n: number): SymmetricEigen {
   if (!work) return symmetricEigenInJs(a, n);
   if (work.failedAt >= 0) throw notConverged(work.failedAt, n);
   return sortDescending(work.d, work.vt, n);
+}
+
+/**
+ * symmetricEigen of the symmetric part of h's leading s × s block (h m × m, row-major, only read):
+ * the matrix 0.5·(h[i·m + j] + h[j·m + i]), formed where the solve runs (WebAssembly when there is).
+ *
+ * @example
+ *   // the Rayleigh–Ritz step of a basis of s vectors, H held in an m × m buffer
+ *   const { values, vectors } = symmetricPartEigen(h, m, s);
+ */
+export function symmetricPartEigen(h: Float64Array, m: number, s: number): SymmetricEigen {
+  if (h.length < m * m || s > m) throw new RangeError(`symmetricPartEigen: expected an ${m}×${m} buffer (${m * m} values, got ${h.length}) and s ≤ ${m}, got s = ${s}`);
+  if (s === 0) return { values: new Float64Array(0), vectors: new Float64Array(0) };
+  const work = eigenOfSymmetricPartInWasm(h, m, s);
+  if (!work) return symmetricEigenInJs(symmetricPart(h, m, s), s);
+  if (work.failedAt >= 0) throw notConverged(work.failedAt, s);
+  return sortDescending(work.d, work.vt, s);
+}
+
+/** 0.5·(h[i·m + j] + h[j·m + i]) for i, j < s, row-major s × s (eigen-kernels.wat's symmetrize). */
+export function symmetricPart(h: Float64Array, m: number, s: number): Float64Array {
+  const hs = new Float64Array(s * s);
+  for (let i = 0; i < s; i++) for (let j = 0; j < s; j++) hs[i * s + j] = 0.5 * (h[i * m + j]! + h[j * m + i]!);
+  return hs;
 }
 
 /** symmetricEigen in JavaScript only: what runs without WebAssembly (the tests check both give the same bits). */

@@ -108,6 +108,9 @@ describe('SingleVectorBasis', () => {
       const withKnown = Float64Array.from(z);
       wasm.orthogonalize(withKnown, s, known);
       expect(Array.from(withKnown).every((v, j) => Object.is(v, fromJs[j]))).toBe(true);
+      const self = new Float64Array(1);
+      dots(self, fromJs, 1, fromJs, 1, n, 1);
+      expect(Object.is(wasm.selfDot(fromJs), self[0])).toBe(true);
     }
   });
 

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import wabtInit from 'wabt';
-import { symmetricEigen, symmetricEigenInJs } from '../../../../jobs/svd/symmetric-eigen.ts';
+import { symmetricEigen, symmetricEigenInJs, symmetricPart, symmetricPartEigen } from '../../../../jobs/svd/symmetric-eigen.ts';
 import { EIGEN_KERNELS_WASM, eigenInWasm } from '../../../../jobs/svd/eigen-wasm.ts';
 
 function randomSymmetric(n: number, seed: number): Float64Array {
@@ -83,6 +83,18 @@ describe('symmetricEigen in WebAssembly', () => {
     expect(same(a, copy)).toBe(true); // the input is only read
     expect(same(wasm.values, js.values)).toBe(true);
     expect(same(wasm.vectors, js.vectors)).toBe(true);
+  });
+
+  it.each([[1, 1], [21, 21], [21, 30], [64, 101], [250, 300]])('solves the symmetric part of an s × s block of an m × m buffer with the JavaScript\'s bits (s = %i, m = %i)', (s, m) => {
+    let seed = 3 + s;
+    const h = Float64Array.from({ length: m * m }, () => ((seed = (seed * 16807) % 2147483647) / 2147483647) - 0.5); // not symmetric
+    const copy = Float64Array.from(h);
+    const part = symmetricPartEigen(h, m, s);
+    const js = symmetricEigenInJs(symmetricPart(h, m, s), s);
+    expect(same(h, copy)).toBe(true); // only read
+    expect(same(part.values, js.values) && same(part.vectors, js.vectors)).toBe(true);
+    const whole = symmetricEigen(symmetricPart(h, m, s), s);
+    expect(same(part.values, whole.values) && same(part.vectors, whole.vectors)).toBe(true);
   });
 
   it('gives the same bits again after a larger matrix (one instance reused, results copied out)', () => {
