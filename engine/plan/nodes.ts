@@ -128,27 +128,33 @@ export interface ShuffleRead { shuffleId: number; reducePartition: number; endPa
 /** Shuffle reads that partition `p` of `root` performs within its stage. */
 export function shuffleReads(root: PlanNode, p: number): ShuffleRead[] {
   const out: ShuffleRead[] = [];
-  const visit = (node: PlanNode, part: number): void => {
-    if (node.kind === 'shuffled') {
-      const [start, end] = node.ranges ? node.ranges[part]! : [part, part + 1];
-      for (const dep of node.deps) out.push({ shuffleId: dep.shuffleId, reducePartition: start, endPartition: end });
-      return;
-    }
-    for (const input of narrowInputs(node, part)) visit(input.node, input.partition);
-  };
-  visit(root, p);
+  collectShuffleReads(root, p, out);
   return out;
+}
+
+// The walks below are module functions, not closures made per call: they run for every task launched.
+function collectShuffleReads(node: PlanNode, part: number, out: ShuffleRead[]): void {
+  if (node.kind === 'shuffled') {
+    const [start, end] = node.ranges ? node.ranges[part]! : [part, part + 1];
+    for (const dep of node.deps) out.push({ shuffleId: dep.shuffleId, reducePartition: start, endPartition: end });
+    return;
+  }
+  for (const input of narrowInputs(node, part)) collectShuffleReads(input.node, input.partition, out);
 }
 
 /** Cached partitions that partition `p` of `root` would read: (cacheId, partition). */
 export function cacheReads(root: PlanNode, p: number): Array<{ cacheId: number; partition: number }> {
   const out: Array<{ cacheId: number; partition: number }> = [];
-  const visit = (node: PlanNode, part: number): void => {
-    if (node.kind === 'cache') { out.push({ cacheId: node.cacheId, partition: part }); return; }
-    for (const input of narrowInputs(node, part)) visit(input.node, input.partition);
-  };
-  visit(root, p);
+  collectCacheReads(root, p, out);
   return out;
+}
+
+function collectCacheReads(node: PlanNode, part: number, out: Array<{ cacheId: number; partition: number }>): void {
+  if (node.kind === 'cache') {
+    out.push({ cacheId: node.cacheId, partition: part });
+    return;
+  }
+  for (const input of narrowInputs(node, part)) collectCacheReads(input.node, input.partition, out);
 }
 
 /**
