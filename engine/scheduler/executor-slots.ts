@@ -58,6 +58,17 @@ export class ExecutorSlots {
     return this.executors.size > 0 && [...this.executors.keys()].every((id) => this.excluded.has(id));
   }
 
+  /** Alive and not excluded: tasks may be placed on it. */
+  isUsable(executorId: ExecutorId): boolean {
+    return this.executors.has(executorId) && !this.excluded.has(executorId);
+  }
+
+  /** Whether some usable executor has a free slot (pick can place a task that avoids none). */
+  hasFreeSlot(): boolean {
+    for (const [id, e] of this.executors) if (e.running.size < e.slots && !this.excluded.has(id)) return true;
+    return false;
+  }
+
   freeSlots(executorId: ExecutorId): number {
     const executor = this.executors.get(executorId);
     return executor ? executor.slots - executor.running.size : 0;

@@ -21,6 +21,19 @@ export class LocalityWait {
     this.now = Math.max(this.now, now);
   }
 
+  /** Whether `stage` is waiting for its preferred executors (a launch elsewhere was refused since the last local one). */
+  isWaiting(stage: object): boolean {
+    return this.since.has(stage);
+  }
+
+  /**
+   * What a refused mayLaunch does to the stage's wait, for a task the caller knows would be refused
+   * (its preferred executors all busy, a free slot elsewhere): the wait starts now unless it has already.
+   */
+  refused(stage: object): void {
+    if (this.waitMs > 0 && !this.since.has(stage)) this.since.set(stage, this.now);
+  }
+
   /**
    * Whether a task of `stage` may launch on `picked` now: always on a preferred executor (which
    * resets the stage's wait), elsewhere only once the stage has waited `waitMs` for its preferred ones.

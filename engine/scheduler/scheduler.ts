@@ -58,7 +58,11 @@
 //    `assignTasks` then fills free slots. Completion is read from the registry, never cached (it
 //    answers in O(1)). What to queue is not found by scanning the stage: its StageRun re-examines only
 //    the partitions whose task ended, that left the queue, or whose output was lost (stage-run.ts), so
-//    an event costs the same in a stage of 10 or 100,000 partitions.
+//    an event costs the same in a stage of 10 or 100,000 partitions. Nor is the queue scanned when a
+//    stage waits for its busy preferred executors (delay scheduling): once one partition is refused a
+//    slot elsewhere, every later one whose preferred executors are all busy would be too, so only
+//    those that may launch are offered, found in StageRun's index of the queue by preferred executor
+//    (offerLaunchable).
 //
 // Checklist for changing this class:
 //  - Every event must be safe to receive late or twice: look the task up in `tasks` first; a task not
@@ -74,7 +78,10 @@
 //  - Validate an event before mutating anything: a throw must leave the state as it was.
 //  - Every map output the registry drops must reach its StageRun (outputLost), or it is never run
 //    again; change a stage's queue and live tasks only through StageRun's methods, which keep track of
-//    what to re-examine. requeue.test.ts fails when one of these paths is missed.
+//    what to re-examine and the queue's index by preferred executor. requeue.test.ts and
+//    locality-index.test.ts fail when one of these paths is missed.
+//  - assignTasks must launch exactly what offering every queued partition in order would (offer), the
+//    locality wait included: a path that skips partitions replays what the skipped ones would have done.
 
 import { InvalidInputError } from '../errors.ts';
 import type { MapOutputRegistry } from './map-output-registry.ts';
@@ -596,21 +603,83 @@ export class SchedulerState {
         const owner = this.needs.get(run)?.[0];
         if (run.state !== 'running' || run.pending.size === 0 || owner?.job !== job) continue;
         for (const partition of run.pending) {
-          if (run.isPartitionComplete(partition)) {
-            run.unqueue(partition);
-            continue;
+          const offer = this.offer(run, owner, stage, partition, out);
+          if (offer === 'noFreeSlot') return;
+          if (offer === 'refused') {
+            if (!this.offerLaunchable(run, owner, stage, partition, out)) return;
+            break;
           }
-          const avoided = run.avoided(partition);
-          // no waiting for an executor the partition avoids (it ran out of disk or memory there)
-          const preferred = (stage.preferredLocations?.[partition] ?? []).filter((id) => this.slots.has(id) && !avoided.has(id) && !this.slots.isExcluded(id));
-          const executorId = this.slots.pick(preferred, avoided);
-          if (executorId === undefined) {
-            if (avoided.size === 0) return; // every slot is busy
-            continue; // free slots are only on executors this partition avoids; others may free up
-          }
-          if (this.locality.mayLaunch(run, preferred, executorId)) this.launch(run, owner, partition, executorId, out);
         }
       }
+    }
+  }
+
+  /**
+   * Offers the free slots to one queued partition. 'passed': it stays queued (its free slots are
+   * all on executors it avoids); 'refused': it waits for its busy preferred executors;
+   * 'noFreeSlot': every slot is busy.
+   */
+  private offer(run: StageRun, owner: Need, stage: StageSpec, partition: number, out: SchedulerCommand[]): 'launched' | 'passed' | 'refused' | 'noFreeSlot' {
+    if (run.isPartitionComplete(partition)) {
+      run.unqueue(partition);
+      return 'passed';
+    }
+    const avoided = run.avoided(partition);
+    // no waiting for an executor the partition avoids (it ran out of disk or memory there)
+    const preferred = (stage.preferredLocations?.[partition] ?? []).filter((id) => this.slots.has(id) && !avoided.has(id) && !this.slots.isExcluded(id));
+    const executorId = this.slots.pick(preferred, avoided);
+    if (executorId === undefined) return avoided.size === 0 ? 'noFreeSlot' : 'passed';
+    if (!this.locality.mayLaunch(run, preferred, executorId)) return 'refused';
+    this.launch(run, owner, partition, executorId, out);
+    return 'launched';
+  }
+
+  /**
+   * The stage was refused a launch off its preferred executors at `refusedAt`, so for the rest of
+   * this event every later partition whose preferred executors are all alive, busy and not avoided
+   * is refused too (its offer at most restarts the wait). Rather than offer each of those (all the
+   * queue, when the free slot is on an executor none prefers), this offers, ascending, only the
+   * partitions above `refusedAt` that may launch: those with no preference, an executor to avoid,
+   * a preferred executor that is gone or excluded, or one with a free slot (queuedByPreference).
+   * The skipped partitions' one effect, restarting a wait that a local launch ended, is replayed
+   * (locality.refused). Returns false when no slot is left free (nothing more can launch).
+   * Cost: O(executors) per partition offered, plus once per stage and owner job the index's build
+   * (O(queued)); partitions naming a gone or excluded executor are offered every time (most launch
+   * then, having no usable preference left).
+   */
+  private offerLaunchable(run: StageRun, owner: Need, stage: StageSpec, refusedAt: number, out: SchedulerCommand[]): boolean {
+    const index = run.queuedByPreference(stage.preferredLocations!);
+    /** Ascending partitions, each source's `head` the next one not yet offered; `freeOn`: dropped once that executor is full. */
+    const sources: { partitions: Iterator<number>; head: number; freeOn: ExecutorId | undefined }[] = [];
+    const addSource = (partitions: Iterable<number>, freeOn?: ExecutorId): void => {
+      sources.push({ partitions: partitions[Symbol.iterator](), head: -1, freeOn });
+    };
+    addSource(index.withoutPreference);
+    addSource([...run.avoidingPartitions()].filter((p) => run.pending.has(p)).sort((a, b) => a - b));
+    for (const [executorId, partitions] of index.byExecutor) {
+      if (!this.slots.isUsable(executorId)) addSource(partitions);
+      else if (this.slots.freeSlots(executorId) > 0) addSource(partitions, executorId);
+    }
+    let previous = refusedAt;
+    for (;;) {
+      let next = Infinity;
+      for (let i = sources.length - 1; i >= 0; i--) {
+        const source = sources[i]!;
+        let exhausted = source.freeOn !== undefined && this.slots.freeSlots(source.freeOn) === 0;
+        while (!exhausted && (source.head <= previous || !run.pending.has(source.head))) {
+          const step = source.partitions.next();
+          if (step.done) exhausted = true;
+          else source.head = step.value;
+        }
+        if (exhausted) sources.splice(i, 1);
+        else next = Math.min(next, source.head);
+      }
+      // A skipped partition between the last one offered and `next` would have restarted the wait.
+      if (!this.locality.isWaiting(run) && this.slots.hasFreeSlot() && queuedBetween(run, previous, next)) this.locality.refused(run);
+      if (next === Infinity) return true;
+      const offer = this.offer(run, owner, stage, next, out);
+      if (offer === 'noFreeSlot' || (offer === 'launched' && !this.slots.hasFreeSlot())) return false;
+      previous = next;
     }
   }
 
@@ -633,4 +702,18 @@ export class SchedulerState {
   private runOf(job: ActiveJob, stage: StageSpec): StageRun {
     return stage.stageId === job.spec.finalStageId ? job.result : this.mapRuns.get(stage.shuffleId!)!;
   }
+}
+
+/**
+ * Whether a partition strictly between `low` and `high` is queued: probes the gap or walks the queue,
+ * whichever is shorter (the gap is between two partitions offered in a row, mostly a few).
+ */
+function queuedBetween(run: StageRun, low: number, high: number): boolean {
+  const end = Math.min(high, run.numPartitions);
+  if (end - low - 1 <= run.pending.size) {
+    for (let p = low + 1; p < end; p++) if (run.pending.has(p)) return true;
+    return false;
+  }
+  for (const p of run.pending) if (p > low) return p < end;
+  return false;
 }

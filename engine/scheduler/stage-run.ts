@@ -14,6 +14,11 @@
 // (the scheduler calls outputLost for every output the registry drops). Those are kept in
 // `unexamined`, and queueMissing looks at them alone, so an event costs the same in a stage of 10 or
 // 100,000 partitions.
+//
+// For delay scheduling the queue is also indexed by preferred executor (queuedByPreference): once a
+// stage waits for its busy preferred executors, assignTasks looks only at the partitions that could
+// still launch (no preference; a preferred executor with a free slot, or gone, or excluded; an
+// executor to avoid) instead of every queued one.
 
 import { PartitionQueue, type PartitionQueueView } from './partition-queue.ts';
 import type { MapOutputRegistry } from './map-output-registry.ts';
@@ -54,6 +59,8 @@ export class StageRun {
   private readonly launches: number[];
   /** Partition → executors it should not run on again (their disk filled while it spilled). */
   private readonly avoidedOn = new Map<number, Set<string>>();
+  /** The queue by preferred executor, for the preferredLocations it was built from (built on first use). */
+  private preferenceIndex: QueuedByPreference | undefined;
 
   private constructor(
     readonly kind: 'map' | 'result',
@@ -110,18 +117,23 @@ export class StageRun {
     }
     this.unexamined.clear();
     for (const p of toQueue) this.queued.add(p);
+    if (this.preferenceIndex) for (const p of toQueue) this.preferenceIndex.add(p);
     return toQueue;
   }
 
   /** A task for queued `partition` was launched as `taskId`. */
   launched(partition: number, taskId: number): void {
+    if (this.queued.has(partition)) this.preferenceIndex?.delete(partition);
     this.queued.delete(partition);
     this.live.set(partition, taskId);
   }
 
   /** `partition` leaves the queue without a launch (it has an output already). */
   unqueue(partition: number): void {
-    if (this.queued.has(partition)) this.unexamined.add(partition);
+    if (this.queued.has(partition)) {
+      this.unexamined.add(partition);
+      this.preferenceIndex?.delete(partition);
+    }
     this.queued.delete(partition);
   }
 
@@ -129,6 +141,7 @@ export class StageRun {
   dropQueue(): void {
     for (const p of this.queued) this.unexamined.add(p);
     this.queued.clear();
+    this.preferenceIndex?.clear();
   }
 
   /** The live task of `partition` finished, failed or was lost with its executor. */
@@ -151,6 +164,24 @@ export class StageRun {
     const set = this.avoidedOn.get(partition) ?? new Set<string>();
     set.add(executorId);
     this.avoidedOn.set(partition, set);
+  }
+
+  /** Partitions with an executor to avoid (few: each had a task fail there), in no order. */
+  avoidingPartitions(): Iterable<number> {
+    return this.avoidedOn.keys();
+  }
+
+  /**
+   * The queued partitions by the executors `locations` (the owning job's preferredLocations) name.
+   * Built from the queue when first asked for these locations (a new owner job rebuilds it), then
+   * kept with the queue.
+   */
+  queuedByPreference(locations: readonly (readonly string[] | undefined)[]): QueuedByPreferenceView {
+    if (this.preferenceIndex?.locations !== locations) {
+      this.preferenceIndex = new QueuedByPreference(locations);
+      for (const p of this.queued) this.preferenceIndex.add(p);
+    }
+    return this.preferenceIndex;
   }
 
   avoided(partition: number): ReadonlySet<string> {
@@ -177,3 +208,50 @@ export class StageRun {
 }
 
 const NONE: ReadonlySet<string> = new Set();
+
+/** What assignTasks reads of the index. */
+export interface QueuedByPreferenceView {
+  /** Queued partitions whose preferredLocations entry is missing or empty. */
+  readonly withoutPreference: PartitionQueueView;
+  /** Executor → the queued partitions naming it among their preferred locations. */
+  readonly byExecutor: ReadonlyMap<string, PartitionQueueView>;
+}
+
+/** Queued partitions by preferred executor; every executor key has a non-empty queue. */
+class QueuedByPreference implements QueuedByPreferenceView {
+  readonly withoutPreference = new PartitionQueue();
+  readonly byExecutor = new Map<string, PartitionQueue>();
+
+  constructor(readonly locations: readonly (readonly string[] | undefined)[]) {}
+
+  add(partition: number): void {
+    const preferred = this.locations[partition];
+    if (!preferred || preferred.length === 0) {
+      this.withoutPreference.add(partition);
+      return;
+    }
+    for (const id of preferred) {
+      let queue = this.byExecutor.get(id);
+      if (!queue) this.byExecutor.set(id, (queue = new PartitionQueue()));
+      queue.add(partition);
+    }
+  }
+
+  delete(partition: number): void {
+    const preferred = this.locations[partition];
+    if (!preferred || preferred.length === 0) {
+      this.withoutPreference.delete(partition);
+      return;
+    }
+    for (const id of preferred) {
+      const queue = this.byExecutor.get(id);
+      queue?.delete(partition);
+      if (queue?.size === 0) this.byExecutor.delete(id);
+    }
+  }
+
+  clear(): void {
+    this.withoutPreference.clear();
+    this.byExecutor.clear();
+  }
+}
