@@ -532,18 +532,20 @@ export class SchedulerState {
    */
   private refreshNeeds(): void {
     const needs = new Map<StageRun, Need[]>();
-    const visit = (job: ActiveJob, stageId: number): void => {
-      const stage = job.graph.stagesById.get(stageId)!;
-      const run = this.runOf(job, stage);
-      const list = needs.get(run) ?? [];
-      if (list.some((need) => need.job === job)) return;
-      list.push({ job, stageId });
-      needs.set(run, list);
-      if (!run.isComplete()) for (const parentId of stage.parentStageIds) visit(job, parentId);
-    };
-    for (const job of this.jobs.values()) visit(job, job.spec.finalStageId);
+    for (const job of this.jobs.values()) this.addNeeds(needs, job, job.spec.finalStageId);
     this.needs = needs;
     for (const run of this.mapRuns.values()) if (!needs.has(run) && run.state !== 'idle') this.goIdle(run);
+  }
+
+  /** Records that `job` needs `stageId` and, while that stage is not complete, its parents (a method, not a closure made per event). */
+  private addNeeds(needs: Map<StageRun, Need[]>, job: ActiveJob, stageId: number): void {
+    const stage = job.graph.stagesById.get(stageId)!;
+    const run = this.runOf(job, stage);
+    const list = needs.get(run) ?? [];
+    if (list.some((need) => need.job === job)) return;
+    list.push({ job, stageId });
+    needs.set(run, list);
+    if (!run.isComplete()) for (const parentId of stage.parentStageIds) this.addNeeds(needs, job, parentId);
   }
 
   /** Moves one needed stage forward: complete it, make it wait for parents, start an attempt, or queue lost partitions. */
