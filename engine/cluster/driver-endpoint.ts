@@ -8,7 +8,8 @@ import type { Connection, TransportServer } from '../transport/index.ts';
 import type { Driver } from './driver.ts';
 import type { DriverServices } from './driver-services.ts';
 import { type ExplainLoss, RemoteExecutor } from './remote-executor.ts';
-import { MessageType, type NetworkInfo, type RegisterFields } from '../protocol/index.ts';
+import { MessageType, malformedDriverRegistration, type NetworkInfo, type RegisterFields } from '../protocol/index.ts';
+import { RefusalLog } from '../transport/refusal-log.ts';
 import { DataflowError } from '../errors.ts';
 import { tlsSettingsOf } from './tls-config.ts';
 
@@ -22,6 +23,8 @@ export class DriverEndpoint {
   static async start(options: { driver: Driver; services: DriverServices; secret: string; config: EngineConfig; explainLoss?: ExplainLoss }): Promise<DriverEndpoint> {
     const { config } = options;
     let endpoint: DriverEndpoint | undefined;
+    // A peer with the secret whose registration cannot name an executor is refused (closed), at a bounded log rate.
+    const refusals = new RefusalLog((line) => process.stderr.write(`dataflow driver: ${line}\n`));
     const server = await listen({
       host: config['dataflow.driver.bindHost'] || config['dataflow.driver.host'],
       secret: options.secret, tls: tlsSettingsOf(config), role: 'driver',
@@ -35,6 +38,12 @@ export class DriverEndpoint {
         const off = conn.onMessage((msg) => {
           if (msg.header.type !== MessageType.register || !endpoint) return;
           off();
+          const malformed = malformedDriverRegistration(msg.header);
+          if (malformed !== undefined) {
+            refusals.refused('BAD_REGISTRATION', conn.remoteAddress, `executor registration refused: ${malformed}`);
+            void conn.close(`executor registration refused: ${malformed}`);
+            return;
+          }
           const fields = msg.header as unknown as RegisterFields;
           const executor = new RemoteExecutor(conn, fields, options.driver, options.services, options.explainLoss);
           endpoint.executors.set(executor.id, executor);

@@ -8,7 +8,7 @@
 
 import { listen } from '../transport/index.ts';
 import type { AdmissionLimits, Connection, Message, TlsSettings, TransportServer } from '../transport/index.ts';
-import { MasterMessage } from '../protocol/index.ts';
+import { MasterMessage, malformedExecutor } from '../protocol/index.ts';
 import { MasterState } from './master-state.ts';
 import type { MasterCommand, MasterEvent } from './master-state.ts';
 import { MasterRecoveryFile } from './master-recovery.ts';
@@ -310,22 +310,3 @@ function malformedRegistration(h: Record<string, unknown>): string | undefined {
   return undefined;
 }
 
-/**
- * Why a registerExecutor header cannot name an executor, or undefined when it can. (A peer with the
- * secret sending garbage registered executors named by 20,000-character strings and arrays, each
- * logged in full, on hosts 'undefined'.)
- */
-function malformedExecutor(h: Record<string, unknown>): string | undefined {
-  const shown = (value: unknown): string => (JSON.stringify(value) ?? String(value)).slice(0, 80);
-  if (typeof h.executorId !== 'string' || h.executorId.length === 0 || h.executorId.length > 200 || /[\u0000-\u001f\u007f]/.test(h.executorId)) {
-    return `executorId must be a name of 1-200 printable characters (--executor-id), got ${shown(h.executorId)}`;
-  }
-  if (typeof h.host !== 'string' || h.host.length === 0 || h.host.length > 255) {
-    return `host must be the executor's host name or address, got ${shown(h.host)}`;
-  }
-  if (!Number.isSafeInteger(h.pid) || (h.pid as number) < 1) return `pid must be a positive integer, got ${shown(h.pid)}`;
-  if (h.memoryBytes !== undefined && (!Number.isSafeInteger(h.memoryBytes) || (h.memoryBytes as number) < 0)) {
-    return `memoryBytes must be a non-negative integer when given, got ${shown(h.memoryBytes)}`;
-  }
-  return undefined;
-}

@@ -116,7 +116,8 @@ export class EventLogWriter {
       this.encoder = new EncoderThread(this.lineWriter.knownNames, this.packer, file);
     } else if (this.packer.full) this.encodeWaiting();
     if (this.timer === undefined) {
-      this.timer = setTimeout(() => void this.flush(false), this.flushMs);
+      // a batch that cannot be encoded ends the log, never the application (this runs from a timer)
+      this.timer = setTimeout(() => { try { void this.flush(false).catch((error: unknown) => this.failed(error)); } catch (error) { this.failed(error); } }, this.flushMs);
       this.timer.unref();
     }
   }

@@ -130,7 +130,8 @@ export class EventPacker {
     this.numbers = grown;
   }
 
-  private name(text: string): number {
+  private name(value: string): number {
+    const text = typeof value === 'string' ? value : String(value); // a name the line writer can always write
     let id = this.names.get(text);
     if (id === undefined) {
       id = this.names.size;

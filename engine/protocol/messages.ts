@@ -50,6 +50,40 @@ export interface RegisterFields {
 }
 
 /**
+ * Why an executor's registration (the master's registerExecutor, the driver's register) cannot name
+ * an executor, or undefined when it can. (A peer with the secret sending garbage registered executors
+ * named by 20,000-character strings and arrays on hosts 'undefined'; the driver then launched tasks
+ * on them, and its event log could not write a task line with no host.)
+ */
+export function malformedExecutor(h: Record<string, unknown>): string | undefined {
+  const shown = (value: unknown): string => (JSON.stringify(value) ?? String(value)).slice(0, 80);
+  if (typeof h.executorId !== 'string' || h.executorId.length === 0 || h.executorId.length > 200 || /[\u0000-\u001f\u007f]/.test(h.executorId)) {
+    return `executorId must be a name of 1-200 printable characters (--executor-id), got ${shown(h.executorId)}`;
+  }
+  if (typeof h.host !== 'string' || h.host.length === 0 || h.host.length > 255) {
+    return `host must be the executor's host name or address, got ${shown(h.host)}`;
+  }
+  if (!Number.isSafeInteger(h.pid) || (h.pid as number) < 1) return `pid must be a positive integer, got ${shown(h.pid)}`;
+  if (h.memoryBytes !== undefined && (!Number.isSafeInteger(h.memoryBytes) || (h.memoryBytes as number) < 0)) {
+    return `memoryBytes must be a non-negative integer when given, got ${shown(h.memoryBytes)}`;
+  }
+  return undefined;
+}
+
+/** malformedExecutor, and what the driver needs besides: the executor's block server port and its task slots. */
+export function malformedDriverRegistration(h: Record<string, unknown>): string | undefined {
+  const shown = (value: unknown): string => (JSON.stringify(value) ?? String(value)).slice(0, 80);
+  const malformed = malformedExecutor(h);
+  if (malformed !== undefined) return malformed;
+  if (!Number.isInteger(h.port) || (h.port as number) < 1 || (h.port as number) > 65_535) return `port must be a TCP port (1-65535), got ${shown(h.port)}`;
+  if (!Number.isInteger(h.slots) || (h.slots as number) < 1) return `slots must be a positive integer, got ${shown(h.slots)}`;
+  if (h.heapLimitBytes !== undefined && (!Number.isSafeInteger(h.heapLimitBytes) || (h.heapLimitBytes as number) < 0)) {
+    return `heapLimitBytes must be a non-negative integer when given, got ${shown(h.heapLimitBytes)}`;
+  }
+  return undefined;
+}
+
+/**
  * What the driver announces in its handshake (`peerInfo.info`): the application's network settings,
  * which its executors also apply to their fetches from one another, so a hung peer fails a fetch
  * (FetchFailed) within the same timeout after which the driver declares that peer lost.

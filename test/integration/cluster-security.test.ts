@@ -141,6 +141,22 @@ describe('cluster security: unauthenticated and malformed peers', () => {
     expect(cluster.master.stdout).toMatch(/refused 127\.0\.0\.1:\d+: .*(secret|authentic)/);
   });
 
+  it('the driver closes a peer with the secret whose registration cannot name an executor, and launches nothing on it', async () => {
+    const bad = [
+      { executorId: 'no-host', port: 4242, slots: 1, pid: 4242 }, // no host: its tasks' lines could not be written to the event log
+      { executorId: ['array'], host: '127.0.0.1', port: 4242, slots: 1, pid: 4242 },
+      { executorId: 'bad-port', host: '127.0.0.1', port: 'x', slots: 1, pid: 4242 },
+      { executorId: 'no-slots', host: '127.0.0.1', port: 4242, slots: 0, pid: 4242 },
+    ];
+    for (const fields of bad) {
+      const conn = await connect({ host: driverEndpoint.host, port: driverEndpoint.port, secret: cluster.secret, role: 'executor' });
+      await conn.send({ header: { type: 'register', ...fields } });
+      await expect(Promise.race([conn.whenClosed().then(() => 'closed'), new Promise((r) => setTimeout(() => r('still open'), 10_000))])).resolves.toBe('closed');
+    }
+    expect(session.driver.executorCount).toBe(2);
+    expect(commandsOf(session, 'LaunchTask').map((c) => c.task.executorId).filter((id) => !cluster.executors.has(id))).toEqual([]);
+  });
+
   it('the job that ran meanwhile was unaffected, and every process is still up', async () => {
     background.stop();
     const { runs, wrong } = await background.done;
