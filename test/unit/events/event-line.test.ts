@@ -30,6 +30,18 @@ const events: EngineEvent[] = [
   { event: 'AppEvent', time: 6, source: 'als', kind: 'iteration', data: { iteration: 3, trainRmse: 0.71, ok: true, none: null } },
 ];
 
+/** The lines one PackedLineWriter writes for `events`, packed into batches by `packer` as the log does. */
+function throughOneWriter(events: EngineEvent[], packer: EventPacker): string {
+  const writer = new PackedLineWriter();
+  const lines = new LineChunks();
+  for (const event of events) {
+    packer.push(event);
+    if (packer.full) writer.write(packer.take(), lines);
+  }
+  writer.write(packer.take(), lines);
+  return Buffer.concat(lines.take()).toString('utf8');
+}
+
 describe('eventLine', () => {
   it.each(events.map((e, i) => [i, e] as const))('writes event %i exactly as JSON.stringify does', (_i, event) => {
     expect(eventLine(event)).toBe(JSON.stringify(event));
@@ -62,15 +74,7 @@ describe('PackedLineWriter', () => {
       }
       if (next(100) === 0) events.push({ event: 'JobEnd', time: i, jobId: i, status: 'succeeded' });
     }
-    const packer = new EventPacker(1_024, 4_096); // many batches: the writer's copies carry over from one to the next
-    const writer = new PackedLineWriter();
-    const lines = new LineChunks();
-    for (const event of events) {
-      packer.push(event);
-      if (packer.full) writer.write(packer.take(), lines);
-    }
-    writer.write(packer.take(), lines);
-    const written = Buffer.concat(lines.take()).toString('utf8');
+    const written = throughOneWriter(events, new EventPacker(1_024, 4_096)); // many batches: the writer's copies carry over from one to the next
     expect(written).toBe(events.map((e) => `${JSON.stringify(e)}\n`).join(''));
   });
 
@@ -81,15 +85,7 @@ describe('PackedLineWriter', () => {
     // whose key would be that attempt-1 task's had it been made of the numbers as they are
     const fillers = [0, ...Array.from({ length: 65_534 }, (_, i) => i + 2)].map((i) => start(i, 0, `f${i}`));
     const events = [...fillers, start(70_000, 1, 'f0'), start(70_001, 0, 'big')];
-    const packer = new EventPacker(1_024, 65_536);
-    const writer = new PackedLineWriter();
-    const lines = new LineChunks();
-    for (const event of events) {
-      packer.push(event);
-      if (packer.full) writer.write(packer.take(), lines);
-    }
-    writer.write(packer.take(), lines);
-    const written = Buffer.concat(lines.take()).toString('utf8').trimEnd().split('\n');
+    const written = throughOneWriter(events, new EventPacker(1_024, 65_536)).trimEnd().split('\n');
     expect(written.at(-1)).toBe(JSON.stringify(events.at(-1)));
     expect(written.length).toBe(events.length);
   });
