@@ -10,6 +10,7 @@ import { FrameDecoder, FrameError, encodeFrame } from './frame.ts';
 import type { Message } from './frame.ts';
 import type { PeerInfo } from './handshake.ts';
 import { HeartbeatMonitor, heartbeatSettings } from './heartbeat.ts';
+import { socketReads } from './socket-reads.ts';
 import type { HeartbeatOptions } from './heartbeat.ts';
 
 /** Why a connection closed. `error` is set when it closed because something went wrong. */
@@ -103,7 +104,9 @@ export class Connection {
     this.socketClosed = new Promise<void>((resolve) => (this.markSocketClosed = resolve));
 
     socket.setNoDelay(true);
-    socket.on('data', this.onData);
+    const reads = socketReads(socket);
+    if (reads) reads.attach(this.decoder, { received: this.onRead, failed: (err) => this.frameFailed(err) });
+    else socket.on('data', this.onData);
     socket.on('end', this.onEnd);
     socket.on('error', this.onError);
     socket.on('close', this.onSocketClose);
@@ -319,6 +322,13 @@ export class Connection {
       this.frameFailed(err);
       return;
     }
+    this.readDecoded();
+  };
+
+  /** A read of an `onread` socket (socket-reads.ts) added bytes to the decoder. */
+  private readonly onRead = (): void => {
+    this.heartbeat?.heard();
+    if (this.closeInfo !== undefined) return;
     this.readDecoded();
   };
 

@@ -111,7 +111,9 @@ export interface FrameDecoderOptions {
  * Memory model: unread input is kept as a list of chunks (never concatenated as a whole). Once a
  * frame's prefix and header are known, its body is allocated once at full size and incoming bytes
  * are copied straight into it, so a 300 MB body costs one allocation and one copy, and the chunks
- * it came in are released as soon as they are copied.
+ * it came in are released as soon as they are copied. A reader that can choose where the stream's
+ * next bytes land (socket-reads.ts) reads them straight into the body (bodyTarget/advanceBody): no
+ * copy at all.
  *
  * Bodies under 4 KiB may be views into Node's shared buffer pool: read them through
  * byteOffset/byteLength (as Arrow's IPC reader does), never through `body.buffer` alone.
@@ -178,6 +180,40 @@ export class FrameDecoder {
     if (chunk.byteLength === 0) return;
     this.chunks.push(chunk);
     this.buffered += chunk.byteLength;
+  }
+
+  /**
+   * Where the next read of the stream may land directly: the unfilled rest of the body being
+   * received, if at least `minBytes` of it remain and no earlier input waits to be copied into it;
+   * undefined otherwise. After a read into it, call `advanceBody` with the bytes read.
+   *
+   * @example
+   * const target = decoder.bodyTarget(16 << 10) ?? scratch; // then the socket reads into `target`
+   */
+  bodyTarget(minBytes: number): Buffer | undefined {
+    const body = this.body;
+    if (body === undefined || this.buffered > 0 || this.failure !== undefined) return undefined;
+    return this.bodyLength - this.bodyFilled >= minBytes ? body.subarray(this.bodyFilled) : undefined;
+  }
+
+  /** Counts `n` bytes the stream wrote into `target`, a region bodyTarget gave; read() then yields the message once its body is full. */
+  advanceBody(target: Uint8Array, n: number): void {
+    if (this.failure !== undefined) throw this.failure;
+    const body = this.body;
+    if (body === undefined || target.buffer !== body.buffer || target.byteOffset !== body.byteOffset + this.bodyFilled || n > this.bodyLength - this.bodyFilled) {
+      throw new FrameError(`${n} bytes were read into a buffer that is not the rest of the body being received (a reader used a stale bodyTarget)`);
+    }
+    this.bodyFilled += n;
+  }
+
+  /**
+   * Copies input not yet decoded into memory of the decoder's own: call it before reusing a buffer
+   * whose bytes were passed to `write` as a view.
+   */
+  retainPending(): void {
+    if (this.chunks.length === 0) return;
+    const copy = Buffer.concat(this.chunks, this.buffered);
+    this.chunks = [copy];
   }
 
   /** Decodes the next complete message, or returns undefined if more bytes are needed. */

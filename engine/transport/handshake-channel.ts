@@ -7,6 +7,7 @@ import { remoteEndpoint } from './address.ts';
 import { DEFAULT_MAX_FRAME_BYTES, FrameDecoder, encodeFrame } from './frame.ts';
 import type { Message, MessageHeader } from './frame.ts';
 import { HandshakeError, RefusalError, asHandshakeError, fail } from './handshake-errors.ts';
+import { socketReads } from './socket-reads.ts';
 
 /** Before authentication a peer may only send frames up to this size (header + body). */
 export const HANDSHAKE_MAX_FRAME_BYTES = 4096;
@@ -31,7 +32,9 @@ export class HandshakeChannel {
   ) {
     this.peerAddress = remoteEndpoint(socket);
     this.timer = setTimeout(() => this.onTimeout(), timeoutMs);
-    socket.on('data', this.onData);
+    const reads = socketReads(socket);
+    if (reads) reads.listen(this.onData);
+    else socket.on('data', this.onData);
     socket.on('close', this.onClose);
     socket.on('error', this.onError);
     if (socket.destroyed) queueMicrotask(this.onClose);
@@ -160,7 +163,9 @@ export class HandshakeChannel {
 
   private detach(): void {
     clearTimeout(this.timer);
-    this.socket.off('data', this.onData);
+    const reads = socketReads(this.socket);
+    if (reads) reads.listen(undefined);
+    else this.socket.off('data', this.onData);
     this.socket.off('close', this.onClose);
   }
 }

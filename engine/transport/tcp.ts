@@ -16,6 +16,8 @@ import type { TlsSettings } from './tls-settings.ts';
 import { HandshakeAdmission } from './handshake-admission.ts';
 import type { AdmissionLimits } from './handshake-admission.ts';
 import { RefusalLog } from './refusal-log.ts';
+import { SocketReads } from './socket-reads.ts';
+import { tlsModeFor } from './tls-settings.ts';
 
 /** Options shared by both ends of a connection. */
 export interface EndpointOptions extends HeartbeatOptions {
@@ -205,7 +207,11 @@ export async function connect(options: ConnectOptions): Promise<Connection> {
   const heartbeat = heartbeatSettings(options);
   const endpoint = formatEndpoint(options.host, options.port);
   const timeoutMs = options.timeoutMs ?? 10_000;
-  const socket = net.connect({ host: options.host, port: options.port, noDelay: true });
+  // In clear text, reads land in the frame bodies they belong to (socket-reads.ts); a TLS socket
+  // wraps this one and reads it itself.
+  const reads = tlsModeFor(options.tls, options.host) === 'off' ? new SocketReads() : undefined;
+  const socket = net.connect({ host: options.host, port: options.port, noDelay: true, ...(reads ? { onread: reads.onread } : {}) });
+  reads?.register(socket);
   socket.on('error', () => {}); // reported through the handshake or the Connection
 
   await new Promise<void>((resolve, reject) => {

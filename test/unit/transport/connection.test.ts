@@ -183,6 +183,22 @@ describe('Connection', () => {
     await expect(good.request({ header: { type: 'hello?' } })).resolves.toMatchObject({ header: { type: 'ok' } });
   });
 
+  it('delivers a stream of frames of every size intact to a client (whose reads land in the bodies)', async () => {
+    const sizes = [0, 1, 16383, 16384, 16385, 65535, 65536, 65537, 300_000, 7, 2_000_000, 3, 64 * 1024 * 8 + 5, 0, 1_000_001];
+    const bodies = sizes.map((n) => randomFillSync(new Uint8Array(n)));
+    const { client } = await pair((conn) =>
+      conn.onMessage(async (msg, c) => {
+        for (let i = 0; i < bodies.length; i++) void c.send({ header: { type: 'part', i }, body: bodies[i] });
+        await c.reply(msg, { header: { type: 'done' } });
+      }),
+    );
+    const got: Message[] = [];
+    client.onMessage((msg) => void got.push(msg));
+    await client.request({ header: { type: 'go' } });
+    expect(got.map((m) => m.header.i)).toEqual(sizes.map((_, i) => i));
+    expect(got.map((m) => sha256(m.body ?? new Uint8Array(0)))).toEqual(bodies.map(sha256));
+  });
+
   it('round-trips a 64 MB body intact through backpressure', async () => {
     const { client } = await pair((conn) => conn.onMessage((msg, c) => c.reply(msg, { header: { type: 'echo', bytes: msg.body?.byteLength }, body: msg.body })));
     const body = randomFillSync(new Uint8Array(64 * 1024 * 1024));

@@ -98,6 +98,44 @@ describe('FrameDecoder', () => {
     expect(Buffer.compare(Buffer.from(decoded[0]?.body as Uint8Array), body)).toBe(0);
   });
 
+  it('lets reads land in the body being received, reused-buffer reads around them, with the right bytes', () => {
+    // As socket-reads.ts drives it: a read goes into bodyTarget() when there is one, else into one
+    // reused buffer whose pending bytes the decoder must copy before the next read overwrites them.
+    const big = Buffer.allocUnsafe(50_000);
+    for (let i = 0; i < big.length; i++) big[i] = (i * 7) & 0xff;
+    const msgs: Message[] = [{ header: { type: 'a' } }, { header: { type: 'big', n: 1 }, body: big }, { header: { type: 'tail' }, body: Buffer.from('xyz') }, { header: { type: 'big', n: 2 }, body: big }];
+    const stream = wire(msgs);
+    for (const readSize of [5, 1000, 4096, 65536]) {
+      const decoder = new FrameDecoder();
+      const scratch = Buffer.alloc(readSize);
+      const decoded: Message[] = [];
+      let direct = 0;
+      for (let at = 0; at < stream.length; ) {
+        const target = decoder.bodyTarget(4096) ?? scratch;
+        const n = Math.min(target.byteLength, readSize, stream.length - at);
+        stream.copy(target, 0, at, at + n);
+        at += n;
+        if (target === scratch) decoder.write(scratch.subarray(0, n));
+        else (decoder.advanceBody(target, n), direct++);
+        for (let m = decoder.read(); m; m = decoder.read()) decoded.push(m);
+        decoder.retainPending();
+        scratch.fill(0xee); // the next read overwrites it
+      }
+      expect(normalized(decoded), `reads of ${readSize} bytes`).toEqual(normalized(msgs));
+      expect(direct, `reads of ${readSize} bytes into a body`).toBeGreaterThan(0);
+      expect(decoder.pendingBytes).toBe(0);
+    }
+  });
+
+  it('refuses a count of bytes read into anything but the rest of the current body', () => {
+    const decoder = new FrameDecoder();
+    decoder.write(wire([{ header: { type: 'big' }, body: Buffer.alloc(100_000) }]).subarray(0, 1000));
+    expect(decoder.read()).toBeUndefined();
+    const target = decoder.bodyTarget(1)!;
+    expect(target.byteLength).toBe(100_000 - (1000 - 8 - '{"type":"big"}'.length));
+    expect(() => decoder.advanceBody(Buffer.alloc(10), 10)).toThrow(FrameError);
+  });
+
   it('refuses a frame that declares more bytes than the limit, before reading the body', () => {
     const decoder = new FrameDecoder();
     expect(() => decoder.push(prefix(20, 2_000_000_000))).toThrow(
