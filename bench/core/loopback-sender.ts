@@ -7,15 +7,17 @@
 //         connections the parent makes, writes the bytes through a plain net.Socket honouring
 //         backpressure, then end(). The parent connects so that it can read with `onread` into one
 //         reused buffer (a server socket cannot), the fastest way a Node process reads a socket.
-// engine: connects to the parent through the engine's transport (connect + HMAC handshake), one
-//         frame per chunk, then a 'done' request that the receiver answers once it has seen every
-//         byte. Secret in BENCH_SECRET.
+// engine: listens through the engine's transport (listen: HMAC handshake; prints the port) and,
+//         for each of `runs` connections, answers the parent's 'go' request with the bytes as one
+//         frame per chunk (sends honouring backpressure), then the reply. The parent dials, as the
+//         raw receiver does and as a reducer dials the block server it fetches from, so both
+//         figures read with what a dialled socket allows. Secret in BENCH_SECRET.
 
 import net from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
 import { once } from 'node:events';
 import { randomFillSync } from 'node:crypto';
-import { connect } from '../../engine/transport/index.ts';
+import { listen } from '../../engine/transport/index.ts';
 
 const [mode, portText, bytesText, chunkText, runsText] = process.argv.slice(2);
 const port = Number(portText);
@@ -49,16 +51,27 @@ async function serveRaw(): Promise<void> {
   server.close();
 }
 
-async function sendFramed(): Promise<void> {
-  const conn = await connect({ host: '127.0.0.1', port, secret: process.env.BENCH_SECRET ?? '', role: 'bench-sender' });
-  for (let sent = 0; sent < total; sent += chunk.byteLength) {
-    const piece = total - sent >= chunk.byteLength ? chunk : chunk.subarray(0, total - sent);
-    await conn.send({ header: { type: 'chunk' }, body: piece });
-  }
-  await conn.request({ header: { type: 'done' } });
-  await conn.close();
+async function serveFramed(): Promise<void> {
+  let served = 0;
+  let allServed!: () => void;
+  const finished = new Promise<void>((resolve) => (allServed = resolve));
+  const server = await listen({
+    secret: process.env.BENCH_SECRET ?? '', role: 'bench-sender', port,
+    onConnection: (conn) => conn.onMessage(async (msg, c) => {
+      if (msg.header.type !== 'go') return;
+      for (let sent = 0; sent < total; sent += chunk.byteLength) {
+        const piece = total - sent >= chunk.byteLength ? chunk : chunk.subarray(0, total - sent);
+        await c.send({ header: { type: 'chunk' }, body: piece });
+      }
+      await c.reply(msg, { header: { type: 'done' } });
+      if (++served === runs) allServed();
+    }),
+  });
+  process.stdout.write(`${server.port}\n`);
+  await finished;
+  await server.close();
 }
 
 if (mode === 'raw') await serveRaw();
-else if (mode === 'engine') for (let run = 0; run < runs; run++) await sendFramed();
+else if (mode === 'engine') await serveFramed();
 else throw new Error(`loopback-sender: mode must be raw or engine, got ${String(mode)}`);

@@ -1,7 +1,8 @@
 // Reference figures for shuffle throughput: how fast bytes move between two Node processes over
 // loopback TCP, (a) through a raw net.Socket and (b) through the engine's own framed, authenticated
-// transport. The receiver (this process) times each transfer from the connection to the last
-// byte; the sender is a child process (loopback-sender.ts), so both ends have their own core.
+// transport. The receiver (this process) dials the sender, a child process (loopback-sender.ts), so
+// both ends have their own core, and times each transfer to its last byte. Dialling is how a reducer
+// reaches the block server it fetches from, and what lets a socket be read with `onread`.
 // Child start-up is not timed.
 //
 // The raw figure is meant as the best a Node process pair can do, not a strawman: the receiver
@@ -15,8 +16,7 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { listen } from '../../engine/transport/index.ts';
-import type { Connection } from '../../engine/transport/index.ts';
+import { connect } from '../../engine/transport/index.ts';
 
 const SENDER = fileURLToPath(new URL('./loopback-sender.ts', import.meta.url));
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -108,16 +108,21 @@ async function rawLoopback(options: LoopbackOptions): Promise<number> {
 }
 
 /** A raw sender child listening for `runs` connections. */
-async function startRawSender(bytes: number, write: number, runs: number): Promise<{ port: number; exited: Promise<void> }> {
-  const child = spawnSender('raw', 0, bytes, write, runs, {}, 'pipe');
-  const exited = exitOf(child, 'raw');
+function startRawSender(bytes: number, write: number, runs: number): Promise<{ port: number; exited: Promise<void> }> {
+  return startSender('raw', bytes, write, runs, {});
+}
+
+/** A sender child listening for `runs` connections, once it has printed its port. */
+async function startSender(mode: 'raw' | 'engine', bytes: number, chunk: number, runs: number, env: Record<string, string>): Promise<{ port: number; exited: Promise<void> }> {
+  const child = spawnSender(mode, 0, bytes, chunk, runs, env, 'pipe');
+  const exited = exitOf(child, mode);
   const port = await new Promise<number>((resolve, reject) => {
     let text = '';
     child.stdout!.on('data', (data: Buffer) => {
       text += data.toString();
       if (text.includes('\n')) resolve(Number(text.trim()));
     });
-    exited.then(() => reject(new Error('raw loopback sender exited before listening')), reject);
+    exited.then(() => reject(new Error(`${mode} loopback sender exited before listening`)), reject);
   });
   return { port, exited };
 }
@@ -139,31 +144,31 @@ async function receiveRaw(port: number, bytes: number, read: number | 'data'): P
   return received / 1e3 / ms;
 }
 
+/**
+ * Dials an engine-transport sender (handshake included, not timed) and asks for one transfer;
+ * MB/s from the request to its reply, which follows the last frame.
+ */
 async function engineLoopback(options: LoopbackOptions): Promise<number> {
   const secret = randomBytes(32).toString('hex');
-  const rates: number[] = [];
-  const server = await listen({
-    secret, role: 'bench-receiver',
-    onConnection: (conn: Connection) => {
-      const started = performance.now();
-      let received = 0;
-      conn.onMessage(async (msg) => {
-        if (msg.header.type === 'chunk') received += msg.body?.byteLength ?? 0;
-        if (msg.header.type !== 'done') return;
-        const ms = performance.now() - started;
-        if (received !== options.bytes) throw new Error(`engine loopback: received ${received} bytes, expected ${options.bytes}`);
-        rates.push(received / 1e3 / ms);
-        await conn.reply(msg, { header: { type: 'ok' } });
-      });
-    },
-  });
+  const sender = await startSender('engine', options.bytes, options.chunk, 1, { BENCH_SECRET: secret });
   try {
-    await exitOf(spawnSender('engine', server.port, options.bytes, options.chunk, 1, { BENCH_SECRET: secret }, 'inherit'), 'engine');
+    const conn = await connect({ host: '127.0.0.1', port: sender.port, secret, role: 'bench-receiver' });
+    try {
+      let received = 0;
+      conn.onMessage((msg) => {
+        if (msg.header.type === 'chunk') received += msg.body?.byteLength ?? 0;
+      });
+      const started = performance.now();
+      await conn.request({ header: { type: 'go' } });
+      const ms = performance.now() - started;
+      if (received !== options.bytes) throw new Error(`engine loopback: received ${received} bytes, expected ${options.bytes}`);
+      return received / 1e3 / ms;
+    } finally {
+      await conn.close();
+    }
   } finally {
-    await server.close();
+    await sender.exited;
   }
-  if (rates.length !== 1) throw new Error(`engine loopback: ${rates.length} transfers completed, expected 1`);
-  return rates[0]!;
 }
 
 function spawnSender(mode: 'raw' | 'engine', port: number, bytes: number, chunk: number, runs: number, env: Record<string, string>, stdout: 'pipe' | 'inherit'): ChildProcess {
