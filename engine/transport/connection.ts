@@ -441,6 +441,7 @@ export class Connection {
     if (this.closeInfo !== undefined) return;
     const info: CloseInfo = error === undefined ? { reason } : { reason, error };
     this.closeInfo = info;
+    socketReads(this.socket)?.stop();
     this.heartbeat?.stop();
     for (const [, entry] of this.pending) {
       clearTimeout(entry.timer);

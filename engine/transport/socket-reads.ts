@@ -37,6 +37,7 @@ export class SocketReads {
   private listener: ((chunk: Buffer) => void) | undefined;
   /** Bytes read while nobody listened (none are expected: the socket is paused between owners). */
   private early: Buffer[] = [];
+  private stopped = false;
 
   /** The `onread` option to create the socket with. */
   readonly onread: OnReadOpts = {
@@ -74,7 +75,17 @@ export class SocketReads {
     });
   }
 
+  /** The connection is closed: bytes still read (until the peer's FIN) are dropped, not decoded. */
+  stop(): void {
+    this.stopped = true;
+    this.decoder = undefined;
+    this.sink = undefined;
+    this.listener = undefined;
+    this.early = [];
+  }
+
   private deliver(n: number, buf: Uint8Array): void {
+    if (this.stopped) return;
     const decoder = this.decoder;
     const sink = this.sink;
     if (decoder !== undefined && sink !== undefined) {
