@@ -30,6 +30,8 @@ import { columnData } from '../kernels/columns.ts';
 import { isFixedWidth, isVarBinary } from '../kernels/data-layout.ts';
 import { encodeIpc } from '../kernels/ipc.ts';
 import { takeRows } from '../kernels/take.ts';
+import { scatterFixedWasm } from '../kernels/shuffle-wasm.ts';
+import type { FixedColumn } from '../kernels/shuffle-wasm.ts';
 
 /** A map output in memory: the stream without its end marker, and where each bucket's batch lies. */
 export interface EncodedBuckets {
@@ -212,13 +214,24 @@ function encodeFlat(schema: Schema, columns: Data[], ids: Int32Array, starts: In
   // slot of its bucket's region (a sequential read and one write stream per bucket: no row
   // permutation is built, and the source is read once rather than once per bucket).
   const counts = new Float64Array(numBuckets);
+  // Fixed-width columns of 1, 2, 4 or 8 bytes a row go through wasm together (shuffle-wasm.ts),
+  // when there are rows enough to pay for the chunked copies and buckets few enough that each
+  // chunk's run per bucket is long.
+  const viaWasm: Array<FixedColumn & { plan: ColumnPlan }> = [];
+  const wasmRows = ids.length >= WASM_MIN_ROWS && numBuckets <= WASM_MAX_BUCKETS;
   plans.forEach((p, c) => {
     const [validityAt, dataAt, valuesAt] = regionAt[c]!;
     if (p.hasNulls) scatterBits(p.data.nullBitmap!, p.data.offset, out, validityAt!, p.nulls!, ids, counts);
-    if (p.kind === 'fixed') scatterFixed(p.data, p.width, out, dataAt!, ids);
-    else if (p.kind === 'bool') scatterBits(p.data.values as Uint8Array, p.data.offset, out, dataAt!, undefined, ids, counts);
+    if (p.kind === 'fixed') {
+      const bytes = wasmRows ? rowBytes(p.data, p.width, ids.length) : undefined;
+      if (bytes) viaWasm.push({ bytes, width: p.width as FixedColumn['width'], at: dataAt!, plan: p });
+      else scatterFixed(p.data, p.width, out, dataAt!, ids);
+    } else if (p.kind === 'bool') scatterBits(p.data.values as Uint8Array, p.data.offset, out, dataAt!, undefined, ids, counts);
     else scatterBinary(p.data, out, dataAt!, valuesAt!, ids, counts);
   });
+  if (viaWasm.length > 0 && !scatterFixedWasm(viaWasm, out, ids, numBuckets)) {
+    for (const c of viaWasm) scatterFixed(c.plan.data, c.plan.width, out, c.at, ids);
+  }
   return { bytes: out, offsets };
 }
 
@@ -260,6 +273,18 @@ function scatterBits(src: Uint8Array, srcOffset: number, out: Uint8Array, at: Fl
     const bit = srcOffset + i;
     if (src[bit >> 3]! & (1 << (bit & 7))) out[at[b]! + (k >> 3)] |= 1 << (k & 7);
   }
+}
+
+/** Fewest rows, and most buckets, for which fixed-width columns are scattered in wasm. */
+const WASM_MIN_ROWS = 4096;
+const WASM_MAX_BUCKETS = 512;
+
+/** The `n` rows of a fixed-width column as bytes (row i at i * width), when its width suits the wasm scatter. */
+function rowBytes(data: Data, width: number, n: number): Uint8Array | undefined {
+  if (width !== 1 && width !== 2 && width !== 4 && width !== 8) return undefined;
+  const values = data.values as unknown as ArrayBufferView | undefined;
+  if (!values || values.byteLength < n * width) return undefined;
+  return new Uint8Array(values.buffer, values.byteOffset, n * width);
 }
 
 /**

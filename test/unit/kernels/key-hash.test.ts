@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import {
-  Bool, Dictionary, Float32, Float64, Int16, Int32, Int64, Table, TimestampMillisecond, Uint64, Utf8, vectorFromArray,
+  Bool, Dictionary, Float32, Float64, Int16, Int32, Int64, Table, TimestampMillisecond, Uint64, Utf8, makeVector, vectorFromArray,
 } from 'apache-arrow';
 import type { DataType } from 'apache-arrow';
 import { hashKeys, hashValue, murmur3Bytes } from '../../../engine/kernels/key-hash.ts';
@@ -43,6 +43,31 @@ describe('hashKeys', () => {
     expect(hashKeys(col(['x', 'héllo'], new Utf8()), ['k'])).toEqual(Uint32Array.of(1050319643, 3164577896));
     expect(hashValue(5, 0)).toBe(2988975741);
     expect(hashValue(2, hashValue('héllo', 0))).toBe(2667266260);
+  });
+
+  it('hashes long Int32/Uint32/Int64/Uint64/Float64 columns (the wasm kernels) exactly as hashValue does, row by row', () => {
+    const n = 40_000; // more than one of the kernels' chunks (32,768 rows)
+    const i32 = Int32Array.from({ length: n }, (_, i) => (Math.imul(i, 2654435761) | 0) >> (i % 32));
+    i32.set([-2147483648, 2147483647, 0, -1, 1], 0);
+    const i64 = BigInt64Array.from({ length: n }, (_, i) => (BigInt(i32[i]!) << BigInt(i % 33)) * (i % 3 === 0 ? -1n : 1n) + BigInt(i));
+    i64.set([-(2n ** 63n), 2n ** 63n - 1n, 2n ** 53n + 1n, -(2n ** 53n) - 3n], 0); // the last two round to even as float64
+    const f64 = Float64Array.from({ length: n }, (_, i) => (i % 7 === 0 ? -0 : i % 11 === 0 ? NaN : i32[i]! / 7));
+    new Uint32Array(f64.buffer)[2 * 22 + 1] = 0xfff12345; // a NaN with a payload and the sign bit
+    const table = new Table({
+      a: makeVector(i32), b: makeVector(Uint32Array.from(i32, (x) => x >>> 0)), c: makeVector(i64),
+      d: makeVector(BigUint64Array.from(i64, (x) => BigInt.asUintN(64, x))), e: makeVector(f64),
+    });
+    const column = (name: string): unknown[] => [...(table as Table).getChild(name)!];
+    // The first row that differs (-1: none): toEqual on 40,000-element arrays takes seconds.
+    const firstDiff = (got: Uint32Array, expected: Uint32Array): number => got.length !== expected.length ? -2 : got.findIndex((h, i) => h !== expected[i]);
+    for (const name of ['a', 'b', 'c', 'd', 'e']) {
+      const values = column(name);
+      const expected = Uint32Array.from(values, (v) => hashValue(v, 0));
+      expect(firstDiff(hashKeys(table, [name]), expected), name).toBe(-1);
+      expect(firstDiff(hashKeys(table.slice(123), [name]), expected.subarray(123)), `${name} sliced`).toBe(-1);
+    }
+    const [a, e, c] = [column('a'), column('e'), column('c')];
+    expect(firstDiff(hashKeys(table, ['a', 'e', 'c']), Uint32Array.from({ length: n }, (_, i) => hashValue(c[i], hashValue(e[i], hashValue(a[i], 0)))))).toBe(-1);
   });
 
   it('treats -0 as 0 and every NaN as one value', () => {

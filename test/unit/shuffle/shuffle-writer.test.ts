@@ -14,6 +14,7 @@ import { MapOutputStore } from '../../../engine/shuffle/map-output-store.ts';
 import { partitionIds } from '../../../engine/shuffle/partitioner.ts';
 import type { Partitioner } from '../../../engine/shuffle/partitioner.ts';
 import { canonicalTable, plainColumns } from '../kernels/canonical-table.ts';
+import { takeRows } from '../../../engine/kernels/take.ts';
 
 let dir: string;
 beforeEach(async () => {
@@ -158,6 +159,30 @@ describe('encodeBuckets', () => {
       const reused = encodeBuckets(table, ids, buckets, (n) => new Uint8Array(n).fill(0xab));
       expect(Buffer.from(reused.bytes).equals(Buffer.from(fresh.bytes))).toBe(true);
       expect(reused.offsets).toEqual(fresh.offsets);
+    }
+  });
+
+  it('scatters long fixed-width columns (the wasm kernels, several chunks) to the bytes of each bucket encoded alone', () => {
+    const n = 50_000;
+    const source = new Table({
+      i8: makeVector(Int8Array.from({ length: n }, (_, i) => i * 7)),
+      u16: makeVector(Uint16Array.from({ length: n }, (_, i) => i * 13)),
+      i32: vectorFromArray(Array.from({ length: n }, (_, i) => (i % 10 === 0 ? null : i * 31)), new Int32()),
+      i64: makeVector(BigInt64Array.from({ length: n }, (_, i) => BigInt(i) * 3_000_000_019n)),
+      f64: makeVector(Float64Array.from({ length: n }, (_, i) => (i % 5 === 0 ? NaN : i / 3))),
+      s: vectorFromArray(Array.from({ length: n }, (_, i) => `v${i % 97}`), new Utf8()),
+    });
+    new Uint32Array(source.getChild('f64')!.data[0]!.values.buffer)[2 * 5 + 1] = 0xfff12345; // NaN payload: copied as bits
+    // Sliced from a decoded stream: columns at odd offsets inside one shared buffer.
+    const table = tableFromIPC(tableToIPC(source, 'stream')).slice(11, n - 7);
+    const buckets = 40; // ~2,500 rows a bucket: encoded alone, a bucket takes the JavaScript loops
+    const ids = Int32Array.from({ length: table.numRows }, (_, i) => (Math.imul(i, 2654435761) >>> 8) % buckets);
+    const all = encodeBuckets(table, ids, buckets);
+    for (let b = 0; b < buckets; b++) {
+      const rows = Int32Array.from(Array.from(ids).flatMap((id, i) => (id === b ? [i] : [])));
+      const alone = encodeBuckets(takeRows(table, rows), new Int32Array(rows.length), 1);
+      const got = Buffer.from(all.bytes.subarray(all.offsets[b], all.offsets[b + 1]));
+      expect(got.equals(Buffer.from(alone.bytes.subarray(alone.offsets[0], alone.offsets[1]))), `bucket ${b}`).toBe(true);
     }
   });
 
