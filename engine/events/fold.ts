@@ -264,6 +264,37 @@ export function stageStatus(state: AppState, stageId: number, attempt?: number):
   };
 }
 
+/** What the UI asks of one application's status: the JSON API's reads (status.ts), answered by answerQuery. */
+export type StatusQuery =
+  | { view: 'summary' }
+  | { view: 'application' }
+  | { view: 'job'; jobId: number }
+  | { view: 'stage'; stageId: number; attempt?: number };
+
+/** Each query's answer (undefined: no such job or stage); plain data, as sent between threads and as JSON. */
+export interface StatusViews {
+  summary: ApplicationSummary;
+  application: ApplicationStatus;
+  job: JobStatus | undefined;
+  stage: StageStatus | undefined;
+}
+
+/**
+ * Answers `query` from `state`: the one place the live UI (on the driver's monitor thread) and
+ * `dataflow history` turn a folded state into what the API returns. `history` marks a log read back.
+ */
+export function answerQuery<Q extends StatusQuery>(state: AppState, query: Q, options: { history?: boolean } = {}): StatusViews[Q['view']] {
+  const q: StatusQuery = query;
+  let answer: StatusViews[StatusQuery['view']];
+  switch (q.view) {
+    case 'summary': answer = applicationSummary(state, options); break;
+    case 'application': answer = applicationStatus(state, options); break;
+    case 'job': answer = jobStatus(state, q.jobId); break;
+    case 'stage': answer = stageStatus(state, q.stageId, q.attempt); break;
+  }
+  return answer as StatusViews[Q['view']];
+}
+
 /** min / median / max of `values` (zeros when empty). */
 export function distribution(values: number[]): Distribution {
   if (values.length === 0) return { min: 0, median: 0, max: 0 };

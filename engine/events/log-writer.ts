@@ -4,7 +4,12 @@
 // outside the JS heap: neither the event nor its line outlives the call, so the garbage collector
 // never copies or promotes them. After THREAD_AFTER_EVENTS events the encoding moves to a thread
 // (log-encoder-thread.ts) and the driver's thread only packs each event into numbers
-// (packed-events.ts): what the log cost a job of short tasks, measured by bench/event-log.ts. Buffers
+// (packed-events.ts): what the log cost a job of short tasks, measured by bench/event-log.ts. With
+// `fold` (the live UI is on) that thread also folds the events into the UI's status and answers its
+// queries (query()), so the driver's thread neither folds nor keeps the status: the batches packed
+// before the thread ran are kept (as numbers) and sent to it first, to be folded only; until then
+// the monitor folds on the driver's thread (app-monitor.ts). With no log (withoutLog) the writer
+// only feeds that fold. Buffers
 // leave in batches (every FLUSH_MS, or sooner once BATCH_BYTES wait), never one write per event,
 // never a synchronous call on the driver's thread; once the thread encodes, it also writes a local
 // file itself (its own positioned writes after the driver's bytes), and the driver's thread never
@@ -22,7 +27,8 @@ import { joinLocation, localPath, schemeOf, storageFor, type Storage, type Stora
 import type { EngineEvent } from './events.ts';
 import { PackedLineWriter } from './event-line.ts';
 import { LineChunks } from './line-chunks.ts';
-import type { EncodedBatch, EncoderThreadData } from './log-encoder-thread.ts';
+import type { StatusQuery, StatusViews } from './fold.ts';
+import type { EncoderThreadData, FromMonitorThread, ToMonitorThread } from './log-encoder-thread.ts';
 import { EventPacker, type PackedBatch } from './packed-events.ts';
 
 const ENCODER_THREAD = new URL('./log-encoder-thread.mjs', import.meta.url);
@@ -41,9 +47,11 @@ const THREAD_AFTER_EVENTS = 4_096;
 export const IN_PROGRESS = '.inprogress';
 export const LOG_EXTENSION = '.jsonl';
 
-/** Where lines go: appended to a local file, or uploaded as parts. */
+/** Where lines go: appended to a local file, or uploaded as parts (or nowhere: no log, only the UI's fold). */
 interface LogSink {
   readonly location: string;
+  /** Whether it takes lines at all. */
+  readonly lines: boolean;
   /** A local file's descriptor, which the encoder thread may write to itself (positioned writes). */
   readonly fd?: number;
   write(chunks: Buffer[]): Promise<void>;
@@ -53,6 +61,8 @@ interface LogSink {
 export interface LogWriterOptions extends StorageOptions {
   /** Events after which encoding moves to the encoder thread (default THREAD_AFTER_EVENTS; Infinity: never). */
   threadAfterEvents?: number;
+  /** Also fold the events into application `appId`'s status on the encoder thread, once it runs (query() answers from it). */
+  fold?: { appId: string };
 }
 
 export class EventLogWriter {
@@ -76,8 +86,15 @@ export class EventLogWriter {
   private chain: Promise<void> = Promise.resolve();
   private failure: Error | undefined;
   private closed = false;
+  /** With `fold`, until the encoder thread runs: every batch taken so far (its numbers cut to length), for the thread to fold first. */
+  private kept: PackedBatch[] | undefined;
 
-  private constructor(private readonly sink: LogSink, private readonly flushMs: number, private readonly batchBytes: number, private readonly threadAfter: number) {}
+  private constructor(
+    private readonly sink: LogSink, private readonly flushMs: number, private readonly batchBytes: number, private readonly threadAfter: number,
+    private readonly fold: { appId: string } | undefined,
+  ) {
+    if (fold) this.kept = [];
+  }
 
   /**
    * Creates `<appId>.jsonl.inprogress` in `dir` (a local folder, created if needed, or s3://).
@@ -89,13 +106,35 @@ export class EventLogWriter {
    */
   static async open(dir: string, appId: string, options: LogWriterOptions = {}): Promise<EventLogWriter> {
     const threadAfter = options.threadAfterEvents ?? THREAD_AFTER_EVENTS;
-    if (schemeOf(dir) === 's3') return new EventLogWriter(new S3Parts(storageFor(dir, options), joinLocation(dir, `${appId}${LOG_EXTENSION}`)), S3_FLUSH_MS, S3_PART_BYTES, threadAfter);
+    if (schemeOf(dir) === 's3') {
+      return new EventLogWriter(new S3Parts(storageFor(dir, options), joinLocation(dir, `${appId}${LOG_EXTENSION}`)), S3_FLUSH_MS, S3_PART_BYTES, threadAfter, options.fold);
+    }
     if (schemeOf(dir) !== 'file') throw new Error(`the event log cannot be written to ${dir}: use a local folder or an s3:// location`);
     const folder = localPath(dir);
     await mkdir(folder, { recursive: true });
     const final = join(folder, `${appId}${LOG_EXTENSION}`);
     const handle = await open(final + IN_PROGRESS, 'wx');
-    return new EventLogWriter(new LocalFile(handle, final), FLUSH_MS, BATCH_BYTES, threadAfter);
+    return new EventLogWriter(new LocalFile(handle, final), FLUSH_MS, BATCH_BYTES, threadAfter, options.fold);
+  }
+
+  /** A writer with no log: the events only go to application `appId`'s status fold on the encoder thread (the UI is on, the log off). */
+  static withoutLog(appId: string, options: Pick<LogWriterOptions, 'threadAfterEvents'> = {}): EventLogWriter {
+    return new EventLogWriter(new NoLog(), FLUSH_MS, BATCH_BYTES, options.threadAfterEvents ?? THREAD_AFTER_EVENTS, { appId });
+  }
+
+  /** Whether the encoder thread folds the status now: query() answers, and nobody else need fold. */
+  get folds(): boolean {
+    return this.fold !== undefined && this.encoder !== undefined;
+  }
+
+  /**
+   * `query` answered from the status the encoder thread folded of every event appended before it.
+   * Only once `folds`: before, the caller folds the events itself.
+   */
+  async query<Q extends StatusQuery>(query: Q): Promise<StatusViews[Q['view']]> {
+    if (!this.encoder || !this.fold) throw new Error('the event log writer does not fold the status (yet): fold the events where they are appended');
+    this.encodeWaiting();
+    return (await this.encoder.query(query)) as StatusViews[Q['view']];
   }
 
   /** Where the log is being written (its in-progress name). */
@@ -113,7 +152,8 @@ export class EventLogWriter {
       // a local file the thread writes itself, after the bytes queued here (a write of its own costs
       // the driver's thread ~0.1 ms: libuv wakes a pool thread); other sinks get the lines back
       const file = this.sink.fd === undefined ? undefined : { fd: this.sink.fd, position: this.queuedBytes };
-      this.encoder = new EncoderThread(this.lineWriter.knownNames, this.packer, file);
+      this.encoder = new EncoderThread({ names: this.lineWriter.knownNames, file, fold: this.fold, lines: this.sink.lines }, this.packer, this.kept ?? []);
+      this.kept = undefined;
     } else if (this.packer.full) this.encodeWaiting();
     if (this.timer === undefined) {
       // a batch that cannot be encoded ends the log, never the application (this runs from a timer)
@@ -156,6 +196,8 @@ export class EventLogWriter {
       this.encoded = this.encoded.then(async () => this.addPending(await answer)).catch((error: unknown) => this.failed(error));
       return;
     }
+    this.kept?.push({ ...batch, numbers: batch.numbers.slice(0, batch.length) });
+    if (!this.sink.lines) return;
     this.lineWriter.write(batch, this.lines);
     this.addPending(this.lines.take());
   }
@@ -184,41 +226,73 @@ export class EventLogWriter {
   }
 }
 
-/** The encoder thread, as the writer sees it: a batch posted, its lines' buffers back in order. */
+/** The encoder thread, as the writer sees it: a batch posted, its lines' buffers back in order; a query posted, its answer back. */
 class EncoderThread {
   private readonly worker: Worker;
   /** Raised (and notified) to wake the thread before its next look at the port. */
   private readonly wake = new Int32Array(new SharedArrayBuffer(4));
   private readonly waiting = new Map<number, { resolve: (chunks: Buffer[]) => void; reject: (error: Error) => void }>();
+  private readonly asked = new Map<number, { resolve: (answer: StatusViews[StatusQuery['view']]) => void; reject: (error: Error) => void }>();
+  private nextQuery = 0;
+  private readonly lines: boolean;
   private error: Error | undefined;
 
   /**
-   * @param names the names the batches to come refer to besides their own new ones
+   * @param start the names the batches to come refer to besides their own new ones; a local file the
+   *   thread writes the lines to itself, from `position` on (without it, the lines come back); the
+   *   application whose status it folds, if any; whether there are lines to encode at all
    * @param packer where the batches' numbers go back to, to be packed into again
-   * @param file a local file the thread writes the lines to itself, from `position` on; without it, the lines come back
+   * @param folded the batches before the thread, whose lines were written: sent first, to be folded only
    */
-  constructor(names: readonly string[], private readonly packer: EventPacker, file?: { fd: number; position: number }) {
-    const data: EncoderThreadData = { names: [...names], wake: this.wake.buffer as SharedArrayBuffer, ...(file ? { file } : {}) };
+  constructor(
+    start: { names: readonly string[]; file: { fd: number; position: number } | undefined; fold: { appId: string } | undefined; lines: boolean },
+    private readonly packer: EventPacker, folded: PackedBatch[],
+  ) {
+    this.lines = start.lines;
+    const data: EncoderThreadData = {
+      names: [...start.names], wake: this.wake.buffer as SharedArrayBuffer, ...(start.file ? { file: start.file } : {}), ...(start.fold ? { fold: start.fold } : {}),
+    };
     this.worker = new Worker(ENCODER_THREAD, { workerData: data });
     this.worker.unref();
-    this.worker.on('message', (answer: EncodedBatch) => {
-      const waiter = this.waiting.get(answer.seq);
-      this.waiting.delete(answer.seq);
-      if (this.waiting.size === 0) this.worker.unref();
-      this.packer.recycle(answer.numbers);
-      waiter?.resolve(answer.memory.map((memory, i) => Buffer.from(memory, 0, answer.lengths[i])));
+    this.worker.on('message', (message: FromMonitorThread) => {
+      if (message.kind === 'answer') {
+        const asker = this.asked.get(message.id);
+        this.asked.delete(message.id);
+        this.settled();
+        if (message.error !== undefined) asker?.reject(new Error(message.error));
+        else asker?.resolve(message.answer);
+        return;
+      }
+      const waiter = this.waiting.get(message.seq);
+      this.waiting.delete(message.seq);
+      this.settled();
+      this.packer.recycle(message.numbers);
+      waiter?.resolve(message.memory.map((memory, i) => Buffer.from(memory, 0, message.lengths[i])));
     });
     this.worker.on('error', (error) => this.fail(error));
     this.worker.on('exit', (code) => this.fail(new Error(`the event log's encoder thread ended (exit code ${code})`)));
+    for (const batch of folded) this.post({ kind: 'batch', batch, lines: false }, batch.numbers);
   }
 
   encode(batch: PackedBatch): Promise<Buffer[]> {
     if (this.error) return Promise.reject(this.error);
     return new Promise((resolve, reject) => {
       // while an answer is awaited the thread keeps the process alive, so a flush at exit completes
-      if (this.waiting.size === 0) this.worker.ref();
+      if (this.waiting.size + this.asked.size === 0) this.worker.ref();
       this.waiting.set(batch.seq, { resolve, reject });
-      this.worker.postMessage(batch, [batch.numbers.buffer as ArrayBuffer]);
+      this.post({ kind: 'batch', batch, lines: this.lines }, batch.numbers);
+    });
+  }
+
+  /** `query` answered from the status the thread folded of every batch posted before it (the thread is woken for it). */
+  query(query: StatusQuery): Promise<StatusViews[StatusQuery['view']]> {
+    if (this.error) return Promise.reject(this.error);
+    return new Promise((resolve, reject) => {
+      if (this.waiting.size + this.asked.size === 0) this.worker.ref();
+      const id = this.nextQuery++;
+      this.asked.set(id, { resolve, reject });
+      this.post({ kind: 'query', id, query });
+      this.wakeUp();
     });
   }
 
@@ -233,14 +307,39 @@ class EncoderThread {
     await this.worker.terminate();
   }
 
+  private post(message: ToMonitorThread, numbers?: Float64Array): void {
+    this.worker.postMessage(message, numbers ? [numbers.buffer as ArrayBuffer] : []);
+  }
+
+  /** Once nothing is awaited of the thread, it no longer keeps the process alive. */
+  private settled(): void {
+    if (this.waiting.size + this.asked.size === 0) this.worker.unref();
+  }
+
   private fail(error: Error): void {
     this.error ??= error;
     for (const waiter of this.waiting.values()) waiter.reject(this.error);
+    for (const asker of this.asked.values()) asker.reject(this.error);
     this.waiting.clear();
+    this.asked.clear();
+  }
+}
+
+/** No log: the writer only feeds the status fold (the UI on, the event log off). */
+class NoLog implements LogSink {
+  readonly location = '';
+  readonly lines = false;
+
+  async write(): Promise<void> {}
+
+  async finish(): Promise<string> {
+    return '';
   }
 }
 
 class LocalFile implements LogSink {
+  readonly lines = true;
+
   constructor(private readonly handle: FileHandle, private readonly final: string) {}
 
   get fd(): number {
@@ -263,6 +362,7 @@ class LocalFile implements LogSink {
 }
 
 class S3Parts implements LogSink {
+  readonly lines = true;
   private parts = 0;
 
   constructor(private readonly storage: Storage, private readonly final: string) {}

@@ -1,6 +1,7 @@
 // Events packed as numbers, the form the event log encodes lines from (event-line.ts), on the driver's
-// thread or on the log's encoder thread (log-encoder-thread.ts), to which a batch crosses at the cost
-// of a few stores per event: a task's TaskStart and TaskEnd are fixed fields, so they go as rows of a
+// thread or on the monitor's thread (log-encoder-thread.ts), to which a batch crosses at the cost of a
+// few stores per event, and the form that thread reads the events back from to fold the UI's status
+// (EventUnpacker): a task's TaskStart and TaskEnd are fixed fields, so they go as rows of a
 // Float64Array; strings go once (executor ids and hosts get a number the first time they are seen) or,
 // for the rare other events, as their finished JSON line. (Structured clone of the event objects
 // would cost the driver about what encoding them does.)
@@ -139,5 +140,50 @@ export class EventPacker {
       this.newNames.push(text);
     }
     return id;
+  }
+}
+
+/**
+ * Packed batches read back as the events they were packed from (the monitor thread's status fold): the
+ * same fields with the same values, as JSON.parse of their log lines gives them. Like a line writer,
+ * it keeps the names the batches number, so it reads every batch from the first, in order.
+ */
+export class EventUnpacker {
+  private readonly names: string[] = [];
+
+  /** Calls `visit` with each event of `batch`, in order. */
+  read(batch: PackedBatch, visit: (event: EngineEvent) => void): void {
+    for (const name of batch.newNames) this.names.push(name);
+    const n = batch.numbers;
+    for (let row = 0; row < batch.length;) {
+      const kind = n[row]!;
+      if (kind === TASK_START) {
+        visit({
+          event: 'TaskStart', time: n[row + F.time]!, stageId: n[row + F.stageId]!, stageAttempt: n[row + F.stageAttempt]!, taskId: n[row + F.taskId]!,
+          partition: n[row + F.partition]!, attempt: n[row + F.attempt]!, executorId: this.names[n[row + F.executor]!]!, host: this.names[n[row + F.host]!]!,
+        });
+        row += TASK_START_WIDTH;
+      } else if (kind === TASK_END) {
+        const io = row + F.io;
+        const end: EngineEvent = {
+          event: 'TaskEnd', time: n[row + F.time]!, stageId: n[row + F.stageId]!, stageAttempt: n[row + F.stageAttempt]!, taskId: n[row + F.taskId]!,
+          partition: n[row + F.partition]!, attempt: n[row + F.attempt]!, executorId: this.names[n[row + F.executor]!]!,
+          status: STATUSES[n[row + F.status]!]!, durationMs: n[row + F.durationMs]!,
+          io: {
+            inputBytes: n[io]!, inputRecords: n[io + 1]!, shuffleReadBytes: n[io + 2]!, shuffleReadRecords: n[io + 3]!, shuffleWriteBytes: n[io + 4]!,
+            shuffleWriteRecords: n[io + 5]!, outputRecords: n[io + 6]!, spillBytes: n[io + 7]!, peakMemoryBytes: n[io + 8]!,
+          },
+        };
+        if (n[row + F.failure]! >= 0) end.failure = batch.texts[n[row + F.failure]!]!;
+        if (n[row + F.failureKind]! >= 0) end.failureKind = batch.texts[n[row + F.failureKind]!]!;
+        visit(end);
+        row += TASK_END_WIDTH;
+      } else if (kind === LINE) {
+        visit(JSON.parse(batch.texts[n[row + 1]!]!) as EngineEvent);
+        row += 2;
+      } else {
+        throw new Error(`a packed event batch holds an unknown kind ${kind} at ${row}`);
+      }
+    }
   }
 }

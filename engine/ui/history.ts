@@ -3,7 +3,7 @@
 // A log without ApplicationEnd (still running, or its driver crashed) shows as incomplete.
 
 import type { StorageOptions } from '../../connectors/storage/index.ts';
-import { applicationSummary, type AppState } from '../events/fold.ts';
+import { answerQuery, applicationSummary, type StatusQuery, type StatusViews } from '../events/fold.ts';
 import { EventLogStore } from '../events/log-store.ts';
 import type { ApplicationSummary } from '../events/status.ts';
 import type { StatusSource } from './server.ts';
@@ -22,8 +22,8 @@ export class HistorySource implements StatusSource {
     return out.sort((a, b) => b.startTime - a.startTime || (a.appId < b.appId ? 1 : -1));
   }
 
-  async application(appId: string): Promise<{ state: AppState; history: boolean } | undefined> {
+  async query<Q extends StatusQuery>(appId: string, query: Q): Promise<{ answer: StatusViews[Q['view']] } | undefined> {
     const entry = (await this.store.list()).get(appId);
-    return entry ? { state: await this.store.state(entry), history: true } : undefined;
+    return entry ? { answer: answerQuery(await this.store.state(entry), query, { history: true }) } : undefined;
   }
 }

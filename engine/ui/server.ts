@@ -10,19 +10,21 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { AppState } from '../events/fold.ts';
-import { applicationStatus, jobStatus, stageStatus } from '../events/fold.ts';
+import type { StatusQuery, StatusViews } from '../events/fold.ts';
 import type { ApplicationSummary } from '../events/status.ts';
 import { TOKEN_COOKIE, requestHasToken } from '../metrics/index.ts';
 
 /** The folder of the pages' files (ui-pages' index.html, scripts, styles). */
 export const STATIC_DIR = fileURLToPath(new URL('./static/', import.meta.url));
 
-/** Where the server's applications come from: the driver's live state, or a folder of event logs. */
+/**
+ * Where the server's applications come from: the driver's live status (folded on its monitor thread),
+ * or a folder of event logs. Each answers a query with fold.ts's answerQuery.
+ */
 export interface StatusSource {
   applications(): Promise<ApplicationSummary[]>;
-  /** The application's state; `history` marks a log read back (no ApplicationEnd: incomplete). */
-  application(appId: string): Promise<{ state: AppState; history: boolean } | undefined>;
+  /** `query` answered for application `appId` ({ answer }), or undefined if there is no such application. */
+  query<Q extends StatusQuery>(appId: string, query: Q): Promise<{ answer: StatusViews[Q['view']] } | undefined>;
 }
 
 export interface UiServerOptions {
@@ -154,30 +156,38 @@ async function route(url: URL, source: StatusSource, staticDir: string, res: Ser
     if (parts[1] !== 'applications') { sendJson(res, 404, { error: `no API route ${url.pathname}; see /api/applications` }); return; }
     if (parts.length === 2) { sendJson(res, 200, await source.applications()); return; }
     const appId = parts[2]!;
-    const app = await source.application(appId);
-    if (!app) { sendJson(res, 404, { error: `no application ${appId}; /api/applications lists them` }); return; }
-    if (parts.length === 3) { sendJson(res, 200, applicationStatus(app.state, { history: app.history })); return; }
+    const noApp = (): void => sendJson(res, 404, { error: `no application ${appId}; /api/applications lists them` });
+    if (parts.length === 3) {
+      const app = await source.query(appId, { view: 'application' });
+      if (app) sendJson(res, 200, app.answer);
+      else noApp();
+      return;
+    }
     const id = Number(parts[4]);
     if (parts.length === 5 && parts[3] === 'jobs') {
-      const job = Number.isInteger(id) ? jobStatus(app.state, id) : undefined;
-      if (job) sendJson(res, 200, job);
+      const job = await source.query(appId, { view: 'job', jobId: Number.isInteger(id) ? id : -1 });
+      if (!job) noApp();
+      else if (job.answer) sendJson(res, 200, job.answer);
       else sendJson(res, 404, { error: `application ${appId} has no job ${parts[4]}` });
       return;
     }
     if (parts.length === 5 && parts[3] === 'stages') {
       const attemptText = url.searchParams.get('attempt');
       const attempt = attemptText === null ? undefined : Number(attemptText);
-      const stage = Number.isInteger(id) && (attempt === undefined || Number.isInteger(attempt)) ? stageStatus(app.state, id, attempt) : undefined;
-      if (stage) sendJson(res, 200, stage);
+      const valid = Number.isInteger(id) && (attempt === undefined || Number.isInteger(attempt));
+      const stage = await source.query(appId, valid ? { view: 'stage', stageId: id, ...(attempt === undefined ? {} : { attempt }) } : { view: 'stage', stageId: -1 });
+      if (!stage) noApp();
+      else if (stage.answer) sendJson(res, 200, stage.answer);
       else sendJson(res, 404, { error: `application ${appId} has no stage ${parts[4]}${attemptText === null ? '' : ` attempt ${attemptText}`}` });
       return;
     }
+    if (!(await source.query(appId, { view: 'summary' }))) { noApp(); return; }
     sendJson(res, 404, { error: `no API route ${url.pathname}` });
     return;
   }
   if (parts[0] === 'static') { await sendStatic(res, staticDir, parts.slice(1)); return; }
   if (parts.length === 0 || (parts[0] === 'app' && isPage(parts))) {
-    if (parts[0] === 'app' && !(await source.application(parts[1]!))) {
+    if (parts[0] === 'app' && !(await source.query(parts[1]!, { view: 'summary' }))) {
       sendHtml(res, 404, notFoundPage(`No application ${parts[1]}`, 'It is not running here, and no event log of that id was found.'));
       return;
     }

@@ -29,7 +29,7 @@ describe('event log on s3://', () => {
     ]);
     const history = new HistorySource(dir, options);
     expect(await history.applications()).toEqual([expect.objectContaining({ appId: 'app-s3', appName: 'on-s3', status: 'incomplete' })]);
-    expect((await history.application('app-s3'))!.state.jobs.size).toBe(1);
+    expect((await history.query('app-s3', { view: 'application' }))!.answer.jobs).toHaveLength(1);
 
     log.append({ event: 'JobEnd', time: 3, jobId: 0, status: 'succeeded' });
     log.append({ event: 'ApplicationEnd', time: 4, appId: 'app-s3', status: 'succeeded' });
