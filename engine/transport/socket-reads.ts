@@ -7,8 +7,13 @@ import type { Socket } from 'node:net';
 import type { OnReadOpts } from 'node:net';
 import type { FrameDecoder } from './frame.ts';
 
-/** The reused buffer reads land in when no body is being received: prefixes, headers, small frames. */
-const SCRATCH_BYTES = 64 * 1024;
+/**
+ * The reused buffer reads land in when no body is being received: prefixes, headers, small frames.
+ * One per thread, shared by all its sockets: each read is consumed (decoded, or its undecoded tail
+ * copied) by its callback, which libuv runs right after that read and before any other, so a
+ * thread with a thousand peer connections holds 64 KiB for them, not 64 MiB.
+ */
+const scratch = Buffer.allocUnsafe(64 * 1024);
 /** A body with less than this left to receive is read through the scratch buffer (and copied). */
 const DIRECT_MIN_BYTES = 16 * 1024;
 
@@ -31,7 +36,6 @@ export interface DecoderSink {
  * reads.register(socket); // HandshakeChannel and Connection find it with socketReads(socket)
  */
 export class SocketReads {
-  private readonly scratch = Buffer.allocUnsafe(SCRATCH_BYTES);
   private decoder: FrameDecoder | undefined;
   private sink: DecoderSink | undefined;
   private listener: ((chunk: Buffer) => void) | undefined;
@@ -41,7 +45,7 @@ export class SocketReads {
 
   /** The `onread` option to create the socket with. */
   readonly onread: OnReadOpts = {
-    buffer: (): Uint8Array => this.decoder?.bodyTarget(DIRECT_MIN_BYTES) ?? this.scratch,
+    buffer: (): Uint8Array => this.decoder?.bodyTarget(DIRECT_MIN_BYTES) ?? scratch,
     callback: (n: number, buf: Uint8Array): boolean => {
       this.deliver(n, buf);
       return true;
@@ -90,15 +94,18 @@ export class SocketReads {
     const sink = this.sink;
     if (decoder !== undefined && sink !== undefined) {
       try {
-        if (buf === this.scratch) decoder.write(this.scratch.subarray(0, n));
+        if (buf === scratch) decoder.write(scratch.subarray(0, n));
         else decoder.advanceBody(buf, n);
       } catch (error) {
         sink.failed(error);
         return;
       }
-      sink.received();
-      // What the sink left undecoded may be a view of the scratch buffer, which the next read overwrites.
-      decoder.retainPending();
+      try {
+        sink.received();
+      } finally {
+        // What the sink left undecoded may be a view of the scratch buffer, which the next read overwrites.
+        decoder.retainPending();
+      }
       return;
     }
     const copy = Buffer.from(buf.subarray(0, n));

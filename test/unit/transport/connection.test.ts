@@ -199,6 +199,27 @@ describe('Connection', () => {
     expect(got.map((m) => sha256(m.body ?? new Uint8Array(0)))).toEqual(bodies.map(sha256));
   });
 
+  it('delivers frames intact to many clients of one process reading at once (their reads share one buffer)', async () => {
+    // Thousands of small frames too, so reads end inside prefixes and headers.
+    const sizes = [5, 70_000, 3, 200_000, 16_000, 1, 40_000, ...Array.from({ length: 3000 }, (_, i) => i % 41), 100_000];
+    // Each connection streams frames whose bytes name the client that asked, so a mix-up shows.
+    const { server } = await pair((conn) =>
+      conn.onMessage(async (msg, c) => {
+        const id = msg.header.id as number;
+        for (let i = 0; i < sizes.length; i++) void c.send({ header: { type: 'part', i }, body: new Uint8Array(sizes[i]!).fill(id) });
+        await c.reply(msg, { header: { type: 'done' } });
+      }),
+    );
+    const clients = await Promise.all(Array.from({ length: 12 }, async () => opened.conn(await connect({ host: '127.0.0.1', port: server.port, secret: SECRET, role: 'executor' }))));
+    const received = await Promise.all(clients.map(async (client, id) => {
+      const got: Message[] = [];
+      client.onMessage((msg) => void got.push(msg));
+      await client.request({ header: { type: 'go', id } });
+      return got.map((m) => [m.body?.byteLength ?? 0, (m.body ?? new Uint8Array(0)).every((b) => b === id)]);
+    }));
+    for (const got of received) expect(got).toEqual(sizes.map((n) => [n, true]));
+  });
+
   it('round-trips a 64 MB body intact through backpressure', async () => {
     const { client } = await pair((conn) => conn.onMessage((msg, c) => c.reply(msg, { header: { type: 'echo', bytes: msg.body?.byteLength }, body: msg.body })));
     const body = randomFillSync(new Uint8Array(64 * 1024 * 1024));
