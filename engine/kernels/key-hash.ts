@@ -19,6 +19,7 @@ import { columnData } from './columns.ts';
 import { isFixedWidth, isVarBinary } from './data-layout.ts';
 import { toPlainValue } from './plain-values.ts';
 import { hashNumbersWasm } from './shuffle-wasm.ts';
+import type { NumericKeys } from './shuffle-wasm.ts';
 
 /** The seed of the first key column. Changing it changes every shuffle's partitioning. */
 export const KEY_HASH_SEED = 0;
@@ -231,20 +232,28 @@ export function hashColumnInto(data: Data, hashes: Uint32Array): void {
 }
 
 /** Fewest rows for which a column is hashed in wasm (shuffle-wasm.ts: the same bits, fewer ns a row). */
-const WASM_MIN_ROWS = 1024;
+export const WASM_MIN_ROWS = 1024;
 
 /** Int32/Uint32/Int64/Uint64/Float64 columns without nulls, hashed by the wasm twin of the loops below. */
 function hashInWasm(data: Data, hashes: Uint32Array): boolean {
+  const keys = wasmHashable(data);
+  return keys !== undefined && hashNumbersWasm(keys.values, keys.kind, hashes);
+}
+
+/**
+ * A key column the wasm kernels hash like hashColumnInto (shuffle-wasm.ts): Int32, Uint32, Int64,
+ * Uint64 or Float64 values without nulls; undefined for every other column.
+ */
+export function wasmHashable(data: Data): NumericKeys | undefined {
+  if (data.nullCount > 0 && data.nullBitmap !== undefined && data.nullBitmap.length > 0) return undefined;
   const { typeId } = data.type;
   const values = data.values as unknown;
-  const n = hashes.length;
   const kind = typeId === Type.Int
     ? values instanceof Int32Array ? 'i32' : values instanceof Uint32Array ? 'u32' : values instanceof BigInt64Array ? 'i64' : values instanceof BigUint64Array ? 'u64' : undefined
     : typeId === Type.Float && values instanceof Float64Array ? 'f64' : undefined;
-  if (kind === undefined) return false;
+  if (kind === undefined) return undefined;
   const view = values as Int32Array | Uint32Array | BigInt64Array | BigUint64Array | Float64Array;
-  if (view.length < n) return false;
-  return hashNumbersWasm(view.subarray(0, n), kind, hashes);
+  return view.length < data.length ? undefined : { values: view.subarray(0, data.length), kind };
 }
 
 /**

@@ -60,6 +60,31 @@ function count(): FuncSpec {
   };
 }
 
+/** count_checked(ids, n, counts, nb): counts[ids[i]]++, or the first i whose id is outside [0, nb) (-1: none). */
+function countChecked(): FuncSpec {
+  const [IDS, N, COUNTS, NB, I, B, A] = [0, 1, 2, 3, 4, 5, 6];
+  return {
+    name: 'count_checked', params: [I32, I32, I32, I32], results: [I32], locals: [I32, I32, I32],
+    body: [
+      ...forRows(I, N, [
+        ...at(IDS, I, 2), ...load.i32, ...set(B),
+        ...get(B), ...get(NB), op.i32_ge_u, op.if, op.void, ...get(I), op.return, op.end,
+        ...at(COUNTS, B, 2), ...tee(A), ...get(A), ...load.i32, ...i32(1), op.i32_add, ...store.i32,
+      ]),
+      ...i32(-1),
+    ],
+  };
+}
+
+/** mask(h, n, m) / rem(h, n, p): h[i] = h[i] & m, or h[i] % p unsigned (partitioner.ts hashModulo). */
+function modulo(kind: 'mask' | 'rem'): FuncSpec {
+  const [H, N, M, I, A] = [0, 1, 2, 3, 4];
+  return {
+    name: kind, params: [I32, I32, I32], results: [], locals: [I32, I32],
+    body: forRows(I, N, [...at(H, I, 2), ...tee(A), ...get(A), ...load.i32, ...get(M), kind === 'mask' ? op.i32_and : op.i32_rem_u, ...store.i32]),
+  };
+}
+
 /** How each key kind becomes the 64-bit pattern of its float64 value (key-hash.ts). */
 type KeyKind = 'i32' | 'u32' | 'i64' | 'u64' | 'f64';
 
@@ -108,6 +133,9 @@ interface Kernels {
   memory: WebAssembly.Memory;
   scatter: Record<1 | 2 | 4 | 8, Fn>;
   count: Fn;
+  countChecked: (ids: number, n: number, counts: number, nb: number) => number;
+  mask: Fn;
+  rem: Fn;
   hash: Record<KeyKind, Fn>;
 }
 
@@ -116,13 +144,16 @@ let compiled: Kernels | null | undefined;
 function kernels(): Kernels | null {
   if (compiled !== undefined) return compiled;
   try {
-    const funcs = [scatter(1), scatter(2), scatter(4), scatter(8), count(), ...(['i32', 'u32', 'i64', 'u64', 'f64'] as const).map(hash)];
+    const funcs = [scatter(1), scatter(2), scatter(4), scatter(8), count(), countChecked(), modulo('mask'), modulo('rem'), ...(['i32', 'u32', 'i64', 'u64', 'f64'] as const).map(hash)];
     const instance = new WebAssembly.Instance(new WebAssembly.Module(moduleBytes(funcs, 1)), {});
-    const e = instance.exports as Record<string, Fn> & { memory: WebAssembly.Memory };
+    const e = instance.exports as Record<string, Fn> & { memory: WebAssembly.Memory; count_checked: Kernels['countChecked'] };
     compiled = {
       memory: e.memory,
       scatter: { 1: e.scatter1!, 2: e.scatter2!, 4: e.scatter4!, 8: e.scatter8! },
       count: e.count!,
+      countChecked: e.count_checked,
+      mask: e.mask!,
+      rem: e.rem!,
       hash: { i32: e.hash_i32!, u32: e.hash_u32!, i64: e.hash_i64!, u64: e.hash_u64!, f64: e.hash_f64! },
     };
   } catch {
@@ -166,6 +197,67 @@ export function hashNumbersWasm(values: ArrayBufferView, kind: KeyKind, hashes: 
     dst.set(mem.subarray(HASHES, HASHES + m * 4), c0 * 4);
   }
   return true;
+}
+
+/** A key column the wasm kernels hash: its values (row i at index i) and how to read them. */
+export interface NumericKeys {
+  values: ArrayBufferView;
+  kind: KeyKind;
+}
+
+/**
+ * The reduce partition of each of the `ids.length` rows, `hash % parts` of the key tuple `keys`
+ * (key-hash.ts hashKeys then partitioner.ts hashModulo, fused: each chunk is hashed column after
+ * column and reduced while in wasm memory); false (nothing done) when wasm is unavailable.
+ */
+export function hashPartitionWasm(keys: readonly NumericKeys[], parts: number, ids: Int32Array): boolean {
+  const k = kernels();
+  if (!k) return false;
+  const n = ids.length;
+  const KEYS = 0;
+  const HASHES = CHUNK * 8;
+  const mem = heap(k, HASHES + CHUNK * 4);
+  const memI32 = new Int32Array(mem.buffer);
+  const out = bytesOf(ids);
+  const pow2 = (parts & (parts - 1)) === 0;
+  for (let c0 = 0; c0 < n; c0 += CHUNK) {
+    const m = Math.min(CHUNK, n - c0);
+    memI32.fill(0, HASHES >> 2, (HASHES >> 2) + m); // the first column's seed, KEY_HASH_SEED
+    for (const { values, kind } of keys) {
+      const width = kind === 'i32' || kind === 'u32' ? 4 : 8;
+      mem.set(bytesOf(values).subarray(c0 * width, (c0 + m) * width), KEYS);
+      k.hash[kind](KEYS, HASHES, m);
+    }
+    if (pow2) k.mask(HASHES, m, parts - 1);
+    else k.rem(HASHES, m, parts);
+    out.set(mem.subarray(HASHES, HASHES + m * 4), c0 * 4);
+  }
+  return true;
+}
+
+/**
+ * Rows per bucket into `counts` (numBuckets long, added to); the first row whose id is outside
+ * [0, numBuckets), or -1 when all are in range; undefined (nothing counted) when wasm is unavailable.
+ */
+export function bucketCountsWasm(ids: Int32Array, numBuckets: number, counts: Int32Array): number | undefined {
+  const k = kernels();
+  if (!k) return undefined;
+  const n = ids.length;
+  const IDS = 0;
+  const COUNTS = CHUNK * 4;
+  const mem = heap(k, COUNTS + numBuckets * 4);
+  const memI32 = new Int32Array(mem.buffer);
+  memI32.fill(0, COUNTS >> 2, (COUNTS >> 2) + numBuckets);
+  const src = bytesOf(ids);
+  for (let c0 = 0; c0 < n; c0 += CHUNK) {
+    const m = Math.min(CHUNK, n - c0);
+    mem.set(src.subarray(c0 * 4, (c0 + m) * 4), IDS);
+    const bad = k.countChecked(IDS, m, COUNTS, numBuckets);
+    if (bad >= 0) return c0 + bad;
+  }
+  const got = memI32.subarray(COUNTS >> 2, (COUNTS >> 2) + numBuckets);
+  for (let b = 0; b < numBuckets; b++) counts[b] += got[b]!;
+  return -1;
 }
 
 /** One fixed-width column to scatter: its rows' bytes (row i at i * width) and its buckets' byte positions in the output. */

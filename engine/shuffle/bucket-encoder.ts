@@ -30,7 +30,7 @@ import { columnData } from '../kernels/columns.ts';
 import { isFixedWidth, isVarBinary } from '../kernels/data-layout.ts';
 import { encodeIpc } from '../kernels/ipc.ts';
 import { takeRows } from '../kernels/take.ts';
-import { scatterFixedWasm } from '../kernels/shuffle-wasm.ts';
+import { bucketCountsWasm, scatterFixedWasm } from '../kernels/shuffle-wasm.ts';
 import type { FixedColumn } from '../kernels/shuffle-wasm.ts';
 
 /** A map output in memory: the stream without its end marker, and where each bucket's batch lies. */
@@ -73,15 +73,21 @@ export function encodeBuckets(table: Table, ids: Int32Array, numBuckets: number,
 /** Row counts per bucket as starts: bucket b would hold rows [starts[b], starts[b+1]) of a sort by bucket. */
 function bucketStarts(ids: Int32Array, numBuckets: number): Int32Array {
   const starts = new Int32Array(numBuckets + 1);
-  for (let i = 0; i < ids.length; i++) {
-    const b = ids[i]!;
-    if (!(b >= 0 && b < numBuckets)) {
-      throw new DataflowError('INVALID_PARTITIONER', `row ${i} was assigned partition ${b}, outside 0..${numBuckets - 1}.`);
+  const bad = ids.length >= WASM_MIN_ROWS ? bucketCountsWasm(ids, numBuckets, starts.subarray(1)) : undefined;
+  if (bad !== undefined && bad >= 0) outOfRange(bad, ids[bad]!, numBuckets);
+  if (bad === undefined) {
+    for (let i = 0; i < ids.length; i++) {
+      const b = ids[i]!;
+      if (!(b >= 0 && b < numBuckets)) outOfRange(i, b, numBuckets);
+      starts[b + 1]++;
     }
-    starts[b + 1]++;
   }
   for (let b = 0; b < numBuckets; b++) starts[b + 1] += starts[b]!;
   return starts;
+}
+
+function outOfRange(row: number, bucket: number, numBuckets: number): never {
+  throw new DataflowError('INVALID_PARTITIONER', `row ${row} was assigned partition ${bucket}, outside 0..${numBuckets - 1}.`);
 }
 
 /**

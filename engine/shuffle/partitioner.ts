@@ -10,7 +10,10 @@
 
 import type { Table } from 'apache-arrow';
 import { DataflowError } from '../errors.ts';
-import { hashKeys } from '../kernels/key-hash.ts';
+import { WASM_MIN_ROWS, hashKeys, wasmHashable } from '../kernels/key-hash.ts';
+import type { NumericKeys } from '../kernels/shuffle-wasm.ts';
+import { hashPartitionWasm } from '../kernels/shuffle-wasm.ts';
+import { columnData } from '../kernels/columns.ts';
 import { rangePartitionIds } from '../kernels/range-bounds.ts';
 
 /** How a shuffle assigns rows to reduce partitions. */
@@ -57,6 +60,12 @@ export function partitionIds(table: Table, partitioner: Partitioner): Int32Array
       return new Int32Array(n);
     case 'hash': {
       const parts = checkedCount(partitioner.numPartitions);
+      // Numeric keys without nulls: hashed and reduced in one pass through wasm (same ids).
+      const numeric = n >= WASM_MIN_ROWS ? wasmKeys(table, partitioner.keys) : undefined;
+      if (numeric) {
+        const ids = new Int32Array(n);
+        if (hashPartitionWasm(numeric, parts, ids)) return ids;
+      }
       // hashKeys returns a fresh array this call owns: the ids overwrite the hashes in place.
       const hashes = hashKeys(table, partitioner.keys);
       return hashModulo(new Int32Array(hashes.buffer, hashes.byteOffset, n), parts);
@@ -86,6 +95,17 @@ function hashModulo(hashes: Int32Array, parts: number): Int32Array {
     ids[i] = h >= 0 ? h % parts : ((h & 0x7fffffff) % parts + high) % parts;
   }
   return ids;
+}
+
+/** The key columns as wasm-hashable numbers, or undefined if any is not (key-hash.ts wasmHashable). */
+function wasmKeys(table: Table, keys: readonly string[]): NumericKeys[] | undefined {
+  const out: NumericKeys[] = [];
+  for (const name of keys) {
+    const column = wasmHashable(columnData(table, name, 'as a key column'));
+    if (!column) return undefined;
+    out.push(column);
+  }
+  return out;
 }
 
 function checkedCount(numPartitions: number): number {

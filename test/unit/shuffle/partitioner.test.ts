@@ -1,10 +1,10 @@
 // partitionIds for hash, range and single partitioners; the key comparators shared with sorting.
 
 import { describe, expect, it } from 'vitest';
-import { Float64, Int32, Int64, Table, Utf8, vectorFromArray } from 'apache-arrow';
+import { Float64, Int32, Int64, Table, Utf8, makeVector, vectorFromArray } from 'apache-arrow';
 import { partitionIds } from '../../../engine/shuffle/partitioner.ts';
 import type { Partitioner } from '../../../engine/shuffle/partitioner.ts';
-import { hashKeys } from '../../../engine/kernels/key-hash.ts';
+import { hashKeys, hashValue } from '../../../engine/kernels/key-hash.ts';
 
 const ints = (values: (number | null)[]): Table => new Table({ k: vectorFromArray(values, new Int32()) });
 
@@ -22,6 +22,24 @@ describe('hash partitioner', () => {
     }
     expect(partitionIds(ints(values), p)).toEqual(ids);
     expect(new Set(ids).size).toBe(7);
+  });
+
+  it('gives long numeric keys (hashed and reduced in wasm) the partition hashValue % n gives each row', () => {
+    const n = 40_000; // more than one 32,768-row chunk
+    const t = new Table({
+      a: makeVector(Int32Array.from({ length: n }, (_, i) => Math.imul(i, 2654435761) >> 3)),
+      f: makeVector(Float64Array.from({ length: n }, (_, i) => (i % 9 === 0 ? -0 : i / 7))),
+      s: vectorFromArray(Array.from({ length: n }, (_, i) => `s${i % 13}`), new Utf8()),
+    });
+    const [a, f, s] = (['a', 'f', 's'] as const).map((name) => [...(t as Table).getChild(name)!]);
+    for (const numPartitions of [8, 7, 200]) {
+      for (const keys of [['a'], ['a', 'f'], ['f', 's']]) {
+        const ids = partitionIds(t, { kind: 'hash', keys, numPartitions });
+        const columns = keys.map((k) => ({ a, f, s })[k as 'a' | 'f' | 's']!);
+        const wrong = ids.findIndex((id, i) => id !== columns.reduce((h, c) => hashValue(c[i], h), 0) % numPartitions);
+        expect(wrong, `${keys} into ${numPartitions}`).toBe(-1);
+      }
+    }
   });
 
   it('sends equal values of different physical types to the same partition (join co-partitioning)', () => {

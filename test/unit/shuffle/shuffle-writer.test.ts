@@ -184,6 +184,9 @@ describe('encodeBuckets', () => {
       const got = Buffer.from(all.bytes.subarray(all.offsets[b], all.offsets[b + 1]));
       expect(got.equals(Buffer.from(alone.bytes.subarray(alone.offsets[0], alone.offsets[1]))), `bucket ${b}`).toBe(true);
     }
+    const bad = ids.slice();
+    bad[40_000] = buckets;
+    expect(() => encodeBuckets(table, bad, buckets)).toThrow(`row 40000 was assigned partition ${buckets}, outside 0..${buckets - 1}.`);
   });
 
   it('rejects a bucket outside the range', () => {
