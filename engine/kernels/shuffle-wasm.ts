@@ -11,7 +11,7 @@
 // under a millisecond). Every function here returns false when wasm cannot run, and callers then
 // take their JavaScript loop, which computes the same bytes.
 
-import { F64, I32, I64, f64, get, i32, i64, load, moduleBytes, op, set, store, tee } from './wasm-binary.ts';
+import { F64, I32, I64, V128, f64, get, i32, i32x4, i64, load, moduleBytes, op, set, simd, simdOp, store, tee } from './wasm-binary.ts';
 import type { FuncSpec } from './wasm-binary.ts';
 
 /** Rows per chunk copied through wasm memory. */
@@ -127,6 +127,63 @@ function hash(kind: KeyKind): FuncSpec {
   };
 }
 
+/**
+ * hash4_<kind>(keys, hashes, n): hash_<kind> four rows at a time in SIMD lanes (n a multiple of 4),
+ * for the key kinds whose float64 conversion has a SIMD instruction (int32, uint32) or needs none.
+ */
+function hash4(kind: 'i32' | 'u32' | 'f64'): FuncSpec {
+  const [KEYS, HASHES, N, I, D0, D1, LO, HI, H] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  const mem = [4, 0]; // memarg: 16-byte alignment hint, offset 0
+  const v = (o: number, ...imm: number[]): number[] => simd(o, ...imm);
+  const x = simdOp;
+  const lanes = (from: number[]): number[] => v(x.i8x16_shuffle, ...from.flatMap((w) => [4 * w, 4 * w + 1, 4 * w + 2, 4 * w + 3]));
+  const canonical = (d: number): number[] => [
+    // -0 → +0 (0 == -0), then every NaN → 0x7ff8000000000000 (x != x)
+    ...i32x4(0), ...get(d), ...get(d), ...i32x4(0), ...v(x.f64x2_eq), ...v(x.v128_bitselect), ...set(d),
+    ...i32x4(0, 0x7ff80000, 0, 0x7ff80000), ...get(d), ...get(d), ...get(d), ...v(x.f64x2_ne), ...v(x.v128_bitselect), ...set(d),
+  ];
+  const convert = kind === 'i32' ? x.f64x2_convert_low_i32x4_s : x.f64x2_convert_low_i32x4_u;
+  const doubles: number[] = kind === 'f64'
+    ? [
+      ...get(KEYS), ...get(I), ...i32(3), op.i32_shl, op.i32_add, ...v(x.v128_load, ...mem), ...set(D0),
+      ...get(KEYS), ...get(I), ...i32(3), op.i32_shl, op.i32_add, ...i32(16), op.i32_add, ...v(x.v128_load, ...mem), ...set(D1),
+      ...canonical(D0), ...canonical(D1),
+    ]
+    : [
+      ...at(KEYS, I, 2), ...v(x.v128_load, ...mem), ...set(LO),
+      ...get(LO), ...v(convert), ...set(D0),
+      ...get(LO), ...get(LO), ...lanes([2, 3, 2, 3]), ...v(convert), ...set(D1),
+    ];
+  const rotl = (r: number): number[] => [...tee(LO), ...i32(r), ...v(x.i32x4_shl), ...get(LO), ...i32(32 - r), ...v(x.i32x4_shr_u), ...v(x.v128_or)];
+  // mixH(H, word lanes on the stack), as in hash(): LO is the scratch of rotl
+  const mixH = (): number[] => [
+    ...i32x4(0xcc9e2d51), ...v(x.i32x4_mul), ...rotl(15), ...i32x4(0x1b873593), ...v(x.i32x4_mul),
+    ...get(H), ...v(x.v128_xor), ...rotl(13), ...i32x4(5), ...v(x.i32x4_mul), ...i32x4(0xe6546b64), ...v(x.i32x4_add), ...set(H),
+  ];
+  const xorShift = (r: number): number[] => [...tee(H), ...get(H), ...i32(r), ...v(x.i32x4_shr_u), ...v(x.v128_xor)];
+  return {
+    name: `hash4_${kind}`, params: [I32, I32, I32], results: [], locals: [I32, V128, V128, V128, V128, V128],
+    body: [
+      op.block, op.void, op.loop, op.void,
+      ...get(I), ...get(N), op.i32_ge_u, op.br_if, 1,
+      ...doubles,
+      ...get(D0), ...get(D1), ...lanes([0, 2, 4, 6]), ...set(HI), // low words of the four doubles (HI as scratch)
+      ...at(HASHES, I, 2), ...v(x.v128_load, ...mem), ...set(H),
+      ...get(HI), ...mixH(),
+      ...get(D0), ...get(D1), ...lanes([1, 3, 5, 7]), ...mixH(),
+      ...at(HASHES, I, 2),
+      ...get(H), ...i32x4(8), ...v(x.v128_xor),
+      ...xorShift(16), ...i32x4(0x85ebca6b), ...v(x.i32x4_mul),
+      ...xorShift(13), ...i32x4(0xc2b2ae35), ...v(x.i32x4_mul),
+      ...xorShift(16),
+      ...v(x.v128_store, ...mem),
+      ...get(I), ...i32(4), op.i32_add, ...set(I),
+      op.br, 0,
+      op.end, op.end,
+    ],
+  };
+}
+
 type Fn = (...args: number[]) => void;
 
 interface Kernels {
@@ -137,29 +194,44 @@ interface Kernels {
   mask: Fn;
   rem: Fn;
   hash: Record<KeyKind, Fn>;
+  /** The SIMD twins of hash (absent where wasm has no SIMD). */
+  hash4?: Partial<Record<KeyKind, Fn>>;
 }
 
 let compiled: Kernels | null | undefined;
 
 function kernels(): Kernels | null {
   if (compiled !== undefined) return compiled;
-  try {
-    const funcs = [scatter(1), scatter(2), scatter(4), scatter(8), count(), countChecked(), modulo('mask'), modulo('rem'), ...(['i32', 'u32', 'i64', 'u64', 'f64'] as const).map(hash)];
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(moduleBytes(funcs, 1)), {});
-    const e = instance.exports as Record<string, Fn> & { memory: WebAssembly.Memory; count_checked: Kernels['countChecked'] };
-    compiled = {
-      memory: e.memory,
-      scatter: { 1: e.scatter1!, 2: e.scatter2!, 4: e.scatter4!, 8: e.scatter8! },
-      count: e.count!,
-      countChecked: e.count_checked,
-      mask: e.mask!,
-      rem: e.rem!,
-      hash: { i32: e.hash_i32!, u32: e.hash_u32!, i64: e.hash_i64!, u64: e.hash_u64!, f64: e.hash_f64! },
-    };
-  } catch {
-    compiled = null; // no WebAssembly here: callers use their JavaScript loops
-  }
+  const scalar = [scatter(1), scatter(2), scatter(4), scatter(8), count(), countChecked(), modulo('mask'), modulo('rem'), ...(['i32', 'u32', 'i64', 'u64', 'f64'] as const).map(hash)];
+  const vector = (['i32', 'u32', 'f64'] as const).map(hash4);
+  const instantiate = (funcs: FuncSpec[]): Record<string, Fn> & { memory: WebAssembly.Memory; count_checked: Kernels['countChecked'] } | null => {
+    try {
+      return new WebAssembly.Instance(new WebAssembly.Module(moduleBytes(funcs, 1)), {}).exports as never;
+    } catch {
+      return null;
+    }
+  };
+  // Without SIMD the module fails to validate: then the scalar kernels alone; without wasm, none.
+  const e = instantiate([...scalar, ...vector]) ?? instantiate(scalar);
+  compiled = e && {
+    memory: e.memory,
+    scatter: { 1: e.scatter1!, 2: e.scatter2!, 4: e.scatter4!, 8: e.scatter8! },
+    count: e.count!,
+    countChecked: e.count_checked,
+    mask: e.mask!,
+    rem: e.rem!,
+    hash: { i32: e.hash_i32!, u32: e.hash_u32!, i64: e.hash_i64!, u64: e.hash_u64!, f64: e.hash_f64! },
+    hash4: e.hash4_i32 ? { i32: e.hash4_i32, u32: e.hash4_u32!, f64: e.hash4_f64! } : undefined,
+  };
   return compiled;
+}
+
+/** hash_<kind> of `m` rows at KEYS into HASHES: four at a time in SIMD where it can, the rest one by one. */
+function hashRows(k: Kernels, kind: KeyKind, keys: number, hashes: number, m: number): void {
+  const simd4 = k.hash4?.[kind];
+  const m4 = simd4 ? m & ~3 : 0;
+  if (m4 > 0) simd4!(keys, hashes, m4);
+  if (m4 < m) k.hash[kind](keys + m4 * (kind === 'i32' || kind === 'u32' ? 4 : 8), hashes + m4 * 4, m - m4);
 }
 
 /** wasm memory of at least `bytes` bytes, as a fresh byte view (growing detaches older views). */
@@ -188,12 +260,11 @@ export function hashNumbersWasm(values: ArrayBufferView, kind: KeyKind, hashes: 
   const mem = heap(k, HASHES + CHUNK * 4);
   const src = bytesOf(values);
   const dst = bytesOf(hashes);
-  const fn = k.hash[kind];
   for (let c0 = 0; c0 < n; c0 += CHUNK) {
     const m = Math.min(CHUNK, n - c0);
     mem.set(src.subarray(c0 * width, (c0 + m) * width), KEYS);
     mem.set(dst.subarray(c0 * 4, (c0 + m) * 4), HASHES);
-    fn(KEYS, HASHES, m);
+    hashRows(k, kind, KEYS, HASHES, m);
     dst.set(mem.subarray(HASHES, HASHES + m * 4), c0 * 4);
   }
   return true;
@@ -226,7 +297,7 @@ export function hashPartitionWasm(keys: readonly NumericKeys[], parts: number, i
     for (const { values, kind } of keys) {
       const width = kind === 'i32' || kind === 'u32' ? 4 : 8;
       mem.set(bytesOf(values).subarray(c0 * width, (c0 + m) * width), KEYS);
-      k.hash[kind](KEYS, HASHES, m);
+      hashRows(k, kind, KEYS, HASHES, m);
     }
     if (pow2) k.mask(HASHES, m, parts - 1);
     else k.rem(HASHES, m, parts);

@@ -10,7 +10,8 @@
 export const I32 = 0x7f;
 export const I64 = 0x7e;
 export const F64 = 0x7c;
-export type ValType = typeof I32 | typeof I64 | typeof F64;
+export const V128 = 0x7b;
+export type ValType = typeof I32 | typeof I64 | typeof F64 | typeof V128;
 
 /** Single-byte opcodes used by the kernels (names as in the text format, `.` → `_`). */
 export const op = {
@@ -22,6 +23,21 @@ export const op = {
   f64_convert_i32_s: 0xb7, f64_convert_i32_u: 0xb8, f64_convert_i64_s: 0xb9, f64_convert_i64_u: 0xba,
   i64_reinterpret_f64: 0xbd,
 } as const;
+
+/** SIMD opcodes (after the 0xfd prefix), for `simd(...)`. */
+export const simdOp = {
+  v128_load: 0x00, v128_store: 0x0b, v128_const: 0x0c, i8x16_shuffle: 0x0d,
+  f64x2_eq: 0x47, f64x2_ne: 0x48, v128_and: 0x4e, v128_or: 0x50, v128_xor: 0x51, v128_bitselect: 0x52,
+  i32x4_shl: 0xab, i32x4_shr_u: 0xad, i32x4_add: 0xae, i32x4_mul: 0xb5,
+  f64x2_convert_low_i32x4_s: 0xfe, f64x2_convert_low_i32x4_u: 0xff,
+} as const;
+
+/** A SIMD instruction: prefix, opcode, then its immediates (memarg, lanes or constant bytes). */
+export const simd = (opcode: number, ...immediates: number[]): number[] => [0xfd, ...uleb(opcode), ...immediates];
+
+/** v128.const of four i32 lanes. */
+export const i32x4 = (a: number, b = a, c = a, d = a): number[] =>
+  simd(simdOp.v128_const, ...new Uint8Array(Int32Array.of(a, b, c, d).buffer));
 
 /** Unsigned LEB128. */
 export function uleb(n: number): number[] {
