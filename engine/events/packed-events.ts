@@ -43,6 +43,11 @@ export class EventPacker {
   private newNames: string[] = [];
   private texts: string[] = [];
   private readonly names = new Map<string, number>();
+  /** The last task's executor id and host, and their numbers: the next task's are nearly always the same. */
+  private lastExecutor: string | undefined;
+  private lastExecutorId = 0;
+  private lastHost: string | undefined;
+  private lastHostId = 0;
   private seq = 0;
   /** Arrays of numbers given back (by the encoder thread) to pack into again. */
   private readonly spare: Float64Array[] = [];
@@ -78,15 +83,15 @@ export class EventPacker {
       n[at + F.taskId] = e.taskId;
       n[at + F.partition] = e.partition;
       n[at + F.attempt] = e.attempt;
-      n[at + F.executor] = this.name(e.executorId);
+      n[at + F.executor] = this.executor(e.executorId);
     }
     if (e.event === 'TaskStart') {
       n[at] = TASK_START;
-      n[at + F.host] = this.name(e.host);
+      n[at + F.host] = this.host(e.host);
       this.length = at + TASK_START_WIDTH;
     } else if (e.event === 'TaskEnd') {
       n[at] = TASK_END;
-      n[at + F.status] = STATUS_CODE[e.status];
+      n[at + F.status] = e.status === 'succeeded' ? 0 : STATUS_CODE[e.status]; // a keyed load by a string costs a hash lookup
       n[at + F.durationMs] = e.durationMs;
       const io = e.io;
       n[at + F.io] = io.inputBytes;
@@ -129,6 +134,24 @@ export class EventPacker {
     const grown = new Float64Array(Math.max(TASK_END_WIDTH, Math.min(this.numbers.length * 2, this.maxCapacity)));
     grown.set(this.numbers.subarray(0, this.length));
     this.numbers = grown;
+  }
+
+  /** The number of a task's executor id (the one before's, found again without a lookup). */
+  private executor(value: string): number {
+    if (value !== this.lastExecutor) {
+      this.lastExecutor = value;
+      this.lastExecutorId = this.name(value);
+    }
+    return this.lastExecutorId;
+  }
+
+  /** The number of a task's host (the one before's, found again without a lookup). */
+  private host(value: string): number {
+    if (value !== this.lastHost) {
+      this.lastHost = value;
+      this.lastHostId = this.name(value);
+    }
+    return this.lastHostId;
   }
 
   private name(value: string): number {
