@@ -1,19 +1,22 @@
 // The event log's writer: one JSON line per event, for one application, written incrementally so a
 // driver killed outright (SIGKILL, the OOM killer) leaves a log that opens in `dataflow history`.
-// Each event is written as its JSON line (event-line.ts) as it arrives, straight into a buffer
-// outside the JS heap: neither the event nor its line outlives the call, so the garbage collector
-// never copies or promotes them. After THREAD_AFTER_EVENTS events the encoding moves to a thread
-// (log-encoder-thread.ts) and the driver's thread only packs each event into numbers
-// (packed-events.ts): what the log cost a job of short tasks, measured by bench/event-log.ts. With
-// `fold` (the live UI is on) that thread also folds the events into the UI's status and answers its
-// queries (query()), so the driver's thread neither folds nor keeps the status: the batches packed
-// before the thread ran are kept (as numbers) and sent to it first, to be folded only; until then
-// the monitor folds on the driver's thread (app-monitor.ts). With no log (withoutLog) the writer
-// only feeds that fold. Buffers
-// leave in batches (every FLUSH_MS, or sooner once BATCH_BYTES wait), never one write per event,
-// never a synchronous call on the driver's thread; once the thread encodes, it also writes a local
-// file itself (its own positioned writes after the driver's bytes), and the driver's thread never
-// wakes another thread for the log but to flush on demand (waking one cost it 0.05-6 ms on a 2-vCPU VM).
+//
+// The model:
+//  - append() packs each event into numbers (packed-events.ts): a few stores, nothing kept on the
+//    JS heap for the garbage collector to copy or promote.
+//  - The first THREAD_AFTER_EVENTS events are encoded as lines (event-line.ts) on the caller's
+//    thread, batch by batch; after them a thread of the writer's own (log-encoder-thread.ts) takes
+//    the batches: what the log cost a job of short tasks, measured by bench/event-log.ts.
+//  - With `fold` (the live UI is on) that thread also folds the events into the UI's status and
+//    answers its queries (query()), so the driver's thread neither folds nor keeps the status. The
+//    batches packed before the thread ran are kept (as numbers) and sent to it first, to be folded
+//    only; until then the monitor folds on the driver's thread (app-monitor.ts). With no log
+//    (withoutLog) the writer only feeds that fold.
+//  - Lines leave in batches (every FLUSH_MS, or sooner once BATCH_BYTES wait), never one write per
+//    event, never a synchronous call on the driver's thread; once the thread encodes, it also writes
+//    a local file itself (its own positioned writes after the driver's bytes). The driver's thread
+//    never wakes another thread but to flush on demand or for a UI query (waking one cost it
+//    0.05-6 ms on a 2-vCPU VM).
 //
 //   local dir   <dir>/<appId>.jsonl.inprogress, appended batch by batch, renamed <appId>.jsonl at close
 //   s3://...    <dir>/<appId>.jsonl.inprogress/part-00000, part-00001...: each upload (every
