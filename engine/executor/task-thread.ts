@@ -13,7 +13,7 @@ import { appEnvironment } from './app-environment.ts';
 import type { AppEnvironment, AppServices } from './app-environment.ts';
 import { type NetworkInfo, TaskError } from '../protocol/index.ts';
 import { runTask } from './task-runner.ts';
-import { type FromThread, type ToThread, type AppInfo, type ThreadInfo, threadCacheDir } from './task-threads.ts';
+import { type FromThread, type ToThread, type AppInfo, type ThreadInfo, ownedBuffer, threadCacheDir } from './task-threads.ts';
 import { decodeIpc, encodeIpc } from '../kernels/ipc.ts';
 import { DataflowError } from '../errors.ts';
 import { Chaos } from './chaos.ts';
@@ -27,7 +27,7 @@ const peers = new Map<string, Promise<Connection>>();
 const waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
 let nextRpc = 0;
 
-const post = (m: FromThread): void => port.postMessage(m);
+const post = (m: FromThread, transfer: ArrayBuffer[] = []): void => port.postMessage(m, transfer);
 
 /**
  * One connection per peer executor's block server (and network settings), opened on first use.
@@ -87,7 +87,8 @@ port.on('message', (m: ToThread) => {
   switch (m.type) {
     case 'run':
       runTask(m.task, appFor(m.app).env).then(
-        (result) => post({ type: 'result', id: m.id, result }),
+        // The table's IPC was encoded for this message alone (task-runner.ts finish): moved, not copied.
+        (result) => post({ type: 'result', id: m.id, result }, result.payload.kind === 'table' ? ownedBuffer(result.payload.ipc) : []),
         (error: unknown) => post({
           type: 'failed', id: m.id,
           reason: error instanceof TaskError ? error.reason
@@ -104,7 +105,8 @@ port.on('message', (m: ToThread) => {
     }
     case 'cached': {
       const table = apps.get(m.appId)?.blockStore.get(m.cacheId, m.partition);
-      post({ type: 'cachedReply', rpcId: m.rpcId, ipc: table ? encodeIpc(table) : undefined });
+      const ipc = table ? encodeIpc(table) : undefined;
+      post({ type: 'cachedReply', rpcId: m.rpcId, ipc }, ownedBuffer(ipc));
       return;
     }
     case 'dropCache':

@@ -72,6 +72,21 @@ export type ToThread =
 const BOOTSTRAP = new URL('./task-thread.mjs', import.meta.url);
 
 /**
+ * The buffer of `bytes` when they alone span all of it (a fresh encodeIpc result, a frame body of
+ * its own), to move to the other thread with the message instead of copying it (a collect's table
+ * or an in-memory source partition can be hundreds of MB). Never a SharedArrayBuffer, nor Node's
+ * pool of small Buffers (a slice of it never spans it). The sender must not use `bytes` after.
+ *
+ * @example
+ * port.postMessage({ ipc }, ownedBuffer(ipc)); // ipc is detached here afterwards
+ */
+export function ownedBuffer(bytes: unknown): ArrayBuffer[] {
+  if (!(bytes instanceof Uint8Array) || bytes.byteOffset !== 0 || bytes.byteLength === 0) return [];
+  const buffer = bytes.buffer;
+  return buffer instanceof ArrayBuffer && buffer.byteLength === bytes.byteLength ? [buffer] : [];
+}
+
+/**
  * Task threads started from now on begin with an old generation of `mb` MiB (initialOldSpaceMb),
  * unless 0 or the process was started with a heap size of its own (--initial-old-space-size or
  * --initial-heap-size in its options or NODE_OPTIONS): V8 flags are process-wide and a worker
@@ -232,8 +247,9 @@ export class TaskThreadPool implements TaskThreads {
       }
       case 'rpc': {
         const services = slot.busy?.services;
+        // Bytes answered (a source partition from the driver, a cached partition's IPC) are this reply's alone: moved, not copied.
         const reply = (r: Omit<Extract<ToThread, { type: 'rpcReply' }>, 'type' | 'rpcId'>): void =>
-          slot.worker.postMessage({ type: 'rpcReply', rpcId: m.rpcId, ...r } satisfies ToThread);
+          slot.worker.postMessage({ type: 'rpcReply', rpcId: m.rpcId, ...r } satisfies ToThread, m.method === 'blob' || m.method === 'cached' ? ownedBuffer(r.value) : []);
         if (!services) { reply({ error: `no task of application ${m.appId} is running on this thread` }); return; }
         const call = m.method === 'cached'
           ? this.cached(m.appId, Number(m.args[0]), Number(m.args[1])).then((t) => (t ? encodeIpc(t) : undefined))
