@@ -6,6 +6,7 @@
 import { writevSync } from 'node:fs';
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { PackedLineWriter } from './event-line.ts';
+import type { EngineEvent } from './events.ts';
 import { answerQuery, applyEvent, emptyAppState, type AppState, type StatusQuery, type StatusViews } from './fold.ts';
 import { LineChunks } from './line-chunks.ts';
 import { EventUnpacker, type PackedBatch } from './packed-events.ts';
@@ -57,7 +58,7 @@ const file = data.file;
 let position = file?.position ?? 0;
 const state: AppState | undefined = data.fold ? emptyAppState(data.fold.appId) : undefined;
 const unpacker = new EventUnpacker();
-const fold = (event: Parameters<typeof applyEvent>[1]): void => { applyEvent(state!, event); };
+const fold = (event: EngineEvent): void => { applyEvent(state!, event); };
 /** Why the status cannot be folded on (a bug in the fold): queries answer it; the log goes on. */
 let foldError: string | undefined;
 

@@ -1,10 +1,11 @@
 // The event log's lines: TaskStart and TaskEnd are written field by field into bytes for speed; each must
 // be exactly JSON.stringify of the event, with every optional field, odd strings, and every kind of number.
+// And the packed events read back (the monitor thread's status fold) are the events packed, field for field.
 
 import { describe, expect, it } from 'vitest';
 import { PackedLineWriter, eventLine } from '../../../engine/events/event-line.ts';
 import { LineChunks } from '../../../engine/events/line-chunks.ts';
-import { EventPacker } from '../../../engine/events/packed-events.ts';
+import { EventPacker, EventUnpacker } from '../../../engine/events/packed-events.ts';
 import type { EngineEvent } from '../../../engine/events/events.ts';
 
 const io = {
@@ -42,6 +43,33 @@ function throughOneWriter(events: EngineEvent[], packer: EventPacker): string {
   return Buffer.concat(lines.take()).toString('utf8');
 }
 
+/** A seeded stream of 3,000 tasks' events where stage, attempt, executor, host, status and io repeat, alternate and change. */
+function taskStream(): EngineEvent[] {
+  let seed = 7;
+  const next = (n: number): number => { // an integer in [0, n) from the high bits of a 32-bit xorshift
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    return Math.floor(((seed >>> 0) / 2 ** 32) * n);
+  };
+  const events: EngineEvent[] = [];
+  for (let i = 0; i < 3_000; i++) {
+    const stageId = next(4) === 0 ? next(5) : 2;
+    const common = { time: 1_767_225_600_000 + i, stageId, stageAttempt: next(10) === 0 ? 1 : 0, taskId: i, partition: next(300), attempt: next(8) === 0 ? 1 : 0, executorId: `exec-${next(3)}` };
+    if (next(2) === 0) events.push({ event: 'TaskStart', ...common, host: next(5) === 0 ? 'other-host' : '127.0.0.1' });
+    else {
+      const status = (['succeeded', 'succeeded', 'succeeded', 'failed', 'killed'] as const)[next(5)]!;
+      const varied = next(3) === 0;
+      events.push({
+        event: 'TaskEnd', ...common, status, durationMs: next(50), io: varied ? { ...io, inputBytes: next(1000), spillBytes: next(2) === 0 ? -0 : 0 } : io,
+        ...(status === 'failed' ? { failure: `boom ${next(9)}`, failureKind: 'UserCodeError' } : {}),
+      });
+    }
+    if (next(100) === 0) events.push({ event: 'JobEnd', time: i, jobId: i, status: 'succeeded' });
+  }
+  return events;
+}
+
 describe('eventLine', () => {
   it.each(events.map((e, i) => [i, e] as const))('writes event %i exactly as JSON.stringify does', (_i, event) => {
     expect(eventLine(event)).toBe(JSON.stringify(event));
@@ -49,31 +77,36 @@ describe('eventLine', () => {
   });
 });
 
+/** The events one EventUnpacker reads back from the batches `packer` packs them into. */
+function readBack(events: EngineEvent[], packer: EventPacker): EngineEvent[] {
+  const unpacker = new EventUnpacker();
+  const out: EngineEvent[] = [];
+  const visit = (e: EngineEvent): void => { out.push(e); };
+  for (const event of events) {
+    packer.push(event);
+    if (packer.full) unpacker.read(packer.take(), visit);
+  }
+  unpacker.read(packer.take(), visit);
+  return out;
+}
+
+describe('EventUnpacker', () => {
+  it('reads back every shape as packed: optional fields, odd strings, NaN, infinities and -0', () => {
+    const back = readBack(events, new EventPacker(64, 64));
+    expect(back).toEqual(events);
+    expect(Object.is((back[3] as { durationMs: number }).durationMs, -0)).toBe(true);
+    expect(back.map((e) => Object.keys(e).sort())).toEqual(events.map((e) => Object.keys(e).sort())); // no failure: undefined added
+  });
+
+  it('reads back a long stream across many batches, names numbered in earlier batches included', () => {
+    const stream = taskStream();
+    expect(readBack(stream, new EventPacker(1_024, 4_096))).toEqual(stream);
+  });
+});
+
 describe('PackedLineWriter', () => {
   it('writes runs of tasks exactly, whether their repeated fields come from its copies or are written afresh', () => {
-    // a seeded stream where stage, attempt, executor, host, status and io repeat, alternate and change
-    let seed = 7;
-    const next = (n: number): number => { // an integer in [0, n) from the high bits of a 32-bit xorshift
-      seed ^= seed << 13;
-      seed ^= seed >>> 17;
-      seed ^= seed << 5;
-      return Math.floor(((seed >>> 0) / 2 ** 32) * n);
-    };
-    const events: EngineEvent[] = [];
-    for (let i = 0; i < 3_000; i++) {
-      const stageId = next(4) === 0 ? next(5) : 2;
-      const common = { time: 1_767_225_600_000 + i, stageId, stageAttempt: next(10) === 0 ? 1 : 0, taskId: i, partition: next(300), attempt: next(8) === 0 ? 1 : 0, executorId: `exec-${next(3)}` };
-      if (next(2) === 0) events.push({ event: 'TaskStart', ...common, host: next(5) === 0 ? 'other-host' : '127.0.0.1' });
-      else {
-        const status = (['succeeded', 'succeeded', 'succeeded', 'failed', 'killed'] as const)[next(5)]!;
-        const varied = next(3) === 0;
-        events.push({
-          event: 'TaskEnd', ...common, status, durationMs: next(50), io: varied ? { ...io, inputBytes: next(1000), spillBytes: next(2) === 0 ? -0 : 0 } : io,
-          ...(status === 'failed' ? { failure: `boom ${next(9)}`, failureKind: 'UserCodeError' } : {}),
-        });
-      }
-      if (next(100) === 0) events.push({ event: 'JobEnd', time: i, jobId: i, status: 'succeeded' });
-    }
+    const events = taskStream();
     const written = throughOneWriter(events, new EventPacker(1_024, 4_096)); // many batches: the writer's copies carry over from one to the next
     expect(written).toBe(events.map((e) => `${JSON.stringify(e)}\n`).join(''));
   });
