@@ -5,7 +5,9 @@
 // (measured on a 375,000-row map task: a float64 column scattered into 8 buckets 2.9 ns/value in
 // JavaScript, 0.6 ns in wasm; an int32 key hashed 4.3 ns in JavaScript, 2.9 ns in wasm). The
 // columns live outside wasm memory, so rows go through it in chunks of CHUNK rows: each chunk is
-// copied in (a memcpy, ~0.06 ms per 3 MB), worked on, and copied out; memory stays ~1 MB a thread.
+// copied in (a memcpy, ~0.06 ms per 3 MB), worked on, and copied out, in a 1 MiB staging area. The
+// memory is shared, and past the staging area it holds the thread's pooled map output buffers
+// (output-buffers.ts, up to 64 MiB): an output encoded there is scattered in place, not copied out.
 //
 // The kernels are written with wasm-binary.ts and compiled once per thread on first use (well
 // under a millisecond). Every function here returns false when wasm cannot run, and callers then
@@ -200,19 +202,31 @@ interface Kernels {
 
 let compiled: Kernels | null | undefined;
 
+/** Bytes at the start of the kernels' memory for their chunks (past them: map output buffers, see kernelOutputRegion). */
+const STAGING_BYTES = 1 << 20;
+/** Most map output bytes a thread's kernel memory holds (the output pool's own limit is at most this). */
+const MAX_OUTPUT_BYTES = 64 << 20;
+const PAGE = 65536;
+
 function kernels(): Kernels | null {
   if (compiled !== undefined) return compiled;
   const scalar = [scatter(1), scatter(2), scatter(4), scatter(8), count(), countChecked(), modulo('mask'), modulo('rem'), ...(['i32', 'u32', 'i64', 'u64', 'f64'] as const).map(hash)];
   const vector = (['i32', 'u32', 'f64'] as const).map(hash4);
-  const instantiate = (funcs: FuncSpec[]): Record<string, Fn> & { memory: WebAssembly.Memory; count_checked: Kernels['countChecked'] } | null => {
+  type Exports = Record<string, Fn> & { memory: WebAssembly.Memory; count_checked: Kernels['countChecked'] };
+  const instantiate = (funcs: FuncSpec[], shared: boolean): Exports | null => {
     try {
-      return new WebAssembly.Instance(new WebAssembly.Module(moduleBytes(funcs, 1)), {}).exports as never;
+      const pages = STAGING_BYTES / PAGE;
+      if (!shared) return new WebAssembly.Instance(new WebAssembly.Module(moduleBytes(funcs, { pages })), {}).exports as never;
+      const maxPages = (STAGING_BYTES + MAX_OUTPUT_BYTES) / PAGE;
+      const memory = new WebAssembly.Memory({ initial: pages, maximum: maxPages, shared: true } as WebAssembly.MemoryDescriptor);
+      return new WebAssembly.Instance(new WebAssembly.Module(moduleBytes(funcs, { pages, shared: { maxPages } })), { env: { memory } }).exports as never;
     } catch {
       return null;
     }
   };
-  // Without SIMD the module fails to validate: then the scalar kernels alone; without wasm, none.
-  const e = instantiate([...scalar, ...vector]) ?? instantiate(scalar);
+  // A shared memory (map outputs can then be encoded straight into it), else a memory of its own;
+  // without SIMD the module fails to validate: then the scalar kernels alone; without wasm, none.
+  const e = instantiate([...scalar, ...vector], true) ?? instantiate(scalar, true) ?? instantiate([...scalar, ...vector], false) ?? instantiate(scalar, false);
   compiled = e && {
     memory: e.memory,
     scatter: { 1: e.scatter1!, 2: e.scatter2!, 4: e.scatter4!, 8: e.scatter8! },
@@ -223,7 +237,46 @@ function kernels(): Kernels | null {
     hash: { i32: e.hash_i32!, u32: e.hash_u32!, i64: e.hash_i64!, u64: e.hash_u64!, f64: e.hash_f64! },
     hash4: e.hash4_i32 ? { i32: e.hash4_i32, u32: e.hash4_u32!, f64: e.hash4_f64! } : undefined,
   };
+  if (compiled && compiled.memory.buffer instanceof SharedArrayBuffer) {
+    outputEnd = STAGING_BYTES;
+    kernelBuffers.add(compiled.memory.buffer);
+  }
   return compiled;
+}
+
+/** Every buffer object the shared kernel memory has had (one per growth): views over them are kernel memory. */
+const kernelBuffers = new WeakSet<ArrayBufferLike>();
+/** End of the output regions handed out so far (0: this thread has no shared kernel memory). */
+let outputEnd = 0;
+
+/**
+ * Reserves `bytes` (a multiple of 64 KiB) of this thread's shared kernel memory for map output
+ * buffers, and returns where they start and the memory's buffer covering them; undefined when there
+ * is no shared kernel memory or no room left (callers then use SharedArrayBuffers of their own).
+ * A map output encoded there is scattered straight into place, without a copy out of wasm memory.
+ *
+ * @example const region = kernelOutputRegion(16 << 20); // new Uint8Array(region.buffer, region.offset, ...)
+ */
+export function kernelOutputRegion(bytes: number): { buffer: SharedArrayBuffer; offset: number } | undefined {
+  const k = kernels();
+  if (!k || outputEnd === 0 || bytes % PAGE !== 0 || outputEnd + bytes > STAGING_BYTES + MAX_OUTPUT_BYTES) return undefined;
+  const offset = outputEnd;
+  const have = k.memory.buffer.byteLength;
+  try {
+    if (have < offset + bytes) k.memory.grow((offset + bytes - have) / PAGE);
+  } catch {
+    return undefined; // the address space for the maximum could not be committed: no kernel outputs
+  }
+  outputEnd = offset + bytes;
+  return { buffer: kernelMemoryBuffer()!, offset };
+}
+
+/** The shared kernel memory's current buffer (covering every region handed out), if there is one. */
+export function kernelMemoryBuffer(): SharedArrayBuffer | undefined {
+  if (outputEnd === 0 || !compiled) return undefined;
+  const buffer = compiled.memory.buffer as unknown as SharedArrayBuffer;
+  kernelBuffers.add(buffer);
+  return buffer;
 }
 
 /** hash_<kind> of `m` rows at KEYS into HASHES: four at a time in SIMD where it can, the rest one by one. */
@@ -234,11 +287,10 @@ function hashRows(k: Kernels, kind: KeyKind, keys: number, hashes: number, m: nu
   if (m4 < m) k.hash[kind](keys + m4 * (kind === 'i32' || kind === 'u32' ? 4 : 8), hashes + m4 * 4, m - m4);
 }
 
-/** wasm memory of at least `bytes` bytes, as a fresh byte view (growing detaches older views). */
-function heap(k: Kernels, bytes: number): Uint8Array {
-  const have = k.memory.buffer.byteLength;
-  if (have < bytes) k.memory.grow(Math.ceil((bytes - have) / 65536));
-  return new Uint8Array(k.memory.buffer);
+/** The staging part of wasm memory (`bytes` of it), as a fresh byte view; undefined if `bytes` exceed it. */
+function heap(k: Kernels, bytes: number): Uint8Array | undefined {
+  if (bytes > STAGING_BYTES) return undefined;
+  return new Uint8Array(k.memory.buffer, 0, STAGING_BYTES);
 }
 
 /** Bytes of a typed array (or any view) as a Uint8Array over the same memory. */
@@ -257,7 +309,7 @@ export function hashNumbersWasm(values: ArrayBufferView, kind: KeyKind, hashes: 
   const width = kind === 'i32' || kind === 'u32' ? 4 : 8;
   const KEYS = 0;
   const HASHES = CHUNK * 8;
-  const mem = heap(k, HASHES + CHUNK * 4);
+  const mem = heap(k, HASHES + CHUNK * 4)!;
   const src = bytesOf(values);
   const dst = bytesOf(hashes);
   for (let c0 = 0; c0 < n; c0 += CHUNK) {
@@ -287,8 +339,8 @@ export function hashPartitionWasm(keys: readonly NumericKeys[], parts: number, i
   const n = ids.length;
   const KEYS = 0;
   const HASHES = CHUNK * 8;
-  const mem = heap(k, HASHES + CHUNK * 4);
-  const memI32 = new Int32Array(mem.buffer);
+  const mem = heap(k, HASHES + CHUNK * 4)!;
+  const memI32 = new Int32Array(mem.buffer, 0, STAGING_BYTES >> 2);
   const out = bytesOf(ids);
   const pow2 = (parts & (parts - 1)) === 0;
   for (let c0 = 0; c0 < n; c0 += CHUNK) {
@@ -317,7 +369,8 @@ export function bucketCountsWasm(ids: Int32Array, numBuckets: number, counts: In
   const IDS = 0;
   const COUNTS = CHUNK * 4;
   const mem = heap(k, COUNTS + numBuckets * 4);
-  const memI32 = new Int32Array(mem.buffer);
+  if (!mem) return undefined;
+  const memI32 = new Int32Array(mem.buffer, 0, STAGING_BYTES >> 2);
   memI32.fill(0, COUNTS >> 2, (COUNTS >> 2) + numBuckets);
   const src = bytesOf(ids);
   for (let c0 = 0; c0 < n; c0 += CHUNK) {
@@ -353,9 +406,28 @@ export function scatterFixedWasm(columns: readonly FixedColumn[], out: Uint8Arra
   const DST = SRC + CHUNK * 8;
   const COUNTS = DST + CHUNK * 8;
   const POS = COUNTS + numBuckets * 4;
-  const mem = heap(k, POS + numBuckets * 4);
-  const memI32 = new Int32Array(mem.buffer);
   const idBytes = bytesOf(ids);
+  if (kernelBuffers.has(out.buffer) && columns.length * numBuckets * 4 <= CHUNK * 8) {
+    // The output lies in this memory: each column's rows go straight to their places in it.
+    const mem = heap(k, DST + CHUNK * 8)!;
+    const memI32 = new Int32Array(mem.buffer, 0, STAGING_BYTES >> 2);
+    columns.forEach(({ width, at }, c) => {
+      const pos = (DST >> 2) + c * numBuckets; // the next slot of each bucket, in `width` units from address 0
+      for (let b = 0; b < numBuckets; b++) memI32[pos + b] = (out.byteOffset + at[b]!) / width;
+    });
+    for (let c0 = 0; c0 < n; c0 += CHUNK) {
+      const m = Math.min(CHUNK, n - c0);
+      mem.set(idBytes.subarray(c0 * 4, (c0 + m) * 4), IDS);
+      columns.forEach(({ bytes, width }, c) => {
+        mem.set(bytes.subarray(c0 * width, (c0 + m) * width), SRC);
+        k.scatter[width](SRC, 0, IDS, DST + c * numBuckets * 4, m);
+      });
+    }
+    return true;
+  }
+  const mem = heap(k, POS + numBuckets * 4);
+  if (!mem) return false;
+  const memI32 = new Int32Array(mem.buffer, 0, STAGING_BYTES >> 2);
   const counts = new Int32Array(numBuckets);
   const starts = new Int32Array(numBuckets);
   const done = new Float64Array(numBuckets); // rows of each bucket written so far

@@ -105,22 +105,32 @@ function section(id: number, contents: number[]): number[] {
 
 const utf8 = (s: string): number[] => [...new TextEncoder().encode(s)];
 
+/** The module's one memory: `pages` 64 KiB pages at first, imported as env.memory (shared, with a maximum) or its own. */
+export interface MemorySpec {
+  pages: number;
+  /** Imported as env.memory, shared between threads, growable up to maxPages. */
+  shared?: { maxPages: number };
+}
+
 /**
- * The bytes of a module with the given functions (each exported by its name) and one memory of
- * `memoryPages` 64 KiB pages, exported as "memory" (growable from JavaScript).
+ * The bytes of a module with the given functions (each exported by its name) and one memory,
+ * exported as "memory" (growable from JavaScript); a shared memory is imported as env.memory.
  */
-export function moduleBytes(funcs: FuncSpec[], memoryPages: number): Uint8Array<ArrayBuffer> {
+export function moduleBytes(funcs: FuncSpec[], memorySpec: MemorySpec): Uint8Array<ArrayBuffer> {
+  const name = (s: string): number[] => vec(utf8(s).map((b) => [b]));
   const types = section(1, vec(funcs.map((f) => [0x60, ...vec(f.params.map((t) => [t])), ...vec(f.results.map((t) => [t]))])));
+  const limits = memorySpec.shared ? [0x03, ...uleb(memorySpec.pages), ...uleb(memorySpec.shared.maxPages)] : [0x00, ...uleb(memorySpec.pages)];
+  const imports = memorySpec.shared ? section(2, vec([[...name('env'), ...name('memory'), 0x02, ...limits]])) : [];
   const functions = section(3, vec(funcs.map((_, i) => uleb(i))));
-  const memory = section(5, vec([[0x00, ...uleb(memoryPages)]]));
+  const memory = memorySpec.shared ? [] : section(5, vec([limits]));
   const exports = section(7, vec([
-    ...funcs.map((f, i) => [...vec(utf8(f.name).map((b) => [b])), 0x00, ...uleb(i)]),
-    [...vec(utf8('memory').map((b) => [b])), 0x02, 0],
+    ...funcs.map((f, i) => [...name(f.name), 0x00, ...uleb(i)]),
+    [...name('memory'), 0x02, 0],
   ]));
   const code = section(10, vec(funcs.map((f) => {
     const locals = vec(f.locals.map((t) => [1, t]));
     const body = [...locals, ...f.body, op.end];
     return [...uleb(body.length), ...body];
   })));
-  return Uint8Array.from([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, ...types, ...functions, ...memory, ...exports, ...code]);
+  return Uint8Array.from([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, ...types, ...imports, ...functions, ...memory, ...exports, ...code]);
 }

@@ -5,8 +5,12 @@
 //
 // Each pooled buffer starts with an 8-byte header: an Int32 state (FREE / IN_USE, changed with
 // Atomics, so the main thread's store can free a buffer a task thread allocated) and a magic word;
-// the output's bytes are a view from byte 8. A buffer outside the pool (byteOffset 0, no magic) is
+// the output's bytes are a view from just past it. The buffers are slots of the thread's wasm
+// kernel memory while it has room (the kernels then scatter columns straight into the output),
+// else SharedArrayBuffers of their own. A buffer outside the pool (no magic before its view) is
 // left alone by releaseOutputBuffer.
+
+import { kernelMemoryBuffer, kernelOutputRegion } from '../kernels/shuffle-wasm.ts';
 
 const HEADER_BYTES = 8;
 const FREE = 0;
@@ -26,8 +30,24 @@ export function outputPoolLimit(taskMemoryBytes: number): number {
   return Math.min(POOL_MAX_BYTES, taskMemoryBytes / 4);
 }
 
-const pool: SharedArrayBuffer[] = [];
+/**
+ * A pooled buffer: `capacity` bytes at `offset` of a SharedArrayBuffer, its header first. Slots in
+ * this thread's wasm kernel memory (shuffle-wasm.ts kernelOutputRegion) are taken first: an output
+ * encoded there is scattered into place by the kernels, with no copy out of wasm memory; past
+ * that memory's room, each slot is a SharedArrayBuffer of its own (offset 0).
+ */
+interface Slot {
+  /** Undefined for a slot in kernel memory: its buffer is the memory's current one (it grows). */
+  buffer?: SharedArrayBuffer;
+  offset: number;
+  capacity: number;
+}
+
+const pool: Slot[] = [];
 let pooledBytes = 0;
+
+const bufferOf = (slot: Slot): SharedArrayBuffer => slot.buffer ?? kernelMemoryBuffer()!;
+const headerOf = (slot: Slot): Int32Array => new Int32Array(bufferOf(slot), slot.offset, 2);
 
 /**
  * A `byteLength`-byte view over shared memory, from this thread's pool when a free buffer is large
@@ -39,24 +59,25 @@ let pooledBytes = 0;
  * releaseOutputBuffer(out); // its buffer serves the next map task of this thread
  */
 export function allocateOutputBuffer(byteLength: number, poolLimit = POOL_MAX_BYTES): Uint8Array {
-  let best: SharedArrayBuffer | undefined;
-  for (const buffer of pool) {
-    if (buffer.byteLength - HEADER_BYTES < byteLength || (best && best.byteLength <= buffer.byteLength)) continue;
-    if (Atomics.load(new Int32Array(buffer, 0, 1), 0) === FREE) best = buffer;
+  let best: Slot | undefined;
+  for (const slot of pool) {
+    if (slot.capacity - HEADER_BYTES < byteLength || (best && best.capacity <= slot.capacity)) continue;
+    if (Atomics.load(headerOf(slot), 0) === FREE) best = slot;
   }
   if (best) {
-    Atomics.store(new Int32Array(best, 0, 1), 0, IN_USE);
-    return new Uint8Array(best, HEADER_BYTES, byteLength);
+    Atomics.store(headerOf(best), 0, IN_USE);
+    return new Uint8Array(bufferOf(best), best.offset + HEADER_BYTES, byteLength);
   }
   const capacity = Math.ceil((HEADER_BYTES + byteLength) / GRAIN) * GRAIN;
   if (pooledBytes + capacity > poolLimit) return new Uint8Array(new SharedArrayBuffer(byteLength));
-  const buffer = new SharedArrayBuffer(capacity);
-  const head = new Int32Array(buffer, 0, 2);
+  const region = kernelOutputRegion(capacity);
+  const slot: Slot = region ? { offset: region.offset, capacity } : { buffer: new SharedArrayBuffer(capacity), offset: 0, capacity };
+  const head = headerOf(slot);
   head[0] = IN_USE;
   head[1] = MAGIC;
-  pool.push(buffer);
+  pool.push(slot);
   pooledBytes += capacity;
-  return new Uint8Array(buffer, HEADER_BYTES, byteLength);
+  return new Uint8Array(bufferOf(slot), slot.offset + HEADER_BYTES, byteLength);
 }
 
 /**
@@ -65,13 +86,13 @@ export function allocateOutputBuffer(byteLength: number, poolLimit = POOL_MAX_BY
  */
 export function releaseOutputBuffer(bytes: Uint8Array): void {
   const buffer = bytes.buffer;
-  if (!(buffer instanceof SharedArrayBuffer) || bytes.byteOffset !== HEADER_BYTES) return;
-  const head = new Int32Array(buffer, 0, 2);
+  if (!(buffer instanceof SharedArrayBuffer) || bytes.byteOffset < HEADER_BYTES || bytes.byteOffset % 8 !== 0) return;
+  const head = new Int32Array(buffer, bytes.byteOffset - HEADER_BYTES, 2);
   if (head[1] === MAGIC) Atomics.store(head, 0, FREE);
 }
 
 /** Buffers of this thread's pool and how many are free (for tests). */
 export function outputPoolStats(): { buffers: number; free: number; bytes: number } {
-  const free = pool.filter((b) => Atomics.load(new Int32Array(b, 0, 1), 0) === FREE).length;
+  const free = pool.filter((slot) => Atomics.load(headerOf(slot), 0) === FREE).length;
   return { buffers: pool.length, free, bytes: pooledBytes };
 }

@@ -15,6 +15,7 @@ import { partitionIds } from '../../../engine/shuffle/partitioner.ts';
 import type { Partitioner } from '../../../engine/shuffle/partitioner.ts';
 import { canonicalTable, plainColumns } from '../kernels/canonical-table.ts';
 import { takeRows } from '../../../engine/kernels/take.ts';
+import { allocateOutputBuffer, releaseOutputBuffer } from '../../../engine/shuffle/output-buffers.ts';
 
 let dir: string;
 beforeEach(async () => {
@@ -184,6 +185,10 @@ describe('encodeBuckets', () => {
       const got = Buffer.from(all.bytes.subarray(all.offsets[b], all.offsets[b + 1]));
       expect(got.equals(Buffer.from(alone.bytes.subarray(alone.offsets[0], alone.offsets[1]))), `bucket ${b}`).toBe(true);
     }
+    // Into a pooled buffer (this thread's wasm kernel memory), scattered in place: the same bytes.
+    const pooled = encodeBuckets(table, ids, buckets, allocateOutputBuffer);
+    expect(Buffer.from(pooled.bytes).equals(Buffer.from(all.bytes))).toBe(true);
+    releaseOutputBuffer(pooled.bytes);
     const bad = ids.slice();
     bad[40_000] = buckets;
     expect(() => encodeBuckets(table, bad, buckets)).toThrow(`row 40000 was assigned partition ${buckets}, outside 0..${buckets - 1}.`);
