@@ -18,7 +18,7 @@ import type { Data, Date_, Table, Timestamp } from 'apache-arrow';
 import { columnData } from './columns.ts';
 import { isFixedWidth, isVarBinary } from './data-layout.ts';
 import { toPlainValue } from './plain-values.ts';
-import { hashNumbersWasm } from './shuffle-wasm.ts';
+import { hashBytesWasm, hashNumbersWasm } from './shuffle-wasm.ts';
 import type { NumericKeys } from './shuffle-wasm.ts';
 
 /** The seed of the first key column. Changing it changes every shuffle's partitioning. */
@@ -221,6 +221,8 @@ export function hashColumnInto(data: Data, hashes: Uint32Array): void {
   if (isVarBinary(type)) {
     const values = data.values as Uint8Array;
     const offsets = data.valueOffsets as Int32Array;
+    const one = (i: number): void => { hashes[i] = murmur3Bytes(values, offsets[i], offsets[i + 1], hashes[i]); };
+    if (!hasNulls && n >= WASM_MIN_ROWS && offsets instanceof Int32Array && hashBytesWasm(values, offsets, hashes, one)) return;
     for (let i = 0; i < n; i++) {
       if (isNull(i)) hashes[i] = hashNull(hashes[i]);
       else hashes[i] = murmur3Bytes(values, offsets[i], offsets[i + 1], hashes[i]);

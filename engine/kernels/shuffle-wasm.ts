@@ -186,6 +186,51 @@ function hash4(kind: 'i32' | 'u32' | 'f64'): FuncSpec {
   };
 }
 
+/**
+ * hash_bytes(vb, offsets, hashes, n): hashes[i] = murmur3 of row i's bytes [vb + offsets[i],
+ * vb + offsets[i + 1]), seeded with hashes[i] (key-hash.ts murmur3Bytes; vb is where the chunk's
+ * bytes were copied less the chunk's first offset, so the column's own offsets address them).
+ */
+function hashBytes(): FuncSpec {
+  const [VB, OFFS, HASHES, N, I, P, BE, LEN, H, K] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+  const mixK = (): number[] => [...i32(0xcc9e2d51), op.i32_mul, ...i32(15), op.i32_rotl, ...i32(0x1b873593), op.i32_mul];
+  const u8 = (offset: number): number[] => [...get(P), ...(offset > 0 ? [...i32(offset), op.i32_add] : []), ...load.u8];
+  return {
+    name: 'hash_bytes', params: [I32, I32, I32, I32], results: [], locals: [I32, I32, I32, I32, I32, I32],
+    body: forRows(I, N, [
+      ...get(VB), ...at(OFFS, I, 2), ...load.i32, op.i32_add, ...set(P),
+      ...at(OFFS, I, 2), ...i32(4), op.i32_add, ...load.i32, ...at(OFFS, I, 2), ...load.i32, op.i32_sub, ...set(LEN),
+      ...get(P), ...get(LEN), ...i32(-4), op.i32_and, op.i32_add, ...set(BE),
+      ...at(HASHES, I, 2), ...load.i32, ...set(H),
+      // 4-byte blocks, little-endian, unaligned
+      op.block, op.void, op.loop, op.void,
+      ...get(P), ...get(BE), op.i32_ge_u, op.br_if, 1,
+      ...get(P), 0x28, 0, 0, ...mixK(), ...get(H), op.i32_xor, ...i32(13), op.i32_rotl, ...i32(5), op.i32_mul, ...i32(0xe6546b64), op.i32_add, ...set(H),
+      ...get(P), ...i32(4), op.i32_add, ...set(P),
+      op.br, 0,
+      op.end, op.end,
+      // the 1-3 tail bytes
+      ...get(LEN), ...i32(3), op.i32_and, op.if, op.void,
+      ...u8(0), ...set(K),
+      ...get(LEN), ...i32(3), op.i32_and, ...i32(1), op.i32_sub, op.if, op.void,
+      ...get(K), ...u8(1), ...i32(8), op.i32_shl, op.i32_xor, ...set(K),
+      op.end,
+      ...get(LEN), ...i32(3), op.i32_and, ...i32(3), op.i32_eq, op.if, op.void,
+      ...get(K), ...u8(2), ...i32(16), op.i32_shl, op.i32_xor, ...set(K),
+      op.end,
+      ...get(H), ...get(K), ...mixK(), op.i32_xor, ...set(H),
+      op.end,
+      // fmix(h ^ length)
+      ...at(HASHES, I, 2),
+      ...get(H), ...get(LEN), op.i32_xor, ...tee(H),
+      ...get(H), ...i32(16), op.i32_shr_u, op.i32_xor, ...i32(0x85ebca6b), op.i32_mul, ...tee(H),
+      ...get(H), ...i32(13), op.i32_shr_u, op.i32_xor, ...i32(0xc2b2ae35), op.i32_mul, ...tee(H),
+      ...get(H), ...i32(16), op.i32_shr_u, op.i32_xor,
+      ...store.i32,
+    ]),
+  };
+}
+
 type Fn = (...args: number[]) => void;
 
 interface Kernels {
@@ -196,6 +241,7 @@ interface Kernels {
   mask: Fn;
   rem: Fn;
   hash: Record<KeyKind, Fn>;
+  hashBytes: Fn;
   /** The SIMD twins of hash (absent where wasm has no SIMD). */
   hash4?: Partial<Record<KeyKind, Fn>>;
 }
@@ -210,7 +256,7 @@ const PAGE = 65536;
 
 function kernels(): Kernels | null {
   if (compiled !== undefined) return compiled;
-  const scalar = [scatter(1), scatter(2), scatter(4), scatter(8), count(), countChecked(), modulo('mask'), modulo('rem'), ...(['i32', 'u32', 'i64', 'u64', 'f64'] as const).map(hash)];
+  const scalar = [scatter(1), scatter(2), scatter(4), scatter(8), count(), countChecked(), modulo('mask'), modulo('rem'), ...(['i32', 'u32', 'i64', 'u64', 'f64'] as const).map(hash), hashBytes()];
   const vector = (['i32', 'u32', 'f64'] as const).map(hash4);
   type Exports = Record<string, Fn> & { memory: WebAssembly.Memory; count_checked: Kernels['countChecked'] };
   const instantiate = (funcs: FuncSpec[], shared: boolean): Exports | null => {
@@ -235,6 +281,7 @@ function kernels(): Kernels | null {
     mask: e.mask!,
     rem: e.rem!,
     hash: { i32: e.hash_i32!, u32: e.hash_u32!, i64: e.hash_i64!, u64: e.hash_u64!, f64: e.hash_f64! },
+    hashBytes: e.hash_bytes!,
     hash4: e.hash4_i32 ? { i32: e.hash4_i32, u32: e.hash4_u32!, f64: e.hash4_f64! } : undefined,
   };
   if (compiled && compiled.memory.buffer instanceof SharedArrayBuffer) {
@@ -318,6 +365,43 @@ export function hashNumbersWasm(values: ArrayBufferView, kind: KeyKind, hashes: 
     mem.set(dst.subarray(c0 * 4, (c0 + m) * 4), HASHES);
     hashRows(k, kind, KEYS, HASHES, m);
     dst.set(mem.subarray(HASHES, HASHES + m * 4), c0 * 4);
+  }
+  return true;
+}
+
+/**
+ * Hashes a binary or string column (no nulls; row i is values[offsets[i], offsets[i + 1])) into
+ * `hashes` in place, seeded by their old values, as key-hash.ts murmur3Bytes does; rows too long
+ * for the kernels' staging memory go to `hashRow`. False (nothing done) when wasm is unavailable.
+ *
+ * @example hashBytesWasm(data.values, data.valueOffsets, hashes, (i) => { hashes[i] = murmur3Bytes(...) })
+ */
+export function hashBytesWasm(values: Uint8Array, offsets: Int32Array, hashes: Uint32Array, hashRow: (row: number) => void): boolean {
+  const k = kernels();
+  if (!k) return false;
+  const n = hashes.length;
+  const OFFS = 0;
+  const HASHES = (CHUNK + 2) * 4;
+  const VALS = HASHES + CHUNK * 4;
+  const room = STAGING_BYTES - VALS;
+  const mem = heap(k, STAGING_BYTES)!;
+  const memI32 = new Int32Array(mem.buffer, 0, STAGING_BYTES >> 2);
+  const dst = bytesOf(hashes);
+  for (let c0 = 0; c0 < n;) {
+    let m = Math.min(CHUNK, n - c0);
+    while (m > 1 && offsets[c0 + m]! - offsets[c0]! > room) m >>= 1;
+    const base = offsets[c0]!;
+    const end = offsets[c0 + m]!;
+    if (end - base > room) {
+      hashRow(c0); // one row longer than the staging memory
+    } else {
+      memI32.set(offsets.subarray(c0, c0 + m + 1), OFFS >> 2);
+      mem.set(dst.subarray(c0 * 4, (c0 + m) * 4), HASHES);
+      mem.set(values.subarray(base, end), VALS);
+      k.hashBytes((VALS - base) | 0, OFFS, HASHES, m);
+      dst.set(mem.subarray(HASHES, HASHES + m * 4), c0 * 4);
+    }
+    c0 += m;
   }
   return true;
 }

@@ -16,7 +16,7 @@ export type ValType = typeof I32 | typeof I64 | typeof F64 | typeof V128;
 /** Single-byte opcodes used by the kernels (names as in the text format, `.` → `_`). */
 export const op = {
   block: 0x02, loop: 0x03, if: 0x04, end: 0x0b, br: 0x0c, br_if: 0x0d, return: 0x0f, select: 0x1b, void: 0x40,
-  i32_eqz: 0x45, i32_ge_u: 0x4f, f64_eq: 0x61, f64_ne: 0x62,
+  i32_eqz: 0x45, i32_eq: 0x46, i32_ge_u: 0x4f, f64_eq: 0x61, f64_ne: 0x62,
   i32_add: 0x6a, i32_sub: 0x6b, i32_mul: 0x6c, i32_rem_u: 0x70, i32_and: 0x71, i32_or: 0x72, i32_xor: 0x73,
   i32_shl: 0x74, i32_shr_u: 0x76, i32_rotl: 0x77,
   i64_shr_u: 0x88, i32_wrap_i64: 0xa7,

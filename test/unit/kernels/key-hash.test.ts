@@ -70,6 +70,21 @@ describe('hashKeys', () => {
     expect(firstDiff(hashKeys(table, ['a', 'e', 'c']), Uint32Array.from({ length: n }, (_, i) => hashValue(c[i], hashValue(e[i], hashValue(a[i], 0)))))).toBe(-1);
   });
 
+  it('hashes long string columns (the wasm kernel, with rows longer than its memory) exactly as hashValue does', () => {
+    const n = 40_000;
+    const words = ['', 'a', 'ab', 'abc', 'abcd', 'héllo', '日本語テキスト', 'The quick brown fox jumps over the lazy dog'];
+    const strings = Array.from({ length: n }, (_, i) => `${words[i % words.length]}${i % 3 === 0 ? '' : i}`.repeat(1 + (i % 4)));
+    strings[7] = 'x'.repeat(3 << 20); // 3 MB: more than the kernels' staging memory holds
+    strings[39_999] = 'y'.repeat(600_000); // fits alone, not with its neighbours
+    const table = new Table({ s: vectorFromArray(strings, new Utf8()) });
+    const expected = Uint32Array.from(strings, (v) => hashValue(v, 0));
+    const firstDiff = (got: Uint32Array, want: Uint32Array): number => got.length !== want.length ? -2 : got.findIndex((h, i) => h !== want[i]);
+    expect(firstDiff(hashKeys(table, ['s']), expected)).toBe(-1);
+    expect(firstDiff(hashKeys(table.slice(5), ['s']), expected.subarray(5))).toBe(-1);
+    const two = new Table({ s: table.getChild('s')!, k: vectorFromArray(Array.from({ length: n }, (_, i) => i), new Int32()) });
+    expect(firstDiff(hashKeys(two, ['k', 's']), Uint32Array.from(strings, (v, i) => hashValue(v, hashValue(i, 0))))).toBe(-1);
+  });
+
   it('treats -0 as 0 and every NaN as one value', () => {
     const h = hashKeys(col([0, -0, NaN, -NaN, Number('x')], new Float64()), ['k']);
     expect(h[1]).toBe(h[0]);
