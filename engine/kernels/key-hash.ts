@@ -175,7 +175,7 @@ export function hashColumnInto(data: Data, hashes: Uint32Array): void {
   const off = data.offset;
   const isNull = (i: number): boolean => hasNulls && (bitmap![(off + i) >> 3] & (1 << ((off + i) & 7))) === 0;
 
-  if (!hasNulls && n >= WASM_MIN_ROWS && hashInWasm(data, hashes)) return;
+  if (n >= WASM_MIN_ROWS && withNullsPatched(data, hashes, hasNulls, () => hashInWasm(data, hashes))) return;
   if (type.typeId === Type.Int && data.values instanceof Int32Array) {
     // The commonest key (Int32 ids): each value's float64 words through one scratch slot, with no
     // column-sized copy; an int is never -0 or NaN, so nothing to canonicalize.
@@ -222,7 +222,7 @@ export function hashColumnInto(data: Data, hashes: Uint32Array): void {
     const values = data.values as Uint8Array;
     const offsets = data.valueOffsets as Int32Array;
     const one = (i: number): void => { hashes[i] = murmur3Bytes(values, offsets[i], offsets[i + 1], hashes[i]); };
-    if (!hasNulls && n >= WASM_MIN_ROWS && offsets instanceof Int32Array && hashBytesWasm(values, offsets, hashes, one)) return;
+    if (n >= WASM_MIN_ROWS && offsets instanceof Int32Array && withNullsPatched(data, hashes, hasNulls, () => hashBytesWasm(values, offsets, hashes, one))) return;
     for (let i = 0; i < n; i++) {
       if (isNull(i)) hashes[i] = hashNull(hashes[i]);
       else hashes[i] = murmur3Bytes(values, offsets[i], offsets[i + 1], hashes[i]);
@@ -236,18 +236,44 @@ export function hashColumnInto(data: Data, hashes: Uint32Array): void {
 /** Fewest rows for which a column is hashed in wasm (shuffle-wasm.ts: the same bits, fewer ns a row). */
 export const WASM_MIN_ROWS = 1024;
 
-/** Int32/Uint32/Int64/Uint64/Float64 columns without nulls, hashed by the wasm twin of the loops below. */
+/** Int32/Uint32/Int64/Uint64/Float64 columns, hashed by the wasm twin of the loops below (null slots hashed as whatever they hold). */
 function hashInWasm(data: Data, hashes: Uint32Array): boolean {
-  const keys = wasmHashable(data);
+  const keys = wasmHashable(data, true);
   return keys !== undefined && hashNumbersWasm(keys.values, keys.kind, hashes);
 }
 
 /**
- * A key column the wasm kernels hash like hashColumnInto (shuffle-wasm.ts): Int32, Uint32, Int64,
- * Uint64 or Float64 values without nulls; undefined for every other column.
+ * Runs `hashAll` (which hashes every row, null slots included, or returns false having done
+ * nothing), then gives each null row hashNull of its seed, as the loops below do.
  */
-export function wasmHashable(data: Data): NumericKeys | undefined {
-  if (data.nullCount > 0 && data.nullBitmap !== undefined && data.nullBitmap.length > 0) return undefined;
+function withNullsPatched(data: Data, hashes: Uint32Array, hasNulls: boolean, hashAll: () => boolean): boolean {
+  if (!hasNulls) return hashAll();
+  const bitmap = data.nullBitmap!;
+  const off = data.offset;
+  const n = hashes.length;
+  const rows: number[] = [];
+  const seeds: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const bit = off + i;
+    const byte = bitmap[bit >> 3]!;
+    if (byte === 0xff && (bit & 7) === 0 && i + 8 <= n) { i += 7; continue; } // 8 valid rows
+    if ((byte & (1 << (bit & 7))) === 0) {
+      rows.push(i);
+      seeds.push(hashes[i]!);
+    }
+  }
+  if (!hashAll()) return false;
+  for (let j = 0; j < rows.length; j++) hashes[rows[j]!] = hashNull(seeds[j]!);
+  return true;
+}
+
+/**
+ * A key column the wasm kernels hash like hashColumnInto (shuffle-wasm.ts): Int32, Uint32, Int64,
+ * Uint64 or Float64 values without nulls (or with them, `withNulls`: the caller then hashes its null
+ * rows itself); undefined for every other column.
+ */
+export function wasmHashable(data: Data, withNulls = false): NumericKeys | undefined {
+  if (!withNulls && data.nullCount > 0 && data.nullBitmap !== undefined && data.nullBitmap.length > 0) return undefined;
   const { typeId } = data.type;
   const values = data.values as unknown;
   const kind = typeId === Type.Int

@@ -85,6 +85,25 @@ describe('hashKeys', () => {
     expect(firstDiff(hashKeys(two, ['k', 's']), Uint32Array.from(strings, (v, i) => hashValue(v, hashValue(i, 0))))).toBe(-1);
   });
 
+  it('hashes long columns with nulls (wasm, then the null rows) exactly as hashValue does', () => {
+    const n = 40_000;
+    const isNull = (i: number): boolean => i % 7 === 0 || (i >= 1000 && i < 1100);
+    const ints = Array.from({ length: n }, (_, i) => (isNull(i) ? null : (i * 2654435761) % 100_003));
+    const table = new Table({
+      i: vectorFromArray(ints, new Int32()),
+      f: vectorFromArray(ints.map((v) => (v === null ? null : v / 3)), new Float64()),
+      l: vectorFromArray(ints.map((v) => (v === null ? null : BigInt(v) * 3_000_000_007n)), new Int64()),
+      s: vectorFromArray(ints.map((v) => (v === null ? null : `k${v}`)), new Utf8()),
+    });
+    const firstDiff = (got: Uint32Array, want: Uint32Array): number => got.length !== want.length ? -2 : got.findIndex((h, i) => h !== want[i]);
+    for (const name of ['i', 'f', 'l', 's']) {
+      const values = [...(table as Table).getChild(name)!];
+      const expected = Uint32Array.from(values, (v) => hashValue(v, 0));
+      expect(firstDiff(hashKeys(table, [name]), expected), name).toBe(-1);
+      expect(firstDiff(hashKeys(table.slice(3), [name]), expected.subarray(3)), `${name} sliced`).toBe(-1);
+    }
+  });
+
   it('treats -0 as 0 and every NaN as one value', () => {
     const h = hashKeys(col([0, -0, NaN, -NaN, Number('x')], new Float64()), ['k']);
     expect(h[1]).toBe(h[0]);
