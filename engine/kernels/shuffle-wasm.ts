@@ -231,6 +231,29 @@ function hashBytes(): FuncSpec {
   };
 }
 
+/**
+ * scatter_bin(vb, offsets, ids, state, nb, n): row i's bytes (vb + offsets[i] .. vb + offsets[i + 1])
+ * appended to bucket ids[i]'s values, and the bucket's new value length to its next offsets slot.
+ * state holds three nb-long arrays of addresses: values end, last offsets slot, values start.
+ */
+function scatterBinaryKernel(): FuncSpec {
+  const [VB, OFFS, IDS, STATE, NB, N, I, S, LEN, VP, A, OP] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
+  const nb4 = (k: number): number[] => [...get(A), ...get(NB), ...i32(4 * k), op.i32_mul, op.i32_add];
+  return {
+    name: 'scatter_bin', params: [I32, I32, I32, I32, I32, I32], results: [], locals: [I32, I32, I32, I32, I32, I32],
+    body: forRows(I, N, [
+      ...get(STATE), ...at(IDS, I, 2), ...load.i32, ...i32(2), op.i32_shl, op.i32_add, ...set(A),
+      ...at(OFFS, I, 2), ...load.i32, ...set(S),
+      ...at(OFFS, I, 2), ...i32(4), op.i32_add, ...load.i32, ...get(S), op.i32_sub, ...set(LEN),
+      ...get(A), ...load.i32, ...tee(VP),
+      ...get(VB), ...get(S), op.i32_add, ...get(LEN), 0xfc, 10, 0, 0, // memory.copy(vp, vb + s, len)
+      ...get(A), ...get(VP), ...get(LEN), op.i32_add, ...tee(VP), ...store.i32,
+      ...nb4(1), ...nb4(1), ...load.i32, ...i32(4), op.i32_add, ...tee(OP), ...store.i32,
+      ...get(OP), ...get(VP), ...nb4(2), ...load.i32, op.i32_sub, ...store.i32,
+    ]),
+  };
+}
+
 type Fn = (...args: number[]) => void;
 
 interface Kernels {
@@ -242,6 +265,7 @@ interface Kernels {
   rem: Fn;
   hash: Record<KeyKind, Fn>;
   hashBytes: Fn;
+  scatterBinary: Fn;
   /** The SIMD twins of hash (absent where wasm has no SIMD). */
   hash4?: Partial<Record<KeyKind, Fn>>;
 }
@@ -256,7 +280,7 @@ const PAGE = 65536;
 
 function kernels(): Kernels | null {
   if (compiled !== undefined) return compiled;
-  const scalar = [scatter(1), scatter(2), scatter(4), scatter(8), count(), countChecked(), modulo('mask'), modulo('rem'), ...(['i32', 'u32', 'i64', 'u64', 'f64'] as const).map(hash), hashBytes()];
+  const scalar = [scatter(1), scatter(2), scatter(4), scatter(8), count(), countChecked(), modulo('mask'), modulo('rem'), ...(['i32', 'u32', 'i64', 'u64', 'f64'] as const).map(hash), hashBytes(), scatterBinaryKernel()];
   const vector = (['i32', 'u32', 'f64'] as const).map(hash4);
   type Exports = Record<string, Fn> & { memory: WebAssembly.Memory; count_checked: Kernels['countChecked'] };
   const instantiate = (funcs: FuncSpec[], shared: boolean): Exports | null => {
@@ -282,6 +306,7 @@ function kernels(): Kernels | null {
     rem: e.rem!,
     hash: { i32: e.hash_i32!, u32: e.hash_u32!, i64: e.hash_i64!, u64: e.hash_u64!, f64: e.hash_f64! },
     hashBytes: e.hash_bytes!,
+    scatterBinary: e.scatter_bin!,
     hash4: e.hash4_i32 ? { i32: e.hash4_i32, u32: e.hash4_u32!, f64: e.hash4_f64! } : undefined,
   };
   if (compiled && compiled.memory.buffer instanceof SharedArrayBuffer) {
@@ -466,6 +491,58 @@ export function bucketCountsWasm(ids: Int32Array, numBuckets: number, counts: In
   const got = memI32.subarray(COUNTS >> 2, (COUNTS >> 2) + numBuckets);
   for (let b = 0; b < numBuckets; b++) counts[b] += got[b]!;
   return -1;
+}
+
+/**
+ * bucket-encoder.ts scatterBinary, in wasm, for an output in this thread's kernel memory (a pooled
+ * map output buffer): each row's bytes to the end of its bucket's values region of `out`
+ * (valuesAt: byte positions in `out`), its bucket's value length so far to the next slot of the
+ * bucket's offsets region (offsetsAt, whose first slot holds 0 already). False, with nothing
+ * written, when `out` is not in kernel memory or there are too many buckets.
+ */
+export function scatterBinaryWasm(values: Uint8Array, offsets: Int32Array, out: Uint8Array, offsetsAt: Float64Array, valuesAt: Float64Array, ids: Int32Array, numBuckets: number): boolean {
+  const k = kernels();
+  if (!k || !kernelBuffers.has(out.buffer)) return false;
+  const n = ids.length;
+  const OFFS = 0;
+  const IDS = (CHUNK + 2) * 4;
+  const STATE = IDS + CHUNK * 4;
+  const VALS = STATE + ((numBuckets * 12 + 7) & ~7);
+  const room = STAGING_BYTES - VALS;
+  if (room < 64 << 10) return false;
+  const mem = heap(k, STAGING_BYTES)!;
+  const memI32 = new Int32Array(mem.buffer, 0, STAGING_BYTES >> 2);
+  const state = STATE >> 2;
+  for (let b = 0; b < numBuckets; b++) {
+    memI32[state + b] = out.byteOffset + valuesAt[b]!;
+    memI32[state + numBuckets + b] = out.byteOffset + offsetsAt[b]!;
+    memI32[state + 2 * numBuckets + b] = out.byteOffset + valuesAt[b]!;
+  }
+  const idBytes = bytesOf(ids);
+  for (let c0 = 0; c0 < n;) {
+    let m = Math.min(CHUNK, n - c0);
+    while (m > 1 && offsets[c0 + m]! - offsets[c0]! > room) m >>= 1;
+    const base = offsets[c0]!;
+    const end = offsets[c0 + m]!;
+    if (end - base > room) {
+      // One row longer than the staging memory: appended here, the kernel's state moved on by hand.
+      const b = ids[c0]!;
+      const all = new Uint8Array(kernelMemoryBuffer()!);
+      const vp = memI32[state + b]!;
+      all.set(values.subarray(base, end), vp);
+      memI32[state + b] = vp + (end - base);
+      const op = memI32[state + numBuckets + b]! + 4;
+      memI32[state + numBuckets + b] = op;
+      new Int32Array(all.buffer, op, 1)[0] = vp + (end - base) - memI32[state + 2 * numBuckets + b]!;
+    } else {
+      memI32.set(offsets.subarray(c0, c0 + m + 1), OFFS >> 2);
+      mem.set(idBytes.subarray(c0 * 4, (c0 + m) * 4), IDS);
+      mem.set(values.subarray(base, end), VALS);
+      k.scatterBinary((VALS - base) | 0, OFFS, IDS, STATE, numBuckets, m);
+    }
+    c0 += m;
+  }
+  return true;
 }
 
 /** One fixed-width column to scatter: its rows' bytes (row i at i * width) and its buckets' byte positions in the output. */

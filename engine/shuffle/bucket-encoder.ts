@@ -30,7 +30,7 @@ import { columnData } from '../kernels/columns.ts';
 import { isFixedWidth, isVarBinary } from '../kernels/data-layout.ts';
 import { encodeIpc } from '../kernels/ipc.ts';
 import { takeRows } from '../kernels/take.ts';
-import { bucketCountsWasm, scatterFixedWasm } from '../kernels/shuffle-wasm.ts';
+import { bucketCountsWasm, scatterBinaryWasm, scatterFixedWasm } from '../kernels/shuffle-wasm.ts';
 import type { FixedColumn } from '../kernels/shuffle-wasm.ts';
 
 /** A map output in memory: the stream without its end marker, and where each bucket's batch lies. */
@@ -233,7 +233,10 @@ function encodeFlat(schema: Schema, columns: Data[], ids: Int32Array, starts: In
       if (bytes) viaWasm.push({ bytes, width: p.width as FixedColumn['width'], at: dataAt!, plan: p });
       else scatterFixed(p.data, p.width, out, dataAt!, ids);
     } else if (p.kind === 'bool') scatterBits(p.data.values as Uint8Array, p.data.offset, out, dataAt!, undefined, ids, counts);
-    else scatterBinary(p.data, out, dataAt!, valuesAt!, ids, counts);
+    else if (!(wasmRows && p.data.valueOffsets instanceof Int32Array
+      && scatterBinaryWasm(p.data.values as Uint8Array, p.data.valueOffsets, out, dataAt!, valuesAt!, ids, numBuckets))) {
+      scatterBinary(p.data, out, dataAt!, valuesAt!, ids, counts);
+    }
   });
   if (viaWasm.length > 0 && !scatterFixedWasm(viaWasm, out, ids, numBuckets)) {
     for (const c of viaWasm) scatterFixed(c.plan.data, c.plan.width, out, c.at, ids);

@@ -163,7 +163,7 @@ describe('encodeBuckets', () => {
     }
   });
 
-  it('scatters long fixed-width columns (the wasm kernels, several chunks) to the bytes of each bucket encoded alone', () => {
+  it('scatters long fixed-width and string columns (the wasm kernels, several chunks) to the bytes of each bucket encoded alone', () => {
     const n = 50_000;
     const source = new Table({
       i8: makeVector(Int8Array.from({ length: n }, (_, i) => i * 7)),
@@ -172,6 +172,8 @@ describe('encodeBuckets', () => {
       i64: makeVector(BigInt64Array.from({ length: n }, (_, i) => BigInt(i) * 3_000_000_019n)),
       f64: makeVector(Float64Array.from({ length: n }, (_, i) => (i % 5 === 0 ? NaN : i / 3))),
       s: vectorFromArray(Array.from({ length: n }, (_, i) => `v${i % 97}`), new Utf8()),
+      // empty, multi-byte and long values, one longer than the kernels' staging memory
+      t: vectorFromArray(Array.from({ length: n }, (_, i) => (i === 100 ? 'z'.repeat(900_000) : i % 5 === 0 ? '' : 'é'.repeat(i % 40))), new Utf8()),
     });
     new Uint32Array(source.getChild('f64')!.data[0]!.values.buffer)[2 * 5 + 1] = 0xfff12345; // NaN payload: copied as bits
     // Sliced from a decoded stream: columns at odd offsets inside one shared buffer.
