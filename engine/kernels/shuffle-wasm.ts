@@ -254,6 +254,29 @@ function scatterBinaryKernel(): FuncSpec {
   };
 }
 
+/**
+ * scatter_bits(src, srcBit, ids, pos, n): bit srcBit + i of src (a validity or Bool bitmap) OR-ed
+ * into bit pos[ids[i]]++ of memory (pos: absolute bit addresses; the regions are zeroed before).
+ */
+function scatterBitsKernel(): FuncSpec {
+  const [SRC, SB, IDS, POS, N, I, A, P, BIT, ADDR] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+  return {
+    name: 'scatter_bits', params: [I32, I32, I32, I32, I32], results: [], locals: [I32, I32, I32, I32, I32],
+    body: forRows(I, N, [
+      ...get(POS), ...at(IDS, I, 2), ...load.i32, ...i32(2), op.i32_shl, op.i32_add, ...tee(A),
+      ...load.i32, ...set(P),
+      ...get(A), ...get(P), ...i32(1), op.i32_add, ...store.i32,
+      ...get(SB), ...get(I), op.i32_add, ...set(BIT),
+      ...get(SRC), ...get(BIT), ...i32(3), op.i32_shr_u, op.i32_add, ...load.u8, ...get(BIT), ...i32(7), op.i32_and, op.i32_shr_u, ...i32(1), op.i32_and,
+      op.if, op.void,
+      ...get(P), ...i32(3), op.i32_shr_u, ...tee(ADDR),
+      ...get(ADDR), ...load.u8, ...i32(1), ...get(P), ...i32(7), op.i32_and, op.i32_shl, op.i32_or,
+      ...store.i8,
+      op.end,
+    ]),
+  };
+}
+
 type Fn = (...args: number[]) => void;
 
 interface Kernels {
@@ -266,6 +289,7 @@ interface Kernels {
   hash: Record<KeyKind, Fn>;
   hashBytes: Fn;
   scatterBinary: Fn;
+  scatterBits: Fn;
   /** The SIMD twins of hash (absent where wasm has no SIMD). */
   hash4?: Partial<Record<KeyKind, Fn>>;
 }
@@ -280,7 +304,7 @@ const PAGE = 65536;
 
 function kernels(): Kernels | null {
   if (compiled !== undefined) return compiled;
-  const scalar = [scatter(1), scatter(2), scatter(4), scatter(8), count(), countChecked(), modulo('mask'), modulo('rem'), ...(['i32', 'u32', 'i64', 'u64', 'f64'] as const).map(hash), hashBytes(), scatterBinaryKernel()];
+  const scalar = [scatter(1), scatter(2), scatter(4), scatter(8), count(), countChecked(), modulo('mask'), modulo('rem'), ...(['i32', 'u32', 'i64', 'u64', 'f64'] as const).map(hash), hashBytes(), scatterBinaryKernel(), scatterBitsKernel()];
   const vector = (['i32', 'u32', 'f64'] as const).map(hash4);
   type Exports = Record<string, Fn> & { memory: WebAssembly.Memory; count_checked: Kernels['countChecked'] };
   const instantiate = (funcs: FuncSpec[], shared: boolean): Exports | null => {
@@ -307,6 +331,7 @@ function kernels(): Kernels | null {
     hash: { i32: e.hash_i32!, u32: e.hash_u32!, i64: e.hash_i64!, u64: e.hash_u64!, f64: e.hash_f64! },
     hashBytes: e.hash_bytes!,
     scatterBinary: e.scatter_bin!,
+    scatterBits: e.scatter_bits!,
     hash4: e.hash4_i32 ? { i32: e.hash4_i32, u32: e.hash4_u32!, f64: e.hash4_f64! } : undefined,
   };
   if (compiled && compiled.memory.buffer instanceof SharedArrayBuffer) {
@@ -541,6 +566,38 @@ export function scatterBinaryWasm(values: Uint8Array, offsets: Int32Array, out: 
       k.scatterBinary((VALS - base) | 0, OFFS, IDS, STATE, numBuckets, m);
     }
     c0 += m;
+  }
+  return true;
+}
+
+/**
+ * bucket-encoder.ts scatterBits, in wasm, for an output in this thread's kernel memory: bit
+ * srcOffset + i of `src` to the next bit of bucket ids[i]'s region (at: byte positions in `out`,
+ * zeroed), skipping buckets whose `nulls` count is 0 (a validity bitmap's empty regions). False,
+ * with nothing written, when `out` is not in kernel memory or there are too many buckets.
+ */
+export function scatterBitsWasm(src: Uint8Array, srcOffset: number, out: Uint8Array, at: Float64Array, nulls: Int32Array | undefined, ids: Int32Array, numBuckets: number): boolean {
+  const k = kernels();
+  if (!k || !kernelBuffers.has(out.buffer)) return false;
+  const n = ids.length;
+  const IDS = 0;
+  const POS = CHUNK * 4;
+  const TRASH = POS + ((numBuckets * 4 + 7) & ~7);
+  const SRC = TRASH + CHUNK / 8 + 8;
+  if (SRC + CHUNK / 8 + 8 > STAGING_BYTES) return false;
+  const mem = heap(k, STAGING_BYTES)!;
+  const memI32 = new Int32Array(mem.buffer, 0, STAGING_BYTES >> 2);
+  const pos = POS >> 2;
+  for (let b = 0; b < numBuckets; b++) memI32[pos + b] = (out.byteOffset + at[b]!) * 8;
+  const idBytes = bytesOf(ids);
+  for (let c0 = 0; c0 < n; c0 += CHUNK) {
+    const m = Math.min(CHUNK, n - c0);
+    // Buckets without nulls write their bits to a scratch area, restarted each chunk.
+    if (nulls) for (let b = 0; b < numBuckets; b++) if (nulls[b] === 0) memI32[pos + b] = TRASH * 8;
+    mem.set(idBytes.subarray(c0 * 4, (c0 + m) * 4), IDS);
+    const first = srcOffset + c0;
+    mem.set(src.subarray(first >> 3, (first + m + 7) >> 3), SRC);
+    k.scatterBits(SRC, first & 7, IDS, POS, m);
   }
   return true;
 }

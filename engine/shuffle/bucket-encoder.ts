@@ -30,7 +30,7 @@ import { columnData } from '../kernels/columns.ts';
 import { isFixedWidth, isVarBinary } from '../kernels/data-layout.ts';
 import { encodeIpc } from '../kernels/ipc.ts';
 import { takeRows } from '../kernels/take.ts';
-import { bucketCountsWasm, scatterBinaryWasm, scatterFixedWasm } from '../kernels/shuffle-wasm.ts';
+import { bucketCountsWasm, scatterBinaryWasm, scatterBitsWasm, scatterFixedWasm } from '../kernels/shuffle-wasm.ts';
 import type { FixedColumn } from '../kernels/shuffle-wasm.ts';
 
 /** A map output in memory: the stream without its end marker, and where each bucket's batch lies. */
@@ -227,12 +227,15 @@ function encodeFlat(schema: Schema, columns: Data[], ids: Int32Array, starts: In
   const wasmRows = ids.length >= WASM_MIN_ROWS && numBuckets <= WASM_MAX_BUCKETS;
   plans.forEach((p, c) => {
     const [validityAt, dataAt, valuesAt] = regionAt[c]!;
-    if (p.hasNulls) scatterBits(p.data.nullBitmap!, p.data.offset, out, validityAt!, p.nulls!, ids, counts);
+    const bits = (src: Uint8Array, at: Float64Array, nulls: Int32Array | undefined): void => {
+      if (!(wasmRows && scatterBitsWasm(src, p.data.offset, out, at, nulls, ids, numBuckets))) scatterBits(src, p.data.offset, out, at, nulls, ids, counts);
+    };
+    if (p.hasNulls) bits(p.data.nullBitmap!, validityAt!, p.nulls!);
     if (p.kind === 'fixed') {
       const bytes = wasmRows ? rowBytes(p.data, p.width, ids.length) : undefined;
       if (bytes) viaWasm.push({ bytes, width: p.width as FixedColumn['width'], at: dataAt!, plan: p });
       else scatterFixed(p.data, p.width, out, dataAt!, ids);
-    } else if (p.kind === 'bool') scatterBits(p.data.values as Uint8Array, p.data.offset, out, dataAt!, undefined, ids, counts);
+    } else if (p.kind === 'bool') bits(p.data.values as Uint8Array, dataAt!, undefined);
     else if (!(wasmRows && p.data.valueOffsets instanceof Int32Array
       && scatterBinaryWasm(p.data.values as Uint8Array, p.data.valueOffsets, out, dataAt!, valuesAt!, ids, numBuckets))) {
       scatterBinary(p.data, out, dataAt!, valuesAt!, ids, counts);

@@ -172,6 +172,10 @@ describe('encodeBuckets', () => {
       i64: makeVector(BigInt64Array.from({ length: n }, (_, i) => BigInt(i) * 3_000_000_019n)),
       f64: makeVector(Float64Array.from({ length: n }, (_, i) => (i % 5 === 0 ? NaN : i / 3))),
       s: vectorFromArray(Array.from({ length: n }, (_, i) => `v${i % 97}`), new Utf8()),
+      // nulls in a few rows only: most buckets have an empty validity region
+      rare: vectorFromArray(Array.from({ length: n }, (_, i) => (i === 3 || i === 20_000 || i === 45_001 ? null : i)), new Int32()),
+      rareText: vectorFromArray(Array.from({ length: n }, (_, i) => (i === 7 || i === 30_000 ? null : `r${i % 13}`)), new Utf8()),
+      flag: vectorFromArray(Array.from({ length: n }, (_, i) => (i % 11 === 0 ? null : i % 3 === 0)), new Bool()),
       // empty, multi-byte and long values, one longer than the kernels' staging memory
       t: vectorFromArray(Array.from({ length: n }, (_, i) => (i === 100 ? 'z'.repeat(900_000) : i % 5 === 0 ? '' : 'é'.repeat(i % 40))), new Utf8()),
     });
