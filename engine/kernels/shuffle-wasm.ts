@@ -610,10 +610,14 @@ export interface FixedColumn {
   at: Float64Array;
 }
 
+/** Most buckets for which an output outside kernel memory is scattered through staging and copied out. */
+const COPY_MAX_BUCKETS = 512;
+
 /**
  * Writes row i of every column to the next slot of bucket ids[i]'s region of `out`, rows of a
  * bucket in their original order (bucket-encoder.ts scatterFixed, all columns at once); false
- * (nothing written) when wasm is unavailable. `ids` must all be in [0, numBuckets).
+ * (nothing written) when wasm is unavailable, or when `out` lies outside kernel memory and there
+ * are more than COPY_MAX_BUCKETS buckets. `ids` must all be in [0, numBuckets).
  */
 export function scatterFixedWasm(columns: readonly FixedColumn[], out: Uint8Array, ids: Int32Array, numBuckets: number): boolean {
   const k = kernels();
@@ -643,6 +647,8 @@ export function scatterFixedWasm(columns: readonly FixedColumn[], out: Uint8Arra
     }
     return true;
   }
+  // Copied out bucket by bucket each chunk: worth it while each bucket's run in a chunk is long.
+  if (numBuckets > COPY_MAX_BUCKETS) return false;
   const mem = heap(k, POS + numBuckets * 4);
   if (!mem) return false;
   const memI32 = new Int32Array(mem.buffer, 0, STAGING_BYTES >> 2);

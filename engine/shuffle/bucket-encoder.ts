@@ -221,10 +221,10 @@ function encodeFlat(schema: Schema, columns: Data[], ids: Int32Array, starts: In
   // permutation is built, and the source is read once rather than once per bucket).
   const counts = new Float64Array(numBuckets);
   // Fixed-width columns of 1, 2, 4 or 8 bytes a row go through wasm together (shuffle-wasm.ts),
-  // when there are rows enough to pay for the chunked copies and buckets few enough that each
-  // chunk's run per bucket is long.
+  // and bitmaps and strings too when `out` is in the kernels' memory, when there are rows enough
+  // to pay for the chunked copies (each kernel declines what it cannot do, e.g. too many buckets).
   const viaWasm: Array<FixedColumn & { plan: ColumnPlan }> = [];
-  const wasmRows = ids.length >= WASM_MIN_ROWS && numBuckets <= WASM_MAX_BUCKETS;
+  const wasmRows = ids.length >= WASM_MIN_ROWS;
   plans.forEach((p, c) => {
     const [validityAt, dataAt, valuesAt] = regionAt[c]!;
     const bits = (src: Uint8Array, at: Float64Array, nulls: Int32Array | undefined): void => {
@@ -287,9 +287,8 @@ function scatterBits(src: Uint8Array, srcOffset: number, out: Uint8Array, at: Fl
   }
 }
 
-/** Fewest rows, and most buckets, for which fixed-width columns are scattered in wasm. */
+/** Fewest rows for which columns are scattered in wasm. */
 const WASM_MIN_ROWS = 4096;
-const WASM_MAX_BUCKETS = 512;
 
 /** The `n` rows of a fixed-width column as bytes (row i at i * width), when its width suits the wasm scatter. */
 function rowBytes(data: Data, width: number, n: number): Uint8Array | undefined {

@@ -195,6 +195,11 @@ describe('encodeBuckets', () => {
     const pooled = encodeBuckets(table, ids, buckets, allocateOutputBuffer);
     expect(Buffer.from(pooled.bytes).equals(Buffer.from(all.bytes))).toBe(true);
     releaseOutputBuffer(pooled.bytes);
+    // Many buckets: in place in kernel memory still (the JS loops into plain memory agree).
+    const manyIds = ids.map((_, i) => (Math.imul(i, 0x9e3779b1) >>> 3) % 2000);
+    const many = encodeBuckets(table, manyIds, 2000, allocateOutputBuffer);
+    expect(Buffer.from(many.bytes).equals(Buffer.from(encodeBuckets(table, manyIds, 2000).bytes))).toBe(true);
+    releaseOutputBuffer(many.bytes);
     const bad = ids.slice();
     bad[40_000] = buckets;
     expect(() => encodeBuckets(table, bad, buckets)).toThrow(`row 40000 was assigned partition ${buckets}, outside 0..${buckets - 1}.`);
