@@ -133,7 +133,22 @@ export function rangePartitionIds(table: Table, keys: readonly string[], ascendi
 function partitionOneNumericKey(column: Extract<KeyColumn, { kind: 'number' }>, bounds: number[], ascending: boolean, out: Int32Array): void {
   const { values, valid } = column;
   const sign = ascending ? 1 : -1;
+  // Numbers (not NaN) against bounds without NaN compare with < and > alone, as compareValues
+  // orders them (-0 equal to 0): a binary search with plain comparisons, not a call per step.
+  const plainBounds = bounds.every((b) => b === b); // eslint-disable-line no-self-compare
   for (let i = 0; i < values.length; i++) {
+    const x = values[i]!;
+    if (plainBounds && x === x && (valid === null || valid[i] !== 0)) { // eslint-disable-line no-self-compare
+      let lo = 0;
+      let hi = bounds.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (ascending ? x <= bounds[mid]! : x >= bounds[mid]!) hi = mid;
+        else lo = mid + 1;
+      }
+      out[i] = lo;
+      continue;
+    }
     const v: number | null = valid !== null && valid[i] === 0 ? null : values[i];
     let lo = 0;
     let hi = bounds.length;

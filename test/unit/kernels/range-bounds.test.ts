@@ -3,6 +3,7 @@
 // concatenate into a globally sorted result.
 
 import { describe, expect, it } from 'vitest';
+import { Float64, Table, vectorFromArray } from 'apache-arrow';
 import {
   compareKeyTuples, computeRangeBounds, rangePartitionIds, rangePartitionOf, sampleKeys,
 } from '../../../engine/kernels/range-bounds.ts';
@@ -91,5 +92,19 @@ describe('rangePartitionOf / rangePartitionIds', () => {
     const ids2 = rangePartitionIds(t, ['s', 'x'], [false, true], bounds2);
     data.forEach((r, i) => expect(ids2[i]).toBe(rangePartitionOf(bounds2, [r.s, r.x], [false, true])));
     expect(Array.from(rangePartitionIds(t, ['x'], [true], []))).toEqual(new Array(5000).fill(0));
+  });
+
+  it('agrees with rangePartitionOf for one numeric key with nulls, NaN, -0, infinities and keys equal to bounds', () => {
+    const special = [null, NaN, -0, 0, Infinity, -Infinity, 2, 5, 5.5, 9];
+    const values = Array.from({ length: 3000 }, (_, i) => (i % 4 === 0 ? special[(i >> 2) % special.length]! : ((i * 7919) % 23) / 2 - 1));
+    const table = new Table({ x: vectorFromArray(values, new Float64()) });
+    for (const bounds of [[[-1], [0], [2], [5], [5], [9]], [[-Infinity], [0], [Infinity]], [[0], [NaN]]]) {
+      for (const ascending of [true, false]) {
+        const sorted = [...bounds].sort((a, b) => (ascending ? 1 : -1) * compareKeyTuples(a, b, [true]));
+        const ids = rangePartitionIds(table, ['x'], [ascending], sorted);
+        const wrong = values.findIndex((v, i) => ids[i] !== rangePartitionOf(sorted, [v], [ascending]));
+        expect(wrong, `${JSON.stringify(sorted)} ascending=${ascending}`).toBe(-1);
+      }
+    }
   });
 });
