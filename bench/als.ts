@@ -75,6 +75,8 @@ async function main(): Promise<void> {
   const iters = Number(arg('iters', '5'));
   const blocks = Number(arg('blocks', '4'));
   const gb = (b: number): string => `${(b / 2 ** 30).toFixed(2)} GB`;
+  // three significant digits: at 1M ratings an iteration takes 0.06-0.3 s, where 0.01 s is 3-15%
+  const secs = (s: number): string => s.toPrecision(3);
   ensurePythonPeers(); // the numpy peer and the ratings generator
   console.log(`command: npx tsx bench/als.ts ${process.argv.slice(2).join(' ')}`);
   const load = (): string => `load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`;
@@ -84,15 +86,15 @@ async function main(): Promise<void> {
     console.log(`  (${load()})`);
     const o = await ours(file, master, { rank, maxIter: iters, regParam: 0.1, numUserBlocks: blocks, numItemBlocks: blocks, checkpointInterval: 0 });
     const n = flag('no-numpy') ? undefined : numpy(file, iters, rank);
-    console.log(`explicit ALS rank ${rank}, ${size}: dataflow ${master} ${o.sPerIter.toFixed(2)} s/iter (prepare ${o.prepare.toFixed(1)} s), peak ${gb(o.peakBytes)}` +
-      (n ? ` | numpy 2 threads ${n.sPerIter.toFixed(2)} s/iter, peak ${gb(n.peakBytes)}` : ''));
+    console.log(`explicit ALS rank ${rank}, ${size}: dataflow ${master} ${secs(o.sPerIter)} s/iter (prepare ${o.prepare.toFixed(1)} s), peak ${gb(o.peakBytes)}` +
+      (n ? ` | numpy 2 threads ${secs(n.sPerIter)} s/iter, peak ${gb(n.peakBytes)}` : ''));
   }
   if (!flag('no-implicit')) {
     const file = ensureAlsData('10m');
     console.log(`  (${load()})`);
     const o = await ours(file, master, { rank: 64, maxIter: Number(arg('implicit-iters', '3')), implicitPrefs: true, alpha: 1, regParam: 0.01, numUserBlocks: blocks, numItemBlocks: blocks, checkpointInterval: 0 });
     const cores = master === 'local' ? 1 : Number(/\[(\d+)\]/.exec(master)?.[1] ?? 1);
-    console.log(`implicit ALS rank 64 (CG), 10m: dataflow ${master} ${o.sPerIter.toFixed(2)} s/iter = ${(o.sPerIter * cores).toFixed(1)} core-s` +
+    console.log(`implicit ALS rank 64 (CG), 10m: dataflow ${master} ${secs(o.sPerIter)} s/iter = ${(o.sPerIter * cores).toFixed(1)} core-s` +
       ` | published, 8 cores: Spark MLlib ${PUBLISHED.sparkSeconds} s (${PUBLISHED.sparkSeconds * 8} core-s), implicit ${PUBLISHED.implicitSeconds} s (${(PUBLISHED.implicitSeconds * 8).toFixed(1)} core-s)`);
   }
 }
