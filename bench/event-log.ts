@@ -14,9 +14,15 @@
 // CPU time (process.cpuUsage, getrusage: exact; with GC helpers, the event log's encoder thread and
 // file writes), which is what the UI and the log add in all.
 //
-//   npx tsx bench/event-log.ts [--runs N]
+// (3) with --processes N: the same job in separate processes, N pairs alternating (on, off; then off, on),
+// each process warmed up by 30 jobs and timing 150 (bench/event-log/steady-state.ts): the steady state
+// a user's application is in, with no heap or thread shared between the two settings.
+//
+//   npx tsx bench/event-log.ts [--runs N] [--processes N]
 
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -151,9 +157,24 @@ async function alternate(master: string, runs: number): Promise<{ on: JobTimes[]
 const LOCAL2_RUNS = Math.max(5, Math.round(RUNS / 5));
 let local: { on: JobTimes[]; off: JobTimes[] };
 let local2: { on: JobTimes[]; off: JobTimes[] };
+const processesArg = process.argv.indexOf('--processes');
+const PROCESSES = processesArg > 0 ? Number(process.argv[processesArg + 1]) : 0;
+const STEADY = fileURLToPath(new URL('./event-log/steady-state.ts', import.meta.url));
+/** One steady-state process (see the header's (3)): its timed jobs' median wall ms and CPU ms per job. */
+function steadyState(mode: 'on' | 'off'): { median: number; best: number; cpu: number } {
+  const out = execFileSync(process.execPath, [...process.execArgv, STEADY, mode, logs], { encoding: 'utf8' });
+  const r = JSON.parse(out.trim().split('\n').pop()!) as { wallMs: number[]; cpuMsPerJob: number };
+  const s = summarise(r.wallMs);
+  return { median: s.median, best: s.min, cpu: r.cpuMsPerJob };
+}
+const steady: Array<{ on: ReturnType<typeof steadyState>; off: ReturnType<typeof steadyState> }> = [];
 try {
   local = await alternate('local', RUNS);
   local2 = await alternate('local[2]', LOCAL2_RUNS);
+  for (let i = 0; i < PROCESSES; i++) {
+    if (i % 2 === 0) { const on = steadyState('on'); steady.push({ on, off: steadyState('off') }); }
+    else { const off = steadyState('off'); steady.push({ on: steadyState('on'), off }); }
+  }
 } finally {
   await rm(logs, { recursive: true, force: true });
 }
@@ -169,6 +190,15 @@ const row = (kind: keyof JobTimes, master = 'local', pair = local): TableRow => 
     verdict: `${(a.min / b.min).toFixed(3)}× best, ${(a.median / b.median).toFixed(3)}× median, ${summarise(pair.on.map((r, i) => r[kind] / pair.off[i]![kind])).median.toFixed(3)}× median of the ${pair.on.length} pairs; goal ≤ 1.03×`,
   };
 };
+function steadyRow(): TableRow {
+  const med = (f: (p: (typeof steady)[number]) => number): number => summarise(steady.map(f)).median;
+  return {
+    measure: `per-task overhead, local (job of ${TASKS} empty tasks), UI + event log on, separate processes in steady state (${steady.length} pairs alternating, 30 jobs of warm-up, 150 timed each)`,
+    dataflow: `${fmt(med((p) => p.on.best) / TASKS)} ms/task best, ${fmt(med((p) => p.on.median) / TASKS)} median (medians over the processes); process CPU ${fmt(med((p) => p.on.cpu) / TASKS)} ms/task`,
+    reference: `processes with both off: ${fmt(med((p) => p.off.best) / TASKS)} ms best, ${fmt(med((p) => p.off.median) / TASKS)} median; process CPU ${fmt(med((p) => p.off.cpu) / TASKS)} ms/task`,
+    verdict: `${med((p) => p.on.best / p.off.best).toFixed(3)}× best, ${med((p) => p.on.median / p.off.median).toFixed(3)}× median (medians of the ${steady.length} pairs); CPU ${med((p) => p.on.cpu / p.off.cpu).toFixed(3)}×; goal ≤ 1.03×`,
+  };
+}
 const offCpu = summarise(off.map((r) => r.cpu));
 const offThread = summarise(off.map((r) => r.thread));
 console.log(markdownTable([
@@ -189,5 +219,6 @@ console.log(markdownTable([
   row('cpu'),
   row('wall', 'local[2]', local2),
   row('cpu', 'local[2] (the driver process)', local2),
+  ...(steady.length === 0 ? [] : [steadyRow()]),
 ]));
-console.log(`\n- load average at start ${load.join(' ')}, at end ${(machineInfo().loadAverage as number[]).join(' ')}; ${RUNS} runs each on local, ${LOCAL2_RUNS} on local[2]\n\ncommand: npx tsx bench/event-log.ts${RUNS !== 101 ? ` --runs ${RUNS}` : ''}`);
+console.log(`\n- load average at start ${load.join(' ')}, at end ${(machineInfo().loadAverage as number[]).join(' ')}; ${RUNS} runs each on local, ${LOCAL2_RUNS} on local[2]\n\ncommand: npx tsx bench/event-log.ts${RUNS !== 101 ? ` --runs ${RUNS}` : ''}${PROCESSES > 0 ? ` --processes ${PROCESSES}` : ''}`);
