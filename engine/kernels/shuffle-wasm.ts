@@ -9,273 +9,24 @@
 // memory is shared, and past the staging area it holds the thread's pooled map output buffers
 // (output-buffers.ts, up to 64 MiB): an output encoded there is scattered in place, not copied out.
 //
-// The kernels are written with wasm-binary.ts and compiled once per thread on first use (well
-// under a millisecond). Every function here returns false when wasm cannot run, and callers then
-// take their JavaScript loop, which computes the same bytes.
+// The kernels are shuffle-kernels.wat, assembled by wabt and embedded below, compiled once per
+// thread on first use (well under a millisecond). Every function here returns false when wasm
+// (with SIMD and shared memory, as Node 20 has) cannot run, and callers then take their JavaScript
+// loop, which computes the same bytes.
 
-import { F64, I32, I64, V128, f64, get, i32, i32x4, i64, load, moduleBytes, op, set, simd, simdOp, store, tee } from './wasm-binary.ts';
-import type { FuncSpec } from './wasm-binary.ts';
+/**
+ * shuffle-kernels.wat assembled by wabt (SIMD and threads, canonical LEBs), so no assembler runs in
+ * a task; the unit test test/unit/kernels/shuffle-kernels.test.ts assembles the text and checks
+ * these bytes.
+ */
+export const SHUFFLE_KERNELS_WASM =
+  'AGFzbQEAAAABJwVgBX9/f39/AGADf39/AGAEf39/fwF/YAR/f39/AGAGf39/f39/AAIRAQNlbnYGbWVtb3J5AgMQkAgDFBMAAAAAAQIBAQEBAQEBAwQAAQEBB+ABFAhzY2F0dGVyMQAACHNjYXR0ZXIyAAEIc2NhdHRlcjQAAghzY2F0dGVyOAADBWNvdW50AAQNY291bnRfY2hlY2tlZAAFBG1hc2sABgNyZW0ABwhoYXNoX2kzMgAICGhhc2hfdTMyAAkIaGFzaF9pNjQACghoYXNoX3U2NAALCGhhc2hfZjY0AAwKaGFzaF9ieXRlcwANC3NjYXR0ZXJfYmluAA4Mc2NhdHRlcl9iaXRzAA8JaGFzaDRfaTMyABAJaGFzaDRfdTMyABEJaGFzaDRfZjY0ABIGbWVtb3J5AgAKrB0TTAEDfwJAA0AgBSAETw0BIAMgAiAFQQJ0aigCAEECdGoiBigCACEHIAEgB2ogACAFai0AADoAACAGIAdBAWo2AgAgBUEBaiEFDAALCwtSAQN/AkADQCAFIARPDQEgAyACIAVBAnRqKAIAQQJ0aiIGKAIAIQcgASAHQQF0aiAAIAVBAXRqLwEAOwEAIAYgB0EBajYCACAFQQFqIQUMAAsLC1IBA38CQANAIAUgBE8NASADIAIgBUECdGooAgBBAnRqIgYoAgAhByABIAdBAnRqIAAgBUECdGooAgA2AgAgBiAHQQFqNgIAIAVBAWohBQwACwsLUgEDfwJAA0AgBSAETw0BIAMgAiAFQQJ0aigCAEECdGoiBigCACEHIAEgB0EDdGogACAFQQN0aikDADcDACAGIAdBAWo2AgAgBUEBaiEFDAALCws4AQJ/AkADQCADIAFPDQEgAiAAIANBAnRqKAIAQQJ0aiIEIAQoAgBBAWo2AgAgA0EBaiEDDAALCwtJAQN/AkADQCAEIAFPDQEgACAEQQJ0aigCACEFIAUgA08EQCAEDwsgAiAFQQJ0aiIGIAYoAgBBAWo2AgAgBEEBaiEEDAALC0F/Cy8BAn8CQANAIAMgAU8NASAAIANBAnRqIgQgBCgCACACcTYCACADQQFqIQMMAAsLCy8BAn8CQANAIAMgAU8NASAAIANBAnRqIgQgBCgCACACcDYCACADQQFqIQMMAAsLC8EBBAF/AX4BfwF8AkADQCADIAJPDQEgACADQQJ0aigCALe9IQQgASADQQJ0aigCACEFIASnQdHa+OR8bEEPd0GT65zcAWwgBXNBDXdBBWxB5NbRsn5qIQUgBEIgiKdB0dr45HxsQQ93QZPrnNwBbCAFc0ENd0EFbEHk1tGyfmohBSABIANBAnRqIAVBCHMiBSAFQRB2c0HrlK+veGwiBSAFQQ12c0G13MqVfGwiBSAFQRB2czYCACADQQFqIQMMAAsLC8EBBAF/AX4BfwF8AkADQCADIAJPDQEgACADQQJ0aigCALi9IQQgASADQQJ0aigCACEFIASnQdHa+OR8bEEPd0GT65zcAWwgBXNBDXdBBWxB5NbRsn5qIQUgBEIgiKdB0dr45HxsQQ93QZPrnNwBbCAFc0ENd0EFbEHk1tGyfmohBSABIANBAnRqIAVBCHMiBSAFQRB2c0HrlK+veGwiBSAFQQ12c0G13MqVfGwiBSAFQRB2czYCACADQQFqIQMMAAsLC8EBBAF/AX4BfwF8AkADQCADIAJPDQEgACADQQN0aikDALm9IQQgASADQQJ0aigCACEFIASnQdHa+OR8bEEPd0GT65zcAWwgBXNBDXdBBWxB5NbRsn5qIQUgBEIgiKdB0dr45HxsQQ93QZPrnNwBbCAFc0ENd0EFbEHk1tGyfmohBSABIANBAnRqIAVBCHMiBSAFQRB2c0HrlK+veGwiBSAFQQ12c0G13MqVfGwiBSAFQRB2czYCACADQQFqIQMMAAsLC8EBBAF/AX4BfwF8AkADQCADIAJPDQEgACADQQN0aikDALq9IQQgASADQQJ0aigCACEFIASnQdHa+OR8bEEPd0GT65zcAWwgBXNBDXdBBWxB5NbRsn5qIQUgBEIgiKdB0dr45HxsQQ93QZPrnNwBbCAFc0ENd0EFbEHk1tGyfmohBSABIANBAnRqIAVBCHMiBSAFQRB2c0HrlK+veGwiBSAFQQ12c0G13MqVfGwiBSAFQRB2czYCACADQQFqIQMMAAsLC+gBBAF/AX4BfwF8AkADQCADIAJPDQEgACADQQN0aisDACEGQgAgBr0gBkQAAAAAAAAAAGEbIQRCgICAgICAgPz/ACAEIAYgBmIbIQQgASADQQJ0aigCACEFIASnQdHa+OR8bEEPd0GT65zcAWwgBXNBDXdBBWxB5NbRsn5qIQUgBEIgiKdB0dr45HxsQQ93QZPrnNwBbCAFc0ENd0EFbEHk1tGyfmohBSABIANBAnRqIAVBCHMiBSAFQRB2c0HrlK+veGwiBSAFQQ12c0G13MqVfGwiBSAFQRB2czYCACADQQFqIQMMAAsLC64CAQZ/AkADQCAEIANPDQEgACABIARBAnRqKAIAaiEFIAEgBEECdGpBBGooAgAgASAEQQJ0aigCAGshByAFIAdBfHFqIQYgAiAEQQJ0aigCACEIAkADQCAFIAZPDQEgBSgAAEHR2vjkfGxBD3dBk+uc3AFsIAhzQQ13QQVsQeTW0bJ+aiEIIAVBBGohBQwACwsgB0EDcQRAIAUtAAAhCSAHQQNxQQFrBEAgCSAFQQFqLQAAQQh0cyEJCyAHQQNxQQNGBEAgCSAFQQJqLQAAQRB0cyEJCyAIIAlB0dr45HxsQQ93QZPrnNwBbHMhCAsgAiAEQQJ0aiAIIAdzIgggCEEQdnNB65Svr3hsIgggCEENdnNBtdzKlXxsIgggCEEQdnM2AgAgBEEBaiEEDAALCwuZAQEGfwJAA0AgBiAFTw0BIAMgAiAGQQJ0aigCAEECdGohCiABIAZBAnRqKAIAIQcgASAGQQJ0akEEaigCACAHayEIIAooAgAiCSAAIAdqIAj8CgAAIAogCSAIaiIJNgIAIAogBEEEbGogCiAEQQRsaigCAEEEaiILNgIAIAsgCSAKIARBCGxqKAIAazYCACAGQQFqIQYMAAsLC3IBBX8CQANAIAUgBE8NASADIAIgBUECdGooAgBBAnRqIgYoAgAhByAGIAdBAWo2AgAgASAFaiEIIAAgCEEDdmotAAAgCEEHcXZBAXEEQCAHQQN2IgkgCS0AAEEBIAdBB3F0cjoAAAsgBUEBaiEFDAALCwvrAwIBfwV7AkADQCADIAJPDQEgACADQQJ0av0ABAAhBiAG/f4BIQQgBiAG/Q0ICQoLDA0ODwgJCgsMDQ4P/f4BIQUgBCAF/Q0AAQIDCAkKCxAREhMYGRobIQcgASADQQJ0av0ABAAhCCAH/QxRLZ7MUS2ezFEtnsxRLZ7M/bUBIgZBD/2rASAGQRH9rQH9UP0MkzWHG5M1hxuTNYcbkzWHG/21ASAI/VEiBkEN/asBIAZBE/2tAf1Q/QwFAAAABQAAAAUAAAAFAAAA/bUB/Qxka1TmZGtU5mRrVOZka1Tm/a4BIQggBCAF/Q0EBQYHDA0ODxQVFhccHR4f/QxRLZ7MUS2ezFEtnsxRLZ7M/bUBIgZBD/2rASAGQRH9rQH9UP0MkzWHG5M1hxuTNYcbkzWHG/21ASAI/VEiBkEN/asBIAZBE/2tAf1Q/QwFAAAABQAAAAUAAAAFAAAA/bUB/Qxka1TmZGtU5mRrVOZka1Tm/a4BIQggASADQQJ0aiAI/QwIAAAACAAAAAgAAAAIAAAA/VEiCCAIQRD9rQH9Uf0Ma8rrhWvK64VryuuFa8rrhf21ASIIIAhBDf2tAf1R/Qw1rrLCNa6ywjWussI1rrLC/bUBIgggCEEQ/a0B/VH9CwQAIANBBGohAwwACwsL6wMCAX8FewJAA0AgAyACTw0BIAAgA0ECdGr9AAQAIQYgBv3/ASEEIAYgBv0NCAkKCwwNDg8ICQoLDA0OD/3/ASEFIAQgBf0NAAECAwgJCgsQERITGBkaGyEHIAEgA0ECdGr9AAQAIQggB/0MUS2ezFEtnsxRLZ7MUS2ezP21ASIGQQ/9qwEgBkER/a0B/VD9DJM1hxuTNYcbkzWHG5M1hxv9tQEgCP1RIgZBDf2rASAGQRP9rQH9UP0MBQAAAAUAAAAFAAAABQAAAP21Af0MZGtU5mRrVOZka1TmZGtU5v2uASEIIAQgBf0NBAUGBwwNDg8UFRYXHB0eH/0MUS2ezFEtnsxRLZ7MUS2ezP21ASIGQQ/9qwEgBkER/a0B/VD9DJM1hxuTNYcbkzWHG5M1hxv9tQEgCP1RIgZBDf2rASAGQRP9rQH9UP0MBQAAAAUAAAAFAAAABQAAAP21Af0MZGtU5mRrVOZka1TmZGtU5v2uASEIIAEgA0ECdGogCP0MCAAAAAgAAAAIAAAACAAAAP1RIgggCEEQ/a0B/VH9DGvK64VryuuFa8rrhWvK64X9tQEiCCAIQQ39rQH9Uf0MNa6ywjWussI1rrLCNa6ywv21ASIIIAhBEP2tAf1R/QsEACADQQRqIQMMAAsLC/IEAgF/BXsCQANAIAMgAk8NASAAIANBA3Rq/QAEACEEIAAgA0EDdGpBEGr9AAQAIQX9DAAAAAAAAAAAAAAAAAAAAAAgBCAE/QwAAAAAAAAAAAAAAAAAAAAA/Uf9UiEE/QwAAAAAAAD4fwAAAAAAAPh/IAQgBCAE/Uj9UiEE/QwAAAAAAAAAAAAAAAAAAAAAIAUgBf0MAAAAAAAAAAAAAAAAAAAAAP1H/VIhBf0MAAAAAAAA+H8AAAAAAAD4fyAFIAUgBf1I/VIhBSAEIAX9DQABAgMICQoLEBESExgZGhshByABIANBAnRq/QAEACEIIAf9DFEtnsxRLZ7MUS2ezFEtnsz9tQEiBkEP/asBIAZBEf2tAf1Q/QyTNYcbkzWHG5M1hxuTNYcb/bUBIAj9USIGQQ39qwEgBkET/a0B/VD9DAUAAAAFAAAABQAAAAUAAAD9tQH9DGRrVOZka1TmZGtU5mRrVOb9rgEhCCAEIAX9DQQFBgcMDQ4PFBUWFxwdHh/9DFEtnsxRLZ7MUS2ezFEtnsz9tQEiBkEP/asBIAZBEf2tAf1Q/QyTNYcbkzWHG5M1hxuTNYcb/bUBIAj9USIGQQ39qwEgBkET/a0B/VD9DAUAAAAFAAAABQAAAAUAAAD9tQH9DGRrVOZka1TmZGtU5mRrVOb9rgEhCCABIANBAnRqIAj9DAgAAAAIAAAACAAAAAgAAAD9USIIIAhBEP2tAf1R/QxryuuFa8rrhWvK64VryuuF/bUBIgggCEEN/a0B/VH9DDWussI1rrLCNa6ywjWussL9tQEiCCAIQRD9rQH9Uf0LBAAgA0EEaiEDDAALCws=';
 
 /** Rows per chunk copied through wasm memory. */
 const CHUNK = 32768;
 
-/** `for (i = 0; i < n; i++) { inner }` with i and n in locals. */
-function forRows(i: number, n: number, inner: number[]): number[] {
-  return [
-    op.block, op.void, op.loop, op.void,
-    ...get(i), ...get(n), op.i32_ge_u, op.br_if, 1,
-    ...inner,
-    ...get(i), ...i32(1), op.i32_add, ...set(i),
-    op.br, 0,
-    op.end, op.end,
-  ];
-}
-
-/** Address `base + i << shift` on the stack. */
-const at = (base: number, i: number, shift: number): number[] => [...get(base), ...get(i), ...(shift > 0 ? [...i32(shift), op.i32_shl] : []), op.i32_add];
-
-/** scatterN(src, dst, ids, pos, n): row i's N bytes to slot pos[ids[i]]++ of dst. */
-function scatter(width: 1 | 2 | 4 | 8): FuncSpec {
-  const [SRC, DST, IDS, POS, N, I, PB, P] = [0, 1, 2, 3, 4, 5, 6, 7];
-  const shift = Math.log2(width);
-  const [ld, st] = width === 8 ? [load.i64, store.i64] : width === 4 ? [load.i32, store.i32] : width === 2 ? [load.u16, store.i16] : [load.u8, store.i8];
-  return {
-    name: `scatter${width}`, params: [I32, I32, I32, I32, I32], results: [], locals: [I32, I32, I32],
-    body: forRows(I, N, [
-      ...get(POS), ...at(IDS, I, 2), ...load.i32, ...i32(2), op.i32_shl, op.i32_add, ...tee(PB),
-      ...load.i32, ...set(P),
-      ...at(DST, P, shift), ...at(SRC, I, shift), ...ld, ...st,
-      ...get(PB), ...get(P), ...i32(1), op.i32_add, ...store.i32,
-    ]),
-  };
-}
-
-/** count(ids, n, counts): counts[ids[i]]++. */
-function count(): FuncSpec {
-  const [IDS, N, COUNTS, I, A] = [0, 1, 2, 3, 4];
-  return {
-    name: 'count', params: [I32, I32, I32], results: [], locals: [I32, I32],
-    body: forRows(I, N, [
-      ...get(COUNTS), ...at(IDS, I, 2), ...load.i32, ...i32(2), op.i32_shl, op.i32_add, ...tee(A),
-      ...get(A), ...load.i32, ...i32(1), op.i32_add, ...store.i32,
-    ]),
-  };
-}
-
-/** count_checked(ids, n, counts, nb): counts[ids[i]]++, or the first i whose id is outside [0, nb) (-1: none). */
-function countChecked(): FuncSpec {
-  const [IDS, N, COUNTS, NB, I, B, A] = [0, 1, 2, 3, 4, 5, 6];
-  return {
-    name: 'count_checked', params: [I32, I32, I32, I32], results: [I32], locals: [I32, I32, I32],
-    body: [
-      ...forRows(I, N, [
-        ...at(IDS, I, 2), ...load.i32, ...set(B),
-        ...get(B), ...get(NB), op.i32_ge_u, op.if, op.void, ...get(I), op.return, op.end,
-        ...at(COUNTS, B, 2), ...tee(A), ...get(A), ...load.i32, ...i32(1), op.i32_add, ...store.i32,
-      ]),
-      ...i32(-1),
-    ],
-  };
-}
-
-/** mask(h, n, m) / rem(h, n, p): h[i] = h[i] & m, or h[i] % p unsigned (partitioner.ts hashModulo). */
-function modulo(kind: 'mask' | 'rem'): FuncSpec {
-  const [H, N, M, I, A] = [0, 1, 2, 3, 4];
-  return {
-    name: kind, params: [I32, I32, I32], results: [], locals: [I32, I32],
-    body: forRows(I, N, [...at(H, I, 2), ...tee(A), ...get(A), ...load.i32, ...get(M), kind === 'mask' ? op.i32_and : op.i32_rem_u, ...store.i32]),
-  };
-}
-
 /** How each key kind becomes the 64-bit pattern of its float64 value (key-hash.ts). */
 type KeyKind = 'i32' | 'u32' | 'i64' | 'u64' | 'f64';
-
-/**
- * hash_<kind>(keys, hashes, n): hashes[i] = murmur3 of the float64 bits of keys[i], seeded with
- * hashes[i] (key-hash.ts hashWords; float64 keys with -0 → 0 and every NaN → 0x7ff8000000000000).
- */
-function hash(kind: KeyKind): FuncSpec {
-  const [KEYS, HASHES, N, I, K, H, X] = [0, 1, 2, 3, 4, 5, 6];
-  const bits: number[] =
-    kind === 'i32' ? [...at(KEYS, I, 2), ...load.i32, op.f64_convert_i32_s, op.i64_reinterpret_f64]
-    : kind === 'u32' ? [...at(KEYS, I, 2), ...load.i32, op.f64_convert_i32_u, op.i64_reinterpret_f64]
-    : kind === 'i64' ? [...at(KEYS, I, 3), ...load.i64, op.f64_convert_i64_s, op.i64_reinterpret_f64]
-    : kind === 'u64' ? [...at(KEYS, I, 3), ...load.i64, op.f64_convert_i64_u, op.i64_reinterpret_f64]
-    : [
-      ...at(KEYS, I, 3), ...load.f64, ...set(X),
-      ...i64(0n), ...get(X), op.i64_reinterpret_f64, ...get(X), ...f64(0), op.f64_eq, op.select,
-      ...set(K), ...i64(0x7ff8000000000000n), ...get(K), ...get(X), ...get(X), op.f64_ne, op.select,
-    ];
-  // mixH(h, word on the stack): h = rotl(h ^ rotl(word * C1, 15) * C2, 13) * 5 + 0xe6546b64
-  const mixH = (): number[] => [
-    ...i32(0xcc9e2d51), op.i32_mul, ...i32(15), op.i32_rotl, ...i32(0x1b873593), op.i32_mul,
-    ...get(H), op.i32_xor, ...i32(13), op.i32_rotl, ...i32(5), op.i32_mul, ...i32(0xe6546b64), op.i32_add, ...set(H),
-  ];
-  return {
-    name: `hash_${kind}`, params: [I32, I32, I32], results: [], locals: [I32, I64, I32, F64],
-    body: forRows(I, N, [
-      ...bits, ...set(K),
-      ...at(HASHES, I, 2), ...load.i32, ...set(H),
-      ...get(K), op.i32_wrap_i64, ...mixH(),
-      ...get(K), ...i64(32n), op.i64_shr_u, op.i32_wrap_i64, ...mixH(),
-      // fmix(h ^ 8): the length of the 8 hashed bytes, then MurmurHash3's finalizer
-      ...at(HASHES, I, 2),
-      ...get(H), ...i32(8), op.i32_xor, ...tee(H),
-      ...get(H), ...i32(16), op.i32_shr_u, op.i32_xor, ...i32(0x85ebca6b), op.i32_mul, ...tee(H),
-      ...get(H), ...i32(13), op.i32_shr_u, op.i32_xor, ...i32(0xc2b2ae35), op.i32_mul, ...tee(H),
-      ...get(H), ...i32(16), op.i32_shr_u, op.i32_xor,
-      ...store.i32,
-    ]),
-  };
-}
-
-/**
- * hash4_<kind>(keys, hashes, n): hash_<kind> four rows at a time in SIMD lanes (n a multiple of 4),
- * for the key kinds whose float64 conversion has a SIMD instruction (int32, uint32) or needs none.
- */
-function hash4(kind: 'i32' | 'u32' | 'f64'): FuncSpec {
-  const [KEYS, HASHES, N, I, D0, D1, LO, HI, H] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
-  const mem = [4, 0]; // memarg: 16-byte alignment hint, offset 0
-  const v = (o: number, ...imm: number[]): number[] => simd(o, ...imm);
-  const x = simdOp;
-  const lanes = (from: number[]): number[] => v(x.i8x16_shuffle, ...from.flatMap((w) => [4 * w, 4 * w + 1, 4 * w + 2, 4 * w + 3]));
-  const canonical = (d: number): number[] => [
-    // -0 → +0 (0 == -0), then every NaN → 0x7ff8000000000000 (x != x)
-    ...i32x4(0), ...get(d), ...get(d), ...i32x4(0), ...v(x.f64x2_eq), ...v(x.v128_bitselect), ...set(d),
-    ...i32x4(0, 0x7ff80000, 0, 0x7ff80000), ...get(d), ...get(d), ...get(d), ...v(x.f64x2_ne), ...v(x.v128_bitselect), ...set(d),
-  ];
-  const convert = kind === 'i32' ? x.f64x2_convert_low_i32x4_s : x.f64x2_convert_low_i32x4_u;
-  const doubles: number[] = kind === 'f64'
-    ? [
-      ...get(KEYS), ...get(I), ...i32(3), op.i32_shl, op.i32_add, ...v(x.v128_load, ...mem), ...set(D0),
-      ...get(KEYS), ...get(I), ...i32(3), op.i32_shl, op.i32_add, ...i32(16), op.i32_add, ...v(x.v128_load, ...mem), ...set(D1),
-      ...canonical(D0), ...canonical(D1),
-    ]
-    : [
-      ...at(KEYS, I, 2), ...v(x.v128_load, ...mem), ...set(LO),
-      ...get(LO), ...v(convert), ...set(D0),
-      ...get(LO), ...get(LO), ...lanes([2, 3, 2, 3]), ...v(convert), ...set(D1),
-    ];
-  const rotl = (r: number): number[] => [...tee(LO), ...i32(r), ...v(x.i32x4_shl), ...get(LO), ...i32(32 - r), ...v(x.i32x4_shr_u), ...v(x.v128_or)];
-  // mixH(H, word lanes on the stack), as in hash(): LO is the scratch of rotl
-  const mixH = (): number[] => [
-    ...i32x4(0xcc9e2d51), ...v(x.i32x4_mul), ...rotl(15), ...i32x4(0x1b873593), ...v(x.i32x4_mul),
-    ...get(H), ...v(x.v128_xor), ...rotl(13), ...i32x4(5), ...v(x.i32x4_mul), ...i32x4(0xe6546b64), ...v(x.i32x4_add), ...set(H),
-  ];
-  const xorShift = (r: number): number[] => [...tee(H), ...get(H), ...i32(r), ...v(x.i32x4_shr_u), ...v(x.v128_xor)];
-  return {
-    name: `hash4_${kind}`, params: [I32, I32, I32], results: [], locals: [I32, V128, V128, V128, V128, V128],
-    body: [
-      op.block, op.void, op.loop, op.void,
-      ...get(I), ...get(N), op.i32_ge_u, op.br_if, 1,
-      ...doubles,
-      ...get(D0), ...get(D1), ...lanes([0, 2, 4, 6]), ...set(HI), // low words of the four doubles (HI as scratch)
-      ...at(HASHES, I, 2), ...v(x.v128_load, ...mem), ...set(H),
-      ...get(HI), ...mixH(),
-      ...get(D0), ...get(D1), ...lanes([1, 3, 5, 7]), ...mixH(),
-      ...at(HASHES, I, 2),
-      ...get(H), ...i32x4(8), ...v(x.v128_xor),
-      ...xorShift(16), ...i32x4(0x85ebca6b), ...v(x.i32x4_mul),
-      ...xorShift(13), ...i32x4(0xc2b2ae35), ...v(x.i32x4_mul),
-      ...xorShift(16),
-      ...v(x.v128_store, ...mem),
-      ...get(I), ...i32(4), op.i32_add, ...set(I),
-      op.br, 0,
-      op.end, op.end,
-    ],
-  };
-}
-
-/**
- * hash_bytes(vb, offsets, hashes, n): hashes[i] = murmur3 of row i's bytes [vb + offsets[i],
- * vb + offsets[i + 1]), seeded with hashes[i] (key-hash.ts murmur3Bytes; vb is where the chunk's
- * bytes were copied less the chunk's first offset, so the column's own offsets address them).
- */
-function hashBytes(): FuncSpec {
-  const [VB, OFFS, HASHES, N, I, P, BE, LEN, H, K] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
-  const mixK = (): number[] => [...i32(0xcc9e2d51), op.i32_mul, ...i32(15), op.i32_rotl, ...i32(0x1b873593), op.i32_mul];
-  const u8 = (offset: number): number[] => [...get(P), ...(offset > 0 ? [...i32(offset), op.i32_add] : []), ...load.u8];
-  return {
-    name: 'hash_bytes', params: [I32, I32, I32, I32], results: [], locals: [I32, I32, I32, I32, I32, I32],
-    body: forRows(I, N, [
-      ...get(VB), ...at(OFFS, I, 2), ...load.i32, op.i32_add, ...set(P),
-      ...at(OFFS, I, 2), ...i32(4), op.i32_add, ...load.i32, ...at(OFFS, I, 2), ...load.i32, op.i32_sub, ...set(LEN),
-      ...get(P), ...get(LEN), ...i32(-4), op.i32_and, op.i32_add, ...set(BE),
-      ...at(HASHES, I, 2), ...load.i32, ...set(H),
-      // 4-byte blocks, little-endian, unaligned
-      op.block, op.void, op.loop, op.void,
-      ...get(P), ...get(BE), op.i32_ge_u, op.br_if, 1,
-      ...get(P), 0x28, 0, 0, ...mixK(), ...get(H), op.i32_xor, ...i32(13), op.i32_rotl, ...i32(5), op.i32_mul, ...i32(0xe6546b64), op.i32_add, ...set(H),
-      ...get(P), ...i32(4), op.i32_add, ...set(P),
-      op.br, 0,
-      op.end, op.end,
-      // the 1-3 tail bytes
-      ...get(LEN), ...i32(3), op.i32_and, op.if, op.void,
-      ...u8(0), ...set(K),
-      ...get(LEN), ...i32(3), op.i32_and, ...i32(1), op.i32_sub, op.if, op.void,
-      ...get(K), ...u8(1), ...i32(8), op.i32_shl, op.i32_xor, ...set(K),
-      op.end,
-      ...get(LEN), ...i32(3), op.i32_and, ...i32(3), op.i32_eq, op.if, op.void,
-      ...get(K), ...u8(2), ...i32(16), op.i32_shl, op.i32_xor, ...set(K),
-      op.end,
-      ...get(H), ...get(K), ...mixK(), op.i32_xor, ...set(H),
-      op.end,
-      // fmix(h ^ length)
-      ...at(HASHES, I, 2),
-      ...get(H), ...get(LEN), op.i32_xor, ...tee(H),
-      ...get(H), ...i32(16), op.i32_shr_u, op.i32_xor, ...i32(0x85ebca6b), op.i32_mul, ...tee(H),
-      ...get(H), ...i32(13), op.i32_shr_u, op.i32_xor, ...i32(0xc2b2ae35), op.i32_mul, ...tee(H),
-      ...get(H), ...i32(16), op.i32_shr_u, op.i32_xor,
-      ...store.i32,
-    ]),
-  };
-}
-
-/**
- * scatter_bin(vb, offsets, ids, state, nb, n): row i's bytes (vb + offsets[i] .. vb + offsets[i + 1])
- * appended to bucket ids[i]'s values, and the bucket's new value length to its next offsets slot.
- * state holds three nb-long arrays of addresses: values end, last offsets slot, values start.
- */
-function scatterBinaryKernel(): FuncSpec {
-  const [VB, OFFS, IDS, STATE, NB, N, I, S, LEN, VP, A, OP] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
-  const nb4 = (k: number): number[] => [...get(A), ...get(NB), ...i32(4 * k), op.i32_mul, op.i32_add];
-  return {
-    name: 'scatter_bin', params: [I32, I32, I32, I32, I32, I32], results: [], locals: [I32, I32, I32, I32, I32, I32],
-    body: forRows(I, N, [
-      ...get(STATE), ...at(IDS, I, 2), ...load.i32, ...i32(2), op.i32_shl, op.i32_add, ...set(A),
-      ...at(OFFS, I, 2), ...load.i32, ...set(S),
-      ...at(OFFS, I, 2), ...i32(4), op.i32_add, ...load.i32, ...get(S), op.i32_sub, ...set(LEN),
-      ...get(A), ...load.i32, ...tee(VP),
-      ...get(VB), ...get(S), op.i32_add, ...get(LEN), 0xfc, 10, 0, 0, // memory.copy(vp, vb + s, len)
-      ...get(A), ...get(VP), ...get(LEN), op.i32_add, ...tee(VP), ...store.i32,
-      ...nb4(1), ...nb4(1), ...load.i32, ...i32(4), op.i32_add, ...tee(OP), ...store.i32,
-      ...get(OP), ...get(VP), ...nb4(2), ...load.i32, op.i32_sub, ...store.i32,
-    ]),
-  };
-}
-
-/**
- * scatter_bits(src, srcBit, ids, pos, n): bit srcBit + i of src (a validity or Bool bitmap) OR-ed
- * into bit pos[ids[i]]++ of memory (pos: absolute bit addresses; the regions are zeroed before).
- */
-function scatterBitsKernel(): FuncSpec {
-  const [SRC, SB, IDS, POS, N, I, A, P, BIT, ADDR] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
-  return {
-    name: 'scatter_bits', params: [I32, I32, I32, I32, I32], results: [], locals: [I32, I32, I32, I32, I32],
-    body: forRows(I, N, [
-      ...get(POS), ...at(IDS, I, 2), ...load.i32, ...i32(2), op.i32_shl, op.i32_add, ...tee(A),
-      ...load.i32, ...set(P),
-      ...get(A), ...get(P), ...i32(1), op.i32_add, ...store.i32,
-      ...get(SB), ...get(I), op.i32_add, ...set(BIT),
-      ...get(SRC), ...get(BIT), ...i32(3), op.i32_shr_u, op.i32_add, ...load.u8, ...get(BIT), ...i32(7), op.i32_and, op.i32_shr_u, ...i32(1), op.i32_and,
-      op.if, op.void,
-      ...get(P), ...i32(3), op.i32_shr_u, ...tee(ADDR),
-      ...get(ADDR), ...load.u8, ...i32(1), ...get(P), ...i32(7), op.i32_and, op.i32_shl, op.i32_or,
-      ...store.i8,
-      op.end,
-    ]),
-  };
-}
 
 type Fn = (...args: number[]) => void;
 
@@ -290,8 +41,8 @@ interface Kernels {
   hashBytes: Fn;
   scatterBinary: Fn;
   scatterBits: Fn;
-  /** The SIMD twins of hash (absent where wasm has no SIMD). */
-  hash4?: Partial<Record<KeyKind, Fn>>;
+  /** The SIMD twins of hash, for the key kinds that have one. */
+  hash4: Partial<Record<KeyKind, Fn>>;
 }
 
 let compiled: Kernels | null | undefined;
@@ -304,23 +55,18 @@ const PAGE = 65536;
 
 function kernels(): Kernels | null {
   if (compiled !== undefined) return compiled;
-  const scalar = [scatter(1), scatter(2), scatter(4), scatter(8), count(), countChecked(), modulo('mask'), modulo('rem'), ...(['i32', 'u32', 'i64', 'u64', 'f64'] as const).map(hash), hashBytes(), scatterBinaryKernel(), scatterBitsKernel()];
-  const vector = (['i32', 'u32', 'f64'] as const).map(hash4);
   type Exports = Record<string, Fn> & { memory: WebAssembly.Memory; count_checked: Kernels['countChecked'] };
-  const instantiate = (funcs: FuncSpec[], shared: boolean): Exports | null => {
+  const instantiate = (): Exports | null => {
     try {
-      const pages = STAGING_BYTES / PAGE;
-      if (!shared) return new WebAssembly.Instance(new WebAssembly.Module(moduleBytes(funcs, { pages })), {}).exports as never;
-      const maxPages = (STAGING_BYTES + MAX_OUTPUT_BYTES) / PAGE;
-      const memory = new WebAssembly.Memory({ initial: pages, maximum: maxPages, shared: true } as WebAssembly.MemoryDescriptor);
-      return new WebAssembly.Instance(new WebAssembly.Module(moduleBytes(funcs, { pages, shared: { maxPages } })), { env: { memory } }).exports as never;
+      // The module imports its memory (env.memory: 16 pages, at most 1040, shared) and exports it again.
+      const memory = new WebAssembly.Memory({ initial: STAGING_BYTES / PAGE, maximum: (STAGING_BYTES + MAX_OUTPUT_BYTES) / PAGE, shared: true } as WebAssembly.MemoryDescriptor);
+      const module = new WebAssembly.Module(Buffer.from(SHUFFLE_KERNELS_WASM, 'base64'));
+      return new WebAssembly.Instance(module, { env: { memory } }).exports as never;
     } catch {
-      return null;
+      return null; // no wasm, no SIMD or no shared memory here: the JavaScript loops
     }
   };
-  // A shared memory (map outputs can then be encoded straight into it), else a memory of its own;
-  // without SIMD the module fails to validate: then the scalar kernels alone; without wasm, none.
-  const e = instantiate([...scalar, ...vector], true) ?? instantiate(scalar, true) ?? instantiate([...scalar, ...vector], false) ?? instantiate(scalar, false);
+  const e = instantiate();
   compiled = e && {
     memory: e.memory,
     scatter: { 1: e.scatter1!, 2: e.scatter2!, 4: e.scatter4!, 8: e.scatter8! },
@@ -332,7 +78,7 @@ function kernels(): Kernels | null {
     hashBytes: e.hash_bytes!,
     scatterBinary: e.scatter_bin!,
     scatterBits: e.scatter_bits!,
-    hash4: e.hash4_i32 ? { i32: e.hash4_i32, u32: e.hash4_u32!, f64: e.hash4_f64! } : undefined,
+    hash4: { i32: e.hash4_i32!, u32: e.hash4_u32!, f64: e.hash4_f64! },
   };
   if (compiled && compiled.memory.buffer instanceof SharedArrayBuffer) {
     outputEnd = STAGING_BYTES;
@@ -378,7 +124,7 @@ export function kernelMemoryBuffer(): SharedArrayBuffer | undefined {
 
 /** hash_<kind> of `m` rows at KEYS into HASHES: four at a time in SIMD where it can, the rest one by one. */
 function hashRows(k: Kernels, kind: KeyKind, keys: number, hashes: number, m: number): void {
-  const simd4 = k.hash4?.[kind];
+  const simd4 = k.hash4[kind];
   const m4 = simd4 ? m & ~3 : 0;
   if (m4 > 0) simd4!(keys, hashes, m4);
   if (m4 < m) k.hash[kind](keys + m4 * (kind === 'i32' || kind === 'u32' ? 4 : 8), hashes + m4 * 4, m - m4);
