@@ -166,6 +166,17 @@ export function hashNumbersWasm(values: ArrayBufferView, kind: KeyKind, hashes: 
 }
 
 /**
+ * How many variable-length rows from `c0` on (at most CHUNK, and `n` in all) go through staging in
+ * one chunk: halved until their bytes fit `room`; a single row that does not fit is returned as 1,
+ * for the caller to handle alone.
+ */
+function rowsThatFit(offsets: Int32Array, c0: number, n: number, room: number): number {
+  let m = Math.min(CHUNK, n - c0);
+  while (m > 1 && offsets[c0 + m]! - offsets[c0]! > room) m >>= 1;
+  return m;
+}
+
+/**
  * Hashes a binary or string column (no nulls; row i is values[offsets[i], offsets[i + 1])) into
  * `hashes` in place, seeded by their old values, as key-hash.ts murmur3Bytes does; rows too long
  * for the kernels' staging memory go to `hashRow`. False (nothing done) when wasm is unavailable.
@@ -184,8 +195,7 @@ export function hashBytesWasm(values: Uint8Array, offsets: Int32Array, hashes: U
   const memI32 = new Int32Array(mem.buffer, 0, STAGING_BYTES >> 2);
   const dst = bytesOf(hashes);
   for (let c0 = 0; c0 < n;) {
-    let m = Math.min(CHUNK, n - c0);
-    while (m > 1 && offsets[c0 + m]! - offsets[c0]! > room) m >>= 1;
+    const m = rowsThatFit(offsets, c0, n, room);
     const base = offsets[c0]!;
     const end = offsets[c0 + m]!;
     if (end - base > room) {
@@ -291,8 +301,7 @@ export function scatterBinaryWasm(values: Uint8Array, offsets: Int32Array, out: 
   }
   const idBytes = bytesOf(ids);
   for (let c0 = 0; c0 < n;) {
-    let m = Math.min(CHUNK, n - c0);
-    while (m > 1 && offsets[c0 + m]! - offsets[c0]! > room) m >>= 1;
+    const m = rowsThatFit(offsets, c0, n, room);
     const base = offsets[c0]!;
     const end = offsets[c0 + m]!;
     if (end - base > room) {
