@@ -9,7 +9,7 @@
 import { Table } from 'apache-arrow';
 import type { Schema } from 'apache-arrow';
 import type { EncodedBuckets } from '../shuffle/bucket-encoder.ts';
-import { schemaMessage } from '../shuffle/bucket-encoder.ts';
+import { schemaMessage } from '../shuffle/ipc-messages.ts';
 import { writeMergedMapOutput } from '../shuffle/merge-map-output.ts';
 import type { MapOutputPart } from '../shuffle/merge-map-output.ts';
 import type { MapOutputFiles, MapOutputTarget } from '../shuffle/shuffle-writer.ts';
