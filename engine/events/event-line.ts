@@ -1,8 +1,10 @@
 // Event-log lines written from packed events (packed-events.ts), byte for byte JSON.stringify of each
-// event in UTF-8. A task's TaskStart and TaskEnd (nearly all of a log) are written field by field
-// from their numbers, with no object or string built: strings built per task, and their flattening on
-// write, were most of what the log cost (bench/event-log.ts). A field added to TaskStart or TaskEnd
-// goes into the packed layout and here (test/unit/events/event-line.test.ts compares every shape).
+// event in UTF-8, except that a task's line leaves out its fields that are 0 (stageAttempt, attempt and
+// io's counters: most of them, most of the time), which the reader gives back as 0 (log-reader.ts). A
+// task's TaskStart and TaskEnd (nearly all of a log) are written field by field from their numbers,
+// with no object or string built: strings built per task, and their flattening on write, were most of
+// what the log cost (bench/event-log.ts). A field added to TaskStart or TaskEnd goes into the packed
+// layout and here (test/unit/events/event-line.test.ts compares every shape).
 
 import type { EngineEvent } from './events.ts';
 import { LineChunks } from './line-chunks.ts';
@@ -16,13 +18,13 @@ import { EventPacker, F, LINE, TASK_END, TASK_START, TASK_START_WIDTH, TASK_END_
  */
 export class PackedLineWriter {
   private readonly names: string[] = [];
-  /** `,"stageId":S,"stageAttempt":A,"taskId":` by attemptKey(S, A). */
+  /** `,"stageId":S,"stageAttempt":A,"taskId":` (no stageAttempt when 0) by attemptKey(S, A). */
   private readonly stageRuns = new Segments();
-  /** TaskStart's `,"attempt":N,"executorId":E,"host":H}` by (attempt, executor#, host#). */
+  /** TaskStart's `,"attempt":N,"executorId":E,"host":H}` (no attempt when 0) by (attempt, executor#, host#). */
   private readonly startTails = new Segments();
-  /** TaskEnd's `,"attempt":N,"executorId":E,"status":S,"durationMs":` by (attempt, executor#, status). */
+  /** TaskEnd's `,"attempt":N,"executorId":E,"status":S,"durationMs":` (no attempt when 0) by (attempt, executor#, status). */
   private readonly endRuns = new Segments();
-  /** The last io block written (`,"io":{…}}`) and its nine numbers. */
+  /** The last io block written (`,"io":{…}`, its counters that are 0 left out) and its nine numbers. */
   private readonly lastIo = new Float64Array(IO_COUNT).fill(Number.NaN);
   private ioBlock: Uint8Array = new Uint8Array(0);
 
@@ -75,7 +77,8 @@ export class PackedLineWriter {
     else {
       const start = at;
       at = num(b, raw(b, at, KEY.stageId), stageId);
-      at = raw(b, num(b, raw(b, at, KEY.stageAttempt), stageAttempt), KEY.taskId);
+      if (stageAttempt !== 0) at = num(b, raw(b, at, KEY.stageAttempt), stageAttempt);
+      at = raw(b, at, KEY.taskId);
       this.stageRuns.keep(key, b, start, at);
     }
     at = num(b, at, n[row + F.taskId]!);
@@ -91,7 +94,8 @@ export class PackedLineWriter {
     const tail = this.startTails.find(key);
     if (tail !== undefined) return raw(b, at, tail);
     const start = at;
-    at = str(b, raw(b, num(b, raw(b, at, KEY.attempt), attempt), KEY.executorId), this.names[executor]!);
+    if (attempt !== 0) at = num(b, raw(b, at, KEY.attempt), attempt);
+    at = str(b, raw(b, at, KEY.executorId), this.names[executor]!);
     at = raw(b, str(b, raw(b, at, KEY.host), this.names[host]!), KEY.close);
     this.startTails.keep(key, b, start, at);
     return at;
@@ -107,7 +111,8 @@ export class PackedLineWriter {
     if (mid !== undefined) at = raw(b, at, mid);
     else {
       const start = at;
-      at = str(b, raw(b, num(b, raw(b, at, KEY.attempt), attempt), KEY.executorId), this.names[executor]!);
+      if (attempt !== 0) at = num(b, raw(b, at, KEY.attempt), attempt);
+      at = str(b, raw(b, at, KEY.executorId), this.names[executor]!);
       at = raw(b, at, KEY.statusThenDuration[status]!);
       this.endRuns.keep(key, b, start, at);
     }
@@ -117,7 +122,7 @@ export class PackedLineWriter {
     return raw(b, at, KEY.close);
   }
 
-  /** `,"io":{…}}`: the last block again when its nine numbers are the same (=== writes the same JSON). */
+  /** `,"io":{…}` with the counters that are not 0: the last block again when its nine numbers are the same (=== writes the same JSON). */
   private io(n: Float64Array, from: number, b: Buffer, at: number): number {
     const last = this.lastIo;
     let same = true;
@@ -129,7 +134,14 @@ export class PackedLineWriter {
     }
     if (same) return raw(b, at, this.ioBlock);
     const start = at;
-    for (let i = 0; i < IO_COUNT; i++) at = num(b, raw(b, at, KEY.io[i]!), (last[i] = n[from + i]!));
+    at = raw(b, at, KEY.ioOpen);
+    let separator = KEY.io; // the first counter written has no comma before it
+    for (let i = 0; i < IO_COUNT; i++) {
+      const x = (last[i] = n[from + i]!);
+      if (x === 0) continue; // -0 too: JSON would write it as 0
+      at = num(b, raw(b, at, separator[i]!), x);
+      separator = KEY.ioNext;
+    }
     at = raw(b, at, KEY.close);
     this.ioBlock = new Uint8Array(b.subarray(start, at)); // a copy: the buffer written into may move to another thread
     return at;
@@ -168,7 +180,7 @@ const IO_COUNT = 9;
 const MAX_SEGMENT_BYTES = 1024;
 
 /**
- * One event's line (without its newline), as the log writes it.
+ * One event's line (without its newline), as the log writes it: a task's without its fields that are 0.
  *
  * @example eventLine({ event: 'JobEnd', time: 5, jobId: 0, status: 'succeeded' })
  *   // '{"event":"JobEnd","time":5,"jobId":0,"status":"succeeded"}'
@@ -187,16 +199,19 @@ function newline(b: Buffer, end: number): number {
   return end + 1;
 }
 
+/** TaskIo's counters in the order the lines give them (the order the events are built with). */
+const IO_NAMES = [
+  'inputBytes', 'inputRecords', 'shuffleReadBytes', 'shuffleReadRecords', 'shuffleWriteBytes', 'shuffleWriteRecords', 'outputRecords', 'spillBytes', 'peakMemoryBytes',
+] as const;
 const bytes = (text: string): Uint8Array => new Uint8Array(Buffer.from(text, 'latin1'));
 const KEY = {
   startTime: bytes('{"event":"TaskStart","time":'), endTime: bytes('{"event":"TaskEnd","time":'), stageId: bytes(',"stageId":'),
   stageAttempt: bytes(',"stageAttempt":'), taskId: bytes(',"taskId":'), partition: bytes(',"partition":'), attempt: bytes(',"attempt":'),
   executorId: bytes(',"executorId":'), host: bytes(',"host":'), close: bytes('}'),
   statusThenDuration: STATUSES.map((s) => bytes(`,"status":"${s}","durationMs":`)),
-  io: [
-    ',"io":{"inputBytes":', ',"inputRecords":', ',"shuffleReadBytes":', ',"shuffleReadRecords":', ',"shuffleWriteBytes":', ',"shuffleWriteRecords":',
-    ',"outputRecords":', ',"spillBytes":', ',"peakMemoryBytes":',
-  ].map(bytes),
+  ioOpen: bytes(',"io":{'),
+  io: IO_NAMES.map((name) => bytes(`"${name}":`)),
+  ioNext: IO_NAMES.map((name) => bytes(`,"${name}":`)),
   failure: bytes(',"failure":'), failureKind: bytes(',"failureKind":'),
 };
 

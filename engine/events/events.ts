@@ -4,9 +4,12 @@
 //
 // Changing an event: add optional fields only (old logs must still open); bump EVENT_LOG_VERSION
 // when a reader could misread an old line; keep every time in epoch milliseconds. TaskStart and
-// TaskEnd are written by hand (event-line.ts): a field added to them goes there too.
+// TaskEnd are written by hand (event-line.ts): a field added to them goes there too. Their lines
+// leave out stageAttempt, attempt and io's counters when 0, and the reader (log-reader.ts) gives
+// them back as 0.
 
-export const EVENT_LOG_VERSION = 1;
+/** 1: every field written; 2: a task's fields that are 0 left out (version 1 logs read the same). */
+export const EVENT_LOG_VERSION = 2;
 
 /** Bytes and rows a task moved; every field a sum over the task attempt. */
 export interface TaskIo {

@@ -1,8 +1,9 @@
 // Reading an event log (JSON lines): each line that parses as a known event is folded, any other
 // line (corrupt, truncated by a crash mid-write, from a newer writer) is skipped and counted, so a
-// damaged log still opens and says how much of it could not be read (skippedLogLines).
+// damaged log still opens and says how much of it could not be read (skippedLogLines). A task's
+// fields the writer leaves out when 0 (event-line.ts) are read back as 0; older logs wrote them all.
 
-import type { EngineEvent, EngineEventName } from './events.ts';
+import type { EngineEvent, EngineEventName, TaskIo } from './events.ts';
 import { type AppState, applyEvent, emptyAppState } from './fold.ts';
 
 const EVENT_NAMES: ReadonlySet<EngineEventName> = new Set<EngineEventName>([
@@ -25,7 +26,24 @@ export function parseEventLine(line: string): EngineEvent | undefined {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
   const { event, time } = value as { event?: unknown; time?: unknown };
   if (typeof event !== 'string' || !EVENT_NAMES.has(event as EngineEventName) || typeof time !== 'number') return undefined;
+  if (event === 'TaskStart' || event === 'TaskEnd') withZeros(value as TaskFields, event === 'TaskEnd');
   return value as EngineEvent;
+}
+
+/** A task line's fields the writer leaves out when 0. */
+interface TaskFields { stageAttempt?: unknown; attempt?: unknown; io?: unknown }
+const IO_COUNTERS: ReadonlyArray<keyof TaskIo> = [
+  'inputBytes', 'inputRecords', 'shuffleReadBytes', 'shuffleReadRecords', 'shuffleWriteBytes', 'shuffleWriteRecords', 'outputRecords', 'spillBytes', 'peakMemoryBytes',
+];
+
+/** Puts back the 0s a task's line leaves out (only a TaskEnd has io). A null stays null: JSON's NaN. */
+function withZeros(task: TaskFields, ended: boolean): void {
+  if (task.stageAttempt === undefined) task.stageAttempt = 0;
+  if (task.attempt === undefined) task.attempt = 0;
+  if (!ended) return;
+  if (typeof task.io !== 'object' || task.io === null) task.io = {};
+  const io = task.io as Partial<Record<keyof TaskIo, unknown>>;
+  for (const counter of IO_COUNTERS) if (io[counter] === undefined) io[counter] = 0;
 }
 
 /**

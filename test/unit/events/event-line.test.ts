@@ -1,9 +1,11 @@
 // The event log's lines: TaskStart and TaskEnd are written field by field into bytes for speed; each must
-// be exactly JSON.stringify of the event, with every optional field, odd strings, and every kind of number.
+// be exactly JSON.stringify of the event with its fields that are 0 left out (logForm), with every optional
+// field, odd strings, and every kind of number, and read back (parseEventLine) as the event again.
 // And the packed events read back (the monitor thread's status fold) are the events packed, field for field.
 
 import { describe, expect, it } from 'vitest';
 import { PackedLineWriter, eventLine } from '../../../engine/events/event-line.ts';
+import { parseEventLine } from '../../../engine/events/log-reader.ts';
 import { LineChunks } from '../../../engine/events/line-chunks.ts';
 import { EventPacker, EventUnpacker } from '../../../engine/events/packed-events.ts';
 import type { EngineEvent } from '../../../engine/events/events.ts';
@@ -30,6 +32,18 @@ const events: EngineEvent[] = [
   { event: 'JobEnd', time: 5, jobId: 0, status: 'failed', message: 'boom "x"' },
   { event: 'AppEvent', time: 6, source: 'als', kind: 'iteration', data: { iteration: 3, trainRmse: 0.71, ok: true, none: null } },
 ];
+
+/** What a line is JSON.stringify of: a task's event without stageAttempt, attempt and io counters that are 0 (or -0). */
+function logForm(e: EngineEvent): unknown {
+  if (e.event !== 'TaskStart' && e.event !== 'TaskEnd') return e;
+  const nonZero = (value: object): object => Object.fromEntries(Object.entries(value).filter(([key, x]) => x !== 0 || !['stageAttempt', 'attempt', ...Object.keys(io)].includes(key)));
+  const form = nonZero(e) as Record<string, unknown>;
+  if (e.event === 'TaskEnd') form.io = nonZero(e.io);
+  return form;
+}
+
+/** `e` as a line of the log gives it back: JSON's numbers (NaN and ±Infinity null, -0 0). */
+const asRead = (e: EngineEvent): unknown => JSON.parse(JSON.stringify(e), (_key, x: unknown) => (Object.is(x, -0) ? 0 : x));
 
 /** The lines one PackedLineWriter writes for `events`, packed into batches by `packer` as the log does. */
 function throughOneWriter(events: EngineEvent[], packer: EventPacker): string {
@@ -71,9 +85,20 @@ function taskStream(): EngineEvent[] {
 }
 
 describe('eventLine', () => {
-  it.each(events.map((e, i) => [i, e] as const))('writes event %i exactly as JSON.stringify does', (_i, event) => {
-    expect(eventLine(event)).toBe(JSON.stringify(event));
-    expect(JSON.parse(eventLine(event))).toEqual(JSON.parse(JSON.stringify(event)));
+  it.each(events.map((e, i) => [i, e] as const))('writes event %i exactly as JSON.stringify of its log form does, and reads it back', (_i, event) => {
+    expect(eventLine(event)).toBe(JSON.stringify(logForm(event)));
+    expect(parseEventLine(eventLine(event))).toEqual(asRead(event));
+  });
+
+  it('leaves out a task\'s fields that are 0, and reads them back as 0; a log written with them all still reads', () => {
+    const zeroIo = { inputBytes: 0, inputRecords: 0, shuffleReadBytes: 0, shuffleReadRecords: 0, shuffleWriteBytes: 0, shuffleWriteRecords: 0, outputRecords: 0, spillBytes: 0, peakMemoryBytes: 0 };
+    const end: EngineEvent = { event: 'TaskEnd', time: 9, stageId: 2, stageAttempt: 0, taskId: 5, partition: 5, attempt: 0, executorId: 'driver', status: 'succeeded', durationMs: 0, io: { ...zeroIo, inputRecords: 1, outputRecords: 1 } };
+    expect(eventLine(end)).toBe('{"event":"TaskEnd","time":9,"stageId":2,"taskId":5,"partition":5,"executorId":"driver","status":"succeeded","durationMs":0,"io":{"inputRecords":1,"outputRecords":1}}');
+    expect(parseEventLine(eventLine(end))).toEqual(end);
+    const idle: EngineEvent = { ...end, io: zeroIo };
+    expect(eventLine(idle)).toContain('"io":{}}');
+    expect(parseEventLine(eventLine(idle))).toEqual(idle);
+    expect(parseEventLine(JSON.stringify(end))).toEqual(end); // an older log's full line
   });
 });
 
@@ -108,7 +133,7 @@ describe('PackedLineWriter', () => {
   it('writes runs of tasks exactly, whether their repeated fields come from its copies or are written afresh', () => {
     const events = taskStream();
     const written = throughOneWriter(events, new EventPacker(1_024, 4_096)); // many batches: the writer's copies carry over from one to the next
-    expect(written).toBe(events.map((e) => `${JSON.stringify(e)}\n`).join(''));
+    expect(written).toBe(events.map((e) => `${JSON.stringify(logForm(e))}\n`).join(''));
   });
 
   it('writes afresh, not from its copies, a task whose executor or host number is past what its run keys hold', () => {
@@ -119,7 +144,7 @@ describe('PackedLineWriter', () => {
     const fillers = [0, ...Array.from({ length: 65_534 }, (_, i) => i + 2)].map((i) => start(i, 0, `f${i}`));
     const events = [...fillers, start(70_000, 1, 'f0'), start(70_001, 0, 'big')];
     const written = throughOneWriter(events, new EventPacker(1_024, 65_536)).trimEnd().split('\n');
-    expect(written.at(-1)).toBe(JSON.stringify(events.at(-1)));
+    expect(written.at(-1)).toBe(JSON.stringify(logForm(events.at(-1)!)));
     expect(written.length).toBe(events.length);
   });
 });

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import type { EngineEvent, TaskIo } from '../../../engine/events/events.ts';
 import { RETAINED_JOBS, applicationStatus, applicationSummary, applyEvent, emptyAppState, jobStatus, stageStatus } from '../../../engine/events/fold.ts';
+import { eventLine } from '../../../engine/events/event-line.ts';
 import { foldEventLog } from '../../../engine/events/log-reader.ts';
 
 const io = (bytes: number): TaskIo => ({
@@ -144,5 +145,17 @@ describe('foldEventLog', () => {
     expect(state.skippedLogLines).toBe(5);
     expect(applicationStatus(state, { history: true })).toMatchObject({ status: 'incomplete', skippedLogLines: 5 });
     expect(applicationStatus(state).jobs[0]).toMatchObject({ completedTasks: 4, status: 'succeeded' });
+  });
+
+  it('folds the log\'s lines (a task\'s fields that are 0 left out) as it folds the events, and an older log\'s full lines the same', () => {
+    const events = twoStageJob();
+    const written = foldEventLog(events.map((e) => eventLine(e)).join('\n'), 'app-1');
+    const full = foldEventLog(events.map((e) => JSON.stringify(e)).join('\n'), 'app-1');
+    const folded = events.reduce(applyEvent, emptyAppState('app-1'));
+    expect(written.skippedLogLines).toBe(0);
+    for (const state of [written, full]) {
+      expect(applicationStatus(state)).toEqual(applicationStatus(folded));
+      for (const stageId of [0, 1]) expect(stageStatus(state, stageId)).toEqual(stageStatus(folded, stageId));
+    }
   });
 });

@@ -1,12 +1,13 @@
-// The event log writer's file is exactly one JSON.stringify line per event, in order, whether the
-// lines were encoded on the caller's thread or, past the threshold, on the encoder thread, with
-// flushes falling anywhere in between.
+// The event log writer's file is exactly one line per event (eventLine's: JSON.stringify, a task's
+// fields that are 0 left out), in order, whether the lines were encoded on the caller's thread or,
+// past the threshold, on the encoder thread, with flushes falling anywhere in between.
 
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { EngineEvent } from '../../../engine/events/events.ts';
+import { eventLine } from '../../../engine/events/event-line.ts';
 import { EventLogWriter } from '../../../engine/events/log-writer.ts';
 import { mulberry32 } from '../../../engine/kernels/mulberry32.ts';
 
@@ -40,7 +41,7 @@ function events(count: number): EngineEvent[] {
 
 describe('EventLogWriter', () => {
   it.each([['on the caller\'s thread only', Infinity], ['moving to the encoder thread after 100 events', 100]])(
-    'writes every event as its JSON line, in order, %s', async (_name, threadAfterEvents) => {
+    'writes every event as its line, in order, %s', async (_name, threadAfterEvents) => {
       const dir = await mkdtemp(join(tmpdir(), 'log-writer-'));
       dirs.push(dir);
       const log = await EventLogWriter.open(dir, 'app-test', { threadAfterEvents });
@@ -51,6 +52,6 @@ describe('EventLogWriter', () => {
       });
       const final = await log.close();
       expect(await readdir(dir)).toEqual(['app-test.jsonl']);
-      expect(await readFile(final, 'utf8')).toBe(all.map((e) => `${JSON.stringify(e)}\n`).join(''));
+      expect(await readFile(final, 'utf8')).toBe(all.map((e) => `${eventLine(e)}\n`).join(''));
     });
 });

@@ -3,6 +3,7 @@
 // incomplete log, and close() joins them into <appId>.jsonl and removes the parts.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventLine } from '../../../engine/events/event-line.ts';
 import { EventLogWriter } from '../../../engine/events/log-writer.ts';
 import { HistorySource } from '../../../engine/ui/history.ts';
 import { S3Storage } from '../../../connectors/storage/s3.ts';
@@ -55,6 +56,6 @@ describe('event log on s3://', () => {
     });
     expect(await log.close()).toBe('s3://logs/threaded/app-threaded.jsonl');
     const text = new TextDecoder().decode(await new S3Storage(options).readAll('s3://logs/threaded/app-threaded.jsonl'));
-    expect(text).toBe(all.map((e) => `${JSON.stringify(e)}\n`).join(''));
+    expect(text).toBe(all.map((e) => `${eventLine(e)}\n`).join(''));
   });
 });
