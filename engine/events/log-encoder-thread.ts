@@ -85,7 +85,7 @@ function received(message: ToMonitorThread): void {
   const batch = message.batch;
   if (state && foldError === undefined) {
     try {
-      unpacker.read(batch, fold);
+      unpacker.read(batch, fold, true); // the fold keeps no event of a task: the unpacker fills in the same two
     } catch (error) {
       foldError = `the application status could not be folded: ${error instanceof Error ? error.message : String(error)}`;
     }

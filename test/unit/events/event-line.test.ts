@@ -123,6 +123,25 @@ describe('EventUnpacker', () => {
     expect(back.map((e) => Object.keys(e).sort())).toEqual(events.map((e) => Object.keys(e).sort())); // no failure: undefined added
   });
 
+  it('with reuse, fills in the same two objects for tasks, each holding its event\'s fields while visited', () => {
+    const stream = [...events, ...taskStream()];
+    const unpacker = new EventUnpacker();
+    const packer = new EventPacker(1_024, 4_096);
+    const copies: EngineEvent[] = [];
+    const tasks = new Set<EngineEvent>();
+    const visit = (e: EngineEvent): void => {
+      copies.push(structuredClone(e));
+      if (e.event === 'TaskStart' || e.event === 'TaskEnd') tasks.add(e);
+    };
+    for (const event of stream) {
+      packer.push(event);
+      if (packer.full) unpacker.read(packer.take(), visit, true);
+    }
+    unpacker.read(packer.take(), visit, true);
+    expect(copies).toEqual(stream); // toEqual: a failure field left undefined is as absent
+    expect(tasks.size).toBe(2);
+  });
+
   it('reads back a long stream across many batches, names numbered in earlier batches included', () => {
     const stream = taskStream();
     expect(readBack(stream, new EventPacker(1_024, 4_096))).toEqual(stream);
