@@ -21,11 +21,12 @@
 ;;                   uint32 and float64 keys: each lane does the scalar code's operations
 ;;
 ;; Pointers are byte addresses in the memory, env.memory: shared (16 pages of staging for the
-;; chunks, then up to 64 MiB of map output buffers), imported and exported again as "memory".
+;; chunks, 16 MiB for a map output's row → bucket ids, then up to 64 MiB of map output buffers),
+;; imported and exported again as "memory".
 ;; Assembled with wabt (SIMD, canonical LEBs); a unit test checks the text against the bytes.
 
 (module
-  (import "env" "memory" (memory 16 1040 shared))
+  (import "env" "memory" (memory 16 1296 shared))
 
   ;; scatterN(src, dst, ids, pos, n): for each row i, slot = pos[ids[i]]++, and the row's N bytes
   ;; from src + i·N to dst + slot·N.

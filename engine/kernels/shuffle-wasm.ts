@@ -6,8 +6,10 @@
 // JavaScript, 0.6 ns in wasm; an int32 key hashed 4.3 ns in JavaScript, 2.9 ns in wasm). The
 // columns live outside wasm memory, so rows go through it in chunks of CHUNK rows: each chunk is
 // copied in (a memcpy, ~0.06 ms per 3 MB), worked on, and copied out, in a 1 MiB staging area. The
-// memory is shared, and past the staging area it holds the thread's pooled map output buffers
-// (output-buffers.ts, up to 64 MiB): an output encoded there is scattered in place, not copied out.
+// memory is shared; past the staging area it holds the row → bucket ids of the map output being
+// encoded (kernelIds: computed there and read in place by every kernel, never copied), then the
+// thread's pooled map output buffers (output-buffers.ts, up to 64 MiB): an output encoded there is
+// scattered in place, not copied out.
 //
 // The kernels are shuffle-kernels.wat, assembled by wabt and embedded below, compiled once per
 // thread on first use (well under a millisecond). Every function here returns false when wasm
@@ -20,7 +22,7 @@
  * these bytes.
  */
 export const SHUFFLE_KERNELS_WASM =
-  'AGFzbQEAAAABJwVgBX9/f39/AGADf39/AGAEf39/fwF/YAR/f39/AGAGf39/f39/AAIRAQNlbnYGbWVtb3J5AgMQkAgDFBMAAAAAAQIBAQEBAQEBAwQAAQEBB+ABFAhzY2F0dGVyMQAACHNjYXR0ZXIyAAEIc2NhdHRlcjQAAghzY2F0dGVyOAADBWNvdW50AAQNY291bnRfY2hlY2tlZAAFBG1hc2sABgNyZW0ABwhoYXNoX2kzMgAICGhhc2hfdTMyAAkIaGFzaF9pNjQACghoYXNoX3U2NAALCGhhc2hfZjY0AAwKaGFzaF9ieXRlcwANC3NjYXR0ZXJfYmluAA4Mc2NhdHRlcl9iaXRzAA8JaGFzaDRfaTMyABAJaGFzaDRfdTMyABEJaGFzaDRfZjY0ABIGbWVtb3J5AgAKrB0TTAEDfwJAA0AgBSAETw0BIAMgAiAFQQJ0aigCAEECdGoiBigCACEHIAEgB2ogACAFai0AADoAACAGIAdBAWo2AgAgBUEBaiEFDAALCwtSAQN/AkADQCAFIARPDQEgAyACIAVBAnRqKAIAQQJ0aiIGKAIAIQcgASAHQQF0aiAAIAVBAXRqLwEAOwEAIAYgB0EBajYCACAFQQFqIQUMAAsLC1IBA38CQANAIAUgBE8NASADIAIgBUECdGooAgBBAnRqIgYoAgAhByABIAdBAnRqIAAgBUECdGooAgA2AgAgBiAHQQFqNgIAIAVBAWohBQwACwsLUgEDfwJAA0AgBSAETw0BIAMgAiAFQQJ0aigCAEECdGoiBigCACEHIAEgB0EDdGogACAFQQN0aikDADcDACAGIAdBAWo2AgAgBUEBaiEFDAALCws4AQJ/AkADQCADIAFPDQEgAiAAIANBAnRqKAIAQQJ0aiIEIAQoAgBBAWo2AgAgA0EBaiEDDAALCwtJAQN/AkADQCAEIAFPDQEgACAEQQJ0aigCACEFIAUgA08EQCAEDwsgAiAFQQJ0aiIGIAYoAgBBAWo2AgAgBEEBaiEEDAALC0F/Cy8BAn8CQANAIAMgAU8NASAAIANBAnRqIgQgBCgCACACcTYCACADQQFqIQMMAAsLCy8BAn8CQANAIAMgAU8NASAAIANBAnRqIgQgBCgCACACcDYCACADQQFqIQMMAAsLC8EBBAF/AX4BfwF8AkADQCADIAJPDQEgACADQQJ0aigCALe9IQQgASADQQJ0aigCACEFIASnQdHa+OR8bEEPd0GT65zcAWwgBXNBDXdBBWxB5NbRsn5qIQUgBEIgiKdB0dr45HxsQQ93QZPrnNwBbCAFc0ENd0EFbEHk1tGyfmohBSABIANBAnRqIAVBCHMiBSAFQRB2c0HrlK+veGwiBSAFQQ12c0G13MqVfGwiBSAFQRB2czYCACADQQFqIQMMAAsLC8EBBAF/AX4BfwF8AkADQCADIAJPDQEgACADQQJ0aigCALi9IQQgASADQQJ0aigCACEFIASnQdHa+OR8bEEPd0GT65zcAWwgBXNBDXdBBWxB5NbRsn5qIQUgBEIgiKdB0dr45HxsQQ93QZPrnNwBbCAFc0ENd0EFbEHk1tGyfmohBSABIANBAnRqIAVBCHMiBSAFQRB2c0HrlK+veGwiBSAFQQ12c0G13MqVfGwiBSAFQRB2czYCACADQQFqIQMMAAsLC8EBBAF/AX4BfwF8AkADQCADIAJPDQEgACADQQN0aikDALm9IQQgASADQQJ0aigCACEFIASnQdHa+OR8bEEPd0GT65zcAWwgBXNBDXdBBWxB5NbRsn5qIQUgBEIgiKdB0dr45HxsQQ93QZPrnNwBbCAFc0ENd0EFbEHk1tGyfmohBSABIANBAnRqIAVBCHMiBSAFQRB2c0HrlK+veGwiBSAFQQ12c0G13MqVfGwiBSAFQRB2czYCACADQQFqIQMMAAsLC8EBBAF/AX4BfwF8AkADQCADIAJPDQEgACADQQN0aikDALq9IQQgASADQQJ0aigCACEFIASnQdHa+OR8bEEPd0GT65zcAWwgBXNBDXdBBWxB5NbRsn5qIQUgBEIgiKdB0dr45HxsQQ93QZPrnNwBbCAFc0ENd0EFbEHk1tGyfmohBSABIANBAnRqIAVBCHMiBSAFQRB2c0HrlK+veGwiBSAFQQ12c0G13MqVfGwiBSAFQRB2czYCACADQQFqIQMMAAsLC+gBBAF/AX4BfwF8AkADQCADIAJPDQEgACADQQN0aisDACEGQgAgBr0gBkQAAAAAAAAAAGEbIQRCgICAgICAgPz/ACAEIAYgBmIbIQQgASADQQJ0aigCACEFIASnQdHa+OR8bEEPd0GT65zcAWwgBXNBDXdBBWxB5NbRsn5qIQUgBEIgiKdB0dr45HxsQQ93QZPrnNwBbCAFc0ENd0EFbEHk1tGyfmohBSABIANBAnRqIAVBCHMiBSAFQRB2c0HrlK+veGwiBSAFQQ12c0G13MqVfGwiBSAFQRB2czYCACADQQFqIQMMAAsLC64CAQZ/AkADQCAEIANPDQEgACABIARBAnRqKAIAaiEFIAEgBEECdGpBBGooAgAgASAEQQJ0aigCAGshByAFIAdBfHFqIQYgAiAEQQJ0aigCACEIAkADQCAFIAZPDQEgBSgAAEHR2vjkfGxBD3dBk+uc3AFsIAhzQQ13QQVsQeTW0bJ+aiEIIAVBBGohBQwACwsgB0EDcQRAIAUtAAAhCSAHQQNxQQFrBEAgCSAFQQFqLQAAQQh0cyEJCyAHQQNxQQNGBEAgCSAFQQJqLQAAQRB0cyEJCyAIIAlB0dr45HxsQQ93QZPrnNwBbHMhCAsgAiAEQQJ0aiAIIAdzIgggCEEQdnNB65Svr3hsIgggCEENdnNBtdzKlXxsIgggCEEQdnM2AgAgBEEBaiEEDAALCwuZAQEGfwJAA0AgBiAFTw0BIAMgAiAGQQJ0aigCAEECdGohCiABIAZBAnRqKAIAIQcgASAGQQJ0akEEaigCACAHayEIIAooAgAiCSAAIAdqIAj8CgAAIAogCSAIaiIJNgIAIAogBEEEbGogCiAEQQRsaigCAEEEaiILNgIAIAsgCSAKIARBCGxqKAIAazYCACAGQQFqIQYMAAsLC3IBBX8CQANAIAUgBE8NASADIAIgBUECdGooAgBBAnRqIgYoAgAhByAGIAdBAWo2AgAgASAFaiEIIAAgCEEDdmotAAAgCEEHcXZBAXEEQCAHQQN2IgkgCS0AAEEBIAdBB3F0cjoAAAsgBUEBaiEFDAALCwvrAwIBfwV7AkADQCADIAJPDQEgACADQQJ0av0ABAAhBiAG/f4BIQQgBiAG/Q0ICQoLDA0ODwgJCgsMDQ4P/f4BIQUgBCAF/Q0AAQIDCAkKCxAREhMYGRobIQcgASADQQJ0av0ABAAhCCAH/QxRLZ7MUS2ezFEtnsxRLZ7M/bUBIgZBD/2rASAGQRH9rQH9UP0MkzWHG5M1hxuTNYcbkzWHG/21ASAI/VEiBkEN/asBIAZBE/2tAf1Q/QwFAAAABQAAAAUAAAAFAAAA/bUB/Qxka1TmZGtU5mRrVOZka1Tm/a4BIQggBCAF/Q0EBQYHDA0ODxQVFhccHR4f/QxRLZ7MUS2ezFEtnsxRLZ7M/bUBIgZBD/2rASAGQRH9rQH9UP0MkzWHG5M1hxuTNYcbkzWHG/21ASAI/VEiBkEN/asBIAZBE/2tAf1Q/QwFAAAABQAAAAUAAAAFAAAA/bUB/Qxka1TmZGtU5mRrVOZka1Tm/a4BIQggASADQQJ0aiAI/QwIAAAACAAAAAgAAAAIAAAA/VEiCCAIQRD9rQH9Uf0Ma8rrhWvK64VryuuFa8rrhf21ASIIIAhBDf2tAf1R/Qw1rrLCNa6ywjWussI1rrLC/bUBIgggCEEQ/a0B/VH9CwQAIANBBGohAwwACwsL6wMCAX8FewJAA0AgAyACTw0BIAAgA0ECdGr9AAQAIQYgBv3/ASEEIAYgBv0NCAkKCwwNDg8ICQoLDA0OD/3/ASEFIAQgBf0NAAECAwgJCgsQERITGBkaGyEHIAEgA0ECdGr9AAQAIQggB/0MUS2ezFEtnsxRLZ7MUS2ezP21ASIGQQ/9qwEgBkER/a0B/VD9DJM1hxuTNYcbkzWHG5M1hxv9tQEgCP1RIgZBDf2rASAGQRP9rQH9UP0MBQAAAAUAAAAFAAAABQAAAP21Af0MZGtU5mRrVOZka1TmZGtU5v2uASEIIAQgBf0NBAUGBwwNDg8UFRYXHB0eH/0MUS2ezFEtnsxRLZ7MUS2ezP21ASIGQQ/9qwEgBkER/a0B/VD9DJM1hxuTNYcbkzWHG5M1hxv9tQEgCP1RIgZBDf2rASAGQRP9rQH9UP0MBQAAAAUAAAAFAAAABQAAAP21Af0MZGtU5mRrVOZka1TmZGtU5v2uASEIIAEgA0ECdGogCP0MCAAAAAgAAAAIAAAACAAAAP1RIgggCEEQ/a0B/VH9DGvK64VryuuFa8rrhWvK64X9tQEiCCAIQQ39rQH9Uf0MNa6ywjWussI1rrLCNa6ywv21ASIIIAhBEP2tAf1R/QsEACADQQRqIQMMAAsLC/IEAgF/BXsCQANAIAMgAk8NASAAIANBA3Rq/QAEACEEIAAgA0EDdGpBEGr9AAQAIQX9DAAAAAAAAAAAAAAAAAAAAAAgBCAE/QwAAAAAAAAAAAAAAAAAAAAA/Uf9UiEE/QwAAAAAAAD4fwAAAAAAAPh/IAQgBCAE/Uj9UiEE/QwAAAAAAAAAAAAAAAAAAAAAIAUgBf0MAAAAAAAAAAAAAAAAAAAAAP1H/VIhBf0MAAAAAAAA+H8AAAAAAAD4fyAFIAUgBf1I/VIhBSAEIAX9DQABAgMICQoLEBESExgZGhshByABIANBAnRq/QAEACEIIAf9DFEtnsxRLZ7MUS2ezFEtnsz9tQEiBkEP/asBIAZBEf2tAf1Q/QyTNYcbkzWHG5M1hxuTNYcb/bUBIAj9USIGQQ39qwEgBkET/a0B/VD9DAUAAAAFAAAABQAAAAUAAAD9tQH9DGRrVOZka1TmZGtU5mRrVOb9rgEhCCAEIAX9DQQFBgcMDQ4PFBUWFxwdHh/9DFEtnsxRLZ7MUS2ezFEtnsz9tQEiBkEP/asBIAZBEf2tAf1Q/QyTNYcbkzWHG5M1hxuTNYcb/bUBIAj9USIGQQ39qwEgBkET/a0B/VD9DAUAAAAFAAAABQAAAAUAAAD9tQH9DGRrVOZka1TmZGtU5mRrVOb9rgEhCCABIANBAnRqIAj9DAgAAAAIAAAACAAAAAgAAAD9USIIIAhBEP2tAf1R/QxryuuFa8rrhWvK64VryuuF/bUBIgggCEEN/a0B/VH9DDWussI1rrLCNa6ywjWussL9tQEiCCAIQRD9rQH9Uf0LBAAgA0EEaiEDDAALCws=';
+  'AGFzbQEAAAABJwVgBX9/f39/AGADf39/AGAEf39/fwF/YAR/f39/AGAGf39/f39/AAIRAQNlbnYGbWVtb3J5AgMQkAoDFBMAAAAAAQIBAQEBAQEBAwQAAQEBB+ABFAhzY2F0dGVyMQAACHNjYXR0ZXIyAAEIc2NhdHRlcjQAAghzY2F0dGVyOAADBWNvdW50AAQNY291bnRfY2hlY2tlZAAFBG1hc2sABgNyZW0ABwhoYXNoX2kzMgAICGhhc2hfdTMyAAkIaGFzaF9pNjQACghoYXNoX3U2NAALCGhhc2hfZjY0AAwKaGFzaF9ieXRlcwANC3NjYXR0ZXJfYmluAA4Mc2NhdHRlcl9iaXRzAA8JaGFzaDRfaTMyABAJaGFzaDRfdTMyABEJaGFzaDRfZjY0ABIGbWVtb3J5AgAKrB0TTAEDfwJAA0AgBSAETw0BIAMgAiAFQQJ0aigCAEECdGoiBigCACEHIAEgB2ogACAFai0AADoAACAGIAdBAWo2AgAgBUEBaiEFDAALCwtSAQN/AkADQCAFIARPDQEgAyACIAVBAnRqKAIAQQJ0aiIGKAIAIQcgASAHQQF0aiAAIAVBAXRqLwEAOwEAIAYgB0EBajYCACAFQQFqIQUMAAsLC1IBA38CQANAIAUgBE8NASADIAIgBUECdGooAgBBAnRqIgYoAgAhByABIAdBAnRqIAAgBUECdGooAgA2AgAgBiAHQQFqNgIAIAVBAWohBQwACwsLUgEDfwJAA0AgBSAETw0BIAMgAiAFQQJ0aigCAEECdGoiBigCACEHIAEgB0EDdGogACAFQQN0aikDADcDACAGIAdBAWo2AgAgBUEBaiEFDAALCws4AQJ/AkADQCADIAFPDQEgAiAAIANBAnRqKAIAQQJ0aiIEIAQoAgBBAWo2AgAgA0EBaiEDDAALCwtJAQN/AkADQCAEIAFPDQEgACAEQQJ0aigCACEFIAUgA08EQCAEDwsgAiAFQQJ0aiIGIAYoAgBBAWo2AgAgBEEBaiEEDAALC0F/Cy8BAn8CQANAIAMgAU8NASAAIANBAnRqIgQgBCgCACACcTYCACADQQFqIQMMAAsLCy8BAn8CQANAIAMgAU8NASAAIANBAnRqIgQgBCgCACACcDYCACADQQFqIQMMAAsLC8EBBAF/AX4BfwF8AkADQCADIAJPDQEgACADQQJ0aigCALe9IQQgASADQQJ0aigCACEFIASnQdHa+OR8bEEPd0GT65zcAWwgBXNBDXdBBWxB5NbRsn5qIQUgBEIgiKdB0dr45HxsQQ93QZPrnNwBbCAFc0ENd0EFbEHk1tGyfmohBSABIANBAnRqIAVBCHMiBSAFQRB2c0HrlK+veGwiBSAFQQ12c0G13MqVfGwiBSAFQRB2czYCACADQQFqIQMMAAsLC8EBBAF/AX4BfwF8AkADQCADIAJPDQEgACADQQJ0aigCALi9IQQgASADQQJ0aigCACEFIASnQdHa+OR8bEEPd0GT65zcAWwgBXNBDXdBBWxB5NbRsn5qIQUgBEIgiKdB0dr45HxsQQ93QZPrnNwBbCAFc0ENd0EFbEHk1tGyfmohBSABIANBAnRqIAVBCHMiBSAFQRB2c0HrlK+veGwiBSAFQQ12c0G13MqVfGwiBSAFQRB2czYCACADQQFqIQMMAAsLC8EBBAF/AX4BfwF8AkADQCADIAJPDQEgACADQQN0aikDALm9IQQgASADQQJ0aigCACEFIASnQdHa+OR8bEEPd0GT65zcAWwgBXNBDXdBBWxB5NbRsn5qIQUgBEIgiKdB0dr45HxsQQ93QZPrnNwBbCAFc0ENd0EFbEHk1tGyfmohBSABIANBAnRqIAVBCHMiBSAFQRB2c0HrlK+veGwiBSAFQQ12c0G13MqVfGwiBSAFQRB2czYCACADQQFqIQMMAAsLC8EBBAF/AX4BfwF8AkADQCADIAJPDQEgACADQQN0aikDALq9IQQgASADQQJ0aigCACEFIASnQdHa+OR8bEEPd0GT65zcAWwgBXNBDXdBBWxB5NbRsn5qIQUgBEIgiKdB0dr45HxsQQ93QZPrnNwBbCAFc0ENd0EFbEHk1tGyfmohBSABIANBAnRqIAVBCHMiBSAFQRB2c0HrlK+veGwiBSAFQQ12c0G13MqVfGwiBSAFQRB2czYCACADQQFqIQMMAAsLC+gBBAF/AX4BfwF8AkADQCADIAJPDQEgACADQQN0aisDACEGQgAgBr0gBkQAAAAAAAAAAGEbIQRCgICAgICAgPz/ACAEIAYgBmIbIQQgASADQQJ0aigCACEFIASnQdHa+OR8bEEPd0GT65zcAWwgBXNBDXdBBWxB5NbRsn5qIQUgBEIgiKdB0dr45HxsQQ93QZPrnNwBbCAFc0ENd0EFbEHk1tGyfmohBSABIANBAnRqIAVBCHMiBSAFQRB2c0HrlK+veGwiBSAFQQ12c0G13MqVfGwiBSAFQRB2czYCACADQQFqIQMMAAsLC64CAQZ/AkADQCAEIANPDQEgACABIARBAnRqKAIAaiEFIAEgBEECdGpBBGooAgAgASAEQQJ0aigCAGshByAFIAdBfHFqIQYgAiAEQQJ0aigCACEIAkADQCAFIAZPDQEgBSgAAEHR2vjkfGxBD3dBk+uc3AFsIAhzQQ13QQVsQeTW0bJ+aiEIIAVBBGohBQwACwsgB0EDcQRAIAUtAAAhCSAHQQNxQQFrBEAgCSAFQQFqLQAAQQh0cyEJCyAHQQNxQQNGBEAgCSAFQQJqLQAAQRB0cyEJCyAIIAlB0dr45HxsQQ93QZPrnNwBbHMhCAsgAiAEQQJ0aiAIIAdzIgggCEEQdnNB65Svr3hsIgggCEENdnNBtdzKlXxsIgggCEEQdnM2AgAgBEEBaiEEDAALCwuZAQEGfwJAA0AgBiAFTw0BIAMgAiAGQQJ0aigCAEECdGohCiABIAZBAnRqKAIAIQcgASAGQQJ0akEEaigCACAHayEIIAooAgAiCSAAIAdqIAj8CgAAIAogCSAIaiIJNgIAIAogBEEEbGogCiAEQQRsaigCAEEEaiILNgIAIAsgCSAKIARBCGxqKAIAazYCACAGQQFqIQYMAAsLC3IBBX8CQANAIAUgBE8NASADIAIgBUECdGooAgBBAnRqIgYoAgAhByAGIAdBAWo2AgAgASAFaiEIIAAgCEEDdmotAAAgCEEHcXZBAXEEQCAHQQN2IgkgCS0AAEEBIAdBB3F0cjoAAAsgBUEBaiEFDAALCwvrAwIBfwV7AkADQCADIAJPDQEgACADQQJ0av0ABAAhBiAG/f4BIQQgBiAG/Q0ICQoLDA0ODwgJCgsMDQ4P/f4BIQUgBCAF/Q0AAQIDCAkKCxAREhMYGRobIQcgASADQQJ0av0ABAAhCCAH/QxRLZ7MUS2ezFEtnsxRLZ7M/bUBIgZBD/2rASAGQRH9rQH9UP0MkzWHG5M1hxuTNYcbkzWHG/21ASAI/VEiBkEN/asBIAZBE/2tAf1Q/QwFAAAABQAAAAUAAAAFAAAA/bUB/Qxka1TmZGtU5mRrVOZka1Tm/a4BIQggBCAF/Q0EBQYHDA0ODxQVFhccHR4f/QxRLZ7MUS2ezFEtnsxRLZ7M/bUBIgZBD/2rASAGQRH9rQH9UP0MkzWHG5M1hxuTNYcbkzWHG/21ASAI/VEiBkEN/asBIAZBE/2tAf1Q/QwFAAAABQAAAAUAAAAFAAAA/bUB/Qxka1TmZGtU5mRrVOZka1Tm/a4BIQggASADQQJ0aiAI/QwIAAAACAAAAAgAAAAIAAAA/VEiCCAIQRD9rQH9Uf0Ma8rrhWvK64VryuuFa8rrhf21ASIIIAhBDf2tAf1R/Qw1rrLCNa6ywjWussI1rrLC/bUBIgggCEEQ/a0B/VH9CwQAIANBBGohAwwACwsL6wMCAX8FewJAA0AgAyACTw0BIAAgA0ECdGr9AAQAIQYgBv3/ASEEIAYgBv0NCAkKCwwNDg8ICQoLDA0OD/3/ASEFIAQgBf0NAAECAwgJCgsQERITGBkaGyEHIAEgA0ECdGr9AAQAIQggB/0MUS2ezFEtnsxRLZ7MUS2ezP21ASIGQQ/9qwEgBkER/a0B/VD9DJM1hxuTNYcbkzWHG5M1hxv9tQEgCP1RIgZBDf2rASAGQRP9rQH9UP0MBQAAAAUAAAAFAAAABQAAAP21Af0MZGtU5mRrVOZka1TmZGtU5v2uASEIIAQgBf0NBAUGBwwNDg8UFRYXHB0eH/0MUS2ezFEtnsxRLZ7MUS2ezP21ASIGQQ/9qwEgBkER/a0B/VD9DJM1hxuTNYcbkzWHG5M1hxv9tQEgCP1RIgZBDf2rASAGQRP9rQH9UP0MBQAAAAUAAAAFAAAABQAAAP21Af0MZGtU5mRrVOZka1TmZGtU5v2uASEIIAEgA0ECdGogCP0MCAAAAAgAAAAIAAAACAAAAP1RIgggCEEQ/a0B/VH9DGvK64VryuuFa8rrhWvK64X9tQEiCCAIQQ39rQH9Uf0MNa6ywjWussI1rrLCNa6ywv21ASIIIAhBEP2tAf1R/QsEACADQQRqIQMMAAsLC/IEAgF/BXsCQANAIAMgAk8NASAAIANBA3Rq/QAEACEEIAAgA0EDdGpBEGr9AAQAIQX9DAAAAAAAAAAAAAAAAAAAAAAgBCAE/QwAAAAAAAAAAAAAAAAAAAAA/Uf9UiEE/QwAAAAAAAD4fwAAAAAAAPh/IAQgBCAE/Uj9UiEE/QwAAAAAAAAAAAAAAAAAAAAAIAUgBf0MAAAAAAAAAAAAAAAAAAAAAP1H/VIhBf0MAAAAAAAA+H8AAAAAAAD4fyAFIAUgBf1I/VIhBSAEIAX9DQABAgMICQoLEBESExgZGhshByABIANBAnRq/QAEACEIIAf9DFEtnsxRLZ7MUS2ezFEtnsz9tQEiBkEP/asBIAZBEf2tAf1Q/QyTNYcbkzWHG5M1hxuTNYcb/bUBIAj9USIGQQ39qwEgBkET/a0B/VD9DAUAAAAFAAAABQAAAAUAAAD9tQH9DGRrVOZka1TmZGtU5mRrVOb9rgEhCCAEIAX9DQQFBgcMDQ4PFBUWFxwdHh/9DFEtnsxRLZ7MUS2ezFEtnsz9tQEiBkEP/asBIAZBEf2tAf1Q/QyTNYcbkzWHG5M1hxuTNYcb/bUBIAj9USIGQQ39qwEgBkET/a0B/VD9DAUAAAAFAAAABQAAAAUAAAD9tQH9DGRrVOZka1TmZGtU5mRrVOb9rgEhCCABIANBAnRqIAj9DAgAAAAIAAAACAAAAAgAAAD9USIIIAhBEP2tAf1R/QxryuuFa8rrhWvK64VryuuF/bUBIgggCEEN/a0B/VH9DDWussI1rrLCNa6ywjWussL9tQEiCCAIQRD9rQH9Uf0LBAAgA0EEaiEDDAALCws=';
 
 /** Rows per chunk copied through wasm memory. */
 const CHUNK = 32768;
@@ -47,19 +49,23 @@ interface Kernels {
 
 let compiled: Kernels | null | undefined;
 
-/** Bytes at the start of the kernels' memory for their chunks (past them: map output buffers, see kernelOutputRegion). */
+/** Bytes at the start of the kernels' memory for their chunks (past them: ids, then map output buffers, see kernelOutputRegion). */
 const STAGING_BYTES = 1 << 20;
+/** Bytes past the staging area for one map output's row → bucket ids (kernelIds): 4M rows. */
+const IDS_BYTES = 16 << 20;
 /** Most map output bytes a thread's kernel memory holds (the output pool's own limit is at most this). */
 const MAX_OUTPUT_BYTES = 64 << 20;
 const PAGE = 65536;
+/** The kernel memory's largest size: staging, ids, map outputs. */
+const MEMORY_END = STAGING_BYTES + IDS_BYTES + MAX_OUTPUT_BYTES;
 
 function kernels(): Kernels | null {
   if (compiled !== undefined) return compiled;
   type Exports = Record<string, Fn> & { memory: WebAssembly.Memory; count_checked: Kernels['countChecked'] };
   const instantiate = (): Exports | null => {
     try {
-      // The module imports its memory (env.memory: 16 pages, at most 1040, shared) and exports it again.
-      const memory = new WebAssembly.Memory({ initial: STAGING_BYTES / PAGE, maximum: (STAGING_BYTES + MAX_OUTPUT_BYTES) / PAGE, shared: true } as WebAssembly.MemoryDescriptor);
+      // The module imports its memory (env.memory: 16 pages, at most 1296, shared) and exports it again.
+      const memory = new WebAssembly.Memory({ initial: STAGING_BYTES / PAGE, maximum: MEMORY_END / PAGE, shared: true } as WebAssembly.MemoryDescriptor);
       const module = new WebAssembly.Module(Buffer.from(SHUFFLE_KERNELS_WASM, 'base64'));
       return new WebAssembly.Instance(module, { env: { memory } }).exports as never;
     } catch {
@@ -81,7 +87,7 @@ function kernels(): Kernels | null {
     hash4: { i32: e.hash4_i32!, u32: e.hash4_u32!, f64: e.hash4_f64! },
   };
   if (compiled && compiled.memory.buffer instanceof SharedArrayBuffer) {
-    outputEnd = STAGING_BYTES;
+    outputEnd = STAGING_BYTES + IDS_BYTES;
     kernelBuffers.add(compiled.memory.buffer);
   }
   return compiled;
@@ -102,16 +108,49 @@ let outputEnd = 0;
  */
 export function kernelOutputRegion(bytes: number): { buffer: SharedArrayBuffer; offset: number } | undefined {
   const k = kernels();
-  if (!k || outputEnd === 0 || bytes % PAGE !== 0 || outputEnd + bytes > STAGING_BYTES + MAX_OUTPUT_BYTES) return undefined;
+  if (!k || outputEnd === 0 || bytes % PAGE !== 0 || outputEnd + bytes > MEMORY_END) return undefined;
   const offset = outputEnd;
-  const have = k.memory.buffer.byteLength;
-  try {
-    if (have < offset + bytes) k.memory.grow((offset + bytes - have) / PAGE);
-  } catch {
-    return undefined; // the address space for the maximum could not be committed: no kernel outputs
-  }
+  if (!covered(k, offset + bytes)) return undefined;
   outputEnd = offset + bytes;
   return { buffer: kernelMemoryBuffer()!, offset };
+}
+
+/** Grows the kernel memory to at least `end` bytes (whole pages); false if it could not. */
+function covered(k: Kernels, end: number): boolean {
+  const have = k.memory.buffer.byteLength;
+  try {
+    if (have < end) k.memory.grow(Math.ceil((end - have) / PAGE));
+    return true;
+  } catch {
+    return false; // the address space for the maximum could not be committed: no kernel memory past staging
+  }
+}
+
+/**
+ * A view of `n` int32s of this thread's kernel memory for a map output's row → bucket ids, which
+ * every kernel here then reads and writes in place instead of copying them through staging;
+ * undefined when there is no shared kernel memory or more than IDS_BYTES / 4 rows. Every call
+ * returns the same memory: hold it only within one synchronous encode (shuffle-writer.ts).
+ *
+ * @example const ids = partitionIds(table, partitioner, kernelIds(table.numRows));
+ */
+export function kernelIds(n: number): Int32Array | undefined {
+  const k = kernels();
+  if (!k || outputEnd === 0 || n * 4 > IDS_BYTES || !covered(k, STAGING_BYTES + n * 4)) return undefined;
+  return new Int32Array(kernelMemoryBuffer()!, STAGING_BYTES, n);
+}
+
+/** The address of `view` when it lies in this thread's kernel memory past staging (kernels use it in place), else undefined. */
+function residentAt(view: ArrayBufferView): number | undefined {
+  return kernelBuffers.has(view.buffer) && view.byteOffset >= STAGING_BYTES ? view.byteOffset : undefined;
+}
+
+/** The address of rows [c0, c0 + m) of `ids` for a kernel: in place when resident, else copied into staging at `staging`. */
+function idsChunk(mem: Uint8Array, ids: Int32Array, c0: number, m: number, staging: number): number {
+  const at = residentAt(ids);
+  if (at !== undefined) return at + c0 * 4;
+  mem.set(bytesOf(ids).subarray(c0 * 4, (c0 + m) * 4), staging);
+  return staging;
 }
 
 /** The shared kernel memory's current buffer (covering every region handed out), if there is one. */
@@ -228,14 +267,17 @@ export function hashPartitionWasm(keys: readonly NumericKeys[], parts: number, i
   if (!k) return false;
   const n = ids.length;
   const KEYS = 0;
-  const HASHES = CHUNK * 8;
-  const mem = heap(k, HASHES + CHUNK * 4)!;
-  const memI32 = new Int32Array(mem.buffer, 0, STAGING_BYTES >> 2);
-  const out = bytesOf(ids);
+  const STAGED_HASHES = CHUNK * 8;
+  const mem = heap(k, STAGED_HASHES + CHUNK * 4)!;
+  const resident = residentAt(ids);
+  // Resident ids are hashed where they lie; others in staging, then copied out.
+  const hashes = resident === undefined ? new Int32Array(mem.buffer, STAGED_HASHES, CHUNK) : ids;
   const pow2 = (parts & (parts - 1)) === 0;
   for (let c0 = 0; c0 < n; c0 += CHUNK) {
     const m = Math.min(CHUNK, n - c0);
-    memI32.fill(0, HASHES >> 2, (HASHES >> 2) + m); // the first column's seed, KEY_HASH_SEED
+    const first = resident === undefined ? 0 : c0;
+    const HASHES = resident === undefined ? STAGED_HASHES : resident + c0 * 4;
+    hashes.fill(0, first, first + m); // the first column's seed, KEY_HASH_SEED
     for (const { values, kind } of keys) {
       const width = kind === 'i32' || kind === 'u32' ? 4 : 8;
       mem.set(bytesOf(values).subarray(c0 * width, (c0 + m) * width), KEYS);
@@ -243,7 +285,7 @@ export function hashPartitionWasm(keys: readonly NumericKeys[], parts: number, i
     }
     if (pow2) k.mask(HASHES, m, parts - 1);
     else k.rem(HASHES, m, parts);
-    out.set(mem.subarray(HASHES, HASHES + m * 4), c0 * 4);
+    if (resident === undefined) ids.set(hashes.subarray(0, m), c0);
   }
   return true;
 }
@@ -262,11 +304,10 @@ export function bucketCountsWasm(ids: Int32Array, numBuckets: number, counts: In
   if (!mem) return undefined;
   const memI32 = new Int32Array(mem.buffer, 0, STAGING_BYTES >> 2);
   memI32.fill(0, COUNTS >> 2, (COUNTS >> 2) + numBuckets);
-  const src = bytesOf(ids);
-  for (let c0 = 0; c0 < n; c0 += CHUNK) {
-    const m = Math.min(CHUNK, n - c0);
-    mem.set(src.subarray(c0 * 4, (c0 + m) * 4), IDS);
-    const bad = k.countChecked(IDS, m, COUNTS, numBuckets);
+  const chunk = residentAt(ids) === undefined ? CHUNK : n; // resident ids are counted in one call
+  for (let c0 = 0; c0 < n; c0 += chunk) {
+    const m = Math.min(chunk, n - c0);
+    const bad = k.countChecked(idsChunk(mem, ids, c0, m, IDS), m, COUNTS, numBuckets);
     if (bad >= 0) return c0 + bad;
   }
   const got = memI32.subarray(COUNTS >> 2, (COUNTS >> 2) + numBuckets);
@@ -299,7 +340,6 @@ export function scatterBinaryWasm(values: Uint8Array, offsets: Int32Array, out: 
     memI32[state + numBuckets + b] = out.byteOffset + offsetsAt[b]!;
     memI32[state + 2 * numBuckets + b] = out.byteOffset + valuesAt[b]!;
   }
-  const idBytes = bytesOf(ids);
   for (let c0 = 0; c0 < n;) {
     const m = rowsThatFit(offsets, c0, n, room);
     const base = offsets[c0]!;
@@ -316,9 +356,9 @@ export function scatterBinaryWasm(values: Uint8Array, offsets: Int32Array, out: 
       new Int32Array(all.buffer, op, 1)[0] = vp + (end - base) - memI32[state + 2 * numBuckets + b]!;
     } else {
       memI32.set(offsets.subarray(c0, c0 + m + 1), OFFS >> 2);
-      mem.set(idBytes.subarray(c0 * 4, (c0 + m) * 4), IDS);
+      const idsAt = idsChunk(mem, ids, c0, m, IDS);
       mem.set(values.subarray(base, end), VALS);
-      k.scatterBinary((VALS - base) | 0, OFFS, IDS, STATE, numBuckets, m);
+      k.scatterBinary((VALS - base) | 0, OFFS, idsAt, STATE, numBuckets, m);
     }
     c0 += m;
   }
@@ -344,15 +384,14 @@ export function scatterBitsWasm(src: Uint8Array, srcOffset: number, out: Uint8Ar
   const memI32 = new Int32Array(mem.buffer, 0, STAGING_BYTES >> 2);
   const pos = POS >> 2;
   for (let b = 0; b < numBuckets; b++) memI32[pos + b] = (out.byteOffset + at[b]!) * 8;
-  const idBytes = bytesOf(ids);
   for (let c0 = 0; c0 < n; c0 += CHUNK) {
     const m = Math.min(CHUNK, n - c0);
     // Buckets without nulls write their bits to a scratch area, restarted each chunk.
     if (nulls) for (let b = 0; b < numBuckets; b++) if (nulls[b] === 0) memI32[pos + b] = TRASH * 8;
-    mem.set(idBytes.subarray(c0 * 4, (c0 + m) * 4), IDS);
+    const idsAt = idsChunk(mem, ids, c0, m, IDS);
     const first = srcOffset + c0;
     mem.set(src.subarray(first >> 3, (first + m + 7) >> 3), SRC);
-    k.scatterBits(SRC, first & 7, IDS, POS, m);
+    k.scatterBits(SRC, first & 7, idsAt, POS, m);
   }
   return true;
 }
@@ -383,7 +422,6 @@ export function scatterFixedWasm(columns: readonly FixedColumn[], out: Uint8Arra
   const DST = SRC + CHUNK * 8;
   const COUNTS = DST + CHUNK * 8;
   const POS = COUNTS + numBuckets * 4;
-  const idBytes = bytesOf(ids);
   if (kernelBuffers.has(out.buffer) && columns.length * numBuckets * 4 <= CHUNK * 8) {
     // The output lies in this memory: each column's rows go straight to their places in it.
     const mem = heap(k, DST + CHUNK * 8)!;
@@ -394,10 +432,10 @@ export function scatterFixedWasm(columns: readonly FixedColumn[], out: Uint8Arra
     });
     for (let c0 = 0; c0 < n; c0 += CHUNK) {
       const m = Math.min(CHUNK, n - c0);
-      mem.set(idBytes.subarray(c0 * 4, (c0 + m) * 4), IDS);
+      const idsAt = idsChunk(mem, ids, c0, m, IDS);
       columns.forEach(({ bytes, width }, c) => {
         mem.set(bytes.subarray(c0 * width, (c0 + m) * width), SRC);
-        k.scatter[width](SRC, 0, IDS, DST + c * numBuckets * 4, m);
+        k.scatter[width](SRC, 0, idsAt, DST + c * numBuckets * 4, m);
       });
     }
     return true;
@@ -412,9 +450,9 @@ export function scatterFixedWasm(columns: readonly FixedColumn[], out: Uint8Arra
   const done = new Float64Array(numBuckets); // rows of each bucket written so far
   for (let c0 = 0; c0 < n; c0 += CHUNK) {
     const m = Math.min(CHUNK, n - c0);
-    mem.set(idBytes.subarray(c0 * 4, (c0 + m) * 4), IDS);
+    const idsAt = idsChunk(mem, ids, c0, m, IDS);
     memI32.fill(0, COUNTS >> 2, (COUNTS >> 2) + numBuckets);
-    k.count(IDS, m, COUNTS);
+    k.count(idsAt, m, COUNTS);
     counts.set(memI32.subarray(COUNTS >> 2, (COUNTS >> 2) + numBuckets));
     for (let b = 0, s = 0; b < numBuckets; b++) {
       starts[b] = s;
@@ -423,7 +461,7 @@ export function scatterFixedWasm(columns: readonly FixedColumn[], out: Uint8Arra
     for (const { bytes, width, at } of columns) {
       mem.set(bytes.subarray(c0 * width, (c0 + m) * width), SRC);
       memI32.set(starts, POS >> 2);
-      k.scatter[width](SRC, DST, IDS, POS, m);
+      k.scatter[width](SRC, DST, idsAt, POS, m);
       for (let b = 0; b < numBuckets; b++) {
         const c = counts[b]!;
         if (c === 0) continue;

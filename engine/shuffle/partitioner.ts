@@ -47,13 +47,15 @@ export function partitionCount(p: Partitioner): number {
 }
 
 /**
- * The reduce partition of every row of `table`, each in [0, partitionCount(partitioner)).
+ * The reduce partition of every row of `table`, each in [0, partitionCount(partitioner)). `into`
+ * (numRows long, e.g. shuffle-wasm.ts kernelIds) receives them when the wasm kernels compute them;
+ * otherwise the result is a fresh array.
  *
  * @example
  * partitionIds(table, { kind: 'hash', keys: ['userId'], numPartitions: 4 }); // Int32Array of 0..3
  * partitionIds(table, { kind: 'range', keys: ['t'], ascending: [true], bounds: [[10], [20]], numPartitions: 3 });
  */
-export function partitionIds(table: Table, partitioner: Partitioner): Int32Array {
+export function partitionIds(table: Table, partitioner: Partitioner, into?: Int32Array): Int32Array {
   const n = table.numRows;
   switch (partitioner.kind) {
     case 'single':
@@ -63,7 +65,7 @@ export function partitionIds(table: Table, partitioner: Partitioner): Int32Array
       // Numeric keys without nulls: hashed and reduced in one pass through wasm (same ids).
       const numeric = n >= WASM_MIN_ROWS ? wasmKeys(table, partitioner.keys) : undefined;
       if (numeric) {
-        const ids = new Int32Array(n);
+        const ids = into?.length === n ? into : new Int32Array(n);
         if (hashPartitionWasm(numeric, parts, ids)) return ids;
       }
       // hashKeys returns a fresh array this call owns: the ids overwrite the hashes in place.

@@ -28,6 +28,7 @@ import { DataflowError } from '../errors.ts';
 import { concatTables } from '../kernels/concat-tables.ts';
 import { dataFilePath, indexFilePath } from './block-id.ts';
 import { encodeBuckets } from './bucket-encoder.ts';
+import { kernelIds } from '../kernels/shuffle-wasm.ts';
 import type { Allocate, EncodedBuckets } from './bucket-encoder.ts';
 import { partitionCount, partitionIds } from './partitioner.ts';
 import type { Partitioner } from './partitioner.ts';
@@ -70,7 +71,8 @@ export function encodeMapOutput(table: Table, partitioner: Partitioner, numParti
       `shuffle ${shuffleId ?? '?'}: the ${partitioner.kind} partitioner produces ${expected} partitions but numPartitions is ${numPartitions}; they must agree.`,
     );
   }
-  return encodeBuckets(table, partitionIds(table, partitioner), numPartitions, allocate);
+  // The ids stay in the kernels' memory (no copies through staging); they are used up by this encode.
+  return encodeBuckets(table, partitionIds(table, partitioner, kernelIds(table.numRows)), numPartitions, allocate);
 }
 
 /** Bytes of each bucket of an encoded map output. @example blockSizesOf([136, 1200, 1200]) // [1064, 0] */

@@ -5,6 +5,7 @@ import { Float64, Int32, Int64, Table, Utf8, makeVector, vectorFromArray } from 
 import { partitionIds } from '../../../engine/shuffle/partitioner.ts';
 import type { Partitioner } from '../../../engine/shuffle/partitioner.ts';
 import { hashKeys, hashValue } from '../../../engine/kernels/key-hash.ts';
+import { kernelIds } from '../../../engine/kernels/shuffle-wasm.ts';
 
 const ints = (values: (number | null)[]): Table => new Table({ k: vectorFromArray(values, new Int32()) });
 
@@ -38,6 +39,9 @@ describe('hash partitioner', () => {
         const columns = keys.map((k) => ({ a, f, s })[k as 'a' | 'f' | 's']!);
         const wrong = ids.findIndex((id, i) => id !== columns.reduce((h, c) => hashValue(c[i], h), 0) % numPartitions);
         expect(wrong, `${keys} into ${numPartitions}`).toBe(-1);
+        // Into the kernels' memory (kernelIds, as encodeMapOutput does): hashed in place, the same ids.
+        const resident = partitionIds(t, { kind: 'hash', keys, numPartitions }, kernelIds(n));
+        expect(Buffer.from(resident.buffer, resident.byteOffset, resident.byteLength).equals(Buffer.from(ids.buffer, ids.byteOffset, ids.byteLength)), `${keys} into ${numPartitions}, in place`).toBe(true);
       }
     }
   });

@@ -17,6 +17,7 @@ import type { Partitioner } from '../../../engine/shuffle/partitioner.ts';
 import { canonicalTable, plainColumns } from '../kernels/canonical-table.ts';
 import { takeRows } from '../../../engine/kernels/take.ts';
 import { allocateOutputBuffer, releaseOutputBuffer } from '../../../engine/shuffle/output-buffers.ts';
+import { kernelIds } from '../../../engine/kernels/shuffle-wasm.ts';
 
 let dir: string;
 beforeEach(async () => {
@@ -201,6 +202,16 @@ describe('encodeBuckets', () => {
     const many = encodeBuckets(table, manyIds, 2000, allocateOutputBuffer);
     expect(Buffer.from(many.bytes).equals(Buffer.from(encodeBuckets(table, manyIds, 2000).bytes))).toBe(true);
     releaseOutputBuffer(many.bytes);
+    // Ids in kernel memory (kernelIds, as encodeMapOutput has them): every kernel reads them in place.
+    const resident = kernelIds(ids.length)!;
+    resident.set(ids);
+    for (const allocate of [undefined, allocateOutputBuffer]) {
+      const got = encodeBuckets(table, resident, buckets, allocate);
+      expect(Buffer.from(got.bytes).equals(Buffer.from(all.bytes)), allocate ? 'pooled' : 'plain').toBe(true);
+      if (allocate) releaseOutputBuffer(got.bytes);
+    }
+    resident[40_000] = buckets;
+    expect(() => encodeBuckets(table, resident, buckets)).toThrow(`row 40000 was assigned partition ${buckets}, outside 0..${buckets - 1}.`);
     const bad = ids.slice();
     bad[40_000] = buckets;
     expect(() => encodeBuckets(table, bad, buckets)).toThrow(`row 40000 was assigned partition ${buckets}, outside 0..${buckets - 1}.`);
