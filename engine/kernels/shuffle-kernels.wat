@@ -2,8 +2,8 @@
 ;; copies rows through the memory in chunks): key hashing bit for bit as key-hash.ts, and scattering
 ;; rows into their buckets as bucket-encoder.ts's JavaScript loops (which run where wasm cannot).
 ;;
-;;   scatter1/2/4/8  scatterN(src, dst, ids, pos, n): row i's N bytes (src + i·N) to slot
-;;                   pos[ids[i]]++ of dst (dst + slot·N); pos holds each bucket's next slot
+;;   scatter1/2/4/8  scatterN(src, ids, pos, n): row i's N bytes (src + i·N) to address
+;;                   pos[ids[i]], which moves on by N; pos holds each bucket's next byte address
 ;;   count           count(ids, n, counts): counts[ids[i]]++
 ;;   count_checked   as count, but returns the first i whose id is outside [0, nb) (nothing counted
 ;;                   from it on), or -1 when all are in range
@@ -28,58 +28,59 @@
 (module
   (import "env" "memory" (memory 16 1296 shared))
 
-  ;; scatterN(src, dst, ids, pos, n): for each row i, slot = pos[ids[i]]++, and the row's N bytes
-  ;; from src + i·N to dst + slot·N.
-  (func (export "scatter1") (param $src i32) (param $dst i32) (param $ids i32) (param $pos i32) (param $n i32)
-    (local $i i32) (local $pb i32) (local $slot i32)
+  ;; scatterN(src, ids, pos, n): for each row i, its N bytes from src + i·N to the address
+  ;; pos[ids[i]], which then moves on by N (pos: each bucket's next byte address). Pointers walk
+  ;; (no index arithmetic per row).
+  (func (export "scatter1") (param $src i32) (param $ids i32) (param $pos i32) (param $n i32)
+    (local $end i32) (local $at i32) (local $p i32)
+    (local.set $end (i32.add (local.get $ids) (i32.shl (local.get $n) (i32.const 2))))
     (block $done
       (loop $rows
-        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
-        (local.set $slot (i32.load (local.tee $pb (i32.add (local.get $pos)
-          (i32.shl (i32.load (i32.add (local.get $ids) (i32.shl (local.get $i) (i32.const 2)))) (i32.const 2))))))
-        (i32.store8 (i32.add (local.get $dst) (local.get $slot))
-          (i32.load8_u (i32.add (local.get $src) (local.get $i))))
-        (i32.store (local.get $pb) (i32.add (local.get $slot) (i32.const 1)))
-        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br_if $done (i32.ge_u (local.get $ids) (local.get $end)))
+        (local.set $p (i32.load (local.tee $at (i32.add (local.get $pos) (i32.shl (i32.load (local.get $ids)) (i32.const 2))))))
+        (i32.store8 (local.get $p) (i32.load8_u (local.get $src)))
+        (i32.store (local.get $at) (i32.add (local.get $p) (i32.const 1)))
+        (local.set $ids (i32.add (local.get $ids) (i32.const 4)))
+        (local.set $src (i32.add (local.get $src) (i32.const 1)))
         (br $rows))))
 
-  (func (export "scatter2") (param $src i32) (param $dst i32) (param $ids i32) (param $pos i32) (param $n i32)
-    (local $i i32) (local $pb i32) (local $slot i32)
+  (func (export "scatter2") (param $src i32) (param $ids i32) (param $pos i32) (param $n i32)
+    (local $end i32) (local $at i32) (local $p i32)
+    (local.set $end (i32.add (local.get $ids) (i32.shl (local.get $n) (i32.const 2))))
     (block $done
       (loop $rows
-        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
-        (local.set $slot (i32.load (local.tee $pb (i32.add (local.get $pos)
-          (i32.shl (i32.load (i32.add (local.get $ids) (i32.shl (local.get $i) (i32.const 2)))) (i32.const 2))))))
-        (i32.store16 (i32.add (local.get $dst) (i32.shl (local.get $slot) (i32.const 1)))
-          (i32.load16_u (i32.add (local.get $src) (i32.shl (local.get $i) (i32.const 1)))))
-        (i32.store (local.get $pb) (i32.add (local.get $slot) (i32.const 1)))
-        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br_if $done (i32.ge_u (local.get $ids) (local.get $end)))
+        (local.set $p (i32.load (local.tee $at (i32.add (local.get $pos) (i32.shl (i32.load (local.get $ids)) (i32.const 2))))))
+        (i32.store16 (local.get $p) (i32.load16_u (local.get $src)))
+        (i32.store (local.get $at) (i32.add (local.get $p) (i32.const 2)))
+        (local.set $ids (i32.add (local.get $ids) (i32.const 4)))
+        (local.set $src (i32.add (local.get $src) (i32.const 2)))
         (br $rows))))
 
-  (func (export "scatter4") (param $src i32) (param $dst i32) (param $ids i32) (param $pos i32) (param $n i32)
-    (local $i i32) (local $pb i32) (local $slot i32)
+  (func (export "scatter4") (param $src i32) (param $ids i32) (param $pos i32) (param $n i32)
+    (local $end i32) (local $at i32) (local $p i32)
+    (local.set $end (i32.add (local.get $ids) (i32.shl (local.get $n) (i32.const 2))))
     (block $done
       (loop $rows
-        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
-        (local.set $slot (i32.load (local.tee $pb (i32.add (local.get $pos)
-          (i32.shl (i32.load (i32.add (local.get $ids) (i32.shl (local.get $i) (i32.const 2)))) (i32.const 2))))))
-        (i32.store (i32.add (local.get $dst) (i32.shl (local.get $slot) (i32.const 2)))
-          (i32.load (i32.add (local.get $src) (i32.shl (local.get $i) (i32.const 2)))))
-        (i32.store (local.get $pb) (i32.add (local.get $slot) (i32.const 1)))
-        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br_if $done (i32.ge_u (local.get $ids) (local.get $end)))
+        (local.set $p (i32.load (local.tee $at (i32.add (local.get $pos) (i32.shl (i32.load (local.get $ids)) (i32.const 2))))))
+        (i32.store (local.get $p) (i32.load (local.get $src)))
+        (i32.store (local.get $at) (i32.add (local.get $p) (i32.const 4)))
+        (local.set $ids (i32.add (local.get $ids) (i32.const 4)))
+        (local.set $src (i32.add (local.get $src) (i32.const 4)))
         (br $rows))))
 
-  (func (export "scatter8") (param $src i32) (param $dst i32) (param $ids i32) (param $pos i32) (param $n i32)
-    (local $i i32) (local $pb i32) (local $slot i32)
+  (func (export "scatter8") (param $src i32) (param $ids i32) (param $pos i32) (param $n i32)
+    (local $end i32) (local $at i32) (local $p i32)
+    (local.set $end (i32.add (local.get $ids) (i32.shl (local.get $n) (i32.const 2))))
     (block $done
       (loop $rows
-        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
-        (local.set $slot (i32.load (local.tee $pb (i32.add (local.get $pos)
-          (i32.shl (i32.load (i32.add (local.get $ids) (i32.shl (local.get $i) (i32.const 2)))) (i32.const 2))))))
-        (i64.store (i32.add (local.get $dst) (i32.shl (local.get $slot) (i32.const 3)))
-          (i64.load (i32.add (local.get $src) (i32.shl (local.get $i) (i32.const 3)))))
-        (i32.store (local.get $pb) (i32.add (local.get $slot) (i32.const 1)))
-        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br_if $done (i32.ge_u (local.get $ids) (local.get $end)))
+        (local.set $p (i32.load (local.tee $at (i32.add (local.get $pos) (i32.shl (i32.load (local.get $ids)) (i32.const 2))))))
+        (i64.store (local.get $p) (i64.load (local.get $src)))
+        (i32.store (local.get $at) (i32.add (local.get $p) (i32.const 8)))
+        (local.set $ids (i32.add (local.get $ids) (i32.const 4)))
+        (local.set $src (i32.add (local.get $src) (i32.const 8)))
         (br $rows))))
 
   ;; count(ids, n, counts): counts[ids[i]]++ for i < n.
