@@ -24,7 +24,7 @@ describe('shuffle-kernels.wat', () => {
     expect(WebAssembly.Module.exports(module).map((e) => e.name)).toEqual([
       'scatter1', 'scatter2', 'scatter4', 'scatter8', 'count', 'count_checked', 'mask', 'rem',
       'hash_i32', 'hash_u32', 'hash_i64', 'hash_u64', 'hash_f64', 'hash_bytes', 'scatter_bin', 'scatter_bits',
-      'hash4_i32', 'hash4_u32', 'hash4_f64', 'memory',
+      'hash4_i32', 'hash4_u32', 'hash4_f64', 'zero', 'memory',
     ]);
   });
 });
