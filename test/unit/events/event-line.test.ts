@@ -57,7 +57,7 @@ function throughOneWriter(events: EngineEvent[], packer: EventPacker): string {
   return Buffer.concat(lines.take()).toString('utf8');
 }
 
-/** A seeded stream of 3,000 tasks' events where stage, attempt, executor, host, status and io repeat, alternate and change. */
+/** A seeded stream of 3,000 tasks' events where time, stage, attempt, executor, host, status and io repeat, alternate and change. */
 function taskStream(): EngineEvent[] {
   let seed = 7;
   const next = (n: number): number => { // an integer in [0, n) from the high bits of a 32-bit xorshift
@@ -69,7 +69,7 @@ function taskStream(): EngineEvent[] {
   const events: EngineEvent[] = [];
   for (let i = 0; i < 3_000; i++) {
     const stageId = next(4) === 0 ? next(5) : 2;
-    const common = { time: 1_767_225_600_000 + i, stageId, stageAttempt: next(10) === 0 ? 1 : 0, taskId: i, partition: next(300), attempt: next(8) === 0 ? 1 : 0, executorId: `exec-${next(3)}` };
+    const common = { time: 1_767_225_600_000 + (i >> 3), stageId, stageAttempt: next(10) === 0 ? 1 : 0, taskId: i, partition: next(300), attempt: next(8) === 0 ? 1 : 0, executorId: `exec-${next(3)}` };
     if (next(2) === 0) events.push({ event: 'TaskStart', ...common, host: next(5) === 0 ? 'other-host' : '127.0.0.1' });
     else {
       const status = (['succeeded', 'succeeded', 'succeeded', 'failed', 'killed'] as const)[next(5)]!;
