@@ -10,7 +10,7 @@
 // comparison within one run).
 //   npm run bench -- --only core
 //
-// Every figure is measured several times (after a warm-up run) because the machine is shared:
+// Every figure is measured several times (after unrecorded warm-up runs) because the machine is shared:
 // "best" is the least disturbed run, "median" the typical one. Runs of a figure and of its
 // reference alternate, so a burst of load from elsewhere hits both rather than one.
 
@@ -43,7 +43,7 @@ interface CoreOptions {
   quick: boolean;
 }
 
-/** Recorded runs per figure (each after one unrecorded warm-up run), chosen to fit in about 3 minutes. */
+/** Recorded runs per figure (each after unrecorded warm-up runs), chosen to fit in about 3 minutes. */
 const RUNS = { overhead: 5, shuffle: 5, parquet: 5, speedup: 3 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -58,6 +58,13 @@ export interface ShuffleResult {
 }
 
 /**
+ * Unrecorded runs before the measured ones: a fresh pair of executors reaches its steady speed
+ * after a few shuffles, not after one (in three traces at load ~1, runs 2-5 of a session took
+ * 130-185 ms and runs 6-19 69-120 ms). The reference gets its warm-up too: 20 configurations.
+ */
+const WARMUP_RUNS = 5;
+
+/**
  * `between` runs after each recorded run (with the session idle): the place to measure a reference
  * figure under the same machine load.
  *
@@ -70,9 +77,9 @@ export async function measureShuffle(options: ShuffleOptions, between: () => Pro
       session.useBundle(fns.bundle, fns.loaded);
       const log = stampCommands(session);
       const runs: ShuffleRun[] = [];
-      for (let i = -1; i < options.runs; i++) {
+      for (let i = -WARMUP_RUNS; i < options.runs; i++) {
         const run = await oneRun(session, fns.exports, options, log);
-        if (i < 0) continue; // run -1 warms up the JIT on both sides
+        if (i < 0) continue; // warm-up runs, unrecorded
         runs.push(run);
         await between();
       }
@@ -104,7 +111,7 @@ export function shuffleEstimate(runs: ShuffleRun[]): { bestMbPerSec: number; med
 /**
  * A second session (with `conf`, e.g. TLS forced on) whose shuffle runs are taken one at a time,
  * from another measurement's `between`, so two settings alternate under the same load. Its first
- * run, made here, warms up the JIT.
+ * WARMUP_RUNS runs, made here, warm it up.
  *
  * @example
  * const tls = await openShuffleRunner(options, ['dataflow.tls.enabled=true']);
@@ -127,7 +134,7 @@ export async function openShuffleRunner(options: ShuffleOptions, conf: string[])
     });
     session.useBundle(fns.bundle, fns.loaded);
     const log = stampCommands(session);
-    await oneRun(session, fns.exports, options, log);
+    for (let i = 0; i < WARMUP_RUNS; i++) await oneRun(session, fns.exports, options, log);
     return { run: () => oneRun(session, fns.exports, options, log), close };
   } catch (error) {
     await close().catch(() => undefined);
