@@ -59,10 +59,10 @@ export interface ShuffleResult {
 
 /**
  * Unrecorded runs before the measured ones: a fresh pair of executors reaches its steady speed
- * after a few shuffles, not after one (in three traces at load ~1, runs 2-5 of a session took
- * 130-185 ms and runs 6-19 69-120 ms). The reference gets its warm-up too: 20 configurations.
+ * after a few shuffles, not after one (in three traces at load ~1, runs 2-5 of a session, the
+ * first printed, took 122-185 ms and runs 6-19 69-120 ms). The reference warms up too: 20 configurations.
  */
-const WARMUP_RUNS = 5;
+const WARMUP_RUNS = 6;
 
 /**
  * `between` runs after each recorded run (with the session idle): the place to measure a reference
