@@ -176,17 +176,8 @@ export class EventPacker {
 export class EventUnpacker {
   private readonly names: string[] = [];
   /** The TaskStart and TaskEnd read() with `reuse` fills in for every task. */
-  private readonly start: TaskStartEvent = {
-    event: 'TaskStart', time: 0, stageId: 0, stageAttempt: 0, taskId: 0, partition: 0, attempt: 0, executorId: '', host: '',
-  };
-  private readonly end: TaskEndEvent = {
-    event: 'TaskEnd', time: 0, stageId: 0, stageAttempt: 0, taskId: 0, partition: 0, attempt: 0, executorId: '', status: 'succeeded', durationMs: 0,
-    io: {
-      inputBytes: 0, inputRecords: 0, shuffleReadBytes: 0, shuffleReadRecords: 0, shuffleWriteBytes: 0, shuffleWriteRecords: 0, outputRecords: 0, spillBytes: 0,
-      peakMemoryBytes: 0,
-    },
-    failure: undefined, failureKind: undefined,
-  };
+  private readonly start = newTaskStart();
+  private readonly end = newTaskEnd();
 
   /**
    * Calls `visit` with each event of `batch`, in order. With `reuse`, every task's TaskStart and
@@ -198,64 +189,11 @@ export class EventUnpacker {
     const n = batch.numbers;
     for (let row = 0; row < batch.length;) {
       const kind = n[row]!;
-      if (kind === TASK_START && reuse) {
-        const start = this.start;
-        start.time = n[row + F.time]!;
-        start.stageId = n[row + F.stageId]!;
-        start.stageAttempt = n[row + F.stageAttempt]!;
-        start.taskId = n[row + F.taskId]!;
-        start.partition = n[row + F.partition]!;
-        start.attempt = n[row + F.attempt]!;
-        start.executorId = this.names[n[row + F.executor]!]!;
-        start.host = this.names[n[row + F.host]!]!;
-        visit(start);
-        row += TASK_START_WIDTH;
-      } else if (kind === TASK_END && reuse) {
-        const end = this.end;
-        end.time = n[row + F.time]!;
-        end.stageId = n[row + F.stageId]!;
-        end.stageAttempt = n[row + F.stageAttempt]!;
-        end.taskId = n[row + F.taskId]!;
-        end.partition = n[row + F.partition]!;
-        end.attempt = n[row + F.attempt]!;
-        end.executorId = this.names[n[row + F.executor]!]!;
-        end.status = STATUSES[n[row + F.status]!]!;
-        end.durationMs = n[row + F.durationMs]!;
-        const io = end.io;
-        const at = row + F.io;
-        io.inputBytes = n[at]!;
-        io.inputRecords = n[at + 1]!;
-        io.shuffleReadBytes = n[at + 2]!;
-        io.shuffleReadRecords = n[at + 3]!;
-        io.shuffleWriteBytes = n[at + 4]!;
-        io.shuffleWriteRecords = n[at + 5]!;
-        io.outputRecords = n[at + 6]!;
-        io.spillBytes = n[at + 7]!;
-        io.peakMemoryBytes = n[at + 8]!;
-        end.failure = n[row + F.failure]! >= 0 ? batch.texts[n[row + F.failure]!]! : undefined;
-        end.failureKind = n[row + F.failureKind]! >= 0 ? batch.texts[n[row + F.failureKind]!]! : undefined;
-        visit(end);
-        row += TASK_END_WIDTH;
-      } else if (kind === TASK_START) {
-        visit({
-          event: 'TaskStart', time: n[row + F.time]!, stageId: n[row + F.stageId]!, stageAttempt: n[row + F.stageAttempt]!, taskId: n[row + F.taskId]!,
-          partition: n[row + F.partition]!, attempt: n[row + F.attempt]!, executorId: this.names[n[row + F.executor]!]!, host: this.names[n[row + F.host]!]!,
-        });
+      if (kind === TASK_START) {
+        visit(this.readTaskStart(n, row, reuse ? this.start : newTaskStart()));
         row += TASK_START_WIDTH;
       } else if (kind === TASK_END) {
-        const io = row + F.io;
-        const end: EngineEvent = {
-          event: 'TaskEnd', time: n[row + F.time]!, stageId: n[row + F.stageId]!, stageAttempt: n[row + F.stageAttempt]!, taskId: n[row + F.taskId]!,
-          partition: n[row + F.partition]!, attempt: n[row + F.attempt]!, executorId: this.names[n[row + F.executor]!]!,
-          status: STATUSES[n[row + F.status]!]!, durationMs: n[row + F.durationMs]!,
-          io: {
-            inputBytes: n[io]!, inputRecords: n[io + 1]!, shuffleReadBytes: n[io + 2]!, shuffleReadRecords: n[io + 3]!, shuffleWriteBytes: n[io + 4]!,
-            shuffleWriteRecords: n[io + 5]!, outputRecords: n[io + 6]!, spillBytes: n[io + 7]!, peakMemoryBytes: n[io + 8]!,
-          },
-        };
-        if (n[row + F.failure]! >= 0) end.failure = batch.texts[n[row + F.failure]!]!;
-        if (n[row + F.failureKind]! >= 0) end.failureKind = batch.texts[n[row + F.failureKind]!]!;
-        visit(end);
+        visit(this.readTaskEnd(batch, row, reuse ? this.end : newTaskEnd()));
         row += TASK_END_WIDTH;
       } else if (kind === LINE) {
         visit(JSON.parse(batch.texts[n[row + 1]!]!) as EngineEvent);
@@ -265,4 +203,65 @@ export class EventUnpacker {
       }
     }
   }
+
+  /** The TaskStart at `row` of `n`, written into `into`. */
+  private readTaskStart(n: Float64Array, row: number, into: TaskStartEvent): TaskStartEvent {
+    into.time = n[row + F.time]!;
+    into.stageId = n[row + F.stageId]!;
+    into.stageAttempt = n[row + F.stageAttempt]!;
+    into.taskId = n[row + F.taskId]!;
+    into.partition = n[row + F.partition]!;
+    into.attempt = n[row + F.attempt]!;
+    into.executorId = this.names[n[row + F.executor]!]!;
+    into.host = this.names[n[row + F.host]!]!;
+    return into;
+  }
+
+  /** The TaskEnd at `row` of `batch`, written into `into`; failure fields only where it has them (reset to undefined where `into` had them). */
+  private readTaskEnd(batch: PackedBatch, row: number, into: TaskEndEvent): TaskEndEvent {
+    const n = batch.numbers;
+    into.time = n[row + F.time]!;
+    into.stageId = n[row + F.stageId]!;
+    into.stageAttempt = n[row + F.stageAttempt]!;
+    into.taskId = n[row + F.taskId]!;
+    into.partition = n[row + F.partition]!;
+    into.attempt = n[row + F.attempt]!;
+    into.executorId = this.names[n[row + F.executor]!]!;
+    into.status = STATUSES[n[row + F.status]!]!;
+    into.durationMs = n[row + F.durationMs]!;
+    const io = into.io;
+    const at = row + F.io;
+    io.inputBytes = n[at]!;
+    io.inputRecords = n[at + 1]!;
+    io.shuffleReadBytes = n[at + 2]!;
+    io.shuffleReadRecords = n[at + 3]!;
+    io.shuffleWriteBytes = n[at + 4]!;
+    io.shuffleWriteRecords = n[at + 5]!;
+    io.outputRecords = n[at + 6]!;
+    io.spillBytes = n[at + 7]!;
+    io.peakMemoryBytes = n[at + 8]!;
+    const failure = n[row + F.failure]!;
+    const failureKind = n[row + F.failureKind]!;
+    if (failure >= 0) into.failure = batch.texts[failure]!;
+    else if (into.failure !== undefined) into.failure = undefined;
+    if (failureKind >= 0) into.failureKind = batch.texts[failureKind]!;
+    else if (into.failureKind !== undefined) into.failureKind = undefined;
+    return into;
+  }
+}
+
+/** A TaskStart to fill in (EventUnpacker.readTaskStart). */
+function newTaskStart(): TaskStartEvent {
+  return { event: 'TaskStart', time: 0, stageId: 0, stageAttempt: 0, taskId: 0, partition: 0, attempt: 0, executorId: '', host: '' };
+}
+
+/** A TaskEnd to fill in (EventUnpacker.readTaskEnd), without failure fields. */
+function newTaskEnd(): TaskEndEvent {
+  return {
+    event: 'TaskEnd', time: 0, stageId: 0, stageAttempt: 0, taskId: 0, partition: 0, attempt: 0, executorId: '', status: 'succeeded', durationMs: 0,
+    io: {
+      inputBytes: 0, inputRecords: 0, shuffleReadBytes: 0, shuffleReadRecords: 0, shuffleWriteBytes: 0, shuffleWriteRecords: 0, outputRecords: 0, spillBytes: 0,
+      peakMemoryBytes: 0,
+    },
+  };
 }
