@@ -104,13 +104,6 @@ export interface EngineConfig {
    */
   'dataflow.executor.maxReplacements': number;
   /**
-   * Tasks the driver hands an executor beyond its cores (Dask: worker-saturation): a task queued on
-   * the executor starts the moment the one before it ends, without a round trip to the driver, and
-   * the remote shuffle blocks it reads are fetched while it waits. Cores shown, memory per task and
-   * tasks running at once are unchanged. 0: an executor holds only the tasks it runs.
-   */
-  'dataflow.executor.queuedTasks': number;
-  /**
    * Encryption on the wire (TLS) of every connection: `auto` (the default) encrypts every connection
    * except those over a loopback address (local[N], a one-machine cluster); `true` encrypts all,
    * `false` none. Every process of a cluster needs the same setting (`--tls` on master and executor).
@@ -147,7 +140,6 @@ export const DEFAULT_CONFIG: EngineConfig = {
   'dataflow.eventLog.maxApps': 50,
   'dataflow.executor.extraNodeOptions': '',
   'dataflow.executor.maxReplacements': 4,
-  'dataflow.executor.queuedTasks': 1,
   'dataflow.executor.memory': '',
   'dataflow.locality.waitMs': 3_000,
   'dataflow.driver.host': '127.0.0.1',

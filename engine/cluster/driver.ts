@@ -126,12 +126,9 @@ export class Driver {
   private fatal: Error | undefined;
   /** dataflow.shuffle.memoryOutputBytes, sent with every map task. */
   private readonly memoryOutputBytes: number;
-  /** dataflow.executor.queuedTasks: tasks an executor that queues them holds beyond its cores. */
-  private readonly queuedTasks: number;
 
   constructor(config: EngineConfig) {
     this.memoryOutputBytes = config['dataflow.shuffle.memoryOutputBytes'];
-    this.queuedTasks = config['dataflow.executor.queuedTasks'];
     this.scheduler = new SchedulerState(
       {
         maxTaskAttempts: config['dataflow.task.maxAttempts'],
@@ -173,10 +170,7 @@ export class Driver {
   addExecutor(handle: ExecutorHandle): void {
     this.executors.set(handle.id, handle);
     this.bus.post({ event: 'ExecutorAdded', time: Date.now(), executorId: handle.id, host: handle.host, port: handle.port, cores: handle.slots, memoryBytes: handle.memoryBytes ?? 0 });
-    // The scheduler's slots are the tasks the executor may hold: its cores, plus the ones it queues
-    // (started there as a core frees, their remote shuffle blocks fetched meanwhile). Cores shown,
-    // default parallelism (totalSlots) and memory per task stay the executor's cores.
-    this.dispatch({ type: 'ExecutorAdded', executorId: handle.id, slots: handle.slots + (handle.queuesTasks ? this.queuedTasks : 0) });
+    this.dispatch({ type: 'ExecutorAdded', executorId: handle.id, slots: handle.slots });
   }
 
   /**

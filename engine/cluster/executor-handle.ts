@@ -8,13 +8,7 @@ export interface ExecutorHandle {
   /** Host and port of the executor's block server (shuffle fetches). */
   readonly host: string;
   readonly port: number;
-  /** Tasks it runs at once (its cores). */
   readonly slots: number;
-  /**
-   * Whether it keeps tasks beyond `slots` waiting in its own queue and starts each as a slot frees
-   * (an executor process does): the driver then hands it dataflow.executor.queuedTasks more.
-   */
-  readonly queuesTasks: boolean;
   /** The executor's memory, when it said (shown by the UI). */
   readonly memoryBytes?: number;
   /** Starts a task; its outcome comes back through Driver.taskFinished / Driver.taskFailed. */

@@ -22,8 +22,6 @@ export class InProcessExecutor implements ExecutorHandle {
   readonly host = '127.0.0.1';
   readonly port = 0;
   readonly slots = 1;
-  /** It runs every task it is handed at once: no queue of its own. */
-  readonly queuesTasks = false;
   /** What a task's operators may hold (a broadcast join's side must fit it). */
   readonly taskBudgetBytes: number;
   readonly memoryBytes: number;
@@ -91,7 +89,6 @@ export class InProcessExecutor implements ExecutorHandle {
       executorId: this.id, heapUsedBytes: getHeapStatistics().used_heap_size, collected: false,
       cachedBlocks: this.env.blockStore.size, cachedMemoryBytes: this.env.blockStore.stats.memoryBytes,
       cachedDiskBytes: this.env.blockStore.stats.diskBytes, broadcasts: 0, shuffleFiles: await countShuffleFiles(this.env.shuffleDir) + this.mapOutputs.count,
-      prefetchedBytes: 0, prefetchesHeld: 0, // every block is local
     };
   }
 

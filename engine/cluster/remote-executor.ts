@@ -17,8 +17,6 @@ export class RemoteExecutor implements ExecutorHandle {
   readonly host: string;
   readonly port: number;
   readonly slots: number;
-  /** Its AppContext queues tasks beyond its slots (app-context.ts pump). */
-  readonly queuesTasks = true;
   readonly pid: number;
   readonly heapLimitBytes: number | undefined;
   readonly memoryBytes: number | undefined;

@@ -1,7 +1,6 @@
 // One application (one driver) as an executor serves it: the connection to its driver, its own
 // shuffle folder, and the tasks it runs on the executor's task threads (which hold its cached
-// partitions, broadcasts and job bundles); a task queued behind running ones has its remote shuffle
-// blocks fetched meanwhile (shuffle-prefetch.ts). An executor started by
+// partitions, broadcasts and job bundles). An executor started by
 // `local[N]` serves one application; a standalone executor serves several, one context each.
 
 import { mkdir, rm } from 'node:fs/promises';
@@ -17,8 +16,6 @@ import type { AppServices } from './app-environment.ts';
 import type { ExecutorRuntime } from './executor-runtime.ts';
 import { MapOutputStore } from '../shuffle/map-output-store.ts';
 import { DataflowError } from '../errors.ts';
-import { ShufflePrefetch } from './shuffle-prefetch.ts';
-import { fetchWindowBytes } from './memory-limit.ts';
 
 export interface AppGrant {
   appId: string;
@@ -42,40 +39,10 @@ export class AppContext {
   /** The driver's network settings; fetches from peer executors are given up on after its timeout. */
   private network: NetworkInfo = { heartbeatIntervalMs: 1_000, networkTimeoutMs: 60_000 };
   private readonly closeHandlers: Array<(reason: string) => void> = [];
-  /** Remote blocks of queued tasks, fetched on this (main) thread with its own connections to peers. */
-  private readonly prefetch: ShufflePrefetch;
-  private readonly peers = new Map<string, Promise<Connection>>();
-  private prefetchedBytes = 0;
 
   constructor(private readonly runtime: ExecutorRuntime, readonly grant: AppGrant) {
     this.dir = runtime.appDir(grant.appId);
     this.mapOutputs = new MapOutputStore(runtime.mapOutputBytes);
-    this.prefetch = new ShufflePrefetch({
-      executorId: runtime.executorId, appId: grant.appId, peer: (location) => this.peer(location),
-      // as much as the task's own fetch window: what it holds of fetched blocks anyway
-      maxBytesPerTask: fetchWindowBytes(runtime.taskMemoryBytes),
-      onTaken: (bytes) => { this.prefetchedBytes += bytes; runtime.metrics.blocksPrefetched(bytes); },
-    });
-  }
-
-  /**
-   * This thread's connection to a peer executor's block server, opened on first use (as a task
-   * thread's are: the application's network settings detect a peer that stopped answering).
-   */
-  private peer(location: { host: string; port: number }): Promise<Connection> {
-    if (this.closing) return Promise.reject(new DataflowError('APP_CLOSING', `executor ${this.runtime.executorId} is no longer serving application ${this.grant.appId}; nothing to fetch for it`));
-    const key = `${location.host}:${location.port}`;
-    let conn = this.peers.get(key);
-    if (!conn) {
-      conn = connect({
-        host: location.host, port: location.port, secret: this.runtime.secret, tls: this.runtime.tls, role: 'executor', timeoutMs: 5_000,
-        heartbeatIntervalMs: this.network.heartbeatIntervalMs, heartbeatTimeoutMs: this.network.networkTimeoutMs,
-      });
-      this.peers.set(key, conn);
-      const forget = (): void => { if (this.peers.get(key) === conn) this.peers.delete(key); };
-      conn.then((c) => c.onClose(forget), forget);
-    }
-    return conn;
   }
 
   get shuffleDir(): string {
@@ -136,12 +103,9 @@ export class AppContext {
       // A start under way stops at its next step; its folder is removed below, after it, not before.
       await this.starting?.catch(() => undefined);
       this.queue.length = 0;
-      this.prefetch.clear();
       // Tasks still running are stopped, not waited for: nobody will read what they compute.
       for (const taskId of this.running.keys()) this.runtime.threads.kill(taskId, `application ${this.grant.appId} is closing (${reason})`);
       await this.driver?.close().catch(() => undefined);
-      await Promise.allSettled([...this.peers.values()].map(async (conn) => (await conn).close()));
-      this.peers.clear();
       await Promise.allSettled([...this.inFlight]);
       this.runtime.threads.dropApp(this.grant.appId);
       this.mapOutputs.clear();
@@ -156,8 +120,6 @@ export class AppContext {
       case MessageType.launchTask:
         this.queue.push(decodeBody<TaskDescriptor>(msg.body));
         this.pump();
-        // Queued behind running tasks: its remote shuffle blocks are fetched while it waits.
-        for (const task of this.queue) if (task.shuffleInputs.length > 0) this.prefetch.start(task);
         return;
       case MessageType.killTask:
         this.kill(Number(msg.header.taskId));
@@ -189,7 +151,6 @@ export class AppContext {
     const queued = this.queue.findIndex((t) => t.taskId === taskId);
     if (queued >= 0) {
       this.queue.splice(queued, 1);
-      this.prefetch.drop(taskId);
       const reason = { kind: 'TaskKilled' as const, executorId: this.runtime.executorId, message: `task ${taskId} was killed before it started: ${message}` };
       void this.driver.send({ header: { type: MessageType.taskFailed, taskId }, body: encodeBody(reason) }).catch(() => undefined);
       return;
@@ -212,32 +173,22 @@ export class AppContext {
       this.runtime.beforeTask(task);
       const metrics = this.runtime.metrics;
       metrics.taskStarted();
-      const run = this.runtime.threads.run(task, { appId: this.grant.appId, dir: this.dir, shuffleDir: this.shuffleDir, spillDir: join(this.dir, 'spill'), network: this.network }, this.services, this.prefetch.has(task.taskId));
-      // The slot is given to the next queued task before the result goes to the driver: no idle gap.
+      const run = this.runtime.threads.run(task, { appId: this.grant.appId, dir: this.dir, shuffleDir: this.shuffleDir, spillDir: join(this.dir, 'spill'), network: this.network }, this.services);
       const done = run.then(
         (result) => {
-          this.ended(task);
           metrics.taskSucceeded(task, result);
           return this.driver.send({ header: { type: MessageType.taskFinished, taskId: task.taskId }, body: encodeBody(result) });
         },
         async (error: unknown) => {
-          this.ended(task);
           const reason = error instanceof TaskError ? error.reason
             : { kind: 'UserCodeError' as const, message: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
           metrics.taskFailed(reason);
           if (reason.kind === 'TaskKilled') await this.removeTaskOutput(task);
           return this.driver.send({ header: { type: MessageType.taskFailed, taskId: task.taskId }, body: encodeBody(reason) });
         },
-      ).catch(() => undefined).finally(() => this.inFlight.delete(done));
+      ).catch(() => undefined).finally(() => { this.running.delete(task.taskId); this.inFlight.delete(done); if (!this.closing) this.pump(); });
       this.inFlight.add(done);
     }
-  }
-
-  /** Task `task` stopped running (finished, failed or killed): its slot goes to the next queued task. */
-  private ended(task: TaskDescriptor): void {
-    this.running.delete(task.taskId);
-    this.prefetch.drop(task.taskId); // what it did not take (it failed first, or read fewer blocks)
-    if (!this.closing) this.pump();
   }
 
   /** Deletes a shuffle's map outputs: the driver holds no dataset that reads it any more. */
@@ -261,8 +212,6 @@ export class AppContext {
       broadcasts: threads.reduce((sum, t) => sum + t.broadcasts, 0),
       // Map outputs kept in memory count like files: what a dropped shuffle must no longer hold.
       shuffleFiles: await countShuffleFiles(this.shuffleDir) + this.mapOutputs.count,
-      prefetchedBytes: this.prefetchedBytes,
-      prefetchesHeld: this.prefetch.held,
     };
   }
 
@@ -280,6 +229,5 @@ export class AppContext {
     bundle: async (hash) => decodeBody<JobBundle>(await this.request({ header: { type: MessageType.fetchBundle, hash } })),
     offerMapOutput: async (shuffleId, mapPartition, attempt, output) => !this.closing && this.mapOutputs.offer(shuffleId, mapPartition, attempt, output),
     mapOutputs: async (shuffleId, maps) => this.mapOutputs.getMany(shuffleId, maps),
-    prefetched: (taskId, request) => this.prefetch.take(taskId, request),
   };
 }

@@ -23,11 +23,6 @@ export interface AppServices {
   bundle(hash: string): Promise<JobBundle>;
   offerMapOutput(shuffleId: number, mapPartition: number, attempt: number, output: EncodedBuckets): Promise<boolean>;
   mapOutputs(shuffleId: number, maps: Array<[mapPartition: number, attempt: number]>): Promise<Array<EncodedBuckets | undefined>>;
-  /**
-   * The blocks `request` names if the main thread fetched them for task `taskId` while it was queued
-   * (shuffle-prefetch.ts), once; undefined if it did not, or that fetch failed (the task fetches them itself).
-   */
-  prefetched(taskId: number, request: BlocksRequest): Promise<FetchedBlocks | undefined>;
 }
 
 export interface AppEnvironmentOptions {
@@ -43,39 +38,17 @@ export interface AppEnvironmentOptions {
   services: AppServices;
 }
 
-/** A fetchBlocks reply: the blocks asked for, back to back in `body`, `sizes[i]` bytes for the i-th. */
-export interface FetchedBlocks { body: Uint8Array; sizes: number[] }
-
-/** What identifies one fetchBlocks request: the blocks of reduce partitions [reducePartition, endPartition) of these map outputs, from one executor. */
-export interface BlocksRequest { shuffleId: number; reducePartition: number; endPartition: number; executorId: string; maps: Array<[mapPartition: number, attempt: number]> }
-
-/**
- * Asks the executor at the other end of `conn` for the blocks of `locations` (all of that executor)
- * in one fetchBlocks request; checks the reply lists one size per block and holds their bytes.
- */
-export async function requestBlocks(conn: Connection, appId: string, locations: BlockLocation[], shuffleId: number, reducePartition: number, endPartition: number): Promise<FetchedBlocks> {
-  const reply = await conn.request({
-    header: {
-      type: MessageType.fetchBlocks, appId, shuffleId, reducePartition, endPartition,
-      maps: locations.map((l) => [l.mapPartition, l.attempt]),
-    },
-  });
-  const body = reply.body ?? new Uint8Array(0);
-  const sizes: unknown = reply.header.sizes;
+/** Cuts a fetchBlocks reply (the blocks back to back) by the sizes its header lists, one per location. */
+function splitBlocks(body: Uint8Array, sizes: unknown, locations: BlockLocation[], shuffleId: number, reducePartition: number): Uint8Array[] {
   const from = `shuffle ${shuffleId} reduce ${reducePartition}: the reply of executor ${locations[0]?.executorId}`;
-  if (!Array.isArray(sizes) || sizes.length !== locations.length || !sizes.every((n) => Number.isInteger(n) && n >= 0)) {
+  if (!Array.isArray(sizes) || sizes.length !== locations.length) {
     throw new DataflowError('SHUFFLE_BLOCK_SIZE', `${from} lists ${Array.isArray(sizes) ? sizes.length : 'no'} block sizes for ${locations.length} blocks`);
   }
-  const expected = (sizes as number[]).reduce((sum, n) => sum + n, 0);
+  const expected = (sizes as number[]).reduce((sum, s) => sum + s, 0);
   if (body.byteLength !== expected) throw new DataflowError('SHUFFLE_BLOCK_SIZE', `${from} should have ${expected} bytes for ${locations.length} blocks, but has ${body.byteLength}`);
-  return { body, sizes: sizes as number[] };
-}
-
-/** Cuts fetched blocks (a fetchBlocks reply's body) into one view per block: no copy. */
-export function splitBlocks({ body, sizes }: FetchedBlocks): Uint8Array[] {
   const out: Uint8Array[] = [];
   let offset = 0;
-  for (const size of sizes) {
+  for (const size of sizes as number[]) {
     out.push(body.subarray(offset, offset + size));
     offset += size;
   }
@@ -106,12 +79,14 @@ export function appEnvironment(o: AppEnvironmentOptions): AppEnvironment {
       offer: (shuffleId, mapPartition, attempt, output) => o.services.offerMapOutput(shuffleId, mapPartition, attempt, output),
       getMany: (shuffleId, maps) => o.services.mapOutputs(shuffleId, maps.map(([m, a]) => [m, a])),
     },
-    fetchRemoteBlocks: async (locations: BlockLocation[], shuffleId: number, reducePartition: number, endPartition: number) =>
-      splitBlocks(await requestBlocks(await o.peer(locations[0]!), o.appId, locations, shuffleId, reducePartition, endPartition)),
-    takePrefetched: async (taskId: number, locations: BlockLocation[], shuffleId: number, reducePartition: number, endPartition: number) => {
-      const maps = locations.map((l): [number, number] => [l.mapPartition, l.attempt]);
-      const fetched = await o.services.prefetched(taskId, { shuffleId, reducePartition, endPartition, executorId: locations[0]!.executorId, maps });
-      return fetched && splitBlocks(fetched);
+    fetchRemoteBlocks: async (locations: BlockLocation[], shuffleId: number, reducePartition: number, endPartition: number) => {
+      const reply = await (await o.peer(locations[0]!)).request({
+        header: {
+          type: MessageType.fetchBlocks, appId: o.appId, shuffleId, reducePartition, endPartition,
+          maps: locations.map((l) => [l.mapPartition, l.attempt]),
+        },
+      });
+      return splitBlocks(reply.body ?? new Uint8Array(0), reply.header.sizes, locations, shuffleId, reducePartition);
     },
     fetchCachedBlock: async (location: CachedBlockLocation) => {
       const reply = await (await o.peer(location)).request({

@@ -24,11 +24,6 @@ export interface TaskEnvironment {
    * location. Throws on failure; the runner types it FetchFailed.
    */
   fetchRemoteBlocks(locations: BlockLocation[], shuffleId: number, reducePartition: number, endPartition: number): Promise<Uint8Array[]>;
-  /**
-   * The same blocks if this executor's main thread fetched them while task `taskId` was queued
-   * (shuffle-prefetch.ts), else undefined: the caller then fetches them with fetchRemoteBlocks.
-   */
-  takePrefetched?(taskId: number, locations: BlockLocation[], shuffleId: number, reducePartition: number, endPartition: number): Promise<Uint8Array[] | undefined>;
   /** A cached partition held by another executor (throws if it is gone; the runner then recomputes). */
   fetchCachedBlock(location: CachedBlockLocation): Promise<Table>;
   /** A cached partition held elsewhere in this executor process (another task thread), if any. */

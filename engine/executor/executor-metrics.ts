@@ -22,7 +22,6 @@ export class ExecutorMetrics {
   private readonly shuffleRead: Series;
   private readonly shuffleWrite: Series;
   private readonly served: Series;
-  private readonly prefetched: Series;
   private readonly spill: Series;
 
   constructor(executorId: string, cores: number, source: ExecutorMetricsSource) {
@@ -34,7 +33,6 @@ export class ExecutorMetrics {
     this.shuffleRead = r.counter('dataflow_executor_shuffle_read_bytes_total', 'Shuffle block bytes read by finished tasks (from this and other executors)').labels();
     this.shuffleWrite = r.counter('dataflow_executor_shuffle_write_bytes_total', 'Shuffle bytes written by finished map tasks').labels();
     this.served = r.counter('dataflow_executor_shuffle_served_bytes_total', 'Shuffle block bytes this executor served to reduce tasks').labels();
-    this.prefetched = r.counter('dataflow_executor_shuffle_prefetched_bytes_total', 'Remote shuffle block bytes fetched for queued tasks before they started, and taken by them').labels();
     this.spill = r.counter('dataflow_executor_spill_bytes_total', 'Bytes finished tasks spilled to the work directory').labels();
     r.gauge('dataflow_executor_cached_bytes', 'Bytes of cached partitions held now, by where', ['storage'], async (set) => {
       const { memory, disk } = await source.cachedBytes();
@@ -68,9 +66,5 @@ export class ExecutorMetrics {
 
   blocksServed(bytes: number): void {
     this.served.inc(bytes);
-  }
-
-  blocksPrefetched(bytes: number): void {
-    this.prefetched.inc(bytes);
   }
 }

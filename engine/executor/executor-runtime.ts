@@ -70,8 +70,6 @@ export class ExecutorRuntime {
   readonly metrics: ExecutorMetrics;
   /** The executor's memory, of which its tasks' budgets and storage are shares. */
   readonly memoryBytes: number;
-  /** What each task running at once may hold (its share of the execution memory: taskMemoryBytes). */
-  readonly taskMemoryBytes: number;
 
   private constructor(private readonly options: ExecutorRuntimeOptions) {
     this.executorId = options.executorId;
@@ -88,9 +86,8 @@ export class ExecutorRuntime {
     const memory = options.memoryBytes ?? availableMemoryBytes();
     this.memoryBytes = memory;
     this.mapOutputBytes = mapOutputMemoryBytes(memory, DEFAULT_CAPACITY_BYTES);
-    this.taskMemoryBytes = taskMemoryBytes(memory, options.cores);
     this.threads = new TaskThreadPool(options.cores, {
-      executorId: options.executorId, secret: options.secret, tls: options.tls, chaos: options.chaos, taskMemoryBytes: this.taskMemoryBytes,
+      executorId: options.executorId, secret: options.secret, tls: options.tls, chaos: options.chaos, taskMemoryBytes: taskMemoryBytes(memory, options.cores),
       storageMemoryBytes: storageMemoryBytes(memory, options.cores),
     });
     this.metrics = new ExecutorMetrics(options.executorId, options.cores, {

@@ -23,8 +23,7 @@ export interface ReduceInput extends AsyncIterable<Table> {
 const FETCH_BATCH_BYTES = 16 * 1024 * 1024;
 const FETCHES_IN_FLIGHT = 4;
 
-/** One request of a reduce task: blocks `indices` (of its non-empty blocks), all of one executor. */
-export interface Request { indices: number[]; remote: boolean; bytes: number }
+interface Request { indices: number[]; remote: boolean; bytes: number }
 
 /**
  * The blocks of `input`, streamed. Local blocks are read from this executor's kept map outputs or
@@ -33,15 +32,13 @@ export interface Request { indices: number[]; remote: boolean; bytes: number }
  * (this one included) and up to FETCH_BATCH_BYTES per request, at most FETCHES_IN_FLIGHT
  * requests at once (Spark's maxBytesInFlight / maxReqsInFlight), and no new request while the
  * bytes fetched but not yet consumed exceed `windowBytes` (the request holding the next block
- * the consumer needs always goes out, so the stream never stalls). A remote request whose blocks
- * this executor's main thread fetched while task `taskId` was queued (shuffle-prefetch.ts) takes
- * those bytes instead; if that fetch failed or never happened, the request is fetched as usual.
+ * the consumer needs always goes out, so the stream never stalls).
  *
  * @example
  * for await (const block of reduceInput(input, env, { windowBytes: 64 << 20 })) merge(block);
  */
-export function reduceInput(input: ShuffleInput, env: TaskEnvironment, options: ReduceInputOptions): ReduceInput {
-  const blocks = nonEmptyBlocks(input);
+export function reduceInput(input: ShuffleInput, env: TaskEnvironment, options: { windowBytes: number }): ReduceInput {
+  const blocks = input.blocks.filter((b) => b.size > 0);
   const bytes = blocks.reduce((sum, b) => sum + b.size, 0);
   return {
     bytes,
@@ -49,18 +46,7 @@ export function reduceInput(input: ShuffleInput, env: TaskEnvironment, options: 
   };
 }
 
-export interface ReduceInputOptions {
-  windowBytes: number;
-  /** The task reading: the main thread may hold blocks it fetched for it (TaskEnvironment.takePrefetched). */
-  taskId?: number;
-}
-
-/** The blocks of `input` a reduce task fetches (the empty ones are never asked for), in map-partition order. */
-export function nonEmptyBlocks(input: ShuffleInput): BlockLocation[] {
-  return input.blocks.filter((b) => b.size > 0);
-}
-
-async function* streamBlocks(input: ShuffleInput, blocks: BlockLocation[], env: TaskEnvironment, options: ReduceInputOptions): AsyncGenerator<Table> {
+async function* streamBlocks(input: ShuffleInput, blocks: BlockLocation[], env: TaskEnvironment, options: { windowBytes: number }): AsyncGenerator<Table> {
   const requests = planRequests(blocks, env.executorId);
   // requestOf[i]: the request that fetches block i. Requests are started in order of their first block.
   const requestOf = new Int32Array(blocks.length);
@@ -76,7 +62,7 @@ async function* streamBlocks(input: ShuffleInput, blocks: BlockLocation[], env: 
     const request = requests[k]!;
     outstanding += request.bytes;
     inFlight++;
-    const done = fetchRequest(request, blocks, input, env, options.taskId).then(
+    const done = fetchRequest(request, blocks, input, env).then(
       (got) => { got.forEach((b, j) => { bytes[request.indices[j]!] = b; }); },
       (error: unknown) => { failure ??= error; },
     ).finally(() => { inFlight--; });
@@ -123,10 +109,9 @@ async function* streamBlocks(input: ShuffleInput, blocks: BlockLocation[], env: 
 
 /**
  * Blocks grouped per executor (this one included), up to FETCH_BATCH_BYTES per request: one
- * message to a peer, or one call to this executor's main thread, fetches several blocks. The
- * main thread's prefetch plans a queued task's requests with it too, so that they match the task's.
+ * message to a peer, or one call to this executor's main thread, fetches several blocks.
  */
-export function planRequests(blocks: BlockLocation[], self: string): Request[] {
+function planRequests(blocks: BlockLocation[], self: string): Request[] {
   const requests: Request[] = [];
   const open = new Map<string, Request>();
   blocks.forEach((block, i) => {
@@ -143,15 +128,10 @@ export function planRequests(blocks: BlockLocation[], self: string): Request[] {
   return requests;
 }
 
-async function fetchRequest(request: Request, blocks: BlockLocation[], input: ShuffleInput, env: TaskEnvironment, taskId: number | undefined): Promise<Array<Uint8Array | Uint8Array[]>> {
+async function fetchRequest(request: Request, blocks: BlockLocation[], input: ShuffleInput, env: TaskEnvironment): Promise<Array<Uint8Array | Uint8Array[]>> {
   const located = request.indices.map((i) => blocks[i]!);
-  const end = input.endPartition ?? input.reducePartition + 1;
-  if (request.remote && taskId !== undefined && env.takePrefetched) {
-    // Never fatal: a prefetch that failed (or a main thread that cannot answer) leaves the fetch to the task.
-    const prefetched = await env.takePrefetched(taskId, located, input.shuffleId, input.reducePartition, end).catch(() => undefined);
-    if (prefetched) return prefetched;
-  }
   try {
+    const end = input.endPartition ?? input.reducePartition + 1;
     return request.remote
       ? await env.fetchRemoteBlocks(located, input.shuffleId, input.reducePartition, end)
       : await readLocal(env, input, located, end);

@@ -203,7 +203,7 @@ class TaskRun {
   private shuffleInput(shuffleId: number): ReduceInput {
     const input = this.inputs.get(shuffleId);
     if (!input) throw new InternalError('NO_SHUFFLE_INPUT', `task ${this.task.taskId} reads shuffle ${shuffleId} but its descriptor has no block locations for it`);
-    const blocks = reduceInput(input, this.env, { windowBytes: this.windowBytes, taskId: this.task.taskId });
+    const blocks = reduceInput(input, this.env, { windowBytes: this.windowBytes });
     const io = this.io;
     io.shuffleReadBytes += blocks.bytes;
     return {

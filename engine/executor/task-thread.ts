@@ -10,10 +10,9 @@ import type { JobBundle } from '../closure/bundle.ts';
 import type { EncodedBuckets } from '../shuffle/bucket-encoder.ts';
 import { BlockStore } from './block-store.ts';
 import { appEnvironment } from './app-environment.ts';
-import type { AppEnvironment, AppServices, FetchedBlocks } from './app-environment.ts';
+import type { AppEnvironment, AppServices } from './app-environment.ts';
 import { type NetworkInfo, TaskError } from '../protocol/index.ts';
 import { runTask } from './task-runner.ts';
-import type { TaskEnvironment } from './environment.ts';
 import { type FromThread, type ToThread, type AppInfo, type ThreadInfo, ownedBuffer, threadCacheDir } from './task-threads.ts';
 import { decodeIpc, encodeIpc } from '../kernels/ipc.ts';
 import { DataflowError } from '../errors.ts';
@@ -69,7 +68,6 @@ function appFor(info: AppInfo): { env: AppEnvironment; blockStore: BlockStore } 
       bundle: (hash) => rpc<JobBundle>(info.appId, 'bundle', [hash]),
       offerMapOutput: (shuffleId, mapPartition, attempt, output) => rpc<boolean>(info.appId, 'offerMapOutput', [shuffleId, mapPartition, attempt, output]),
       mapOutputs: (shuffleId, maps) => rpc<Array<EncodedBuckets | undefined>>(info.appId, 'mapOutputs', [shuffleId, maps]),
-      prefetched: (taskId, request) => rpc<FetchedBlocks | undefined>(info.appId, 'prefetched', [taskId, request]),
     };
     const env = appEnvironment({
       executorId, appId: info.appId, dir: info.dir, shuffleDir: info.shuffleDir, spillDir: info.spillDir, taskMemoryBytes,
@@ -87,11 +85,8 @@ function appFor(info: AppInfo): { env: AppEnvironment; blockStore: BlockStore } 
 
 port.on('message', (m: ToThread) => {
   switch (m.type) {
-    case 'run': {
-      const { env } = appFor(m.app);
-      // Nothing fetched ahead for this task: its reduce input fetches without asking the main thread first.
-      const taskEnv: TaskEnvironment = m.prefetched ? env : Object.assign(Object.create(env) as TaskEnvironment, { takePrefetched: undefined });
-      runTask(m.task, taskEnv).then(
+    case 'run':
+      runTask(m.task, appFor(m.app).env).then(
         // The table's IPC was encoded for this message alone (task-runner.ts finish): moved, not copied.
         (result) => post({ type: 'result', id: m.id, result }, result.payload.kind === 'table' ? ownedBuffer(result.payload.ipc) : []),
         (error: unknown) => post({
@@ -101,7 +96,6 @@ port.on('message', (m: ToThread) => {
         }),
       );
       return;
-    }
     case 'rpcReply': {
       const w = waiting.get(m.rpcId);
       waiting.delete(m.rpcId);

@@ -12,7 +12,7 @@ import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import type { Table } from 'apache-arrow';
 import { type NetworkInfo, type TaskDescriptor, TaskError, type TaskFailureReason, type TaskResult } from '../protocol/index.ts';
-import type { AppServices, FetchedBlocks } from './app-environment.ts';
+import type { AppServices } from './app-environment.ts';
 import { decodeIpc, encodeIpc } from '../kernels/ipc.ts';
 import { taskSpillDir } from './spill-files.ts';
 import { initialOldSpaceMb } from './memory-limit.ts';
@@ -33,8 +33,7 @@ export function threadCacheDir(appDir: string, threadId: number): string {
 export interface AppInfo { appId: string; dir: string; shuffleDir: string; spillDir: string; network: NetworkInfo }
 
 export interface TaskThreads {
-  /** `prefetched`: the main thread fetched some of the task's remote blocks ahead (services.prefetched holds them). */
-  run(task: TaskDescriptor, app: AppInfo, services: AppServices, prefetched?: boolean): Promise<TaskResult>;
+  run(task: TaskDescriptor, app: AppInfo, services: AppServices): Promise<TaskResult>;
   /** A cached partition held by whichever thread computed it. */
   cached(appId: string, cacheId: number, partition: number): Promise<Table | undefined>;
   dropCache(appId: string, cacheId: number): void;
@@ -62,7 +61,7 @@ export type FromThread =
 
 /** Messages to a task thread. */
 export type ToThread =
-  | { type: 'run'; id: number; task: TaskDescriptor; app: AppInfo; prefetched: boolean }
+  | { type: 'run'; id: number; task: TaskDescriptor; app: AppInfo }
   | { type: 'rpcReply'; rpcId: number; value?: unknown; error?: string }
   | { type: 'cached'; rpcId: number; appId: string; cacheId: number; partition: number }
   | { type: 'dropCache'; appId: string; cacheId: number }
@@ -87,13 +86,6 @@ export function ownedBuffer(bytes: unknown): ArrayBuffer[] {
   return buffer instanceof ArrayBuffer && buffer.byteLength === bytes.byteLength ? [buffer] : [];
 }
 
-/** The buffer a reply of `method` to a task thread moves with it (ownedBuffer): its bytes, when it answers bytes. */
-function movedBytes(method: keyof AppServices | 'cached', value: unknown): ArrayBuffer[] {
-  if (method === 'blob' || method === 'cached') return ownedBuffer(value);
-  if (method === 'prefetched' && value !== undefined) return ownedBuffer((value as FetchedBlocks).body);
-  return [];
-}
-
 /**
  * Task threads started from now on begin with an old generation of `mb` MiB (initialOldSpaceMb),
  * unless 0 or the process was started with a heap size of its own (--initial-old-space-size or
@@ -106,7 +98,7 @@ function startHeapsWithOldSpace(mb: number): void {
   if (size > 0 && !given) setFlagsFromString(`--initial-old-space-size=${size}`);
 }
 
-interface Pending { task: TaskDescriptor; app: AppInfo; services: AppServices; prefetched: boolean; resolve: (r: TaskResult) => void; reject: (e: Error) => void }
+interface Pending { task: TaskDescriptor; app: AppInfo; services: AppServices; resolve: (r: TaskResult) => void; reject: (e: Error) => void }
 interface Slot {
   worker: Worker; busy: Pending | undefined; id: number;
   /** Folders of the applications its thread ran tasks for, by id (their caches on disk go with the thread). */
@@ -151,9 +143,9 @@ export class TaskThreadPool implements TaskThreads {
     worker.unref();
   }
 
-  run(task: TaskDescriptor, app: AppInfo, services: AppServices, prefetched = false): Promise<TaskResult> {
+  run(task: TaskDescriptor, app: AppInfo, services: AppServices): Promise<TaskResult> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ task, app, services, prefetched, resolve, reject });
+      this.queue.push({ task, app, services, resolve, reject });
       this.dispatch();
     });
   }
@@ -230,7 +222,7 @@ export class TaskThreadPool implements TaskThreads {
       const pending = this.queue.shift()!;
       slot.busy = pending;
       slot.appDirs.set(pending.app.appId, pending.app.dir);
-      slot.worker.postMessage({ type: 'run', id: pending.task.taskId, task: pending.task, app: pending.app, prefetched: pending.prefetched } satisfies ToThread);
+      slot.worker.postMessage({ type: 'run', id: pending.task.taskId, task: pending.task, app: pending.app } satisfies ToThread);
     }
   }
 
@@ -255,10 +247,9 @@ export class TaskThreadPool implements TaskThreads {
       }
       case 'rpc': {
         const services = slot.busy?.services;
-        // Bytes answered (a source partition from the driver, a cached partition's IPC, blocks fetched
-        // ahead for the task) are this reply's alone: moved, not copied.
+        // Bytes answered (a source partition from the driver, a cached partition's IPC) are this reply's alone: moved, not copied.
         const reply = (r: Omit<Extract<ToThread, { type: 'rpcReply' }>, 'type' | 'rpcId'>): void =>
-          slot.worker.postMessage({ type: 'rpcReply', rpcId: m.rpcId, ...r } satisfies ToThread, movedBytes(m.method, r.value));
+          slot.worker.postMessage({ type: 'rpcReply', rpcId: m.rpcId, ...r } satisfies ToThread, m.method === 'blob' || m.method === 'cached' ? ownedBuffer(r.value) : []);
         if (!services) { reply({ error: `no task of application ${m.appId} is running on this thread` }); return; }
         const call = m.method === 'cached'
           ? this.cached(m.appId, Number(m.args[0]), Number(m.args[1])).then((t) => (t ? encodeIpc(t) : undefined))

@@ -117,12 +117,6 @@ export interface ExecutorStats {
   broadcasts: number;
   /** Shuffle files (data and index) in the application's shuffle folder. */
   shuffleFiles: number;
-  /**
-   * Remote shuffle block bytes this application's tasks took from fetches made while they were
-   * queued (dataflow.executor.queuedTasks), and such fetches held now, not yet taken.
-   */
-  prefetchedBytes: number;
-  prefetchesHeld: number;
 }
 
 /** Environment variable through which `local[N]` hands the cluster secret to its executors. */

@@ -112,10 +112,7 @@ describe('executor processes that die on local[2]', () => {
   });
 
   it('ends a job that kills every executor with a clear message once no replacement is left', async () => {
-    // Executors hold only the task they run (no queued one): each loss fails partition 2's attempt alone.
-    const session = await Session.create({
-      master: 'local[2]', conf: ['dataflow.ui.progress=false', 'dataflow.executor.maxReplacements=1', 'dataflow.task.maxAttempts=6', 'dataflow.executor.queuedTasks=0'],
-    });
+    const session = await Session.create({ master: 'local[2]', conf: ['dataflow.ui.progress=false', 'dataflow.executor.maxReplacements=1', 'dataflow.task.maxAttempts=6'] });
     try {
       const error = await job(session, killProcess, '').collect().then(() => undefined, (e: unknown) => e);
       expect(error).toBeInstanceOf(Error);

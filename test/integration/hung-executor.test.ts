@@ -41,10 +41,7 @@ describe('a hung executor does not stall a shuffle (master + 3 executors as proc
   afterAll(async () => { await cluster?.stop(); });
 
   it('finishes within the network timeout plus the recompute when an executor is stopped while others fetch its blocks', async () => {
-    // Executors hold only the task they run: with a queued task each, the second wave would be
-    // launched with the first and fetch its blocks ahead, before the stop (shuffle-prefetch.test.ts
-    // covers a peer lost under a prefetch).
-    const session = await cluster.session({ executors: 3, conf: ['dataflow.executor.queuedTasks=0'] });
+    const session = await cluster.session({ executors: 3 });
     let victim: { pid: number; id: string } | undefined;
     try {
       // a first run: every executor's task thread now holds an open connection to each other's

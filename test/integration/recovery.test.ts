@@ -52,14 +52,12 @@ describe('recovery from lost executors (master + 3 executors as processes)', () 
     const session = await cluster.session({ executors: 3 });
     try {
       const result = shuffleJob(session, 300, 50).collect();
-      // each executor holds 2 tasks (its core's and one queued: dataflow.executor.queuedTasks=1), so
-      // once some executor got a 7th map task, one of the first six finished: kill its executor,
-      // whose map output is then lost along with the tasks it holds
-      const held = 3 * 2;
-      await waitUntil(() => commandsOf(session, 'LaunchTask').length > held, 'a 7th map task', 30_000);
+      // once some executor got a 4th map task, one of the first three finished: kill its executor,
+      // whose map output is then lost along with the task it is running
+      await waitUntil(() => commandsOf(session, 'LaunchTask').length > 3, 'a 4th map task', 30_000);
       const mapStage = firstStageId(session);
-      const victim = commandsOf(session, 'LaunchTask')[held]!.task.executorId;
-      expect(commandsOf(session, 'LaunchTask')[held]!.task.stageId).toBe(mapStage);
+      const victim = commandsOf(session, 'LaunchTask')[3]!.task.executorId;
+      expect(commandsOf(session, 'LaunchTask')[3]!.task.stageId).toBe(mapStage);
       await cluster.executors.get(victim)!.kill('SIGKILL');
 
       expect(byKey(await result)).toEqual(expected);
@@ -68,7 +66,7 @@ describe('recovery from lost executors (master + 3 executors as processes)', () 
       expect(resubmitted.map((c) => c.because.kind)).toContain('ExecutorLost');
       expect(resubmitted.every((c) => 'executorId' in c.because && c.because.executorId === victim)).toBe(true);
       // no task ran on the dead executor after its loss was noticed, and the others did the work
-      const launchedAfter = commandsOf(session, 'LaunchTask').slice(held + 1).map((c) => c.task.executorId);
+      const launchedAfter = commandsOf(session, 'LaunchTask').slice(4).map((c) => c.task.executorId);
       expect(new Set(launchedAfter).size).toBeGreaterThanOrEqual(2);
     } finally {
       await session.stop();
