@@ -16,7 +16,9 @@
 //
 // (3) with --processes N: the same job in separate processes, N pairs alternating (on, off; then off, on),
 // each process warmed up by 30 jobs and timing 150 (bench/event-log/steady-state.ts): the steady state
-// a user's application is in, with no heap or thread shared between the two settings.
+// a user's application is in, with no heap or thread shared between the two settings. Beside each
+// pair runs a control pair with both off in both processes (A/A): the spread of the same comparison
+// when nothing differs, the noise floor a ratio of this machine's must be read against.
 //
 //   npx tsx bench/event-log.ts [--runs N] [--processes N]
 
@@ -168,12 +170,17 @@ function steadyState(mode: 'on' | 'off'): { median: number; best: number; cpu: n
   return { median: s.median, best: s.min, cpu: r.cpuMsPerJob };
 }
 const steady: Array<{ on: ReturnType<typeof steadyState>; off: ReturnType<typeof steadyState> }> = [];
+/** Control pairs, both processes with UI and log off (`on` here is the one in the place of the on-process). */
+const control: typeof steady = [];
 try {
   local = await alternate('local', RUNS);
   local2 = await alternate('local[2]', LOCAL2_RUNS);
   for (let i = 0; i < PROCESSES; i++) {
     if (i % 2 === 0) { const on = steadyState('on'); steady.push({ on, off: steadyState('off') }); }
     else { const off = steadyState('off'); steady.push({ on: steadyState('on'), off }); }
+    // the control pair in the same order: the process standing for `on` first in even pairs, second in odd ones
+    if (i % 2 === 0) { const on = steadyState('off'); control.push({ on, off: steadyState('off') }); }
+    else { const off = steadyState('off'); control.push({ on: steadyState('off'), off }); }
   }
 } finally {
   await rm(logs, { recursive: true, force: true });
@@ -192,11 +199,16 @@ const row = (kind: keyof JobTimes, master = 'local', pair = local): TableRow => 
 };
 function steadyRow(): TableRow {
   const med = (f: (p: (typeof steady)[number]) => number): number => summarise(steady.map(f)).median;
+  const spread = (pairs: typeof steady): string => {
+    const ratios = pairs.map((p) => p.on.median / p.off.median);
+    return `${Math.min(...ratios).toFixed(3)}-${Math.max(...ratios).toFixed(3)}×`;
+  };
+  const controlMedian = summarise(control.map((p) => p.on.median / p.off.median)).median;
   return {
     measure: `per-task overhead, local (job of ${TASKS} empty tasks), UI + event log on, separate processes in steady state (${steady.length} pairs alternating, 30 jobs of warm-up, 150 timed each)`,
     dataflow: `${fmt(med((p) => p.on.best) / TASKS)} ms/task best, ${fmt(med((p) => p.on.median) / TASKS)} median (medians over the processes); process CPU ${fmt(med((p) => p.on.cpu) / TASKS)} ms/task`,
     reference: `processes with both off: ${fmt(med((p) => p.off.best) / TASKS)} ms best, ${fmt(med((p) => p.off.median) / TASKS)} median; process CPU ${fmt(med((p) => p.off.cpu) / TASKS)} ms/task`,
-    verdict: `${med((p) => p.on.best / p.off.best).toFixed(3)}× best, ${med((p) => p.on.median / p.off.median).toFixed(3)}× median (medians of the ${steady.length} pairs); CPU ${med((p) => p.on.cpu / p.off.cpu).toFixed(3)}×; goal ≤ 1.03×`,
+    verdict: `${med((p) => p.on.best / p.off.best).toFixed(3)}× best, ${med((p) => p.on.median / p.off.median).toFixed(3)}× median (medians of the ${steady.length} pairs; the pairs ${spread(steady)}); CPU ${med((p) => p.on.cpu / p.off.cpu).toFixed(3)}×; goal ≤ 1.03×. Control pairs, both off (A/A), alongside: ${controlMedian.toFixed(3)}× median, the pairs ${spread(control)}`,
   };
 }
 const offCpu = summarise(off.map((r) => r.cpu));

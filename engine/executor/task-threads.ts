@@ -1,5 +1,5 @@
-// Where an executor runs its tasks. With one core, on its main thread. With N cores, on a pool of
-// N worker threads, so CPU-bound tasks really use N cores: the main thread keeps the network
+// Where an executor runs its tasks: on a pool of one worker thread per core (one for a one-core
+// executor too), so CPU-bound tasks really use N cores: the main thread keeps the network
 // (driver connection, block server) and answers the threads' requests for driver data, while
 // each thread runs tasks with its own connections to peer executors and its own cache memory.
 // A thread that reaches its V8 heap limit is ended by V8: its task fails as OutOfMemory (retried by
