@@ -206,6 +206,13 @@ export class EventUnpacker {
 
   /** The TaskStart at `row` of `n`, written into `into`. */
   private readTaskStart(n: Float64Array, row: number, into: TaskStartEvent): TaskStartEvent {
+    this.readTaskFields(n, row, into);
+    into.host = this.names[n[row + F.host]!]!;
+    return into;
+  }
+
+  /** The fields TaskStart and TaskEnd share (time to executorId), at `row` of `n`, written into `into`. */
+  private readTaskFields(n: Float64Array, row: number, into: Omit<TaskStartEvent, 'event' | 'host'>): void {
     into.time = n[row + F.time]!;
     into.stageId = n[row + F.stageId]!;
     into.stageAttempt = n[row + F.stageAttempt]!;
@@ -213,20 +220,12 @@ export class EventUnpacker {
     into.partition = n[row + F.partition]!;
     into.attempt = n[row + F.attempt]!;
     into.executorId = this.names[n[row + F.executor]!]!;
-    into.host = this.names[n[row + F.host]!]!;
-    return into;
   }
 
   /** The TaskEnd at `row` of `batch`, written into `into`; failure fields only where it has them (reset to undefined where `into` had them). */
   private readTaskEnd(batch: PackedBatch, row: number, into: TaskEndEvent): TaskEndEvent {
     const n = batch.numbers;
-    into.time = n[row + F.time]!;
-    into.stageId = n[row + F.stageId]!;
-    into.stageAttempt = n[row + F.stageAttempt]!;
-    into.taskId = n[row + F.taskId]!;
-    into.partition = n[row + F.partition]!;
-    into.attempt = n[row + F.attempt]!;
-    into.executorId = this.names[n[row + F.executor]!]!;
+    this.readTaskFields(n, row, into);
     into.status = STATUSES[n[row + F.status]!]!;
     into.durationMs = n[row + F.durationMs]!;
     const io = into.io;
