@@ -30,6 +30,8 @@ import type { TableRow } from './lib/report.ts';
 import { benchConf, cleanUpOnSignal } from './lib/sessions.ts';
 
 const SECTIONS = ['overhead', 'shuffle', 'parquet', 'speedup'] as const;
+/** The web UI and the event log off (both are on by default). */
+const MONITOR_OFF = ['dataflow.ui.enabled=false', 'dataflow.eventLog.enabled=false'];
 type Section = (typeof SECTIONS)[number];
 
 /** Published, not measured here: Spark's per-task scheduling cost as quoted by Sparrow (SOSP 2013). */
@@ -101,6 +103,12 @@ export async function main(argv: string[]): Promise<number> {
     const shuffleOptions = { master: 'local[2]', rows: q ? 1_000_000 : 3_000_000, partitions: 8, runs: options.runs ?? RUNS.shuffle };
     const tlsRunner = await openShuffleRunner(shuffleOptions, ['dataflow.tls.enabled=true']);
     const tlsRuns: ShuffleRun[] = [];
+    // And on a third with the web UI and the event log off (issue 12's cost, measured in the same run).
+    const quietRunner = await openShuffleRunner(shuffleOptions, MONITOR_OFF).catch(async (error: unknown) => {
+      await tlsRunner.close();
+      throw error;
+    });
+    const quietRuns: ShuffleRun[] = [];
     let shuffle: ShuffleResult;
     try {
       shuffle = await measureShuffle(shuffleOptions, async () => {
@@ -108,9 +116,10 @@ export async function main(argv: string[]): Promise<number> {
         rawRates.push(rates.raw);
         engineRates.push(rates.engine);
         tlsRuns.push(await tlsRunner.run());
+        quietRuns.push(await quietRunner.run());
       });
     } finally {
-      await tlsRunner.close();
+      await Promise.all([tlsRunner.close(), quietRunner.close()]);
     }
     const tlsShuffle = shuffleResult(shuffleOptions, tlsRuns);
     results.tlsShuffle = tlsShuffle;
@@ -140,6 +149,7 @@ export async function main(argv: string[]): Promise<number> {
       reference: `plain shuffle (loopback default, clear text) above: ${fmt(shuffle.estimate.bestMbPerSec)} MB/s best, ${fmt(shuffle.estimate.medianMbPerSec)} median`,
       verdict: `${fmt(tlsShuffle.estimate.bestMbPerSec / shuffle.estimate.bestMbPerSec)}× of plain (median ${fmt(tlsShuffle.estimate.medianMbPerSec / shuffle.estimate.medianMbPerSec)}×)`,
     });
+    rows.push(monitorCostRow(shuffle.runs, quietRuns));
     notes.push(
       `raw loopback configurations tried (${fmt(loopbackBytes(q) / 2 / 2 ** 20)} MiB each, best of 2 rounds): ` +
         calibration.tried.map((t) => `${describeRaw(t.config)} ${fmt(t.mbPerSec)}`).join('; ') + ' MB/s',
@@ -253,4 +263,22 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     console.error(error instanceof Error ? error.message : error);
     process.exit(2);
   });
+}
+
+/**
+ * What the web UI and the event log cost the shuffle's jobs: the same jobs on a session with both
+ * off, runs alternating with the default session's. Whole job times are compared (with and without
+ * the shuffle), not the MB/s, a difference of two jobs that doubles the noise.
+ */
+function monitorCostRow(on: ShuffleRun[], off: ShuffleRun[]): TableRow {
+  const jobs = (runs: ShuffleRun[]) => ({ full: summarise(runs.map((r) => r.fullMs)), base: summarise(runs.map((r) => r.baseMs)) });
+  const a = jobs(on);
+  const b = jobs(off);
+  const ms = (s: { min: number; median: number }): string => `${fmt(s.min)} / ${fmt(s.median)} ms`;
+  return {
+    measure: 'the shuffle\'s jobs with the web UI and event log on (the defaults) against both off (dataflow.ui.enabled=false, dataflow.eventLog.enabled=false), runs alternating',
+    dataflow: `on: with the shuffle ${ms(a.full)} best / median, without ${ms(a.base)}`,
+    reference: `off, same run: with the shuffle ${ms(b.full)}, without ${ms(b.base)}`,
+    verdict: `on / off: with the shuffle ${fmt(a.full.min / b.full.min)}× best (median ${fmt(a.full.median / b.full.median)}×), without ${fmt(a.base.min / b.base.min)}× (median ${fmt(a.base.median / b.base.median)}×); goal ≤ 1.03×`,
+  };
 }
