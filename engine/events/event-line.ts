@@ -5,6 +5,11 @@
 // with no object or string built: strings built per task, and their flattening on write, were most of
 // what the log cost (bench/event-log.ts). A field added to TaskStart or TaskEnd goes into the packed
 // layout and here (test/unit/events/event-line.test.ts compares every shape).
+//
+// A task that starts and ends within one batch gets one line, its TaskEnd's, which carries what its
+// TaskStart's would have said (events.ts: `sinceStart` and `host`), when nothing but other tasks' lines
+// came between the two; the reader gives the TaskStart back right before it (log-reader.ts). Half a
+// short task's bytes were its TaskStart line, and they were copied twice (encoded, then written).
 
 import type { EngineEvent } from './events.ts';
 import { LineChunks } from './line-chunks.ts';
@@ -14,7 +19,7 @@ import { EventPacker, F, LINE, TASK_END, TASK_START, TASK_START_WIDTH, TASK_END_
  * Writes packed batches as lines, one writer per log (the driver's thread, or the encoder thread): it
  * keeps the names the batches number, and the bytes of the field runs tasks repeat (a stage's id and
  * attempt, an attempt with its executor and host or status, a time or an io block equal to the last one), so a
- * task's two lines are mostly a few copies and the digits of its id, partition and duration (and time, when it moved on).
+ * task's line (or two) is mostly a few copies and the digits of its id, partition and duration (and time, when it moved on).
  */
 export class PackedLineWriter {
   private readonly names: string[] = [];
@@ -27,6 +32,19 @@ export class PackedLineWriter {
   /** The last io block written (`,"io":{…}`, its counters that are 0 left out) and its nine numbers. */
   private readonly lastIo = new Float64Array(IO_COUNT).fill(Number.NaN);
   private ioBlock: Uint8Array = new Uint8Array(0);
+  /** TaskEnd's run as above with its TaskStart's host carried: `…,"executorId":E,"host":H,"status":S,"durationMs":`, by (attempt, executor#, status, host#). */
+  private readonly carryingEndRuns = new Segments();
+  /**
+   * By row of the batch being written: -1 for a TaskStart whose line its TaskEnd's carries; 1 + the
+   * row of its TaskStart for that TaskEnd; 0 for any other task row (pairTasks).
+   */
+  private pairs = new Int32Array(0);
+  /** The batch's TaskStarts waiting for their TaskEnd, by taskId's low bits (a later one there takes the place). */
+  private readonly waitingTask = new Float64Array(WAITING_SLOTS);
+  private readonly waitingRow = new Int32Array(WAITING_SLOTS);
+  /** Which run of task rows (between two other lines, within one batch) each slot's start is of: a slot of another run is empty. */
+  private readonly waitingRun = new Float64Array(WAITING_SLOTS);
+  private run = 0;
   /** The last time written and its digits (tasks of a busy driver share a millisecond by the dozen). */
   private lastTime = Number.NaN;
   private readonly timeDigits = new Uint8Array(32);
@@ -46,17 +64,22 @@ export class PackedLineWriter {
   write(batch: PackedBatch, into: LineChunks): void {
     for (const name of batch.newNames) this.names.push(name);
     const n = batch.numbers;
+    const pairs = this.pairTasks(batch);
     for (let row = 0; row < batch.length;) {
       const kind = n[row]!;
       if (kind === TASK_START) {
-        const b = into.room(400 + 6 * (this.names[n[row + F.executor]!]!.length + this.names[n[row + F.host]!]!.length));
-        into.wrote(newline(b, this.taskStart(n, row, b, into.position)));
+        if (pairs[row] !== -1) {
+          const b = into.room(400 + 6 * (this.names[n[row + F.executor]!]!.length + this.names[n[row + F.host]!]!.length));
+          into.wrote(newline(b, this.taskStart(n, row, b, into.position)));
+        }
         row += TASK_START_WIDTH;
       } else if (kind === TASK_END) {
         const failure = n[row + F.failure]! >= 0 ? batch.texts[n[row + F.failure]!]! : undefined;
         const failureKind = n[row + F.failureKind]! >= 0 ? batch.texts[n[row + F.failureKind]!]! : undefined;
-        const b = into.room(1000 + 6 * (this.names[n[row + F.executor]!]!.length + (failure?.length ?? 0) + (failureKind?.length ?? 0)));
-        into.wrote(newline(b, this.taskEnd(n, row, failure, failureKind, b, into.position)));
+        const start = pairs[row]! - 1;
+        const hostLength = start >= 0 ? this.names[n[start + F.host]!]!.length : 0;
+        const b = into.room(1000 + 6 * (this.names[n[row + F.executor]!]!.length + hostLength + (failure?.length ?? 0) + (failureKind?.length ?? 0)));
+        into.wrote(newline(b, this.taskEnd(n, row, start, failure, failureKind, b, into.position)));
         row += TASK_END_WIDTH;
       } else if (kind === LINE) {
         const line = batch.texts[n[row + 1]!]!;
@@ -68,6 +91,58 @@ export class PackedLineWriter {
         throw new Error(`a packed event batch holds an unknown kind ${kind} at ${row}`);
       }
     }
+  }
+
+  /**
+   * Pairs each TaskEnd of `batch` with the TaskStart of its task before it, when only task rows come
+   * between them and the two agree on every field they share, and the start's time is given back
+   * exactly by the end's time less their difference (always, for times in whole milliseconds):
+   * pairs[start] = -1, pairs[end] = start + 1. Other task rows get 0.
+   */
+  private pairTasks(batch: PackedBatch): Int32Array {
+    if (this.pairs.length < batch.length) this.pairs = new Int32Array(batch.numbers.length);
+    const pairs = this.pairs;
+    const n = batch.numbers;
+    const tasks = this.waitingTask;
+    const rows = this.waitingRow;
+    const runs = this.waitingRun;
+    let run = ++this.run;
+    for (let row = 0; row < batch.length;) {
+      const kind = n[row]!;
+      if (kind === TASK_START) {
+        const taskId = n[row + F.taskId]!;
+        const slot = taskId & WAITING_MASK;
+        pairs[row] = 0;
+        tasks[slot] = taskId;
+        rows[slot] = row;
+        runs[slot] = run;
+        row += TASK_START_WIDTH;
+      } else if (kind === TASK_END) {
+        const taskId = n[row + F.taskId]!;
+        const slot = taskId & WAITING_MASK;
+        pairs[row] = 0;
+        if (runs[slot] === run && tasks[slot] === taskId) {
+          runs[slot] = 0;
+          const start = rows[slot]!;
+          const time = n[row + F.time]!;
+          const startTime = n[start + F.time]!;
+          if (
+            n[start + F.stageId] === n[row + F.stageId] && n[start + F.stageAttempt] === n[row + F.stageAttempt] && n[start + F.partition] === n[row + F.partition]
+            && n[start + F.attempt] === n[row + F.attempt] && n[start + F.executor] === n[row + F.executor] && time - (time - startTime) === startTime
+          ) {
+            pairs[start] = -1;
+            pairs[row] = start + 1;
+          }
+        }
+        row += TASK_END_WIDTH;
+      } else if (kind === LINE) {
+        run = ++this.run; // a start before another line keeps its own line
+        row += 2;
+      } else {
+        throw new Error(`a packed event batch holds an unknown kind ${kind} at ${row}`);
+      }
+    }
+    return pairs;
   }
 
   /** time … partition, the fields both lines start with: `{"event":…,"time":T,"stageId":S,"stageAttempt":A,"taskId":I,"partition":P`. */
@@ -117,22 +192,29 @@ export class PackedLineWriter {
     return at;
   }
 
-  private taskEnd(n: Float64Array, row: number, failure: string | undefined, failureKind: string | undefined, b: Buffer, at: number): number {
+  /** A TaskEnd's line; with `start` (its TaskStart's row, or -1) it carries that start's host and time (as `sinceStart`). */
+  private taskEnd(n: Float64Array, row: number, start: number, failure: string | undefined, failureKind: string | undefined, b: Buffer, at: number): number {
     at = this.head(n, row, KEY.endTime, b, at);
     const attempt = n[row + F.attempt]!;
     const executor = n[row + F.executor]!;
     const status = n[row + F.status]!;
-    const key = executor < 65536 ? (attempt * 65536 + executor) * 4 + status : Number.NaN;
-    const mid = this.endRuns.find(key);
+    const host = start >= 0 ? n[start + F.host]! : -1;
+    let key = executor < 65536 ? (attempt * 65536 + executor) * 4 + status : Number.NaN;
+    if (start >= 0) key = host < 65536 ? key * 65536 + host : Number.NaN;
+    const runs = start >= 0 ? this.carryingEndRuns : this.endRuns;
+    const mid = runs.find(key);
     if (mid !== undefined) at = raw(b, at, mid);
     else {
-      const start = at;
+      const from = at;
       if (attempt !== 0) at = num(b, raw(b, at, KEY.attempt), attempt);
       at = str(b, raw(b, at, KEY.executorId), this.names[executor]!);
+      if (start >= 0) at = str(b, raw(b, at, KEY.host), this.names[host]!);
       at = raw(b, at, KEY.statusThenDuration[status]!);
-      this.endRuns.keep(key, b, start, at);
+      runs.keep(key, b, from, at);
     }
-    at = this.io(n, row + F.io, b, num(b, at, n[row + F.durationMs]!));
+    at = num(b, at, n[row + F.durationMs]!);
+    if (start >= 0) at = num(b, raw(b, at, KEY.sinceStart), n[row + F.time]! - n[start + F.time]!);
+    at = this.io(n, row + F.io, b, at);
     if (failure !== undefined) at = str(b, raw(b, at, KEY.failure), failure);
     if (failureKind !== undefined) at = str(b, raw(b, at, KEY.failureKind), failureKind);
     return raw(b, at, KEY.close);
@@ -192,6 +274,9 @@ class Segments {
 }
 
 const MAX_SEGMENTS = 4096;
+/** TaskStarts a batch's writer keeps waiting for their TaskEnd, by their taskId's low bits: far more than tasks run at once. */
+const WAITING_SLOTS = 4096;
+const WAITING_MASK = WAITING_SLOTS - 1;
 const IO_COUNT = 9;
 const MAX_SEGMENT_BYTES = 1024;
 
@@ -225,7 +310,7 @@ const KEY = {
   stageAttempt: bytes(',"stageAttempt":'), taskId: bytes(',"taskId":'), partition: bytes(',"partition":'), attempt: bytes(',"attempt":'),
   executorId: bytes(',"executorId":'), host: bytes(',"host":'), close: bytes('}'),
   statusThenDuration: STATUSES.map((s) => bytes(`,"status":"${s}","durationMs":`)),
-  ioOpen: bytes(',"io":{'),
+  sinceStart: bytes(',"sinceStart":'), ioOpen: bytes(',"io":{'),
   io: IO_NAMES.map((name) => bytes(`"${name}":`)),
   ioNext: IO_NAMES.map((name) => bytes(`,"${name}":`)),
   failure: bytes(',"failure":'), failureKind: bytes(',"failureKind":'),

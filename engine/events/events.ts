@@ -7,9 +7,24 @@
 // TaskEnd are written by hand (event-line.ts): a field added to them goes there too. Their lines
 // leave out stageAttempt, attempt and io's counters when 0, and the reader (log-reader.ts) gives
 // them back as 0.
+//
+// One line for a short task (version 3): when a task's TaskStart and TaskEnd are encoded in the same
+// batch with only other tasks' lines between them, and agree on every field they share, the TaskStart
+// has no line of its own: its TaskEnd's line carries `"host":H` (after executorId) and `"sinceStart":D`
+// (after durationMs), D the TaskEnd's time less the TaskStart's, written only when that gives the start
+// time back exactly (whole milliseconds always do). The reader gives the TaskStart back, right before
+// the TaskEnd: the fold sees each task's two events and folds the status live folded, since a start
+// is moved only past other tasks' events (task counts are sums; an executor's active tasks, kept at 0
+// or more, are reset only by ExecutorRemoved and ExecutorAdded, lines no start is moved past, and the
+// driver ends an executor's tasks before it posts its removal). A task whose end is not in its start's
+// batch keeps its TaskStart line: a running task shows in a crashed driver's log.
+// A version 2 reader would read such a task as one it never saw start (no host), hence version 3.
 
-/** 1: every field written; 2: a task's fields that are 0 left out (version 1 logs read the same). */
-export const EVENT_LOG_VERSION = 2;
+/**
+ * 1: every field written; 2: a task's fields that are 0 left out; 3: a task whose start and end were
+ * in one batch on one line (version 1 and 2 logs read the same).
+ */
+export const EVENT_LOG_VERSION = 3;
 
 /** Bytes and rows a task moved; every field a sum over the task attempt. */
 export interface TaskIo {

@@ -2,6 +2,8 @@
 // line (corrupt, truncated by a crash mid-write, from a newer writer) is skipped and counted, so a
 // damaged log still opens and says how much of it could not be read (skippedLogLines). A task's
 // fields the writer leaves out when 0 (event-line.ts) are read back as 0; older logs wrote them all.
+// A TaskEnd line that carries its task's start (`sinceStart` and `host`, version 3) is read back as
+// that TaskStart and then the TaskEnd, the two events the live UI folded.
 
 import type { EngineEvent, EngineEventName, TaskIo } from './events.ts';
 import { type AppState, applyEvent, emptyAppState } from './fold.ts';
@@ -12,11 +14,12 @@ const EVENT_NAMES: ReadonlySet<EngineEventName> = new Set<EngineEventName>([
 ]);
 
 /**
- * One line of a log as an event, or undefined when it is not one (blank lines are undefined too).
+ * The events of one line of a log (one, or a TaskStart and its TaskEnd), or undefined when it is not
+ * one (blank lines are undefined too).
  *
- * @example parseEventLine('{"event":"JobEnd","time":1,"jobId":0,"status":"succeeded"}')?.event // 'JobEnd'
+ * @example parseEventLine('{"event":"JobEnd","time":1,"jobId":0,"status":"succeeded"}')?.[0]?.event // 'JobEnd'
  */
-export function parseEventLine(line: string): EngineEvent | undefined {
+export function parseEventLine(line: string): EngineEvent[] | undefined {
   let value: unknown;
   try {
     value = JSON.parse(line);
@@ -26,12 +29,33 @@ export function parseEventLine(line: string): EngineEvent | undefined {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
   const { event, time } = value as { event?: unknown; time?: unknown };
   if (typeof event !== 'string' || !EVENT_NAMES.has(event as EngineEventName) || typeof time !== 'number') return undefined;
-  if (event === 'TaskStart' || event === 'TaskEnd') withZeros(value as TaskFields, event === 'TaskEnd');
-  return value as EngineEvent;
+  if (event !== 'TaskStart' && event !== 'TaskEnd') return [value as EngineEvent];
+  const task = value as TaskFields;
+  withZeros(task, event === 'TaskEnd');
+  if (event === 'TaskStart' || task.sinceStart === undefined) return [value as EngineEvent];
+  return withStart(task as TaskFields & TaskEndEvent);
 }
 
-/** A task line's fields the writer leaves out when 0. */
-interface TaskFields { stageAttempt?: unknown; attempt?: unknown; io?: unknown }
+type TaskEndEvent = Extract<EngineEvent, { event: 'TaskEnd' }>;
+
+/**
+ * A TaskEnd line that carries its TaskStart (`sinceStart`: ms from the start's time to its own;
+ * `host`) as the two events, its own without those fields; undefined if they are not a number and a string.
+ */
+function withStart(end: TaskFields & TaskEndEvent): EngineEvent[] | undefined {
+  const { sinceStart, host } = end;
+  if (typeof sinceStart !== 'number' || typeof host !== 'string') return undefined;
+  delete end.sinceStart;
+  delete end.host;
+  const start: EngineEvent = {
+    event: 'TaskStart', time: end.time - sinceStart, stageId: end.stageId, stageAttempt: end.stageAttempt, taskId: end.taskId, partition: end.partition,
+    attempt: end.attempt, executorId: end.executorId, host,
+  };
+  return [start, end];
+}
+
+/** A task line's fields the writer leaves out when 0, and those a TaskEnd carries of its TaskStart. */
+interface TaskFields { stageAttempt?: unknown; attempt?: unknown; io?: unknown; sinceStart?: unknown; host?: unknown }
 const IO_COUNTERS: ReadonlyArray<keyof TaskIo> = [
   'inputBytes', 'inputRecords', 'shuffleReadBytes', 'shuffleReadRecords', 'shuffleWriteBytes', 'shuffleWriteRecords', 'outputRecords', 'spillBytes', 'peakMemoryBytes',
 ];
@@ -61,8 +85,8 @@ export function foldEventLog(text: string, appId?: string): AppState {
     const line = text.slice(start, end).trim();
     start = end + 1;
     if (line === '') continue;
-    const event = parseEventLine(line);
-    if (event) applyEvent(state, event);
+    const events = parseEventLine(line);
+    if (events) for (const event of events) applyEvent(state, event);
     else state.skippedLogLines++;
   }
   return state;

@@ -6,7 +6,8 @@
 //    JS heap for the garbage collector to copy or promote.
 //  - The first THREAD_AFTER_EVENTS events are encoded as lines (event-line.ts) on the caller's
 //    thread, batch by batch; after them a thread of the writer's own (log-encoder-thread.ts) takes
-//    the batches: what the log cost a job of short tasks, measured by bench/event-log.ts.
+//    the batches: what the log cost a job of short tasks, measured by bench/event-log.ts. Both write
+//    the same lines (one PackedLineWriter's): a task started and ended within a batch on one line.
 //  - With `fold` (the live UI is on) that thread also folds the events into the UI's status and
 //    answers its queries (query()), so the driver's thread neither folds nor keeps the status. The
 //    batches packed before the thread ran are kept (as numbers) and sent to it first, to be folded

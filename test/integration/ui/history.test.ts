@@ -96,7 +96,9 @@ async function waitForLog(logs: string, timeoutMs: number): Promise<string> {
   for (;;) {
     const name = existsSync(logs) ? readdirSync(logs).find((f) => f.endsWith('.jsonl.inprogress')) : undefined;
     const text = name ? readFileSync(join(logs, name), 'utf8') : '';
-    if (name && (text.match(/"event":"JobStart"/g) ?? []).length >= 2 && (text.match(/"event":"TaskStart"/g) ?? []).length >= 6) return name;
+    // a task started: a TaskStart line, or a TaskEnd line that carries its start (it ended within the batch)
+    const started = (text.match(/"event":"TaskStart"/g) ?? []).length + (text.match(/"sinceStart":/g) ?? []).length;
+    if (name && (text.match(/"event":"JobStart"/g) ?? []).length >= 2 && started >= 6) return name;
     if (Date.now() > deadline) throw new Error(`no log of a running second job in ${logs} within ${timeoutMs} ms:\n${text}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

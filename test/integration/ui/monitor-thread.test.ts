@@ -3,7 +3,8 @@
 // UI then answers exactly what `dataflow history` folds from the same application's log, task by
 // task; with the event log off the thread folds alone; an event posted just before a request is in
 // its answer; and an ApplicationMonitor fed by hand answers the same with the hand-over after 10
-// events as with none (the driver's thread folding throughout), failures, retries and lost executors included.
+// events as with none (the driver's thread folding throughout), failures, retries and lost executors
+// included, and as history folds from its log.
 
 import { afterAll, describe, expect, it } from 'vitest';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -89,6 +90,14 @@ describe('the UI status folded on the monitor thread', () => {
         expect((await fetch(`${api}/stages/7`)).status).toBe(404);
         await monitor.stop({ status: 'succeeded' });
         answers.push(views);
+        if (log) { // and history folds the same from the log (tasks started and ended within a batch on one line)
+          const history = new HistorySource(dir);
+          const logged = async <T>(query: Parameters<HistorySource['query']>[1]): Promise<T> => (await history.query(monitor.appId, query))!.answer as T;
+          const historyApp = await logged<ApplicationStatus>({ view: 'application' });
+          expect(historyApp).toEqual({ ...app, status: 'succeeded', endTime: historyApp.endTime });
+          expect(await Promise.all([0, 1].map((jobId) => logged<JobStatus>({ view: 'job', jobId })))).toEqual(views.jobs);
+          expect(await Promise.all([{ stageId: 0 }, { stageId: 1 }, { stageId: 0, attempt: 0 }].map((q) => logged<StageStatus>({ view: 'stage', ...q })))).toEqual(views.stages);
+        }
       }
     }
     const [first] = answers as Array<{ app: ApplicationStatus; stages: StageStatus[] }>;

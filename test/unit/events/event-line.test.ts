@@ -1,6 +1,8 @@
 // The event log's lines: TaskStart and TaskEnd are written field by field into bytes for speed; each must
 // be exactly JSON.stringify of the event with its fields that are 0 left out (logForm), with every optional
 // field, odd strings, and every kind of number, and read back (parseEventLine) as the event again.
+// A task started and ended within one batch is one line (its TaskEnd's, carrying its host and start
+// time), read back as its two events; a start whose end is in a later batch, or past another line, keeps its line.
 // And the packed events read back (the monitor thread's status fold) are the events packed, field for field.
 
 import { describe, expect, it } from 'vitest';
@@ -87,18 +89,90 @@ function taskStream(): EngineEvent[] {
 describe('eventLine', () => {
   it.each(events.map((e, i) => [i, e] as const))('writes event %i exactly as JSON.stringify of its log form does, and reads it back', (_i, event) => {
     expect(eventLine(event)).toBe(JSON.stringify(logForm(event)));
-    expect(parseEventLine(eventLine(event))).toEqual(asRead(event));
+    expect(parseEventLine(eventLine(event))).toEqual([asRead(event)]);
   });
 
   it('leaves out a task\'s fields that are 0, and reads them back as 0; a log written with them all still reads', () => {
     const zeroIo = { inputBytes: 0, inputRecords: 0, shuffleReadBytes: 0, shuffleReadRecords: 0, shuffleWriteBytes: 0, shuffleWriteRecords: 0, outputRecords: 0, spillBytes: 0, peakMemoryBytes: 0 };
     const end: EngineEvent = { event: 'TaskEnd', time: 9, stageId: 2, stageAttempt: 0, taskId: 5, partition: 5, attempt: 0, executorId: 'driver', status: 'succeeded', durationMs: 0, io: { ...zeroIo, inputRecords: 1, outputRecords: 1 } };
     expect(eventLine(end)).toBe('{"event":"TaskEnd","time":9,"stageId":2,"taskId":5,"partition":5,"executorId":"driver","status":"succeeded","durationMs":0,"io":{"inputRecords":1,"outputRecords":1}}');
-    expect(parseEventLine(eventLine(end))).toEqual(end);
+    expect(parseEventLine(eventLine(end))).toEqual([end]);
     const idle: EngineEvent = { ...end, io: zeroIo };
     expect(eventLine(idle)).toContain('"io":{}}');
-    expect(parseEventLine(eventLine(idle))).toEqual(idle);
-    expect(parseEventLine(JSON.stringify(end))).toEqual(end); // an older log's full line
+    expect(parseEventLine(eventLine(idle))).toEqual([idle]);
+    expect(parseEventLine(JSON.stringify(end))).toEqual([end]); // an older log's full line
+  });
+});
+
+/** The lines one PackedLineWriter writes for `batches`, each packed into one batch. */
+function inBatches(...batches: EngineEvent[][]): string[] {
+  const writer = new PackedLineWriter();
+  const packer = new EventPacker(64);
+  const lines = new LineChunks();
+  for (const batch of batches) {
+    for (const event of batch) packer.push(event);
+    writer.write(packer.take(), lines);
+  }
+  return Buffer.concat(lines.take()).toString('utf8').trimEnd().split('\n');
+}
+
+describe('one line for a task started and ended within one batch', () => {
+  const zero = { inputBytes: 0, inputRecords: 0, shuffleReadBytes: 0, shuffleReadRecords: 0, shuffleWriteBytes: 0, shuffleWriteRecords: 0, outputRecords: 0, spillBytes: 0, peakMemoryBytes: 0 };
+  const start = (taskId: number, time: number, more: Partial<EngineEvent & { event: 'TaskStart' }> = {}): EngineEvent =>
+    ({ event: 'TaskStart', time, stageId: 4, stageAttempt: 0, taskId, partition: taskId - 10, attempt: 0, executorId: 'driver', host: 'localhost', ...more });
+  const end = (taskId: number, time: number, more: Partial<EngineEvent & { event: 'TaskEnd' }> = {}): EngineEvent =>
+    ({ event: 'TaskEnd', time, stageId: 4, stageAttempt: 0, taskId, partition: taskId - 10, attempt: 0, executorId: 'driver', status: 'succeeded', durationMs: 1, io: zero, ...more });
+  /** The events a log's lines give back, in order. */
+  const read = (lines: string[]): EngineEvent[] => lines.flatMap((line) => parseEventLine(line) ?? []);
+
+  it('writes only the TaskEnd line, carrying the start\'s host and time, and reads back the TaskStart right before it', () => {
+    const retried = { stageAttempt: 1, attempt: 2, executorId: 'exec "2"', host: 'h\u00e9' } as const;
+    const batch = [
+      start(10, 1_767_225_600_000), start(11, 1_767_225_600_001, retried),
+      end(10, 1_767_225_600_003, { durationMs: 2 }),
+      end(11, 1_767_225_600_001, { ...retried, host: undefined, status: 'failed', durationMs: 0, failure: 'boom', failureKind: 'UserCodeError' } as Partial<EngineEvent & { event: 'TaskEnd' }>),
+    ];
+    expect(inBatches(batch)).toEqual([
+      '{"event":"TaskEnd","time":1767225600003,"stageId":4,"taskId":10,"partition":0,"executorId":"driver","host":"localhost","status":"succeeded","durationMs":2,"sinceStart":3,"io":{}}',
+      '{"event":"TaskEnd","time":1767225600001,"stageId":4,"stageAttempt":1,"taskId":11,"partition":1,"attempt":2,"executorId":"exec \\"2\\"","host":"hé","status":"failed","durationMs":0,"sinceStart":0,"io":{},"failure":"boom","failureKind":"UserCodeError"}',
+    ]);
+    expect(read(inBatches(batch))).toEqual([batch[0], batch[2], batch[1], JSON.parse(JSON.stringify(batch[3]))]);
+  });
+
+  it('keeps the TaskStart line of a task whose end is in a later batch, past another line, not its own, or not exactly one time difference away', () => {
+    const later = [[start(10, 5), start(11, 5)], [end(11, 6), end(10, 7)]];
+    expect(inBatches(...later)).toEqual([
+      '{"event":"TaskStart","time":5,"stageId":4,"taskId":10,"partition":0,"executorId":"driver","host":"localhost"}',
+      '{"event":"TaskStart","time":5,"stageId":4,"taskId":11,"partition":1,"executorId":"driver","host":"localhost"}',
+      '{"event":"TaskEnd","time":6,"stageId":4,"taskId":11,"partition":1,"executorId":"driver","status":"succeeded","durationMs":1,"io":{}}',
+      '{"event":"TaskEnd","time":7,"stageId":4,"taskId":10,"partition":0,"executorId":"driver","status":"succeeded","durationMs":1,"io":{}}',
+    ]);
+    expect(read(inBatches(...later))).toEqual(later.flat());
+    const kept = [
+      start(10, 5), { event: 'ExecutorAdded', time: 6, executorId: 'exec-9', host: 'h', port: 1, cores: 1, memoryBytes: 0 } as EngineEvent, end(10, 7), // another line between
+      start(12, 8), end(12, 9, { executorId: 'exec-other' }), // an end that disagrees with its start
+      start(13, 0.1), end(13, 0.7), // 0.7 - (0.7 - 0.1) is not 0.1
+      start(14, 8, { host: 'first' }), start(14, 8), end(14, 9), // a task id started twice: the later start goes with the end
+    ];
+    const lines = inBatches(kept);
+    expect(lines.filter((l) => l.includes('"TaskStart"')).length).toBe(4);
+    expect(lines.filter((l) => l.includes('"sinceStart"')).length).toBe(1);
+    expect(lines.at(-1)).toContain('"host":"localhost"');
+    expect(read(lines)).toEqual(kept);
+  });
+
+  it('reads a version 2 log\'s two lines as before, and skips a carrying line that is cut or whose carried fields are not a number and a string', () => {
+    // as version 2 wrote a task (the same bytes version 3 writes for one whose end is in a later batch)
+    const v2 = [
+      '{"event":"TaskStart","time":5,"stageId":4,"taskId":10,"partition":0,"executorId":"driver","host":"localhost"}',
+      '{"event":"TaskEnd","time":7,"stageId":4,"taskId":10,"partition":0,"executorId":"driver","status":"succeeded","durationMs":1,"io":{}}',
+    ];
+    expect(read(v2)).toEqual([start(10, 5), end(10, 7)]);
+    const carrying = inBatches([start(10, 5), end(10, 7)])[0]!;
+    expect(parseEventLine(carrying)).toEqual([start(10, 5), end(10, 7)]);
+    expect(parseEventLine(carrying.slice(0, -9))).toBeUndefined();
+    expect(parseEventLine(carrying.replace('"sinceStart":2', '"sinceStart":"2"'))).toBeUndefined();
+    expect(parseEventLine(carrying.replace('"host":"localhost"', '"host":null'))).toBeUndefined();
   });
 });
 

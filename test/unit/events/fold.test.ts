@@ -1,11 +1,16 @@
 // The fold of events into the status model, events in and status out: jobs, stages with task
 // counts and distributions, executors lost with their reason, caches, library reports, and a log
-// with corrupt lines that still opens and counts them.
+// with corrupt lines that still opens and counts them; a log written as the writer writes it (a task
+// started and ended within a batch on one line) folds to the status the events fold to, wherever the
+// batches end.
 
 import { describe, expect, it } from 'vitest';
 import type { EngineEvent, TaskIo } from '../../../engine/events/events.ts';
 import { RETAINED_JOBS, applicationStatus, applicationSummary, applyEvent, emptyAppState, jobStatus, stageStatus } from '../../../engine/events/fold.ts';
-import { eventLine } from '../../../engine/events/event-line.ts';
+import { PackedLineWriter, eventLine } from '../../../engine/events/event-line.ts';
+import { LineChunks } from '../../../engine/events/line-chunks.ts';
+import { EventPacker } from '../../../engine/events/packed-events.ts';
+import { mulberry32 } from '../../../engine/kernels/mulberry32.ts';
 import { foldEventLog } from '../../../engine/events/log-reader.ts';
 
 const io = (bytes: number): TaskIo => ({
@@ -157,5 +162,125 @@ describe('foldEventLog', () => {
       expect(applicationStatus(state)).toEqual(applicationStatus(folded));
       for (const stageId of [0, 1]) expect(stageStatus(state, stageId)).toEqual(stageStatus(folded, stageId));
     }
+  });
+});
+
+/** The log's text one PackedLineWriter writes for `events`, a batch ending after each index in `ends` (and at the end). */
+function logText(events: EngineEvent[], ends: number[] = []): string {
+  const writer = new PackedLineWriter();
+  const packer = new EventPacker(64);
+  const lines = new LineChunks();
+  events.forEach((event, i) => {
+    packer.push(event);
+    if (ends.includes(i)) writer.write(packer.take(), lines);
+  });
+  writer.write(packer.take(), lines);
+  return Buffer.concat(lines.take()).toString('utf8');
+}
+
+/** Every view of `state`: the application, and each stage (its latest attempt and each attempt) and job the events name. */
+function views(state: ReturnType<typeof emptyAppState>, events: EngineEvent[]): unknown {
+  const stages = [...new Set(events.flatMap((e) => (e.event === 'StageSubmitted' ? [`${e.stageId}:${e.attempt}`] : [])))];
+  const jobs = [...new Set(events.flatMap((e) => (e.event === 'JobStart' ? [e.jobId] : [])))];
+  return {
+    app: applicationStatus(state, { history: true }),
+    latest: stages.map((s) => stageStatus(state, Number(s.split(':')[0]))),
+    attempts: stages.map((s) => stageStatus(state, Number(s.split(':')[0]), Number(s.split(':')[1]))),
+    jobs: jobs.map((jobId) => jobStatus(state, jobId)),
+  };
+}
+
+/** A seeded application: jobs of one or two stages, 1-4 tasks running at once ending in any order, failures, retries, executors lost and added. */
+function busyApplication(): EngineEvent[] {
+  const random = mulberry32(11);
+  const pick = (n: number): number => Math.floor(random() * n);
+  const events: EngineEvent[] = [{ event: 'ApplicationStart', time: 0, appId: 'app-1', appName: 'busy', master: 'local[4]', user: 'me', logVersion: 3 }];
+  let time = 1_767_225_600_000;
+  let taskId = 0;
+  let executors = 0;
+  const alive: string[] = [];
+  const addExecutor = (): void => {
+    const executorId = `exec-${++executors}`;
+    alive.push(executorId);
+    events.push({ event: 'ExecutorAdded', time, executorId, host: `host-${executors % 3}`, port: 7000 + executors, cores: 2, memoryBytes: 1 << 30 });
+  };
+  addExecutor();
+  addExecutor();
+  let stageId = 0;
+  for (let jobId = 0; jobId < 12; jobId++) {
+    const numTasks = 5 + pick(40);
+    events.push({ event: 'JobStart', time, jobId, description: `job ${jobId}`, plan: '', stages: [{ stageId, name: 'range', numTasks, parentStageIds: [] }] });
+    events.push({ event: 'StageSubmitted', time, jobId, stageId, attempt: 0, numTasks });
+    const running: Array<{ taskId: number; partition: number; attempt: number; executorId: string; started: number }> = [];
+    let next = 0;
+    while (next < numTasks || running.length > 0) {
+      time += pick(3);
+      if (next < numTasks && running.length < 1 + pick(4)) {
+        const executorId = alive[pick(alive.length)]!;
+        const task = { taskId: taskId++, partition: next++, attempt: pick(5) === 0 ? 1 : 0, executorId, started: time };
+        running.push(task);
+        events.push({ event: 'TaskStart', time, stageId, stageAttempt: 0, taskId: task.taskId, partition: task.partition, attempt: task.attempt, executorId, host: `host-${executorId.length % 3}` });
+      } else if (pick(60) === 0 && alive.length > 1) {
+        const executorId = alive.splice(pick(alive.length), 1)[0]!; // its tasks end failed, then it is removed (as the driver posts them)
+        for (const task of running.filter((t) => t.executorId === executorId)) {
+          running.splice(running.indexOf(task), 1);
+          events.push({ event: 'TaskEnd', time, stageId, stageAttempt: 0, taskId: task.taskId, partition: task.partition, attempt: task.attempt, executorId, status: 'failed', durationMs: time - task.started, io: io(0), failure: 'lost', failureKind: 'ExecutorLost' });
+        }
+        events.push({ event: 'ExecutorRemoved', time, executorId, reason: 'killed' });
+        addExecutor();
+      } else if (running.length > 0) {
+        const task = running.splice(pick(running.length), 1)[0]!;
+        const status = pick(10) === 0 ? 'failed' : pick(20) === 0 ? 'killed' : 'succeeded';
+        events.push({
+          event: 'TaskEnd', time, stageId, stageAttempt: 0, taskId: task.taskId, partition: task.partition, attempt: task.attempt, executorId: task.executorId, status,
+          durationMs: pick(4), io: io(status === 'succeeded' ? pick(3) * 100 : 0), ...(status === 'failed' ? { failure: 'boom', failureKind: 'UserCodeError' } : {}),
+        });
+      }
+      if (pick(200) === 0) events.push({ event: 'AppEvent', time, source: 'test', kind: 'tick', data: { time } });
+    }
+    events.push({ event: 'StageCompleted', time, jobId, stageId, attempt: 0, status: 'succeeded' });
+    events.push({ event: 'JobEnd', time, jobId, status: 'succeeded' });
+    stageId++;
+  }
+  return events;
+}
+
+describe('foldEventLog of the log as written (a task started and ended within a batch on one line)', () => {
+  it('folds the status the events fold to, wherever the batches end', () => {
+    const events = twoStageJob();
+    const live = views(events.reduce(applyEvent, emptyAppState('app-1')), events);
+    for (let end = -1; end < events.length; end++) {
+      const text = logText(events, [end]);
+      const state = foldEventLog(text, 'app-1');
+      expect(state.skippedLogLines).toBe(0);
+      expect(views(state, events)).toEqual(live);
+    }
+    // in one batch: tasks 0-3 and 5 on one line each; task 4 (its executor lost, never ended) keeps its start's
+    expect(logText(events).match(/"TaskStart"/g)).toHaveLength(1);
+    expect(logText(events).match(/"sinceStart"/g)).toHaveLength(5);
+  });
+
+  it('folds a busy application\'s log, in batches of any size, to the status its events fold to', () => {
+    const events = busyApplication();
+    const live = views(events.reduce(applyEvent, emptyAppState('app-1')), events);
+    const random = mulberry32(5);
+    for (const every of [1, 7, 50, 400, Infinity]) {
+      const ends = every === Infinity ? [] : events.map((_, i) => i).filter(() => random() < 1 / every);
+      const text = logText(events, ends);
+      const state = foldEventLog(text, 'app-1');
+      expect(state.skippedLogLines).toBe(0);
+      expect(views(state, events)).toEqual(live);
+      if (every >= 50) expect((text.match(/"sinceStart"/g) ?? []).length).toBeGreaterThan(events.filter((e) => e.event === 'TaskEnd').length / 2);
+    }
+  });
+
+  it('skips and counts a carrying line cut by a crash; the task it carried is unknown, the rest folds', () => {
+    const events = twoStageJob();
+    const text = logText(events);
+    const cut = `${text.slice(0, text.lastIndexOf('"sinceStart"'))}\n`.replace(/\n[^\n]*\n$/, '\n{"event":"TaskEnd","time":1080,"stag');
+    const state = foldEventLog(cut, 'app-1');
+    expect(state.skippedLogLines).toBe(1);
+    expect(stageStatus(state, 0)!.completedTasks).toBe(3);
+    expect(stageStatus(state, 1)!.tasks.map((t) => [t.taskId, t.status])).toEqual([[4, 'running']]);
   });
 });
