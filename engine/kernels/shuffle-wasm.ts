@@ -8,7 +8,7 @@
 // copied in (a memcpy, ~0.06 ms per 3 MB), worked on, and copied out, in a 1 MiB staging area. The
 // memory is shared; past the staging area it holds the row → bucket ids of the map output being
 // encoded (kernelIds: computed there and read in place by every kernel, never copied), then the
-// thread's pooled map output buffers (output-buffers.ts, up to 64 MiB): an output encoded there is
+// thread's pooled map output buffers (output-buffers.ts; the first 64 MiB of them): an output encoded there is
 // scattered in place, not copied out.
 //
 // The kernels are shuffle-kernels.wat, assembled by wabt and embedded below, compiled once per

@@ -21,9 +21,13 @@ const GRAIN = 1 << 20;
 /**
  * Bytes of buffers (in use or free) one thread's pool holds at most, by default; past that, outputs
  * get buffers of their own, freed by the garbage collector as before. Free buffers stay resident,
- * so an executor passes a smaller limit from its task memory (outputPoolLimit).
+ * so an executor passes a smaller limit from its task memory (outputPoolLimit). Two shuffles' map
+ * outputs are often alive at once (a job's next shuffle runs before the cleaner drops the last one;
+ * a join's two sides): at 64 MB, bench/core's shuffle job run back to back (4 outputs of 10.5 MB a
+ * thread per job) got a fresh, page-faulted buffer for 2-3 outputs a job, and took 181-215 core-ms
+ * a job against 164-167 at 128 MB (/proc CPU of all processes, 30 jobs, alternating builds).
  */
-export const POOL_MAX_BYTES = 64 * 1024 * 1024;
+export const POOL_MAX_BYTES = 128 * 1024 * 1024;
 
 /** The pool limit of a thread with `taskMemoryBytes` of task memory: a quarter of it, at most POOL_MAX_BYTES. @example outputPoolLimit(90e6) // 22.5e6 */
 export function outputPoolLimit(taskMemoryBytes: number): number {
