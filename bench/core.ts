@@ -149,6 +149,7 @@ export async function main(argv: string[]): Promise<number> {
       reference: `plain shuffle (loopback default, clear text) above: ${fmt(shuffle.estimate.bestMbPerSec)} MB/s best, ${fmt(shuffle.estimate.medianMbPerSec)} median`,
       verdict: `${fmt(tlsShuffle.estimate.bestMbPerSec / shuffle.estimate.bestMbPerSec)}× of plain (median ${fmt(tlsShuffle.estimate.medianMbPerSec / shuffle.estimate.medianMbPerSec)}×)`,
     });
+    rows.push(shuffleCpuRow(shuffle.runs, raw.max));
     rows.push(monitorCostRow(shuffle.runs, quietRuns));
     notes.push(
       `raw loopback configurations tried (${fmt(loopbackBytes(q) / 2 / 2 ** 20)} MiB each, best of 2 rounds): ` +
@@ -263,6 +264,28 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     console.error(error instanceof Error ? error.message : error);
     process.exit(2);
   });
+}
+
+/**
+ * The shuffle's CPU (all threads of the driver's and the executors' processes, job with the shuffle
+ * less the job without), and the throughput that CPU allows on this machine's cores even if spread
+ * perfectly over them: when that ceiling is below the goal, the goal needs less CPU per byte, not
+ * more overlap. The job without the shuffle includes the driver's collection that frees the previous
+ * run's shuffle (see measureShuffle), so the difference, if anything, understates the shuffle's CPU.
+ */
+function shuffleCpuRow(runs: ShuffleRun[], rawBest: number): TableRow {
+  const cores = machineInfo().cores as number;
+  const mb = runs[0]!.bytes / 1e6;
+  const full = summarise(runs.map((r) => r.fullCpuMs));
+  const base = summarise(runs.map((r) => r.baseCpuMs));
+  const extra = summarise(runs.map((r) => r.fullCpuMs - r.baseCpuMs));
+  const ceiling = (mb * cores) / (extra.median / 1e3);
+  return {
+    measure: `CPU the shuffle costs: every thread of the driver's and both executors' processes (/proc schedstat), the job with the shuffle less the job without, per run`,
+    dataflow: `${fmt(extra.median)} core-ms median (${fmt(extra.min)}-${fmt(extra.max)}) for ${fmt(mb)} MB, ${fmt((extra.median * 1e6) / (mb * 1e6))} ns a byte; jobs with / without ${fmt(full.median)} / ${fmt(base.median)} core-ms median`,
+    reference: `${fmt(GOALS.shuffleOfLoopback)}× of raw loopback's best (${fmt(rawBest)} MB/s) moves ${fmt(mb)} MB in ${fmt((mb / (GOALS.shuffleOfLoopback * rawBest)) * 1e3)} ms: ${fmt((cores * mb * 1e3) / (GOALS.shuffleOfLoopback * rawBest))} core-ms on ${cores} fully busy cores`,
+    verdict: `at this CPU the shuffle could reach at most ${fmt(ceiling)} MB/s here (${fmt(ceiling / rawBest)}× of raw), its work spread perfectly over ${cores} cores`,
+  };
 }
 
 /**

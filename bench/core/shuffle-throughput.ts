@@ -11,6 +11,7 @@ import { PerformanceObserver, constants } from 'node:perf_hooks';
 import type { Table } from 'apache-arrow';
 import type { Session } from '../../engine/index.ts';
 import { summarise, timed } from '../lib/measure.ts';
+import { processesCpuMs } from '../lib/proc-cpu.ts';
 import type { Sample } from '../lib/measure.ts';
 import { loadFunctions, stageSpans, stampCommands, withSession } from '../lib/sessions.ts';
 import type { StampedCommand } from '../lib/sessions.ts';
@@ -38,6 +39,13 @@ export interface ShuffleRun {
   /** Bytes in the shuffle's blocks, and the part of them a reducer fetched from the other executor. */
   bytes: number;
   remoteBytes: number;
+  /**
+   * CPU of the driver's process and the executors' (every thread; bench/lib/proc-cpu.ts) during the
+   * job without the shuffle and the job with it, ms. The difference is what the shuffle costs the
+   * machine, whatever the overlap of its work; NaN off Linux.
+   */
+  baseCpuMs: number;
+  fullCpuMs: number;
 }
 
 export interface ShuffleResult {
@@ -151,15 +159,19 @@ async function oneRun(session: Session, fns: typeof Functions, options: ShuffleO
   };
 
   observeMajorGcs();
+  const pids = [process.pid, ...executorPids(session)];
   const gcStart = performance.now();
+  const cpu0 = processesCpuMs(pids);
   const baseWallMs = await timed(async () => expectRows(await generated().mapBatches(fns.sumShuffleRows).toTable()));
   const driverGcMs = await majorGcMsSince(gcStart);
+  const cpu1 = processesCpuMs(pids);
   const baseMs = baseWallMs - driverGcMs;
   const before = new Set(session.driver.registry.shuffleIds());
   const logStart = log.length;
   // A new Dataset each run: a shuffle already computed would be reused instead of run again.
   const fullMs = await timed(async () =>
     expectRows(await generated().repartition(['key'], { numPartitions: options.partitions }).mapBatches(fns.sumShuffleRows).toTable()));
+  const cpu2 = processesCpuMs(pids);
 
   const shuffleId = session.driver.registry.shuffleIds().find((id) => !before.has(id));
   if (shuffleId === undefined) throw new Error('shuffle benchmark: the repartition registered no map outputs');
@@ -180,7 +192,13 @@ async function oneRun(session: Session, fns: typeof Functions, options: ShuffleO
       if (reducerOf.get(r) !== status.executorId) remoteBytes += size;
     });
   }
-  return { baseMs, driverGcMs, fullMs, mapStageMs: mapStage.ms, reduceStageMs: reduceStage.ms, bytes, remoteBytes };
+  return { baseMs, driverGcMs, fullMs, mapStageMs: mapStage.ms, reduceStageMs: reduceStage.ms, bytes, remoteBytes, baseCpuMs: cpu1 - cpu0, fullCpuMs: cpu2 - cpu1 };
+}
+
+/** The pids of a session's local executor processes (none on `local`, whose tasks run in this process). */
+function executorPids(session: Session): number[] {
+  const backend = (session as unknown as { backend: { processes?: Array<{ pid: number | undefined; exited: boolean }> } }).backend;
+  return (backend.processes ?? []).flatMap((p) => (p.pid !== undefined && !p.exited ? [p.pid] : []));
 }
 
 /** The driver's full (mark-compact) collections, as the process-wide observer saw them. */
