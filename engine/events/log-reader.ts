@@ -3,7 +3,8 @@
 // damaged log still opens and says how much of it could not be read (skippedLogLines). A task's
 // fields the writer leaves out when 0 (event-line.ts) are read back as 0; older logs wrote them all.
 // A TaskEnd line that carries its task's start (`sinceStart` and `host`, version 3) is read back as
-// that TaskStart and then the TaskEnd, the two events the live UI folded.
+// that TaskStart and then the TaskEnd, the two events the live UI folded; a `Tasks` line (version 4,
+// columns of a run of such tasks, events.ts) as each of its tasks' TaskStart and TaskEnd, in order.
 
 import type { EngineEvent, EngineEventName, TaskIo } from './events.ts';
 import { type AppState, applyEvent, emptyAppState } from './fold.ts';
@@ -28,6 +29,7 @@ export function parseEventLine(line: string): EngineEvent[] | undefined {
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
   const { event, time } = value as { event?: unknown; time?: unknown };
+  if (event === 'Tasks') return tasksLine(value as TasksFields);
   if (typeof event !== 'string' || !EVENT_NAMES.has(event as EngineEventName) || typeof time !== 'number') return undefined;
   if (event !== 'TaskStart' && event !== 'TaskEnd') return [value as EngineEvent];
   const task = value as TaskFields;
@@ -52,6 +54,72 @@ function withStart(end: TaskFields & TaskEndEvent): EngineEvent[] | undefined {
     attempt: end.attempt, executorId: end.executorId, host,
   };
   return [start, end];
+}
+
+/** A `Tasks` line (version 4) as parsed: its columns not yet checked. */
+interface TasksFields {
+  stageId?: unknown; stageAttempt?: unknown; executorId?: unknown; host?: unknown; status?: unknown;
+  taskId?: unknown; partition?: unknown; attempt?: unknown; time?: unknown; durationMs?: unknown; sinceStart?: unknown; io?: unknown;
+}
+const STATUSES: ReadonlySet<unknown> = new Set(['succeeded', 'failed', 'killed']);
+
+/**
+ * A `Tasks` line's tasks as each one's TaskStart and TaskEnd, in order (each column holds its first
+ * value, then each row's difference from the row before); undefined when a field is missing or of the
+ * wrong type, or a column's length is not the others'.
+ */
+function tasksLine(line: TasksFields): EngineEvent[] | undefined {
+  const { stageId, executorId, host, status } = line;
+  const stageAttempt = line.stageAttempt ?? 0;
+  if (typeof stageId !== 'number' || typeof stageAttempt !== 'number' || typeof executorId !== 'string' || typeof host !== 'string' || !STATUSES.has(status)) return undefined;
+  const taskIds = column(line.taskId, -1);
+  if (taskIds === undefined || taskIds.length === 0) return undefined;
+  const count = taskIds.length;
+  const partitions = column(line.partition, count);
+  const attempts = column(line.attempt ?? null, count);
+  const times = column(line.time, count);
+  const durations = column(line.durationMs, count);
+  const sinceStarts = column(line.sinceStart, count);
+  const io = line.io ?? {};
+  if (!partitions || !attempts || !times || !durations || !sinceStarts || typeof io !== 'object' || io === null || Array.isArray(io)) return undefined;
+  const counters: Float64Array[] = [];
+  for (const counter of IO_COUNTERS) {
+    const values = column((io as Partial<Record<keyof TaskIo, unknown>>)[counter] ?? null, count);
+    if (!values) return undefined;
+    counters.push(values);
+  }
+  const events: EngineEvent[] = [];
+  for (let i = 0; i < count; i++) {
+    const time = times[i]!;
+    const task = { stageId, stageAttempt, taskId: taskIds[i]!, partition: partitions[i]!, attempt: attempts[i]!, executorId };
+    events.push({ event: 'TaskStart', time: time - sinceStarts[i]!, ...task, host });
+    events.push({
+      event: 'TaskEnd', time, ...task, status: status as TaskEndEvent['status'], durationMs: durations[i]!,
+      io: {
+        inputBytes: counters[0]![i]!, inputRecords: counters[1]![i]!, shuffleReadBytes: counters[2]![i]!, shuffleReadRecords: counters[3]![i]!,
+        shuffleWriteBytes: counters[4]![i]!, shuffleWriteRecords: counters[5]![i]!, outputRecords: counters[6]![i]!, spillBytes: counters[7]![i]!,
+        peakMemoryBytes: counters[8]![i]!,
+      },
+    });
+  }
+  return events;
+}
+
+/**
+ * A `Tasks` line's column as its values (each the sum of the differences up to it), of `length`
+ * values (-1: any); null for a column left out (all 0); undefined when it is not an array of numbers of that length.
+ */
+function column(differences: unknown, length: number): Float64Array | undefined {
+  if (differences === null) return new Float64Array(length);
+  if (!Array.isArray(differences) || (length >= 0 && differences.length !== length)) return undefined;
+  const values = new Float64Array(differences.length);
+  let last = 0;
+  for (let i = 0; i < differences.length; i++) {
+    const d: unknown = differences[i];
+    if (typeof d !== 'number') return undefined;
+    values[i] = last = last + d;
+  }
+  return values;
 }
 
 /** A task line's fields the writer leaves out when 0, and those a TaskEnd carries of its TaskStart. */

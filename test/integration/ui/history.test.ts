@@ -10,6 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ApplicationStatus, ApplicationSummary, JobStatus } from '../../../engine/events/status.ts';
+import { parseEventLine } from '../../../engine/events/log-reader.ts';
 import { spawnDataflow, type ProcessHandle } from '../../helpers/cluster.ts';
 import { getJson, runSampleJob, startUiApp } from '../../helpers/ui-job.ts';
 
@@ -96,8 +97,9 @@ async function waitForLog(logs: string, timeoutMs: number): Promise<string> {
   for (;;) {
     const name = existsSync(logs) ? readdirSync(logs).find((f) => f.endsWith('.jsonl.inprogress')) : undefined;
     const text = name ? readFileSync(join(logs, name), 'utf8') : '';
-    // a task started: a TaskStart line, or a TaskEnd line that carries its start (it ended within the batch)
-    const started = (text.match(/"event":"TaskStart"/g) ?? []).length + (text.match(/"sinceStart":/g) ?? []).length;
+    // a task started: a TaskStart as the log reader reads the lines (a TaskEnd or Tasks line carries the
+    // starts of tasks that ended within their batch)
+    const started = text.split('\n').flatMap((line) => parseEventLine(line) ?? []).filter((e) => e.event === 'TaskStart').length;
     if (name && (text.match(/"event":"JobStart"/g) ?? []).length >= 2 && started >= 6) return name;
     if (Date.now() > deadline) throw new Error(`no log of a running second job in ${logs} within ${timeoutMs} ms:\n${text}`);
     await new Promise((resolve) => setTimeout(resolve, 100));

@@ -3,11 +3,13 @@
 // field, odd strings, and every kind of number, and read back (parseEventLine) as the event again.
 // A task started and ended within one batch is one line (its TaskEnd's, carrying its host and start
 // time), read back as its two events; a start whose end is in a later batch, or past another line, keeps its line.
+// A run of such tasks of one stage, executor, host and status is one Tasks line of columns (version 4), read
+// back as the events version 3's lines give; a cut or malformed Tasks line is skipped.
 // And the packed events read back (the monitor thread's status fold) are the events packed, field for field.
 
 import { describe, expect, it } from 'vitest';
-import { PackedLineWriter, eventLine } from '../../../engine/events/event-line.ts';
-import { parseEventLine } from '../../../engine/events/log-reader.ts';
+import { PackedLineWriter, TASKS_PER_LINE, eventLine } from '../../../engine/events/event-line.ts';
+import { foldEventLog, parseEventLine } from '../../../engine/events/log-reader.ts';
 import { LineChunks } from '../../../engine/events/line-chunks.ts';
 import { EventPacker, EventUnpacker } from '../../../engine/events/packed-events.ts';
 import type { EngineEvent } from '../../../engine/events/events.ts';
@@ -175,6 +177,109 @@ describe('one line for a task started and ended within one batch', () => {
     expect(parseEventLine(carrying.replace('"host":"localhost"', '"host":null'))).toBeUndefined();
   });
 });
+
+describe('one Tasks line for a run of tasks of one stage, executor, host and status (version 4)', () => {
+  const zero = { inputBytes: 0, inputRecords: 0, shuffleReadBytes: 0, shuffleReadRecords: 0, shuffleWriteBytes: 0, shuffleWriteRecords: 0, outputRecords: 0, spillBytes: 0, peakMemoryBytes: 0 };
+  const read = (lines: string[]): EngineEvent[] => lines.flatMap((line) => parseEventLine(line) ?? []);
+  type Task = { stageId: number; stageAttempt: number; taskId: number; partition: number; attempt: number; executorId: string };
+  const pair = (task: Task, host: string, start: number, end: number, more: Partial<EngineEvent & { event: 'TaskEnd' }> = {}): EngineEvent[] => [
+    { event: 'TaskStart', time: start, ...task, host },
+    { event: 'TaskEnd', time: end, ...task, status: 'succeeded', durationMs: end - start, io: zero, ...more } as EngineEvent,
+  ];
+
+  it('writes a run as one line of columns, each value the difference from the one before, zero columns left out', () => {
+    const task = (taskId: number, attempt = 0): Task => ({ stageId: 7, stageAttempt: 0, taskId, partition: taskId - 100, attempt, executorId: 'exec-1' });
+    const batch = [
+      ...pair(task(100), '127.0.0.1', 1_767_225_600_000, 1_767_225_600_001, { io: { ...zero, inputRecords: 10, peakMemoryBytes: 4096 } }),
+      ...pair(task(101), '127.0.0.1', 1_767_225_600_001, 1_767_225_600_001, { io: { ...zero, inputRecords: 10, peakMemoryBytes: 4096 } }),
+      ...pair(task(102, 1), '127.0.0.1', 1_767_225_600_001, 1_767_225_600_004, { io: { ...zero, inputRecords: 12, peakMemoryBytes: 2 ** 53 } }),
+    ];
+    expect(inBatches(batch)).toEqual([
+      '{"event":"Tasks","stageId":7,"executorId":"exec-1","host":"127.0.0.1","status":"succeeded","taskId":[100,1,1],"partition":[0,1,1],"attempt":[0,0,1],'
+      + '"time":[1767225600001,0,3],"durationMs":[1,-1,3],"sinceStart":[1,-1,3],"io":{"inputRecords":[10,0,2],"peakMemoryBytes":[4096,0,9007199254736896]}}',
+    ]);
+    expect(read(inBatches(batch))).toEqual(batch);
+    const idle = [...pair(task(100), 'h', 5, 6), ...pair(task(101), 'h', 6, 6)];
+    expect(inBatches(idle)).toEqual([
+      '{"event":"Tasks","stageId":7,"executorId":"exec-1","host":"h","status":"succeeded","taskId":[100,1],"partition":[0,1],"time":[6,0],"durationMs":[1,-1],"sinceStart":[1,-1],"io":{}}',
+    ]);
+    expect(read(inBatches(idle))).toEqual(idle);
+  });
+
+  it('reads back mixed batches (stages, executors, hosts, statuses, failures and other lines between, attempts, big and odd numbers) as version 3 lines give them', () => {
+    const random = mulberry(3);
+    const events: EngineEvent[] = [];
+    const expected: EngineEvent[] = [];
+    const batches: EngineEvent[][] = [];
+    let batch: EngineEvent[] = [];
+    let time = 1_767_225_600_000;
+    const odd = [0, -0, 1, 2 ** 53 - 1, 2 ** 53, -(2 ** 53), 2 ** 60, 0.1, 4096.5, 1e21, 1e-7, Number.NaN, Number.POSITIVE_INFINITY];
+    for (let i = 0; i < 6_000; i++) {
+      const calm = i % 2_000 < 1_000; // half the stream in long runs: one stage, executor, host and status, no NaN or infinity
+      const varied = (p: number): boolean => !calm && random() < p;
+      const executorId = !varied(0.2) ? 'exec-1' : random() < 0.5 ? 'exec "2"' : 'é';
+      const task: Task = { stageId: !varied(0.1) ? 3 : Math.floor(random() * 4), stageAttempt: !varied(0.1) ? 0 : 1, taskId: 2 ** 40 + i, partition: Math.floor(random() * 500), attempt: random() < 0.9 ? 0 : 2, executorId };
+      const big = random() < 0.05;
+      const values = calm ? odd.filter((x) => Number.isSafeInteger(x) || Math.abs(x) === 2 ** 53) : odd; // their differences are exact
+      const io = big ? Object.fromEntries(Object.keys(zero).map((k) => [k, values[Math.floor(random() * values.length)]!])) as typeof zero : { ...zero, inputBytes: 100, outputRecords: Math.floor(random() * 3), peakMemoryBytes: 2 ** 53 - Math.floor(random() * 2) };
+      const status = !varied(0.05) ? 'succeeded' : random() < 0.5 ? 'failed' : 'killed';
+      const failure = status === 'failed' && random() < 0.5 ? { failure: 'boom', failureKind: 'UserCodeError' } : {};
+      const start = time;
+      time += Math.floor(random() * 3);
+      const [s, e] = pair(task, !varied(0.05) ? '127.0.0.1' : 'other', start, time, { status, io, durationMs: random() < 0.02 ? 0.25 : time - start, ...failure });
+      const other = varied(0.01);
+      // a start whose end is past another line, or in the next batch, keeps its line: read back where it was
+      if (other) batch.push(s!, { event: 'JobEnd', time, jobId: i, status: 'succeeded' }, e!);
+      else batch.push(s!, e!);
+      events.push(s!, e!);
+      if (other) expected.push(s!, { event: 'JobEnd', time, jobId: i, status: 'succeeded' }, e!);
+      else expected.push(s!, e!);
+      if (random() < (calm ? 0.0005 : 0.002)) {
+        batches.push(batch);
+        batch = [];
+      }
+    }
+    batches.push(batch);
+    const lines = inBatches(...batches);
+    for (const line of lines) expect(typeof JSON.parse(line)).toBe('object'); // each line parses alone
+    const tasksLines = lines.filter((l) => l.startsWith('{"event":"Tasks"'));
+    expect(tasksLines.length).toBeGreaterThan(20);
+    expect(Math.max(...tasksLines.map((l) => (JSON.parse(l) as { taskId: number[] }).taskId.length))).toBe(TASKS_PER_LINE);
+    expect(read(lines)).toEqual(expected.map(asRead));
+    expect(lines.length).toBeLessThan(events.length / 4); // 12,000 events on ~2,000 lines
+  });
+
+  it('skips a Tasks line cut short or whose columns are not arrays of numbers of one length; version 3 carrying lines still read', () => {
+    const task = (taskId: number): Task => ({ stageId: 1, stageAttempt: 0, taskId, partition: taskId, attempt: 0, executorId: 'exec-1' });
+    const batch = [...pair(task(0), 'h', 5, 6), ...pair(task(1), 'h', 6, 8), ...pair(task(2), 'h', 8, 8)];
+    const [line] = inBatches(batch);
+    expect(parseEventLine(line!)).toEqual(batch);
+    for (let cut = 1; cut < line!.length; cut++) expect(parseEventLine(line!.slice(0, cut))).toBeUndefined();
+    expect(parseEventLine(line!.replace('"partition":[0,1,1]', '"partition":[0,1]'))).toBeUndefined();
+    expect(parseEventLine(line!.replace('"partition":[0,1,1]', '"partition":[0,null,1]'))).toBeUndefined();
+    expect(parseEventLine(line!.replace('"sinceStart":[1,1,-2]', '"sinceStart":3'))).toBeUndefined();
+    expect(parseEventLine(line!.replace('"status":"succeeded"', '"status":"done"'))).toBeUndefined();
+    expect(parseEventLine(line!.replace(',"host":"h"', ''))).toBeUndefined();
+    expect(foldEventLog(`${line}\n${line!.slice(0, 80)}\n`, 'app').skippedLogLines).toBe(1);
+    // the same three tasks as version 3 wrote them, a line each
+    const v3 = [
+      '{"event":"TaskEnd","time":6,"stageId":1,"taskId":0,"partition":0,"executorId":"exec-1","host":"h","status":"succeeded","durationMs":1,"sinceStart":1,"io":{}}',
+      '{"event":"TaskEnd","time":8,"stageId":1,"taskId":1,"partition":1,"executorId":"exec-1","host":"h","status":"succeeded","durationMs":2,"sinceStart":2,"io":{}}',
+      '{"event":"TaskEnd","time":8,"stageId":1,"taskId":2,"partition":2,"executorId":"exec-1","host":"h","status":"succeeded","durationMs":0,"sinceStart":0,"io":{}}',
+    ];
+    expect(read(v3)).toEqual(batch);
+  });
+});
+
+/** A seeded generator of numbers in [0, 1). */
+function mulberry(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
 
 /** The events one EventUnpacker reads back from the batches `packer` packs them into. */
 function readBack(events: EngineEvent[], packer: EventPacker): EngineEvent[] {

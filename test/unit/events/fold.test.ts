@@ -1,8 +1,8 @@
 // The fold of events into the status model, events in and status out: jobs, stages with task
 // counts and distributions, executors lost with their reason, caches, library reports, and a log
 // with corrupt lines that still opens and counts them; a log written as the writer writes it (a task
-// started and ended within a batch on one line) folds to the status the events fold to, wherever the
-// batches end.
+// started and ended within a batch on one line, runs of them on one Tasks line) folds to the status the
+// events fold to, wherever the batches end.
 
 import { describe, expect, it } from 'vitest';
 import type { EngineEvent, TaskIo } from '../../../engine/events/events.ts';
@@ -255,9 +255,11 @@ describe('foldEventLog of the log as written (a task started and ended within a 
       expect(state.skippedLogLines).toBe(0);
       expect(views(state, events)).toEqual(live);
     }
-    // in one batch: tasks 0-3 and 5 on one line each; task 4 (its executor lost, never ended) keeps its start's
+    // in one batch: tasks 0 and 1 and 5 on one line each, 2 and 3 (exec-1, succeeded, one after the other) on one
+    // Tasks line; task 4 (its executor lost, never ended) keeps its start's
     expect(logText(events).match(/"TaskStart"/g)).toHaveLength(1);
-    expect(logText(events).match(/"sinceStart"/g)).toHaveLength(5);
+    expect(logText(events).match(/"sinceStart"/g)).toHaveLength(4);
+    expect(logText(events).match(/"event":"Tasks".*"taskId":\[2,1\],"partition":\[2,-1\],"attempt":\[0,1\]/g)).toHaveLength(1);
   });
 
   it('folds a busy application\'s log, in batches of any size, to the status its events fold to', () => {
@@ -270,7 +272,43 @@ describe('foldEventLog of the log as written (a task started and ended within a 
       const state = foldEventLog(text, 'app-1');
       expect(state.skippedLogLines).toBe(0);
       expect(views(state, events)).toEqual(live);
-      if (every >= 50) expect((text.match(/"sinceStart"/g) ?? []).length).toBeGreaterThan(events.filter((e) => e.event === 'TaskEnd').length / 2);
+      if (every >= 50) expect((text.match(/"TaskStart"/g) ?? []).length).toBeLessThan(events.filter((e) => e.event === 'TaskEnd').length / 2);
+      if (every >= 50) expect(text).toContain('{"event":"Tasks"');
+    }
+  });
+
+  it('folds a log of thousands of short tasks (Tasks lines of many rows, failures and other lines between) to the live status, wherever the batches end', () => {
+    const random = mulberry32(9);
+    const events: EngineEvent[] = [{ event: 'ApplicationStart', time: 0, appId: 'app-1', appName: 'short', master: 'local', user: 'me', logVersion: 4 }];
+    events.push({ event: 'ExecutorAdded', time: 1, executorId: 'exec-1', host: 'h1', port: 1, cores: 1, memoryBytes: 1 });
+    events.push({ event: 'ExecutorAdded', time: 1, executorId: 'exec-2', host: 'h2', port: 2, cores: 1, memoryBytes: 1 });
+    let time = 1_767_225_600_000;
+    let taskId = 0;
+    for (let stageId = 0; stageId < 3; stageId++) {
+      const numTasks = 700;
+      events.push({ event: 'JobStart', time, jobId: stageId, description: 'count', plan: '', stages: [{ stageId, name: 'range', numTasks, parentStageIds: [] }] });
+      events.push({ event: 'StageSubmitted', time, jobId: stageId, stageId, attempt: 0, numTasks });
+      for (let partition = 0; partition < numTasks; partition++) {
+        const executorId = random() < 0.9 ? 'exec-1' : 'exec-2';
+        const attempt = random() < 0.05 ? 1 : 0;
+        const task = { stageId, stageAttempt: 0, taskId: taskId++, partition, attempt, executorId };
+        events.push({ event: 'TaskStart', time, ...task, host: executorId === 'exec-1' ? 'h1' : 'h2' });
+        time += Math.floor(random() * 2);
+        const failed = random() < 0.02;
+        events.push({ event: 'TaskEnd', time, ...task, status: failed ? 'failed' : 'succeeded', durationMs: 1, io: io(failed ? 0 : 100 * Math.floor(random() * 3)), ...(failed ? { failure: 'boom' } : {}) });
+        if (random() < 0.01) events.push({ event: 'AppEvent', time, source: 'test', kind: 'tick', data: { time } });
+      }
+      events.push({ event: 'StageCompleted', time, jobId: stageId, stageId, attempt: 0, status: 'succeeded' });
+      events.push({ event: 'JobEnd', time, jobId: stageId, status: 'succeeded' });
+    }
+    const live = views(events.reduce(applyEvent, emptyAppState('app-1')), events);
+    for (const every of [1, 3, 40, 300, 5000, Infinity]) {
+      const ends = every === Infinity ? [] : events.map((_, i) => i).filter(() => random() < 1 / every);
+      const text = logText(events, ends);
+      const state = foldEventLog(text, 'app-1');
+      expect(state.skippedLogLines).toBe(0);
+      expect(views(state, events)).toEqual(live);
+      if (every === Infinity) expect(text.length / taskId).toBeLessThan(120); // bytes a task (runs of ~9 on one executor here): ~270 as version 3 wrote them
     }
   });
 
