@@ -19,6 +19,7 @@ import type { AlsOptions } from '../index.ts';
 import { ensurePythonPeers } from './lib/python-peers.ts';
 import { ANCHORS } from './lib/paths.ts';
 import { ensureAlsData } from './lib/als-data.ts';
+import { executorPids } from './lib/sessions.ts';
 
 const PUBLISHED = { sparkSeconds: 12.3, sparkCores: 8, implicitSeconds: 0.84, implicitCores: 8 };
 
@@ -47,8 +48,7 @@ async function ours(file: string, master: string, options: AlsOptions): Promise<
   try {
     const ratings = await session.readCsv(file, { columnNames: ['userId', 'itemId', 'rating', 'timestamp'], select: ['userId', 'itemId', 'rating'], schema: { userId: 'int32', itemId: 'int32', rating: 'float32' } });
     const model = await trainAls(ratings, options);
-    const backend = (session as unknown as { backend: { processes?: Array<{ pid: number | undefined }> } }).backend;
-    const executors = (backend.processes ?? []).reduce((s, p) => s + peakRss(p.pid), 0);
+    const executors = executorPids(session).reduce((s, pid) => s + peakRss(pid), 0);
     const driver = peakRss(process.pid);
     const s = model.summary!;
     console.log(`  (${s.ratings} ratings, ${s.users} users, ${s.items} items; preparation ${Object.entries(s.prepareSteps ?? {}).map(([k, v]) => `${k} ${v.toFixed(1)} s`).join(', ')})`);

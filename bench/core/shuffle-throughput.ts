@@ -13,7 +13,7 @@ import type { Session } from '../../engine/index.ts';
 import { summarise, timed } from '../lib/measure.ts';
 import { processesCpuMs } from '../lib/proc-cpu.ts';
 import type { Sample } from '../lib/measure.ts';
-import { loadFunctions, stageSpans, stampCommands, withSession } from '../lib/sessions.ts';
+import { executorPids, loadFunctions, stageSpans, stampCommands, withSession } from '../lib/sessions.ts';
 import type { StampedCommand } from '../lib/sessions.ts';
 import type * as Functions from './functions.ts';
 
@@ -193,12 +193,6 @@ async function oneRun(session: Session, fns: typeof Functions, options: ShuffleO
     });
   }
   return { baseMs, driverGcMs, fullMs, mapStageMs: mapStage.ms, reduceStageMs: reduceStage.ms, bytes, remoteBytes, baseCpuMs: cpu1 - cpu0, fullCpuMs: cpu2 - cpu1 };
-}
-
-/** The pids of a session's local executor processes (none on `local`, whose tasks run in this process). */
-function executorPids(session: Session): number[] {
-  const backend = (session as unknown as { backend: { processes?: Array<{ pid: number | undefined; exited: boolean }> } }).backend;
-  return (backend.processes ?? []).flatMap((p) => (p.pid !== undefined && !p.exited ? [p.pid] : []));
 }
 
 /** The driver's full (mark-compact) collections, as the process-wide observer saw them. */

@@ -43,6 +43,17 @@ const pendingCleanups = new Set<() => Promise<void>>();
  *
  * @example cleanUpOnSignal(); // first thing in a benchmark's main
  */
+/**
+ * The pids of a session's live local executor processes (none on `local`, whose tasks run in this
+ * process): what the benchmarks read memory and CPU of.
+ *
+ * @example peakRss(executorPids(session)[0]!)
+ */
+export function executorPids(session: Session): number[] {
+  const backend = (session as unknown as { backend: { processes?: Array<{ pid: number | undefined; exited: boolean }> } }).backend;
+  return (backend.processes ?? []).flatMap((p) => (p.pid !== undefined && !p.exited ? [p.pid] : []));
+}
+
 export function cleanUpOnSignal(): void {
   const onSignal = (signal: NodeJS.Signals): void => {
     process.stderr.write(`\n${signal}: stopping sessions and removing temporary files\n`);
