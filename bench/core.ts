@@ -17,8 +17,8 @@
 import { fileURLToPath } from 'node:url';
 import { measureTaskOverhead } from './core/task-overhead.ts';
 import type { OverheadResult } from './core/task-overhead.ts';
-import { measureShuffle, openShuffleRunner, shuffleResult } from './core/shuffle-throughput.ts';
-import type { ShuffleResult, ShuffleRun } from './core/shuffle-throughput.ts';
+import { FRESH_RUNS, openShuffleRunner, shuffleResult, warmupRuns } from './core/shuffle-throughput.ts';
+import type { ShuffleRun, ShuffleRunner } from './core/shuffle-throughput.ts';
 import { calibrateRawLoopback, describeRaw, measureLoopbackOnce } from './core/loopback.ts';
 import { measureParquetRead } from './core/parquet-read.ts';
 import type { ParquetResult } from './core/parquet-read.ts';
@@ -96,35 +96,49 @@ export async function main(argv: string[]): Promise<number> {
     // The raw reference's write size and read buffer: the fastest of several, tried first.
     const calibration = await calibrateRawLoopback(loopbackBytes(q) / 2, 2);
     const rawConfig = calibration.best;
-    // One raw and one engine-transport loopback transfer after each shuffle run: same load for both.
+    // Every session is warmed up to its steady state first (core/shuffle-throughput.ts WARMUP_RUNS; 20 with --quick).
+    const shuffleOptions = { master: 'local[2]', rows: q ? 1_000_000 : 3_000_000, partitions: 8, runs: options.runs ?? RUNS.shuffle, ...(q ? { warmupRuns: 20 } : {}) };
+    // The plain shuffle; the same on a session with TLS forced on (loopback is clear text by default);
+    // and on one with the web UI and the event log off (issue 12's cost). Each round runs the plain
+    // and the quiet one (in alternating order, so neither always follows the other), one raw and one
+    // engine-transport loopback transfer, and the TLS one: the same load for all.
+    const runners: ShuffleRunner[] = [];
     const rawRates: number[] = [];
     const engineRates: number[] = [];
-    // And one run of the same shuffle on a second local[2] with TLS forced on (loopback is clear text by default).
-    const shuffleOptions = { master: 'local[2]', rows: q ? 1_000_000 : 3_000_000, partitions: 8, runs: options.runs ?? RUNS.shuffle };
-    const tlsRunner = await openShuffleRunner(shuffleOptions, ['dataflow.tls.enabled=true']);
+    const plainRuns: ShuffleRun[] = [];
     const tlsRuns: ShuffleRun[] = [];
-    // And on a third with the web UI and the event log off (issue 12's cost, measured in the same run).
-    const quietRunner = await openShuffleRunner(shuffleOptions, MONITOR_OFF).catch(async (error: unknown) => {
-      await tlsRunner.close();
-      throw error;
-    });
     const quietRuns: ShuffleRun[] = [];
-    let shuffle: ShuffleResult;
+    let fresh: ShuffleRunner['fresh'];
     try {
-      shuffle = await measureShuffle(shuffleOptions, async () => {
+      const plain = await openShuffleRunner(shuffleOptions, []);
+      runners.push(plain);
+      fresh = plain.fresh;
+      const tls = await openShuffleRunner(shuffleOptions, ['dataflow.tls.enabled=true']);
+      runners.push(tls);
+      const quiet = await openShuffleRunner(shuffleOptions, MONITOR_OFF);
+      runners.push(quiet);
+      for (let i = 0; i < shuffleOptions.runs; i++) {
+        if (i % 2 === 0) {
+          plainRuns.push(await plain.run());
+          quietRuns.push(await quiet.run());
+        } else {
+          quietRuns.push(await quiet.run());
+          plainRuns.push(await plain.run());
+        }
         const rates = await measureLoopbackOnce({ bytes: loopbackBytes(q), chunk: 4 << 20, raw: rawConfig });
         rawRates.push(rates.raw);
         engineRates.push(rates.engine);
-        tlsRuns.push(await tlsRunner.run());
-        quietRuns.push(await quietRunner.run());
-      });
+        tlsRuns.push(await tls.run());
+      }
     } finally {
-      await Promise.all([tlsRunner.close(), quietRunner.close()]);
+      await Promise.all(runners.map((r) => r.close()));
     }
+    const shuffle = shuffleResult(shuffleOptions, plainRuns);
     const tlsShuffle = shuffleResult(shuffleOptions, tlsRuns);
     results.tlsShuffle = tlsShuffle;
     const loopback = { bytes: loopbackBytes(q), chunk: 4 << 20, raw: summarise(rawRates), engine: summarise(engineRates), calibration };
     results.shuffle = shuffle;
+    results.freshShuffle = fresh;
     results.loopback = loopback;
     const mb = shuffle.runs[0]!.bytes / 1e6;
     const remote = shuffle.runs.reduce((a, r) => a + r.remoteBytes / r.bytes, 0) / shuffle.runs.length;
@@ -133,7 +147,8 @@ export async function main(argv: string[]): Promise<number> {
     const tried = calibration.tried.length;
     rows.push({
       measure: `shuffle throughput, local[2]: ${fmt(mb)} MB, ${shuffle.options.partitions} → ${shuffle.options.partitions} partitions, ${Math.round(remote * 100)}% of bytes between executors`,
-      dataflow: `${fmt(shuffle.estimate.bestMbPerSec)} MB/s best, ${fmt(shuffle.estimate.medianMbPerSec)} median (fastest and median job with the shuffle less those without)`,
+      dataflow: `${fmt(shuffle.estimate.bestMbPerSec)} MB/s best, ${fmt(shuffle.estimate.medianMbPerSec)} median (fastest and median job with the shuffle less those without), ` +
+        `executors warmed up by ${warmupRuns(shuffle.options)} runs; fresh executors (their first ${FRESH_RUNS} runs): ${fmt(fresh.bestMbPerSec)} best, ${fmt(fresh.medianMbPerSec)} median`,
       reference: `raw loopback TCP between 2 Node processes, ${describeRaw(rawConfig)} (fastest of ${tried} configurations tried first): ${fmt(raw.max)} MB/s best, ${fmt(raw.median)} median (runs interleaved)`,
       verdict: `${fmt(ratio)}× of raw (median ${fmt(shuffle.estimate.medianMbPerSec / raw.median)}×); goal ≥ ${GOALS.shuffleOfLoopback}× ${mark(ratio >= GOALS.shuffleOfLoopback)}`,
     });
@@ -271,7 +286,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
  * less the job without), and the throughput that CPU allows on this machine's cores even if spread
  * perfectly over them: when that ceiling is below the goal, the goal needs less CPU per byte, not
  * more overlap. The job without the shuffle includes the driver's collection that frees the previous
- * run's shuffle (see measureShuffle), so the difference, if anything, understates the shuffle's CPU.
+ * run's shuffle (see core/shuffle-throughput.ts), so the difference, if anything, understates the shuffle's CPU.
  */
 function shuffleCpuRow(runs: ShuffleRun[], rawBest: number): TableRow {
   const cores = machineInfo().cores as number;

@@ -24,6 +24,8 @@ export interface ShuffleOptions {
   rows: number;
   partitions: number;
   runs: number;
+  /** Unrecorded runs first (default WARMUP_RUNS; at least FRESH_RUNS). */
+  warmupRuns?: number;
 }
 
 export interface ShuffleRun {
@@ -66,37 +68,23 @@ export interface ShuffleResult {
 }
 
 /**
- * Unrecorded runs before the measured ones: a fresh pair of executors reaches its steady speed
- * after a few shuffles, not after one (in three traces at load ~1, runs 2-5 of a session, the
- * first printed, took 122-185 ms and runs 6-19 69-120 ms). The reference warms up too: 20 configurations.
+ * Runs before the recorded ones, so that the figure is the executors' steady state, as a session
+ * that has run a while sees it. A fresh pair of executors is far from it: V8 optimizes the code run
+ * once per batch or per task (Arrow's IPC encoder and decoder, the task runner) only after it has
+ * run many times, and on 2 cores its compilations take CPU from the shuffle. Measured with the
+ * executors under --trace-opt, and /proc CPU of all processes, pairs of jobs without and with the
+ * shuffle on a fresh local[2] (2026-12-03): the job with the shuffle took 167 core-ms a job
+ * over pairs 1-20, 128 over 21-40, 119 over 41-60, 108 over 61-80 and 88-93 from pair 81 to 200;
+ * its wall time less the job without fell from 37.7 ms (median, pairs 1-20) to 18-22 ms; TurboFan
+ * still compiled 5-37 ms of functions a job at pairs 30-40 (encodeFlat alone 46 ms). The first
+ * FRESH_RUNS of these runs are kept and reported too: what a new session's first shuffles get.
  */
-const WARMUP_RUNS = 6;
+export const WARMUP_RUNS = 100;
+/** How many of the first warm-up runs make the fresh-executors figure (ShuffleRunner.fresh). */
+export const FRESH_RUNS = 10;
 
-/**
- * `between` runs after each recorded run (with the session idle): the place to measure a reference
- * figure under the same machine load.
- *
- * @example const r = await measureShuffle({ master: 'local[2]', rows: 3e6, partitions: 8, runs: 3 });
- */
-export async function measureShuffle(options: ShuffleOptions, between: () => Promise<void> = async () => {}): Promise<ShuffleResult> {
-  const fns = await loadFunctions<typeof Functions>(FUNCTIONS);
-  try {
-    return await withSession(options.master, async (session) => {
-      session.useBundle(fns.bundle, fns.loaded);
-      const log = stampCommands(session);
-      const runs: ShuffleRun[] = [];
-      for (let i = -WARMUP_RUNS; i < options.runs; i++) {
-        const run = await oneRun(session, fns.exports, options, log);
-        if (i < 0) continue; // warm-up runs, unrecorded
-        runs.push(run);
-        await between();
-      }
-      return shuffleResult(options, runs);
-    });
-  } finally {
-    await fns.dispose();
-  }
-}
+/** The warm-up runs `options` ask for. @example warmupRuns({ ...options, warmupRuns: 20 }) // 20 */
+export const warmupRuns = (options: ShuffleOptions): number => Math.max(FRESH_RUNS, options.warmupRuns ?? WARMUP_RUNS);
 
 export function shuffleResult(options: ShuffleOptions, runs: ShuffleRun[]): ShuffleResult {
   return {
@@ -116,16 +104,25 @@ export function shuffleEstimate(runs: ShuffleRun[]): { bestMbPerSec: number; med
   return { bestMbPerSec: bytes / 1e3 / (full.min - base.min), medianMbPerSec: bytes / 1e3 / (full.median - base.median) };
 }
 
+/** A warmed-up session whose shuffle runs are taken one at a time (openShuffleRunner). */
+export interface ShuffleRunner {
+  run(): Promise<ShuffleRun>;
+  /** `estimate` of its first FRESH_RUNS warm-up runs: what fresh executors get. */
+  fresh: { bestMbPerSec: number; medianMbPerSec: number };
+  close(): Promise<void>;
+}
+
 /**
- * A second session (with `conf`, e.g. TLS forced on) whose shuffle runs are taken one at a time,
- * from another measurement's `between`, so two settings alternate under the same load. Its first
- * WARMUP_RUNS runs, made here, warm it up.
+ * A local session (with `conf`, e.g. TLS forced on) warmed up to its steady state (warmupRuns),
+ * whose shuffle runs are then taken one at a time, so that several settings and a reference can
+ * alternate under the same load.
  *
  * @example
+ * const plain = await openShuffleRunner(options, []);
  * const tls = await openShuffleRunner(options, ['dataflow.tls.enabled=true']);
- * try { await measureShuffle(options, async () => { tlsRuns.push(await tls.run()); }); } finally { await tls.close(); }
+ * try { for (let i = 0; i < 5; i++) { plainRuns.push(await plain.run()); tlsRuns.push(await tls.run()); } } finally { await Promise.all([plain.close(), tls.close()]); }
  */
-export async function openShuffleRunner(options: ShuffleOptions, conf: string[]): Promise<{ run(): Promise<ShuffleRun>; close(): Promise<void> }> {
+export async function openShuffleRunner(options: ShuffleOptions, conf: string[]): Promise<ShuffleRunner> {
   const fns = await loadFunctions<typeof Functions>(FUNCTIONS);
   let release!: () => void;
   const released = new Promise<void>((resolve) => { release = resolve; });
@@ -142,8 +139,12 @@ export async function openShuffleRunner(options: ShuffleOptions, conf: string[])
     });
     session.useBundle(fns.bundle, fns.loaded);
     const log = stampCommands(session);
-    for (let i = 0; i < WARMUP_RUNS; i++) await oneRun(session, fns.exports, options, log);
-    return { run: () => oneRun(session, fns.exports, options, log), close };
+    const fresh: ShuffleRun[] = [];
+    for (let i = 0; i < warmupRuns(options); i++) {
+      const run = await oneRun(session, fns.exports, options, log);
+      if (i < FRESH_RUNS) fresh.push(run);
+    }
+    return { run: () => oneRun(session, fns.exports, options, log), fresh: shuffleEstimate(fresh), close };
   } catch (error) {
     await close().catch(() => undefined);
     throw error;
