@@ -22,12 +22,12 @@
 ;;   zero            zero(p, n): n bytes from p set to 0 (the first key column's hash seeds)
 ;;
 ;; Pointers are byte addresses in the memory, env.memory: shared (16 pages of staging for the
-;; chunks, 16 MiB for a map output's row → bucket ids, then up to 64 MiB of map output buffers),
+;; chunks, 16 MiB for a map output's row → bucket ids, then up to 128 MiB of map output buffers),
 ;; imported and exported again as "memory".
 ;; Assembled with wabt (SIMD, canonical LEBs); a unit test checks the text against the bytes.
 
 (module
-  (import "env" "memory" (memory 16 1296 shared))
+  (import "env" "memory" (memory 16 2320 shared))
 
   ;; scatterN(src, ids, pos, n): for each row i, its N bytes from src + i·N to the address
   ;; pos[ids[i]], which then moves on by N (pos: each bucket's next byte address). Pointers walk
