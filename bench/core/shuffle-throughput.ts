@@ -79,7 +79,7 @@ export interface ShuffleResult {
  * still compiled 5-37 ms of functions a job at pairs 30-40 (encodeFlat alone 46 ms). The first
  * FRESH_RUNS of these runs are kept and reported too: what a new session's first shuffles get.
  */
-export const WARMUP_RUNS = 100;
+const WARMUP_RUNS = 100;
 /** How many of the first warm-up runs make the fresh-executors figure (ShuffleRunner.fresh). */
 export const FRESH_RUNS = 10;
 
