@@ -17,7 +17,7 @@
 import { fileURLToPath } from 'node:url';
 import { measureTaskOverhead } from './core/task-overhead.ts';
 import type { OverheadResult } from './core/task-overhead.ts';
-import { FRESH_RUNS, openShuffleRunner, shuffleResult, warmupRuns } from './core/shuffle-throughput.ts';
+import { FRESH_RUNS, openShuffleRunners, shuffleResult, warmupRuns } from './core/shuffle-throughput.ts';
 import type { ShuffleRun, ShuffleRunner } from './core/shuffle-throughput.ts';
 import { calibrateRawLoopback, describeRaw, measureLoopbackOnce } from './core/loopback.ts';
 import { measureParquetRead } from './core/parquet-read.ts';
@@ -96,7 +96,7 @@ export async function main(argv: string[]): Promise<number> {
     // The raw reference's write size and read buffer: the fastest of several, tried first.
     const calibration = await calibrateRawLoopback(loopbackBytes(q) / 2, 2);
     const rawConfig = calibration.best;
-    // Every session is warmed up to its steady state first (core/shuffle-throughput.ts WARMUP_RUNS; 20 with --quick).
+    // Every session is warmed up to its steady state first, the three in turn (core/shuffle-throughput.ts WARMUP_RUNS; 20 with --quick).
     const shuffleOptions = { master: 'local[2]', rows: q ? 1_000_000 : 3_000_000, partitions: 8, runs: options.runs ?? RUNS.shuffle, ...(q ? { warmupRuns: 20 } : {}) };
     // The plain shuffle; the same on a session with TLS forced on (loopback is clear text by default);
     // and on one with the web UI and the event log off (issue 12's cost). Each round runs the plain
@@ -110,13 +110,9 @@ export async function main(argv: string[]): Promise<number> {
     const quietRuns: ShuffleRun[] = [];
     let fresh: ShuffleRunner['fresh'];
     try {
-      const plain = await openShuffleRunner(shuffleOptions, []);
-      runners.push(plain);
+      runners.push(...await openShuffleRunners(shuffleOptions, [[], ['dataflow.tls.enabled=true'], MONITOR_OFF]));
+      const [plain, tls, quiet] = runners as [ShuffleRunner, ShuffleRunner, ShuffleRunner];
       fresh = plain.fresh;
-      const tls = await openShuffleRunner(shuffleOptions, ['dataflow.tls.enabled=true']);
-      runners.push(tls);
-      const quiet = await openShuffleRunner(shuffleOptions, MONITOR_OFF);
-      runners.push(quiet);
       for (let i = 0; i < shuffleOptions.runs; i++) {
         if (i % 2 === 0) {
           plainRuns.push(await plain.run());

@@ -104,7 +104,7 @@ export function shuffleEstimate(runs: ShuffleRun[]): { bestMbPerSec: number; med
   return { bestMbPerSec: bytes / 1e3 / (full.min - base.min), medianMbPerSec: bytes / 1e3 / (full.median - base.median) };
 }
 
-/** A warmed-up session whose shuffle runs are taken one at a time (openShuffleRunner). */
+/** A warmed-up session whose shuffle runs are taken one at a time (openShuffleRunners). */
 export interface ShuffleRunner {
   run(): Promise<ShuffleRun>;
   /** `estimate` of its first FRESH_RUNS warm-up runs: what fresh executors get. */
@@ -113,16 +113,41 @@ export interface ShuffleRunner {
 }
 
 /**
- * A local session (with `conf`, e.g. TLS forced on) warmed up to its steady state (warmupRuns),
- * whose shuffle runs are then taken one at a time, so that several settings and a reference can
- * alternate under the same load.
+ * One local session per entry of `confs` (e.g. [] and TLS forced on), all warmed up to their steady
+ * state (warmupRuns) together, a run of each in turn, so that no session sits idle while another
+ * warms up: on this VM a session left idle for a minute ran its next 10-20 jobs at up to twice the
+ * CPU (scratch measurement 2026-12-03: 112 → 360 core-ms a shuffle job after 60 s idle, back to
+ * 186 only after 20 pairs), and bench/core's first session, idle through the others' warm-ups, read
+ * 152 ms for its first recorded job and 59 ms for its last. Their runs are then taken one at a
+ * time, so that several settings and a reference can alternate under the same load.
  *
  * @example
- * const plain = await openShuffleRunner(options, []);
- * const tls = await openShuffleRunner(options, ['dataflow.tls.enabled=true']);
+ * const [plain, tls] = await openShuffleRunners(options, [[], ['dataflow.tls.enabled=true']]);
  * try { for (let i = 0; i < 5; i++) { plainRuns.push(await plain.run()); tlsRuns.push(await tls.run()); } } finally { await Promise.all([plain.close(), tls.close()]); }
  */
-export async function openShuffleRunner(options: ShuffleOptions, conf: string[]): Promise<ShuffleRunner> {
+export async function openShuffleRunners(options: ShuffleOptions, confs: string[][]): Promise<ShuffleRunner[]> {
+  const opened: OpenSession[] = [];
+  try {
+    for (const conf of confs) opened.push(await openSession(options, conf));
+    const fresh: ShuffleRun[][] = opened.map(() => []);
+    for (let i = 0; i < warmupRuns(options); i++) {
+      for (let k = 0; k < opened.length; k++) {
+        const j = (i + k) % opened.length; // each round starts with the next session
+        const run = await opened[j]!.run();
+        if (i < FRESH_RUNS) fresh[j]!.push(run);
+      }
+    }
+    return opened.map((s, j) => ({ ...s, fresh: shuffleEstimate(fresh[j]!) }));
+  } catch (error) {
+    await Promise.all(opened.map((s) => s.close().catch(() => undefined)));
+    throw error;
+  }
+}
+
+interface OpenSession { run(): Promise<ShuffleRun>; close(): Promise<void> }
+
+/** A local session with `conf`, ready for oneRun; not warmed up. */
+async function openSession(options: ShuffleOptions, conf: string[]): Promise<OpenSession> {
   const fns = await loadFunctions<typeof Functions>(FUNCTIONS);
   let release!: () => void;
   const released = new Promise<void>((resolve) => { release = resolve; });
@@ -139,12 +164,7 @@ export async function openShuffleRunner(options: ShuffleOptions, conf: string[])
     });
     session.useBundle(fns.bundle, fns.loaded);
     const log = stampCommands(session);
-    const fresh: ShuffleRun[] = [];
-    for (let i = 0; i < warmupRuns(options); i++) {
-      const run = await oneRun(session, fns.exports, options, log);
-      if (i < FRESH_RUNS) fresh.push(run);
-    }
-    return { run: () => oneRun(session, fns.exports, options, log), fresh: shuffleEstimate(fresh), close };
+    return { run: () => oneRun(session, fns.exports, options, log), close };
   } catch (error) {
     await close().catch(() => undefined);
     throw error;
