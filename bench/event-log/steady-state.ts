@@ -1,6 +1,7 @@
-// One process of bench/event-log.ts's steady-state comparison: a session on `local` with the UI and
+// One process of bench/event-log.ts's process comparison: a session on `local` with the UI and
 // event log on (`on`) or both off (`off`), 30 jobs of 1,000 empty tasks to warm up, then JOBS timed;
-// prints one JSON line: each timed job's wall ms, and the process's CPU ms per job over them.
+// prints one JSON line: each timed job's wall ms, the process's CPU ms per job over them, and what a
+// fresh application pays: Session.create, its first FIRST_JOBS jobs (wall and process CPU) and stop.
 //
 //   npx tsx bench/event-log/steady-state.ts on|off LOG_DIR [JOBS]
 
@@ -9,11 +10,23 @@ import { Session } from '../../engine/dataset/session.ts';
 const [mode, logs, jobsArg] = process.argv.slice(2);
 if ((mode !== 'on' && mode !== 'off') || !logs) throw new Error('usage: steady-state.ts on|off LOG_DIR [JOBS]');
 const JOBS = Number(jobsArg ?? 150);
+const WARMUP_JOBS = 30;
+/** The first jobs of the warm-up, timed as a fresh application's. */
+const FIRST_JOBS = 8;
 const conf = mode === 'on' ? ['dataflow.ui.port=0', `dataflow.eventLog.dir=${logs}`] : ['dataflow.ui.enabled=false', 'dataflow.eventLog.enabled=false'];
+const cpuMs = (since: NodeJS.CpuUsage): number => { const used = process.cpuUsage(since); return (used.user + used.system) / 1000; };
+
+const created = performance.now();
 const session = await Session.create({ master: 'local', conf: [...conf, 'dataflow.ui.progress=false'] });
+const startMs = performance.now() - created;
+let result: object | undefined;
 try {
   const job = (): Promise<number> => session.range(0, 1000, { numPartitions: 1000 }).count();
-  for (let i = 0; i < 30; i++) await job();
+  const firstCpu = process.cpuUsage();
+  const firstStarted = performance.now();
+  for (let i = 0; i < FIRST_JOBS; i++) await job();
+  const firstJobs = { wallMs: performance.now() - firstStarted, cpuMs: cpuMs(firstCpu) };
+  for (let i = FIRST_JOBS; i < WARMUP_JOBS; i++) await job();
   const wallMs: number[] = [];
   const cpu = process.cpuUsage();
   for (let i = 0; i < JOBS; i++) {
@@ -21,8 +34,10 @@ try {
     await job();
     wallMs.push(performance.now() - t);
   }
-  const used = process.cpuUsage(cpu);
-  console.log(JSON.stringify({ wallMs, cpuMsPerJob: (used.user + used.system) / 1000 / JOBS }));
+  result = { wallMs, cpuMsPerJob: cpuMs(cpu) / JOBS, startMs, firstJobs };
 } finally {
+  const stopping = performance.now();
   await session.stop();
+  const stopMs = performance.now() - stopping;
+  if (result) console.log(JSON.stringify({ ...result, stopMs }));
 }
