@@ -25,7 +25,7 @@ try {
   const firstCpu = process.cpuUsage();
   const firstStarted = performance.now();
   for (let i = 0; i < FIRST_JOBS; i++) await job();
-  const firstJobs = { wallMs: performance.now() - firstStarted, cpuMs: cpuMs(firstCpu) };
+  const firstJobs = { jobs: FIRST_JOBS, wallMs: performance.now() - firstStarted, cpuMs: cpuMs(firstCpu) };
   for (let i = FIRST_JOBS; i < WARMUP_JOBS; i++) await job();
   const wallMs: number[] = [];
   const cpu = process.cpuUsage();
