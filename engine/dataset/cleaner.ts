@@ -16,6 +16,12 @@
 // after each job: job 1 writes 84 MB; job 2 starts with 84 MB held → collect, job 1's shuffle is
 // released, and job 2 writes into its buffers; outputs kept reachable only make collections rarer
 // (one per 64 MB written, the baseline moves up to what stays held).
+//
+// A collection the cleaner makes itself releases what it found dead at once, before the job's tasks
+// go out: each watched object is also held by a WeakRef, cleared by the collection itself, while a
+// FinalizationRegistry callback runs only in a later turn of the event loop, after the job's first
+// tasks, whose map outputs then could not reuse the dead outputs' buffers. The registry still
+// releases what V8's own collections find dead.
 
 import { getHeapStatistics } from 'node:v8';
 import type { PlanNode } from '../plan/nodes.ts';
@@ -31,10 +37,15 @@ export type Releasable =
   | { kind: 'blob'; id: number }
   | { kind: 'broadcast'; id: number };
 
+/** One watched object: what it names, and a weak reference to tell whether it is still alive. */
+interface Watch { key: string; target: WeakRef<object> }
+
 export class Cleaner {
-  private readonly finalizers: FinalizationRegistry<string>;
+  private readonly finalizers: FinalizationRegistry<Watch>;
   /** Objects already watched (weakly held: watching never keeps anything alive). */
   private readonly watched = new WeakSet<object>();
+  /** Watches whose object has not been found collected yet. */
+  private readonly pending = new Set<Watch>();
   /** Resource key → how many watched objects that name it are alive. */
   private readonly live = new Map<string, { what: Releasable; count: number }>();
   private stopped = false;
@@ -43,7 +54,7 @@ export class Cleaner {
   private justCollected = false;
 
   constructor(private readonly release: (what: Releasable) => void) {
-    this.finalizers = new FinalizationRegistry((key) => this.collected(key));
+    this.finalizers = new FinalizationRegistry((watch) => this.collected(watch));
   }
 
   /**
@@ -76,7 +87,9 @@ export class Cleaner {
     const entry = this.live.get(key);
     if (entry) entry.count++;
     else this.live.set(key, { what, count: 1 });
-    this.finalizers.register(target, key);
+    const watch: Watch = { key, target: new WeakRef(target) };
+    this.pending.add(watch);
+    this.finalizers.register(target, watch);
   }
 
   /** Releases `what` now (unpersist) whatever still names it; it is released again when collected. */
@@ -87,7 +100,7 @@ export class Cleaner {
   /**
    * Collects garbage if the map outputs held (`heldShuffleBytes`, all executors) grew by
    * GC_EVERY_SHUFFLE_BYTES, or twice the heap, since the last collection; returns whether it did.
-   * Unreachable shuffles are then released by the finalizers, soon after.
+   * What it found unreachable is released before it returns.
    *
    * @example cleaner.collectIfDue(driver.registry.totalBytes) // as a job starts
    */
@@ -101,6 +114,7 @@ export class Cleaner {
     const growth = Math.max(GC_EVERY_SHUFFLE_BYTES, 2 * getHeapStatistics().used_heap_size);
     if (heldShuffleBytes - this.heldBaseline < growth) return false;
     fullGc();
+    for (const watch of this.pending) if (watch.target.deref() === undefined) this.collected(watch);
     this.justCollected = true;
     this.heldBaseline = heldShuffleBytes;
     return true;
@@ -115,13 +129,16 @@ export class Cleaner {
   stop(): void {
     this.stopped = true;
     this.live.clear();
+    this.pending.clear();
   }
 
-  private collected(key: string): void {
-    const entry = this.live.get(key);
+  /** `watch`'s object was collected (found by collectIfDue, or by the registry later: counted once). */
+  private collected(watch: Watch): void {
+    if (!this.pending.delete(watch)) return;
+    const entry = this.live.get(watch.key);
     if (!entry || this.stopped) return;
     if (--entry.count > 0) return;
-    this.live.delete(key);
+    this.live.delete(watch.key);
     this.release(entry.what);
   }
 }
