@@ -106,6 +106,7 @@ export function shuffleEstimate(runs: ShuffleRun[]): { bestMbPerSec: number; med
 
 /** A warmed-up session whose shuffle runs are taken one at a time (openShuffleRunners). */
 export interface ShuffleRunner {
+  /** One recorded run, right after an unrecorded one of the same session (openShuffleRunners). */
   run(): Promise<ShuffleRun>;
   /** `estimate` of its first FRESH_RUNS warm-up runs: what fresh executors get. */
   fresh: { bestMbPerSec: number; medianMbPerSec: number };
@@ -119,7 +120,15 @@ export interface ShuffleRunner {
  * CPU (scratch measurement 2026-12-03: 112 → 360 core-ms a shuffle job after 60 s idle, back to
  * 186 only after 20 pairs), and bench/core's first session, idle through the others' warm-ups, read
  * 152 ms for its first recorded job and 59 ms for its last. Their runs are then taken one at a
- * time, so that several settings and a reference can alternate under the same load.
+ * time, so that several settings and a reference can alternate under the same load, and each
+ * recorded run follows an unrecorded one of the same session. Between two runs of a session the
+ * others run, and the loopback transfers (2 GiB, fresh processes); a run right after that is not
+ * the steady state of an application running job after job, which the figure is about. Measured
+ * in one process, the three sessions open, rounds alternating (scratch script, 2026-12-03 23:40,
+ * 15 rounds): a plain run after the others' runs and the transfers, 1,676 MB/s best and 838
+ * median, the shuffle's extra CPU 118 core-ms median; right after an unrecorded run of its own,
+ * 1,672 best and 1,053 median, 65 core-ms. The loopback references are taken the same way
+ * (core/loopback.ts measureLoopbackOnce).
  *
  * @example
  * const [plain, tls] = await openShuffleRunners(options, [[], ['dataflow.tls.enabled=true']]);
@@ -137,7 +146,7 @@ export async function openShuffleRunners(options: ShuffleOptions, confs: string[
         if (i < FRESH_RUNS) fresh[j]!.push(run);
       }
     }
-    return opened.map((s, j) => ({ ...s, fresh: shuffleEstimate(fresh[j]!) }));
+    return opened.map((s, j) => ({ run: () => s.run().then(() => s.run()), close: s.close, fresh: shuffleEstimate(fresh[j]!) }));
   } catch (error) {
     await Promise.all(opened.map((s) => s.close().catch(() => undefined)));
     throw error;
