@@ -71,6 +71,7 @@ export async function compiledEntry(entry = 'main') {
   }
   try {
     const { tree, inputs, packages } = await compile(dir, manifestPath);
+    await (await import('esbuild')).stop(); // its service process would otherwise live as long as this one
     return useTree(join(dir, tree), inputs, packages, entry);
   } catch (error) {
     if (process.env.DATAFLOW_TIMING === '1') process.stderr.write(`dataflow timing: engine not compiled (${error instanceof Error ? error.message : error}); using tsx\n`);

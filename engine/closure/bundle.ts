@@ -18,7 +18,8 @@
 import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import * as esbuild from 'esbuild';
+import type * as esbuild from 'esbuild';
+import { withEsbuild } from './esbuild-service.ts';
 import { JobBundleError } from './errors.ts';
 import { defaultEngineIndexPath, engineDir, engineShimSource, sharedModuleShimSource } from './host-engine.ts';
 import { displayPath } from './source-position.ts';
@@ -66,7 +67,7 @@ export async function bundleJob(jobPath: string, options: BundleJobOptions): Pro
 
   let result: esbuild.BuildResult<{ write: false }>;
   try {
-    result = await esbuild.build({
+    result = await withEsbuild((api) => api.build({
       entryPoints: [absJob],
       bundle: true,
       format: 'esm',
@@ -80,7 +81,7 @@ export async function bundleJob(jobPath: string, options: BundleJobOptions): Pro
       logLevel: 'silent',
       nodePaths: options.nodePaths ?? [path.join(path.dirname(engineDir), 'node_modules')],
       plugins: [engineShimPlugin(engineIndex, options.engineExports, options.sharedModules ?? {})],
-    });
+    }));
   } catch (error) {
     throw new JobBundleError(describeBuildFailure(absJob, error), { cause: error });
   }

@@ -65,6 +65,15 @@ describe('dataflow submit', () => {
     expect(result.orphans).toEqual([]);
   });
 
+  // esbuild's service used to stay a child of the driver for the whole job, and to be still exiting
+  // when the driver had ended (a process left in the user's process group).
+  it('has no esbuild service process left while the job runs (bundled, type-checked)', async () => {
+    const result = await runCli(['submit', job('driver-children-job.ts')]);
+    expect(result.code, result.stderr).toBe(0);
+    const children = JSON.parse(result.stdout) as string[];
+    expect(children.filter((c) => /esbuild/.test(c))).toEqual([]);
+  });
+
   it('runs a job written through the public API and the Door (dataflow/extend) on local[2]', async () => {
     const result = await runCli(['submit', job('door-job.ts'), '--master', 'local[2]']);
     expect(result.code, result.stderr).toBe(0);

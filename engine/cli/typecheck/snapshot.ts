@@ -17,6 +17,7 @@ import type { JobCheckRequest, JobCheckResult } from './job-program.ts';
 import { answerIn, checkProcessEnv } from './check-process.ts';
 import { installedSignature } from './parsed-files.ts';
 import { isProcessAlive } from '../../process-alive.ts';
+import { withEsbuild } from '../../closure/esbuild-service.ts';
 
 /** Bump when the snapshot's layout or what it holds changes. */
 const FORMAT = 1;
@@ -203,7 +204,6 @@ function takeLock(dir: string): boolean {
  * files it was made from with their signatures, for the manifest.
  */
 async function bundleEntry(packageRoot: string, outfile: string): Promise<Array<[string, string]>> {
-  const esbuild = await import('esbuild');
   const typescriptPath = createRequire(join(packageRoot, 'package.json')).resolve('typescript');
   const typescriptByVm: Plugin = {
     name: 'typescript-by-vm',
@@ -218,7 +218,7 @@ load(exports, require, module, path, require('node:path').dirname(path));`,
       }));
     },
   };
-  const built = await esbuild.build({
+  const built = await withEsbuild((esbuild) => esbuild.build({
     entryPoints: [ENTRY],
     outfile,
     bundle: true,
@@ -229,7 +229,7 @@ load(exports, require, module, path, require('node:path').dirname(path));`,
     metafile: true,
     logLevel: 'silent',
     plugins: [typescriptByVm],
-  });
+  }));
   const sources = Object.keys(built.metafile.inputs)
     .filter((input) => !input.startsWith('typescript-by-vm:'))
     .map((input) => resolve(packageRoot, input));
