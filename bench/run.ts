@@ -18,6 +18,7 @@ const BENCHES: Record<string, string> = {
   als: 'als.ts',
   recovery: 'recovery.ts',
   submit: 'submit.ts',
+  'local-driver': 'local-driver.ts',
 };
 
 const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));

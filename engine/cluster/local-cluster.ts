@@ -86,7 +86,7 @@ export class LocalCluster {
       ...config['dataflow.executor.extraNodeOptions'].split(/\s+/).filter(Boolean), BIN,
       'executor', '--driver', `127.0.0.1:${this.endpoint.port}`, '--executor-id', id, '--work-dir', join(workDir, id), '--cores', '1',
       '--memory', String(this.memoryBytes), ...executorTlsArgs(config),
-    ], { stdio: ['ignore', 'inherit', 'pipe'], env: { ...process.env, [SECRET_ENV]: this.secret } });
+    ], { stdio: ['ignore', 'inherit', 'pipe'], env: { ...executorEnvironment(process.env), [SECRET_ENV]: this.secret } });
     let closed!: (exit: { code: number | null; signal: NodeJS.Signals | null }) => void;
     const entry: Child = { id, process: child, stderrTail: '', exited: false, registered: false, closed: new Promise((resolve) => { closed = resolve; }) };
     this.children.push(entry);
@@ -180,4 +180,15 @@ function waitForExit(child: Child, graceMs: number): Promise<void> {
     const timer = setTimeout(() => child.process.kill('SIGKILL'), graceMs);
     child.process.once('exit', () => { clearTimeout(timer); resolve(); });
   });
+}
+
+/**
+ * The driver's environment without the malloc thresholds that bin/dataflow sets for a driver
+ * (marked by DATAFLOW_DRIVER_MALLOC): they serve tasks run in the driver, while an executor's
+ * memory is bounded by its budget. Thresholds the user set are passed on.
+ */
+export function executorEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  if (env.DATAFLOW_DRIVER_MALLOC !== '1') return env;
+  const { DATAFLOW_DRIVER_MALLOC: _marker, MALLOC_MMAP_THRESHOLD_: _mmap, MALLOC_TRIM_THRESHOLD_: _trim, ...rest } = env;
+  return rest;
 }

@@ -9,9 +9,11 @@ import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const BIN = join(ROOT, 'bin', 'dataflow.mjs');
+/** The `dataflow` program package.json installs (a shell launcher that execs Node on BIN). */
+export const PROGRAM = join(ROOT, 'bin', 'dataflow');
 
 /** stderr without the UI line `submit` prints when the UI is on; `uiLine` holds it. */
-export interface CliResult { code: number | null; stdout: string; stderr: string; uiLine: string | undefined; leftovers: string[]; orphans: string[] }
+export interface CliResult { code: number | null; stdout: string; stderr: string; uiLine: string | undefined; leftovers: string[]; orphans: string[]; pid: number | undefined }
 
 /** How `submit`'s UI line starts (engine/cli/submit.ts uiLine; cli.test.ts checks the whole line). */
 const UI_LINE_PREFIX = 'dataflow: UI at ';
@@ -42,7 +44,7 @@ export async function runCli(args: string[], options: { cwd?: string; timeoutMs?
     clearTimeout(timer);
     // tsx keeps its compile cache in the temp folder (tsx-<uid>); it is the loader's, not ours. The
     // event logs (dataflow-events) are kept on purpose, for `dataflow history`.
-    return { code, stdout, ...splitUiLine(stderr), leftovers: readdirSync(tmp).filter((f) => !f.startsWith('tsx-') && f !== 'dataflow-events'), orphans: processesMentioning(tmp) };
+    return { code, pid: child.pid, stdout, ...splitUiLine(stderr), leftovers: readdirSync(tmp).filter((f) => !f.startsWith('tsx-') && f !== 'dataflow-events'), orphans: processesMentioning(tmp) };
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }

@@ -5,7 +5,7 @@ import { describe, expect, it, beforeAll, afterAll } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli, BIN, ROOT } from '../helpers/cli.ts';
+import { runCli, BIN, PROGRAM, ROOT } from '../helpers/cli.ts';
 
 const job = (name: string): string => join(ROOT, 'test', 'fixtures', 'jobs', name);
 let dir: string;
@@ -72,6 +72,25 @@ describe('dataflow submit', () => {
     expect(result.code, result.stderr).toBe(0);
     const children = JSON.parse(result.stdout) as string[];
     expect(children.filter((c) => /esbuild/.test(c))).toEqual([]);
+  });
+
+  // bin/dataflow (what `npx dataflow` runs) sets glibc malloc's thresholds for a driver, whose
+  // tasks run in it on `local`; bench/local-driver.ts measures why.
+  it('runs the driver as the program started (exec), with malloc thresholds for submit unless the user set them; executors without', async () => {
+    type Where = { pid: number; mmap: string; trim: string };
+    const run = async (env: Record<string, string> = {}): Promise<{ pid: number | undefined; driver: Where; tasks: Where[] }> => {
+      const result = await runCli([], { command: [PROGRAM, 'submit', job('malloc-env-job.ts'), '--master', 'local[2]'], env });
+      expect(result.code, result.stderr).toBe(0);
+      return { pid: result.pid, ...(JSON.parse(result.stdout) as { driver: Where; tasks: Where[] }) };
+    };
+    const defaults = await run();
+    expect(defaults.driver).toEqual({ pid: defaults.pid, mmap: '33554432', trim: '268435456' });
+    expect(defaults.tasks.map((t) => [t.pid === defaults.pid, t.mmap, t.trim])).toEqual(Array(4).fill([false, 'unset', 'unset']));
+    const users = await run({ MALLOC_TRIM_THRESHOLD_: '1000000' });
+    expect(users.driver).toEqual({ pid: users.pid, mmap: 'unset', trim: '1000000' });
+    expect(users.tasks.map((t) => [t.mmap, t.trim])).toEqual(Array(4).fill(['unset', '1000000']));
+    const viaNode = await runCli(['submit', job('malloc-env-job.ts')]);
+    expect((JSON.parse(viaNode.stdout) as { driver: Where }).driver).toMatchObject({ mmap: 'unset', trim: 'unset' });
   });
 
   it('runs a job written through the public API and the Door (dataflow/extend) on local[2]', async () => {

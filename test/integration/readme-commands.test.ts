@@ -66,10 +66,10 @@ let root = '';
 let repo = '';
 let generated = '';
 
-/** Runs `npx dataflow <args>` as the README's reader would, in the copy, with the bin package.json names. */
+/** Runs `npx dataflow <args>` as the README's reader would, in the copy: the program package.json's bin names, executed as npx does. */
 function dataflow(args: string[], timeoutMs = 300_000): Promise<CliResult> {
   const bin = (JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { bin: Record<string, string> }).bin.dataflow!;
-  return runCli([], { cwd: repo, timeoutMs, command: [process.execPath, join(repo, bin), ...args] });
+  return runCli([], { cwd: repo, timeoutMs, command: [join(repo, bin), ...args] });
 }
 
 /** A README `npx dataflow ...` command as argv, with `--no-typecheck` after submit when asked. */
