@@ -26,6 +26,7 @@ import { measureSpeedup } from './core/speedup.ts';
 import type { SpeedupResult } from './core/speedup.ts';
 import { summarise } from './lib/measure.ts';
 import { fmt, machineInfo, markdownTable, writeResults } from './lib/report.ts';
+import { runIfScript } from './lib/script.ts';
 import type { TableRow } from './lib/report.ts';
 import { benchConf, cleanUpOnSignal } from './lib/sessions.ts';
 
@@ -270,12 +271,7 @@ function firstLine(text: string): string {
   return text.split('\n')[0]!.slice(0, 200);
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  main(process.argv.slice(2)).then((code) => process.exit(code), (error: unknown) => {
-    console.error(error instanceof Error ? error.message : error);
-    process.exit(2);
-  });
-}
+runIfScript(import.meta.url, main, 2);
 
 /**
  * The shuffle's CPU (all threads of the driver's and the executors' processes, job with the shuffle

@@ -7,13 +7,14 @@
 //   npx tsx bench/local-driver.ts [--runs N] [--ratings N] [--quick]
 //   npm run bench -- --only local-driver
 
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { summarise, type Sample } from './lib/measure.ts';
 import { fmt, machineInfo, markdownTable, writeResults, type TableRow } from './lib/report.ts';
+import { runIfScript } from './lib/script.ts';
+import { runCommand } from './lib/run-command.ts';
 
 const PROGRAM = fileURLToPath(new URL('../bin/dataflow', import.meta.url));
 const BIN = fileURLToPath(new URL('../bin/dataflow.mjs', import.meta.url));
@@ -54,24 +55,11 @@ function parseArgs(argv: string[]): { runs: number; ratings: number } {
 }
 
 /** Runs `argv` to completion in `cwd`; its stdout's last line is the job's report. */
-function submit(argv: string[], cwd: string): Promise<Run> {
-  const started = performance.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(argv[0]!, argv.slice(1), { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (c: Buffer) => { out += c.toString(); });
-    child.stderr.on('data', (c: Buffer) => { err += c.toString(); });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const last = out.trim().split('\n').at(-1) ?? '';
-      if (code !== 0 || !last.startsWith('{')) {
-        reject(new Error(`${argv.join(' ')} exited ${code}: ${err.trim()}`));
-        return;
-      }
-      resolve({ ...(JSON.parse(last) as JobReport), wallMs: performance.now() - started });
-    });
-  });
+async function submit(argv: string[], cwd: string): Promise<Run> {
+  const { code, stdout, stderr, wallMs } = await runCommand(argv, cwd);
+  const last = stdout.trim().split('\n').at(-1) ?? '';
+  if (code !== 0 || !last.startsWith('{')) throw new Error(`${argv.join(' ')} exited ${code}: ${stderr.trim()}`);
+  return { ...(JSON.parse(last) as JobReport), wallMs };
 }
 
 const ms = (s: Sample): string => `${fmt(s.median)} ms (min ${fmt(s.min)}, max ${fmt(s.max)})`;
@@ -85,7 +73,9 @@ export async function main(argv: string[]): Promise<number> {
   try {
     const data = join(dir, 'ratings.parquet');
     const users = Math.max(1000, Math.round(ratings / 80));
-    await runToEnd([process.execPath, BIN, 'generate', 'ratings', data, '--ratings', String(ratings), '--users', String(users), '--items', '20000'], dir);
+    const generate = [process.execPath, BIN, 'generate', 'ratings', data, '--ratings', String(ratings), '--users', String(users), '--items', '20000'];
+    const generated = await runCommand(generate, dir);
+    if (generated.code !== 0) throw new Error(`${generate.join(' ')} exited ${generated.code}: ${generated.stderr.trim()}`);
     writeFileSync(join(dir, 'job.ts'), JOB);
     const args = ['submit', 'job.ts', '--master', 'local', '--', data];
     for (let run = -1; run < runs; run++) {
@@ -131,20 +121,4 @@ export async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-/** Runs `argv` (here `dataflow generate`) to a zero exit. */
-function runToEnd(argv: string[], cwd: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(argv[0]!, argv.slice(1), { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    child.stderr.on('data', (c: Buffer) => { err += c.toString(); });
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${argv.join(' ')} exited ${code}: ${err.trim()}`))));
-  });
-}
-
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  main(process.argv.slice(2)).then((code) => process.exit(code), (error: unknown) => {
-    console.error(error instanceof Error ? error.message : error);
-    process.exit(1);
-  });
-}
+runIfScript(import.meta.url, main);

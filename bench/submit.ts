@@ -12,14 +12,15 @@
 //   npx tsx bench/submit.ts [--runs N] [--quick]
 //   npm run bench -- --only submit
 
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { summarise } from './lib/measure.ts';
+import { runCommand } from './lib/run-command.ts';
 import type { Sample } from './lib/measure.ts';
 import { fmt, machineInfo, markdownTable, writeResults } from './lib/report.ts';
+import { runIfScript } from './lib/script.ts';
 
 const BIN = fileURLToPath(new URL('../bin/dataflow.mjs', import.meta.url));
 const PEER_SCRIPT = 'let n = 0; for (let i = 0; i < 10; i++) n++; console.log(n);';
@@ -48,28 +49,16 @@ function checkMs(stderr: string): number | undefined {
  * command run to completion; fails unless it prints exactly `expected`. CPU is read with bash's
  * `times`, since the machine is shared and wall time alone mostly measures the others' load.
  */
-function timeCommand(argv: string[], cwd: string, expected: string, env: Record<string, string> = {}): Promise<RunTimes> {
-  const started = performance.now();
+async function timeCommand(argv: string[], cwd: string, expected: string, env: Record<string, string> = {}): Promise<RunTimes> {
   const script = '"$@"; status=$?; times >&2; exit $status';
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-c', script, 'bash', ...argv], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (c: Buffer) => { out += c.toString(); });
-    child.stderr.on('data', (c: Buffer) => { err += c.toString(); });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const wallMs = performance.now() - started;
-      // `times` prints the shell's own user/system times, then its children's: `0m0.480s 0m0.080s`.
-      const children = err.trim().split('\n').at(-1)?.match(/^(\d+)m([\d.]+)s (\d+)m([\d.]+)s$/);
-      if (code !== 0 || out.trim() !== expected || !children) {
-        reject(new Error(`${argv.join(' ')} exited ${code} printing '${out.trim()}': ${err.trim()}`));
-        return;
-      }
-      const cpuMs = (Number(children[1]) * 60 + Number(children[2]) + Number(children[3]) * 60 + Number(children[4])) * 1000;
-      resolve({ wallMs, cpuMs, stderr: err });
-    });
-  });
+  const { code, stdout, stderr, wallMs } = await runCommand(['bash', '-c', script, 'bash', ...argv], cwd, env);
+  // `times` prints the shell's own user/system times, then its children's: `0m0.480s 0m0.080s`.
+  const children = stderr.trim().split('\n').at(-1)?.match(/^(\d+)m([\d.]+)s (\d+)m([\d.]+)s$/);
+  if (code !== 0 || stdout.trim() !== expected || !children) {
+    throw new Error(`${argv.join(' ')} exited ${code} printing '${stdout.trim()}': ${stderr.trim()}`);
+  }
+  const cpuMs = (Number(children[1]) * 60 + Number(children[2]) + Number(children[3]) * 60 + Number(children[4])) * 1000;
+  return { wallMs, cpuMs, stderr };
 }
 
 function parseArgs(argv: string[]): { runs: number } {
@@ -154,9 +143,4 @@ export async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  main(process.argv.slice(2)).then((code) => process.exit(code), (error: unknown) => {
-    console.error(error instanceof Error ? error.message : error);
-    process.exit(1);
-  });
-}
+runIfScript(import.meta.url, main);
