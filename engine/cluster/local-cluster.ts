@@ -183,12 +183,25 @@ function waitForExit(child: Child, graceMs: number): Promise<void> {
 }
 
 /**
- * The driver's environment without the malloc thresholds that bin/dataflow sets for a driver
- * (marked by DATAFLOW_DRIVER_MALLOC): they serve tasks run in the driver, while an executor's
- * memory is bounded by its budget. Thresholds the user set are passed on.
+ * glibc malloc's thresholds an executor runs with unless the user set either: blocks up to 32 MiB
+ * (a fetched frame's body, a map output, column buffers) come from malloc's heap, and up to 64 MiB
+ * freed at its top is kept for reuse. With glibc's adaptive defaults each fresh multi-megabyte
+ * ArrayBuffer was often a new mapping, faulted in page by page and unmapped when collected
+ * (measured by bench/core: the engine transport's receiver and the shuffle). 64 MiB, not the
+ * driver's 256 (bin/dataflow), since an executor's memory is bounded by its budget.
+ */
+export const EXECUTOR_MALLOC_THRESHOLDS: Readonly<Record<'MALLOC_MMAP_THRESHOLD_' | 'MALLOC_TRIM_THRESHOLD_', string>> = {
+  MALLOC_MMAP_THRESHOLD_: String(32 << 20),
+  MALLOC_TRIM_THRESHOLD_: String(64 << 20),
+};
+
+/**
+ * An executor's environment from the driver's: the thresholds the user set are passed on as they
+ * are; otherwise (none set, or only the driver's own from bin/dataflow, marked by
+ * DATAFLOW_DRIVER_MALLOC) the executor gets EXECUTOR_MALLOC_THRESHOLDS.
  */
 export function executorEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  if (env.DATAFLOW_DRIVER_MALLOC !== '1') return env;
-  const { DATAFLOW_DRIVER_MALLOC: _marker, MALLOC_MMAP_THRESHOLD_: _mmap, MALLOC_TRIM_THRESHOLD_: _trim, ...rest } = env;
-  return rest;
+  const { DATAFLOW_DRIVER_MALLOC: marker, ...rest } = env;
+  const userSet = marker !== '1' && (env.MALLOC_MMAP_THRESHOLD_ !== undefined || env.MALLOC_TRIM_THRESHOLD_ !== undefined);
+  return userSet ? rest : { ...rest, ...EXECUTOR_MALLOC_THRESHOLDS };
 }

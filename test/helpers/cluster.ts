@@ -89,11 +89,12 @@ export class ProcessHandle {
 }
 
 /**
- * Starts `node bin/dataflow.mjs <args>`, optionally behind a command prefix such as
- * `['ip', 'netns', 'exec', 'ns1']` (ip execs the command, so the pid stays node's).
+ * Starts `node bin/dataflow.mjs <args>` (or `program <args>`, e.g. the bin/dataflow launcher, which
+ * execs node), optionally behind a command prefix such as `['ip', 'netns', 'exec', 'ns1']` (ip execs
+ * the command, so the pid stays node's).
  */
-export function spawnDataflow(name: string, args: string[], options: { env: NodeJS.ProcessEnv; prefix?: string[]; cwd?: string }): ProcessHandle {
-  const command = [...(options.prefix ?? []), process.execPath, BIN, ...args];
+export function spawnDataflow(name: string, args: string[], options: { env: NodeJS.ProcessEnv; prefix?: string[]; cwd?: string; program?: string }): ProcessHandle {
+  const command = [...(options.prefix ?? []), ...(options.program ? [options.program] : [process.execPath, BIN]), ...args];
   const child = spawn(command[0]!, command.slice(1), { cwd: options.cwd ?? ROOT, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
   child.on('error', () => undefined); // reported through `close`
   return new ProcessHandle(name, child);
@@ -116,6 +117,8 @@ export interface ExecutorStart {
   masterAddress?: string;
   /** Command prefix, e.g. ip netns exec. */
   prefix?: string[];
+  /** The program to run instead of `node bin/dataflow.mjs`, e.g. bin/dataflow. */
+  program?: string;
   /** Also wait until the master logs the registration (default true). */
   waitForRegistration?: boolean;
   /** More `dataflow executor` options (default: the cluster's processArgs). */
@@ -226,7 +229,7 @@ export class TestCluster {
     if (start.advertiseHost) args.push('--advertise-host', start.advertiseHost);
     if (start.chaos) args.push('--chaos', start.chaos);
     args.push(...(start.args ?? this.options.processArgs ?? []));
-    const handle = spawnDataflow(id, args, { env: this.env, prefix: start.prefix }) as ExecutorProcess;
+    const handle = spawnDataflow(id, args, { env: this.env, prefix: start.prefix, program: start.program }) as ExecutorProcess;
     Object.assign(handle, { id, workDir });
     this.executors.set(id, handle);
     if (start.waitForRegistration !== false) {

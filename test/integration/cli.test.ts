@@ -75,8 +75,9 @@ describe('dataflow submit', () => {
   });
 
   // bin/dataflow (what `npx dataflow` runs) sets glibc malloc's thresholds for a driver, whose
-  // tasks run in it on `local`; bench/local-driver.ts measures why.
-  it('runs the driver as the program started (exec), with malloc thresholds for submit unless the user set them; executors without', async () => {
+  // tasks run in it on `local` (bench/local-driver.ts measures why); the executors a driver starts
+  // get their own, however the driver was started (bench/core).
+  it('runs the driver as the program started (exec), with malloc thresholds for submit unless the user set them; executors with their own', async () => {
     type Where = { pid: number; mmap: string; trim: string };
     const run = async (env: Record<string, string> = {}): Promise<{ pid: number | undefined; driver: Where; tasks: Where[] }> => {
       const result = await runCli([], { command: [PROGRAM, 'submit', job('malloc-env-job.ts'), '--master', 'local[2]'], env });
@@ -85,12 +86,14 @@ describe('dataflow submit', () => {
     };
     const defaults = await run();
     expect(defaults.driver).toEqual({ pid: defaults.pid, mmap: '33554432', trim: '268435456' });
-    expect(defaults.tasks.map((t) => [t.pid === defaults.pid, t.mmap, t.trim])).toEqual(Array(4).fill([false, 'unset', 'unset']));
+    expect(defaults.tasks.map((t) => [t.pid === defaults.pid, t.mmap, t.trim])).toEqual(Array(4).fill([false, '33554432', '67108864']));
     const users = await run({ MALLOC_TRIM_THRESHOLD_: '1000000' });
     expect(users.driver).toEqual({ pid: users.pid, mmap: 'unset', trim: '1000000' });
     expect(users.tasks.map((t) => [t.mmap, t.trim])).toEqual(Array(4).fill(['unset', '1000000']));
-    const viaNode = await runCli(['submit', job('malloc-env-job.ts')]);
-    expect((JSON.parse(viaNode.stdout) as { driver: Where }).driver).toMatchObject({ mmap: 'unset', trim: 'unset' });
+    const viaNode = await runCli(['submit', job('malloc-env-job.ts'), '--master', 'local[2]']);
+    const started = JSON.parse(viaNode.stdout) as { driver: Where; tasks: Where[] };
+    expect(started.driver).toMatchObject({ mmap: 'unset', trim: 'unset' });
+    expect(started.tasks.map((t) => [t.mmap, t.trim])).toEqual(Array(4).fill(['33554432', '67108864']));
   });
 
   it('runs a job written through the public API and the Door (dataflow/extend) on local[2]', async () => {

@@ -11,7 +11,7 @@ import type { Row } from '../../engine/index.ts';
 import { bundleJob } from '../../engine/closure/bundle.ts';
 import { loadBundle } from '../../engine/closure/load-bundle.ts';
 import { hostModules, sharedExportNames } from '../../engine/closure/host-modules.ts';
-import { runCli } from '../helpers/cli.ts';
+import { PROGRAM, runCli } from '../helpers/cli.ts';
 import { ROOT, TestCluster, closedPort, commandsOf, spawnDataflow } from '../helpers/cluster.ts';
 
 const fixture = (name: string): string => join(ROOT, 'test', 'fixtures', 'jobs', name);
@@ -227,6 +227,24 @@ describe('standalone cluster: bad input', () => {
       expect(exit, executor.output).toEqual({ code: 1, signal: null });
       expect(executor.stderr).toMatch(new RegExp(`no master at 127\\.0\\.0\\.1:${cluster.masterPort} for 1500 ms and no application to serve`));
       expect(readdirSync(executor.workDir, { recursive: true }), `exec-1 left files behind; its output: ${executor.output}`).toEqual([]);
+    } finally {
+      await cluster.stop();
+    }
+  });
+});
+
+describe('standalone cluster: an executor started through bin/dataflow', () => {
+  // `dataflow executor` as a user starts it (npx runs bin/dataflow) gets the malloc thresholds that
+  // local[N] gives its executors (EXECUTOR_MALLOC_THRESHOLDS; bench/core measures why).
+  it('runs with glibc malloc thresholds of its own, in the process the launcher exec-ed', async () => {
+    const cluster = await TestCluster.start({ executors: 1, executor: () => ({ program: PROGRAM }) });
+    try {
+      const executor = cluster.executors.get('exec-1')!;
+      const result = await cluster.submit([join(ROOT, 'test/fixtures/jobs/malloc-env-job.ts')]);
+      expect(result.code, result.stderr).toBe(0);
+      const { driver, tasks } = JSON.parse(result.stdout) as { driver: { mmap: string }; tasks: Array<{ pid: number; mmap: string; trim: string }> };
+      expect(driver.mmap).toBe('unset'); // submitted through node bin/dataflow.mjs
+      expect(tasks).toEqual(Array(4).fill({ pid: executor.child.pid, mmap: '33554432', trim: '67108864' }));
     } finally {
       await cluster.stop();
     }
