@@ -150,7 +150,7 @@ export async function main(argv: string[]): Promise<number> {
       verdict: `${fmt(ratio)}× of raw (median ${fmt(shuffle.estimate.medianMbPerSec / raw.median)}×); goal ≥ ${GOALS.shuffleOfLoopback}× ${mark(ratio >= GOALS.shuffleOfLoopback)}`,
     });
     rows.push({
-      measure: `engine transport between 2 processes, the receiver dialling as a reducer does (handshake, ${fmt((4 << 20) / 2 ** 20)} MiB frames, ${fmt(loopbackBytes(q) / 2 ** 30)} GiB)`,
+      measure: `engine transport between 2 child processes with an executor's environment, the receiver dialling as a reducer does (handshake, ${fmt((4 << 20) / 2 ** 20)} MiB frames, ${fmt(loopbackBytes(q) / 2 ** 30)} GiB)`,
       dataflow: `${fmt(loopback.engine.max)} MB/s best, ${fmt(loopback.engine.median)} median`,
       reference: `raw loopback TCP as above: ${fmt(raw.max)} MB/s best, ${fmt(raw.median)} median (runs interleaved)`,
       verdict: `${fmt(loopback.engine.max / raw.max)}× of raw (median ${fmt(loopback.engine.median / raw.median)}×)`,

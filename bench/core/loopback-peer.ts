@@ -1,23 +1,26 @@
-// Child process of the loopback benchmark (core/loopback.ts): sends `bytes` bytes in `chunk`-byte
-// writes, `runs` times.
+// Child processes of the loopback benchmark (core/loopback.ts): the senders, and the engine
+// transport's receiver.
 //
-//   node --import tsx bench/core/loopback-sender.ts raw|engine <port> <bytes> <chunk> <runs>
+//   node --import tsx bench/core/loopback-peer.ts raw|engine|engine-receiver <port> <bytes> <chunk> <runs>
 //
 // raw:    listens on 127.0.0.1 (port 0: prints the port it got on stdout) and, for each of `runs`
 //         connections the parent makes, writes the bytes through a plain net.Socket honouring
 //         backpressure, then end(). The parent connects so that it can read with `onread` into one
 //         reused buffer (a server socket cannot), the fastest way a Node process reads a socket.
-// engine: listens through the engine's transport (listen: HMAC handshake; prints the port) and,
-//         for each of `runs` connections, answers the parent's 'go' request with the bytes as one
-//         frame per chunk (sends honouring backpressure), then the reply. The parent dials, as the
-//         raw receiver does and as a reducer dials the block server it fetches from, so both
-//         figures read with what a dialled socket allows. Secret in BENCH_SECRET.
+// engine: listens through the engine's transport (listen: HMAC handshake; prints the port),
+//         answers each 'go' request with the bytes as one frame per chunk (sends honouring
+//         backpressure), then the reply, and ends after `runs` requests. Secret in BENCH_SECRET.
+// engine-receiver: dials an engine sender at <port>, as a reducer dials the block server it fetches
+//         from (so both figures read with what a dialled socket allows), asks for `runs` transfers
+//         one after the other and prints each one's MB/s on a line of its own. A process of its
+//         own, started with an executor's environment, as the receiving end of a fetch is: the
+//         frames it receives are garbage the benchmark's driver process would otherwise collect.
 
 import net from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
 import { once } from 'node:events';
 import { randomFillSync } from 'node:crypto';
-import { listen } from '../../engine/transport/index.ts';
+import { connect, listen } from '../../engine/transport/index.ts';
 
 const [mode, portText, bytesText, chunkText, runsText] = process.argv.slice(2);
 const port = Number(portText);
@@ -72,6 +75,28 @@ async function serveFramed(): Promise<void> {
   await server.close();
 }
 
+/** Dials the engine sender at `port` and times `runs` transfers, from each request to its reply. */
+async function receiveFramed(): Promise<void> {
+  const conn = await connect({ host: '127.0.0.1', port, secret: process.env.BENCH_SECRET ?? '', role: 'bench-receiver' });
+  try {
+    let received = 0;
+    conn.onMessage((msg) => {
+      if (msg.header.type === 'chunk') received += msg.body?.byteLength ?? 0;
+    });
+    for (let run = 0; run < runs; run++) {
+      received = 0;
+      const started = performance.now();
+      await conn.request({ header: { type: 'go' } });
+      const ms = performance.now() - started;
+      if (received !== total) throw new Error(`engine loopback: received ${received} bytes, expected ${total}`);
+      process.stdout.write(`${received / 1e3 / ms}\n`);
+    }
+  } finally {
+    await conn.close();
+  }
+}
+
 if (mode === 'raw') await serveRaw();
 else if (mode === 'engine') await serveFramed();
-else throw new Error(`loopback-sender: mode must be raw or engine, got ${String(mode)}`);
+else if (mode === 'engine-receiver') await receiveFramed();
+else throw new Error(`loopback-peer: mode must be raw, engine or engine-receiver, got ${String(mode)}`);

@@ -1,9 +1,11 @@
 // Reference figures for shuffle throughput: how fast bytes move between two Node processes over
 // loopback TCP, (a) through a raw net.Socket and (b) through the engine's own framed, authenticated
-// transport. The receiver (this process) dials the sender, a child process (loopback-sender.ts), so
-// both ends have their own core, and times each transfer to its last byte. Dialling is how a reducer
-// reaches the block server it fetches from, and what lets a socket be read with `onread`.
-// Child start-up is not timed.
+// transport. The receiver dials the sender, a child process (loopback-peer.ts), so both ends have
+// their own core, and times each transfer to its last byte. Dialling is how a reducer reaches the
+// block server it fetches from, and what lets a socket be read with `onread`. The raw receiver is
+// this process; the engine's is a second child with an executor's environment (as the receiving
+// end of a fetch is), which also keeps its gigabytes of received frames out of the heap of this
+// process, the shuffle benchmark's driver. Child start-up is not timed.
 //
 // The raw figure is meant as the best a Node process pair can do, not a strawman: the receiver
 // reads with `onread` into one reused buffer (no fresh 64 KiB Buffer per read, which is what
@@ -16,9 +18,9 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { connect } from '../../engine/transport/index.ts';
+import { executorEnvironment } from '../../engine/cluster/local-cluster.ts';
 
-const SENDER = fileURLToPath(new URL('./loopback-sender.ts', import.meta.url));
+const PEER = fileURLToPath(new URL('./loopback-peer.ts', import.meta.url));
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** How the raw transfer writes and reads: write size, and the reused read buffer ('data' = plain 'data' events). */
@@ -114,12 +116,12 @@ async function rawLoopback(options: LoopbackOptions): Promise<number> {
 
 /** A raw sender child listening for `runs` connections. */
 function startRawSender(bytes: number, write: number, runs: number): Promise<{ port: number; exited: Promise<void> }> {
-  return startSender('raw', bytes, write, runs, {});
+  return startSender('raw', bytes, write, runs, process.env);
 }
 
 /** A sender child listening for `runs` connections, once it has printed its port. */
-async function startSender(mode: 'raw' | 'engine', bytes: number, chunk: number, runs: number, env: Record<string, string>): Promise<{ port: number; exited: Promise<void> }> {
-  const child = spawnSender(mode, 0, bytes, chunk, runs, env, 'pipe');
+async function startSender(mode: 'raw' | 'engine', bytes: number, chunk: number, runs: number, env: NodeJS.ProcessEnv): Promise<{ port: number; exited: Promise<void> }> {
+  const child = spawnPeer(mode, 0, bytes, chunk, runs, env, 'pipe');
   const exited = exitOf(child, mode);
   const port = await new Promise<number>((resolve, reject) => {
     let text = '';
@@ -150,42 +152,31 @@ async function receiveRaw(port: number, bytes: number, read: number | 'data'): P
 }
 
 /**
- * Dials an engine-transport sender (handshake included, not timed) and asks for one transfer;
- * MB/s from the request to its reply, which follows the last frame.
+ * An engine-transport sender and a receiver child dialling it (handshake included, not timed) for
+ * two transfers; MB/s of the second, from the request to its reply, which follows the last frame.
+ * Both children run with the environment local[N] gives executors.
  */
 async function engineLoopback(options: LoopbackOptions): Promise<number> {
-  const secret = randomBytes(32).toString('hex');
-  const sender = await startSender('engine', options.bytes, options.chunk, 2, { BENCH_SECRET: secret });
+  const env = { ...executorEnvironment(process.env), BENCH_SECRET: randomBytes(32).toString('hex') };
+  const sender = await startSender('engine', options.bytes, options.chunk, 2, env);
   try {
-    const conn = await connect({ host: '127.0.0.1', port: sender.port, secret, role: 'bench-receiver' });
-    try {
-      let received = 0;
-      conn.onMessage((msg) => {
-        if (msg.header.type === 'chunk') received += msg.body?.byteLength ?? 0;
-      });
-      const transfer = async (): Promise<number> => {
-        received = 0;
-        const started = performance.now();
-        await conn.request({ header: { type: 'go' } });
-        const ms = performance.now() - started;
-        if (received !== options.bytes) throw new Error(`engine loopback: received ${received} bytes, expected ${options.bytes}`);
-        return received / 1e3 / ms;
-      };
-      await transfer(); // unrecorded (see measureLoopbackOnce)
-      return await transfer();
-    } finally {
-      await conn.close();
-    }
+    const receiver = spawnPeer('engine-receiver', sender.port, options.bytes, options.chunk, 2, env, 'pipe');
+    let text = '';
+    receiver.stdout!.on('data', (data: Buffer) => (text += data.toString()));
+    await exitOf(receiver, 'engine-receiver');
+    const rates = text.trim().split('\n').map(Number);
+    if (rates.length !== 2 || !rates.every((r) => r > 0)) throw new Error(`engine loopback receiver printed ${JSON.stringify(text)}, expected two MB/s figures`);
+    return rates[1]!; // the first unrecorded (see measureLoopbackOnce)
   } finally {
     await sender.exited;
   }
 }
 
-function spawnSender(mode: 'raw' | 'engine', port: number, bytes: number, chunk: number, runs: number, env: Record<string, string>, stdout: 'pipe' | 'inherit'): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', SENDER, mode, String(port), String(bytes), String(chunk), String(runs)], {
+function spawnPeer(mode: 'raw' | 'engine' | 'engine-receiver', port: number, bytes: number, chunk: number, runs: number, env: NodeJS.ProcessEnv, stdout: 'pipe' | 'inherit'): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', PEER, mode, String(port), String(bytes), String(chunk), String(runs)], {
     cwd: REPO_ROOT,
     stdio: ['ignore', stdout, 'pipe'],
-    env: { ...process.env, ...env },
+    env,
   });
 }
 
@@ -194,9 +185,9 @@ function exitOf(child: ChildProcess, mode: string): Promise<void> {
     let stderr = '';
     child.stderr!.on('data', (data: Buffer) => (stderr = (stderr + data.toString()).slice(-2000)));
     child.on('error', reject);
-    child.on('exit', (code, signal) => {
+    child.on('close', (code, signal) => { // after its stdio closed: all it printed was read
       if (code === 0) resolve();
-      else reject(new Error(`loopback sender (${mode}) ${signal ? `was killed by ${signal}` : `exited with code ${code}`}: ${stderr.trim()}`));
+      else reject(new Error(`loopback peer (${mode}) ${signal ? `was killed by ${signal}` : `exited with code ${code}`}: ${stderr.trim()}`));
     });
   });
 }
