@@ -187,8 +187,9 @@ function waitForExit(child: Child, graceMs: number): Promise<void> {
  * (a fetched frame's body, a map output, column buffers) come from malloc's heap, and up to 64 MiB
  * freed at its top is kept for reuse. With glibc's adaptive defaults each fresh multi-megabyte
  * ArrayBuffer was often a new mapping, faulted in page by page and unmapped when collected
- * (measured by bench/core: the engine transport's receiver and the shuffle). 64 MiB, not the
- * driver's 256 (bin/dataflow), since an executor's memory is bounded by its budget.
+ * (bench/core's engine-transport figure: 0.12-0.39× of raw loopback without them, 0.82-0.94× with;
+ * bench/out-of-core and bench/als read no more memory). 64 MiB, not the driver's 256
+ * (bin/dataflow), since an executor's memory is bounded by its budget.
  */
 export const EXECUTOR_MALLOC_THRESHOLDS: Readonly<Record<'MALLOC_MMAP_THRESHOLD_' | 'MALLOC_TRIM_THRESHOLD_', string>> = {
   MALLOC_MMAP_THRESHOLD_: String(32 << 20),

@@ -240,7 +240,7 @@ describe('standalone cluster: an executor started through bin/dataflow', () => {
     const cluster = await TestCluster.start({ executors: 1, executor: () => ({ program: PROGRAM }) });
     try {
       const executor = cluster.executors.get('exec-1')!;
-      const result = await cluster.submit([join(ROOT, 'test/fixtures/jobs/malloc-env-job.ts')]);
+      const result = await cluster.submit([fixture('malloc-env-job.ts')]);
       expect(result.code, result.stderr).toBe(0);
       const { driver, tasks } = JSON.parse(result.stdout) as { driver: { mmap: string }; tasks: Array<{ pid: number; mmap: string; trim: string }> };
       expect(driver.mmap).toBe('unset'); // submitted through node bin/dataflow.mjs
