@@ -36,7 +36,7 @@ import { ListenerBus } from '../engine/cluster/listener-bus.ts';
 import { resolveConfig } from '../engine/config.ts';
 import { RETAINED_JOBS } from '../engine/events/fold.ts';
 import { Session } from '../engine/dataset/session.ts';
-import { summarise } from './lib/measure.ts';
+import { medianInterval, summarise } from './lib/measure.ts';
 import { fmt, machineInfo, markdownTable, type TableRow } from './lib/report.ts';
 
 const runsArg = process.argv.indexOf('--runs');
@@ -225,11 +225,16 @@ function steadyRow(): TableRow {
     return `${Math.min(...ratios).toFixed(3)}-${Math.max(...ratios).toFixed(3)}×`;
   };
   const controlMedian = summarise(control.map((p) => p.on.median / p.off.median)).median;
+  // Where the median of the pairs' ratios lies, the machine's noise included (the sign test's interval).
+  const interval = (pairs: typeof steady): string => {
+    const i = medianInterval(pairs.map((p) => p.on.median / p.off.median));
+    return i ? `${i.low.toFixed(3)}-${i.high.toFixed(3)}× (${Math.round(i.coverage * 1000) / 10}% interval of that median)` : 'too few pairs for an interval of the median';
+  };
   return {
     measure: `per-task overhead, local (job of ${TASKS} empty tasks), UI + event log on, separate processes in steady state (${steady.length} pairs alternating, 30 jobs of warm-up, 150 timed each)`,
     dataflow: `${fmt(med((p) => p.on.best) / TASKS)} ms/task best, ${fmt(med((p) => p.on.median) / TASKS)} median (medians over the processes); process CPU ${fmt(med((p) => p.on.cpu) / TASKS)} ms/task`,
     reference: `processes with both off: ${fmt(med((p) => p.off.best) / TASKS)} ms best, ${fmt(med((p) => p.off.median) / TASKS)} median; process CPU ${fmt(med((p) => p.off.cpu) / TASKS)} ms/task`,
-    verdict: `${med((p) => p.on.best / p.off.best).toFixed(3)}× best, ${med((p) => p.on.median / p.off.median).toFixed(3)}× median (medians of the ${steady.length} pairs; the pairs ${spread(steady)}); CPU ${med((p) => p.on.cpu / p.off.cpu).toFixed(3)}×; goal ≤ 1.03×. Control pairs, both off (A/A), alongside: ${controlMedian.toFixed(3)}× median, the pairs ${spread(control)}`,
+    verdict: `${med((p) => p.on.best / p.off.best).toFixed(3)}× best, ${med((p) => p.on.median / p.off.median).toFixed(3)}× median (medians of the ${steady.length} pairs, ${interval(steady)}; the pairs ${spread(steady)}); CPU ${med((p) => p.on.cpu / p.off.cpu).toFixed(3)}×; goal ≤ 1.03×. Control pairs, both off (A/A), alongside: ${controlMedian.toFixed(3)}× median, ${interval(control)}; the pairs ${spread(control)}`,
   };
 }
 /** (4) What a fresh application pays, from the same processes: Session.create, its first jobs, stop. */
