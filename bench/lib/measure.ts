@@ -59,28 +59,18 @@ export function mapSample(sample: Sample, f: (value: number) => number): Sample 
 export function medianInterval(values: number[], confidence = 0.95): { low: number; high: number; coverage: number } | undefined {
   const n = values.length;
   const sorted = [...values].sort((a, b) => a - b);
-  // below[j] = P(K ≤ j) for K ~ Binomial(n, ½), summed from the probabilities C(n, j) / 2^n.
+  // `below` is P(K ≤ j) for K ~ Binomial(n, ½), summed from the probabilities C(n, j) / 2^n.
   let p = 0.5 ** n;
   let below = 0;
   let k = 0;
+  let tail = 0; // P(K ≤ k − 1)
   for (let j = 0; j < n; j++) {
     below += p;
     if (2 * below > 1 - confidence) break;
     k = j + 1; // 2·P(K ≤ k − 1) is still within 1 − confidence: [X_(k), X_(n−k+1)] (1-based) will do
+    tail = below;
     p = (p * (n - j)) / (j + 1);
   }
   if (k === 0) return undefined;
-  const tail = binomialTail(n, k - 1);
   return { low: sorted[k - 1]!, high: sorted[n - k]!, coverage: 1 - 2 * tail };
-}
-
-/** P(K ≤ j) for K ~ Binomial(n, ½). */
-function binomialTail(n: number, j: number): number {
-  let p = 0.5 ** n;
-  let sum = 0;
-  for (let i = 0; i <= j; i++) {
-    sum += p;
-    p = (p * (n - i)) / (i + 1);
-  }
-  return sum;
 }
