@@ -188,7 +188,7 @@ function waitForExit(child: Child, graceMs: number): Promise<void> {
  * freed at its top is kept for reuse. With glibc's adaptive defaults each fresh multi-megabyte
  * ArrayBuffer was often a new mapping, faulted in page by page and unmapped when collected
  * (bench/core's engine-transport figure: 0.12-0.39× of raw loopback without them, 0.82-0.94× with;
- * bench/out-of-core and bench/als read no more memory). 64 MiB, not the driver's 256
+ * the executors' peak RSS in bench/out-of-core 376 / 353 MB against 354 / 352, in bench/als the same). 64 MiB, not the driver's 256
  * (bin/dataflow), since an executor's memory is bounded by its budget.
  */
 export const EXECUTOR_MALLOC_THRESHOLDS: Readonly<Record<'MALLOC_MMAP_THRESHOLD_' | 'MALLOC_TRIM_THRESHOLD_', string>> = {
