@@ -45,6 +45,15 @@ export class DriverEndpoint {
             return;
           }
           const fields = msg.header as unknown as RegisterFields;
+          // As at the master: the same process dialling again replaces its registration; another
+          // process claiming a live executor's name is refused, or its close would lose that executor.
+          const previous = endpoint.executors.get(fields.executorId);
+          if (previous && (previous.pid !== fields.pid || previous.host !== fields.host)) {
+            const why = `an executor named ${fields.executorId} is already registered (pid ${previous.pid} on ${previous.host}); give each executor its own id`;
+            refusals.refused('DUPLICATE_EXECUTOR', conn.remoteAddress, `executor registration refused: ${why}`);
+            void conn.close(`executor registration refused: ${why}`);
+            return;
+          }
           const executor = new RemoteExecutor(conn, fields, options.driver, options.services, options.explainLoss);
           endpoint.executors.set(executor.id, executor);
           conn.onClose(() => { if (endpoint!.executors.get(executor.id) === executor) endpoint!.executors.delete(executor.id); });

@@ -157,6 +157,19 @@ describe('cluster security: unauthenticated and malformed peers', () => {
     expect(commandsOf(session, 'LaunchTask').map((c) => c.task.executorId).filter((id) => !cluster.executors.has(id))).toEqual([]);
   });
 
+  it('the driver refuses a peer with the secret that registers under a live executor\'s name, so its close loses nothing', async () => {
+    // The transport fuzz once did this: its close then lost the real executor's tasks, and the job failed.
+    const live = [...cluster.executors.keys()];
+    for (const executorId of live) {
+      const conn = await connect({ host: driverEndpoint.host, port: driverEndpoint.port, secret: cluster.secret, role: 'executor' });
+      await conn.send({ header: { type: 'register', executorId, host: '127.0.0.1', port: 4242, slots: 1, pid: process.pid } });
+      await expect(Promise.race([conn.whenClosed().then(() => 'closed'), new Promise((r) => setTimeout(() => r('still open'), 10_000))])).resolves.toBe('closed');
+    }
+    const rows = canonical(await job(session)); // a job later, any loss has been seen
+    expect(session.driver.executorCount).toBe(2);
+    expect(rows).toBe(canonical(await job(session)));
+  });
+
   it('the job that ran meanwhile was unaffected, and every process is still up', async () => {
     background.stop();
     const { runs, wrong } = await background.done;
