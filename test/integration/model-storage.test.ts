@@ -20,6 +20,7 @@ import { S3Storage } from '../../connectors/storage/s3.ts';
 import { closeS3Clients } from '../../connectors/storage/s3-client.ts';
 import { S3RVER_CREDENTIALS, type S3TestServer, startS3Server } from '../unit/connectors/storage/s3-server.ts';
 import { ROOT } from '../helpers/cli.ts';
+import { saveEnv } from '../helpers/env.ts';
 import { type RangeServer, type Served, startRangeServer } from '../helpers/range-server.ts';
 import { describeTrainingData } from '../../jobs/shared/training-data.ts';
 
@@ -59,7 +60,7 @@ let dir: string;
 let web: RangeServer | undefined;
 let webBase = '';
 let duck: DuckConnection;
-const savedEnv = { ...process.env };
+const restoreEnv = saveEnv();
 
 /** Serves the files below `dir`, as a plain web server would. */
 async function serve(path: string): Promise<Served> {
@@ -79,7 +80,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  process.env = savedEnv;
+  restoreEnv();
   closeS3Clients();
   await web?.close();
   await s3Server?.close();

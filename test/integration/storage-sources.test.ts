@@ -22,6 +22,7 @@ import type { ParquetPartition } from '../../connectors/parquet/scan.ts';
 import { S3Storage } from '../../connectors/storage/s3.ts';
 import { closeS3Clients } from '../../connectors/storage/s3-client.ts';
 import { type RangeServer, type Served, startRangeServer } from '../helpers/range-server.ts';
+import { saveEnv } from '../helpers/env.ts';
 import type { StorageOptions } from '../../connectors/storage/resolve.ts';
 import { RATINGS, TITLES, writeMovieLensDirs } from '../unit/connectors/movielens/fixtures.ts';
 import { S3RVER_CREDENTIALS, type S3TestServer, startS3Server } from '../unit/connectors/storage/s3-server.ts';
@@ -47,7 +48,7 @@ let web: RangeServer | undefined;
 let webBase = '';
 let dir: string;
 const served = new Map<string, Uint8Array>();
-const savedEnv = { ...process.env };
+const restoreEnv = saveEnv();
 
 /** Serves `served` by path: honours Range under `/`, ignores it under `/noranges/`. */
 function serve(path: string): Served {
@@ -102,7 +103,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  process.env = savedEnv;
+  restoreEnv();
   closeS3Clients();
   await web?.close();
   await s3Server?.close();
