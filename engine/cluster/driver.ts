@@ -233,9 +233,10 @@ export class Driver {
     }
   }
 
+  /** A task's result, from the executor that reports it: one running the task elsewhere (or no longer) is ignored. */
   taskFinished(executorId: string, taskId: number, result: TaskResult): void {
     const info = this.running.get(taskId);
-    if (!info) return;
+    if (!info || info.executorId !== executorId) return;
     const payload = result.payload;
     for (const block of result.cachedBlocks) this.cacheLocations.set(`${block.cacheId}:${block.partition}`, executorId);
     this.payloads.set(taskId, payload);
@@ -261,9 +262,13 @@ export class Driver {
     this.reportSettledFailures();
   }
 
-  taskFailed(taskId: number, reason: TaskFailureReason): void {
+  /**
+   * A task failed. `from`, the executor whose connection reported it: a report about a task that
+   * runs on another executor is ignored (a peer with the secret could otherwise fail any task).
+   */
+  taskFailed(taskId: number, reason: TaskFailureReason, from?: string): void {
     const info = this.running.get(taskId);
-    if (!info) return;
+    if (!info || (from !== undefined && info.executorId !== from)) return;
     this.recordFailure(info, reason);
     this.postTaskEnd(taskId, info, Date.now(), reason.kind === 'TaskKilled' ? 'killed' : 'failed', undefined, reason);
     this.running.delete(taskId);

@@ -87,7 +87,7 @@ export class RemoteExecutor implements ExecutorHandle {
         this.driver.taskFinished(this.id, Number(h.taskId), decodeBody<TaskResult>(msg.body));
         return;
       case MessageType.taskFailed:
-        this.driver.taskFailed(Number(h.taskId), decodeBody<TaskFailureReason>(msg.body));
+        this.driver.taskFailed(Number(h.taskId), decodeBody<TaskFailureReason>(msg.body), this.id);
         return;
       case MessageType.fetchBundle:
         await this.answer(msg, () => encodeBody(this.services.bundle(String(h.hash))));

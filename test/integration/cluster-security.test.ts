@@ -10,7 +10,8 @@ import { count, sum } from '../../engine/index.ts';
 import type { Row, Session } from '../../engine/index.ts';
 import { FrameDecoder, HandshakeError, clientHandshake, connect, encodeFrame } from '../../engine/transport/index.ts';
 import type { MessageHeader } from '../../engine/transport/index.ts';
-import { TestCluster, commandsOf, listeningPorts } from '../helpers/cluster.ts';
+import { TestCluster, commandsOf, listeningPorts, waitUntil } from '../helpers/cluster.ts';
+import { encodeBody } from '../../engine/protocol/index.ts';
 
 interface Endpoint { name: string; host: string; port: number }
 
@@ -167,6 +168,36 @@ describe('cluster security: unauthenticated and malformed peers', () => {
     }
     const rows = canonical(await job(session)); // a job later, any loss has been seen
     expect(session.driver.executorCount).toBe(2);
+    expect(rows).toBe(canonical(await job(session)));
+  });
+
+  it('the driver ignores a registered peer\'s reports about tasks that run on other executors', async () => {
+    // Any peer with the secret may register as an executor of its own name; before this, its
+    // taskFailed for a task id running elsewhere failed that task (the fuzz could fail jobs so).
+    const forged: string[] = [];
+    const unsubscribe = session.driver.bus.subscribe({ onEvents: (events) => { for (const e of events) if (JSON.stringify(e).includes('forged')) forged.push(JSON.stringify(e)); } });
+    const conn = await connect({ host: driverEndpoint.host, port: driverEndpoint.port, secret: cluster.secret, role: 'executor' });
+    const launched: number[] = [];
+    conn.onMessage((msg) => {
+      if (msg.header.type !== 'launchTask') return;
+      const own = Number(msg.header.taskId);
+      launched.push(own);
+      // tasks launched before this one and not on the impostor: running (or run) on the real executors
+      for (let taskId = Math.max(0, own - 30); taskId < own; taskId++) {
+        if (launched.includes(taskId)) continue;
+        void conn.send({ header: { type: 'taskFailed', taskId }, body: encodeBody({ kind: 'UserCodeError', message: 'forged by a peer' }) }).catch(() => undefined);
+      }
+    });
+    await conn.send({ header: { type: 'register', executorId: 'impostor', host: '127.0.0.1', port: 4242, slots: 4, pid: process.pid } });
+    try {
+      // it never finishes a task, so each takes one of its slots for good
+      await waitUntil(() => launched.length >= 2, 'two tasks launched on the impostor while the background jobs run', 30_000);
+    } finally {
+      await conn.close(); // its own tasks are lost with it and run again elsewhere
+    }
+    const rows = canonical(await job(session));
+    unsubscribe();
+    expect(forged).toEqual([]);
     expect(rows).toBe(canonical(await job(session)));
   });
 
