@@ -233,7 +233,7 @@ export class Driver {
     }
   }
 
-  /** A task's result, from the executor that reports it: one running the task elsewhere (or no longer) is ignored. */
+  /** A task's result, from the executor running it (as taskFailed). */
   taskFinished(executorId: string, taskId: number, result: TaskResult): void {
     const info = this.running.get(taskId);
     if (!info || info.executorId !== executorId) return;
@@ -263,12 +263,12 @@ export class Driver {
   }
 
   /**
-   * A task failed. `from`, the executor whose connection reported it: a report about a task that
-   * runs on another executor is ignored (a peer with the secret could otherwise fail any task).
+   * A task failed, as the executor running it reports: one running the task elsewhere (or no longer)
+   * is ignored, since any peer with the secret may register as an executor and report.
    */
-  taskFailed(taskId: number, reason: TaskFailureReason, from?: string): void {
+  taskFailed(executorId: string, taskId: number, reason: TaskFailureReason): void {
     const info = this.running.get(taskId);
-    if (!info || (from !== undefined && info.executorId !== from)) return;
+    if (!info || info.executorId !== executorId) return;
     this.recordFailure(info, reason);
     this.postTaskEnd(taskId, info, Date.now(), reason.kind === 'TaskKilled' ? 'killed' : 'failed', undefined, reason);
     this.running.delete(taskId);

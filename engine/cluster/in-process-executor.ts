@@ -59,7 +59,7 @@ export class InProcessExecutor implements ExecutorHandle {
     setImmediate(() => {
       runTask(task, this.env).then(
         (result) => this.driver.taskFinished(this.id, task.taskId, result),
-        (error: unknown) => this.driver.taskFailed(task.taskId, error instanceof TaskError ? error.reason
+        (error: unknown) => this.driver.taskFailed(this.id, task.taskId, error instanceof TaskError ? error.reason
           : { kind: 'UserCodeError', message: error instanceof Error ? error.message : String(error) }),
       );
     });

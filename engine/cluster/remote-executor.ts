@@ -47,7 +47,7 @@ export class RemoteExecutor implements ExecutorHandle {
 
   launch(task: TaskDescriptor): void {
     this.conn.send({ header: { type: MessageType.launchTask, taskId: task.taskId }, body: encodeBody(task) }).catch((error: unknown) => {
-      this.driver.taskFailed(task.taskId, { kind: 'ExecutorLost', executorId: this.id, message: `could not send task: ${String(error)}` });
+      this.driver.taskFailed(this.id, task.taskId, { kind: 'ExecutorLost', executorId: this.id, message: `could not send task: ${String(error)}` });
     });
   }
 
@@ -87,7 +87,7 @@ export class RemoteExecutor implements ExecutorHandle {
         this.driver.taskFinished(this.id, Number(h.taskId), decodeBody<TaskResult>(msg.body));
         return;
       case MessageType.taskFailed:
-        this.driver.taskFailed(Number(h.taskId), decodeBody<TaskFailureReason>(msg.body), this.id);
+        this.driver.taskFailed(this.id, Number(h.taskId), decodeBody<TaskFailureReason>(msg.body));
         return;
       case MessageType.fetchBundle:
         await this.answer(msg, () => encodeBody(this.services.bundle(String(h.hash))));
