@@ -1,12 +1,14 @@
-// Child processes of the loopback benchmark (core/loopback.ts): the senders, and the engine
-// transport's receiver.
+// Child processes of the loopback benchmark (core/loopback.ts): the senders and the receivers.
 //
-//   node --import tsx bench/core/loopback-peer.ts raw|engine|engine-receiver <port> <bytes> <chunk> <runs>
+//   node --import tsx bench/core/loopback-peer.ts raw|raw-receiver|engine|engine-receiver <port> <bytes> <chunk> <runs>
 //
 // raw:    listens on 127.0.0.1 (port 0: prints the port it got on stdout) and, for each of `runs`
-//         connections the parent makes, writes the bytes through a plain net.Socket honouring
-//         backpressure, then end(). The parent connects so that it can read with `onread` into one
-//         reused buffer (a server socket cannot), the fastest way a Node process reads a socket.
+//         connections made to it, writes the bytes through a plain net.Socket honouring
+//         backpressure, then end().
+// raw-receiver: dials a raw sender at <port> `runs` times and reads each transfer with `onread`
+//         into one reused buffer of <chunk> bytes (a dialled socket allows it, a server socket
+//         does not: the fastest way a Node process reads a socket), or with 'data' events when
+//         <chunk> is 0; prints each transfer's MB/s, from the connection to its last byte.
 // engine: listens through the engine's transport (listen: HMAC handshake; prints the port),
 //         answers each 'go' request with the bytes as one frame per chunk (sends honouring
 //         backpressure), then the reply, and ends after `runs` requests. Secret in BENCH_SECRET.
@@ -75,6 +77,25 @@ async function serveFramed(): Promise<void> {
   await server.close();
 }
 
+/** Dials the raw sender at `port` `runs` times and times each transfer to its last byte. */
+async function receiveRaw(): Promise<void> {
+  const read = chunk.byteLength; // the reused buffer is `chunk` itself
+  for (let run = 0; run < runs; run++) {
+    let received = 0;
+    const socket = read === 0
+      ? net.connect({ host: '127.0.0.1', port, noDelay: true })
+      : net.connect({ host: '127.0.0.1', port, noDelay: true, onread: { buffer: chunk, callback: (n: number) => ((received += n), true) } });
+    if (read === 0) socket.on('data', (data: Buffer) => void (received += data.byteLength));
+    await once(socket, 'connect');
+    const started = performance.now();
+    await once(socket, 'end');
+    const ms = performance.now() - started;
+    socket.end();
+    if (received !== total) throw new Error(`raw loopback: received ${received} bytes, expected ${total}`);
+    process.stdout.write(`${received / 1e3 / ms}\n`);
+  }
+}
+
 /** Dials the engine sender at `port` and times `runs` transfers, from each request to its reply. */
 async function receiveFramed(): Promise<void> {
   const conn = await connect({ host: '127.0.0.1', port, secret: process.env.BENCH_SECRET ?? '', role: 'bench-receiver' });
@@ -97,6 +118,7 @@ async function receiveFramed(): Promise<void> {
 }
 
 if (mode === 'raw') await serveRaw();
+else if (mode === 'raw-receiver') await receiveRaw();
 else if (mode === 'engine') await serveFramed();
 else if (mode === 'engine-receiver') await receiveFramed();
-else throw new Error(`loopback-peer: mode must be raw, engine or engine-receiver, got ${String(mode)}`);
+else throw new Error(`loopback-peer: mode must be raw, raw-receiver, engine or engine-receiver, got ${String(mode)}`);

@@ -2,10 +2,12 @@
 // loopback TCP, (a) through a raw net.Socket and (b) through the engine's own framed, authenticated
 // transport. The receiver dials the sender, a child process (loopback-peer.ts), so both ends have
 // their own core, and times each transfer to its last byte. Dialling is how a reducer reaches the
-// block server it fetches from, and what lets a socket be read with `onread`. The raw receiver is
-// this process; the engine's is a second child with an executor's environment (as the receiving
-// end of a fetch is), which also keeps its gigabytes of received frames out of the heap of this
-// process, the shuffle benchmark's driver. Child start-up is not timed.
+// block server it fetches from, and what lets a socket be read with `onread`. Each receiver is a
+// second child, the engine's with an executor's environment (as the receiving end of a fetch is):
+// not this process, the shuffle benchmark's driver, whose sessions' threads and collections
+// slowed the raw receiver while it lived here (2026-12-04: the raw reference read 2,880-3,170
+// MB/s interleaved, against 5,148-5,559 in the calibration before the sessions opened, and the
+// engine's transport, received in a child, 1.2-1.3× of it). Child start-up is not timed.
 //
 // The raw figure is meant as the best a Node process pair can do, not a strawman: the receiver
 // reads with `onread` into one reused buffer (no fresh 64 KiB Buffer per read, which is what
@@ -15,8 +17,6 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
-import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { executorEnvironment } from '../../engine/cluster/local-cluster.ts';
 
@@ -68,7 +68,7 @@ export async function calibrateRawLoopback(bytes: number, rounds: number): Promi
       const sender = await startRawSender(bytes, write, READ_MODES.length);
       try {
         for (const read of READ_MODES) {
-          const mbPerSec = await receiveRaw(sender.port, bytes, read);
+          const [mbPerSec] = await receiveRaw(sender.port, bytes, read, 1);
           const key = `${write}/${read}`;
           const seen = rates.get(key);
           if (!seen || seen.mbPerSec < mbPerSec) rates.set(key, { config: { write, read }, mbPerSec });
@@ -107,8 +107,7 @@ export async function measureLoopbackOnce(options: LoopbackOptions): Promise<Loo
 async function rawLoopback(options: LoopbackOptions): Promise<number> {
   const sender = await startRawSender(options.bytes, options.raw.write, 2);
   try {
-    await receiveRaw(sender.port, options.bytes, options.raw.read);
-    return await receiveRaw(sender.port, options.bytes, options.raw.read);
+    return (await receiveRaw(sender.port, options.bytes, options.raw.read, 2))[1]!; // the first unrecorded
   } finally {
     await sender.exited;
   }
@@ -134,21 +133,15 @@ async function startSender(mode: 'raw' | 'engine', bytes: number, chunk: number,
   return { port, exited };
 }
 
-/** Connects to a raw sender and reads one transfer; MB/s from the connection to the last byte. */
-async function receiveRaw(port: number, bytes: number, read: number | 'data'): Promise<number> {
-  let received = 0;
-  const count = (n: number): void => void (received += n);
-  const socket = read === 'data'
-    ? net.connect({ host: '127.0.0.1', port, noDelay: true })
-    : net.connect({ host: '127.0.0.1', port, noDelay: true, onread: { buffer: Buffer.allocUnsafe(read), callback: (n: number) => (count(n), true) } });
-  if (read === 'data') socket.on('data', (data: Buffer) => count(data.byteLength));
-  await once(socket, 'connect');
-  const started = performance.now();
-  await once(socket, 'end');
-  const ms = performance.now() - started;
-  socket.end();
-  if (received !== bytes) throw new Error(`raw loopback: received ${received} bytes, expected ${bytes}`);
-  return received / 1e3 / ms;
+/** A raw receiver child dialling the sender at `port` for `runs` transfers; each one's MB/s. */
+async function receiveRaw(port: number, bytes: number, read: number | 'data', runs: number): Promise<number[]> {
+  const receiver = spawnPeer('raw-receiver', port, bytes, read === 'data' ? 0 : read, runs, process.env, 'pipe');
+  let text = '';
+  receiver.stdout!.on('data', (data: Buffer) => (text += data.toString()));
+  await exitOf(receiver, 'raw-receiver');
+  const rates = text.trim().split('\n').map(Number);
+  if (rates.length !== runs || !rates.every((r) => r > 0)) throw new Error(`raw loopback receiver printed ${JSON.stringify(text)}, expected ${runs} MB/s figures`);
+  return rates;
 }
 
 /**
@@ -172,7 +165,7 @@ async function engineLoopback(options: LoopbackOptions): Promise<number> {
   }
 }
 
-function spawnPeer(mode: 'raw' | 'engine' | 'engine-receiver', port: number, bytes: number, chunk: number, runs: number, env: NodeJS.ProcessEnv, stdout: 'pipe' | 'inherit'): ChildProcess {
+function spawnPeer(mode: 'raw' | 'raw-receiver' | 'engine' | 'engine-receiver', port: number, bytes: number, chunk: number, runs: number, env: NodeJS.ProcessEnv, stdout: 'pipe' | 'inherit'): ChildProcess {
   return spawn(process.execPath, ['--import', 'tsx', PEER, mode, String(port), String(bytes), String(chunk), String(runs)], {
     cwd: REPO_ROOT,
     stdio: ['ignore', stdout, 'pipe'],
