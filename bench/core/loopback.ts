@@ -134,13 +134,18 @@ async function startSender(mode: 'raw' | 'engine', bytes: number, chunk: number,
 }
 
 /** A raw receiver child dialling the sender at `port` for `runs` transfers; each one's MB/s. */
-async function receiveRaw(port: number, bytes: number, read: number | 'data', runs: number): Promise<number[]> {
-  const receiver = spawnPeer('raw-receiver', port, bytes, read === 'data' ? 0 : read, runs, process.env, 'pipe');
+function receiveRaw(port: number, bytes: number, read: number | 'data', runs: number): Promise<number[]> {
+  return receiverRates('raw-receiver', port, bytes, read === 'data' ? 0 : read, runs, process.env);
+}
+
+/** Runs a receiver child (`mode`) against the sender at `port`; the MB/s it printed, one per transfer. */
+async function receiverRates(mode: 'raw-receiver' | 'engine-receiver', port: number, bytes: number, chunk: number, runs: number, env: NodeJS.ProcessEnv): Promise<number[]> {
+  const receiver = spawnPeer(mode, port, bytes, chunk, runs, env, 'pipe');
   let text = '';
   receiver.stdout!.on('data', (data: Buffer) => (text += data.toString()));
-  await exitOf(receiver, 'raw-receiver');
+  await exitOf(receiver, mode);
   const rates = text.trim().split('\n').map(Number);
-  if (rates.length !== runs || !rates.every((r) => r > 0)) throw new Error(`raw loopback receiver printed ${JSON.stringify(text)}, expected ${runs} MB/s figures`);
+  if (rates.length !== runs || !rates.every((r) => r > 0)) throw new Error(`${mode} printed ${JSON.stringify(text)}, expected ${runs} MB/s figures`);
   return rates;
 }
 
@@ -153,13 +158,7 @@ async function engineLoopback(options: LoopbackOptions): Promise<number> {
   const env = { ...executorEnvironment(process.env), BENCH_SECRET: randomBytes(32).toString('hex') };
   const sender = await startSender('engine', options.bytes, options.chunk, 2, env);
   try {
-    const receiver = spawnPeer('engine-receiver', sender.port, options.bytes, options.chunk, 2, env, 'pipe');
-    let text = '';
-    receiver.stdout!.on('data', (data: Buffer) => (text += data.toString()));
-    await exitOf(receiver, 'engine-receiver');
-    const rates = text.trim().split('\n').map(Number);
-    if (rates.length !== 2 || !rates.every((r) => r > 0)) throw new Error(`engine loopback receiver printed ${JSON.stringify(text)}, expected two MB/s figures`);
-    return rates[1]!; // the first unrecorded (see measureLoopbackOnce)
+    return (await receiverRates('engine-receiver', sender.port, options.bytes, options.chunk, 2, env))[1]!; // the first unrecorded (see measureLoopbackOnce)
   } finally {
     await sender.exited;
   }
