@@ -132,7 +132,8 @@ export async function main(argv: string[]): Promise<number> {
         }
         const rates = await measureLoopbackOnce({ bytes: loopbackBytes(q), chunk: 4 << 20, raw: rawConfigs });
         rawRates.push(rates.raw);
-        rawWins.set(describeRaw(rates.rawConfig), (rawWins.get(describeRaw(rates.rawConfig)) ?? 0) + 1);
+        const won = describeRaw(rates.rawConfig);
+        rawWins.set(won, (rawWins.get(won) ?? 0) + 1);
         engineRates.push(rates.engine);
         tlsRuns.push(await tls.run());
       }
