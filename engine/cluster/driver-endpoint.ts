@@ -8,7 +8,7 @@ import type { Connection, TransportServer } from '../transport/index.ts';
 import type { Driver } from './driver.ts';
 import type { DriverServices } from './driver-services.ts';
 import { type ExplainLoss, RemoteExecutor } from './remote-executor.ts';
-import { MessageType, malformedDriverRegistration, type NetworkInfo, type RegisterFields } from '../protocol/index.ts';
+import { MessageType, duplicateExecutor, malformedDriverRegistration, type NetworkInfo, type RegisterFields } from '../protocol/index.ts';
 import { RefusalLog } from '../transport/refusal-log.ts';
 import { DataflowError } from '../errors.ts';
 import { tlsSettingsOf } from './tls-config.ts';
@@ -45,11 +45,8 @@ export class DriverEndpoint {
             return;
           }
           const fields = msg.header as unknown as RegisterFields;
-          // As at the master: the same process dialling again replaces its registration; another
-          // process claiming a live executor's name is refused, or its close would lose that executor.
-          const previous = endpoint.executors.get(fields.executorId);
-          if (previous && (previous.pid !== fields.pid || previous.host !== fields.host)) {
-            const why = `an executor named ${fields.executorId} is already registered (pid ${previous.pid} on ${previous.host}); give each executor its own id`;
+          const why = duplicateExecutor(endpoint.executors.get(fields.executorId), fields);
+          if (why !== undefined) {
             refusals.refused('DUPLICATE_EXECUTOR', conn.remoteAddress, `executor registration refused: ${why}`);
             void conn.close(`executor registration refused: ${why}`);
             return;

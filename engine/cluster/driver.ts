@@ -73,6 +73,13 @@ export interface RunJobOptions {
   carriedMetrics?: JobMetrics[];
 }
 
+/** A task attempt the driver launched and has not heard the end of. */
+interface RunningTask {
+  jobId: number; stageId: number; partition: number; attempt: number; executorId: string; shuffleId?: number;
+  /** For the event log: the stage attempt the task belongs to and when it was launched (epoch ms). */
+  stageAttempt: number; launched: number;
+}
+
 /** How often the scheduler learns the time (delay scheduling resolves to this granularity). */
 const TICK_MS = 250;
 
@@ -98,11 +105,7 @@ export class Driver {
   /** Stages of active jobs, with how many active jobs use each (map stages are shared). */
   private readonly stages = new Map<number, { stage: Stage; users: number }>();
   private readonly stageIdByShuffle = new Map<number, number>();
-  private readonly running = new Map<number, {
-    jobId: number; stageId: number; partition: number; attempt: number; executorId: string; shuffleId?: number;
-    /** For the event log: the stage attempt the task belongs to and when it was launched (epoch ms). */
-    stageAttempt: number; launched: number;
-  }>();
+  private readonly running = new Map<number, RunningTask>();
   /** The attempt each stage of an active job is at (for the event log). */
   private readonly stageAttempt = new Map<number, number>();
   /** Where the driver posts what it sees happen; observers subscribe to it (listener-bus.ts). */
@@ -233,10 +236,16 @@ export class Driver {
     }
   }
 
+  /** Task `taskId` if it runs on `executorId`: a report from any other executor is not about it. */
+  private runningOn(executorId: string, taskId: number): RunningTask | undefined {
+    const info = this.running.get(taskId);
+    return info?.executorId === executorId ? info : undefined;
+  }
+
   /** A task's result, from the executor running it (as taskFailed). */
   taskFinished(executorId: string, taskId: number, result: TaskResult): void {
-    const info = this.running.get(taskId);
-    if (!info || info.executorId !== executorId) return;
+    const info = this.runningOn(executorId, taskId);
+    if (!info) return;
     const payload = result.payload;
     for (const block of result.cachedBlocks) this.cacheLocations.set(`${block.cacheId}:${block.partition}`, executorId);
     this.payloads.set(taskId, payload);
@@ -267,8 +276,8 @@ export class Driver {
    * is ignored, since any peer with the secret may register as an executor and report.
    */
   taskFailed(executorId: string, taskId: number, reason: TaskFailureReason): void {
-    const info = this.running.get(taskId);
-    if (!info || info.executorId !== executorId) return;
+    const info = this.runningOn(executorId, taskId);
+    if (!info) return;
     this.recordFailure(info, reason);
     this.postTaskEnd(taskId, info, Date.now(), reason.kind === 'TaskKilled' ? 'killed' : 'failed', undefined, reason);
     this.running.delete(taskId);

@@ -8,7 +8,7 @@
 
 import { listen } from '../transport/index.ts';
 import type { AdmissionLimits, Connection, Message, TlsSettings, TransportServer } from '../transport/index.ts';
-import { MasterMessage, malformedExecutor } from '../protocol/index.ts';
+import { MasterMessage, duplicateExecutor, malformedExecutor } from '../protocol/index.ts';
 import { MasterState } from './master-state.ts';
 import type { MasterCommand, MasterEvent } from './master-state.ts';
 import { MasterRecoveryFile } from './master-recovery.ts';
@@ -161,9 +161,8 @@ export class Master {
     const previous = this.executors.get(executorId);
     if (previous && !previous.conn.isClosed) {
       // The same process dialling again (its old connection is dead on its side) replaces it; another one is refused.
-      if (previous.pid !== pid || previous.host !== host) {
-        return refuse(`an executor named ${executorId} is already registered (pid ${previous.pid} on ${previous.host}); give each executor its own id`);
-      }
+      const duplicate = duplicateExecutor(previous, { executorId, pid, host });
+      if (duplicate !== undefined) return refuse(duplicate);
       this.executors.delete(executorId);
       void previous.conn.close(`executor ${executorId} registered again on a new connection`);
     }

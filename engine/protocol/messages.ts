@@ -84,6 +84,19 @@ export function malformedDriverRegistration(h: Record<string, unknown>): string 
 }
 
 /**
+ * Why a registration under a live executor's name is refused, or undefined: the same process
+ * (pid and host) dialling again replaces its registration; another process may not take the name,
+ * or its connection's close would lose the live executor. The master's rule and the driver's.
+ *
+ * @example
+ * duplicateExecutor({ pid: 7, host: 'a' }, { executorId: 'exec-1', pid: 9, host: 'a' }); // 'an executor named exec-1 is already registered (pid 7 on a); …'
+ */
+export function duplicateExecutor(live: { pid: number; host: string } | undefined, claimant: { executorId: string; pid: number; host: string }): string | undefined {
+  if (!live || (live.pid === claimant.pid && live.host === claimant.host)) return undefined;
+  return `an executor named ${claimant.executorId} is already registered (pid ${live.pid} on ${live.host}); give each executor its own id`;
+}
+
+/**
  * What the driver announces in its handshake (`peerInfo.info`): the application's network settings,
  * which its executors also apply to their fetches from one another, so a hung peer fails a fetch
  * (FetchFailed) within the same timeout after which the driver declares that peer lost.
