@@ -29,6 +29,7 @@ import { fmt, machineInfo, markdownTable, writeResults } from './lib/report.ts';
 import { runIfScript } from './lib/script.ts';
 import type { TableRow } from './lib/report.ts';
 import { benchConf, cleanUpOnSignal } from './lib/sessions.ts';
+import { pageFaultCost } from './lib/page-fault-cost.ts';
 
 const SECTIONS = ['overhead', 'shuffle', 'parquet', 'speedup'] as const;
 /** The web UI and the event log off (both are on by default). */
@@ -62,6 +63,7 @@ export async function main(argv: string[]): Promise<number> {
   const q = options.quick;
   const started = performance.now();
   const loadAtStart = machineInfo().loadAverage as number[];
+  const faultAtStart = pageFaultCost();
   const rows: TableRow[] = [];
   const notes: string[] = [];
   const results: Record<string, unknown> = {};
@@ -217,6 +219,7 @@ export async function main(argv: string[]): Promise<number> {
 
   const elapsed = (performance.now() - started) / 1e3;
   const machine = machineInfo();
+  const faultAtEnd = pageFaultCost();
   const out = [
     '',
     `## dataflow core benchmark (${new Date().toISOString()})`,
@@ -225,14 +228,15 @@ export async function main(argv: string[]): Promise<number> {
     '',
     ...notes.map((n) => `- ${n}`),
     `- machine: ${String(machine.cpu)}, ${String(machine.cores)} cores, shared; load average (1, 5, 15 min) ${loadAtStart.join(' ')} at start, ` +
-      `${(machine.loadAverage as number[]).join(' ')} at end; node ${process.version}; ${fmt(elapsed)} s in all`,
+      `${(machine.loadAverage as number[]).join(' ')} at end; ` +
+      `a page fault (first touch of fresh memory) ${fmt(faultAtStart.microsPerFault)} µs at start, ${fmt(faultAtEnd.microsPerFault)} at end; node ${process.version}; ${fmt(elapsed)} s in all`,
     '',
     `command: ${command}`,
     '',
   ];
   console.log(out.join('\n'));
   const file = await writeResults(fileURLToPath(new URL('./results/', import.meta.url)), 'core', {
-    command, date: new Date().toISOString(), elapsedSeconds: elapsed, machine: { ...machine, loadAverageAtStart: loadAtStart }, options, table: rows, notes, results, failures,
+    command, date: new Date().toISOString(), elapsedSeconds: elapsed, machine: { ...machine, loadAverageAtStart: loadAtStart, pageFaultMicros: [faultAtStart.microsPerFault, faultAtEnd.microsPerFault] }, options, table: rows, notes, results, failures,
   });
   console.log(`results: ${file}`);
   for (const failure of failures) console.error(`\nsection ${failure}`);

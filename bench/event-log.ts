@@ -38,6 +38,7 @@ import { RETAINED_JOBS } from '../engine/events/fold.ts';
 import { Session } from '../engine/dataset/session.ts';
 import { medianInterval, summarise } from './lib/measure.ts';
 import { fmt, machineInfo, markdownTable, type TableRow } from './lib/report.ts';
+import { pageFaultCost } from './lib/page-fault-cost.ts';
 
 const runsArg = process.argv.indexOf('--runs');
 const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 101; // a 3% difference needs many pairs on a shared machine
@@ -127,6 +128,7 @@ const job = async (session: Session): Promise<JobTimes> => {
 };
 
 const load = machineInfo().loadAverage as number[];
+const faultAtStart = pageFaultCost();
 const logs = await mkdtemp(join(tmpdir(), 'bench-event-log-'));
 const busOnlyNs = await eventsPerTaskNs(logs, false);
 const monitoredNs = await eventsPerTaskNs(logs, true);
@@ -275,4 +277,4 @@ console.log(markdownTable([
   row('cpu', 'local[2] (the driver process)', local2),
   ...(steady.length === 0 ? [] : [steadyRow(), freshRow()]),
 ]));
-console.log(`\n- load average at start ${load.join(' ')}, at end ${(machineInfo().loadAverage as number[]).join(' ')}; ${RUNS} runs each on local, ${LOCAL2_RUNS} on local[2]\n\ncommand: npx tsx bench/event-log.ts${RUNS !== 101 ? ` --runs ${RUNS}` : ''}${PROCESSES > 0 ? ` --processes ${PROCESSES}` : ''}`);
+console.log(`\n- load average at start ${load.join(' ')}, at end ${(machineInfo().loadAverage as number[]).join(' ')}; a page fault ${fmt(faultAtStart.microsPerFault)} µs at start, ${fmt(pageFaultCost().microsPerFault)} at end; ${RUNS} runs each on local, ${LOCAL2_RUNS} on local[2]\n\ncommand: npx tsx bench/event-log.ts${RUNS !== 101 ? ` --runs ${RUNS}` : ''}${PROCESSES > 0 ? ` --processes ${PROCESSES}` : ''}`);
