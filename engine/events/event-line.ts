@@ -11,10 +11,12 @@
 // came between the two; the reader gives the TaskStart back right before it (log-reader.ts). Half a
 // short task's bytes were its TaskStart line, and they were copied twice (encoded, then written).
 //
-// Consecutive such tasks of one stage, executor, host and status go on one `Tasks` line of columns,
-// each value its difference from the task before (version 4, events.ts): ~23 bytes a task, not ~270.
-// The bytes themselves were the cost: going into new page-cache pages, they cost the driver of 1,000
-// empty tasks +97 to +265 ns a task over the monitor off, against ≈ +40 encoded but not written (issue 12).
+// Consecutive such tasks of one stage and status go on one `Tasks` line of columns, each value its
+// difference from the task before (version 4, events.ts): ~23 bytes a task, not ~270. The executors
+// they ended on are listed once and each task gives its own's index (version 5): a stage's tasks end
+// on its executors in turn. The bytes themselves were the cost: going into new page-cache pages, they
+// cost the driver of 1,000 empty tasks +97 to +265 ns a task over the monitor off, against ≈ +40
+// encoded but not written (issue 12).
 
 import type { EngineEvent } from './events.ts';
 import { LineChunks } from './line-chunks.ts';
@@ -57,6 +59,12 @@ export class PackedLineWriter {
   /** The rows of the batch being written whose tasks go on one `Tasks` line (join()), and their TaskStarts' rows. */
   private readonly groupRows = new Int32Array(TASKS_PER_LINE);
   private readonly groupStarts = new Int32Array(TASKS_PER_LINE);
+  /** By task of the group, the index of the executor it ran on in groupExecutors / groupHosts (its place). */
+  private readonly groupPlaces = new Int32Array(TASKS_PER_LINE);
+  /** The group's places (executor#, and host# of the task's start), in the order first seen. */
+  private readonly groupExecutors = new Float64Array(PLACES_PER_LINE);
+  private readonly groupHosts = new Float64Array(PLACES_PER_LINE);
+  private places = 0;
   private grouped = 0;
   private groupNumbers: Float64Array = new Float64Array(0);
   private groupInto: LineChunks | undefined;
@@ -120,32 +128,46 @@ export class PackedLineWriter {
 
   /**
    * Adds the TaskEnd at `row` (its TaskStart at `start`, carried) to the group of tasks waiting to be
-   * written as one line, after writing the group so far when this one does not share its stage,
-   * executor, host and status, the group is full, or a column's difference from the row before would
-   * not give its value back exactly. False (the group written) when a value is not a finite number:
-   * that task gets its own line, which writes NaN and ±Infinity as JSON does (null).
+   * written as one line, after writing the group so far when this one does not share its stage and
+   * status, the group is full or has run on PLACES_PER_LINE other executors, or a column's difference
+   * from the row before would not give its value back exactly. False (the group written) when a value
+   * is not a finite number: that task gets its own line, which writes NaN and ±Infinity as JSON does (null).
    */
   private join(n: Float64Array, row: number, start: number): boolean {
     const count = this.grouped;
+    let place = -1;
     if (count > 0) {
       const last = this.groupRows[count - 1]!;
       const lastStart = this.groupStarts[count - 1]!;
       const first = this.groupRows[0]!;
       let joins = count < TASKS_PER_LINE && n[row + F.stageId] === n[first + F.stageId] && n[row + F.stageAttempt] === n[first + F.stageAttempt]
-        && n[row + F.executor] === n[first + F.executor] && n[row + F.status] === n[first + F.status] && n[start + F.host] === n[this.groupStarts[0]! + F.host]
-        && exact(n[last + F.time]! - n[lastStart + F.time]!, n[row + F.time]! - n[start + F.time]!);
+        && n[row + F.status] === n[first + F.status] && exact(n[last + F.time]! - n[lastStart + F.time]!, n[row + F.time]! - n[start + F.time]!);
       for (let i = 0; joins && i < GROUP_COLUMNS.length; i++) joins = exact(n[last + GROUP_COLUMNS[i]!]!, n[row + GROUP_COLUMNS[i]!]!);
-      if (!joins) this.writeGroup(this.groupInto!);
+      if (joins) place = this.placeOf(n[row + F.executor]!, n[start + F.host]!);
+      if (place < 0) this.writeGroup(this.groupInto!);
     }
     if (this.grouped === 0) {
       let finite = exact(0, n[row + F.time]! - n[start + F.time]!);
       for (let i = 0; finite && i < GROUP_COLUMNS.length; i++) finite = exact(0, n[row + GROUP_COLUMNS[i]!]!);
       if (!finite) return false;
       if (!Number.isFinite(n[row + F.stageId]!) || !Number.isFinite(n[row + F.stageAttempt]!)) return false; // the line's header would write null
+      this.places = 0;
+      place = this.placeOf(n[row + F.executor]!, n[start + F.host]!);
     }
     this.groupRows[this.grouped] = row;
-    this.groupStarts[this.grouped++] = start;
+    this.groupStarts[this.grouped] = start;
+    this.groupPlaces[this.grouped++] = place;
     return true;
+  }
+
+  /** The index of (executor#, host#) among the group's places, added if new; -1 when the group has PLACES_PER_LINE already. */
+  private placeOf(executor: number, host: number): number {
+    const places = this.places;
+    for (let i = places - 1; i >= 0; i--) if (this.groupExecutors[i] === executor && this.groupHosts[i] === host) return i;
+    if (places === PLACES_PER_LINE) return -1;
+    this.groupExecutors[places] = executor;
+    this.groupHosts[places] = host;
+    return this.places++;
   }
 
   /**
@@ -160,21 +182,33 @@ export class PackedLineWriter {
     const n = this.groupNumbers;
     const row = this.groupRows[0]!;
     const start = this.groupStarts[0]!;
-    const executor = this.names[n[row + F.executor]!]!;
-    const host = this.names[n[start + F.host]!]!;
     if (count === 1) {
-      const b = into.room(1000 + 6 * (executor.length + host.length));
+      const b = into.room(1000 + 6 * (this.names[n[row + F.executor]!]!.length + this.names[n[start + F.host]!]!.length));
       into.wrote(newline(b, this.taskEnd(n, row, start, undefined, undefined, b, into.position)));
       return;
     }
-    const most = 1024 + 6 * (executor.length + host.length) + count * (GROUP_COLUMNS.length + 1) * 26;
-    if (this.scratch.length < most) this.scratch = Buffer.allocUnsafeSlow(Math.max(most, TASKS_PER_LINE * (GROUP_COLUMNS.length + 1) * 26 + 4096));
+    const places = this.places;
+    let nameLengths = 0;
+    for (let p = 0; p < places; p++) nameLengths += this.names[this.groupExecutors[p]!]!.length + this.names[this.groupHosts[p]!]!.length + 2;
+    const most = 1024 + 6 * nameLengths + count * (GROUP_COLUMNS.length + 2) * 26;
+    if (this.scratch.length < most) this.scratch = Buffer.allocUnsafeSlow(Math.max(most, TASKS_PER_LINE * (GROUP_COLUMNS.length + 2) * 26 + 4096));
     const s = this.scratch;
     let at = num(s, raw(s, 0, KEY.tasksOpen), n[row + F.stageId]!);
     if (n[row + F.stageAttempt] !== 0) at = num(s, raw(s, at, KEY.stageAttempt), n[row + F.stageAttempt]!);
-    at = str(s, raw(s, at, KEY.executorId), executor);
-    at = str(s, raw(s, at, KEY.host), host);
-    at = raw(s, at, KEY.tasksStatus[n[row + F.status]!]!);
+    if (places === 1) {
+      at = str(s, raw(s, at, KEY.executorId), this.names[this.groupExecutors[0]!]!);
+      at = str(s, raw(s, at, KEY.host), this.names[this.groupHosts[0]!]!);
+      at = raw(s, at, KEY.tasksStatus[n[row + F.status]!]!);
+    } else {
+      at = this.nameList(s, raw(s, at, KEY.executorIds), this.groupExecutors, places);
+      at = this.nameList(s, raw(s, at, KEY.hosts), this.groupHosts, places);
+      at = raw(s, raw(s, at, KEY.tasksStatus[n[row + F.status]!]!), KEY.executorIndex);
+      for (let i = 0; i < count; i++) {
+        if (i > 0) s[at++] = 0x2c;
+        at = smallInt(s, at, this.groupPlaces[i]!);
+      }
+      s[at++] = 0x5d;
+    }
     const column = this.column;
     for (let c = 0; c < GROUP_COLUMNS.length; c++) {
       const field = GROUP_COLUMNS[c]!;
@@ -197,6 +231,16 @@ export class PackedLineWriter {
     const b = into.room(at);
     s.copy(b, into.position, 0, at);
     into.wrote(into.position + at);
+  }
+
+  /** The names numbered `numbers[0, count)` as a JSON array's items and its `]`. */
+  private nameList(s: Buffer, at: number, numbers: Float64Array, count: number): number {
+    for (let i = 0; i < count; i++) {
+      if (i > 0) s[at++] = 0x2c;
+      at = str(s, at, this.names[numbers[i]!]!);
+    }
+    s[at] = 0x5d;
+    return at + 1;
   }
 
   /** `[d0,d1,…]]`-less: the first `count` values of the column as their differences from the one before (the first from 0), then `]`. */
@@ -399,6 +443,11 @@ const MAX_SEGMENTS = 4096;
  * loses at most 256 tasks, and the line's fixed part (~120 bytes) costs under a byte a task.
  */
 export const TASKS_PER_LINE = 256;
+/**
+ * Executors one `Tasks` line names at most: a stage's tasks end on its executors in turn, so a line
+ * of one executor's tasks alone would hold a task or two on a cluster; past this many the line ends.
+ */
+export const PLACES_PER_LINE = 64;
 /** The columns of a `Tasks` line, in order (sinceStart, computed, comes after durationMs); the io counters last. */
 const GROUP_COLUMNS = [F.taskId, F.partition, F.attempt, F.time, F.durationMs, ...Array.from({ length: 9 }, (_, i) => F.io + i)];
 
@@ -447,7 +496,7 @@ const KEY = {
   io: IO_NAMES.map((name) => bytes(`"${name}":`)),
   ioNext: IO_NAMES.map((name) => bytes(`,"${name}":`)),
   failure: bytes(',"failure":'), failureKind: bytes(',"failureKind":'),
-  tasksOpen: bytes('{"event":"Tasks","stageId":'), tasksStatus: STATUSES.map((s) => bytes(`,"status":"${s}"`)), sinceStarts: bytes(',"sinceStart":['),
+  tasksOpen: bytes('{"event":"Tasks","stageId":'), executorIds: bytes(',"executorId":['), hosts: bytes(',"host":['), executorIndex: bytes(',"executorIndex":['), tasksStatus: STATUSES.map((s) => bytes(`,"status":"${s}"`)), sinceStarts: bytes(',"sinceStart":['),
 };
 /** Each column's key and `[` (an io counter's key without a comma, for the first in io's braces). */
 const COLUMN_NAMES = ['taskId', 'partition', 'attempt', 'time', 'durationMs', ...IO_NAMES];

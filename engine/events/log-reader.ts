@@ -4,7 +4,8 @@
 // fields the writer leaves out when 0 (event-line.ts) are read back as 0; older logs wrote them all.
 // A TaskEnd line that carries its task's start (`sinceStart` and `host`, version 3) is read back as
 // that TaskStart and then the TaskEnd, the two events the live UI folded; a `Tasks` line (version 4,
-// columns of a run of such tasks, events.ts) as each of its tasks' TaskStart and TaskEnd, in order.
+// columns of a run of such tasks, events.ts; version 5, of tasks on several executors) as each of its
+// tasks' TaskStart and TaskEnd, in order.
 
 import type { EngineEvent, EngineEventName, TaskIo } from './events.ts';
 import { type AppState, applyEvent, emptyAppState } from './fold.ts';
@@ -58,7 +59,7 @@ function withStart(end: TaskFields & TaskEndEvent): EngineEvent[] | undefined {
 
 /** A `Tasks` line (version 4) as parsed: its columns not yet checked. */
 interface TasksFields {
-  stageId?: unknown; stageAttempt?: unknown; executorId?: unknown; host?: unknown; status?: unknown;
+  stageId?: unknown; stageAttempt?: unknown; executorId?: unknown; host?: unknown; status?: unknown; executorIndex?: unknown;
   taskId?: unknown; partition?: unknown; attempt?: unknown; time?: unknown; durationMs?: unknown; sinceStart?: unknown; io?: unknown;
 }
 const STATUSES: ReadonlySet<unknown> = new Set(['succeeded', 'failed', 'killed']);
@@ -69,12 +70,15 @@ const STATUSES: ReadonlySet<unknown> = new Set(['succeeded', 'failed', 'killed']
  * wrong type, or a column's length is not the others'.
  */
 function tasksLine(line: TasksFields): EngineEvent[] | undefined {
-  const { stageId, executorId, host, status } = line;
+  const { stageId, status } = line;
   const stageAttempt = line.stageAttempt ?? 0;
-  if (typeof stageId !== 'number' || typeof stageAttempt !== 'number' || typeof executorId !== 'string' || typeof host !== 'string' || !STATUSES.has(status)) return undefined;
+  if (typeof stageId !== 'number' || typeof stageAttempt !== 'number' || !STATUSES.has(status)) return undefined;
   const taskIds = column(line.taskId, -1);
   if (taskIds === undefined || taskIds.length === 0) return undefined;
   const count = taskIds.length;
+  const ran = places(line, count);
+  if (ran === undefined) return undefined;
+  const { executorIds, hosts, index } = ran;
   const partitions = column(line.partition, count);
   const attempts = column(line.attempt ?? null, count);
   const times = column(line.time, count);
@@ -91,8 +95,9 @@ function tasksLine(line: TasksFields): EngineEvent[] | undefined {
   const events: EngineEvent[] = [];
   for (let i = 0; i < count; i++) {
     const time = times[i]!;
-    const task = { stageId, stageAttempt, taskId: taskIds[i]!, partition: partitions[i]!, attempt: attempts[i]!, executorId };
-    events.push({ event: 'TaskStart', time: time - sinceStarts[i]!, ...task, host });
+    const place = index === undefined ? 0 : index[i]!;
+    const task = { stageId, stageAttempt, taskId: taskIds[i]!, partition: partitions[i]!, attempt: attempts[i]!, executorId: executorIds[place]! };
+    events.push({ event: 'TaskStart', time: time - sinceStarts[i]!, ...task, host: hosts[place]! });
     events.push({
       event: 'TaskEnd', time, ...task, status: status as TaskEndEvent['status'], durationMs: durations[i]!,
       io: {
@@ -103,6 +108,20 @@ function tasksLine(line: TasksFields): EngineEvent[] | undefined {
     });
   }
   return events;
+}
+
+/**
+ * Where a `Tasks` line's tasks ran: one executor and host (version 4), or lists of them and each
+ * task's index into both (version 5, `executorIndex`: the index itself, not a difference); undefined
+ * when they are not strings, lists of strings of one length, or indexes into them, one a task.
+ */
+function places(line: TasksFields, count: number): { executorIds: readonly string[]; hosts: readonly string[]; index?: readonly number[] } | undefined {
+  const { executorId, host, executorIndex } = line;
+  if (typeof executorId === 'string' && typeof host === 'string' && executorIndex === undefined) return { executorIds: [executorId], hosts: [host] };
+  const strings = (x: unknown): x is string[] => Array.isArray(x) && x.length > 0 && x.every((s) => typeof s === 'string');
+  if (!strings(executorId) || !strings(host) || executorId.length !== host.length || !Array.isArray(executorIndex) || executorIndex.length !== count) return undefined;
+  const valid = executorIndex.every((i) => typeof i === 'number' && Number.isInteger(i) && i >= 0 && i < executorId.length);
+  return valid ? { executorIds: executorId, hosts: host, index: executorIndex as number[] } : undefined;
 }
 
 /**

@@ -3,12 +3,13 @@
 // field, odd strings, and every kind of number, and read back (parseEventLine) as the event again.
 // A task started and ended within one batch is one line (its TaskEnd's, carrying its host and start
 // time), read back as its two events; a start whose end is in a later batch, or past another line, keeps its line.
-// A run of such tasks of one stage, executor, host and status is one Tasks line of columns (version 4), read
-// back as the events version 3's lines give; a cut or malformed Tasks line is skipped.
+// A run of such tasks of one stage and status is one Tasks line of columns (version 4; its executors listed
+// and each task's index in them when it ran on several, version 5), read back as the events version 3's
+// lines give, in order; a cut or malformed Tasks line is skipped.
 // And the packed events read back (the monitor thread's status fold) are the events packed, field for field.
 
 import { describe, expect, it } from 'vitest';
-import { PackedLineWriter, TASKS_PER_LINE, eventLine } from '../../../engine/events/event-line.ts';
+import { PLACES_PER_LINE, PackedLineWriter, TASKS_PER_LINE, eventLine } from '../../../engine/events/event-line.ts';
 import { foldEventLog, parseEventLine } from '../../../engine/events/log-reader.ts';
 import { LineChunks } from '../../../engine/events/line-chunks.ts';
 import { EventPacker, EventUnpacker } from '../../../engine/events/packed-events.ts';
@@ -178,7 +179,7 @@ describe('one line for a task started and ended within one batch', () => {
   });
 });
 
-describe('one Tasks line for a run of tasks of one stage, executor, host and status (version 4)', () => {
+describe('one Tasks line for a run of tasks of one stage and status (version 4, on several executors version 5)', () => {
   const zero = { inputBytes: 0, inputRecords: 0, shuffleReadBytes: 0, shuffleReadRecords: 0, shuffleWriteBytes: 0, shuffleWriteRecords: 0, outputRecords: 0, spillBytes: 0, peakMemoryBytes: 0 };
   const read = (lines: string[]): EngineEvent[] => lines.flatMap((line) => parseEventLine(line) ?? []);
   type Task = { stageId: number; stageAttempt: number; taskId: number; partition: number; attempt: number; executorId: string };
@@ -204,6 +205,47 @@ describe('one Tasks line for a run of tasks of one stage, executor, host and sta
       '{"event":"Tasks","stageId":7,"executorId":"exec-1","host":"h","status":"succeeded","taskId":[100,1],"partition":[0,1],"time":[6,0],"durationMs":[1,-1],"sinceStart":[1,-1],"io":{}}',
     ]);
     expect(read(inBatches(idle))).toEqual(idle);
+  });
+
+  it('writes a run whose tasks ended on several executors as one line listing them, each task its executor\'s index (version 5), and reads it back in order', () => {
+    const task = (taskId: number, executorId: string): Task => ({ stageId: 2, stageAttempt: 1, taskId, partition: taskId, attempt: 0, executorId });
+    // how tasks end on local[2] or a cluster: on the executors in turn, each executor on its host
+    const batch = [
+      ...pair(task(0, 'exec-1'), 'h1', 10, 12), ...pair(task(1, 'exec-2'), 'h2', 10, 12), ...pair(task(2, 'exec-2'), 'h2', 12, 13),
+      ...pair(task(3, 'exec-1'), 'h1', 12, 14), ...pair(task(4, 'exec "3"'), 'h1', 13, 14),
+    ];
+    expect(inBatches(batch)).toEqual([
+      '{"event":"Tasks","stageId":2,"stageAttempt":1,"executorId":["exec-1","exec-2","exec \\"3\\""],"host":["h1","h2","h1"],"status":"succeeded","executorIndex":[0,1,1,0,2],'
+      + '"taskId":[0,1,1,1,1],"partition":[0,1,1,1,1],"time":[12,0,1,1,0],"durationMs":[2,0,-1,1,-1],"sinceStart":[2,0,-1,1,-1],"io":{}}',
+    ]);
+    expect(read(inBatches(batch))).toEqual(batch);
+    // one executor on two hosts (its tasks' starts say so) is two places
+    const moved = [...pair(task(0, 'exec-1'), 'h1', 10, 12), ...pair(task(1, 'exec-1'), 'h2', 10, 12)];
+    expect(inBatches(moved)[0]).toContain('"executorId":["exec-1","exec-1"],"host":["h1","h2"],"status":"succeeded","executorIndex":[0,1]');
+    expect(read(inBatches(moved))).toEqual(moved);
+  });
+
+  it(`ends a line at ${PLACES_PER_LINE} executors: a task on one more starts the next line`, () => {
+    const task = (taskId: number): Task => ({ stageId: 0, stageAttempt: 0, taskId, partition: taskId, attempt: 0, executorId: `exec-${taskId % (PLACES_PER_LINE + 6)}` });
+    const batch = Array.from({ length: 200 }, (_, i) => pair(task(i), 'h', i, i + 1)).flat();
+    const lines = inBatches(batch);
+    const parsed = lines.map((l) => JSON.parse(l) as { executorId: string[]; taskId: number[] });
+    // 70 executors in turn: each line takes the next 64 tasks, on 64 executors; the 65th starts the next
+    expect(parsed.map((l) => [l.executorId.length, l.taskId.length])).toEqual([[64, 64], [64, 64], [64, 64], [8, 8]]);
+    expect(read(lines)).toEqual(batch);
+  });
+
+  it('skips a version 5 line whose executors, hosts or indexes do not agree', () => {
+    const task = (taskId: number, executorId: string): Task => ({ stageId: 1, stageAttempt: 0, taskId, partition: taskId, attempt: 0, executorId });
+    const batch = [...pair(task(0, 'a'), 'h', 5, 6), ...pair(task(1, 'b'), 'h', 6, 8), ...pair(task(2, 'a'), 'h', 8, 8)];
+    const [line] = inBatches(batch);
+    expect(line).toContain('"executorId":["a","b"],"host":["h","h"],"status":"succeeded","executorIndex":[0,1,0]');
+    expect(parseEventLine(line!)).toEqual(batch);
+    for (const [from, to] of [
+      ['"executorIndex":[0,1,0]', '"executorIndex":[0,2,0]'], ['"executorIndex":[0,1,0]', '"executorIndex":[0,1]'], ['"executorIndex":[0,1,0]', '"executorIndex":[0,0.5,0]'],
+      ['"executorIndex":[0,1,0]', '"executorIndex":[0,-1,0]'], [',"executorIndex":[0,1,0]', ''], ['"host":["h","h"]', '"host":["h"]'], ['"host":["h","h"]', '"host":"h"'],
+      ['"executorId":["a","b"]', '"executorId":["a",2]'], ['"executorId":["a","b"]', '"executorId":[]'],
+    ]) expect(parseEventLine(line!.replace(from!, to!)), to).toBeUndefined();
   });
 
   it('reads back mixed batches (stages, executors, hosts, statuses, failures and other lines between, attempts, big and odd numbers) as version 3 lines give them', () => {
@@ -245,6 +287,7 @@ describe('one Tasks line for a run of tasks of one stage, executor, host and sta
     const tasksLines = lines.filter((l) => l.startsWith('{"event":"Tasks"'));
     expect(tasksLines.length).toBeGreaterThan(20);
     expect(Math.max(...tasksLines.map((l) => (JSON.parse(l) as { taskId: number[] }).taskId.length))).toBe(TASKS_PER_LINE);
+    expect(tasksLines.filter((l) => l.includes('"executorIndex":[')).length).toBeGreaterThan(5); // runs across executors
     expect(read(lines)).toEqual(expected.map(asRead));
     expect(lines.length).toBeLessThan(events.length / 4); // 12,000 events on ~2,000 lines
   });

@@ -274,6 +274,7 @@ describe('foldEventLog of the log as written (a task started and ended within a 
       expect(views(state, events)).toEqual(live);
       if (every >= 50) expect((text.match(/"TaskStart"/g) ?? []).length).toBeLessThan(events.filter((e) => e.event === 'TaskEnd').length / 2);
       if (every >= 50) expect(text).toContain('{"event":"Tasks"');
+      if (every >= 50) expect(text).toContain('"executorIndex":['); // runs across executors (version 5)
     }
   });
 
