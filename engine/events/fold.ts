@@ -2,7 +2,8 @@
 // state and the views (applicationStatus, jobStatus, stageStatus) give the JSON API's shapes. Pure:
 // no clock, no I/O; the live UI (in the driver) and `dataflow history` (from a log) run the same code.
 // The state is the fold's own and is updated in place (a running application may have millions of
-// tasks): old finished jobs and stages beyond RETAINED_* are forgotten, as Spark's UI does.
+// tasks): old finished jobs and stages beyond RETAINED_* are forgotten, as Spark's UI does, and
+// the oldest finished stages' task rows beyond RETAINED_TASKS (their counts, sums and distributions stay).
 
 import type { EngineEvent, StageInfo, TaskIo } from './events.ts';
 import { NameTable, TaskTable } from './task-table.ts';
@@ -14,6 +15,11 @@ import type {
 export const RETAINED_JOBS = 500;
 export const RETAINED_STAGE_ATTEMPTS = 500;
 export const RETAINED_APP_EVENTS = 10_000;
+/**
+ * Task rows kept, all retained stage attempts' together (144 bytes each: ~14 MB): past them the
+ * oldest finished stages forget theirs. 500 stages of 1,000 tasks held 72 MB, of 10,000 tasks 720 MB.
+ */
+export const RETAINED_TASKS = 100_000;
 
 interface JobState {
   summary: JobSummary;
@@ -26,7 +32,8 @@ interface JobState {
 
 interface StageAttemptState {
   status: StageStatus;
-  tasks: TaskTable;
+  /** Its tasks, until forgotten (forgetOldTasks): its status then holds their distributions and count. */
+  tasks: TaskTable | undefined;
   /** The job that submitted it (its task counts go up with the stage's), if known. */
   job: JobState | undefined;
 }
@@ -144,11 +151,12 @@ export function applyEvent(state: AppState, event: EngineEvent): AppState {
       attempt.status.status = event.status;
       attempt.status.completionTime = event.time;
       if (event.message !== undefined) attempt.status.message = event.message;
+      forgetOldTasks(state);
       return state;
     }
     case 'TaskStart': {
       const attempt = attemptOf(state, event.stageId, event.stageAttempt);
-      attempt?.tasks.start(event);
+      attempt?.tasks?.start(event);
       const executor = executorOf(state, event.executorId);
       if (executor) executor.activeTasks++;
       return state;
@@ -156,7 +164,7 @@ export function applyEvent(state: AppState, event: EngineEvent): AppState {
     case 'TaskEnd': {
       const attempt = attemptOf(state, event.stageId, event.stageAttempt);
       const executor = executorOf(state, event.executorId);
-      const before = attempt?.tasks.end(event);
+      const before = attempt?.tasks?.end(event);
       if (executor && (before === undefined || before === 'running')) {
         executor.activeTasks = Math.max(0, executor.activeTasks - 1);
         if (event.status === 'succeeded') executor.completedTasks++;
@@ -252,15 +260,18 @@ export function stageStatus(state: AppState, stageId: number, attempt?: number):
   if (n === undefined) return undefined;
   const found = state.stageAttempts.get(attemptKey(stageId, n));
   if (!found) return undefined;
+  if (!found.tasks) return { ...found.status, io: { ...found.status.io }, tasks: [] }; // its distributions kept when its tasks were forgotten
   const tasks = found.tasks.toStatuses().sort((a, b) => a.taskId - b.taskId);
+  return { ...found.status, io: { ...found.status.io }, tasks, distributions: distributions(tasks) };
+}
+
+/** min / median / max over the succeeded ones of `tasks`, of each figure a stage shows. */
+function distributions(tasks: TaskStatus[]): StageStatus['distributions'] {
   const done = tasks.filter((t) => t.status === 'succeeded');
   const of = (pick: (t: TaskStatus) => number): Distribution => distribution(done.map(pick));
   return {
-    ...found.status, io: { ...found.status.io }, tasks,
-    distributions: {
-      durationMs: of((t) => t.durationMs ?? 0), inputBytes: of((t) => t.io?.inputBytes ?? 0), shuffleReadBytes: of((t) => t.io?.shuffleReadBytes ?? 0),
-      shuffleWriteBytes: of((t) => t.io?.shuffleWriteBytes ?? 0), spillBytes: of((t) => t.io?.spillBytes ?? 0),
-    },
+    durationMs: of((t) => t.durationMs ?? 0), inputBytes: of((t) => t.io?.inputBytes ?? 0), shuffleReadBytes: of((t) => t.io?.shuffleReadBytes ?? 0),
+    shuffleWriteBytes: of((t) => t.io?.shuffleWriteBytes ?? 0), spillBytes: of((t) => t.io?.spillBytes ?? 0),
   };
 }
 
@@ -375,6 +386,25 @@ function forgetJob(state: AppState, jobId: number): void {
   for (const info of job.stages) {
     const known = state.stageInfo.get(info.stageId);
     if (known && --known.listedBy <= 0) state.stageInfo.delete(info.stageId);
+  }
+}
+
+/**
+ * Forgets the task rows of the oldest finished stage attempts while all retained attempts hold more
+ * than RETAINED_TASKS: each keeps its counts and sums, and the distributions its tasks gave, and
+ * says how many tasks it forgot. O(stage attempts retained), once a stage ends.
+ */
+function forgetOldTasks(state: AppState): void {
+  let rows = 0;
+  for (const attempt of state.stageAttempts.values()) rows += attempt.tasks?.size ?? 0;
+  for (const attempt of state.stageAttempts.values()) {
+    if (rows <= RETAINED_TASKS) return;
+    const tasks = attempt.tasks;
+    if (!tasks || attempt.status.status === 'running') continue;
+    rows -= tasks.size;
+    attempt.status.distributions = distributions(tasks.toStatuses());
+    attempt.status.tasksForgotten = tasks.size;
+    attempt.tasks = undefined;
   }
 }
 

@@ -87,6 +87,8 @@ export interface StageStatus {
   io: TaskIo;
   distributions: { durationMs: Distribution; inputBytes: Distribution; shuffleReadBytes: Distribution; shuffleWriteBytes: Distribution; spillBytes: Distribution };
   tasks: TaskStatus[];
+  /** Tasks whose rows the UI no longer keeps (fold.ts RETAINED_TASKS): `tasks` is empty, `distributions` were taken before. */
+  tasksForgotten?: number;
   message?: string;
 }
 

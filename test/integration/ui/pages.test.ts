@@ -6,13 +6,18 @@
 // One browser and one application for the whole file. DATAFLOW_UI_SCREENSHOTS=1 also writes the
 // README's screenshots (docs/ui-stage.png, docs/ui-als.png) from the history pages.
 
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { count, sum } from '../../../engine/index.ts';
 import type { ApplicationStatus, JobStatus, StageStatus } from '../../../engine/events/status.ts';
+import { EVENT_LOG_VERSION, type EngineEvent } from '../../../engine/events/events.ts';
+import { PackedLineWriter } from '../../../engine/events/event-line.ts';
+import { EventPacker } from '../../../engine/events/packed-events.ts';
+import { LineChunks } from '../../../engine/events/line-chunks.ts';
+import { RETAINED_TASKS } from '../../../engine/events/fold.ts';
 import { trainAls } from '../../../index.ts';
 import { INSTALL_TIMEOUT_MS, launchBrowser } from '../../helpers/browser.ts';
 import type { TestBrowser } from '../../helpers/browser.ts';
@@ -39,6 +44,39 @@ async function open(page: Page, base: string, path: string): Promise<void> {
 }
 
 const texts = (page: Page, selector: string): Promise<string[]> => page.locator(selector).allInnerTexts();
+
+/**
+ * Writes, as the driver's log writer does, the log of a finished application of 4 stages of `perStage`
+ * tasks on two executors (more than RETAINED_TASKS in all, so the first stage's rows are forgotten); its appId.
+ */
+function manyTasksLog(dir: string, perStage: number): string {
+  const appId = 'app-many-tasks';
+  const writer = new PackedLineWriter();
+  const packer = new EventPacker();
+  const lines = new LineChunks();
+  const push = (e: EngineEvent): void => {
+    packer.push(e);
+    if (packer.full) writer.write(packer.take(), lines);
+  };
+  push({ event: 'ApplicationStart', time: 1, appId, appName: 'many tasks', master: 'local[2]', user: 'me', logVersion: EVENT_LOG_VERSION });
+  for (let stageId = 0; stageId < 4; stageId++) {
+    const time = 1_000 * (stageId + 1);
+    push({ event: 'JobStart', time, jobId: stageId, description: 'count', stages: [{ stageId, name: 'range', numTasks: perStage, parentStageIds: [] }], plan: '' });
+    push({ event: 'StageSubmitted', time, jobId: stageId, stageId, attempt: 0, numTasks: perStage });
+    for (let p = 0; p < perStage; p++) {
+      const task = { stageId, stageAttempt: 0, taskId: stageId * perStage + p, partition: p, attempt: 0, executorId: `exec-${1 + (p % 2)}` };
+      push({ event: 'TaskStart', time, ...task, host: '127.0.0.1' });
+      const io = { inputBytes: p, inputRecords: 1, shuffleReadBytes: 0, shuffleReadRecords: 0, shuffleWriteBytes: 0, shuffleWriteRecords: 0, outputRecords: 1, spillBytes: 0, peakMemoryBytes: 0 };
+      push({ event: 'TaskEnd', time: time + (p % 5), ...task, status: 'succeeded', durationMs: p % 5, io });
+    }
+    push({ event: 'StageCompleted', time: time + 5, jobId: stageId, stageId, attempt: 0, status: 'succeeded' });
+    push({ event: 'JobEnd', time: time + 5, jobId: stageId, status: 'succeeded' });
+  }
+  push({ event: 'ApplicationEnd', time: 9_000, appId, status: 'succeeded' });
+  writer.write(packer.take(), lines);
+  writeFileSync(join(dir, `${appId}.jsonl`), Buffer.concat(lines.take()));
+  return appId;
+}
 
 describe('the web UI in a headless browser', () => {
   let browser: TestBrowser;
@@ -196,6 +234,8 @@ describe('the web UI in a headless browser', () => {
     stopped = true;
     const logs = readdirSync(app.eventLogDir).filter((f) => f.startsWith(app.appId));
     expect(logs).toEqual([`${app.appId}.jsonl`]);
+    const perStage = Math.ceil(RETAINED_TASKS / 3.5);
+    const manyTasks = manyTasksLog(app.eventLogDir, perStage);
     history = spawnDataflow('history', ['history', app.eventLogDir, '--port', '0'], { env: { ...process.env }, cwd: ROOT });
     const base = (await history.waitFor(/http:\/\/127\.0\.0\.1:\d+/, 30_000))[0];
 
@@ -222,6 +262,14 @@ describe('the web UI in a headless browser', () => {
     appendFileSync(join(app.eventLogDir, logs[0]!), '{"event":"TaskEnd","time":17,"stageId":\n');
     await open(page, base, `/app/${app.appId}`);
     expect(await page.getByTestId('skipped-lines').innerText()).toBe('1 corrupt event-log line skipped');
+
+    // an application of more tasks than the UI keeps one by one: its oldest stage shows its counts and
+    // distributions, and says its tasks are no longer kept; a later stage still lists every task
+    await open(page, base, `/app/${manyTasks}/stage/0`);
+    expect(await page.getByTestId('stage-tasks').innerText()).toContain(`${perStage} / ${perStage}`);
+    expect(await page.getByTestId('tasks-empty').innerText()).toContain('no longer kept one by one');
+    expect(await page.locator('[data-testid=distribution-row][data-metric=durationMs] td').allInnerTexts()).toEqual(['Task duration', '0 ms', '2 ms', '4 ms', '2.0× skew']);
+    expect((await getJson<StageStatus>(`${base}/api/applications/${manyTasks}/stages/3`)).tasks).toHaveLength(perStage);
 
     const missing = await page.goto(`${base}/app/no-such-app`);
     expect(missing!.status()).toBe(404);

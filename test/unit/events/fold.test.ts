@@ -6,7 +6,7 @@
 
 import { describe, expect, it } from 'vitest';
 import type { EngineEvent, TaskIo } from '../../../engine/events/events.ts';
-import { RETAINED_JOBS, applicationStatus, applicationSummary, applyEvent, emptyAppState, jobStatus, stageStatus } from '../../../engine/events/fold.ts';
+import { RETAINED_JOBS, RETAINED_TASKS, applicationStatus, applicationSummary, applyEvent, emptyAppState, jobStatus, stageStatus } from '../../../engine/events/fold.ts';
 import { PackedLineWriter, eventLine } from '../../../engine/events/event-line.ts';
 import { LineChunks } from '../../../engine/events/line-chunks.ts';
 import { EventPacker } from '../../../engine/events/packed-events.ts';
@@ -138,6 +138,41 @@ describe('retention', () => {
     expect(state.stageInfo.has(30)).toBe(false);
     expect(state.stageInfo.has(31)).toBe(true);
     expect(jobStatus(state, jobs - 1)!.stages.map((s) => s.name)).toEqual([shared.name, `result of job ${jobs - 1}`]);
+  });
+
+  it('forgets the task rows of the oldest finished stages past RETAINED_TASKS, keeping their counts, sums and distributions; never a running stage\'s', () => {
+    const state = emptyAppState('app-4');
+    const perStage = 30_000;
+    const runStage = (stageId: number, end: boolean): void => {
+      applyEvent(state, { event: 'JobStart', time: stageId, jobId: stageId, description: 'count', stages: [{ stageId, name: 'range', numTasks: perStage, parentStageIds: [] }], plan: '' });
+      applyEvent(state, { event: 'StageSubmitted', time: stageId, jobId: stageId, stageId, attempt: 0, numTasks: perStage });
+      for (let p = 0; p < perStage; p++) {
+        const task = { stageId, stageAttempt: 0, taskId: stageId * perStage + p, partition: p, attempt: 0, executorId: 'exec-1' };
+        applyEvent(state, { event: 'TaskStart', time: 10, ...task, host: 'h' });
+        applyEvent(state, { event: 'TaskEnd', time: 10 + (p % 7), ...task, status: p === 3 ? 'failed' : 'succeeded', durationMs: p % 7, io: io(p) });
+      }
+      if (end) applyEvent(state, { event: 'StageCompleted', time: 99, jobId: stageId, stageId, attempt: 0, status: 'succeeded' });
+    };
+    runStage(0, false); // still running (its end never came) when the others finish: its rows stay
+    runStage(1, true);
+    const before = stageStatus(state, 1)!;
+    expect(before.tasks).toHaveLength(perStage);
+    expect(before.tasksForgotten).toBeUndefined();
+    runStage(2, true);
+    runStage(3, true); // 120,000 rows > RETAINED_TASKS: the oldest finished stage (1) forgets its rows
+    expect(RETAINED_TASKS).toBeLessThan(4 * perStage);
+    expect(RETAINED_TASKS).toBeGreaterThanOrEqual(3 * perStage);
+    const after = stageStatus(state, 1)!;
+    expect(after.tasks).toEqual([]);
+    expect(after.tasksForgotten).toBe(perStage);
+    expect(after).toEqual({ ...before, tasks: [], tasksForgotten: perStage });
+    expect(after.distributions.durationMs).toEqual({ min: 0, median: 3, max: 6 });
+    expect(stageStatus(state, 0)!.tasks).toHaveLength(perStage);
+    expect(stageStatus(state, 2)!.tasks).toHaveLength(perStage);
+    expect(stageStatus(state, 3)!.tasks).toHaveLength(perStage);
+    // a late task end of the forgotten stage still counts, as it would for a stage never seen
+    applyEvent(state, { event: 'TaskEnd', time: 200, stageId: 1, stageAttempt: 0, taskId: 10 ** 9, partition: 0, attempt: 1, executorId: 'exec-1', status: 'killed', durationMs: 1, io: io(0) });
+    expect(stageStatus(state, 1)).toMatchObject({ failedTasks: 2, tasks: [] });
   });
 });
 

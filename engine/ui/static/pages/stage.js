@@ -46,8 +46,8 @@ export async function stagePage(ctx) {
             h('td', { class: ratio !== undefined && ratio >= 2 && 'skew' }, ratio === undefined ? '–' : `${ratio.toFixed(1)}×${ratio >= 2 ? ' skew' : ''}`));
         }))),
       h('h2', {}, 'Timeline'),
-      stage.tasks.length > 0 ? h('div', { class: 'scroll' }, timelineSvg(stage, now)) : h('p', { class: 'muted' }, 'No task has started yet.'),
-      h('h2', {}, `Tasks (${stage.tasks.length})`),
+      stage.tasks.length > 0 ? h('div', { class: 'scroll' }, timelineSvg(stage, now)) : h('p', { class: 'muted' }, stage.tasksForgotten ? forgotten(stage) : 'No task has started yet.'),
+      h('h2', {}, `Tasks (${stage.tasksForgotten ?? stage.tasks.length})`),
       table([
         { title: 'Task', num: true, cell: (t) => String(t.taskId) },
         { title: 'Partition', num: true, cell: (t) => String(t.partition) },
@@ -61,7 +61,12 @@ export async function stagePage(ctx) {
         { title: 'Spill', num: true, cell: (t) => fmtBytes(t.io?.spillBytes ?? 0) },
         { title: 'Records out', num: true, cell: (t) => fmtCount(t.io?.outputRecords ?? 0) },
         { title: 'Failure', cell: (t) => t.failure ?? '' },
-      ], stage.tasks, { testid: 'tasks', rowAttrs: (t) => ({ 'data-testid': 'task-row', 'data-task-id': t.taskId, 'data-status': t.status }), empty: 'No task has started yet.' }),
+      ], stage.tasks, { testid: 'tasks', rowAttrs: (t) => ({ 'data-testid': 'task-row', 'data-task-id': t.taskId, 'data-status': t.status }), empty: stage.tasksForgotten ? forgotten(stage) : 'No task has started yet.' }),
     ],
   };
+}
+
+/** What the page says where a stage's forgotten tasks were (their distributions above are kept). */
+function forgotten(stage) {
+  return `This stage's ${fmtCount(stage.tasksForgotten)} tasks are no longer kept one by one (the UI keeps an application's latest tasks; the distributions above are theirs).`;
 }
