@@ -8,7 +8,7 @@
 import type { EngineEvent, StageInfo, TaskIo } from './events.ts';
 import { NameTable, TaskTable } from './task-table.ts';
 import type {
-  ApplicationStatus, ApplicationSummary, CachedDatasetStatus, Distribution, ExecutorStatus, JobStatus, JobSummary, StageStatus, TaskStatus,
+  ApplicationStatus, ApplicationSummary, CachedDatasetStatus, Distribution, ExecutorStatus, JobStatus, JobSummary, StageStatus,
 } from './status.ts';
 
 /** Finished jobs, finished stage attempts and library reports kept in the status (older ones are dropped first). */
@@ -262,17 +262,13 @@ export function stageStatus(state: AppState, stageId: number, attempt?: number):
   if (!found) return undefined;
   if (!found.tasks) return { ...found.status, io: { ...found.status.io }, tasks: [] }; // its distributions kept when its tasks were forgotten
   const tasks = found.tasks.toStatuses().sort((a, b) => a.taskId - b.taskId);
-  return { ...found.status, io: { ...found.status.io }, tasks, distributions: distributions(tasks) };
+  return { ...found.status, io: { ...found.status.io }, tasks, distributions: distributions(found.tasks) };
 }
 
-/** min / median / max over the succeeded ones of `tasks`, of each figure a stage shows. */
-function distributions(tasks: TaskStatus[]): StageStatus['distributions'] {
-  const done = tasks.filter((t) => t.status === 'succeeded');
-  const of = (pick: (t: TaskStatus) => number): Distribution => distribution(done.map(pick));
-  return {
-    durationMs: of((t) => t.durationMs ?? 0), inputBytes: of((t) => t.io?.inputBytes ?? 0), shuffleReadBytes: of((t) => t.io?.shuffleReadBytes ?? 0),
-    shuffleWriteBytes: of((t) => t.io?.shuffleWriteBytes ?? 0), spillBytes: of((t) => t.io?.spillBytes ?? 0),
-  };
+/** min / median / max over the succeeded tasks of `tasks`, of each figure a stage shows. */
+function distributions(tasks: TaskTable): StageStatus['distributions'] {
+  const of = (field: 'durationMs' | keyof TaskIo): Distribution => distribution(tasks.succeeded(field));
+  return { durationMs: of('durationMs'), inputBytes: of('inputBytes'), shuffleReadBytes: of('shuffleReadBytes'), shuffleWriteBytes: of('shuffleWriteBytes'), spillBytes: of('spillBytes') };
 }
 
 /** What the UI asks of one application's status: the JSON API's reads (status.ts), answered by answerQuery. */
@@ -307,9 +303,17 @@ export function answerQuery<Q extends StatusQuery>(state: AppState, query: Q, op
 }
 
 /** min / median / max of `values` (zeros when empty). */
-export function distribution(values: number[]): Distribution {
+export function distribution(values: ArrayLike<number>): Distribution {
   if (values.length === 0) return { min: 0, median: 0, max: 0 };
-  const sorted = [...values].sort((a, b) => a - b);
+  let min = values[0]!;
+  let max = min;
+  for (let i = 1; i < values.length; i++) {
+    const x = values[i]!;
+    if (x < min) min = x;
+    else if (x > max) max = x;
+  }
+  if (min === max) return { min, median: min, max }; // a column of one value (most io counters of most stages): no sort
+  const sorted = Float64Array.from(values).sort();
   const mid = sorted.length >> 1;
   const median = sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
   return { min: sorted[0]!, median, max: sorted[sorted.length - 1]! };
@@ -402,7 +406,7 @@ function forgetOldTasks(state: AppState): void {
     const tasks = attempt.tasks;
     if (!tasks || attempt.status.status === 'running') continue;
     rows -= tasks.size;
-    attempt.status.distributions = distributions(tasks.toStatuses());
+    attempt.status.distributions = distributions(tasks);
     attempt.status.tasksForgotten = tasks.size;
     attempt.tasks = undefined;
   }

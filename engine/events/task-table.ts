@@ -20,6 +20,7 @@ const STATUSES = ['running', 'succeeded', 'failed', 'killed'] as const;
 /** Rows a table starts with at most (590 KB): a stage of more tasks grows by doubling. */
 const MOST_ROWS_AT_FIRST = 4096;
 const STATUS_CODE: Record<TaskStatus['status'], number> = { running: 0, succeeded: 1, failed: 2, killed: 3 };
+const SUCCEEDED = STATUS_CODE.succeeded;
 
 /** What a task start says of it. */
 export interface TaskStarted { taskId: number; partition: number; attempt: number; executorId: string; host: string; time: number }
@@ -96,6 +97,17 @@ export class TaskTable {
     numbers[at + STATUS] = STATUS_CODE[task.status];
     if (task.failure !== undefined) (this.failures ??= new Map()).set(row, task.failure);
     return before;
+  }
+
+  /** The `field` (a task's duration or one of its io counters) of each succeeded task, in the order first seen. */
+  succeeded(field: 'durationMs' | keyof TaskIo): Float64Array {
+    const n = this.numbers;
+    const offset = field === 'durationMs' ? 5 : IO_AT + IO_FIELDS.indexOf(field);
+    let count = 0;
+    for (let row = 0; row < this.rows; row++) if (n[row * NUMBERS_PER_TASK + STATUS] === SUCCEEDED) count++;
+    const out = new Float64Array(count);
+    for (let row = 0, i = 0; row < this.rows; row++) if (n[row * NUMBERS_PER_TASK + STATUS] === SUCCEEDED) out[i++] = n[row * NUMBERS_PER_TASK + offset]!;
+    return out;
   }
 
   /** Every task as the status model's objects, in the order first seen. */
