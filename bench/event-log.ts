@@ -21,13 +21,14 @@
 // when nothing differs, the noise floor a ratio of this machine's must be read against.
 // (4) from the same processes, what a fresh application pays once: Session.create, its first 8
 // jobs (the monitor's thread starting, its code and the driver's still being compiled) and stop.
+// And the size of the log the sessions of (2) wrote, in bytes a task, on `local` and `local[2]`.
 //
 //   npx tsx bench/event-log.ts [--runs N] [--processes N]
 
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApplicationMonitor } from '../engine/cluster/app-monitor.ts';
@@ -35,6 +36,7 @@ import { DriverMetrics } from '../engine/cluster/driver-metrics.ts';
 import { ListenerBus } from '../engine/cluster/listener-bus.ts';
 import { resolveConfig } from '../engine/config.ts';
 import { RETAINED_JOBS } from '../engine/events/fold.ts';
+import { EVENT_LOG_VERSION } from '../engine/events/events.ts';
 import { Session } from '../engine/dataset/session.ts';
 import { medianInterval, summarise } from './lib/measure.ts';
 import { fmt, machineInfo, markdownTable, type TableRow } from './lib/report.ts';
@@ -146,13 +148,18 @@ const OFF = ['dataflow.ui.enabled=false', 'dataflow.eventLog.enabled=false', 'da
  */
 const BLOCK = 10;
 
-/** `runs` recorded jobs on a session with the UI and log on and on one with both off, in alternating blocks (which goes first alternates too). */
-async function alternate(master: string, runs: number): Promise<{ on: JobTimes[]; off: JobTimes[] }> {
+/**
+ * `runs` recorded jobs on a session with the UI and log on and on one with both off, in alternating
+ * blocks (which goes first alternates too); and the bytes of the on-session's log per task it ran.
+ */
+async function alternate(master: string, runs: number): Promise<{ on: JobTimes[]; off: JobTimes[]; logBytesPerTask: number }> {
   const onSession = await Session.create({ master, conf: ON });
   const offSession = await Session.create({ master, conf: OFF });
   const on: JobTimes[] = [];
   const off: JobTimes[] = [];
+  let onJobs = 1;
   const block = async (session: Session, into: JobTimes[], jobs: number): Promise<void> => {
+    if (session === onSession) onJobs += 1 + jobs;
     await job(session); // absorbs what the other session's monitor thread still had to do
     for (let i = 0; i < jobs; i++) into.push(await job(session));
   };
@@ -173,13 +180,13 @@ async function alternate(master: string, runs: number): Promise<{ on: JobTimes[]
     await onSession.stop();
     await offSession.stop();
   }
-  return { on, off };
+  return { on, off, logBytesPerTask: (await stat(join(logs, `${onSession.appId}.jsonl`))).size / (onJobs * TASKS) };
 }
 
 /** local[2]'s tasks run in executor processes, so a job costs the driver less of its time: fewer runs tell. */
 const LOCAL2_RUNS = Math.max(5, Math.round(RUNS / 5));
-let local: { on: JobTimes[]; off: JobTimes[] };
-let local2: { on: JobTimes[]; off: JobTimes[] };
+let local: Awaited<ReturnType<typeof alternate>>;
+let local2: Awaited<ReturnType<typeof alternate>>;
 const processesArg = process.argv.indexOf('--processes');
 const PROCESSES = processesArg > 0 ? Number(process.argv[processesArg + 1]) : 0;
 const STEADY = fileURLToPath(new URL('./event-log/steady-state.ts', import.meta.url));
@@ -277,4 +284,5 @@ console.log(markdownTable([
   row('cpu', 'local[2] (the driver process)', local2),
   ...(steady.length === 0 ? [] : [steadyRow(), freshRow()]),
 ]));
-console.log(`\n- load average at start ${load.join(' ')}, at end ${(machineInfo().loadAverage as number[]).join(' ')}; a page fault ${fmt(faultAtStart.microsPerFault)} µs at start, ${fmt(pageFaultCost().microsPerFault)} at end; ${RUNS} runs each on local, ${LOCAL2_RUNS} on local[2]\n\ncommand: npx tsx bench/event-log.ts${RUNS !== 101 ? ` --runs ${RUNS}` : ''}${PROCESSES > 0 ? ` --processes ${PROCESSES}` : ''}`);
+console.log(`\n- the event log written (version ${EVENT_LOG_VERSION}), its bytes over the tasks its session ran: ${fmt(local.logBytesPerTask)} a task on local, ${fmt(local2.logBytesPerTask)} on local[2]`);
+console.log(`- load average at start ${load.join(' ')}, at end ${(machineInfo().loadAverage as number[]).join(' ')}; a page fault ${fmt(faultAtStart.microsPerFault)} µs at start, ${fmt(pageFaultCost().microsPerFault)} at end; ${RUNS} runs each on local, ${LOCAL2_RUNS} on local[2]\n\ncommand: npx tsx bench/event-log.ts${RUNS !== 101 ? ` --runs ${RUNS}` : ''}${PROCESSES > 0 ? ` --processes ${PROCESSES}` : ''}`);
