@@ -199,11 +199,13 @@ export class PackedLineWriter {
     if (places === 1) {
       at = str(s, raw(s, at, KEY.executorId), this.names[this.groupExecutors[0]!]!);
       at = str(s, raw(s, at, KEY.host), this.names[this.groupHosts[0]!]!);
-      at = raw(s, at, KEY.tasksStatus[n[row + F.status]!]!);
     } else {
       at = this.nameList(s, raw(s, at, KEY.executorIds), this.groupExecutors, places);
       at = this.nameList(s, raw(s, at, KEY.hosts), this.groupHosts, places);
-      at = raw(s, raw(s, at, KEY.tasksStatus[n[row + F.status]!]!), KEY.executorIndex);
+    }
+    at = raw(s, at, KEY.tasksStatus[n[row + F.status]!]!);
+    if (places > 1) {
+      at = raw(s, at, KEY.executorIndex);
       for (let i = 0; i < count; i++) {
         if (i > 0) s[at++] = 0x2c;
         at = smallInt(s, at, this.groupPlaces[i]!);
