@@ -10,6 +10,8 @@ import { slowTask } from '../fixtures/slow-task.ts';
 import { TestCluster, waitUntil } from '../helpers/cluster.ts';
 import { startSlowTask } from '../helpers/slow-task-job.ts';
 import { useTmpDir } from '../helpers/tmp-dir.ts';
+import { getJson } from '../helpers/ui-job.ts';
+import type { JobStatus, StageStatus } from '../../engine/events/status.ts';
 
 const tmp = useTmpDir('task-kill');
 const { slowOrFailing } = slowTask;
@@ -24,7 +26,7 @@ describe('tasks of an aborted job', () => {
     const session = await Session.create({
       master: 'local[2]',
       // one attempt: the job fails at the first throw; map outputs go to files, which a killed task must not leave
-      conf: ['dataflow.task.maxAttempts=1', 'dataflow.shuffle.memoryOutputBytes=0', 'dataflow.ui.progress=false'],
+      conf: ['dataflow.task.maxAttempts=1', 'dataflow.shuffle.memoryOutputBytes=0', 'dataflow.ui.progress=false', 'dataflow.ui.port=0'],
     });
     try {
       const o = { slowId: 150, failId: 50, started: join(tmp(), 'started'), go: join(tmp(), 'go'), marker: join(tmp(), 'marker') };
@@ -34,6 +36,18 @@ describe('tasks of an aborted job', () => {
         .collect();
       await expect(job).rejects.toThrow(/refuses/);
       expect(existsSync(o.started)).toBe(true); // the slow task was running when the job failed
+      // The kill reaches the executor after the job's promise rejects: wait until the executor
+      // reported the slow task (partition 1) ended, which it does once its thread is gone.
+      const api = `${session.uiUrl}/api/applications/${session.appId}`;
+      const mapStage = (await getJson<JobStatus>(`${api}/jobs/0`)).stageIds[0]!;
+      let slow: StageStatus['tasks'][number] | undefined;
+      const deadline = Date.now() + 30_000;
+      while (slow?.status === undefined || slow.status === 'running') {
+        if (Date.now() > deadline) throw new Error(`the slow task was not reported ended within 30 s: ${JSON.stringify(slow)}`);
+        await new Promise((r) => setTimeout(r, 50));
+        slow = (await getJson<StageStatus>(`${api}/stages/${mapStage}`)).tasks.find((t) => t.partition === 1);
+      }
+      expect(slow.status).toBe('killed');
       writeFileSync(o.go, 'go\n'); // a task still alive now writes its marker within milliseconds
       await new Promise((r) => setTimeout(r, 1_500));
       expect(existsSync(o.marker)).toBe(false);
