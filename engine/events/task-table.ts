@@ -1,23 +1,35 @@
-// One stage attempt's tasks as the UI's fold keeps them: columns of numbers in typed arrays, not an
-// object per task. A live application folds every TaskStart and TaskEnd; objects kept per task outlive
-// the young generation and the garbage collector copies them (what the fold cost most, measured by
+// One stage attempt's tasks as the UI's fold keeps them: a column of numbers per field, not an object
+// per task. A live application folds every TaskStart and TaskEnd; objects kept per task outlive the
+// young generation and the garbage collector copies them (what the fold cost most, measured by
 // bench/event-log.ts). TaskStatus objects are built only when a page asks for the stage.
 //
-//   row r of `numbers` (NUMBERS_PER_TASK doubles), one array for the whole table:
+//   field f of row r is columns[f][r] (a Float64Array of room for every row), and 0 while columns[f]
+//   is undefined: a column is made at its first value that is not 0
 //   | taskId | partition | attempt | startTime | endTime | durationMs | status | executor# | host# | io: inputBytes … peakMemoryBytes (9) |
 //   status: 0 running, 1 succeeded, 2 failed, 3 killed; executor#, host#: indexes into the application's NameTable
+//
+// Most fields of most tasks are 0 (their attempt, most io counters, the executor and host on `local`):
+// a task of the empty-task job takes 8 columns, 64 bytes, where rows of all 18 fields took 144. The
+// first 100,000 tasks of an application fill fresh memory (RETAINED_TASKS, fold.ts), whose first touch
+// is what the fold cost most on a VM that shadows page tables (bench/HISTORY.md, "This machine").
 
 import type { TaskIo } from './events.ts';
 import type { TaskStatus } from './status.ts';
 
 const IO_FIELDS = ['inputBytes', 'inputRecords', 'shuffleReadBytes', 'shuffleReadRecords', 'shuffleWriteBytes', 'shuffleWriteRecords', 'outputRecords', 'spillBytes', 'peakMemoryBytes'] as const;
+const TASK_ID = 0;
+const PARTITION = 1;
+const ATTEMPT = 2;
+const START_TIME = 3;
+const END_TIME = 4;
+const DURATION = 5;
 const STATUS = 6;
 const EXECUTOR = 7;
 const HOST = 8;
 const IO_AT = 9;
-const NUMBERS_PER_TASK = IO_AT + IO_FIELDS.length;
+const FIELDS = IO_AT + IO_FIELDS.length;
 const STATUSES = ['running', 'succeeded', 'failed', 'killed'] as const;
-/** Rows a table starts with at most (590 KB): a stage of more tasks grows by doubling. */
+/** Rows a table starts with room for at most: a stage of more tasks grows by doubling. */
 const MOST_ROWS_AT_FIRST = 4096;
 const STATUS_CODE: Record<TaskStatus['status'], number> = { running: 0, succeeded: 1, failed: 2, killed: 3 };
 const SUCCEEDED = STATUS_CODE.succeeded;
@@ -28,8 +40,10 @@ export interface TaskStarted { taskId: number; partition: number; attempt: numbe
 export interface TaskEnded { taskId: number; partition: number; attempt: number; executorId: string; time: number; status: 'succeeded' | 'failed' | 'killed'; durationMs: number; io: TaskIo; failure?: string }
 
 export class TaskTable {
-  /** Room for the tasks the stage was submitted with (retries beyond it double the room). */
-  private numbers: Float64Array;
+  /** By field, its column (room for `capacity` rows), or undefined while every row's value is 0. */
+  private readonly columns: (Float64Array | undefined)[] = new Array<Float64Array | undefined>(FIELDS).fill(undefined);
+  /** Rows each column has room for: the tasks the stage was submitted with (retries beyond it double it). */
+  private capacity: number;
   private rows = 0;
   /** Task ids mostly come in order, a row each: the row of id t is t − firstTaskId; the others are in rowOf. */
   private firstTaskId = 0;
@@ -41,7 +55,7 @@ export class TaskTable {
    * @param expectedTasks the stage's task count, if known: room for that many rows from the start
    */
   constructor(private readonly names: NameTable, expectedTasks = 4) {
-    this.numbers = new Float64Array(Math.max(1, Math.min(expectedTasks, MOST_ROWS_AT_FIRST)) * NUMBERS_PER_TASK);
+    this.capacity = Math.max(1, Math.min(expectedTasks, MOST_ROWS_AT_FIRST));
   }
 
   get size(): number {
@@ -51,15 +65,13 @@ export class TaskTable {
   /** A task started (a second start of the same task id starts it afresh). */
   start(task: TaskStarted): void {
     const row = this.rowFor(task.taskId);
-    const at = row * NUMBERS_PER_TASK;
-    const numbers = this.numbers;
-    numbers[at] = task.taskId;
-    numbers[at + 1] = task.partition;
-    numbers[at + 2] = task.attempt;
-    numbers[at + 3] = task.time;
-    numbers[at + STATUS] = 0;
-    numbers[at + EXECUTOR] = this.names.index(task.executorId);
-    numbers[at + HOST] = this.names.index(task.host);
+    this.set(TASK_ID, row, task.taskId);
+    this.set(PARTITION, row, task.partition);
+    this.set(ATTEMPT, row, task.attempt);
+    this.set(START_TIME, row, task.time);
+    this.set(STATUS, row, 0);
+    this.set(EXECUTOR, row, this.names.index(task.executorId));
+    this.set(HOST, row, this.names.index(task.host));
     this.failures?.delete(row);
   }
 
@@ -69,44 +81,41 @@ export class TaskTable {
    */
   end(task: TaskEnded): TaskStatus['status'] | undefined {
     let row = this.find(task.taskId);
-    const numbers = this.numbers;
-    const before = row < 0 ? undefined : STATUSES[numbers[row * NUMBERS_PER_TASK + STATUS]!];
+    const before = row < 0 ? undefined : STATUSES[this.get(STATUS, row)];
     if (row < 0) {
       row = this.rowFor(task.taskId);
-      const at = row * NUMBERS_PER_TASK;
-      numbers[at] = task.taskId;
-      numbers[at + 1] = task.partition;
-      numbers[at + 2] = task.attempt;
-      numbers[at + 3] = task.time - task.durationMs;
-      numbers[at + EXECUTOR] = this.names.index(task.executorId);
-      numbers[at + HOST] = this.names.index('');
+      this.set(TASK_ID, row, task.taskId);
+      this.set(PARTITION, row, task.partition);
+      this.set(ATTEMPT, row, task.attempt);
+      this.set(START_TIME, row, task.time - task.durationMs);
+      this.set(EXECUTOR, row, this.names.index(task.executorId));
+      this.set(HOST, row, this.names.index(''));
     }
-    const at = row * NUMBERS_PER_TASK;
-    numbers[at + 4] = task.time;
-    numbers[at + 5] = task.durationMs;
+    this.set(END_TIME, row, task.time);
+    this.set(DURATION, row, task.durationMs);
     const io = task.io;
-    numbers[at + IO_AT] = io.inputBytes;
-    numbers[at + IO_AT + 1] = io.inputRecords;
-    numbers[at + IO_AT + 2] = io.shuffleReadBytes;
-    numbers[at + IO_AT + 3] = io.shuffleReadRecords;
-    numbers[at + IO_AT + 4] = io.shuffleWriteBytes;
-    numbers[at + IO_AT + 5] = io.shuffleWriteRecords;
-    numbers[at + IO_AT + 6] = io.outputRecords;
-    numbers[at + IO_AT + 7] = io.spillBytes;
-    numbers[at + IO_AT + 8] = io.peakMemoryBytes;
-    numbers[at + STATUS] = STATUS_CODE[task.status];
+    this.set(IO_AT, row, io.inputBytes);
+    this.set(IO_AT + 1, row, io.inputRecords);
+    this.set(IO_AT + 2, row, io.shuffleReadBytes);
+    this.set(IO_AT + 3, row, io.shuffleReadRecords);
+    this.set(IO_AT + 4, row, io.shuffleWriteBytes);
+    this.set(IO_AT + 5, row, io.shuffleWriteRecords);
+    this.set(IO_AT + 6, row, io.outputRecords);
+    this.set(IO_AT + 7, row, io.spillBytes);
+    this.set(IO_AT + 8, row, io.peakMemoryBytes);
+    this.set(STATUS, row, STATUS_CODE[task.status]);
     if (task.failure !== undefined) (this.failures ??= new Map()).set(row, task.failure);
     return before;
   }
 
   /** The `field` (a task's duration or one of its io counters) of each succeeded task, in the order first seen. */
   succeeded(field: 'durationMs' | keyof TaskIo): Float64Array {
-    const n = this.numbers;
-    const offset = field === 'durationMs' ? 5 : IO_AT + IO_FIELDS.indexOf(field);
+    const status = this.columns[STATUS];
+    const values = this.columns[field === 'durationMs' ? DURATION : IO_AT + IO_FIELDS.indexOf(field)];
     let count = 0;
-    for (let row = 0; row < this.rows; row++) if (n[row * NUMBERS_PER_TASK + STATUS] === SUCCEEDED) count++;
+    if (status) for (let row = 0; row < this.rows; row++) if (status[row] === SUCCEEDED) count++;
     const out = new Float64Array(count);
-    for (let row = 0, i = 0; row < this.rows; row++) if (n[row * NUMBERS_PER_TASK + STATUS] === SUCCEEDED) out[i++] = n[row * NUMBERS_PER_TASK + offset]!;
+    if (status && values) for (let row = 0, i = 0; row < this.rows; row++) if (status[row] === SUCCEEDED) out[i++] = values[row]!;
     return out;
   }
 
@@ -114,17 +123,16 @@ export class TaskTable {
   toStatuses(): TaskStatus[] {
     const out: TaskStatus[] = [];
     for (let row = 0; row < this.rows; row++) {
-      const at = row * NUMBERS_PER_TASK;
-      const n = this.numbers;
       const task: TaskStatus = {
-        taskId: n[at]!, partition: n[at + 1]!, attempt: n[at + 2]!, executorId: this.names.at(n[at + EXECUTOR]!), host: this.names.at(n[at + HOST]!),
-        startTime: n[at + 3]!, status: STATUSES[n[at + STATUS]!]!,
+        taskId: this.get(TASK_ID, row), partition: this.get(PARTITION, row), attempt: this.get(ATTEMPT, row),
+        executorId: this.names.at(this.get(EXECUTOR, row)), host: this.names.at(this.get(HOST, row)),
+        startTime: this.get(START_TIME, row), status: STATUSES[this.get(STATUS, row)]!,
       };
       if (task.status !== 'running') {
-        task.endTime = n[at + 4]!;
-        task.durationMs = n[at + 5]!;
+        task.endTime = this.get(END_TIME, row);
+        task.durationMs = this.get(DURATION, row);
         const io = {} as TaskIo;
-        IO_FIELDS.forEach((field, i) => { io[field] = n[at + IO_AT + i]!; });
+        IO_FIELDS.forEach((field, i) => { io[field] = this.get(IO_AT + i, row); });
         task.io = io;
         const failure = this.failures?.get(row);
         if (failure !== undefined) task.failure = failure;
@@ -134,10 +142,24 @@ export class TaskTable {
     return out;
   }
 
+  private get(field: number, row: number): number {
+    const column = this.columns[field];
+    return column === undefined ? 0 : column[row]!;
+  }
+
+  private set(field: number, row: number, value: number): void {
+    let column = this.columns[field];
+    if (column === undefined) {
+      if (value === 0) return;
+      column = this.columns[field] = new Float64Array(this.capacity);
+    }
+    column[row] = value;
+  }
+
   /** The row of `taskId`, or -1. */
   private find(taskId: number): number {
     const guess = taskId - this.firstTaskId;
-    if (guess >= 0 && guess < this.rows && this.numbers[guess * NUMBERS_PER_TASK] === taskId) return guess;
+    if (guess >= 0 && guess < this.rows && this.get(TASK_ID, guess) === taskId) return guess;
     return this.rowOf?.get(taskId) ?? -1;
   }
 
@@ -148,10 +170,15 @@ export class TaskTable {
     const row = this.rows++;
     if (row === 0) this.firstTaskId = taskId;
     else if (taskId - this.firstTaskId !== row) (this.rowOf ??= new Map()).set(taskId, row);
-    if ((row + 1) * NUMBERS_PER_TASK > this.numbers.length) {
-      const grown = new Float64Array(this.numbers.length * 2);
-      grown.set(this.numbers);
-      this.numbers = grown;
+    if (row + 1 > this.capacity) {
+      this.capacity *= 2;
+      for (let field = 0; field < FIELDS; field++) {
+        const column = this.columns[field];
+        if (column === undefined) continue;
+        const grown = new Float64Array(this.capacity);
+        grown.set(column);
+        this.columns[field] = grown;
+      }
     }
     return row;
   }

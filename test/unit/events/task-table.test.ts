@@ -48,4 +48,18 @@ describe('TaskTable', () => {
     table.start({ taskId: 4, partition: 0, attempt: 0, executorId: 'b', host: 'h', time: 3 });
     expect(table.toStatuses()).toEqual([{ taskId: 4, partition: 0, attempt: 0, executorId: 'b', host: 'h', startTime: 3, status: 'running' }]);
   });
+
+  it('gives a field first set late, after the table grew, as 0 for the tasks before it', () => {
+    const table = new TaskTable(new NameTable(), 2);
+    const zero = io(0);
+    for (const key of Object.keys(zero) as (keyof TaskIo)[]) zero[key] = 0;
+    for (let taskId = 0; taskId < 9; taskId++) {
+      table.start({ taskId, partition: taskId, attempt: taskId === 8 ? 3 : 0, executorId: 'driver', host: 'h', time: 100 });
+      table.end({ taskId, partition: taskId, attempt: taskId === 8 ? 3 : 0, executorId: 'driver', time: 100, durationMs: 0, status: 'succeeded', io: taskId === 8 ? io(5) : zero });
+    }
+    const tasks = table.toStatuses();
+    expect(tasks.map((t) => [t.taskId, t.attempt, t.io?.spillBytes])).toEqual([...Array.from({ length: 8 }, (_, i) => [i, 0, 0]), [8, 3, 12]]);
+    expect([...table.succeeded('spillBytes')]).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 12]);
+    expect([...table.succeeded('durationMs')]).toEqual(new Array(9).fill(0));
+  });
 });
