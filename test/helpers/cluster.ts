@@ -327,9 +327,9 @@ function masterArgs(dir: string, port: number, options: ClusterOptions): string[
 }
 
 /** Polls `check` every 50 ms. */
-export async function waitUntil(check: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
+export async function waitUntil(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }

@@ -41,13 +41,11 @@ describe('tasks of an aborted job', () => {
       const api = `${session.uiUrl}/api/applications/${session.appId}`;
       const mapStage = (await getJson<JobStatus>(`${api}/jobs/0`)).stageIds[0]!;
       let slow: StageStatus['tasks'][number] | undefined;
-      const deadline = Date.now() + 30_000;
-      while (slow?.status === undefined || slow.status === 'running') {
-        if (Date.now() > deadline) throw new Error(`the slow task was not reported ended within 30 s: ${JSON.stringify(slow)}`);
-        await new Promise((r) => setTimeout(r, 50));
+      await waitUntil(async () => {
         slow = (await getJson<StageStatus>(`${api}/stages/${mapStage}`)).tasks.find((t) => t.partition === 1);
-      }
-      expect(slow.status).toBe('killed');
+        return slow !== undefined && slow.status !== 'running';
+      }, 'the executor to report the slow task ended');
+      expect(slow?.status).toBe('killed');
       writeFileSync(o.go, 'go\n'); // a task still alive now writes its marker within milliseconds
       await new Promise((r) => setTimeout(r, 1_500));
       expect(existsSync(o.marker)).toBe(false);
