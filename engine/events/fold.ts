@@ -6,7 +6,7 @@
 // the oldest finished stages' task rows beyond RETAINED_TASKS (their counts, sums and distributions stay).
 
 import type { EngineEvent, StageInfo, TaskIo } from './events.ts';
-import { NameTable, TaskTable } from './task-table.ts';
+import { ColumnPool, NameTable, TaskTable } from './task-table.ts';
 import type {
   ApplicationStatus, ApplicationSummary, CachedDatasetStatus, Distribution, ExecutorStatus, JobStatus, JobSummary, StageStatus,
 } from './status.ts';
@@ -53,6 +53,8 @@ export interface AppState {
   skippedLogLines: number;
   /** Executor ids and hosts, which task tables store as indexes. */
   names: NameTable;
+  /** The columns of forgotten task tables, which new ones take again. */
+  columns: ColumnPool;
   /** The stage attempt and executor the last task event named: the next names the same nearly always. */
   lastTask: { key: number; attempt: StageAttemptState | undefined; executorId: string; executor: ExecutorStatus | undefined };
 }
@@ -62,7 +64,7 @@ export function emptyAppState(appId = 'unknown'): AppState {
   return {
     summary: { appId, appName: appId, master: '', startTime: 0, status: 'running' },
     jobs: new Map(), stageInfo: new Map(), stageAttempts: new Map(), latestAttempt: new Map(),
-    executors: new Map(), cached: new Map(), appEvents: [], skippedLogLines: 0, names: new NameTable(),
+    executors: new Map(), cached: new Map(), appEvents: [], skippedLogLines: 0, names: new NameTable(), columns: new ColumnPool(),
     lastTask: { key: Number.NaN, attempt: undefined, executorId: '', executor: undefined },
   };
 }
@@ -139,7 +141,7 @@ export function applyEvent(state: AppState, event: EngineEvent): AppState {
         status: 'running', numTasks: event.numTasks, completedTasks: 0, failedTasks: 0, submitTime: event.time, io: emptyIo(),
         distributions: emptyDistributions(), tasks: [],
       };
-      state.stageAttempts.set(attemptKey(event.stageId, event.attempt), { status, tasks: new TaskTable(state.names, event.numTasks), job: state.jobs.get(event.jobId) });
+      state.stageAttempts.set(attemptKey(event.stageId, event.attempt), { status, tasks: new TaskTable(state.names, event.numTasks, state.columns), job: state.jobs.get(event.jobId) });
       state.lastTask.key = Number.NaN;
       state.latestAttempt.set(event.stageId, Math.max(event.attempt, state.latestAttempt.get(event.stageId) ?? -1));
       state.jobs.get(event.jobId)?.submitted.add(event.stageId);
@@ -268,7 +270,12 @@ export function stageStatus(state: AppState, stageId: number, attempt?: number):
 
 /** min / median / max over the succeeded tasks of `tasks`, of each figure a stage shows. */
 function distributions(tasks: TaskTable): StageStatus['distributions'] {
-  const of = (field: 'durationMs' | keyof TaskIo): Distribution => distribution(tasks.succeeded(field));
+  const of = (field: 'durationMs' | keyof TaskIo): Distribution => {
+    const values = tasks.succeeded(field);
+    const found = distribution(values);
+    tasks.recycle(values);
+    return found;
+  };
   return { durationMs: of('durationMs'), inputBytes: of('inputBytes'), shuffleReadBytes: of('shuffleReadBytes'), shuffleWriteBytes: of('shuffleWriteBytes'), spillBytes: of('spillBytes') };
 }
 
@@ -303,8 +310,8 @@ export function answerQuery<Q extends StatusQuery>(state: AppState, query: Q, op
   return answer as StatusViews[Q['view']];
 }
 
-/** min / median / max of `values` (zeros when empty). */
-export function distribution(values: ArrayLike<number>): Distribution {
+/** min / median / max of `values` (zeros when empty); sorts `values` in place when they differ. */
+export function distribution(values: Float64Array): Distribution {
   if (values.length === 0) return { min: 0, median: 0, max: 0 };
   let min = values[0]!;
   let max = min;
@@ -314,7 +321,7 @@ export function distribution(values: ArrayLike<number>): Distribution {
     else if (x > max) max = x;
   }
   if (min === max) return { min, median: min, max }; // a column of one value (most io counters of most stages): no sort
-  const sorted = Float64Array.from(values).sort();
+  const sorted = values.sort();
   const mid = sorted.length >> 1;
   const median = sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
   return { min: sorted[0]!, median, max: sorted[sorted.length - 1]! };
@@ -409,6 +416,7 @@ function forgetOldTasks(state: AppState): void {
     rows -= tasks.size;
     attempt.status.distributions = distributions(tasks);
     attempt.status.tasksForgotten = tasks.size;
+    tasks.release();
     attempt.tasks = undefined;
   }
 }
@@ -419,6 +427,7 @@ function forgetOldStages(state: AppState): void {
     if (state.stageAttempts.size <= RETAINED_STAGE_ATTEMPTS) return;
     if (attempt.status.status === 'running') continue;
     state.stageAttempts.delete(key);
+    attempt.tasks?.release();
     state.lastTask.key = Number.NaN;
     const { stageId, attempt: n } = attempt.status;
     if (state.latestAttempt.get(stageId) === n) state.latestAttempt.delete(stageId);

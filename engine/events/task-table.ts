@@ -11,7 +11,8 @@
 // Most fields of most tasks are 0 (their attempt, most io counters, the executor and host on `local`):
 // a task of the empty-task job takes 8 columns, 64 bytes, where rows of all 18 fields took 144. The
 // first 100,000 tasks of an application fill fresh memory (RETAINED_TASKS, fold.ts), whose first touch
-// is what the fold cost most on a VM that shadows page tables (bench/HISTORY.md, "This machine").
+// is what the fold cost most on a VM that shadows page tables (bench/HISTORY.md, "This machine"); past
+// them, every stage forgets an old stage's tasks, whose columns the new stage's take again (ColumnPool).
 
 import type { TaskIo } from './events.ts';
 import type { TaskStatus } from './status.ts';
@@ -33,6 +34,8 @@ const STATUSES = ['running', 'succeeded', 'failed', 'killed'] as const;
 const MOST_ROWS_AT_FIRST = 4096;
 const STATUS_CODE: Record<TaskStatus['status'], number> = { running: 0, succeeded: 1, failed: 2, killed: 3 };
 const SUCCEEDED = STATUS_CODE.succeeded;
+/** Bytes of columns a ColumnPool keeps at most: a few stages' worth (a stage of 1,000 empty tasks has 64 KB). */
+const POOL_MOST_BYTES = 4 * 1024 * 1024;
 
 /** What a task start says of it. */
 export interface TaskStarted { taskId: number; partition: number; attempt: number; executorId: string; host: string; time: number }
@@ -54,7 +57,7 @@ export class TaskTable {
    * @param names the strings executors and hosts are stored as indexes of, shared by an application's tables
    * @param expectedTasks the stage's task count, if known: room for that many rows from the start
    */
-  constructor(private readonly names: NameTable, expectedTasks = 4) {
+  constructor(private readonly names: NameTable, expectedTasks = 4, private readonly pool = new ColumnPool()) {
     this.capacity = Math.max(1, Math.min(expectedTasks, MOST_ROWS_AT_FIRST));
   }
 
@@ -108,13 +111,16 @@ export class TaskTable {
     return before;
   }
 
-  /** The `field` (a task's duration or one of its io counters) of each succeeded task, in the order first seen. */
+  /**
+   * The `field` (a task's duration or one of its io counters) of each succeeded task, in the order
+   * first seen: an array of the caller's, which may give it back with recycle() once read.
+   */
   succeeded(field: 'durationMs' | keyof TaskIo): Float64Array {
     const status = this.columns[STATUS];
     const values = this.columns[field === 'durationMs' ? DURATION : IO_AT + IO_FIELDS.indexOf(field)];
     let count = 0;
     if (status) for (let row = 0; row < this.rows; row++) if (status[row] === SUCCEEDED) count++;
-    const out = new Float64Array(count);
+    const out = this.pool.take(count);
     if (status && values) for (let row = 0, i = 0; row < this.rows; row++) if (status[row] === SUCCEEDED) out[i++] = values[row]!;
     return out;
   }
@@ -142,6 +148,23 @@ export class TaskTable {
     return out;
   }
 
+  /** An array succeeded() returned is no longer read: its memory is taken again. */
+  recycle(values: Float64Array): void {
+    this.pool.give(values);
+  }
+
+  /** Forgets every task: the columns go back to the pool. The table is not used after. */
+  release(): void {
+    for (let field = 0; field < FIELDS; field++) {
+      const column = this.columns[field];
+      if (column !== undefined) this.pool.give(column);
+      this.columns[field] = undefined;
+    }
+    this.rows = 0;
+    this.rowOf = undefined;
+    this.failures = undefined;
+  }
+
   private get(field: number, row: number): number {
     const column = this.columns[field];
     return column === undefined ? 0 : column[row]!;
@@ -151,7 +174,7 @@ export class TaskTable {
     let column = this.columns[field];
     if (column === undefined) {
       if (value === 0) return;
-      column = this.columns[field] = new Float64Array(this.capacity);
+      column = this.columns[field] = this.pool.take(this.capacity);
     }
     column[row] = value;
   }
@@ -175,12 +198,49 @@ export class TaskTable {
       for (let field = 0; field < FIELDS; field++) {
         const column = this.columns[field];
         if (column === undefined) continue;
-        const grown = new Float64Array(this.capacity);
+        const grown = this.pool.take(this.capacity);
         grown.set(column);
+        this.pool.give(column);
         this.columns[field] = grown;
       }
     }
     return row;
+  }
+}
+
+/**
+ * Columns of forgotten task tables, taken again zeroed by new ones: an application folding stage
+ * after stage starts a table and forgets an old one at each, and fresh memory for every table cost
+ * its first touch (page faults on the monitor's thread: 20 a job of 1,000 empty tasks, ~13 us each
+ * on this VM, bench/HISTORY.md) where a reused array costs a fill. One pool per application's state.
+ *
+ * @example
+ * const pool = new ColumnPool();
+ * const column = pool.take(1000); // zeroed
+ * pool.give(column); // the next take(1000) gets it back, zeroed
+ */
+export class ColumnPool {
+  private readonly free = new Map<number, Float64Array[]>();
+  private bytes = 0;
+
+  constructor(private readonly mostBytes = POOL_MOST_BYTES) {}
+
+  /** An array of `length` zeros. */
+  take(length: number): Float64Array {
+    const column = this.free.get(length)?.pop();
+    if (column === undefined) return new Float64Array(length);
+    this.bytes -= column.byteLength;
+    return column.fill(0);
+  }
+
+  /** Takes back an array its holder no longer uses (a view of a whole buffer; kept while the pool has room). */
+  give(column: Float64Array): void {
+    if (column.byteOffset !== 0 || column.byteLength !== column.buffer.byteLength) return;
+    if (this.bytes + column.byteLength > this.mostBytes) return;
+    let list = this.free.get(column.length);
+    if (list === undefined) this.free.set(column.length, (list = []));
+    list.push(column);
+    this.bytes += column.byteLength;
   }
 }
 

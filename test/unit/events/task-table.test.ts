@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import type { TaskIo } from '../../../engine/events/events.ts';
-import { NameTable, TaskTable } from '../../../engine/events/task-table.ts';
+import { ColumnPool, NameTable, TaskTable } from '../../../engine/events/task-table.ts';
 
 const io = (n: number): TaskIo => ({
   inputBytes: n, inputRecords: n + 1, shuffleReadBytes: n + 2, shuffleReadRecords: n + 3, shuffleWriteBytes: n + 4, shuffleWriteRecords: n + 5,
@@ -61,5 +61,45 @@ describe('TaskTable', () => {
     expect(tasks.map((t) => [t.taskId, t.attempt, t.io?.spillBytes])).toEqual([...Array.from({ length: 8 }, (_, i) => [i, 0, 0]), [8, 3, 12]]);
     expect([...table.succeeded('spillBytes')]).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 12]);
     expect([...table.succeeded('durationMs')]).toEqual(new Array(9).fill(0));
+  });
+
+  it('hands a released table\'s columns to the next table, which reads zeros where it set nothing', () => {
+    const pool = new ColumnPool();
+    const names = new NameTable();
+    const first = new TaskTable(names, 6, pool);
+    for (let taskId = 0; taskId < 6; taskId++) {
+      // every field set and not 0: the second table's row 0 reads 0 only if the columns come back zeroed
+      first.start({ taskId, partition: taskId + 100, attempt: 1, executorId: 'exec-1', host: 'h1', time: 10 });
+      first.end({ taskId, partition: taskId + 100, attempt: 1, executorId: 'exec-1', time: 20, durationMs: 10, status: 'succeeded', io: io(taskId + 1) });
+    }
+    first.release();
+    expect(first.size).toBe(0);
+    const second = new TaskTable(names, 6, pool);
+    const zero = io(0);
+    for (const key of Object.keys(zero) as (keyof TaskIo)[]) zero[key] = 0;
+    // partition 0 at row 0, then others: its column is taken at row 1, after row 0 was (not) set
+    for (let taskId = 6; taskId < 12; taskId++) {
+      second.start({ taskId, partition: taskId - 6, attempt: 0, executorId: 'exec-1', host: 'h1', time: 30 });
+      second.end({ taskId, partition: taskId - 6, attempt: 0, executorId: 'exec-1', time: 31, durationMs: 1, status: 'succeeded', io: zero });
+    }
+    expect(second.toStatuses()).toEqual(Array.from({ length: 6 }, (_, i) => ({
+      taskId: 6 + i, partition: i, attempt: 0, executorId: 'exec-1', host: 'h1', startTime: 30, endTime: 31, durationMs: 1, status: 'succeeded', io: zero,
+    })));
+  });
+
+  it('gives back the same memory zeroed, keeps only whole arrays, and no more than its limit', () => {
+    const pool = new ColumnPool(8 * 16);
+    const a = pool.take(16);
+    a.fill(7);
+    pool.give(a);
+    const b = pool.take(16);
+    expect(b).toBe(a);
+    expect([...b]).toEqual(new Array(16).fill(0));
+    pool.give(b.subarray(1)); // a view of part of a buffer: not taken
+    expect(pool.take(16)).not.toBe(b);
+    pool.give(b);
+    pool.give(new Float64Array(16)); // past the limit (128 bytes): dropped
+    expect(pool.take(16)).toBe(b);
+    expect(pool.take(16)).not.toBe(b);
   });
 });
