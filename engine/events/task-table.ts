@@ -235,7 +235,7 @@ export class ColumnPool {
 
   /** Takes back an array its holder no longer uses (a view of a whole buffer; kept while the pool has room). */
   give(column: Float64Array): void {
-    if (column.byteOffset !== 0 || column.byteLength !== column.buffer.byteLength) return;
+    if (column.length === 0 || column.byteOffset !== 0 || column.byteLength !== column.buffer.byteLength) return;
     if (this.bytes + column.byteLength > this.mostBytes) return;
     let list = this.free.get(column.length);
     if (list === undefined) this.free.set(column.length, (list = []));
