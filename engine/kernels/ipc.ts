@@ -12,9 +12,15 @@
 // shows it with apache-arrow alone). `encodeIpc` lets the same writer produce the same chunks and
 // concatenates them verbatim: one copy of each byte, exactly as many as `tableToIPC` makes, and no
 // column is compacted or copied beforehand (bench/ipc-encode.ts measures both side by side).
+//
+// Why `keepDecoderShapes` below: see `decodedShapes`.
 
-import { AsyncByteQueue, RecordBatchStreamWriter, tableFromIPC } from 'apache-arrow';
+import { AsyncByteQueue, Message, RecordBatchReader, RecordBatchStreamWriter, tableFromArrays, tableFromIPC } from 'apache-arrow';
 import type { Table } from 'apache-arrow';
+import { Message as FlatMessage } from 'apache-arrow/fb/message';
+import { RecordBatch as FlatRecordBatch } from 'apache-arrow/fb/record-batch';
+import { VectorLoader } from 'apache-arrow/visitor/vectorloader';
+import { ByteBuffer } from 'flatbuffers';
 import { InternalError } from '../errors.ts';
 
 /** The writer's output chunks, kept apart (AsyncByteQueue would merge views of one buffer). */
@@ -70,6 +76,59 @@ export function decodeIpc(bytes: Uint8Array, what: string): Table {
   } catch (cause) {
     throw ipcDecodeError(bytes, what, cause);
   }
+}
+
+/**
+ * Objects of every class Arrow's decoder makes per message, kept alive for the life of the process.
+ * V8's optimized code embeds, weakly, the hidden classes ("maps") of the objects it ran on: when a
+ * full collection finds no object of such a map alive, V8 throws the code away ("deoptimization,
+ * reason: weak objects") and compiles it again once it is hot. V8's own collections keep a map a
+ * while after its last object died; a forced one does not, and the driver's cleaner forces one
+ * every 64 MB of map outputs (engine/dataset/cleaner.ts), when every object a decode made is dead:
+ * flatbuffers' `ByteBuffer` and Arrow's flatbuffers tables (message, record batch, field node,
+ * buffer), its metadata objects, vector loader and reader. So in a loop of `bench/core`'s shuffle
+ * jobs (~376 of those collections), the driver threw its decoder's code away 1,060 times and
+ * compiled 1,613 functions; with these objects kept, 68 and 644, and the driver's CPU a job with
+ * the shuffle 40.6 and 45.4 → 35.3 and 30.0 ms (bench/HISTORY.md, 2026-12-05). The flatbuffers
+ * tables and the vector loader are Arrow's internals (deep imports): a later Arrow that renames
+ * them fails here, at import, and a test (test/unit/kernels/ipc.test.ts) fails if they stop helping.
+ */
+function decodedShapes(): unknown[] {
+  const stream = encodeIpc(tableFromArrays({ f64: Float64Array.of(1), i32: Int32Array.of(1), text: ['a'] }));
+  const view = new DataView(stream.buffer, stream.byteOffset, stream.byteLength);
+  const kept: unknown[] = [];
+  // Each message: continuation marker 0xFFFFFFFF, int32 metadata length (0: end of stream), metadata, body.
+  for (let at = 0; at + 8 <= stream.byteLength; ) {
+    const metadataLength = view.getInt32(at + 4, true);
+    if (metadataLength <= 0) break;
+    const metadata = stream.subarray(at + 8, at + 8 + metadataLength);
+    const message = Message.decode(metadata);
+    kept.push(message, message.header());
+    if (message.isRecordBatch()) {
+      const batch = message.header();
+      const flatMessage = FlatMessage.getRootAsMessage(new ByteBuffer(metadata));
+      const flatBatch = flatMessage.header(new FlatRecordBatch()) as FlatRecordBatch;
+      kept.push(flatMessage, flatBatch, flatBatch.nodes(0), flatBatch.buffers(0));
+      const body = stream.subarray(at + 8 + metadataLength, at + 8 + metadataLength + Number(message.bodyLength));
+      kept.push(new VectorLoader(body, batch.nodes, batch.buffers, new Map(), message.version, batch.variadicBufferCounts));
+    }
+    at += 8 + metadataLength + Number(message.bodyLength);
+  }
+  const reader = RecordBatchReader.from(stream);
+  kept.push(reader, reader.readAll(), tableFromIPC(stream));
+  return kept;
+}
+
+let keptShapes: unknown[] | undefined;
+
+/**
+ * Keeps the objects described above alive from now on (once; ~1 ms when the decoder has run, ~20
+ * at a cold start). engine/dataset/full-gc.ts calls it before the process's first forced collection.
+ *
+ * @example keepDecoderShapes(); gc();
+ */
+export function keepDecoderShapes(): void {
+  keptShapes ??= decodedShapes();
 }
 
 /** The InternalError for `bytes` that do not decode as an Arrow IPC stream. */

@@ -1,7 +1,10 @@
 // encodeIpc / decodeIpc: tables whose columns share or overlap one buffer (whole, sliced, multi-batch,
 // nested, with nulls) survive the round trip; apache-arrow's own tableToIPC corrupts the same tables
-// (the reproduction of issue 8, with apache-arrow alone); a corrupt stream is an InternalError.
+// (the reproduction of issue 8, with apache-arrow alone); a corrupt stream is an InternalError; the
+// decoder's optimized code survives forced collections (keepDecoderShapes).
 
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { Table, Utf8, makeData, makeVector, tableFromIPC, tableToIPC, vectorFromArray } from 'apache-arrow';
 import { decodeIpc, encodeIpc } from '../../../engine/kernels/ipc.ts';
@@ -96,5 +99,21 @@ describe('decodeIpc', () => {
     expect(e.code).toBe('IPC_DECODE');
     expect(e.message).toMatch(/^shuffle 3 block map 1 → reduce 2 \(\d+ bytes of Arrow IPC written by dataflow\) could not be decoded: /);
     expect(e.message).toMatch(/fault of dataflow.*report it/);
+  });
+});
+
+describe('keepDecoderShapes', () => {
+  it("keeps the decoder's optimized code across forced full collections (no 'weak objects' deoptimization)", () => {
+    const fixture = fileURLToPath(new URL('../../fixtures/forced-gc-decodes.ts', import.meta.url));
+    const child = spawnSync(process.execPath, ['--trace-opt', '--trace-deopt', '--import', 'tsx', fixture, '100'], { encoding: 'utf8', maxBuffer: 64 << 20 });
+    expect(child.status, child.stderr).toBe(0);
+    expect(child.stdout).toContain('decoded 4000 rows');
+    // flatbuffers' ByteBuffer readers, Arrow's message header, record batch metadata and vector loader
+    const decoder = 'readInt32|readUint16|readInt16|readUint32|__offset|__vector|header|decodeBufferRegion|nextFieldNode|nextBufferRange|visitMany|readData';
+    // The decoder was optimized (else nothing below could be thrown away)...
+    expect(child.stdout).toMatch(new RegExp(`completed optimizing 0x[0-9a-f]+ <JSFunction (${decoder}) `));
+    // ...and no forced collection threw that code away. Without keepDecoderShapes: ~180 such lines.
+    const thrownAway = child.stdout.split('\n').filter((line) => new RegExp(`SharedFunctionInfo (${decoder})>.*reason: weak objects`).test(line));
+    expect(thrownAway).toEqual([]);
   });
 });
