@@ -182,9 +182,11 @@ export async function main(argv: string[]): Promise<number> {
     );
     const fastest = shuffle.runs.reduce((a, r) => (r.fullMs < a.fullMs ? r : a));
     const baseMin = Math.min(...shuffle.runs.map((r) => r.baseMs));
+    const collection = { pause: summarise(shuffle.runs.map((r) => r.driverGcMs)), whole: summarise(shuffle.runs.map((r) => r.collectedBaseMs - r.baseMs)) };
     notes.push(
       `shuffle: fastest job with repartition ${fmt(fastest.fullMs)} ms − fastest same job without ${fmt(baseMin)} ms = ${fmt(fastest.fullMs - baseMin)} ms ` +
-        `for ${fmt(fastest.bytes / 1e6)} MB (jobs without counted less the driver's full collections in them, the cleaner's, which free the previous run's shuffle; ` +
+        `for ${fmt(fastest.bytes / 1e6)} MB (each job without the second of two back to back: the first took the cleaner's collection that frees the previous run's shuffle, ` +
+        `${fmt(collection.pause.median)} ms pause and ${fmt(collection.whole.median)} ms more for that job in all, medians, the cleaner's cost and counted in neither; ` +
         `per run, with / without: ${shuffle.runs.map((r) => `${fmt(r.fullMs)} / ${fmt(r.baseMs)}`).join(', ')} ms); ` +
         `the fastest job's map stage (generate, partition, write) ${fmt(fastest.mapStageMs)} ms, reduce stage (fetch, decode, read) ${fmt(fastest.reduceStageMs)} ms ` +
         `(bytes / both stages: ${fmt(shuffle.mbPerSecStages.max)} MB/s best)`,
@@ -292,8 +294,8 @@ runIfScript(import.meta.url, main, 2);
  * The shuffle's CPU (all threads of the driver's and the executors' processes, job with the shuffle
  * less the job without), and the throughput that CPU allows on this machine's cores even if spread
  * perfectly over them: when that ceiling is below the goal, the goal needs less CPU per byte, not
- * more overlap. The job without the shuffle includes the driver's collection that frees the previous
- * run's shuffle (see core/shuffle-throughput.ts), so the difference, if anything, understates the shuffle's CPU.
+ * more overlap. The job without the shuffle is the clean one after the driver's collection that frees
+ * the previous run's shuffle (see core/shuffle-throughput.ts): that collection's CPU is in neither job.
  */
 function shuffleCpuRow(runs: ShuffleRun[], rawBest: number): TableRow {
   const cores = machineInfo().cores as number;
