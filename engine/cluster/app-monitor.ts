@@ -75,7 +75,13 @@ export class ApplicationMonitor implements DriverListener {
   }
 
   onEvents(events: readonly DriverEvent[]): void {
-    for (const event of events) if (event.event !== 'PartitionsCut') this.record(event);
+    if (this.stopped) return;
+    if (this.folded) {
+      for (const event of events) if (event.event !== 'PartitionsCut') this.record(event);
+      return;
+    }
+    // no fold on this thread (the encoder thread folds, or the UI is off): the batch packed in one loop
+    this.writer?.appendAll(events, 'PartitionsCut');
   }
 
   /**

@@ -150,6 +150,29 @@ export class EventLogWriter {
   append(event: EngineEvent): void {
     if (this.closed) return;
     this.packer.push(event);
+    this.counted();
+    this.armTimer();
+  }
+
+  /**
+   * append() for each event of a listener's batch but those of kind `skip` (events the log does not
+   * take), in order, reading each event's kind once (EventPacker.push: a load of `event` over every
+   * kind of event is megamorphic) and arming the timer once.
+   */
+  appendAll<Skipped extends { event: string }>(events: readonly (EngineEvent | Skipped)[], skip: Skipped['event']): void {
+    if (this.closed) return;
+    for (let i = 0; i < events.length; i++) {
+      const event = events[i]!;
+      const kind = event.event;
+      if (kind === skip) continue;
+      this.packer.push(event as EngineEvent, kind as EngineEvent['event']);
+      this.counted();
+    }
+    this.armTimer();
+  }
+
+  /** After each event packed: the encoder thread started after the first `threadAfter`, a full batch taken. */
+  private counted(): void {
     if (++this.appended === this.threadAfter) {
       this.encodeWaiting();
       this.writePending();
@@ -159,11 +182,13 @@ export class EventLogWriter {
       this.encoder = new EncoderThread({ names: this.lineWriter.knownNames, file, fold: this.fold, lines: this.sink.lines }, this.packer, this.kept ?? []);
       this.kept = undefined;
     } else if (this.packer.full) this.encodeWaiting();
-    if (this.timer === undefined) {
-      // a batch that cannot be encoded ends the log, never the application (this runs from a timer)
-      this.timer = setTimeout(() => { try { void this.flush(false).catch((error: unknown) => this.failed(error)); } catch (error) { this.failed(error); } }, this.flushMs);
-      this.timer.unref();
-    }
+  }
+
+  private armTimer(): void {
+    if (this.timer !== undefined) return;
+    // a batch that cannot be encoded ends the log, never the application (this runs from a timer)
+    this.timer = setTimeout(() => { try { void this.flush(false).catch((error: unknown) => this.failed(error)); } catch (error) { this.failed(error); } }, this.flushMs);
+    this.timer.unref();
   }
 
   /**

@@ -54,4 +54,27 @@ describe('EventLogWriter', () => {
       expect(await readdir(dir)).toEqual(['app-test.jsonl']);
       expect(await readFile(final, 'utf8')).toBe(all.map((e) => `${eventLine(e)}\n`).join(''));
     });
+
+  it('writes a listener\'s batches by appendAll as append() would, leaving out the kind it is told to skip', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'log-writer-'));
+    dirs.push(dir);
+    const log = await EventLogWriter.open(dir, 'app-batches', { threadAfterEvents: 1_000 });
+    const all = events(20_000);
+    type Cut = { event: 'PartitionsCut'; time: number };
+    // batches of 1 to 64 events (the threshold falls inside one), a skipped event after every 50th
+    let start = 0;
+    for (let b = 0; start < all.length; b++) {
+      const batch: Array<EngineEvent | Cut> = [];
+      for (const e of all.slice(start, start + 1 + (b * 37) % 64)) {
+        batch.push(e);
+        if (batch.length % 50 === 0) batch.push({ event: 'PartitionsCut', time: 0 });
+      }
+      start += 1 + (b * 37) % 64;
+      log.appendAll(batch, 'PartitionsCut');
+      if (b % 101 === 0) void log.flush();
+    }
+    const text = await readFile(await log.close(), 'utf8');
+    expect(text).toBe(all.map((e) => `${eventLine(e)}\n`).join(''));
+    expect(text).not.toContain('PartitionsCut');
+  });
 });
