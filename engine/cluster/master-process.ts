@@ -203,6 +203,14 @@ export class Master {
     };
     const known = this.state.hasApp(appId);
     const previous = this.drivers.get(appId);
+    const claimed = again && previous !== undefined && previous !== conn && !previous.isClosed ? this.state.appDriver(appId) : undefined;
+    if (claimed && (claimed.host !== driver.host || claimed.port !== driver.port)) {
+      // The same driver dialling again (its old connection is dead on its side) replaces it; another
+      // one must not take a running application over (and end it by unregistering it).
+      void conn.reply(msg, { header: { type: 'error', message: `application ${appId} is registered by a connected driver at ${claimed.host}:${claimed.port}; ` +
+        `a driver at ${driver.host}:${driver.port} cannot register again as it (only the same driver may replace its connection)` } }).catch(() => undefined);
+      return;
+    }
     this.drivers.set(appId, conn);
     if (previous && previous !== conn) void previous.close(`application ${appId} registered again on a new connection`);
     conn.onClose((info) => {

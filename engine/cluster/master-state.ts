@@ -159,6 +159,11 @@ export class MasterState {
     return [...this.executors].map(([executorId, e]) => ({ executorId, cores: e.cores, free: e.free, connected: e.connected, grants: Object.fromEntries(e.grants) }));
   }
 
+  /** Where the application's driver said it listens, if the application is known. */
+  appDriver(appId: string): AppDriver | undefined {
+    return this.apps.get(appId)?.driver;
+  }
+
   /** Whether the application's driver is connected now (false: waited for, or unknown). */
   appConnected(appId: string): boolean {
     return this.apps.get(appId)?.connected === true;
