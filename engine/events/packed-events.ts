@@ -91,18 +91,12 @@ export class EventPacker {
     }
   }
 
-  // TaskStart and TaskEnd each have a path of their own, whose loads see that one kind's shape.
+  // TaskStart and TaskEnd each have a path of their own, past the one read of the kind.
   private pushTaskStart(e: TaskStartEvent): void {
     const n = this.numbers;
     const at = this.length;
     n[at] = TASK_START;
-    n[at + F.time] = e.time;
-    n[at + F.stageId] = e.stageId;
-    n[at + F.stageAttempt] = e.stageAttempt;
-    n[at + F.taskId] = e.taskId;
-    n[at + F.partition] = e.partition;
-    n[at + F.attempt] = e.attempt;
-    n[at + F.executor] = this.executor(e.executorId);
+    this.pushTaskFields(n, at, e);
     n[at + F.host] = this.host(e.host);
     this.length = at + TASK_START_WIDTH;
   }
@@ -111,13 +105,7 @@ export class EventPacker {
     const n = this.numbers;
     const at = this.length;
     n[at] = TASK_END;
-    n[at + F.time] = e.time;
-    n[at + F.stageId] = e.stageId;
-    n[at + F.stageAttempt] = e.stageAttempt;
-    n[at + F.taskId] = e.taskId;
-    n[at + F.partition] = e.partition;
-    n[at + F.attempt] = e.attempt;
-    n[at + F.executor] = this.executor(e.executorId);
+    this.pushTaskFields(n, at, e);
     n[at + F.status] = e.status === 'succeeded' ? 0 : STATUS_CODE[e.status]; // a keyed load by a string costs a hash lookup
     n[at + F.durationMs] = e.durationMs;
     const io = e.io;
@@ -133,6 +121,17 @@ export class EventPacker {
     n[at + F.failure] = e.failure === undefined ? -1 : this.texts.push(e.failure) - 1;
     n[at + F.failureKind] = e.failureKind === undefined ? -1 : this.texts.push(e.failureKind) - 1;
     this.length = at + TASK_END_WIDTH;
+  }
+
+  /** The fields TaskStart and TaskEnd share (time to executorId), into the row at `at` of `n`. */
+  private pushTaskFields(n: Float64Array, at: number, e: TaskStartEvent | TaskEndEvent): void {
+    n[at + F.time] = e.time;
+    n[at + F.stageId] = e.stageId;
+    n[at + F.stageAttempt] = e.stageAttempt;
+    n[at + F.taskId] = e.taskId;
+    n[at + F.partition] = e.partition;
+    n[at + F.attempt] = e.attempt;
+    n[at + F.executor] = this.executor(e.executorId);
   }
 
   /** The batch so far (its numbers are handed over: post them as a transfer), and a fresh one begun. */
