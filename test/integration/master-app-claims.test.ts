@@ -24,19 +24,25 @@ async function driverConnection(master: Master): Promise<Connection> {
 const registration = (driverPort: number, appId?: string): MessageHeader =>
   ({ type: MasterMessage.registerApp, appName: 'claims', driverHost: '127.0.0.1', driverPort, maxCores: 1, ...(appId ? { appId } : {}) });
 
+/** A master in this process with one application registered by a driver said to listen on `driverPort`. */
+async function registeredApp(driverPort: number): Promise<{ master: Master; lines: string[]; owner: Connection; appId: string }> {
+  const lines: string[] = [];
+  const master = await Master.start({ secret: SECRET, log: (line) => lines.push(line) });
+  opened.push(master);
+  const owner = await driverConnection(master);
+  const appId = String((await owner.request({ header: registration(driverPort) })).header.appId);
+  return { master, lines, owner, appId };
+}
+
 describe('registering again as a running application', () => {
   it('is refused to another driver while the application\'s driver is connected, and its unregisterApp is ignored', async () => {
-    const lines: string[] = [];
-    const master = await Master.start({ secret: SECRET, log: (line) => lines.push(line) });
-    opened.push(master);
-    const owner = await driverConnection(master);
-    const appId = String((await owner.request({ header: registration(40_001) })).header.appId);
-
+    const { master, lines, owner, appId } = await registeredApp(40_001);
     const other = await driverConnection(master);
-    await expect(other.request({ header: registration(40_002, appId) }))
-      .rejects.toThrow(`application ${appId} is registered by a connected driver at 127.0.0.1:40001; a driver at 127.0.0.1:40002 cannot register again as it`);
+    const refusal = `application ${appId} is registered by a connected driver at 127.0.0.1:40001; a driver at 127.0.0.1:40002 cannot register again as it`;
+    await expect(other.request({ header: registration(40_002, appId) })).rejects.toThrow(refusal);
     await other.send({ header: { type: MasterMessage.unregisterApp, appId } });
-    // a message after it on the owner's connection is handled after it: the application is still there
+    // a request after it on the same connection is answered after it was handled: the application is still there
+    await expect(other.request({ header: registration(40_002, appId) })).rejects.toThrow(refusal);
     await owner.request({ header: registration(40_001, appId) });
     expect(lines.join('\n')).not.toContain(`application ${appId} finished`);
     expect(owner.isClosed).toBe(false);
@@ -47,11 +53,7 @@ describe('registering again as a running application', () => {
   });
 
   it('is accepted from the same driver on a new connection (its old one dead on its side), which replaces the old one', async () => {
-    const lines: string[] = [];
-    const master = await Master.start({ secret: SECRET, log: (line) => lines.push(line) });
-    opened.push(master);
-    const first = await driverConnection(master);
-    const appId = String((await first.request({ header: registration(40_003) })).header.appId);
+    const { master, lines, owner: first, appId } = await registeredApp(40_003);
     const second = await driverConnection(master);
     expect((await second.request({ header: registration(40_003, appId) })).header.appId).toBe(appId);
     await waitUntil(() => first.isClosed, 'the master to close the replaced connection', 5_000);
@@ -59,10 +61,7 @@ describe('registering again as a running application', () => {
   });
 
   it('is accepted from another driver address once the application\'s driver connection is gone', async () => {
-    const master = await Master.start({ secret: SECRET, log: () => undefined });
-    opened.push(master);
-    const first = await driverConnection(master);
-    const appId = String((await first.request({ header: registration(40_004) })).header.appId);
+    const { master, owner: first, appId } = await registeredApp(40_004);
     await first.close();
     const moved = await driverConnection(master);
     await waitUntil(async () => {
