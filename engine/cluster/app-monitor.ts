@@ -4,8 +4,9 @@
 // seen), stopped last by Session.stop: ApplicationEnd, the log renamed to its final name, the UI's
 // port closed.
 //
-// The model: the driver's thread only packs each event into numbers (packed-events.ts, a few stores)
-// for the event log's writer, whose thread of its own (log-encoder-thread.ts) writes the lines and,
+// The model: the driver's bus packs each task's events into numbers as they are posted
+// (listener-bus.ts); the driver's thread only copies those rows for the event log's writer
+// (EventLogWriter.appendBatch), whose thread of its own (log-encoder-thread.ts) writes the lines and,
 // with the UI on, folds the events into the UI's status by the same applyEvent as history, and
 // answers the UI's queries (with the log off it runs for the fold alone). A query drains the bus and
 // hands the thread the events packed so far first, so it sees every event posted before it. Until
@@ -29,7 +30,8 @@ import { removeRetiredLogs } from '../events/log-retention.ts';
 import { type StatusSource, UiServer, isLoopback } from '../ui/server.ts';
 import { metricsHandler, uiToken } from '../metrics/index.ts';
 import type { MetricsRegistry } from '../metrics/index.ts';
-import type { DriverEvent, DriverListener, ListenerBus } from './listener-bus.ts';
+import { EventUnpacker } from '../events/packed-events.ts';
+import type { DriverEventBatch, DriverListener, ListenerBus } from './listener-bus.ts';
 
 export interface MonitorOptions {
   config: EngineConfig;
@@ -56,6 +58,8 @@ export class ApplicationMonitor implements DriverListener {
   /** The UI token asked of requests off loopback (derived from the secret, as the master's), if any. */
   private uiToken: string | undefined;
   private stopped = false;
+  /** Reads the bus's batches as objects for the fold on this thread. */
+  private readonly unpacker = new EventUnpacker();
 
   private constructor(readonly appId: string) {}
 
@@ -74,14 +78,16 @@ export class ApplicationMonitor implements DriverListener {
     bus.subscribe(this);
   }
 
-  onEvents(events: readonly DriverEvent[]): void {
+  onEvents(batch: DriverEventBatch): void {
     if (this.stopped) return;
-    if (this.folded) {
-      for (const event of events) if (event.event !== 'PartitionsCut') this.record(event);
-      return;
+    const folded = this.folded;
+    if (folded) {
+      // the fold keeps no event of a task: the unpacker fills in the same two for every task
+      this.unpacker.readObjects(batch, (event) => { if (event.event !== 'PartitionsCut') applyEvent(folded, event); }, true);
     }
-    // no fold on this thread (the encoder thread folds, or the UI is off): the batch packed in one loop
-    this.writer?.appendAll(events, 'PartitionsCut');
+    // the batch's rows copied as they are
+    this.writer?.appendBatch(batch, 'PartitionsCut');
+    if (folded && this.writer?.folds) this.folded = undefined; // the thread has every event so far, and folds from now on
   }
 
   /**

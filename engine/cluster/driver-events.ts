@@ -1,10 +1,9 @@
 // What the driver tells the event log about its plans and tasks, in the events' terms: a stage's
-// short name from its pipeline, a job's DAG as StageInfo[], and a task's TaskIo from its metrics.
+// short name from its pipeline, and a job's DAG as StageInfo[].
 
-import type { StageInfo, TaskIo } from '../events/events.ts';
+import type { StageInfo } from '../events/events.ts';
 import { narrowParents, type PlanNode } from '../plan/nodes.ts';
 import type { Stage, StagePlan } from '../plan/stages.ts';
-import type { TaskMetrics } from '../protocol/index.ts';
 
 /**
  * The verbs of a stage's pipeline, bottom up, e.g. "parquet → filter → shuffle 0" for a map stage.
@@ -41,14 +40,4 @@ export function stageInfos(plan: StagePlan): StageInfo[] {
     if (stage.shuffleDep) info.shuffleId = stage.shuffleDep.shuffleId;
     return info;
   });
-}
-
-/** The bytes and rows a task attempt reported (zeros for what an older executor did not measure). */
-export function taskIo(metrics: TaskMetrics | undefined): TaskIo {
-  return {
-    inputBytes: metrics?.inputBytes ?? 0, inputRecords: metrics?.inputRecords ?? 0,
-    shuffleReadBytes: metrics?.shuffleReadBytes ?? 0, shuffleReadRecords: metrics?.shuffleReadRecords ?? 0,
-    shuffleWriteBytes: metrics?.shuffleWriteBytes ?? 0, shuffleWriteRecords: metrics?.shuffleWriteRecords ?? 0,
-    outputRecords: metrics?.outputRecords ?? 0, spillBytes: metrics?.spillBytes ?? 0, peakMemoryBytes: metrics?.peakMemoryBytes ?? 0,
-  };
 }

@@ -5,16 +5,19 @@
 
 import { MetricsRegistry, addProcessMetrics } from '../metrics/index.ts';
 import type { Series } from '../metrics/index.ts';
-import type { DriverEvent, DriverListener } from './listener-bus.ts';
+import { F, IO, STATUSES } from '../events/packed-events.ts';
+import { visitRows, type DriverEvent, type DriverEventBatch, type DriverListener, type RowVisitor } from './listener-bus.ts';
 
 /** What the driver holds now, read when scraped. */
 export interface DriverMetricsSource {
   jobsActive(): number;
   tasksRunning(): number;
   executorsAlive(): number;
+  /** Delivers the events waiting on the driver's bus, so a scrape counts every event posted before it. */
+  deliver?(): void;
 }
 
-export class DriverMetrics implements DriverListener {
+export class DriverMetrics implements DriverListener, RowVisitor {
   readonly registry = new MetricsRegistry();
   private readonly jobsStarted: Series;
   private readonly jobsEnded;
@@ -31,6 +34,7 @@ export class DriverMetrics implements DriverListener {
 
   constructor(source: DriverMetricsSource) {
     const r = this.registry;
+    if (source.deliver) r.beforeRender(source.deliver);
     this.jobsStarted = r.counter('dataflow_driver_jobs_started_total', 'Jobs submitted (an action, or a shuffle map stage run on its own)').labels();
     this.jobsEnded = r.counter('dataflow_driver_jobs_ended_total', 'Jobs that ended, by outcome', ['status']);
     r.gauge('dataflow_driver_jobs_active', 'Jobs running now', [], (set) => set(source.jobsActive()));
@@ -50,30 +54,37 @@ export class DriverMetrics implements DriverListener {
     addProcessMetrics(r);
   }
 
-  onEvents(events: readonly DriverEvent[]): void {
-    for (const e of events) {
-      switch (e.event) {
-        case 'JobStart': this.jobsStarted.inc(); break;
-        case 'JobEnd': this.jobsEnded.labels(e.status === 'succeeded' ? 'succeeded' : 'failed').inc(); break;
-        case 'TaskStart': this.started.inc(); break;
-        case 'TaskEnd':
-          if (e.status === 'succeeded') {
-            this.succeeded.inc();
-            this.shuffleRead.inc(e.io.shuffleReadBytes);
-            this.shuffleWrite.inc(e.io.shuffleWriteBytes);
-            this.spill.inc(e.io.spillBytes);
-          } else {
-            this.failed.labels(e.failureKind ?? e.status).inc();
-          }
-          break;
-        case 'DatasetCached':
-          this.cachedMemory.inc(e.memoryBytes);
-          this.cachedDisk.inc(e.diskBytes);
-          break;
-        case 'ExecutorAdded': this.executorsAdded.inc(); break;
-        case 'ExecutorRemoved': this.executorsLost.labels(e.outOfMemory === true ? 'out_of_memory' : 'lost').inc(); break;
-        default: break;
-      }
+  onEvents(batch: DriverEventBatch): void {
+    visitRows(batch, this);
+  }
+
+  taskStart(): void {
+    this.started.inc();
+  }
+
+  taskEnd(n: Float64Array, row: number, texts: readonly string[]): void {
+    if (n[row + F.status] === 0) {
+      this.succeeded.inc();
+      this.shuffleRead.inc(n[row + F.io + IO.shuffleReadBytes]!);
+      this.shuffleWrite.inc(n[row + F.io + IO.shuffleWriteBytes]!);
+      this.spill.inc(n[row + F.io + IO.spillBytes]!);
+    } else {
+      const kind = n[row + F.failureKind]!;
+      this.failed.labels(kind >= 0 ? texts[kind]! : STATUSES[n[row + F.status]!]!).inc();
+    }
+  }
+
+  other(e: DriverEvent): void {
+    switch (e.event) {
+      case 'JobStart': this.jobsStarted.inc(); break;
+      case 'JobEnd': this.jobsEnded.labels(e.status === 'succeeded' ? 'succeeded' : 'failed').inc(); break;
+      case 'DatasetCached':
+        this.cachedMemory.inc(e.memoryBytes);
+        this.cachedDisk.inc(e.diskBytes);
+        break;
+      case 'ExecutorAdded': this.executorsAdded.inc(); break;
+      case 'ExecutorRemoved': this.executorsLost.labels(e.outOfMemory === true ? 'out_of_memory' : 'lost').inc(); break;
+      default: break;
     }
   }
 }

@@ -31,7 +31,7 @@ import { addMetrics, emptyJobMetrics, recordTaskFailure, recordTaskMetrics } fro
 import type { JobMetrics } from './job-metrics.ts';
 import { ListenerBus } from './listener-bus.ts';
 import { explainStages } from '../plan/explain.ts';
-import { stageInfos, taskIo } from './driver-events.ts';
+import { stageInfos } from './driver-events.ts';
 
 export type { JobMetrics, StageMetrics, TaskFailureRecord } from './job-metrics.ts';
 
@@ -404,10 +404,7 @@ export class Driver {
           jobId: task.jobId, stageId: task.stageId, partition: task.partition, attempt: task.attempt, executorId: task.executorId, shuffleId: stage.shuffleDep?.shuffleId,
           stageAttempt: task.stageAttempt, launched,
         });
-        this.bus.post({
-          event: 'TaskStart', time: launched, stageId: task.stageId, stageAttempt: task.stageAttempt, taskId: task.taskId, partition: task.partition,
-          attempt: task.attempt, executorId: task.executorId, host: executor.host,
-        });
+        this.bus.postTaskStart(launched, task.stageId, task.stageAttempt, task.taskId, task.partition, task.attempt, task.executorId, executor.host);
         executor.launch(descriptor);
         return;
       }
@@ -447,11 +444,10 @@ export class Driver {
     taskId: number, info: { stageId: number; stageAttempt: number; partition: number; attempt: number; executorId: string; launched: number },
     time: number, status: 'succeeded' | 'failed' | 'killed', result?: TaskResult, reason?: TaskFailureReason,
   ): void {
-    this.bus.post({
-      event: 'TaskEnd', time, stageId: info.stageId, stageAttempt: info.stageAttempt, taskId, partition: info.partition, attempt: info.attempt,
-      executorId: info.executorId, status, durationMs: result ? Math.round(result.durationMs) : time - info.launched, io: taskIo(result?.metrics),
-      ...(reason !== undefined ? { failure: describeFailure(reason), failureKind: reason.kind } : {}),
-    });
+    this.bus.postTaskEnd(
+      time, info.stageId, info.stageAttempt, taskId, info.partition, info.attempt, info.executorId, status,
+      result ? Math.round(result.durationMs) : time - info.launched, result?.metrics, reason !== undefined ? describeFailure(reason) : undefined, reason?.kind,
+    );
   }
 
   private recordFailure(info: { jobId: number; stageId: number; partition: number; attempt: number }, reason: TaskFailureReason): void {
@@ -477,6 +473,7 @@ export class Driver {
     }
     const status = !error ? 'succeeded' : (error as DataflowError).code === 'SESSION_STOPPED' ? 'cancelled' : 'failed';
     this.bus.post({ event: 'JobEnd', time: Date.now(), jobId: job.jobId, status, ...(error ? { message: error.message } : {}) });
+    this.bus.drain(); // the job's events reach every listener before its action returns
     if (error && job.settleBeforeFailing && this.hasRunningTasks(job.jobId)) this.settling.set(job.jobId, { job, error });
     else if (error) job.reject(error);
     else job.resolve(job.results as TaskPayload[]);

@@ -1,24 +1,31 @@
 // A progress line per stage on a terminal ("stage 1: 7/9 tasks, 1.2 s, spilled 96.0 MB"); silent
 // when stderr is not one. A listener of the driver's bus (listener-bus.ts).
 
-import type { DriverEvent, DriverListener } from './listener-bus.ts';
+import { F, IO } from '../events/packed-events.ts';
+import { visitRows, type DriverEvent, type DriverEventBatch, type DriverListener, type RowVisitor } from './listener-bus.ts';
 
-export class ProgressReporter implements DriverListener {
+export class ProgressReporter implements DriverListener, RowVisitor {
   private readonly stages = new Map<number, { done: number; total: number; started: number; spillBytes: number }>();
   private lastDraw = 0;
 
   constructor(private readonly enabled: boolean, private readonly out: NodeJS.WriteStream = process.stderr) {}
 
-  onEvents(events: readonly DriverEvent[]): void {
-    if (!this.enabled) return;
-    for (const e of events) {
-      switch (e.event) {
-        case 'StageSubmitted': this.stageSubmitted(e.stageId, e.numTasks); break;
-        case 'TaskEnd': if (e.status === 'succeeded') this.taskDone(e.stageId, e.io.spillBytes); break;
-        case 'StageCompleted': this.stageCompleted(e.stageId); break;
-        case 'PartitionsCut': this.partitionsCut(e); break;
-        default: break;
-      }
+  onEvents(batch: DriverEventBatch): void {
+    if (this.enabled) visitRows(batch, this);
+  }
+
+  taskStart(): void {}
+
+  taskEnd(n: Float64Array, row: number): void {
+    if (n[row + F.status] === 0) this.taskDone(n[row + F.stageId]!, n[row + F.io + IO.spillBytes]!);
+  }
+
+  other(e: DriverEvent): void {
+    switch (e.event) {
+      case 'StageSubmitted': this.stageSubmitted(e.stageId, e.numTasks); break;
+      case 'StageCompleted': this.stageCompleted(e.stageId); break;
+      case 'PartitionsCut': this.partitionsCut(e); break;
+      default: break;
     }
   }
 

@@ -98,7 +98,9 @@ export class Session implements DriverServices {
     const reclaimed = reclaimStaleWorkDirs().catch(() => []); // those of drivers killed outright
     const driver = new Driver(config);
     // Who watches the driver: its listener bus's subscribers (engine/cluster/listener-bus.ts).
-    const metrics = new DriverMetrics({ jobsActive: () => driver.activeJobCount, tasksRunning: () => driver.runningTaskCount, executorsAlive: () => driver.executorCount });
+    const metrics = new DriverMetrics({
+      jobsActive: () => driver.activeJobCount, tasksRunning: () => driver.runningTaskCount, executorsAlive: () => driver.executorCount, deliver: () => driver.bus.drain(),
+    });
     driver.bus.subscribe(metrics);
     if (config['dataflow.ui.progress'] && process.stderr.isTTY === true) driver.bus.subscribe(new ProgressReporter(true));
     let monitor: ApplicationMonitor;

@@ -10,12 +10,18 @@
 //   TaskEnd    | 2 | time | stageId | stageAttempt | taskId | partition | attempt | executor# | status | durationMs |
 //              |   io ×9 (inputBytes … peakMemoryBytes) | failure text# or -1 | failureKind text# or -1 |
 //   any other  | 3 | text# (its JSON line) |
+//   an object  | 4 | index into the batch's objects |   (the driver's bus only: its batches never cross a thread)
+//
+// The driver's bus packs the events it is posted the same way (engine/cluster/listener-bus.ts), its
+// other events kept as objects beside the rows; the event log's writer then copies a bus batch's
+// rows as they are (appendBatch), so a task's fields are stored once on the driver's thread.
 
-import type { EngineEvent } from './events.ts';
+import type { EngineEvent, TaskIo } from './events.ts';
 
 export const TASK_START = 1;
 export const TASK_END = 2;
 export const LINE = 3;
+export const OBJECT = 4;
 export const STATUSES = ['succeeded', 'failed', 'killed'] as const;
 const STATUS_CODE = { succeeded: 0, failed: 1, killed: 2 } as const;
 type TaskStartEvent = Extract<EngineEvent, { event: 'TaskStart' }>;
@@ -24,6 +30,11 @@ type TaskEndEvent = Extract<EngineEvent, { event: 'TaskEnd' }>;
 export const F = {
   time: 1, stageId: 2, stageAttempt: 3, taskId: 4, partition: 5, attempt: 6, executor: 7, host: 8,
   status: 8, durationMs: 9, io: 10, failure: 19, failureKind: 20,
+} as const;
+/** Where each counter of a TaskEnd's io sits, from F.io on. */
+export const IO = {
+  inputBytes: 0, inputRecords: 1, shuffleReadBytes: 2, shuffleReadRecords: 3, shuffleWriteBytes: 4, shuffleWriteRecords: 5, outputRecords: 6, spillBytes: 7,
+  peakMemoryBytes: 8,
 } as const;
 export const TASK_START_WIDTH = 9;
 export const TASK_END_WIDTH = 21;
@@ -36,7 +47,21 @@ export interface PackedBatch {
   /** Names (executor ids, hosts) first used in this batch, numbered on from those of earlier batches. */
   newNames: string[];
   texts: string[];
+  /** The rows that are not a plain task's, in order: LINE and OBJECT rows, and TaskEnds that refer to texts. */
+  specials: number[];
+  /** The events it holds. */
+  count: number;
 }
+
+/** A bus's batch: packed rows whose OBJECT rows index `objects`, and every name its packer numbered so far. */
+export interface ObjectBatch<E> {
+  rows: PackedBatch;
+  objects: readonly E[];
+  names: readonly string[];
+}
+
+/** A task's counters where they come from (a task's metrics: absent ones are 0). */
+export type TaskCounters = { readonly [K in keyof TaskIo]?: number };
 
 /** Events in, batches out. */
 export class EventPacker {
@@ -44,7 +69,14 @@ export class EventPacker {
   private length = 0;
   private newNames: string[] = [];
   private texts: string[] = [];
+  private specials: number[] = [];
+  private count = 0;
   private readonly names = new Map<string, number>();
+  /** The names in the order numbered. */
+  private readonly numbered: string[] = [];
+  /** For appendBatch: the number here of each name the source packer numbered, and whether all are the same. */
+  private readonly adopted: number[] = [];
+  private adoptedSame = true;
   /** The last task's executor id and host, and their numbers: the next task's are nearly always the same. */
   private lastExecutor: string | undefined;
   private lastExecutorId = 0;
@@ -80,69 +112,177 @@ export class EventPacker {
    * that other megamorphic loads hit), so the event's path through the monitor reads it once.
    */
   push(e: EngineEvent, kind: EngineEvent['event'] = e.event): void {
-    if (this.length + TASK_END_WIDTH > this.numbers.length) this.grow();
     if (kind === 'TaskStart') this.pushTaskStart(e as TaskStartEvent);
     else if (kind === 'TaskEnd') this.pushTaskEnd(e as TaskEndEvent);
-    else {
-      const at = this.length;
-      this.numbers[at] = LINE;
-      this.numbers[at + 1] = this.texts.push(JSON.stringify(e)) - 1;
-      this.length = at + 2;
-    }
+    else this.pushSpecial(LINE, this.texts.push(JSON.stringify(e)) - 1);
+  }
+
+  /** Packs an event kept as an object, the `index`th of its batch's objects (the bus's events other than a task's). */
+  pushObject(index: number): void {
+    this.pushSpecial(OBJECT, index);
+  }
+
+  private pushSpecial(kind: number, value: number): void {
+    if (this.length + TASK_END_WIDTH > this.numbers.length) this.grow();
+    const at = this.length;
+    this.numbers[at] = kind;
+    this.numbers[at + 1] = value;
+    this.specials.push(at);
+    this.length = at + 2;
+    this.count++;
   }
 
   // TaskStart and TaskEnd each have a path of their own, past the one read of the kind.
   private pushTaskStart(e: TaskStartEvent): void {
-    const n = this.numbers;
-    const at = this.length;
-    n[at] = TASK_START;
-    this.pushTaskFields(n, at, e);
-    n[at + F.host] = this.host(e.host);
-    this.length = at + TASK_START_WIDTH;
+    this.taskStart(e.time, e.stageId, e.stageAttempt, e.taskId, e.partition, e.attempt, e.executorId, e.host);
   }
 
   private pushTaskEnd(e: TaskEndEvent): void {
+    this.taskEnd(e.time, e.stageId, e.stageAttempt, e.taskId, e.partition, e.attempt, e.executorId, e.status, e.durationMs, e.io, e.failure, e.failureKind);
+  }
+
+  /** Packs a TaskStart from its fields (no event object built). */
+  taskStart(time: number, stageId: number, stageAttempt: number, taskId: number, partition: number, attempt: number, executorId: string, host: string): void {
+    if (this.length + TASK_END_WIDTH > this.numbers.length) this.grow();
+    const n = this.numbers;
+    const at = this.length;
+    n[at] = TASK_START;
+    this.taskFields(n, at, time, stageId, stageAttempt, taskId, partition, attempt, executorId);
+    n[at + F.host] = this.host(host);
+    this.length = at + TASK_START_WIDTH;
+    this.count++;
+  }
+
+  /** Packs a TaskEnd from its fields (no event object built); `io`'s absent counters are 0. */
+  taskEnd(
+    time: number, stageId: number, stageAttempt: number, taskId: number, partition: number, attempt: number, executorId: string,
+    status: TaskEndEvent['status'], durationMs: number, io: TaskCounters | undefined, failure?: string, failureKind?: string,
+  ): void {
+    if (this.length + TASK_END_WIDTH > this.numbers.length) this.grow();
     const n = this.numbers;
     const at = this.length;
     n[at] = TASK_END;
-    this.pushTaskFields(n, at, e);
-    n[at + F.status] = e.status === 'succeeded' ? 0 : STATUS_CODE[e.status]; // a keyed load by a string costs a hash lookup
-    n[at + F.durationMs] = e.durationMs;
-    const io = e.io;
-    n[at + F.io] = io.inputBytes;
-    n[at + F.io + 1] = io.inputRecords;
-    n[at + F.io + 2] = io.shuffleReadBytes;
-    n[at + F.io + 3] = io.shuffleReadRecords;
-    n[at + F.io + 4] = io.shuffleWriteBytes;
-    n[at + F.io + 5] = io.shuffleWriteRecords;
-    n[at + F.io + 6] = io.outputRecords;
-    n[at + F.io + 7] = io.spillBytes;
-    n[at + F.io + 8] = io.peakMemoryBytes;
-    n[at + F.failure] = e.failure === undefined ? -1 : this.texts.push(e.failure) - 1;
-    n[at + F.failureKind] = e.failureKind === undefined ? -1 : this.texts.push(e.failureKind) - 1;
+    this.taskFields(n, at, time, stageId, stageAttempt, taskId, partition, attempt, executorId);
+    n[at + F.status] = status === 'succeeded' ? 0 : STATUS_CODE[status]; // a keyed load by a string costs a hash lookup
+    n[at + F.durationMs] = durationMs;
+    const c = at + F.io;
+    if (io === undefined) n.fill(0, c, c + 9);
+    else {
+      n[c] = io.inputBytes ?? 0;
+      n[c + 1] = io.inputRecords ?? 0;
+      n[c + 2] = io.shuffleReadBytes ?? 0;
+      n[c + 3] = io.shuffleReadRecords ?? 0;
+      n[c + 4] = io.shuffleWriteBytes ?? 0;
+      n[c + 5] = io.shuffleWriteRecords ?? 0;
+      n[c + 6] = io.outputRecords ?? 0;
+      n[c + 7] = io.spillBytes ?? 0;
+      n[c + 8] = io.peakMemoryBytes ?? 0;
+    }
+    n[at + F.failure] = failure === undefined ? -1 : this.texts.push(failure) - 1;
+    n[at + F.failureKind] = failureKind === undefined ? -1 : this.texts.push(failureKind) - 1;
+    if (failure !== undefined || failureKind !== undefined) this.specials.push(at);
     this.length = at + TASK_END_WIDTH;
+    this.count++;
   }
 
   /** The fields TaskStart and TaskEnd share (time to executorId), into the row at `at` of `n`. */
-  private pushTaskFields(n: Float64Array, at: number, e: TaskStartEvent | TaskEndEvent): void {
-    n[at + F.time] = e.time;
-    n[at + F.stageId] = e.stageId;
-    n[at + F.stageAttempt] = e.stageAttempt;
-    n[at + F.taskId] = e.taskId;
-    n[at + F.partition] = e.partition;
-    n[at + F.attempt] = e.attempt;
-    n[at + F.executor] = this.executor(e.executorId);
+  private taskFields(n: Float64Array, at: number, time: number, stageId: number, stageAttempt: number, taskId: number, partition: number, attempt: number, executorId: string): void {
+    n[at + F.time] = time;
+    n[at + F.stageId] = stageId;
+    n[at + F.stageAttempt] = stageAttempt;
+    n[at + F.taskId] = taskId;
+    n[at + F.partition] = partition;
+    n[at + F.attempt] = attempt;
+    n[at + F.executor] = this.executor(executorId);
+  }
+
+  /**
+   * Appends the events of another packer's batch (the driver's bus's) but those of kind `skip`: its
+   * task rows copied as they are, in runs between its special rows, and its objects (`objects`, by
+   * their OBJECT rows) as LINE rows. `names` are every name the other packer numbered so far; they
+   * are numbered here in that order, so the rows keep their numbers unless this packer numbered names
+   * of its own first. Every batch appended must come from the same packer. Returns the events appended.
+   */
+  appendBatch(from: PackedBatch, objects: readonly { event: string }[], names: readonly string[], skip: string): number {
+    this.adopt(names);
+    while (this.length + from.length > this.numbers.length) this.grow(Infinity);
+    const src = from.numbers;
+    const n = this.numbers;
+    const first = this.length;
+    let at = first;
+    let copied = 0; // rows of `from` before this are copied
+    let appended = from.count;
+    const specials = from.specials;
+    for (let s = 0; s < specials.length; s++) {
+      const row = specials[s]!;
+      copyNumbers(src, copied, row, n, at);
+      at += row - copied;
+      const kind = src[row]!;
+      if (kind === TASK_END) {
+        copyNumbers(src, row, row + TASK_END_WIDTH, n, at);
+        if (n[at + F.failure]! >= 0) n[at + F.failure] = this.texts.push(from.texts[n[at + F.failure]!]!) - 1;
+        if (n[at + F.failureKind]! >= 0) n[at + F.failureKind] = this.texts.push(from.texts[n[at + F.failureKind]!]!) - 1;
+        this.specials.push(at);
+        at += TASK_END_WIDTH;
+        copied = row + TASK_END_WIDTH;
+        continue;
+      }
+      copied = row + 2;
+      const event = kind === OBJECT ? objects[src[row + 1]!]! : undefined;
+      if (event !== undefined && event.event === skip) {
+        appended--;
+        continue;
+      }
+      n[at] = LINE;
+      n[at + 1] = this.texts.push(event !== undefined ? JSON.stringify(event) : from.texts[src[row + 1]!]!) - 1;
+      this.specials.push(at);
+      at += 2;
+    }
+    copyNumbers(src, copied, from.length, n, at);
+    at += from.length - copied;
+    if (!this.adoptedSame) this.renumber(first, at);
+    this.length = at;
+    this.count += appended;
+    return appended;
+  }
+
+  /** Numbers here the names another packer numbered since the last call (appendBatch). */
+  private adopt(names: readonly string[]): void {
+    for (let i = this.adopted.length; i < names.length; i++) {
+      const id = this.name(names[i]!);
+      this.adopted.push(id);
+      if (id !== i) this.adoptedSame = false;
+    }
+  }
+
+  /** Rows first to end (appended from another packer) given this packer's numbers for their names. */
+  private renumber(first: number, end: number): void {
+    const n = this.numbers;
+    for (let row = first; row < end;) {
+      const kind = n[row]!;
+      if (kind === LINE) {
+        row += 2;
+        continue;
+      }
+      n[row + F.executor] = this.adopted[n[row + F.executor]!]!;
+      if (kind === TASK_START) n[row + F.host] = this.adopted[n[row + F.host]!]!;
+      row += kind === TASK_START ? TASK_START_WIDTH : TASK_END_WIDTH;
+    }
   }
 
   /** The batch so far (its numbers are handed over: post them as a transfer), and a fresh one begun. */
   take(): PackedBatch {
-    const batch: PackedBatch = { seq: this.seq++, numbers: this.numbers, length: this.length, newNames: this.newNames, texts: this.texts };
+    const batch: PackedBatch = {
+      seq: this.seq++, numbers: this.numbers, length: this.length, newNames: this.newNames, texts: this.texts, specials: this.specials, count: this.count,
+    };
     // a fresh batch starts with the room the last one grew to: growing again would allocate (and
     // page in) every size on the way, each batch
     this.numbers = this.spare.pop() ?? new Float64Array(this.numbers.length);
     this.length = 0;
     this.newNames = [];
     this.texts = [];
+    this.specials = [];
+    this.count = 0;
     return batch;
   }
 
@@ -151,8 +291,14 @@ export class EventPacker {
     if (numbers.length >= this.numbers.length && this.spare.length < 2) this.spare.push(numbers);
   }
 
-  private grow(): void {
-    const grown = new Float64Array(Math.max(TASK_END_WIDTH, Math.min(this.numbers.length * 2, this.maxCapacity)));
+  /** The names numbered so far, in order. */
+  get knownNames(): readonly string[] {
+    return this.numbered;
+  }
+
+  /** Room doubled, up to `limit` (a batch appended whole may pass maxCapacity); never less than now. */
+  private grow(limit = this.maxCapacity): void {
+    const grown = new Float64Array(Math.max(TASK_END_WIDTH, this.numbers.length, Math.min(this.numbers.length * 2, limit)));
     grown.set(this.numbers.subarray(0, this.length));
     this.numbers = grown;
   }
@@ -181,10 +327,24 @@ export class EventPacker {
     if (id === undefined) {
       id = this.names.size;
       this.names.set(text, id);
+      this.numbered.push(text);
       this.newNames.push(text);
     }
     return id;
   }
+}
+
+/**
+ * Copies `src[from, to)` into `dst` from `at` on. A short run by a loop: a bus's batch on `local` is
+ * often one task's two rows, and the view that set() needs cost more than the copy (~750
+ * instructions a batch, counted by callgrind).
+ */
+function copyNumbers(src: Float64Array, from: number, to: number, dst: Float64Array, at: number): void {
+  if (to - from > 256) {
+    dst.set(src.subarray(from, to), at);
+    return;
+  }
+  for (let i = from; i < to; i++) dst[at + i - from] = src[i]!;
 }
 
 /**
@@ -205,17 +365,29 @@ export class EventUnpacker {
    */
   read(batch: PackedBatch, visit: (event: EngineEvent) => void, reuse = false): void {
     for (const name of batch.newNames) this.names.push(name);
+    this.readRows(batch, this.names, [], visit, reuse);
+  }
+
+  /** read() of a bus's batch: its OBJECT rows are its objects, its names its own (no earlier batch need be read). */
+  readObjects<E>(batch: ObjectBatch<E>, visit: (event: EngineEvent | E) => void, reuse = false): void {
+    this.readRows(batch.rows, batch.names, batch.objects, visit, reuse);
+  }
+
+  private readRows<E>(batch: PackedBatch, names: readonly string[], objects: readonly E[], visit: (event: EngineEvent | E) => void, reuse: boolean): void {
     const n = batch.numbers;
     for (let row = 0; row < batch.length;) {
       const kind = n[row]!;
       if (kind === TASK_START) {
-        visit(this.readTaskStart(n, row, reuse ? this.start : newTaskStart()));
+        visit(this.readTaskStart(n, row, names, reuse ? this.start : newTaskStart()));
         row += TASK_START_WIDTH;
       } else if (kind === TASK_END) {
-        visit(this.readTaskEnd(batch, row, reuse ? this.end : newTaskEnd()));
+        visit(this.readTaskEnd(batch, row, names, reuse ? this.end : newTaskEnd()));
         row += TASK_END_WIDTH;
       } else if (kind === LINE) {
         visit(JSON.parse(batch.texts[n[row + 1]!]!) as EngineEvent);
+        row += 2;
+      } else if (kind === OBJECT) {
+        visit(objects[n[row + 1]!]!);
         row += 2;
       } else {
         throw new Error(`a packed event batch holds an unknown kind ${kind} at ${row}`);
@@ -224,27 +396,27 @@ export class EventUnpacker {
   }
 
   /** The TaskStart at `row` of `n`, written into `into`. */
-  private readTaskStart(n: Float64Array, row: number, into: TaskStartEvent): TaskStartEvent {
-    this.readTaskFields(n, row, into);
-    into.host = this.names[n[row + F.host]!]!;
+  private readTaskStart(n: Float64Array, row: number, names: readonly string[], into: TaskStartEvent): TaskStartEvent {
+    this.readTaskFields(n, row, names, into);
+    into.host = names[n[row + F.host]!]!;
     return into;
   }
 
   /** The fields TaskStart and TaskEnd share (time to executorId), at `row` of `n`, written into `into`. */
-  private readTaskFields(n: Float64Array, row: number, into: Omit<TaskStartEvent, 'event' | 'host'>): void {
+  private readTaskFields(n: Float64Array, row: number, names: readonly string[], into: Omit<TaskStartEvent, 'event' | 'host'>): void {
     into.time = n[row + F.time]!;
     into.stageId = n[row + F.stageId]!;
     into.stageAttempt = n[row + F.stageAttempt]!;
     into.taskId = n[row + F.taskId]!;
     into.partition = n[row + F.partition]!;
     into.attempt = n[row + F.attempt]!;
-    into.executorId = this.names[n[row + F.executor]!]!;
+    into.executorId = names[n[row + F.executor]!]!;
   }
 
   /** The TaskEnd at `row` of `batch`, written into `into`; failure fields only where it has them (reset to undefined where `into` had them). */
-  private readTaskEnd(batch: PackedBatch, row: number, into: TaskEndEvent): TaskEndEvent {
+  private readTaskEnd(batch: PackedBatch, row: number, names: readonly string[], into: TaskEndEvent): TaskEndEvent {
     const n = batch.numbers;
-    this.readTaskFields(n, row, into);
+    this.readTaskFields(n, row, names, into);
     into.status = STATUSES[n[row + F.status]!]!;
     into.durationMs = n[row + F.durationMs]!;
     const io = into.io;

@@ -74,6 +74,7 @@ export class Metric {
 
 export class MetricsRegistry {
   private readonly families = new Map<string, Family>();
+  private readonly hooks: Array<() => void> = [];
 
   /**
    * A monotonically increasing count; by convention its name ends in `_total`. With `collect`, its
@@ -99,8 +100,14 @@ export class MetricsRegistry {
     this.add({ name, help, kind: 'summary', labelNames: ['quantile'], series: new Map(), collect });
   }
 
+  /** Runs `hook` at the start of every render(), before any family is read (e.g. counts still on their way delivered). */
+  beforeRender(hook: () => void): void {
+    this.hooks.push(hook);
+  }
+
   /** Every family in the text format 0.0.4, in the order they were added, ending with a newline. */
   async render(): Promise<string> {
+    for (const hook of this.hooks) hook();
     const lines: string[] = [];
     for (const family of this.families.values()) {
       if (family.collect) {

@@ -12,6 +12,7 @@ import { FrameDecoder, HandshakeError, clientHandshake, connect, encodeFrame } f
 import type { MessageHeader } from '../../engine/transport/index.ts';
 import { TestCluster, commandsOf, listeningPorts, waitUntil } from '../helpers/cluster.ts';
 import { encodeBody } from '../../engine/protocol/index.ts';
+import { eventsOf } from '../../engine/cluster/listener-bus.ts';
 
 interface Endpoint { name: string; host: string; port: number }
 
@@ -175,7 +176,7 @@ describe('cluster security: unauthenticated and malformed peers', () => {
     // Any peer with the secret may register as an executor of its own name; before this, its
     // taskFailed for a task running elsewhere failed that task (the transport fuzz sends such reports).
     const forged: string[] = [];
-    const unsubscribe = session.driver.bus.subscribe({ onEvents: (events) => { for (const e of events) if (JSON.stringify(e).includes('forged')) forged.push(JSON.stringify(e)); } });
+    const unsubscribe = session.driver.bus.subscribe({ onEvents: (events) => { for (const e of eventsOf(events)) if (JSON.stringify(e).includes('forged')) forged.push(JSON.stringify(e)); } });
     const conn = await connect({ host: driverEndpoint.host, port: driverEndpoint.port, secret: cluster.secret, role: 'executor' });
     const launched: number[] = [];
     conn.onMessage((msg) => { if (msg.header.type === 'launchTask') launched.push(Number(msg.header.taskId)); });

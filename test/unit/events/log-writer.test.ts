@@ -10,6 +10,7 @@ import type { EngineEvent } from '../../../engine/events/events.ts';
 import { eventLine } from '../../../engine/events/event-line.ts';
 import { EventLogWriter } from '../../../engine/events/log-writer.ts';
 import { mulberry32 } from '../../../engine/kernels/mulberry32.ts';
+import { ListenerBus } from '../../../engine/cluster/listener-bus.ts';
 
 const dirs: string[] = [];
 afterEach(async () => {
@@ -55,26 +56,38 @@ describe('EventLogWriter', () => {
       expect(await readFile(final, 'utf8')).toBe(all.map((e) => `${eventLine(e)}\n`).join(''));
     });
 
-  it('writes a listener\'s batches by appendAll as append() would, leaving out the kind it is told to skip', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'log-writer-'));
-    dirs.push(dir);
-    const log = await EventLogWriter.open(dir, 'app-batches', { threadAfterEvents: 1_000 });
-    const all = events(20_000);
-    type Cut = { event: 'PartitionsCut'; time: number };
-    // batches of 1 to 64 events (the threshold falls inside one), a skipped event after every 50th
-    let start = 0;
-    for (let b = 0; start < all.length; b++) {
-      const batch: Array<EngineEvent | Cut> = [];
-      for (const e of all.slice(start, start + 1 + (b * 37) % 64)) {
-        batch.push(e);
-        if (batch.length % 50 === 0) batch.push({ event: 'PartitionsCut', time: 0 });
+  it.each([['numbered as the bus numbers them', 0], ['renumbered, the writer having numbered names of its own first', 25]])(
+    'writes the driver bus\'s batches (appendBatch) as append() would, leaving out the kind it is told to skip: names %s', async (_name, ownFirst) => {
+      const dir = await mkdtemp(join(tmpdir(), 'log-writer-'));
+      dirs.push(dir);
+      const log = await EventLogWriter.open(dir, 'app-batches', { threadAfterEvents: 1_000 });
+      const all = events(20_000);
+      for (const e of all.slice(0, ownFirst)) log.append(e);
+      const bus = new ListenerBus();
+      bus.subscribe({ onEvents: (batch) => log.appendBatch(batch, 'PartitionsCut') });
+      // batches of 1 to 64 events (the threshold falls inside one), a skipped event after every 50th;
+      // every other task posted by its fields, as the driver posts them
+      let start = ownFirst;
+      for (let b = 0; start < all.length; b++) {
+        const end = Math.min(all.length, start + 1 + (b * 37) % 64);
+        for (let i = start; i < end; i++) {
+          postAs(bus, all[i]!, i % 2 === 1);
+          if ((i - start) % 50 === 49) bus.post({ event: 'PartitionsCut', time: 0, shuffleIds: [1], buckets: 2, bytes: 3, partitions: 1 });
+        }
+        start = end;
+        bus.drain();
+        if (b % 101 === 0) void log.flush();
       }
-      start += 1 + (b * 37) % 64;
-      log.appendAll(batch, 'PartitionsCut');
-      if (b % 101 === 0) void log.flush();
-    }
-    const text = await readFile(await log.close(), 'utf8');
-    expect(text).toBe(all.map((e) => `${eventLine(e)}\n`).join(''));
-    expect(text).not.toContain('PartitionsCut');
-  });
+      const text = await readFile(await log.close(), 'utf8');
+      expect(text).toBe(all.map((e) => `${eventLine(e)}\n`).join(''));
+      expect(text).not.toContain('PartitionsCut');
+    });
 });
+
+/** Posts `e` on `bus`: a task's by its fields (postTaskStart, postTaskEnd) when `byFields`, else the object. */
+function postAs(bus: ListenerBus, e: EngineEvent, byFields: boolean): void {
+  if (byFields && e.event === 'TaskStart') bus.postTaskStart(e.time, e.stageId, e.stageAttempt, e.taskId, e.partition, e.attempt, e.executorId, e.host);
+  else if (byFields && e.event === 'TaskEnd') {
+    bus.postTaskEnd(e.time, e.stageId, e.stageAttempt, e.taskId, e.partition, e.attempt, e.executorId, e.status, e.durationMs, e.io, e.failure, e.failureKind);
+  } else bus.post(e);
+}
